@@ -1,0 +1,197 @@
+//! The wgpu device and the few primitives every GPU kernel needs: cached
+//! compute pipelines, buffer upload, and an awaitable read-back that works
+//! both natively (blocking poll) and in the browser (promise-driven).
+
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use wgpu::util::DeviceExt;
+
+/// A wgpu device with its queue and a cache of compiled compute pipelines.
+pub struct GpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
+}
+
+impl GpuContext {
+    /// Finds an adapter and opens a device with WebGPU's default limits, so
+    /// that native runs obey the same limits as browsers do.
+    pub async fn new() -> Result<GpuContext> {
+        #[cfg(target_arch = "wasm32")]
+        if !wgpu::util::is_browser_webgpu_supported().await {
+            return Err(Error::Gpu("WebGPU is not available in this browser".into()));
+        }
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Gpu(format!("no GPU adapter: {e}")))?;
+        // WebGPU's default limits everywhere, so native runs obey the same
+        // limits as browsers; an adapter below them gets what it has.
+        let adapter_limits = adapter.limits();
+        let defaults = wgpu::Limits::default();
+        let limits = if defaults.check_limits(&adapter_limits) { defaults } else { adapter_limits };
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("retouch"),
+                required_features: wgpu::Features::empty(),
+                required_limits: limits,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Gpu(format!("cannot open the GPU device: {e}")))?;
+        Ok(GpuContext {
+            device,
+            queue,
+            info: adapter.get_info(),
+            pipelines: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Adapter name, backend API and driver, for reports.
+    pub fn description(&self) -> String {
+        let i = &self.info;
+        let mut text = format!("{} ({:?}, {:?})", i.name, i.backend, i.device_type);
+        if !i.driver.is_empty() {
+            text.push_str(&format!(", driver {} {}", i.driver, i.driver_info));
+        }
+        text
+    }
+
+    /// The device, for kernels that build their own bind groups.
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// The largest storage buffer a kernel may bind, in bytes.
+    pub fn max_binding_bytes(&self) -> u64 {
+        let l = self.device.limits();
+        u64::from(l.max_storage_buffer_binding_size).min(l.max_buffer_size)
+    }
+
+    /// The compute pipeline for `entry` in `wgsl`, compiled once per `key`.
+    pub fn pipeline(&self, key: &'static str, wgsl: &str, entry: &str) -> wgpu::ComputePipeline {
+        let mut cache = self.pipelines.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(key)
+            .or_insert_with(|| {
+                let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(key),
+                    source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+                });
+                self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(key),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+            })
+            .clone()
+    }
+
+    /// A storage buffer holding `contents` (padded to 4 bytes), readable by
+    /// shaders and copyable for read-back.
+    pub fn storage_buffer(&self, label: &str, contents: &[u8]) -> wgpu::Buffer {
+        let padded_len = contents.len().max(4).next_multiple_of(4);
+        let padded;
+        let bytes = if padded_len == contents.len() {
+            contents
+        } else {
+            padded = [contents, &vec![0; padded_len - contents.len()]].concat();
+            &padded
+        };
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        })
+    }
+
+    /// A uniform buffer holding `contents`.
+    pub fn uniform_buffer(&self, label: &str, contents: &[u8]) -> wgpu::Buffer {
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: wgpu::BufferUsages::UNIFORM,
+        })
+    }
+
+    /// Runs one compute dispatch of `pipeline` with `buffers` bound in order
+    /// at group 0, then copies the first `read_len` bytes of `buffers[read_index]`
+    /// back to the CPU. Validation errors become [`Error::Gpu`].
+    pub async fn dispatch_and_read(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        buffers: &[&wgpu::Buffer],
+        workgroups: (u32, u32, u32),
+        read_index: usize,
+        read_len: u64,
+    ) -> Result<Vec<u8>> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let layout = pipeline.get_bind_group_layout(0);
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+            .collect();
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &layout,
+            entries: &entries,
+        });
+        let copy_len = read_len.next_multiple_of(4);
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read-back"),
+            size: copy_len,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(workgroups.0, workgroups.1, workgroups.2);
+        }
+        encoder.copy_buffer_to_buffer(buffers[read_index], 0, &staging, 0, copy_len);
+        self.queue.submit([encoder.finish()]);
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu(e.to_string()));
+        }
+        let mut bytes = self.read_mapped(&staging).await?;
+        bytes.truncate(read_len as usize);
+        Ok(bytes)
+    }
+
+    /// Maps `buffer` for reading and returns its contents.
+    async fn read_mapped(&self, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        buffer.map_async(wgpu::MapMode::Read, .., move |result| {
+            let _ = sender.send(result);
+        });
+        // Natively the callback runs inside poll; in the browser the promise resolves it.
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        receiver
+            .await
+            .map_err(|_| Error::Gpu("the GPU read-back was cancelled".into()))?
+            .map_err(|e| Error::Gpu(format!("cannot read GPU results: {e}")))?;
+        let bytes = buffer
+            .get_mapped_range(..)
+            .map_err(|e| Error::Gpu(format!("cannot read GPU results: {e}")))?
+            .to_vec();
+        buffer.unmap();
+        Ok(bytes)
+    }
+}

@@ -1,0 +1,15 @@
+//! Retouch: the editing core for the last mile of AI image production.
+//!
+//! Every pixel operation lives in [`ops`]; each has a CPU reference and a GPU
+//! version run through the [`engine`]. The CLI (`src/bin`), the wasm API
+//! ([`wasm`], wasm32 only) and the tests all call the same functions.
+
+pub mod engine;
+pub mod error;
+pub mod image_io;
+pub mod ops;
+pub mod plugin;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};

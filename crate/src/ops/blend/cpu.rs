@@ -1,0 +1,355 @@
+//! CPU reference of the compositor: plain f32 per pixel, mirrored line for
+//! line by `blend.wgsl`. Normal mode has a faster row loop that the parity
+//! tests hold to the reference.
+
+use super::{validate, BlendMode, CompositeOptions, Overlap};
+use crate::Result;
+use image::{GrayImage, RgbaImage};
+
+/// 1/255 as the kernels use it: multiplying by it is correctly rounded on
+/// every backend, so CPU and GPU start from bit-identical inputs.
+const INV_255: f32 = 1.0 / 255.0;
+
+/// Per-call constants of the pixel function.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PixelParams {
+    pub mode: BlendMode,
+    pub opacity: f32,
+    /// Opacity on 0..=255, for dissolve's exact integer threshold.
+    pub opacity_255: u32,
+    pub linear_light: bool,
+    pub seed: u32,
+}
+
+impl PixelParams {
+    pub(crate) fn new(options: &CompositeOptions) -> Self {
+        PixelParams {
+            mode: options.mode,
+            opacity: options.opacity,
+            opacity_255: (options.opacity * 255.0 + 0.5) as u32,
+            linear_light: options.linear_light,
+            seed: options.dissolve_seed,
+        }
+    }
+}
+
+/// Composites in place on the CPU; see [`super::composite`].
+pub fn composite_cpu_in_place(
+    base: &mut RgbaImage,
+    layer: &RgbaImage,
+    mask: Option<&GrayImage>,
+    options: &CompositeOptions,
+) -> Result<()> {
+    validate(layer, mask, options)?;
+    let Some(ov) = Overlap::new(base.dimensions(), layer.dimensions(), options.offset) else {
+        return Ok(());
+    };
+    let params = PixelParams::new(options);
+    let (base_w, layer_w) = (base.width() as usize, layer.width() as usize);
+    let width = ov.width as usize;
+    let base_raw: &mut [u8] = base;
+    for row in 0..ov.height {
+        let (by, ly) = ((ov.base_y + row) as usize, (ov.layer_y + row) as usize);
+        let b0 = (by * base_w + ov.base_x as usize) * 4;
+        let l0 = (ly * layer_w + ov.layer_x as usize) * 4;
+        let base_row = &mut base_raw[b0..b0 + width * 4];
+        let layer_row = &layer.as_raw()[l0..l0 + width * 4];
+        let mask_row = mask.map(|m| {
+            let m0 = ly * layer_w + ov.layer_x as usize;
+            &m.as_raw()[m0..m0 + width]
+        });
+        if params.mode == BlendMode::Normal && !params.linear_light {
+            normal_row(base_row, layer_row, mask_row, params.opacity);
+        } else {
+            for x in 0..width {
+                let b: [u8; 4] = base_row[x * 4..x * 4 + 4].try_into().expect("4 bytes");
+                let l: [u8; 4] = layer_row[x * 4..x * 4 + 4].try_into().expect("4 bytes");
+                let m = mask_row.map_or(255, |m| m[x]);
+                let out = blend_pixel(b, l, m, &params, ov.base_x + x as u32, by as u32);
+                base_row[x * 4..x * 4 + 4].copy_from_slice(&out);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Normal mode without linear light: the same arithmetic as [`blend_pixel`],
+/// specialised so the compiler keeps it branch-light.
+fn normal_row(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
+    if opacity == 0.0 {
+        return;
+    }
+    let opacity_scaled = opacity * INV_255 * INV_255;
+    for (x, (b, l)) in base.chunks_exact_mut(4).zip(layer.chunks_exact(4)).enumerate() {
+        let m = mask.map_or(255, |m| m[x]);
+        if l[3] == 0 || m == 0 {
+            continue;
+        }
+        let a_s = f32::from(l[3]) * f32::from(m) * opacity_scaled;
+        if b[3] == 255 {
+            // Opaque backdrop: αo = 1 and the formula reduces to a lerp.
+            for c in 0..3 {
+                let cb = f32::from(b[c]);
+                b[c] = (cb + (f32::from(l[c]) - cb) * a_s + 0.5) as u8;
+            }
+        } else {
+            let a_b = f32::from(b[3]) * INV_255;
+            let keep = a_b * (1.0 - a_s);
+            let a_o = a_s + keep;
+            let inv = 1.0 / a_o;
+            for c in 0..3 {
+                b[c] = ((f32::from(l[c]) * a_s + f32::from(b[c]) * keep) * inv + 0.5) as u8;
+            }
+            b[3] = (a_o * 255.0 + 0.5) as u8;
+        }
+    }
+}
+
+/// Dissolve's per-pixel hash of document coordinates (integer, identical in WGSL).
+pub(crate) fn dissolve_hash(x: u32, y: u32, seed: u32) -> u32 {
+    let mut h = x.wrapping_mul(0x8da6_b343) ^ y.wrapping_mul(0xd816_3841) ^ seed.wrapping_mul(0xcb1a_b31f);
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x7feb_352d);
+    h ^= h >> 15;
+    h = h.wrapping_mul(0x846c_a68b);
+    h ^ (h >> 16)
+}
+
+/// The reference pixel function: backdrop `b`, layer pixel `l`, mask `m`, at
+/// document coordinates (`x`, `y`). Zero coverage returns `b` unchanged.
+pub(crate) fn blend_pixel(b: [u8; 4], l: [u8; 4], m: u8, p: &PixelParams, x: u32, y: u32) -> [u8; 4] {
+    if l[3] == 0 || m == 0 || p.opacity == 0.0 {
+        return b;
+    }
+    let a_s = if p.mode == BlendMode::Dissolve {
+        // A pixel is either fully the layer's or untouched, with probability
+        // equal to its coverage; exact integers keep CPU and GPU identical.
+        let coverage = u32::from(l[3]) * u32::from(m) * p.opacity_255;
+        if dissolve_hash(x, y, p.seed) % (255 * 255 * 255) >= coverage {
+            return b;
+        }
+        1.0
+    } else {
+        f32::from(l[3]) * INV_255 * (f32::from(m) * INV_255) * p.opacity
+    };
+    let decode = |v: u8| {
+        let c = f32::from(v) * INV_255;
+        if p.linear_light {
+            srgb_to_linear(c)
+        } else {
+            c
+        }
+    };
+    let cb = [decode(b[0]), decode(b[1]), decode(b[2])];
+    let cs = [decode(l[0]), decode(l[1]), decode(l[2])];
+    let a_b = f32::from(b[3]) * INV_255;
+    let mixed = blend_color(p.mode, cb, cs);
+    let a_o = a_s + a_b * (1.0 - a_s);
+    let mut out = [0u8; 4];
+    for c in 0..3 {
+        let cs_prime = (1.0 - a_b) * cs[c] + a_b * mixed[c];
+        let co = (a_s * cs_prime + a_b * cb[c] * (1.0 - a_s)) / a_o;
+        let co = if p.linear_light { linear_to_srgb(co) } else { co };
+        out[c] = to_u8(co);
+    }
+    out[3] = to_u8(a_o);
+    out
+}
+
+/// Quantises like WGSL's `pack4x8unorm`: clamp, scale, round half up.
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+}
+
+/// sRGB transfer function, encoded → linear.
+pub(crate) fn srgb_to_linear(c: f32) -> f32 {
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// sRGB transfer function, linear → encoded.
+pub(crate) fn linear_to_srgb(c: f32) -> f32 {
+    if c <= 0.003_130_8 {
+        c * 12.92
+    } else {
+        1.055 * c.max(0.0).powf(1.0 / 2.4) - 0.055
+    }
+}
+
+/// B(Cb, Cs) for one mode, on three channels.
+fn blend_color(mode: BlendMode, cb: [f32; 3], cs: [f32; 3]) -> [f32; 3] {
+    use BlendMode::*;
+    match mode {
+        Hue => set_lum(set_sat(cs, sat(cb)), lum(cb)),
+        Saturation => set_lum(set_sat(cb, sat(cs)), lum(cb)),
+        Color => set_lum(cs, lum(cb)),
+        Luminosity => set_lum(cb, lum(cs)),
+        // Whole-colour choice by luma; integer weights keep ties exact.
+        DarkerColor => {
+            if luma_key(cs) < luma_key(cb) {
+                cs
+            } else {
+                cb
+            }
+        }
+        LighterColor => {
+            if luma_key(cs) > luma_key(cb) {
+                cs
+            } else {
+                cb
+            }
+        }
+        _ => [0, 1, 2].map(|c| blend_channel(mode, cb[c], cs[c])),
+    }
+}
+
+/// Separable modes. W3C formulas where the spec has the mode; the others
+/// follow their standard (Photoshop) definitions.
+fn blend_channel(mode: BlendMode, cb: f32, cs: f32) -> f32 {
+    use BlendMode::*;
+    match mode {
+        Normal | Dissolve => cs,
+        Darken => cb.min(cs),
+        Multiply => cb * cs,
+        ColorBurn => color_burn(cb, cs),
+        // Cb + Cs − 1, clamped at 0.
+        LinearBurn => (cb + cs - 1.0).max(0.0),
+        Lighten => cb.max(cs),
+        Screen => cb + cs - cb * cs,
+        ColorDodge => color_dodge(cb, cs),
+        // Cb + Cs, clamped at 1 ("add").
+        LinearDodge => (cb + cs).min(1.0),
+        Overlay => hard_light(cs, cb),
+        SoftLight => soft_light(cb, cs),
+        HardLight => hard_light(cb, cs),
+        // Colour burn below mid-grey, colour dodge above, with doubled Cs.
+        VividLight => {
+            if cs <= 0.5 {
+                color_burn(cb, 2.0 * cs)
+            } else {
+                color_dodge(cb, 2.0 * cs - 1.0)
+            }
+        }
+        // Cb + 2·Cs − 1, clamped.
+        LinearLight => (cb + 2.0 * cs - 1.0).clamp(0.0, 1.0),
+        // Darken with 2·Cs below mid-grey, lighten with 2·Cs − 1 above.
+        PinLight => {
+            if cs <= 0.5 {
+                cb.min(2.0 * cs)
+            } else {
+                cb.max(2.0 * cs - 1.0)
+            }
+        }
+        // 1 where Cb + Cs ≥ 1 (on the 8-bit grid, so ties are exact), else 0.
+        HardMix => {
+            if (cb * 255.0).round() + (cs * 255.0).round() >= 255.0 {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        Difference => (cb - cs).abs(),
+        Exclusion => cb + cs - 2.0 * cb * cs,
+        // Cb − Cs, clamped at 0.
+        Subtract => (cb - cs).max(0.0),
+        // Cb / Cs, clamped at 1; 0/0 is 0 and x/0 is 1.
+        Divide => {
+            if cs <= 0.0 {
+                if cb <= 0.0 {
+                    0.0
+                } else {
+                    1.0
+                }
+            } else {
+                (cb / cs).min(1.0)
+            }
+        }
+        DarkerColor | LighterColor | Hue | Saturation | Color | Luminosity => {
+            unreachable!("non-separable modes are handled by blend_color")
+        }
+    }
+}
+
+fn color_burn(cb: f32, cs: f32) -> f32 {
+    if cb >= 1.0 {
+        1.0
+    } else if cs <= 0.0 {
+        0.0
+    } else {
+        1.0 - ((1.0 - cb) / cs).min(1.0)
+    }
+}
+
+fn color_dodge(cb: f32, cs: f32) -> f32 {
+    if cb <= 0.0 {
+        0.0
+    } else if cs >= 1.0 {
+        1.0
+    } else {
+        (cb / (1.0 - cs)).min(1.0)
+    }
+}
+
+fn hard_light(cb: f32, cs: f32) -> f32 {
+    if cs <= 0.5 {
+        cb * (2.0 * cs)
+    } else {
+        let s = 2.0 * cs - 1.0;
+        cb + s - cb * s
+    }
+}
+
+fn soft_light(cb: f32, cs: f32) -> f32 {
+    if cs <= 0.5 {
+        cb - (1.0 - 2.0 * cs) * cb * (1.0 - cb)
+    } else {
+        let d = if cb <= 0.25 { ((16.0 * cb - 12.0) * cb + 4.0) * cb } else { cb.sqrt() };
+        cb + (2.0 * cs - 1.0) * (d - cb)
+    }
+}
+
+/// Luma on the 8-bit grid with integer weights (30, 59, 11): exact in f32.
+fn luma_key(c: [f32; 3]) -> f32 {
+    30.0 * (c[0] * 255.0).round() + 59.0 * (c[1] * 255.0).round() + 11.0 * (c[2] * 255.0).round()
+}
+
+fn lum(c: [f32; 3]) -> f32 {
+    0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2]
+}
+
+fn clip_color(c: [f32; 3]) -> [f32; 3] {
+    let l = lum(c);
+    let n = c[0].min(c[1]).min(c[2]);
+    let x = c[0].max(c[1]).max(c[2]);
+    let mut out = c;
+    if n < 0.0 && l > n {
+        out = out.map(|v| l + (v - l) * l / (l - n));
+    }
+    if x > 1.0 && x > l {
+        out = out.map(|v| l + (v - l) * (1.0 - l) / (x - l));
+    }
+    out
+}
+
+fn set_lum(c: [f32; 3], l: f32) -> [f32; 3] {
+    let d = l - lum(c);
+    clip_color(c.map(|v| v + d))
+}
+
+fn sat(c: [f32; 3]) -> f32 {
+    c[0].max(c[1]).max(c[2]) - c[0].min(c[1]).min(c[2])
+}
+
+/// W3C SetSat: stretch so max − min = s, keeping the channels' order.
+fn set_sat(c: [f32; 3], s: f32) -> [f32; 3] {
+    let n = c[0].min(c[1]).min(c[2]);
+    let x = c[0].max(c[1]).max(c[2]);
+    if x > n {
+        c.map(|v| (v - n) * s / (x - n))
+    } else {
+        [0.0; 3]
+    }
+}

@@ -1,0 +1,5 @@
+//! Pixel operations, one folder per kernel family. Each family has a CPU
+//! reference (`cpu.rs`), a WGSL kernel with its driver (`gpu.rs`) and parity
+//! tests; `mod.rs` is the API callers use, which picks the backend.
+
+pub mod blend;
