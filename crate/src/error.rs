@@ -22,7 +22,11 @@ pub enum Error {
     /// A GPU was required and none could be used, or the GPU failed.
     Gpu(String),
     /// A plugin manifest is invalid; `field` is the JSON path of the offending field.
-    Manifest { plugin: String, field: String, message: String },
+    Manifest {
+        plugin: String,
+        field: String,
+        message: String,
+    },
     /// Reading or writing a file failed.
     Io(String),
 }
@@ -30,7 +34,10 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::InvalidParameter`].
     pub fn param(name: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidParameter { name: name.into(), message: message.into() }
+        Error::InvalidParameter {
+            name: name.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -43,8 +50,15 @@ impl fmt::Display for Error {
             Error::Encode(m) => write!(f, "cannot encode image: {m}"),
             Error::TooLarge(m) => write!(f, "image too large: {m}"),
             Error::Gpu(m) => write!(f, "GPU error: {m}"),
-            Error::Manifest { plugin, field, message } => {
-                write!(f, "invalid plugin manifest '{plugin}': field '{field}': {message}")
+            Error::Manifest {
+                plugin,
+                field,
+                message,
+            } => {
+                write!(
+                    f,
+                    "invalid plugin manifest '{plugin}': field '{field}': {message}"
+                )
             }
             Error::Io(m) => write!(f, "{m}"),
         }

@@ -13,7 +13,9 @@ pub const MAX_PIXELS: u64 = 268_435_456;
 /// Checks dimensions against [`MAX_SIDE`] and [`MAX_PIXELS`].
 pub fn check_dimensions(width: u32, height: u32) -> Result<()> {
     if width == 0 || height == 0 {
-        return Err(Error::Decode(format!("the image is empty ({width}×{height})")));
+        return Err(Error::Decode(format!(
+            "the image is empty ({width}×{height})"
+        )));
     }
     if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(Error::TooLarge(format!(
@@ -30,7 +32,9 @@ fn reader(bytes: &[u8]) -> Result<image::ImageReader<Cursor<&[u8]>>> {
         .map_err(|e| Error::Decode(e.to_string()))?;
     match reader.format() {
         Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => Ok(reader),
-        Some(other) => Err(Error::Decode(format!("{other:?} files are not supported (use PNG, JPEG or WebP)"))),
+        Some(other) => Err(Error::Decode(format!(
+            "{other:?} files are not supported (use PNG, JPEG or WebP)"
+        ))),
         None => Err(Error::Decode("not a PNG, JPEG or WebP file".into())),
     }
 }
@@ -70,14 +74,17 @@ pub fn decode_mask(bytes: &[u8]) -> Result<GrayImage> {
 /// Encodes RGBA8 as PNG.
 pub fn encode_png(image: &RgbaImage) -> Result<Vec<u8>> {
     let mut out = Cursor::new(Vec::new());
-    image.write_to(&mut out, ImageFormat::Png).map_err(|e| Error::Encode(e.to_string()))?;
+    image
+        .write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| Error::Encode(e.to_string()))?;
     Ok(out.into_inner())
 }
 
 /// Encodes a mask as 8-bit greyscale PNG.
 pub fn encode_mask_png(mask: &GrayImage) -> Result<Vec<u8>> {
     let mut out = Cursor::new(Vec::new());
-    mask.write_to(&mut out, ImageFormat::Png).map_err(|e| Error::Encode(e.to_string()))?;
+    mask.write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| Error::Encode(e.to_string()))?;
     Ok(out.into_inner())
 }
 
@@ -87,15 +94,23 @@ mod tests {
 
     #[test]
     fn round_trips_png() {
-        let img = RgbaImage::from_fn(5, 3, |x, y| image::Rgba([x as u8 * 40, y as u8 * 80, 7, 128 + x as u8]));
+        let img = RgbaImage::from_fn(5, 3, |x, y| {
+            image::Rgba([x as u8 * 40, y as u8 * 80, 7, 128 + x as u8])
+        });
         assert_eq!(decode_rgba(&encode_png(&img).unwrap()).unwrap(), img);
     }
 
     #[test]
     fn rejects_garbage_and_truncated_files() {
-        assert!(matches!(decode_rgba(b"not an image"), Err(Error::Decode(_))));
+        assert!(matches!(
+            decode_rgba(b"not an image"),
+            Err(Error::Decode(_))
+        ));
         let png = encode_png(&RgbaImage::new(64, 64)).unwrap();
-        assert!(matches!(decode_rgba(&png[..png.len() / 2]), Err(Error::Decode(_))));
+        assert!(matches!(
+            decode_rgba(&png[..png.len() / 2]),
+            Err(Error::Decode(_))
+        ));
     }
 
     #[test]
@@ -112,9 +127,15 @@ mod tests {
     #[test]
     fn mask_uses_alpha_when_present_else_luma() {
         let rgba = RgbaImage::from_pixel(2, 2, image::Rgba([255, 255, 255, 40]));
-        assert!(decode_mask(&encode_png(&rgba).unwrap()).unwrap().pixels().all(|p| p.0[0] == 40));
+        assert!(decode_mask(&encode_png(&rgba).unwrap())
+            .unwrap()
+            .pixels()
+            .all(|p| p.0[0] == 40));
         let grey = GrayImage::from_pixel(2, 2, image::Luma([99]));
-        assert!(decode_mask(&encode_mask_png(&grey).unwrap()).unwrap().pixels().all(|p| p.0[0] == 99));
+        assert!(decode_mask(&encode_mask_png(&grey).unwrap())
+            .unwrap()
+            .pixels()
+            .all(|p| p.0[0] == 99));
     }
 
     /// CRC-32 (PNG's chunk checksum), so the forged header is well-formed.
@@ -123,7 +144,11 @@ mod tests {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

@@ -23,7 +23,8 @@ impl GpuContext {
         if !wgpu::util::is_browser_webgpu_supported().await {
             return Err(Error::Gpu("WebGPU is not available in this browser".into()));
         }
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
@@ -37,7 +38,11 @@ impl GpuContext {
         // limits as browsers; an adapter below them gets what it has.
         let adapter_limits = adapter.limits();
         let defaults = wgpu::Limits::default();
-        let limits = if defaults.check_limits(&adapter_limits) { defaults } else { adapter_limits };
+        let limits = if defaults.check_limits(&adapter_limits) {
+            defaults
+        } else {
+            adapter_limits
+        };
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("retouch"),
@@ -82,18 +87,21 @@ impl GpuContext {
         cache
             .entry(key)
             .or_insert_with(|| {
-                let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(key),
-                    source: wgpu::ShaderSource::Wgsl(wgsl.into()),
-                });
-                self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(key),
-                    layout: None,
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
+                let module = self
+                    .device
+                    .create_shader_module(wgpu::ShaderModuleDescriptor {
+                        label: Some(key),
+                        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+                    });
+                self.device
+                    .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(key),
+                        layout: None,
+                        module: &module,
+                        entry_point: Some(entry),
+                        compilation_options: Default::default(),
+                        cache: None,
+                    })
             })
             .clone()
     }
@@ -109,20 +117,22 @@ impl GpuContext {
             padded = [contents, &vec![0; padded_len - contents.len()]].concat();
             &padded
         };
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytes,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        })
+        self.device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: bytes,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            })
     }
 
     /// A uniform buffer holding `contents`.
     pub fn uniform_buffer(&self, label: &str, contents: &[u8]) -> wgpu::Buffer {
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents,
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+        self.device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage: wgpu::BufferUsages::UNIFORM,
+            })
     }
 
     /// Runs one compute dispatch of `pipeline` with `buffers` bound in order
@@ -141,7 +151,10 @@ impl GpuContext {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
             .collect();
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: None,

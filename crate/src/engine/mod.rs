@@ -63,7 +63,10 @@ pub struct Engine {
 impl Engine {
     /// An engine that runs everything on the CPU.
     pub fn cpu() -> Engine {
-        Engine { gpu: None, cpu_reason: "CPU backend requested".into() }
+        Engine {
+            gpu: None,
+            cpu_reason: "CPU backend requested".into(),
+        }
     }
 
     /// Creates an engine honouring `preference`. With [`BackendPreference::Gpu`]
@@ -73,10 +76,14 @@ impl Engine {
             return Ok(Engine::cpu());
         }
         match GpuContext::new().await {
-            Ok(gpu) => Ok(Engine { gpu: Some(gpu), cpu_reason: String::new() }),
-            Err(e) if preference == BackendPreference::Auto => {
-                Ok(Engine { gpu: None, cpu_reason: e.to_string() })
-            }
+            Ok(gpu) => Ok(Engine {
+                gpu: Some(gpu),
+                cpu_reason: String::new(),
+            }),
+            Err(e) if preference == BackendPreference::Auto => Ok(Engine {
+                gpu: None,
+                cpu_reason: e.to_string(),
+            }),
             Err(e) => Err(e),
         }
     }
@@ -118,7 +125,9 @@ pub(crate) fn test_gpu_engine() -> Option<&'static Engine> {
         panic!("RETOUCH_REQUIRE_GPU=1 but no GPU adapter could be opened");
     }
     if engine.is_none() {
-        eprintln!("note: no GPU adapter; GPU parity checks not run (set RETOUCH_REQUIRE_GPU=1 to fail)");
+        eprintln!(
+            "note: no GPU adapter; GPU parity checks not run (set RETOUCH_REQUIRE_GPU=1 to fail)"
+        );
     }
     engine
 }

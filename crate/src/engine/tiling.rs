@@ -23,7 +23,12 @@ mod tests {
 
     #[test]
     fn bands_cover_every_row_once_within_budget() {
-        for (height, row, max) in [(1, 4, 4), (10, 4, 12), (16384, 65536, 128 << 20), (7, 100, 1)] {
+        for (height, row, max) in [
+            (1, 4, 4),
+            (10, 4, 12),
+            (16384, 65536, 128 << 20),
+            (7, 100, 1),
+        ] {
             let bands = row_bands(height, row, max);
             let mut next = 0;
             for band in &bands {

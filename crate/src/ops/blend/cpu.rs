@@ -80,7 +80,11 @@ fn normal_row(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) 
         return;
     }
     let opacity_scaled = opacity * INV_255 * INV_255;
-    for (x, (b, l)) in base.chunks_exact_mut(4).zip(layer.chunks_exact(4)).enumerate() {
+    for (x, (b, l)) in base
+        .chunks_exact_mut(4)
+        .zip(layer.chunks_exact(4))
+        .enumerate()
+    {
         let m = mask.map_or(255, |m| m[x]);
         if l[3] == 0 || m == 0 {
             continue;
@@ -107,7 +111,8 @@ fn normal_row(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) 
 
 /// Dissolve's per-pixel hash of document coordinates (integer, identical in WGSL).
 pub(crate) fn dissolve_hash(x: u32, y: u32, seed: u32) -> u32 {
-    let mut h = x.wrapping_mul(0x8da6_b343) ^ y.wrapping_mul(0xd816_3841) ^ seed.wrapping_mul(0xcb1a_b31f);
+    let mut h =
+        x.wrapping_mul(0x8da6_b343) ^ y.wrapping_mul(0xd816_3841) ^ seed.wrapping_mul(0xcb1a_b31f);
     h ^= h >> 16;
     h = h.wrapping_mul(0x7feb_352d);
     h ^= h >> 15;
@@ -117,7 +122,14 @@ pub(crate) fn dissolve_hash(x: u32, y: u32, seed: u32) -> u32 {
 
 /// The reference pixel function: backdrop `b`, layer pixel `l`, mask `m`, at
 /// document coordinates (`x`, `y`). Zero coverage returns `b` unchanged.
-pub(crate) fn blend_pixel(b: [u8; 4], l: [u8; 4], m: u8, p: &PixelParams, x: u32, y: u32) -> [u8; 4] {
+pub(crate) fn blend_pixel(
+    b: [u8; 4],
+    l: [u8; 4],
+    m: u8,
+    p: &PixelParams,
+    x: u32,
+    y: u32,
+) -> [u8; 4] {
     if l[3] == 0 || m == 0 || p.opacity == 0.0 {
         return b;
     }
@@ -149,7 +161,11 @@ pub(crate) fn blend_pixel(b: [u8; 4], l: [u8; 4], m: u8, p: &PixelParams, x: u32
     for c in 0..3 {
         let cs_prime = (1.0 - a_b) * cs[c] + a_b * mixed[c];
         let co = (a_s * cs_prime + a_b * cb[c] * (1.0 - a_s)) / a_o;
-        let co = if p.linear_light { linear_to_srgb(co) } else { co };
+        let co = if p.linear_light {
+            linear_to_srgb(co)
+        } else {
+            co
+        };
         out[c] = to_u8(co);
     }
     out[3] = to_u8(a_o);
@@ -306,7 +322,11 @@ fn soft_light(cb: f32, cs: f32) -> f32 {
     if cs <= 0.5 {
         cb - (1.0 - 2.0 * cs) * cb * (1.0 - cb)
     } else {
-        let d = if cb <= 0.25 { ((16.0 * cb - 12.0) * cb + 4.0) * cb } else { cb.sqrt() };
+        let d = if cb <= 0.25 {
+            ((16.0 * cb - 12.0) * cb + 4.0) * cb
+        } else {
+            cb.sqrt()
+        };
         cb + (2.0 * cs - 1.0) * (d - cb)
     }
 }

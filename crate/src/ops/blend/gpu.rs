@@ -86,14 +86,25 @@ pub(super) async fn composite_gpu_banded(
             gpu.storage_buffer("layer", &layer_band),
             gpu.storage_buffer("mask", &mask_band),
         ];
-        let groups = (ov.width.div_ceil(WORKGROUP), (rows as u32).div_ceil(WORKGROUP), 1);
+        let groups = (
+            ov.width.div_ceil(WORKGROUP),
+            (rows as u32).div_ceil(WORKGROUP),
+            1,
+        );
         let result = gpu
-            .dispatch_and_read(&pipeline, &buffers.each_ref(), groups, 1, base_band.len() as u64)
+            .dispatch_and_read(
+                &pipeline,
+                &buffers.each_ref(),
+                groups,
+                1,
+                base_band.len() as u64,
+            )
             .await?;
         for (i, row) in band.enumerate() {
             let b0 = ((ov.base_y + row) as usize * base_w + ov.base_x as usize) * 4;
             let base_raw: &mut [u8] = base;
-            base_raw[b0..b0 + width * 4].copy_from_slice(&result[i * width * 4..(i + 1) * width * 4]);
+            base_raw[b0..b0 + width * 4]
+                .copy_from_slice(&result[i * width * 4..(i + 1) * width * 4]);
         }
     }
     Ok(())

@@ -127,10 +127,19 @@ impl BlendMode {
 
     /// Parses a CLI/manifest name; the error lists the valid names.
     pub fn from_name(name: &str) -> Result<BlendMode> {
-        Self::ALL.into_iter().find(|m| m.name() == name).ok_or_else(|| {
-            let valid: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
-            Error::param("mode", format!("unknown blend mode '{name}'; valid modes: {}", valid.join(", ")))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
+                Error::param(
+                    "mode",
+                    format!(
+                        "unknown blend mode '{name}'; valid modes: {}",
+                        valid.join(", ")
+                    ),
+                )
+            })
     }
 
     /// True for the modes the W3C spec defines (and browsers implement).
@@ -138,8 +147,21 @@ impl BlendMode {
         use BlendMode::*;
         matches!(
             self,
-            Normal | Darken | Multiply | ColorBurn | Lighten | Screen | ColorDodge | Overlay
-                | SoftLight | HardLight | Difference | Exclusion | Hue | Saturation | Color
+            Normal
+                | Darken
+                | Multiply
+                | ColorBurn
+                | Lighten
+                | Screen
+                | ColorDodge
+                | Overlay
+                | SoftLight
+                | HardLight
+                | Difference
+                | Exclusion
+                | Hue
+                | Saturation
+                | Color
                 | Luminosity
         )
     }
@@ -204,9 +226,16 @@ impl Overlap {
 }
 
 /// Checks parameters and sizes before anything is computed.
-pub(crate) fn validate(layer: &RgbaImage, mask: Option<&GrayImage>, options: &CompositeOptions) -> Result<()> {
+pub(crate) fn validate(
+    layer: &RgbaImage,
+    mask: Option<&GrayImage>,
+    options: &CompositeOptions,
+) -> Result<()> {
     if !options.opacity.is_finite() || !(0.0..=1.0).contains(&options.opacity) {
-        return Err(Error::param("opacity", format!("{} is outside 0 to 1", options.opacity)));
+        return Err(Error::param(
+            "opacity",
+            format!("{} is outside 0 to 1", options.opacity),
+        ));
     }
     if let Some(mask) = mask {
         if mask.dimensions() != layer.dimensions() {

@@ -28,7 +28,9 @@ impl Rng {
 }
 
 fn random_rgba(rng: &mut Rng, w: u32, h: u32) -> RgbaImage {
-    RgbaImage::from_fn(w, h, |_, _| Rgba([rng.byte(), rng.byte(), rng.byte(), rng.byte()]))
+    RgbaImage::from_fn(w, h, |_, _| {
+        Rgba([rng.byte(), rng.byte(), rng.byte(), rng.byte()])
+    })
 }
 
 fn random_mask(rng: &mut Rng, w: u32, h: u32) -> GrayImage {
@@ -36,11 +38,19 @@ fn random_mask(rng: &mut Rng, w: u32, h: u32) -> GrayImage {
 }
 
 /// Reference result: `blend_pixel` applied pixel by pixel, no fast paths.
-fn reference(base: &RgbaImage, layer: &RgbaImage, mask: Option<&GrayImage>, o: &CompositeOptions) -> RgbaImage {
+fn reference(
+    base: &RgbaImage,
+    layer: &RgbaImage,
+    mask: Option<&GrayImage>,
+    o: &CompositeOptions,
+) -> RgbaImage {
     let p = PixelParams::new(o);
     let mut out = base.clone();
     for (x, y, px) in out.enumerate_pixels_mut() {
-        let (lx, ly) = (i64::from(x) - i64::from(o.offset.0), i64::from(y) - i64::from(o.offset.1));
+        let (lx, ly) = (
+            i64::from(x) - i64::from(o.offset.0),
+            i64::from(y) - i64::from(o.offset.1),
+        );
         if lx < 0 || ly < 0 || lx >= i64::from(layer.width()) || ly >= i64::from(layer.height()) {
             continue;
         }
@@ -53,10 +63,20 @@ fn reference(base: &RgbaImage, layer: &RgbaImage, mask: Option<&GrayImage>, o: &
 
 fn max_diff(a: &RgbaImage, b: &RgbaImage) -> u8 {
     assert_eq!(a.dimensions(), b.dimensions());
-    a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0)
+    a.as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| x.abs_diff(*y))
+        .max()
+        .unwrap_or(0)
 }
 
-fn cpu(base: &RgbaImage, layer: &RgbaImage, mask: Option<&GrayImage>, o: &CompositeOptions) -> RgbaImage {
+fn cpu(
+    base: &RgbaImage,
+    layer: &RgbaImage,
+    mask: Option<&GrayImage>,
+    o: &CompositeOptions,
+) -> RgbaImage {
     pollster::block_on(composite(&Engine::cpu(), base, layer, mask, o)).unwrap()
 }
 
@@ -89,10 +109,16 @@ fn every_mode_cpu_equals_reference_within_one() {
                 let base = random_rgba(&mut rng, bs.0, bs.1);
                 let layer = random_rgba(&mut rng, ls.0, ls.1);
                 let mask = random_mask(&mut rng, ls.0, ls.1);
-                let o = CompositeOptions { offset, ..options_for(mode, &mut rng, linear) };
+                let o = CompositeOptions {
+                    offset,
+                    ..options_for(mode, &mut rng, linear)
+                };
                 for m in [None, Some(&mask)] {
                     let d = max_diff(&cpu(&base, &layer, m, &o), &reference(&base, &layer, m, &o));
-                    assert!(d <= 1, "{mode:?} linear={linear} {bs:?}/{ls:?}: CPU differs from reference by {d}");
+                    assert!(
+                        d <= 1,
+                        "{mode:?} linear={linear} {bs:?}/{ls:?}: CPU differs from reference by {d}"
+                    );
                 }
             }
         }
@@ -101,7 +127,9 @@ fn every_mode_cpu_equals_reference_within_one() {
 
 #[test]
 fn every_mode_gpu_equals_cpu_within_one() {
-    let Some(engine) = test_gpu_engine() else { return };
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
     let mut rng = Rng(0x0bad_cafe_f00d_d00d);
     for mode in BlendMode::ALL {
         for linear in [false, true] {
@@ -109,11 +137,17 @@ fn every_mode_gpu_equals_cpu_within_one() {
                 let base = random_rgba(&mut rng, bs.0, bs.1);
                 let layer = random_rgba(&mut rng, ls.0, ls.1);
                 let mask = random_mask(&mut rng, ls.0, ls.1);
-                let o = CompositeOptions { offset, ..options_for(mode, &mut rng, linear) };
+                let o = CompositeOptions {
+                    offset,
+                    ..options_for(mode, &mut rng, linear)
+                };
                 for m in [None, Some(&mask)] {
                     let gpu = pollster::block_on(composite(engine, &base, &layer, m, &o)).unwrap();
                     let d = max_diff(&gpu, &cpu(&base, &layer, m, &o));
-                    assert!(d <= 1, "{mode:?} linear={linear} {bs:?}/{ls:?}: GPU differs from CPU by {d}");
+                    assert!(
+                        d <= 1,
+                        "{mode:?} linear={linear} {bs:?}/{ls:?}: GPU differs from CPU by {d}"
+                    );
                 }
             }
         }
@@ -122,20 +156,41 @@ fn every_mode_gpu_equals_cpu_within_one() {
 
 #[test]
 fn gpu_bands_give_the_same_result_as_one_pass() {
-    let Some(engine) = test_gpu_engine() else { return };
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
     let gpu = engine.gpu().unwrap();
     let mut rng = Rng(77);
     let base = random_rgba(&mut rng, 70, 90);
     let layer = random_rgba(&mut rng, 60, 85);
     let mask = random_mask(&mut rng, 60, 85);
     for mode in [BlendMode::Normal, BlendMode::Dissolve, BlendMode::SoftLight] {
-        let o = CompositeOptions { mode, offset: (4, 3), opacity: 0.8, ..Default::default() };
+        let o = CompositeOptions {
+            mode,
+            offset: (4, 3),
+            opacity: 0.8,
+            ..Default::default()
+        };
         let mut banded = base.clone();
         // 7 rows of 60 px per band: 13 bands, the last one short.
-        pollster::block_on(composite_gpu_banded(gpu, &mut banded, &layer, Some(&mask), &o, 7 * 60 * 4)).unwrap();
-        assert!(max_diff(&banded, &cpu(&base, &layer, Some(&mask), &o)) <= 1, "{mode:?}: banded GPU differs from CPU");
+        pollster::block_on(composite_gpu_banded(
+            gpu,
+            &mut banded,
+            &layer,
+            Some(&mask),
+            &o,
+            7 * 60 * 4,
+        ))
+        .unwrap();
+        assert!(
+            max_diff(&banded, &cpu(&base, &layer, Some(&mask), &o)) <= 1,
+            "{mode:?}: banded GPU differs from CPU"
+        );
         let whole = pollster::block_on(composite(engine, &base, &layer, Some(&mask), &o)).unwrap();
-        assert!(banded == whole, "{mode:?}: banded GPU result differs from a single pass");
+        assert!(
+            banded == whole,
+            "{mode:?}: banded GPU result differs from a single pass"
+        );
     }
 }
 
@@ -143,11 +198,26 @@ fn gpu_bands_give_the_same_result_as_one_pass() {
 fn one(mode: BlendMode, b: [u8; 4], l: [u8; 4]) -> [u8; 4] {
     let base = RgbaImage::from_pixel(1, 1, Rgba(b));
     let layer = RgbaImage::from_pixel(1, 1, Rgba(l));
-    cpu(&base, &layer, None, &CompositeOptions { mode, ..Default::default() }).get_pixel(0, 0).0
+    cpu(
+        &base,
+        &layer,
+        None,
+        &CompositeOptions {
+            mode,
+            ..Default::default()
+        },
+    )
+    .get_pixel(0, 0)
+    .0
 }
 
 fn assert_close(got: [u8; 4], want: [u8; 4], what: &str) {
-    let d = got.iter().zip(want).map(|(g, w)| g.abs_diff(w)).max().unwrap();
+    let d = got
+        .iter()
+        .zip(want)
+        .map(|(g, w)| g.abs_diff(w))
+        .max()
+        .unwrap();
     assert!(d <= 1, "{what}: got {got:?}, want {want:?}");
 }
 
@@ -161,9 +231,9 @@ fn every_mode_matches_hand_computed_values_on_opaque_pixels() {
     let expect: [(BlendMode, [u8; 3]); 25] = [
         (Normal, [60, 180, 220]),
         (Darken, [60, 100, 40]),
-        (Multiply, [47, 71, 35]),       // b·l/255
-        (ColorBurn, [21, 35, 6]),       // 255 − min(255, (255−b)·255/l)
-        (LinearBurn, [5, 25, 5]),       // max(0, b + l − 255)
+        (Multiply, [47, 71, 35]), // b·l/255
+        (ColorBurn, [21, 35, 6]), // 255 − min(255, (255−b)·255/l)
+        (LinearBurn, [5, 25, 5]), // max(0, b + l − 255)
         (Lighten, [200, 180, 220]),
         (Screen, [213, 209, 225]),      // b + l − b·l/255
         (ColorDodge, [255, 255, 255]),  // min(255, b·255/(255−l))
@@ -176,14 +246,14 @@ fn every_mode_matches_hand_computed_values_on_opaque_pixels() {
         (PinLight, [120, 105, 185]),    // l ≤ 127: min(b, 2l); else max(b, 2l−255)
         (HardMix, [255, 255, 255]),     // b + l ≥ 255
         (Difference, [140, 80, 180]),
-        (Exclusion, [166, 139, 191]),   // b + l − 2bl/255
-        (Subtract, [140, 0, 0]),        // max(0, b − l)
-        (Divide, [255, 142, 46]),       // min(255, 255·b/l)
-        (DarkerColor, [200, 100, 40]),  // luma 30·200+59·100+11·40 < the layer's
+        (Exclusion, [166, 139, 191]),  // b + l − 2bl/255
+        (Subtract, [140, 0, 0]),       // max(0, b − l)
+        (Divide, [255, 142, 46]),      // min(255, 255·b/l)
+        (DarkerColor, [200, 100, 40]), // luma 30·200+59·100+11·40 < the layer's
         (LighterColor, [60, 180, 220]),
-        (Luminosity, [225, 125, 65]),   // backdrop hue and saturation, layer luma
-        (Color, [35, 155, 195]),        // layer hue and saturation, backdrop luma
-        (Hue, [35, 155, 195]),          // equal saturations: same as color
+        (Luminosity, [225, 125, 65]), // backdrop hue and saturation, layer luma
+        (Color, [35, 155, 195]),      // layer hue and saturation, backdrop luma
+        (Hue, [35, 155, 195]),        // equal saturations: same as color
     ];
     for (mode, rgb) in expect {
         assert_close(one(mode, b, l), [rgb[0], rgb[1], rgb[2], 255], mode.name());
@@ -192,7 +262,11 @@ fn every_mode_matches_hand_computed_values_on_opaque_pixels() {
     let l2 = [30, 90, 200, 255];
     assert_close(one(Hue, b, l2), [72, 129, 232, 255], "hue");
     assert_close(one(Saturation, b, l2), [205, 99, 35, 255], "saturation");
-    assert_close(one(Saturation, b, l), [200, 100, 40, 255], "saturation, equal saturations");
+    assert_close(
+        one(Saturation, b, l),
+        [200, 100, 40, 255],
+        "saturation, equal saturations",
+    );
 }
 
 #[test]
@@ -202,9 +276,16 @@ fn w3c_alpha_compositing_with_translucent_pixels() {
     let got = one(BlendMode::Normal, [255, 0, 0, 128], [0, 0, 255, 128]);
     assert_close(got, [85, 0, 170, 192], "normal translucent");
     // Multiply over a fully transparent backdrop is the layer itself.
-    assert_close(one(BlendMode::Multiply, [10, 20, 30, 0], [90, 80, 70, 200]), [90, 80, 70, 200], "over transparent");
+    assert_close(
+        one(BlendMode::Multiply, [10, 20, 30, 0], [90, 80, 70, 200]),
+        [90, 80, 70, 200],
+        "over transparent",
+    );
     // Fully opaque layer replaces the backdrop in normal mode.
-    assert_eq!(one(BlendMode::Normal, [1, 2, 3, 4], [9, 8, 7, 255]), [9, 8, 7, 255]);
+    assert_eq!(
+        one(BlendMode::Normal, [1, 2, 3, 4], [9, 8, 7, 255]),
+        [9, 8, 7, 255]
+    );
 }
 
 #[test]
@@ -214,11 +295,18 @@ fn zero_coverage_leaves_pixels_bit_exact() {
     let layer = random_rgba(&mut rng, 32, 32);
     let mask = GrayImage::from_fn(32, 32, |x, _| Luma([if x < 16 { 0 } else { 255 }]));
     for mode in BlendMode::ALL {
-        let o = CompositeOptions { mode, ..Default::default() };
+        let o = CompositeOptions {
+            mode,
+            ..Default::default()
+        };
         let out = cpu(&base, &layer, Some(&mask), &o);
         for (x, y, p) in out.enumerate_pixels() {
             if x < 16 || layer.get_pixel(x, y).0[3] == 0 {
-                assert_eq!(p, base.get_pixel(x, y), "{mode:?} changed a pixel with zero coverage");
+                assert_eq!(
+                    p,
+                    base.get_pixel(x, y),
+                    "{mode:?} changed a pixel with zero coverage"
+                );
             }
         }
         let none = cpu(&base, &layer, None, &CompositeOptions { opacity: 0.0, ..o });
@@ -232,7 +320,15 @@ fn layer_outside_the_backdrop_changes_nothing() {
     let base = random_rgba(&mut rng, 10, 10);
     let layer = random_rgba(&mut rng, 4, 4);
     for offset in [(10, 0), (-4, 0), (0, 10), (0, -4), (i32::MAX, i32::MIN)] {
-        let out = cpu(&base, &layer, None, &CompositeOptions { offset, ..Default::default() });
+        let out = cpu(
+            &base,
+            &layer,
+            None,
+            &CompositeOptions {
+                offset,
+                ..Default::default()
+            },
+        );
         assert!(out == base, "offset {offset:?} changed the backdrop");
     }
 }
@@ -241,15 +337,34 @@ fn layer_outside_the_backdrop_changes_nothing() {
 fn dissolve_is_deterministic_and_follows_coverage() {
     let base = RgbaImage::from_pixel(200, 200, Rgba([0, 0, 0, 255]));
     let layer = RgbaImage::from_pixel(200, 200, Rgba([255, 255, 255, 255]));
-    let o = CompositeOptions { mode: BlendMode::Dissolve, opacity: 0.25, dissolve_seed: 42, ..Default::default() };
+    let o = CompositeOptions {
+        mode: BlendMode::Dissolve,
+        opacity: 0.25,
+        dissolve_seed: 42,
+        ..Default::default()
+    };
     let a = cpu(&base, &layer, None, &o);
     assert!(a == cpu(&base, &layer, None, &o), "same seed, same pattern");
-    assert!(a != cpu(&base, &layer, None, &CompositeOptions { dissolve_seed: 43, ..o }), "other seed, other pattern");
+    assert!(
+        a != cpu(
+            &base,
+            &layer,
+            None,
+            &CompositeOptions {
+                dissolve_seed: 43,
+                ..o
+            }
+        ),
+        "other seed, other pattern"
+    );
     let white = a.pixels().filter(|p| p.0 == [255, 255, 255, 255]).count();
     let black = a.pixels().filter(|p| p.0 == [0, 0, 0, 255]).count();
     assert_eq!(white + black, 40_000, "dissolve pixels are all-or-nothing");
     let fraction = white as f64 / 40_000.0;
-    assert!((fraction - 0.25).abs() < 0.01, "{fraction} of pixels dissolved in, expected 0.25");
+    assert!(
+        (fraction - 0.25).abs() < 0.01,
+        "{fraction} of pixels dissolved in, expected 0.25"
+    );
 }
 
 #[test]
@@ -259,7 +374,10 @@ fn mode_names_round_trip_and_unknown_names_list_the_valid_ones() {
         assert_eq!(BlendMode::from_name(mode.name()).unwrap(), mode);
     }
     let err = BlendMode::from_name("burn").unwrap_err().to_string();
-    assert!(err.contains("'burn'") && err.contains("color-burn") && err.contains("luminosity"), "{err}");
+    assert!(
+        err.contains("'burn'") && err.contains("color-burn") && err.contains("luminosity"),
+        "{err}"
+    );
     assert_eq!(BlendMode::ALL.iter().filter(|m| m.is_w3c()).count(), 16);
 }
 
@@ -268,12 +386,28 @@ fn bad_parameters_are_rejected_and_nothing_is_produced() {
     let base = RgbaImage::new(4, 4);
     let layer = RgbaImage::new(4, 4);
     for opacity in [-0.1, 1.5, f32::NAN, f32::INFINITY] {
-        let o = CompositeOptions { opacity, ..Default::default() };
-        let err = pollster::block_on(composite(&Engine::cpu(), &base, &layer, None, &o)).unwrap_err();
-        assert!(matches!(err, Error::InvalidParameter { ref name, .. } if name == "opacity"), "{err}");
+        let o = CompositeOptions {
+            opacity,
+            ..Default::default()
+        };
+        let err =
+            pollster::block_on(composite(&Engine::cpu(), &base, &layer, None, &o)).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidParameter { ref name, .. } if name == "opacity"),
+            "{err}"
+        );
     }
     let mask = GrayImage::new(3, 4);
-    let err = pollster::block_on(composite(&Engine::cpu(), &base, &layer, Some(&mask), &CompositeOptions::default()))
-        .unwrap_err();
-    assert!(err.to_string().contains("3×4") && err.to_string().contains("4×4"), "{err}");
+    let err = pollster::block_on(composite(
+        &Engine::cpu(),
+        &base,
+        &layer,
+        Some(&mask),
+        &CompositeOptions::default(),
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("3×4") && err.to_string().contains("4×4"),
+        "{err}"
+    );
 }

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Retouch build entry point. Every subcommand is idempotent and works on a
+# fresh Debian 12 machine as root.
+#   setup             install toolchains and test tools that are missing
+#   build             release wasm -> wasm-bindgen -> web/pkg (+ wasm-opt when present)
+#   serve [PORT]      build, then serve web/ on 127.0.0.1 (default 8080)
+#   test              setup, fmt, clippy, native tests (GPU on software Vulkan), wasm build, browser tests
+#   bench             benchmarks (native CPU, GPU, wasm in Node)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+# wgpu's Vulkan loader warns without it; harmless, but keep logs clean.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/retouch-runtime}"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+wasm_bindgen_version() {
+  # The exact wasm-bindgen version in Cargo.lock: the CLI must match it.
+  awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock
+}
+
+setup() {
+  if ! command -v cargo >/dev/null; then
+    log "installing Rust"
+    apt_install curl ca-certificates
+    curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  fi
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  local want; want=$(wasm_bindgen_version)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (about 10 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+  local missing=()
+  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen python3 nodejs npm; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+    log "installing test tools (npm ci)"
+    (cd tests && npm ci --no-audit --no-fund)
+  fi
+}
+
+apt_install() {
+  log "apt-get install $*"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+build() {
+  log "building wasm"
+  cargo build -p retouch --lib --target wasm32-unknown-unknown --release
+  rm -rf web/pkg
+  wasm-bindgen --target web --out-dir web/pkg --out-name retouch \
+    target/wasm32-unknown-unknown/release/retouch.wasm
+  if command -v wasm-opt >/dev/null; then
+    wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+      web/pkg/retouch_bg.wasm -o web/pkg/retouch_bg.wasm
+  fi
+}
+
+serve() {
+  local port="${1:-8080}"
+  command -v wasm-bindgen >/dev/null || setup
+  build
+  log "serving web/ at http://127.0.0.1:$port/ (Ctrl-C to stop)"
+  exec python3 - "$port" <<'PY'
+import functools, http.server, sys
+handler = http.server.SimpleHTTPRequestHandler
+handler.extensions_map.update({".wasm": "application/wasm", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json"})
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), functools.partial(handler, directory="web"))
+print(f"http://127.0.0.1:{server.server_port}/", flush=True)
+server.serve_forever()
+PY
+}
+
+run_tests() {
+  setup
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "cargo clippy"
+  cargo clippy --workspace --all-targets -- -D warnings
+  cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
+  log "native tests (GPU tests required: software Vulkan adapter)"
+  RETOUCH_REQUIRE_GPU=1 cargo test --workspace
+  build
+  log "browser and node tests"
+  (cd tests && node --test)
+}
+
+bench() {
+  setup
+  cargo run -p retouch --release --example bench -- "$@"
+  build
+  (cd tests && node bench/wasm-bench.mjs)
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  build) build ;;
+  serve) shift; serve "$@" ;;
+  test) run_tests ;;
+  bench) shift; bench "$@" ;;
+  *) echo "usage: ./build.sh setup|build|serve [PORT]|test|bench" >&2; exit 2 ;;
+esac

@@ -1,0 +1,70 @@
+//! The native `retouch` command line: every core operation, scriptable.
+//! Bad input prints one clear line on stderr and exits non-zero; outputs are
+//! written to a temporary file and renamed, so no partial file is left.
+
+mod composite;
+mod output;
+
+use clap::{Parser, Subcommand};
+use retouch::engine::{BackendPreference, Engine};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "retouch",
+    version,
+    about = "Retouch: fix regions of AI-generated images"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Composite LAYER over BASE with a blend mode, opacity, mask and offset.
+    Composite(composite::Args),
+    /// Print the version, the backend and the adapter.
+    Info {
+        /// auto, cpu or gpu.
+        #[arg(long, default_value = "auto")]
+        backend: String,
+    },
+}
+
+/// Opens an engine for a `--backend` argument.
+fn engine(backend: &str) -> retouch::Result<Engine> {
+    pollster::block_on(Engine::new(BackendPreference::parse(backend)?))
+}
+
+fn run(cli: Cli) -> retouch::Result<()> {
+    match cli.command {
+        Command::Composite(args) => composite::run(args),
+        Command::Info { backend } => {
+            let engine = engine(&backend)?;
+            println!("retouch {}", env!("CARGO_PKG_VERSION"));
+            println!("backend: {}", engine.backend());
+            println!("adapter: {}", engine.adapter_description());
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("retouch: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The JavaScript API: a thin marshalling layer over the core, and the only
+//! place with `#[wasm_bindgen]`. No image logic lives here: every function
+//! converts arguments, calls the core, and turns errors into JS `Error`s.
+
+use crate::engine::{BackendPreference, Engine};
+use crate::ops::blend::{self, BlendMode, CompositeOptions};
+use crate::plugin::Registry;
+use crate::{image_io, Error};
+use image::{GrayImage, RgbaImage};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+fn js_error(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Reports Rust panics on the console instead of an opaque "unreachable".
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("retouch panicked: {info}").into());
+    }));
+}
+
+/// The core's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Every plugin manifest compiled into the core, as plain JS objects.
+#[wasm_bindgen]
+pub fn manifests() -> Result<JsValue, JsError> {
+    let registry = Registry::builtin().map_err(js_error)?;
+    serde_wasm_bindgen::to_value(registry.manifests()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// An RGBA8 image with straight alpha.
+#[wasm_bindgen]
+#[derive(Clone)]
+pub struct Image {
+    inner: RgbaImage,
+}
+
+#[wasm_bindgen]
+impl Image {
+    /// Wraps `width`×`height` RGBA bytes (e.g. from `ImageData.data`).
+    #[wasm_bindgen(js_name = fromRgba)]
+    pub fn from_rgba(width: u32, height: u32, rgba: Vec<u8>) -> Result<Image, JsError> {
+        image_io::check_dimensions(width, height).map_err(js_error)?;
+        let expected = width as usize * height as usize * 4;
+        let got = rgba.len();
+        RgbaImage::from_raw(width, height, rgba)
+            .map(|inner| Image { inner })
+            .ok_or_else(|| {
+                js_error(Error::SizeMismatch(format!(
+                    "{width}×{height} RGBA needs {expected} bytes, got {got}"
+                )))
+            })
+    }
+
+    /// Decodes PNG, JPEG or WebP bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Image, JsError> {
+        image_io::decode_rgba(bytes)
+            .map(|inner| Image { inner })
+            .map_err(js_error)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.inner.width()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.inner.height()
+    }
+
+    /// A copy of the RGBA bytes, row by row.
+    pub fn rgba(&self) -> Vec<u8> {
+        self.inner.as_raw().clone()
+    }
+
+    /// The image encoded as PNG.
+    #[wasm_bindgen(js_name = encodePng)]
+    pub fn encode_png(&self) -> Result<Vec<u8>, JsError> {
+        image_io::encode_png(&self.inner).map_err(js_error)
+    }
+}
+
+/// An 8-bit coverage mask.
+#[wasm_bindgen]
+#[derive(Clone)]
+pub struct Mask {
+    inner: GrayImage,
+}
+
+#[wasm_bindgen]
+impl Mask {
+    /// Wraps `width`×`height` coverage bytes (0 = untouched, 255 = full).
+    #[wasm_bindgen(js_name = fromValues)]
+    pub fn from_values(width: u32, height: u32, values: Vec<u8>) -> Result<Mask, JsError> {
+        image_io::check_dimensions(width, height).map_err(js_error)?;
+        let got = values.len();
+        GrayImage::from_raw(width, height, values)
+            .map(|inner| Mask { inner })
+            .ok_or_else(|| {
+                js_error(Error::SizeMismatch(format!(
+                    "{width}×{height} mask needs {} bytes, got {got}",
+                    width * height
+                )))
+            })
+    }
+
+    /// Decodes a mask image: its alpha channel when it has one, else its luma.
+    pub fn decode(bytes: &[u8]) -> Result<Mask, JsError> {
+        image_io::decode_mask(bytes)
+            .map(|inner| Mask { inner })
+            .map_err(js_error)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.inner.width()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.inner.height()
+    }
+
+    /// A copy of the coverage bytes, row by row.
+    pub fn values(&self) -> Vec<u8> {
+        self.inner.as_raw().clone()
+    }
+}
+
+/// Composite parameters as JS passes them; names follow the manifest's params.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CompositeParams {
+    #[serde(default = "default_mode")]
+    mode: String,
+    #[serde(default = "default_opacity")]
+    opacity: f32,
+    #[serde(default)]
+    offset_x: i32,
+    #[serde(default)]
+    offset_y: i32,
+    #[serde(default, alias = "linear_light")]
+    linear_light: bool,
+    #[serde(default)]
+    seed: u32,
+}
+
+fn default_mode() -> String {
+    "normal".into()
+}
+
+fn default_opacity() -> f32 {
+    1.0
+}
+
+impl CompositeParams {
+    fn options(&self) -> Result<CompositeOptions, Error> {
+        Ok(CompositeOptions {
+            mode: BlendMode::from_name(&self.mode)?,
+            opacity: self.opacity,
+            offset: (self.offset_x, self.offset_y),
+            linear_light: self.linear_light,
+            dissolve_seed: self.seed,
+        })
+    }
+}
+
+/// Runs kernels on WebGPU when the browser offers an adapter, else on the CPU.
+#[wasm_bindgen]
+pub struct RetouchEngine {
+    inner: Rc<Engine>,
+}
+
+/// Creates an engine. `backend` is "auto" (default), "gpu" (fails without
+/// WebGPU) or "cpu".
+#[wasm_bindgen(js_name = createEngine)]
+pub async fn create_engine(backend: Option<String>) -> Result<RetouchEngine, JsError> {
+    let preference =
+        BackendPreference::parse(backend.as_deref().unwrap_or("auto")).map_err(js_error)?;
+    let engine = Engine::new(preference).await.map_err(js_error)?;
+    Ok(RetouchEngine {
+        inner: Rc::new(engine),
+    })
+}
+
+#[wasm_bindgen]
+impl RetouchEngine {
+    /// "gpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.inner.backend().to_string()
+    }
+
+    /// The adapter in use, or why the CPU is used.
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.inner.adapter_description()
+    }
+
+    /// Composites `layer` over `base` (neither is changed) and resolves to a
+    /// new [`Image`]. `params`: `{ mode, opacity, offsetX, offsetY,
+    /// linearLight, seed }`, all optional.
+    pub fn composite(
+        &self,
+        base: &Image,
+        layer: &Image,
+        mask: Option<Mask>,
+        params: JsValue,
+    ) -> js_sys::Promise {
+        let engine = Rc::clone(&self.inner);
+        let (base, layer) = (base.inner.clone(), layer.inner.clone());
+        let params: Result<CompositeParams, _> = if params.is_undefined() || params.is_null() {
+            serde_wasm_bindgen::from_value(js_sys::Object::new().into())
+        } else {
+            serde_wasm_bindgen::from_value(params)
+        };
+        wasm_bindgen_futures::future_to_promise(async move {
+            let params =
+                params.map_err(|e| JsError::new(&format!("invalid composite parameters: {e}")))?;
+            let options = params.options().map_err(js_error)?;
+            let mask = mask.map(|m| m.inner);
+            let out = blend::composite(&engine, &base, &layer, mask.as_ref(), &options)
+                .await
+                .map_err(js_error)?;
+            Ok(Image { inner: out }.into())
+        })
+    }
+}
