@@ -3,3 +3,4 @@
 //! tests; `mod.rs` is the API callers use, which picks the backend.
 
 pub mod blend;
+pub mod select;

@@ -1,0 +1,248 @@
+//! Shapes against brute-force references, combine modes and bad input.
+
+use super::*;
+
+/// Small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+    fn coord(&mut self, extent: u32) -> f32 {
+        // Reaches past the canvas on both sides.
+        (self.next() % ((extent + 10) * 8)) as f32 / 8.0 - 5.0
+    }
+}
+
+/// Winding number of `points` around `(px, py)`, counted the textbook way.
+fn winding_number(points: &[(f32, f32)], px: f64, py: f64) -> i32 {
+    let mut winding = 0;
+    for (i, &(ax, ay)) in points.iter().enumerate() {
+        let (bx, by) = points[(i + 1) % points.len()];
+        let (ax, ay, bx, by) = (f64::from(ax), f64::from(ay), f64::from(bx), f64::from(by));
+        let side = (bx - ax) * (py - ay) - (px - ax) * (by - ay);
+        if ay <= py && by > py && side > 0.0 {
+            winding += 1;
+        } else if by <= py && ay > py && side < 0.0 {
+            winding -= 1;
+        }
+    }
+    winding
+}
+
+/// Coverage by point sampling: the same 16 sub-scanlines, 256 samples across.
+fn reference_polygon(width: u32, height: u32, points: &[(f32, f32)]) -> GrayImage {
+    let (rows, cols) = (cpu::SUBSCANLINES, 256);
+    GrayImage::from_fn(width, height, |x, y| {
+        let mut inside = 0;
+        for j in 0..rows {
+            let py = f64::from(y) + (f64::from(j) + 0.5) / f64::from(rows);
+            for i in 0..cols {
+                let px = f64::from(x) + (f64::from(i) + 0.5) / f64::from(cols);
+                inside += u32::from(winding_number(points, px, py) != 0);
+            }
+        }
+        image::Luma([(f64::from(inside) * 255.0 / f64::from(rows * cols)).round() as u8])
+    })
+}
+
+fn max_diff(a: &GrayImage, b: &GrayImage) -> u8 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| x.abs_diff(*y))
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn polygon_matches_point_sampled_winding_reference() {
+    let mut rng = Rng(0x5eed_1234);
+    for case in 0..12 {
+        let (w, h) = (23 + case, 17 + 2 * case);
+        let n = 3 + (rng.next() % 9) as usize;
+        let points: Vec<(f32, f32)> = (0..n).map(|_| (rng.coord(w), rng.coord(h))).collect();
+        let got = polygon(w, h, &points).unwrap();
+        let want = reference_polygon(w, h, &points);
+        // The reference samples 256 points across where ours is exact.
+        assert!(max_diff(&got, &want) <= 3, "case {case}: {points:?}");
+    }
+}
+
+#[test]
+fn self_intersecting_star_keeps_its_centre_under_non_zero_winding() {
+    // A pentagram: the centre has winding number 2 (even-odd would leave a hole).
+    let star: Vec<(f32, f32)> = (0..5)
+        .map(|k| {
+            let a = std::f32::consts::PI * (-0.5 + 0.8 * k as f32);
+            (50.0 + 40.0 * a.cos(), 50.0 + 40.0 * a.sin())
+        })
+        .collect();
+    assert_eq!(winding_number(&star, 50.0, 50.0).abs(), 2);
+    let mask = polygon(100, 100, &star).unwrap();
+    assert_eq!(mask.get_pixel(50, 50).0[0], 255);
+    assert_eq!(mask.get_pixel(2, 2).0[0], 0);
+    // The same outline traced twice is still selected once.
+    let twice = [star.clone(), star].concat();
+    assert_eq!(polygon(100, 100, &twice).unwrap(), mask);
+}
+
+#[test]
+fn rectangle_coverage_is_the_pixel_area_inside() {
+    let whole = Rect {
+        x: 2.0,
+        y: 1.0,
+        width: 3.0,
+        height: 2.0,
+    };
+    let mask = rectangle(8, 5, whole).unwrap();
+    for (x, y, p) in mask.enumerate_pixels() {
+        let inside = (2..5).contains(&x) && (1..3).contains(&y);
+        assert_eq!(p.0[0], if inside { 255 } else { 0 }, "({x}, {y})");
+    }
+    let half = rectangle(
+        8,
+        5,
+        Rect {
+            x: 2.5,
+            y: 1.0,
+            width: 1.0,
+            height: 1.25,
+        },
+    )
+    .unwrap();
+    assert_eq!(half.get_pixel(2, 1).0[0], 128); // 0.5 × 1 × 255 = 127.5
+    assert_eq!(half.get_pixel(3, 1).0[0], 128);
+    assert_eq!(half.get_pixel(2, 2).0[0], 32); // 0.5 × 0.25 × 255 = 31.875
+                                               // Past the canvas: clipped, not an error.
+    let big = rectangle(
+        4,
+        4,
+        Rect {
+            x: -10.0,
+            y: -10.0,
+            width: 100.0,
+            height: 100.0,
+        },
+    )
+    .unwrap();
+    assert!(big.iter().all(|&v| v == 255));
+}
+
+#[test]
+fn ellipse_has_the_right_area_and_symmetry() {
+    let rect = Rect {
+        x: 10.0,
+        y: 20.0,
+        width: 60.0,
+        height: 30.0,
+    };
+    let mask = ellipse(80, 70, rect).unwrap();
+    let area: f64 = mask.iter().map(|&v| f64::from(v) / 255.0).sum();
+    let exact = std::f64::consts::PI * 30.0 * 15.0;
+    assert!(
+        (area - exact).abs() / exact < 0.002,
+        "area {area} vs {exact}"
+    );
+    for (x, y, p) in mask.enumerate_pixels() {
+        let mirrored = mask.get_pixel(79 - x, y).0[0];
+        assert_eq!(p.0[0], mirrored, "({x}, {y})");
+    }
+    assert_eq!(mask.get_pixel(40, 35).0[0], 255);
+    assert_eq!(mask.get_pixel(11, 21).0[0], 0);
+}
+
+#[test]
+fn drag_with_a_fixed_ratio_keeps_the_ratio_towards_the_pointer() {
+    let free = Rect::from_drag((10.0, 10.0), (4.0, 30.0), None).unwrap();
+    assert_eq!(
+        free,
+        Rect {
+            x: 4.0,
+            y: 10.0,
+            width: 6.0,
+            height: 20.0
+        }
+    );
+    let square = Rect::from_drag((10.0, 10.0), (4.0, 30.0), Some(1.0)).unwrap();
+    assert_eq!(
+        square,
+        Rect {
+            x: -10.0,
+            y: 10.0,
+            width: 20.0,
+            height: 20.0
+        }
+    );
+    let wide = Rect::from_drag((0.0, 0.0), (32.0, 1.0), Some(16.0 / 9.0)).unwrap();
+    assert_eq!((wide.width, wide.height), (32.0, 18.0));
+    assert!(Rect::from_drag((0.0, 0.0), (1.0, 1.0), Some(0.0)).is_err());
+}
+
+#[test]
+fn combine_modes_follow_their_formulas() {
+    let selection = GrayImage::from_raw(4, 1, vec![0, 100, 200, 255]).unwrap();
+    let shape = GrayImage::from_raw(4, 1, vec![50, 50, 255, 0]).unwrap();
+    let run = |mode| {
+        let mut s = selection.clone();
+        combine(&mut s, &shape, mode).unwrap();
+        s.into_raw()
+    };
+    assert_eq!(run(CombineMode::Replace), vec![50, 50, 255, 0]);
+    assert_eq!(run(CombineMode::Add), vec![50, 100, 255, 255]);
+    assert_eq!(run(CombineMode::Subtract), vec![0, 100, 0, 255]);
+    assert_eq!(run(CombineMode::Intersect), vec![0, 50, 200, 0]);
+    let mut inverted = selection.clone();
+    invert(&mut inverted);
+    assert_eq!(inverted.into_raw(), vec![255, 155, 55, 0]);
+    assert!(select_all(3, 2).unwrap().iter().all(|&v| v == 255));
+    assert!(deselect(3, 2).unwrap().iter().all(|&v| v == 0));
+}
+
+#[test]
+fn bad_input_is_rejected_and_changes_nothing() {
+    let param = |r: Result<GrayImage>| match r {
+        Err(Error::InvalidParameter { name, .. }) => name,
+        other => panic!("expected a parameter error, got {other:?}"),
+    };
+    assert_eq!(param(polygon(10, 10, &[(1.0, 1.0), (5.0, 5.0)])), "points");
+    assert_eq!(param(polygon(10, 10, &[])), "points");
+    assert_eq!(
+        param(polygon(10, 10, &[(1.0, 1.0), (f32::NAN, 5.0), (3.0, 1.0)])),
+        "points"
+    );
+    let bad_rect = Rect {
+        x: 0.0,
+        y: 0.0,
+        width: -1.0,
+        height: 2.0,
+    };
+    assert_eq!(param(rectangle(10, 10, bad_rect)), "rect");
+    assert_eq!(
+        param(ellipse(
+            0,
+            10,
+            Rect {
+                x: 0.0,
+                y: 0.0,
+                width: 1.0,
+                height: 1.0
+            }
+        )),
+        "size"
+    );
+    assert!(matches!(select_all(20000, 10), Err(Error::TooLarge(_))));
+    assert!(CombineMode::from_name("xor").is_err());
+
+    let mut selection = GrayImage::from_pixel(4, 4, image::Luma([7]));
+    let wrong = GrayImage::new(4, 5);
+    assert!(matches!(
+        combine(&mut selection, &wrong, CombineMode::Add),
+        Err(Error::SizeMismatch(_))
+    ));
+    assert!(selection.iter().all(|&v| v == 7));
+}
