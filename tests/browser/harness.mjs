@@ -1,0 +1,198 @@
+// Shared set-up for the browser tests: a tiny static server for web/ and the
+// system Chromium driven by playwright-core, headless, with or without WebGPU.
+import http from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.d.ts': 'text/plain; charset=utf-8',
+};
+
+/** Fails early, with a clear message, when the wasm package has not been built. */
+export function requireBuiltPackage() {
+  const js = path.join(WEB_ROOT, 'pkg', 'retouch.js');
+  const wasm = path.join(WEB_ROOT, 'pkg', 'retouch_bg.wasm');
+  if (!existsSync(js) || !existsSync(wasm)) {
+    throw new Error(`web/pkg is missing (${js}): run ./build.sh build first`);
+  }
+}
+
+/** Serves `root` on 127.0.0.1 on a free port. Resolves to { url, close() }. */
+export async function startServer(root = WEB_ROOT) {
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, 'http://localhost');
+      let rel = decodeURIComponent(url.pathname);
+      if (rel.endsWith('/')) rel += 'index.html';
+      const file = path.join(root, path.normalize(rel));
+      if (!file.startsWith(root)) {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
+      const info = await stat(file).catch(() => null);
+      if (!info || !info.isFile()) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`);
+        return;
+      }
+      const ext = file.endsWith('.d.ts') ? '.d.ts' : path.extname(file).toLowerCase();
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': MIME[ext] || 'application/octet-stream',
+        'content-length': body.length,
+        'cache-control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+/** Launches headless Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader adapter). */
+export async function launchBrowser({ webgpu = false } = {}) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+  });
+}
+
+/**
+ * Opens the editor and waits until it is ready. Page errors and console errors
+ * are collected in `errors` so tests can assert that nothing crashed.
+ */
+export async function openApp(browser, baseUrl, { query = '', viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  await page.goto(new URL(`index.html${query}`, baseUrl).href);
+  await page.waitForFunction(() => window.retouchApp !== undefined);
+  await page.evaluate(() => window.retouchApp.ready);
+  return { context, page, errors, consoleErrors };
+}
+
+/**
+ * Installs `window.testKit` in the page: a seeded PRNG, image generators and
+ * a comparison, all written for the tests (the app itself computes no pixels).
+ */
+export async function installTestKit(page) {
+  await page.evaluate(async () => {
+    const wasm = await import('./pkg/retouch.js');
+    function rng(seed) {
+      // mulberry32
+      let a = seed >>> 0;
+      return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+    /** Random RGBA with every channel 0..255; `alpha`: 'opaque' | 'varied'. Row 0 holds edge values. */
+    function randomRgba(width, height, seed, alpha) {
+      const next = rng(seed);
+      const data = new Uint8Array(width * height * 4);
+      const edges = [0, 255, 1, 254, 128, 127];
+      for (let i = 0; i < width * height; i++) {
+        const o = i * 4;
+        const onEdgeRow = i < width;
+        for (let c = 0; c < 3; c++) {
+          data[o + c] = onEdgeRow ? edges[(i + c * 2) % edges.length] : Math.floor(next() * 256);
+        }
+        if (alpha === 'opaque') data[o + 3] = 255;
+        else {
+          const r = next();
+          // Plenty of fully transparent and fully opaque pixels, the rest anywhere.
+          data[o + 3] = r < 0.1 ? 0 : r < 0.25 ? 255 : Math.floor(next() * 256);
+        }
+      }
+      return data;
+    }
+    function randomValues(width, height, seed) {
+      const next = rng(seed);
+      const data = new Uint8Array(width * height);
+      for (let i = 0; i < data.length; i++) {
+        const r = next();
+        data[i] = r < 0.15 ? 0 : r < 0.3 ? 255 : Math.floor(next() * 256);
+      }
+      return data;
+    }
+    /** Max |a-b| over all bytes, the count of bytes that differ, and where the worst is. */
+    function compare(a, b) {
+      if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+      let max = 0;
+      let at = -1;
+      let differing = 0;
+      for (let i = 0; i < a.length; i++) {
+        const d = Math.abs(a[i] - b[i]);
+        if (d) differing++;
+        if (d > max) {
+          max = d;
+          at = i;
+        }
+      }
+      return { max, differing, at };
+    }
+    function pngOf(width, height, rgba) {
+      const image = wasm.Image.fromRgba(width, height, rgba);
+      try {
+        return image.encodePng();
+      } finally {
+        image.free();
+      }
+    }
+    /** A mask as a PNG: white, coverage in alpha (Mask.decode reads alpha when present). */
+    function maskPngOf(width, height, values) {
+      const rgba = new Uint8Array(width * height * 4).fill(255);
+      for (let i = 0; i < values.length; i++) rgba[i * 4 + 3] = values[i];
+      return pngOf(width, height, rgba);
+    }
+    window.testKit = { wasm, rng, randomRgba, randomValues, compare, pngOf, maskPngOf };
+  });
+}
