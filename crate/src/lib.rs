@@ -4,6 +4,7 @@
 //! version run through the [`engine`]. The CLI (`src/bin`), the wasm API
 //! ([`wasm`], wasm32 only) and the tests all call the same functions.
 
+pub mod doc;
 pub mod engine;
 pub mod error;
 pub mod image_io;

@@ -1,0 +1,170 @@
+//! The reversible primitive edits every document command is made of.
+//!
+//! Applying a [`Change`] returns its inverse, built from the data it displaced:
+//! removing a layer returns "insert this layer", swapping tiles returns the old
+//! tiles. History keeps only that inverse, so the data of an edit lives either
+//! in the document or in history, never in both; undo and redo are the same
+//! call. Commands check every precondition before building a change, so
+//! applying one cannot fail.
+
+use super::layer::{Layer, LayerId, LayerProperties};
+use super::render::DirtyRegion;
+use super::tiles::{Plane, TilePatch};
+use image::GrayImage;
+
+/// The canvas size and the layers, bottom first.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LayerStack {
+    pub width: u32,
+    pub height: u32,
+    pub layers: Vec<Layer>,
+}
+
+impl LayerStack {
+    pub fn index_of(&self, id: LayerId) -> Option<usize> {
+        self.layers.iter().position(|l| l.id == id)
+    }
+
+    /// The layer a recorded change refers to. History only replays changes on
+    /// the state they were recorded against, where the layer exists.
+    fn recorded_layer(&mut self, id: LayerId) -> &mut Layer {
+        self.layers
+            .iter_mut()
+            .find(|l| l.id == id)
+            .expect("history replays changes on the state they were recorded on")
+    }
+}
+
+/// One reversible edit; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Change {
+    Insert {
+        index: usize,
+        layer: Box<Layer>,
+    },
+    Remove {
+        index: usize,
+    },
+    Move {
+        from: usize,
+        to: usize,
+    },
+    Properties {
+        id: LayerId,
+        props: Box<LayerProperties>,
+    },
+    Mask {
+        id: LayerId,
+        mask: Option<GrayImage>,
+    },
+    Tiles(TilePatch),
+    /// Sets the canvas size and moves every layer by `shift`.
+    Canvas {
+        width: u32,
+        height: u32,
+        shift: (i32, i32),
+    },
+    /// Several changes applied in order (undone in reverse).
+    Batch(Vec<Change>),
+}
+
+/// Rough bookkeeping cost of a change beyond its pixel data.
+const CHANGE_OVERHEAD: usize = 64;
+
+impl Change {
+    /// Applies the change, marks what it altered as dirty, and returns the
+    /// change that reverts it.
+    pub fn apply(self, stack: &mut LayerStack, dirty: &mut DirtyRegion) -> Change {
+        match self {
+            Change::Insert { index, layer } => {
+                dirty.add(layer.bounds());
+                stack.layers.insert(index, *layer);
+                Change::Remove { index }
+            }
+            Change::Remove { index } => {
+                let layer = stack.layers.remove(index);
+                dirty.add(layer.bounds());
+                Change::Insert {
+                    index,
+                    layer: Box::new(layer),
+                }
+            }
+            Change::Move { from, to } => {
+                let layer = stack.layers.remove(from);
+                dirty.add(layer.bounds());
+                stack.layers.insert(to, layer);
+                Change::Move { from: to, to: from }
+            }
+            Change::Properties { id, mut props } => {
+                let layer = stack.recorded_layer(id);
+                let before = layer.bounds();
+                std::mem::swap(&mut layer.props, &mut props);
+                dirty.add(before.union(&layer.bounds()));
+                Change::Properties { id, props }
+            }
+            Change::Mask { id, mut mask } => {
+                let layer = stack.recorded_layer(id);
+                std::mem::swap(&mut layer.mask, &mut mask);
+                dirty.add(layer.bounds());
+                Change::Mask { id, mask }
+            }
+            Change::Tiles(mut patch) => {
+                let layer = stack.recorded_layer(patch.layer);
+                let width = layer.pixels.width();
+                match patch.plane {
+                    Plane::Pixels => patch.swap(&mut layer.pixels, width),
+                    Plane::Mask => patch.swap(
+                        layer
+                            .mask
+                            .as_mut()
+                            .expect("mask patches target masked layers"),
+                        width,
+                    ),
+                }
+                if let Some(changed) = patch.bounds() {
+                    let (x, y) = layer.props.offset;
+                    dirty.add(changed.translated(x, y));
+                }
+                Change::Tiles(patch)
+            }
+            Change::Canvas {
+                width,
+                height,
+                shift,
+            } => {
+                let old = (stack.width, stack.height);
+                stack.width = width;
+                stack.height = height;
+                for layer in &mut stack.layers {
+                    layer.props.offset.0 += shift.0;
+                    layer.props.offset.1 += shift.1;
+                }
+                dirty.add_everything();
+                Change::Canvas {
+                    width: old.0,
+                    height: old.1,
+                    shift: (-shift.0, -shift.1),
+                }
+            }
+            Change::Batch(changes) => {
+                let mut inverses: Vec<Change> =
+                    changes.into_iter().map(|c| c.apply(stack, dirty)).collect();
+                inverses.reverse();
+                Change::Batch(inverses)
+            }
+        }
+    }
+
+    /// Bytes this change keeps alive, for the history budget.
+    pub fn bytes(&self) -> usize {
+        CHANGE_OVERHEAD
+            + match self {
+                Change::Insert { layer, .. } => layer.pixel_bytes() + layer.props.name.len(),
+                Change::Properties { props, .. } => props.name.len(),
+                Change::Mask { mask, .. } => mask.as_ref().map_or(0, |m| m.as_raw().len()),
+                Change::Tiles(patch) => patch.bytes(),
+                Change::Batch(changes) => changes.iter().map(Change::bytes).sum(),
+                Change::Remove { .. } | Change::Move { .. } | Change::Canvas { .. } => 0,
+            }
+    }
+}

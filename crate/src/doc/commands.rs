@@ -1,0 +1,442 @@
+//! The document's operations. Each checks everything first (a failed command
+//! changes nothing and records nothing), applies one [`Change`], and records
+//! its inverse in history under the name a history panel shows. Commands that
+//! would change nothing record nothing.
+
+use super::change::Change;
+use super::geometry::{Anchor, Rect};
+use super::layer::{Layer, LayerId, LayerProperties};
+use super::render::{apply_mask, compose_layers_cpu};
+use super::tiles::{Plane, RasterRef, TilePatch};
+use super::Document;
+use crate::image_io::check_dimensions;
+use crate::{Error, Result};
+use image::{GrayImage, RgbaImage};
+
+impl Document {
+    /// Adds a layer at `index` in the stack (0 = bottom; `None` = top) and
+    /// returns its id. `mask`, when given, must be the size of `pixels`.
+    pub fn add_layer(
+        &mut self,
+        props: LayerProperties,
+        pixels: RgbaImage,
+        mask: Option<GrayImage>,
+        index: Option<usize>,
+    ) -> Result<LayerId> {
+        props.validate()?;
+        check_dimensions(pixels.width(), pixels.height())?;
+        if let Some(mask) = &mask {
+            check_mask_size(mask, &pixels)?;
+        }
+        let index = index.unwrap_or(self.stack.layers.len());
+        if index > self.stack.layers.len() {
+            return Err(Error::param(
+                "index",
+                format!(
+                    "{index} is past the top of {} layers",
+                    self.stack.layers.len()
+                ),
+            ));
+        }
+        let id = self.take_id();
+        let layer = Layer {
+            id,
+            props,
+            pixels,
+            mask,
+        };
+        self.commit(
+            "Add Layer",
+            Change::Insert {
+                index,
+                layer: Box::new(layer),
+            },
+        );
+        Ok(id)
+    }
+
+    /// Adds a transparent canvas-sized layer on top.
+    pub fn new_layer(&mut self, name: impl Into<String>) -> Result<LayerId> {
+        let pixels = RgbaImage::new(self.width(), self.height());
+        self.add_layer(LayerProperties::named(name), pixels, None, None)
+    }
+
+    pub fn delete_layer(&mut self, id: LayerId) -> Result<()> {
+        let index = self.index_of(id)?;
+        self.commit("Delete Layer", Change::Remove { index });
+        Ok(())
+    }
+
+    /// Copies a layer (pixels, mask, properties) just above it; returns the
+    /// copy's id.
+    pub fn duplicate_layer(&mut self, id: LayerId) -> Result<LayerId> {
+        let index = self.index_of(id)?;
+        let mut copy = self.stack.layers[index].clone();
+        copy.id = self.take_id();
+        copy.props.name = format!("{} copy", copy.props.name);
+        let copy_id = copy.id;
+        self.commit(
+            "Duplicate Layer",
+            Change::Insert {
+                index: index + 1,
+                layer: Box::new(copy),
+            },
+        );
+        Ok(copy_id)
+    }
+
+    /// Moves a layer to position `to` in the stack (0 = bottom).
+    pub fn move_layer(&mut self, id: LayerId, to: usize) -> Result<()> {
+        let from = self.index_of(id)?;
+        if to >= self.stack.layers.len() {
+            return Err(Error::param(
+                "index",
+                format!("{to} is past the top of {} layers", self.stack.layers.len()),
+            ));
+        }
+        if from != to {
+            self.commit("Move Layer", Change::Move { from, to });
+        }
+        Ok(())
+    }
+
+    pub fn rename_layer(&mut self, id: LayerId, name: impl Into<String>) -> Result<()> {
+        let mut props = self.layer(id)?.props.clone();
+        props.name = name.into();
+        self.set_layer_properties(id, props)
+    }
+
+    /// Sets all of a layer's properties at once. The history entry is named
+    /// after what changed ("Hide Layer", "Layer Opacity", ...). A locked layer
+    /// cannot be moved unless the same call unlocks it.
+    pub fn set_layer_properties(&mut self, id: LayerId, props: LayerProperties) -> Result<()> {
+        props.validate()?;
+        let old = &self.layer(id)?.props;
+        if old.locked && props.locked && old.offset != props.offset {
+            self.layer(id)?.check_unlocked("move it")?;
+        }
+        let Some(name) = properties_entry_name(old, &props) else {
+            return Ok(());
+        };
+        self.commit(
+            name,
+            Change::Properties {
+                id,
+                props: Box::new(props),
+            },
+        );
+        Ok(())
+    }
+
+    /// Merges a layer into the one below it. The upper layer is blended with
+    /// its mode, opacity and mask onto the lower layer's pixels (its mask
+    /// applied); the result covers both and keeps the lower layer's id, name,
+    /// mode and opacity, as Photoshop's Merge Down does. Returns the id.
+    pub fn merge_down(&mut self, id: LayerId) -> Result<LayerId> {
+        let index = self.index_of(id)?;
+        if index == 0 {
+            return Err(Error::param(
+                "layer",
+                "merge down needs a layer below this one",
+            ));
+        }
+        let (lower, upper) = (&self.stack.layers[index - 1], &self.stack.layers[index]);
+        for layer in [lower, upper] {
+            layer.check_unlocked("merge it")?;
+            if !layer.props.visible {
+                return Err(Error::param(
+                    "layer",
+                    format!("'{}' is hidden: show it to merge", layer.props.name),
+                ));
+            }
+        }
+        let area = lower.bounds().union(&upper.bounds());
+        check_dimensions(area.width, area.height)?;
+        let mut pixels = RgbaImage::new(area.width, area.height);
+        let lower_pixels = match &lower.mask {
+            Some(mask) => apply_mask(&lower.pixels, mask),
+            None => lower.pixels.clone(),
+        };
+        let at = lower.bounds().translated(-area.x, -area.y);
+        image::imageops::replace(&mut pixels, &lower_pixels, at.x.into(), at.y.into());
+        compose_layers_cpu([upper], &mut pixels, (area.x, area.y), area)?;
+        let merged = Layer {
+            id: lower.id,
+            props: LayerProperties {
+                offset: (area.x, area.y),
+                ..lower.props.clone()
+            },
+            pixels,
+            mask: None,
+        };
+        let merged_id = merged.id;
+        self.commit(
+            "Merge Down",
+            Change::Batch(vec![
+                Change::Remove { index },
+                Change::Remove { index: index - 1 },
+                Change::Insert {
+                    index: index - 1,
+                    layer: Box::new(merged),
+                },
+            ]),
+        );
+        Ok(merged_id)
+    }
+
+    /// Replaces every layer by one canvas-sized layer holding the composite
+    /// of the visible ones (hidden layers are discarded). Returns its id.
+    pub fn flatten(&mut self) -> Result<LayerId> {
+        if self.stack.layers.is_empty() {
+            return Err(Error::param("document", "there are no layers to flatten"));
+        }
+        let pixels = self.composite_cpu()?.clone();
+        let layer = Layer {
+            id: self.take_id(),
+            props: LayerProperties::named("Background"),
+            pixels,
+            mask: None,
+        };
+        let id = layer.id;
+        let mut changes: Vec<Change> = (0..self.stack.layers.len())
+            .rev()
+            .map(|index| Change::Remove { index })
+            .collect();
+        changes.push(Change::Insert {
+            index: 0,
+            layer: Box::new(layer),
+        });
+        self.commit("Flatten Image", Change::Batch(changes));
+        Ok(id)
+    }
+
+    /// Gives a layer a mask: `mask` (the layer's size), or white (reveal all).
+    pub fn add_layer_mask(&mut self, id: LayerId, mask: Option<GrayImage>) -> Result<()> {
+        let layer = self.layer(id)?;
+        layer.check_unlocked("add a mask")?;
+        if layer.mask.is_some() {
+            return Err(Error::param(
+                "layer",
+                format!("'{}' already has a mask", layer.props.name),
+            ));
+        }
+        let (w, h) = layer.pixels.dimensions();
+        let mask = match mask {
+            Some(mask) => {
+                check_mask_size(&mask, &layer.pixels)?;
+                mask
+            }
+            None => GrayImage::from_pixel(w, h, image::Luma([255])),
+        };
+        self.commit(
+            "Add Layer Mask",
+            Change::Mask {
+                id,
+                mask: Some(mask),
+            },
+        );
+        Ok(())
+    }
+
+    /// Multiplies the mask into the layer's alpha and removes the mask.
+    pub fn apply_layer_mask(&mut self, id: LayerId) -> Result<()> {
+        let layer = self.layer(id)?;
+        layer.check_unlocked("apply its mask")?;
+        let Some(mask) = &layer.mask else {
+            return Err(no_mask(layer));
+        };
+        let applied = apply_mask(&layer.pixels, mask);
+        let (w, h) = layer.pixels.dimensions();
+        let patch = TilePatch::from_region(
+            id,
+            Plane::Pixels,
+            RasterRef {
+                bytes: &layer.pixels,
+                width: w,
+                bytes_per_pixel: 4,
+            },
+            Rect::new(0, 0, w, h),
+            &applied,
+        );
+        self.commit(
+            "Apply Layer Mask",
+            Change::Batch(vec![Change::Tiles(patch), Change::Mask { id, mask: None }]),
+        );
+        Ok(())
+    }
+
+    pub fn delete_layer_mask(&mut self, id: LayerId) -> Result<()> {
+        let layer = self.layer(id)?;
+        layer.check_unlocked("delete its mask")?;
+        if layer.mask.is_none() {
+            return Err(no_mask(layer));
+        }
+        self.commit("Delete Layer Mask", Change::Mask { id, mask: None });
+        Ok(())
+    }
+
+    /// Makes `rect` (canvas coordinates, may reach beyond the canvas) the new
+    /// canvas. Layers keep their pixels beyond the new edges, so a crop can
+    /// be widened again later without loss.
+    pub fn crop(&mut self, rect: Rect) -> Result<()> {
+        check_dimensions(rect.width, rect.height)?;
+        self.commit(
+            "Crop",
+            Change::Canvas {
+                width: rect.width,
+                height: rect.height,
+                shift: (-rect.x, -rect.y),
+            },
+        );
+        Ok(())
+    }
+
+    /// Resizes the canvas to `width`×`height`, keeping the content at
+    /// `anchor` (expanding adds transparent space; shrinking hides, not
+    /// deletes, what falls outside).
+    pub fn resize_canvas(&mut self, width: u32, height: u32, anchor: Anchor) -> Result<()> {
+        check_dimensions(width, height)?;
+        let shift = anchor.shift((self.width(), self.height()), (width, height));
+        self.commit(
+            "Canvas Size",
+            Change::Canvas {
+                width,
+                height,
+                shift,
+            },
+        );
+        Ok(())
+    }
+
+    /// Writes `pixels` into a layer with their top-left at canvas position
+    /// `at`; what falls outside the layer is ignored. This is how brush
+    /// strokes and provider results land: `name` is the history entry
+    /// ("Brush Stroke", "Generative Fill", ...). Only changed tiles are kept.
+    pub fn paint_pixels(
+        &mut self,
+        id: LayerId,
+        at: (i32, i32),
+        pixels: &RgbaImage,
+        name: &str,
+    ) -> Result<()> {
+        let area = Rect::new(at.0, at.1, pixels.width(), pixels.height());
+        self.paint(id, Plane::Pixels, area, pixels, name)
+    }
+
+    /// Like [`Document::paint_pixels`], on the layer's mask.
+    pub fn paint_mask(
+        &mut self,
+        id: LayerId,
+        at: (i32, i32),
+        values: &GrayImage,
+        name: &str,
+    ) -> Result<()> {
+        let area = Rect::new(at.0, at.1, values.width(), values.height());
+        self.paint(id, Plane::Mask, area, values, name)
+    }
+
+    fn paint(
+        &mut self,
+        id: LayerId,
+        plane: Plane,
+        area: Rect,
+        bytes: &[u8],
+        name: &str,
+    ) -> Result<()> {
+        let layer = self.layer(id)?;
+        layer.check_unlocked("paint on it")?;
+        let raster: &[u8] = match plane {
+            Plane::Pixels => &layer.pixels,
+            Plane::Mask => layer.mask.as_ref().ok_or_else(|| no_mask(layer))?,
+        };
+        let bounds = layer.bounds();
+        let Some(part) = area.intersect(&bounds) else {
+            return Err(Error::param(
+                "region",
+                format!(
+                    "{}×{} at {},{} lies outside layer '{}'",
+                    area.width, area.height, area.x, area.y, layer.props.name
+                ),
+            ));
+        };
+        let bpp = plane.bytes_per_pixel();
+        let clipped = if part == area {
+            bytes.to_vec()
+        } else {
+            let mut out = Vec::with_capacity(part.area() as usize * bpp);
+            for y in part.y..part.y + part.height as i32 {
+                let start = ((y - area.y) as usize * area.width as usize
+                    + (part.x - area.x) as usize)
+                    * bpp;
+                out.extend_from_slice(&bytes[start..start + part.width as usize * bpp]);
+            }
+            out
+        };
+        let patch = TilePatch::from_region(
+            id,
+            plane,
+            RasterRef {
+                bytes: raster,
+                width: bounds.width,
+                bytes_per_pixel: bpp,
+            },
+            part.translated(-bounds.x, -bounds.y),
+            &clipped,
+        );
+        if !patch.is_empty() {
+            let name = if name.is_empty() { "Paint" } else { name };
+            self.commit(name, Change::Tiles(patch));
+        }
+        Ok(())
+    }
+}
+
+/// The history name of a properties change, `None` when nothing changed.
+fn properties_entry_name(old: &LayerProperties, new: &LayerProperties) -> Option<&'static str> {
+    let changes = [
+        (old.name != new.name, "Rename Layer"),
+        (
+            old.visible != new.visible,
+            if new.visible {
+                "Show Layer"
+            } else {
+                "Hide Layer"
+            },
+        ),
+        (old.opacity != new.opacity, "Layer Opacity"),
+        (old.mode != new.mode, "Blend Mode"),
+        (
+            old.locked != new.locked,
+            if new.locked {
+                "Lock Layer"
+            } else {
+                "Unlock Layer"
+            },
+        ),
+        (old.offset != new.offset, "Move Layer Position"),
+    ];
+    let mut changed = changes.iter().filter(|(changed, _)| *changed);
+    let first = changed.next()?;
+    Some(if changed.next().is_some() {
+        "Layer Properties"
+    } else {
+        first.1
+    })
+}
+
+fn check_mask_size(mask: &GrayImage, pixels: &RgbaImage) -> Result<()> {
+    if mask.dimensions() != pixels.dimensions() {
+        return Err(Error::SizeMismatch(format!(
+            "the mask is {}×{} but the layer is {}×{}",
+            mask.width(),
+            mask.height(),
+            pixels.width(),
+            pixels.height()
+        )));
+    }
+    Ok(())
+}
+
+fn no_mask(layer: &Layer) -> Error {
+    Error::param("layer", format!("'{}' has no layer mask", layer.props.name))
+}

@@ -1,0 +1,175 @@
+//! Exporting a flattened image: PNG, JPEG (with a quality) or WebP, at the
+//! original size or a size preset.
+//!
+//! WebP is written lossless: the `image` crate (0.25) only has a lossless
+//! WebP encoder. JPEG has no alpha, so transparent pixels are composited over
+//! white first, as image editors do on export.
+
+use crate::image_io::check_dimensions;
+use crate::{image_io, Error, Result};
+use image::imageops::FilterType;
+use image::{ImageEncoder, RgbImage, RgbaImage};
+
+/// The output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Png,
+    /// Quality 1 to 100.
+    Jpeg {
+        quality: u8,
+    },
+    /// Lossless (the only WebP encoder available).
+    WebP,
+}
+
+/// JPEG quality when none is given.
+pub const DEFAULT_JPEG_QUALITY: u8 = 90;
+
+impl ExportFormat {
+    /// The format of a file extension (`png`, `jpg`/`jpeg`, `webp`).
+    /// `quality` is only meaningful for JPEG.
+    pub fn from_extension(extension: &str, quality: Option<u8>) -> Result<ExportFormat> {
+        let format = match extension.to_ascii_lowercase().as_str() {
+            "png" => ExportFormat::Png,
+            "jpg" | "jpeg" => ExportFormat::Jpeg {
+                quality: quality.unwrap_or(DEFAULT_JPEG_QUALITY),
+            },
+            "webp" => ExportFormat::WebP,
+            other => {
+                return Err(Error::param(
+                    "format",
+                    format!("'{other}' is not one of: png, jpg, jpeg, webp"),
+                ))
+            }
+        };
+        if quality.is_some() && !matches!(format, ExportFormat::Jpeg { .. }) {
+            return Err(Error::param(
+                "quality",
+                "only JPEG takes a quality (PNG and WebP are lossless)",
+            ));
+        }
+        if let ExportFormat::Jpeg { quality } = format {
+            if !(1..=100).contains(&quality) {
+                return Err(Error::param(
+                    "quality",
+                    format!("{quality} is outside 1 to 100"),
+                ));
+            }
+        }
+        Ok(format)
+    }
+}
+
+/// The size of the exported image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SizePreset {
+    #[default]
+    Original,
+    /// Scaled, keeping the aspect ratio, so the longer side is this long
+    /// (presets 1080, 2048, 4096; up or down).
+    LongEdge(u32),
+    /// Exactly this size (stretched if the aspect ratio differs).
+    Exact(u32, u32),
+}
+
+impl SizePreset {
+    /// The output size for an image of `width`×`height`.
+    pub fn output_size(self, width: u32, height: u32) -> Result<(u32, u32)> {
+        let size = match self {
+            SizePreset::Original => (width, height),
+            SizePreset::LongEdge(edge) => {
+                let long = u64::from(width.max(height));
+                let scale = |side: u32| {
+                    ((u64::from(side) * u64::from(edge) + long / 2) / long).max(1) as u32
+                };
+                (scale(width), scale(height))
+            }
+            SizePreset::Exact(w, h) => (w, h),
+        };
+        check_dimensions(size.0, size.1)?;
+        Ok(size)
+    }
+}
+
+/// Encodes `image` in `format` at `size`.
+pub fn export_image(image: &RgbaImage, format: ExportFormat, size: SizePreset) -> Result<Vec<u8>> {
+    let (w, h) = size.output_size(image.width(), image.height())?;
+    let resized;
+    let image = if (w, h) == image.dimensions() {
+        image
+    } else {
+        resized = resize(image, w, h);
+        &resized
+    };
+    let mut out = Vec::new();
+    let encoded =
+        match format {
+            ExportFormat::Png => return image_io::encode_png(image),
+            ExportFormat::Jpeg { quality } => {
+                let rgb = over_white(image);
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).write_image(
+                    &rgb,
+                    w,
+                    h,
+                    image::ExtendedColorType::Rgb8,
+                )
+            }
+            ExportFormat::WebP => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+                .write_image(image, w, h, image::ExtendedColorType::Rgba8),
+        };
+    encoded.map_err(|e| Error::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Resamples to `width`×`height` with Lanczos3 on premultiplied alpha, so
+/// transparent pixels' colours do not bleed into visible edges.
+pub fn resize(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
+    let premultiplied = image::ImageBuffer::<image::Rgba<f32>, Vec<f32>>::from_fn(
+        image.width(),
+        image.height(),
+        |x, y| {
+            let [r, g, b, a] = image.get_pixel(x, y).0.map(f32::from);
+            let alpha = a / 255.0;
+            image::Rgba([r * alpha, g * alpha, b * alpha, a])
+        },
+    );
+    let scaled = image::imageops::resize(&premultiplied, width, height, FilterType::Lanczos3);
+    RgbaImage::from_fn(width, height, |x, y| {
+        let [r, g, b, a] = scaled.get_pixel(x, y).0;
+        let a = a.clamp(0.0, 255.0);
+        let unpremultiply = |c: f32| {
+            if a <= 0.0 {
+                0
+            } else {
+                (c * 255.0 / a).round().clamp(0.0, 255.0) as u8
+            }
+        };
+        image::Rgba([
+            unpremultiply(r),
+            unpremultiply(g),
+            unpremultiply(b),
+            a.round() as u8,
+        ])
+    })
+}
+
+/// A thumbnail no longer than `max_side` on either side (never enlarged).
+pub fn thumbnail(image: &RgbaImage, max_side: u32) -> RgbaImage {
+    let (w, h) = image.dimensions();
+    if w.max(h) <= max_side {
+        return image.clone();
+    }
+    let (tw, th) = SizePreset::LongEdge(max_side)
+        .output_size(w, h)
+        .expect("a smaller size is within the limits");
+    resize(image, tw, th)
+}
+
+/// Straight-alpha RGBA composited over opaque white.
+fn over_white(image: &RgbaImage) -> RgbImage {
+    RgbImage::from_fn(image.width(), image.height(), |x, y| {
+        let [r, g, b, a] = image.get_pixel(x, y).0.map(u32::from);
+        let mix = |c: u32| ((c * a + 255 * (255 - a) + 127) / 255) as u8;
+        image::Rgb([mix(r), mix(g), mix(b)])
+    })
+}

@@ -1,0 +1,184 @@
+//! Rectangles on the canvas and the anchors of a canvas resize.
+
+use crate::{Error, Result};
+
+/// An axis-aligned rectangle in pixels. Layers may lie partly off the canvas,
+/// so the origin may be negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Rect {
+    pub const fn new(x: i32, y: i32, width: u32, height: u32) -> Rect {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.width == 0 || self.height == 0
+    }
+
+    /// One past the right edge (exclusive), widened so it cannot overflow.
+    pub fn right(&self) -> i64 {
+        i64::from(self.x) + i64::from(self.width)
+    }
+
+    /// One past the bottom edge (exclusive).
+    pub fn bottom(&self) -> i64 {
+        i64::from(self.y) + i64::from(self.height)
+    }
+
+    pub fn area(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+
+    /// The overlap of two rectangles, `None` when they do not meet.
+    pub fn intersect(&self, other: &Rect) -> Option<Rect> {
+        let x0 = self.x.max(other.x);
+        let y0 = self.y.max(other.y);
+        let x1 = self.right().min(other.right());
+        let y1 = self.bottom().min(other.bottom());
+        (x1 > i64::from(x0) && y1 > i64::from(y0)).then(|| {
+            Rect::new(
+                x0,
+                y0,
+                (x1 - i64::from(x0)) as u32,
+                (y1 - i64::from(y0)) as u32,
+            )
+        })
+    }
+
+    /// The smallest rectangle holding both.
+    pub fn union(&self, other: &Rect) -> Rect {
+        let x0 = self.x.min(other.x);
+        let y0 = self.y.min(other.y);
+        let x1 = self.right().max(other.right());
+        let y1 = self.bottom().max(other.bottom());
+        Rect::new(
+            x0,
+            y0,
+            (x1 - i64::from(x0)) as u32,
+            (y1 - i64::from(y0)) as u32,
+        )
+    }
+
+    /// The same rectangle moved by `(dx, dy)`.
+    pub fn translated(&self, dx: i32, dy: i32) -> Rect {
+        Rect::new(self.x + dx, self.y + dy, self.width, self.height)
+    }
+}
+
+/// Where the existing content sits when the canvas is resized: the edge or
+/// corner that stays put, as in Photoshop's Canvas Size dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Anchor {
+    TopLeft,
+    Top,
+    TopRight,
+    Left,
+    #[default]
+    Center,
+    Right,
+    BottomLeft,
+    Bottom,
+    BottomRight,
+}
+
+impl Anchor {
+    pub const ALL: [Anchor; 9] = [
+        Anchor::TopLeft,
+        Anchor::Top,
+        Anchor::TopRight,
+        Anchor::Left,
+        Anchor::Center,
+        Anchor::Right,
+        Anchor::BottomLeft,
+        Anchor::Bottom,
+        Anchor::BottomRight,
+    ];
+
+    /// The CLI and wasm name, e.g. `top-left`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Anchor::TopLeft => "top-left",
+            Anchor::Top => "top",
+            Anchor::TopRight => "top-right",
+            Anchor::Left => "left",
+            Anchor::Center => "center",
+            Anchor::Right => "right",
+            Anchor::BottomLeft => "bottom-left",
+            Anchor::Bottom => "bottom",
+            Anchor::BottomRight => "bottom-right",
+        }
+    }
+
+    /// Parses a name; the error lists the valid ones.
+    pub fn from_name(name: &str) -> Result<Anchor> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|a| a.name()).collect();
+                Error::param(
+                    "anchor",
+                    format!("unknown anchor '{name}'; valid: {}", valid.join(", ")),
+                )
+            })
+    }
+
+    /// How far existing content moves when the canvas goes from `old` to
+    /// `new` size. Centring rounds towards the top-left, like Photoshop.
+    pub fn shift(self, old: (u32, u32), new: (u32, u32)) -> (i32, i32) {
+        let spare = |old: u32, new: u32| i64::from(new) - i64::from(old);
+        let (dx, dy) = (spare(old.0, new.0), spare(old.1, new.1));
+        let (fx, fy) = match self {
+            Anchor::TopLeft => (0, 0),
+            Anchor::Top => (1, 0),
+            Anchor::TopRight => (2, 0),
+            Anchor::Left => (0, 1),
+            Anchor::Center => (1, 1),
+            Anchor::Right => (2, 1),
+            Anchor::BottomLeft => (0, 2),
+            Anchor::Bottom => (1, 2),
+            Anchor::BottomRight => (2, 2),
+        };
+        // fx/2 of the spare width goes to the left: 0, half, or all of it.
+        let part = |spare: i64, f: i64| (spare * f).div_euclid(2) as i32;
+        (part(dx, fx), part(dy, fy))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intersect_and_union() {
+        let a = Rect::new(-10, -10, 20, 20);
+        let b = Rect::new(5, 0, 100, 3);
+        assert_eq!(a.intersect(&b), Some(Rect::new(5, 0, 5, 3)));
+        assert_eq!(a.union(&b), Rect::new(-10, -10, 115, 20));
+        assert_eq!(a.intersect(&Rect::new(10, 10, 1, 1)), None);
+    }
+
+    #[test]
+    fn anchors_shift_content() {
+        assert_eq!(Anchor::TopLeft.shift((10, 10), (20, 30)), (0, 0));
+        assert_eq!(Anchor::Center.shift((10, 10), (21, 30)), (5, 10));
+        assert_eq!(Anchor::BottomRight.shift((10, 10), (20, 30)), (10, 20));
+        // Shrinking moves content up/left.
+        assert_eq!(Anchor::Center.shift((10, 10), (5, 4)), (-3, -3));
+        for a in Anchor::ALL {
+            assert_eq!(Anchor::from_name(a.name()).unwrap(), a);
+        }
+        assert!(Anchor::from_name("middle").is_err());
+    }
+}

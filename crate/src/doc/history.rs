@@ -1,0 +1,223 @@
+//! Undo/redo history: a list of named entries and a position in it.
+//!
+//! Each entry holds the [`Change`] that moves the document across it: while
+//! the entry is applied, the change that undoes it; once undone, the change
+//! that redoes it. Pixel edits are tile patches (see [`super::tiles`]), so
+//! memory grows with what was edited, not with the document size.
+//!
+//! A byte budget (default 512 MiB) bounds what history keeps. When a new entry
+//! pushes it over, the oldest entries are dropped first and the loss is
+//! reported as [`Trimmed`] so the UI can say so; the newest entry is always
+//! kept, so the last edit can be undone even if it alone exceeds the budget.
+
+use super::change::{Change, LayerStack};
+use super::render::DirtyRegion;
+use crate::{Error, Result};
+use std::collections::VecDeque;
+
+/// History budget when none is configured.
+pub const DEFAULT_BUDGET_BYTES: usize = 512 << 20;
+
+/// Entries dropped to stay within the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Trimmed {
+    pub entries: usize,
+    pub bytes: usize,
+}
+
+/// One row of the history list, as a history panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryItem {
+    pub name: String,
+    /// Bytes the entry keeps alive.
+    pub bytes: usize,
+    /// True when the entry is part of the current state (not undone).
+    pub applied: bool,
+}
+
+#[derive(Debug)]
+struct Entry {
+    name: String,
+    change: Change,
+    bytes: usize,
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct History {
+    entries: VecDeque<Entry>,
+    /// How many entries are applied; 0 is the oldest state still reachable.
+    position: usize,
+    budget: usize,
+    bytes: usize,
+    dropped: usize,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History::with_budget(DEFAULT_BUDGET_BYTES)
+    }
+}
+
+impl History {
+    pub fn with_budget(budget: usize) -> History {
+        History {
+            entries: VecDeque::new(),
+            position: 0,
+            budget,
+            bytes: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Records an applied command: `undo` reverts it. Entries that had been
+    /// undone are discarded, as in every editor.
+    pub(crate) fn push(&mut self, name: String, undo: Change) -> Trimmed {
+        for entry in self.entries.drain(self.position..) {
+            self.bytes -= entry.bytes;
+        }
+        let bytes = undo.bytes();
+        self.bytes += bytes;
+        self.entries.push_back(Entry {
+            name,
+            change: undo,
+            bytes,
+        });
+        self.position = self.entries.len();
+        self.trim()
+    }
+
+    /// Undoes the newest applied entry; returns its name, or `None` at the start.
+    pub(crate) fn undo(
+        &mut self,
+        stack: &mut LayerStack,
+        dirty: &mut DirtyRegion,
+    ) -> Option<String> {
+        let index = self.position.checked_sub(1)?;
+        self.cross(index, stack, dirty);
+        self.position = index;
+        Some(self.entries[index].name.clone())
+    }
+
+    /// Redoes the oldest undone entry; returns its name, or `None` at the end.
+    pub(crate) fn redo(
+        &mut self,
+        stack: &mut LayerStack,
+        dirty: &mut DirtyRegion,
+    ) -> Option<String> {
+        let index = self.position;
+        if index >= self.entries.len() {
+            return None;
+        }
+        self.cross(index, stack, dirty);
+        self.position = index + 1;
+        Some(self.entries[index].name.clone())
+    }
+
+    /// Undoes or redoes until `position` entries are applied.
+    pub(crate) fn jump(
+        &mut self,
+        position: usize,
+        stack: &mut LayerStack,
+        dirty: &mut DirtyRegion,
+    ) -> Result<()> {
+        if position > self.entries.len() {
+            return Err(Error::param(
+                "history position",
+                format!("{position} is past the end ({})", self.entries.len()),
+            ));
+        }
+        while self.position > position {
+            self.undo(stack, dirty);
+        }
+        while self.position < position {
+            self.redo(stack, dirty);
+        }
+        Ok(())
+    }
+
+    /// Applies entry `index`'s change and keeps its inverse in its place.
+    fn cross(&mut self, index: usize, stack: &mut LayerStack, dirty: &mut DirtyRegion) {
+        let entry = &mut self.entries[index];
+        let change = std::mem::replace(&mut entry.change, Change::Batch(Vec::new()));
+        entry.change = change.apply(stack, dirty);
+        // Undoing an addition moves the added layer into history: account for it.
+        let bytes = entry.change.bytes();
+        self.bytes = self.bytes - entry.bytes + bytes;
+        entry.bytes = bytes;
+    }
+
+    /// Changes the budget and trims to it at once.
+    pub fn set_budget(&mut self, budget: usize) -> Trimmed {
+        self.budget = budget;
+        self.trim()
+    }
+
+    /// Drops the oldest applied entries until the budget holds, keeping the
+    /// newest entry; with nothing applied, drops the newest undone entries.
+    fn trim(&mut self) -> Trimmed {
+        let mut trimmed = Trimmed::default();
+        while self.bytes > self.budget && self.entries.len() > 1 {
+            let entry = if self.position > 0 {
+                self.position -= 1;
+                self.entries.pop_front()
+            } else {
+                self.entries.pop_back()
+            }
+            .expect("more than one entry");
+            self.bytes -= entry.bytes;
+            trimmed.entries += 1;
+            trimmed.bytes += entry.bytes;
+        }
+        self.dropped += trimmed.entries;
+        trimmed
+    }
+
+    /// The history list, oldest first.
+    pub fn items(&self) -> Vec<HistoryItem> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| HistoryItem {
+                name: e.name.clone(),
+                bytes: e.bytes,
+                applied: i < self.position,
+            })
+            .collect()
+    }
+
+    /// How many entries are applied (0: the oldest reachable state).
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.position > 0
+    }
+
+    pub fn can_redo(&self) -> bool {
+        self.position < self.entries.len()
+    }
+
+    /// Bytes all entries keep alive.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Entries dropped over the document's lifetime to respect the budget.
+    pub fn dropped_total(&self) -> usize {
+        self.dropped
+    }
+}

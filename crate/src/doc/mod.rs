@@ -1,0 +1,170 @@
+//! The document: a canvas with an ordered stack of raster layers, every change
+//! an undoable named command, a composite kept up to date by dirty
+//! rectangles, and OpenRaster project files.
+//!
+//! - [`layer`]: a layer's pixels, optional mask and properties.
+//! - [`commands`]: the operations (add, delete, duplicate, reorder, rename,
+//!   properties, merge down, flatten, masks, crop, canvas size, paint), each
+//!   recorded in history under a human-readable name.
+//! - [`history`]: undo, redo, jump; memory-bounded by a byte budget.
+//! - [`tiles`]: pixel edits stored as changed 256×256 tiles.
+//! - [`render`]: the composite of the stack and dirty-rectangle recomposition.
+//! - [`ora`]: OpenRaster (.ora) load and save, with hostile-file limits.
+//! - [`export`]: flattened PNG/JPEG/WebP with size presets.
+
+mod change;
+pub mod commands;
+pub mod export;
+pub mod geometry;
+pub mod history;
+pub mod layer;
+pub mod ora;
+pub mod render;
+#[cfg(test)]
+mod tests;
+pub mod tiles;
+
+pub use geometry::{Anchor, Rect};
+pub use history::{History, HistoryItem, Trimmed};
+pub use layer::{Layer, LayerId, LayerProperties};
+pub use tiles::Plane;
+
+use crate::engine::Engine;
+use crate::image_io::check_dimensions;
+use crate::{Error, Result};
+use change::{Change, LayerStack};
+use image::RgbaImage;
+use render::CompositeCache;
+
+/// A layered document with its history and cached composite.
+#[derive(Debug)]
+pub struct Document {
+    stack: LayerStack,
+    history: History,
+    cache: CompositeCache,
+    next_id: LayerId,
+    last_trim: Trimmed,
+}
+
+impl Document {
+    /// An empty (layerless, transparent) canvas.
+    pub fn new(width: u32, height: u32) -> Result<Document> {
+        check_dimensions(width, height)?;
+        Ok(Document {
+            stack: LayerStack {
+                width,
+                height,
+                layers: Vec::new(),
+            },
+            history: History::default(),
+            cache: CompositeCache::default(),
+            next_id: 1,
+            last_trim: Trimmed::default(),
+        })
+    }
+
+    pub fn width(&self) -> u32 {
+        self.stack.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.stack.height
+    }
+
+    /// The layers, bottom first.
+    pub fn layers(&self) -> &[Layer] {
+        &self.stack.layers
+    }
+
+    pub fn layer(&self, id: LayerId) -> Result<&Layer> {
+        self.stack
+            .layers
+            .iter()
+            .find(|l| l.id == id)
+            .ok_or_else(|| no_layer(id))
+    }
+
+    /// Position of a layer in the stack (0 = bottom).
+    pub fn index_of(&self, id: LayerId) -> Result<usize> {
+        self.stack.index_of(id).ok_or_else(|| no_layer(id))
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Undoes the newest entry; returns its name, `None` when nothing is left.
+    pub fn undo(&mut self) -> Option<String> {
+        self.history.undo(&mut self.stack, &mut self.cache.dirty)
+    }
+
+    /// Redoes the oldest undone entry; returns its name, `None` at the end.
+    pub fn redo(&mut self) -> Option<String> {
+        self.history.redo(&mut self.stack, &mut self.cache.dirty)
+    }
+
+    /// Goes to the state after the first `position` history entries
+    /// (0: the oldest state still in history).
+    pub fn jump_to(&mut self, position: usize) -> Result<()> {
+        self.history
+            .jump(position, &mut self.stack, &mut self.cache.dirty)
+    }
+
+    /// Sets the history budget in bytes and drops entries beyond it now.
+    pub fn set_history_budget(&mut self, bytes: usize) -> Trimmed {
+        self.last_trim = self.history.set_budget(bytes);
+        self.last_trim
+    }
+
+    /// History entries the last command or budget change dropped to stay
+    /// within the budget (zero when none), for the UI to report.
+    pub fn last_trim(&self) -> Trimmed {
+        self.last_trim
+    }
+
+    /// Brings the cached composite up to date on the CPU, recomposing only
+    /// what changed; returns the canvas rectangle that was recomposed.
+    pub fn render_cpu(&mut self) -> Result<Option<Rect>> {
+        self.cache.render_cpu(&self.stack)
+    }
+
+    /// Like [`Document::render_cpu`], but a full recomposition runs on the
+    /// engine (the GPU when it has one); see [`render`].
+    pub async fn render(&mut self, engine: &Engine) -> Result<Option<Rect>> {
+        self.cache.render(engine, &self.stack).await
+    }
+
+    /// The composite of the visible layers, brought up to date on the CPU.
+    pub fn composite_cpu(&mut self) -> Result<&RgbaImage> {
+        self.render_cpu()?;
+        Ok(self.rendered().expect("rendered above"))
+    }
+
+    /// The composite as of the last render (stale after an edit until the
+    /// next render), `None` before the first.
+    pub fn rendered(&self) -> Option<&RgbaImage> {
+        self.cache.image.as_ref()
+    }
+
+    /// Applies `change` and records its inverse in history under `name`.
+    fn commit(&mut self, name: impl Into<String>, change: Change) {
+        let undo = change.apply(&mut self.stack, &mut self.cache.dirty);
+        self.last_trim = self.history.push(name.into(), undo);
+    }
+
+    /// Starts history afresh (after loading a project), keeping the budget.
+    fn forget_history(&mut self) {
+        self.history = History::with_budget(self.history.budget());
+        self.last_trim = Trimmed::default();
+    }
+
+    fn take_id(&mut self) -> LayerId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+}
+
+fn no_layer(id: LayerId) -> Error {
+    Error::param("layer", format!("there is no layer with id {id}"))
+}

@@ -1,0 +1,425 @@
+//! OpenRaster (.ora) projects, so Krita, GIMP and MyPaint can open our files.
+//!
+//! A project is a zip holding, in this order: `mimetype` (stored, first, the
+//! bytes `image/openraster`), `stack.xml` (the layer stack, top layer first),
+//! one PNG per layer in `data/`, `Thumbnails/thumbnail.png` (at most 256 px)
+//! and `mergedimage.png` (the composite, for viewers that do not composite).
+//!
+//! What OpenRaster has no place for goes in attributes of our own namespace
+//! ([`NAMESPACE`]) and files under `retouch/`, which other readers ignore: the
+//! exact blend mode (ORA only names the W3C ones) and layer masks (8-bit PNGs;
+//! other readers show the layer unmasked, while `mergedimage.png` shows the
+//! masked result). Layer locks use the standard `edit-locked` attribute.
+//!
+//! Loading treats the file as hostile: every zip entry's declared size is
+//! checked against per-entry and total caps before it is read, and reading
+//! stops at the declared size (a zip bomb cannot expand past the caps); the
+//! canvas and every PNG header are checked against the image limits, and the
+//! total layer pixels against a cap, before any pixel buffer is allocated.
+
+use super::export::thumbnail;
+use super::layer::LayerProperties;
+use super::Document;
+use crate::image_io::{self, check_dimensions, MAX_PIXELS};
+use crate::ops::blend::BlendMode;
+use crate::{Error, Result};
+use image::{GrayImage, RgbaImage};
+use std::fmt::Write as _;
+use std::io::{Cursor, Read, Write};
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
+
+/// The MIME type every OpenRaster file starts with.
+pub const MIMETYPE: &str = "image/openraster";
+/// Our extension namespace in stack.xml.
+pub const NAMESPACE: &str = "urn:retouch:openraster:1";
+/// Longest side of the thumbnail OpenRaster asks for.
+pub const THUMBNAIL_MAX_SIDE: u32 = 256;
+
+/// Caps applied when loading a project (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadLimits {
+    /// Largest decompressed size of one zip entry.
+    pub max_entry_bytes: u64,
+    /// Largest decompressed size of everything read from the zip.
+    pub max_total_bytes: u64,
+    pub max_entries: usize,
+    pub max_layers: usize,
+    /// Largest sum of layer pixels (each layer is also within the image limits).
+    pub max_total_pixels: u64,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            // A PNG of a maximal (268 MP) noisy layer is about 1.1 GB.
+            max_entry_bytes: 3 << 29,
+            max_total_bytes: 4 << 30,
+            max_entries: 10_000,
+            max_layers: 1_000,
+            // 4 GiB of RGBA: four layers of the largest size.
+            max_total_pixels: 4 * MAX_PIXELS,
+        }
+    }
+}
+
+/// Largest stack.xml accepted: a thousand layers need well under this.
+const MAX_STACK_XML_BYTES: u64 = 4 << 20;
+
+impl Document {
+    /// The project as .ora bytes. Brings the composite up to date (on the
+    /// CPU) for `mergedimage.png` and the thumbnail.
+    pub fn to_ora(&mut self) -> Result<Vec<u8>> {
+        let merged = self.composite_cpu()?.clone();
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut xml = String::new();
+        let _ = write!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <image version=\"0.0.5\" w=\"{}\" h=\"{}\" xmlns:retouch=\"{NAMESPACE}\">\n<stack>\n",
+            self.width(),
+            self.height()
+        );
+        // stack.xml lists the top layer first.
+        for (index, layer) in self.layers().iter().enumerate().rev() {
+            let src = format!("data/layer-{index:04}.png");
+            let p = &layer.props;
+            let _ = write!(
+                xml,
+                "<layer name=\"{}\" src=\"{src}\" x=\"{}\" y=\"{}\" opacity=\"{}\" \
+                 visibility=\"{}\" composite-op=\"{}\" edit-locked=\"{}\" retouch:blend-mode=\"{}\"",
+                escape_attribute(&p.name),
+                p.offset.0,
+                p.offset.1,
+                p.opacity,
+                if p.visible { "visible" } else { "hidden" },
+                composite_op(p.mode),
+                p.locked,
+                p.mode.name(),
+            );
+            entries.push((src, image_io::encode_png(&layer.pixels)?));
+            if let Some(mask) = &layer.mask {
+                let mask_src = format!("retouch/mask-{index:04}.png");
+                let _ = write!(xml, " retouch:mask=\"{mask_src}\"");
+                entries.push((mask_src, image_io::encode_mask_png(mask)?));
+            }
+            xml.push_str("/>\n");
+        }
+        xml.push_str("</stack>\n</image>\n");
+        let thumb = thumbnail(&merged, THUMBNAIL_MAX_SIDE);
+        entries.push((
+            "Thumbnails/thumbnail.png".into(),
+            image_io::encode_png(&thumb)?,
+        ));
+        entries.push(("mergedimage.png".into(), image_io::encode_png(&merged)?));
+
+        let zip_error =
+            |e: zip::result::ZipError| Error::Encode(format!("cannot write the project: {e}"));
+        let io_error = |e: std::io::Error| Error::Encode(format!("cannot write the project: {e}"));
+        zip.start_file("mimetype", stored).map_err(zip_error)?;
+        zip.write_all(MIMETYPE.as_bytes()).map_err(io_error)?;
+        zip.start_file("stack.xml", deflated).map_err(zip_error)?;
+        zip.write_all(xml.as_bytes()).map_err(io_error)?;
+        // PNGs are already compressed: deflating them again only costs time.
+        for (name, bytes) in entries {
+            zip.start_file(name, stored).map_err(zip_error)?;
+            zip.write_all(&bytes).map_err(io_error)?;
+        }
+        Ok(zip.finish().map_err(zip_error)?.into_inner())
+    }
+
+    /// Loads a project with the default [`LoadLimits`]. History starts empty.
+    pub fn from_ora(bytes: &[u8]) -> Result<Document> {
+        Document::from_ora_with_limits(bytes, &LoadLimits::default())
+    }
+
+    /// Loads a project, refusing anything beyond `limits`.
+    pub fn from_ora_with_limits(bytes: &[u8], limits: &LoadLimits) -> Result<Document> {
+        let mut reader = ProjectReader::open(bytes, limits)?;
+        let mimetype = reader.read("mimetype", 64)?;
+        if mimetype != MIMETYPE.as_bytes() {
+            return Err(not_ora("its mimetype entry is not image/openraster"));
+        }
+        let xml = reader.read("stack.xml", MAX_STACK_XML_BYTES)?;
+        let xml = std::str::from_utf8(&xml).map_err(|_| not_ora("stack.xml is not UTF-8"))?;
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: false,
+            nodes_limit: 1 << 16,
+            ..roxmltree::ParsingOptions::default()
+        };
+        let tree = roxmltree::Document::parse_with_options(xml, options)
+            .map_err(|e| not_ora(&format!("stack.xml is not valid XML: {e}")))?;
+        let image = tree.root_element();
+        if !image.has_tag_name("image") {
+            return Err(not_ora("stack.xml has no <image> root"));
+        }
+        let width = number_attribute::<u32>(image, "w")?;
+        let height = number_attribute::<u32>(image, "h")?;
+        check_dimensions(width, height)?;
+        let stack = image
+            .children()
+            .find(|n| n.has_tag_name("stack"))
+            .ok_or_else(|| not_ora("stack.xml has no <stack>"))?;
+        let elements: Vec<roxmltree::Node> = stack.children().filter(|n| n.is_element()).collect();
+        if elements.len() > limits.max_layers {
+            return Err(Error::TooLarge(format!(
+                "the project has {} layers; at most {} are accepted",
+                elements.len(),
+                limits.max_layers
+            )));
+        }
+        let mut document = Document::new(width, height)?;
+        let mut total_pixels = 0u64;
+        // Bottom layer first: stack.xml lists the top one first.
+        for element in elements.into_iter().rev() {
+            if !element.has_tag_name("layer") {
+                return Err(Error::Decode(format!(
+                    "<{}> elements (layer groups, text) are not supported yet; \
+                     flatten them in the other application first",
+                    element.tag_name().name()
+                )));
+            }
+            let props = layer_properties(element)?;
+            let src = element
+                .attribute("src")
+                .ok_or_else(|| not_ora("a layer has no src"))?;
+            let png = reader.read(src, limits.max_entry_bytes)?;
+            let (w, h) = png_dimensions(&png)?;
+            total_pixels += u64::from(w) * u64::from(h);
+            if total_pixels > limits.max_total_pixels {
+                return Err(Error::TooLarge(format!(
+                    "the layers hold more than {} MP in all",
+                    limits.max_total_pixels / 1_000_000
+                )));
+            }
+            let pixels = image_io::decode_rgba(&png)?;
+            let mask = match element.attribute((NAMESPACE, "mask")) {
+                Some(mask_src) => Some(read_mask(&mut reader, mask_src, &pixels, limits)?),
+                None => None,
+            };
+            document.add_layer(props, pixels, mask, None)?;
+        }
+        document.forget_history();
+        Ok(document)
+    }
+
+    /// Saves to `path` natively: the project is written to a temporary file
+    /// beside it, flushed to disk, then renamed over `path`, so a crash never
+    /// leaves a half-written project.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn save_ora_file(&mut self, path: &std::path::Path) -> Result<()> {
+        let bytes = self.to_ora()?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::Io(format!("{} is not a file name", path.display())))?;
+        let tmp = path.with_file_name(format!(
+            ".{}.tmp-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::Io(format!("cannot write {}: {e}", path.display()))
+        })
+    }
+}
+
+/// Reads zip entries within the caps (see the module docs).
+struct ProjectReader<'a> {
+    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Bytes that may still be read in all.
+    remaining: u64,
+}
+
+impl<'a> ProjectReader<'a> {
+    fn open(bytes: &'a [u8], limits: &LoadLimits) -> Result<Self> {
+        let archive = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| not_ora(&format!("it is not a readable zip file ({e})")))?;
+        if archive.len() > limits.max_entries {
+            return Err(Error::TooLarge(format!(
+                "the project has {} files; at most {} are accepted",
+                archive.len(),
+                limits.max_entries
+            )));
+        }
+        Ok(ProjectReader {
+            archive,
+            remaining: limits.max_total_bytes,
+        })
+    }
+
+    /// The decompressed bytes of entry `name`, at most `max_bytes` long.
+    fn read(&mut self, name: &str, max_bytes: u64) -> Result<Vec<u8>> {
+        let entry = self
+            .archive
+            .by_name(name)
+            .map_err(|e| not_ora(&format!("cannot open '{name}' ({e})")))?;
+        let declared = entry.size();
+        if declared > max_bytes || declared > self.remaining {
+            return Err(Error::TooLarge(format!(
+                "'{name}' expands to {declared} bytes, beyond the limit of {} \
+                 (a zip bomb or a damaged file)",
+                max_bytes.min(self.remaining)
+            )));
+        }
+        let mut bytes = Vec::new();
+        // Never read past the declared size, whatever the compressed stream holds.
+        entry
+            .take(declared + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::Decode(format!("cannot read '{name}' from the project: {e}")))?;
+        if bytes.len() as u64 != declared {
+            return Err(Error::Decode(format!(
+                "'{name}' does not hold the {declared} bytes its header declares"
+            )));
+        }
+        self.remaining -= declared;
+        Ok(bytes)
+    }
+}
+
+fn read_mask(
+    reader: &mut ProjectReader<'_>,
+    src: &str,
+    pixels: &RgbaImage,
+    limits: &LoadLimits,
+) -> Result<GrayImage> {
+    let png = reader.read(src, limits.max_entry_bytes)?;
+    if png_dimensions(&png)? != pixels.dimensions() {
+        return Err(Error::SizeMismatch(format!(
+            "mask '{src}' is not the size of its layer"
+        )));
+    }
+    image_io::decode_mask(&png)
+}
+
+/// The dimensions in a PNG header, checked against the image limits.
+fn png_dimensions(png: &[u8]) -> Result<(u32, u32)> {
+    let (w, h) = image::ImageReader::with_format(Cursor::new(png), image::ImageFormat::Png)
+        .into_dimensions()
+        .map_err(|e| Error::Decode(format!("a layer is not a readable PNG: {e}")))?;
+    check_dimensions(w, h)?;
+    Ok((w, h))
+}
+
+fn layer_properties(element: roxmltree::Node) -> Result<LayerProperties> {
+    let name = element.attribute("name").unwrap_or("Layer").to_string();
+    let visible = match element.attribute("visibility").unwrap_or("visible") {
+        "visible" => true,
+        "hidden" => false,
+        other => {
+            return Err(not_ora(&format!(
+                "visibility '{other}' is not visible/hidden"
+            )))
+        }
+    };
+    let opacity = match element.attribute("opacity") {
+        Some(_) => number_attribute::<f32>(element, "opacity")?,
+        None => 1.0,
+    };
+    let offset = (
+        optional_number(element, "x")?,
+        optional_number(element, "y")?,
+    );
+    let locked = element.attribute("edit-locked") == Some("true");
+    // Our exact mode wins; else the ORA composite-op; unknown ops (other
+    // applications' private modes) fall back to normal.
+    let mode = match element.attribute((NAMESPACE, "blend-mode")) {
+        Some(name) => BlendMode::from_name(name)?,
+        None => element
+            .attribute("composite-op")
+            .and_then(mode_of_composite_op)
+            .unwrap_or(BlendMode::Normal),
+    };
+    let props = LayerProperties {
+        name,
+        visible,
+        // Other writers round opacities; clamp tiny excursions like 1.0000001.
+        opacity: opacity.clamp(0.0, 1.0),
+        mode,
+        locked,
+        offset,
+    };
+    props.validate()?;
+    Ok(props)
+}
+
+fn number_attribute<T: std::str::FromStr>(node: roxmltree::Node, name: &str) -> Result<T> {
+    let text = node
+        .attribute(name)
+        .ok_or_else(|| not_ora(&format!("<{}> has no {name}", node.tag_name().name())))?;
+    text.trim()
+        .parse()
+        .map_err(|_| not_ora(&format!("{name}=\"{text}\" is not a valid number")))
+}
+
+fn optional_number(node: roxmltree::Node, name: &str) -> Result<i32> {
+    match node.attribute(name) {
+        Some(_) => number_attribute(node, name),
+        None => Ok(0),
+    }
+}
+
+/// OpenRaster's composite-op for a mode: the W3C modes have `svg:` names;
+/// for the others we write `svg:src-over`, so other readers fall back to
+/// normal, and keep the exact mode in our namespace.
+fn composite_op(mode: BlendMode) -> &'static str {
+    match mode {
+        BlendMode::Multiply => "svg:multiply",
+        BlendMode::Screen => "svg:screen",
+        BlendMode::Overlay => "svg:overlay",
+        BlendMode::Darken => "svg:darken",
+        BlendMode::Lighten => "svg:lighten",
+        BlendMode::ColorDodge => "svg:color-dodge",
+        BlendMode::ColorBurn => "svg:color-burn",
+        BlendMode::HardLight => "svg:hard-light",
+        BlendMode::SoftLight => "svg:soft-light",
+        BlendMode::Difference => "svg:difference",
+        BlendMode::Color => "svg:color",
+        BlendMode::Luminosity => "svg:luminosity",
+        BlendMode::Hue => "svg:hue",
+        BlendMode::Saturation => "svg:saturation",
+        _ => "svg:src-over",
+    }
+}
+
+fn mode_of_composite_op(op: &str) -> Option<BlendMode> {
+    BlendMode::ALL
+        .into_iter()
+        .find(|&m| composite_op(m) == op && (m == BlendMode::Normal || op != "svg:src-over"))
+        .or((op == "svg:plus").then_some(BlendMode::LinearDodge))
+}
+
+/// Escapes text for a double-quoted XML attribute, so any layer name comes
+/// back byte for byte. Characters XML 1.0 cannot hold become U+FFFD.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // Parsers turn raw tabs and newlines in attributes into spaces.
+            '\t' | '\n' | '\r' => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn not_ora(why: &str) -> Error {
+    Error::Decode(format!("not an OpenRaster project: {why}"))
+}

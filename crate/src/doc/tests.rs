@@ -1,0 +1,815 @@
+//! Document tests: every command's do/undo/redo, history budget, dirty-rect
+//! recomposition against full recomposition, a random-sequence property
+//! test, OpenRaster round trips and hostile files.
+
+use super::change::LayerStack;
+use super::ora::LoadLimits;
+use super::*;
+use crate::ops::blend::BlendMode;
+use image::{GrayImage, Luma, Rgba, RgbaImage};
+
+/// Small deterministic generator (xorshift64*), so failures reproduce.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+
+    fn image(&mut self, w: u32, h: u32) -> RgbaImage {
+        RgbaImage::from_fn(w, h, |_, _| {
+            Rgba([self.byte(), self.byte(), self.byte(), self.byte()])
+        })
+    }
+
+    fn mask(&mut self, w: u32, h: u32) -> GrayImage {
+        GrayImage::from_fn(w, h, |_, _| Luma([self.byte()]))
+    }
+}
+
+/// A 300×200 document with three layers: an opaque background, a
+/// half-transparent offset layer with a mask, and a small multiply layer.
+fn sample() -> (Document, [LayerId; 3]) {
+    let mut rng = XorShift(7);
+    let mut doc = Document::new(300, 200).unwrap();
+    let background = doc
+        .add_layer(
+            LayerProperties::named("Background"),
+            RgbaImage::from_fn(300, 200, |x, y| Rgba([x as u8, y as u8, 90, 255])),
+            None,
+            None,
+        )
+        .unwrap();
+    let patch = doc
+        .add_layer(
+            LayerProperties {
+                opacity: 0.75,
+                offset: (-20, 30),
+                ..LayerProperties::named("Patch")
+            },
+            rng.image(280, 120),
+            Some(rng.mask(280, 120)),
+            None,
+        )
+        .unwrap();
+    let shade = doc
+        .add_layer(
+            LayerProperties {
+                mode: BlendMode::Multiply,
+                offset: (250, 150),
+                ..LayerProperties::named("Shade")
+            },
+            rng.image(90, 90),
+            None,
+            None,
+        )
+        .unwrap();
+    (doc, [background, patch, shade])
+}
+
+fn snapshot(doc: &Document) -> LayerStack {
+    doc.stack.clone()
+}
+
+/// Runs `command` on the sample, then checks undo restores the start, redo
+/// restores the result, and the history entry has the expected name.
+fn check_undo_redo(name: &str, command: impl FnOnce(&mut Document, [LayerId; 3])) {
+    let (mut doc, ids) = sample();
+    let before = snapshot(&doc);
+    let entries = doc.history().len();
+    command(&mut doc, ids);
+    let after = snapshot(&doc);
+    assert!(before != after, "{name} changed nothing");
+    assert_eq!(doc.history().len(), entries + 1);
+    assert_eq!(doc.history().items().last().unwrap().name, name);
+    assert_eq!(doc.undo().as_deref(), Some(name));
+    assert_same(&snapshot(&doc), &before, &format!("undo of {name}"));
+    assert_eq!(doc.redo().as_deref(), Some(name));
+    assert_same(&snapshot(&doc), &after, &format!("redo of {name}"));
+    // The cached composite follows undo exactly as a fresh one would.
+    doc.undo();
+    let dirty = doc.composite_cpu().unwrap().clone();
+    doc.cache = Default::default();
+    assert_eq!(
+        &dirty,
+        doc.composite_cpu().unwrap(),
+        "composite after undo of {name}"
+    );
+}
+
+#[test]
+fn add_layer_undo_redo() {
+    check_undo_redo("Add Layer", |doc, _| {
+        doc.add_layer(
+            LayerProperties::named("New"),
+            RgbaImage::from_pixel(10, 10, Rgba([1, 2, 3, 4])),
+            None,
+            Some(1),
+        )
+        .unwrap();
+    });
+}
+
+#[test]
+fn new_delete_duplicate_move_undo_redo() {
+    check_undo_redo("Add Layer", |doc, _| {
+        let id = doc.new_layer("Empty").unwrap();
+        assert_eq!(doc.layer(id).unwrap().pixels.dimensions(), (300, 200));
+    });
+    check_undo_redo("Delete Layer", |doc, [_, patch, _]| {
+        doc.delete_layer(patch).unwrap()
+    });
+    check_undo_redo("Duplicate Layer", |doc, [_, patch, _]| {
+        let copy = doc.duplicate_layer(patch).unwrap();
+        assert_eq!(doc.index_of(copy).unwrap(), 2);
+        assert_eq!(doc.layer(copy).unwrap().props.name, "Patch copy");
+        assert_eq!(
+            doc.layer(copy).unwrap().mask,
+            doc.layer(patch).unwrap().mask
+        );
+    });
+    check_undo_redo("Move Layer", |doc, [background, _, _]| {
+        doc.move_layer(background, 2).unwrap();
+        assert_eq!(doc.index_of(background).unwrap(), 2);
+    });
+}
+
+#[test]
+fn properties_undo_redo_and_names() {
+    check_undo_redo("Rename Layer", |doc, [_, patch, _]| {
+        doc.rename_layer(patch, "Hand \"fix\" <1> & tab\there")
+            .unwrap()
+    });
+    check_undo_redo("Hide Layer", |doc, [_, patch, _]| {
+        let props = LayerProperties {
+            visible: false,
+            ..doc.layer(patch).unwrap().props.clone()
+        };
+        doc.set_layer_properties(patch, props).unwrap()
+    });
+    check_undo_redo("Blend Mode", |doc, [_, patch, _]| {
+        let props = LayerProperties {
+            mode: BlendMode::Dissolve,
+            ..doc.layer(patch).unwrap().props.clone()
+        };
+        doc.set_layer_properties(patch, props).unwrap()
+    });
+    check_undo_redo("Layer Properties", |doc, [_, patch, _]| {
+        let props = LayerProperties {
+            opacity: 0.2,
+            offset: (5, 5),
+            ..doc.layer(patch).unwrap().props.clone()
+        };
+        doc.set_layer_properties(patch, props).unwrap()
+    });
+}
+
+#[test]
+fn merge_down_undo_redo_matches_composite() {
+    check_undo_redo("Merge Down", |doc, [background, patch, _]| {
+        let before = doc.composite_cpu().unwrap().clone();
+        let merged = doc.merge_down(patch).unwrap();
+        assert_eq!(merged, background);
+        assert_eq!(doc.layers().len(), 2);
+        // The background is opaque normal at full opacity, so merging the
+        // patch into it leaves the composite unchanged.
+        assert_eq!(doc.composite_cpu().unwrap(), &before);
+        // The merged layer covers both layers' bounds.
+        assert_eq!(
+            doc.layer(merged).unwrap().bounds(),
+            Rect::new(-20, 0, 320, 200)
+        );
+    });
+}
+
+#[test]
+fn flatten_undo_redo_keeps_the_composite() {
+    check_undo_redo("Flatten Image", |doc, _| {
+        let before = doc.composite_cpu().unwrap().clone();
+        let id = doc.flatten().unwrap();
+        assert_eq!(doc.layers().len(), 1);
+        assert_eq!(doc.layer(id).unwrap().pixels, before);
+        assert_eq!(doc.composite_cpu().unwrap(), &before);
+    });
+}
+
+#[test]
+fn mask_commands_undo_redo() {
+    check_undo_redo("Add Layer Mask", |doc, [_, _, shade]| {
+        doc.add_layer_mask(shade, None).unwrap();
+        assert!(doc
+            .layer(shade)
+            .unwrap()
+            .mask
+            .as_ref()
+            .unwrap()
+            .pixels()
+            .all(|p| p.0[0] == 255));
+    });
+    check_undo_redo("Apply Layer Mask", |doc, [_, patch, _]| {
+        let before = doc.composite_cpu().unwrap().clone();
+        doc.apply_layer_mask(patch).unwrap();
+        assert!(doc.layer(patch).unwrap().mask.is_none());
+        // Applying moves the mask into alpha; the look is unchanged within rounding.
+        let after = doc.composite_cpu().unwrap();
+        let worst = before
+            .as_raw()
+            .iter()
+            .zip(after.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 2, "applying the mask changed the look by {worst}");
+    });
+    check_undo_redo("Delete Layer Mask", |doc, [_, patch, _]| {
+        doc.delete_layer_mask(patch).unwrap()
+    });
+    check_undo_redo("Mask Brush", |doc, [_, patch, _]| {
+        doc.paint_mask(
+            patch,
+            (0, 40),
+            &GrayImage::from_pixel(30, 30, Luma([0])),
+            "Mask Brush",
+        )
+        .unwrap()
+    });
+}
+
+#[test]
+fn canvas_commands_undo_redo() {
+    check_undo_redo("Crop", |doc, [background, patch, _]| {
+        doc.crop(Rect::new(10, 20, 100, 50)).unwrap();
+        assert_eq!((doc.width(), doc.height()), (100, 50));
+        assert_eq!(doc.layer(background).unwrap().props.offset, (-10, -20));
+        assert_eq!(doc.layer(patch).unwrap().props.offset, (-30, 10));
+        // Pixels beyond the crop are kept.
+        assert_eq!(
+            doc.layer(background).unwrap().pixels.dimensions(),
+            (300, 200)
+        );
+    });
+    check_undo_redo("Canvas Size", |doc, [background, _, _]| {
+        doc.resize_canvas(400, 300, Anchor::BottomRight).unwrap();
+        assert_eq!(doc.layer(background).unwrap().props.offset, (100, 100));
+        assert_eq!(doc.composite_cpu().unwrap().get_pixel(0, 0).0, [0; 4]);
+    });
+}
+
+#[test]
+fn paint_undo_redo_and_clipping() {
+    check_undo_redo("Brush Stroke", |doc, [_, patch, _]| {
+        // Reaches past the layer's left edge (layer starts at x = -20).
+        let dab = RgbaImage::from_pixel(50, 40, Rgba([255, 0, 0, 255]));
+        doc.paint_pixels(patch, (-60, 35), &dab, "Brush Stroke")
+            .unwrap();
+        let layer = doc.layer(patch).unwrap();
+        assert_eq!(layer.pixels.get_pixel(0, 5).0, [255, 0, 0, 255]);
+        assert_eq!(layer.pixels.get_pixel(9, 44).0, [255, 0, 0, 255]);
+        assert_ne!(layer.pixels.get_pixel(10, 5).0, [255, 0, 0, 255]);
+    });
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let (mut doc, [background, patch, shade]) = sample();
+    let before = snapshot(&doc);
+    let entries = doc.history().len();
+    let locked = LayerProperties {
+        locked: true,
+        ..doc.layer(shade).unwrap().props.clone()
+    };
+    doc.set_layer_properties(shade, locked.clone()).unwrap();
+    doc.undo();
+    let dab = RgbaImage::new(4, 4);
+    let failures = [
+        doc.delete_layer(999).err(),
+        doc.merge_down(background).err(),
+        doc.move_layer(patch, 3).err(),
+        doc.add_layer_mask(patch, None).err(),
+        doc.delete_layer_mask(shade).err(),
+        doc.paint_pixels(patch, (1000, 1000), &dab, "Brush").err(),
+        doc.paint_mask(shade, (250, 150), &GrayImage::new(2, 2), "Mask")
+            .err(),
+        doc.add_layer(
+            LayerProperties::named("x"),
+            RgbaImage::new(4, 4),
+            Some(GrayImage::new(3, 3)),
+            None,
+        )
+        .err(),
+        doc.add_layer(
+            LayerProperties {
+                opacity: 1.5,
+                ..LayerProperties::named("x")
+            },
+            RgbaImage::new(4, 4),
+            None,
+            None,
+        )
+        .err(),
+        doc.resize_canvas(20_000, 10, Anchor::Center).err(),
+        doc.crop(Rect::new(0, 0, 0, 10)).err(),
+    ];
+    for (i, failure) in failures.iter().enumerate() {
+        assert!(failure.is_some(), "refusal {i} succeeded");
+    }
+    assert_same(&snapshot(&doc), &before, "after refusals");
+    assert_eq!(
+        doc.history().len(),
+        entries + 1,
+        "only the lock was recorded"
+    );
+
+    // A locked layer refuses paint, masks, moves and merges.
+    doc.redo();
+    assert!(doc.paint_pixels(shade, (250, 150), &dab, "Brush").is_err());
+    assert!(doc.add_layer_mask(shade, None).is_err());
+    assert!(doc.merge_down(shade).is_err());
+    let moved = LayerProperties {
+        offset: (0, 0),
+        ..locked.clone()
+    };
+    assert!(doc.set_layer_properties(shade, moved).is_err());
+    // No-op commands record nothing.
+    let entries = doc.history().len();
+    doc.set_layer_properties(shade, locked).unwrap();
+    doc.move_layer(patch, 1).unwrap();
+    doc.paint_pixels(
+        patch,
+        (0, 40),
+        &crop_layer(&doc, patch, 20, 10, 8, 8),
+        "Brush",
+    )
+    .unwrap();
+    assert_eq!(doc.history().len(), entries);
+}
+
+/// A copy of part of a layer (layer coordinates), to paint back unchanged.
+fn crop_layer(doc: &Document, id: LayerId, x: u32, y: u32, w: u32, h: u32) -> RgbaImage {
+    image::imageops::crop_imm(&doc.layer(id).unwrap().pixels, x, y, w, h).to_image()
+}
+
+#[test]
+fn jump_to_any_entry() {
+    let (mut doc, [_, patch, _]) = sample();
+    let states: Vec<LayerStack> = {
+        let mut states = vec![snapshot(&doc)];
+        doc.rename_layer(patch, "A").unwrap();
+        states.push(snapshot(&doc));
+        doc.delete_layer(patch).unwrap();
+        states.push(snapshot(&doc));
+        doc.resize_canvas(10, 10, Anchor::TopLeft).unwrap();
+        states.push(snapshot(&doc));
+        states
+    };
+    let base = doc.history().len() - 3;
+    for target in [0, 3, 1, 2, 0, 3] {
+        doc.jump_to(base + target).unwrap();
+        assert_same(&snapshot(&doc), &states[target], "jump");
+        assert_eq!(doc.history().position(), base + target);
+    }
+    assert!(doc.jump_to(doc.history().len() + 1).is_err());
+    // A new command after undo discards the undone entries.
+    doc.jump_to(base + 1).unwrap();
+    doc.new_layer("Fresh").unwrap();
+    assert_eq!(doc.history().len(), base + 2);
+    assert!(!doc.history().can_redo());
+}
+
+#[test]
+fn history_stores_tiles_not_copies() {
+    let mut doc = Document::new(1024, 1024).unwrap();
+    let id = doc.new_layer("Paint").unwrap();
+    let dab = RgbaImage::from_pixel(20, 20, Rgba([9, 9, 9, 255]));
+    for i in 0..100 {
+        doc.paint_pixels(id, (i * 10, i * 10), &dab, "Brush Stroke")
+            .unwrap();
+    }
+    // Each stroke keeps 20×20 RGBA (plus bookkeeping), not a 4 MiB layer.
+    let per_stroke = 20 * 20 * 4;
+    let strokes_bytes = doc.history().bytes() - doc.history().items()[0].bytes;
+    assert!(
+        strokes_bytes < 100 * (per_stroke + 256),
+        "{strokes_bytes} bytes"
+    );
+    for _ in 0..100 {
+        doc.undo();
+    }
+    assert!(doc
+        .layer(id)
+        .unwrap()
+        .pixels
+        .pixels()
+        .all(|p| p.0 == [0; 4]));
+}
+
+#[test]
+fn budget_drops_oldest_entries_and_reports_it() {
+    let mut doc = Document::new(512, 512).unwrap();
+    let id = doc.new_layer("Paint").unwrap();
+    let dab = RgbaImage::from_pixel(100, 100, Rgba([1, 2, 3, 255]));
+    doc.set_history_budget(200_000);
+    let mut dropped = 0;
+    for i in 0..10u8 {
+        let dab = RgbaImage::from_pixel(100, 100, Rgba([i, 2, 3, 255]));
+        doc.paint_pixels(id, (0, 0), &dab, "Brush Stroke").unwrap();
+        dropped += doc.last_trim().entries;
+    }
+    assert!(doc.history().bytes() <= 200_000);
+    assert!(dropped > 0);
+    assert_eq!(doc.history().dropped_total(), dropped);
+    // The oldest reachable state is no longer the empty document.
+    doc.jump_to(0).unwrap();
+    assert_ne!(doc.layer(id).map(|l| l.props.name.clone()).ok(), None);
+    // An entry larger than the whole budget is still kept, alone.
+    doc.set_history_budget(10);
+    doc.jump_to(doc.history().len()).unwrap();
+    doc.paint_pixels(id, (200, 200), &dab, "Big").unwrap();
+    assert_eq!(doc.history().len(), 1);
+    assert_eq!(doc.undo().as_deref(), Some("Big"));
+}
+
+#[test]
+fn dirty_rect_recomposition_equals_full() {
+    let (mut doc, [_, patch, shade]) = sample();
+    // Dissolve depends on canvas position: dirty rects must not shift it.
+    let props = LayerProperties {
+        mode: BlendMode::Dissolve,
+        opacity: 0.6,
+        ..doc.layer(patch).unwrap().props.clone()
+    };
+    doc.set_layer_properties(patch, props).unwrap();
+    doc.render_cpu().unwrap();
+    let dab = RgbaImage::from_pixel(16, 16, Rgba([0, 200, 0, 180]));
+    doc.paint_pixels(patch, (40, 60), &dab, "Brush").unwrap();
+    assert_eq!(doc.render_cpu().unwrap(), Some(Rect::new(40, 60, 16, 16)));
+    assert_eq!(doc.render_cpu().unwrap(), None, "nothing left to do");
+    doc.paint_pixels(shade, (260, 160), &dab, "Brush").unwrap();
+    doc.undo();
+    let incremental = doc.composite_cpu().unwrap().clone();
+    doc.cache = Default::default();
+    assert_eq!(&incremental, doc.composite_cpu().unwrap());
+}
+
+#[test]
+fn engine_render_matches_cpu_within_parity() {
+    let Some(engine) = crate::engine::test_gpu_engine() else {
+        return;
+    };
+    let (mut doc, [_, patch, _]) = sample();
+    let cpu = doc.composite_cpu().unwrap().clone();
+    doc.cache = Default::default();
+    pollster::block_on(doc.render(engine)).unwrap();
+    let worst = |a: &RgbaImage, b: &RgbaImage| {
+        a.as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| x.abs_diff(*y))
+            .max()
+            .unwrap()
+    };
+    assert!(worst(&cpu, doc.rendered().unwrap()) <= 1);
+    // A small edit is recomposed on the CPU region path.
+    doc.paint_pixels(patch, (0, 40), &RgbaImage::new(8, 8), "Erase")
+        .unwrap();
+    let rect = pollster::block_on(doc.render(engine)).unwrap();
+    assert_eq!(rect, Some(Rect::new(0, 40, 8, 8)));
+}
+
+/// Random operation sequences, then undo everything: the document must be
+/// byte-for-byte what it was; redo everything: what it became.
+#[test]
+fn random_operations_undo_to_the_original() {
+    for seed in 1..=12u64 {
+        let mut rng = XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let (mut doc, _) = sample();
+        let start = doc.history().position();
+        let original = snapshot(&doc);
+        for _ in 0..40 {
+            random_operation(&mut doc, &mut rng);
+        }
+        let (edited, end) = (snapshot(&doc), doc.history().position());
+        let edited_composite = doc.composite_cpu().unwrap().clone();
+        doc.jump_to(start).unwrap();
+        assert_same(
+            &snapshot(&doc),
+            &original,
+            &format!("seed {seed}: undo all"),
+        );
+        doc.jump_to(end).unwrap();
+        assert_same(&snapshot(&doc), &edited, &format!("seed {seed}: redo all"));
+        assert_eq!(
+            doc.composite_cpu().unwrap(),
+            &edited_composite,
+            "seed {seed}"
+        );
+    }
+}
+
+/// One random command; refusals (locked layer, no mask, ...) are part of the
+/// test: they must leave the document as it was.
+fn random_operation(doc: &mut Document, rng: &mut XorShift) {
+    let layers = doc.layers().len();
+    let pick = |rng: &mut XorShift| {
+        (layers > 0).then(|| doc.layers()[rng.below(layers as u64) as usize].id)
+    };
+    let id = pick(rng);
+    let before = snapshot(doc);
+    let result = match (rng.below(15), id) {
+        (0, _) => {
+            let (w, h) = (1 + rng.below(80) as u32, 1 + rng.below(80) as u32);
+            let pixels = rng.image(w, h);
+            let props = LayerProperties {
+                offset: (rng.below(300) as i32 - 40, rng.below(200) as i32 - 40),
+                mode: BlendMode::ALL[rng.below(27) as usize],
+                ..LayerProperties::named("R")
+            };
+            let index = Some(rng.below(layers as u64 + 1) as usize);
+            doc.add_layer(props, pixels, None, index).map(drop)
+        }
+        (1, Some(id)) => doc.delete_layer(id),
+        (2, Some(id)) => doc.duplicate_layer(id).map(drop),
+        (3, Some(id)) => doc.move_layer(id, rng.below(layers as u64) as usize),
+        (4, Some(id)) => doc.rename_layer(id, format!("L{}", rng.below(100))),
+        (5, Some(id)) => {
+            let props = LayerProperties {
+                visible: rng.below(4) != 0,
+                opacity: rng.below(101) as f32 / 100.0,
+                mode: BlendMode::ALL[rng.below(27) as usize],
+                locked: rng.below(5) == 0,
+                offset: (rng.below(100) as i32 - 50, rng.below(100) as i32 - 50),
+                ..doc.layer(id).unwrap().props.clone()
+            };
+            doc.set_layer_properties(id, props)
+        }
+        (6, Some(id)) => doc.merge_down(id).map(drop),
+        (7, _) if rng.below(4) == 0 => doc.flatten().map(drop),
+        (8, Some(id)) => {
+            let (w, h) = doc.layer(id).unwrap().pixels.dimensions();
+            let mask = (rng.below(2) == 0).then(|| rng.mask(w, h));
+            doc.add_layer_mask(id, mask)
+        }
+        (9, Some(id)) => doc.apply_layer_mask(id),
+        (10, Some(id)) => doc.delete_layer_mask(id),
+        (11, _) => {
+            let rect = Rect::new(
+                rng.below(60) as i32 - 30,
+                rng.below(60) as i32 - 30,
+                50 + rng.below(300) as u32,
+                50 + rng.below(200) as u32,
+            );
+            doc.crop(rect)
+        }
+        (12, _) => {
+            let anchor = Anchor::ALL[rng.below(9) as usize];
+            doc.resize_canvas(
+                50 + rng.below(400) as u32,
+                50 + rng.below(300) as u32,
+                anchor,
+            )
+        }
+        (13, Some(id)) => {
+            let (w, h) = (1 + rng.below(60) as u32, 1 + rng.below(60) as u32);
+            let at = (rng.below(340) as i32 - 40, rng.below(240) as i32 - 40);
+            doc.paint_pixels(id, at, &rng.image(w, h), "Brush Stroke")
+        }
+        (14, Some(id)) => {
+            let (w, h) = (1 + rng.below(60) as u32, 1 + rng.below(60) as u32);
+            let at = (rng.below(340) as i32 - 40, rng.below(240) as i32 - 40);
+            doc.paint_mask(id, at, &rng.mask(w, h), "Mask Brush")
+        }
+        _ => doc.undo().map_or(Ok(()), |_| Ok(())),
+    };
+    if result.is_err() {
+        assert_same(
+            &snapshot(doc),
+            &before,
+            "a refused command changed the document",
+        );
+    }
+}
+
+/// Compares two states, printing a summary instead of megabytes of pixels.
+fn assert_same(actual: &LayerStack, expected: &LayerStack, what: &str) {
+    if actual != expected {
+        let summary = |s: &LayerStack| {
+            let layers: Vec<String> = s
+                .layers
+                .iter()
+                .map(|l| format!("{}:{:?}:{:?}", l.id, l.props, l.bounds()))
+                .collect();
+            format!("{}×{} [{}]", s.width, s.height, layers.join(", "))
+        };
+        panic!(
+            "{what}:\n  actual   {}\n  expected {}",
+            summary(actual),
+            summary(expected)
+        );
+    }
+}
+
+#[test]
+fn ora_round_trip_keeps_pixels_and_properties() {
+    let (mut doc, [_, patch, shade]) = sample();
+    doc.rename_layer(patch, "Hand \"fix\" <1> & tab\there")
+        .unwrap();
+    let props = LayerProperties {
+        visible: false,
+        locked: true,
+        mode: BlendMode::LinearBurn,
+        opacity: 0.3,
+        ..doc.layer(shade).unwrap().props.clone()
+    };
+    doc.set_layer_properties(shade, props).unwrap();
+    let bytes = doc.to_ora().unwrap();
+    // mimetype first and stored, as OpenRaster requires.
+    assert_eq!(&bytes[30..38], b"mimetype");
+    assert_eq!(&bytes[38..54], b"image/openraster");
+    let mut loaded = Document::from_ora(&bytes).unwrap();
+    assert_eq!(
+        (loaded.width(), loaded.height()),
+        (doc.width(), doc.height())
+    );
+    assert_eq!(loaded.layers().len(), doc.layers().len());
+    for (a, b) in doc.layers().iter().zip(loaded.layers()) {
+        assert_eq!(a.props, b.props);
+        assert_eq!(a.pixels, b.pixels);
+        assert_eq!(a.mask, b.mask);
+    }
+    assert!(loaded.history().is_empty());
+    assert_eq!(
+        loaded.composite_cpu().unwrap(),
+        doc.composite_cpu().unwrap()
+    );
+}
+
+#[test]
+fn ora_thumbnail_and_merged_image() {
+    let (mut doc, _) = sample();
+    doc.resize_canvas(600, 300, Anchor::Center).unwrap();
+    let bytes = doc.to_ora().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+    let read = |zip: &mut zip::ZipArchive<_>, name: &str| {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut out).unwrap();
+        crate::image_io::decode_rgba(&out).unwrap()
+    };
+    assert_eq!(
+        read(&mut zip, "Thumbnails/thumbnail.png").dimensions(),
+        (256, 128)
+    );
+    assert_eq!(
+        &read(&mut zip, "mergedimage.png"),
+        doc.composite_cpu().unwrap()
+    );
+}
+
+/// Builds a zip from (name, bytes, declared size override) entries.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        zip.start_file(*name, options).unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn stack_xml(w: u32, h: u32, layers: &str) -> String {
+    format!("<?xml version=\"1.0\"?><image w=\"{w}\" h=\"{h}\"><stack>{layers}</stack></image>")
+}
+
+#[test]
+fn hostile_projects_are_refused_with_clear_errors() {
+    let png = crate::image_io::encode_png(&RgbaImage::new(4, 4)).unwrap();
+    let layer = "<layer src=\"data/a.png\" name=\"a\"/>";
+    let good = stack_xml(4, 4, layer);
+    // A plain, valid foreign-written file loads (and defaults apply).
+    let ok = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", good.as_bytes()),
+        ("data/a.png", &png),
+    ]);
+    let doc = Document::from_ora(&ok).unwrap();
+    assert_eq!(doc.layers()[0].props, LayerProperties::named("a"));
+
+    let message = |bytes: &[u8], limits: &LoadLimits| {
+        Document::from_ora_with_limits(bytes, limits)
+            .unwrap_err()
+            .to_string()
+    };
+    let defaults = LoadLimits::default();
+    assert!(message(b"garbage", &defaults).contains("not a readable zip"));
+    let wrong_type = zip_of(&[("mimetype", b"image/png"), ("stack.xml", good.as_bytes())]);
+    assert!(message(&wrong_type, &defaults).contains("mimetype"));
+    // Absurd canvas dimensions.
+    let huge = stack_xml(100_000, 100_000, layer);
+    let absurd = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", huge.as_bytes()),
+    ]);
+    assert!(message(&absurd, &defaults).contains("exceeds the limit"));
+    // A zip bomb: 64 MiB of zeros compresses to ~64 KiB.
+    let zeros = vec![0u8; 64 << 20];
+    let bomb = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", good.as_bytes()),
+        ("data/a.png", &zeros),
+    ]);
+    assert!(bomb.len() < 1 << 20);
+    let tight = LoadLimits {
+        max_entry_bytes: 1 << 20,
+        ..defaults
+    };
+    let text = message(&bomb, &tight);
+    assert!(text.contains("zip bomb"), "{text}");
+    let tight_total = LoadLimits {
+        max_total_bytes: 100,
+        ..defaults
+    };
+    assert!(message(&ok, &tight_total).contains("beyond the limit"));
+    // Too many layers, layer PNG header beyond the limits, XML entities.
+    let many = stack_xml(4, 4, &layer.repeat(3));
+    let many = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", many.as_bytes()),
+        ("data/a.png", &png),
+    ]);
+    let few = LoadLimits {
+        max_layers: 2,
+        ..defaults
+    };
+    assert!(message(&many, &few).contains("3 layers"));
+    let few_pixels = LoadLimits {
+        max_total_pixels: 20,
+        ..defaults
+    };
+    assert!(message(&many, &few_pixels).contains("MP in all"));
+    let dtd = format!("<!DOCTYPE image [<!ENTITY a \"aaaa\">]>{good}");
+    let dtd = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", dtd.as_bytes()),
+    ]);
+    assert!(message(&dtd, &defaults).contains("not valid XML"));
+    let missing = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", good.as_bytes()),
+    ]);
+    assert!(message(&missing, &defaults).contains("data/a.png"));
+    let group = stack_xml(4, 4, "<stack/>");
+    let group = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", group.as_bytes()),
+    ]);
+    assert!(message(&group, &defaults).contains("not supported"));
+}
+
+#[test]
+fn export_formats_and_sizes() {
+    use super::export::{export_image, ExportFormat, SizePreset};
+    let (mut doc, _) = sample();
+    let image = doc.composite_cpu().unwrap().clone();
+    let png = export_image(&image, ExportFormat::Png, SizePreset::Original).unwrap();
+    assert_eq!(crate::image_io::decode_rgba(&png).unwrap(), image);
+    let webp = export_image(&image, ExportFormat::WebP, SizePreset::LongEdge(150)).unwrap();
+    assert_eq!(
+        crate::image_io::decode_rgba(&webp).unwrap().dimensions(),
+        (150, 100)
+    );
+    let low = export_image(
+        &image,
+        ExportFormat::Jpeg { quality: 20 },
+        SizePreset::Exact(64, 64),
+    );
+    let high = export_image(
+        &image,
+        ExportFormat::Jpeg { quality: 95 },
+        SizePreset::Exact(64, 64),
+    );
+    let (low, high) = (low.unwrap(), high.unwrap());
+    assert!(low.len() < high.len());
+    assert_eq!(
+        crate::image_io::decode_rgba(&high).unwrap().dimensions(),
+        (64, 64)
+    );
+    assert_eq!(
+        SizePreset::LongEdge(1080).output_size(4000, 3000).unwrap(),
+        (1080, 810)
+    );
+    assert!(SizePreset::Exact(0, 5).output_size(4, 4).is_err());
+    assert!(ExportFormat::from_extension("png", Some(80)).is_err());
+    assert!(ExportFormat::from_extension("jpg", Some(0)).is_err());
+    assert!(ExportFormat::from_extension("gif", None).is_err());
+}
