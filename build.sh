@@ -96,7 +96,7 @@ run_tests() {
 
 bench() {
   setup
-  cargo run -p retouch --release --example bench -- "$@"
+  cargo run -p retouch --release --example bench
   build
   (cd tests && node bench/wasm-bench.mjs)
 }

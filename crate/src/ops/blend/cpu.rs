@@ -73,40 +73,114 @@ pub fn composite_cpu_in_place(
     Ok(())
 }
 
-/// Normal mode without linear light: the same arithmetic as [`blend_pixel`],
-/// specialised so the compiler keeps it branch-light.
+/// Pixels per block of the normal-mode fast path.
+const BLOCK: usize = 8;
+
+/// Normal mode without linear light, with AVX2 where the CPU has it (the
+/// block loop vectorises twice as wide); wasm gets SIMD128 at compile time.
 fn normal_row(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 support was just detected.
+        return unsafe { normal_row_avx2(base, layer, mask, opacity) };
+    }
+    normal_row_portable(base, layer, mask, opacity);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn normal_row_avx2(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
+    normal_row_portable(base, layer, mask, opacity);
+}
+
+/// The same arithmetic as [`blend_pixel`], specialised. Blocks of pixels over
+/// an opaque backdrop (the common case) reduce to a branch-free lerp the
+/// compiler vectorises; other pixels take the general formula.
+#[inline(always)]
+fn normal_row_portable(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
     if opacity == 0.0 {
         return;
     }
     let opacity_scaled = opacity * INV_255 * INV_255;
-    for (x, (b, l)) in base
-        .chunks_exact_mut(4)
-        .zip(layer.chunks_exact(4))
-        .enumerate()
-    {
-        let m = mask.map_or(255, |m| m[x]);
-        if l[3] == 0 || m == 0 {
-            continue;
-        }
-        let a_s = f32::from(l[3]) * f32::from(m) * opacity_scaled;
-        if b[3] == 255 {
-            // Opaque backdrop: αo = 1 and the formula reduces to a lerp.
-            for c in 0..3 {
-                let cb = f32::from(b[c]);
-                b[c] = (cb + (f32::from(l[c]) - cb) * a_s + 0.5) as u8;
-            }
+    // Opacity scaled so that (α·m·opacity_q) >> 16 is the coverage in 1/16384.
+    let opacity_q = (f64::from(opacity) * f64::from(1u32 << 14) * 65536.0 / 65025.0).round() as u32;
+    let full_mask = [255u8; BLOCK];
+    let pixels = base.len() / 4;
+    let mut x = 0;
+    while x + BLOCK <= pixels {
+        let b: &mut [u8; BLOCK * 4] = (&mut base[x * 4..(x + BLOCK) * 4])
+            .try_into()
+            .expect("block");
+        let l: &[u8; BLOCK * 4] = layer[x * 4..(x + BLOCK) * 4].try_into().expect("block");
+        let m: &[u8; BLOCK] =
+            mask.map_or(&full_mask, |m| m[x..x + BLOCK].try_into().expect("block"));
+        if (0..BLOCK).all(|i| b[i * 4 + 3] == 255) {
+            normal_block_opaque(b, l, m, opacity_q);
         } else {
-            let a_b = f32::from(b[3]) * INV_255;
-            let keep = a_b * (1.0 - a_s);
-            let a_o = a_s + keep;
-            let inv = 1.0 / a_o;
-            for c in 0..3 {
-                b[c] = ((f32::from(l[c]) * a_s + f32::from(b[c]) * keep) * inv + 0.5) as u8;
+            for i in 0..BLOCK {
+                normal_pixel(
+                    &mut b[i * 4..i * 4 + 4],
+                    &l[i * 4..i * 4 + 4],
+                    m[i],
+                    opacity_scaled,
+                );
             }
-            b[3] = (a_o * 255.0 + 0.5) as u8;
         }
+        x += BLOCK;
     }
+    for i in x..pixels {
+        let m = mask.map_or(255, |m| m[i]);
+        normal_pixel(
+            &mut base[i * 4..i * 4 + 4],
+            &layer[i * 4..i * 4 + 4],
+            m,
+            opacity_scaled,
+        );
+    }
+}
+
+/// Normal over an opaque backdrop: αo = 1 and the formula is a lerp by the
+/// coverage, done in 14-bit fixed point so it vectorises on every target
+/// (quantisation error ≤ 0.02 of a level). Zero coverage gives back the
+/// backdrop exactly; alpha stays 255.
+#[inline(always)]
+fn normal_block_opaque(
+    b: &mut [u8; BLOCK * 4],
+    l: &[u8; BLOCK * 4],
+    m: &[u8; BLOCK],
+    opacity_q: u32,
+) {
+    let weight: [i32; BLOCK * 4] = std::array::from_fn(|i| {
+        let p = i / 4;
+        let coverage = u32::from(l[p * 4 + 3]) * u32::from(m[p]);
+        let w = ((coverage * opacity_q + (1 << 15)) >> 16).min(1 << 14) as i32;
+        if i % 4 == 3 {
+            0
+        } else {
+            w
+        }
+    });
+    for i in 0..BLOCK * 4 {
+        let mixed = i32::from(b[i]) * ((1 << 14) - weight[i]) + i32::from(l[i]) * weight[i];
+        b[i] = ((mixed + (1 << 13)) >> 14) as u8;
+    }
+}
+
+/// One pixel of normal mode, any backdrop alpha.
+#[inline(always)]
+fn normal_pixel(b: &mut [u8], l: &[u8], m: u8, opacity_scaled: f32) {
+    if l[3] == 0 || m == 0 {
+        return;
+    }
+    let a_s = f32::from(l[3]) * f32::from(m) * opacity_scaled;
+    let a_b = f32::from(b[3]) * INV_255;
+    let keep = a_b * (1.0 - a_s);
+    let a_o = a_s + keep;
+    let inv = 1.0 / a_o;
+    for c in 0..3 {
+        b[c] = ((f32::from(l[c]) * a_s + f32::from(b[c]) * keep) * inv + 0.5) as u8;
+    }
+    b[3] = (a_o * 255.0 + 0.5) as u8;
 }
 
 /// Dissolve's per-pixel hash of document coordinates (integer, identical in WGSL).
