@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -16,7 +17,10 @@ const option = (name, fallback) => {
 const SIZE = option('--size', 4096);
 const RUNS = option('--runs', 5);
 
-const pkg = new URL('../../web/pkg/', import.meta.url);
+// RETOUCH_WEB_ROOT benchmarks another copy of web/ (e.g. a package built elsewhere).
+const pkg = process.env.RETOUCH_WEB_ROOT
+  ? pathToFileURL(`${process.env.RETOUCH_WEB_ROOT.replace(/\/$/, '')}/pkg/`)
+  : new URL('../../web/pkg/', import.meta.url);
 let wasm;
 try {
   wasm = await import(new URL('retouch.js', pkg).href);

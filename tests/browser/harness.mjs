@@ -7,7 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+// RETOUCH_WEB_ROOT serves another copy of web/ (e.g. a package built elsewhere).
+export const WEB_ROOT = process.env.RETOUCH_WEB_ROOT
+  ? path.resolve(process.env.RETOUCH_WEB_ROOT) + path.sep
+  : fileURLToPath(new URL('../../web/', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const MIME = {
