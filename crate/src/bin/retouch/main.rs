@@ -4,6 +4,7 @@
 
 mod composite;
 mod output;
+mod project;
 
 use clap::{Parser, Subcommand};
 use retouch::engine::{BackendPreference, Engine};
@@ -24,6 +25,10 @@ struct Cli {
 enum Command {
     /// Composite LAYER over BASE with a blend mode, opacity, mask and offset.
     Composite(composite::Args),
+    /// Create, inspect and extend OpenRaster (.ora) projects.
+    Project(project::Args),
+    /// Flatten a project (or convert an image) to PNG, JPEG or WebP.
+    Export(project::ExportArgs),
     /// Print the version, the backend and the adapter.
     Info {
         /// auto, cpu or gpu.
@@ -40,6 +45,8 @@ fn engine(backend: &str) -> retouch::Result<Engine> {
 fn run(cli: Cli) -> retouch::Result<()> {
     match cli.command {
         Command::Composite(args) => composite::run(args),
+        Command::Project(args) => project::run(args),
+        Command::Export(args) => project::export(args),
         Command::Info { backend } => {
             let engine = engine(&backend)?;
             println!("retouch {}", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,261 @@
+//! `retouch project new|info|add-layer` and `retouch export`: build, inspect
+//! and flatten OpenRaster projects from scripts and tests.
+
+use crate::output::{read, write_atomic};
+use retouch::doc::export::{export_image, ExportFormat, SizePreset};
+use retouch::doc::{Document, LayerProperties};
+use retouch::ops::blend::BlendMode;
+use retouch::{image_io, Error, Result};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: ProjectCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum ProjectCommand {
+    /// Create a project: an empty canvas (--size) or one layer from an image (--from).
+    New {
+        /// The .ora file to write.
+        output: PathBuf,
+        /// Canvas size, WxH (e.g. 1920x1080).
+        #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+        size: Option<String>,
+        /// An image (PNG, JPEG, WebP) that becomes the first layer and sets the size.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Print the canvas size and every layer (bottom first).
+    Info {
+        project: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an image as a new top layer.
+    AddLayer {
+        project: PathBuf,
+        /// The layer's pixels (PNG, JPEG or WebP).
+        image: PathBuf,
+        /// Layer name (default: the image's file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Position on the canvas, X,Y in pixels (may be negative).
+        #[arg(long, default_value = "0,0", allow_hyphen_values = true)]
+        offset: String,
+        /// Blend mode, e.g. normal, multiply, color-burn.
+        #[arg(long, default_value = "normal")]
+        mode: String,
+        /// Opacity, 0 to 1.
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        opacity: f32,
+        /// A layer mask the size of the image (alpha channel, or luma when opaque).
+        #[arg(long)]
+        mask: Option<PathBuf>,
+        /// Add the layer hidden.
+        #[arg(long)]
+        hidden: bool,
+        /// Write the result here instead of updating the project in place.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `retouch export IN -o OUT.png|jpg|webp [--quality Q] [--long-edge N | --size WxH]`
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// A project (.ora) or an image.
+    input: PathBuf,
+    /// Output file; its extension picks the format (png, jpg/jpeg, webp).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// JPEG quality, 1 to 100 (default 90). WebP is written lossless.
+    #[arg(long)]
+    quality: Option<u8>,
+    /// Scale so the longer side is N pixels (e.g. 1080, 2048, 4096).
+    #[arg(long, conflicts_with = "size")]
+    long_edge: Option<u32>,
+    /// Exact output size, WxH.
+    #[arg(long)]
+    size: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        ProjectCommand::New { output, size, from } => {
+            let doc = match (size, from) {
+                (_, Some(image)) => {
+                    let pixels = image_io::decode_rgba(&read(&image)?)?;
+                    let mut doc = Document::new(pixels.width(), pixels.height())?;
+                    doc.add_layer(
+                        LayerProperties::named(file_stem(&image)),
+                        pixels,
+                        None,
+                        None,
+                    )?;
+                    doc
+                }
+                (Some(size), None) => {
+                    let (w, h) = parse_size(&size)?;
+                    Document::new(w, h)?
+                }
+                (None, None) => unreachable!("clap requires --size or --from"),
+            };
+            save(doc, &output)
+        }
+        ProjectCommand::Info { project, json } => {
+            let doc = open(&project)?;
+            if json {
+                println!("{}", info_json(&doc));
+            } else {
+                print_info(&doc);
+            }
+            Ok(())
+        }
+        ProjectCommand::AddLayer {
+            project,
+            image,
+            name,
+            offset,
+            mode,
+            opacity,
+            mask,
+            hidden,
+            output,
+        } => {
+            let mut doc = open(&project)?;
+            let pixels = image_io::decode_rgba(&read(&image)?)?;
+            let mask = match mask {
+                Some(path) => Some(image_io::decode_mask(&read(&path)?)?),
+                None => None,
+            };
+            let props = LayerProperties {
+                name: name.unwrap_or_else(|| file_stem(&image)),
+                visible: !hidden,
+                opacity,
+                mode: BlendMode::from_name(&mode)?,
+                locked: false,
+                offset: parse_pair(&offset, "offset")?,
+            };
+            doc.add_layer(props, pixels, mask, None)?;
+            save(doc, output.as_deref().unwrap_or(&project))
+        }
+    }
+}
+
+pub fn export(args: ExportArgs) -> Result<()> {
+    let extension = args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let format = ExportFormat::from_extension(extension, args.quality)?;
+    let size = match (args.long_edge, args.size) {
+        (Some(edge), _) => SizePreset::LongEdge(edge),
+        (None, Some(size)) => {
+            let (w, h) = parse_size(&size)?;
+            SizePreset::Exact(w, h)
+        }
+        (None, None) => SizePreset::Original,
+    };
+    let image = if is_project(&args.input) {
+        open(&args.input)?.composite_cpu()?.clone()
+    } else {
+        image_io::decode_rgba(&read(&args.input)?)?
+    };
+    write_atomic(&args.output, &export_image(&image, format, size)?)
+}
+
+fn is_project(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("ora"))
+}
+
+/// Loads a project; errors name the file (the CLI only prints them).
+fn open(path: &Path) -> Result<Document> {
+    Document::from_ora(&read(path)?).map_err(|e| match e {
+        Error::Io(_) => e,
+        other => Error::Io(format!("{}: {other}", path.display())),
+    })
+}
+
+fn save(mut doc: Document, path: &Path) -> Result<()> {
+    if !is_project(path) {
+        return Err(Error::param(
+            "output",
+            format!("{}: projects are saved as .ora", path.display()),
+        ));
+    }
+    doc.save_ora_file(path)
+}
+
+fn print_info(doc: &Document) {
+    println!("canvas: {}x{}", doc.width(), doc.height());
+    println!("layers: {} (bottom first)", doc.layers().len());
+    for (index, layer) in doc.layers().iter().enumerate() {
+        let p = &layer.props;
+        let (w, h) = layer.pixels.dimensions();
+        println!(
+            "  {index}: '{}' {w}x{h} at {},{} {} opacity {}{}{}{}",
+            p.name,
+            p.offset.0,
+            p.offset.1,
+            p.mode.name(),
+            p.opacity,
+            if p.visible { "" } else { " hidden" },
+            if p.locked { " locked" } else { "" },
+            if layer.mask.is_some() { " masked" } else { "" },
+        );
+    }
+}
+
+fn info_json(doc: &Document) -> serde_json::Value {
+    let layers: Vec<serde_json::Value> = doc
+        .layers()
+        .iter()
+        .map(|layer| {
+            let p = &layer.props;
+            serde_json::json!({
+                "name": p.name,
+                "width": layer.pixels.width(),
+                "height": layer.pixels.height(),
+                "x": p.offset.0,
+                "y": p.offset.1,
+                "mode": p.mode.name(),
+                "opacity": p.opacity,
+                "visible": p.visible,
+                "locked": p.locked,
+                "mask": layer.mask.is_some(),
+            })
+        })
+        .collect();
+    serde_json::json!({ "width": doc.width(), "height": doc.height(), "layers": layers })
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| "Layer".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Parses `WxH` (also `W×H`).
+fn parse_size(text: &str) -> Result<(u32, u32)> {
+    let invalid = || Error::param("size", format!("'{text}' is not WxH, e.g. 1920x1080"));
+    let (w, h) = text.split_once(['x', 'X', '×']).ok_or_else(invalid)?;
+    let w = w.trim().parse().map_err(|_| invalid())?;
+    let h = h.trim().parse().map_err(|_| invalid())?;
+    image_io::check_dimensions(w, h)?;
+    Ok((w, h))
+}
+
+/// Parses `X,Y`.
+fn parse_pair(text: &str, name: &str) -> Result<(i32, i32)> {
+    let invalid = || Error::param(name, format!("'{text}' is not X,Y, e.g. 10,-5"));
+    let (x, y) = text.split_once(',').ok_or_else(invalid)?;
+    Ok((
+        x.trim().parse().map_err(|_| invalid())?,
+        y.trim().parse().map_err(|_| invalid())?,
+    ))
+}
