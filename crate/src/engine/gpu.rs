@@ -78,7 +78,7 @@ impl GpuContext {
     /// The largest storage buffer a kernel may bind, in bytes.
     pub fn max_binding_bytes(&self) -> u64 {
         let l = self.device.limits();
-        u64::from(l.max_storage_buffer_binding_size).min(l.max_buffer_size)
+        l.max_storage_buffer_binding_size.min(l.max_buffer_size)
     }
 
     /// The compute pipeline for `entry` in `wgsl`, compiled once per `key`.

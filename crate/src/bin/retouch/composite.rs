@@ -63,6 +63,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => Some(image_io::decode_mask(&read(path)?).map_err(|e| label(path, e))?),
         None => None,
     };
+    blend::validate(&layer, mask.as_ref(), &options)?;
     let engine = crate::engine(&args.backend)?;
     let out = pollster::block_on(blend::composite(
         &engine,

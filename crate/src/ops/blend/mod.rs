@@ -225,8 +225,9 @@ impl Overlap {
     }
 }
 
-/// Checks parameters and sizes before anything is computed.
-pub(crate) fn validate(
+/// Checks parameters and sizes before anything is computed; callers may run
+/// it early (before opening a GPU, say) to fail fast.
+pub fn validate(
     layer: &RgbaImage,
     mask: Option<&GrayImage>,
     options: &CompositeOptions,

@@ -82,7 +82,10 @@ fn cpu(
 
 /// Sizes that are not multiples of the 16×16 workgroup, 1×1, and offsets
 /// that push the layer partly off the backdrop.
-const CASES: [((u32, u32), (u32, u32), (i32, i32)); 5] = [
+/// (backdrop size, layer size, layer offset).
+type Case = ((u32, u32), (u32, u32), (i32, i32));
+
+const CASES: [Case; 5] = [
     ((1, 1), (1, 1), (0, 0)),
     ((17, 13), (17, 13), (0, 0)),
     ((40, 33), (23, 19), (5, 7)),
