@@ -444,11 +444,11 @@ async function useBackend(choice) {
   backendSelect.value = choice;
   backendSelect.disabled = false;
   showBackend(engine);
+  // Keep the choice in the address so a reload or a shared link keeps it.
   const url = new URL(location.href);
-  if (url.searchParams.get('backend') !== choice) {
-    url.searchParams.set('backend', choice);
-    history.replaceState(null, '', url);
-  }
+  if (choice === 'auto') url.searchParams.delete('backend');
+  else url.searchParams.set('backend', choice);
+  if (url.href !== location.href) history.replaceState(null, '', url);
   if (fallbackError) {
     showError('WebGPU is unavailable, running on the CPU', fallbackError);
   } else {
