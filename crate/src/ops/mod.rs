@@ -4,3 +4,4 @@
 
 pub mod blend;
 pub mod select;
+pub mod feather;
