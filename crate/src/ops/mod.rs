@@ -5,3 +5,4 @@
 pub mod blend;
 pub mod select;
 pub mod feather;
+pub mod morphology;
