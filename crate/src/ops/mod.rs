@@ -6,3 +6,4 @@ pub mod blend;
 pub mod select;
 pub mod feather;
 pub mod morphology;
+pub mod wand;
