@@ -7,3 +7,4 @@ pub mod select;
 pub mod feather;
 pub mod morphology;
 pub mod wand;
+pub mod color_range;
