@@ -3,7 +3,10 @@
 //! of several runs in megapixels per second (and milliseconds for a dab).
 
 use image::GrayImage;
+use image::RgbaImage;
+use retouch::ops::brush::{self, BrushOptions};
 use retouch::ops::select::{self, Rect};
+use retouch::ops::wand::{self, WandOptions};
 use retouch::ops::{feather, morphology};
 use std::time::{Duration, Instant};
 
@@ -62,5 +65,46 @@ fn main() {
             std::hint::black_box(morphology::shrink_cpu(&mask, distance).expect("shrink"));
         });
         report(&format!("shrink {distance}"), pixels, time);
+    }
+    // The wand floods the background around a differently coloured ellipse.
+    let image = RgbaImage::from_fn(SIDE, SIDE, |x, y| {
+        let inside = mask.as_raw()[(y * SIDE + x) as usize] >= 128;
+        image::Rgba(if inside {
+            [200, 40, 40, 255]
+        } else {
+            [30, 90, 160 + (x % 7) as u8, 255]
+        })
+    });
+    for anti_alias in [false, true] {
+        let options = WandOptions {
+            seed: (0, 0),
+            tolerance: 16,
+            contiguous: true,
+            anti_alias,
+        };
+        let time = median_time(|| {
+            std::hint::black_box(wand::magic_wand(&image, &options).expect("wand"));
+        });
+        report(
+            &format!("wand fill (anti-alias {anti_alias})"),
+            pixels,
+            time,
+        );
+    }
+    let mut painted = mask.clone();
+    for diameter in [50.0, 300.0] {
+        let options = BrushOptions {
+            diameter,
+            hardness: 0.5,
+            ..BrushOptions::default()
+        };
+        let time = median_time(|| {
+            let centre = [(2000.0, 2000.0)];
+            std::hint::black_box(
+                brush::paint_stroke_cpu(&mut painted, &centre, &options).expect("dab"),
+            );
+        });
+        let dab_pixels = (diameter * diameter) as u64;
+        report(&format!("one brush dab, {diameter} px"), dab_pixels, time);
     }
 }

@@ -8,3 +8,5 @@ pub mod feather;
 pub mod morphology;
 pub mod wand;
 pub mod color_range;
+pub mod resample;
+pub mod brush;
