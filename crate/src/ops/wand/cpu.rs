@@ -81,22 +81,28 @@ pub(super) fn flood_fill(image: &RgbaImage, seed: (u32, u32), matcher: &Matcher)
     GrayImage::from_raw(image.width(), image.height(), selected).expect("one value per pixel")
 }
 
-/// The 3×3 mean of a hard (0/255) selection, clipped to the canvas.
+/// The 3×3 mean of a hard (0/255) selection, clipped to the canvas: column
+/// sums of three rows, then a running sum of three columns.
 pub(super) fn soften_edge(hard: &GrayImage) -> GrayImage {
     let (width, height) = (hard.width() as usize, hard.height() as usize);
-    let raw = hard.as_raw();
-    GrayImage::from_fn(hard.width(), hard.height(), |x, y| {
-        let (x, y) = (x as usize, y as usize);
-        let (x0, x1) = (x.saturating_sub(1), (x + 1).min(width - 1));
-        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(height - 1));
-        let mut sum = 0u32;
-        for row in raw[y0 * width..=y1 * width + x1]
-            .chunks(width)
-            .take(y1 - y0 + 1)
-        {
-            sum += row[x0..=x1].iter().map(|&v| u32::from(v)).sum::<u32>();
+    let rows: Vec<&[u8]> = hard.chunks_exact(width).collect();
+    let mut out = GrayImage::new(hard.width(), hard.height());
+    let mut column_sums = vec![0u32; width];
+    for (y, out_row) in out.chunks_exact_mut(width).enumerate() {
+        let window = &rows[y.saturating_sub(1)..(y + 2).min(height)];
+        column_sums.fill(0);
+        for row in window {
+            for (sum, &v) in column_sums.iter_mut().zip(row.iter()) {
+                *sum += u32::from(v);
+            }
         }
-        let count = ((x1 - x0 + 1) * (y1 - y0 + 1)) as u32;
-        image::Luma([((sum + count / 2) / count) as u8])
-    })
+        let rows_in_window = window.len() as u32;
+        for (x, o) in out_row.iter_mut().enumerate() {
+            let (x0, x1) = (x.saturating_sub(1), (x + 2).min(width));
+            let sum: u32 = column_sums[x0..x1].iter().sum();
+            let count = (x1 - x0) as u32 * rows_in_window;
+            *o = ((sum + count / 2) / count) as u8;
+        }
+    }
+    out
 }
