@@ -216,8 +216,7 @@ fn recurse_strip(strip: &[[f32; LANES]], out: &mut [[f32; LANES]], c: &Coefficie
     for n in 0..width {
         let (x, x1) = (&strip[n], &strip[n.saturating_sub(1)]);
         let mut sum = [0.0f32; LANES];
-        for k in 0..2 {
-            let [previous, before] = &mut state[k];
+        for (k, [previous, before]) in state.iter_mut().enumerate() {
             for lane in 0..LANES {
                 let v = c.n0[k] * x[lane] + c.n1[k] * x1[lane]
                     - c.d1[k] * previous[lane]
@@ -236,8 +235,7 @@ fn recurse_strip(strip: &[[f32; LANES]], out: &mut [[f32; LANES]], c: &Coefficie
             &strip[(n + 2).min(width - 1)],
         );
         let mut sum = [0.0f32; LANES];
-        for k in 0..2 {
-            let [previous, before] = &mut state[k];
+        for (k, [previous, before]) in state.iter_mut().enumerate() {
             for lane in 0..LANES {
                 let v = c.m1[k] * x1[lane] + c.m2[k] * x2[lane]
                     - c.d1[k] * previous[lane]

@@ -88,7 +88,7 @@ fn gpu_grow_and_shrink_equal_cpu_exactly() {
         return;
     };
     let gpu = engine.gpu().expect("a GPU engine");
-    let mut rng = Rng(0x6e0_1);
+    let mut rng = Rng(0x6e01);
     for &(w, h) in &[(1, 1), (1, 9), (9, 1), (67, 45), (130, 3)] {
         let mask = random_mask(&mut rng, w, h);
         for n in [0, 1, 4, 17, 200] {
