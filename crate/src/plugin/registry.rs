@@ -7,6 +7,18 @@ use crate::error::{Error, Result};
 /// change and neither the CLI nor the wasm module needs manifest files at run time.
 const BUILTIN_MANIFESTS: &[&str] = &[
     include_str!("../../../plugin-manifest/plugins/composite.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-border.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-brush.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-color-range.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-ellipse.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-feather.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-grow.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-invert.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-lasso.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-rectangle.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-shrink.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-smooth.json"),
+    include_str!("../../../plugin-manifest/plugins/mask-wand.json"),
     include_str!("../../../plugin-manifest/plugins/provider-openai.json"),
     include_str!("../../../plugin-manifest/plugins/provider-gemini.json"),
     include_str!("../../../plugin-manifest/plugins/provider-stability.json"),
