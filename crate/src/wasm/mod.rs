@@ -4,6 +4,7 @@
 
 mod doc;
 mod mask;
+mod resample;
 
 use crate::engine::{BackendPreference, Engine};
 use crate::ops::blend::{self, BlendMode, CompositeOptions};

@@ -1,0 +1,76 @@
+//! Resizing and upscaling for JavaScript: thin marshalling over
+//! `crate::ops::resample`; parameter names follow the resize manifest.
+
+use super::{js_error, Image, RetouchEngine};
+use crate::ops::resample::{self, Filter, ResizeOptions, DEFAULT_SHARPNESS};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Resize parameters as JS passes them: `width` and `height`, or `scale`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ResizeParams {
+    width: Option<u32>,
+    height: Option<u32>,
+    scale: Option<f64>,
+    #[serde(default = "default_filter")]
+    filter: String,
+    #[serde(default = "default_sharpness")]
+    sharpness: f32,
+    #[serde(default, alias = "linear_light")]
+    linear_light: bool,
+}
+
+fn default_filter() -> String {
+    Filter::Lanczos3.name().into()
+}
+
+fn default_sharpness() -> f32 {
+    DEFAULT_SHARPNESS
+}
+
+impl ResizeParams {
+    fn options(&self, src_width: u32, src_height: u32) -> crate::Result<ResizeOptions> {
+        let (width, height) = match (self.width, self.height, self.scale) {
+            (Some(w), Some(h), None) => (w, h),
+            (None, None, Some(scale)) => resample::scaled_size(src_width, src_height, scale)?,
+            _ => {
+                return Err(crate::Error::param(
+                    "size",
+                    "give either width and height, or scale",
+                ))
+            }
+        };
+        Ok(ResizeOptions {
+            width,
+            height,
+            filter: Filter::from_name(&self.filter)?,
+            linear_light: self.linear_light,
+            sharpness: self.sharpness,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl RetouchEngine {
+    /// Resolves to a resized copy of `image`. `params`: `{ width, height }`
+    /// or `{ scale }`, plus optional `filter` ("nearest", "bilinear",
+    /// "bicubic", "mitchell", "lanczos3" (default) or "edge"), `sharpness`
+    /// (edge only, 0 to 1) and `linearLight`.
+    pub fn resize(&self, image: &Image, params: JsValue) -> js_sys::Promise {
+        let (engine, src) = (Rc::clone(&self.inner), image.inner.clone());
+        let params: Result<ResizeParams, _> = serde_wasm_bindgen::from_value(params);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let params =
+                params.map_err(|e| JsError::new(&format!("invalid resize parameters: {e}")))?;
+            let options = params
+                .options(src.width(), src.height())
+                .map_err(js_error)?;
+            let out = resample::resize(&engine, &src, &options)
+                .await
+                .map_err(js_error)?;
+            Ok(Image { inner: out }.into())
+        })
+    }
+}
