@@ -57,7 +57,7 @@ build() {
   cargo build -p retouch --lib --target wasm32-unknown-unknown --release
   rm -rf web/pkg
   wasm-bindgen --target web --out-dir web/pkg --out-name retouch \
-    target/wasm32-unknown-unknown/release/retouch.wasm
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/retouch.wasm"
   if command -v wasm-opt >/dev/null; then
     wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types \
