@@ -35,9 +35,13 @@ setup() {
     cargo install wasm-bindgen-cli --version "$want"
   fi
   local missing=()
-  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen python3 nodejs npm; do
+  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  # Node may come from another repository than Debian's (with npm bundled).
+  command -v python3 >/dev/null || missing+=(python3)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
   if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     log "installing test tools (npm ci)"
