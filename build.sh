@@ -59,14 +59,17 @@ apt_install() {
 build() {
   log "building wasm"
   cargo build -p retouch --lib --target wasm32-unknown-unknown --release
-  rm -rf web/pkg
-  wasm-bindgen --target web --out-dir web/pkg --out-name retouch \
-    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/retouch.wasm"
+  local wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/retouch.wasm"
   if command -v wasm-opt >/dev/null; then
+    # Optimise before wasm-bindgen: Debian's wasm-opt (108) run on bindgen's
+    # output rewires its externref table and the module no longer loads.
     wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-      web/pkg/retouch_bg.wasm -o web/pkg/retouch_bg.wasm
+      "$wasm" -o "${wasm%.wasm}.opt.wasm"
+    wasm="${wasm%.wasm}.opt.wasm"
   fi
+  rm -rf web/pkg
+  wasm-bindgen --target web --out-dir web/pkg --out-name retouch "$wasm"
 }
 
 serve() {
