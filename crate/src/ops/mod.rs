@@ -4,3 +4,9 @@
 
 pub mod blend;
 pub mod select;
+pub mod feather;
+pub mod morphology;
+pub mod wand;
+pub mod color_range;
+pub mod resample;
+pub mod brush;

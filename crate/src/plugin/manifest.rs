@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Capabilities;
 use crate::error::{Error, Result};
 
 /// One plugin's manifest, as written in `plugin-manifest/plugins/*.json`.
@@ -38,6 +39,9 @@ pub struct Manifest {
     /// What the plugin may reach; nothing when absent.
     #[serde(default)]
     pub permissions: Permissions,
+    /// What an AI provider can do; present exactly when `kind` is `provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
 }
 
 /// The kind of operation a plugin performs.
@@ -249,6 +253,22 @@ impl Manifest {
                     format!("'{host}' is not a lowercase host name such as 'api.example.com'"),
                 ));
             }
+        }
+        match (&self.capabilities, self.kind) {
+            (None, Kind::Provider) => {
+                return Err(problem(
+                    "capabilities",
+                    "a provider must declare its capabilities",
+                ))
+            }
+            (Some(_), kind) if kind != Kind::Provider => {
+                return Err(problem(
+                    "capabilities",
+                    "only a provider declares capabilities",
+                ))
+            }
+            (Some(capabilities), _) => capabilities.check()?,
+            (None, _) => {}
         }
         Ok(())
     }

@@ -6,10 +6,14 @@
 //! for an independent check in the Node tests; [`Manifest::from_json`] enforces them here, so a
 //! broken manifest is rejected with the JSON path of the offending field before anything runs.
 
+mod capabilities;
 mod manifest;
 mod registry;
 #[cfg(test)]
 mod tests;
 
+pub use capabilities::{
+    parse_aspect_ratio, Capabilities, FlexibleSize, MaskConvention, Operation, OutputSize,
+};
 pub use manifest::{Entry, EnumValue, Kind, Manifest, Param, Permissions, Port, PortType};
 pub use registry::Registry;

@@ -5,9 +5,13 @@ use crate::error::{Error, Result};
 
 /// The manifests compiled into the core, listed by hand so that adding a plugin is a visible
 /// change and neither the CLI nor the wasm module needs manifest files at run time.
-const BUILTIN_MANIFESTS: &[&str] = &[include_str!(
-    "../../../plugin-manifest/plugins/composite.json"
-)];
+const BUILTIN_MANIFESTS: &[&str] = &[
+    include_str!("../../../plugin-manifest/plugins/composite.json"),
+    include_str!("../../../plugin-manifest/plugins/provider-openai.json"),
+    include_str!("../../../plugin-manifest/plugins/provider-gemini.json"),
+    include_str!("../../../plugin-manifest/plugins/provider-stability.json"),
+    include_str!("../../../plugin-manifest/plugins/provider-mock.json"),
+];
 
 /// Validated manifests with unique ids, in the order they were given.
 #[derive(Debug, Clone)]

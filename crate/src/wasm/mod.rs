@@ -2,6 +2,8 @@
 //! place with `#[wasm_bindgen]`. No image logic lives here: every function
 //! converts arguments, calls the core, and turns errors into JS `Error`s.
 
+mod doc;
+
 use crate::engine::{BackendPreference, Engine};
 use crate::ops::blend::{self, BlendMode, CompositeOptions};
 use crate::plugin::Registry;

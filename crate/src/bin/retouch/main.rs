@@ -3,6 +3,7 @@
 //! written to a temporary file and renamed, so no partial file is left.
 
 mod composite;
+mod mask;
 mod output;
 mod project;
 
@@ -29,6 +30,9 @@ enum Command {
     Project(project::Args),
     /// Flatten a project (or convert an image) to PNG, JPEG or WebP.
     Export(project::ExportArgs),
+    /// Make or modify a selection mask: marquee, lasso, wand, colour range,
+    /// brush, feather, grow, shrink, border, smooth, invert.
+    Mask(mask::Args),
     /// Print the version, the backend and the adapter.
     Info {
         /// auto, cpu or gpu.
@@ -45,6 +49,7 @@ fn engine(backend: &str) -> retouch::Result<Engine> {
 fn run(cli: Cli) -> retouch::Result<()> {
     match cli.command {
         Command::Composite(args) => composite::run(args),
+        Command::Mask(args) => mask::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

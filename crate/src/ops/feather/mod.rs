@@ -1,0 +1,67 @@
+//! Feather: a Gaussian blur of the selection, so that fixes blend in softly.
+//!
+//! **Radius versus σ.** A feather radius `r` (0 to 250 px) blurs with a
+//! Gaussian of standard deviation `σ = r / 2`: the soft edge spans about `r`
+//! pixels on each side of the original boundary (±2σ holds 95 % of the
+//! transition), which is how a retoucher reads "feather by r".
+//!
+//! **Cost independent of the radius.** The blur is Deriche's fourth-order
+//! recursive approximation of the Gaussian (R. Deriche, "Recursively
+//! implementing the Gaussian and its derivatives", INRIA RR-1893, 1993): per
+//! pixel and axis, a causal and an anti-causal pair of second-order sections,
+//! whatever σ is. Its impulse response matches the sampled Gaussian to about
+//! 10⁻³ of the peak, so results agree with a direct convolution within ±1 (the
+//! tests hold it to that). Pixels beyond the canvas repeat the edge pixel
+//! (clamp to edge), so a selection touching the border stays selected there.
+//!
+//! Both backends run the same recursion in f32 in the same order (vertical,
+//! then horizontal); CPU and GPU agree within ±1.
+
+mod cpu;
+mod gpu;
+#[cfg(test)]
+mod tests;
+
+use crate::engine::Engine;
+use crate::{Error, Result};
+use image::GrayImage;
+
+/// The largest feather radius, in pixels.
+pub const MAX_RADIUS: f32 = 250.0;
+
+/// The Gaussian's standard deviation for a feather `radius` (see the module docs).
+pub fn sigma_for_radius(radius: f32) -> f32 {
+    radius / 2.0
+}
+
+fn check_radius(radius: f32) -> Result<()> {
+    if radius.is_finite() && (0.0..=MAX_RADIUS).contains(&radius) {
+        Ok(())
+    } else {
+        Err(Error::param(
+            "radius",
+            format!("{radius} is outside 0 to {MAX_RADIUS} px"),
+        ))
+    }
+}
+
+/// Feathers `mask` by `radius` pixels on the CPU; returns the new mask.
+pub fn feather_cpu(mask: &GrayImage, radius: f32) -> Result<GrayImage> {
+    check_radius(radius)?;
+    if radius == 0.0 {
+        return Ok(mask.clone());
+    }
+    Ok(cpu::gaussian(mask, sigma_for_radius(radius)))
+}
+
+/// Feathers `mask` by `radius` pixels on the engine's backend; `mask` is not
+/// modified. Fails when the radius is outside 0 to [`MAX_RADIUS`].
+pub async fn feather(engine: &Engine, mask: &GrayImage, radius: f32) -> Result<GrayImage> {
+    check_radius(radius)?;
+    match engine.gpu() {
+        Some(gpu) if radius > 0.0 => {
+            gpu::gaussian(gpu, mask, sigma_for_radius(radius), gpu.max_binding_bytes()).await
+        }
+        _ => feather_cpu(mask, radius),
+    }
+}

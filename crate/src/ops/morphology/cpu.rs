@@ -1,0 +1,123 @@
+//! Grow/shrink and smooth on the CPU; see the module docs for the method.
+
+use super::Direction;
+use image::GrayImage;
+
+/// A pixel at or above this coverage counts as selected.
+pub(super) const SELECTED: u8 = 128;
+
+/// `h[g] = ⌊√(N² − g²)⌋` for `g ≤ N`: how far a pixel `g` rows from the
+/// selection reaches sideways. `h[N + 1]` is a large negative number so that
+/// columns with no feature within N reach nothing.
+pub(super) fn reach_table(distance: u32) -> Vec<i32> {
+    let n2 = u64::from(distance) * u64::from(distance);
+    let mut table: Vec<i32> = (0..=distance)
+        .map(|g| {
+            let rest = n2 - u64::from(g) * u64::from(g);
+            let mut h = (rest as f64).sqrt() as u64;
+            // Correct the float square root to the exact integer one.
+            while h * h > rest {
+                h -= 1;
+            }
+            while (h + 1) * (h + 1) <= rest {
+                h += 1;
+            }
+            h as i32
+        })
+        .collect();
+    table.push(i32::MIN / 2);
+    table
+}
+
+/// Pixels within `distance` of a feature (selected pixels when growing,
+/// unselected ones when shrinking); the result selects them when growing and
+/// the others when shrinking.
+pub(super) fn within_distance(mask: &GrayImage, distance: u32, direction: Direction) -> GrayImage {
+    let (width, height) = (mask.width() as usize, mask.height() as usize);
+    let cap = distance + 1;
+    let is_feature = |v: u8| match direction {
+        Direction::Grow => v >= SELECTED,
+        Direction::Shrink => v < SELECTED,
+    };
+    // Vertical distance to the nearest feature in the column, capped at N + 1.
+    let mut column_distance = vec![0u32; width * height];
+    let mut run = vec![cap; width];
+    for (row, g_row) in mask
+        .chunks_exact(width)
+        .zip(column_distance.chunks_exact_mut(width))
+    {
+        for ((&v, r), g) in row.iter().zip(&mut run).zip(g_row.iter_mut()) {
+            *r = if is_feature(v) { 0 } else { (*r + 1).min(cap) };
+            *g = *r;
+        }
+    }
+    run.fill(cap);
+    for g_row in column_distance.chunks_exact_mut(width).rev() {
+        for (r, g) in run.iter_mut().zip(g_row.iter_mut()) {
+            *r = if *g == 0 { 0 } else { (*r + 1).min(cap) };
+            *g = (*g).min(*r);
+        }
+    }
+    let reach = reach_table(distance);
+    let (inside, outside) = match direction {
+        Direction::Grow => (255, 0),
+        Direction::Shrink => (0, 255),
+    };
+    let mut out = GrayImage::new(mask.width(), mask.height());
+    let mut covered = vec![false; width];
+    for (g_row, out_row) in column_distance
+        .chunks_exact(width)
+        .zip(out.chunks_exact_mut(width))
+    {
+        // Reach of the features at or left of x, then at or right of x.
+        let mut right_end = i32::MIN;
+        for (x, (&g, c)) in g_row.iter().zip(&mut covered).enumerate() {
+            right_end = right_end.max(x as i32 + reach[g as usize]);
+            *c = right_end >= x as i32;
+        }
+        let mut left_end = i32::MAX;
+        for (x, ((&g, c), o)) in g_row
+            .iter()
+            .zip(&covered)
+            .zip(out_row.iter_mut())
+            .enumerate()
+            .rev()
+        {
+            left_end = left_end.min(x as i32 - reach[g as usize]);
+            *o = if *c || left_end <= x as i32 {
+                inside
+            } else {
+                outside
+            };
+        }
+    }
+    out
+}
+
+/// Majority filter over a `(2r+1)²` window clipped to the canvas.
+pub(super) fn majority(mask: &GrayImage, radius: u32) -> GrayImage {
+    let (width, height) = (mask.width() as usize, mask.height() as usize);
+    // sums[(y+1)·(w+1) + x+1] = selected pixels in [0, x] × [0, y].
+    let stride = width + 1;
+    let mut sums = vec![0u32; stride * (height + 1)];
+    for (y, row) in mask.chunks_exact(width).enumerate() {
+        let mut row_total = 0;
+        for (x, &v) in row.iter().enumerate() {
+            row_total += u32::from(v >= SELECTED);
+            sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row_total;
+        }
+    }
+    let r = radius as usize;
+    GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        let (x, y) = (x as usize, y as usize);
+        let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(width));
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(height));
+        let selected = sums[y1 * stride + x1] + sums[y0 * stride + x0]
+            - sums[y0 * stride + x1]
+            - sums[y1 * stride + x0];
+        let total = ((x1 - x0) * (y1 - y0)) as u32;
+        let was_selected = mask.as_raw()[y * width + x] >= SELECTED;
+        let keep = 2 * selected > total || (2 * selected == total && was_selected);
+        image::Luma([if keep { 255 } else { 0 }])
+    })
+}

@@ -1,0 +1,147 @@
+//! The wand against a plain breadth-first flood fill, global mode,
+//! anti-aliasing and bad input.
+
+use super::*;
+use std::collections::VecDeque;
+
+/// Small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+}
+
+/// Few colours in small blobs, so regions are large and tangled.
+fn random_image(rng: &mut Rng, width: u32, height: u32) -> RgbaImage {
+    let palette: Vec<[u8; 4]> = (0..4)
+        .map(|_| {
+            [
+                rng.next() as u8,
+                rng.next() as u8,
+                rng.next() as u8,
+                200 + (rng.next() % 56) as u8,
+            ]
+        })
+        .collect();
+    RgbaImage::from_fn(width, height, |_, _| {
+        let c = palette[(rng.next() % 4) as usize];
+        let jitter = (rng.next() % 9) as u8;
+        image::Rgba([
+            c[0].saturating_add(jitter),
+            c[1],
+            c[2].saturating_sub(jitter),
+            c[3],
+        ])
+    })
+}
+
+fn within(a: [u8; 4], b: [u8; 4], tolerance: u8) -> bool {
+    a.iter().zip(&b).all(|(x, y)| x.abs_diff(*y) <= tolerance)
+}
+
+/// Breadth-first fill over 4-neighbours, one pixel at a time.
+fn bfs_reference(image: &RgbaImage, seed: (u32, u32), tolerance: u8) -> GrayImage {
+    let target = image.get_pixel(seed.0, seed.1).0;
+    let mut out = GrayImage::new(image.width(), image.height());
+    let mut queue = VecDeque::from([seed]);
+    out.put_pixel(seed.0, seed.1, image::Luma([255]));
+    while let Some((x, y)) = queue.pop_front() {
+        let candidates = [
+            (x.wrapping_sub(1), y),
+            (x + 1, y),
+            (x, y.wrapping_sub(1)),
+            (x, y + 1),
+        ];
+        for (nx, ny) in candidates {
+            if nx < image.width()
+                && ny < image.height()
+                && out.get_pixel(nx, ny).0[0] == 0
+                && within(image.get_pixel(nx, ny).0, target, tolerance)
+            {
+                out.put_pixel(nx, ny, image::Luma([255]));
+                queue.push_back((nx, ny));
+            }
+        }
+    }
+    out
+}
+
+fn hard(seed: (u32, u32), tolerance: u8, contiguous: bool) -> WandOptions {
+    WandOptions {
+        seed,
+        tolerance,
+        contiguous,
+        anti_alias: false,
+    }
+}
+
+#[test]
+fn contiguous_fill_equals_breadth_first_reference() {
+    let mut rng = Rng(0x3a9d_0001);
+    for case in 0..40 {
+        let (w, h) = (1 + rng.next() % 50, 1 + rng.next() % 50);
+        let image = random_image(&mut rng, w, h);
+        let seed = (rng.next() % w, rng.next() % h);
+        let tolerance = [0, 4, 8, 40, 120, 255][case % 6];
+        let got = magic_wand(&image, &hard(seed, tolerance, true)).unwrap();
+        assert_eq!(got, bfs_reference(&image, seed, tolerance), "case {case}");
+    }
+}
+
+#[test]
+fn global_mode_selects_every_matching_pixel() {
+    let mut rng = Rng(0x3a9d_0002);
+    let image = random_image(&mut rng, 31, 17);
+    let seed = (5, 9);
+    let target = image.get_pixel(seed.0, seed.1).0;
+    let got = magic_wand(&image, &hard(seed, 10, false)).unwrap();
+    for (x, y, p) in image.enumerate_pixels() {
+        let want = if within(p.0, target, 10) { 255 } else { 0 };
+        assert_eq!(got.get_pixel(x, y).0[0], want);
+    }
+}
+
+#[test]
+fn anti_aliasing_only_softens_the_edge() {
+    // A red square on blue: the hard selection is the square.
+    let image = RgbaImage::from_fn(20, 20, |x, y| {
+        if (5..15).contains(&x) && (5..15).contains(&y) {
+            image::Rgba([255, 0, 0, 255])
+        } else {
+            image::Rgba([0, 0, 255, 255])
+        }
+    });
+    let soft = magic_wand(
+        &image,
+        &WandOptions {
+            seed: (9, 9),
+            ..WandOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(soft.get_pixel(9, 9).0[0], 255);
+    assert_eq!(soft.get_pixel(5, 9).0[0], 170); // 6 of 9 neighbours
+    assert_eq!(soft.get_pixel(5, 5).0[0], 113); // 4 of 9
+    assert_eq!(soft.get_pixel(4, 9).0[0], 85); // 3 of 9
+    assert_eq!(soft.get_pixel(3, 9).0[0], 0);
+    assert_eq!(soft.get_pixel(0, 0).0[0], 0);
+}
+
+#[test]
+fn a_seed_off_the_image_is_a_parameter_error() {
+    let image = RgbaImage::new(8, 6);
+    for seed in [(8, 0), (0, 6), (u32::MAX, 2)] {
+        match magic_wand(&image, &hard(seed, 0, true)) {
+            Err(Error::InvalidParameter { name, message }) => {
+                assert_eq!(name, "seed");
+                assert!(message.contains("outside the 8×6 image"), "{message}");
+            }
+            other => panic!("{seed:?}: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! The document API for the page's layers and history panels: a thin
+//! marshalling layer over [`crate::doc`]. Layers are addressed by id; every
+//! edit lands in history under the name the history panel shows.
+//!
+//! The document sits in an `Rc<RefCell<_>>` so that `render(engine)` can
+//! keep it across the GPU's await; a call made while a render is in flight
+//! gets a "busy" error instead of a panic.
+
+use super::{js_error, Image, Mask, RetouchEngine};
+use crate::doc::export::{export_image, ExportFormat, SizePreset};
+use crate::doc::{Anchor, Document, LayerProperties, Rect, Trimmed};
+use crate::ops::blend::BlendMode;
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::cell::{RefCell, RefMut};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// A layered document with undo history (`new Project(width, height)`).
+#[wasm_bindgen]
+pub struct Project {
+    doc: Rc<RefCell<Document>>,
+}
+
+/// A layers-panel row.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LayerInfo {
+    id: u32,
+    name: String,
+    visible: bool,
+    opacity: f32,
+    mode: &'static str,
+    locked: bool,
+    x: i32,
+    y: i32,
+    width: u32,
+    height: u32,
+    has_mask: bool,
+}
+
+/// Properties as JS passes them; absent fields keep their current value.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PropertiesPatch {
+    name: Option<String>,
+    visible: Option<bool>,
+    opacity: Option<f32>,
+    mode: Option<String>,
+    locked: Option<bool>,
+    x: Option<i32>,
+    y: Option<i32>,
+}
+
+impl PropertiesPatch {
+    fn from_js(value: JsValue) -> Result<Self, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Self::default());
+        }
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| JsError::new(&format!("invalid layer properties: {e}")))
+    }
+
+    fn apply_to(self, mut props: LayerProperties) -> Result<LayerProperties, Error> {
+        if let Some(name) = self.name {
+            props.name = name;
+        }
+        if let Some(mode) = self.mode {
+            props.mode = BlendMode::from_name(&mode)?;
+        }
+        props.visible = self.visible.unwrap_or(props.visible);
+        props.opacity = self.opacity.unwrap_or(props.opacity);
+        props.locked = self.locked.unwrap_or(props.locked);
+        props.offset = (
+            self.x.unwrap_or(props.offset.0),
+            self.y.unwrap_or(props.offset.1),
+        );
+        Ok(props)
+    }
+}
+
+/// The history panel's content.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryInfo {
+    entries: Vec<HistoryEntryInfo>,
+    /// How many entries are applied (0: the oldest state kept).
+    position: usize,
+    bytes: usize,
+    budget: usize,
+    dropped_total: usize,
+}
+
+#[derive(Serialize)]
+struct HistoryEntryInfo {
+    name: String,
+    bytes: usize,
+    applied: bool,
+}
+
+#[derive(Serialize)]
+struct TrimInfo {
+    entries: usize,
+    bytes: usize,
+}
+
+impl From<Trimmed> for TrimInfo {
+    fn from(t: Trimmed) -> Self {
+        TrimInfo {
+            entries: t.entries,
+            bytes: t.bytes,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RectInfo {
+    x: i32,
+    y: i32,
+    width: u32,
+    height: u32,
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(value).map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn rect_to_js(rect: Option<Rect>) -> Result<JsValue, JsError> {
+    match rect {
+        None => Ok(JsValue::NULL),
+        Some(r) => to_js(&RectInfo {
+            x: r.x,
+            y: r.y,
+            width: r.width,
+            height: r.height,
+        }),
+    }
+}
+
+#[wasm_bindgen]
+impl Project {
+    /// An empty transparent canvas.
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32) -> Result<Project, JsError> {
+        Ok(Project::wrap(
+            Document::new(width, height).map_err(js_error)?,
+        ))
+    }
+
+    /// Opens OpenRaster (.ora) bytes; hostile files are refused with an Error.
+    #[wasm_bindgen(js_name = fromOra)]
+    pub fn from_ora(bytes: &[u8]) -> Result<Project, JsError> {
+        Ok(Project::wrap(Document::from_ora(bytes).map_err(js_error)?))
+    }
+
+    /// The project as OpenRaster (.ora) bytes.
+    #[wasm_bindgen(js_name = toOra)]
+    pub fn to_ora(&self) -> Result<Vec<u8>, JsError> {
+        self.doc()?.to_ora().map_err(js_error)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> Result<u32, JsError> {
+        Ok(self.doc()?.width())
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> Result<u32, JsError> {
+        Ok(self.doc()?.height())
+    }
+
+    /// The layers panel: `[{ id, name, visible, opacity, mode, locked, x, y,
+    /// width, height, hasMask }]`, bottom layer first.
+    pub fn layers(&self) -> Result<JsValue, JsError> {
+        let doc = self.doc()?;
+        let rows: Vec<LayerInfo> = doc
+            .layers()
+            .iter()
+            .map(|l| LayerInfo {
+                id: l.id,
+                name: l.props.name.clone(),
+                visible: l.props.visible,
+                opacity: l.props.opacity,
+                mode: l.props.mode.name(),
+                locked: l.props.locked,
+                x: l.props.offset.0,
+                y: l.props.offset.1,
+                width: l.pixels.width(),
+                height: l.pixels.height(),
+                has_mask: l.mask.is_some(),
+            })
+            .collect();
+        to_js(&rows)
+    }
+
+    /// A copy of a layer's RGBA pixels (e.g. for a layer thumbnail).
+    #[wasm_bindgen(js_name = layerPixels)]
+    pub fn layer_pixels(&self, id: u32) -> Result<Image, JsError> {
+        let doc = self.doc()?;
+        let layer = doc.layer(id).map_err(js_error)?;
+        Ok(Image {
+            inner: layer.pixels.clone(),
+        })
+    }
+
+    /// A copy of a layer's mask, or `undefined` when it has none.
+    #[wasm_bindgen(js_name = layerMask)]
+    pub fn layer_mask(&self, id: u32) -> Result<Option<Mask>, JsError> {
+        let doc = self.doc()?;
+        let layer = doc.layer(id).map_err(js_error)?;
+        Ok(layer.mask.clone().map(|inner| Mask { inner }))
+    }
+
+    /// Adds `image` as a layer at `index` (bottom = 0, default top) with
+    /// `props` (`{ name, visible, opacity, mode, locked, x, y }`, all
+    /// optional) and an optional mask; returns the new layer's id.
+    #[wasm_bindgen(js_name = addLayer)]
+    pub fn add_layer(
+        &self,
+        image: &Image,
+        props: JsValue,
+        mask: Option<Mask>,
+        index: Option<u32>,
+    ) -> Result<u32, JsError> {
+        let props = PropertiesPatch::from_js(props)?
+            .apply_to(LayerProperties::named("Layer"))
+            .map_err(js_error)?;
+        self.doc()?
+            .add_layer(
+                props,
+                image.inner.clone(),
+                mask.map(|m| m.inner),
+                index.map(|i| i as usize),
+            )
+            .map_err(js_error)
+    }
+
+    /// Adds a transparent canvas-sized layer on top; returns its id.
+    #[wasm_bindgen(js_name = newLayer)]
+    pub fn new_layer(&self, name: String) -> Result<u32, JsError> {
+        self.doc()?.new_layer(name).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = deleteLayer)]
+    pub fn delete_layer(&self, id: u32) -> Result<(), JsError> {
+        self.doc()?.delete_layer(id).map_err(js_error)
+    }
+
+    /// Returns the copy's id.
+    #[wasm_bindgen(js_name = duplicateLayer)]
+    pub fn duplicate_layer(&self, id: u32) -> Result<u32, JsError> {
+        self.doc()?.duplicate_layer(id).map_err(js_error)
+    }
+
+    /// Moves a layer to stack position `index` (0 = bottom).
+    #[wasm_bindgen(js_name = moveLayer)]
+    pub fn move_layer(&self, id: u32, index: u32) -> Result<(), JsError> {
+        self.doc()?.move_layer(id, index as usize).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = renameLayer)]
+    pub fn rename_layer(&self, id: u32, name: String) -> Result<(), JsError> {
+        self.doc()?.rename_layer(id, name).map_err(js_error)
+    }
+
+    /// Changes some properties (`{ name, visible, opacity, mode, locked, x, y }`)
+    /// in one history entry.
+    #[wasm_bindgen(js_name = setLayerProperties)]
+    pub fn set_layer_properties(&self, id: u32, props: JsValue) -> Result<(), JsError> {
+        let patch = PropertiesPatch::from_js(props)?;
+        let mut doc = self.doc()?;
+        let current = doc.layer(id).map_err(js_error)?.props.clone();
+        let props = patch.apply_to(current).map_err(js_error)?;
+        doc.set_layer_properties(id, props).map_err(js_error)
+    }
+
+    /// Returns the merged layer's id (the lower layer's).
+    #[wasm_bindgen(js_name = mergeDown)]
+    pub fn merge_down(&self, id: u32) -> Result<u32, JsError> {
+        self.doc()?.merge_down(id).map_err(js_error)
+    }
+
+    /// Returns the single remaining layer's id.
+    pub fn flatten(&self) -> Result<u32, JsError> {
+        self.doc()?.flatten().map_err(js_error)
+    }
+
+    /// Adds a mask (white, i.e. reveal all, when none is given).
+    #[wasm_bindgen(js_name = addLayerMask)]
+    pub fn add_layer_mask(&self, id: u32, mask: Option<Mask>) -> Result<(), JsError> {
+        self.doc()?
+            .add_layer_mask(id, mask.map(|m| m.inner))
+            .map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = applyLayerMask)]
+    pub fn apply_layer_mask(&self, id: u32) -> Result<(), JsError> {
+        self.doc()?.apply_layer_mask(id).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = deleteLayerMask)]
+    pub fn delete_layer_mask(&self, id: u32) -> Result<(), JsError> {
+        self.doc()?.delete_layer_mask(id).map_err(js_error)
+    }
+
+    /// Crops the canvas to a rectangle (layers keep pixels beyond it).
+    pub fn crop(&self, x: i32, y: i32, width: u32, height: u32) -> Result<(), JsError> {
+        self.doc()?
+            .crop(Rect::new(x, y, width, height))
+            .map_err(js_error)
+    }
+
+    /// Resizes the canvas around `anchor` ("center", "top-left", ...).
+    #[wasm_bindgen(js_name = resizeCanvas)]
+    pub fn resize_canvas(&self, width: u32, height: u32, anchor: &str) -> Result<(), JsError> {
+        let anchor = Anchor::from_name(anchor).map_err(js_error)?;
+        self.doc()?
+            .resize_canvas(width, height, anchor)
+            .map_err(js_error)
+    }
+
+    /// Writes `image` into a layer at canvas position (x, y) as one history
+    /// entry named `name` (e.g. "Brush Stroke", "Generative Fill").
+    #[wasm_bindgen(js_name = paintPixels)]
+    pub fn paint_pixels(
+        &self,
+        id: u32,
+        x: i32,
+        y: i32,
+        image: &Image,
+        name: &str,
+    ) -> Result<(), JsError> {
+        self.doc()?
+            .paint_pixels(id, (x, y), &image.inner, name)
+            .map_err(js_error)
+    }
+
+    /// Like `paintPixels`, on the layer's mask.
+    #[wasm_bindgen(js_name = paintMask)]
+    pub fn paint_mask(
+        &self,
+        id: u32,
+        x: i32,
+        y: i32,
+        mask: &Mask,
+        name: &str,
+    ) -> Result<(), JsError> {
+        self.doc()?
+            .paint_mask(id, (x, y), &mask.inner, name)
+            .map_err(js_error)
+    }
+
+    /// The history panel: `{ entries: [{ name, bytes, applied }], position,
+    /// bytes, budget, droppedTotal }`.
+    pub fn history(&self) -> Result<JsValue, JsError> {
+        let doc = self.doc()?;
+        let history = doc.history();
+        to_js(&HistoryInfo {
+            entries: history
+                .items()
+                .into_iter()
+                .map(|i| HistoryEntryInfo {
+                    name: i.name,
+                    bytes: i.bytes,
+                    applied: i.applied,
+                })
+                .collect(),
+            position: history.position(),
+            bytes: history.bytes(),
+            budget: history.budget(),
+            dropped_total: history.dropped_total(),
+        })
+    }
+
+    /// Undoes the newest entry; returns its name, or `undefined` at the start.
+    pub fn undo(&self) -> Result<Option<String>, JsError> {
+        Ok(self.doc()?.undo())
+    }
+
+    /// Redoes the oldest undone entry; returns its name, or `undefined`.
+    pub fn redo(&self) -> Result<Option<String>, JsError> {
+        Ok(self.doc()?.redo())
+    }
+
+    /// Goes to the state after the first `position` history entries.
+    #[wasm_bindgen(js_name = jumpTo)]
+    pub fn jump_to(&self, position: u32) -> Result<(), JsError> {
+        self.doc()?.jump_to(position as usize).map_err(js_error)
+    }
+
+    /// Sets the history budget in bytes; returns `{ entries, bytes }` dropped.
+    #[wasm_bindgen(js_name = setHistoryBudget)]
+    pub fn set_history_budget(&self, bytes: u32) -> Result<JsValue, JsError> {
+        let trimmed = self.doc()?.set_history_budget(bytes as usize);
+        to_js(&TrimInfo::from(trimmed))
+    }
+
+    /// `{ entries, bytes }` the last edit dropped from history to stay within
+    /// the budget (the page says so when `entries > 0`).
+    #[wasm_bindgen(js_name = lastTrim)]
+    pub fn last_trim(&self) -> Result<JsValue, JsError> {
+        to_js(&TrimInfo::from(self.doc()?.last_trim()))
+    }
+
+    /// Brings the composite up to date on the CPU; returns the recomposed
+    /// `{ x, y, width, height }` (to repaint) or `null` when nothing changed.
+    #[wasm_bindgen(js_name = renderCpu)]
+    pub fn render_cpu(&self) -> Result<JsValue, JsError> {
+        let rect = self.doc()?.render_cpu().map_err(js_error)?;
+        rect_to_js(rect)
+    }
+
+    /// Like `renderCpu`, but a full recomposition runs on the engine (WebGPU
+    /// when it has one). Resolves to the recomposed rectangle or `null`.
+    // Holding the borrow across the GPU await is the point: calls made
+    // meanwhile use `try_borrow_mut` and get a "busy" error, never a panic.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub fn render(&self, engine: &RetouchEngine) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let rect = doc.render(&engine).await.map_err(js_error)?;
+            Ok(rect_to_js(rect)?)
+        })
+    }
+
+    /// RGBA bytes of a rectangle of the last rendered composite (to
+    /// `putImageData` after a render).
+    #[wasm_bindgen(js_name = compositeRegion)]
+    pub fn composite_region(
+        &self,
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<u8>, JsError> {
+        let doc = self.doc()?;
+        let image = doc
+            .rendered()
+            .ok_or_else(|| JsError::new("render the project before reading its composite"))?;
+        let inside = u64::from(x) + u64::from(width) <= u64::from(image.width())
+            && u64::from(y) + u64::from(height) <= u64::from(image.height());
+        if !inside {
+            return Err(js_error(Error::param(
+                "region",
+                format!(
+                    "{width}×{height} at {x},{y} is outside the {}×{} canvas",
+                    image.width(),
+                    image.height()
+                ),
+            )));
+        }
+        Ok(image::imageops::crop_imm(image, x, y, width, height)
+            .to_image()
+            .into_raw())
+    }
+
+    /// The flattened image encoded as `format` ("png", "jpeg"/"jpg", "webp";
+    /// WebP is lossless) with an optional JPEG `quality` (1–100) and size:
+    /// `longEdge`, or `width` and `height`.
+    #[wasm_bindgen(js_name = exportImage)]
+    pub fn export_image(
+        &self,
+        format: &str,
+        quality: Option<u8>,
+        long_edge: Option<u32>,
+        width: Option<u32>,
+        height: Option<u32>,
+    ) -> Result<Vec<u8>, JsError> {
+        let format = ExportFormat::from_extension(format, quality).map_err(js_error)?;
+        let size = match (long_edge, width, height) {
+            (Some(edge), _, _) => SizePreset::LongEdge(edge),
+            (None, Some(w), Some(h)) => SizePreset::Exact(w, h),
+            (None, None, None) => SizePreset::Original,
+            _ => {
+                return Err(js_error(Error::param(
+                    "size",
+                    "give both width and height, or longEdge",
+                )))
+            }
+        };
+        let mut doc = self.doc()?;
+        let image = doc.composite_cpu().map_err(js_error)?;
+        export_image(image, format, size).map_err(js_error)
+    }
+}
+
+impl Project {
+    fn wrap(doc: Document) -> Project {
+        Project {
+            doc: Rc::new(RefCell::new(doc)),
+        }
+    }
+
+    fn doc(&self) -> Result<RefMut<'_, Document>, JsError> {
+        self.doc.try_borrow_mut().map_err(|_| busy())
+    }
+}
+
+fn busy() -> JsError {
+    JsError::new("the project is busy rendering; try again when render() resolves")
+}
