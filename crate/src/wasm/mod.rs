@@ -3,6 +3,7 @@
 //! converts arguments, calls the core, and turns errors into JS `Error`s.
 
 mod doc;
+mod mask;
 
 use crate::engine::{BackendPreference, Engine};
 use crate::ops::blend::{self, BlendMode, CompositeOptions};

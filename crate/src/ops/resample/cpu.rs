@@ -1,0 +1,194 @@
+//! The CPU path of the convolution filters: fast_image_resize's SIMD
+//! convolution, fed either the 8-bit pixels as they are (opaque sRGB, or
+//! nearest) or 16-bit premultiplied values, and the conversions to and from
+//! those 16-bit values. `resample.wgsl` mirrors the conversions step by step.
+
+use super::kernel::AxisWeights;
+use super::{Filter, ResizeOptions};
+use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg};
+use image::RgbaImage;
+use std::sync::OnceLock;
+
+/// How pixels are represented while filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Precision {
+    /// The 8-bit pixels as they are: exact for opaque sRGB images, where
+    /// premultiplying changes nothing, and for nearest, which never mixes.
+    U8,
+    /// 16-bit premultiplied values, sRGB or linear: no precision is lost to
+    /// premultiplying translucent pixels or to the linear transfer curve.
+    U16,
+}
+
+impl Precision {
+    pub(crate) fn for_image(src: &RgbaImage, options: &ResizeOptions) -> Precision {
+        let opaque = || src.pixels().all(|p| p.0[3] == 255);
+        if options.filter == Filter::Nearest || (!options.linear_light && opaque()) {
+            Precision::U8
+        } else {
+            Precision::U16
+        }
+    }
+}
+
+/// sRGB transfer function, encoded → linear, both 0 to 1.
+pub(crate) fn srgb_to_linear(c: f64) -> f64 {
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// sRGB transfer function, linear → encoded, both 0 to 1.
+pub(crate) fn linear_to_srgb(c: f64) -> f64 {
+    if c <= 0.003_130_8 {
+        c * 12.92
+    } else {
+        1.055 * c.powf(1.0 / 2.4) - 0.055
+    }
+}
+
+/// 8-bit sRGB → 16-bit linear.
+fn to_linear16(c: u8) -> u16 {
+    static TABLE: OnceLock<[u16; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|i| (srgb_to_linear(i as f64 / 255.0) * 65535.0).round() as u16)
+    })[usize::from(c)]
+}
+
+/// 16-bit linear → 8-bit sRGB.
+fn to_srgb8(c: u16) -> u8 {
+    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=u16::MAX)
+            .map(|v| (linear_to_srgb(f64::from(v) / 65535.0) * 255.0).round() as u8)
+            .collect()
+    })[usize::from(c)]
+}
+
+/// Straight-alpha RGBA8 → premultiplied 16-bit RGBA (alpha scaled by 257).
+pub(crate) fn to_premultiplied16(src: &RgbaImage, linear_light: bool) -> Vec<u16> {
+    let mut out = Vec::with_capacity(src.as_raw().len());
+    for p in src.pixels() {
+        let a = u32::from(p.0[3]);
+        for &c in &p.0[..3] {
+            let c16 = if linear_light {
+                u32::from(to_linear16(c))
+            } else {
+                u32::from(c) * 257
+            };
+            out.push(((c16 * a + 127) / 255) as u16);
+        }
+        out.push((a * 257) as u16);
+    }
+    out
+}
+
+/// Premultiplied 16-bit RGBA → straight-alpha RGBA8. Colour above alpha
+/// (ringing can put it there) saturates.
+pub(crate) fn from_premultiplied16(
+    values: &[u16],
+    width: u32,
+    height: u32,
+    linear_light: bool,
+) -> RgbaImage {
+    let mut out = Vec::with_capacity(values.len());
+    for p in values.chunks_exact(4) {
+        let a16 = u32::from(p[3]);
+        if a16 == 0 {
+            out.extend_from_slice(&[0; 4]);
+            continue;
+        }
+        for &c in &p[..3] {
+            let c16 = ((u32::from(c) * 65535 + a16 / 2) / a16).min(65535);
+            out.push(if linear_light {
+                to_srgb8(c16 as u16)
+            } else {
+                ((c16 + 128) / 257) as u8
+            });
+        }
+        out.push(((a16 + 128) / 257) as u8);
+    }
+    RgbaImage::from_raw(width, height, out).expect("four values per pixel")
+}
+
+fn algorithm(filter: Filter) -> ResizeAlg {
+    let kernel = match filter {
+        Filter::Bilinear => FilterType::Bilinear,
+        Filter::CatmullRom => FilterType::CatmullRom,
+        Filter::Mitchell => FilterType::Mitchell,
+        Filter::Lanczos3 => FilterType::Lanczos3,
+        Filter::Nearest | Filter::Edge => unreachable!("{filter:?} is not a convolution"),
+    };
+    ResizeAlg::Convolution(kernel)
+}
+
+/// Resizes with a convolution filter (any but [`Filter::Edge`]); the options
+/// have been validated.
+pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
+    let (w, h) = (options.width, options.height);
+    if options.filter == Filter::Nearest {
+        return nearest(src, w, h);
+    }
+    // Our own premultiplication (fir's is 8-bit), so fir must not add its own.
+    let fir_options = fir::ResizeOptions::new()
+        .resize_alg(algorithm(options.filter))
+        .use_alpha(false);
+    let mut resizer = fir::Resizer::new();
+    let failed = "fast_image_resize accepts matching, non-empty, aligned images";
+    match Precision::for_image(src, options) {
+        Precision::U8 => {
+            let src_view = fir::images::ImageRef::new(
+                src.width(),
+                src.height(),
+                src.as_raw(),
+                PixelType::U8x4,
+            )
+            .expect(failed);
+            let mut dst = fir::images::Image::new(w, h, PixelType::U8x4);
+            resizer
+                .resize(&src_view, &mut dst, &fir_options)
+                .expect(failed);
+            RgbaImage::from_raw(w, h, dst.into_vec()).expect("four bytes per pixel")
+        }
+        Precision::U16 => {
+            let values = to_premultiplied16(src, options.linear_light);
+            let src_view = fir::images::ImageRef::new(
+                src.width(),
+                src.height(),
+                bytemuck::cast_slice(&values),
+                PixelType::U16x4,
+            )
+            .expect(failed);
+            let mut dst = vec![0u16; w as usize * h as usize * 4];
+            let mut dst_view = fir::images::Image::from_slice_u8(
+                w,
+                h,
+                bytemuck::cast_slice_mut(&mut dst),
+                PixelType::U16x4,
+            )
+            .expect(failed);
+            resizer
+                .resize(&src_view, &mut dst_view, &fir_options)
+                .expect(failed);
+            from_premultiplied16(&dst, w, h, options.linear_light)
+        }
+    }
+}
+
+/// Nearest neighbour with the same source positions as the GPU (fir's own
+/// nearest steps through rows by repeated addition, which can pick a
+/// different row at exact ties).
+fn nearest(src: &RgbaImage, w: u32, h: u32) -> RgbaImage {
+    let xs = AxisWeights::new(Filter::Nearest, src.width(), w).starts;
+    let ys = AxisWeights::new(Filter::Nearest, src.height(), h).starts;
+    let row_len = src.width() as usize;
+    let pixels: &[[u8; 4]] = bytemuck::cast_slice(src.as_raw());
+    let mut out: Vec<[u8; 4]> = Vec::with_capacity(w as usize * h as usize);
+    for &y in &ys {
+        let row = &pixels[y as usize * row_len..][..row_len];
+        out.extend(xs.iter().map(|&x| row[x as usize]));
+    }
+    RgbaImage::from_raw(w, h, bytemuck::cast_slice(&out).to_vec()).expect("four bytes per pixel")
+}

@@ -1,0 +1,205 @@
+//! Resampling: resize an image to any size with a choice of filters, and an
+//! edge-adaptive upscaler for enlarging provider drafts.
+//!
+//! **Filters.** Nearest, bilinear, bicubic (Catmull-Rom), Mitchell-Netravali
+//! and Lanczos3 are separable convolutions with precomputed weights (see
+//! [`kernel`] for the conventions, which are Pillow's). When shrinking, the
+//! kernel is widened by the scale factor, so downscales are antialiased.
+//! [`Filter::Edge`] is the edge-adaptive upscaler (see `edge.rs`): an
+//! anisotropic kernel steered by the local edge direction, then
+//! contrast-adaptive sharpening; it only enlarges.
+//!
+//! **Alpha and colour.** Filtering happens on premultiplied values, so a
+//! transparent pixel's colour never bleeds into its neighbours (no dark
+//! fringes around cut-outs). Values are gamma-encoded sRGB by default, what
+//! Photoshop and browsers do; `linear_light` filters linear-light values
+//! instead, which keeps fine bright detail from darkening when shrinking.
+//!
+//! **Precision.** Opaque sRGB images (and nearest, which never mixes pixels)
+//! are filtered as 8-bit values with an 8-bit intermediate between the two
+//! passes, exactly like Pillow; everything else goes through 16-bit
+//! premultiplied values. Both backends follow the same steps, and agree
+//! within ±1 per channel.
+//!
+//! **Backends.** The CPU path is fast_image_resize's SIMD convolution (AVX2,
+//! SSE4.1, NEON, wasm SIMD128); the GPU path is `resample.wgsl`, tiled so
+//! that any output within [`image_io::MAX_SIDE`] and [`image_io::MAX_PIXELS`]
+//! fits WebGPU's default buffer limits, with tiles equal to the untiled result.
+
+mod cpu;
+mod edge;
+mod gpu;
+mod kernel;
+#[cfg(test)]
+mod tests;
+
+use crate::engine::Engine;
+use crate::{image_io, Error, Result};
+use image::RgbaImage;
+
+/// A resampling filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Filter {
+    Nearest,
+    Bilinear,
+    /// Bicubic, Keys' a = −0.5.
+    CatmullRom,
+    /// Bicubic, B = C = 1/3: softer than Catmull-Rom, almost no ringing.
+    Mitchell,
+    Lanczos3,
+    /// The edge-adaptive upscaler with contrast-adaptive sharpening.
+    Edge,
+}
+
+impl Filter {
+    /// Every filter, in the order the CLI and the manifest list them.
+    pub const ALL: [Filter; 6] = [
+        Filter::Nearest,
+        Filter::Bilinear,
+        Filter::CatmullRom,
+        Filter::Mitchell,
+        Filter::Lanczos3,
+        Filter::Edge,
+    ];
+
+    /// The CLI and manifest name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::Nearest => "nearest",
+            Filter::Bilinear => "bilinear",
+            Filter::CatmullRom => "bicubic",
+            Filter::Mitchell => "mitchell",
+            Filter::Lanczos3 => "lanczos3",
+            Filter::Edge => "edge",
+        }
+    }
+
+    /// Parses a CLI/manifest name; the error lists the valid names.
+    pub fn from_name(name: &str) -> Result<Filter> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+                Error::param(
+                    "filter",
+                    format!(
+                        "unknown filter '{name}'; valid filters: {}",
+                        valid.join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// The edge filter's default sharpness: the value that scored best in the
+/// quality benchmark (BENCHMARKS.md).
+pub const DEFAULT_SHARPNESS: f32 = 0.5;
+
+/// What to resize to, and how.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResizeOptions {
+    pub width: u32,
+    pub height: u32,
+    pub filter: Filter,
+    /// Filter linear-light values instead of gamma-encoded ones.
+    pub linear_light: bool,
+    /// Edge filter only: 0 (no sharpening) to 1.
+    pub sharpness: f32,
+}
+
+impl ResizeOptions {
+    /// Lanczos3 to `width`×`height`, in sRGB.
+    pub fn new(width: u32, height: u32) -> ResizeOptions {
+        ResizeOptions {
+            width,
+            height,
+            filter: Filter::Lanczos3,
+            linear_light: false,
+            sharpness: DEFAULT_SHARPNESS,
+        }
+    }
+}
+
+/// The size of `width`×`height` scaled by `scale`, rounded to whole pixels
+/// (at least 1), checked against the output limits.
+pub fn scaled_size(width: u32, height: u32, scale: f64) -> Result<(u32, u32)> {
+    if !scale.is_finite() || scale <= 0.0 {
+        return Err(Error::param(
+            "scale",
+            format!("{scale} is not a positive number"),
+        ));
+    }
+    let side = |v: u32| (f64::from(v) * scale).round().max(1.0);
+    let (w, h) = (side(width), side(height));
+    let limit = f64::from(image_io::MAX_SIDE);
+    if w > limit || h > limit {
+        return Err(too_large(w, h));
+    }
+    Ok((w as u32, h as u32))
+}
+
+fn too_large(w: f64, h: f64) -> Error {
+    Error::TooLarge(format!(
+        "the output would be {w}×{h}; the limit is {} px per side and {} MP",
+        image_io::MAX_SIDE,
+        image_io::MAX_PIXELS / 1_000_000
+    ))
+}
+
+/// Checks the options for a `src_width`×`src_height` source before anything
+/// is allocated; callers may run it early (before opening a GPU, say).
+pub fn validate(src_width: u32, src_height: u32, options: &ResizeOptions) -> Result<()> {
+    let (w, h) = (options.width, options.height);
+    if w == 0 || h == 0 {
+        return Err(Error::param(
+            "size",
+            format!("{w}×{h} is empty; width and height must be at least 1"),
+        ));
+    }
+    if w > image_io::MAX_SIDE
+        || h > image_io::MAX_SIDE
+        || u64::from(w) * u64::from(h) > image_io::MAX_PIXELS
+    {
+        return Err(too_large(f64::from(w), f64::from(h)));
+    }
+    image_io::check_dimensions(src_width, src_height)?;
+    if !options.sharpness.is_finite() || !(0.0..=1.0).contains(&options.sharpness) {
+        return Err(Error::param(
+            "sharpness",
+            format!("{} is outside 0 to 1", options.sharpness),
+        ));
+    }
+    if options.filter == Filter::Edge && (w < src_width || h < src_height) {
+        return Err(Error::param(
+            "filter",
+            format!(
+                "the edge filter only enlarges, but {src_width}×{src_height} → {w}×{h} shrinks; \
+                 use lanczos3 to shrink"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Resizes `src` on the CPU.
+pub fn resize_cpu(src: &RgbaImage, options: &ResizeOptions) -> Result<RgbaImage> {
+    validate(src.width(), src.height(), options)?;
+    Ok(match options.filter {
+        Filter::Edge => edge::upscale(src, options),
+        _ => cpu::convolve(src, options),
+    })
+}
+
+/// Resizes `src` on the engine's backend; `src` is not modified.
+pub async fn resize(
+    engine: &Engine,
+    src: &RgbaImage,
+    options: &ResizeOptions,
+) -> Result<RgbaImage> {
+    validate(src.width(), src.height(), options)?;
+    match engine.gpu() {
+        Some(gpu) => gpu::resize(gpu, src, options, gpu::Limits::of(gpu)).await,
+        None => resize_cpu(src, options),
+    }
+}

@@ -1,0 +1,404 @@
+//! Weights, alpha and colour handling, antialiasing, CPU/GPU parity, tile
+//! seams, the edge-adaptive upscaler's guarantees, and bad input.
+
+use super::gpu::{self, Limits};
+use super::kernel::AxisWeights;
+use super::*;
+use crate::engine::test_gpu_engine;
+use image::Rgba;
+
+/// Small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+    /// A byte biased towards the edge values 0 and 255.
+    fn byte(&mut self) -> u8 {
+        match self.next() % 8 {
+            0 => 0,
+            1 => 255,
+            _ => self.next() as u8,
+        }
+    }
+}
+
+/// Random blocks of random size over noise: edges, flats and texture.
+fn random_image(rng: &mut Rng, w: u32, h: u32, opaque: bool) -> RgbaImage {
+    let block = 1 + rng.next() % 6;
+    let cells: Vec<[u8; 4]> = (0..(w / block + 1) * (h / block + 1))
+        .map(|_| {
+            [
+                rng.byte(),
+                rng.byte(),
+                rng.byte(),
+                if opaque { 255 } else { rng.byte() },
+            ]
+        })
+        .collect();
+    RgbaImage::from_fn(w, h, |x, y| {
+        let mut p = cells[((y / block) * (w / block + 1) + x / block) as usize];
+        p[0] = p[0].saturating_add((rng.next() % 8) as u8);
+        Rgba(p)
+    })
+}
+
+/// A smooth diagonal gradient with a soft alpha ramp: where seams would show.
+fn gradient(w: u32, h: u32, translucent: bool) -> RgbaImage {
+    RgbaImage::from_fn(w, h, |x, y| {
+        let a = if translucent {
+            (40 + 200 * x / w) as u8
+        } else {
+            255
+        };
+        Rgba([
+            (255 * x / w) as u8,
+            (255 * y / h) as u8,
+            (255 * (x + y) / (w + h)) as u8,
+            a,
+        ])
+    })
+}
+
+fn max_diff(a: &RgbaImage, b: &RgbaImage) -> u8 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| x.abs_diff(*y))
+        .max()
+        .unwrap_or(0)
+}
+
+fn options(w: u32, h: u32, filter: Filter, linear_light: bool) -> ResizeOptions {
+    ResizeOptions {
+        filter,
+        linear_light,
+        ..ResizeOptions::new(w, h)
+    }
+}
+
+#[test]
+fn filter_names_round_trip_and_unknown_names_list_the_valid_ones() {
+    for f in Filter::ALL {
+        assert_eq!(Filter::from_name(f.name()).unwrap(), f);
+    }
+    let message = Filter::from_name("lanczos").unwrap_err().to_string();
+    assert!(
+        message.contains("lanczos3") && message.contains("mitchell"),
+        "{message}"
+    );
+}
+
+#[test]
+fn weights_sum_to_one_and_widen_when_shrinking() {
+    for filter in [
+        Filter::Bilinear,
+        Filter::CatmullRom,
+        Filter::Mitchell,
+        Filter::Lanczos3,
+    ] {
+        for (from, to) in [(10, 23), (100, 37), (7, 7), (1, 5), (640, 9)] {
+            let w = AxisWeights::new(filter, from, to);
+            for o in 0..to as usize {
+                let taps = &w.values[o * w.window..][..w.counts[o] as usize];
+                let sum: f32 = taps.iter().sum();
+                assert!(
+                    (sum - 1.0).abs() < 1e-5,
+                    "{filter:?} {from}→{to} #{o}: {sum}"
+                );
+                assert!(w.starts[o] + w.counts[o] <= from);
+            }
+        }
+    }
+    // Lanczos3 reaches 3 source pixels each side when enlarging, 3·4 at ¼ size.
+    assert_eq!(AxisWeights::new(Filter::Lanczos3, 100, 200).window, 7);
+    assert_eq!(AxisWeights::new(Filter::Lanczos3, 400, 100).window, 25);
+}
+
+#[test]
+fn flat_colours_stay_flat_for_every_filter() {
+    for filter in Filter::ALL {
+        for colour in [
+            [0, 0, 0, 255],
+            [200, 30, 90, 255],
+            [10, 250, 128, 77],
+            [255; 4],
+        ] {
+            let src = RgbaImage::from_pixel(13, 9, Rgba(colour));
+            for linear in [false, true] {
+                let (w, h) = if filter == Filter::Edge {
+                    (40, 21)
+                } else {
+                    (5, 31)
+                };
+                let out = resize_cpu(&src, &options(w, h, filter, linear)).unwrap();
+                let diff = max_diff(&out, &RgbaImage::from_pixel(w, h, Rgba(colour)));
+                assert!(diff <= 1, "{filter:?} linear={linear} {colour:?}: {diff}");
+            }
+        }
+    }
+}
+
+#[test]
+fn transparent_pixels_do_not_darken_their_neighbours() {
+    // Opaque red beside fully transparent black: straight-alpha filtering
+    // would blend in the black and leave a dark fringe.
+    let src = RgbaImage::from_fn(8, 8, |x, _| {
+        Rgba(if x < 4 {
+            [255, 0, 0, 255]
+        } else {
+            [0, 0, 0, 0]
+        })
+    });
+    for filter in Filter::ALL {
+        for linear in [false, true] {
+            let out = resize_cpu(&src, &options(27, 19, filter, linear)).unwrap();
+            for p in out.pixels().filter(|p| p.0[3] > 0) {
+                assert!(
+                    p.0[0] >= 254 && p.0[1] <= 1 && p.0[2] <= 1,
+                    "{filter:?} linear={linear}: {:?}",
+                    p.0
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn nearest_copies_source_pixels() {
+    let mut rng = Rng(3);
+    let src = random_image(&mut rng, 5, 4, false);
+    let up = resize_cpu(&src, &options(10, 8, Filter::Nearest, false)).unwrap();
+    for (x, y, p) in up.enumerate_pixels() {
+        assert_eq!(p, src.get_pixel(x / 2, y / 2));
+    }
+    let down = resize_cpu(&src, &options(2, 2, Filter::Nearest, true)).unwrap();
+    assert_eq!(down.get_pixel(1, 1), src.get_pixel(3, 3));
+}
+
+#[test]
+fn shrinking_is_antialiased() {
+    // One-pixel checkerboard: a quarter-size copy should be flat grey.
+    let src = RgbaImage::from_fn(64, 64, |x, y| {
+        let v = if (x + y) % 2 == 0 { 255 } else { 0 };
+        Rgba([v, v, v, 255])
+    });
+    for filter in [
+        Filter::Bilinear,
+        Filter::CatmullRom,
+        Filter::Mitchell,
+        Filter::Lanczos3,
+    ] {
+        let out = resize_cpu(&src, &options(16, 16, filter, false)).unwrap();
+        assert!(
+            out.pixels().all(|p| p.0[0].abs_diff(128) <= 2),
+            "{filter:?}: {:?}",
+            out.get_pixel(0, 0)
+        );
+    }
+}
+
+#[test]
+fn linear_light_averages_light_not_code_values() {
+    // Black and white columns halved: sRGB averages the codes (≈128), linear
+    // light averages the light (0.5 linear is sRGB 188).
+    let src = RgbaImage::from_fn(32, 4, |x, _| {
+        let v = if x % 2 == 0 { 255 } else { 0 };
+        Rgba([v, v, v, 255])
+    });
+    let srgb = resize_cpu(&src, &options(16, 4, Filter::Bilinear, false)).unwrap();
+    let linear = resize_cpu(&src, &options(16, 4, Filter::Bilinear, true)).unwrap();
+    assert!(srgb.get_pixel(5, 1).0[0].abs_diff(128) <= 1);
+    assert!(linear.get_pixel(5, 1).0[0].abs_diff(188) <= 1);
+}
+
+#[test]
+fn bad_sizes_and_parameters_are_rejected() {
+    let src = RgbaImage::new(4, 4);
+    let err = |o: ResizeOptions| resize_cpu(&src, &o).unwrap_err();
+    assert!(matches!(
+        err(options(0, 5, Filter::Lanczos3, false)),
+        Error::InvalidParameter { .. }
+    ));
+    assert!(matches!(
+        err(options(16385, 5, Filter::Lanczos3, false)),
+        Error::TooLarge(_)
+    ));
+    assert!(matches!(
+        err(options(16384, 16385, Filter::Bilinear, false)),
+        Error::TooLarge(_)
+    ));
+    let sharp = ResizeOptions {
+        sharpness: 1.5,
+        ..options(8, 8, Filter::Edge, false)
+    };
+    assert!(matches!(err(sharp), Error::InvalidParameter { name, .. } if name == "sharpness"));
+    assert!(matches!(
+        err(options(2, 8, Filter::Edge, false)),
+        Error::InvalidParameter { name, .. } if name == "filter"
+    ));
+    assert_eq!(scaled_size(100, 51, 1.5).unwrap(), (150, 77));
+    assert_eq!(scaled_size(3, 3, 0.01).unwrap(), (1, 1));
+    assert!(matches!(
+        scaled_size(9000, 10, 2.0),
+        Err(Error::TooLarge(_))
+    ));
+    assert!(scaled_size(10, 10, f64::NAN).is_err());
+    assert!(scaled_size(10, 10, -1.0).is_err());
+}
+
+#[test]
+fn edge_upscaler_never_overshoots_and_sharpness_matters() {
+    let mut rng = Rng(11);
+    let src = random_image(&mut rng, 23, 17, true);
+    let soft = ResizeOptions {
+        sharpness: 0.0,
+        ..options(46, 34, Filter::Edge, false)
+    };
+    let sharp = ResizeOptions {
+        sharpness: 1.0,
+        ..soft
+    };
+    let a = resize_cpu(&src, &soft).unwrap();
+    let b = resize_cpu(&src, &sharp).unwrap();
+    assert!(max_diff(&a, &b) > 10, "sharpness has no effect");
+    // Deringing: every output channel lies within the source's range around it.
+    for out in [&a, &b] {
+        for (x, y, p) in out.enumerate_pixels() {
+            let (cx, cy) = ((x / 2) as i64, (y / 2) as i64);
+            for c in 0..3 {
+                let near = (-2..=2)
+                    .flat_map(|dy| (-2..=2).map(move |dx| (dx, dy)))
+                    .map(|(dx, dy)| {
+                        let sx = (cx + dx).clamp(0, 22) as u32;
+                        let sy = (cy + dy).clamp(0, 16) as u32;
+                        src.get_pixel(sx, sy).0[c]
+                    });
+                let (lo, hi) = near.fold((255, 0), |(lo, hi), v| (v.min(lo), v.max(hi)));
+                assert!(
+                    (lo..=hi).contains(&p.0[c]),
+                    "({x},{y}) channel {c}: {} not in {lo}..={hi}",
+                    p.0[c]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn edge_upscaler_keeps_a_diagonal_edge_sharper_than_bilinear() {
+    // A hard diagonal edge, enlarged ×4: count the in-between pixels.
+    let src = RgbaImage::from_fn(24, 24, |x, y| {
+        let v = if x * 2 > y * 3 { 230 } else { 20 };
+        Rgba([v, v, v, 255])
+    });
+    let blurry = |img: &RgbaImage| img.pixels().filter(|p| (60..190).contains(&p.0[0])).count();
+    let edge = resize_cpu(&src, &options(96, 96, Filter::Edge, false)).unwrap();
+    let bilinear = resize_cpu(&src, &options(96, 96, Filter::Bilinear, false)).unwrap();
+    assert!(
+        blurry(&edge) * 10 < blurry(&bilinear) * 7,
+        "edge {} vs bilinear {} soft pixels",
+        blurry(&edge),
+        blurry(&bilinear)
+    );
+}
+
+/// (source size, output size) pairs: up, down, mixed, odd ratios, 1 px.
+const SIZES: [((u32, u32), (u32, u32)); 7] = [
+    ((17, 13), (40, 29)),
+    ((64, 48), (21, 17)),
+    ((31, 40), (77, 9)),
+    ((1, 1), (5, 3)),
+    ((9, 1), (4, 7)),
+    ((50, 50), (50, 50)),
+    ((120, 33), (37, 101)),
+];
+
+#[test]
+fn gpu_matches_cpu_within_one() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let mut rng = Rng(0x5ca1_ab1e);
+    for &((sw, sh), (w, h)) in &SIZES {
+        for opaque in [true, false] {
+            let src = random_image(&mut rng, sw, sh, opaque);
+            for filter in Filter::ALL {
+                for linear in [false, true] {
+                    let o = ResizeOptions {
+                        sharpness: 0.8,
+                        ..options(w, h, filter, linear)
+                    };
+                    if validate(sw, sh, &o).is_err() {
+                        continue; // the edge filter does not shrink
+                    }
+                    let cpu = resize_cpu(&src, &o).unwrap();
+                    let on_gpu = pollster::block_on(resize(engine, &src, &o)).unwrap();
+                    let diff = max_diff(&cpu, &on_gpu);
+                    assert!(
+                        diff <= 1,
+                        "{filter:?} {sw}×{sh}→{w}×{h} opaque={opaque} linear={linear}: {diff}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tiles_leave_no_seams_on_gradients() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let gpu_ctx = engine.gpu().expect("a GPU engine");
+    // Tiles of 16 px, and a binding limit small enough to force 8 px tiles.
+    let tiny = [
+        Limits {
+            max_binding_bytes: 1 << 30,
+            max_tile: 16,
+        },
+        Limits {
+            max_binding_bytes: 16 * 1024,
+            max_tile: 64,
+        },
+    ];
+    for translucent in [false, true] {
+        let src = gradient(45, 38, translucent);
+        for filter in Filter::ALL {
+            for (w, h) in [(97, 83), (30, 20)] {
+                let o = options(w, h, filter, translucent);
+                if validate(45, 38, &o).is_err() {
+                    continue;
+                }
+                let cpu = resize_cpu(&src, &o).unwrap();
+                let whole = pollster::block_on(gpu::resize(gpu_ctx, &src, &o, Limits::of(gpu_ctx)))
+                    .unwrap();
+                for limits in tiny {
+                    let tiled = pollster::block_on(gpu::resize(gpu_ctx, &src, &o, limits)).unwrap();
+                    let what = format!("{filter:?} → {w}×{h} translucent={translucent} {limits:?}");
+                    assert!(max_diff(&tiled, &whole) <= 1, "tiled vs untiled: {what}");
+                    assert!(max_diff(&tiled, &cpu) <= 1, "tiled vs CPU: {what}");
+                }
+            }
+        }
+    }
+}
+
+/// The largest output there is, on the GPU within WebGPU's default limits.
+/// Slow on a software adapter: `cargo test -- --ignored largest_output`.
+#[test]
+#[ignore]
+fn largest_output_fits_default_limits() {
+    let engine = test_gpu_engine().expect("a GPU adapter");
+    let src = gradient(4096, 4096, false);
+    for filter in [Filter::Nearest, Filter::Lanczos3] {
+        let o = options(16384, 16384, filter, false);
+        let out = pollster::block_on(resize(engine, &src, &o)).unwrap();
+        assert_eq!(out.dimensions(), (16384, 16384));
+        assert_eq!(out.get_pixel(16383, 16383), src.get_pixel(4095, 4095));
+    }
+}
