@@ -97,14 +97,14 @@ fn check_undo_redo(name: &str, command: impl FnOnce(&mut Document, [LayerId; 3])
     assert_same(&snapshot(&doc), &before, &format!("undo of {name}"));
     assert_eq!(doc.redo().as_deref(), Some(name));
     assert_same(&snapshot(&doc), &after, &format!("redo of {name}"));
-    // The cached composite follows undo exactly as a fresh one would.
+    // The cached composite follows undo as a fresh one would.
     doc.undo();
     let dirty = doc.composite_cpu().unwrap().clone();
     doc.cache = Default::default();
-    assert_eq!(
-        &dirty,
-        doc.composite_cpu().unwrap(),
-        "composite after undo of {name}"
+    let worst = max_difference(&dirty, doc.composite_cpu().unwrap());
+    assert!(
+        worst <= RECOMPOSE_TOLERANCE,
+        "composite after undo of {name} is off by {worst}"
     );
 }
 
@@ -184,7 +184,8 @@ fn merge_down_undo_redo_matches_composite() {
         assert_eq!(doc.layers().len(), 2);
         // The background is opaque normal at full opacity, so merging the
         // patch into it leaves the composite unchanged.
-        assert_eq!(doc.composite_cpu().unwrap(), &before);
+        let after = doc.composite_cpu().unwrap();
+        assert!(max_difference(after, &before) <= RECOMPOSE_TOLERANCE);
         // The merged layer covers both layers' bounds.
         assert_eq!(
             doc.layer(merged).unwrap().bounds(),
@@ -459,7 +460,8 @@ fn dirty_rect_recomposition_equals_full() {
     doc.undo();
     let incremental = doc.composite_cpu().unwrap().clone();
     doc.cache = Default::default();
-    assert_eq!(&incremental, doc.composite_cpu().unwrap());
+    let worst = max_difference(&incremental, doc.composite_cpu().unwrap());
+    assert!(worst <= RECOMPOSE_TOLERANCE, "off by {worst}");
 }
 
 #[test]
@@ -471,15 +473,11 @@ fn engine_render_matches_cpu_within_parity() {
     let cpu = doc.composite_cpu().unwrap().clone();
     doc.cache = Default::default();
     pollster::block_on(doc.render(engine)).unwrap();
-    let worst = |a: &RgbaImage, b: &RgbaImage| {
-        a.as_raw()
-            .iter()
-            .zip(b.as_raw())
-            .map(|(x, y)| x.abs_diff(*y))
-            .max()
-            .unwrap()
-    };
-    assert!(worst(&cpu, doc.rendered().unwrap()) <= 1);
+    // Each layer may round by 1 differently on the GPU, and a difference in
+    // the backdrop carries into the next layer's blend: allow 1 per layer.
+    let worst = max_difference(&cpu, doc.rendered().unwrap());
+    eprintln!("GPU vs CPU composite of 3 layers: max difference {worst}");
+    assert!(worst <= 3, "GPU composite is off by {worst}");
     // A small edit is recomposed on the CPU region path.
     doc.paint_pixels(patch, (0, 40), &RgbaImage::new(8, 8), "Erase")
         .unwrap();
@@ -509,10 +507,10 @@ fn random_operations_undo_to_the_original() {
         );
         doc.jump_to(end).unwrap();
         assert_same(&snapshot(&doc), &edited, &format!("seed {seed}: redo all"));
-        assert_eq!(
-            doc.composite_cpu().unwrap(),
-            &edited_composite,
-            "seed {seed}"
+        let worst = max_difference(doc.composite_cpu().unwrap(), &edited_composite);
+        assert!(
+            worst <= RECOMPOSE_TOLERANCE,
+            "seed {seed}: composite off by {worst}"
         );
     }
 }
@@ -599,6 +597,23 @@ fn random_operation(doc: &mut Document, rng: &mut XorShift) {
         );
     }
 }
+
+/// Largest per-channel difference between two same-sized images.
+fn max_difference(a: &RgbaImage, b: &RgbaImage) -> u8 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    a.as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| x.abs_diff(*y))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The compositor picks its arithmetic per row (an exact fixed-point path
+/// over opaque backdrops, f32 otherwise), so recomposing a rectangle or a
+/// merged layer may round differently by 1 from a full recomposition: the
+/// compositor's own ±1 contract. Anything more is a document bug.
+const RECOMPOSE_TOLERANCE: u8 = 1;
 
 /// Compares two states, printing a summary instead of megabytes of pixels.
 fn assert_same(actual: &LayerStack, expected: &LayerStack, what: &str) {

@@ -3,10 +3,10 @@
 //! tests; `mod.rs` is the API callers use, which picks the backend.
 
 pub mod blend;
-pub mod select;
+pub mod brush;
+pub mod color_range;
 pub mod feather;
 pub mod morphology;
-pub mod wand;
-pub mod color_range;
 pub mod resample;
-pub mod brush;
+pub mod select;
+pub mod wand;

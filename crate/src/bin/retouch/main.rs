@@ -6,6 +6,7 @@ mod composite;
 mod mask;
 mod output;
 mod project;
+mod resize;
 
 use clap::{Parser, Subcommand};
 use retouch::engine::{BackendPreference, Engine};
@@ -33,6 +34,9 @@ enum Command {
     /// Make or modify a selection mask: marquee, lasso, wand, colour range,
     /// brush, feather, grow, shrink, border, smooth, invert.
     Mask(mask::Args),
+    /// Resize or upscale an image: Lanczos3, bicubic, Mitchell, bilinear,
+    /// nearest, or the edge-adaptive upscaler.
+    Resize(resize::Args),
     /// Print the version, the backend and the adapter.
     Info {
         /// auto, cpu or gpu.
@@ -50,6 +54,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
     match cli.command {
         Command::Composite(args) => composite::run(args),
         Command::Mask(args) => mask::run(args),
+        Command::Resize(args) => resize::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

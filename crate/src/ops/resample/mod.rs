@@ -147,10 +147,9 @@ fn too_large(w: f64, h: f64) -> Error {
     ))
 }
 
-/// Checks the options for a `src_width`×`src_height` source before anything
-/// is allocated; callers may run it early (before opening a GPU, say).
-pub fn validate(src_width: u32, src_height: u32, options: &ResizeOptions) -> Result<()> {
-    let (w, h) = (options.width, options.height);
+/// Checks an output size: at least 1 px, at most [`image_io::MAX_SIDE`] per
+/// side and [`image_io::MAX_PIXELS`] in all.
+pub fn check_output_size(w: u32, h: u32) -> Result<()> {
     if w == 0 || h == 0 {
         return Err(Error::param(
             "size",
@@ -163,6 +162,14 @@ pub fn validate(src_width: u32, src_height: u32, options: &ResizeOptions) -> Res
     {
         return Err(too_large(f64::from(w), f64::from(h)));
     }
+    Ok(())
+}
+
+/// Checks the options for a `src_width`×`src_height` source before anything
+/// is allocated; callers may run it early (before opening a GPU, say).
+pub fn validate(src_width: u32, src_height: u32, options: &ResizeOptions) -> Result<()> {
+    let (w, h) = (options.width, options.height);
+    check_output_size(w, h)?;
     image_io::check_dimensions(src_width, src_height)?;
     if !options.sharpness.is_finite() || !(0.0..=1.0).contains(&options.sharpness) {
         return Err(Error::param(

@@ -1,0 +1,75 @@
+//! `retouch resize IN -o OUT (--scale F | --size WxH) [--filter] [--sharpness]
+//! [--linear-light] [--backend]`
+
+use crate::output::{encode_for, read, write_atomic};
+use retouch::ops::resample::{self, Filter, ResizeOptions, DEFAULT_SHARPNESS};
+use retouch::{image_io, Error, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["scale", "size"])))]
+pub struct Args {
+    /// The image to resize (PNG, JPEG or WebP).
+    input: PathBuf,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Scale factor for both sides, e.g. 2 or 0.5.
+    #[arg(long, allow_negative_numbers = true)]
+    scale: Option<f64>,
+    /// Exact output size, WxH in pixels.
+    #[arg(long)]
+    size: Option<String>,
+    /// nearest, bilinear, bicubic, mitchell, lanczos3 or edge (edge-adaptive
+    /// upscaling with sharpening; enlarges only).
+    #[arg(long, default_value = "lanczos3")]
+    filter: String,
+    /// Edge filter only: sharpening, 0 to 1.
+    #[arg(long, default_value_t = DEFAULT_SHARPNESS, allow_negative_numbers = true)]
+    sharpness: f32,
+    /// Filter linear-light values instead of gamma-encoded sRGB.
+    #[arg(long)]
+    linear_light: bool,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    backend: String,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32)> {
+    let bad = || Error::param("size", format!("'{text}' is not WxH in whole pixels"));
+    let (w, h) = text.split_once(['x', 'X', '×']).ok_or_else(bad)?;
+    Ok((
+        w.trim().parse().map_err(|_| bad())?,
+        h.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    // Check every parameter that does not need the image before reading it.
+    let filter = Filter::from_name(&args.filter)?;
+    let size = args.size.as_deref().map(parse_size).transpose()?;
+    if let Some((w, h)) = size {
+        resample::check_output_size(w, h)?;
+    }
+    if let Some(scale) = args.scale {
+        resample::scaled_size(1, 1, scale)?;
+    }
+    let src = image_io::decode_rgba(&read(&args.input)?)
+        .map_err(|e| Error::Io(format!("{}: {e}", args.input.display())))?;
+    let (width, height) = match (size, args.scale) {
+        (Some(size), _) => size,
+        (None, Some(scale)) => resample::scaled_size(src.width(), src.height(), scale)?,
+        (None, None) => unreachable!("clap requires --scale or --size"),
+    };
+    let options = ResizeOptions {
+        width,
+        height,
+        filter,
+        linear_light: args.linear_light,
+        sharpness: args.sharpness,
+    };
+    resample::validate(src.width(), src.height(), &options)?;
+    let engine = crate::engine(&args.backend)?;
+    let out = pollster::block_on(resample::resize(&engine, &src, &options))?;
+    write_atomic(&args.output, &encode_for(&args.output, &out)?)
+}

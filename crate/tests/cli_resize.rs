@@ -1,0 +1,153 @@
+//! `retouch resize` end to end: real files, the library's pixels, the size
+//! arguments, and one clear line with no output for bad input.
+
+use image::{Rgba, RgbaImage};
+use retouch::ops::resample::{self, Filter, ResizeOptions};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("retouch-resize-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn retouch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retouch"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn picture() -> RgbaImage {
+    RgbaImage::from_fn(12, 9, |x, y| {
+        Rgba([
+            x as u8 * 20,
+            y as u8 * 28,
+            ((x * y) % 7) as u8 * 36,
+            255 - x as u8 * 9,
+        ])
+    })
+}
+
+/// Fails unless the command failed with exactly one line on stderr that
+/// contains `needle`, and left nothing at `output`.
+fn assert_clean_failure(out: &Output, needle: &str, output: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "succeeded: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "not one line: {stderr}"
+    );
+    assert!(stderr.contains(needle), "'{needle}' not in: {stderr}");
+    assert!(
+        !Path::new(output).exists(),
+        "output written despite the error"
+    );
+}
+
+#[test]
+fn resize_writes_the_same_pixels_as_the_library() {
+    let dir = Scratch::new("ok");
+    let input = dir.path("in.png");
+    picture().save(&input).unwrap();
+    let cases: [(&[&str], ResizeOptions); 3] = [
+        (
+            &["--scale", "2", "--filter", "lanczos3"],
+            ResizeOptions::new(24, 18),
+        ),
+        (
+            &["--size", "7x30", "--filter", "mitchell", "--linear-light"],
+            ResizeOptions {
+                filter: Filter::Mitchell,
+                linear_light: true,
+                ..ResizeOptions::new(7, 30)
+            },
+        ),
+        (
+            &["--scale", "2.5", "--filter", "edge", "--sharpness", "0.9"],
+            ResizeOptions {
+                filter: Filter::Edge,
+                sharpness: 0.9,
+                ..ResizeOptions::new(30, 23)
+            },
+        ),
+    ];
+    for (extra, options) in cases {
+        let output = dir.path("out.png");
+        let mut args = vec![
+            "resize",
+            input.as_str(),
+            "-o",
+            output.as_str(),
+            "--backend",
+            "cpu",
+        ];
+        args.extend_from_slice(extra);
+        let out = retouch(&args);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = image::open(&output).unwrap().into_rgba8();
+        let want = resample::resize_cpu(&picture(), &options).unwrap();
+        assert_eq!(got, want, "{extra:?}");
+    }
+}
+
+#[test]
+fn bad_sizes_filters_and_files_fail_with_one_line_and_no_output() {
+    let dir = Scratch::new("bad");
+    let input = dir.path("in.png");
+    picture().save(&input).unwrap();
+    let corrupt = dir.path("corrupt.png");
+    std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\nthis is not really a png").unwrap();
+    let output = dir.path("out.png");
+    let cases: [(&[&str], &str); 8] = [
+        (&["--size", "0x10"], "at least 1"),
+        (&["--size", "20000x10"], "16384"),
+        (&["--size", "ten"], "WxH"),
+        (&["--scale", "0"], "positive"),
+        (&["--scale", "5000"], "16384"),
+        (&["--scale", "2", "--filter", "sinc"], "lanczos3"),
+        (&["--scale", "0.5", "--filter", "edge"], "only enlarges"),
+        (
+            &["--scale", "2", "--filter", "edge", "--sharpness", "3"],
+            "sharpness",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec![
+            "resize",
+            input.as_str(),
+            "-o",
+            output.as_str(),
+            "--backend",
+            "cpu",
+        ];
+        args.extend_from_slice(extra);
+        assert_clean_failure(&retouch(&args), needle, &output);
+    }
+    let out = retouch(&["resize", &corrupt, "-o", &output, "--scale", "2"]);
+    assert_clean_failure(&out, "corrupt.png", &output);
+    let out = retouch(&["resize", &input, "-o", &output]);
+    assert!(!out.status.success(), "--scale or --size is required");
+    assert!(!Path::new(&output).exists());
+}
