@@ -35,9 +35,13 @@ setup() {
     cargo install wasm-bindgen-cli --version "$want"
   fi
   local missing=()
-  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen python3 nodejs npm; do
+  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  # Node may come from another repository than Debian's (with npm bundled).
+  command -v python3 >/dev/null || missing+=(python3)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
   if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     log "installing test tools (npm ci)"
@@ -55,14 +59,17 @@ apt_install() {
 build() {
   log "building wasm"
   cargo build -p retouch --lib --target wasm32-unknown-unknown --release
-  rm -rf web/pkg
-  wasm-bindgen --target web --out-dir web/pkg --out-name retouch \
-    target/wasm32-unknown-unknown/release/retouch.wasm
+  local wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/retouch.wasm"
   if command -v wasm-opt >/dev/null; then
+    # Optimise before wasm-bindgen: Debian's wasm-opt (108) run on bindgen's
+    # output rewires its externref table and the module no longer loads.
     wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-      web/pkg/retouch_bg.wasm -o web/pkg/retouch_bg.wasm
+      "$wasm" -o "${wasm%.wasm}.opt.wasm"
+    wasm="${wasm%.wasm}.opt.wasm"
   fi
+  rm -rf web/pkg
+  wasm-bindgen --target web --out-dir web/pkg --out-name retouch "$wasm"
 }
 
 serve() {

@@ -21,7 +21,7 @@ const state = {
   base: null,
   /** @type {{ image: Image, name: string } | null} */
   layer: null,
-  /** Coverage bytes of the mask. The API consumes a Mask per composite, so a fresh one is wrapped each run. */
+  /** Coverage bytes of the mask, wrapped in a Mask for each composite. */
   mask: null,
   /** @type {Image | null} the last successful composite */
   result: null,
@@ -158,7 +158,9 @@ async function compositeOnce() {
   // Say so only when it takes long enough to notice (no flicker while dragging).
   const busy = setTimeout(() => setStatus('Compositing…', 'busy'), 250);
   try {
-    const out = await engine.composite(base.image, layer.image, mask, params);
+    const out = mask
+      ? await engine.compositeMasked(base.image, layer.image, mask, params)
+      : await engine.composite(base.image, layer.image, params);
     const ms = performance.now() - started;
     state.result?.free();
     state.result = out;
@@ -177,6 +179,7 @@ async function compositeOnce() {
     if (current) viewer.show(current.width, current.height, current.rgba());
     showError('Cannot composite', error);
   } finally {
+    mask?.free();
     clearTimeout(busy);
   }
   updateChrome();

@@ -113,7 +113,7 @@ test('every W3C blend mode matches Chromium canvas 2D within ±2', async (t) => 
         ctx.drawImage(layerCanvas, 0, 0);
         const browserResult = ctx.getImageData(0, 0, W, H, { colorSpace: 'srgb' }).data;
 
-        const out = await engine.composite(baseImage, layerImage, undefined, { mode, opacity: 1 });
+        const out = await engine.composite(baseImage, layerImage, { mode, opacity: 1 });
         const coreResult = out.rgba();
         out.free();
 

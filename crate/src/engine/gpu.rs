@@ -63,7 +63,24 @@ impl GpuContext {
     /// Adapter name, backend API and driver, for reports.
     pub fn description(&self) -> String {
         let i = &self.info;
-        let mut text = format!("{} ({:?}, {:?})", i.name, i.backend, i.device_type);
+        // Browsers may withhold the adapter's name (Chrome leaves it empty).
+        let name = if i.name.is_empty() {
+            "unnamed adapter"
+        } else {
+            &i.name
+        };
+        let kind = match i.device_type {
+            wgpu::DeviceType::Cpu => "software",
+            wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+            wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+            wgpu::DeviceType::VirtualGpu => "virtual GPU",
+            wgpu::DeviceType::Other => "GPU",
+        };
+        let api = match i.backend {
+            wgpu::Backend::BrowserWebGpu => "WebGPU".to_string(),
+            other => format!("{other:?}"),
+        };
+        let mut text = format!("{name} ({api}, {kind})");
         if !i.driver.is_empty() {
             text.push_str(&format!(", driver {} {}", i.driver, i.driver_info));
         }

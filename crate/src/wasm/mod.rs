@@ -138,6 +138,12 @@ impl Mask {
     pub fn values(&self) -> Vec<u8> {
         self.inner.as_raw().clone()
     }
+
+    /// The mask encoded as 8-bit greyscale PNG.
+    #[wasm_bindgen(js_name = encodePng)]
+    pub fn encode_png(&self) -> Result<Vec<u8>, JsError> {
+        image_io::encode_mask_png(&self.inner).map_err(js_error)
+    }
 }
 
 /// Composite parameters as JS passes them; names follow the manifest's params.
@@ -213,11 +219,30 @@ impl RetouchEngine {
     /// Composites `layer` over `base` (neither is changed) and resolves to a
     /// new [`Image`]. `params`: `{ mode, opacity, offsetX, offsetY,
     /// linearLight, seed }`, all optional.
-    pub fn composite(
+    pub fn composite(&self, base: &Image, layer: &Image, params: JsValue) -> js_sys::Promise {
+        self.composite_with(base, layer, None, params)
+    }
+
+    /// [`Self::composite`] through `mask` (the size of the layer). The mask is
+    /// borrowed, so JS can reuse it.
+    #[wasm_bindgen(js_name = compositeMasked)]
+    pub fn composite_masked(
         &self,
         base: &Image,
         layer: &Image,
-        mask: Option<Mask>,
+        mask: &Mask,
+        params: JsValue,
+    ) -> js_sys::Promise {
+        self.composite_with(base, layer, Some(mask.inner.clone()), params)
+    }
+}
+
+impl RetouchEngine {
+    fn composite_with(
+        &self,
+        base: &Image,
+        layer: &Image,
+        mask: Option<GrayImage>,
         params: JsValue,
     ) -> js_sys::Promise {
         let engine = Rc::clone(&self.inner);
@@ -231,7 +256,6 @@ impl RetouchEngine {
             let params =
                 params.map_err(|e| JsError::new(&format!("invalid composite parameters: {e}")))?;
             let options = params.options().map_err(js_error)?;
-            let mask = mask.map(|m| m.inner);
             let out = blend::composite(&engine, &base, &layer, mask.as_ref(), &options)
                 .await
                 .map_err(js_error)?;

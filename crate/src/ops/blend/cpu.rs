@@ -123,6 +123,7 @@ fn normal_row_portable(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opaci
                     &l[i * 4..i * 4 + 4],
                     m[i],
                     opacity_scaled,
+                    opacity_q,
                 );
             }
         }
@@ -135,6 +136,7 @@ fn normal_row_portable(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opaci
             &layer[i * 4..i * 4 + 4],
             m,
             opacity_scaled,
+            opacity_q,
         );
     }
 }
@@ -152,24 +154,43 @@ fn normal_block_opaque(
 ) {
     let weight: [i32; BLOCK * 4] = std::array::from_fn(|i| {
         let p = i / 4;
-        let coverage = u32::from(l[p * 4 + 3]) * u32::from(m[p]);
-        let w = ((coverage * opacity_q + (1 << 15)) >> 16).min(1 << 14) as i32;
         if i % 4 == 3 {
             0
         } else {
-            w
+            coverage_q14(l[p * 4 + 3], m[p], opacity_q)
         }
     });
     for i in 0..BLOCK * 4 {
-        let mixed = i32::from(b[i]) * ((1 << 14) - weight[i]) + i32::from(l[i]) * weight[i];
-        b[i] = ((mixed + (1 << 13)) >> 14) as u8;
+        b[i] = lerp_q14(b[i], l[i], weight[i]);
     }
 }
 
-/// One pixel of normal mode, any backdrop alpha.
+/// Coverage α·m·opacity in 1/16384 (see `opacity_q` in [`normal_row_portable`]).
 #[inline(always)]
-fn normal_pixel(b: &mut [u8], l: &[u8], m: u8, opacity_scaled: f32) {
+fn coverage_q14(alpha: u8, mask: u8, opacity_q: u32) -> i32 {
+    let coverage = u32::from(alpha) * u32::from(mask);
+    ((coverage * opacity_q + (1 << 15)) >> 16).min(1 << 14) as i32
+}
+
+#[inline(always)]
+fn lerp_q14(backdrop: u8, layer: u8, weight: i32) -> u8 {
+    let mixed = i32::from(backdrop) * ((1 << 14) - weight) + i32::from(layer) * weight;
+    ((mixed + (1 << 13)) >> 14) as u8
+}
+
+/// One pixel of normal mode. Over an opaque backdrop it computes exactly
+/// what the block path does, so a pixel's result never depends on its
+/// neighbours.
+#[inline(always)]
+fn normal_pixel(b: &mut [u8], l: &[u8], m: u8, opacity_scaled: f32, opacity_q: u32) {
     if l[3] == 0 || m == 0 {
+        return;
+    }
+    if b[3] == 255 {
+        let weight = coverage_q14(l[3], m, opacity_q);
+        for c in 0..3 {
+            b[c] = lerp_q14(b[c], l[c], weight);
+        }
         return;
     }
     let a_s = f32::from(l[3]) * f32::from(m) * opacity_scaled;
