@@ -10,6 +10,7 @@ pub mod error;
 pub mod image_io;
 pub mod ops;
 pub mod plugin;
+pub mod provider;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

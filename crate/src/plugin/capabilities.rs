@@ -174,8 +174,10 @@ impl Capabilities {
                     ),
                 );
             }
-            if !(f.min_aspect > 0.0 && f.min_aspect <= 1.0 && f.max_aspect >= 1.0)
-                || !f.max_aspect.is_finite()
+            if !(f.min_aspect > 0.0
+                && f.min_aspect <= 1.0
+                && f.max_aspect >= 1.0
+                && f.max_aspect.is_finite())
             {
                 return fail(
                     "flexible_size.min_aspect",

@@ -1,0 +1,339 @@
+//! Ingestion: a provider's answer becomes a new layer that changes only the selected pixels.
+//!
+//! No provider can be trusted with the pixels outside the selection (gpt-image models repaint
+//! "protected" areas, Gemini takes no mask at all, every model drifts in colour and exposure).
+//! So the answer is only ever a source of pixels *inside* the feathered selection:
+//!
+//! 1. decode it, whatever size the provider chose, and map it back onto the crop (Lanczos3);
+//! 2. colour-match it to its surroundings: on a ring of pixels just **outside** the selection
+//!    (past a small guard band)
+//!    both the original and the answer exist, so the provider's drift is measured exactly
+//!    where the patch must meet the original; a per-channel gain and offset (mean and standard
+//!    deviation matching, in gamma-encoded RGB, where a model's exposure and white-balance
+//!    drift is close to affine) is fitted there and applied to the patch;
+//! 3. build the layer: the matched patch with alpha = the answer's alpha × the feathered
+//!    coverage. Where coverage is 0 the layer is transparent, so compositing it leaves those
+//!    pixels bit-exact, whatever the provider returned;
+//! 4. measure the seam on the composite (see [`SeamMetrics`]).
+
+use image::{imageops, GrayImage, Luma, RgbaImage};
+use serde::{Deserialize, Serialize};
+
+use super::colour::{ciede2000, srgb_to_lab};
+use super::plan::{edit_coverage, scale, JobPlan};
+use super::provenance::Provenance;
+use crate::image_io;
+use crate::ops::blend::{composite_cpu_in_place, CompositeOptions};
+use crate::ops::morphology;
+use crate::{Error, Result};
+
+/// Width of the ring outside the selection that the colour match learns from, in pixels: wide
+/// enough for stable statistics, narrow enough to stay local.
+pub const MATCH_RING: u32 = 12;
+/// Width of the ring inside the selection's edge where the seam is measured, in pixels.
+pub const SEAM_RING: u32 = 4;
+/// Pixels right next to the edit region are left out of the match ring: providers repaint a
+/// little beyond the mask they were given (and the mask was resampled on the way).
+pub const MATCH_GUARD: u32 = 3;
+/// Fewer ring pixels than this give no reliable statistics; the patch is then left as is.
+const MIN_RING_PIXELS: usize = 16;
+/// Bounds of the fitted gain, so a flat ring cannot blow the patch's contrast up.
+const GAIN_RANGE: (f64, f64) = (0.5, 2.0);
+
+/// How visible the seam is, returned with every result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeamMetrics {
+    /// Median CIEDE2000 between the composite and the original over the [`SEAM_RING`]-px band
+    /// just inside the selection's boundary (coverage ≥ 50 %, before feathering): there the
+    /// patch dominates and meets the untouched image, and it should continue it. Below 2 a
+    /// seam is hard to see.
+    pub ring_delta_e: f64,
+    /// The same median without colour matching, to show what matching bought.
+    pub ring_delta_e_unmatched: f64,
+    /// Pixels in the measuring band.
+    pub ring_pixels: u64,
+    /// Pixels outside the feathered mask whose value changed; must be 0.
+    pub changed_outside: u64,
+}
+
+/// The per-channel correction fitted on the ring: `out = gain · in + offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColourCorrection {
+    pub gain: [f64; 3],
+    pub offset: [f64; 3],
+    pub ring_pixels: u64,
+}
+
+/// A provider's answer, ready to become a layer.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// Crop-sized RGBA, transparent outside the feathered selection.
+    pub layer: RgbaImage,
+    /// Where the layer's top-left corner sits on the canvas (the crop's corner).
+    pub offset: (u32, u32),
+    /// The layer's name: the prompt's first words.
+    pub name: String,
+    pub metrics: SeamMetrics,
+    pub correction: Option<ColourCorrection>,
+    pub provenance: Provenance,
+}
+
+/// What ingestion needs besides the plan and the answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngestOptions {
+    /// Colour-match the patch to its surroundings (default on).
+    #[serde(default = "yes")]
+    pub colour_match: bool,
+    /// When the answer arrived (ISO 8601 from the host's clock; wasm has none of its own).
+    pub created_at: String,
+    /// Which variant this is, from 0.
+    #[serde(default)]
+    pub variant: u32,
+    /// The seed the provider reported, if any.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Turns `answer` (PNG, JPEG or WebP bytes of any size) into a layer over `plan.crop` of
+/// `image`, composited under `selection` feathered by `plan.feather`. `image` and `selection`
+/// must be the ones the plan was made from.
+pub fn ingest(
+    image: &RgbaImage,
+    selection: &GrayImage,
+    plan: &JobPlan,
+    answer: &[u8],
+    options: &IngestOptions,
+) -> Result<Ingested> {
+    let patch = image_io::decode_rgba(answer)?;
+    ingest_decoded(image, selection, plan, &patch, options)
+}
+
+/// [`ingest`] for an already decoded answer.
+pub fn ingest_decoded(
+    image: &RgbaImage,
+    selection: &GrayImage,
+    plan: &JobPlan,
+    answer: &RgbaImage,
+    options: &IngestOptions,
+) -> Result<Ingested> {
+    let crop = plan.crop;
+    if image.dimensions() != (plan.canvas_width, plan.canvas_height)
+        || selection.dimensions() != image.dimensions()
+    {
+        return Err(Error::SizeMismatch(format!(
+            "the plan is for a {}×{} canvas; got a {}×{} image and a {}×{} selection",
+            plan.canvas_width,
+            plan.canvas_height,
+            image.width(),
+            image.height(),
+            selection.width(),
+            selection.height()
+        )));
+    }
+    if crop.width == 0
+        || crop.height == 0
+        || crop.x + crop.width > image.width()
+        || crop.y + crop.height > image.height()
+    {
+        return Err(Error::param("plan.crop", "lies outside the canvas"));
+    }
+    let original = imageops::crop_imm(image, crop.x, crop.y, crop.width, crop.height).to_image();
+    let coverage = edit_coverage(selection, crop, plan.feather)?;
+    let patch = scale(answer, crop.width, crop.height);
+
+    let correction = if options.colour_match {
+        fit_correction(&original, &patch, &coverage)?
+    } else {
+        None
+    };
+    let layer = build_layer(&patch, &coverage, correction.as_ref());
+    let selected =
+        imageops::crop_imm(selection, crop.x, crop.y, crop.width, crop.height).to_image();
+    let metrics = measure(&original, &patch, &layer, &coverage, &selected)?;
+    let name = layer_name(&plan.prompt);
+    Ok(Ingested {
+        layer,
+        offset: (crop.x, crop.y),
+        name,
+        metrics,
+        correction,
+        provenance: Provenance::new(plan, options, correction.is_some()),
+    })
+}
+
+/// 255 where `mask` is above `threshold`, else 0.
+fn binary(mask: &GrayImage, threshold: u8) -> GrayImage {
+    GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        Luma([if mask.get_pixel(x, y).0[0] > threshold {
+            255
+        } else {
+            0
+        }])
+    })
+}
+
+/// Fits the per-channel gain and offset that map the answer's ring statistics onto the
+/// original's; `None` when the ring is too thin to trust.
+fn fit_correction(
+    original: &RgbaImage,
+    patch: &RgbaImage,
+    coverage: &GrayImage,
+) -> Result<Option<ColourCorrection>> {
+    let inside = binary(coverage, 0);
+    let guard = morphology::grow_cpu(&inside, MATCH_GUARD)?;
+    let grown = morphology::grow_cpu(&inside, MATCH_GUARD + MATCH_RING)?;
+    let mut sums = [[0f64; 4]; 3]; // per channel: Σo, Σo², Σp, Σp²
+    let mut count = 0usize;
+    for ((g, i), (o, p)) in grown
+        .pixels()
+        .zip(guard.pixels())
+        .zip(original.pixels().zip(patch.pixels()))
+    {
+        if g.0[0] == 0 || i.0[0] != 0 {
+            continue;
+        }
+        count += 1;
+        for (sum, (&ov, &pv)) in sums.iter_mut().zip(o.0.iter().zip(&p.0)) {
+            let (ov, pv) = (f64::from(ov), f64::from(pv));
+            sum[0] += ov;
+            sum[1] += ov * ov;
+            sum[2] += pv;
+            sum[3] += pv * pv;
+        }
+    }
+    if count < MIN_RING_PIXELS {
+        return Ok(None);
+    }
+    let n = count as f64;
+    let mut gain = [1.0; 3];
+    let mut offset = [0.0; 3];
+    for c in 0..3 {
+        let mean_o = sums[c][0] / n;
+        let mean_p = sums[c][2] / n;
+        let sd_o = (sums[c][1] / n - mean_o * mean_o).max(0.0).sqrt();
+        let sd_p = (sums[c][3] / n - mean_p * mean_p).max(0.0).sqrt();
+        // A flat ring says nothing about contrast: match the mean only.
+        gain[c] = if sd_p > 1.0 && sd_o > 1.0 {
+            (sd_o / sd_p).clamp(GAIN_RANGE.0, GAIN_RANGE.1)
+        } else {
+            1.0
+        };
+        offset[c] = mean_o - gain[c] * mean_p;
+    }
+    Ok(Some(ColourCorrection {
+        gain,
+        offset,
+        ring_pixels: count as u64,
+    }))
+}
+
+/// The layer: the (matched) patch, alpha = answer alpha × coverage.
+fn build_layer(
+    patch: &RgbaImage,
+    coverage: &GrayImage,
+    correction: Option<&ColourCorrection>,
+) -> RgbaImage {
+    RgbaImage::from_fn(patch.width(), patch.height(), |x, y| {
+        let mut px = patch.get_pixel(x, y).0;
+        let cov = u32::from(coverage.get_pixel(x, y).0[0]);
+        if let Some(k) = correction {
+            for ((value, gain), offset) in px.iter_mut().zip(k.gain).zip(k.offset) {
+                *value = (gain * f64::from(*value) + offset)
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
+        }
+        px[3] = ((u32::from(px[3]) * cov + 127) / 255) as u8;
+        if px[3] == 0 {
+            px = [0; 4];
+        }
+        image::Rgba(px)
+    })
+}
+
+/// Composites `layer` over the original crop with the blend kernel the document uses, and
+/// measures the seam (along the boundary of `selected`, the unfeathered selection) and the
+/// pixels that changed outside the feathered `coverage`.
+fn measure(
+    original: &RgbaImage,
+    patch: &RgbaImage,
+    layer: &RgbaImage,
+    coverage: &GrayImage,
+    selected: &GrayImage,
+) -> Result<SeamMetrics> {
+    let mut composite = original.clone();
+    composite_cpu_in_place(&mut composite, layer, None, &CompositeOptions::default())?;
+    let changed_outside = coverage
+        .pixels()
+        .zip(composite.pixels().zip(original.pixels()))
+        .filter(|(cov, (a, b))| cov.0[0] == 0 && a != b)
+        .count() as u64;
+    let unmatched_layer = build_layer(patch, coverage, None);
+    let mut unmatched = original.clone();
+    composite_cpu_in_place(
+        &mut unmatched,
+        &unmatched_layer,
+        None,
+        &CompositeOptions::default(),
+    )?;
+
+    let inside = binary(selected, 127);
+    let core = morphology::shrink_cpu(&inside, SEAM_RING)?;
+    let mut matched = Vec::new();
+    let mut raw = Vec::new();
+    for (((i, k), o), (m, u)) in inside
+        .pixels()
+        .zip(core.pixels())
+        .zip(original.pixels())
+        .zip(composite.pixels().zip(unmatched.pixels()))
+    {
+        if i.0[0] == 0 || k.0[0] != 0 {
+            continue;
+        }
+        let lab = srgb_to_lab([o.0[0], o.0[1], o.0[2]]);
+        matched.push(ciede2000(lab, srgb_to_lab([m.0[0], m.0[1], m.0[2]])));
+        raw.push(ciede2000(lab, srgb_to_lab([u.0[0], u.0[1], u.0[2]])));
+    }
+    Ok(SeamMetrics {
+        ring_pixels: matched.len() as u64,
+        ring_delta_e: median(&mut matched),
+        ring_delta_e_unmatched: median(&mut raw),
+        changed_outside,
+    })
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// The layer is named after the prompt, as a retoucher would name it: its first line, cut at
+/// a word boundary.
+fn layer_name(prompt: &str) -> String {
+    const MAX: usize = 40;
+    let line = prompt.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        return "Generated fill".to_owned();
+    }
+    if line.chars().count() <= MAX {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end())
+}

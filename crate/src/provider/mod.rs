@@ -1,0 +1,30 @@
+//! Provider-agnostic AI editing: plan a job, then ingest the answer. No HTTP here — the thin JS
+//! modules in `web/bridge/` talk to the providers; this module decides what they send and makes
+//! what comes back safe to paste.
+//!
+//! - [`plan_edit`] cuts a context crop around the selection at the provider's native size and
+//!   aspect ratio and encodes the image and mask in the provider's convention
+//!   (capabilities from the provider's manifest, see [`crate::plugin::Capabilities`]).
+//! - [`ingest`] maps the answer back onto the crop, colour-matches it to its surroundings and
+//!   turns it into a layer that leaves every pixel outside the feathered selection bit-exact,
+//!   with seam metrics and a [`Provenance`] record.
+//! - [`mock_answer`] draws the offline demo provider's answers.
+
+mod colour;
+mod ingest;
+mod mock;
+mod plan;
+mod provenance;
+#[cfg(test)]
+mod tests;
+
+pub use colour::{ciede2000, srgb_to_lab, Lab};
+pub use ingest::{
+    ingest, ingest_decoded, ColourCorrection, IngestOptions, Ingested, SeamMetrics, MATCH_GUARD,
+    MATCH_RING, SEAM_RING,
+};
+pub use mock::{mock_answer, DRIFT_GAIN, DRIFT_OFFSET};
+pub use plan::{
+    plan_edit, BrandKit, CropRect, JobPlan, JobRequest, PlannedJob, MAX_VARIANTS, MIN_MARGIN,
+};
+pub use provenance::Provenance;

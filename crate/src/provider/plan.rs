@@ -1,0 +1,483 @@
+//! Job planning: what to send a provider for an edit of the selected region.
+//!
+//! Providers work at a native resolution (about 1 MP) and at a few aspect ratios. Shrinking a
+//! whole 6000 px photo to 1024 px would throw away the detail the fix needs, so the plan sends
+//! a **context crop**: the selection's bounding box plus a margin of surroundings (the model
+//! needs context to continue textures and light), grown to the provider's nearest supported
+//! aspect ratio, clipped to the canvas, then scaled to the provider's native size. Only the
+//! crop is resampled for the trip; untouched pixels are never resampled because ingestion
+//! composites the answer back under the mask.
+
+use image::{imageops, GrayImage, Luma, Rgba, RgbaImage};
+use serde::{Deserialize, Serialize};
+
+use crate::image_io;
+use crate::ops::feather;
+use crate::plugin::{Capabilities, MaskConvention, Operation};
+use crate::{Error, Result};
+
+/// A rectangle of the canvas, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CropRect {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Style the user keeps for a brand: text added to every prompt, a palette, and how many
+/// reference images the page holds for it (the bytes stay in JS; the plan says how many fit).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BrandKit {
+    #[serde(default)]
+    pub style: String,
+    /// `#rrggbb` colours.
+    #[serde(default)]
+    pub palette: Vec<String>,
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobRequest {
+    pub prompt: String,
+    /// A model the provider lists; its first model when absent.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// `edit_mask` (default), `edit_instruction` or `erase`.
+    #[serde(default = "default_operation")]
+    pub operation: Operation,
+    #[serde(default)]
+    pub brand_kit: Option<BrandKit>,
+    /// Pixels of context around the selection; by default a quarter of its larger side, at
+    /// least [`MIN_MARGIN`].
+    #[serde(default)]
+    pub margin: Option<u32>,
+    /// Feather radius of the composite mask, in pixels (see `ops::feather`).
+    #[serde(default)]
+    pub feather: f32,
+    /// How many variants to ask for.
+    #[serde(default = "one")]
+    pub variants: u32,
+    #[serde(default)]
+    pub seed: Option<u32>,
+    /// Reference images the page can attach (brand kit and user); the plan caps the count.
+    #[serde(default)]
+    pub reference_images: u32,
+}
+
+fn default_operation() -> Operation {
+    Operation::EditMask
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The plan handed to the bridge and, unchanged, back to ingestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPlan {
+    pub provider: String,
+    pub model: String,
+    pub operation: Operation,
+    pub canvas_width: u32,
+    pub canvas_height: u32,
+    /// The part of the canvas that is sent, and that the answer is mapped back onto.
+    pub crop: CropRect,
+    /// The size the crop is scaled to for the provider.
+    pub width: u32,
+    pub height: u32,
+    /// `WxH`, as OpenAI's `size` field wants it.
+    pub size: String,
+    /// The provider's ratio name (Gemini's `aspectRatio`), where it has one.
+    pub aspect_ratio: Option<String>,
+    pub mask_convention: MaskConvention,
+    pub feather: f32,
+    /// The prompt as sent: the user's text, the region hint for mask-less providers, the
+    /// brand kit's style.
+    pub prompt: String,
+    pub variants: u32,
+    /// Images per call and the number of calls that make up the variants.
+    pub variants_per_call: u32,
+    pub calls: u32,
+    pub seed: Option<u32>,
+    pub reference_images: u32,
+}
+
+/// A plan with the encoded payload.
+#[derive(Debug, Clone)]
+pub struct PlannedJob {
+    pub plan: JobPlan,
+    /// The scaled crop, PNG.
+    pub image_png: Vec<u8>,
+    /// The scaled mask in the provider's convention, PNG; `None` for mask-less providers.
+    pub mask_png: Option<Vec<u8>>,
+}
+
+/// The least context around a selection, in pixels.
+pub const MIN_MARGIN: u32 = 32;
+/// Most variants one job may ask for.
+pub const MAX_VARIANTS: u32 = 10;
+
+/// Plans an edit of `image` inside `selection` (same size, coverage 0–255) for a provider.
+pub fn plan_edit(
+    provider: &str,
+    capabilities: &Capabilities,
+    image: &RgbaImage,
+    selection: &GrayImage,
+    request: &JobRequest,
+) -> Result<PlannedJob> {
+    if image.dimensions() != selection.dimensions() {
+        return Err(Error::SizeMismatch(format!(
+            "the selection is {}×{} but the image is {}×{}",
+            selection.width(),
+            selection.height(),
+            image.width(),
+            image.height()
+        )));
+    }
+    let operation = choose_operation(capabilities, request.operation)?;
+    let model = match &request.model {
+        None => capabilities.models[0].clone(),
+        Some(model) if capabilities.models.contains(model) => model.clone(),
+        Some(model) => {
+            return Err(Error::param(
+                "model",
+                format!(
+                    "'{model}' is not offered by {provider} (use one of: {})",
+                    capabilities.models.join(", ")
+                ),
+            ))
+        }
+    };
+    if !(1..=MAX_VARIANTS).contains(&request.variants) {
+        return Err(Error::param(
+            "variants",
+            format!("{} is outside 1 to {MAX_VARIANTS}", request.variants),
+        ));
+    }
+    if request.prompt.trim().is_empty() && operation != Operation::Erase {
+        return Err(Error::param(
+            "prompt",
+            "say what should be in the selection",
+        ));
+    }
+    if !(request.feather.is_finite() && (0.0..=feather::MAX_RADIUS).contains(&request.feather)) {
+        return Err(Error::param(
+            "feather",
+            format!(
+                "{} is outside 0 to {} px",
+                request.feather,
+                feather::MAX_RADIUS
+            ),
+        ));
+    }
+    let bbox = selection_bounds(selection)
+        .ok_or_else(|| Error::param("selection", "is empty: select the region to fix first"))?;
+    let reach = feather_reach(request.feather);
+    let margin = request
+        .margin
+        .unwrap_or_else(|| MIN_MARGIN.max(bbox.width.max(bbox.height) / 4))
+        + reach;
+    let canvas = image.dimensions();
+    let crop = context_crop(bbox, margin, canvas, capabilities);
+    let (width, height, aspect_ratio) = native_size(capabilities, crop);
+
+    let crop_image = imageops::crop_imm(image, crop.x, crop.y, crop.width, crop.height).to_image();
+    let coverage = edit_coverage(selection, crop, request.feather)?;
+    let scaled = scale(&crop_image, width, height);
+    let mask_png = encode_mask(capabilities.mask, &coverage, &scaled)?;
+    let image_png = image_io::encode_png(&scaled)?;
+    let upload = image_png.len() as u64 + mask_png.as_ref().map_or(0, |m| m.len() as u64);
+    if upload > capabilities.max_upload_bytes {
+        return Err(Error::TooLarge(format!(
+            "the request would be {upload} bytes; {provider} accepts {}",
+            capabilities.max_upload_bytes
+        )));
+    }
+    let per_call = capabilities.variants_per_call.min(request.variants);
+    let plan = JobPlan {
+        provider: provider.to_owned(),
+        model,
+        operation,
+        canvas_width: canvas.0,
+        canvas_height: canvas.1,
+        crop,
+        width,
+        height,
+        size: format!("{width}x{height}"),
+        aspect_ratio,
+        mask_convention: capabilities.mask,
+        feather: request.feather,
+        prompt: compose_prompt(request, capabilities.mask, &coverage),
+        variants: request.variants,
+        variants_per_call: per_call,
+        calls: request.variants.div_ceil(per_call),
+        seed: request.seed,
+        reference_images: request
+            .reference_images
+            .min(capabilities.max_reference_images),
+    };
+    Ok(PlannedJob {
+        plan,
+        image_png,
+        mask_png,
+    })
+}
+
+/// The operation the provider runs: an edit with a mask where it takes one, else an
+/// instruction edit in which the crop and the prompt carry the region.
+fn choose_operation(capabilities: &Capabilities, wanted: Operation) -> Result<Operation> {
+    let offers = |op| capabilities.operations.contains(&op);
+    match wanted {
+        Operation::EditMask | Operation::EditInstruction | Operation::Erase if offers(wanted) => {
+            Ok(wanted)
+        }
+        Operation::EditMask if offers(Operation::EditInstruction) => Ok(Operation::EditInstruction),
+        Operation::EditInstruction if offers(Operation::EditMask) => Ok(Operation::EditMask),
+        Operation::EditMask | Operation::EditInstruction | Operation::Erase => Err(Error::param(
+            "operation",
+            format!("the provider does not offer {wanted:?}"),
+        )),
+        _ => Err(Error::param(
+            "operation",
+            format!("{wanted:?} does not edit a selection; plan_edit plans edits"),
+        )),
+    }
+}
+
+/// How far a feather of `radius` spreads coverage beyond the selection: σ = r/2, and the
+/// Gaussian is below 1/255 of its peak beyond 3.3σ; rounded up with a pixel to spare.
+pub(crate) fn feather_reach(radius: f32) -> u32 {
+    if radius <= 0.0 {
+        0
+    } else {
+        (radius * 1.7).ceil() as u32 + 1
+    }
+}
+
+/// Bounding box of the pixels with coverage above 0.
+pub(crate) fn selection_bounds(selection: &GrayImage) -> Option<CropRect> {
+    let (w, h) = selection.dimensions();
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (y, row) in selection.as_raw().chunks_exact(w as usize).enumerate() {
+        let Some(first) = row.iter().position(|&v| v > 0) else {
+            continue;
+        };
+        let last = row.iter().rposition(|&v| v > 0).unwrap_or(first);
+        x0 = x0.min(first as u32);
+        x1 = x1.max(last as u32 + 1);
+        y0 = y0.min(y as u32);
+        y1 = y as u32 + 1;
+    }
+    (x0 < x1 && y0 < y1 && y1 <= h).then(|| CropRect {
+        x: x0,
+        y: y0,
+        width: x1 - x0,
+        height: y1 - y0,
+    })
+}
+
+/// The selection's box plus `margin`, grown to the provider's nearest supported aspect ratio,
+/// clipped to the canvas.
+fn context_crop(
+    bbox: CropRect,
+    margin: u32,
+    canvas: (u32, u32),
+    capabilities: &Capabilities,
+) -> CropRect {
+    let (cw, ch) = (f64::from(canvas.0), f64::from(canvas.1));
+    let x0 = (f64::from(bbox.x) - f64::from(margin)).max(0.0);
+    let y0 = (f64::from(bbox.y) - f64::from(margin)).max(0.0);
+    let x1 = (f64::from(bbox.x + bbox.width) + f64::from(margin)).min(cw);
+    let y1 = (f64::from(bbox.y + bbox.height) + f64::from(margin)).min(ch);
+    let aspect = (x1 - x0) / (y1 - y0);
+    let target = match &capabilities.flexible_size {
+        Some(flexible) => aspect.clamp(flexible.min_aspect, flexible.max_aspect),
+        None => capabilities
+            .sizes
+            .iter()
+            .map(|s| f64::from(s.width) / f64::from(s.height))
+            .min_by(|a, b| (aspect / a).ln().abs().total_cmp(&(aspect / b).ln().abs()))
+            .unwrap_or(aspect),
+    };
+    let (mut w, mut h) = (x1 - x0, y1 - y0);
+    if w / h < target {
+        w = (h * target).min(cw);
+    } else {
+        h = (w / target).min(ch);
+    }
+    // Grow around the centre, then slide back inside the canvas.
+    let centre = |lo: f64, hi: f64, size: f64, limit: f64| {
+        let start = ((lo + hi) / 2.0 - size / 2.0).clamp(0.0, limit - size);
+        let first = start.floor();
+        let last = (start + size).ceil().min(limit);
+        (first as u32, (last - first) as u32)
+    };
+    let (x, width) = centre(x0, x1, w, cw);
+    let (y, height) = centre(y0, y1, h, ch);
+    CropRect {
+        x,
+        y,
+        width,
+        height,
+    }
+}
+
+/// The size the crop is sent at: the fixed size of the nearest ratio, or the flexible target
+/// pixel count at the crop's ratio, each side a multiple of the provider's step.
+fn native_size(capabilities: &Capabilities, crop: CropRect) -> (u32, u32, Option<String>) {
+    let aspect = f64::from(crop.width) / f64::from(crop.height);
+    if let Some(f) = &capabilities.flexible_size {
+        let aspect = aspect.clamp(f.min_aspect, f.max_aspect);
+        let step = f64::from(f.multiple);
+        let side = |v: f64| ((v / step).round().max(1.0) * step).max(f64::from(f.min_side));
+        let mut width = side((f.target_pixels as f64 * aspect).sqrt());
+        let mut height = side(width / aspect);
+        // Rounding may leave the pixel limits; step down or up one multiple at a time.
+        while width * height > f.max_pixels as f64 && width > step && height > step {
+            if width >= height {
+                width -= step;
+            } else {
+                height -= step;
+            }
+        }
+        while width * height < f.min_pixels as f64 {
+            width += step;
+            height += step;
+        }
+        return (width as u32, height as u32, None);
+    }
+    let best = capabilities
+        .sizes
+        .iter()
+        .min_by(|a, b| {
+            let ra = f64::from(a.width) / f64::from(a.height);
+            let rb = f64::from(b.width) / f64::from(b.height);
+            (aspect / ra)
+                .ln()
+                .abs()
+                .total_cmp(&(aspect / rb).ln().abs())
+        })
+        .expect("validated capabilities list sizes when flexible_size is absent");
+    (best.width, best.height, best.aspect_ratio.clone())
+}
+
+/// The feathered selection over `crop`: the coverage the answer is composited with. Only a
+/// halo around the crop is feathered (the Gaussian does not reach further), so the cost
+/// follows the crop, not the canvas.
+pub(crate) fn edit_coverage(
+    selection: &GrayImage,
+    crop: CropRect,
+    radius: f32,
+) -> Result<GrayImage> {
+    let halo = feather_reach(radius) * 2;
+    let (w, h) = selection.dimensions();
+    let hx = crop.x.saturating_sub(halo);
+    let hy = crop.y.saturating_sub(halo);
+    let hw = (crop.x + crop.width + halo).min(w) - hx;
+    let hh = (crop.y + crop.height + halo).min(h) - hy;
+    let region = imageops::crop_imm(selection, hx, hy, hw, hh).to_image();
+    let feathered = feather::feather_cpu(&region, radius)?;
+    Ok(imageops::crop_imm(
+        &feathered,
+        crop.x - hx,
+        crop.y - hy,
+        crop.width,
+        crop.height,
+    )
+    .to_image())
+}
+
+/// Lanczos3 (the sharpest of the image crate's filters; a provider's fine texture survives the
+/// round trip) to an exact size.
+pub(crate) fn scale(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
+    if image.dimensions() == (width, height) {
+        image.clone()
+    } else {
+        imageops::resize(image, width, height, imageops::FilterType::Lanczos3)
+    }
+}
+
+/// The mask in the provider's convention, at the sent size. Every pixel the composite may
+/// touch (coverage above 0) is marked for editing, so the provider repaints all of it.
+fn encode_mask(
+    convention: MaskConvention,
+    coverage: &GrayImage,
+    scaled: &RgbaImage,
+) -> Result<Option<Vec<u8>>> {
+    let (width, height) = scaled.dimensions();
+    let edit = GrayImage::from_fn(coverage.width(), coverage.height(), |x, y| {
+        Luma([if coverage.get_pixel(x, y).0[0] > 0 {
+            255
+        } else {
+            0
+        }])
+    });
+    // Triangle spreads the region across the resampled edge; any trace of it counts as edit.
+    let edit = imageops::resize(&edit, width, height, imageops::FilterType::Triangle);
+    match convention {
+        MaskConvention::None => Ok(None),
+        MaskConvention::WhiteEdit => {
+            let mask = GrayImage::from_fn(width, height, |x, y| {
+                Luma([if edit.get_pixel(x, y).0[0] > 0 {
+                    255
+                } else {
+                    0
+                }])
+            });
+            image_io::encode_mask_png(&mask).map(Some)
+        }
+        MaskConvention::AlphaTransparent => {
+            // OpenAI wants a same-size PNG with an alpha channel; alpha 0 = edit.
+            let mask = RgbaImage::from_fn(width, height, |x, y| {
+                let [r, g, b, _] = scaled.get_pixel(x, y).0;
+                let keep = edit.get_pixel(x, y).0[0] == 0;
+                Rgba([r, g, b, if keep { 255 } else { 0 }])
+            });
+            image_io::encode_png(&mask).map(Some)
+        }
+    }
+}
+
+/// The prompt as sent. A mask-less provider learns where to work from the text; the brand
+/// kit's style and palette follow the user's words.
+fn compose_prompt(
+    request: &JobRequest,
+    convention: MaskConvention,
+    coverage: &GrayImage,
+) -> String {
+    let mut text = request.prompt.trim().to_owned();
+    if convention == MaskConvention::None {
+        if let Some(region) = selection_bounds(coverage) {
+            let (w, h) = (f64::from(coverage.width()), f64::from(coverage.height()));
+            let cx = (f64::from(region.x) + f64::from(region.width) / 2.0) / w;
+            let cy = (f64::from(region.y) + f64::from(region.height) / 2.0) / h;
+            let third = |v: f64, names: [&'static str; 3]| names[((v * 3.0) as usize).min(2)];
+            let vertical = third(cy, ["top", "middle", "bottom"]);
+            let horizontal = third(cx, ["left", "centre", "right"]);
+            let place = match (vertical, horizontal) {
+                ("middle", "centre") => "centre".to_owned(),
+                (v, h) => format!("{v} {h}"),
+            };
+            text.push_str(&format!(
+                "\n\nChange only the region in the {place} of the image (about {:.0} % × {:.0} % \
+                 of it). Keep everything else exactly as it is: same framing, size, colours and \
+                 lighting.",
+                100.0 * f64::from(region.width) / w,
+                100.0 * f64::from(region.height) / h
+            ));
+        }
+    }
+    if let Some(kit) = &request.brand_kit {
+        if !kit.style.trim().is_empty() {
+            text.push_str(&format!("\n\nStyle: {}", kit.style.trim()));
+        }
+        if !kit.palette.is_empty() {
+            text.push_str(&format!("\nColour palette: {}", kit.palette.join(", ")));
+        }
+    }
+    text
+}

@@ -1,0 +1,533 @@
+use image::{GrayImage, Rgba, RgbaImage};
+
+use super::*;
+use crate::image_io;
+use crate::ops::blend::{composite_cpu_in_place, CompositeOptions};
+use crate::ops::select::{self, Rect};
+use crate::plugin::{Capabilities, MaskConvention, Operation, Registry};
+use crate::Error;
+
+fn capabilities(id: &str) -> Capabilities {
+    Registry::builtin()
+        .unwrap()
+        .get(id)
+        .unwrap()
+        .capabilities
+        .clone()
+        .unwrap()
+}
+
+const OPENAI: &str = "retouch.provider.openai";
+const GEMINI: &str = "retouch.provider.gemini";
+const STABILITY: &str = "retouch.provider.stability";
+const MOCK: &str = "retouch.provider.mock";
+
+/// A photo-like canvas: smooth gradients with a gentle texture, so resampling and colour
+/// statistics behave as on real images.
+fn photo(width: u32, height: u32) -> RgbaImage {
+    RgbaImage::from_fn(width, height, |x, y| {
+        let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
+        let texture = ((x as f32 * 0.21).sin() * (y as f32 * 0.17).cos()) * 12.0;
+        Rgba([
+            (40.0 + 150.0 * fx + texture).clamp(0.0, 255.0) as u8,
+            (70.0 + 110.0 * fy - texture * 0.5).clamp(0.0, 255.0) as u8,
+            (160.0 - 90.0 * fx * fy + texture * 0.7).clamp(0.0, 255.0) as u8,
+            255,
+        ])
+    })
+}
+
+fn ellipse(width: u32, height: u32, x: f32, y: f32, w: f32, h: f32) -> GrayImage {
+    select::ellipse(
+        width,
+        height,
+        Rect {
+            x,
+            y,
+            width: w,
+            height: h,
+        },
+    )
+    .unwrap()
+}
+
+fn request(prompt: &str) -> JobRequest {
+    JobRequest {
+        prompt: prompt.to_owned(),
+        model: None,
+        operation: Operation::EditMask,
+        brand_kit: None,
+        margin: None,
+        feather: 0.0,
+        variants: 1,
+        seed: None,
+        reference_images: 0,
+    }
+}
+
+fn options() -> IngestOptions {
+    IngestOptions {
+        colour_match: true,
+        created_at: "2026-01-02T03:04:05Z".to_owned(),
+        variant: 0,
+        seed: Some(7),
+    }
+}
+
+fn contains(outer: CropRect, inner: CropRect) -> bool {
+    inner.x >= outer.x
+        && inner.y >= outer.y
+        && inner.x + inner.width <= outer.x + outer.width
+        && inner.y + inner.height <= outer.y + outer.height
+}
+
+#[test]
+fn openai_plan_sends_a_native_size_crop_with_a_transparent_hole() {
+    let image = photo(3000, 2000);
+    let selection = ellipse(3000, 2000, 1200.0, 800.0, 300.0, 200.0);
+    let job = plan_edit(
+        OPENAI,
+        &capabilities(OPENAI),
+        &image,
+        &selection,
+        &request("a kite"),
+    )
+    .unwrap();
+    let plan = &job.plan;
+    assert_eq!((plan.width, plan.height), (1536, 1024));
+    assert_eq!(plan.size, "1536x1024");
+    assert_eq!(plan.mask_convention, MaskConvention::AlphaTransparent);
+    // Box plus a margin of at least MIN_MARGIN, at the size's 3:2 ratio.
+    let bbox = CropRect {
+        x: 1200 - MIN_MARGIN,
+        y: 800 - MIN_MARGIN,
+        width: 300 + 2 * MIN_MARGIN,
+        height: 200 + 2 * MIN_MARGIN,
+    };
+    assert!(contains(plan.crop, bbox), "{:?}", plan.crop);
+    let ratio = plan.crop.width as f64 / plan.crop.height as f64;
+    assert!((ratio - 1.5).abs() < 0.01, "{ratio}");
+    // Native resolution: the crop is scaled up, not the canvas down.
+    assert!(plan.crop.width < 1536);
+
+    let sent = image_io::decode_rgba(&job.image_png).unwrap();
+    assert_eq!(sent.dimensions(), (1536, 1024));
+    let mask = image_io::decode_rgba(job.mask_png.as_ref().unwrap()).unwrap();
+    assert_eq!(mask.dimensions(), (1536, 1024));
+    // The selection's centre maps to the sent image's centre region: transparent = edit.
+    let to_sent = |x: u32, y: u32| {
+        (
+            (x - plan.crop.x) * 1536 / plan.crop.width,
+            (y - plan.crop.y) * 1024 / plan.crop.height,
+        )
+    };
+    let (cx, cy) = to_sent(1350, 900);
+    assert_eq!(mask.get_pixel(cx, cy).0[3], 0);
+    assert_eq!(mask.get_pixel(2, 2).0[3], 255);
+    assert_eq!(plan.calls, 1);
+}
+
+#[test]
+fn gemini_plan_has_no_mask_names_the_ratio_and_describes_the_region() {
+    let image = photo(1600, 1200);
+    let selection = ellipse(1600, 1200, 100.0, 100.0, 400.0, 150.0);
+    let mut req = request("replace the sign with a tree");
+    req.variants = 3;
+    let job = plan_edit(GEMINI, &capabilities(GEMINI), &image, &selection, &req).unwrap();
+    assert!(job.mask_png.is_none());
+    let plan = &job.plan;
+    assert_eq!(plan.operation, Operation::EditInstruction);
+    let named = plan.aspect_ratio.as_deref().unwrap();
+    let size = capabilities(GEMINI)
+        .sizes
+        .into_iter()
+        .find(|s| s.aspect_ratio.as_deref() == Some(named))
+        .unwrap();
+    assert_eq!((plan.width, plan.height), (size.width, size.height));
+    assert!(
+        plan.prompt
+            .starts_with("replace the sign with a tree\n\nChange only the region"),
+        "{}",
+        plan.prompt
+    );
+    assert_eq!((plan.calls, plan.variants_per_call), (3, 1));
+    assert_eq!(plan.model, "gemini-2.5-flash-image");
+}
+
+#[test]
+fn stability_plan_uses_a_flexible_size_and_a_white_mask() {
+    let image = photo(900, 700);
+    let selection = ellipse(900, 700, 300.0, 250.0, 200.0, 120.0);
+    let mut req = request("a bench");
+    req.feather = 6.0;
+    let job = plan_edit(
+        STABILITY,
+        &capabilities(STABILITY),
+        &image,
+        &selection,
+        &req,
+    )
+    .unwrap();
+    let plan = &job.plan;
+    assert_eq!(plan.width % 64, 0);
+    assert_eq!(plan.height % 64, 0);
+    let pixels = u64::from(plan.width) * u64::from(plan.height);
+    assert!((800_000..=1_300_000).contains(&pixels), "{pixels}");
+    let mask = image_io::decode_mask(job.mask_png.as_ref().unwrap()).unwrap();
+    assert_eq!(mask.dimensions(), (plan.width, plan.height));
+    assert!(mask.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
+    assert_eq!(mask.get_pixel(plan.width / 2, plan.height / 2).0[0], 255);
+    assert_eq!(mask.get_pixel(0, 0).0[0], 0);
+    assert_eq!(plan.aspect_ratio, None);
+}
+
+#[test]
+fn a_selection_in_a_corner_gives_a_crop_inside_the_canvas() {
+    let image = photo(800, 500);
+    let selection = ellipse(800, 500, 740.0, 450.0, 60.0, 50.0);
+    let job = plan_edit(
+        OPENAI,
+        &capabilities(OPENAI),
+        &image,
+        &selection,
+        &request("x"),
+    )
+    .unwrap();
+    let crop = job.plan.crop;
+    assert!(
+        crop.x + crop.width <= 800 && crop.y + crop.height <= 500,
+        "{crop:?}"
+    );
+    assert!(contains(
+        crop,
+        CropRect {
+            x: 740,
+            y: 450,
+            width: 60,
+            height: 50
+        }
+    ));
+    // A small canvas cannot hold a larger crop: the crop is the whole canvas at most.
+    let selection = ellipse(800, 500, 0.0, 0.0, 800.0, 500.0);
+    let job = plan_edit(
+        OPENAI,
+        &capabilities(OPENAI),
+        &image,
+        &selection,
+        &request("x"),
+    )
+    .unwrap();
+    assert_eq!(
+        job.plan.crop,
+        CropRect {
+            x: 0,
+            y: 0,
+            width: 800,
+            height: 500
+        }
+    );
+}
+
+#[test]
+fn brand_kit_and_references_join_the_plan() {
+    let image = photo(400, 400);
+    let selection = ellipse(400, 400, 100.0, 100.0, 100.0, 100.0);
+    let mut req = request("a mug");
+    req.brand_kit = Some(BrandKit {
+        style: "flat pastel illustration".into(),
+        palette: vec!["#ff8800".into(), "#112233".into()],
+    });
+    req.reference_images = 5;
+    let job = plan_edit(GEMINI, &capabilities(GEMINI), &image, &selection, &req).unwrap();
+    assert!(job.plan.prompt.contains("Style: flat pastel illustration"));
+    assert!(job
+        .plan
+        .prompt
+        .ends_with("Colour palette: #ff8800, #112233"));
+    assert_eq!(
+        job.plan.reference_images, 2,
+        "Gemini Flash takes 3 images: the crop and 2 references"
+    );
+    let job = plan_edit(OPENAI, &capabilities(OPENAI), &image, &selection, &req).unwrap();
+    assert_eq!(job.plan.reference_images, 5);
+    assert!(
+        !job.plan.prompt.contains("Change only the region"),
+        "OpenAI has a mask"
+    );
+}
+
+#[test]
+fn bad_requests_are_refused_before_anything_is_encoded() {
+    let image = photo(200, 200);
+    let caps = capabilities(OPENAI);
+    let empty = GrayImage::new(200, 200);
+    let err = plan_edit(OPENAI, &caps, &image, &empty, &request("x")).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidParameter { ref name, .. } if name == "selection"),
+        "{err}"
+    );
+    let selection = ellipse(200, 200, 50.0, 50.0, 50.0, 50.0);
+    let mut req = request("x");
+    req.model = Some("dall-e-3".into());
+    assert!(plan_edit(OPENAI, &caps, &image, &selection, &req)
+        .unwrap_err()
+        .to_string()
+        .contains("dall-e-3"));
+    let mut req = request("x");
+    req.variants = 0;
+    assert!(plan_edit(OPENAI, &caps, &image, &selection, &req).is_err());
+    assert!(plan_edit(OPENAI, &caps, &image, &selection, &request("  ")).is_err());
+    let small = GrayImage::new(100, 200);
+    assert!(matches!(
+        plan_edit(OPENAI, &caps, &image, &small, &request("x")),
+        Err(Error::SizeMismatch(_))
+    ));
+    let mut tiny = caps.clone();
+    tiny.max_upload_bytes = 1000;
+    assert!(matches!(
+        plan_edit(OPENAI, &tiny, &image, &selection, &request("x")),
+        Err(Error::TooLarge(_))
+    ));
+    let mut req = request("x");
+    req.operation = Operation::Upscale;
+    assert!(plan_edit(OPENAI, &caps, &image, &selection, &req).is_err());
+}
+
+/// Pastes `layer` onto a copy of `image` as the document would.
+fn apply(image: &RgbaImage, ingested: &Ingested) -> RgbaImage {
+    let mut out = image.clone();
+    let options = CompositeOptions {
+        offset: (ingested.offset.0 as i32, ingested.offset.1 as i32),
+        ..CompositeOptions::default()
+    };
+    composite_cpu_in_place(&mut out, &ingested.layer, None, &options).unwrap();
+    out
+}
+
+/// Ring ΔE2000 (unmatched, matched) for an answer that is the sent crop passed through `drift`.
+fn seam_for(drift: impl Fn(usize, u8) -> u8) -> SeamMetrics {
+    let image = photo(1200, 900);
+    let selection = ellipse(1200, 900, 450.0, 300.0, 260.0, 200.0);
+    let mut req = request("a lamp post");
+    req.feather = 4.0;
+    let job = plan_edit(OPENAI, &capabilities(OPENAI), &image, &selection, &req).unwrap();
+    let sent = image_io::decode_rgba(&job.image_png).unwrap();
+    let answer = RgbaImage::from_fn(sent.width(), sent.height(), |x, y| {
+        let p = sent.get_pixel(x, y).0;
+        Rgba([drift(0, p[0]), drift(1, p[1]), drift(2, p[2]), 255])
+    });
+    let answer_png = image_io::encode_png(&answer).unwrap();
+    let matched = ingest(&image, &selection, &job.plan, &answer_png, &options()).unwrap();
+    let mut raw_options = options();
+    raw_options.colour_match = false;
+    let raw = ingest(&image, &selection, &job.plan, &answer_png, &raw_options).unwrap();
+    assert!(raw.correction.is_none());
+    assert_eq!(raw.metrics.ring_delta_e, raw.metrics.ring_delta_e_unmatched);
+    assert_eq!(
+        raw.metrics.ring_delta_e,
+        matched.metrics.ring_delta_e_unmatched
+    );
+    assert_eq!(matched.metrics.changed_outside, 0);
+    assert!(matched.metrics.ring_pixels > 500);
+    matched.metrics
+}
+
+#[test]
+fn seam_after_colour_matching_is_below_2_delta_e() {
+    // A global colour shift and brightness change: 8-12 % brighter, redder, less blue.
+    let gain = [1.12f32, 1.10, 1.08];
+    let offset = [10.0f32, 0.0, -14.0];
+    let affine = seam_for(|c, v| {
+        (gain[c] * f32::from(v) + offset[c])
+            .round()
+            .clamp(0.0, 255.0) as u8
+    });
+    // Exposure drift a gain cannot model exactly: a gamma change, plus a warm cast.
+    let gamma = seam_for(|c, v| {
+        let lifted = 255.0 * (f32::from(v) / 255.0).powf(0.8);
+        (lifted + [8.0, 3.0, -6.0][c]).round().clamp(0.0, 255.0) as u8
+    });
+    for (name, m) in [("gain + shift", affine), ("gamma + cast", gamma)] {
+        eprintln!(
+            "seam ({name}): ring ΔE2000 median {:.3} unmatched -> {:.3} matched over {} px",
+            m.ring_delta_e_unmatched, m.ring_delta_e, m.ring_pixels
+        );
+        assert!(
+            m.ring_delta_e_unmatched > 5.0,
+            "{name}: the drift should be visible: {m:?}"
+        );
+        assert!(m.ring_delta_e <= 2.0, "{name}: {m:?}");
+    }
+}
+
+#[test]
+fn pixels_outside_the_feathered_mask_are_bit_exact_whatever_the_provider_returns() {
+    let image = photo(700, 500);
+    let selection = ellipse(700, 500, 250.0, 150.0, 180.0, 140.0);
+    for (id, feather) in [(OPENAI, 0.0), (GEMINI, 8.0), (STABILITY, 3.0)] {
+        let mut req = request("anything");
+        req.feather = feather;
+        let job = plan_edit(id, &capabilities(id), &image, &selection, &req).unwrap();
+        // Noise everywhere, at a size and ratio the plan did not ask for.
+        let mut state = 0x1234_5678u32;
+        let answer = RgbaImage::from_fn(333, 517, |_, _| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let [a, b, c, _] = state.to_le_bytes();
+            Rgba([a, b, c, 255])
+        });
+        let answer_png = image_io::encode_png(&answer).unwrap();
+        let ingested = ingest(&image, &selection, &job.plan, &answer_png, &options()).unwrap();
+        assert_eq!(ingested.metrics.changed_outside, 0, "{id}");
+        let result = apply(&image, &ingested);
+        let coverage = crate::ops::feather::feather_cpu(&selection, feather).unwrap();
+        let mut changed_inside = 0;
+        for (x, y, px) in result.enumerate_pixels() {
+            if coverage.get_pixel(x, y).0[0] == 0 {
+                assert_eq!(
+                    px,
+                    image.get_pixel(x, y),
+                    "{id}: ({x}, {y}) changed outside the mask"
+                );
+            } else if px != image.get_pixel(x, y) {
+                changed_inside += 1;
+            }
+        }
+        assert!(
+            changed_inside > 10_000,
+            "{id}: the patch did not land ({changed_inside})"
+        );
+        assert_eq!(
+            ingested.layer.dimensions(),
+            (job.plan.crop.width, job.plan.crop.height)
+        );
+    }
+}
+
+#[test]
+fn ingest_rejects_a_mismatched_image_and_garbage() {
+    let image = photo(300, 300);
+    let selection = ellipse(300, 300, 100.0, 100.0, 80.0, 80.0);
+    let job = plan_edit(MOCK, &capabilities(MOCK), &image, &selection, &request("x")).unwrap();
+    assert!(matches!(
+        ingest(&image, &selection, &job.plan, b"not an image", &options()),
+        Err(Error::Decode(_))
+    ));
+    let other = photo(301, 300);
+    let other_selection = GrayImage::new(301, 300);
+    assert!(matches!(
+        ingest(
+            &other,
+            &other_selection,
+            &job.plan,
+            &job.image_png,
+            &options()
+        ),
+        Err(Error::SizeMismatch(_))
+    ));
+}
+
+#[test]
+fn the_mock_round_trip_repaints_the_selection_seamlessly() {
+    let image = photo(640, 480);
+    let selection = ellipse(640, 480, 200.0, 150.0, 160.0, 120.0);
+    let mut req = request("a red balloon");
+    req.feather = 3.0;
+    let job = plan_edit(MOCK, &capabilities(MOCK), &image, &selection, &req).unwrap();
+    let answer = mock_answer(
+        &job.image_png,
+        job.mask_png.as_ref().unwrap(),
+        &job.plan.prompt,
+        1,
+    )
+    .unwrap();
+    assert_eq!(
+        answer,
+        mock_answer(
+            &job.image_png,
+            job.mask_png.as_ref().unwrap(),
+            &job.plan.prompt,
+            1
+        )
+        .unwrap(),
+        "deterministic"
+    );
+    assert_ne!(
+        answer,
+        mock_answer(
+            &job.image_png,
+            job.mask_png.as_ref().unwrap(),
+            &job.plan.prompt,
+            2
+        )
+        .unwrap(),
+        "seeds differ"
+    );
+    let ingested = ingest(&image, &selection, &job.plan, &answer, &options()).unwrap();
+    let m = ingested.metrics;
+    eprintln!(
+        "mock: ring ΔE2000 {:.3} unmatched → {:.3} matched",
+        m.ring_delta_e_unmatched, m.ring_delta_e
+    );
+    assert_eq!(m.changed_outside, 0);
+    // The stripes are new content, so the ring differs from the original by design; matching
+    // still brings it closer.
+    assert!(m.ring_delta_e < m.ring_delta_e_unmatched);
+    let k = ingested.correction.unwrap();
+    // The fitted correction undoes the mock's documented drift.
+    for (gain, drift) in k.gain.iter().zip(DRIFT_GAIN) {
+        assert!((gain - 1.0 / f64::from(drift)).abs() < 0.05, "{k:?}");
+    }
+    assert_eq!(ingested.name, "a red balloon");
+}
+
+#[test]
+fn provenance_is_json_with_the_facts() {
+    let image = photo(300, 200);
+    let selection = ellipse(300, 200, 100.0, 50.0, 60.0, 60.0);
+    let job = plan_edit(
+        OPENAI,
+        &capabilities(OPENAI),
+        &image,
+        &selection,
+        &request("a cat"),
+    )
+    .unwrap();
+    let ingested = ingest(&image, &selection, &job.plan, &job.image_png, &options()).unwrap();
+    let json = ingested.provenance.to_json().unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["provider"], OPENAI);
+    assert_eq!(value["model"], "gpt-image-1");
+    assert_eq!(value["prompt"], "a cat");
+    assert_eq!(value["operation"], "edit_mask");
+    assert_eq!(value["createdAt"], "2026-01-02T03:04:05Z");
+    assert_eq!(value["seed"], 7);
+    assert_eq!(value["crop"]["width"], job.plan.crop.width);
+    assert_eq!(value["sentSize"], job.plan.size.as_str());
+    let back: Provenance = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, ingested.provenance);
+    // The unchanged crop sent back comes out unchanged.
+    assert!(
+        ingested.metrics.ring_delta_e < 1.0,
+        "{:?}",
+        ingested.metrics
+    );
+}
+
+#[test]
+fn layer_names_follow_the_prompt() {
+    let image = photo(200, 200);
+    let selection = ellipse(200, 200, 50.0, 50.0, 50.0, 50.0);
+    let long = "replace the old rusty bicycle by the wall with a shiny new scooter please";
+    let job = plan_edit(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &selection,
+        &request(long),
+    )
+    .unwrap();
+    let ingested = ingest(&image, &selection, &job.plan, &job.image_png, &options()).unwrap();
+    assert_eq!(ingested.name, "replace the old rusty bicycle by the…");
+}
