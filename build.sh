@@ -103,7 +103,10 @@ run_tests() {
 
 bench() {
   setup
-  cargo run -p retouch --release --example bench
+  for example in bench bench_masks bench_resample bench_doc; do
+    log "cargo run --release --example $example"
+    cargo run -p retouch --release --example "$example"
+  done
   build
   (cd tests && node bench/wasm-bench.mjs)
 }

@@ -138,12 +138,6 @@ impl Mask {
     pub fn values(&self) -> Vec<u8> {
         self.inner.as_raw().clone()
     }
-
-    /// The mask encoded as 8-bit greyscale PNG.
-    #[wasm_bindgen(js_name = encodePng)]
-    pub fn encode_png(&self) -> Result<Vec<u8>, JsError> {
-        image_io::encode_mask_png(&self.inner).map_err(js_error)
-    }
 }
 
 /// Composite parameters as JS passes them; names follow the manifest's params.
@@ -233,7 +227,7 @@ impl RetouchEngine {
         mask: &Mask,
         params: JsValue,
     ) -> js_sys::Promise {
-        self.composite_with(base, layer, Some(mask.inner.clone()), params)
+        self.composite_with(base, layer, Some(&mask.inner), params)
     }
 }
 
@@ -242,20 +236,34 @@ impl RetouchEngine {
         &self,
         base: &Image,
         layer: &Image,
-        mask: Option<GrayImage>,
+        mask: Option<&GrayImage>,
         params: JsValue,
     ) -> js_sys::Promise {
+        let params = if params.is_undefined() || params.is_null() {
+            JsValue::from(js_sys::Object::new())
+        } else {
+            params
+        };
+        let options = match serde_wasm_bindgen::from_value::<CompositeParams>(params) {
+            Ok(p) => p.options().map_err(js_error),
+            Err(e) => Err(JsError::new(&format!("invalid composite parameters: {e}"))),
+        };
+        let options = match options {
+            Ok(options) => options,
+            Err(e) => return js_sys::Promise::reject(&e.into()),
+        };
+        if self.inner.gpu().is_none() {
+            // Nothing to wait for on the CPU: compute now, without copying
+            // the inputs into a future.
+            return match blend::composite_cpu(&base.inner, &layer.inner, mask, &options) {
+                Ok(out) => js_sys::Promise::resolve(&JsValue::from(Image { inner: out })),
+                Err(e) => js_sys::Promise::reject(&js_error(e).into()),
+            };
+        }
         let engine = Rc::clone(&self.inner);
         let (base, layer) = (base.inner.clone(), layer.inner.clone());
-        let params: Result<CompositeParams, _> = if params.is_undefined() || params.is_null() {
-            serde_wasm_bindgen::from_value(js_sys::Object::new().into())
-        } else {
-            serde_wasm_bindgen::from_value(params)
-        };
+        let mask = mask.cloned();
         wasm_bindgen_futures::future_to_promise(async move {
-            let params =
-                params.map_err(|e| JsError::new(&format!("invalid composite parameters: {e}")))?;
-            let options = params.options().map_err(js_error)?;
             let out = blend::composite(&engine, &base, &layer, mask.as_ref(), &options)
                 .await
                 .map_err(js_error)?;

@@ -261,11 +261,25 @@ pub async fn composite(
     mask: Option<&GrayImage>,
     options: &CompositeOptions,
 ) -> Result<RgbaImage> {
+    let Some(gpu) = engine.gpu() else {
+        return composite_cpu(base, layer, mask, options);
+    };
     validate(layer, mask, options)?;
     let mut out = base.clone();
-    match engine.gpu() {
-        Some(gpu) => gpu::composite_gpu_in_place(gpu, &mut out, layer, mask, options).await?,
-        None => composite_cpu_in_place(&mut out, layer, mask, options)?,
-    }
+    gpu::composite_gpu_in_place(gpu, &mut out, layer, mask, options).await?;
+    Ok(out)
+}
+
+/// [`composite`] on the CPU, synchronously: for callers that have no
+/// executor or must not copy their inputs into a future.
+pub fn composite_cpu(
+    base: &RgbaImage,
+    layer: &RgbaImage,
+    mask: Option<&GrayImage>,
+    options: &CompositeOptions,
+) -> Result<RgbaImage> {
+    validate(layer, mask, options)?;
+    let mut out = base.clone();
+    composite_cpu_in_place(&mut out, layer, mask, options)?;
     Ok(out)
 }
