@@ -4,6 +4,7 @@
 
 mod doc;
 mod mask;
+mod provider;
 mod resample;
 
 use crate::engine::{BackendPreference, Engine};
