@@ -59,7 +59,11 @@ pub fn plan_provider_job(
     .map_err(js_error)?;
     let out = Object::new();
     set(&out, "plan", to_js(&job.plan)?)?;
-    set(&out, "imagePng", Uint8Array::from(job.image_png.as_slice()).into())?;
+    set(
+        &out,
+        "imagePng",
+        Uint8Array::from(job.image_png.as_slice()).into(),
+    )?;
     let mask = job
         .mask_png
         .map_or(JsValue::NULL, |m| Uint8Array::from(m.as_slice()).into());
