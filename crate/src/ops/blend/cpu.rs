@@ -101,20 +101,36 @@ fn normal_row_portable(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opaci
     if opacity == 0.0 {
         return;
     }
+    match mask {
+        Some(mask) => normal_row_masked(base, layer, mask.chunks(BLOCK), opacity),
+        None => normal_row_masked(base, layer, std::iter::repeat(&[255u8; BLOCK][..]), opacity),
+    }
+}
+
+/// The row loop, with the mask as an iterator of `BLOCK`-sized chunks (a
+/// constant chunk when there is no mask).
+#[inline(always)]
+fn normal_row_masked<'m>(
+    base: &mut [u8],
+    layer: &[u8],
+    mut mask: impl Iterator<Item = &'m [u8]>,
+    opacity: f32,
+) {
     let opacity_scaled = opacity * INV_255 * INV_255;
     // Opacity scaled so that (α·m·opacity_q) >> 16 is the coverage in 1/16384.
     let opacity_q = (f64::from(opacity) * f64::from(1u32 << 14) * 65536.0 / 65025.0).round() as u32;
-    let full_mask = [255u8; BLOCK];
-    let pixels = base.len() / 4;
-    let mut x = 0;
-    while x + BLOCK <= pixels {
-        let b: &mut [u8; BLOCK * 4] = (&mut base[x * 4..(x + BLOCK) * 4])
-            .try_into()
-            .expect("block");
-        let l: &[u8; BLOCK * 4] = layer[x * 4..(x + BLOCK) * 4].try_into().expect("block");
-        let m: &[u8; BLOCK] =
-            mask.map_or(&full_mask, |m| m[x..x + BLOCK].try_into().expect("block"));
-        if (0..BLOCK).all(|i| b[i * 4 + 3] == 255) {
+    let mut base_blocks = base.chunks_exact_mut(BLOCK * 4);
+    let mut layer_blocks = layer.chunks_exact(BLOCK * 4);
+    for (b, l) in (&mut base_blocks).zip(&mut layer_blocks) {
+        let (Ok(b), Ok(l), Some(Ok(m))) = (
+            <&mut [u8; BLOCK * 4]>::try_from(b),
+            <&[u8; BLOCK * 4]>::try_from(l),
+            mask.next().map(<&[u8; BLOCK]>::try_from),
+        ) else {
+            unreachable!("chunks_exact yields whole blocks and the mask matches the row");
+        };
+        let opaque = (0..BLOCK).fold(255u8, |acc, i| acc & b[i * 4 + 3]) == 255;
+        if opaque {
             normal_block_opaque(b, l, m, opacity_q);
         } else {
             for i in 0..BLOCK {
@@ -127,17 +143,15 @@ fn normal_row_portable(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opaci
                 );
             }
         }
-        x += BLOCK;
     }
-    for i in x..pixels {
-        let m = mask.map_or(255, |m| m[i]);
-        normal_pixel(
-            &mut base[i * 4..i * 4 + 4],
-            &layer[i * 4..i * 4 + 4],
-            m,
-            opacity_scaled,
-            opacity_q,
-        );
+    let tail_mask = mask.next().unwrap_or(&[]);
+    let tail = base_blocks
+        .into_remainder()
+        .chunks_exact_mut(4)
+        .zip(layer_blocks.remainder().chunks_exact(4));
+    for (i, (b, l)) in tail.enumerate() {
+        let m = tail_mask.get(i).copied().unwrap_or(255);
+        normal_pixel(b, l, m, opacity_scaled, opacity_q);
     }
 }
 
@@ -152,14 +166,10 @@ fn normal_block_opaque(
     m: &[u8; BLOCK],
     opacity_q: u32,
 ) {
-    let weight: [i32; BLOCK * 4] = std::array::from_fn(|i| {
-        let p = i / 4;
-        if i % 4 == 3 {
-            0
-        } else {
-            coverage_q14(l[p * 4 + 3], m[p], opacity_q)
-        }
-    });
+    let per_pixel: [i32; BLOCK] =
+        std::array::from_fn(|p| coverage_q14(l[p * 4 + 3], m[p], opacity_q));
+    let weight: [i32; BLOCK * 4] =
+        std::array::from_fn(|i| if i % 4 == 3 { 0 } else { per_pixel[i / 4] });
     for i in 0..BLOCK * 4 {
         b[i] = lerp_q14(b[i], l[i], weight[i]);
     }
@@ -174,8 +184,10 @@ fn coverage_q14(alpha: u8, mask: u8, opacity_q: u32) -> i32 {
 
 #[inline(always)]
 fn lerp_q14(backdrop: u8, layer: u8, weight: i32) -> u8 {
-    let mixed = i32::from(backdrop) * ((1 << 14) - weight) + i32::from(layer) * weight;
-    ((mixed + (1 << 13)) >> 14) as u8
+    // b + round((l − b)·w): the same value as round(b·(1 − w) + l·w), one
+    // multiply fewer (the shift floors negative values as the sum would).
+    let delta = (i32::from(layer) - i32::from(backdrop)) * weight;
+    (i32::from(backdrop) + ((delta + (1 << 13)) >> 14)) as u8
 }
 
 /// One pixel of normal mode. Over an opaque backdrop it computes exactly
