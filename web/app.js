@@ -1,15 +1,42 @@
-// Retouch editor shell: wires files, controls and the view to the wasm core.
-// Every pixel is computed by the core (./pkg/retouch.js); this file only moves
-// bytes between the page and the core and shows the core's results.
+// Retouch editor: one document (the core's Project) with layers, history,
+// a selection and autosave. This file wires the page to the wasm core: every
+// pixel is computed by the core (./pkg/retouch.js); the page only moves bytes
+// between the user, the core and the screen.
 
-import init, { createEngine, manifests, version, Image, Mask } from './pkg/retouch.js';
+import init, { createEngine, manifests, version, Image, Mask, Project } from './pkg/retouch.js';
 import { buildParamControls } from './ui/params.js';
-import { createSlot, hasFiles } from './ui/slots.js';
 import { createViewer } from './ui/viewer.js';
+import { createLayersPanel } from './ui/layers.js';
+import { createHistoryPanel } from './ui/history.js';
+import { createSelection } from './ui/selection.js';
+import { createAutosave } from './ui/autosave.js';
+import { hasFiles, download, toBytes, formatBytes, stem } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
 const BACKENDS = ['auto', 'gpu', 'cpu'];
 const SAMPLES = { base: 'samples/base.png', layer: 'samples/layer.png', mask: 'samples/mask.png' };
+const HISTORY_BUDGET = 512 * 1024 * 1024;
+/** Layer properties the layers panel edits, with controls from the composite manifest. */
+const LAYER_PARAMS = ['mode', 'opacity'];
+
+/** Canvas tools; selection tools take their controls from their manifests. */
+const TOOLS = {
+  move: { name: 'Move', description: 'Moves the active layer.', hint: 'Drag on the image to move the active layer.' },
+  rectangle: { manifest: 'retouch.mask.rectangle', hint: 'Drag to select. Shift adds, Alt subtracts, both intersect. Click to deselect.' },
+  ellipse: { manifest: 'retouch.mask.ellipse', hint: 'Drag to select. Shift adds, Alt subtracts, both intersect.' },
+  lasso: { manifest: 'retouch.mask.lasso', hint: 'Drag around the area; the path closes itself. Shift adds, Alt subtracts.' },
+  wand: { manifest: 'retouch.mask.wand', hint: 'Click a colour to select it (sampled from the composite). Shift adds, Alt subtracts.' },
+  color_range: { manifest: 'retouch.mask.color_range', hint: 'Click the image to select every pixel of that colour, or use the colour above.' },
+  brush: { manifest: 'retouch.mask.brush', hint: 'Paint the selection; turn on Erase (or hold Alt) to remove. [ and ] change the size.' },
+};
+/** Selection changes offered in the options panel, from their manifests. */
+const MODIFIERS = [
+  { op: 'feather', manifest: 'retouch.mask.feather', param: 'radius', button: 'Feather' },
+  { op: 'grow', manifest: 'retouch.mask.grow', param: 'distance', button: 'Expand' },
+  { op: 'shrink', manifest: 'retouch.mask.shrink', param: 'distance', button: 'Contract' },
+  { op: 'border', manifest: 'retouch.mask.border', param: 'width', button: 'Border' },
+  { op: 'smooth', manifest: 'retouch.mask.smooth', param: 'radius', button: 'Smooth' },
+];
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -17,23 +44,30 @@ const $ = (selector) => document.querySelector(selector);
 
 const state = {
   engine: null,
-  /** @type {{ image: Image, name: string } | null} */
-  base: null,
-  /** @type {{ image: Image, name: string } | null} */
-  layer: null,
-  /** Coverage bytes of the mask, wrapped in a Mask for each composite. */
-  mask: null,
-  /** @type {Image | null} the last successful composite */
-  result: null,
-  /** @type {Error | null} why the last composite failed */
+  /** @type {Project | null} */
+  project: null,
+  /** File name the document came from (for downloads). */
+  name: '',
+  /** What the first history row says (the state before any entry). */
+  origin: '',
+  activeId: null,
+  /** History entries dropped before this session's document opened (not news). */
+  droppedBase: 0,
+  /** Why the last render failed. */
   error: null,
-  offset: { x: 0, y: 0 },
-  seed: 0,
+  tool: 'rectangle',
+  /** The last canvas gesture in image coordinates, for tests and hosts. */
+  lastGesture: null,
+  recovered: null,
+  /** The layers panel's rows (bottom first), refreshed after every change. */
+  layers: [],
 };
 
-let controls = null; // manifest-built parameter controls
-let pendingNotice = null; // said once, after the next composite
+let layerControls = null;
+const toolControls = new Map(); // tool -> manifest-built controls
+const modifierControls = new Map(); // op -> controls
 let engineGeneration = 0;
+let modeLabels = new Map();
 
 // ---------------------------------------------------------------- status
 
@@ -46,10 +80,22 @@ function setStatus(text, kind = 'info') {
   statusEl.setAttribute('role', kind === 'error' ? 'alert' : 'status');
 }
 
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function showError(prefix, error) {
-  const message = error instanceof Error ? error.message : String(error);
-  setStatus(prefix ? `${prefix}: ${message}` : message, 'error');
+  setStatus(prefix ? `${prefix}: ${messageOf(error)}` : messageOf(error), 'error');
   console.error(prefix ?? 'Retouch', error);
+}
+
+/** Runs a UI action: errors are shown, never thrown into the event loop. */
+function ui(label, fn) {
+  return (...args) => {
+    Promise.resolve()
+      .then(() => fn(...args))
+      .catch((error) => showError(label, error));
+  };
 }
 
 function showBackend(engine) {
@@ -75,343 +121,802 @@ function showBackend(engine) {
 
 const viewer = createViewer({
   stage: $('#stage'),
-  canvas: $('#result'),
   zoomLabel: $('#zoom'),
-  onDrag: (dx, dy, phase) => {
-    if (!state.layer) return;
-    if (phase === 'start') dragOrigin = { ...state.offset };
-    if (!dragOrigin) return;
-    setOffset(dragOrigin.x + dx, dragOrigin.y + dy);
-    if (phase === 'end') dragOrigin = null;
+  onPointer: (phase, point, event) => {
+    try {
+      gesture(phase, point, event);
+    } catch (error) {
+      showError(null, error);
+    }
   },
 });
-let dragOrigin = null;
 
 $('#zoom-in').addEventListener('click', () => viewer.zoomIn());
 $('#zoom-out').addEventListener('click', () => viewer.zoomOut());
 $('#zoom-fit').addEventListener('click', () => viewer.fit());
 $('#zoom-100').addEventListener('click', () => viewer.actualSize());
 
-function updateChrome() {
-  const base = state.base?.image;
-  $('#doc-info').textContent = base ? `${base.width} × ${base.height} px` : '';
-  $('#export').disabled = !state.result;
-  document.body.classList.toggle('has-layer', Boolean(state.layer));
-}
+// ---------------------------------------------------------------- rendering
 
-// ---------------------------------------------------------------- compositing
-
-// Runs are serialised and coalesced: edits during a run cause exactly one more
-// run with the latest values.
-let dirty = false;
+// Renders are serialised and coalesced: edits during a render cause exactly
+// one more render. The core refuses calls while a GPU render holds the
+// document, so every edit waits for `idle()` first.
+let renderWanted = false;
 let running = null;
 
-function scheduleComposite() {
-  dirty = true;
+function scheduleRender() {
+  renderWanted = true;
   if (!running) {
     running = (async () => {
-      while (dirty) {
-        dirty = false;
-        await compositeOnce();
+      while (renderWanted) {
+        renderWanted = false;
+        await renderOnce();
       }
     })().finally(() => {
       running = null;
-      if (dirty) scheduleComposite();
+      if (renderWanted) scheduleRender();
     });
   }
   return settled();
 }
 
-/** Resolves once no composite is pending or running. */
+/** Resolves once no render is pending or running. */
 async function settled() {
+  while (running) await running;
+  await selection.settled();
   while (running) await running;
 }
 
-function compositeParams() {
-  return {
-    ...(controls ? controls.apiValues() : {}),
-    offsetX: state.offset.x,
-    offsetY: state.offset.y,
-    seed: state.seed,
-  };
-}
-
-async function compositeOnce() {
-  const { engine, base, layer } = state;
-  if (!engine || !base) {
-    dropResult();
-    if (!base) viewer.clear();
-    updateChrome();
-    return;
-  }
-  if (!layer) {
-    // Nothing to blend yet: show the backdrop as it is.
-    dropResult();
-    state.error = null;
-    viewer.show(base.image.width, base.image.height, base.image.rgba());
-    updateChrome();
-    return;
-  }
-  const params = compositeParams();
-  const mask = state.mask ? Mask.fromValues(state.mask.width, state.mask.height, state.mask.values) : undefined;
+async function renderOnce() {
+  const { engine, project } = state;
+  if (!engine || !project) return;
   const started = performance.now();
-  // Say so only when it takes long enough to notice (no flicker while dragging).
-  const busy = setTimeout(() => setStatus('Compositing…', 'busy'), 250);
   try {
-    const out = mask
-      ? await engine.compositeMasked(base.image, layer.image, mask, params)
-      : await engine.composite(base.image, layer.image, params);
-    const ms = performance.now() - started;
-    state.result?.free();
-    state.result = out;
+    const rect = await project.render(engine);
+    if (project !== state.project) return;
     state.error = null;
-    viewer.show(out.width, out.height, out.rgba());
-    $('#timing').textContent = `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms on ${engine.backend.toUpperCase()}`;
-    const label = controls?.element('mode')?.selectedOptions?.[0]?.textContent ?? params.mode;
-    const summary = `${label} · ${Math.round(params.opacity * 100)} %${state.mask ? ' · masked' : ''}`;
-    setStatus(pendingNotice ? `${summary} · ${pendingNotice}` : summary, 'ok');
-    pendingNotice = null;
+    if (rect && rect.width > 0 && rect.height > 0) {
+      viewer.putRegion(rect.x, rect.y, rect.width, rect.height, project.compositeRegion(rect.x, rect.y, rect.width, rect.height));
+      const ms = performance.now() - started;
+      const area = rect.width === project.width && rect.height === project.height ? 'full' : `${rect.width}×${rect.height}`;
+      $('#timing').textContent = `${area} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms on ${engine.backend.toUpperCase()}`;
+    }
   } catch (error) {
-    dropResult();
     state.error = error instanceof Error ? error : new Error(String(error));
-    // The inputs may have been replaced while the core was busy.
-    const current = state.base?.image;
-    if (current) viewer.show(current.width, current.height, current.rgba());
-    showError('Cannot composite', error);
-  } finally {
-    mask?.free();
-    clearTimeout(busy);
+    showError('Cannot render', error);
   }
-  updateChrome();
-}
-
-function dropResult() {
-  state.result?.free();
-  state.result = null;
-}
-
-// ---------------------------------------------------------------- inputs
-
-const slots = {
-  base: createSlot(document.querySelector('[data-slot=base]'), {
-    onFile: (file) => openFile('base', file),
-  }),
-  layer: createSlot(document.querySelector('[data-slot=layer]'), {
-    onFile: (file) => openFile('layer', file),
-    onClear: () => clearSlot('layer'),
-  }),
-  mask: createSlot(document.querySelector('[data-slot=mask]'), {
-    onFile: (file) => openFile('mask', file),
-    onClear: () => clearSlot('mask'),
-  }),
-};
-
-function toBytes(data) {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (Array.isArray(data)) return Uint8Array.from(data);
-  throw new TypeError('expected image bytes (Uint8Array or ArrayBuffer)');
-}
-
-const SNIFF = [
-  [[0x89, 0x50, 0x4e, 0x47], 'image/png'],
-  [[0xff, 0xd8, 0xff], 'image/jpeg'],
-  [[0x52, 0x49, 0x46, 0x46], 'image/webp'],
-];
-function mimeOf(bytes, fallback) {
-  for (const [magic, type] of SNIFF) if (magic.every((b, i) => bytes[i] === b)) return type;
-  return fallback || 'application/octet-stream';
 }
 
 /**
- * Decodes `bytes` with the core into slot `kind` ("base", "layer" or "mask").
- * A bad file leaves the slot as it was and throws an Error naming the file.
+ * Changes the document through the core, then refreshes the panels, renders
+ * and autosaves. `fn(project)` runs while no render holds the document.
  */
-function loadInto(kind, bytes, name, type) {
-  const data = toBytes(bytes);
-  let entry;
+async function edit(fn) {
+  while (running) await running;
+  const project = state.project;
+  if (!project) throw new Error('open an image first');
+  const result = fn(project); // synchronous: nothing can start a render meanwhile
+  const trim = project.lastTrim();
+  const history = project.history();
+  changed();
+  setStatus(history.entries[history.position - 1]?.name ?? state.origin, 'ok');
+  if (trim.entries > 0) {
+    setStatus(`History is over its ${formatBytes(project.history().budget)} budget: the ${trim.entries} oldest step(s) were dropped (${formatBytes(trim.bytes)})`, 'info');
+  }
+  return result;
+}
+
+function changed() {
+  refreshPanels();
+  scheduleRender();
+  autosave.schedule();
+}
+
+// ---------------------------------------------------------------- document
+
+/** Replaces the open document (or closes it with null). */
+function setProject(project, { name, origin, activeId } = {}) {
+  state.project?.free();
+  state.project = project;
+  state.name = name ?? '';
+  state.origin = origin ?? '';
+  state.error = null;
+  state.lastGesture = null;
+  if (!project) {
+    state.activeId = null;
+    selection.reset(null);
+    viewer.clear();
+    refreshPanels();
+    return;
+  }
+  const layers = project.layers();
+  state.activeId = layers.some((l) => l.id === activeId) ? activeId : layers.at(-1)?.id ?? null;
+  state.droppedBase = project.history().droppedTotal;
+  viewer.resize(project.width, project.height);
+  selection.reset(project.width, project.height);
+  viewer.fit();
+  changed();
+}
+
+/**
+ * A new document holding one image, with an empty history: the opened image
+ * is where history starts, not an undoable step. The core starts history
+ * empty only for a project read from a file, hence the OpenRaster round trip.
+ */
+function documentFromImage(image, name) {
+  const draft = new Project(image.width, image.height);
   try {
-    if (kind === 'mask') {
-      const mask = Mask.decode(data);
-      entry = { values: mask.values(), width: mask.width, height: mask.height, name };
-      mask.free();
-    } else {
-      entry = { image: Image.decode(data), name };
+    draft.addLayer(image, { name: stem(name) || 'Background' });
+    const project = Project.fromOra(draft.toOra());
+    project.setHistoryBudget(HISTORY_BUDGET);
+    return { project, id: project.layers()[0].id };
+  } finally {
+    draft.free();
+  }
+}
+
+function decodeImage(bytes, name) {
+  try {
+    return Image.decode(toBytes(bytes));
+  } catch (error) {
+    throw new Error(`Cannot open ${name ? `“${name}”` : 'the image'}: ${messageOf(error)}`);
+  }
+}
+
+async function openImage(bytes, name = 'image.png') {
+  const image = decodeImage(bytes, name);
+  try {
+    while (running) await running;
+    const { project, id } = documentFromImage(image, name);
+    setProject(project, { name, origin: `Open “${name}”`, activeId: id });
+  } finally {
+    image.free();
+  }
+  hideRecovery();
+  setStatus(`Opened ${name} (${state.project.width} × ${state.project.height} px)`, 'ok');
+  await settled();
+}
+
+/** Adds an image as a layer above the active one, centred on the canvas. */
+async function addImageLayer(bytes, name = 'layer.png', { mask, props } = {}) {
+  if (!state.project) return openImage(bytes, name);
+  const image = decodeImage(bytes, name);
+  try {
+    const id = await edit((project) => {
+      const layers = project.layers();
+      const active = layers.findIndex((l) => l.id === state.activeId);
+      const index = active >= 0 ? active + 1 : layers.length;
+      const x = Math.round((project.width - image.width) / 2);
+      const y = Math.round((project.height - image.height) / 2);
+      return project.addLayer(image, { name: stem(name), x, y, ...props }, mask ?? undefined, index);
+    });
+    state.activeId = id;
+    refreshPanels();
+  } finally {
+    image.free();
+  }
+  setStatus(`Added ${name} as a layer`, 'ok');
+  await settled();
+}
+
+async function openProject(bytes, name = 'project.ora', { recovered = false, activeId } = {}) {
+  let project;
+  try {
+    project = Project.fromOra(toBytes(bytes));
+  } catch (error) {
+    throw new Error(`Cannot open ${name ? `“${name}”` : 'the project'}: ${messageOf(error)}`);
+  }
+  while (running) await running;
+  setProject(project, { name, origin: recovered ? 'Recovered project' : `Open “${name}”`, activeId });
+  if (!recovered) {
+    hideRecovery();
+    setStatus(`Opened project ${name} (${project.layers().length} layers)`, 'ok');
+  }
+  await settled();
+}
+
+function projectBytes() {
+  if (!state.project) throw new Error('no document is open');
+  return state.project.toOra();
+}
+
+async function saveProject() {
+  while (running) await running;
+  const bytes = projectBytes();
+  const name = `${stem(state.name)}.ora`;
+  download(bytes, name, 'image/openraster');
+  setStatus(`Saved ${name} (${formatBytes(bytes.length)})`, 'ok');
+}
+
+const EXPORT_TYPES = { png: ['image/png', 'png'], jpeg: ['image/jpeg', 'jpg'], webp: ['image/webp', 'webp'] };
+
+function exportBytes(format = 'png', { quality, longEdge } = {}) {
+  if (!state.project) throw new Error('no document is open');
+  if (!EXPORT_TYPES[format]) throw new Error(`unknown export format “${format}”`);
+  return state.project.exportImage(format, format === 'jpeg' ? quality ?? 90 : undefined, longEdge || undefined);
+}
+
+async function exportImage() {
+  while (running) await running;
+  const format = $('#export-format').value;
+  const quality = Number($('#export-quality').value) || 90;
+  const longEdge = Number($('#export-size').value) || undefined;
+  const bytes = exportBytes(format, { quality, longEdge });
+  const [type, ext] = EXPORT_TYPES[format];
+  const name = `${stem(state.name)}-retouched.${ext}`;
+  download(bytes, name, type);
+  setStatus(`Exported ${name} (${formatBytes(bytes.length)})`, 'ok');
+}
+
+$('#export-format').addEventListener('change', () => {
+  $('#export-quality').hidden = $('#export-format').value !== 'jpeg';
+});
+
+// ---------------------------------------------------------------- panels
+
+const layersPanel = createLayersPanel($('#layers'), {
+  onSelect: (id) => selectLayer(id),
+  onVisible: ui('Cannot change the layer', (id, visible) => edit((p) => p.setLayerProperties(id, { visible }))),
+  onRename: ui('Cannot rename the layer', (id, name) => edit((p) => p.renameLayer(id, name))),
+  onMove: ui('Cannot move the layer', (id, index) => edit((p) => p.moveLayer(id, index))),
+});
+
+const historyPanel = createHistoryPanel($('#history'), {
+  onJump: ui('Cannot go to that step', (position) => jumpTo(position)),
+});
+
+function selectLayer(id) {
+  if (id === state.activeId) return;
+  state.activeId = id;
+  refreshPanels();
+}
+
+/** The active layer's row as the layers panel last showed it. */
+function activeLayer() {
+  return state.layers.find((l) => l.id === state.activeId) ?? null;
+}
+
+// While a GPU render holds the document the core refuses reads: the panels
+// are refreshed when it is done.
+let refreshWanted = false;
+
+function refreshPanels() {
+  if (running) {
+    if (!refreshWanted) running.then(() => {
+      refreshWanted = false;
+      refreshPanels();
+    });
+    refreshWanted = true;
+    return;
+  }
+  const project = state.project;
+  const has = Boolean(project);
+  document.body.classList.toggle('has-document', has);
+  const layers = has ? project.layers() : [];
+  state.layers = layers;
+  if (has && !layers.some((l) => l.id === state.activeId)) state.activeId = layers.at(-1)?.id ?? null;
+  const index = layers.findIndex((l) => l.id === state.activeId);
+  const active = layers[index] ?? null;
+  layersPanel.render(layers, state.activeId, (m) => modeLabels.get(m) ?? m);
+  if (active && layerControls) layerControls.set({ mode: active.mode, opacity: active.opacity });
+  $('#layer-x').value = active ? String(active.x) : '';
+  $('#layer-y').value = active ? String(active.y) : '';
+  $('#layer-props').classList.toggle('disabled', !active);
+  for (const el of document.querySelectorAll('#layer-props input, #layer-props select, .layer-position input')) el.disabled = !active;
+
+  const enable = (selector, flag) => ($(selector).disabled = !flag);
+  enable('#add-image', has);
+  enable('#save-project', has);
+  enable('#export', has);
+  enable('#layer-new', has);
+  enable('#layer-duplicate', active);
+  enable('#layer-delete', active && layers.length > 1);
+  enable('#layer-up', active && index < layers.length - 1);
+  enable('#layer-down', active && index > 0);
+  enable('#layer-merge', active && index > 0);
+  enable('#mask-add', active && !active.hasMask);
+  enable('#mask-load', active && !active.hasMask);
+  enable('#mask-apply', active?.hasMask);
+  enable('#mask-delete', active?.hasMask);
+  for (const id of ['#select-all', '#deselect', '#select-invert']) enable(id, has);
+  enable('#selection-to-mask', active && selection.mask);
+  for (const button of document.querySelectorAll('.modify button')) button.disabled = !selection.mask;
+
+  const history = has ? project.history() : null;
+  historyPanel.render(history, state.origin || 'Open');
+  enable('#undo', history && history.position > 0);
+  enable('#redo', history && history.position < history.entries.length);
+  if (history) {
+    const dropped = history.droppedTotal - state.droppedBase;
+    $('#history-info').textContent =
+      `${history.entries.length} step${history.entries.length === 1 ? '' : 's'} · ${formatBytes(history.bytes)} of ${formatBytes(history.budget)}` +
+      (dropped > 0 ? ` · ${dropped} oldest dropped to stay within budget` : '');
+  } else {
+    $('#history-info').textContent = '';
+  }
+  $('#doc-info').textContent = has ? `${project.width} × ${project.height} px · ${layers.length} layer${layers.length === 1 ? '' : 's'}` : '';
+  $('#doc-title').textContent = has ? state.name || 'Untitled' : 'No document';
+  $('#selection-info').textContent = selection.mask ? '' : has ? 'Nothing selected.' : '';
+}
+
+async function undo() {
+  const name = await edit((p) => p.undo());
+  setStatus(name ? `Undid ${name}` : 'Nothing to undo', 'info');
+  await settled();
+}
+
+async function redo() {
+  const name = await edit((p) => p.redo());
+  setStatus(name ? `Redid ${name}` : 'Nothing to redo', 'info');
+  await settled();
+}
+
+async function jumpTo(position) {
+  await edit((p) => p.jumpTo(position));
+  await settled();
+}
+
+$('#undo').addEventListener('click', ui('Cannot undo', undo));
+$('#redo').addEventListener('click', ui('Cannot redo', redo));
+
+function layerAction(selector, label, fn) {
+  $(selector).addEventListener(
+    'click',
+    ui(label, async () => {
+      const id = state.activeId;
+      if (id === null) return;
+      const result = await edit((p) => fn(p, id));
+      if (typeof result === 'number') state.activeId = result;
+      refreshPanels();
+    }),
+  );
+}
+
+layerAction('#layer-new', 'Cannot add a layer', (p) => p.newLayer(`Layer ${p.layers().length + 1}`));
+layerAction('#layer-duplicate', 'Cannot duplicate the layer', (p, id) => p.duplicateLayer(id));
+layerAction('#layer-delete', 'Cannot delete the layer', (p, id) => {
+  p.deleteLayer(id);
+  return p.layers().at(-1)?.id;
+});
+layerAction('#layer-up', 'Cannot move the layer', (p, id) => p.moveLayer(id, p.layers().findIndex((l) => l.id === id) + 1));
+layerAction('#layer-down', 'Cannot move the layer', (p, id) => p.moveLayer(id, p.layers().findIndex((l) => l.id === id) - 1));
+layerAction('#layer-merge', 'Cannot merge down', (p, id) => p.mergeDown(id));
+layerAction('#mask-apply', 'Cannot apply the mask', (p, id) => p.applyLayerMask(id));
+layerAction('#mask-delete', 'Cannot delete the mask', (p, id) => p.deleteLayerMask(id));
+$('#mask-add').addEventListener('click', ui('Cannot add a mask', () => addMask({ fromSelection: Boolean(selection.mask) })));
+$('#selection-to-mask').addEventListener('click', ui('Cannot make a mask', () => addMask({ fromSelection: true })));
+$('#mask-load').addEventListener('click', () => $('#file-layer-mask').click());
+
+/**
+ * Gives the active layer a mask: white (reveal all), or the selection
+ * mapped onto the layer (parts of the layer off the canvas stay hidden).
+ */
+async function addMask({ fromSelection }) {
+  const layer = activeLayer();
+  if (!layer) throw new Error('no active layer');
+  const sel = selection.mask;
+  if (fromSelection && !sel) throw new Error('nothing is selected');
+  await edit((p) => {
+    if (!fromSelection) {
+      p.addLayerMask(layer.id);
+      return;
     }
-  } catch (error) {
-    slots[kind].invalid(true);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot open ${name ? `“${name}”` : `the ${slotLabel(kind)}`}: ${message}`);
-  }
-  const { width, height } = kind === 'mask' ? entry : entry.image;
-  if (kind !== 'mask') state[kind]?.image.free();
-  state[kind] = entry;
-  if (kind === 'mask') pendingNotice = null;
-  // A mask belongs to its layer: a new layer of another size drops it.
-  if (kind === 'layer' && state.mask && (state.mask.width !== width || state.mask.height !== height)) {
-    const { width: mw, height: mh } = state.mask;
-    state.mask = null;
-    slots.mask.empty();
-    pendingNotice = `mask removed (${mw}×${mh} px; the new layer is ${width}×${height} px)`;
-  }
-  slots[kind].invalid(false);
-  slots[kind].show({ fileName: name || `${kind}.png`, width, height, bytes: data, type: mimeOf(data, type) });
-  return entry;
+    const inside = layer.x >= 0 && layer.y >= 0 && layer.x + layer.width <= p.width && layer.y + layer.height <= p.height;
+    if (inside && !layer.hasMask) {
+      // One history entry: the selection's part under the layer becomes its mask.
+      p.addLayerMask(layer.id, Mask.fromValues(layer.width, layer.height, sel.regionValues(layer.x, layer.y, layer.width, layer.height)));
+      return;
+    }
+    if (!layer.hasMask) p.addLayerMask(layer.id, Mask.none(layer.width, layer.height));
+    p.paintMask(layer.id, 0, 0, sel, 'Selection to Layer Mask');
+  });
+  setStatus(fromSelection ? `The selection is now the mask of “${layer.name}”` : `Added a mask to “${layer.name}”`, 'ok');
+  await settled();
 }
 
-function slotLabel(kind) {
-  return { base: 'backdrop', layer: 'layer', mask: 'mask' }[kind];
-}
-
-async function openFile(kind, file) {
+async function loadLayerMask(bytes, name = 'mask.png') {
+  const layer = activeLayer();
+  if (!layer) throw new Error('no active layer');
+  let mask;
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    loadInto(kind, bytes, file.name, file.type);
-    if (kind === 'base') viewer.fit();
-    setStatus(`Opened ${file.name}`, 'info');
+    mask = Mask.decode(toBytes(bytes));
   } catch (error) {
-    showError(null, error);
-    return;
+    throw new Error(`Cannot open “${name}”: ${messageOf(error)}`);
   }
-  await scheduleComposite();
+  await edit((p) => p.addLayerMask(layer.id, mask));
+  setStatus(`Loaded ${name} as the mask of “${layer.name}”`, 'ok');
+  await settled();
 }
 
-function clearSlot(kind) {
-  if (kind === 'layer') state.layer?.image.free();
-  state[kind] = null;
-  slots[kind].empty();
-  slots[kind].invalid(false);
-  scheduleComposite();
+for (const [axis, input] of [['x', $('#layer-x')], ['y', $('#layer-y')]]) {
+  input.addEventListener(
+    'change',
+    ui('Cannot move the layer', () => {
+      const value = Math.trunc(Number(input.value));
+      const id = state.activeId;
+      if (id === null || !Number.isFinite(value)) return refreshPanels();
+      return edit((p) => p.setLayerProperties(id, { [axis]: value }));
+    }),
+  );
 }
 
-// Files dropped on the view fill the slots: one file goes to the first empty
-// of backdrop/layer (else replaces the layer); several go to backdrop, layer, mask.
-const stage = $('#stage');
-let stageDepth = 0;
-stage.addEventListener('dragenter', (event) => {
-  if (!hasFiles(event)) return;
-  event.preventDefault();
-  stageDepth++;
-  stage.classList.add('dragover');
+// ---------------------------------------------------------------- selection
+
+const selection = createSelection({
+  wasm: { Mask },
+  viewer,
+  engine: () => {
+    if (!state.engine) throw new Error('the engine is not ready');
+    return state.engine;
+  },
+  composite: async () => {
+    while (running) await running;
+    const p = state.project;
+    p.renderCpu();
+    return Image.fromRgba(p.width, p.height, p.compositeRegion(0, 0, p.width, p.height));
+  },
+  onChange: ({ name }) => {
+    refreshPanels();
+    autosave.schedule();
+    setStatus(name, 'ok');
+  },
 });
-stage.addEventListener('dragover', (event) => {
-  if (!hasFiles(event)) return;
-  event.preventDefault();
-  event.dataTransfer.dropEffect = 'copy';
-});
-stage.addEventListener('dragleave', () => {
-  stageDepth = Math.max(0, stageDepth - 1);
-  if (stageDepth === 0) stage.classList.remove('dragover');
-});
-stage.addEventListener('drop', async (event) => {
-  event.preventDefault();
-  stageDepth = 0;
-  stage.classList.remove('dragover');
-  const files = Array.from(event.dataTransfer?.files ?? []);
-  if (files.length === 0) return;
-  if (files.length === 1) {
-    await openFile(!state.base ? 'base' : 'layer', files[0]);
+
+$('#select-all').addEventListener('click', ui('Cannot select', () => selection.all()));
+$('#deselect').addEventListener('click', ui('Cannot deselect', () => selection.none()));
+$('#select-invert').addEventListener('click', ui('Cannot invert', () => selection.invert()));
+$('#show-overlay').addEventListener('change', () => viewer.showOverlay($('#show-overlay').checked));
+
+// ---------------------------------------------------------------- tools
+
+function setTool(tool) {
+  if (!TOOLS[tool]) throw new Error(`unknown tool “${tool}”`);
+  state.tool = tool;
+  for (const button of document.querySelectorAll('.tool')) {
+    const on = button.dataset.tool === tool;
+    button.classList.toggle('active', on);
+    button.setAttribute('aria-pressed', String(on));
+  }
+  const info = TOOLS[tool];
+  const manifest = info.manifest ? manifests().find((m) => m.id === info.manifest) : null;
+  $('#tool-name').textContent = manifest?.name ?? info.name;
+  $('#tool-description').textContent = manifest?.description ?? info.description ?? '';
+  $('#tool-hint').textContent = info.hint ?? '';
+  for (const [name, controls] of toolControls) controls.host.hidden = name !== tool;
+  $('#stage').dataset.tool = tool;
+  viewer.showShape(null);
+}
+
+for (const button of document.querySelectorAll('.tool')) {
+  button.addEventListener('click', () => setTool(button.dataset.tool));
+}
+
+function toolValues(tool = state.tool) {
+  return toolControls.get(tool)?.values() ?? {};
+}
+
+/** Shift adds, Alt subtracts, both intersect (as in Photoshop); else the tool's own mode. */
+function combineMode(event, values) {
+  if (event?.shiftKey && event?.altKey) return 'intersect';
+  if (event?.shiftKey) return 'add';
+  if (event?.altKey) return 'subtract';
+  return values.mode ?? 'replace';
+}
+
+let drag = null; // the canvas gesture in progress
+
+function dragRect(a, b, ratio) {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  const width = Math.abs(b.x - a.x);
+  const height = ratio > 0 ? width / ratio : Math.abs(b.y - a.y);
+  return { x, y, width, height };
+}
+
+function gesture(phase, point, event) {
+  if (!state.project) return;
+  const tool = state.tool;
+  const values = toolValues(tool);
+  if (phase === 'down') {
+    const mode = combineMode(event, values);
+    if (tool === 'wand' || tool === 'color_range') {
+      const params = { ...values, x: point.x, y: point.y, mode };
+      state.lastGesture = { tool, points: [point.x, point.y], params };
+      const run = tool === 'wand' ? selection.wand(params) : selection.colorRange({ ...params, color: null, samples: [point.x, point.y] });
+      run.catch((error) => showError(`Cannot use the ${tool === 'wand' ? 'magic wand' : 'colour range'}`, error));
+      return;
+    }
+    drag = { tool, start: point, last: point, points: [point.x, point.y], mode, values };
+    if (tool === 'move') {
+      const layer = activeLayer();
+      if (!layer) {
+        drag = null;
+        return;
+      }
+      drag.layer = layer;
+    }
+    if (tool === 'brush') drag.erase = Boolean(values.erase) || event.altKey;
+    preview();
     return;
   }
-  const kinds = ['base', 'layer', 'mask'];
-  for (const [i, file] of files.slice(0, 3).entries()) await openFile(kinds[i], file);
-});
+  if (!drag) return;
+  if (phase === 'move') {
+    drag.last = point;
+    if (tool === 'lasso' || tool === 'brush') {
+      const n = drag.points.length;
+      if (drag.points[n - 2] !== point.x || drag.points[n - 1] !== point.y) drag.points.push(point.x, point.y);
+    }
+    preview();
+    return;
+  }
+  const done = drag;
+  drag = null;
+  viewer.showShape(null);
+  if (phase === 'cancel') return;
+  done.last = point;
+  commit(done);
+}
+
+function preview() {
+  const d = drag;
+  if (!d) return;
+  if (d.tool === 'rectangle' || d.tool === 'ellipse') {
+    viewer.showShape({ kind: d.tool === 'rectangle' ? 'rect' : 'ellipse', ...dragRect(d.start, d.last, d.values.ratio) });
+  } else if (d.tool === 'lasso') {
+    viewer.showShape({ kind: 'path', points: d.points, closed: false });
+  } else if (d.tool === 'brush') {
+    viewer.showShape({ kind: 'path', points: d.points, width: d.values.diameter, erase: d.erase });
+  } else if (d.tool === 'move') {
+    const { layer } = d;
+    viewer.showShape({
+      kind: 'outline',
+      x: layer.x + Math.round(d.last.x - d.start.x),
+      y: layer.y + Math.round(d.last.y - d.start.y),
+      width: layer.width,
+      height: layer.height,
+    });
+  }
+}
+
+function commit(d) {
+  const fail = (label) => (error) => showError(label, error);
+  if (d.tool === 'rectangle' || d.tool === 'ellipse') {
+    const rect = dragRect(d.start, d.last, d.values.ratio);
+    const params = { ...rect, ratio: d.values.ratio, mode: d.mode };
+    state.lastGesture = { tool: d.tool, points: [d.start.x, d.start.y, d.last.x, d.last.y], params };
+    if (rect.width < 1 || rect.height < 1) {
+      // A click: deselect, as every editor does.
+      if (d.mode === 'replace') selection.none().catch(fail('Cannot deselect'));
+      return;
+    }
+    selection[d.tool](params).catch(fail('Cannot select'));
+  } else if (d.tool === 'lasso') {
+    const params = { points: d.points, mode: d.mode };
+    state.lastGesture = { tool: 'lasso', points: d.points, params };
+    if (d.points.length < 6) {
+      if (d.mode === 'replace') selection.none().catch(fail('Cannot deselect'));
+      return;
+    }
+    selection.lasso(params).catch(fail('Cannot select'));
+  } else if (d.tool === 'brush') {
+    const params = { ...d.values, erase: d.erase, points: d.points };
+    state.lastGesture = { tool: 'brush', points: d.points, params };
+    selection.brush(params).catch(fail('Cannot paint the selection'));
+  } else if (d.tool === 'move') {
+    const dx = Math.round(d.last.x - d.start.x);
+    const dy = Math.round(d.last.y - d.start.y);
+    state.lastGesture = { tool: 'move', points: [d.start.x, d.start.y, d.last.x, d.last.y], params: { dx, dy } };
+    if (dx === 0 && dy === 0) return;
+    edit((p) => p.setLayerProperties(d.layer.id, { x: d.layer.x + dx, y: d.layer.y + dy })).catch(fail('Cannot move the layer'));
+  }
+}
+
+// ---------------------------------------------------------------- files
+
+async function openFiles(files, { asLayers = false } = {}) {
+  for (const [i, file] of files.entries()) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    // OpenRaster is a zip: by extension, or by its "PK" signature.
+    if (/\.ora$/i.test(file.name) || (bytes[0] === 0x50 && bytes[1] === 0x4b)) await openProject(bytes, file.name);
+    else if (!asLayers && i === 0) await openImage(bytes, file.name);
+    else await addImageLayer(bytes, file.name);
+  }
+}
+
+/** Calls `onFiles(files)` whenever files are chosen in the hidden picker `input`. */
+function picker(input, onFiles) {
+  input.addEventListener('change', () => {
+    const files = Array.from(input.files ?? []);
+    // Reset so choosing the same file again fires another change event.
+    input.value = '';
+    if (files.length) ui(null, () => onFiles(files))();
+  });
+}
+picker($('#file-open'), (files) => openFiles(files));
+picker($('#file-add-layer'), (files) => openFiles(files, { asLayers: true }));
+picker($('#file-project'), async ([file]) => openProject(new Uint8Array(await file.arrayBuffer()), file.name));
+picker($('#file-layer-mask'), async ([file]) => loadLayerMask(new Uint8Array(await file.arrayBuffer()), file.name));
+$('#open-image').addEventListener('click', () => $('#file-open').click());
+for (const button of document.querySelectorAll('[data-action=open-image]')) {
+  button.addEventListener('click', () => $('#file-open').click());
+}
+$('#add-image').addEventListener('click', () => $('#file-add-layer').click());
+$('#open-project').addEventListener('click', () => $('#file-project').click());
+$('#save-project').addEventListener('click', ui('Cannot save the project', saveProject));
+$('#export').addEventListener('click', ui('Cannot export', exportImage));
+
+// Files dropped on the view open a document (or, on an open one, become
+// layers); files dropped on the layers panel become layers.
+function dropTarget(element, { asLayers }) {
+  let depth = 0;
+  element.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth++;
+    element.classList.add('dragover');
+  });
+  element.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  element.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) element.classList.remove('dragover');
+  });
+  element.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    depth = 0;
+    element.classList.remove('dragover');
+    const files = Array.from(event.dataTransfer?.files ?? []);
+    // On an open document, dropped images become layers.
+    if (files.length) ui(null, () => openFiles(files, { asLayers: asLayers || Boolean(state.project) }))();
+  });
+}
+dropTarget($('#stage'), { asLayers: false });
+dropTarget($('.layers-panel'), { asLayers: true });
 // A file dropped anywhere else must not navigate away from the document.
 window.addEventListener('dragover', (event) => hasFiles(event) && event.preventDefault());
 window.addEventListener('drop', (event) => hasFiles(event) && event.preventDefault());
 
-// ---------------------------------------------------------------- position
-
-const offsetX = $('#offset-x');
-const offsetY = $('#offset-y');
-
-function setOffset(x, y) {
-  const clamp = (v) => Math.max(-16384, Math.min(16384, Math.trunc(v) || 0));
-  state.offset = { x: clamp(x), y: clamp(y) };
-  offsetX.value = String(state.offset.x);
-  offsetY.value = String(state.offset.y);
-  return scheduleComposite();
-}
-
-offsetX.addEventListener('change', () => setOffset(Number(offsetX.value), state.offset.y));
-offsetY.addEventListener('change', () => setOffset(state.offset.x, Number(offsetY.value)));
-$('#offset-reset').addEventListener('click', () => setOffset(0, 0));
-$('#offset-center').addEventListener('click', () => {
-  const { base, layer } = state;
-  if (!base || !layer) return;
-  setOffset(
-    Math.round((base.image.width - layer.image.width) / 2),
-    Math.round((base.image.height - layer.image.height) / 2),
-  );
-});
-
-// ---------------------------------------------------------------- export
-
-function exportPng() {
-  if (!state.result) return;
-  try {
-    const bytes = state.result.encodePng();
-    const stem = (state.base?.name || 'retouch').replace(/\.[^.]+$/, '') || 'retouch';
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `${stem}-composite.png`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    setStatus(`Exported ${link.download} (${formatBytes(bytes.length)})`, 'ok');
-  } catch (error) {
-    showError('Cannot export', error);
-  }
-}
-
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
-$('#export').addEventListener('click', exportPng);
+// ---------------------------------------------------------------- keyboard
 
 window.addEventListener('keydown', (event) => {
   const mod = event.ctrlKey || event.metaKey;
-  if (mod && event.key.toLowerCase() === 's') {
+  const key = event.key.toLowerCase();
+  const typing = event.target instanceof HTMLElement && event.target.matches('input:not([type=checkbox]), select, textarea');
+  const run = (label, fn) => {
     event.preventDefault();
-    exportPng();
+    ui(label, fn)();
+  };
+  if (mod && !typing) {
+    if (key === 'z' && !event.shiftKey) return state.project && run('Cannot undo', undo);
+    if ((key === 'z' && event.shiftKey) || key === 'y') return state.project && run('Cannot redo', redo);
+    if (key === 'a') return state.project && run('Cannot select', () => selection.all());
+    if (key === 'd') return state.project && run('Cannot deselect', () => selection.none());
+    if (key === 'i' && event.shiftKey) return state.project && run('Cannot invert', () => selection.invert());
+    if (key === 'e' && !event.shiftKey) return state.project && $('#layer-merge').click();
+  }
+  if (mod) {
+    if (key === 's' && event.shiftKey) return state.project && run('Cannot export', exportImage);
+    if (key === 's') return state.project && run('Cannot save the project', saveProject);
+    if (key === 'o') {
+      event.preventDefault();
+      return $('#file-open').click();
+    }
     return;
   }
-  const typing = event.target instanceof HTMLElement && event.target.matches('input, select, textarea');
-  if (typing || mod || event.altKey) return;
-  if (event.key === '0') viewer.fit();
-  else if (event.key === '1') viewer.actualSize();
-  else if (event.key === '+' || event.key === '=') viewer.zoomIn();
-  else if (event.key === '-') viewer.zoomOut();
+  if (typing || event.altKey) return;
+  if (key === '0') viewer.fit();
+  else if (key === '1') viewer.actualSize();
+  else if (key === '+' || key === '=') viewer.zoomIn();
+  else if (key === '-') viewer.zoomOut();
+  else if (key === 'v') setTool('move');
+  else if (key === 'm') setTool(event.shiftKey ? 'ellipse' : 'rectangle');
+  else if (key === 'l') setTool('lasso');
+  else if (key === 'w') setTool('wand');
+  else if (key === 'r') setTool('color_range');
+  else if (key === 'b') setTool('brush');
+  else if ((key === '[' || key === ']') && state.tool === 'brush') {
+    const brush = toolControls.get('brush');
+    const size = brush.values().diameter;
+    brush.set({ diameter: key === ']' ? Math.ceil(size * 1.25) : Math.floor(size / 1.25) });
+  }
 });
 
+// ---------------------------------------------------------------- autosave
+
+const autosave = createAutosave({
+  snapshot: async () => {
+    while (running) await running;
+    await selection.settled();
+    while (running) await running;
+    const project = state.project;
+    if (!project) return null;
+    return {
+      ora: project.toOra(),
+      name: state.name,
+      activeId: state.activeId,
+      selection: selection.mask ? selection.mask.encodePng() : null,
+    };
+  },
+  onSaved: (record) => {
+    $('#autosave-state').textContent = `Autosaved ${new Date(record.savedAt).toLocaleTimeString()}`;
+  },
+  onError: (error) => {
+    $('#autosave-state').textContent = 'Autosave failed';
+    showError('Autosave failed', error);
+  },
+});
+// Last chance when the tab goes away (the save may or may not finish).
+window.addEventListener('pagehide', () => autosave.pending && autosave.flush());
+document.addEventListener('visibilitychange', () => document.hidden && autosave.pending && autosave.flush());
+
+async function recover() {
+  let record;
+  try {
+    record = await autosave.load();
+  } catch (error) {
+    showError('Cannot read the autosaved project', error);
+    return false;
+  }
+  if (!record) return false;
+  try {
+    await openProject(record.ora, record.name, { recovered: true, activeId: record.activeId });
+    if (record.selection) {
+      const mask = Mask.decode(record.selection);
+      if (mask.width === state.project.width && mask.height === state.project.height) selection.setValues(mask.values(), 'Recovered selection');
+      mask.free();
+    }
+  } catch (error) {
+    showError('The autosaved project could not be opened', error);
+    return false;
+  }
+  const when = new Date(record.savedAt);
+  state.recovered = { name: record.name, savedAt: record.savedAt };
+  $('#recovery-text').textContent = `“${record.name || 'Untitled'}”, autosaved ${when.toLocaleString()}.`;
+  $('#recovery').hidden = false;
+  setStatus(`Recovered project “${record.name || 'Untitled'}”`, 'ok');
+  return true;
+}
+
+function hideRecovery() {
+  $('#recovery').hidden = true;
+}
+
+async function startFresh() {
+  hideRecovery();
+  while (running) await running;
+  await autosave.clear();
+  setProject(null);
+  state.recovered = null;
+  $('#autosave-state').textContent = '';
+  setStatus('Started fresh: the recovered project was discarded', 'info');
+}
+
+$('#recovery-keep').addEventListener('click', hideRecovery);
+$('#start-fresh').addEventListener('click', ui('Cannot start fresh', startFresh));
+
 // ---------------------------------------------------------------- samples
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
 
 async function loadSamples() {
   setStatus('Loading samples…', 'busy');
   try {
-    const fetchBytes = async (url) => {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    };
-    const [base, layer, mask] = await Promise.all(
-      [SAMPLES.base, SAMPLES.layer, SAMPLES.mask].map(fetchBytes),
-    );
-    loadInto('base', base, 'sample-backdrop.png', 'image/png');
-    loadInto('layer', layer, 'sample-layer.png', 'image/png');
-    loadInto('mask', mask, 'sample-mask.png', 'image/png');
-    viewer.fit();
+    const [base, layer, mask] = await Promise.all([SAMPLES.base, SAMPLES.layer, SAMPLES.mask].map(fetchBytes));
+    await openImage(base, 'sunset.png');
+    await addImageLayer(layer, 'bokeh.png', { mask: Mask.decode(mask), props: { mode: 'screen', opacity: 0.85 } });
+    setStatus('Opened the samples: a sunset with a light layer in Screen mode through its mask', 'ok');
   } catch (error) {
     showError('Cannot load the samples', error);
-    return;
   }
-  await setOffset(0, 0);
 }
 
 for (const button of document.querySelectorAll('#load-samples, [data-action=load-samples]')) {
@@ -457,7 +962,7 @@ async function useBackend(choice) {
   } else {
     setStatus(`Engine ready: ${engine.backend === 'gpu' ? 'WebGPU' : 'CPU (WebAssembly)'}`, 'info');
   }
-  await scheduleComposite();
+  await scheduleRender();
 }
 
 backendSelect.addEventListener('change', () => {
@@ -474,19 +979,80 @@ function requestedBackend() {
 
 // ---------------------------------------------------------------- start-up
 
+function buildControls() {
+  const all = manifests();
+  const byId = (id) => {
+    const m = all.find((x) => x.id === id);
+    if (!m) throw new Error(`the core has no “${id}” plugin`);
+    return m;
+  };
+  // Layer properties: the composite's parameters that a layer carries.
+  const composite = byId(COMPOSITE_ID);
+  const layerParams = composite.params.filter((p) => LAYER_PARAMS.includes(p.id));
+  modeLabels = new Map(layerParams.find((p) => p.id === 'mode').values.map((v) => [v.value, v.label]));
+  layerControls = buildParamControls($('#layer-props'), layerParams, (values, { final }) => {
+    if (!final || state.activeId === null) return;
+    const id = state.activeId;
+    ui('Cannot change the layer', () => edit((p) => p.setLayerProperties(id, { mode: values.mode, opacity: values.opacity })))();
+  });
+
+  // One form per tool, kept while switching so values stay.
+  const host = $('#tool-params');
+  for (const [tool, info] of Object.entries(TOOLS)) {
+    const wrap = document.createElement('div');
+    wrap.dataset.tool = tool;
+    host.append(wrap);
+    const params = info.manifest ? byId(info.manifest).params ?? [] : [];
+    const controls = buildParamControls(wrap, params, () => {});
+    controls.host = wrap;
+    toolControls.set(tool, controls);
+  }
+  // Colour range also has a button for the colour picked in its controls.
+  const rangeButton = document.createElement('button');
+  rangeButton.type = 'button';
+  rangeButton.className = 'small wide';
+  rangeButton.id = 'color-range-apply';
+  rangeButton.textContent = 'Select this colour';
+  rangeButton.addEventListener(
+    'click',
+    ui('Cannot select the colour range', () => {
+      const values = toolValues('color_range');
+      return selection.colorRange({ color: values.color, fuzziness: values.fuzziness, mode: values.mode });
+    }),
+  );
+  toolControls.get('color_range').host.append(rangeButton);
+
+  // Selection modifiers: one parameter and a button each.
+  for (const { op, manifest, param, button } of MODIFIERS) {
+    const m = byId(manifest);
+    const row = document.createElement('div');
+    row.className = 'modify';
+    row.dataset.op = op;
+    const form = document.createElement('div');
+    const controls = buildParamControls(form, m.params.filter((p) => p.id === param), () => {});
+    const apply = document.createElement('button');
+    apply.type = 'button';
+    apply.className = 'small';
+    apply.textContent = button;
+    apply.title = m.description ?? m.name;
+    apply.disabled = true;
+    apply.addEventListener('click', ui(`Cannot ${button.toLowerCase()}`, () => selection.modify(op, controls.values()[param])));
+    row.append(form, apply);
+    $('#modify').append(row);
+    modifierControls.set(op, controls);
+  }
+}
+
 async function start() {
   await init();
   $('#version').textContent = `v${version()}`;
-  const manifest = manifests().find((m) => m.id === COMPOSITE_ID);
-  if (!manifest) throw new Error(`the core has no “${COMPOSITE_ID}” plugin`);
-  $('#op-name').textContent = manifest.name;
-  $('#op-description').textContent = manifest.description;
-  controls = buildParamControls($('#params'), manifest.params, () => scheduleComposite());
-  $('#reset-params').addEventListener('click', () => controls.reset());
-
+  buildControls();
+  setTool('rectangle');
+  refreshPanels();
   const { choice, warning } = requestedBackend();
   await useBackend(choice);
   if (warning) setStatus(warning, 'error');
+  await recover();
 }
 
 const ready = start().catch((error) => {
@@ -497,40 +1063,24 @@ const ready = start().catch((error) => {
 
 // ---------------------------------------------------------------- test hook
 
+function requireProject() {
+  if (!state.project) throw new Error('no document is open');
+  return state.project;
+}
+
+/** Composite parameters of the active layer, as the old composite page named them. */
+function activeParams() {
+  const layer = activeLayer();
+  if (!layer) return {};
+  return { mode: layer.mode, opacity: layer.opacity, offsetX: layer.x, offsetY: layer.y };
+}
+
 // A small, stable surface for automated tests and embedding hosts.
 window.retouchApp = {
   /** Resolves once the engine and the controls are up (rejects if start-up failed). */
   ready,
-  /** Decodes and sets the inputs (mask optional; null clears it), then composites. */
-  async loadImages(baseBytes, layerBytes, maskBytes) {
-    await ready;
-    loadInto('base', baseBytes, 'base.png');
-    if (layerBytes != null) loadInto('layer', layerBytes, 'layer.png');
-    else if (state.layer) clearSlot('layer');
-    if (maskBytes != null) loadInto('mask', maskBytes, 'mask.png');
-    else if (state.mask) clearSlot('mask');
-    viewer.fit();
-    await scheduleComposite();
-  },
-  /** Sets parameters: manifest params (mode, opacity, linearLight) plus offsetX, offsetY, seed. */
-  async setParams(params) {
-    await ready;
-    const { offsetX: x, offsetY: y, seed, ...rest } = params;
-    const unknown = controls.set(rest);
-    if (unknown.length) throw new Error(`unknown parameter(s): ${unknown.join(', ')}`);
-    if (seed !== undefined) state.seed = seed >>> 0;
-    await setOffset(x ?? state.offset.x, y ?? state.offset.y);
-  },
-  /** The current parameters as passed to the core. */
-  params: () => compositeParams(),
-  /** The composite on screen, as the core produced it; rejects with the last error. */
-  async resultRgba() {
-    await ready;
-    await settled();
-    if (state.error) throw state.error;
-    if (!state.result) throw new Error('no result: open a backdrop and a layer first');
-    return { width: state.result.width, height: state.result.height, data: state.result.rgba() };
-  },
+  /** Resolves once no render or selection change is pending. */
+  settled,
   /** "gpu" or "cpu", the backend in use. */
   backend: () => state.engine?.backend ?? null,
   /** The adapter description (or why the CPU is used). */
@@ -542,5 +1092,134 @@ window.retouchApp = {
     await useBackend(choice);
   },
   loadSamples,
-  settled,
+
+  // Documents and files.
+  /** Opens image bytes as a new document. */
+  openImage: async (bytes, name) => (await ready, openImage(bytes, name)),
+  /** Adds image bytes as a layer (optional mask bytes for it); returns its id. */
+  async addImageLayer(bytes, name, maskBytes) {
+    await ready;
+    await addImageLayer(bytes, name, { mask: maskBytes ? Mask.decode(toBytes(maskBytes)) : undefined });
+    return state.activeId;
+  },
+  /** The old composite page's call: a document of `base` with `layer` (and its mask) above. */
+  async loadImages(baseBytes, layerBytes, maskBytes) {
+    await ready;
+    const base = decodeImage(baseBytes, 'base.png');
+    base.free();
+    if (layerBytes != null) decodeImage(layerBytes, 'layer.png').free();
+    await openImage(baseBytes, 'base.png');
+    if (layerBytes != null) {
+      await addImageLayer(layerBytes, 'layer.png', {
+        mask: maskBytes != null ? Mask.decode(toBytes(maskBytes)) : undefined,
+        props: { x: 0, y: 0 },
+      });
+    }
+    await settled();
+  },
+  /** Sets the active layer's mode, opacity and offset (offsetX, offsetY) in one history entry. */
+  async setParams(params) {
+    await ready;
+    const { mode, opacity, offsetX, offsetY, ...rest } = params;
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw new Error(`unknown parameter(s): ${unknown.join(', ')} (a layer has mode, opacity, offsetX, offsetY)`);
+    const id = state.activeId;
+    const patch = {};
+    if (mode !== undefined) patch.mode = mode;
+    if (opacity !== undefined) patch.opacity = opacity;
+    if (offsetX !== undefined) patch.x = offsetX;
+    if (offsetY !== undefined) patch.y = offsetY;
+    await edit((p) => p.setLayerProperties(id, patch));
+    await settled();
+  },
+  /** The active layer's composite parameters. */
+  params: () => activeParams(),
+  /** The composite on screen, as the core rendered it; rejects with the last render error. */
+  async resultRgba() {
+    await ready;
+    await settled();
+    if (state.error) throw state.error;
+    const p = requireProject();
+    return { width: p.width, height: p.height, data: p.compositeRegion(0, 0, p.width, p.height) };
+  },
+  openProject: async (bytes, name) => (await ready, openProject(bytes, name)),
+  /** The project as .ora bytes. */
+  projectBytes: async () => {
+    await settled();
+    return projectBytes();
+  },
+  /** The composite encoded as "png", "jpeg" or "webp" ({ quality, longEdge }). */
+  exportBytes: async (format, options) => {
+    await settled();
+    return exportBytes(format, options);
+  },
+  /** The document's size, or null. */
+  size: () => (state.project ? { width: state.project.width, height: state.project.height } : null),
+
+  // Layers and history.
+  layers: () => state.project?.layers() ?? [],
+  activeLayerId: () => state.activeId,
+  selectLayer: (id) => selectLayer(id),
+  /** Runs `fn(project)` as a document edit (panels, render and autosave follow). */
+  edit: async (fn) => {
+    const result = await edit(fn);
+    await settled();
+    return result;
+  },
+  history: () => state.project?.history() ?? null,
+  undo,
+  redo,
+  jumpTo,
+
+  // Tools and the selection.
+  setTool: (tool) => setTool(tool),
+  tool: () => state.tool,
+  /** Sets the current (or named) tool's manifest parameters. */
+  setToolParams(params, tool = state.tool) {
+    const unknown = toolControls.get(tool).set(params);
+    if (unknown.length) throw new Error(`unknown parameter(s) for ${tool}: ${unknown.join(', ')}`);
+  },
+  toolParams: (tool) => toolValues(tool),
+  /** The selection's coverage bytes (canvas-sized), or null when there is none. */
+  selectionValues: async () => {
+    await settled();
+    return selection.values();
+  },
+  /** Runs a selection tool directly: rectangle, ellipse, lasso, wand, colorRange, brush. */
+  select: async (tool, params) => {
+    const fn = { rectangle: 'rectangle', ellipse: 'ellipse', lasso: 'lasso', wand: 'wand', colorRange: 'colorRange', brush: 'brush' }[tool];
+    if (!fn) throw new Error(`unknown selection tool “${tool}”`);
+    const result = await selection[fn](params);
+    await settled();
+    return result;
+  },
+  /** feather | grow | shrink | border | smooth with its value, invert, all or none. */
+  modifySelection: async (op, value) => {
+    if (op === 'invert' || op === 'all' || op === 'none') await selection[op]();
+    else await selection.modify(op, value);
+    await settled();
+  },
+  /** Makes the selection the active layer's mask. */
+  selectionToMask: () => addMask({ fromSelection: true }),
+  /** The last canvas gesture ({ tool, points, params }) in image coordinates. */
+  lastGesture: () => state.lastGesture,
+  /** Image coordinates → page (client) coordinates, to drive the pointer. */
+  clientPoint: (x, y) => viewer.clientPoint(x, y),
+  /** The overlay canvas's pixels (display only). */
+  overlayRgba() {
+    const c = viewer.overlay;
+    return c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  },
+
+  // Autosave.
+  /** Saves now if a change waits; resolves when it is stored. */
+  flushAutosave: async () => {
+    await settled();
+    await autosave.flush();
+  },
+  /** Whether a change waits to be autosaved. */
+  autosavePending: () => autosave.pending,
+  /** { name, savedAt } of the project recovered at start-up, or null. */
+  recovered: () => state.recovered,
+  startFresh,
 };

@@ -1,15 +1,28 @@
-// The document view: shows RGBA pixels the core produced on a <canvas>
-// (putImageData, display only), with fit/100 %/zoom, and turns pointer drags
-// into layer moves in image pixels. No pixel is computed here.
+// The document view: shows the composite the core produced on a <canvas>
+// (putImageData, display only), the selection as a red quick-mask overlay on
+// a second canvas, and the tool being dragged (marquee, lasso, brush path) as
+// SVG in image coordinates. Zoom: fit, 100 %, steps. Pointer positions are
+// turned into image coordinates through the view's transform and handed to
+// the current tool. No pixel is computed here: the overlay only turns the
+// core's coverage bytes into display colours.
 
 const ZOOM_STEPS = [0.05, 0.1, 0.125, 0.25, 1 / 3, 0.5, 2 / 3, 1, 1.5, 2, 3, 4, 6, 8, 12, 16];
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** Quick-mask colour: red at half strength over the selected area. */
+const OVERLAY_RGB = [255, 40, 40];
+const OVERLAY_ALPHA = 0.5;
 
 /**
- * @param {{ stage: HTMLElement, canvas: HTMLCanvasElement, zoomLabel: HTMLElement,
- *   onDrag?: (dx: number, dy: number, phase: 'start'|'move'|'end') => void }} parts
+ * @param {{ stage: HTMLElement, zoomLabel: HTMLElement,
+ *   onPointer?: (phase: 'down'|'move'|'up'|'cancel', point: {x: number, y: number}, event: PointerEvent) => void }} parts
  */
-export function createViewer({ stage, canvas, zoomLabel, onDrag }) {
-  const ctx = canvas.getContext('2d', { willReadFrequently: false });
+export function createViewer({ stage, zoomLabel, onPointer }) {
+  const frame = stage.querySelector('.canvas-frame');
+  const canvas = frame.querySelector('canvas.composite');
+  const overlay = frame.querySelector('canvas.overlay');
+  const shapes = frame.querySelector('svg.shapes');
+  const ctx = canvas.getContext('2d');
+  const overlayCtx = overlay.getContext('2d');
   let size = null; // { width, height } of what is shown
   let mode = 'fit'; // 'fit' or a fixed scale
   let scale = 1;
@@ -29,38 +42,49 @@ export function createViewer({ stage, canvas, zoomLabel, onDrag }) {
     } else {
       scale = mode;
     }
-    canvas.style.width = `${Math.round(size.width * scale)}px`;
-    canvas.style.height = `${Math.round(size.height * scale)}px`;
-    canvas.classList.toggle('pixelated', scale >= 2);
+    frame.style.width = `${Math.round(size.width * scale)}px`;
+    frame.style.height = `${Math.round(size.height * scale)}px`;
+    frame.classList.toggle('pixelated', scale >= 2);
     stage.classList.toggle('scrolls', mode !== 'fit');
     zoomLabel.textContent = `${formatPercent(scale)}${mode === 'fit' ? ' (fit)' : ''}`;
+    // Strokes in the SVG keep a constant on-screen width.
+    shapes.style.setProperty('--px', String(1 / scale));
   }
 
   new ResizeObserver(() => {
     if (mode === 'fit') layout();
   }).observe(stage);
 
-  // Drag to move the layer.
-  let drag = null;
-  canvas.addEventListener('pointerdown', (event) => {
-    if (!size || !onDrag || event.button !== 0) return;
-    canvas.setPointerCapture(event.pointerId);
-    drag = { x: event.clientX, y: event.clientY, id: event.pointerId };
-    canvas.classList.add('dragging');
-    onDrag(0, 0, 'start');
+  /** Client coordinates → image coordinates (fractional pixels; 0,0 is the top-left corner). */
+  function imagePoint(clientX, clientY) {
+    const box = canvas.getBoundingClientRect();
+    if (!size || box.width === 0 || box.height === 0) return { x: 0, y: 0 };
+    return {
+      x: ((clientX - box.left) / box.width) * size.width,
+      y: ((clientY - box.top) / box.height) * size.height,
+    };
+  }
+
+  let active = null; // pointer id of the gesture in progress
+  frame.addEventListener('pointerdown', (event) => {
+    if (!size || !onPointer || event.button !== 0 || active !== null) return;
+    frame.setPointerCapture(event.pointerId);
+    active = event.pointerId;
+    event.preventDefault();
+    onPointer('down', imagePoint(event.clientX, event.clientY), event);
   });
-  canvas.addEventListener('pointermove', (event) => {
-    if (!drag || event.pointerId !== drag.id) return;
-    onDrag(Math.round((event.clientX - drag.x) / scale), Math.round((event.clientY - drag.y) / scale), 'move');
+  frame.addEventListener('pointermove', (event) => {
+    if (event.pointerId !== active) return;
+    const events = event.getCoalescedEvents?.() ?? [];
+    for (const e of events.length ? events : [event]) onPointer('move', imagePoint(e.clientX, e.clientY), e);
   });
-  const end = (event) => {
-    if (!drag || event.pointerId !== drag.id) return;
-    onDrag(Math.round((event.clientX - drag.x) / scale), Math.round((event.clientY - drag.y) / scale), 'end');
-    drag = null;
-    canvas.classList.remove('dragging');
+  const end = (phase) => (event) => {
+    if (event.pointerId !== active) return;
+    active = null;
+    onPointer(phase, imagePoint(event.clientX, event.clientY), event);
   };
-  canvas.addEventListener('pointerup', end);
-  canvas.addEventListener('pointercancel', end);
+  frame.addEventListener('pointerup', end('up'));
+  frame.addEventListener('pointercancel', end('cancel'));
 
   stage.addEventListener(
     'wheel',
@@ -83,24 +107,101 @@ export function createViewer({ stage, canvas, zoomLabel, onDrag }) {
     layout();
   }
 
+  function resize(width, height) {
+    const resized = !size || size.width !== width || size.height !== height;
+    if (!resized) return;
+    for (const c of [canvas, overlay]) {
+      c.width = width;
+      c.height = height;
+    }
+    shapes.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    size = { width, height };
+    stage.classList.add('has-image');
+    layout();
+  }
+
+  function svg(tag, attrs) {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    return el;
+  }
+
   return {
-    /** Shows `width`×`height` straight-alpha RGBA bytes. */
-    show(width, height, rgba) {
+    /** Sets the document size (clears the view when it changes). */
+    resize,
+    /** Shows `width`×`height` straight-alpha RGBA bytes at (x, y) of the document. */
+    putRegion(x, y, width, height, rgba) {
+      if (!size) return;
       const data = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), width, height);
-      if (canvas.width !== width || canvas.height !== height) {
-        canvas.width = width;
-        canvas.height = height;
+      ctx.putImageData(data, x, y);
+    },
+    /**
+     * Draws the selection overlay for a rectangle of coverage bytes (null
+     * clears the whole overlay): red where selected, clear elsewhere.
+     */
+    putSelection(x, y, width, height, values) {
+      if (!size) return;
+      if (values === null) {
+        overlayCtx.clearRect(0, 0, size.width, size.height);
+        return;
       }
-      ctx.putImageData(data, 0, 0);
-      const resized = !size || size.width !== width || size.height !== height;
-      size = { width, height };
-      stage.classList.add('has-image');
-      if (resized) layout();
+      const rgba = new Uint8ClampedArray(width * height * 4);
+      const [r, g, b] = OVERLAY_RGB;
+      for (let i = 0, o = 0; i < values.length; i++, o += 4) {
+        rgba[o] = r;
+        rgba[o + 1] = g;
+        rgba[o + 2] = b;
+        rgba[o + 3] = values[i] * OVERLAY_ALPHA;
+      }
+      overlayCtx.putImageData(new ImageData(rgba, width, height), x, y);
+    },
+    /** Shows or hides the quick-mask overlay. */
+    showOverlay(flag) {
+      overlay.hidden = !flag;
+    },
+    /**
+     * Shows the tool's gesture: { kind: 'rect'|'ellipse', x, y, width, height }
+     * | { kind: 'path', points, closed, width? } | { kind: 'outline', x, y, width, height } | null.
+     */
+    showShape(shape) {
+      shapes.replaceChildren();
+      if (!shape) return;
+      const ants = (el) => {
+        el.classList.add('ants');
+        const under = el.cloneNode();
+        under.setAttribute('class', 'ants-under');
+        shapes.append(under, el);
+      };
+      if (shape.kind === 'rect' || shape.kind === 'outline') {
+        ants(svg('rect', { x: shape.x, y: shape.y, width: shape.width, height: shape.height }));
+      } else if (shape.kind === 'ellipse') {
+        ants(svg('ellipse', {
+          cx: shape.x + shape.width / 2,
+          cy: shape.y + shape.height / 2,
+          rx: shape.width / 2,
+          ry: shape.height / 2,
+        }));
+      } else if (shape.kind === 'path') {
+        const points = [];
+        for (let i = 0; i < shape.points.length; i += 2) points.push(`${shape.points[i]},${shape.points[i + 1]}`);
+        if (shape.width) {
+          // A brush path: the dab's width, round ends, in the overlay colour.
+          const path = svg('polyline', { points: points.join(' '), 'stroke-width': shape.width });
+          path.classList.add('brush-path');
+          if (shape.erase) path.classList.add('erase');
+          shapes.append(path);
+        } else {
+          ants(svg(shape.closed ? 'polygon' : 'polyline', { points: points.join(' ') }));
+        }
+      }
     },
     clear() {
       size = null;
-      canvas.width = 0;
-      canvas.height = 0;
+      for (const c of [canvas, overlay]) {
+        c.width = 0;
+        c.height = 0;
+      }
+      shapes.replaceChildren();
       stage.classList.remove('has-image');
       layout();
     },
@@ -114,9 +215,21 @@ export function createViewer({ stage, canvas, zoomLabel, onDrag }) {
     },
     zoomIn: () => step(1),
     zoomOut: () => step(-1),
+    imagePoint,
+    /** Image coordinates → client coordinates (for tests and hosts). */
+    clientPoint(x, y) {
+      const box = canvas.getBoundingClientRect();
+      if (!size) return { x: 0, y: 0 };
+      return { x: box.left + (x / size.width) * box.width, y: box.top + (y / size.height) * box.height };
+    },
     get scale() {
       return scale;
     },
+    get size() {
+      return size;
+    },
+    canvas,
+    overlay,
   };
 }
 

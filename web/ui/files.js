@@ -1,0 +1,39 @@
+// Files in and out of the page: what a drag carries, reading a picked file,
+// and handing bytes to the user as a download. No decoding here: the core
+// decodes and encodes every image and project.
+
+/** Whether a drag event carries files (not text or a layer row). */
+export function hasFiles(event) {
+  return Array.from(event.dataTransfer?.types ?? []).includes('Files');
+}
+
+/** Offers `bytes` as a download named `name`. */
+export function download(bytes, name, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function toBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data)) return Uint8Array.from(data);
+  throw new TypeError('expected bytes (Uint8Array or ArrayBuffer)');
+}
+
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "photo.final.png" → "photo.final". */
+export function stem(name) {
+  return (name || 'untitled').replace(/\.[^.]+$/, '') || 'untitled';
+}
