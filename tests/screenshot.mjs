@@ -1,5 +1,5 @@
-// Takes the README screenshot: docs/screenshot.png, the editor after
-// compositing the sample images. Also (re)generates those samples in
+// Takes the README screenshot: docs/screenshot.png, the editor with the
+// sample document (layers, history) and a selection shown as a quick mask. Also (re)generates those samples in
 // web/samples/ when they are missing or with --samples: a photo-like sunset
 // backdrop, a bokeh-light layer and a feathered mask, encoded by the core.
 //
@@ -188,12 +188,25 @@ if (wantSamples) {
 const server = await startServer(WEB_ROOT);
 const browser = await launchBrowser({ webgpu: true });
 try {
-  const { page, errors } = await openApp(browser, server.url, { viewport: { width: 1200, height: 760 } });
+  const { page, errors } = await openApp(browser, server.url, { viewport: { width: 1280, height: 800 } });
+  await page.evaluate(() => window.retouchApp.startFresh());
   await page.click('#load-samples');
-  await page.waitForFunction(() => document.querySelector('.slot[data-slot=mask]').classList.contains('filled'));
-  await page.selectOption('[data-param=mode] select', 'screen');
-  await page.fill('[data-param=opacity] input[type=number]', '0.85');
-  await page.locator('[data-param=opacity] input[type=number]').dispatchEvent('change');
+  await page.waitForFunction(() => window.retouchApp.layers().length === 2);
+  // A few document edits for the history panel: an empty layer for the fix, renamed.
+  await page.click('#layer-new');
+  await page.waitForFunction(() => window.retouchApp.layers().length === 3);
+  await page.evaluate(() => window.retouchApp.settled());
+  await page.dblclick('#layers .layer.active .layer-name');
+  await page.fill('#layers .layer-rename', 'Fix');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.retouchApp.layers()[2].name === 'Fix');
+  // A selection around the sun and its reflection: an ellipse, a brush stroke added, feathered.
+  await page.evaluate(async () => {
+    await window.retouchApp.select('ellipse', { x: 560, y: 250, width: 150, height: 140 });
+    await window.retouchApp.select('brush', { points: [635, 390, 640, 430, 630, 470], diameter: 90, hardness: 0.7, spacing: 0.25, flow: 1 });
+    await window.retouchApp.modifySelection('feather', 8);
+  });
+  await page.click('[data-tool=brush]');
   await page.evaluate(() => window.retouchApp.settled());
   await page.evaluate(() => document.activeElement?.blur());
   const result = await page.evaluate(async () => {
@@ -203,7 +216,7 @@ try {
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   mkdirSync(new URL('../docs/', import.meta.url), { recursive: true });
   await page.screenshot({ path: fileURLToPath(OUTPUT) });
-  console.log(`wrote docs/screenshot.png (1200×760; result ${result.width}×${result.height} on ${result.backend})`);
+  console.log(`wrote docs/screenshot.png (1280×800; document ${result.width}×${result.height} on ${result.backend})`);
 } finally {
   await browser.close();
   await server.close();

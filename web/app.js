@@ -61,6 +61,8 @@ const state = {
   recovered: null,
   /** The layers panel's rows (bottom first), refreshed after every change. */
   layers: [],
+  /** The history panel's content, refreshed after every change. */
+  history: null,
 };
 
 let layerControls = null;
@@ -423,6 +425,7 @@ function refreshPanels() {
   for (const button of document.querySelectorAll('.modify button')) button.disabled = !selection.mask;
 
   const history = has ? project.history() : null;
+  state.history = history;
   historyPanel.render(history, state.origin || 'Open');
   enable('#undo', history && history.position > 0);
   enable('#redo', history && history.position < history.entries.length);
@@ -1157,7 +1160,8 @@ window.retouchApp = {
   size: () => (state.project ? { width: state.project.width, height: state.project.height } : null),
 
   // Layers and history.
-  layers: () => state.project?.layers() ?? [],
+  /** The layers as the panel shows them (bottom first), safe to call while the GPU renders. */
+  layers: () => (state.project ? state.layers : []),
   activeLayerId: () => state.activeId,
   selectLayer: (id) => selectLayer(id),
   /** Runs `fn(project)` as a document edit (panels, render and autosave follow). */
@@ -1166,7 +1170,8 @@ window.retouchApp = {
     await settled();
     return result;
   },
-  history: () => state.project?.history() ?? null,
+  /** The history as the panel shows it ({ entries, position, bytes, budget, droppedTotal }). */
+  history: () => (state.project ? state.history : null),
   undo,
   redo,
   jumpTo,
