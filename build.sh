@@ -35,7 +35,7 @@ setup() {
     cargo install wasm-bindgen-cli --version "$want"
   fi
   local missing=()
-  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen; do
+  for pkg in chromium mesa-vulkan-drivers libvulkan1 binaryen python3-venv; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   # Node may come from another repository than Debian's (with npm bundled).
