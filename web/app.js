@@ -3,13 +3,24 @@
 // pixel is computed by the core (./pkg/retouch.js); the page only moves bytes
 // between the user, the core and the screen.
 
-import init, { createEngine, manifests, version, Image, Mask, Project } from './pkg/retouch.js';
+import init, {
+  createEngine,
+  manifests,
+  version,
+  Image,
+  Mask,
+  Project,
+  planProviderJob,
+  ingestProviderResult,
+  mockProviderAnswer,
+} from './pkg/retouch.js';
 import { buildParamControls } from './ui/params.js';
 import { createViewer } from './ui/viewer.js';
 import { createLayersPanel } from './ui/layers.js';
 import { createHistoryPanel } from './ui/history.js';
 import { createSelection } from './ui/selection.js';
 import { createAutosave } from './ui/autosave.js';
+import { createGeneratePanel } from './ui/generate.js';
 import { hasFiles, download, toBytes, formatBytes, stem } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
@@ -70,6 +81,8 @@ const toolControls = new Map(); // tool -> manifest-built controls
 const modifierControls = new Map(); // op -> controls
 let engineGeneration = 0;
 let modeLabels = new Map();
+/** The Generate fill panel, made once the core is up. */
+let generatePanel = null;
 
 // ---------------------------------------------------------------- status
 
@@ -224,6 +237,7 @@ function setProject(project, { name, origin, activeId } = {}) {
   state.origin = origin ?? '';
   state.error = null;
   state.lastGesture = null;
+  generatePanel?.documentChanged();
   if (!project) {
     state.activeId = null;
     selection.reset(null);
@@ -440,6 +454,7 @@ function refreshPanels() {
   $('#doc-info').textContent = has ? `${project.width} × ${project.height} px · ${layers.length} layer${layers.length === 1 ? '' : 's'}` : '';
   $('#doc-title').textContent = has ? state.name || 'Untitled' : 'No document';
   $('#selection-info').textContent = selection.mask ? '' : has ? 'Nothing selected.' : '';
+  generatePanel?.refresh();
 }
 
 async function undo() {
@@ -980,6 +995,43 @@ function requestedBackend() {
   return { choice: 'auto', warning: `Unknown backend “${value}” in the address (use auto, gpu or cpu); using auto.` };
 }
 
+// ---------------------------------------------------------------- generate fill
+
+/** The composite and a copy of the selection, as the core plans a provider job from them. */
+async function generationSnapshot() {
+  while (running) await running;
+  await selection.settled();
+  while (running) await running;
+  const project = requireProject();
+  project.renderCpu();
+  const image = Image.fromRgba(project.width, project.height, project.compositeRegion(0, 0, project.width, project.height));
+  const mask = selection.mask;
+  return { image, selection: mask ? Mask.fromValues(project.width, project.height, mask.values()) : null, project };
+}
+
+/** Adds an accepted variant on top of the stack: one history step, undone as one. */
+async function acceptGenerated(result) {
+  const id = await edit((p) => p.addLayer(result.layer, { name: result.name, x: result.offsetX, y: result.offsetY }));
+  state.activeId = id;
+  refreshPanels();
+  await settled();
+  return id;
+}
+
+function buildGeneratePanel() {
+  generatePanel = createGeneratePanel($('#generate'), {
+    wasm: { manifests, planProviderJob, ingestProviderResult, mockProviderAnswer, Image, Project },
+    snapshot: generationSnapshot,
+    accept: acceptGenerated,
+    canRun: () => Boolean(state.project && selection.mask),
+    isCurrent: (project) => project === state.project,
+    activeLayerId: () => state.activeId,
+    layerName: (id) => state.layers.find((l) => l.id === id)?.name ?? '',
+    setStatus,
+    download,
+  });
+}
+
 // ---------------------------------------------------------------- start-up
 
 function buildControls() {
@@ -1050,6 +1102,7 @@ async function start() {
   await init();
   $('#version').textContent = `v${version()}`;
   buildControls();
+  buildGeneratePanel();
   setTool('rectangle');
   refreshPanels();
   const { choice, warning } = requestedBackend();
@@ -1227,4 +1280,22 @@ window.retouchApp = {
   /** { name, savedAt } of the project recovered at start-up, or null. */
   recovered: () => state.recovered,
   startFresh,
+
+  // Generate fill.
+  generation: {
+    /** Runs the panel as it is filled in; resolves when the run ended (staged, failed, cancelled). */
+    run: async () => (await ready, generatePanel.run()),
+    cancel: () => generatePanel.cancel(),
+    /** Accepts variant `index` as a new layer; resolves to its id. */
+    accept: (index) => generatePanel.accept(index),
+    discard: () => generatePanel.discard(),
+    /** { running, provider, error, variants: [{name, offsetX, offsetY, width, height, metrics, provenance}], plan, lastAccepted }. */
+    state: () => generatePanel.state(),
+    /** Resolves once no generation runs. */
+    settled: () => generatePanel.settled(),
+    /** { mockLatencyMs, policy } (the bridge's retry policy). */
+    setOptions: (patch) => generatePanel.setOptions(patch),
+    /** The provenance sidecar of a generated layer, or null. */
+    provenanceJson: (id) => generatePanel.provenanceJson(id),
+  },
 };

@@ -1,0 +1,402 @@
+// "Generate fill" end to end, in headless Chromium with WebGPU (SwiftShader) and without:
+// a marquee selection, the panel filled in as a user does, the bridge talking to the local mock
+// servers (tests/providers/mock-servers.mjs, which check every field of every request) or to the
+// offline mock; the variants are staged, one is accepted as a new layer, and
+//   - every pixel of the composite outside the feathered mask is bit-identical to before,
+//   - undo removes the layer and the composite is the original bytes again;
+// failures (401, moderation blocks) show the provider's message and leave the document
+// untouched; cancel stops a slow provider and the offline mock; the key stays out of the
+// project, the URL and storage unless the user opts in. No test touches the internet.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { startOpenAI, startGemini } from '../providers/mock-servers.mjs';
+
+const CONFIGS = [
+  { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
+  { name: 'no WebGPU (CPU fallback)', webgpu: false, expect: 'cpu' },
+];
+const W = 240;
+const H = 160;
+const SELECT = { x: 90, y: 50, width: 64, height: 48 };
+const FEATHER = 4;
+const OPENAI_KEY = 'sk-test-browser-0123456789abcdef';
+const GEMINI_KEY = 'AIza-test-browser-0123456789';
+const GEMINI_MODEL = 'gemini-2.5-flash-image';
+const IDS = {
+  mock: 'retouch.provider.mock',
+  openai: 'retouch.provider.openai',
+  gemini: 'retouch.provider.gemini',
+};
+
+requireBuiltPackage();
+
+/** A smooth picture with some texture, so colour matching has something to learn from. */
+async function openPicture(page) {
+  await page.evaluate(
+    async ({ W, H }) => {
+      const rgba = new Uint8Array(W * H * 4);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const o = (y * W + x) * 4;
+          rgba[o] = Math.round((x / (W - 1)) * 200 + 30);
+          rgba[o + 1] = Math.round((y / (H - 1)) * 160 + 50 + ((x * 7 + y * 13) % 11));
+          rgba[o + 2] = 120 + ((x ^ y) & 15);
+          rgba[o + 3] = 255;
+        }
+      }
+      await window.retouchApp.openImage(window.testKit.pngOf(W, H, rgba), 'picture.png');
+    },
+    { W, H },
+  );
+}
+
+async function selectRegion(page) {
+  await page.evaluate((rect) => window.retouchApp.select('rectangle', { ...rect, mode: 'replace' }), SELECT);
+}
+
+/** What the document looks like: layers, history length and the composite's bytes (kept in the page). */
+async function snapshot(page, slot) {
+  return page.evaluate(async (slot) => {
+    const app = window.retouchApp;
+    const { data } = await app.resultRgba();
+    window.testSnap = window.testSnap ?? {};
+    window.testSnap[slot] = data;
+    return { layers: app.layers().map((l) => l.name), history: app.history().entries.length, position: app.history().position };
+  }, slot);
+}
+
+/** Compares the composite now with a stored one: all differences, and those outside the feathered selection. */
+async function compareWith(page, slot) {
+  return page.evaluate(
+    async ({ slot, W, H, feather }) => {
+      const { wasm } = window.testKit;
+      const { data } = await window.retouchApp.resultRgba();
+      const before = window.testSnap[slot];
+      const selection = wasm.Mask.fromValues(W, H, await window.retouchApp.selectionValues());
+      window.testCpu = window.testCpu ?? (await wasm.createEngine('cpu'));
+      const feathered = await window.testCpu.feather(selection, feather);
+      const coverage = feathered.values();
+      selection.free();
+      feathered.free();
+      let differing = 0;
+      let outside = 0;
+      let firstOutside = null;
+      for (let i = 0; i < W * H; i++) {
+        let same = true;
+        for (let c = 0; c < 4; c++) if (data[i * 4 + c] !== before[i * 4 + c]) same = false;
+        if (same) continue;
+        differing++;
+        if (coverage[i] === 0) {
+          outside++;
+          firstOutside ??= { x: i % W, y: Math.floor(i / W), now: [...data.slice(i * 4, i * 4 + 4)], was: [...before.slice(i * 4, i * 4 + 4)] };
+        }
+      }
+      return { differing, outside, firstOutside };
+    },
+    { slot, W, H, feather: FEATHER },
+  );
+}
+
+/** The plan the page will make for a provider (to tell the mock server what to expect). */
+async function planFor(page, providerId, prompt, variants) {
+  return page.evaluate(
+    async ({ providerId, prompt, variants, feather, W, H }) => {
+      const { wasm } = window.testKit;
+      const { data } = await window.retouchApp.resultRgba();
+      const image = wasm.Image.fromRgba(W, H, data);
+      const mask = wasm.Mask.fromValues(W, H, await window.retouchApp.selectionValues());
+      try {
+        const job = wasm.planProviderJob(providerId, image, mask, { prompt, feather, variants });
+        return job.plan;
+      } finally {
+        image.free();
+        mask.free();
+      }
+    },
+    { providerId, prompt, variants, feather: FEATHER, W, H },
+  );
+}
+
+/** A point of the selection's centre and one of the crop's corner, in the sent image's pixels. */
+function probePoints(plan) {
+  const sx = plan.width / plan.crop.width;
+  const sy = plan.height / plan.crop.height;
+  const cx = SELECT.x + SELECT.width / 2 - plan.crop.x;
+  const cy = SELECT.y + SELECT.height / 2 - plan.crop.y;
+  return { editPoint: [Math.floor(cx * sx), Math.floor(cy * sy)], keepPoint: [1, 1] };
+}
+
+/** Fills the panel in as a user does. */
+async function fillPanel(page, { provider, prompt, variants = 1, key, baseUrl }) {
+  await page.selectOption('#gen-provider', provider);
+  await page.fill('#gen-prompt', prompt);
+  await page.fill('#gen-variants', String(variants));
+  await page.fill('#gen-feather', String(FEATHER));
+  if (key !== undefined) await page.fill('#gen-key', key);
+  if (baseUrl !== undefined) {
+    const open = await page.evaluate(() => document.querySelector('.gen-advanced').open);
+    if (!open) await page.click('.gen-advanced summary');
+    await page.fill('#gen-base-url', baseUrl);
+  }
+}
+
+/** Clicks Generate and waits until the run ended; returns the panel's state. */
+async function generate(page) {
+  await page.click('#gen-run');
+  await page.evaluate(() => window.retouchApp.generation.settled());
+  return page.evaluate(() => window.retouchApp.generation.state());
+}
+
+/** Accepts variant `index` through its button, checks the layer, the pixels and undo. */
+async function acceptAndUndo(page, index, state, label) {
+  const before = await snapshot(page, 'before');
+  await page.click(`#gen-variants-list button[data-variant="${index}"]`);
+  await page.evaluate(() => window.retouchApp.settled());
+  const after = await snapshot(page, 'after');
+  assert.equal(after.layers.length, before.layers.length + 1, `${label}: one new layer`);
+  assert.equal(after.layers.at(-1), state.variants[index].name, `${label}: the layer is on top, named after the prompt`);
+  assert.equal(after.history, after.position);
+  assert.equal(after.position, before.position + 1, `${label}: one history step`);
+  const active = await page.evaluate(() => window.retouchApp.layers().at(-1));
+  assert.equal(active.x, state.variants[index].offsetX);
+  assert.equal(active.y, state.variants[index].offsetY);
+
+  const diff = await compareWith(page, 'before');
+  assert.equal(diff.outside, 0, `${label}: pixels changed outside the feathered mask: ${JSON.stringify(diff.firstOutside)}`);
+  assert.ok(diff.differing > 0, `${label}: the fill changed nothing`);
+
+  await page.click('#undo');
+  await page.evaluate(() => window.retouchApp.settled());
+  const undone = await snapshot(page, 'undone');
+  assert.deepEqual(undone.layers, before.layers, `${label}: undo removes the layer`);
+  const back = await compareWith(page, 'before');
+  assert.equal(back.differing, 0, `${label}: after undo the composite is the original bytes`);
+  return after;
+}
+
+async function assertUntouched(page, before, label) {
+  const now = await page.evaluate(() => ({
+    layers: window.retouchApp.layers().map((l) => l.name),
+    history: window.retouchApp.history().entries.length,
+    position: window.retouchApp.history().position,
+  }));
+  assert.deepEqual(now, before, `${label}: the document's layers and history are unchanged`);
+  const diff = await compareWith(page, 'untouched');
+  assert.equal(diff.differing, 0, `${label}: the composite is unchanged`);
+}
+
+for (const config of CONFIGS) {
+  describe(`generate fill, ${config.name}`, () => {
+    let server;
+    let browser;
+    let app;
+    let openai;
+    let gemini;
+    const openaiExpect = { apiKey: OPENAI_KEY, imageSize: [0, 0], model: 'gpt-image-1' };
+    const geminiExpect = { apiKey: GEMINI_KEY, model: GEMINI_MODEL, imageSize: [0, 0], answerSize: [1024, 1024] };
+
+    before(async () => {
+      server = await startServer();
+      openai = await startOpenAI(openaiExpect, { slowMs: 6000 });
+      gemini = await startGemini(geminiExpect);
+      browser = await launchBrowser({ webgpu: config.webgpu });
+      app = await openApp(browser, server.url);
+      await installTestKit(app.page);
+      await app.page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+      await openPicture(app.page);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await openai?.close();
+      await gemini?.close();
+      await server?.close();
+    });
+
+    test(`runs on the ${config.expect.toUpperCase()}`, async () => {
+      const backend = await app.page.evaluate(() => window.retouchApp.backend());
+      assert.equal(backend, config.expect, `backend ${backend}: ${await app.page.evaluate(() => window.retouchApp.adapter())}`);
+      assert.equal(await app.page.locator('#backend').getAttribute('data-backend'), config.expect);
+    });
+
+    test('the panel lists the providers, the offline mock first and chosen; Generate needs a selection', async () => {
+      const { page } = app;
+      const options = await page.$$eval('#gen-provider option', (list) => list.map((o) => [o.value, o.textContent]));
+      assert.deepEqual(options.map(([v]) => v), [IDS.mock, IDS.openai, IDS.gemini, 'retouch.provider.stability']);
+      assert.equal(await page.inputValue('#gen-provider'), IDS.mock);
+      assert.ok(await page.locator('#gen-key-row').isHidden(), 'the offline mock needs no key');
+      await page.selectOption('#gen-provider', IDS.openai);
+      const models = await page.$$eval('#gen-model option', (list) => list.map((o) => o.value));
+      assert.ok(models.includes('gpt-image-1'), `models ${models}`);
+      assert.ok(await page.locator('#gen-key-row').isVisible());
+      await page.selectOption('#gen-provider', IDS.mock);
+      await page.evaluate(() => window.retouchApp.modifySelection('none'));
+      assert.ok(await page.locator('#gen-run').isDisabled(), 'nothing selected: Generate is off');
+      await selectRegion(page);
+      assert.ok(await page.locator('#gen-run').isEnabled());
+    });
+
+    test('offline mock: two variants side by side, accept one as a layer, undo', async () => {
+      const { page, errors } = app;
+      await selectRegion(page);
+      await fillPanel(page, { provider: IDS.mock, prompt: 'a calm blue pond', variants: 2 });
+      const state = await generate(page);
+      assert.equal(state.error, null, JSON.stringify(state.error));
+      assert.equal(state.variants.length, 2);
+      assert.equal(await page.locator('#gen-variants-list .gen-variant').count(), 2);
+      assert.equal(await page.locator('#gen-variants-list canvas').count(), 2);
+      for (const v of state.variants) {
+        assert.equal(v.metrics.changedOutside, 0);
+        assert.ok(Number.isFinite(v.metrics.ringDeltaE));
+        assert.equal(v.provenance.provider, IDS.mock);
+      }
+      const metric = await page.locator('#gen-variants-list .gen-metric').first().textContent();
+      assert.match(metric, /Seam ΔE \d+\.\d\d .*outside 0/);
+      await acceptAndUndo(page, 1, state, 'offline mock');
+      assert.equal(await page.locator('#gen-staging').isHidden(), true, 'accepting clears the staging');
+      assert.deepEqual(errors, []);
+    });
+
+    test('OpenAI through the mock server: well-formed request, new layer, only masked pixels change, undo', async () => {
+      const { page, errors } = app;
+      await selectRegion(page);
+      const prompt = 'a red kite in the sky';
+      const plan = await planFor(page, IDS.openai, prompt, 2);
+      Object.assign(openaiExpect, { imageSize: [plan.width, plan.height], prompt: plan.prompt, ...probePoints(plan) });
+      const requests = openai.requests.length;
+      await fillPanel(page, { provider: IDS.openai, prompt, variants: 2, key: OPENAI_KEY, baseUrl: `${openai.origin}/v1` });
+      const state = await generate(page);
+      assert.deepEqual(openai.violations, []);
+      assert.equal(state.error, null, JSON.stringify(state.error));
+      assert.equal(openai.requests.length - requests, 1, 'two variants in one call');
+      assert.equal(state.variants.length, 2);
+      assert.equal(state.plan.size, `${plan.width}x${plan.height}`);
+      const after = await acceptAndUndo(page, 0, state, 'OpenAI');
+      assert.equal(after.layers.at(-1), state.variants[0].name);
+      assert.deepEqual(errors, []);
+    });
+
+    test('provenance of the accepted layer downloads as a JSON sidecar', async () => {
+      const { page } = app;
+      await selectRegion(page);
+      await fillPanel(page, { provider: IDS.mock, prompt: 'moss on the stones', variants: 1 });
+      const state = await generate(page);
+      await page.click('#gen-variants-list button[data-variant="0"]');
+      await page.evaluate(() => window.retouchApp.settled());
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#gen-provenance')]);
+      assert.match(download.suggestedFilename(), /\.provenance\.json$/);
+      const json = JSON.parse(await readFile(await download.path(), 'utf8'));
+      assert.equal(json.provider, IDS.mock);
+      assert.equal(json.prompt, state.plan.prompt);
+      assert.deepEqual(json.crop, state.variants[0].provenance.crop);
+      await page.click('#undo');
+      await page.evaluate(() => window.retouchApp.settled());
+    });
+
+    test('Gemini through the mock server: crop with aspect ratio, no mask, new layer, undo', async () => {
+      const { page, errors } = app;
+      await selectRegion(page);
+      const prompt = 'a wooden bench';
+      const plan = await planFor(page, IDS.gemini, prompt, 2);
+      Object.assign(geminiExpect, { imageSize: [plan.width, plan.height], aspectRatio: plan.aspectRatio, prompt: plan.prompt });
+      const requests = gemini.requests.length;
+      await fillPanel(page, { provider: IDS.gemini, prompt, variants: 2, key: GEMINI_KEY, baseUrl: `${gemini.origin}/v1beta` });
+      await page.selectOption('#gen-model', GEMINI_MODEL);
+      const state = await generate(page);
+      assert.deepEqual(gemini.violations, []);
+      assert.equal(state.error, null, JSON.stringify(state.error));
+      assert.equal(gemini.requests.length - requests, 2, 'Gemini answers one image per call');
+      assert.equal(state.variants.length, 2);
+      await acceptAndUndo(page, 1, state, 'Gemini');
+      assert.deepEqual(errors, []);
+    });
+
+    test('a 401 and moderation blocks show the provider’s message and leave the document untouched', async () => {
+      const { page } = app;
+      await selectRegion(page);
+      const before = await snapshot(page, 'untouched');
+
+      openai.script.push('auth');
+      await fillPanel(page, { provider: IDS.openai, prompt: 'a red kite in the sky', variants: 1, key: OPENAI_KEY, baseUrl: `${openai.origin}/v1` });
+      let state = await generate(page);
+      assert.equal(state.error?.kind, 'auth', JSON.stringify(state.error));
+      assert.equal(state.error.status, 401);
+      const shown = await page.locator('#gen-error').textContent();
+      assert.match(shown, /Authentication failed: Incorrect API key provided/);
+      assert.equal(await page.locator('#gen-error').getAttribute('data-kind'), 'auth');
+      assert.equal(state.variants.length, 0);
+      await assertUntouched(page, before, '401');
+
+      openai.script.push('blocked');
+      state = await generate(page);
+      assert.equal(state.error?.kind, 'content_blocked');
+      assert.match(await page.locator('#gen-error').textContent(), /content policy: Your request was rejected by the safety system/);
+      await assertUntouched(page, before, 'OpenAI moderation');
+
+      gemini.script.push('image_safety');
+      await fillPanel(page, { provider: IDS.gemini, prompt: 'a wooden bench', variants: 1, key: GEMINI_KEY, baseUrl: `${gemini.origin}/v1beta` });
+      state = await generate(page);
+      assert.equal(state.error?.kind, 'content_blocked');
+      assert.match(await page.locator('#gen-error').textContent(), /IMAGE_SAFETY/);
+      await assertUntouched(page, before, 'Gemini IMAGE_SAFETY');
+      assert.deepEqual(openai.violations, []);
+      assert.deepEqual(gemini.violations, []);
+    });
+
+    test('cancel stops a slow provider and the offline mock; the document is untouched', async () => {
+      const { page } = app;
+      await selectRegion(page);
+      const before = await snapshot(page, 'untouched');
+
+      openai.script.push('slow');
+      await fillPanel(page, { provider: IDS.openai, prompt: 'a red kite in the sky', variants: 1, key: OPENAI_KEY, baseUrl: `${openai.origin}/v1` });
+      const requests = openai.requests.length;
+      await page.click('#gen-run');
+      assert.ok(await page.locator('#gen-progress').isVisible(), 'a progress indicator while running');
+      const deadline = Date.now() + 10_000;
+      while (openai.requests.length === requests && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(openai.requests.length, requests + 1, 'the request reached the server');
+      const started = Date.now();
+      await page.click('#gen-cancel');
+      await page.evaluate(() => window.retouchApp.generation.settled());
+      assert.ok(Date.now() - started < 3000, 'cancel does not wait for the slow answer');
+      let state = await page.evaluate(() => window.retouchApp.generation.state());
+      assert.equal(state.error?.kind, 'cancelled');
+      assert.equal(state.running, false);
+      assert.ok(await page.locator('#gen-progress').isHidden());
+      await assertUntouched(page, before, 'cancelled OpenAI');
+
+      await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 5000 }));
+      await fillPanel(page, { provider: IDS.mock, prompt: 'a calm blue pond', variants: 2 });
+      await page.click('#gen-run');
+      await page.click('#gen-cancel');
+      await page.evaluate(() => window.retouchApp.generation.settled());
+      state = await page.evaluate(() => window.retouchApp.generation.state());
+      assert.equal(state.error?.kind, 'cancelled');
+      assert.equal(state.variants.length, 0);
+      await assertUntouched(page, before, 'cancelled mock');
+      await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+    });
+
+    test('the API key stays in memory: not in the project, the autosave, the URL or storage without the opt-in', async () => {
+      const { page } = app;
+      await page.selectOption('#gen-provider', IDS.openai);
+      await page.fill('#gen-key', OPENAI_KEY);
+      const seen = await page.evaluate(async (key) => {
+        const bytes = await window.retouchApp.projectBytes();
+        await window.retouchApp.flushAutosave();
+        const text = new TextDecoder('latin1').decode(bytes);
+        const stored = Object.keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`).join('\n');
+        return { project: text.includes(key), url: location.href.includes(key), stored: stored.includes(key) };
+      }, OPENAI_KEY);
+      assert.deepEqual(seen, { project: false, url: false, stored: false });
+
+      await page.check('#gen-remember');
+      assert.equal(await page.evaluate(() => localStorage.getItem('retouch.apiKey.retouch.provider.openai')), OPENAI_KEY);
+      await page.uncheck('#gen-remember');
+      assert.equal(await page.evaluate(() => localStorage.getItem('retouch.apiKey.retouch.provider.openai')), null);
+    });
+  });
+}
