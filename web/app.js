@@ -1018,6 +1018,28 @@ async function acceptGenerated(result) {
   return id;
 }
 
+/** The canvas area a staged variant is previewed on, to restore it afterwards. */
+let previewed = null;
+
+/** Shows a variant's pixels on the canvas (display only), or restores the document's with null. */
+function previewGenerated(region) {
+  (async () => {
+    while (running) await running;
+    const project = state.project;
+    if (!project) return;
+    if (previewed && (!region || region.x !== previewed.x || region.y !== previewed.y || region.width !== previewed.width || region.height !== previewed.height)) {
+      const { x, y, width, height } = previewed;
+      if (x + width <= project.width && y + height <= project.height) viewer.putRegion(x, y, width, height, project.compositeRegion(x, y, width, height));
+    }
+    previewed = region ? { x: region.x, y: region.y, width: region.width, height: region.height } : null;
+    // The quick mask would hide the variant: off while previewing.
+    viewer.showOverlay(!region && $('#show-overlay').checked);
+    if (region && region.x + region.width <= project.width && region.y + region.height <= project.height) {
+      viewer.putRegion(region.x, region.y, region.width, region.height, region.data);
+    }
+  })().catch((error) => showError('Cannot preview', error));
+}
+
 function buildGeneratePanel() {
   generatePanel = createGeneratePanel($('#generate'), {
     wasm: { manifests, planProviderJob, ingestProviderResult, mockProviderAnswer, Image, Project },
@@ -1029,6 +1051,7 @@ function buildGeneratePanel() {
     layerName: (id) => state.layers.find((l) => l.id === id)?.name ?? '',
     setStatus,
     download,
+    preview: previewGenerated,
   });
 }
 

@@ -253,7 +253,17 @@ for (const config of CONFIGS) {
         assert.equal(v.provenance.provider, IDS.mock);
       }
       const metric = await page.locator('#gen-variants-list .gen-metric').first().textContent();
-      assert.match(metric, /Seam ΔE \d+\.\d\d .*outside 0/);
+      assert.match(metric, /Seam ΔE \d+\.\d\d .*Outside mask: 0 px/);
+      // Pointing at a variant previews it on the canvas (display only); leaving restores it.
+      const centre = { x: SELECT.x + SELECT.width / 2, y: SELECT.y + SELECT.height / 2 };
+      const pixel = () => page.evaluate(({ x, y }) => [...document.querySelector('#result').getContext('2d').getImageData(x, y, 1, 1).data].join(), centre);
+      const plain = await pixel();
+      await page.hover('#gen-variants-list .gen-variant[data-variant="0"] canvas');
+      await page.waitForFunction(({ x, y, plain }) => [...document.querySelector('#result').getContext('2d').getImageData(x, y, 1, 1).data].join() !== plain, { ...centre, plain });
+      assert.equal((await snapshot(page, 'hovered')).layers.length, 1, 'a preview is not an edit');
+      await page.mouse.move(1, 1);
+      await page.waitForFunction(({ x, y, plain }) => [...document.querySelector('#result').getContext('2d').getImageData(x, y, 1, 1).data].join() === plain, { ...centre, plain });
+      assert.equal(await pixel(), plain);
       await acceptAndUndo(page, 1, state, 'offline mock');
       assert.equal(await page.locator('#gen-staging').isHidden(), true, 'accepting clears the staging');
       assert.deepEqual(errors, []);

@@ -317,6 +317,7 @@ export function createGeneratePanel(root, host) {
 
   function discard() {
     if (!staged) return;
+    host.preview(null);
     for (const result of staged.results) result.layer.free();
     staged.image.free();
     staged.selection.free();
@@ -344,8 +345,10 @@ export function createGeneratePanel(root, host) {
     ui.variantsHost.replaceChildren();
     staged.results.forEach((result, index) => {
       const canvas = el('canvas', { className: 'gen-thumb' });
+      let shown = null;
       try {
-        const { width, height, data } = preview(staged.image, result);
+        shown = preview(staged.image, result);
+        const { width, height, data } = shown;
         canvas.width = width;
         canvas.height = height;
         canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width, height), 0, 0);
@@ -356,13 +359,26 @@ export function createGeneratePanel(root, host) {
       const metric = el('div', {
         className: 'gen-metric',
         title: 'Median CIEDE2000 on a 4-px ring at the selection’s edge (after colour matching; before in brackets), and the pixels changed outside the feathered mask (must be 0)',
-        textContent: `Seam ΔE ${ringDeltaE.toFixed(2)} (${ringDeltaEUnmatched.toFixed(2)}) · outside ${changedOutside}`,
       });
+      metric.append(
+        el('span', { className: 'gen-seam', textContent: `Seam ΔE ${ringDeltaE.toFixed(2)}` }),
+        el('span', { className: 'gen-raw', textContent: ` (raw ${ringDeltaEUnmatched.toFixed(1)})` }),
+        el('br'),
+        el('span', { className: 'gen-outside', textContent: `Outside mask: ${changedOutside} px` }),
+      );
       metric.dataset.ok = String(changedOutside === 0);
       const accept = el('button', { type: 'button', className: 'small primary', textContent: 'Accept', title: `Add variant ${index + 1} as a new layer` });
       accept.dataset.variant = String(index);
       accept.addEventListener('click', () => acceptVariant(index).catch((error) => showError(error)));
-      ui.variantsHost.append(el('figure', { className: 'gen-variant', dataset: { variant: String(index) } }, [canvas, el('figcaption', {}, [metric, accept])]));
+      const figure = el('figure', { className: 'gen-variant', dataset: { variant: String(index) }, title: 'Point at a variant to preview it on the canvas' }, [canvas, el('figcaption', {}, [metric, accept])]);
+      // Pointing at (or tabbing to) a variant shows it on the canvas; display only.
+      const show = () => shown && host.preview({ x: result.offsetX, y: result.offsetY, ...shown });
+      const hide = () => host.preview(null);
+      figure.addEventListener('pointerenter', show);
+      figure.addEventListener('pointerleave', hide);
+      figure.addEventListener('focusin', show);
+      figure.addEventListener('focusout', hide);
+      ui.variantsHost.append(figure);
     });
     refresh();
   }
