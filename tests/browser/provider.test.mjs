@@ -11,7 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
-import { startOpenAI, startGemini } from '../providers/mock-servers.mjs';
+import { startOpenAI, startGemini, startStability } from '../providers/mock-servers.mjs';
 
 const CONFIGS = [
   { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
@@ -24,10 +24,12 @@ const FEATHER = 4;
 const OPENAI_KEY = 'sk-test-browser-0123456789abcdef';
 const GEMINI_KEY = 'AIza-test-browser-0123456789';
 const GEMINI_MODEL = 'gemini-2.5-flash-image';
+const STABILITY_KEY = 'sk-test-stability-0123456789';
 const IDS = {
   mock: 'retouch.provider.mock',
   openai: 'retouch.provider.openai',
   gemini: 'retouch.provider.gemini',
+  stability: 'retouch.provider.stability',
 };
 
 requireBuiltPackage();
@@ -194,13 +196,16 @@ for (const config of CONFIGS) {
     let app;
     let openai;
     let gemini;
+    let stability;
     const openaiExpect = { apiKey: OPENAI_KEY, imageSize: [0, 0], model: 'gpt-image-1' };
     const geminiExpect = { apiKey: GEMINI_KEY, model: GEMINI_MODEL, imageSize: [0, 0], answerSize: [1024, 1024] };
+    const stabilityExpect = { apiKey: STABILITY_KEY, imageSize: [0, 0] };
 
     before(async () => {
       server = await startServer();
       openai = await startOpenAI(openaiExpect, { slowMs: 6000 });
       gemini = await startGemini(geminiExpect);
+      stability = await startStability(stabilityExpect);
       browser = await launchBrowser({ webgpu: config.webgpu });
       app = await openApp(browser, server.url);
       await installTestKit(app.page);
@@ -212,6 +217,7 @@ for (const config of CONFIGS) {
       await browser?.close();
       await openai?.close();
       await gemini?.close();
+      await stability?.close();
       await server?.close();
     });
 
@@ -321,6 +327,53 @@ for (const config of CONFIGS) {
       assert.equal(state.variants.length, 2);
       await acceptAndUndo(page, 1, state, 'Gemini');
       assert.deepEqual(errors, []);
+    });
+
+    test('Stability through the mock server: white-is-edit mask, one call per variant, new layer, undo', async () => {
+      const { page, errors } = app;
+      await selectRegion(page);
+      const prompt = 'tall grass';
+      const plan = await planFor(page, IDS.stability, prompt, 2);
+      Object.assign(stabilityExpect, { imageSize: [plan.width, plan.height], prompt: plan.prompt, ...probePoints(plan) });
+      const requests = stability.requests.length;
+      await fillPanel(page, { provider: IDS.stability, prompt, variants: 2, key: STABILITY_KEY, baseUrl: stability.origin });
+      const state = await generate(page);
+      assert.deepEqual(stability.violations, []);
+      assert.equal(state.error, null, JSON.stringify(state.error));
+      assert.equal(stability.requests.length - requests, 2);
+      assert.equal(state.variants.length, 2);
+      await acceptAndUndo(page, 0, state, 'Stability');
+      assert.deepEqual(errors, []);
+    });
+
+    test('a rate limit is retried, then shown with the time to wait; the document is untouched', async () => {
+      const { page } = app;
+      await selectRegion(page);
+      const before = await snapshot(page, 'untouched');
+      await page.evaluate(() => window.retouchApp.generation.setOptions({ policy: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 5000, timeoutMs: 20000 } }));
+      try {
+        openai.script.push('rate_limit', 'rate_limit');
+        const requests = openai.requests.length;
+        await fillPanel(page, { provider: IDS.openai, prompt: 'a red kite in the sky', variants: 1, key: OPENAI_KEY, baseUrl: `${openai.origin}/v1` });
+        const state = await generate(page);
+        assert.equal(openai.requests.length - requests, 2, 'one automatic retry after Retry-After');
+        assert.equal(state.error?.kind, 'rate_limit', JSON.stringify(state.error));
+        assert.equal(state.error.retryAfterMs, 1000);
+        assert.match(await page.locator('#gen-error').textContent(), /Rate limited: Rate limit exceeded .* Try again in 1\.0 s\./);
+        await assertUntouched(page, before, 'rate limit');
+
+        // One 429, then the answer: the retry makes it work.
+        openai.script.push('rate_limit');
+        const retried = await generate(page);
+        assert.equal(retried.error, null, JSON.stringify(retried.error));
+        assert.equal(retried.variants.length, 1);
+        await page.click('#gen-discard');
+        assert.ok(await page.locator('#gen-staging').isHidden());
+        await assertUntouched(page, before, 'discarded');
+        assert.deepEqual(openai.violations, []);
+      } finally {
+        await page.evaluate(() => window.retouchApp.generation.setOptions({ policy: undefined }));
+      }
     });
 
     test('a 401 and moderation blocks show the provider’s message and leave the document untouched', async () => {
