@@ -837,6 +837,10 @@ window.addEventListener('keydown', (event) => {
   else if (key === 'w') setTool('wand');
   else if (key === 'r') setTool('color_range');
   else if (key === 'b') setTool('brush');
+  else if (key === 'g' && generatePanel && !$('#goto-generate').disabled) {
+    event.preventDefault(); // the G must not land in the prompt
+    generatePanel.focus();
+  }
   else if ((key === '[' || key === ']') && state.tool === 'brush') {
     const brush = toolControls.get('brush');
     const size = brush.values().diameter;
@@ -1052,7 +1056,9 @@ function buildGeneratePanel() {
     setStatus,
     download,
     preview: previewGenerated,
+    onReady: (ready) => ($('#goto-generate').disabled = !ready),
   });
+  $('#goto-generate').addEventListener('click', () => generatePanel.focus());
 }
 
 // ---------------------------------------------------------------- start-up

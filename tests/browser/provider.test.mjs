@@ -240,8 +240,12 @@ for (const config of CONFIGS) {
       await page.selectOption('#gen-provider', IDS.mock);
       await page.evaluate(() => window.retouchApp.modifySelection('none'));
       assert.ok(await page.locator('#gen-run').isDisabled(), 'nothing selected: Generate is off');
+      assert.ok(await page.locator('#goto-generate').isDisabled());
       await selectRegion(page);
       assert.ok(await page.locator('#gen-run').isEnabled());
+      await page.click('#goto-generate');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'gen-prompt', 'the toolbar button leads to the prompt');
+      await page.evaluate(() => document.activeElement?.blur());
     });
 
     test('offline mock: two variants side by side, accept one as a layer, undo', async () => {

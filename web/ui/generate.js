@@ -270,7 +270,10 @@ export function createGeneratePanel(root, host) {
 
   function refresh() {
     const running = Boolean(current);
-    ui.run.disabled = running || !host.canRun();
+    const ready = host.canRun();
+    ui.run.disabled = running || !ready;
+    ui.run.title = ready ? 'Fill the selection (Ctrl+Enter in the prompt)' : 'Open an image and select the region to fill first';
+    if (host.onReady) host.onReady(ready && !running);
     ui.cancel.disabled = !running;
     ui.progress.hidden = !running;
     ui.progressText.hidden = !running && !ui.progressText.textContent;
@@ -499,11 +502,14 @@ export function createGeneratePanel(root, host) {
     const promise = (async () => {
       try {
         const result = await execute(controller);
-        if (controller.signal.aborted) {
+        // Cancelled at the last moment, or another document was opened meanwhile.
+        if (controller.signal.aborted || !host.isCurrent(result.project)) {
           for (const r of result.results) r.layer.free();
           result.image.free();
           result.selection.free();
-          throw new ProviderError({ kind: 'cancelled', message: 'Cancelled by the user.' });
+          throw controller.signal.aborted
+            ? new ProviderError({ kind: 'cancelled', message: 'Cancelled by the user.' })
+            : new Error('another document was opened while the provider worked; the variants were dropped');
         }
         staged = result;
         ui.progressText.textContent = '';
@@ -551,6 +557,11 @@ export function createGeneratePanel(root, host) {
   showProvider();
 
   return {
+    /** Brings the panel into view with the prompt focused. */
+    focus() {
+      root.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      ui.prompt.focus({ preventScroll: true });
+    },
     refresh,
     run,
     cancel,
