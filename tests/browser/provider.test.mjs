@@ -464,6 +464,10 @@ for (const config of CONFIGS) {
       assert.equal(await page.evaluate(() => localStorage.getItem('retouch.apiKey.retouch.provider.openai')), OPENAI_KEY);
       await page.uncheck('#gen-remember');
       assert.equal(await page.evaluate(() => localStorage.getItem('retouch.apiKey.retouch.provider.openai')), null);
+      // Nothing the page logged (errors included: 401s, blocks, cancels above) carries a key.
+      for (const line of app.consoleErrors) {
+        for (const key of [OPENAI_KEY, GEMINI_KEY, STABILITY_KEY]) assert.ok(!line.includes(key), `a console error carries a key: ${line}`);
+      }
     });
   });
 }
