@@ -1052,7 +1052,8 @@ function buildGeneratePanel() {
     canRun: () => Boolean(state.project && selection.mask),
     isCurrent: (project) => project === state.project,
     activeLayerId: () => state.activeId,
-    layerName: (id) => state.layers.find((l) => l.id === id)?.name ?? '',
+    /** The layer's name, or null when there is no such layer (e.g. undone). */
+    layerName: (id) => state.layers.find((l) => l.id === id)?.name ?? null,
     setStatus,
     download,
     preview: previewGenerated,

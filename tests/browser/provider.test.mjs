@@ -313,6 +313,7 @@ for (const config of CONFIGS) {
       assert.deepEqual(json.crop, state.variants[0].provenance.crop);
       await page.click('#undo');
       await page.evaluate(() => window.retouchApp.settled());
+      assert.ok(await page.locator('#gen-provenance').isDisabled(), 'an undone layer has no provenance to download');
     });
 
     test('Gemini through the mock server: crop with aspect ratio, no mask, new layer, undo', async () => {

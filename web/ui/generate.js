@@ -280,7 +280,7 @@ export function createGeneratePanel(root, host) {
     for (const field of [ui.prompt, ui.provider, ui.variants, ui.feather]) field.disabled = running;
     ui.staging.hidden = !staged;
     const id = host.activeLayerId();
-    ui.provenance.disabled = !(provenance.has(id) || lastAccepted !== null);
+    ui.provenance.disabled = !provenanceTarget();
     root.dataset.state = running ? 'running' : staged ? 'staged' : lastError ? 'error' : 'idle';
   }
 
@@ -400,12 +400,19 @@ export function createGeneratePanel(root, host) {
     return id;
   }
 
-  function downloadProvenance() {
+  /** The active layer if it was generated, else the last accepted one while it exists. */
+  function provenanceTarget() {
     const id = host.activeLayerId();
-    const json = provenance.get(id) ?? lastAccepted?.json;
-    if (!json) throw new Error('no generated layer has provenance to download');
-    const name = provenance.has(id) ? host.layerName(id) : lastAccepted.name;
-    host.download(new TextEncoder().encode(json), `${(name || 'layer').replace(/[^\w.-]+/g, '-')}.provenance.json`, 'application/json');
+    if (provenance.has(id) && host.layerName(id) !== null) return { id, json: provenance.get(id) };
+    if (lastAccepted && host.layerName(lastAccepted.id) !== null) return lastAccepted;
+    return null;
+  }
+
+  function downloadProvenance() {
+    const target = provenanceTarget();
+    if (!target) throw new Error('no generated layer has provenance to download');
+    const name = host.layerName(target.id) || 'layer';
+    host.download(new TextEncoder().encode(target.json), `${name.replace(/[^\w.-]+/g, '-')}.provenance.json`, 'application/json');
   }
 
   // ------------------------------------------------------------ running
