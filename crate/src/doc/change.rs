@@ -12,12 +12,17 @@ use super::render::DirtyRegion;
 use super::tiles::{Plane, TilePatch};
 use image::GrayImage;
 
-/// The canvas size and the layers, bottom first.
+/// The canvas size, the layers (bottom first) and the selection: everything
+/// history can change.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LayerStack {
     pub width: u32,
     pub height: u32,
     pub layers: Vec<Layer>,
+    /// Canvas-sized coverage (0 = not selected, 255 = selected); `None`
+    /// means no selection, so tools act on everything. It lives here rather
+    /// than beside the document because selecting is undoable like any edit.
+    pub selection: Option<GrayImage>,
 }
 
 impl LayerStack {
@@ -58,6 +63,12 @@ pub(crate) enum Change {
         mask: Option<GrayImage>,
     },
     Tiles(TilePatch),
+    /// Replaces the whole selection: used when one appears or disappears
+    /// (select after none, deselect) and when the canvas size changes;
+    /// changes of an existing selection are [`Change::Tiles`] patches.
+    Selection {
+        mask: Option<GrayImage>,
+    },
     /// Sets the canvas size and moves every layer by `shift`.
     Canvas {
         width: u32,
@@ -108,6 +119,20 @@ impl Change {
                 dirty.add(layer.bounds());
                 Change::Mask { id, mask }
             }
+            Change::Selection { mut mask } => {
+                // The selection is not drawn into the composite: nothing dirty.
+                std::mem::swap(&mut stack.selection, &mut mask);
+                Change::Selection { mask }
+            }
+            Change::Tiles(mut patch) if patch.plane == Plane::Selection => {
+                let width = stack.width;
+                let selection = stack
+                    .selection
+                    .as_mut()
+                    .expect("selection patches are recorded while there is a selection");
+                patch.swap(selection, width);
+                Change::Tiles(patch)
+            }
             Change::Tiles(mut patch) => {
                 let layer = stack.recorded_layer(patch.layer);
                 let width = layer.pixels.width();
@@ -120,6 +145,7 @@ impl Change {
                             .expect("mask patches target masked layers"),
                         width,
                     ),
+                    Plane::Selection => unreachable!("handled above"),
                 }
                 if let Some(changed) = patch.bounds() {
                     let (x, y) = layer.props.offset;
@@ -161,7 +187,9 @@ impl Change {
             + match self {
                 Change::Insert { layer, .. } => layer.pixel_bytes() + layer.props.name.len(),
                 Change::Properties { props, .. } => props.name.len(),
-                Change::Mask { mask, .. } => mask.as_ref().map_or(0, |m| m.as_raw().len()),
+                Change::Mask { mask, .. } | Change::Selection { mask } => {
+                    mask.as_ref().map_or(0, |m| m.as_raw().len())
+                }
                 Change::Tiles(patch) => patch.bytes(),
                 Change::Batch(changes) => changes.iter().map(Change::bytes).sum(),
                 Change::Remove { .. } | Change::Move { .. } | Change::Canvas { .. } => 0,

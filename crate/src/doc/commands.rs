@@ -2,6 +2,11 @@
 //! changes nothing and records nothing), applies one [`Change`], and records
 //! its inverse in history under the name a history panel shows. Commands that
 //! would change nothing record nothing.
+//!
+//! The selection is part of the document like the layers: setting it is a
+//! command (so "Select", "Feather Selection" and "Deselect" appear in, and
+//! are undone through, the same history), and crop and canvas size cut or
+//! pad it with the canvas.
 
 use super::change::Change;
 use super::geometry::{Anchor, Rect};
@@ -280,14 +285,8 @@ impl Document {
     /// be widened again later without loss.
     pub fn crop(&mut self, rect: Rect) -> Result<()> {
         check_dimensions(rect.width, rect.height)?;
-        self.commit(
-            "Crop",
-            Change::Canvas {
-                width: rect.width,
-                height: rect.height,
-                shift: (-rect.x, -rect.y),
-            },
-        );
+        let change = self.canvas_change(rect.width, rect.height, (-rect.x, -rect.y));
+        self.commit("Crop", change);
         Ok(())
     }
 
@@ -297,14 +296,77 @@ impl Document {
     pub fn resize_canvas(&mut self, width: u32, height: u32, anchor: Anchor) -> Result<()> {
         check_dimensions(width, height)?;
         let shift = anchor.shift((self.width(), self.height()), (width, height));
-        self.commit(
-            "Canvas Size",
-            Change::Canvas {
-                width,
-                height,
-                shift,
-            },
-        );
+        let change = self.canvas_change(width, height, shift);
+        self.commit("Canvas Size", change);
+        Ok(())
+    }
+
+    /// The change that resizes the canvas and moves its content by `shift`.
+    /// Layers keep all their pixels (they only move), but the selection is
+    /// canvas-sized, so it is cut or padded with "not selected" to the new
+    /// canvas; history keeps the old selection whole, so undo is exact.
+    fn canvas_change(&self, width: u32, height: u32, shift: (i32, i32)) -> Change {
+        let canvas = Change::Canvas {
+            width,
+            height,
+            shift,
+        };
+        match &self.stack.selection {
+            None => canvas,
+            Some(old) => {
+                let mut moved = GrayImage::new(width, height);
+                image::imageops::replace(&mut moved, old, shift.0.into(), shift.1.into());
+                Change::Batch(vec![Change::Selection { mask: Some(moved) }, canvas])
+            }
+        }
+    }
+
+    /// Replaces the selection by `mask` (canvas-sized coverage, 255 =
+    /// selected) or removes it (`None`), as one history entry named `name`
+    /// ("Select", "Deselect", "Feather Selection", ...; empty picks "Select"
+    /// or "Deselect"). The selection tools compute the mask; this makes it
+    /// part of the document, so it is undoable and saved with the project.
+    /// When a selection is replaced, only the 256×256 tiles that differ are
+    /// kept, so adding a small marquee to a 4K selection costs those tiles.
+    /// Setting the same selection again records nothing.
+    pub fn set_selection(&mut self, mask: Option<GrayImage>, name: &str) -> Result<()> {
+        let (width, height) = (self.width(), self.height());
+        if let Some(mask) = &mask {
+            if mask.dimensions() != (width, height) {
+                return Err(Error::SizeMismatch(format!(
+                    "the selection is {}×{} but the canvas is {width}×{height}",
+                    mask.width(),
+                    mask.height()
+                )));
+            }
+        }
+        let name = match (name, &mask) {
+            ("", Some(_)) => "Select",
+            ("", None) => "Deselect",
+            (name, _) => name,
+        };
+        let change = match (&self.stack.selection, mask) {
+            (None, None) => return Ok(()),
+            (Some(current), Some(mask)) => {
+                let patch = TilePatch::from_region(
+                    0,
+                    Plane::Selection,
+                    RasterRef {
+                        bytes: current,
+                        width,
+                        bytes_per_pixel: 1,
+                    },
+                    Rect::new(0, 0, width, height),
+                    &mask,
+                );
+                if patch.is_empty() {
+                    return Ok(());
+                }
+                Change::Tiles(patch)
+            }
+            (_, mask) => Change::Selection { mask },
+        };
+        self.commit(name, change);
         Ok(())
     }
 
@@ -348,6 +410,7 @@ impl Document {
         let raster: &[u8] = match plane {
             Plane::Pixels => &layer.pixels,
             Plane::Mask => layer.mask.as_ref().ok_or_else(|| no_mask(layer))?,
+            Plane::Selection => unreachable!("the selection is changed by set_selection"),
         };
         let bounds = layer.bounds();
         let Some(part) = area.intersect(&bounds) else {

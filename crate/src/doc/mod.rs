@@ -4,8 +4,8 @@
 //!
 //! - [`layer`]: a layer's pixels, optional mask and properties.
 //! - [`commands`]: the operations (add, delete, duplicate, reorder, rename,
-//!   properties, merge down, flatten, masks, crop, canvas size, paint), each
-//!   recorded in history under a human-readable name.
+//!   properties, merge down, flatten, masks, crop, canvas size, paint,
+//!   selection), each recorded in history under a human-readable name.
 //! - [`history`]: undo, redo, jump; memory-bounded by a byte budget.
 //! - [`tiles`]: pixel edits stored as changed 256×256 tiles.
 //! - [`render`]: the composite of the stack and dirty-rectangle recomposition.
@@ -33,7 +33,7 @@ use crate::engine::Engine;
 use crate::image_io::check_dimensions;
 use crate::{Error, Result};
 use change::{Change, LayerStack};
-use image::RgbaImage;
+use image::{GrayImage, RgbaImage};
 use render::CompositeCache;
 
 /// A layered document with its history and cached composite.
@@ -55,6 +55,7 @@ impl Document {
                 width,
                 height,
                 layers: Vec::new(),
+                selection: None,
             },
             history: History::default(),
             cache: CompositeCache::default(),
@@ -87,6 +88,12 @@ impl Document {
     /// Position of a layer in the stack (0 = bottom).
     pub fn index_of(&self, id: LayerId) -> Result<usize> {
         self.stack.index_of(id).ok_or_else(|| no_layer(id))
+    }
+
+    /// The selection (canvas-sized coverage, 255 = selected), `None` when
+    /// nothing is selected and tools act on the whole canvas.
+    pub fn selection(&self) -> Option<&GrayImage> {
+        self.stack.selection.as_ref()
     }
 
     pub fn history(&self) -> &History {

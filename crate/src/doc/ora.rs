@@ -7,9 +7,12 @@
 //!
 //! What OpenRaster has no place for goes in attributes of our own namespace
 //! ([`NAMESPACE`]) and files under `retouch/`, which other readers ignore: the
-//! exact blend mode (ORA only names the W3C ones) and layer masks (8-bit PNGs;
+//! exact blend mode (ORA only names the W3C ones), layer masks (8-bit PNGs;
 //! other readers show the layer unmasked, while `mergedimage.png` shows the
-//! masked result). Layer locks use the standard `edit-locked` attribute.
+//! masked result) and the selection (`retouch/selection.png`, an 8-bit PNG
+//! the canvas's size, named by `retouch:selection` on `<image>`, so a saved
+//! selection comes back with the project). Layer locks use the standard
+//! `edit-locked` attribute.
 //!
 //! Loading treats the file as hostile: every zip entry's declared size is
 //! checked against per-entry and total caps before it is read, and reading
@@ -33,6 +36,8 @@ use zip::CompressionMethod;
 pub const MIMETYPE: &str = "image/openraster";
 /// Our extension namespace in stack.xml.
 pub const NAMESPACE: &str = "urn:retouch:openraster:1";
+/// Where the selection is stored (named by `retouch:selection` on `<image>`).
+pub const SELECTION_SRC: &str = "retouch/selection.png";
 /// Longest side of the thumbnail OpenRaster asks for.
 pub const THUMBNAIL_MAX_SIDE: u32 = 256;
 
@@ -79,10 +84,15 @@ impl Document {
         let _ = write!(
             xml,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-             <image version=\"0.0.5\" w=\"{}\" h=\"{}\" xmlns:retouch=\"{NAMESPACE}\">\n<stack>\n",
+             <image version=\"0.0.5\" w=\"{}\" h=\"{}\" xmlns:retouch=\"{NAMESPACE}\"",
             self.width(),
             self.height()
         );
+        if let Some(selection) = self.selection() {
+            let _ = write!(xml, " retouch:selection=\"{SELECTION_SRC}\"");
+            entries.push((SELECTION_SRC.into(), image_io::encode_mask_png(selection)?));
+        }
+        xml.push_str(">\n<stack>\n");
         // stack.xml lists the top layer first.
         for (index, layer) in self.layers().iter().enumerate().rev() {
             let src = format!("data/layer-{index:04}.png");
@@ -201,6 +211,16 @@ impl Document {
                 None => None,
             };
             document.add_layer(props, pixels, mask, None)?;
+        }
+        if let Some(src) = image.attribute((NAMESPACE, "selection")) {
+            let png = reader.read(src, limits.max_entry_bytes)?;
+            if png_dimensions(&png)? != (width, height) {
+                return Err(Error::SizeMismatch(format!(
+                    "the selection '{src}' is not the size of the canvas"
+                )));
+            }
+            let selection = image_io::decode_mask(&png)?;
+            document.set_selection(Some(selection), "Select")?;
         }
         document.forget_history();
         Ok(document)

@@ -6,6 +6,7 @@ use super::change::LayerStack;
 use super::ora::LoadLimits;
 use super::*;
 use crate::ops::blend::BlendMode;
+use crate::Error;
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 
 /// Small deterministic generator (xorshift64*), so failures reproduce.
@@ -85,7 +86,17 @@ fn snapshot(doc: &Document) -> LayerStack {
 /// Runs `command` on the sample, then checks undo restores the start, redo
 /// restores the result, and the history entry has the expected name.
 fn check_undo_redo(name: &str, command: impl FnOnce(&mut Document, [LayerId; 3])) {
+    check_undo_redo_after(|_| {}, name, command);
+}
+
+/// Like [`check_undo_redo`], on the sample after `setup`.
+fn check_undo_redo_after(
+    setup: impl FnOnce(&mut Document),
+    name: &str,
+    command: impl FnOnce(&mut Document, [LayerId; 3]),
+) {
     let (mut doc, ids) = sample();
+    setup(&mut doc);
     let before = snapshot(&doc);
     let entries = doc.history().len();
     command(&mut doc, ids);
@@ -265,6 +276,114 @@ fn canvas_commands_undo_redo() {
         assert_eq!(doc.layer(background).unwrap().props.offset, (100, 100));
         assert_eq!(doc.composite_cpu().unwrap().get_pixel(0, 0).0, [0; 4]);
     });
+}
+
+#[test]
+fn selection_undo_redo() {
+    check_undo_redo("Select", |doc, _| {
+        let mask = XorShift(3).mask(300, 200);
+        doc.set_selection(Some(mask.clone()), "Select").unwrap();
+        assert_eq!(doc.selection(), Some(&mask));
+    });
+    let select = |doc: &mut Document| {
+        doc.set_selection(Some(GrayImage::new(300, 200)), "")
+            .unwrap();
+        assert_eq!(doc.history().items().last().unwrap().name, "Select");
+    };
+    check_undo_redo_after(select, "Feather Selection", |doc, _| {
+        let mut feathered = GrayImage::new(300, 200);
+        feathered.put_pixel(299, 199, Luma([7]));
+        doc.set_selection(Some(feathered), "Feather Selection")
+            .unwrap();
+        assert_eq!(doc.selection().unwrap().get_pixel(299, 199).0, [7]);
+    });
+    check_undo_redo_after(select, "Deselect", |doc, _| {
+        doc.set_selection(None, "").unwrap();
+        assert_eq!(doc.selection(), None);
+    });
+}
+
+#[test]
+fn selection_history_keeps_changed_tiles_and_refuses_bad_sizes() {
+    let mut doc = Document::new(1024, 1024).unwrap();
+    let all = GrayImage::from_pixel(1024, 1024, Luma([255]));
+    doc.set_selection(Some(all.clone()), "Select All").unwrap();
+    // Selecting when there was none keeps nothing to undo it but bookkeeping.
+    assert!(doc.history().bytes() < 1024, "{}", doc.history().bytes());
+    let mut less = all.clone();
+    for y in 300..310 {
+        for x in 500..520 {
+            less.put_pixel(x, y, Luma([0]));
+        }
+    }
+    let before = doc.history().bytes();
+    doc.set_selection(Some(less.clone()), "Subtract").unwrap();
+    // The 20×10 changed pixels, not the 1 MiB mask.
+    assert!(doc.history().bytes() - before < 200 + 256);
+    // The same selection again records nothing.
+    doc.set_selection(Some(less.clone()), "Subtract").unwrap();
+    assert_eq!(doc.history().len(), 2);
+    let entries = doc.history().len();
+    assert!(matches!(
+        doc.set_selection(Some(GrayImage::new(1024, 1023)), "Select"),
+        Err(Error::SizeMismatch(_))
+    ));
+    assert_eq!(doc.history().len(), entries);
+    assert_eq!(doc.selection(), Some(&less));
+    doc.undo();
+    assert_eq!(doc.selection(), Some(&all));
+    doc.undo();
+    assert_eq!(doc.selection(), None);
+    doc.redo();
+    doc.redo();
+    assert_eq!(doc.selection(), Some(&less));
+    // Deselecting without a selection records nothing.
+    doc.set_selection(None, "Deselect").unwrap();
+    doc.set_selection(None, "Deselect").unwrap();
+    assert_eq!(doc.history().len(), 3);
+}
+
+#[test]
+fn crop_and_canvas_size_cut_and_pad_the_selection() {
+    let (mut doc, _) = sample();
+    let selection = GrayImage::from_fn(300, 200, |x, y| Luma([(x + y) as u8]));
+    doc.set_selection(Some(selection.clone()), "Select")
+        .unwrap();
+    check_canvas(&mut doc, &selection, |doc| {
+        doc.crop(Rect::new(10, 20, 400, 50)).unwrap()
+    });
+    check_canvas(&mut doc, &selection, |doc| {
+        doc.resize_canvas(320, 230, Anchor::BottomRight).unwrap()
+    });
+    check_canvas(&mut doc, &selection, |doc| {
+        doc.crop(Rect::new(-5, -7, 100, 100)).unwrap()
+    });
+}
+
+/// Runs a canvas command on a document whose selection is `selection`, checks
+/// the new selection is the old one moved like the layers (unselected where
+/// it is new canvas), then undoes it and checks the selection is whole again.
+fn check_canvas(doc: &mut Document, selection: &GrayImage, command: impl FnOnce(&mut Document)) {
+    let origin = doc.layers()[0].props.offset;
+    command(doc);
+    let shift = {
+        let now = doc.layers()[0].props.offset;
+        (now.0 - origin.0, now.1 - origin.1)
+    };
+    let moved = doc.selection().expect("still a selection");
+    assert_eq!(moved.dimensions(), (doc.width(), doc.height()));
+    for (x, y, value) in moved.enumerate_pixels() {
+        let (sx, sy) = (x as i32 - shift.0, y as i32 - shift.1);
+        let inside = (0..300).contains(&sx) && (0..200).contains(&sy);
+        let expected = if inside {
+            selection.get_pixel(sx as u32, sy as u32).0
+        } else {
+            [0]
+        };
+        assert_eq!(value.0, expected, "selection at {x},{y}");
+    }
+    doc.undo();
+    assert_eq!(doc.selection(), Some(selection));
 }
 
 #[test]
@@ -524,7 +643,7 @@ fn random_operation(doc: &mut Document, rng: &mut XorShift) {
     };
     let id = pick(rng);
     let before = snapshot(doc);
-    let result = match (rng.below(15), id) {
+    let result = match (rng.below(17), id) {
         (0, _) => {
             let (w, h) = (1 + rng.below(80) as u32, 1 + rng.below(80) as u32);
             let pixels = rng.image(w, h);
@@ -586,6 +705,29 @@ fn random_operation(doc: &mut Document, rng: &mut XorShift) {
             let (w, h) = (1 + rng.below(60) as u32, 1 + rng.below(60) as u32);
             let at = (rng.below(340) as i32 - 40, rng.below(240) as i32 - 40);
             doc.paint_mask(id, at, &rng.mask(w, h), "Mask Brush")
+        }
+        (15, _) => {
+            // Select, change part of the selection, or deselect; now and then
+            // a mask of the wrong size, which must be refused.
+            let (w, h) = (doc.width(), doc.height());
+            match rng.below(4) {
+                0 => doc.set_selection(None, "Deselect"),
+                1 => doc.set_selection(Some(rng.mask(w + 1, h)), "Select"),
+                2 => doc.set_selection(Some(rng.mask(w, h)), "Select"),
+                _ => {
+                    let mut mask = doc
+                        .selection()
+                        .cloned()
+                        .unwrap_or_else(|| GrayImage::new(w, h));
+                    let (x, y) = (rng.below(w.into()) as u32, rng.below(h.into()) as u32);
+                    for py in y..(y + 30).min(h) {
+                        for px in x..(x + 30).min(w) {
+                            mask.put_pixel(px, py, Luma([rng.byte()]));
+                        }
+                    }
+                    doc.set_selection(Some(mask), "Feather Selection")
+                }
+            }
         }
         _ => doc.undo().map_or(Ok(()), |_| Ok(())),
     };
@@ -667,6 +809,47 @@ fn ora_round_trip_keeps_pixels_and_properties() {
         loaded.composite_cpu().unwrap(),
         doc.composite_cpu().unwrap()
     );
+    assert_eq!(loaded.selection(), None);
+}
+
+#[test]
+fn ora_round_trip_keeps_the_selection() {
+    let (mut doc, _) = sample();
+    let selection = XorShift(11).mask(300, 200);
+    doc.set_selection(Some(selection.clone()), "Select")
+        .unwrap();
+    let bytes = doc.to_ora().unwrap();
+    let loaded = Document::from_ora(&bytes).unwrap();
+    assert_eq!(loaded.selection(), Some(&selection));
+    // Loading is not an edit: the selection is there, history is empty.
+    assert!(loaded.history().is_empty());
+    // Other readers see a plain extra file; stack.xml names it in our namespace.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("stack.xml").unwrap(), &mut xml).unwrap();
+    assert!(
+        xml.contains("retouch:selection=\"retouch/selection.png\""),
+        "{xml}"
+    );
+    assert!(zip.by_name("retouch/selection.png").is_ok());
+
+    // A selection that is not the canvas's size is refused.
+    let png = crate::image_io::encode_png(&RgbaImage::new(4, 4)).unwrap();
+    let wrong = crate::image_io::encode_mask_png(&GrayImage::new(5, 4)).unwrap();
+    let xml = format!(
+        "<?xml version=\"1.0\"?><image w=\"4\" h=\"4\" xmlns:retouch=\"{}\" \
+         retouch:selection=\"retouch/selection.png\"><stack>\
+         <layer src=\"data/a.png\"/></stack></image>",
+        ora::NAMESPACE
+    );
+    let bad = zip_of(&[
+        ("mimetype", b"image/openraster"),
+        ("stack.xml", xml.as_bytes()),
+        ("data/a.png", &png),
+        ("retouch/selection.png", &wrong),
+    ]);
+    let error = Document::from_ora(&bad).unwrap_err().to_string();
+    assert!(error.contains("not the size of the canvas"), "{error}");
 }
 
 #[test]

@@ -14,20 +14,23 @@ use super::layer::LayerId;
 /// Side of the grid cells that edits are cut into.
 pub const TILE_SIZE: u32 = 256;
 
-/// Which raster of a layer a patch changes.
+/// Which raster a patch changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plane {
-    /// The RGBA pixels (4 bytes per pixel).
+    /// A layer's RGBA pixels (4 bytes per pixel).
     Pixels,
-    /// The layer mask (1 byte per pixel).
+    /// A layer's mask (1 byte per pixel).
     Mask,
+    /// The document's selection (1 byte per pixel, canvas-sized); the
+    /// patch's layer id is unused.
+    Selection,
 }
 
 impl Plane {
     pub fn bytes_per_pixel(self) -> usize {
         match self {
             Plane::Pixels => 4,
-            Plane::Mask => 1,
+            Plane::Mask | Plane::Selection => 1,
         }
     }
 }
@@ -46,7 +49,8 @@ struct StoredTile {
     bytes: Vec<u8>,
 }
 
-/// The changed tiles of one layer raster; see the module docs.
+/// The changed tiles of one raster (a layer's, or the selection); see the
+/// module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TilePatch {
     pub layer: LayerId,

@@ -350,6 +350,33 @@ impl Project {
             .map_err(js_error)
     }
 
+    /// Makes `mask` (the canvas's size) the selection, as one history entry
+    /// named `name` ("Select", "Feather Selection", ...; empty: "Select").
+    /// The selection tools (`Mask.*`) compute masks; this makes one part of
+    /// the document, so undo, autosave and .ora files keep it. The mask is
+    /// copied and the caller's `Mask` stays usable (e.g. for the quick-mask
+    /// overlay): wasm-bindgen cannot take an optional *borrowed* class
+    /// argument, and an owned one would empty the caller's object, so
+    /// removing the selection is `deselect` rather than `setSelection(null)`.
+    #[wasm_bindgen(js_name = setSelection)]
+    pub fn set_selection(&self, mask: &Mask, name: &str) -> Result<(), JsError> {
+        self.doc()?
+            .set_selection(Some(mask.inner.clone()), name)
+            .map_err(js_error)
+    }
+
+    /// Removes the selection (tools then act on everything) as one history
+    /// entry named `name` (empty: "Deselect"); nothing is recorded when
+    /// there is no selection.
+    pub fn deselect(&self, name: &str) -> Result<(), JsError> {
+        self.doc()?.set_selection(None, name).map_err(js_error)
+    }
+
+    /// A copy of the selection, or `undefined` when nothing is selected.
+    pub fn selection(&self) -> Result<Option<Mask>, JsError> {
+        Ok(self.doc()?.selection().cloned().map(|inner| Mask { inner }))
+    }
+
     /// The history panel: `{ entries: [{ name, bytes, applied }], position,
     /// bytes, budget, droppedTotal }`.
     pub fn history(&self) -> Result<JsValue, JsError> {
