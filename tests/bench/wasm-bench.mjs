@@ -1,7 +1,8 @@
 // Benchmark (not a test): the wasm build's CPU compositing speed in Node.
 // Loads web/pkg (wasm-bindgen --target web) with initSync, creates a CPU
 // engine (Node has no WebGPU) and composites a 4096×4096 layer over a
-// 4096×4096 backdrop with a full-size mask. Prints the median of 5 runs.
+// 4096×4096 backdrop with a full-size mask, then the selection kernels of
+// crate/examples/bench_masks.rs on the same inputs. Prints medians of 5 runs.
 //
 //   ./build.sh build && (cd tests && node bench/wasm-bench.mjs [--size N] [--runs N])
 import { readFileSync } from 'node:fs';
@@ -89,4 +90,48 @@ for (const mode of ['normal', 'multiply']) {
 
 base.free();
 layer.free();
+
+// The selection kernels, on the same inputs as crate/examples/bench_masks.rs:
+// a 4096×4096 ellipse inscribed in (10 %, 15 %, 80 %, 70 %).
+/** Median milliseconds of RUNS calls of `run` after one warm-up call. */
+async function medianMs(run) {
+  await run();
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+const report = (label, megapixels, ms) =>
+  console.log(`wasm cpu ${label}: ${(megapixels / (ms / 1000)).toFixed(1)} MP/s (median of ${RUNS}; ${ms.toFixed(2)} ms)`);
+
+const selection = wasm.Mask.ellipse(SIZE, SIZE, SIZE * 0.1, SIZE * 0.15, SIZE * 0.8, SIZE * 0.7);
+const mp = pixels / 1e6;
+for (const radius of [2, 20, 200]) {
+  report(`feather r=${radius} ${SIZE}x${SIZE}`, mp, await medianMs(async () => (await engine.feather(selection, radius)).free()));
+}
+for (const distance of [5, 30, 100]) {
+  report(`grow ${distance} ${SIZE}x${SIZE}`, mp, await medianMs(async () => (await engine.grow(selection, distance)).free()));
+  report(`shrink ${distance} ${SIZE}x${SIZE}`, mp, await medianMs(async () => (await engine.shrink(selection, distance)).free()));
+}
+// The wand floods the background around a differently coloured ellipse.
+const inside = selection.values();
+const wandRgba = new Uint8Array(pixels * 4);
+for (let i = 0; i < pixels; i++) {
+  const x = i % SIZE;
+  wandRgba.set(inside[i] >= 128 ? [200, 40, 40, 255] : [30, 90, 160 + (x % 7), 255], i * 4);
+}
+const wandImage = wasm.Image.fromRgba(SIZE, SIZE, wandRgba);
+for (const antiAlias of [false, true]) {
+  report(`wand fill (anti-alias ${antiAlias}) ${SIZE}x${SIZE}`, mp, await medianMs(() => wasm.Mask.magicWand(wandImage, 0, 0, 16, true, antiAlias).free()));
+}
+for (const diameter of [50, 300]) {
+  const ms = await medianMs(() => selection.paintStroke([2000, 2000], { diameter, hardness: 0.5 }));
+  console.log(`wasm cpu one brush dab, ${diameter} px on ${SIZE}x${SIZE}: ${ms.toFixed(3)} ms (median of ${RUNS})`);
+}
+wandImage.free();
+selection.free();
 engine.free();
