@@ -1,6 +1,8 @@
 //! Native single-thread benchmark of the mask toolkit on a 4096×4096 mask:
 //! `cargo run -p retouch --release --example bench_masks`. Prints the median
 //! of several runs in megapixels per second (and milliseconds for a dab).
+//! An argument runs only the benchmarks whose names contain it (`-- feather`),
+//! so that one kernel can be timed or profiled on its own.
 
 use image::GrayImage;
 use image::RgbaImage;
@@ -26,7 +28,12 @@ fn median_time(mut work: impl FnMut()) -> Duration {
     times[RUNS / 2]
 }
 
-fn report(name: &str, pixels: u64, time: Duration) {
+/// Times `work` and prints its rate over `pixels`, unless `filter` excludes `name`.
+fn bench(filter: &Option<String>, name: &str, pixels: u64, work: impl FnMut()) {
+    if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+        return;
+    }
+    let time = median_time(work);
     let mp_per_s = pixels as f64 / 1e6 / time.as_secs_f64();
     println!(
         "{name:<32} {mp_per_s:>9.1} MP/s  ({:.2} ms)",
@@ -47,24 +54,22 @@ fn selection() -> GrayImage {
 }
 
 fn main() {
+    let filter = std::env::args().nth(1);
     let pixels = u64::from(SIDE) * u64::from(SIDE);
     let mask = selection();
     println!("{SIDE}×{SIDE} mask, native CPU, single thread, median of {RUNS} runs");
     for radius in [2.0, 20.0, 200.0] {
-        let time = median_time(|| {
+        bench(&filter, &format!("feather r={radius}"), pixels, || {
             std::hint::black_box(feather::feather_cpu(&mask, radius).expect("feather"));
         });
-        report(&format!("feather r={radius}"), pixels, time);
     }
     for distance in [5, 30, 100] {
-        let time = median_time(|| {
+        bench(&filter, &format!("grow {distance}"), pixels, || {
             std::hint::black_box(morphology::grow_cpu(&mask, distance).expect("grow"));
         });
-        report(&format!("grow {distance}"), pixels, time);
-        let time = median_time(|| {
+        bench(&filter, &format!("shrink {distance}"), pixels, || {
             std::hint::black_box(morphology::shrink_cpu(&mask, distance).expect("shrink"));
         });
-        report(&format!("shrink {distance}"), pixels, time);
     }
     // The wand floods the background around a differently coloured ellipse.
     let image = RgbaImage::from_fn(SIDE, SIDE, |x, y| {
@@ -82,14 +87,10 @@ fn main() {
             contiguous: true,
             anti_alias,
         };
-        let time = median_time(|| {
+        let name = format!("wand fill (anti-alias {anti_alias})");
+        bench(&filter, &name, pixels, || {
             std::hint::black_box(wand::magic_wand(&image, &options).expect("wand"));
         });
-        report(
-            &format!("wand fill (anti-alias {anti_alias})"),
-            pixels,
-            time,
-        );
     }
     let mut painted = mask.clone();
     for diameter in [50.0, 300.0] {
@@ -98,13 +99,17 @@ fn main() {
             hardness: 0.5,
             ..BrushOptions::default()
         };
-        let time = median_time(|| {
-            let centre = [(2000.0, 2000.0)];
-            std::hint::black_box(
-                brush::paint_stroke_cpu(&mut painted, &centre, &options).expect("dab"),
-            );
-        });
         let dab_pixels = (diameter * diameter) as u64;
-        report(&format!("one brush dab, {diameter} px"), dab_pixels, time);
+        bench(
+            &filter,
+            &format!("one brush dab, {diameter} px"),
+            dab_pixels,
+            || {
+                let centre = [(2000.0, 2000.0)];
+                std::hint::black_box(
+                    brush::paint_stroke_cpu(&mut painted, &centre, &options).expect("dab"),
+                );
+            },
+        );
     }
 }

@@ -1,10 +1,21 @@
 //! Deriche's recursive Gaussian on the CPU.
 //!
-//! The vertical pass walks rows top to bottom and back with one filter state
-//! per column, so every step is a row-wide, vectorisable loop. The horizontal
-//! pass gathers [`LANES`] rows into an interleaved strip (a small transpose
-//! that stays in cache) so that it too runs [`LANES`] independent recursions
-//! side by side instead of one serial recursion per row.
+//! All arithmetic is on [`F8`], eight f32 lanes, so that a recursion step on
+//! eight lines is a handful of vector instructions. Both sections of a
+//! direction advance in the same loop, so each input is loaded and converted
+//! once per direction.
+//!
+//! The vertical pass runs down and back up strips of [`STRIP`] columns, the
+//! causal sums kept in a cache-sized buffer, and writes its result once, in
+//! 1/[`STEPS`] of a level as u16. The horizontal pass transposes a band of
+//! [`BAND`] rows into an interleaved strip (8×8 at a time, in cache), so that
+//! it too runs independent recursions side by side instead of one serial
+//! recursion per row. Each step depends on the one before, so both passes
+//! keep two vectors per section in flight to overlap that latency.
+//!
+//! The code is plain Rust over fixed-size arrays, portable to baseline
+//! x86-64 and to wasm32 (SIMD128); on x86-64 it is compiled a second time
+//! with AVX2 and picked at run time.
 
 use image::GrayImage;
 
@@ -15,9 +26,6 @@ const DERICHE: [(f64, f64, f64, f64); 2] = [
     (1.680, 3.735, 1.783, 0.6318),
     (-0.6803, -0.2598, 1.723, 1.997),
 ];
-
-/// Rows interleaved in the horizontal pass.
-const LANES: usize = 8;
 
 /// Coefficients of the two second-order sections, each fed the same input:
 /// causal `y[n] = n0·x[n] + n1·x[n−1] − d1·y[n−1] − d2·y[n−2]`, anti-causal
@@ -84,169 +92,325 @@ impl Coefficients {
     }
 }
 
+/// Eight f32 lanes: one AVX2 register, two SSE2 or SIMD128 ones. Every
+/// operation is a plain lane loop, which the compiler turns into vector
+/// instructions.
+#[derive(Debug, Clone, Copy, Default)]
+struct F8([f32; 8]);
+
+impl F8 {
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        F8([v; 8])
+    }
+
+    #[inline(always)]
+    fn zip(self, other: F8, f: impl Fn(f32, f32) -> f32) -> Self {
+        let mut out = self;
+        for (o, b) in out.0.iter_mut().zip(other.0) {
+            *o = f(*o, b);
+        }
+        out
+    }
+
+    #[inline(always)]
+    fn widen(bytes: &[u8; 8]) -> Self {
+        F8(bytes.map(f32::from))
+    }
+
+    /// Rounds to the nearest integer in 0–255 (ties to even): adding 2²³
+    /// leaves the rounded value in the low mantissa bits, which keeps the
+    /// conversion in vector registers.
+    #[inline(always)]
+    fn round_to_bytes(self) -> [u8; 8] {
+        self.0
+            .map(|v| (v.clamp(0.0, 255.0) + 8_388_608.0).to_bits() as u8)
+    }
+
+    /// The nearest multiple of 1/[`STEPS`] in 0–255, in those units (see
+    /// [`Self::round_to_bytes`]).
+    #[inline(always)]
+    fn quantize(self) -> [u16; 8] {
+        self.0
+            .map(|v| (v.clamp(0.0, 255.0) * STEPS + 8_388_608.0).to_bits() as u16)
+    }
+}
+
+impl std::ops::Add for F8 {
+    type Output = F8;
+    #[inline(always)]
+    fn add(self, other: F8) -> F8 {
+        self.zip(other, |a, b| a + b)
+    }
+}
+
+impl std::ops::Sub for F8 {
+    type Output = F8;
+    #[inline(always)]
+    fn sub(self, other: F8) -> F8 {
+        self.zip(other, |a, b| a - b)
+    }
+}
+
+impl std::ops::Mul for F8 {
+    type Output = F8;
+    #[inline(always)]
+    fn mul(self, other: F8) -> F8 {
+        self.zip(other, |a, b| a * b)
+    }
+}
+
+/// Rows per band of the horizontal pass: two vectors, so that two
+/// independent recursions per section overlap their latencies.
+const BAND: usize = 16;
+
+/// One direction's coefficients for one section, in vectors: the step is
+/// `y[n] = a·x + b·x' − d1·y[n−1] − d2·y[n−2]`, where `(a, b)` is `(n0, n1)`
+/// on `(x[n], x[n−1])` for the causal direction and `(m1, m2)` on
+/// `(x[n+1], x[n+2])` for the anti-causal one.
+#[derive(Clone, Copy)]
+struct Step {
+    a: F8,
+    b: F8,
+    d1: F8,
+    d2: F8,
+}
+
+/// Both directions' steps for both sections, and the edge gains.
+struct Vectors {
+    causal: [Step; 2],
+    anticausal: [Step; 2],
+    causal_gain: [F8; 2],
+    anticausal_gain: [F8; 2],
+    scale: F8,
+}
+
+impl Vectors {
+    #[inline(always)]
+    fn new(c: &Coefficients) -> Self {
+        let step = |a: [f32; 2], b: [f32; 2]| {
+            [0, 1].map(|k| Step {
+                a: F8::splat(a[k]),
+                b: F8::splat(b[k]),
+                d1: F8::splat(c.d1[k]),
+                d2: F8::splat(c.d2[k]),
+            })
+        };
+        Vectors {
+            causal: step(c.n0, c.n1),
+            anticausal: step(c.m1, c.m2),
+            causal_gain: c.causal_gain.map(F8::splat),
+            anticausal_gain: c.anticausal_gain.map(F8::splat),
+            scale: F8::splat(c.scale),
+        }
+    }
+}
+
+/// One section's recursion state on eight lines: `y[n−1]` and `y[n−2]`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Section {
+    previous: F8,
+    before: F8,
+}
+
+/// Both sections of a direction on eight lines.
+type Sections = [Section; 2];
+
+/// Both sections at the steady state of a constant input `edge`: how the
+/// recursion starts at a clamped border.
+#[inline(always)]
+fn steady(edge: F8, gain: &[F8; 2]) -> Sections {
+    gain.map(|g| Section {
+        previous: edge * g,
+        before: edge * g,
+    })
+}
+
+/// Advances both sections by one sample and returns the sum of their
+/// outputs. The operations are the GPU shader's, in its order.
+#[inline(always)]
+fn step(x: F8, x_other: F8, steps: &[Step; 2], state: &mut Sections) -> F8 {
+    let mut advance = |k: usize| {
+        let (s, st) = (&mut state[k], &steps[k]);
+        let v = st.a * x + st.b * x_other - st.d1 * s.previous - st.d2 * s.before;
+        s.before = s.previous;
+        s.previous = v;
+        v
+    };
+    let first = advance(0);
+    first + advance(1)
+}
+
 /// Blurs `mask` with a Gaussian of standard deviation `sigma` (> 0).
 pub(super) fn gaussian(mask: &GrayImage, sigma: f32) -> GrayImage {
     let c = Coefficients::new(sigma);
-    let (width, height) = (mask.width() as usize, mask.height() as usize);
-    let mut blurred = vec![0.0f32; width * height];
-    vertical_pass(mask.as_raw(), &mut blurred, width, &c);
     let mut out = GrayImage::new(mask.width(), mask.height());
-    horizontal_pass(&blurred, out.as_mut(), width, &c);
+    blur(mask.as_raw(), out.as_mut(), mask.width() as usize, &c);
     out
 }
 
-/// Per-column states of one section's recursion, for the vertical pass.
-struct ColumnStates {
-    previous: Vec<f32>,
-    before_previous: Vec<f32>,
+/// Both passes, with AVX2 where the CPU has it (every vector operation is
+/// one instruction instead of two); wasm gets SIMD128 at compile time. The
+/// operations, and so the result, are the same either way.
+fn blur(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 support was just detected.
+        return unsafe { blur_avx2(input, out, width, c) };
+    }
+    blur_portable(input, out, width, c);
 }
 
-impl ColumnStates {
-    fn new(width: usize) -> [ColumnStates; 2] {
-        std::array::from_fn(|_| ColumnStates {
-            previous: vec![0.0; width],
-            before_previous: vec![0.0; width],
-        })
-    }
-
-    fn start(&mut self, edge: &[u8], gain: f32) {
-        for ((p, b), &e) in self
-            .previous
-            .iter_mut()
-            .zip(&mut self.before_previous)
-            .zip(edge)
-        {
-            *p = f32::from(e) * gain;
-            *b = *p;
-        }
-    }
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blur_avx2(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
+    blur_portable(input, out, width, c);
 }
 
-/// Blurs the columns of `input` into `out`, which first holds the causal sums
-/// and then, on the way back up, the finished vertical blur.
-fn vertical_pass(input: &[u8], out: &mut [f32], width: usize, c: &Coefficients) {
+#[inline(always)]
+fn blur_portable(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
+    let v = Vectors::new(c);
+    let mut vertical = vec![0u16; input.len()];
+    vertical_pass(input, &mut vertical, width, &v);
+    horizontal_pass(&vertical, out, width, &v);
+}
+
+/// The eight values at `x` of each of eight lines `rows`.
+#[inline(always)]
+fn load<T: Copy>(rows: &[&[T]; 8], x: usize) -> [[T; 8]; 8] {
+    rows.map(|row| row[x..x + 8].try_into().expect("eight values"))
+}
+
+/// Columns per strip of the vertical pass: two vectors, for the same reason
+/// as [`BAND`].
+const STRIP: usize = 16;
+
+/// The vertical result is stored in 1/[`STEPS`] of a level (clamped to
+/// 0–255, which the true Gaussian of a mask never leaves): half the memory
+/// of f32, and an error of at most 1/512 of a level.
+const STEPS: f32 = 256.0;
+
+/// Blurs the columns of `input` into `out`, [`STRIP`] columns at a time:
+/// down the strip for the causal sums, kept in a cache-sized buffer, then
+/// back up adding the anti-causal ones, so that `out` is written once.
+#[inline(always)]
+fn vertical_pass(input: &[u8], out: &mut [u16], width: usize, v: &Vectors) {
     let height = input.len() / width;
-    let row = |y: usize| &input[y * width..(y + 1) * width];
-    let mut states = ColumnStates::new(width);
-    // Causal: top to bottom, starting as if row 0 repeated upwards forever.
-    for (k, s) in states.iter_mut().enumerate() {
-        s.start(row(0), c.causal_gain[k]);
-    }
-    for y in 0..height {
-        let (current, previous) = (row(y), row(y.saturating_sub(1)));
-        let out_row = &mut out[y * width..(y + 1) * width];
-        out_row.fill(0.0);
-        for (k, s) in states.iter_mut().enumerate() {
-            let (n0, n1, d1, d2) = (c.n0[k], c.n1[k], c.d1[k], c.d2[k]);
-            for x in 0..width {
-                let v = n0 * f32::from(current[x]) + n1 * f32::from(previous[x])
-                    - d1 * s.previous[x]
-                    - d2 * s.before_previous[x];
-                s.before_previous[x] = s.previous[x];
-                s.previous[x] = v;
-                out_row[x] += v;
+    let mut causal = vec![[F8::default(); 2]; height];
+    for x0 in (0..width).step_by(STRIP) {
+        let columns = (width - x0).min(STRIP);
+        // The strip's values in row y; a narrow last strip reads zeros.
+        let at = |y: usize| -> [F8; 2] {
+            let row = &input[y * width + x0..][..columns];
+            let bytes: [u8; STRIP] = row.try_into().unwrap_or_else(|_| {
+                let mut padded = [0; STRIP];
+                padded[..columns].copy_from_slice(row);
+                padded
+            });
+            [0, 1].map(|h| F8::widen(bytes[h * 8..][..8].try_into().expect("eight")))
+        };
+        // Causal: top to bottom, as if row 0 repeated upwards forever.
+        let first = at(0);
+        let mut state = first.map(|e| steady(e, &v.causal_gain));
+        let mut x_previous = first;
+        for (y, sum) in causal.iter_mut().enumerate() {
+            let x = at(y);
+            for h in 0..2 {
+                sum[h] = step(x[h], x_previous[h], &v.causal, &mut state[h]);
             }
+            x_previous = x;
         }
-    }
-    // Anti-causal: bottom to top, as if the last row repeated downwards;
-    // the states start at z[height] = z[height+1], the steady state.
-    for (k, s) in states.iter_mut().enumerate() {
-        s.start(row(height - 1), c.anticausal_gain[k]);
-    }
-    let mut sum = vec![0.0f32; width];
-    for y in (0..height).rev() {
-        let (next, after_next) = (row((y + 1).min(height - 1)), row((y + 2).min(height - 1)));
-        sum.fill(0.0);
-        for (k, s) in states.iter_mut().enumerate() {
-            let (m1, m2, d1, d2) = (c.m1[k], c.m2[k], c.d1[k], c.d2[k]);
-            for x in 0..width {
-                let v = m1 * f32::from(next[x]) + m2 * f32::from(after_next[x])
-                    - d1 * s.previous[x]
-                    - d2 * s.before_previous[x];
-                s.before_previous[x] = s.previous[x];
-                s.previous[x] = v;
-                sum[x] += v;
+        // Anti-causal: bottom to top, as if the last row repeated downwards.
+        let last = at(height - 1);
+        let mut state = last.map(|e| steady(e, &v.anticausal_gain));
+        let (mut x1, mut x2) = (last, last);
+        for (y, causal) in causal.iter().enumerate().rev() {
+            let mut levels = [0u16; STRIP];
+            for h in 0..2 {
+                let sum = step(x1[h], x2[h], &v.anticausal, &mut state[h]);
+                let blurred = (causal[h] + sum) * v.scale;
+                levels[h * 8..][..8].copy_from_slice(&blurred.quantize());
             }
-        }
-        let out_row = &mut out[y * width..(y + 1) * width];
-        for (o, s) in out_row.iter_mut().zip(&sum) {
-            *o = (*o + s) * c.scale;
+            out[y * width + x0..][..columns].copy_from_slice(&levels[..columns]);
+            (x2, x1) = (x1, at(y));
         }
     }
 }
 
-/// Blurs rows of `input` (the vertical result) and rounds into `out`.
-fn horizontal_pass(input: &[f32], out: &mut [u8], width: usize, c: &Coefficients) {
-    let mut strip = vec![[0.0f32; LANES]; width];
-    let mut causal = vec![[0.0f32; LANES]; width];
-    for (rows_in, rows_out) in input
-        .chunks(width * LANES)
-        .zip(out.chunks_mut(width * LANES))
-    {
-        let lanes = rows_in.len() / width;
-        for (lane, row) in rows_in.chunks_exact(width).enumerate() {
-            for (cell, &v) in strip.iter_mut().zip(row) {
-                cell[lane] = v;
-            }
+/// Blurs rows of `input` (the vertical result) and rounds into `out`, one
+/// band of [`BAND`] rows at a time.
+#[inline(always)]
+fn horizontal_pass(input: &[u16], out: &mut [u8], width: usize, v: &Vectors) {
+    // Each column of a band: two vectors of eight rows.
+    let mut strip = vec![[F8::default(); 2]; width];
+    let mut causal = vec![[F8::default(); 2]; width];
+    let mut rounded = vec![[[0u8; 8]; 2]; width];
+    let height = input.len() / width;
+    for band in (0..height).step_by(BAND) {
+        // Lines past the end of a short last band read as empty rows, so
+        // that they stay zero; lines never mix, and those are not written.
+        let line = |i: usize| {
+            let y = (band + i).min(height);
+            &input[y * width..(y * width + width).min(input.len())]
+        };
+        for half in 0..2 {
+            let lines: [&[u16]; 8] = std::array::from_fn(|i| line(half * 8 + i));
+            gather(&lines, &mut strip, half, width);
         }
-        recurse_strip(&strip, &mut causal, c);
-        for (lane, row) in rows_out.chunks_exact_mut(width).enumerate().take(lanes) {
-            for (o, cell) in row.iter_mut().zip(&causal) {
-                *o = (cell[lane].clamp(0.0, 255.0) + 0.5) as u8;
+        recurse_strip(&strip, &mut causal, &mut rounded, v);
+        for (i, y) in (band..(band + BAND).min(height)).enumerate() {
+            let row = &mut out[y * width..(y + 1) * width];
+            for (o, cell) in row.iter_mut().zip(&rounded) {
+                *o = cell[i / 8][i % 8];
             }
         }
     }
 }
 
-/// Runs both recursions along an interleaved strip; `out` receives the
-/// scaled sum, `LANES` lines at a time.
-fn recurse_strip(strip: &[[f32; LANES]], out: &mut [[f32; LANES]], c: &Coefficients) {
-    let width = strip.len();
-    // [section][y[n−1], y[n−2]], starting at the steady state of the clamped edge.
-    let mut state = [[[0.0f32; LANES]; 2]; 2];
-    let start = |state: &mut [[[f32; LANES]; 2]; 2], edge: &[f32; LANES], gain: [f32; 2]| {
-        for (k, [previous, before]) in state.iter_mut().enumerate() {
-            for lane in 0..LANES {
-                previous[lane] = edge[lane] * gain[k];
-                before[lane] = previous[lane];
-            }
-        }
+/// Transposes eight lines of levels into lane `half` of the strip's cells,
+/// eight columns at a time; lines shorter than `width` (absent rows) give
+/// zeros.
+#[inline(always)]
+fn gather(lines: &[&[u16]; 8], strip: &mut [[F8; 2]], half: usize, width: usize) {
+    let level = |l: u16| f32::from(l) * (1.0 / STEPS);
+    let full = if lines.iter().all(|l| l.len() == width) {
+        width / 8 * 8
+    } else {
+        0
     };
-    start(&mut state, &strip[0], c.causal_gain);
-    for n in 0..width {
-        let (x, x1) = (&strip[n], &strip[n.saturating_sub(1)]);
-        let mut sum = [0.0f32; LANES];
-        for (k, [previous, before]) in state.iter_mut().enumerate() {
-            for lane in 0..LANES {
-                let v = c.n0[k] * x[lane] + c.n1[k] * x1[lane]
-                    - c.d1[k] * previous[lane]
-                    - c.d2[k] * before[lane];
-                before[lane] = previous[lane];
-                previous[lane] = v;
-                sum[lane] += v;
-            }
+    for (x, cells) in (0..full).step_by(8).zip(strip.chunks_exact_mut(8)) {
+        let block = load(lines, x);
+        for (j, cell) in cells.iter_mut().enumerate() {
+            cell[half] = F8(std::array::from_fn(|i| level(block[i][j])));
         }
-        out[n] = sum;
     }
-    start(&mut state, &strip[width - 1], c.anticausal_gain);
-    for n in (0..width).rev() {
-        let (x1, x2) = (
-            &strip[(n + 1).min(width - 1)],
-            &strip[(n + 2).min(width - 1)],
-        );
-        let mut sum = [0.0f32; LANES];
-        for (k, [previous, before]) in state.iter_mut().enumerate() {
-            for lane in 0..LANES {
-                let v = c.m1[k] * x1[lane] + c.m2[k] * x2[lane]
-                    - c.d1[k] * previous[lane]
-                    - c.d2[k] * before[lane];
-                before[lane] = previous[lane];
-                previous[lane] = v;
-                sum[lane] += v;
-            }
+    for (x, cell) in strip.iter_mut().enumerate().skip(full) {
+        cell[half] = F8(std::array::from_fn(|i| {
+            lines[i].get(x).copied().map_or(0.0, level)
+        }));
+    }
+}
+
+/// Runs both directions along an interleaved strip, sixteen lines at a time;
+/// `out` receives the rounded result, `causal` is scratch space.
+#[inline(always)]
+fn recurse_strip(strip: &[[F8; 2]], causal: &mut [[F8; 2]], out: &mut [[[u8; 8]; 2]], v: &Vectors) {
+    let (first, last) = (strip[0], strip[strip.len() - 1]);
+    let mut state = first.map(|e| steady(e, &v.causal_gain));
+    let mut x_previous = first;
+    for (x, sum) in strip.iter().zip(causal.iter_mut()) {
+        for h in 0..2 {
+            sum[h] = step(x[h], x_previous[h], &v.causal, &mut state[h]);
         }
-        for lane in 0..LANES {
-            out[n][lane] = (out[n][lane] + sum[lane]) * c.scale;
+        x_previous = *x;
+    }
+    let mut state = last.map(|e| steady(e, &v.anticausal_gain));
+    let (mut x1, mut x2) = (last, last);
+    for ((x, causal), out) in strip.iter().zip(causal.iter()).zip(out.iter_mut()).rev() {
+        for h in 0..2 {
+            let sum = step(x1[h], x2[h], &v.anticausal, &mut state[h]);
+            out[h] = ((causal[h] + sum) * v.scale).round_to_bytes();
         }
+        (x2, x1) = (x1, *x);
     }
 }

@@ -81,28 +81,71 @@ pub(super) fn flood_fill(image: &RgbaImage, seed: (u32, u32), matcher: &Matcher)
     GrayImage::from_raw(image.width(), image.height(), selected).expect("one value per pixel")
 }
 
-/// The 3×3 mean of a hard (0/255) selection, clipped to the canvas: column
-/// sums of three rows, then a running sum of three columns.
-pub(super) fn soften_edge(hard: &GrayImage) -> GrayImage {
-    let (width, height) = (hard.width() as usize, hard.height() as usize);
-    let rows: Vec<&[u8]> = hard.chunks_exact(width).collect();
-    let mut out = GrayImage::new(hard.width(), hard.height());
-    let mut column_sums = vec![0u32; width];
-    for (y, out_row) in out.chunks_exact_mut(width).enumerate() {
-        let window = &rows[y.saturating_sub(1)..(y + 2).min(height)];
-        column_sums.fill(0);
-        for row in window {
-            for (sum, &v) in column_sums.iter_mut().zip(row.iter()) {
-                *sum += u32::from(v);
+/// Replaces a hard (0/255) selection in place with its 3×3 mean, clipped to
+/// the canvas and rounded to nearest.
+///
+/// Every pixel is 0 or 255, so the mean is `255·n / count` for the number
+/// `n` of selected pixels among the `count` in the window: the counts are
+/// byte sums of three rows and then of three columns, and the division is by
+/// a constant per row kind, so the loops compile to vector code. Each row is
+/// written as soon as it is done, so the unchanged rows above and the row
+/// itself are kept in two row-sized copies.
+pub(super) fn soften_edge(mask: &mut GrayImage) {
+    let width = mask.width() as usize;
+    if width == 0 {
+        return;
+    }
+    let pixels: &mut [u8] = mask;
+    let mut above = vec![0u8; width];
+    let mut current = pixels[..width].to_vec();
+    let mut counts = vec![0u8; width];
+    let mut y = 0;
+    while y * width < pixels.len() {
+        let (head, tail) = pixels.split_at_mut((y + 1) * width);
+        let below = tail.get(..width);
+        counts.fill(0);
+        let window = [(y > 0).then_some(&above[..]), Some(&current[..]), below];
+        for row in window.iter().flatten() {
+            for (n, &v) in counts.iter_mut().zip(row.iter()) {
+                *n += v & 1;
             }
         }
-        let rows_in_window = window.len() as u32;
-        for (x, o) in out_row.iter_mut().enumerate() {
-            let (x0, x1) = (x.saturating_sub(1), (x + 2).min(width));
-            let sum: u32 = column_sums[x0..x1].iter().sum();
-            let count = (x1 - x0) as u32 * rows_in_window;
-            *o = ((sum + count / 2) / count) as u8;
+        let out = &mut head[y * width..];
+        match window.iter().flatten().count() {
+            3 => mean_row::<3>(&counts, out),
+            2 => mean_row::<2>(&counts, out),
+            _ => mean_row::<1>(&counts, out),
         }
+        std::mem::swap(&mut above, &mut current);
+        if let Some(below) = below {
+            current.copy_from_slice(below);
+        }
+        y += 1;
     }
-    out
+}
+
+/// Writes `out[x]`, the rounded `255·n / count` over the columns `x − 1` to
+/// `x + 1` (clipped) of `column_counts`, selected pixels per column of a
+/// window `ROWS` rows high.
+#[inline(always)]
+fn mean_row<const ROWS: u16>(column_counts: &[u8], out: &mut [u8]) {
+    let mean = |n: u8, columns: u16| {
+        let count = ROWS * columns;
+        ((255 * u16::from(n) + count / 2) / count) as u8
+    };
+    let width = out.len();
+    if width == 1 {
+        out[0] = mean(column_counts[0], 1);
+        return;
+    }
+    out[0] = mean(column_counts[0] + column_counts[1], 2);
+    out[width - 1] = mean(column_counts[width - 2] + column_counts[width - 1], 2);
+    let interior = out[1..width - 1]
+        .iter_mut()
+        .zip(&column_counts[..width - 2])
+        .zip(&column_counts[1..width - 1])
+        .zip(&column_counts[2..]);
+    for (((o, &left), &centre), &right) in interior {
+        *o = mean(left + centre + right, 3);
+    }
 }

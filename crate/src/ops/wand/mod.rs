@@ -69,14 +69,13 @@ pub fn magic_wand(image: &RgbaImage, options: &WandOptions) -> Result<GrayImage>
         image.get_pixel(options.seed.0, options.seed.1).0,
         options.tolerance,
     );
-    let hard = if options.contiguous {
+    let mut selection = if options.contiguous {
         cpu::flood_fill(image, options.seed, &matches)
     } else {
         cpu::select_matching(image, &matches)
     };
-    Ok(if options.anti_alias {
-        cpu::soften_edge(&hard)
-    } else {
-        hard
-    })
+    if options.anti_alias {
+        cpu::soften_edge(&mut selection);
+    }
+    Ok(selection)
 }

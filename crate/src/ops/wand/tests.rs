@@ -132,6 +132,51 @@ fn anti_aliasing_only_softens_the_edge() {
     assert_eq!(soft.get_pixel(0, 0).0[0], 0);
 }
 
+/// The rounded mean of `hard` over each pixel's 3×3 window clipped to the
+/// canvas, one window at a time.
+fn box_reference(hard: &GrayImage) -> GrayImage {
+    let (w, h) = (i64::from(hard.width()), i64::from(hard.height()));
+    GrayImage::from_fn(hard.width(), hard.height(), |x, y| {
+        let (mut sum, mut count) = (0u32, 0u32);
+        for dy in -1..=1 {
+            for dx in -1..=1 {
+                let (nx, ny) = (i64::from(x) + dx, i64::from(y) + dy);
+                if (0..w).contains(&nx) && (0..h).contains(&ny) {
+                    sum += u32::from(hard.get_pixel(nx as u32, ny as u32).0[0]);
+                    count += 1;
+                }
+            }
+        }
+        image::Luma([((sum + count / 2) / count) as u8])
+    })
+}
+
+#[test]
+fn soft_edge_equals_the_clipped_box_mean() {
+    let mut rng = Rng(0x3a9d_0003);
+    let sizes = [(1, 1), (1, 9), (9, 1), (2, 2), (2, 7), (33, 3), (40, 41)];
+    for (case, &(w, h)) in sizes.iter().enumerate() {
+        let image = random_image(&mut rng, w, h);
+        let seed = (rng.next() % w, rng.next() % h);
+        let options = WandOptions {
+            seed,
+            tolerance: 40,
+            contiguous: case % 2 == 0,
+            anti_alias: true,
+        };
+        let soft = magic_wand(&image, &options).unwrap();
+        let hard = magic_wand(
+            &image,
+            &WandOptions {
+                anti_alias: false,
+                ..options
+            },
+        )
+        .unwrap();
+        assert_eq!(soft, box_reference(&hard), "{w}×{h}");
+    }
+}
+
 #[test]
 fn a_seed_off_the_image_is_a_parameter_error() {
     let image = RgbaImage::new(8, 6);
