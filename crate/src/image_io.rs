@@ -2,7 +2,8 @@
 //! header's dimensions against the limits before any pixel is allocated.
 
 use crate::{Error, Result};
-use image::{GrayImage, ImageFormat, RgbaImage};
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, RgbaImage};
 use std::io::Cursor;
 
 /// Longest side accepted, in pixels.
@@ -26,41 +27,150 @@ pub fn check_dimensions(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
+/// Formats that can be opened: PNG, JPEG and WebP always; GIF, BMP and
+/// TIFF when the `image` crate is built with their features (see the root
+/// Cargo.toml), otherwise they are refused by name.
 fn reader(bytes: &[u8]) -> Result<image::ImageReader<Cursor<&[u8]>>> {
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::Decode(e.to_string()))?;
     match reader.format() {
-        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => Ok(reader),
+        Some(format) if format.reading_enabled() && is_openable(format) => Ok(reader),
         Some(other) => Err(Error::Decode(format!(
-            "{other:?} files are not supported (use PNG, JPEG or WebP)"
+            "{other:?} files are not supported (use {})",
+            supported_names()
         ))),
-        None => Err(Error::Decode("not a PNG, JPEG or WebP file".into())),
+        None => Err(Error::Decode(format!("not a {} file", supported_names()))),
     }
 }
 
-fn decode_dynamic(bytes: &[u8]) -> Result<image::DynamicImage> {
-    let (width, height) = reader(bytes)?
-        .into_dimensions()
-        .map_err(|e| Error::Decode(e.to_string()))?;
+fn is_openable(format: ImageFormat) -> bool {
+    matches!(
+        format,
+        ImageFormat::Png
+            | ImageFormat::Jpeg
+            | ImageFormat::WebP
+            | ImageFormat::Gif
+            | ImageFormat::Bmp
+            | ImageFormat::Tiff
+    )
+}
+
+/// The openable formats compiled in, for error messages.
+fn supported_names() -> String {
+    let names: Vec<&str> = [
+        (ImageFormat::Png, "PNG"),
+        (ImageFormat::Jpeg, "JPEG"),
+        (ImageFormat::WebP, "WebP"),
+        (ImageFormat::Gif, "GIF"),
+        (ImageFormat::Bmp, "BMP"),
+        (ImageFormat::Tiff, "TIFF"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| f.reading_enabled())
+    .map(|(_, name)| name)
+    .collect();
+    names.join(", ")
+}
+
+/// The colour profile and EXIF of a source file, which an export can carry
+/// over so the result looks the same in colour-managed viewers and keeps its
+/// camera data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceMetadata {
+    /// The embedded ICC profile, as stored.
+    pub icc_profile: Option<Vec<u8>>,
+    /// The raw EXIF block (TIFF structure, starting `II*\0` or `MM\0*`), with
+    /// its orientation reset to "normal" because the pixels were already
+    /// turned upright on import: keeping the tag would turn them again.
+    pub exif: Option<Vec<u8>>,
+}
+
+impl SourceMetadata {
+    pub fn is_empty(&self) -> bool {
+        self.icc_profile.is_none() && self.exif.is_none()
+    }
+}
+
+/// How a decode treats EXIF orientation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Orient {
+    /// Turn the pixels upright, as viewers show the file.
+    Upright,
+    /// Keep the stored pixel order (files inside a project, whose geometry
+    /// the project defines).
+    AsStored,
+}
+
+fn decode_dynamic(bytes: &[u8], orient: Orient) -> Result<(DynamicImage, SourceMetadata)> {
+    let decode_error = |e: image::ImageError| Error::Decode(e.to_string());
+    // Read the header alone first, so absurd dimensions are refused before
+    // any decoder state or pixel buffer is allocated.
+    let (width, height) = reader(bytes)?.into_dimensions().map_err(decode_error)?;
     check_dimensions(width, height)?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
+    let max_alloc = MAX_PIXELS * 4 + (64 << 20);
+    limits.max_alloc = Some(max_alloc);
     let mut reader = reader(bytes)?;
     reader.limits(limits);
-    reader.decode().map_err(|e| Error::Decode(e.to_string()))
+    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    // Decoders re-check the sides in `into_decoder`; the buffer size (16-bit
+    // and float formats need more than 4 bytes a pixel) is checked here.
+    if decoder.total_bytes() > max_alloc {
+        return Err(Error::TooLarge(format!(
+            "{width}×{height} at {} bytes a pixel needs more memory than allowed",
+            decoder.color_type().bytes_per_pixel()
+        )));
+    }
+    let icc_profile = decoder.icc_profile().ok().flatten();
+    // Damaged metadata must not make a readable image unreadable.
+    let mut exif = decoder.exif_metadata().ok().flatten();
+    let orientation = match (&mut exif, orient) {
+        (Some(chunk), Orient::Upright) => {
+            Orientation::remove_from_exif_chunk(chunk).unwrap_or(Orientation::NoTransforms)
+        }
+        _ => Orientation::NoTransforms,
+    };
+    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    image.apply_orientation(orientation);
+    Ok((image, SourceMetadata { icc_profile, exif }))
 }
 
-/// Decodes PNG, JPEG or WebP bytes to RGBA8 (straight alpha).
+/// Decodes an image file (PNG, JPEG, WebP; GIF's first frame, BMP, TIFF
+/// when compiled in) to RGBA8 (straight alpha), turned upright by its EXIF
+/// orientation as viewers show it.
 pub fn decode_rgba(bytes: &[u8]) -> Result<RgbaImage> {
-    Ok(decode_dynamic(bytes)?.into_rgba8())
+    Ok(decode_dynamic(bytes, Orient::Upright)?.0.into_rgba8())
 }
 
-/// Decodes a mask: the alpha channel when the image has one, else its luma.
+/// Like [`decode_rgba`], also returning the ICC profile and EXIF to carry
+/// over to an export (see [`SourceMetadata`]).
+pub fn decode_rgba_with_metadata(bytes: &[u8]) -> Result<(RgbaImage, SourceMetadata)> {
+    let (image, metadata) = decode_dynamic(bytes, Orient::Upright)?;
+    Ok((image.into_rgba8(), metadata))
+}
+
+/// Decodes a PNG stored inside a project: no orientation is applied, since
+/// the project (not the file's metadata) defines where its pixels go.
+pub(crate) fn decode_rgba_as_stored(bytes: &[u8]) -> Result<RgbaImage> {
+    Ok(decode_dynamic(bytes, Orient::AsStored)?.0.into_rgba8())
+}
+
+/// Decodes a mask: the alpha channel when the image has one, else its luma;
+/// turned upright like [`decode_rgba`], so it lines up with the image a
+/// viewer shows.
 pub fn decode_mask(bytes: &[u8]) -> Result<GrayImage> {
-    let img = decode_dynamic(bytes)?;
+    mask_of(decode_dynamic(bytes, Orient::Upright)?.0)
+}
+
+/// Like [`decode_mask`] for a mask stored inside a project (no orientation).
+pub(crate) fn decode_mask_as_stored(bytes: &[u8]) -> Result<GrayImage> {
+    mask_of(decode_dynamic(bytes, Orient::AsStored)?.0)
+}
+
+fn mask_of(img: DynamicImage) -> Result<GrayImage> {
     if img.color().has_alpha() {
         let rgba = img.into_rgba8();
         let (w, h) = rgba.dimensions();
@@ -91,6 +201,7 @@ pub fn encode_mask_png(mask: &GrayImage) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageEncoder;
 
     #[test]
     fn round_trips_png() {
@@ -136,6 +247,125 @@ mod tests {
             .unwrap()
             .pixels()
             .all(|p| p.0[0] == 99));
+    }
+
+    /// A little-endian EXIF block (TIFF header, one IFD) holding only the
+    /// orientation tag (0x0112, SHORT), written by hand so the test does not
+    /// depend on any EXIF writer.
+    fn exif_with_orientation(orientation: u8) -> Vec<u8> {
+        let mut tiff = b"II\x2a\x00\x08\x00\x00\x00".to_vec();
+        tiff.extend_from_slice(&[1, 0]); // one entry
+        tiff.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0]);
+        tiff.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
+        tiff
+    }
+
+    /// A JPEG of `image` with an APP1 "Exif" segment inserted by hand
+    /// right after the SOI marker.
+    fn jpeg_with_exif(image: &image::RgbImage, exif: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95)
+            .encode_image(image)
+            .unwrap();
+        assert_eq!(&plain[..2], &[0xff, 0xd8]);
+        let length = (2 + 6 + exif.len()) as u16;
+        let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe1];
+        jpeg.extend_from_slice(&length.to_be_bytes());
+        jpeg.extend_from_slice(b"Exif\0\0");
+        jpeg.extend_from_slice(exif);
+        jpeg.extend_from_slice(&plain[2..]);
+        jpeg
+    }
+
+    /// 32×16: left half red, right half blue (whole 8×8 JPEG blocks, so
+    /// the colours survive compression).
+    fn halves() -> image::RgbImage {
+        image::RgbImage::from_fn(32, 16, |x, _| {
+            if x < 16 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        })
+    }
+
+    fn is_red(p: &image::Rgba<u8>) -> bool {
+        p.0[0] > 200 && p.0[2] < 60
+    }
+
+    fn is_blue(p: &image::Rgba<u8>) -> bool {
+        p.0[2] > 200 && p.0[0] < 60
+    }
+
+    #[test]
+    fn jpeg_exif_orientation_is_applied_and_reset() {
+        // 6: the camera was turned 90° clockwise; viewers rotate the stored
+        // pixels 90° clockwise, so the red left half ends up on top.
+        let jpeg = jpeg_with_exif(&halves(), &exif_with_orientation(6));
+        let (upright, metadata) = decode_rgba_with_metadata(&jpeg).unwrap();
+        assert_eq!(upright.dimensions(), (16, 32));
+        assert!(
+            is_red(upright.get_pixel(8, 4)),
+            "{:?}",
+            upright.get_pixel(8, 4)
+        );
+        assert!(is_blue(upright.get_pixel(8, 28)));
+        assert_eq!(decode_rgba(&jpeg).unwrap(), upright);
+        // The EXIF is kept, with the orientation now "normal" (1).
+        let exif = metadata.exif.unwrap();
+        assert_eq!(exif, exif_with_orientation(1));
+        assert_eq!(metadata.icc_profile, None);
+        // 3: upside down; 8: 90° counter-clockwise (red half at the bottom).
+        let flipped = decode_rgba(&jpeg_with_exif(&halves(), &exif_with_orientation(3))).unwrap();
+        assert_eq!(flipped.dimensions(), (32, 16));
+        assert!(is_blue(flipped.get_pixel(4, 8)) && is_red(flipped.get_pixel(28, 8)));
+        let left = decode_rgba(&jpeg_with_exif(&halves(), &exif_with_orientation(8))).unwrap();
+        assert_eq!(left.dimensions(), (16, 32));
+        assert!(is_blue(left.get_pixel(8, 4)) && is_red(left.get_pixel(8, 28)));
+        // A masks follows its image.
+        let mask = decode_mask(&jpeg_with_exif(&halves(), &exif_with_orientation(6))).unwrap();
+        assert_eq!(mask.dimensions(), (16, 32));
+    }
+
+    #[test]
+    fn png_orientation_applies_on_import_but_not_inside_projects() {
+        let img = RgbaImage::from_fn(3, 2, |x, y| image::Rgba([x as u8, y as u8, 0, 255]));
+        let mut png = Vec::new();
+        let mut encoder = image::codecs::png::PngEncoder::new(&mut png);
+        encoder.set_exif_metadata(exif_with_orientation(3)).unwrap();
+        encoder
+            .write_image(&img, 3, 2, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        let upright = decode_rgba(&png).unwrap();
+        assert_eq!(upright.get_pixel(0, 0).0, [2, 1, 0, 255]);
+        assert_eq!(decode_rgba_as_stored(&png).unwrap(), img);
+    }
+
+    #[test]
+    fn metadata_round_trips_through_every_export_format() {
+        use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
+        let (img, metadata) =
+            decode_rgba_with_metadata(&jpeg_with_exif(&halves(), &exif_with_orientation(6)))
+                .unwrap();
+        let metadata = SourceMetadata {
+            icc_profile: Some(b"not a real profile, but bytes to carry".to_vec()),
+            ..metadata
+        };
+        for format in [
+            ExportFormat::Png,
+            ExportFormat::Jpeg { quality: 90 },
+            ExportFormat::WebP,
+        ] {
+            let bytes =
+                export_image_with_metadata(&img, format, SizePreset::Original, &metadata).unwrap();
+            let (again, kept) = decode_rgba_with_metadata(&bytes).unwrap();
+            assert_eq!(kept, metadata, "{format:?}");
+            // Orientation was reset, so the export is not turned again.
+            assert_eq!(again.dimensions(), (16, 32), "{format:?}");
+            let plain =
+                crate::doc::export::export_image(&img, format, SizePreset::Original).unwrap();
+            assert!(decode_rgba_with_metadata(&plain).unwrap().1.is_empty());
+        }
     }
 
     /// CRC-32 (PNG's chunk checksum), so the forged header is well-formed.

@@ -5,8 +5,8 @@
 //! WebP encoder. JPEG has no alpha, so transparent pixels are composited over
 //! white first, as image editors do on export.
 
-use crate::image_io::check_dimensions;
-use crate::{image_io, Error, Result};
+use crate::image_io::{check_dimensions, SourceMetadata};
+use crate::{Error, Result};
 use image::imageops::FilterType;
 use image::{ImageEncoder, RgbImage, RgbaImage};
 
@@ -93,6 +93,19 @@ impl SizePreset {
 
 /// Encodes `image` in `format` at `size`.
 pub fn export_image(image: &RgbaImage, format: ExportFormat, size: SizePreset) -> Result<Vec<u8>> {
+    export_image_with_metadata(image, format, size, &SourceMetadata::default())
+}
+
+/// Like [`export_image`], embedding the source's ICC profile and EXIF (all
+/// three formats can hold both), so a photo keeps its colour space and
+/// camera data through the edit. The EXIF orientation was reset on import
+/// (the pixels are upright), so viewers do not turn the export again.
+pub fn export_image_with_metadata(
+    image: &RgbaImage,
+    format: ExportFormat,
+    size: SizePreset,
+    metadata: &SourceMetadata,
+) -> Result<Vec<u8>> {
     let (w, h) = size.output_size(image.width(), image.height())?;
     let resized;
     let image = if (w, h) == image.dimensions() {
@@ -102,23 +115,66 @@ pub fn export_image(image: &RgbaImage, format: ExportFormat, size: SizePreset) -
         &resized
     };
     let mut out = Vec::new();
-    let encoded =
-        match format {
-            ExportFormat::Png => return image_io::encode_png(image),
-            ExportFormat::Jpeg { quality } => {
-                let rgb = over_white(image);
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).write_image(
-                    &rgb,
-                    w,
-                    h,
-                    image::ExtendedColorType::Rgb8,
-                )
-            }
-            ExportFormat::WebP => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-                .write_image(image, w, h, image::ExtendedColorType::Rgba8),
-        };
+    let encoded = match format {
+        ExportFormat::Png => {
+            let encoder = image::codecs::png::PngEncoder::new(&mut out);
+            write_with_metadata(
+                encoder,
+                image,
+                w,
+                h,
+                image::ExtendedColorType::Rgba8,
+                metadata,
+            )
+        }
+        ExportFormat::Jpeg { quality } => {
+            let rgb = over_white(image);
+            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+            write_with_metadata(
+                encoder,
+                &rgb,
+                w,
+                h,
+                image::ExtendedColorType::Rgb8,
+                metadata,
+            )
+        }
+        ExportFormat::WebP => {
+            let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
+            write_with_metadata(
+                encoder,
+                image,
+                w,
+                h,
+                image::ExtendedColorType::Rgba8,
+                metadata,
+            )
+        }
+    };
     encoded.map_err(|e| Error::Encode(e.to_string()))?;
     Ok(out)
+}
+
+fn write_with_metadata(
+    mut encoder: impl ImageEncoder,
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    color: image::ExtendedColorType,
+    metadata: &SourceMetadata,
+) -> image::ImageResult<()> {
+    // The PNG, JPEG and WebP encoders all accept both; an encoder that did
+    // not would return Unsupported, which is reported rather than ignored.
+    let unsupported = |e: image::error::UnsupportedError| image::ImageError::Unsupported(e);
+    if let Some(icc) = &metadata.icc_profile {
+        encoder.set_icc_profile(icc.clone()).map_err(unsupported)?;
+    }
+    if let Some(exif) = &metadata.exif {
+        encoder
+            .set_exif_metadata(exif.clone())
+            .map_err(unsupported)?;
+    }
+    encoder.write_image(bytes, width, height, color)
 }
 
 /// Resamples to `width`×`height` with Lanczos3 on premultiplied alpha, so

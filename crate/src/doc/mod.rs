@@ -30,11 +30,12 @@ pub use layer::{Layer, LayerId, LayerProperties};
 pub use tiles::Plane;
 
 use crate::engine::Engine;
-use crate::image_io::check_dimensions;
+use crate::image_io::{check_dimensions, SourceMetadata};
 use crate::{Error, Result};
 use change::{Change, LayerStack};
 use image::{GrayImage, RgbaImage};
 use render::CompositeCache;
+use std::collections::BTreeMap;
 
 /// A layered document with its history and cached composite.
 #[derive(Debug)]
@@ -44,6 +45,15 @@ pub struct Document {
     cache: CompositeCache,
     next_id: LayerId,
     last_trim: Trimmed,
+    /// The opened file's ICC profile and EXIF, for exports that keep them.
+    source: SourceMetadata,
+    /// Opaque JSON per layer (how a layer was generated: provider, prompt,
+    /// seed, ...), kept by id outside history: it describes a layer rather
+    /// than being an edit, and stays attached when a deleted layer is
+    /// brought back by undo.
+    provenance: BTreeMap<LayerId, String>,
+    /// Opaque JSON for the document's brand kit (colours, fonts, logos).
+    brand_kit: Option<String>,
 }
 
 impl Document {
@@ -61,7 +71,72 @@ impl Document {
             cache: CompositeCache::default(),
             next_id: 1,
             last_trim: Trimmed::default(),
+            source: SourceMetadata::default(),
+            provenance: BTreeMap::new(),
+            brand_kit: None,
         })
+    }
+
+    /// Opens an image file (see [`crate::image_io::decode_rgba`]) as a
+    /// document of its size with one "Background" layer, turned upright by
+    /// its EXIF orientation, remembering its ICC profile and EXIF for
+    /// [`Document::source_metadata`]. History starts empty.
+    pub fn from_image_file(bytes: &[u8]) -> Result<Document> {
+        let (pixels, source) = crate::image_io::decode_rgba_with_metadata(bytes)?;
+        let mut document = Document::new(pixels.width(), pixels.height())?;
+        document.add_layer(LayerProperties::named("Background"), pixels, None, None)?;
+        document.source = source;
+        document.forget_history();
+        Ok(document)
+    }
+
+    /// The ICC profile and EXIF of the file the document was opened from
+    /// (saved in the project), for exports that keep them.
+    pub fn source_metadata(&self) -> &SourceMetadata {
+        &self.source
+    }
+
+    /// Replaces the source metadata (e.g. when a page decodes the file
+    /// itself). Not an edit: it is not recorded in history.
+    pub fn set_source_metadata(&mut self, metadata: SourceMetadata) {
+        self.source = metadata;
+    }
+
+    /// A layer's provenance JSON, if any was set.
+    pub fn provenance(&self, id: LayerId) -> Option<&str> {
+        self.provenance.get(&id).map(String::as_str)
+    }
+
+    /// Sets (or with `None` removes) a layer's provenance: any JSON value,
+    /// stored as given and saved with the project. It is checked to be JSON
+    /// so the saved file stays readable; it is not recorded in history.
+    pub fn set_provenance(&mut self, id: LayerId, json: Option<String>) -> Result<()> {
+        self.layer(id)?;
+        match json {
+            Some(json) => {
+                check_json("provenance", &json)?;
+                self.provenance.insert(id, json);
+            }
+            None => {
+                self.provenance.remove(&id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The document's brand kit JSON, if any.
+    pub fn brand_kit(&self) -> Option<&str> {
+        self.brand_kit.as_deref()
+    }
+
+    /// Sets (or removes) the brand kit: any JSON value, saved with the
+    /// project, not recorded in history.
+    pub fn set_brand_kit(&mut self, json: Option<String>) -> Result<()> {
+        if let Some(json) = &json {
+            check_json("brand kit", json)?;
+        }
+        self.brand_kit = json;
+        Ok(())
     }
 
     pub fn width(&self) -> u32 {
@@ -170,6 +245,21 @@ impl Document {
         self.next_id += 1;
         id
     }
+}
+
+/// Largest provenance or brand-kit JSON accepted (and read from a project).
+pub const MAX_JSON_BYTES: usize = 1 << 20;
+
+fn check_json(what: &str, json: &str) -> Result<()> {
+    if json.len() > MAX_JSON_BYTES {
+        return Err(Error::TooLarge(format!(
+            "the {what} is {} bytes; at most {MAX_JSON_BYTES} are accepted",
+            json.len()
+        )));
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(json)
+        .map_err(|e| Error::param(what, format!("not valid JSON: {e}")))?;
+    Ok(())
 }
 
 fn no_layer(id: LayerId) -> Error {

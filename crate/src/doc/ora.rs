@@ -11,8 +11,12 @@
 //! other readers show the layer unmasked, while `mergedimage.png` shows the
 //! masked result) and the selection (`retouch/selection.png`, an 8-bit PNG
 //! the canvas's size, named by `retouch:selection` on `<image>`, so a saved
-//! selection comes back with the project). Layer locks use the standard
-//! `edit-locked` attribute.
+//! selection comes back with the project), the source file's ICC profile and
+//! EXIF (so an export from a reopened project can still keep them), each
+//! layer's provenance JSON (`retouch/provenance-NNNN.json`, named by
+//! `retouch:provenance` on its `<layer>`) and the brand kit JSON
+//! (`retouch/brand-kit.json`). Layer locks use the standard `edit-locked`
+//! attribute.
 //!
 //! Loading treats the file as hostile: every zip entry's declared size is
 //! checked against per-entry and total caps before it is read, and reading
@@ -22,8 +26,8 @@
 
 use super::export::thumbnail;
 use super::layer::LayerProperties;
-use super::Document;
-use crate::image_io::{self, check_dimensions, MAX_PIXELS};
+use super::{Document, MAX_JSON_BYTES};
+use crate::image_io::{self, check_dimensions, SourceMetadata, MAX_PIXELS};
 use crate::ops::blend::BlendMode;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
@@ -38,6 +42,14 @@ pub const MIMETYPE: &str = "image/openraster";
 pub const NAMESPACE: &str = "urn:retouch:openraster:1";
 /// Where the selection is stored (named by `retouch:selection` on `<image>`).
 pub const SELECTION_SRC: &str = "retouch/selection.png";
+/// The source file's ICC profile and EXIF (`retouch:icc-profile`,
+/// `retouch:exif` on `<image>`), kept for exports.
+pub const ICC_SRC: &str = "retouch/source.icc";
+pub const EXIF_SRC: &str = "retouch/source.exif";
+/// The brand kit JSON (`retouch:brand-kit` on `<image>`).
+pub const BRAND_KIT_SRC: &str = "retouch/brand-kit.json";
+/// Largest ICC profile or EXIF block read from a project.
+const MAX_METADATA_BYTES: u64 = 16 << 20;
 /// Longest side of the thumbnail OpenRaster asks for.
 pub const THUMBNAIL_MAX_SIDE: u32 = 256;
 
@@ -92,6 +104,25 @@ impl Document {
             let _ = write!(xml, " retouch:selection=\"{SELECTION_SRC}\"");
             entries.push((SELECTION_SRC.into(), image_io::encode_mask_png(selection)?));
         }
+        let extras = [
+            (
+                "icc-profile",
+                ICC_SRC,
+                self.source_metadata().icc_profile.as_deref(),
+            ),
+            ("exif", EXIF_SRC, self.source_metadata().exif.as_deref()),
+            (
+                "brand-kit",
+                BRAND_KIT_SRC,
+                self.brand_kit().map(str::as_bytes),
+            ),
+        ];
+        for (attribute, src, bytes) in extras {
+            if let Some(bytes) = bytes {
+                let _ = write!(xml, " retouch:{attribute}=\"{src}\"");
+                entries.push((src.into(), bytes.to_vec()));
+            }
+        }
         xml.push_str(">\n<stack>\n");
         // stack.xml lists the top layer first.
         for (index, layer) in self.layers().iter().enumerate().rev() {
@@ -115,6 +146,11 @@ impl Document {
                 let mask_src = format!("retouch/mask-{index:04}.png");
                 let _ = write!(xml, " retouch:mask=\"{mask_src}\"");
                 entries.push((mask_src, image_io::encode_mask_png(mask)?));
+            }
+            if let Some(json) = self.provenance(layer.id) {
+                let src = format!("retouch/provenance-{index:04}.json");
+                let _ = write!(xml, " retouch:provenance=\"{src}\"");
+                entries.push((src, json.as_bytes().to_vec()));
             }
             xml.push_str("/>\n");
         }
@@ -205,12 +241,16 @@ impl Document {
                     limits.max_total_pixels / 1_000_000
                 )));
             }
-            let pixels = image_io::decode_rgba(&png)?;
+            let pixels = image_io::decode_rgba_as_stored(&png)?;
             let mask = match element.attribute((NAMESPACE, "mask")) {
                 Some(mask_src) => Some(read_mask(&mut reader, mask_src, &pixels, limits)?),
                 None => None,
             };
-            document.add_layer(props, pixels, mask, None)?;
+            let id = document.add_layer(props, pixels, mask, None)?;
+            if let Some(src) = element.attribute((NAMESPACE, "provenance")) {
+                let json = read_json(&mut reader, src)?;
+                document.set_provenance(id, Some(json))?;
+            }
         }
         if let Some(src) = image.attribute((NAMESPACE, "selection")) {
             let png = reader.read(src, limits.max_entry_bytes)?;
@@ -219,8 +259,21 @@ impl Document {
                     "the selection '{src}' is not the size of the canvas"
                 )));
             }
-            let selection = image_io::decode_mask(&png)?;
+            let selection = image_io::decode_mask_as_stored(&png)?;
             document.set_selection(Some(selection), "Select")?;
+        }
+        let mut read_extra = |attribute: &str| match image.attribute((NAMESPACE, attribute)) {
+            Some(src) => reader.read(src, MAX_METADATA_BYTES).map(Some),
+            None => Ok(None),
+        };
+        let source = SourceMetadata {
+            icc_profile: read_extra("icc-profile")?,
+            exif: read_extra("exif")?,
+        };
+        document.set_source_metadata(source);
+        if let Some(src) = image.attribute((NAMESPACE, "brand-kit")) {
+            let json = read_json(&mut reader, src)?;
+            document.set_brand_kit(Some(json))?;
         }
         document.forget_history();
         Ok(document)
@@ -307,6 +360,12 @@ impl<'a> ProjectReader<'a> {
     }
 }
 
+/// Reads a provenance or brand-kit JSON file (checked by the setters).
+fn read_json(reader: &mut ProjectReader<'_>, src: &str) -> Result<String> {
+    let bytes = reader.read(src, MAX_JSON_BYTES as u64)?;
+    String::from_utf8(bytes).map_err(|_| not_ora(&format!("'{src}' is not UTF-8 text")))
+}
+
 fn read_mask(
     reader: &mut ProjectReader<'_>,
     src: &str,
@@ -319,7 +378,7 @@ fn read_mask(
             "mask '{src}' is not the size of its layer"
         )));
     }
-    image_io::decode_mask(&png)
+    image_io::decode_mask_as_stored(&png)
 }
 
 /// The dimensions in a PNG header, checked against the image limits.

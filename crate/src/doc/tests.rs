@@ -1011,3 +1011,64 @@ fn export_formats_and_sizes() {
     assert!(ExportFormat::from_extension("jpg", Some(0)).is_err());
     assert!(ExportFormat::from_extension("gif", None).is_err());
 }
+
+#[test]
+fn provenance_brand_kit_and_source_metadata_round_trip_through_ora() {
+    let (mut doc, [background, patch, shade]) = sample();
+    let provenance = r#"{"provider":"mock","prompt":"a \"red\" <door>","seed":7}"#;
+    doc.set_provenance(patch, Some(provenance.into())).unwrap();
+    doc.set_provenance(shade, Some("[1, 2]".into())).unwrap();
+    doc.set_provenance(shade, None).unwrap();
+    doc.set_brand_kit(Some(r##"{"colors":["#ff0000"]}"##.into()))
+        .unwrap();
+    let source = crate::image_io::SourceMetadata {
+        icc_profile: Some(vec![1, 2, 3, 0, 255]),
+        exif: Some(b"MM\0*\0\0\0\x08\0\0\0\0\0\0".to_vec()),
+    };
+    doc.set_source_metadata(source.clone());
+    // Not edits: nothing recorded; bad JSON and unknown layers are refused.
+    let entries = doc.history().len();
+    assert!(doc.set_provenance(patch, Some("{oops".into())).is_err());
+    assert!(doc.set_provenance(999, Some("{}".into())).is_err());
+    assert!(doc.set_brand_kit(Some("".into())).is_err());
+    assert_eq!(doc.history().len(), entries);
+    assert_eq!(doc.provenance(patch), Some(provenance));
+
+    let loaded = Document::from_ora(&doc.to_ora().unwrap()).unwrap();
+    let ids: Vec<LayerId> = loaded.layers().iter().map(|l| l.id).collect();
+    assert_eq!(loaded.provenance(ids[1]), Some(provenance));
+    assert_eq!(loaded.provenance(ids[0]), None);
+    assert_eq!(loaded.provenance(ids[2]), None);
+    assert_eq!(loaded.brand_kit(), Some(r##"{"colors":["#ff0000"]}"##));
+    assert_eq!(loaded.source_metadata(), &source);
+    // Provenance stays with a layer that is deleted and brought back.
+    doc.delete_layer(patch).unwrap();
+    doc.undo();
+    assert_eq!(doc.provenance(patch), Some(provenance));
+    let _ = background;
+}
+
+#[test]
+fn opening_an_image_file_keeps_its_metadata() {
+    let image = RgbaImage::from_fn(5, 3, |x, y| Rgba([x as u8, y as u8, 9, 255]));
+    let metadata = crate::image_io::SourceMetadata {
+        icc_profile: Some(b"profile".to_vec()),
+        exif: None,
+    };
+    let png = export::export_image_with_metadata(
+        &image,
+        export::ExportFormat::Png,
+        export::SizePreset::Original,
+        &metadata,
+    )
+    .unwrap();
+    let mut doc = Document::from_image_file(&png).unwrap();
+    assert_eq!((doc.width(), doc.height()), (5, 3));
+    assert_eq!(doc.layers()[0].pixels, image);
+    assert_eq!(doc.layers()[0].props.name, "Background");
+    assert!(doc.history().is_empty());
+    assert_eq!(doc.source_metadata(), &metadata);
+    let loaded = Document::from_ora(&doc.to_ora().unwrap()).unwrap();
+    assert_eq!(loaded.source_metadata(), &metadata);
+    assert!(Document::from_image_file(b"GIF89a nonsense").is_err());
+}

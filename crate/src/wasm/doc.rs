@@ -7,8 +7,9 @@
 //! gets a "busy" error instead of a panic.
 
 use super::{js_error, Image, Mask, RetouchEngine};
-use crate::doc::export::{export_image, ExportFormat, SizePreset};
+use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
 use crate::doc::{Anchor, Document, LayerProperties, Rect, Trimmed};
+use crate::image_io::SourceMetadata;
 use crate::ops::blend::BlendMode;
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -114,6 +115,13 @@ impl From<Trimmed> for TrimInfo {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceInfo {
+    icc_profile: bool,
+    exif: bool,
+}
+
+#[derive(Serialize)]
 struct RectInfo {
     x: i32,
     y: i32,
@@ -151,6 +159,17 @@ impl Project {
     #[wasm_bindgen(js_name = fromOra)]
     pub fn from_ora(bytes: &[u8]) -> Result<Project, JsError> {
         Ok(Project::wrap(Document::from_ora(bytes).map_err(js_error)?))
+    }
+
+    /// Opens an image file (PNG, JPEG, WebP, and GIF/BMP/TIFF when built
+    /// in) as a project with one "Background" layer, turned upright by its
+    /// EXIF orientation; its ICC profile and EXIF are kept for
+    /// `exportImage(..., keepMetadata = true)` and saved in the .ora.
+    #[wasm_bindgen(js_name = fromImageFile)]
+    pub fn from_image_file(bytes: &[u8]) -> Result<Project, JsError> {
+        Ok(Project::wrap(
+            Document::from_image_file(bytes).map_err(js_error)?,
+        ))
     }
 
     /// The project as OpenRaster (.ora) bytes.
@@ -485,7 +504,8 @@ impl Project {
 
     /// The flattened image encoded as `format` ("png", "jpeg"/"jpg", "webp";
     /// WebP is lossless) with an optional JPEG `quality` (1–100) and size:
-    /// `longEdge`, or `width` and `height`.
+    /// `longEdge`, or `width` and `height`. With `keepMetadata` the opened
+    /// file's ICC profile and EXIF are embedded (see `fromImageFile`).
     #[wasm_bindgen(js_name = exportImage)]
     pub fn export_image(
         &self,
@@ -494,6 +514,7 @@ impl Project {
         long_edge: Option<u32>,
         width: Option<u32>,
         height: Option<u32>,
+        keep_metadata: Option<bool>,
     ) -> Result<Vec<u8>, JsError> {
         let format = ExportFormat::from_extension(format, quality).map_err(js_error)?;
         let size = match (long_edge, width, height) {
@@ -508,8 +529,52 @@ impl Project {
             }
         };
         let mut doc = self.doc()?;
+        let metadata = if keep_metadata.unwrap_or(false) {
+            doc.source_metadata().clone()
+        } else {
+            SourceMetadata::default()
+        };
         let image = doc.composite_cpu().map_err(js_error)?;
-        export_image(image, format, size).map_err(js_error)
+        export_image_with_metadata(image, format, size, &metadata).map_err(js_error)
+    }
+
+    /// `{ iccProfile, exif }`: whether the opened file had them (an export
+    /// with `keepMetadata` embeds them).
+    #[wasm_bindgen(js_name = sourceMetadata)]
+    pub fn source_metadata(&self) -> Result<JsValue, JsError> {
+        let doc = self.doc()?;
+        let source = doc.source_metadata();
+        to_js(&SourceInfo {
+            icc_profile: source.icc_profile.is_some(),
+            exif: source.exif.is_some(),
+        })
+    }
+
+    /// A layer's provenance JSON text (how it was generated), or `undefined`.
+    pub fn provenance(&self, id: u32) -> Result<Option<String>, JsError> {
+        let doc = self.doc()?;
+        doc.layer(id).map_err(js_error)?;
+        Ok(doc.provenance(id).map(str::to_owned))
+    }
+
+    /// Sets a layer's provenance to JSON text (`undefined` removes it). It is
+    /// saved in the .ora and not recorded in history.
+    #[wasm_bindgen(js_name = setProvenance)]
+    pub fn set_provenance(&self, id: u32, json: Option<String>) -> Result<(), JsError> {
+        self.doc()?.set_provenance(id, json).map_err(js_error)
+    }
+
+    /// The brand kit JSON text, or `undefined`.
+    #[wasm_bindgen(js_name = brandKit)]
+    pub fn brand_kit(&self) -> Result<Option<String>, JsError> {
+        Ok(self.doc()?.brand_kit().map(str::to_owned))
+    }
+
+    /// Sets the brand kit to JSON text (`undefined` removes it); saved in the
+    /// .ora, not recorded in history.
+    #[wasm_bindgen(js_name = setBrandKit)]
+    pub fn set_brand_kit(&self, json: Option<String>) -> Result<(), JsError> {
+        self.doc()?.set_brand_kit(json).map_err(js_error)
     }
 }
 

@@ -2,8 +2,9 @@
 //! and flatten OpenRaster projects from scripts and tests.
 
 use crate::output::{read, write_atomic};
-use retouch::doc::export::{export_image, ExportFormat, SizePreset};
+use retouch::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
 use retouch::doc::{Document, LayerProperties};
+use retouch::image_io::SourceMetadata;
 use retouch::ops::blend::BlendMode;
 use retouch::{image_io, Error, Result};
 use std::path::{Path, PathBuf};
@@ -23,7 +24,8 @@ enum ProjectCommand {
         /// Canvas size, WxH (e.g. 1920x1080).
         #[arg(long, conflicts_with = "from", required_unless_present = "from")]
         size: Option<String>,
-        /// An image (PNG, JPEG, WebP) that becomes the first layer and sets the size.
+        /// An image that becomes the first layer (upright by its EXIF
+        /// orientation) and sets the size.
         #[arg(long)]
         from: Option<PathBuf>,
     },
@@ -37,7 +39,7 @@ enum ProjectCommand {
     /// Add an image as a new top layer.
     AddLayer {
         project: PathBuf,
-        /// The layer's pixels (PNG, JPEG or WebP).
+        /// The layer's pixels (an image file, upright by its EXIF orientation).
         image: PathBuf,
         /// Layer name (default: the image's file name).
         #[arg(long)]
@@ -80,6 +82,10 @@ pub struct ExportArgs {
     /// Exact output size, WxH.
     #[arg(long)]
     size: Option<String>,
+    /// Embed the source image's ICC profile and EXIF (for a project: those
+    /// of the image it was created from).
+    #[arg(long)]
+    keep_metadata: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -87,7 +93,9 @@ pub fn run(args: Args) -> Result<()> {
         ProjectCommand::New { output, size, from } => {
             let doc = match (size, from) {
                 (_, Some(image)) => {
-                    let pixels = image_io::decode_rgba(&read(&image)?)?;
+                    // Upright by EXIF orientation; the ICC profile and EXIF
+                    // are kept in the project for `export --keep-metadata`.
+                    let (pixels, source) = image_io::decode_rgba_with_metadata(&read(&image)?)?;
                     let mut doc = Document::new(pixels.width(), pixels.height())?;
                     doc.add_layer(
                         LayerProperties::named(file_stem(&image)),
@@ -95,6 +103,7 @@ pub fn run(args: Args) -> Result<()> {
                         None,
                         None,
                     )?;
+                    doc.set_source_metadata(source);
                     doc
                 }
                 (Some(size), None) => {
@@ -160,12 +169,20 @@ pub fn export(args: ExportArgs) -> Result<()> {
         }
         (None, None) => SizePreset::Original,
     };
-    let image = if is_project(&args.input) {
-        open(&args.input)?.composite_cpu()?.clone()
+    let (image, source) = if is_project(&args.input) {
+        let mut doc = open(&args.input)?;
+        let source = doc.source_metadata().clone();
+        (doc.composite_cpu()?.clone(), source)
     } else {
-        image_io::decode_rgba(&read(&args.input)?)?
+        image_io::decode_rgba_with_metadata(&read(&args.input)?)?
     };
-    write_atomic(&args.output, &export_image(&image, format, size)?)
+    let metadata = if args.keep_metadata {
+        source
+    } else {
+        SourceMetadata::default()
+    };
+    let bytes = export_image_with_metadata(&image, format, size, &metadata)?;
+    write_atomic(&args.output, &bytes)
 }
 
 fn is_project(path: &Path) -> bool {
