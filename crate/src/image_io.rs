@@ -368,6 +368,52 @@ mod tests {
         }
     }
 
+    #[test]
+    fn gif_opens_its_first_frame_and_bmp_opens() {
+        use image::codecs::gif::GifEncoder;
+        let frame =
+            |v: u8| image::Frame::new(RgbaImage::from_pixel(6, 4, image::Rgba([v, 0, 0, 255])));
+        let mut gif = Vec::new();
+        GifEncoder::new(&mut gif)
+            .encode_frames([frame(200), frame(50)])
+            .unwrap();
+        let first = decode_rgba(&gif).unwrap();
+        assert_eq!(first.dimensions(), (6, 4));
+        assert!(first.pixels().all(|p| p.0 == [200, 0, 0, 255]));
+
+        let img = RgbaImage::from_fn(5, 3, |x, y| image::Rgba([x as u8, y as u8, 7, 255]));
+        let mut bmp = Vec::new();
+        image::codecs::bmp::BmpEncoder::new(&mut bmp)
+            .write_image(&img, 5, 3, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        assert_eq!(decode_rgba(&bmp).unwrap(), img);
+
+        // The limits hold for these formats too: headers claiming absurd
+        // sizes are refused before decoding.
+        let mut huge_gif = gif.clone();
+        huge_gif[6..8].copy_from_slice(&20_000u16.to_le_bytes());
+        // The first frame's descriptor (after the global colour table) also
+        // claims a huge width.
+        let descriptor = huge_gif.iter().position(|&b| b == 0x2c).unwrap();
+        huge_gif[descriptor + 5..descriptor + 7].copy_from_slice(&20_000u16.to_le_bytes());
+        let error = decode_rgba(&huge_gif).unwrap_err();
+        assert!(matches!(error, Error::TooLarge(_)), "{error:?}");
+        let mut huge_bmp = bmp.clone();
+        huge_bmp[18..22].copy_from_slice(&20_000i32.to_le_bytes());
+        huge_bmp[22..26].copy_from_slice(&20_000i32.to_le_bytes());
+        let error = decode_rgba(&huge_bmp).unwrap_err();
+        assert!(matches!(error, Error::TooLarge(_)), "{error:?}");
+    }
+
+    #[test]
+    fn tiff_is_refused_by_name() {
+        // TIFF is not compiled in (its decoder adds ~290 KB of wasm).
+        let tiff = b"II\x2a\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+        let error = decode_rgba(tiff).unwrap_err().to_string();
+        assert!(error.contains("Tiff files are not supported"), "{error}");
+        assert!(error.contains("PNG, JPEG, WebP, GIF, BMP"), "{error}");
+    }
+
     /// CRC-32 (PNG's chunk checksum), so the forged header is well-formed.
     fn crc32(bytes: &[u8]) -> u32 {
         let mut crc = 0xffff_ffffu32;
