@@ -138,9 +138,9 @@ fn decode_dynamic(bytes: &[u8], orient: Orient) -> Result<(DynamicImage, SourceM
     Ok((image, SourceMetadata { icc_profile, exif }))
 }
 
-/// Decodes an image file (PNG, JPEG, WebP; GIF's first frame, BMP, TIFF
-/// when compiled in) to RGBA8 (straight alpha), turned upright by its EXIF
-/// orientation as viewers show it.
+/// Decodes an image file (PNG, JPEG, WebP; GIF's first frame and BMP, and
+/// TIFF if its feature is turned on) to RGBA8 (straight alpha), turned
+/// upright by its EXIF orientation as viewers show it.
 pub fn decode_rgba(bytes: &[u8]) -> Result<RgbaImage> {
     Ok(decode_dynamic(bytes, Orient::Upright)?.0.into_rgba8())
 }

@@ -161,8 +161,8 @@ impl Project {
         Ok(Project::wrap(Document::from_ora(bytes).map_err(js_error)?))
     }
 
-    /// Opens an image file (PNG, JPEG, WebP, and GIF/BMP/TIFF when built
-    /// in) as a project with one "Background" layer, turned upright by its
+    /// Opens an image file (PNG, JPEG, WebP, GIF's first frame, BMP) as a
+    /// project with one "Background" layer, turned upright by its
     /// EXIF orientation; its ICC profile and EXIF are kept for
     /// `exportImage(..., keepMetadata = true)` and saved in the .ora.
     #[wasm_bindgen(js_name = fromImageFile)]
