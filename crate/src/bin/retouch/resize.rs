@@ -20,8 +20,8 @@ pub struct Args {
     /// Exact output size, WxH in pixels.
     #[arg(long)]
     size: Option<String>,
-    /// nearest, bilinear, bicubic, mitchell, lanczos3 or edge (edge-adaptive
-    /// upscaling with sharpening; enlarges only).
+    /// nearest, bilinear, bicubic, mitchell, lanczos3 or edge (Lanczos3 plus
+    /// back-projection and sharpening, the sharpest reconstruction; enlarges only).
     #[arg(long, default_value = "lanczos3")]
     filter: String,
     /// Edge filter only: sharpening, 0 to 1.
