@@ -269,10 +269,8 @@ pub(crate) fn back_project(up: &mut Plane, src: &Plane, rounds: usize) {
             for dy in -1..=1 {
                 for dx in -1..=1 {
                     let p = src.at(x + dx, y + dy);
-                    for c in 0..4 {
-                        r.0[c] = r.0[c].min(p[c]);
-                        r.1[c] = r.1[c].max(p[c]);
-                    }
+                    r.0 = std::array::from_fn(|c| r.0[c].min(p[c]));
+                    r.1 = std::array::from_fn(|c| r.1[c].max(p[c]));
                 }
             }
         }
