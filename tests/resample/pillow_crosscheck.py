@@ -1,8 +1,19 @@
 #!/usr/bin/env python3
-"""Cross-check: `retouch resize` with lanczos3 and bicubic agrees within ±1
-per channel with Pillow's Image.resize (LANCZOS, BICUBIC), an implementation
-nobody here wrote, on random opaque and translucent images, enlarging,
-shrinking and odd ratios. Exits non-zero on any larger difference.
+"""Optional manual cross-check of `retouch resize` (lanczos3, bicubic) against
+Pillow's Image.resize (LANCZOS, BICUBIC), an implementation nobody here
+wrote, on random opaque and translucent images, enlarging, shrinking and odd
+ratios. Not run in CI: the check CI runs is the Rust test
+`lanczos3_and_bicubic_match_a_direct_f64_evaluation` (crate/src/ops/resample/
+tests.rs), which compares the CPU and GPU paths with a direct 2-D f64
+evaluation of the kernels within ±1.
+
+Against Pillow, two two-pass implementations are compared, and each rounds an
+8-bit intermediate after its first pass: Pillow filters rows first,
+fast_image_resize columns first, so opaque images may differ by 2 (each is
+within 1 of the exact value, which the Rust test checks). Exits non-zero on
+an opaque difference above OPAQUE_TOLERANCE. Translucent results are printed
+for information only: Pillow premultiplies with 8-bit precision and we use
+16 bits, so they differ by a few levels (3–4 seen) by design.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install pillow numpy
     cargo build --release --bin retouch
@@ -28,6 +39,7 @@ FILTERS = {"lanczos3": Image.Resampling.LANCZOS, "bicubic": Image.Resampling.BIC
 # and each clips its 8-bit intermediate, so clipped overshoot would differ by
 # pass order alone, not by any error in either.
 LOW, HIGH = 40, 215
+OPAQUE_TOLERANCE = 2
 CASES = [((64, 48), (128, 96)), ((97, 61), (40, 23)), ((33, 70), (91, 17)), ((200, 150), (67, 211))]
 
 
@@ -73,11 +85,14 @@ def main():
                         colour = np.abs(premultiplied(ours) - premultiplied(theirs)).max()
                         alpha = np.abs(ours[..., 3].astype(int) - theirs[..., 3].astype(int)).max()
                         diff = max(colour, alpha)
-                    verdict = "ok" if diff <= 1 else "FAIL"
-                    failures += diff > 1
+                    if opaque:
+                        verdict = "ok" if diff <= OPAQUE_TOLERANCE else "FAIL"
+                        failures += diff > OPAQUE_TOLERANCE
+                    else:
+                        verdict = "info"
                     kind = "opaque" if opaque else "translucent"
                     print(f"{verdict}: {name} {sw}×{sh} → {w}×{h} {kind}: max difference {diff:g}")
-    print(f"{len(CASES) * 2 * len(FILTERS) - failures} passed, {failures} failed")
+    print(f"{len(CASES) * len(FILTERS) - failures} opaque passed, {failures} failed")
     return 1 if failures else 0
 
 
