@@ -220,3 +220,16 @@ fn bad_input_gives_one_clear_line_and_no_output() {
         assert_no_output(Path::new(&out));
     }
 }
+
+#[test]
+fn alpha_selects_the_layers_pixels() {
+    let dir = Scratch::new("alpha");
+    let (image, out) = (dir.path("layer.png"), dir.path("out.png"));
+    let layer = RgbaImage::from_fn(9, 7, |x, y| image::Rgba([1, 2, 3, (x * 25 + y * 3) as u8]));
+    layer.save(&image).unwrap();
+    let got = run_ok(&["alpha", &image], &out);
+    assert_eq!(got.dimensions(), (9, 7));
+    assert!(got
+        .enumerate_pixels()
+        .all(|(x, y, p)| p.0[0] == layer.get_pixel(x, y).0[3]));
+}

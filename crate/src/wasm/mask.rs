@@ -130,6 +130,19 @@ impl Mask {
         wrap(wand::magic_wand(&image.inner, &options))
     }
 
+    /// A selection from a layer's alpha placed at (`x`, `y`) on a
+    /// `width`×`height` canvas.
+    #[wasm_bindgen(js_name = fromLayerAlpha)]
+    pub fn from_layer_alpha(
+        width: u32,
+        height: u32,
+        layer: &Image,
+        x: i32,
+        y: i32,
+    ) -> Result<Mask, JsError> {
+        wrap(select::from_alpha(width, height, &layer.inner, (x, y)))
+    }
+
     /// Combines `shape` into this selection: "replace", "add", "subtract" or "intersect".
     pub fn combine(&mut self, shape: &Mask, mode: &str) -> Result<(), JsError> {
         let mode = CombineMode::from_name(mode).map_err(js_error)?;

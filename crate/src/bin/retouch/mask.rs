@@ -153,6 +153,8 @@ enum Tool {
     },
     /// Invert the selection.
     Invert { mask: PathBuf },
+    /// Select a layer's pixels: the image's alpha channel as the selection.
+    Alpha { image: PathBuf },
     /// Select everything on a W×H canvas.
     All {
         #[arg(long)]
@@ -393,6 +395,10 @@ pub fn run(args: Args) -> Result<()> {
             let mut mask = read_mask(&mask)?;
             select::invert(&mut mask);
             mask
+        }
+        Tool::Alpha { image } => {
+            let layer = read_image(&image)?;
+            select::from_alpha(layer.width(), layer.height(), &layer, (0, 0))?
         }
         Tool::All { size } => {
             let (w, h) = parse_size(&size)?;

@@ -19,7 +19,7 @@ mod tests;
 
 use crate::image_io::{MAX_PIXELS, MAX_SIDE};
 use crate::{Error, Result};
-use image::GrayImage;
+use image::{GrayImage, RgbaImage};
 
 /// An axis-aligned rectangle in document pixels (may reach past the canvas).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,6 +168,29 @@ pub fn select_all(width: u32, height: u32) -> Result<GrayImage> {
 pub fn deselect(width: u32, height: u32) -> Result<GrayImage> {
     check_canvas(width, height)?;
     Ok(GrayImage::new(width, height))
+}
+
+/// A selection from a layer's alpha (Photoshop's "select layer pixels"): the
+/// layer's alpha channel placed at `offset` on a `width`×`height` canvas;
+/// the canvas outside the layer is unselected.
+pub fn from_alpha(
+    width: u32,
+    height: u32,
+    layer: &RgbaImage,
+    offset: (i32, i32),
+) -> Result<GrayImage> {
+    check_canvas(width, height)?;
+    let mut mask = GrayImage::new(width, height);
+    for (x, y, pixel) in layer.enumerate_pixels() {
+        let (cx, cy) = (
+            i64::from(x) + i64::from(offset.0),
+            i64::from(y) + i64::from(offset.1),
+        );
+        if (0..i64::from(width)).contains(&cx) && (0..i64::from(height)).contains(&cy) {
+            mask.put_pixel(cx as u32, cy as u32, image::Luma([pixel.0[3]]));
+        }
+    }
+    Ok(mask)
 }
 
 /// Inverts the selection in place: coverage `c` becomes `255 − c`.

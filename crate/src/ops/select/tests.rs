@@ -246,3 +246,19 @@ fn bad_input_is_rejected_and_changes_nothing() {
     ));
     assert!(selection.iter().all(|&v| v == 7));
 }
+
+#[test]
+fn selection_from_layer_alpha_follows_the_offset_and_clips() {
+    let layer = RgbaImage::from_fn(4, 3, |x, y| image::Rgba([9, 9, 9, (x * 60 + y) as u8]));
+    let mask = from_alpha(6, 5, &layer, (3, -1)).unwrap();
+    for (x, y, value) in mask.enumerate_pixels() {
+        let (lx, ly) = (x as i32 - 3, y as i32 + 1);
+        let want = if (0..4).contains(&lx) && (0..3).contains(&ly) {
+            (lx * 60 + ly) as u8
+        } else {
+            0
+        };
+        assert_eq!(value.0[0], want, "at ({x}, {y})");
+    }
+    assert!(from_alpha(0, 5, &layer, (0, 0)).is_err());
+}
