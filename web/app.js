@@ -434,7 +434,7 @@ function refreshPanels() {
   enable('#mask-load', active && !active.hasMask);
   enable('#mask-apply', active?.hasMask);
   enable('#mask-delete', active?.hasMask);
-  for (const id of ['#select-all', '#deselect', '#select-invert']) enable(id, has);
+  for (const id of ['#select-all', '#deselect', '#select-invert', '#select-layer']) enable(id, has);
   enable('#selection-to-mask', active && selection.mask);
   for (const button of document.querySelectorAll('.modify button')) button.disabled = !selection.mask;
 
@@ -583,6 +583,18 @@ const selection = createSelection({
 $('#select-all').addEventListener('click', ui('Cannot select', () => selection.all()));
 $('#deselect').addEventListener('click', ui('Cannot deselect', () => selection.none()));
 $('#select-invert').addEventListener('click', ui('Cannot invert', () => selection.invert()));
+/** Selects the active layer's pixels (its alpha, at its position). */
+async function selectLayerPixels() {
+  const layer = activeLayer();
+  if (!state.project || !layer) throw new Error('no active layer');
+  const image = state.project.layerPixels(layer.id);
+  try {
+    await selection.layerAlpha(image, layer.x, layer.y);
+  } finally {
+    image.free();
+  }
+}
+$('#select-layer').addEventListener('click', ui('Cannot select the layer', selectLayerPixels));
 $('#show-overlay').addEventListener('change', () => viewer.showOverlay($('#show-overlay').checked));
 
 // ---------------------------------------------------------------- tools

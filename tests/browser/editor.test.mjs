@@ -97,6 +97,35 @@ for (const config of CONFIGS) {
       assert.equal(await app.page.locator('#backend').getAttribute('data-backend'), config.expect);
     });
 
+    test('“Layer pixels” selects the active layer’s alpha at its position', async () => {
+      const { page } = app;
+      await openPicture(page);
+      const result = await page.evaluate(async ({ W, H }) => {
+        const { wasm, pngOf } = window.testKit;
+        // A 60×40 layer whose alpha ramps across it, placed at (70, 50).
+        const w = 60, h = 40;
+        const rgba = new Uint8Array(w * h * 4);
+        for (let i = 0; i < w * h; i++) rgba.set([200, 100, 50, (i % w) * 4], i * 4);
+        await window.retouchApp.addImageLayer(pngOf(w, h, rgba), 'ramp.png');
+        const layer = window.retouchApp.layers().find((l) => l.name.startsWith('ramp'));
+        await window.retouchApp.selectLayer(layer.id);
+        await window.retouchApp.settled();
+        document.querySelector('#select-layer').click();
+        await window.retouchApp.settled();
+        const got = await window.retouchApp.selectionValues();
+        const image = wasm.Image.fromRgba(w, h, rgba);
+        const want = wasm.Mask.fromLayerAlpha(W, H, image, layer.x, layer.y).values();
+        let diff = 0;
+        for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+        const at = (x, y) => got[y * W + x];
+        return { diff, x: layer.x, y: layer.y, inside: at(layer.x + 30, layer.y + 20), outside: at(5, 5), length: got.length };
+      }, { W, H });
+      assert.equal(result.length, W * H);
+      assert.equal(result.diff, 0, JSON.stringify(result));
+      assert.equal(result.inside, 120, 'alpha in the middle of the ramp');
+      assert.equal(result.outside, 0, 'outside the layer: not selected');
+    });
+
     test('marquee, brush stroke, lasso, wand and feather on the canvas give the core’s masks', async (t) => {
       const { page, errors } = app;
       await openPicture(page);

@@ -175,6 +175,13 @@ export function createSelection({ wasm, viewer, engine, composite, onChange }) {
         replace(target, 'Inverse');
       });
     },
+    /** Selects a layer's pixels: its alpha at its position on the canvas. */
+    layerAlpha(image, x, y) {
+      return task(() => {
+        const s = requireSize();
+        replace(Mask.fromLayerAlpha(s.width, s.height, image, x, y), 'Select Layer Pixels');
+      });
+    },
     all() {
       return task(() => {
         const s = requireSize();
