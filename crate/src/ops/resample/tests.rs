@@ -496,8 +496,8 @@ fn direct_reference(src: &RgbaImage, w: u32, h: u32, filter: Filter) -> RgbaImag
                 .filter(|(_, b)| **b != 0.0)
             {
                 let p = src.get_pixel(sx as u32, sy as u32);
-                for c in 0..3 {
-                    acc[c] += a * b * f64::from(p.0[c]);
+                for (sum, v) in acc.iter_mut().zip(p.0) {
+                    *sum += a * b * f64::from(v);
                 }
             }
         }
