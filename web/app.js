@@ -1031,6 +1031,10 @@ async function acceptGenerated(result) {
   state.activeId = id;
   refreshPanels();
   await settled();
+  // Provenance travels with the layer (saved in the .ora and the autosave);
+  // set once the render that holds the project is done.
+  state.project.setProvenance(id, result.provenanceJson);
+  autosave.schedule();
   return id;
 }
 
@@ -1066,6 +1070,8 @@ function buildGeneratePanel() {
     activeLayerId: () => state.activeId,
     /** The layer's name, or null when there is no such layer (e.g. undone). */
     layerName: (id) => state.layers.find((l) => l.id === id)?.name ?? null,
+    /** A layer's provenance JSON from the document (also after reopening), or null. */
+    provenance: (id) => (!running && state.layers.some((l) => l.id === id) ? state.project.provenance(id) ?? null : null),
     setStatus,
     download,
     preview: previewGenerated,

@@ -311,6 +311,17 @@ for (const config of CONFIGS) {
       assert.equal(json.provider, IDS.mock);
       assert.equal(json.prompt, state.plan.prompt);
       assert.deepEqual(json.crop, state.variants[0].provenance.crop);
+      // The provenance is part of the project: a saved .ora carries it.
+      const saved = await page.evaluate(async () => {
+        const bytes = await window.retouchApp.projectBytes();
+        const project = window.testKit.wasm.Project.fromOra(bytes);
+        const layer = project.layers().at(-1);
+        const text = project.provenance(layer.id) ?? null;
+        project.free();
+        return text;
+      });
+      assert.ok(saved, 'the saved project has the layer’s provenance');
+      assert.equal(JSON.parse(saved).prompt, state.plan.prompt);
       await page.click('#undo');
       await page.evaluate(() => window.retouchApp.settled());
       assert.ok(await page.locator('#gen-provenance').isDisabled(), 'an undone layer has no provenance to download');

@@ -403,6 +403,8 @@ export function createGeneratePanel(root, host) {
   /** The active layer if it was generated, else the last accepted one while it exists. */
   function provenanceTarget() {
     const id = host.activeLayerId();
+    const saved = id === null ? null : host.provenance(id);
+    if (saved) return { id, json: saved };
     if (provenance.has(id) && host.layerName(id) !== null) return { id, json: provenance.get(id) };
     if (lastAccepted && host.layerName(lastAccepted.id) !== null) return lastAccepted;
     return null;
