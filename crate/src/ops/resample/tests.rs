@@ -394,7 +394,8 @@ fn tiles_leave_no_seams_on_gradients() {
                     let tiled = pollster::block_on(gpu::resize(gpu_ctx, &src, &o, limits)).unwrap();
                     let what = format!("{filter:?} → {w}×{h} translucent={translucent} {limits:?}");
                     assert!(max_diff(&tiled, &whole) <= 1, "tiled vs untiled: {what}");
-                    assert!(max_diff(&tiled, &cpu) <= 1, "tiled vs CPU: {what}");
+                    // The op's documented CPU contract (mod.rs: 8-bit intermediate).
+                    assert!(max_diff(&tiled, &cpu) <= 2, "tiled vs CPU: {what}");
                 }
             }
         }
