@@ -11,6 +11,8 @@ pub mod image_io;
 pub mod ops;
 pub mod plugin;
 pub mod provider;
+#[cfg(test)]
+mod test_rng;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

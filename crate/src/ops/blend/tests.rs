@@ -5,36 +5,22 @@ use super::cpu::{blend_pixel, PixelParams};
 use super::gpu::composite_gpu_banded;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_rng::Rng;
 use image::{Luma, Rgba};
-
-/// Small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
-    }
-    /// A byte biased towards the edge values 0 and 255.
-    fn byte(&mut self) -> u8 {
-        match self.next() % 8 {
-            0 => 0,
-            1 => 255,
-            _ => self.next() as u8,
-        }
-    }
-}
 
 fn random_rgba(rng: &mut Rng, w: u32, h: u32) -> RgbaImage {
     RgbaImage::from_fn(w, h, |_, _| {
-        Rgba([rng.byte(), rng.byte(), rng.byte(), rng.byte()])
+        Rgba([
+            rng.edge_biased_byte(),
+            rng.edge_biased_byte(),
+            rng.edge_biased_byte(),
+            rng.edge_biased_byte(),
+        ])
     })
 }
 
 fn random_mask(rng: &mut Rng, w: u32, h: u32) -> GrayImage {
-    GrayImage::from_fn(w, h, |_, _| Luma([rng.byte()]))
+    GrayImage::from_fn(w, h, |_, _| Luma([rng.edge_biased_byte()]))
 }
 
 /// Reference result: `blend_pixel` applied pixel by pixel, no fast paths.

@@ -2,18 +2,7 @@
 
 use super::*;
 use crate::engine::test_gpu_engine;
-
-/// Small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
-    }
-}
+use crate::test_rng::Rng;
 
 fn random_image(rng: &mut Rng, width: u32, height: u32) -> RgbaImage {
     RgbaImage::from_fn(width, height, |_, _| {

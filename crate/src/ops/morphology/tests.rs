@@ -4,18 +4,7 @@
 use super::cpu::SELECTED;
 use super::*;
 use crate::engine::test_gpu_engine;
-
-/// Small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
-    }
-}
+use crate::test_rng::Rng;
 
 /// Sparse to dense random masks with anti-aliased values around the threshold.
 fn random_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {

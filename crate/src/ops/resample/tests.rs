@@ -5,27 +5,8 @@ use super::gpu::{self, Limits};
 use super::kernel::AxisWeights;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_rng::Rng;
 use image::Rgba;
-
-/// Small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
-    }
-    /// A byte biased towards the edge values 0 and 255.
-    fn byte(&mut self) -> u8 {
-        match self.next() % 8 {
-            0 => 0,
-            1 => 255,
-            _ => self.next() as u8,
-        }
-    }
-}
 
 /// Random blocks of random size over noise: edges, flats and texture.
 fn random_image(rng: &mut Rng, w: u32, h: u32, opaque: bool) -> RgbaImage {
@@ -33,10 +14,10 @@ fn random_image(rng: &mut Rng, w: u32, h: u32, opaque: bool) -> RgbaImage {
     let cells: Vec<[u8; 4]> = (0..(w / block + 1) * (h / block + 1))
         .map(|_| {
             [
-                rng.byte(),
-                rng.byte(),
-                rng.byte(),
-                if opaque { 255 } else { rng.byte() },
+                rng.edge_biased_byte(),
+                rng.edge_biased_byte(),
+                rng.edge_biased_byte(),
+                if opaque { 255 } else { rng.edge_biased_byte() },
             ]
         })
         .collect();

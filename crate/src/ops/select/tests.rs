@@ -1,17 +1,14 @@
 //! Shapes against brute-force references, combine modes and bad input.
 
 use super::*;
+use crate::test_rng::Rng;
 
-/// Small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
+/// Test-local draws on top of the shared generator.
+trait Draws {
+    fn coord(&mut self, extent: u32) -> f32;
+}
 
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
-    }
+impl Draws for Rng {
     fn coord(&mut self, extent: u32) -> f32 {
         // Reaches past the canvas on both sides.
         (self.next() % ((extent + 10) * 8)) as f32 / 8.0 - 5.0

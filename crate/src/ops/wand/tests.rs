@@ -2,19 +2,8 @@
 //! anti-aliasing and bad input.
 
 use super::*;
+use crate::test_rng::Rng;
 use std::collections::VecDeque;
-
-/// Small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
-    }
-}
 
 /// Few colours in small blobs, so regions are large and tangled.
 fn random_image(rng: &mut Rng, width: u32, height: u32) -> RgbaImage {
