@@ -1071,7 +1071,15 @@ function buildGeneratePanel() {
     /** The layer's name, or null when there is no such layer (e.g. undone). */
     layerName: (id) => state.layers.find((l) => l.id === id)?.name ?? null,
     /** A layer's provenance JSON from the document (also after reopening), or null. */
-    provenance: (id) => (!running && state.layers.some((l) => l.id === id) ? state.project.provenance(id) ?? null : null),
+    provenance: (id) => {
+      // Not while a render holds the project; a layer that is gone has none.
+      if (running || !state.project || !state.layers.some((l) => l.id === id)) return null;
+      try {
+        return state.project.provenance(id) ?? null;
+      } catch {
+        return null;
+      }
+    },
     setStatus,
     download,
     preview: previewGenerated,
