@@ -1,29 +1,12 @@
 //! The `retouch` binary end to end: real files in a temporary folder, the
 //! exit status, the one-line error on stderr, and no output left on failure.
 
+mod scratch;
+use scratch::Scratch;
+
 use image::{GrayImage, Luma, Rgba, RgbaImage};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("retouch-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn retouch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_retouch"))
@@ -43,11 +26,10 @@ fn write_inputs(dir: &Scratch) -> (String, String, String) {
     base.save(dir.path("base.png")).unwrap();
     layer.save(dir.path("layer.png")).unwrap();
     mask.save(dir.path("mask.png")).unwrap();
-    let s = |p: PathBuf| p.to_string_lossy().into_owned();
     (
-        s(dir.path("base.png")),
-        s(dir.path("layer.png")),
-        s(dir.path("mask.png")),
+        dir.arg("base.png"),
+        dir.arg("layer.png"),
+        dir.arg("mask.png"),
     )
 }
 
@@ -134,9 +116,9 @@ fn bad_input_gives_one_clear_line_and_no_output() {
         .unwrap();
     let out = dir.path("out.png");
     let o = out.to_str().unwrap();
-    let corrupt = dir.path("corrupt.png").to_string_lossy().into_owned();
-    let small = dir.path("small-mask.png").to_string_lossy().into_owned();
-    let missing = dir.path("missing.png").to_string_lossy().into_owned();
+    let corrupt = dir.arg("corrupt.png");
+    let small = dir.arg("small-mask.png");
+    let missing = dir.arg("missing.png");
     let cases: [(Vec<&str>, &str); 7] = [
         (
             vec!["composite", &base, &layer, "-o", o, "--mode", "burn"],

@@ -1,35 +1,15 @@
 //! `retouch mask ...` end to end: each tool's PNG holds the library's pixels,
 //! and bad input fails with one clear line on stderr and writes nothing.
 
+mod scratch;
+use scratch::Scratch;
+
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use retouch::ops::select::{self, CombineMode, Rect};
 use retouch::ops::wand::{self, WandOptions};
 use retouch::ops::{feather, morphology};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-/// A temporary folder of its own per test, removed afterwards.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("retouch-cli-mask-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Runs `retouch mask ARGS -o OUT --backend cpu`, so that results compare
 /// exactly with the library's CPU kernels.
@@ -82,8 +62,8 @@ fn selection() -> GrayImage {
 
 #[test]
 fn shapes_write_the_librarys_pixels() {
-    let dir = Scratch::new("shapes");
-    let out = dir.path("out.png");
+    let dir = Scratch::new("mask-shapes");
+    let out = dir.arg("out.png");
     let rect = Rect {
         x: 3.5,
         y: 2.25,
@@ -98,7 +78,7 @@ fn shapes_write_the_librarys_pixels() {
     assert_eq!(got, ellipse);
 
     // A lasso added to the ellipse saved above: the shape combines with --input.
-    let base = dir.path("base.png");
+    let base = dir.arg("base.png");
     ellipse.save(&base).unwrap();
     let points = [(30.0, 2.0), (38.5, 25.0), (12.0, 28.0), (25.0, 14.5)];
     let text = "30,2 38.5,25 12,28 25,14.5";
@@ -111,8 +91,8 @@ fn shapes_write_the_librarys_pixels() {
 
 #[test]
 fn wand_writes_the_librarys_pixels() {
-    let dir = Scratch::new("wand");
-    let (image, out) = (dir.path("picture.png"), dir.path("out.png"));
+    let dir = Scratch::new("mask-wand");
+    let (image, out) = (dir.arg("picture.png"), dir.arg("out.png"));
     picture().save(&image).unwrap();
     for (extra, anti_alias, contiguous) in [
         (&[][..], true, true),
@@ -138,8 +118,8 @@ fn wand_writes_the_librarys_pixels() {
 
 #[test]
 fn modifiers_write_the_librarys_pixels() {
-    let dir = Scratch::new("modify");
-    let (input, out) = (dir.path("selection.png"), dir.path("out.png"));
+    let dir = Scratch::new("mask-modify");
+    let (input, out) = (dir.arg("selection.png"), dir.arg("out.png"));
     selection().save(&input).unwrap();
     for radius in ["0", "3", "40"] {
         let got = run_ok(&["feather", &input, "--radius", radius], &out);
@@ -172,13 +152,13 @@ fn assert_no_output(path: &Path) {
 
 #[test]
 fn bad_input_gives_one_clear_line_and_no_output() {
-    let dir = Scratch::new("bad");
-    let (image, input) = (dir.path("picture.png"), dir.path("selection.png"));
+    let dir = Scratch::new("mask-bad");
+    let (image, input) = (dir.arg("picture.png"), dir.arg("selection.png"));
     picture().save(&image).unwrap();
     selection().save(&input).unwrap();
-    let corrupt = dir.path("corrupt.png");
+    let corrupt = dir.arg("corrupt.png");
     std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\nthis is not really a png").unwrap();
-    let out = dir.path("out.png");
+    let out = dir.arg("out.png");
     let cases: [(Vec<&str>, &str); 8] = [
         (
             vec!["feather", &input, "--radius", "250.5"],
@@ -223,8 +203,8 @@ fn bad_input_gives_one_clear_line_and_no_output() {
 
 #[test]
 fn alpha_selects_the_layers_pixels() {
-    let dir = Scratch::new("alpha");
-    let (image, out) = (dir.path("layer.png"), dir.path("out.png"));
+    let dir = Scratch::new("mask-alpha");
+    let (image, out) = (dir.arg("layer.png"), dir.arg("out.png"));
     let layer = RgbaImage::from_fn(9, 7, |x, y| image::Rgba([1, 2, 3, (x * 25 + y * 3) as u8]));
     layer.save(&image).unwrap();
     let got = run_ok(&["alpha", &image], &out);

@@ -1,31 +1,13 @@
 //! `retouch resize` end to end: real files, the library's pixels, the size
 //! arguments, and one clear line with no output for bad input.
 
+mod scratch;
+use scratch::Scratch;
+
 use image::{Rgba, RgbaImage};
 use retouch::ops::resample::{self, Filter, ResizeOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("retouch-resize-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn retouch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_retouch"))
@@ -64,8 +46,8 @@ fn assert_clean_failure(out: &Output, needle: &str, output: &str) {
 
 #[test]
 fn resize_writes_the_same_pixels_as_the_library() {
-    let dir = Scratch::new("ok");
-    let input = dir.path("in.png");
+    let dir = Scratch::new("resize-ok");
+    let input = dir.arg("in.png");
     picture().save(&input).unwrap();
     let cases: [(&[&str], ResizeOptions); 3] = [
         (
@@ -90,7 +72,7 @@ fn resize_writes_the_same_pixels_as_the_library() {
         ),
     ];
     for (extra, options) in cases {
-        let output = dir.path("out.png");
+        let output = dir.arg("out.png");
         let mut args = vec![
             "resize",
             input.as_str(),
@@ -114,12 +96,12 @@ fn resize_writes_the_same_pixels_as_the_library() {
 
 #[test]
 fn bad_sizes_filters_and_files_fail_with_one_line_and_no_output() {
-    let dir = Scratch::new("bad");
-    let input = dir.path("in.png");
+    let dir = Scratch::new("resize-bad");
+    let input = dir.arg("in.png");
     picture().save(&input).unwrap();
-    let corrupt = dir.path("corrupt.png");
+    let corrupt = dir.arg("corrupt.png");
     std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\nthis is not really a png").unwrap();
-    let output = dir.path("out.png");
+    let output = dir.arg("out.png");
     let cases: [(&[&str], &str); 8] = [
         (&["--size", "0x10"], "at least 1"),
         (&["--size", "20000x10"], "16384"),
