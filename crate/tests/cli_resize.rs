@@ -92,6 +92,34 @@ fn resize_writes_the_same_pixels_as_the_library() {
         let want = resample::resize_cpu(&picture(), &options).unwrap();
         assert_eq!(got, want, "{extra:?}");
     }
+    // --region upscales only that rectangle; --scale applies to it.
+    let output = dir.arg("region.png");
+    let out = retouch(&[
+        "resize",
+        &input,
+        "-o",
+        &output,
+        "--backend",
+        "cpu",
+        "--region",
+        "2,3,5,4",
+        "--scale",
+        "3",
+        "--filter",
+        "edge",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let detail = image::imageops::crop_imm(&picture(), 2, 3, 5, 4).to_image();
+    let options = ResizeOptions {
+        filter: Filter::Edge,
+        ..ResizeOptions::new(15, 12)
+    };
+    let got = image::open(&output).unwrap().into_rgba8();
+    assert_eq!(got, resample::resize_cpu(&detail, &options).unwrap());
 }
 
 #[test]
@@ -102,7 +130,7 @@ fn bad_sizes_filters_and_files_fail_with_one_line_and_no_output() {
     let corrupt = dir.arg("corrupt.png");
     std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\nthis is not really a png").unwrap();
     let output = dir.arg("out.png");
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["--size", "0x10"], "at least 1"),
         (&["--size", "20000x10"], "16384"),
         (&["--size", "ten"], "WxH"),
@@ -110,6 +138,9 @@ fn bad_sizes_filters_and_files_fail_with_one_line_and_no_output() {
         (&["--scale", "5000"], "16384"),
         (&["--scale", "2", "--filter", "sinc"], "lanczos3"),
         (&["--scale", "0.5", "--filter", "edge"], "only enlarges"),
+        (&["--scale", "2", "--region", "1,2,3"], "X,Y,W,H"),
+        (&["--scale", "2", "--region", "1,2,0,3"], "empty"),
+        (&["--scale", "2", "--region", "10,5,8,8"], "not inside"),
         (
             &["--scale", "2", "--filter", "edge", "--sharpness", "3"],
             "sharpness",

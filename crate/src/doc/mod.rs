@@ -11,6 +11,8 @@
 //! - [`render`]: the composite of the stack and dirty-rectangle recomposition.
 //! - [`ora`]: OpenRaster (.ora) load and save, with hostile-file limits.
 //! - [`export`]: flattened PNG/JPEG/WebP with size presets.
+//! - `resample`: image size and region upscale (async: they run on the
+//!   engine).
 
 mod change;
 pub mod commands;
@@ -20,6 +22,7 @@ pub mod history;
 pub mod layer;
 pub mod ora;
 pub mod render;
+mod resample;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
@@ -169,6 +172,13 @@ impl Document {
     /// nothing is selected and tools act on the whole canvas.
     pub fn selection(&self) -> Option<&GrayImage> {
         self.stack.selection.as_ref()
+    }
+
+    /// The selection's bounding box (pixels with any coverage), `None`
+    /// without a selection or when it covers nothing.
+    pub fn selection_bounds(&self) -> Option<Rect> {
+        let (x, y, width, height) = crate::ops::select::covered_box(self.selection()?)?;
+        Some(Rect::new(x as i32, y as i32, width, height))
     }
 
     pub fn history(&self) -> &History {

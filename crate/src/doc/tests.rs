@@ -1072,3 +1072,112 @@ fn opening_an_image_file_keeps_its_metadata() {
     assert_eq!(loaded.source_metadata(), &metadata);
     assert!(Document::from_image_file(b"GIF89a nonsense").is_err());
 }
+
+/// Image Size scales every layer, mask, offset and the selection with the
+/// canvas, each resized exactly as the resampler resizes it alone; one undo
+/// restores the document byte for byte.
+#[test]
+fn image_size_scales_everything_and_undoes_in_one_step() {
+    use crate::ops::resample::{resize_cpu, Filter, ResizeOptions};
+    let engine = crate::engine::Engine::cpu();
+    let (mut doc, [background, patch, shade]) = sample();
+    let selection = GrayImage::from_fn(300, 200, |x, y| {
+        Luma([if (40..140).contains(&x) && (30..90).contains(&y) {
+            255
+        } else {
+            0
+        }])
+    });
+    doc.set_selection(Some(selection.clone()), "").unwrap();
+    let before = snapshot(&doc);
+    let entries = doc.history().len();
+    let options = ResizeOptions {
+        filter: Filter::Edge,
+        ..ResizeOptions::new(600, 400)
+    };
+    pollster::block_on(doc.resize_image(&engine, &options)).unwrap();
+    assert_eq!((doc.width(), doc.height()), (600, 400));
+    assert_eq!(doc.history().len(), entries + 1);
+    assert_eq!(doc.history().items().last().unwrap().name, "Image Size");
+    let expected = [
+        (background, Rect::new(0, 0, 600, 400)),
+        (patch, Rect::new(-40, 60, 560, 240)),
+        (shade, Rect::new(500, 300, 180, 180)),
+    ];
+    for (id, bounds) in expected {
+        let old = before.layers.iter().find(|l| l.id == id).unwrap();
+        let new = doc.layer(id).unwrap();
+        assert_eq!(new.bounds(), bounds, "layer {id}");
+        assert_eq!(new.props.name, old.props.name);
+        let layer_options = ResizeOptions {
+            width: bounds.width,
+            height: bounds.height,
+            ..options
+        };
+        assert_eq!(new.pixels, resize_cpu(&old.pixels, &layer_options).unwrap());
+        assert_eq!(new.mask.is_some(), old.mask.is_some());
+    }
+    // Coverage keeps its place: the selection's box doubles, plus at most
+    // the one partly covered pixel a bilinear edge adds on each side.
+    let bounds = doc.selection_bounds().unwrap();
+    assert!((79..=80).contains(&bounds.x) && (59..=60).contains(&bounds.y));
+    assert!((200..=202).contains(&bounds.width) && (120..=122).contains(&bounds.height));
+    let selected = doc.selection().unwrap();
+    assert_eq!(selected.get_pixel(180, 120)[0], 255);
+    assert_eq!(selected.get_pixel(20, 20)[0], 0);
+    assert_eq!(doc.undo().as_deref(), Some("Image Size"));
+    assert_same(&snapshot(&doc), &before, "undo of Image Size");
+    assert_eq!(doc.selection(), Some(&selection));
+}
+
+#[test]
+fn upscale_region_adds_the_upscaled_composite_as_a_layer() {
+    use crate::ops::resample::{resize_cpu, Filter, ResizeOptions};
+    let engine = crate::engine::Engine::cpu();
+    let (mut doc, _) = sample();
+    let composite = doc.composite_cpu().unwrap().clone();
+    let before = snapshot(&doc);
+    let options = ResizeOptions {
+        filter: Filter::Edge,
+        ..ResizeOptions::new(130, 90)
+    };
+    // The region reaches past the canvas: it is clipped to 65×45 at 235,155.
+    let id =
+        pollster::block_on(doc.upscale_region(&engine, Rect::new(235, 155, 100, 100), &options))
+            .unwrap();
+    let layer = doc.layer(id).unwrap();
+    assert_eq!(layer.bounds(), Rect::new(235, 155, 130, 90));
+    assert_eq!(layer.props.name, "Upscaled 65×45 → 130×90");
+    let source = image::imageops::crop_imm(&composite, 235, 155, 65, 45).to_image();
+    assert_eq!(layer.pixels, resize_cpu(&source, &options).unwrap());
+    assert_eq!(doc.layers().last().unwrap().id, id, "added on top");
+    assert_eq!(doc.undo().as_deref(), Some("Upscale Region"));
+    assert_same(&snapshot(&doc), &before, "undo of Upscale Region");
+}
+
+#[test]
+fn resampling_refusals_change_nothing() {
+    use crate::ops::resample::{Filter, ResizeOptions};
+    let engine = crate::engine::Engine::cpu();
+    let (mut doc, _) = sample();
+    let before = snapshot(&doc);
+    let entries = doc.history().len();
+    let edge = |w, h| ResizeOptions {
+        filter: Filter::Edge,
+        ..ResizeOptions::new(w, h)
+    };
+    let refusals = [
+        pollster::block_on(doc.resize_image(&engine, &ResizeOptions::new(0, 10))).unwrap_err(),
+        pollster::block_on(doc.resize_image(&engine, &ResizeOptions::new(20000, 10))).unwrap_err(),
+        pollster::block_on(doc.resize_image(&engine, &edge(150, 100))).unwrap_err(),
+        pollster::block_on(doc.upscale_region(&engine, Rect::new(400, 0, 10, 10), &edge(20, 20)))
+            .unwrap_err(),
+        pollster::block_on(doc.upscale_region(&engine, Rect::new(0, 0, 10, 10), &edge(5, 5)))
+            .unwrap_err(),
+    ];
+    for error in refusals {
+        assert!(!error.to_string().is_empty());
+    }
+    assert_eq!(doc.history().len(), entries);
+    assert_same(&snapshot(&doc), &before, "refused resampling");
+}

@@ -6,6 +6,7 @@
 //! keep it across the GPU's await; a call made while a render is in flight
 //! gets a "busy" error instead of a panic.
 
+use super::resample::ResizeParams;
 use super::{js_error, Image, Mask, RetouchEngine};
 use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
 use crate::doc::{Anchor, Document, LayerProperties, Rect, Trimmed};
@@ -485,21 +486,87 @@ impl Project {
         let image = doc
             .rendered()
             .ok_or_else(|| JsError::new("render the project before reading its composite"))?;
-        let inside = u64::from(x) + u64::from(width) <= u64::from(image.width())
-            && u64::from(y) + u64::from(height) <= u64::from(image.height());
-        if !inside {
-            return Err(js_error(Error::param(
-                "region",
-                format!(
-                    "{width}×{height} at {x},{y} is outside the {}×{} canvas",
-                    image.width(),
-                    image.height()
-                ),
-            )));
-        }
-        Ok(image::imageops::crop_imm(image, x, y, width, height)
-            .to_image()
-            .into_raw())
+        region_bytes(image, "canvas", x, y, width, height)
+    }
+
+    /// RGBA bytes of a rectangle of a layer's own pixels (layer coordinates:
+    /// 0,0 is the layer's top-left corner), e.g. for a before/after view.
+    #[wasm_bindgen(js_name = layerRegion)]
+    pub fn layer_region(
+        &self,
+        id: u32,
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<u8>, JsError> {
+        let doc = self.doc()?;
+        let layer = doc.layer(id).map_err(js_error)?;
+        region_bytes(&layer.pixels, "layer", x, y, width, height)
+    }
+
+    /// The selection's bounding box `{ x, y, width, height }`, or `null`
+    /// without a selection (or when it covers nothing).
+    #[wasm_bindgen(js_name = selectionBounds)]
+    pub fn selection_bounds(&self) -> Result<JsValue, JsError> {
+        rect_to_js(self.doc()?.selection_bounds())
+    }
+
+    /// Resolves when the whole image (every layer, mask and the selection)
+    /// is resized, as one "Image Size" history entry. `params` as for
+    /// `RetouchEngine.resize`: `{ width, height }` or `{ scale }`, `filter`,
+    /// `sharpness`, `linearLight`.
+    #[wasm_bindgen(js_name = resizeImage)]
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    pub fn resize_image(&self, engine: &RetouchEngine, params: JsValue) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let params = ResizeParams::from_js(params);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let options = params?
+                .options(doc.width(), doc.height())
+                .map_err(js_error)?;
+            doc.resize_image(&engine, &options)
+                .await
+                .map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Resolves to the id of a new top layer holding the visible image
+    /// inside the rectangle (clipped to the canvas) upscaled by `params`
+    /// (as for `resizeImage`; `scale` applies to the clipped region), placed
+    /// at the region's top-left corner ("Upscale Region" in history).
+    #[wasm_bindgen(js_name = upscaleRegion)]
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    pub fn upscale_region(
+        &self,
+        engine: &RetouchEngine,
+        x: i32,
+        y: i32,
+        width: u32,
+        height: u32,
+        params: JsValue,
+    ) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let params = ResizeParams::from_js(params);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let canvas = Rect::new(0, 0, doc.width(), doc.height());
+            let region = Rect::new(x, y, width, height)
+                .intersect(&canvas)
+                .unwrap_or(Rect::new(x, y, width, height));
+            let options = params?
+                .options(region.width.max(1), region.height.max(1))
+                .map_err(js_error)?;
+            let id = doc
+                .upscale_region(&engine, region, &options)
+                .await
+                .map_err(js_error)?;
+            Ok(id.into())
+        })
     }
 
     /// The flattened image encoded as `format` ("png", "jpeg"/"jpg", "webp";
@@ -591,5 +658,32 @@ impl Project {
 }
 
 fn busy() -> JsError {
-    JsError::new("the project is busy rendering; try again when render() resolves")
+    JsError::new("the project is busy (rendering or resampling); try again when that finishes")
+}
+
+/// The RGBA bytes of `width`×`height` at `x`,`y` of `image`, refused when
+/// the rectangle is not inside it.
+fn region_bytes(
+    image: &image::RgbaImage,
+    what: &str,
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, JsError> {
+    let inside = u64::from(x) + u64::from(width) <= u64::from(image.width())
+        && u64::from(y) + u64::from(height) <= u64::from(image.height());
+    if !inside {
+        return Err(js_error(Error::param(
+            "region",
+            format!(
+                "{width}×{height} at {x},{y} is outside the {}×{} {what}",
+                image.width(),
+                image.height()
+            ),
+        )));
+    }
+    Ok(image::imageops::crop_imm(image, x, y, width, height)
+        .to_image()
+        .into_raw())
 }

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 /// Resize parameters as JS passes them: `width` and `height`, or `scale`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ResizeParams {
+pub(super) struct ResizeParams {
     width: Option<u32>,
     height: Option<u32>,
     scale: Option<f64>,
@@ -31,7 +31,13 @@ fn default_sharpness() -> f32 {
 }
 
 impl ResizeParams {
-    fn options(&self, src_width: u32, src_height: u32) -> crate::Result<ResizeOptions> {
+    pub(super) fn from_js(params: JsValue) -> Result<ResizeParams, JsError> {
+        serde_wasm_bindgen::from_value(params)
+            .map_err(|e| JsError::new(&format!("invalid resize parameters: {e}")))
+    }
+
+    /// The options for a `src_width`×`src_height` source.
+    pub(super) fn options(&self, src_width: u32, src_height: u32) -> crate::Result<ResizeOptions> {
         let (width, height) = match (self.width, self.height, self.scale) {
             (Some(w), Some(h), None) => (w, h),
             (None, None, Some(scale)) => resample::scaled_size(src_width, src_height, scale)?,
@@ -60,11 +66,9 @@ impl RetouchEngine {
     /// (edge only, 0 to 1) and `linearLight`.
     pub fn resize(&self, image: &Image, params: JsValue) -> js_sys::Promise {
         let (engine, src) = (Rc::clone(&self.inner), image.inner.clone());
-        let params: Result<ResizeParams, _> = serde_wasm_bindgen::from_value(params);
+        let params = ResizeParams::from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
-            let params =
-                params.map_err(|e| JsError::new(&format!("invalid resize parameters: {e}")))?;
-            let options = params
+            let options = params?
                 .options(src.width(), src.height())
                 .map_err(js_error)?;
             let out = resample::resize(&engine, &src, &options)

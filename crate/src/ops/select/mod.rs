@@ -193,6 +193,25 @@ pub fn from_alpha(
     Ok(mask)
 }
 
+/// The box `(x, y, width, height)` around every pixel with coverage above 0,
+/// `None` when nothing is covered: what "the selection's bounding box" means
+/// for the tools that act on a rectangle (provider crops, region upscale).
+pub fn covered_box(mask: &GrayImage) -> Option<(u32, u32, u32, u32)> {
+    let width = mask.width() as usize;
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+    for (y, row) in mask.as_raw().chunks_exact(width.max(1)).enumerate() {
+        let Some(first) = row.iter().position(|&v| v > 0) else {
+            continue;
+        };
+        let last = row.iter().rposition(|&v| v > 0).unwrap_or(first);
+        x0 = x0.min(first);
+        x1 = x1.max(last + 1);
+        y0 = y0.min(y);
+        y1 = y + 1;
+    }
+    (x0 < x1 && y0 < y1).then(|| (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32))
+}
+
 /// Inverts the selection in place: coverage `c` becomes `255 − c`.
 pub fn invert(mask: &mut GrayImage) {
     for value in mask.iter_mut() {

@@ -259,3 +259,30 @@ fn selection_from_layer_alpha_follows_the_offset_and_clips() {
     }
     assert!(from_alpha(0, 5, &layer, (0, 0)).is_err());
 }
+
+#[test]
+fn covered_box_is_the_brute_force_box() {
+    let mut rng = Rng(41);
+    assert_eq!(covered_box(&GrayImage::new(9, 7)), None);
+    for _ in 0..50 {
+        let (w, h) = (1 + rng.next() % 40, 1 + rng.next() % 40);
+        let mut mask = GrayImage::new(w, h);
+        for _ in 0..rng.next() % 5 {
+            let (x, y) = (rng.next() % w, rng.next() % h);
+            mask.put_pixel(x, y, image::Luma([1 + (rng.next() % 255) as u8]));
+        }
+        let covered: Vec<(u32, u32)> = mask
+            .enumerate_pixels()
+            .filter(|p| p.2[0] > 0)
+            .map(|p| (p.0, p.1))
+            .collect();
+        let expected = (!covered.is_empty()).then(|| {
+            let x0 = covered.iter().map(|p| p.0).min().unwrap();
+            let x1 = covered.iter().map(|p| p.0).max().unwrap();
+            let y0 = covered.iter().map(|p| p.1).min().unwrap();
+            let y1 = covered.iter().map(|p| p.1).max().unwrap();
+            (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+        });
+        assert_eq!(covered_box(&mask), expected);
+    }
+}

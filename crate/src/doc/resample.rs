@@ -1,0 +1,182 @@
+//! Resampling the document: the whole image to a new size ("Image Size"), or
+//! a region upscaled into a new layer ("Upscale Region").
+//!
+//! Both resize on the engine first (the only await) and then apply one
+//! command, so a failure — a bad size, a lost GPU — changes nothing, and
+//! undo takes the whole operation back in one step.
+
+use super::change::Change;
+use super::layer::{Layer, LayerId, LayerProperties};
+use super::{Document, Rect};
+use crate::engine::Engine;
+use crate::ops::resample::{self, Filter, ResizeOptions};
+use crate::{Error, Result};
+use image::{GrayImage, Luma, Rgba, RgbaImage};
+
+impl Document {
+    /// Resizes the image to `options.width`×`options.height`: every layer's
+    /// pixels, mask, size and position scale with the canvas (so layers keep
+    /// their place in the picture), and so does the selection. Masks and the
+    /// selection are resized bilinearly whatever the pixels' filter: a
+    /// ringing filter (Lanczos3, the edge upscaler's sharpening) would leave
+    /// faint coverage around a hard mask edge, which shows as a halo.
+    pub async fn resize_image(&mut self, engine: &Engine, options: &ResizeOptions) -> Result<()> {
+        let (old_w, old_h) = (self.width(), self.height());
+        resample::validate(old_w, old_h, options)?;
+        let scale = (
+            f64::from(options.width) / f64::from(old_w),
+            f64::from(options.height) / f64::from(old_h),
+        );
+        let plans: Vec<(Rect, ResizeOptions)> = self
+            .layers()
+            .iter()
+            .map(|layer| {
+                let bounds = scaled_bounds(layer.bounds(), scale);
+                let options = ResizeOptions {
+                    width: bounds.width,
+                    height: bounds.height,
+                    ..*options
+                };
+                resample::validate(layer.pixels.width(), layer.pixels.height(), &options)
+                    .map(|()| (bounds, options))
+            })
+            .collect::<Result<_>>()?;
+        let mut changes = Vec::with_capacity(2 * plans.len() + 2);
+        for (index, (layer, (bounds, layer_options))) in
+            self.layers().iter().zip(&plans).enumerate()
+        {
+            let pixels = resample::resize(engine, &layer.pixels, layer_options).await?;
+            let mask = match &layer.mask {
+                Some(mask) => Some(resize_coverage(engine, mask, layer_options).await?),
+                None => None,
+            };
+            let props = LayerProperties {
+                offset: (bounds.x, bounds.y),
+                ..layer.props.clone()
+            };
+            changes.push(Change::Remove { index });
+            changes.push(Change::Insert {
+                index,
+                layer: Box::new(Layer {
+                    id: layer.id,
+                    props,
+                    pixels,
+                    mask,
+                }),
+            });
+        }
+        if let Some(selection) = self.selection() {
+            let resized = resize_coverage(engine, selection, options).await?;
+            changes.push(Change::Selection {
+                mask: Some(resized),
+            });
+        }
+        changes.push(Change::Canvas {
+            width: options.width,
+            height: options.height,
+            shift: (0, 0),
+        });
+        self.commit("Image Size", Change::Batch(changes));
+        Ok(())
+    }
+
+    /// Upscales what is visible inside `rect` (clipped to the canvas) to
+    /// `options.width`×`options.height` into a new layer on top, with its
+    /// top-left corner at the region's: the layer holds the region at the
+    /// higher resolution, to export or to place. Returns the layer's id.
+    pub async fn upscale_region(
+        &mut self,
+        engine: &Engine,
+        rect: Rect,
+        options: &ResizeOptions,
+    ) -> Result<LayerId> {
+        let canvas = Rect::new(0, 0, self.width(), self.height());
+        let region = rect.intersect(&canvas).ok_or_else(|| {
+            Error::param(
+                "region",
+                format!(
+                    "{}×{} at {},{} does not overlap the {}×{} canvas",
+                    rect.width, rect.height, rect.x, rect.y, canvas.width, canvas.height
+                ),
+            )
+        })?;
+        resample::validate(region.width, region.height, options)?;
+        let source = image::imageops::crop_imm(
+            self.composite_cpu()?,
+            region.x as u32,
+            region.y as u32,
+            region.width,
+            region.height,
+        )
+        .to_image();
+        let pixels = resample::resize(engine, &source, options).await?;
+        let props = LayerProperties {
+            offset: (region.x, region.y),
+            ..LayerProperties::named(format!(
+                "Upscaled {}×{} → {}×{}",
+                region.width, region.height, options.width, options.height
+            ))
+        };
+        let id = self.take_id();
+        let index = self.layers().len();
+        let layer = Layer {
+            id,
+            props,
+            pixels,
+            mask: None,
+        };
+        self.commit(
+            "Upscale Region",
+            Change::Insert {
+                index,
+                layer: Box::new(layer),
+            },
+        );
+        Ok(id)
+    }
+}
+
+/// Where a layer at `bounds` lands when the canvas scales by `scale`: edges
+/// are scaled and rounded, so layers that tiled the canvas still do.
+fn scaled_bounds(bounds: Rect, scale: (f64, f64)) -> Rect {
+    let edge = |v: i64, s: f64| (v as f64 * s).round() as i64;
+    let (x0, y0) = (
+        edge(bounds.x.into(), scale.0),
+        edge(bounds.y.into(), scale.1),
+    );
+    let (x1, y1) = (
+        edge(bounds.right(), scale.0),
+        edge(bounds.bottom(), scale.1),
+    );
+    Rect::new(
+        x0 as i32,
+        y0 as i32,
+        (x1 - x0).max(1) as u32,
+        (y1 - y0).max(1) as u32,
+    )
+}
+
+/// Resizes 8-bit coverage (a mask or the selection) to `options`' size,
+/// bilinearly (see [`Document::resize_image`]), as an opaque grey image so
+/// it takes the exact 8-bit path.
+async fn resize_coverage(
+    engine: &Engine,
+    coverage: &GrayImage,
+    options: &ResizeOptions,
+) -> Result<GrayImage> {
+    let grey = RgbaImage::from_fn(coverage.width(), coverage.height(), |x, y| {
+        let v = coverage.get_pixel(x, y)[0];
+        Rgba([v, v, v, 255])
+    });
+    let options = ResizeOptions {
+        filter: Filter::Bilinear,
+        linear_light: false,
+        ..*options
+    };
+    let resized = resample::resize(engine, &grey, &options).await?;
+    Ok(GrayImage::from_fn(
+        resized.width(),
+        resized.height(),
+        |x, y| Luma([resized.get_pixel(x, y)[0]]),
+    ))
+}
