@@ -21,6 +21,7 @@ import { createHistoryPanel } from './ui/history.js';
 import { createSelection } from './ui/selection.js';
 import { createAutosave } from './ui/autosave.js';
 import { createGeneratePanel } from './ui/generate.js';
+import { createUpscalePanel, compareWindow } from './ui/upscale.js';
 import { hasFiles, download, toBytes, formatBytes, stem } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
@@ -83,6 +84,8 @@ let engineGeneration = 0;
 let modeLabels = new Map();
 /** The Generate fill panel, made once the core is up. */
 let generatePanel = null;
+/** The Upscale panel, made once the core is up. */
+let upscalePanel = null;
 
 // ---------------------------------------------------------------- status
 
@@ -211,6 +214,33 @@ async function edit(fn) {
   const project = state.project;
   if (!project) throw new Error('open an image first');
   const result = fn(project); // synchronous: nothing can start a render meanwhile
+  afterEdit(project);
+  return result;
+}
+
+/**
+ * Like `edit`, for the core's asynchronous commands (Image Size, Upscale
+ * Region) that hold the document while the engine works: renders wait for
+ * them as they wait for each other.
+ */
+async function editAsync(fn) {
+  await settled();
+  const project = state.project;
+  if (!project) throw new Error('open an image first');
+  const job = Promise.resolve().then(() => fn(project));
+  running = job
+    .then(() => {}, () => {})
+    .finally(() => {
+      running = null;
+      if (renderWanted) scheduleRender();
+    });
+  const result = await job;
+  if (project === state.project) afterEdit(project);
+  return result;
+}
+
+/** After a command: panels, render, autosave, and the status line say what happened. */
+function afterEdit(project) {
   const trim = project.lastTrim();
   const history = project.history();
   changed();
@@ -218,13 +248,24 @@ async function edit(fn) {
   if (trim.entries > 0) {
     setStatus(`History is over its ${formatBytes(project.history().budget)} budget: the ${trim.entries} oldest step(s) were dropped (${formatBytes(trim.bytes)})`, 'info');
   }
-  return result;
 }
 
 function changed() {
+  syncCanvasSize();
   refreshPanels();
   scheduleRender();
   autosave.schedule();
+}
+
+/** The viewer and the selection follow the canvas when a command (or its undo) resizes it. */
+function syncCanvasSize() {
+  const project = state.project;
+  if (!project || !viewer.size) return;
+  const { width, height } = project;
+  if (viewer.size.width === width && viewer.size.height === height) return;
+  viewer.resize(width, height);
+  viewer.fit();
+  if (selection.size) selection.resizeTo(width, height).catch((error) => showError('Cannot resize the selection', error));
 }
 
 // ---------------------------------------------------------------- document
@@ -455,6 +496,7 @@ function refreshPanels() {
   $('#doc-title').textContent = has ? state.name || 'Untitled' : 'No document';
   $('#selection-info').textContent = selection.mask ? '' : has ? 'Nothing selected.' : '';
   generatePanel?.refresh();
+  upscalePanel?.refresh();
 }
 
 async function undo() {
@@ -1088,6 +1130,76 @@ function buildGeneratePanel() {
   $('#goto-generate').addEventListener('click', () => generatePanel.focus());
 }
 
+// ---------------------------------------------------------------- upscale
+
+function requireEngine() {
+  if (!state.engine) throw new Error('the engine is not ready');
+  return state.engine;
+}
+
+/** RGBA of a rectangle of the rendered composite. */
+function compositeCrop(project, r) {
+  return { width: r.width, height: r.height, data: project.compositeRegion(r.x, r.y, r.width, r.height) };
+}
+
+/** `r` scaled by (sx, sy) and kept inside `bounds` ({ width, height }). */
+function scaledRect(r, sx, sy, bounds) {
+  const x = Math.min(Math.round(r.x * sx), bounds.width - 1);
+  const y = Math.min(Math.round(r.y * sy), bounds.height - 1);
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.min(Math.round(r.width * sx), bounds.width - x)),
+    height: Math.max(1, Math.min(Math.round(r.height * sy), bounds.height - y)),
+  };
+}
+
+/** Image Size by the panel's parameters; returns the before/after crops for the view. */
+async function upscaleImage(params) {
+  await settled();
+  const project = requireProject();
+  const old = { width: project.width, height: project.height };
+  const source = compareWindow({ x: 0, y: 0, ...old }, params.scale);
+  const before = compositeCrop(project, source);
+  await editAsync((p) => p.resizeImage(requireEngine(), params));
+  await settled();
+  const now = { width: project.width, height: project.height };
+  const after = compositeCrop(project, scaledRect(source, now.width / old.width, now.height / old.height, now));
+  return { before, after, label: `Image size ${old.width}×${old.height} → ${now.width}×${now.height}` };
+}
+
+/** Upscale Region on the selection's box; returns the new layer's id and the before/after crops. */
+async function upscaleSelection(params) {
+  await settled();
+  const project = requireProject();
+  const box = selection.mask?.bounds();
+  if (!box) throw new Error('select a region first');
+  const source = compareWindow(box, params.scale);
+  const before = compositeCrop(project, source);
+  const id = await editAsync((p) => p.upscaleRegion(requireEngine(), box.x, box.y, box.width, box.height, params));
+  state.activeId = id;
+  refreshPanels();
+  await settled();
+  const layer = state.layers.find((l) => l.id === id);
+  const local = { x: source.x - box.x, y: source.y - box.y, width: source.width, height: source.height };
+  const r = scaledRect(local, layer.width / box.width, layer.height / box.height, layer);
+  const after = { width: r.width, height: r.height, data: project.layerRegion(id, r.x, r.y, r.width, r.height) };
+  return { before, after, layerId: id, label: `Selection ${box.width}×${box.height} → new layer ${layer.width}×${layer.height}` };
+}
+
+function buildUpscalePanel() {
+  const resize = manifests().find((m) => m.id === 'retouch.resize');
+  if (!resize) throw new Error('the core has no “retouch.resize” plugin');
+  upscalePanel = createUpscalePanel($('#upscale'), resize.params, {
+    upscaleImage,
+    upscaleSelection,
+    undo,
+    hasDocument: () => Boolean(state.project),
+    canUpscaleSelection: () => Boolean(selection.mask),
+    setStatus,
+  });
+}
+
 // ---------------------------------------------------------------- start-up
 
 function buildControls() {
@@ -1159,6 +1271,7 @@ async function start() {
   $('#version').textContent = `v${version()}`;
   buildControls();
   buildGeneratePanel();
+  buildUpscalePanel();
   setTool('rectangle');
   refreshPanels();
   const { choice, warning } = requestedBackend();
@@ -1336,6 +1449,20 @@ window.retouchApp = {
   /** { name, savedAt } of the project recovered at start-up, or null. */
   recovered: () => state.recovered,
   startFresh,
+
+  // Upscale.
+  upscale: {
+    /** Sets the panel's parameters by manifest id (filter, scale, sharpness, linear_light), then upscales the image ('image') or the selection's box into a new layer ('selection'). */
+    run: async (kind, params = {}) => {
+      await ready;
+      const unknown = upscalePanel.set(params);
+      if (unknown?.length) throw new Error(`unknown parameter(s): ${unknown.join(', ')}`);
+      return upscalePanel.run(kind);
+    },
+    /** { busy, last: { kind, params, before, after, layerId, label }, compareOpen }. */
+    state: () => upscalePanel.state(),
+    closeCompare: () => upscalePanel.closeCompare(),
+  },
 
   // Generate fill.
   generation: {

@@ -83,6 +83,15 @@ export function createSelection({ wasm, viewer, engine, composite, onChange }) {
       size = width ? { width, height } : null;
       redraw();
     },
+    /** Follows a canvas size change (Image Size or its undo): the selection is resized with the canvas. */
+    resizeTo(width, height) {
+      return task(async () => {
+        const next = mask ? await engine().resizeMask(mask, width, height) : null;
+        size = { width, height };
+        if (next) replace(next, 'Selection resized with the canvas');
+        else redraw();
+      });
+    },
     get mask() {
       return mask;
     },

@@ -129,6 +129,10 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   return {
     /** Sets the document size (clears the view when it changes). */
     resize,
+    /** The document size shown ({ width, height }), or null. */
+    get size() {
+      return size;
+    },
     /** Shows `width`×`height` straight-alpha RGBA bytes at (x, y) of the document. */
     putRegion(x, y, width, height, rgba) {
       if (!size) return;

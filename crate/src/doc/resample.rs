@@ -9,17 +9,15 @@ use super::change::Change;
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::{Document, Rect};
 use crate::engine::Engine;
-use crate::ops::resample::{self, Filter, ResizeOptions};
+use crate::ops::resample::{self, ResizeOptions};
 use crate::{Error, Result};
-use image::{GrayImage, Luma, Rgba, RgbaImage};
 
 impl Document {
     /// Resizes the image to `options.width`×`options.height`: every layer's
     /// pixels, mask, size and position scale with the canvas (so layers keep
     /// their place in the picture), and so does the selection. Masks and the
-    /// selection are resized bilinearly whatever the pixels' filter: a
-    /// ringing filter (Lanczos3, the edge upscaler's sharpening) would leave
-    /// faint coverage around a hard mask edge, which shows as a halo.
+    /// selection are resized by [`resample::resize_coverage`] whatever the
+    /// pixels' filter.
     pub async fn resize_image(&mut self, engine: &Engine, options: &ResizeOptions) -> Result<()> {
         let (old_w, old_h) = (self.width(), self.height());
         resample::validate(old_w, old_h, options)?;
@@ -47,7 +45,15 @@ impl Document {
         {
             let pixels = resample::resize(engine, &layer.pixels, layer_options).await?;
             let mask = match &layer.mask {
-                Some(mask) => Some(resize_coverage(engine, mask, layer_options).await?),
+                Some(mask) => Some(
+                    resample::resize_coverage(
+                        engine,
+                        mask,
+                        layer_options.width,
+                        layer_options.height,
+                    )
+                    .await?,
+                ),
                 None => None,
             };
             let props = LayerProperties {
@@ -66,7 +72,8 @@ impl Document {
             });
         }
         if let Some(selection) = self.selection() {
-            let resized = resize_coverage(engine, selection, options).await?;
+            let resized =
+                resample::resize_coverage(engine, selection, options.width, options.height).await?;
             changes.push(Change::Selection {
                 mask: Some(resized),
             });
@@ -154,29 +161,4 @@ fn scaled_bounds(bounds: Rect, scale: (f64, f64)) -> Rect {
         (x1 - x0).max(1) as u32,
         (y1 - y0).max(1) as u32,
     )
-}
-
-/// Resizes 8-bit coverage (a mask or the selection) to `options`' size,
-/// bilinearly (see [`Document::resize_image`]), as an opaque grey image so
-/// it takes the exact 8-bit path.
-async fn resize_coverage(
-    engine: &Engine,
-    coverage: &GrayImage,
-    options: &ResizeOptions,
-) -> Result<GrayImage> {
-    let grey = RgbaImage::from_fn(coverage.width(), coverage.height(), |x, y| {
-        let v = coverage.get_pixel(x, y)[0];
-        Rgba([v, v, v, 255])
-    });
-    let options = ResizeOptions {
-        filter: Filter::Bilinear,
-        linear_light: false,
-        ..*options
-    };
-    let resized = resample::resize(engine, &grey, &options).await?;
-    Ok(GrayImage::from_fn(
-        resized.width(),
-        resized.height(),
-        |x, y| Luma([resized.get_pixel(x, y)[0]]),
-    ))
 }

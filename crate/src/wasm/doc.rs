@@ -134,7 +134,7 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(value).map_err(|e| JsError::new(&e.to_string()))
 }
 
-fn rect_to_js(rect: Option<Rect>) -> Result<JsValue, JsError> {
+pub(super) fn rect_to_js(rect: Option<Rect>) -> Result<JsValue, JsError> {
     match rect {
         None => Ok(JsValue::NULL),
         Some(r) => to_js(&RectInfo {

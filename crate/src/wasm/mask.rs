@@ -9,10 +9,11 @@
 //! and a GPU round trip per dab would cost more than the dab itself.
 
 use super::{js_error, Image, Mask, RetouchEngine};
+use crate::doc;
 use crate::ops::brush::{self, BrushOptions};
 use crate::ops::select::{self, CombineMode, Rect};
 use crate::ops::wand::{self, WandOptions};
-use crate::ops::{color_range, feather, morphology};
+use crate::ops::{color_range, feather, morphology, resample};
 use crate::{image_io, Error};
 use serde::Deserialize;
 use std::rc::Rc;
@@ -220,6 +221,13 @@ impl Mask {
     }
 
     /// The mask as an 8-bit greyscale PNG.
+    /// The box around every covered pixel, `{ x, y, width, height }`, or
+    /// `null` when nothing is covered.
+    pub fn bounds(&self) -> Result<JsValue, JsError> {
+        let covered = select::covered_box(&self.inner);
+        super::doc::rect_to_js(covered.map(|(x, y, w, h)| doc::Rect::new(x as i32, y as i32, w, h)))
+    }
+
     #[wasm_bindgen(js_name = encodePng)]
     pub fn encode_png(&self) -> Result<Vec<u8>, JsError> {
         image_io::encode_mask_png(&self.inner).map_err(js_error)
@@ -233,6 +241,16 @@ impl RetouchEngine {
         let (engine, mask) = (Rc::clone(&self.inner), mask.inner.clone());
         wasm_bindgen_futures::future_to_promise(async move {
             Ok(wrap(feather::feather(&engine, &mask, radius).await)?.into())
+        })
+    }
+
+    /// Resolves to `mask` resized to `width`×`height` (bilinear coverage,
+    /// as masks follow an Image Size).
+    #[wasm_bindgen(js_name = resizeMask)]
+    pub fn resize_mask(&self, mask: &Mask, width: u32, height: u32) -> js_sys::Promise {
+        let (engine, mask) = (Rc::clone(&self.inner), mask.inner.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            Ok(wrap(resample::resize_coverage(&engine, &mask, width, height).await)?.into())
         })
     }
 

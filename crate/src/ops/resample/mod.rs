@@ -42,7 +42,7 @@ mod tests;
 
 use crate::engine::Engine;
 use crate::{image_io, Error, Result};
-use image::RgbaImage;
+use image::{GrayImage, Luma, Rgba, RgbaImage};
 
 /// A resampling filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -221,4 +221,29 @@ pub async fn resize(
         Some(gpu) => gpu::resize(gpu, src, options, gpu::Limits::of(gpu)).await,
         None => resize_cpu(src, options),
     }
+}
+
+/// Resizes 8-bit coverage (a mask or a selection) to `width`×`height`,
+/// bilinearly (antialiased when shrinking): a ringing filter (Lanczos3, the
+/// edge upscaler's sharpening) would leave faint coverage around a hard edge,
+/// which shows as a halo. Runs as an opaque grey image, so it takes the
+/// exact 8-bit path on both backends.
+pub async fn resize_coverage(
+    engine: &Engine,
+    coverage: &GrayImage,
+    width: u32,
+    height: u32,
+) -> Result<GrayImage> {
+    let grey = RgbaImage::from_fn(coverage.width(), coverage.height(), |x, y| {
+        let v = coverage.get_pixel(x, y)[0];
+        Rgba([v, v, v, 255])
+    });
+    let options = ResizeOptions {
+        filter: Filter::Bilinear,
+        ..ResizeOptions::new(width, height)
+    };
+    let resized = resize(engine, &grey, &options).await?;
+    Ok(GrayImage::from_fn(width, height, |x, y| {
+        Luma([resized.get_pixel(x, y)[0]])
+    }))
 }

@@ -1,0 +1,119 @@
+// The Upscale panel and its before/after view. The panel only gathers the
+// parameters and calls back into the app (which runs the core's Image Size or
+// Upscale Region command); the view shows two crops the core returned,
+// stacked, with a divider the user drags. No pixel math here: the browser
+// scales the "before" crop for display, exactly as it would when zooming.
+
+import { buildParamControls } from './params.js';
+
+/** The largest side, in output pixels, of the area the before/after view shows. */
+export const COMPARE_SIDE = 768;
+
+/**
+ * The source window (canvas pixels) the view compares: at most
+ * COMPARE_SIDE output pixels a side, centred on `region` (all in source
+ * pixels), and the output window it becomes at `scale`.
+ */
+export function compareWindow(region, scale) {
+  const side = (length) => Math.max(1, Math.min(length, Math.floor(COMPARE_SIDE / scale)));
+  const width = side(region.width);
+  const height = side(region.height);
+  const x = region.x + Math.floor((region.width - width) / 2);
+  const y = region.y + Math.floor((region.height - height) / 2);
+  return { x, y, width, height };
+}
+
+/**
+ * Builds the panel in `root` from the resize manifest's `params` (filter,
+ * scale, sharpness, linear light), starting on the edge-adaptive upscaler.
+ * `actions`: `{ upscaleImage(params), upscaleSelection(params), undo(),
+ * canUpscaleSelection(), hasDocument(), setStatus(text, kind) }`; the two
+ * upscale actions resolve to `{ before: {width, height, data}, after: {width,
+ * height, data}, label, layerId? }`.
+ */
+export function createUpscalePanel(root, manifestParams, actions) {
+  const $ = (selector) => root.querySelector(selector);
+  const controls = buildParamControls($('#upscale-params'), manifestParams, () => refresh());
+  controls.set({ filter: 'edge' });
+  const imageButton = $('#upscale-image');
+  const selectionButton = $('#upscale-selection');
+  const dialog = document.querySelector('#compare');
+  const stack = dialog.querySelector('.compare-stack');
+  const beforeCanvas = dialog.querySelector('#compare-before');
+  const afterCanvas = dialog.querySelector('#compare-after');
+  const split = dialog.querySelector('#compare-split');
+  const pixels = dialog.querySelector('#compare-pixels');
+  let busy = false;
+  let last = null;
+
+  /** The wasm resize parameters: { filter, scale, sharpness, linearLight }. */
+  const params = () => controls.apiValues();
+
+  function refresh() {
+    const has = actions.hasDocument();
+    imageButton.disabled = busy || !has;
+    selectionButton.disabled = busy || !has || !actions.canUpscaleSelection();
+    root.dataset.state = busy ? 'running' : 'idle';
+  }
+
+  function draw(canvas, crop) {
+    canvas.width = crop.width;
+    canvas.height = crop.height;
+    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), crop.width, crop.height), 0, 0);
+  }
+
+  function showCompare(result) {
+    draw(beforeCanvas, result.before);
+    draw(afterCanvas, result.after);
+    stack.style.aspectRatio = `${result.after.width} / ${result.after.height}`;
+    stack.style.maxWidth = `${result.after.width}px`;
+    dialog.querySelector('#compare-title').textContent = result.label;
+    split.value = '50';
+    setSplit();
+    if (!dialog.open) dialog.showModal();
+  }
+
+  function setSplit() {
+    stack.style.setProperty('--split', `${split.value}%`);
+  }
+
+  async function run(kind) {
+    if (busy) throw new Error('an upscale is already running');
+    const p = params();
+    busy = true;
+    refresh();
+    actions.setStatus(kind === 'image' ? 'Upscaling the image…' : 'Upscaling the selection…', 'info');
+    try {
+      const result = await (kind === 'image' ? actions.upscaleImage(p) : actions.upscaleSelection(p));
+      last = { kind, params: p, before: { width: result.before.width, height: result.before.height }, after: { width: result.after.width, height: result.after.height }, layerId: result.layerId ?? null, label: result.label };
+      showCompare(result);
+      return last;
+    } finally {
+      busy = false;
+      refresh();
+    }
+  }
+
+  const report = (label, fn) => () => fn().catch((error) => actions.setStatus(`${label}: ${error instanceof Error ? error.message : error}`, 'error'));
+  imageButton.addEventListener('click', report('Cannot upscale the image', () => run('image')));
+  selectionButton.addEventListener('click', report('Cannot upscale the selection', () => run('selection')));
+  split.addEventListener('input', setSplit);
+  pixels.addEventListener('change', () => stack.classList.toggle('pixelated', pixels.checked));
+  dialog.querySelector('#compare-keep').addEventListener('click', () => dialog.close());
+  dialog.querySelector('#compare-undo').addEventListener('click', report('Cannot undo', async () => {
+    dialog.close();
+    await actions.undo();
+  }));
+  refresh();
+
+  return {
+    refresh,
+    /** Sets manifest parameters by id (filter, scale, sharpness, linear_light); returns unknown ids. */
+    set: (values) => controls.set(values),
+    /** Upscales the image ('image') or the selection's box ('selection'); resolves to the result's summary. */
+    run,
+    /** { busy, last, compareOpen } for tests and hosts. */
+    state: () => ({ busy, last, compareOpen: dialog.open }),
+    closeCompare: () => dialog.open && dialog.close(),
+  };
+}
