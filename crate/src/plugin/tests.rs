@@ -383,3 +383,27 @@ fn error_message_names_plugin_and_field() {
          -1 is outside [0, 100]"
     );
 }
+
+/// The resize manifest offers exactly the core's filters, and its sharpness
+/// starts where the core's does (the page's controls come from it).
+#[test]
+fn resize_manifest_matches_the_resampler() {
+    use crate::ops::resample::{Filter, DEFAULT_SHARPNESS};
+    let registry = Registry::builtin().unwrap();
+    let resize = registry.get("retouch.resize").unwrap();
+    let param = |id: &str| resize.params.iter().find(|p| p.id() == id).unwrap();
+    match param("filter") {
+        Param::Enum { values, .. } => {
+            let mut names: Vec<&str> = values.iter().map(|v| v.value.as_str()).collect();
+            let mut core: Vec<&str> = Filter::ALL.iter().map(|f| f.name()).collect();
+            names.sort_unstable();
+            core.sort_unstable();
+            assert_eq!(names, core);
+        }
+        other => panic!("filter is not an enum: {other:?}"),
+    }
+    match param("sharpness") {
+        Param::Number { default, .. } => assert_eq!(*default as f32, DEFAULT_SHARPNESS),
+        other => panic!("sharpness is not a number: {other:?}"),
+    }
+}
