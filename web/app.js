@@ -257,15 +257,26 @@ function changed() {
   autosave.schedule();
 }
 
-/** The viewer and the selection follow the canvas when a command (or its undo) resizes it. */
+/** Set by Image Size so that the selection scales with the canvas instead of starting over. */
+let selectionScalesWithCanvas = false;
+
+/**
+ * The canvas size changed (Image Size, an outpaint, a crop, their undo): the view takes the new
+ * size. The selection scales along after Image Size; otherwise its coordinates no longer fit and
+ * it starts over.
+ */
 function syncCanvasSize() {
   const project = state.project;
+  const scale = selectionScalesWithCanvas;
+  selectionScalesWithCanvas = false;
   if (!project || !viewer.size) return;
   const { width, height } = project;
   if (viewer.size.width === width && viewer.size.height === height) return;
   viewer.resize(width, height);
   viewer.fit();
-  if (selection.size) selection.resizeTo(width, height).catch((error) => showError('Cannot resize the selection', error));
+  if (!selection.size) return;
+  if (scale) selection.resizeTo(width, height).catch((error) => showError('Cannot resize the selection', error));
+  else selection.reset(width, height);
 }
 
 // ---------------------------------------------------------------- document
@@ -1161,7 +1172,8 @@ async function upscaleImage(params) {
   const old = { width: project.width, height: project.height };
   const source = compareWindow({ x: 0, y: 0, ...old }, params.scale);
   const before = compositeCrop(project, source);
-  await editAsync((p) => p.resizeImage(requireEngine(), params));
+  selectionScalesWithCanvas = true;
+  await editAsync((p) => p.resizeImage(requireEngine(), params)).finally(() => (selectionScalesWithCanvas = false));
   await settled();
   const now = { width: project.width, height: project.height };
   const after = compositeCrop(project, scaledRect(source, now.width / old.width, now.height / old.height, now));
