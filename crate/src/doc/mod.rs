@@ -11,7 +11,9 @@
 //! - [`render`]: the composite of the stack and dirty-rectangle recomposition.
 //! - [`ora`]: OpenRaster (.ora) load and save, with hostile-file limits.
 //! - [`export`]: flattened PNG/JPEG/WebP with size presets.
+//! - [`brand`]: the brand kit (style, palette, reference images), undoable.
 
+pub mod brand;
 mod change;
 pub mod commands;
 pub mod export;
@@ -24,6 +26,7 @@ pub mod render;
 mod tests;
 pub mod tiles;
 
+pub use brand::BrandKit;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
@@ -52,8 +55,6 @@ pub struct Document {
     /// than being an edit, and stays attached when a deleted layer is
     /// brought back by undo.
     provenance: BTreeMap<LayerId, String>,
-    /// Opaque JSON for the document's brand kit (colours, fonts, logos).
-    brand_kit: Option<String>,
 }
 
 impl Document {
@@ -66,6 +67,7 @@ impl Document {
                 height,
                 layers: Vec::new(),
                 selection: None,
+                brand: BrandKit::default(),
             },
             history: History::default(),
             cache: CompositeCache::default(),
@@ -73,7 +75,6 @@ impl Document {
             last_trim: Trimmed::default(),
             source: SourceMetadata::default(),
             provenance: BTreeMap::new(),
-            brand_kit: None,
         })
     }
 
@@ -121,21 +122,6 @@ impl Document {
                 self.provenance.remove(&id);
             }
         }
-        Ok(())
-    }
-
-    /// The document's brand kit JSON, if any.
-    pub fn brand_kit(&self) -> Option<&str> {
-        self.brand_kit.as_deref()
-    }
-
-    /// Sets (or removes) the brand kit: any JSON value, saved with the
-    /// project, not recorded in history.
-    pub fn set_brand_kit(&mut self, json: Option<String>) -> Result<()> {
-        if let Some(json) = &json {
-            check_json("brand kit", json)?;
-        }
-        self.brand_kit = json;
         Ok(())
     }
 
