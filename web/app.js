@@ -21,6 +21,7 @@ import { createHistoryPanel } from './ui/history.js';
 import { createSelection } from './ui/selection.js';
 import { createAutosave } from './ui/autosave.js';
 import { createGeneratePanel } from './ui/generate.js';
+import { createBrandKitPanel } from './ui/brandkit.js';
 import { hasFiles, download, toBytes, formatBytes, stem } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
@@ -83,6 +84,7 @@ let engineGeneration = 0;
 let modeLabels = new Map();
 /** The Generate fill panel, made once the core is up. */
 let generatePanel = null;
+let brandKitPanel = null;
 
 // ---------------------------------------------------------------- status
 
@@ -455,23 +457,29 @@ function refreshPanels() {
   $('#doc-title').textContent = has ? state.name || 'Untitled' : 'No document';
   $('#selection-info').textContent = selection.mask ? '' : has ? 'Nothing selected.' : '';
   generatePanel?.refresh();
+  brandKitPanel?.refresh();
 }
 
+// Undo can swap one reference image for another of the same count: the brand
+// kit panel reads them again.
 async function undo() {
   const name = await edit((p) => p.undo());
   setStatus(name ? `Undid ${name}` : 'Nothing to undo', 'info');
   await settled();
+  brandKitPanel.refresh(true);
 }
 
 async function redo() {
   const name = await edit((p) => p.redo());
   setStatus(name ? `Redid ${name}` : 'Nothing to redo', 'info');
   await settled();
+  brandKitPanel.refresh(true);
 }
 
 async function jumpTo(position) {
   await edit((p) => p.jumpTo(position));
   await settled();
+  brandKitPanel.refresh(true);
 }
 
 $('#undo').addEventListener('click', ui('Cannot undo', undo));
@@ -1080,12 +1088,28 @@ function buildGeneratePanel() {
         return null;
       }
     },
+    /** What the brand kit attaches to a job on `project`, or null (see ui/brandkit.js). */
+    brandKit: (project) => brandKitPanel.forJob(project),
     setStatus,
     download,
     preview: previewGenerated,
     onReady: (ready) => ($('#goto-generate').disabled = !ready),
   });
   $('#goto-generate').addEventListener('click', () => generatePanel.focus());
+}
+
+function buildBrandKitPanel() {
+  brandKitPanel = createBrandKitPanel($('#brandkit'), {
+    project: () => state.project,
+    // A GPU render holds the document; refreshPanels comes again when it is done.
+    busy: () => Boolean(running),
+    edit: async (fn) => {
+      const result = await edit(fn);
+      await settled();
+      return result;
+    },
+    setStatus,
+  });
 }
 
 // ---------------------------------------------------------------- start-up
@@ -1159,6 +1183,7 @@ async function start() {
   $('#version').textContent = `v${version()}`;
   buildControls();
   buildGeneratePanel();
+  buildBrandKitPanel();
   setTool('rectangle');
   refreshPanels();
   const { choice, warning } = requestedBackend();
@@ -1336,6 +1361,10 @@ window.retouchApp = {
   /** { name, savedAt } of the project recovered at start-up, or null. */
   recovered: () => state.recovered,
   startFresh,
+
+  // Brand kit.
+  /** { attach, style, palette, references } as the Brand kit panel shows them. */
+  brandKit: () => brandKitPanel.state(),
 
   // Generate fill.
   generation: {
