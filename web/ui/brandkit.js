@@ -105,8 +105,9 @@ export function createBrandKitPanel(root, host) {
       ui.info.textContent = '';
       return;
     }
-    // Typing in progress stays; the core's text shows once the field is left.
-    if (document.activeElement !== ui.style) ui.style.value = project.brandStyle();
+    // Typing in progress stays (the core's text shows once the field is left), unless another
+    // document was opened meanwhile.
+    if (project !== shown.project || document.activeElement !== ui.style) ui.style.value = project.brandStyle();
     const palette = project.brandPalette();
     if (palette.join() !== shown.palette.join()) showPalette(palette);
     const count = project.brandReferenceCount();
