@@ -367,7 +367,7 @@ impl<'a> ProjectReader<'a> {
 
 /// The brand kit as stored: what `kit.json` holds. Unknown fields are
 /// ignored, so a newer writer's additions do not make the project unreadable.
-#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[derive(serde::Serialize, serde::Deserialize)]
 struct StoredBrandKit {
     #[serde(default)]
     style: String,
@@ -422,7 +422,7 @@ fn read_brand_kit(reader: &mut ProjectReader<'_>, src: &str) -> Result<BrandKit>
     })
 }
 
-/// Reads a provenance or brand-kit JSON file (checked by the setters).
+/// Reads a provenance or brand-kit JSON file (checked by the caller).
 fn read_json(reader: &mut ProjectReader<'_>, src: &str) -> Result<String> {
     let bytes = reader.read(src, MAX_JSON_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|_| not_ora(&format!("'{src}' is not UTF-8 text")))
