@@ -1,5 +1,5 @@
 // The wasm Project API for what the document keeps beside its layers: the selection (undoable,
-// saved in the .ora), provenance and brand-kit JSON, and images opened with their metadata.
+// saved in the .ora), provenance JSON, the brand kit, and images opened with their metadata.
 // Loads web/pkg (built by `./build.sh build`); RETOUCH_PKG=dir/ points at another build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,16 +41,29 @@ test('the selection is an undoable part of the project and survives .ora', () =>
     /canvas is 4×3/);
 });
 
-test('provenance and brand kit JSON round-trip through .ora', () => {
+test('provenance and the brand kit round-trip through .ora', () => {
   const project = new Project(4, 3);
   const id = project.newLayer('Generated');
   project.setProvenance(id, '{"provider":"mock","seed":7}');
-  project.setBrandKit('{"colors":["#123456"]}');
-  assert.throws(() => project.setBrandKit('{nope'), /JSON/);
+  project.setBrandStyle('ink wash');
+  project.setBrandPalette(['#123456', '#ABCDEF']);
+  assert.throws(() => project.setBrandPalette(['#12345']), /#rrggbb/);
+  const png = Image.fromRgba(2, 1, Uint8Array.from([255, 0, 0, 255, 0, 0, 255, 255])).encodePng();
+  assert.equal(project.addBrandReference(png), 0);
+  assert.throws(() => project.addBrandReference(new Uint8Array([1, 2, 3])));
+  assert.equal(lastEntry(project).name, 'Add brand reference');
   const reopened = Project.fromOra(project.toOra());
   const [layer] = reopened.layers();
   assert.equal(reopened.provenance(layer.id), '{"provider":"mock","seed":7}');
-  assert.equal(reopened.brandKit(), '{"colors":["#123456"]}');
+  assert.equal(reopened.brandStyle(), 'ink wash');
+  assert.deepEqual(reopened.brandPalette(), ['#123456', '#abcdef']);
+  assert.deepEqual(reopened.brandPromptKit(), { style: 'ink wash', palette: ['#123456', '#abcdef'] });
+  const [reference] = reopened.brandReferences();
+  assert.deepEqual(Image.decode(reference).rgba(), Image.decode(png).rgba());
+  reopened.removeBrandReference(0);
+  assert.equal(reopened.brandReferenceCount(), 0);
+  assert.equal(reopened.undo(), 'Remove brand reference');
+  assert.equal(reopened.brandReferenceCount(), 1);
   project.setProvenance(id, undefined);
   assert.equal(project.provenance(id), undefined);
 });

@@ -22,6 +22,7 @@ import { createSelection } from './ui/selection.js';
 import { createAutosave } from './ui/autosave.js';
 import { createGeneratePanel } from './ui/generate.js';
 import { createUpscalePanel, compareWindow } from './ui/upscale.js';
+import { createBrandKitPanel } from './ui/brandkit.js';
 import { hasFiles, download, toBytes, formatBytes, stem } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
@@ -86,6 +87,7 @@ let modeLabels = new Map();
 let generatePanel = null;
 /** The Upscale panel, made once the core is up. */
 let upscalePanel = null;
+let brandKitPanel = null;
 
 // ---------------------------------------------------------------- status
 
@@ -508,23 +510,29 @@ function refreshPanels() {
   $('#selection-info').textContent = selection.mask ? '' : has ? 'Nothing selected.' : '';
   generatePanel?.refresh();
   upscalePanel?.refresh();
+  brandKitPanel?.refresh();
 }
 
+// Undo can swap one reference image for another of the same count: the brand
+// kit panel reads them again.
 async function undo() {
   const name = await edit((p) => p.undo());
   setStatus(name ? `Undid ${name}` : 'Nothing to undo', 'info');
   await settled();
+  brandKitPanel.refresh(true);
 }
 
 async function redo() {
   const name = await edit((p) => p.redo());
   setStatus(name ? `Redid ${name}` : 'Nothing to redo', 'info');
   await settled();
+  brandKitPanel.refresh(true);
 }
 
 async function jumpTo(position) {
   await edit((p) => p.jumpTo(position));
   await settled();
+  brandKitPanel.refresh(true);
 }
 
 $('#undo').addEventListener('click', ui('Cannot undo', undo));
@@ -1133,6 +1141,8 @@ function buildGeneratePanel() {
         return null;
       }
     },
+    /** What the brand kit attaches to a job on `project`, or null (see ui/brandkit.js). */
+    brandKit: (project) => brandKitPanel.forJob(project),
     setStatus,
     download,
     preview: previewGenerated,
@@ -1208,6 +1218,16 @@ function buildUpscalePanel() {
     undo,
     hasDocument: () => Boolean(state.project),
     canUpscaleSelection: () => Boolean(selection.mask),
+function buildBrandKitPanel() {
+  brandKitPanel = createBrandKitPanel($('#brandkit'), {
+    project: () => state.project,
+    // A GPU render holds the document; refreshPanels comes again when it is done.
+    busy: () => Boolean(running),
+    edit: async (fn) => {
+      const result = await edit(fn);
+      await settled();
+      return result;
+    },
     setStatus,
   });
 }
@@ -1284,6 +1304,7 @@ async function start() {
   buildControls();
   buildGeneratePanel();
   buildUpscalePanel();
+  buildBrandKitPanel();
   setTool('rectangle');
   refreshPanels();
   const { choice, warning } = requestedBackend();
@@ -1475,6 +1496,9 @@ window.retouchApp = {
     state: () => upscalePanel.state(),
     closeCompare: () => upscalePanel.closeCompare(),
   },
+  // Brand kit.
+  /** { attach, style, palette, references } as the Brand kit panel shows them. */
+  brandKit: () => brandKitPanel.state(),
 
   // Generate fill.
   generation: {

@@ -35,7 +35,8 @@ const KIND_LABELS = {
 
 /**
  * How each provider's bridge is called with a plan. `call(job)` gets
- * `{plan, imagePng, maskPng, prompt, model, n, seed, apiKey, baseUrl, signal, log}` and resolves to
+ * `{plan, imagePng, maskPng, referenceImages, prompt, model, n, seed, apiKey, baseUrl, signal, log}`
+ * (`referenceImages`: PNG bytes, already capped to what the plan allows) and resolves to
  * `{images: [{bytes, seed?}]}`.
  */
 function bridges(wasm, options) {
@@ -66,6 +67,7 @@ function bridges(wasm, options) {
           model: job.model,
           image: job.imagePng,
           mask: job.maskPng ?? undefined,
+          referenceImages: job.referenceImages,
           prompt: job.prompt,
           n: job.n,
           size: job.plan.size,
@@ -87,6 +89,7 @@ function bridges(wasm, options) {
           baseUrl: job.baseUrl || undefined,
           model: job.model,
           image: job.imagePng,
+          referenceImages: job.referenceImages,
           prompt: job.prompt,
           aspectRatio: job.plan.aspectRatio ?? undefined,
           n: job.n,
@@ -136,6 +139,15 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
+/** How many of the brand kit's reference images a job sent, in words; null when it holds none. */
+function referenceNote(held, sent, label) {
+  if (!held) return null;
+  let text = `${sent} of ${held} reference image${held === 1 ? '' : 's'} sent`;
+  if (sent === 0) text += `; ${label} takes none`;
+  else if (sent < held) text += `; ${label} takes ${sent}`;
+  return { held, sent, text };
+}
+
 function formatSeconds(ms) {
   const s = ms / 1000;
   return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
@@ -147,6 +159,8 @@ function formatSeconds(ms) {
  * type), activeLayerId()}`.
  * - `snapshot()` resolves to `{image: Image, selection: Mask | null, project}` (the composite and
  *   a copy of the selection; both are freed here).
+ * - `brandKit(project)` (optional) returns what the brand kit attaches, `{kit, references}`, or
+ *   null (see ./brandkit.js).
  * - `accept({layer, offsetX, offsetY, name})` adds the layer in one history step; resolves to
  *   its id.
  */
@@ -448,14 +462,19 @@ export function createGeneratePanel(root, host) {
     let results = [];
     try {
       if (!selection) throw new Error('select the region to fill first');
+      const brand = host.brandKit?.(project) ?? null;
       const job = wasm.planProviderJob(req.id, image, selection, {
         prompt: req.prompt,
         model: req.model,
         feather: req.feather,
         variants: req.variants,
+        brandKit: brand?.kit,
+        referenceImages: brand?.references.length ?? 0,
       });
       const { plan } = job;
       const label = calls[req.id].label;
+      const referenceImages = brand ? brand.references.slice(0, plan.referenceImages) : [];
+      const references = referenceNote(brand?.references.length ?? 0, referenceImages.length, label);
       const images = [];
       for (let call = 0; images.length < plan.variants; call += 1) {
         const n = Math.min(plan.variantsPerCall, plan.variants - images.length);
@@ -465,6 +484,7 @@ export function createGeneratePanel(root, host) {
           params: req.params,
           imagePng: job.imagePng,
           maskPng: job.maskPng,
+          referenceImages,
           prompt: plan.prompt,
           model: plan.model,
           n,
@@ -492,7 +512,7 @@ export function createGeneratePanel(root, host) {
         });
         results.push(ingested);
       }
-      return { image, selection, project, plan, results };
+      return { image, selection, project, plan, results, references };
     } catch (error) {
       for (const result of results) result.layer.free();
       results = [];
@@ -523,7 +543,8 @@ export function createGeneratePanel(root, host) {
         staged = result;
         ui.progressText.textContent = '';
         showStaging();
-        host.setStatus(`${result.results.length} variant${result.results.length === 1 ? '' : 's'} ready: accept one to add it as a layer, or discard`, 'ok');
+        const sent = result.references ? ` (${result.references.text})` : '';
+        host.setStatus(`${result.results.length} variant${result.results.length === 1 ? '' : 's'} ready${sent}: accept one to add it as a layer, or discard`, 'ok');
       } catch (error) {
         ui.progressText.textContent = '';
         showError(error);
@@ -595,6 +616,7 @@ export function createGeneratePanel(root, host) {
           ? staged.results.map((r) => ({ name: r.name, offsetX: r.offsetX, offsetY: r.offsetY, width: r.layer.width, height: r.layer.height, metrics: { ...r.metrics }, provenance: r.provenance }))
           : [],
         plan: staged ? { ...staged.plan } : null,
+        references: staged?.references ? { ...staged.references } : null,
         lastAccepted: lastAccepted ? { id: lastAccepted.id, name: lastAccepted.name } : null,
       };
     },

@@ -7,13 +7,14 @@
 //! call. Commands check every precondition before building a change, so
 //! applying one cannot fail.
 
+use super::brand::BrandKit;
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::render::DirtyRegion;
 use super::tiles::{Plane, TilePatch};
 use image::GrayImage;
 
-/// The canvas size, the layers (bottom first) and the selection: everything
-/// history can change.
+/// The canvas size, the layers (bottom first), the selection and the brand
+/// kit: everything history can change.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LayerStack {
     pub width: u32,
@@ -23,6 +24,8 @@ pub(crate) struct LayerStack {
     /// means no selection, so tools act on everything. It lives here rather
     /// than beside the document because selecting is undoable like any edit.
     pub selection: Option<GrayImage>,
+    /// Kept here so that editing the kit is undoable too (see [`super::brand`]).
+    pub brand: BrandKit,
 }
 
 impl LayerStack {
@@ -74,6 +77,19 @@ pub(crate) enum Change {
         width: u32,
         height: u32,
         shift: (i32, i32),
+    },
+    /// Sets the brand kit's style text and palette.
+    BrandText {
+        style: String,
+        palette: Vec<[u8; 3]>,
+    },
+    /// Inserts a brand reference image (normalised PNG bytes).
+    InsertReference {
+        index: usize,
+        png: Vec<u8>,
+    },
+    RemoveReference {
+        index: usize,
     },
     /// Several changes applied in order (undone in reverse).
     Batch(Vec<Change>),
@@ -172,6 +188,23 @@ impl Change {
                     shift: (-shift.0, -shift.1),
                 }
             }
+            // The brand kit is not drawn: nothing dirty.
+            Change::BrandText {
+                mut style,
+                mut palette,
+            } => {
+                std::mem::swap(&mut stack.brand.style, &mut style);
+                std::mem::swap(&mut stack.brand.palette, &mut palette);
+                Change::BrandText { style, palette }
+            }
+            Change::InsertReference { index, png } => {
+                stack.brand.references.insert(index, png);
+                Change::RemoveReference { index }
+            }
+            Change::RemoveReference { index } => Change::InsertReference {
+                index,
+                png: stack.brand.references.remove(index),
+            },
             Change::Batch(changes) => {
                 let mut inverses: Vec<Change> =
                     changes.into_iter().map(|c| c.apply(stack, dirty)).collect();
@@ -192,7 +225,12 @@ impl Change {
                 }
                 Change::Tiles(patch) => patch.bytes(),
                 Change::Batch(changes) => changes.iter().map(Change::bytes).sum(),
-                Change::Remove { .. } | Change::Move { .. } | Change::Canvas { .. } => 0,
+                Change::BrandText { style, palette } => style.len() + palette.len() * 3,
+                Change::InsertReference { png, .. } => png.len(),
+                Change::Remove { .. }
+                | Change::Move { .. }
+                | Change::Canvas { .. }
+                | Change::RemoveReference { .. } => 0,
             }
     }
 }

@@ -13,7 +13,9 @@
 //! - [`export`]: flattened PNG/JPEG/WebP with size presets.
 //! - `resample`: image size and region upscale (async: they run on the
 //!   engine).
+//! - [`brand`]: the brand kit (style, palette, reference images), undoable.
 
+pub mod brand;
 mod change;
 pub mod commands;
 pub mod export;
@@ -27,6 +29,7 @@ mod resample;
 mod tests;
 pub mod tiles;
 
+pub use brand::BrandKit;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
@@ -55,8 +58,6 @@ pub struct Document {
     /// than being an edit, and stays attached when a deleted layer is
     /// brought back by undo.
     provenance: BTreeMap<LayerId, String>,
-    /// Opaque JSON for the document's brand kit (colours, fonts, logos).
-    brand_kit: Option<String>,
 }
 
 impl Document {
@@ -69,6 +70,7 @@ impl Document {
                 height,
                 layers: Vec::new(),
                 selection: None,
+                brand: BrandKit::default(),
             },
             history: History::default(),
             cache: CompositeCache::default(),
@@ -76,7 +78,6 @@ impl Document {
             last_trim: Trimmed::default(),
             source: SourceMetadata::default(),
             provenance: BTreeMap::new(),
-            brand_kit: None,
         })
     }
 
@@ -124,21 +125,6 @@ impl Document {
                 self.provenance.remove(&id);
             }
         }
-        Ok(())
-    }
-
-    /// The document's brand kit JSON, if any.
-    pub fn brand_kit(&self) -> Option<&str> {
-        self.brand_kit.as_deref()
-    }
-
-    /// Sets (or removes) the brand kit: any JSON value, saved with the
-    /// project, not recorded in history.
-    pub fn set_brand_kit(&mut self, json: Option<String>) -> Result<()> {
-        if let Some(json) = &json {
-            check_json("brand kit", json)?;
-        }
-        self.brand_kit = json;
         Ok(())
     }
 

@@ -14,8 +14,10 @@
 //! selection comes back with the project), the source file's ICC profile and
 //! EXIF (so an export from a reopened project can still keep them), each
 //! layer's provenance JSON (`retouch/provenance-NNNN.json`, named by
-//! `retouch:provenance` on its `<layer>`) and the brand kit JSON
-//! (`retouch/brand-kit.json`). Layer locks use the standard `edit-locked`
+//! `retouch:provenance` on its `<layer>`) and the brand kit
+//! (`retouch/brand/kit.json`, named by `retouch:brand-kit` on `<image>`: its
+//! style, palette and the entries of its reference images, each a PNG of its
+//! own in `retouch/brand/`). Layer locks use the standard `edit-locked`
 //! attribute.
 //!
 //! Loading treats the file as hostile: every zip entry's declared size is
@@ -24,6 +26,7 @@
 //! canvas and every PNG header are checked against the image limits, and the
 //! total layer pixels against a cap, before any pixel buffer is allocated.
 
+use super::brand::{self, BrandKit, MAX_REFERENCES};
 use super::export::thumbnail;
 use super::layer::LayerProperties;
 use super::{Document, MAX_JSON_BYTES};
@@ -46,8 +49,12 @@ pub const SELECTION_SRC: &str = "retouch/selection.png";
 /// `retouch:exif` on `<image>`), kept for exports.
 pub const ICC_SRC: &str = "retouch/source.icc";
 pub const EXIF_SRC: &str = "retouch/source.exif";
-/// The brand kit JSON (`retouch:brand-kit` on `<image>`).
-pub const BRAND_KIT_SRC: &str = "retouch/brand-kit.json";
+/// The brand kit JSON (`retouch:brand-kit` on `<image>`); its reference
+/// images sit beside it.
+pub const BRAND_KIT_SRC: &str = "retouch/brand/kit.json";
+/// Largest reference PNG read from a project (a noisy 1024×1024 RGBA PNG is
+/// about 4 MiB).
+const MAX_REFERENCE_PNG_BYTES: u64 = 8 << 20;
 /// Largest ICC profile or EXIF block read from a project.
 const MAX_METADATA_BYTES: u64 = 16 << 20;
 /// Longest side of the thumbnail OpenRaster asks for.
@@ -111,17 +118,16 @@ impl Document {
                 self.source_metadata().icc_profile.as_deref(),
             ),
             ("exif", EXIF_SRC, self.source_metadata().exif.as_deref()),
-            (
-                "brand-kit",
-                BRAND_KIT_SRC,
-                self.brand_kit().map(str::as_bytes),
-            ),
         ];
         for (attribute, src, bytes) in extras {
             if let Some(bytes) = bytes {
                 let _ = write!(xml, " retouch:{attribute}=\"{src}\"");
                 entries.push((src.into(), bytes.to_vec()));
             }
+        }
+        if !self.brand_kit().is_empty() {
+            let _ = write!(xml, " retouch:brand-kit=\"{BRAND_KIT_SRC}\"");
+            entries.extend(brand_kit_entries(self.brand_kit())?);
         }
         xml.push_str(">\n<stack>\n");
         // stack.xml lists the top layer first.
@@ -272,8 +278,7 @@ impl Document {
         };
         document.set_source_metadata(source);
         if let Some(src) = image.attribute((NAMESPACE, "brand-kit")) {
-            let json = read_json(&mut reader, src)?;
-            document.set_brand_kit(Some(json))?;
+            document.stack.brand = read_brand_kit(&mut reader, src)?;
         }
         document.forget_history();
         Ok(document)
@@ -360,7 +365,64 @@ impl<'a> ProjectReader<'a> {
     }
 }
 
-/// Reads a provenance or brand-kit JSON file (checked by the setters).
+/// The brand kit as stored: what `kit.json` holds. Unknown fields are
+/// ignored, so a newer writer's additions do not make the project unreadable.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredBrandKit {
+    #[serde(default)]
+    style: String,
+    #[serde(default)]
+    palette: Vec<String>,
+    /// Zip entries of the reference PNGs, in order.
+    #[serde(default)]
+    references: Vec<String>,
+}
+
+/// `kit.json` and one PNG entry per reference image.
+fn brand_kit_entries(kit: &BrandKit) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut entries = Vec::new();
+    let mut stored = StoredBrandKit {
+        style: kit.style.clone(),
+        palette: kit.palette_hex(),
+        references: Vec::new(),
+    };
+    for (index, png) in kit.references.iter().enumerate() {
+        let src = format!("retouch/brand/reference-{index:02}.png");
+        stored.references.push(src.clone());
+        entries.push((src, png.clone()));
+    }
+    let json = serde_json::to_vec(&stored)
+        .map_err(|e| Error::Encode(format!("cannot write the brand kit: {e}")))?;
+    entries.push((BRAND_KIT_SRC.into(), json));
+    Ok(entries)
+}
+
+/// Reads the brand kit and its reference images, checked as when set.
+fn read_brand_kit(reader: &mut ProjectReader<'_>, src: &str) -> Result<BrandKit> {
+    let json = read_json(reader, src)?;
+    let stored: StoredBrandKit = serde_json::from_str(&json)
+        .map_err(|e| not_ora(&format!("the brand kit '{src}' is not valid: {e}")))?;
+    brand::check_style(&stored.style)?;
+    if stored.references.len() > MAX_REFERENCES {
+        return Err(Error::TooLarge(format!(
+            "the brand kit lists {} reference images; at most {MAX_REFERENCES} are accepted",
+            stored.references.len()
+        )));
+    }
+    let mut references = Vec::with_capacity(stored.references.len());
+    for reference in &stored.references {
+        let png = reader.read(reference, MAX_REFERENCE_PNG_BYTES)?;
+        brand::check_stored_reference(&png)?;
+        references.push(png);
+    }
+    Ok(BrandKit {
+        palette: brand::parse_palette(&stored.palette)?,
+        style: stored.style,
+        references,
+    })
+}
+
+/// Reads a provenance or brand-kit JSON file (checked by the caller).
 fn read_json(reader: &mut ProjectReader<'_>, src: &str) -> Result<String> {
     let bytes = reader.read(src, MAX_JSON_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|_| not_ora(&format!("'{src}' is not UTF-8 text")))

@@ -1013,14 +1013,12 @@ fn export_formats_and_sizes() {
 }
 
 #[test]
-fn provenance_brand_kit_and_source_metadata_round_trip_through_ora() {
+fn provenance_and_source_metadata_round_trip_through_ora() {
     let (mut doc, [background, patch, shade]) = sample();
     let provenance = r#"{"provider":"mock","prompt":"a \"red\" <door>","seed":7}"#;
     doc.set_provenance(patch, Some(provenance.into())).unwrap();
     doc.set_provenance(shade, Some("[1, 2]".into())).unwrap();
     doc.set_provenance(shade, None).unwrap();
-    doc.set_brand_kit(Some(r##"{"colors":["#ff0000"]}"##.into()))
-        .unwrap();
     let source = crate::image_io::SourceMetadata {
         icc_profile: Some(vec![1, 2, 3, 0, 255]),
         exif: Some(b"MM\0*\0\0\0\x08\0\0\0\0\0\0".to_vec()),
@@ -1030,7 +1028,6 @@ fn provenance_brand_kit_and_source_metadata_round_trip_through_ora() {
     let entries = doc.history().len();
     assert!(doc.set_provenance(patch, Some("{oops".into())).is_err());
     assert!(doc.set_provenance(999, Some("{}".into())).is_err());
-    assert!(doc.set_brand_kit(Some("".into())).is_err());
     assert_eq!(doc.history().len(), entries);
     assert_eq!(doc.provenance(patch), Some(provenance));
 
@@ -1039,7 +1036,7 @@ fn provenance_brand_kit_and_source_metadata_round_trip_through_ora() {
     assert_eq!(loaded.provenance(ids[1]), Some(provenance));
     assert_eq!(loaded.provenance(ids[0]), None);
     assert_eq!(loaded.provenance(ids[2]), None);
-    assert_eq!(loaded.brand_kit(), Some(r##"{"colors":["#ff0000"]}"##));
+    assert!(loaded.brand_kit().is_empty());
     assert_eq!(loaded.source_metadata(), &source);
     // Provenance stays with a layer that is deleted and brought back.
     doc.delete_layer(patch).unwrap();
@@ -1180,4 +1177,242 @@ fn resampling_refusals_change_nothing() {
     }
     assert_eq!(doc.history().len(), entries);
     assert_same(&snapshot(&doc), &before, "refused resampling");
+}
+
+// ---------------------------------------------------------------- brand kit
+
+fn png_of(w: u32, h: u32, seed: u64) -> Vec<u8> {
+    crate::image_io::encode_png(&XorShift(seed).image(w, h)).unwrap()
+}
+
+/// The project with entry `name` replaced by `bytes` (or left out with `None`).
+fn rewrite_entry(ora: &[u8], name: &str, bytes: Option<&[u8]>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(ora)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let entry_name = entry.name().to_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        let data = if entry_name == name {
+            match bytes {
+                Some(b) => b.to_vec(),
+                None => continue,
+            }
+        } else {
+            data
+        };
+        out.start_file(entry_name, stored).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn brand_references_are_normalised_to_small_pngs() {
+    let mut doc = Document::new(8, 8).unwrap();
+    let wide = png_of(2000, 500, 3);
+    assert_eq!(doc.add_brand_reference(&wide).unwrap(), 0);
+    let small = png_of(40, 30, 4);
+    assert_eq!(doc.add_brand_reference(&small).unwrap(), 1);
+    let stored = &doc.brand_kit().references;
+    let first = crate::image_io::decode_rgba(&stored[0]).unwrap();
+    assert_eq!(first.dimensions(), (1024, 256));
+    // Small images keep their pixels.
+    let second = crate::image_io::decode_rgba(&stored[1]).unwrap();
+    assert_eq!(second, crate::image_io::decode_rgba(&small).unwrap());
+    // Any format the editor opens; stored as PNG.
+    let jpeg = export::export_image(
+        &XorShift(5).image(64, 48),
+        export::ExportFormat::Jpeg { quality: 80 },
+        export::SizePreset::Original,
+    )
+    .unwrap();
+    doc.add_brand_reference(&jpeg).unwrap();
+    assert!(doc.brand_kit().references[2].starts_with(b"\x89PNG"));
+}
+
+#[test]
+fn bad_brand_input_is_refused_and_changes_nothing() {
+    let mut doc = Document::new(8, 8).unwrap();
+    doc.set_brand_style("flat pastel illustration").unwrap();
+    doc.set_brand_palette(&["#FF8800", "#0a0b0c"]).unwrap();
+    doc.add_brand_reference(&png_of(10, 10, 1)).unwrap();
+    let kit = doc.brand_kit().clone();
+    let entries = doc.history().len();
+    let refused = |doc: &Document| {
+        assert_eq!(doc.brand_kit(), &kit);
+        assert_eq!(doc.history().len(), entries);
+    };
+    assert!(doc.add_brand_reference(b"not an image").is_err());
+    refused(&doc);
+    // Beyond the image limits (16384 px a side).
+    let huge = doc.add_brand_reference(&png_of(16_385, 1, 2)).unwrap_err();
+    assert!(matches!(huge, Error::TooLarge(_)), "{huge}");
+    refused(&doc);
+    for colours in [
+        &["#ff8800", "red"][..],
+        &["#ff880"],
+        &["ff8800"],
+        &["#gg0000"],
+    ] {
+        let error = doc.set_brand_palette(colours).unwrap_err();
+        assert!(error.to_string().contains("#rrggbb"), "{error}");
+    }
+    let many: Vec<String> = (0..=brand::MAX_PALETTE)
+        .map(|i| format!("#0000{i:02x}"))
+        .collect();
+    assert!(doc.set_brand_palette(&many).is_err());
+    assert!(doc
+        .set_brand_style(&"x".repeat(brand::MAX_STYLE_CHARS + 1))
+        .is_err());
+    assert!(doc.remove_brand_reference(5).is_err());
+    refused(&doc);
+    for i in 1..brand::MAX_REFERENCES {
+        doc.add_brand_reference(&png_of(4, 4, i as u64)).unwrap();
+    }
+    let full = doc.brand_kit().clone();
+    let error = doc.add_brand_reference(&png_of(4, 4, 99)).unwrap_err();
+    assert!(error.to_string().contains("at most 8"), "{error}");
+    assert_eq!(doc.brand_kit(), &full);
+    assert_eq!(kit.palette_hex(), ["#ff8800", "#0a0b0c"]);
+}
+
+#[test]
+fn brand_kit_edits_are_undoable_steps() {
+    let mut doc = Document::new(8, 8).unwrap();
+    assert!(doc.brand_kit().prompt_kit().is_none());
+    doc.set_brand_style("  warm film look ").unwrap();
+    doc.set_brand_palette(&["#112233"]).unwrap();
+    doc.add_brand_reference(&png_of(6, 6, 1)).unwrap();
+    doc.add_brand_reference(&png_of(7, 7, 2)).unwrap();
+    doc.remove_brand_reference(0).unwrap();
+    // Unchanged text records nothing.
+    doc.set_brand_style("  warm film look ").unwrap();
+    let names: Vec<String> = doc.history().items().into_iter().map(|i| i.name).collect();
+    assert_eq!(
+        names,
+        [
+            "Brand style",
+            "Brand palette",
+            "Add brand reference",
+            "Add brand reference",
+            "Remove brand reference"
+        ]
+    );
+    let done = doc.brand_kit().clone();
+    assert_eq!(done.references.len(), 1);
+    let kit = done.prompt_kit().unwrap();
+    assert_eq!(kit.style, "warm film look");
+    assert_eq!(kit.palette, ["#112233"]);
+
+    doc.undo();
+    assert_eq!(doc.brand_kit().references.len(), 2);
+    doc.undo();
+    doc.undo();
+    assert!(doc.brand_kit().references.is_empty());
+    doc.undo();
+    assert!(doc.brand_kit().palette.is_empty());
+    assert_eq!(doc.brand_kit().style, "  warm film look ");
+    doc.undo();
+    assert!(doc.brand_kit().is_empty());
+    doc.jump_to(5).unwrap();
+    assert_eq!(doc.brand_kit(), &done);
+}
+
+#[test]
+fn brand_kit_round_trips_through_ora_as_separate_entries() {
+    let (mut doc, _) = sample();
+    doc.set_brand_style("Style: \"quoted\" <b>&</b>\nsecond line")
+        .unwrap();
+    doc.set_brand_palette(&["#ABCDEF", "#000000"]).unwrap();
+    doc.add_brand_reference(&png_of(30, 20, 1)).unwrap();
+    doc.add_brand_reference(&png_of(1500, 1500, 2)).unwrap();
+    let ora = doc.to_ora().unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&ora[..])).unwrap();
+    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    for name in [
+        "retouch/brand/kit.json",
+        "retouch/brand/reference-00.png",
+        "retouch/brand/reference-01.png",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+    }
+    let json: serde_json::Value = {
+        use std::io::Read;
+        let mut text = String::new();
+        archive
+            .by_name("retouch/brand/kit.json")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    assert_eq!(json["palette"], serde_json::json!(["#abcdef", "#000000"]));
+    assert_eq!(json["references"][1], "retouch/brand/reference-01.png");
+
+    let loaded = Document::from_ora(&ora).unwrap();
+    assert_eq!(loaded.brand_kit(), doc.brand_kit());
+    assert!(loaded.history().is_empty());
+    // A document without a kit writes none.
+    let (mut plain, _) = sample();
+    let plain_ora = plain.to_ora().unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(&plain_ora[..])).unwrap();
+    assert!(!archive.file_names().any(|n| n.starts_with("retouch/brand")));
+    assert!(Document::from_ora(&plain_ora)
+        .unwrap()
+        .brand_kit()
+        .is_empty());
+}
+
+#[test]
+fn corrupt_brand_kits_in_projects_are_refused() {
+    let mut doc = Document::new(16, 16).unwrap();
+    doc.add_layer(
+        LayerProperties::named("L"),
+        RgbaImage::new(16, 16),
+        None,
+        None,
+    )
+    .unwrap();
+    doc.add_brand_reference(&png_of(8, 8, 1)).unwrap();
+    let ora = doc.to_ora().unwrap();
+    let kit = "retouch/brand/kit.json";
+    let reference = "retouch/brand/reference-00.png";
+    let too_many = serde_json::json!({ "references": vec![reference; brand::MAX_REFERENCES + 1] });
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "not a PNG",
+            rewrite_entry(&ora, reference, Some(b"garbage")),
+        ),
+        (
+            "reference larger than stored ones",
+            rewrite_entry(&ora, reference, Some(&png_of(1025, 4, 3))),
+        ),
+        ("missing reference", rewrite_entry(&ora, reference, None)),
+        (
+            "bad palette",
+            rewrite_entry(&ora, kit, Some(br##"{"palette":["#12"]}"##)),
+        ),
+        ("not JSON", rewrite_entry(&ora, kit, Some(b"{nope"))),
+        (
+            "too many references",
+            rewrite_entry(&ora, kit, Some(too_many.to_string().as_bytes())),
+        ),
+    ];
+    for (what, bytes) in cases {
+        assert!(Document::from_ora(&bytes).is_err(), "{what} was accepted");
+    }
+    // Unknown fields (a newer writer) are ignored.
+    let newer = rewrite_entry(
+        &ora,
+        kit,
+        Some(br##"{"style":"s","palette":["#010203"],"references":[],"fonts":["Inter"]}"##),
+    );
+    let loaded = Document::from_ora(&newer).unwrap();
+    assert_eq!(loaded.brand_kit().style, "s");
+    assert_eq!(loaded.brand_kit().palette, [[1, 2, 3]]);
 }

@@ -25,8 +25,9 @@ pub struct CropRect {
     pub height: u32,
 }
 
-/// Style the user keeps for a brand: text added to every prompt, a palette, and how many
-/// reference images the page holds for it (the bytes stay in JS; the plan says how many fit).
+/// The part of a brand kit that goes into the prompt: style text and a palette (the document
+/// keeps the whole kit, see `doc::brand`; its reference images are counted in
+/// [`JobRequest::reference_images`] and the plan says how many fit).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BrandKit {

@@ -630,19 +630,6 @@ impl Project {
     pub fn set_provenance(&self, id: u32, json: Option<String>) -> Result<(), JsError> {
         self.doc()?.set_provenance(id, json).map_err(js_error)
     }
-
-    /// The brand kit JSON text, or `undefined`.
-    #[wasm_bindgen(js_name = brandKit)]
-    pub fn brand_kit(&self) -> Result<Option<String>, JsError> {
-        Ok(self.doc()?.brand_kit().map(str::to_owned))
-    }
-
-    /// Sets the brand kit to JSON text (`undefined` removes it); saved in the
-    /// .ora, not recorded in history.
-    #[wasm_bindgen(js_name = setBrandKit)]
-    pub fn set_brand_kit(&self, json: Option<String>) -> Result<(), JsError> {
-        self.doc()?.set_brand_kit(json).map_err(js_error)
-    }
 }
 
 impl Project {
@@ -652,7 +639,7 @@ impl Project {
         }
     }
 
-    fn doc(&self) -> Result<RefMut<'_, Document>, JsError> {
+    pub(super) fn doc(&self) -> Result<RefMut<'_, Document>, JsError> {
         self.doc.try_borrow_mut().map_err(|_| busy())
     }
 }

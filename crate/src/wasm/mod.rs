@@ -2,6 +2,7 @@
 //! place with `#[wasm_bindgen]`. No image logic lives here: every function
 //! converts arguments, calls the core, and turns errors into JS `Error`s.
 
+mod brand;
 mod doc;
 mod mask;
 mod provider;

@@ -1,0 +1,182 @@
+// The Brand kit panel: style text, a palette and reference images kept in the project (the
+// core stores, normalises and saves them; every change is an undoable step) and, while
+// "attach" is on, handed to each Generate fill job. This module only moves values and bytes
+// between the form and the project; thumbnails are the core's PNGs shown as they are.
+
+import { hasFiles } from './files.js';
+
+/**
+ * `host`: `{project(), busy(), edit(fn), setStatus(text, kind)}`.
+ * - `project()` is the open wasm Project or null; `busy()` is true while a render holds it
+ *   (the project refuses reads then: the panel is refreshed again afterwards).
+ * - `edit(fn)` runs `fn(project)` as a document edit (history, render and autosave follow) and
+ *   resolves to its result.
+ */
+export function createBrandKitPanel(root, host) {
+  const q = (selector) => root.querySelector(selector);
+  const ui = {
+    attach: q('#brand-attach'),
+    style: q('#brand-style'),
+    palette: q('#brand-palette'),
+    colour: q('#brand-colour'),
+    addColour: q('#brand-colour-add'),
+    references: q('#brand-references'),
+    addReference: q('#brand-reference-add'),
+    file: q('#brand-reference-file'),
+    info: q('#brand-info'),
+  };
+  /** What the panel shows: the project it was read from and its palette and references. */
+  let shown = { project: null, palette: [], references: [] };
+  /** Object URLs of the thumbnails shown, revoked when replaced. */
+  let urls = [];
+  /** A forced re-read of the references that waits for a render to finish. */
+  let rereadWanted = false;
+
+  function el(tag, props = {}) {
+    return Object.assign(document.createElement(tag), props);
+  }
+
+  function fail(what, error) {
+    const message = error instanceof Error ? error.message : String(error);
+    ui.info.textContent = `${what}: ${message}`;
+    ui.info.dataset.kind = 'error';
+    host.setStatus(`${what}: ${message}`, 'error');
+  }
+
+  async function change(what, fn) {
+    delete ui.info.dataset.kind;
+    try {
+      await host.edit(fn);
+    } catch (error) {
+      fail(what, error);
+      refresh(true);
+    }
+  }
+
+  function showPalette(palette) {
+    ui.palette.replaceChildren(
+      ...palette.map((colour, index) => {
+        const swatch = el('button', { type: 'button', className: 'brand-swatch', title: `${colour}: click to remove` });
+        swatch.style.background = colour;
+        swatch.dataset.colour = colour;
+        swatch.setAttribute('aria-label', `Remove ${colour}`);
+        swatch.addEventListener('click', () =>
+          change('Cannot change the palette', (p) => p.setBrandPalette(palette.filter((_, i) => i !== index))),
+        );
+        return swatch;
+      }),
+    );
+  }
+
+  function showReferences(references) {
+    for (const url of urls) URL.revokeObjectURL(url);
+    urls = references.map((png) => URL.createObjectURL(new Blob([png], { type: 'image/png' })));
+    ui.references.replaceChildren(
+      ...urls.map((url, index) => {
+        const figure = el('figure', { className: 'brand-reference' });
+        figure.dataset.index = String(index);
+        const img = el('img', { src: url, alt: `Reference image ${index + 1}` });
+        const remove = el('button', { type: 'button', className: 'small ghost', textContent: '×', title: 'Remove this reference image' });
+        remove.setAttribute('aria-label', `Remove reference image ${index + 1}`);
+        remove.addEventListener('click', () => change('Cannot remove the reference image', (p) => p.removeBrandReference(index)));
+        figure.append(img, remove);
+        return figure;
+      }),
+    );
+  }
+
+  /**
+   * Shows the open project's kit. The reference bytes are read again only when `references`
+   * is true, the project changed or their count did (undo and redo pass true).
+   */
+  function refresh(references = false) {
+    rereadWanted ||= references;
+    if (host.busy()) return;
+    references = rereadWanted;
+    rereadWanted = false;
+    const project = host.project();
+    const has = Boolean(project);
+    for (const field of [ui.attach, ui.style, ui.colour, ui.addColour, ui.addReference]) field.disabled = !has;
+    if (!has) {
+      shown = { project: null, palette: [], references: [] };
+      ui.style.value = '';
+      showPalette([]);
+      showReferences([]);
+      ui.info.textContent = '';
+      return;
+    }
+    // Typing in progress stays (the core's text shows once the field is left), unless another
+    // document was opened meanwhile.
+    if (project !== shown.project || document.activeElement !== ui.style) ui.style.value = project.brandStyle();
+    const palette = project.brandPalette();
+    if (palette.join() !== shown.palette.join()) showPalette(palette);
+    const count = project.brandReferenceCount();
+    const reread = references || project !== shown.project || count !== shown.references.length;
+    const refs = reread ? project.brandReferences() : shown.references;
+    if (reread) showReferences(refs);
+    shown = { project, palette, references: refs };
+    if (ui.info.dataset.kind !== 'error') {
+      ui.info.textContent = `${refs.length} reference image${refs.length === 1 ? '' : 's'} · ${palette.length} colour${palette.length === 1 ? '' : 's'}`;
+    }
+  }
+
+  async function addReferences(files) {
+    for (const file of files) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      await change(`Cannot add “${file.name}” as a reference`, (p) => p.addBrandReference(bytes));
+    }
+  }
+
+  ui.style.addEventListener('change', () => change('Cannot set the style', (p) => p.setBrandStyle(ui.style.value)));
+  ui.addColour.addEventListener('click', () =>
+    change('Cannot change the palette', (p) => p.setBrandPalette([...p.brandPalette(), ui.colour.value])),
+  );
+  ui.addReference.addEventListener('click', () => ui.file.click());
+  ui.file.addEventListener('change', () => {
+    const files = Array.from(ui.file.files ?? []);
+    ui.file.value = ''; // choosing the same file again fires another change
+    addReferences(files);
+  });
+  // Dropped files become references here, not layers or documents.
+  for (const type of ['dragenter', 'dragover']) {
+    ui.references.addEventListener(type, (event) => {
+      if (!hasFiles(event) || !host.project()) return;
+      event.preventDefault();
+      event.stopPropagation();
+      event.dataTransfer.dropEffect = 'copy';
+      ui.references.classList.add('dragover');
+    });
+  }
+  ui.references.addEventListener('dragleave', () => ui.references.classList.remove('dragover'));
+  ui.references.addEventListener('drop', (event) => {
+    ui.references.classList.remove('dragover');
+    if (!hasFiles(event) || !host.project()) return;
+    event.preventDefault();
+    event.stopPropagation();
+    addReferences(Array.from(event.dataTransfer.files));
+  });
+
+  refresh();
+
+  return {
+    refresh,
+    /**
+     * What a job attaches, read from the project when it starts: `{kit, references}` (`kit`
+     * as `planProviderJob`'s `brandKit`, undefined when there is no style or palette;
+     * `references` the PNG bytes), or null when attaching is off or the kit is empty.
+     */
+    forJob(project) {
+      if (!ui.attach.checked || !project) return null;
+      const kit = project.brandPromptKit();
+      const references = project.brandReferences();
+      return kit || references.length ? { kit, references } : null;
+    },
+    /** The kit as the panel shows it, for tests. */
+    state: () => ({
+      attach: ui.attach.checked,
+      style: ui.style.value,
+      palette: [...shown.palette],
+      references: shown.references.length,
+    }),
+  };
+}
