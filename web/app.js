@@ -11,6 +11,8 @@ import init, {
   Mask,
   Project,
   planProviderJob,
+  planOutpaintJob,
+  ingestOutpaintResult,
   ingestProviderResult,
   mockProviderAnswer,
 } from './pkg/retouch.js';
@@ -222,9 +224,23 @@ async function edit(fn) {
 }
 
 function changed() {
+  followCanvasSize();
   refreshPanels();
   scheduleRender();
   autosave.schedule();
+}
+
+/**
+ * The canvas size changed (an outpaint, or its undo): the view takes the new size and the
+ * selection, whose coordinates no longer fit, starts over.
+ */
+function followCanvasSize() {
+  const { project } = state;
+  const size = selection.size;
+  if (!project || !size || (size.width === project.width && size.height === project.height)) return;
+  viewer.resize(project.width, project.height);
+  selection.reset(project.width, project.height);
+  viewer.fit();
 }
 
 // ---------------------------------------------------------------- document
@@ -1025,9 +1041,16 @@ async function generationSnapshot() {
   return { image, selection: mask ? Mask.fromValues(project.width, project.height, mask.values()) : null, project };
 }
 
-/** Adds an accepted variant on top of the stack: one history step, undone as one. */
+/**
+ * Adds an accepted variant on top of the stack: one history step, undone as one. An outpaint's
+ * variant (`extend`: the sides) grows the canvas in that same step.
+ */
 async function acceptGenerated(result) {
-  const id = await edit((p) => p.addLayer(result.layer, { name: result.name, x: result.offsetX, y: result.offsetY }));
+  const props = { name: result.name, x: result.offsetX, y: result.offsetY };
+  const { extend } = result;
+  const id = await edit((p) =>
+    extend ? p.extendCanvasWithLayer(extend.left, extend.top, extend.right, extend.bottom, result.layer, props) : p.addLayer(result.layer, props),
+  );
   state.activeId = id;
   refreshPanels();
   await settled();
@@ -1062,10 +1085,10 @@ function previewGenerated(region) {
 
 function buildGeneratePanel() {
   generatePanel = createGeneratePanel($('#generate'), {
-    wasm: { manifests, planProviderJob, ingestProviderResult, mockProviderAnswer, Image, Project },
+    wasm: { manifests, planProviderJob, ingestProviderResult, planOutpaintJob, ingestOutpaintResult, mockProviderAnswer, Image, Project },
     snapshot: generationSnapshot,
     accept: acceptGenerated,
-    canRun: () => Boolean(state.project && selection.mask),
+    canRun: (extend) => Boolean(state.project && (extend || selection.mask)),
     isCurrent: (project) => project === state.project,
     activeLayerId: () => state.activeId,
     /** The layer's name, or null when there is no such layer (e.g. undone). */

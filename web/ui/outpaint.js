@@ -1,0 +1,57 @@
+// The Generate panel's "Extend canvas" mode: the user picks how many pixels to add on each
+// side; the core plans the outpaint (crop, mask, Stability's side amounts) and ingests the
+// answer into a layer for the new area, and the document grows the canvas and adds the layer
+// in one history step. This module only owns the mode switch and the four side fields.
+
+const SIDES = ['left', 'top', 'right', 'bottom'];
+
+/**
+ * `root` holds `input[name=gen-mode]` radios (`fill`, `extend`) and `#gen-extend` with one
+ * number input per side (`#gen-extend-left`, ...). `onChange()` runs when the mode or an amount
+ * changes. Returns `{active(), sides(), setActive(on), setSides(sides), setDisabled(off)}`.
+ */
+export function createExtendMode(root, onChange) {
+  const radios = [...root.querySelectorAll('input[name="gen-mode"]')];
+  const fields = root.querySelector('#gen-extend');
+  const inputs = Object.fromEntries(SIDES.map((side) => [side, root.querySelector(`#gen-extend-${side}`)]));
+
+  const active = () => radios.find((r) => r.checked)?.value === 'extend';
+
+  function show() {
+    fields.hidden = !active();
+    root.dataset.mode = active() ? 'extend' : 'fill';
+  }
+
+  for (const radio of radios) {
+    radio.addEventListener('change', () => {
+      show();
+      onChange();
+    });
+  }
+  for (const input of Object.values(inputs)) input.addEventListener('input', onChange);
+  show();
+
+  return {
+    active,
+    /** Whole, non-negative pixel amounts (the core checks the limits). */
+    sides() {
+      return Object.fromEntries(SIDES.map((side) => [side, Math.max(0, Math.trunc(Number(inputs[side].value) || 0))]));
+    },
+    /** True when at least one side adds pixels. */
+    any() {
+      return Object.values(this.sides()).some((v) => v > 0);
+    },
+    setActive(on) {
+      for (const radio of radios) radio.checked = radio.value === (on ? 'extend' : 'fill');
+      show();
+      onChange();
+    },
+    setSides(sides) {
+      for (const side of SIDES) if (sides[side] !== undefined) inputs[side].value = String(sides[side]);
+      onChange();
+    },
+    setDisabled(off) {
+      for (const el of [...radios, ...Object.values(inputs)]) el.disabled = off;
+    },
+  };
+}
