@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as stability from '../../web/bridge/stability.js';
 import * as openai from '../../web/bridge/openai.js';
-import { startStability, startOpenAI } from './mock-servers.mjs';
+import * as gemini from '../../web/bridge/gemini.js';
+import { startStability, startOpenAI, startGemini } from './mock-servers.mjs';
 import { decodePng } from './png.mjs';
 
 const pkg = process.env.RETOUCH_PKG
@@ -22,6 +23,7 @@ const W = 480;
 const H = 320;
 const STABILITY_KEY = 'sk-test-stability-outpaint-0123';
 const OPENAI_KEY = 'sk-test-openai-outpaint-0123';
+const GEMINI_KEY = 'AIza-test-outpaint-0123456789';
 const servers = [];
 
 /** An opaque gradient picture as a core Image. */
@@ -106,6 +108,24 @@ test('OpenAI: an edit of the extended crop, new area transparent and masked (alp
     assert.equal(ingested.offsetY, 0, 'the layer starts at the new top edge');
     ingested.layer.free();
   }
+  image.free();
+});
+
+test('Gemini: the crop with its transparent area and the ratio, no mask; the prompt names the edges', async () => {
+  const image = photo();
+  const job = wasm.planOutpaintJob('retouch.provider.gemini', image, { left: 80, right: 80 });
+  const { plan } = job;
+  assert.equal(job.maskPng, null);
+  assert.ok(plan.aspectRatio);
+  assert.match(plan.prompt, /^Extend the picture naturally/, 'an empty prompt asks to continue the picture');
+  assert.match(plan.prompt, /transparent area along the left and right edges/);
+  const server = await startGemini({ apiKey: GEMINI_KEY, model: plan.model, prompt: plan.prompt, imageSize: [plan.width, plan.height], aspectRatio: plan.aspectRatio, answerSize: [plan.width, plan.height] });
+  servers.push(server);
+  const answer = await gemini.edit({ apiKey: GEMINI_KEY, baseUrl: `${server.origin}/v1beta`, model: plan.model, image: job.imagePng, prompt: plan.prompt, aspectRatio: plan.aspectRatio, policy: fast });
+  assert.deepEqual(server.violations, []);
+  const ingested = wasm.ingestOutpaintResult(image, plan, answer.images[0].bytes, ingestOptions);
+  assert.equal(ingested.metrics.changedOutside, 0);
+  ingested.layer.free();
   image.free();
 });
 
