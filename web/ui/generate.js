@@ -180,7 +180,7 @@ export function createGeneratePanel(root, host) {
     description: q('#gen-description'),
   };
 
-  const extend = createExtendMode(root, () => refresh());
+  const extendMode = createExtendMode(root, () => refresh());
   const providers = new Map(); // id -> manifest
   const keys = new Map(); // id -> key, memory only
   const baseUrls = new Map(); // id -> base URL override
@@ -274,8 +274,8 @@ export function createGeneratePanel(root, host) {
 
   function refresh() {
     const running = Boolean(current);
-    const extending = extend.active();
-    const ready = host.canRun(extending) && (!extending || extend.any());
+    const extending = extendMode.active();
+    const ready = host.canRun(extending) && (!extending || extendMode.any());
     ui.run.disabled = running || !ready;
     ui.run.title = extending
       ? ready ? 'Extend the canvas (Ctrl+Enter in the prompt)' : 'Open an image and give at least one side a pixel amount first'
@@ -285,7 +285,7 @@ export function createGeneratePanel(root, host) {
     ui.progress.hidden = !running;
     ui.progressText.hidden = !running && !ui.progressText.textContent;
     for (const field of [ui.prompt, ui.provider, ui.variants, ui.feather]) field.disabled = running;
-    extend.setDisabled(running);
+    extendMode.setDisabled(running);
     ui.staging.hidden = !staged;
     const id = host.activeLayerId();
     ui.provenance.disabled = !provenanceTarget();
@@ -451,7 +451,7 @@ export function createGeneratePanel(root, host) {
 
   async function execute(controller) {
     const req = request();
-    const extending = extend.active();
+    const extending = extendMode.active();
     if (!req.prompt && !extending) throw new Error('type a prompt first: what should be in the selection?');
     if (calls[req.id].needsKey && !req.apiKey) {
       throw new ProviderError({ kind: 'auth', provider: req.id, message: `Enter your ${calls[req.id].label} API key (or use the offline mock).`, retryable: false });
@@ -462,7 +462,7 @@ export function createGeneratePanel(root, host) {
     try {
       if (!selection && !extending) throw new Error('select the region to fill first');
       const job = extending
-        ? wasm.planOutpaintJob(req.id, image, { prompt: req.prompt, model: req.model, variants: req.variants, ...extend.sides() })
+        ? wasm.planOutpaintJob(req.id, image, { prompt: req.prompt, model: req.model, variants: req.variants, ...extendMode.sides() })
         : wasm.planProviderJob(req.id, image, selection, {
           prompt: req.prompt,
           model: req.model,
@@ -599,8 +599,6 @@ export function createGeneratePanel(root, host) {
     setOptions(patch) {
       Object.assign(options, patch);
     },
-    /** The "Extend canvas" mode: `{active(), sides(), setActive(on), setSides(sides)}`. */
-    extend,
     /** What the panel shows, as data (never the key). */
     state() {
       return {

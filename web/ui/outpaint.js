@@ -8,7 +8,7 @@ const SIDES = ['left', 'top', 'right', 'bottom'];
 /**
  * `root` holds `input[name=gen-mode]` radios (`fill`, `extend`) and `#gen-extend` with one
  * number input per side (`#gen-extend-left`, ...). `onChange()` runs when the mode or an amount
- * changes. Returns `{active(), sides(), setActive(on), setSides(sides), setDisabled(off)}`.
+ * changes. Returns `{active(), sides(), any(), setDisabled(off)}`.
  */
 export function createExtendMode(root, onChange) {
   const radios = [...root.querySelectorAll('input[name="gen-mode"]')];
@@ -16,6 +16,8 @@ export function createExtendMode(root, onChange) {
   const inputs = Object.fromEntries(SIDES.map((side) => [side, root.querySelector(`#gen-extend-${side}`)]));
 
   const active = () => radios.find((r) => r.checked)?.value === 'extend';
+  /** Whole, non-negative pixel amounts (the core checks the limits). */
+  const sides = () => Object.fromEntries(SIDES.map((side) => [side, Math.max(0, Math.trunc(Number(inputs[side].value) || 0))]));
 
   function show() {
     fields.hidden = !active();
@@ -33,23 +35,9 @@ export function createExtendMode(root, onChange) {
 
   return {
     active,
-    /** Whole, non-negative pixel amounts (the core checks the limits). */
-    sides() {
-      return Object.fromEntries(SIDES.map((side) => [side, Math.max(0, Math.trunc(Number(inputs[side].value) || 0))]));
-    },
+    sides,
     /** True when at least one side adds pixels. */
-    any() {
-      return Object.values(this.sides()).some((v) => v > 0);
-    },
-    setActive(on) {
-      for (const radio of radios) radio.checked = radio.value === (on ? 'extend' : 'fill');
-      show();
-      onChange();
-    },
-    setSides(sides) {
-      for (const side of SIDES) if (sides[side] !== undefined) inputs[side].value = String(sides[side]);
-      onChange();
-    },
+    any: () => Object.values(sides()).some((v) => v > 0),
     setDisabled(off) {
       for (const el of [...radios, ...Object.values(inputs)]) el.disabled = off;
     },
