@@ -6,14 +6,17 @@
 const SIDES = ['left', 'top', 'right', 'bottom'];
 
 /**
- * `root` holds `input[name=gen-mode]` radios (`fill`, `extend`) and `#gen-extend` with one
- * number input per side (`#gen-extend-left`, ...). `onChange()` runs when the mode or an amount
+ * `root` holds `input[name=gen-mode]` radios (`fill`, `extend`), `#gen-extend` with one number
+ * input per side (`#gen-extend-left`, ...) and the prompt (`#gen-prompt`, whose hint follows
+ * the mode). `onChange()` runs when the mode or an amount
  * changes. Returns `{active(), sides(), any(), setDisabled(off)}`.
  */
 export function createExtendMode(root, onChange) {
   const radios = [...root.querySelectorAll('input[name="gen-mode"]')];
   const fields = root.querySelector('#gen-extend');
   const inputs = Object.fromEntries(SIDES.map((side) => [side, root.querySelector(`#gen-extend-${side}`)]));
+  const prompt = root.querySelector('#gen-prompt');
+  const fillPlaceholder = prompt.placeholder;
 
   const active = () => radios.find((r) => r.checked)?.value === 'extend';
   /** Whole, non-negative pixel amounts (the core checks the limits). */
@@ -22,6 +25,7 @@ export function createExtendMode(root, onChange) {
   function show() {
     fields.hidden = !active();
     root.dataset.mode = active() ? 'extend' : 'fill';
+    prompt.placeholder = active() ? 'What should the new area show? Empty: continue the picture (Ctrl+Enter runs)' : fillPlaceholder;
   }
 
   for (const radio of radios) {
