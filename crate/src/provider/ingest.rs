@@ -179,10 +179,7 @@ pub fn ingest_outpaint_decoded(
         .as_ref()
         .ok_or_else(|| Error::param("plan", "is not an outpaint plan"))?;
     let crop = plan.crop;
-    let canvas = (
-        outpaint.old_width + outpaint.left + outpaint.right,
-        outpaint.old_height + outpaint.top + outpaint.bottom,
-    );
+    let canvas = outpaint.new_canvas()?;
     if image.dimensions() != (outpaint.old_width, outpaint.old_height)
         || canvas != (plan.canvas_width, plan.canvas_height)
     {
@@ -196,11 +193,10 @@ pub fn ingest_outpaint_decoded(
             image.height()
         )));
     }
-    if crop.width == 0
-        || crop.height == 0
-        || crop.x + crop.width > canvas.0
-        || crop.y + crop.height > canvas.1
-    {
+    let inside = |start: u32, size: u32, limit: u32| {
+        size > 0 && start.checked_add(size).is_some_and(|end| end <= limit)
+    };
+    if !inside(crop.x, crop.width, canvas.0) || !inside(crop.y, crop.height, canvas.1) {
         return Err(Error::param("plan.crop", "lies outside the canvas"));
     }
     let original = extended_crop(image, outpaint, crop);

@@ -104,6 +104,22 @@ pub struct OutpaintPlan {
 }
 
 impl OutpaintPlan {
+    /// The extended canvas's size; an error for sides past the image limits (a plan coming back
+    /// from JS is not trusted).
+    pub fn new_canvas(&self) -> Result<(u32, u32)> {
+        let grow = |old: u32, a: u32, b: u32| {
+            old.checked_add(a)
+                .and_then(|v| v.checked_add(b))
+                .ok_or_else(|| Error::TooLarge(format!("{old} + {a} + {b} px overflows")))
+        };
+        let size = (
+            grow(self.old_width, self.left, self.right)?,
+            grow(self.old_height, self.top, self.bottom)?,
+        );
+        check_dimensions(size.0, size.1)?;
+        Ok(size)
+    }
+
     /// Where the old canvas sits on the new one.
     pub fn old_rect(&self) -> CropRect {
         CropRect {
@@ -136,17 +152,19 @@ pub fn plan_outpaint(
             "add pixels on at least one side (left, top, right or bottom)",
         ));
     }
-    let grow = |old: u32, a: u32, b: u32| {
-        old.checked_add(a)
-            .and_then(|v| v.checked_add(b))
-            .ok_or_else(|| Error::TooLarge(format!("{old} + {a} + {b} px overflows")))
-    };
-    let canvas = (
-        grow(old_width, left, right)?,
-        grow(old_height, top, bottom)?,
-    );
-    check_dimensions(canvas.0, canvas.1)?;
     let overlap = request.overlap.unwrap_or(OUTPAINT_OVERLAP);
+    let mut outpaint = OutpaintPlan {
+        left,
+        top,
+        right,
+        bottom,
+        old_width,
+        old_height,
+        overlap,
+        native: None,
+        upscale: 1.0,
+    };
+    let canvas = outpaint.new_canvas()?;
     if overlap > MAX_OUTPAINT_OVERLAP {
         return Err(Error::param(
             "overlap",
@@ -171,19 +189,8 @@ pub fn plan_outpaint(
     }
     let model = choose_model(provider, capabilities, request.model.as_deref())?;
     check_variants(request.variants)?;
-
     let feather = overlap_feather(overlap);
-    let mut outpaint = OutpaintPlan {
-        left,
-        top,
-        right,
-        bottom,
-        old_width,
-        old_height,
-        overlap,
-        native: None,
-        upscale: 1.0,
-    };
+
     let thickest = [left, top, right, bottom].into_iter().max().unwrap_or(0);
     let margin =
         request.margin.unwrap_or(MIN_MARGIN.max(thickest)) + overlap + feather_reach(feather);
@@ -421,10 +428,7 @@ pub(crate) fn outpaint_coverage(plan: &OutpaintPlan, crop: CropRect) -> Result<G
     if !(0.0..=feather::MAX_RADIUS).contains(&radius) {
         return Err(Error::param("plan.overlap", "is out of range"));
     }
-    let canvas = (
-        plan.old_width + plan.left + plan.right,
-        plan.old_height + plan.top + plan.bottom,
-    );
+    let canvas = plan.new_canvas()?;
     let halo = feather_reach(radius) * 2;
     let hx = crop.x.saturating_sub(halo);
     let hy = crop.y.saturating_sub(halo);

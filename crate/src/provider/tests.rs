@@ -916,3 +916,60 @@ fn outpaint_ingestion_rejects_the_wrong_image_or_plan() {
     assert!(ingest_outpaint(&image, &fill.plan, &answer, &options()).is_err());
     assert!(ingest_outpaint(&image, &job.plan, b"not an image", &options()).is_err());
 }
+
+#[test]
+fn extending_the_canvas_pads_the_selection_and_undo_restores_it() {
+    use crate::doc::{Document, LayerProperties};
+    let image = photo(64, 48);
+    let mut doc = Document::new(64, 48).unwrap();
+    doc.add_layer(LayerProperties::named("Background"), image, None, None)
+        .unwrap();
+    let selection = ellipse(64, 48, 10.0, 10.0, 20.0, 20.0);
+    doc.set_selection(Some(selection.clone()), "").unwrap();
+    let mut props = LayerProperties::named("fill");
+    props.offset = (0, 0);
+    doc.extend_canvas_with_layer((8, 4, 0, 0), props, RgbaImage::new(72, 52))
+        .unwrap();
+    let padded = doc.selection().unwrap();
+    assert_eq!(padded.dimensions(), (72, 52));
+    assert_eq!(
+        padded.get_pixel(8 + 20, 4 + 20),
+        selection.get_pixel(20, 20)
+    );
+    assert_eq!(
+        padded.get_pixel(0, 0).0[0],
+        0,
+        "the new area is not selected"
+    );
+    doc.undo().unwrap();
+    assert_eq!(doc.selection(), Some(&selection));
+    // Sides past the image limits are refused and record nothing.
+    let steps = doc.history().len();
+    assert!(doc
+        .extend_canvas_with_layer(
+            (u32::MAX, 0, 1, 0),
+            LayerProperties::named("x"),
+            RgbaImage::new(1, 1)
+        )
+        .is_err());
+    assert_eq!(doc.history().len(), steps);
+}
+
+#[test]
+fn a_tampered_outpaint_plan_is_refused_not_a_panic() {
+    let image = photo(100, 80);
+    let job = plan_outpaint(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &outpaint_request(0, 0, 40, 0),
+    )
+    .unwrap();
+    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let mut plan = job.plan.clone();
+    plan.outpaint.as_mut().unwrap().right = u32::MAX;
+    assert!(ingest_outpaint(&image, &plan, &answer, &options()).is_err());
+    let mut plan = job.plan.clone();
+    plan.crop.x = u32::MAX - 1;
+    assert!(ingest_outpaint(&image, &plan, &answer, &options()).is_err());
+}
