@@ -5,7 +5,8 @@
 //   - the canvas grows by the sides asked for, in one history step,
 //   - the old picture's pixels are byte-identical (away from the feathered overlap),
 //   - the new area is filled (opaque),
-//   - undo restores the old canvas size and the original bytes.
+//   - undo restores the old canvas size and the original bytes;
+// cancel stops a slow extension and leaves the document as it was.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
@@ -193,6 +194,27 @@ for (const config of CONFIGS) {
       }
       await acceptAndUndo(page, 1, state, sides, 'offline mock');
       assert.deepEqual(errors, []);
+    });
+
+    test('cancel stops an extension and leaves the canvas as it was', async () => {
+      const { page } = app;
+      const before = await snapshot(page, 'cancel');
+      await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 5000 }));
+      try {
+        await fillExtend(page, { provider: MOCK, prompt: 'slow', sides: { top: 40 } });
+        await page.click('#gen-run');
+        await page.waitForFunction(() => window.retouchApp.generation.state().running);
+        assert.ok(await page.locator('#gen-progress').isVisible(), 'progress shows while it runs');
+        await page.click('#gen-cancel');
+        await page.evaluate(() => window.retouchApp.generation.settled());
+      } finally {
+        await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+      }
+      const state = await page.evaluate(() => window.retouchApp.generation.state());
+      assert.equal(state.error?.kind, 'cancelled');
+      assert.equal(state.variants.length, 0);
+      const now = await snapshot(page, 'cancelled');
+      assert.deepEqual(now, before, 'size, layers and history are unchanged');
     });
 
     test('OpenAI through the mock server: transparent new area masked, canvas grows, undo', async () => {
