@@ -34,8 +34,8 @@ pub const MAX_OUTPAINT_UPSCALE: f64 = 3.0;
 pub const MAX_NATIVE_SIDE: u32 = 2000;
 /// The smallest side of the image a native outpaint endpoint accepts (Stability: 64 px).
 const MIN_NATIVE_INPUT_SIDE: u32 = 64;
-/// What is asked for when the user typed nothing.
-const DEFAULT_PROMPT: &str = "Extend the picture naturally into the new area";
+/// What is asked for when the user typed nothing (short: it also names the layer).
+const DEFAULT_PROMPT: &str = "Extend the picture naturally";
 
 /// What the user asked for: pixels to add per side and the usual job settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

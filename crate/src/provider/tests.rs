@@ -973,3 +973,15 @@ fn a_tampered_outpaint_plan_is_refused_not_a_panic() {
     plan.crop.x = u32::MAX - 1;
     assert!(ingest_outpaint(&image, &plan, &answer, &options()).is_err());
 }
+
+#[test]
+fn an_empty_outpaint_prompt_asks_to_continue_the_picture_and_names_the_layer() {
+    let image = photo(120, 90);
+    let mut req = outpaint_request(0, 30, 0, 0);
+    req.prompt = "  ".into();
+    let job = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();
+    assert_eq!(job.plan.prompt, "Extend the picture naturally");
+    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let ingested = ingest_outpaint(&image, &job.plan, &answer, &options()).unwrap();
+    assert_eq!(ingested.name, "Extend the picture naturally");
+}
