@@ -1,7 +1,7 @@
 // "Extend canvas" end to end, in headless Chromium with WebGPU (SwiftShader) and without: the
 // Generate panel in its extend mode, filled in as a user does, the offline mock and the OpenAI
-// bridge against the local mock server (which checks every request field, including the mask's
-// alpha in the new area); a variant is accepted and
+// and Stability bridges against the local mock servers (which check every request field: the
+// mask's alpha in the new area, Stability's side amounts); a variant is accepted and
 //   - the canvas grows by the sides asked for, in one history step,
 //   - the old picture's pixels are byte-identical (away from the feathered overlap),
 //   - the new area is filled (opaque),
@@ -10,7 +10,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
-import { startOpenAI } from '../providers/mock-servers.mjs';
+import { startOpenAI, startStability } from '../providers/mock-servers.mjs';
 
 const CONFIGS = [
   { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
@@ -21,6 +21,8 @@ const H = 160;
 const OPENAI_KEY = 'sk-test-browser-outpaint-0123456789';
 const MOCK = 'retouch.provider.mock';
 const OPENAI = 'retouch.provider.openai';
+const STABILITY = 'retouch.provider.stability';
+const STABILITY_KEY = 'sk-test-stability-outpaint-browser';
 /** How far into the old picture an outpaint may blend: the overlap and its feather. */
 const BLEND = 32;
 
@@ -67,6 +69,27 @@ async function fillExtend(page, { provider, prompt, sides, variants = 1, key, ba
     if (!open) await page.click('.gen-advanced summary');
     await page.fill('#gen-base-url', baseUrl);
   }
+}
+
+/** The plan the page will make for an extension and the size of the image it sends. */
+async function planFor(page, providerId, prompt, sides) {
+  return page.evaluate(
+    async ({ providerId, prompt, sides }) => {
+      const { wasm } = window.testKit;
+      const { width, height, data } = await window.retouchApp.resultRgba();
+      const image = wasm.Image.fromRgba(width, height, data);
+      try {
+        const job = wasm.planOutpaintJob(providerId, image, { prompt, variants: 1, ...sides });
+        const sent = wasm.Image.decode(job.imagePng);
+        const sentSize = [sent.width, sent.height];
+        sent.free();
+        return { plan: job.plan, sentSize };
+      } finally {
+        image.free();
+      }
+    },
+    { providerId, prompt, sides },
+  );
 }
 
 async function generate(page) {
@@ -145,11 +168,14 @@ for (const config of CONFIGS) {
     let browser;
     let app;
     let openai;
+    let stability;
+    const stabilityExpect = { apiKey: STABILITY_KEY, imageSize: [0, 0] };
     const openaiExpect = { apiKey: OPENAI_KEY, imageSize: [0, 0], model: 'gpt-image-1' };
 
     before(async () => {
       server = await startServer();
       openai = await startOpenAI(openaiExpect);
+      stability = await startStability(stabilityExpect);
       browser = await launchBrowser({ webgpu: config.webgpu });
       app = await openApp(browser, server.url);
       await installTestKit(app.page);
@@ -160,6 +186,7 @@ for (const config of CONFIGS) {
     after(async () => {
       await browser?.close();
       await openai?.close();
+      await stability?.close();
       await server?.close();
     });
 
@@ -221,19 +248,7 @@ for (const config of CONFIGS) {
       const { page, errors } = app;
       const sides = { left: 0, top: 0, right: 64, bottom: 0 };
       const prompt = 'the rest of the lake';
-      const plan = await page.evaluate(
-        async ({ OPENAI, prompt, sides }) => {
-          const { wasm } = window.testKit;
-          const { width, height, data } = await window.retouchApp.resultRgba();
-          const image = wasm.Image.fromRgba(width, height, data);
-          try {
-            return wasm.planOutpaintJob(OPENAI, image, { prompt, variants: 1, ...sides }).plan;
-          } finally {
-            image.free();
-          }
-        },
-        { OPENAI, prompt, sides },
-      );
+      const { plan } = await planFor(page, OPENAI, prompt, sides);
       const sx = plan.width / plan.crop.width;
       const sy = plan.height / plan.crop.height;
       Object.assign(openaiExpect, {
@@ -250,6 +265,23 @@ for (const config of CONFIGS) {
       assert.equal(openai.requests.length - requests, 1);
       assert.equal(state.plan.size, `${plan.width}x${plan.height}`);
       await acceptAndUndo(page, 0, state, sides, 'OpenAI');
+      assert.deepEqual(errors, []);
+    });
+
+    test('Stability through the mock server: its outpaint endpoint with the plan’s sides, canvas grows, undo', async () => {
+      const { page, errors } = app;
+      const sides = { left: 0, top: 0, right: 0, bottom: 48 };
+      const prompt = 'the shore below';
+      const { plan, sentSize } = await planFor(page, STABILITY, prompt, sides);
+      const { left, right, up, down } = plan.outpaint.native;
+      Object.assign(stabilityExpect, { imageSize: sentSize, prompt: plan.prompt, outpaint: [left, right, up, down] });
+      const requests = stability.requests.length;
+      await fillExtend(page, { provider: STABILITY, prompt, sides, key: STABILITY_KEY, baseUrl: stability.origin });
+      const state = await generate(page);
+      assert.deepEqual(stability.violations, []);
+      assert.equal(state.error, null, JSON.stringify(state.error));
+      assert.deepEqual(stability.requests.slice(requests).map((r) => r.path), ['/v2beta/stable-image/edit/outpaint']);
+      await acceptAndUndo(page, 0, state, sides, 'Stability');
       assert.deepEqual(errors, []);
     });
   });
