@@ -192,8 +192,10 @@ pub fn plan_outpaint(
     let feather = overlap_feather(overlap);
 
     let thickest = [left, top, right, bottom].into_iter().max().unwrap_or(0);
-    let margin =
-        request.margin.unwrap_or(MIN_MARGIN.max(thickest)) + overlap + feather_reach(feather);
+    let margin = request
+        .margin
+        .unwrap_or(MIN_MARGIN.max(thickest))
+        .saturating_add(overlap + feather_reach(feather));
     let mut crop = context_crop(
         new_area_bounds(&outpaint, canvas),
         margin,
@@ -216,14 +218,13 @@ pub fn plan_outpaint(
     }
     outpaint.upscale = upscale;
 
-    let extended = extended_crop(image, &outpaint, crop);
-    let coverage = outpaint_coverage(&outpaint, crop)?;
-    let scaled = scale(&extended, width, height);
     let (image_png, mask_png) = if native_endpoint {
         let (kept_png, sides) = native_payload(image, &outpaint, crop, (width, height))?;
         outpaint.native = Some(sides);
         (kept_png, None)
     } else {
+        let scaled = scale(&extended_crop(image, &outpaint, crop), width, height);
+        let coverage = outpaint_coverage(&outpaint, crop)?;
         let mask = encode_mask(capabilities.mask, &coverage, &scaled)?;
         (image_io::encode_png(&scaled)?, mask)
     };

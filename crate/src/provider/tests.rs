@@ -985,3 +985,13 @@ fn an_empty_outpaint_prompt_asks_to_continue_the_picture_and_names_the_layer() {
     let ingested = ingest_outpaint(&image, &job.plan, &answer, &options()).unwrap();
     assert_eq!(ingested.name, "Extend the picture naturally");
 }
+
+#[test]
+fn a_huge_outpaint_margin_is_clipped_to_the_canvas() {
+    let image = photo(200, 150);
+    let mut req = outpaint_request(0, 0, 50, 0);
+    req.margin = Some(u32::MAX);
+    let job = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();
+    assert_eq!(job.plan.crop.x, 0, "the whole old picture is context");
+    assert_eq!(job.plan.crop.x + job.plan.crop.width, 250);
+}
