@@ -11,6 +11,8 @@ import init, {
   Mask,
   Project,
   planProviderJob,
+  planOutpaintJob,
+  ingestOutpaintResult,
   ingestProviderResult,
   mockProviderAnswer,
 } from './pkg/retouch.js';
@@ -1086,9 +1088,16 @@ async function generationSnapshot() {
   return { image, selection: mask ? Mask.fromValues(project.width, project.height, mask.values()) : null, project };
 }
 
-/** Adds an accepted variant on top of the stack: one history step, undone as one. */
+/**
+ * Adds an accepted variant on top of the stack: one history step, undone as one. An outpaint's
+ * variant (`extend`: the sides) grows the canvas in that same step.
+ */
 async function acceptGenerated(result) {
-  const id = await edit((p) => p.addLayer(result.layer, { name: result.name, x: result.offsetX, y: result.offsetY }));
+  const props = { name: result.name, x: result.offsetX, y: result.offsetY };
+  const { extend } = result;
+  const id = await edit((p) =>
+    extend ? p.extendCanvasWithLayer(extend.left, extend.top, extend.right, extend.bottom, result.layer, props) : p.addLayer(result.layer, props),
+  );
   state.activeId = id;
   refreshPanels();
   await settled();
@@ -1123,10 +1132,10 @@ function previewGenerated(region) {
 
 function buildGeneratePanel() {
   generatePanel = createGeneratePanel($('#generate'), {
-    wasm: { manifests, planProviderJob, ingestProviderResult, mockProviderAnswer, Image, Project },
+    wasm: { manifests, planProviderJob, ingestProviderResult, planOutpaintJob, ingestOutpaintResult, mockProviderAnswer, Image, Project },
     snapshot: generationSnapshot,
     accept: acceptGenerated,
-    canRun: () => Boolean(state.project && selection.mask),
+    canRun: (extend) => Boolean(state.project && (extend || selection.mask)),
     isCurrent: (project) => project === state.project,
     activeLayerId: () => state.activeId,
     /** The layer's name, or null when there is no such layer (e.g. undone). */
@@ -1218,6 +1227,10 @@ function buildUpscalePanel() {
     undo,
     hasDocument: () => Boolean(state.project),
     canUpscaleSelection: () => Boolean(selection.mask),
+    setStatus,
+  });
+}
+
 function buildBrandKitPanel() {
   brandKitPanel = createBrandKitPanel($('#brandkit'), {
     project: () => state.project,

@@ -357,10 +357,15 @@ export function startStability(expect, options = {}) {
     if (expect.prompt) check(form.get('prompt') === expect.prompt, `prompt is '${form.get('prompt')}'`);
     integerField(form, 'seed', 0, 4294967294);
     integerField(form, 'grow_mask', 0, request.path.endsWith('/inpaint') ? 100 : 20);
+    // Outpaint answers the image grown by its sides.
+    let grown = [width, height];
     if (request.path.endsWith('/outpaint')) {
+      check(!form.has('mask'), 'outpaint takes no mask');
       const sides = ['left', 'right', 'up', 'down'].map((side) => integerField(form, side, 0, 2000) ?? 0);
       check(sides.some((v) => v > 0), 'outpaint needs left, right, up or down');
       if (expect.outpaint) check(JSON.stringify(sides) === JSON.stringify(expect.outpaint), `sides ${sides}`);
+      check(width / height >= 0.4 && width / height <= 2.5, `outpaint image ratio ${width}x${height} is outside 1:2.5 to 2.5:1`);
+      grown = [width + sides[0] + sides[1], height + sides[2] + sides[3]];
     }
     if (form.has('output_format')) check(['png', 'jpeg', 'webp'].includes(form.get('output_format')), `output_format '${form.get('output_format')}'`);
 
@@ -378,7 +383,7 @@ export function startStability(expect, options = {}) {
       default: break;
     }
     const scale = upscale ? 4 : 1;
-    const [ow, oh] = outputSize(mode, width * scale, height * scale);
+    const [ow, oh] = outputSize(mode, grown[0] * scale, grown[1] * scale);
     server.lastAnswerSize = [ow, oh];
     return {
       status: 200,

@@ -12,6 +12,7 @@ import * as gemini from '../bridge/gemini.js';
 import * as stability from '../bridge/stability.js';
 import * as mock from '../bridge/mock.js';
 import { ProviderError } from '../bridge/errors.js';
+import { createExtendMode } from './outpaint.js';
 
 const MOCK_ID = 'retouch.provider.mock';
 /** Provider plugins in the order the select lists them; the offline mock first (the default). */
@@ -102,8 +103,10 @@ function bridges(wasm, options) {
       label: 'Stability',
       needsKey: true,
       defaultBaseUrl: stability.DEFAULT_BASE_URL,
+      // An outpaint plan carries the side amounts of Stability's own outpaint endpoint.
       call: (job) =>
-        stability.inpaint({
+        (job.plan.outpaint?.native ? stability.outpaint : stability.inpaint)({
+          ...job.plan.outpaint?.native,
           apiKey: job.apiKey,
           baseUrl: job.baseUrl || undefined,
           image: job.imagePng,
@@ -154,15 +157,15 @@ function formatSeconds(ms) {
 }
 
 /**
- * `host`: `{wasm: {manifests, planProviderJob, ingestProviderResult, mockProviderAnswer, Image,
- * Project}, snapshot(), accept(variant), canRun(), setStatus(text, kind), download(bytes, name,
- * type), activeLayerId()}`.
+ * `host`: `{wasm: {manifests, planProviderJob, ingestProviderResult, planOutpaintJob,
+ * ingestOutpaintResult, mockProviderAnswer, Image, Project}, snapshot(), accept(variant),
+ * canRun(extend), setStatus(text, kind), download(bytes, name, type), activeLayerId()}`.
  * - `snapshot()` resolves to `{image: Image, selection: Mask | null, project}` (the composite and
  *   a copy of the selection; both are freed here).
  * - `brandKit(project)` (optional) returns what the brand kit attaches, `{kit, references}`, or
  *   null (see ./brandkit.js).
- * - `accept({layer, offsetX, offsetY, name})` adds the layer in one history step; resolves to
- *   its id.
+ * - `accept({layer, offsetX, offsetY, name, extend})` adds the layer in one history step (with
+ *   `extend`, the plan's outpaint sides, the canvas grows in the same step); resolves to its id.
  */
 export function createGeneratePanel(root, host) {
   const { wasm } = host;
@@ -191,6 +194,7 @@ export function createGeneratePanel(root, host) {
     description: q('#gen-description'),
   };
 
+  const extendMode = createExtendMode(root, () => refresh());
   const providers = new Map(); // id -> manifest
   const keys = new Map(); // id -> key, memory only
   const baseUrls = new Map(); // id -> base URL override
@@ -284,14 +288,18 @@ export function createGeneratePanel(root, host) {
 
   function refresh() {
     const running = Boolean(current);
-    const ready = host.canRun();
+    const extending = extendMode.active();
+    const ready = host.canRun(extending) && (!extending || extendMode.any());
     ui.run.disabled = running || !ready;
-    ui.run.title = ready ? 'Fill the selection (Ctrl+Enter in the prompt)' : 'Open an image and select the region to fill first';
+    ui.run.title = extending
+      ? ready ? 'Extend the canvas (Ctrl+Enter in the prompt)' : 'Open an image and give at least one side a pixel amount first'
+      : ready ? 'Fill the selection (Ctrl+Enter in the prompt)' : 'Open an image and select the region to fill first';
     if (host.onReady) host.onReady(ready && !running);
     ui.cancel.disabled = !running;
     ui.progress.hidden = !running;
     ui.progressText.hidden = !running && !ui.progressText.textContent;
     for (const field of [ui.prompt, ui.provider, ui.variants, ui.feather]) field.disabled = running;
+    extendMode.setDisabled(running);
     ui.staging.hidden = !staged;
     const id = host.activeLayerId();
     ui.provenance.disabled = !provenanceTarget();
@@ -337,7 +345,7 @@ export function createGeneratePanel(root, host) {
     host.preview(null);
     for (const result of staged.results) result.layer.free();
     staged.image.free();
-    staged.selection.free();
+    staged.selection?.free();
     staged = null;
     ui.variantsHost.replaceChildren();
     refresh();
@@ -347,9 +355,11 @@ export function createGeneratePanel(root, host) {
   function preview(image, result) {
     const { offsetX: x, offsetY: y } = result;
     const { width, height } = result.layer;
+    // An outpaint's offsets are on the extended canvas, where the old picture moved by its sides.
+    const shift = result.extend ?? { left: 0, top: 0 };
     const draft = new wasm.Project(width, height);
     try {
-      draft.addLayer(image, { name: 'original', x: -x, y: -y });
+      draft.addLayer(image, { name: 'original', x: shift.left - x, y: shift.top - y });
       draft.addLayer(result.layer, { name: 'fill', x: 0, y: 0 });
       draft.renderCpu();
       return { width, height, data: draft.compositeRegion(0, 0, width, height) };
@@ -389,7 +399,8 @@ export function createGeneratePanel(root, host) {
       accept.addEventListener('click', () => acceptVariant(index).catch((error) => showError(error)));
       const figure = el('figure', { className: 'gen-variant', dataset: { variant: String(index) }, title: 'Point at a variant to preview it on the canvas' }, [canvas, el('figcaption', {}, [metric, accept])]);
       // Pointing at (or tabbing to) a variant shows it on the canvas; display only.
-      const show = () => shown && host.preview({ x: result.offsetX, y: result.offsetY, ...shown });
+      // An outpaint's variant lies (partly) outside the current canvas: thumbnail only.
+      const show = () => shown && !result.extend && host.preview({ x: result.offsetX, y: result.offsetY, ...shown });
       const hide = () => host.preview(null);
       figure.addEventListener('pointerenter', show);
       figure.addEventListener('pointerleave', hide);
@@ -409,7 +420,8 @@ export function createGeneratePanel(root, host) {
     provenance.set(id, result.provenanceJson);
     lastAccepted = { id, json: result.provenanceJson, name: result.name };
     discard();
-    host.setStatus(`Added “${result.name}” as a new layer (seam ΔE ${result.metrics.ringDeltaE.toFixed(2)})`, 'ok');
+    const added = result.extend ? 'Extended the canvas with' : 'Added';
+    host.setStatus(`${added} “${result.name}” as a new layer (seam ΔE ${result.metrics.ringDeltaE.toFixed(2)})`, 'ok');
     refresh();
     return id;
   }
@@ -453,24 +465,27 @@ export function createGeneratePanel(root, host) {
 
   async function execute(controller) {
     const req = request();
-    if (!req.prompt) throw new Error('type a prompt first: what should be in the selection?');
+    const extending = extendMode.active();
+    if (!req.prompt && !extending) throw new Error('type a prompt first: what should be in the selection?');
     if (calls[req.id].needsKey && !req.apiKey) {
       throw new ProviderError({ kind: 'auth', provider: req.id, message: `Enter your ${calls[req.id].label} API key (or use the offline mock).`, retryable: false });
     }
-    progress('Preparing the selection…');
+    progress(extending ? 'Preparing the new canvas area…' : 'Preparing the selection…');
     const { image, selection, project } = await host.snapshot();
     let results = [];
     try {
-      if (!selection) throw new Error('select the region to fill first');
+      if (!selection && !extending) throw new Error('select the region to fill first');
       const brand = host.brandKit?.(project) ?? null;
-      const job = wasm.planProviderJob(req.id, image, selection, {
-        prompt: req.prompt,
-        model: req.model,
-        feather: req.feather,
-        variants: req.variants,
-        brandKit: brand?.kit,
-        referenceImages: brand?.references.length ?? 0,
-      });
+      const attached = { brandKit: brand?.kit, referenceImages: brand?.references.length ?? 0 };
+      const job = extending
+        ? wasm.planOutpaintJob(req.id, image, { prompt: req.prompt, model: req.model, variants: req.variants, ...extendMode.sides(), ...attached })
+        : wasm.planProviderJob(req.id, image, selection, {
+          prompt: req.prompt,
+          model: req.model,
+          feather: req.feather,
+          variants: req.variants,
+          ...attached,
+        });
       const { plan } = job;
       const label = calls[req.id].label;
       const referenceImages = brand ? brand.references.slice(0, plan.referenceImages) : [];
@@ -505,11 +520,10 @@ export function createGeneratePanel(root, host) {
       progress('Matching colours and compositing…', 1);
       const createdAt = new Date().toISOString();
       for (const [variant, answer] of images.entries()) {
-        const ingested = wasm.ingestProviderResult(image, selection, plan, answer.bytes, {
-          createdAt,
-          variant,
-          seed: answer.seed ?? plan.seed ?? undefined,
-        });
+        const how = { createdAt, variant, seed: answer.seed ?? plan.seed ?? undefined };
+        const ingested = plan.outpaint
+          ? { ...wasm.ingestOutpaintResult(image, plan, answer.bytes, how), extend: plan.outpaint }
+          : wasm.ingestProviderResult(image, selection, plan, answer.bytes, how);
         results.push(ingested);
       }
       return { image, selection, project, plan, results, references };
@@ -535,7 +549,7 @@ export function createGeneratePanel(root, host) {
         if (controller.signal.aborted || !host.isCurrent(result.project)) {
           for (const r of result.results) r.layer.free();
           result.image.free();
-          result.selection.free();
+          result.selection?.free();
           throw controller.signal.aborted
             ? new ProviderError({ kind: 'cancelled', message: 'Cancelled by the user.' })
             : new Error('another document was opened while the provider worked; the variants were dropped');
@@ -613,7 +627,7 @@ export function createGeneratePanel(root, host) {
         provider: ui.provider.value,
         error: lastError ? { ...lastError } : null,
         variants: staged
-          ? staged.results.map((r) => ({ name: r.name, offsetX: r.offsetX, offsetY: r.offsetY, width: r.layer.width, height: r.layer.height, metrics: { ...r.metrics }, provenance: r.provenance }))
+          ? staged.results.map((r) => ({ name: r.name, offsetX: r.offsetX, offsetY: r.offsetY, width: r.layer.width, height: r.layer.height, metrics: { ...r.metrics }, provenance: r.provenance, extend: r.extend ?? null }))
           : [],
         plan: staged ? { ...staged.plan } : null,
         references: staged?.references ? { ...staged.references } : null,

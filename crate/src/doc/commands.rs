@@ -301,6 +301,45 @@ impl Document {
         Ok(())
     }
 
+    /// Adds `left`, `top`, `right` and `bottom` pixels of canvas and puts
+    /// `pixels` (placed by `props.offset` on the new canvas) on top of the
+    /// stack, as one history entry: an outpaint is undone as one step, back
+    /// to the old canvas size. Existing layers only move, so their pixels
+    /// stay bit-exact. Returns the new layer's id.
+    pub fn extend_canvas_with_layer(
+        &mut self,
+        (left, top, right, bottom): (u32, u32, u32, u32),
+        props: LayerProperties,
+        pixels: RgbaImage,
+    ) -> Result<LayerId> {
+        props.validate()?;
+        check_dimensions(pixels.width(), pixels.height())?;
+        let grow = |old: u32, a: u32, b: u32| old.checked_add(a)?.checked_add(b);
+        let (Some(width), Some(height)) = (
+            grow(self.width(), left, right),
+            grow(self.height(), top, bottom),
+        ) else {
+            return Err(Error::TooLarge("the extended canvas overflows".into()));
+        };
+        check_dimensions(width, height)?;
+        let shift =
+            |v: u32| i32::try_from(v).map_err(|_| Error::TooLarge(format!("{v} px is too far")));
+        let canvas = self.canvas_change(width, height, (shift(left)?, shift(top)?));
+        let id = self.take_id();
+        let layer = Layer {
+            id,
+            props,
+            pixels,
+            mask: None,
+        };
+        let insert = Change::Insert {
+            index: self.stack.layers.len(),
+            layer: Box::new(layer),
+        };
+        self.commit("Generative Expand", Change::Batch(vec![canvas, insert]));
+        Ok(id)
+    }
+
     /// The change that resizes the canvas and moves its content by `shift`.
     /// Layers keep all their pixels (they only move), but the selection is
     /// canvas-sized, so it is cut or padded with "not selected" to the new

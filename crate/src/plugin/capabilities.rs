@@ -35,6 +35,9 @@ pub enum Operation {
     Generate,
     EditMask,
     EditInstruction,
+    /// Extends the picture. Listed by a provider that takes a mask, it means a native endpoint
+    /// taking pixel amounts per side (Stability); providers that do not list it outpaint through
+    /// `edit_mask` (or, mask-less, an instruction edit) of a crop with the new area transparent.
     Outpaint,
     Erase,
     Upscale,

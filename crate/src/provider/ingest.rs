@@ -20,6 +20,7 @@ use image::{imageops, GrayImage, Luma, RgbaImage};
 use serde::{Deserialize, Serialize};
 
 use super::colour::{ciede2000, srgb_to_lab};
+use super::outpaint::{extended_crop, outpaint_coverage, outpaint_region};
 use super::plan::{edit_coverage, scale, JobPlan};
 use super::provenance::Provenance;
 use crate::image_io;
@@ -47,7 +48,8 @@ pub struct SeamMetrics {
     /// Median CIEDE2000 between the composite and the original over the [`SEAM_RING`]-px band
     /// just inside the selection's boundary (coverage ≥ 50 %, before feathering): there the
     /// patch dominates and meets the untouched image, and it should continue it. Below 2 a
-    /// seam is hard to see.
+    /// seam is hard to see. For an outpaint the band lies in the overlap with the old picture
+    /// (transparent pixels of the new area are left out).
     pub ring_delta_e: f64,
     /// The same median without colour matching, to show what matching bought.
     pub ring_delta_e_unmatched: f64,
@@ -146,17 +148,81 @@ pub fn ingest_decoded(
     }
     let original = imageops::crop_imm(image, crop.x, crop.y, crop.width, crop.height).to_image();
     let coverage = edit_coverage(selection, crop, plan.feather)?;
-    let patch = scale(answer, crop.width, crop.height);
+    let selected =
+        imageops::crop_imm(selection, crop.x, crop.y, crop.width, crop.height).to_image();
+    finish(plan, &original, answer, &coverage, &selected, options)
+}
 
+/// Turns `answer` into the layer that fills the new area of an outpaint plan (see
+/// [`super::plan_outpaint`]). `image` is the composite the plan was made from (the old canvas);
+/// the layer's offset is on the **new** canvas, which the caller extends by the plan's sides
+/// (`Document::extend_canvas_with_layer` does both in one undoable step).
+pub fn ingest_outpaint(
+    image: &RgbaImage,
+    plan: &JobPlan,
+    answer: &[u8],
+    options: &IngestOptions,
+) -> Result<Ingested> {
+    let patch = image_io::decode_rgba(answer)?;
+    ingest_outpaint_decoded(image, plan, &patch, options)
+}
+
+/// [`ingest_outpaint`] for an already decoded answer.
+pub fn ingest_outpaint_decoded(
+    image: &RgbaImage,
+    plan: &JobPlan,
+    answer: &RgbaImage,
+    options: &IngestOptions,
+) -> Result<Ingested> {
+    let outpaint = plan
+        .outpaint
+        .as_ref()
+        .ok_or_else(|| Error::param("plan", "is not an outpaint plan"))?;
+    let crop = plan.crop;
+    let canvas = outpaint.new_canvas()?;
+    if image.dimensions() != (outpaint.old_width, outpaint.old_height)
+        || canvas != (plan.canvas_width, plan.canvas_height)
+    {
+        return Err(Error::SizeMismatch(format!(
+            "the plan extends a {}×{} canvas to {}×{}; got a {}×{} image",
+            outpaint.old_width,
+            outpaint.old_height,
+            plan.canvas_width,
+            plan.canvas_height,
+            image.width(),
+            image.height()
+        )));
+    }
+    let inside = |start: u32, size: u32, limit: u32| {
+        size > 0 && start.checked_add(size).is_some_and(|end| end <= limit)
+    };
+    if !inside(crop.x, crop.width, canvas.0) || !inside(crop.y, crop.height, canvas.1) {
+        return Err(Error::param("plan.crop", "lies outside the canvas"));
+    }
+    let original = extended_crop(image, outpaint, crop);
+    let coverage = outpaint_coverage(outpaint, crop)?;
+    let selected = outpaint_region(outpaint, crop);
+    finish(plan, &original, answer, &coverage, &selected, options)
+}
+
+/// Maps the answer onto the crop, colour-matches it and builds the layer and its metrics.
+fn finish(
+    plan: &JobPlan,
+    original: &RgbaImage,
+    answer: &RgbaImage,
+    coverage: &GrayImage,
+    selected: &GrayImage,
+    options: &IngestOptions,
+) -> Result<Ingested> {
+    let crop = plan.crop;
+    let patch = scale(answer, crop.width, crop.height);
     let correction = if options.colour_match {
-        fit_correction(&original, &patch, &coverage)?
+        fit_correction(original, &patch, coverage)?
     } else {
         None
     };
-    let layer = build_layer(&patch, &coverage, correction.as_ref());
-    let selected =
-        imageops::crop_imm(selection, crop.x, crop.y, crop.width, crop.height).to_image();
-    let metrics = measure(&original, &patch, &layer, &coverage, &selected)?;
+    let layer = build_layer(&patch, coverage, correction.as_ref());
+    let metrics = measure(original, &patch, &layer, coverage, selected)?;
     let name = layer_name(&plan.prompt);
     Ok(Ingested {
         layer,
@@ -294,7 +360,8 @@ fn measure(
         .zip(original.pixels())
         .zip(composite.pixels().zip(unmatched.pixels()))
     {
-        if i.0[0] == 0 || k.0[0] != 0 {
+        // Transparent original pixels (an outpaint's new area) have no colour to meet.
+        if i.0[0] == 0 || k.0[0] != 0 || o.0[3] == 0 {
             continue;
         }
         let lab = srgb_to_lab([o.0[0], o.0[1], o.0[2]]);

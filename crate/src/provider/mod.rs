@@ -8,11 +8,14 @@
 //! - [`ingest`] maps the answer back onto the crop, colour-matches it to its surroundings and
 //!   turns it into a layer that leaves every pixel outside the feathered selection bit-exact,
 //!   with seam metrics and a [`Provenance`] record.
+//! - [`plan_outpaint`] and [`ingest_outpaint`] do the same for new canvas area around the
+//!   picture (outpainting); the document extends the canvas and adds the layer in one step.
 //! - [`mock_answer`] draws the offline demo provider's answers.
 
 mod colour;
 mod ingest;
 mod mock;
+mod outpaint;
 mod plan;
 mod provenance;
 #[cfg(test)]
@@ -20,10 +23,14 @@ mod tests;
 
 pub use colour::{ciede2000, srgb_to_lab, Lab};
 pub use ingest::{
-    ingest, ingest_decoded, ColourCorrection, IngestOptions, Ingested, SeamMetrics, MATCH_GUARD,
-    MATCH_RING, SEAM_RING,
+    ingest, ingest_decoded, ingest_outpaint, ingest_outpaint_decoded, ColourCorrection,
+    IngestOptions, Ingested, SeamMetrics, MATCH_GUARD, MATCH_RING, SEAM_RING,
 };
 pub use mock::{mock_answer, DRIFT_GAIN, DRIFT_OFFSET};
+pub use outpaint::{
+    plan_outpaint, OutpaintPlan, OutpaintRequest, SideAmounts, MAX_NATIVE_SIDE,
+    MAX_OUTPAINT_OVERLAP, MAX_OUTPAINT_UPSCALE, OUTPAINT_OVERLAP,
+};
 pub use plan::{
     plan_edit, BrandKit, CropRect, JobPlan, JobRequest, PlannedJob, MAX_VARIANTS, MIN_MARGIN,
 };

@@ -11,6 +11,7 @@
 use image::{imageops, GrayImage, Luma, Rgba, RgbaImage};
 use serde::{Deserialize, Serialize};
 
+use super::outpaint::OutpaintPlan;
 use crate::image_io;
 use crate::ops::feather;
 use crate::plugin::{Capabilities, MaskConvention, Operation};
@@ -105,6 +106,9 @@ pub struct JobPlan {
     pub calls: u32,
     pub seed: Option<u32>,
     pub reference_images: u32,
+    /// For a canvas extension: where the new area is and how it is asked for.
+    #[serde(default)]
+    pub outpaint: Option<OutpaintPlan>,
 }
 
 /// A plan with the encoded payload.
@@ -140,25 +144,8 @@ pub fn plan_edit(
         )));
     }
     let operation = choose_operation(capabilities, request.operation)?;
-    let model = match &request.model {
-        None => capabilities.models[0].clone(),
-        Some(model) if capabilities.models.contains(model) => model.clone(),
-        Some(model) => {
-            return Err(Error::param(
-                "model",
-                format!(
-                    "'{model}' is not offered by {provider} (use one of: {})",
-                    capabilities.models.join(", ")
-                ),
-            ))
-        }
-    };
-    if !(1..=MAX_VARIANTS).contains(&request.variants) {
-        return Err(Error::param(
-            "variants",
-            format!("{} is outside 1 to {MAX_VARIANTS}", request.variants),
-        ));
-    }
+    let model = choose_model(provider, capabilities, request.model.as_deref())?;
+    check_variants(request.variants)?;
     if request.prompt.trim().is_empty() && operation != Operation::Erase {
         return Err(Error::param(
             "prompt",
@@ -191,13 +178,7 @@ pub fn plan_edit(
     let scaled = scale(&crop_image, width, height);
     let mask_png = encode_mask(capabilities.mask, &coverage, &scaled)?;
     let image_png = image_io::encode_png(&scaled)?;
-    let upload = image_png.len() as u64 + mask_png.as_ref().map_or(0, |m| m.len() as u64);
-    if upload > capabilities.max_upload_bytes {
-        return Err(Error::TooLarge(format!(
-            "the request would be {upload} bytes; {provider} accepts {}",
-            capabilities.max_upload_bytes
-        )));
-    }
+    check_upload(provider, capabilities, &image_png, mask_png.as_deref())?;
     let per_call = capabilities.variants_per_call.min(request.variants);
     let plan = JobPlan {
         provider: provider.to_owned(),
@@ -212,7 +193,13 @@ pub fn plan_edit(
         aspect_ratio,
         mask_convention: capabilities.mask,
         feather: request.feather,
-        prompt: compose_prompt(request, capabilities.mask, &coverage),
+        prompt: compose_prompt(
+            &request.prompt,
+            (capabilities.mask == MaskConvention::None)
+                .then(|| region_hint(&coverage))
+                .flatten(),
+            request.brand_kit.as_ref(),
+        ),
         variants: request.variants,
         variants_per_call: per_call,
         calls: request.variants.div_ceil(per_call),
@@ -220,6 +207,7 @@ pub fn plan_edit(
         reference_images: request
             .reference_images
             .min(capabilities.max_reference_images),
+        outpaint: None,
     };
     Ok(PlannedJob {
         plan,
@@ -261,29 +249,18 @@ pub(crate) fn feather_reach(radius: f32) -> u32 {
 
 /// Bounding box of the pixels with coverage above 0.
 pub(crate) fn selection_bounds(selection: &GrayImage) -> Option<CropRect> {
-    let (w, h) = selection.dimensions();
-    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-    for (y, row) in selection.as_raw().chunks_exact(w as usize).enumerate() {
-        let Some(first) = row.iter().position(|&v| v > 0) else {
-            continue;
-        };
-        let last = row.iter().rposition(|&v| v > 0).unwrap_or(first);
-        x0 = x0.min(first as u32);
-        x1 = x1.max(last as u32 + 1);
-        y0 = y0.min(y as u32);
-        y1 = y as u32 + 1;
-    }
-    (x0 < x1 && y0 < y1 && y1 <= h).then(|| CropRect {
-        x: x0,
-        y: y0,
-        width: x1 - x0,
-        height: y1 - y0,
+    let (x, y, width, height) = crate::ops::select::covered_box(selection)?;
+    Some(CropRect {
+        x,
+        y,
+        width,
+        height,
     })
 }
 
 /// The selection's box plus `margin`, grown to the provider's nearest supported aspect ratio,
 /// clipped to the canvas.
-fn context_crop(
+pub(crate) fn context_crop(
     bbox: CropRect,
     margin: u32,
     canvas: (u32, u32),
@@ -329,7 +306,10 @@ fn context_crop(
 
 /// The size the crop is sent at: the fixed size of the nearest ratio, or the flexible target
 /// pixel count at the crop's ratio, each side a multiple of the provider's step.
-fn native_size(capabilities: &Capabilities, crop: CropRect) -> (u32, u32, Option<String>) {
+pub(crate) fn native_size(
+    capabilities: &Capabilities,
+    crop: CropRect,
+) -> (u32, u32, Option<String>) {
     let aspect = f64::from(crop.width) / f64::from(crop.height);
     if let Some(f) = &capabilities.flexible_size {
         let aspect = aspect.clamp(f.min_aspect, f.max_aspect);
@@ -404,7 +384,7 @@ pub(crate) fn scale(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
 
 /// The mask in the provider's convention, at the sent size. Every pixel the composite may
 /// touch (coverage above 0) is marked for editing, so the provider repaints all of it.
-fn encode_mask(
+pub(crate) fn encode_mask(
     convention: MaskConvention,
     coverage: &GrayImage,
     scaled: &RgbaImage,
@@ -443,36 +423,19 @@ fn encode_mask(
     }
 }
 
-/// The prompt as sent. A mask-less provider learns where to work from the text; the brand
-/// kit's style and palette follow the user's words.
-fn compose_prompt(
-    request: &JobRequest,
-    convention: MaskConvention,
-    coverage: &GrayImage,
+/// The prompt as sent. A mask-less provider learns where to work from `hint`; the brand kit's
+/// style and palette follow the user's words.
+pub(crate) fn compose_prompt(
+    prompt: &str,
+    hint: Option<String>,
+    brand_kit: Option<&BrandKit>,
 ) -> String {
-    let mut text = request.prompt.trim().to_owned();
-    if convention == MaskConvention::None {
-        if let Some(region) = selection_bounds(coverage) {
-            let (w, h) = (f64::from(coverage.width()), f64::from(coverage.height()));
-            let cx = (f64::from(region.x) + f64::from(region.width) / 2.0) / w;
-            let cy = (f64::from(region.y) + f64::from(region.height) / 2.0) / h;
-            let third = |v: f64, names: [&'static str; 3]| names[((v * 3.0) as usize).min(2)];
-            let vertical = third(cy, ["top", "middle", "bottom"]);
-            let horizontal = third(cx, ["left", "centre", "right"]);
-            let place = match (vertical, horizontal) {
-                ("middle", "centre") => "centre".to_owned(),
-                (v, h) => format!("{v} {h}"),
-            };
-            text.push_str(&format!(
-                "\n\nChange only the region in the {place} of the image (about {:.0} % × {:.0} % \
-                 of it). Keep everything else exactly as it is: same framing, size, colours and \
-                 lighting.",
-                100.0 * f64::from(region.width) / w,
-                100.0 * f64::from(region.height) / h
-            ));
-        }
+    let mut text = prompt.trim().to_owned();
+    if let Some(hint) = hint {
+        text.push_str("\n\n");
+        text.push_str(&hint);
     }
-    if let Some(kit) = &request.brand_kit {
+    if let Some(kit) = brand_kit {
         if !kit.style.trim().is_empty() {
             text.push_str(&format!("\n\nStyle: {}", kit.style.trim()));
         }
@@ -481,4 +444,72 @@ fn compose_prompt(
         }
     }
     text
+}
+
+/// Where the edit is, in words, for a provider that takes no mask.
+fn region_hint(coverage: &GrayImage) -> Option<String> {
+    let region = selection_bounds(coverage)?;
+    let (w, h) = (f64::from(coverage.width()), f64::from(coverage.height()));
+    let cx = (f64::from(region.x) + f64::from(region.width) / 2.0) / w;
+    let cy = (f64::from(region.y) + f64::from(region.height) / 2.0) / h;
+    let third = |v: f64, names: [&'static str; 3]| names[((v * 3.0) as usize).min(2)];
+    let vertical = third(cy, ["top", "middle", "bottom"]);
+    let horizontal = third(cx, ["left", "centre", "right"]);
+    let place = match (vertical, horizontal) {
+        ("middle", "centre") => "centre".to_owned(),
+        (v, h) => format!("{v} {h}"),
+    };
+    Some(format!(
+        "Change only the region in the {place} of the image (about {:.0} % × {:.0} % of it). \
+         Keep everything else exactly as it is: same framing, size, colours and lighting.",
+        100.0 * f64::from(region.width) / w,
+        100.0 * f64::from(region.height) / h
+    ))
+}
+
+/// The requested model, or the provider's first.
+pub(crate) fn choose_model(
+    provider: &str,
+    capabilities: &Capabilities,
+    wanted: Option<&str>,
+) -> Result<String> {
+    match wanted {
+        None => Ok(capabilities.models[0].clone()),
+        Some(model) if capabilities.models.iter().any(|m| m == model) => Ok(model.to_owned()),
+        Some(model) => Err(Error::param(
+            "model",
+            format!(
+                "'{model}' is not offered by {provider} (use one of: {})",
+                capabilities.models.join(", ")
+            ),
+        )),
+    }
+}
+
+pub(crate) fn check_variants(variants: u32) -> Result<()> {
+    if (1..=MAX_VARIANTS).contains(&variants) {
+        Ok(())
+    } else {
+        Err(Error::param(
+            "variants",
+            format!("{variants} is outside 1 to {MAX_VARIANTS}"),
+        ))
+    }
+}
+
+/// Refuses a request the provider would reject for its size.
+pub(crate) fn check_upload(
+    provider: &str,
+    capabilities: &Capabilities,
+    image_png: &[u8],
+    mask_png: Option<&[u8]>,
+) -> Result<()> {
+    let upload = image_png.len() as u64 + mask_png.map_or(0, |m| m.len() as u64);
+    if upload > capabilities.max_upload_bytes {
+        return Err(Error::TooLarge(format!(
+            "the request would be {upload} bytes; {provider} accepts {}",
+            capabilities.max_upload_bytes
+        )));
+    }
+    Ok(())
 }

@@ -531,3 +531,467 @@ fn layer_names_follow_the_prompt() {
     let ingested = ingest(&image, &selection, &job.plan, &job.image_png, &options()).unwrap();
     assert_eq!(ingested.name, "replace the old rusty bicycle by the…");
 }
+
+// ------------------------------------------------------------------------------- outpainting
+
+fn outpaint_request(left: u32, top: u32, right: u32, bottom: u32) -> OutpaintRequest {
+    OutpaintRequest {
+        prompt: "more beach".to_owned(),
+        model: None,
+        left,
+        top,
+        right,
+        bottom,
+        margin: None,
+        overlap: None,
+        variants: 1,
+        seed: None,
+        brand_kit: None,
+        reference_images: 0,
+    }
+}
+
+/// The new area of an outpaint plan on the new canvas, as a predicate.
+fn in_new_area(plan: &JobPlan, x: u32, y: u32) -> bool {
+    let o = plan.outpaint.as_ref().unwrap();
+    !(x >= o.left && x < o.left + o.old_width && y >= o.top && y < o.top + o.old_height)
+}
+
+fn ratio_error(crop: CropRect, width: u32, height: u32) -> f64 {
+    let a = f64::from(crop.width) / f64::from(crop.height);
+    let b = f64::from(width) / f64::from(height);
+    (a / b).ln().abs()
+}
+
+#[test]
+fn outpaint_plan_covers_the_new_area_with_a_transparent_payload_for_openai() {
+    let image = photo(600, 400);
+    let job = plan_outpaint(
+        OPENAI,
+        &capabilities(OPENAI),
+        &image,
+        &outpaint_request(0, 0, 200, 0),
+    )
+    .unwrap();
+    let plan = &job.plan;
+    assert_eq!(plan.operation, Operation::Outpaint);
+    assert_eq!((plan.canvas_width, plan.canvas_height), (800, 400));
+    let o = plan.outpaint.as_ref().unwrap();
+    assert_eq!((o.left, o.top, o.right, o.bottom), (0, 0, 200, 0));
+    assert_eq!(o.native, None);
+    assert!(o.upscale <= 1.0, "{o:?}");
+    // The whole new strip, inside the new canvas, with context of the old picture.
+    let strip = CropRect {
+        x: 600,
+        y: 0,
+        width: 200,
+        height: 400,
+    };
+    let canvas = CropRect {
+        x: 0,
+        y: 0,
+        width: 800,
+        height: 400,
+    };
+    assert!(contains(plan.crop, strip), "{:?}", plan.crop);
+    assert!(contains(canvas, plan.crop), "{:?}", plan.crop);
+    assert!(
+        plan.crop.x < 600 - OUTPAINT_OVERLAP,
+        "context of the old picture"
+    );
+    // The strip plus a strip-wide margin is about square: OpenAI's 1:1, as near as the
+    // 400 px canvas height allows.
+    assert_eq!(plan.size, "1024x1024");
+    assert_eq!(plan.crop.height, 400);
+    assert!(ratio_error(plan.crop, 1024, 1024) < 0.1, "{:?}", plan.crop);
+
+    let sent = image_io::decode_rgba(&job.image_png).unwrap();
+    let mask = image_io::decode_rgba(job.mask_png.as_ref().unwrap()).unwrap();
+    assert_eq!(sent.dimensions(), (1024, 1024));
+    assert_eq!(mask.dimensions(), (1024, 1024));
+    let to_sent = |x: u32| ((x - plan.crop.x) as f64 * 1024.0 / plan.crop.width as f64) as u32;
+    // New area: transparent in the image, alpha 0 (edit) in the mask.
+    assert_eq!(sent.get_pixel(to_sent(790), 700).0[3], 0);
+    assert_eq!(mask.get_pixel(to_sent(790), 700).0[3], 0);
+    // The overlap into the old picture is edited too, the far context is kept.
+    assert_eq!(mask.get_pixel(to_sent(600 - 4), 700).0[3], 0);
+    assert_eq!(mask.get_pixel(2, 700).0[3], 255);
+    assert_eq!(sent.get_pixel(2, 700).0[3], 255);
+}
+
+#[test]
+fn outpaint_plan_for_stability_sends_the_kept_picture_and_side_amounts() {
+    let image = photo(800, 600);
+    let job = plan_outpaint(
+        STABILITY,
+        &capabilities(STABILITY),
+        &image,
+        &outpaint_request(160, 0, 0, 96),
+    )
+    .unwrap();
+    let plan = &job.plan;
+    assert_eq!(plan.operation, Operation::Outpaint);
+    assert!(
+        job.mask_png.is_none(),
+        "the outpaint endpoint takes no mask"
+    );
+    let o = plan.outpaint.as_ref().unwrap();
+    let sides = o.native.expect("native amounts");
+    assert!(sides.left > 0 && sides.down > 0, "{sides:?}");
+    assert_eq!((sides.right, sides.up), (0, 0));
+    // Kept picture + sides = the sent size, which maps back onto the crop.
+    let kept = image_io::decode_rgba(&job.image_png).unwrap();
+    assert_eq!(kept.width() + sides.left + sides.right, plan.width);
+    assert_eq!(kept.height() + sides.up + sides.down, plan.height);
+    assert_eq!(plan.width % 64, 0);
+    assert_eq!(plan.height % 64, 0);
+    let aspect = f64::from(kept.width()) / f64::from(kept.height());
+    assert!((0.4..=2.5).contains(&aspect), "{aspect}");
+    // The sides scale like the crop: 160 px of new area on the left, 96 at the bottom.
+    let sx = f64::from(plan.width) / f64::from(plan.crop.width);
+    let sy = f64::from(plan.height) / f64::from(plan.crop.height);
+    assert!(
+        (f64::from(sides.left) - 160.0 * sx).abs() <= 1.0,
+        "{sides:?} {sx}"
+    );
+    assert!(
+        (f64::from(sides.down) - 96.0 * sy).abs() <= 1.0,
+        "{sides:?} {sy}"
+    );
+    assert_eq!((plan.crop.x, plan.crop.y + plan.crop.height), (0, 696));
+}
+
+#[test]
+fn stability_outpaint_widens_a_thin_kept_strip_or_says_why_it_cannot() {
+    // A tall picture extended to the right: the kept part is widened to 1:2.5.
+    let image = photo(400, 1000);
+    let job = plan_outpaint(
+        STABILITY,
+        &capabilities(STABILITY),
+        &image,
+        &outpaint_request(0, 0, 100, 0),
+    )
+    .unwrap();
+    let kept = image_io::decode_rgba(&job.image_png).unwrap();
+    let aspect = f64::from(kept.width()) / f64::from(kept.height());
+    assert!(aspect >= 0.39, "{aspect} {:?}", job.plan.crop);
+    // A sliver of a picture cannot be widened enough.
+    let sliver = photo(100, 1000);
+    let err = plan_outpaint(
+        STABILITY,
+        &capabilities(STABILITY),
+        &sliver,
+        &outpaint_request(0, 0, 100, 0),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("2.5:1"), "{err}");
+}
+
+#[test]
+fn outpaint_masks_follow_each_providers_convention() {
+    let image = photo(512, 512);
+    let req = outpaint_request(0, 128, 0, 0);
+    // Gemini: no mask, the prompt names the transparent edge.
+    let gemini = plan_outpaint(GEMINI, &capabilities(GEMINI), &image, &req).unwrap();
+    assert!(gemini.mask_png.is_none());
+    assert!(gemini.plan.aspect_ratio.is_some());
+    assert!(gemini.plan.prompt.starts_with("more beach"));
+    assert!(
+        gemini.plan.prompt.contains("along the top edge"),
+        "{}",
+        gemini.plan.prompt
+    );
+    // The mock: greyscale, white = edit on the new area, black far inside the old picture.
+    let mock = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();
+    let mask = image_io::decode_mask(mock.mask_png.as_ref().unwrap()).unwrap();
+    let plan = &mock.plan;
+    let sy = f64::from(plan.height) / f64::from(plan.crop.height);
+    let sent_y = |y: u32| ((f64::from(y) - f64::from(plan.crop.y)) * sy) as u32;
+    assert_eq!(mask.get_pixel(plan.width / 2, sent_y(10)).0[0], 255);
+    assert_eq!(mask.get_pixel(plan.width / 2, plan.height - 1).0[0], 0);
+    assert!(
+        !mock.plan.prompt.contains("transparent"),
+        "masked providers need no hint"
+    );
+}
+
+#[test]
+fn outpaint_on_all_sides_crops_the_whole_new_canvas() {
+    let image = photo(300, 200);
+    let job = plan_outpaint(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &outpaint_request(20, 30, 40, 50),
+    )
+    .unwrap();
+    let plan = &job.plan;
+    assert_eq!((plan.canvas_width, plan.canvas_height), (360, 280));
+    assert_eq!(
+        plan.crop,
+        CropRect {
+            x: 0,
+            y: 0,
+            width: 360,
+            height: 280
+        }
+    );
+    assert!(in_new_area(plan, 0, 0) && !in_new_area(plan, 20, 30));
+}
+
+#[test]
+fn bad_outpaint_requests_are_refused_with_reasons() {
+    let image = photo(400, 300);
+    let caps = capabilities(OPENAI);
+    let err = |req: OutpaintRequest| plan_outpaint(OPENAI, &caps, &image, &req).unwrap_err();
+    assert!(err(outpaint_request(0, 0, 0, 0))
+        .to_string()
+        .contains("at least one side"));
+    // Past the image size limits.
+    assert!(matches!(
+        err(outpaint_request(0, 0, 20_000, 0)),
+        Error::TooLarge(_)
+    ));
+    let mut req = outpaint_request(0, 0, 100, 0);
+    req.overlap = Some(MAX_OUTPAINT_OVERLAP + 1);
+    assert!(err(req).to_string().contains("overlap"));
+    let mut req = outpaint_request(0, 0, 100, 0);
+    req.variants = 0;
+    assert!(err(req).to_string().contains("variants"));
+    let mut req = outpaint_request(0, 0, 100, 0);
+    req.model = Some("dall-e-3".into());
+    assert!(err(req).to_string().contains("dall-e-3"));
+    // A strip far larger than one provider answer can cover says so.
+    let wide = photo(4000, 3000);
+    let too_much = plan_outpaint(OPENAI, &caps, &wide, &outpaint_request(0, 3000, 0, 0));
+    match too_much {
+        Err(Error::TooLarge(message)) => assert!(message.contains("enlarged"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Ingests `answer` for `job` and applies it to a one-layer document of `image`.
+fn outpaint_document(
+    image: &RgbaImage,
+    job: &PlannedJob,
+    answer: &[u8],
+) -> (crate::doc::Document, Ingested) {
+    use crate::doc::{Document, LayerProperties};
+    let ingested = ingest_outpaint(image, &job.plan, answer, &options()).unwrap();
+    let mut doc = Document::new(image.width(), image.height()).unwrap();
+    doc.add_layer(
+        LayerProperties::named("Background"),
+        image.clone(),
+        None,
+        None,
+    )
+    .unwrap();
+    let o = job.plan.outpaint.as_ref().unwrap();
+    let mut props = LayerProperties::named(ingested.name.clone());
+    props.offset = (ingested.offset.0 as i32, ingested.offset.1 as i32);
+    doc.extend_canvas_with_layer(
+        (o.left, o.top, o.right, o.bottom),
+        props,
+        ingested.layer.clone(),
+    )
+    .unwrap();
+    (doc, ingested)
+}
+
+#[test]
+fn outpaint_ingestion_fills_the_new_area_keeps_old_pixels_and_undoes_in_one_step() {
+    let image = photo(320, 240);
+    let job = plan_outpaint(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &outpaint_request(64, 0, 0, 40),
+    )
+    .unwrap();
+    let answer = mock_answer(
+        &job.image_png,
+        job.mask_png.as_ref().unwrap(),
+        &job.plan.prompt,
+        1,
+    )
+    .unwrap();
+    let (mut doc, ingested) = outpaint_document(&image, &job, &answer);
+    assert_eq!(ingested.metrics.changed_outside, 0);
+    assert!(ingested.metrics.ring_pixels > 0);
+    assert!(ingested.metrics.ring_delta_e.is_finite());
+    assert_eq!((doc.width(), doc.height()), (384, 280));
+    assert_eq!(doc.layers().len(), 2);
+    // The old layer's pixels are untouched; it only moved.
+    assert_eq!(doc.layers()[0].pixels, image);
+    assert_eq!(doc.layers()[0].props.offset, (64, 0));
+    let composite = doc.composite_cpu().unwrap().clone();
+    let coverage = {
+        let o = job.plan.outpaint.as_ref().unwrap();
+        super::outpaint::outpaint_coverage(o, job.plan.crop).unwrap()
+    };
+    let crop = job.plan.crop;
+    for (x, y, px) in composite.enumerate_pixels() {
+        if in_new_area(&job.plan, x, y) {
+            assert_eq!(px.0[3], 255, "the new area is filled at {x},{y}");
+            continue;
+        }
+        let inside_crop =
+            x >= crop.x && y >= crop.y && x < crop.x + crop.width && y < crop.y + crop.height;
+        let covered = inside_crop && coverage.get_pixel(x - crop.x, y - crop.y).0[0] > 0;
+        if !covered {
+            assert_eq!(
+                *px,
+                *image.get_pixel(x - 64, y),
+                "old pixel at {x},{y} changed"
+            );
+        }
+    }
+    // One undo: back to the old canvas and the old composite.
+    assert_eq!(doc.undo().as_deref(), Some("Generative Expand"));
+    assert_eq!((doc.width(), doc.height()), (320, 240));
+    assert_eq!(doc.layers().len(), 1);
+    assert_eq!(doc.layers()[0].props.offset, (0, 0));
+    assert_eq!(doc.composite_cpu().unwrap(), &image);
+    doc.redo().unwrap();
+    assert_eq!((doc.width(), doc.height()), (384, 280));
+    assert_eq!(doc.composite_cpu().unwrap(), &composite);
+}
+
+#[test]
+fn outpaint_of_a_continuing_answer_has_an_invisible_seam() {
+    // The provider "sees" the real scene beyond the old edge, drifted in colour as models do.
+    let scene = photo(800, 400);
+    let image = image::imageops::crop_imm(&scene, 0, 0, 600, 400).to_image();
+    let job = plan_outpaint(
+        STABILITY,
+        &capabilities(STABILITY),
+        &image,
+        &outpaint_request(0, 0, 200, 0),
+    )
+    .unwrap();
+    let crop = job.plan.crop;
+    let truth = image::imageops::crop_imm(&scene, crop.x, crop.y, crop.width, crop.height);
+    let mut answer = super::plan::scale(&truth.to_image(), job.plan.width, job.plan.height);
+    for px in answer.pixels_mut() {
+        for c in 0..3 {
+            px.0[c] = (f32::from(px.0[c]) * 1.08 + 5.0).clamp(0.0, 255.0) as u8;
+        }
+    }
+    let ingested = ingest_outpaint_decoded(&image, &job.plan, &answer, &options()).unwrap();
+    let m = ingested.metrics;
+    eprintln!(
+        "outpaint: ring ΔE2000 {:.3} unmatched → {:.3} matched over {} px",
+        m.ring_delta_e_unmatched, m.ring_delta_e, m.ring_pixels
+    );
+    assert_eq!(m.changed_outside, 0);
+    assert!(m.ring_delta_e < 2.0, "{m:?}");
+    assert!(m.ring_delta_e < m.ring_delta_e_unmatched, "{m:?}");
+    assert_eq!(ingested.provenance.operation, Operation::Outpaint);
+}
+
+#[test]
+fn outpaint_ingestion_rejects_the_wrong_image_or_plan() {
+    let image = photo(200, 100);
+    let job = plan_outpaint(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &outpaint_request(0, 0, 50, 0),
+    )
+    .unwrap();
+    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let other = photo(201, 100);
+    assert!(matches!(
+        ingest_outpaint(&other, &job.plan, &answer, &options()),
+        Err(Error::SizeMismatch(_))
+    ));
+    let fill = plan_edit(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &ellipse(200, 100, 50.0, 20.0, 40.0, 30.0),
+        &request("x"),
+    )
+    .unwrap();
+    assert!(ingest_outpaint(&image, &fill.plan, &answer, &options()).is_err());
+    assert!(ingest_outpaint(&image, &job.plan, b"not an image", &options()).is_err());
+}
+
+#[test]
+fn extending_the_canvas_pads_the_selection_and_undo_restores_it() {
+    use crate::doc::{Document, LayerProperties};
+    let image = photo(64, 48);
+    let mut doc = Document::new(64, 48).unwrap();
+    doc.add_layer(LayerProperties::named("Background"), image, None, None)
+        .unwrap();
+    let selection = ellipse(64, 48, 10.0, 10.0, 20.0, 20.0);
+    doc.set_selection(Some(selection.clone()), "").unwrap();
+    let mut props = LayerProperties::named("fill");
+    props.offset = (0, 0);
+    doc.extend_canvas_with_layer((8, 4, 0, 0), props, RgbaImage::new(72, 52))
+        .unwrap();
+    let padded = doc.selection().unwrap();
+    assert_eq!(padded.dimensions(), (72, 52));
+    assert_eq!(
+        padded.get_pixel(8 + 20, 4 + 20),
+        selection.get_pixel(20, 20)
+    );
+    assert_eq!(
+        padded.get_pixel(0, 0).0[0],
+        0,
+        "the new area is not selected"
+    );
+    doc.undo().unwrap();
+    assert_eq!(doc.selection(), Some(&selection));
+    // Sides past the image limits are refused and record nothing.
+    let steps = doc.history().len();
+    assert!(doc
+        .extend_canvas_with_layer(
+            (u32::MAX, 0, 1, 0),
+            LayerProperties::named("x"),
+            RgbaImage::new(1, 1)
+        )
+        .is_err());
+    assert_eq!(doc.history().len(), steps);
+}
+
+#[test]
+fn a_tampered_outpaint_plan_is_refused_not_a_panic() {
+    let image = photo(100, 80);
+    let job = plan_outpaint(
+        MOCK,
+        &capabilities(MOCK),
+        &image,
+        &outpaint_request(0, 0, 40, 0),
+    )
+    .unwrap();
+    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let mut plan = job.plan.clone();
+    plan.outpaint.as_mut().unwrap().right = u32::MAX;
+    assert!(ingest_outpaint(&image, &plan, &answer, &options()).is_err());
+    let mut plan = job.plan.clone();
+    plan.crop.x = u32::MAX - 1;
+    assert!(ingest_outpaint(&image, &plan, &answer, &options()).is_err());
+}
+
+#[test]
+fn an_empty_outpaint_prompt_asks_to_continue_the_picture_and_names_the_layer() {
+    let image = photo(120, 90);
+    let mut req = outpaint_request(0, 30, 0, 0);
+    req.prompt = "  ".into();
+    let job = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();
+    assert_eq!(job.plan.prompt, "Extend the picture naturally");
+    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let ingested = ingest_outpaint(&image, &job.plan, &answer, &options()).unwrap();
+    assert_eq!(ingested.name, "Extend the picture naturally");
+}
+
+#[test]
+fn a_huge_outpaint_margin_is_clipped_to_the_canvas() {
+    let image = photo(200, 150);
+    let mut req = outpaint_request(0, 0, 50, 0);
+    req.margin = Some(u32::MAX);
+    let job = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();
+    assert_eq!(job.plan.crop.x, 0, "the whole old picture is context");
+    assert_eq!(job.plan.crop.x + job.plan.crop.width, 250);
+}

@@ -339,6 +339,27 @@ impl Project {
             .map_err(js_error)
     }
 
+    /// Extends the canvas by `left`, `top`, `right` and `bottom` pixels and adds `image` on top
+    /// with `props` (as `addLayer`; `x`, `y` on the new canvas) as one history entry
+    /// ("Generative Expand"); returns the new layer's id.
+    #[wasm_bindgen(js_name = extendCanvasWithLayer)]
+    pub fn extend_canvas_with_layer(
+        &self,
+        left: u32,
+        top: u32,
+        right: u32,
+        bottom: u32,
+        image: &Image,
+        props: JsValue,
+    ) -> Result<u32, JsError> {
+        let props = PropertiesPatch::from_js(props)?
+            .apply_to(LayerProperties::named("Layer"))
+            .map_err(js_error)?;
+        self.doc()?
+            .extend_canvas_with_layer((left, top, right, bottom), props, image.inner.clone())
+            .map_err(js_error)
+    }
+
     /// Writes `image` into a layer at canvas position (x, y) as one history
     /// entry named `name` (e.g. "Brush Stroke", "Generative Fill").
     #[wasm_bindgen(js_name = paintPixels)]

@@ -1,10 +1,12 @@
-//! The provider workflow for JS: plan a job (the bridge sends what the plan says), ingest the
-//! answer into a layer, and draw the offline mock's answers. Marshalling only; the logic is in
+//! The provider workflow for JS: plan a job (a fill of the selection, or an outpaint of new
+//! canvas area; the bridge sends what the plan says), ingest the answer into a layer, and draw the offline mock's answers. Marshalling only; the logic is in
 //! `crate::provider`.
 
 use super::{js_error, Image, Mask};
-use crate::plugin::Registry;
-use crate::provider::{self, IngestOptions, JobPlan, JobRequest};
+use crate::plugin::{Capabilities, Registry};
+use crate::provider::{
+    self, IngestOptions, Ingested, JobPlan, JobRequest, OutpaintRequest, PlannedJob,
+};
 use crate::Error;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -39,15 +41,7 @@ pub fn plan_provider_job(
     request: JsValue,
 ) -> Result<JsValue, JsError> {
     let registry = Registry::builtin().map_err(js_error)?;
-    let capabilities = registry
-        .get(provider_id)
-        .and_then(|manifest| manifest.capabilities.as_ref())
-        .ok_or_else(|| {
-            js_error(Error::param(
-                "provider",
-                format!("'{provider_id}' is not a known provider"),
-            ))
-        })?;
+    let capabilities = capabilities_of(&registry, provider_id)?;
     let request: JobRequest = serde_wasm_bindgen::from_value(request).map_err(serde_error)?;
     let job = provider::plan_edit(
         provider_id,
@@ -57,6 +51,44 @@ pub fn plan_provider_job(
         &request,
     )
     .map_err(js_error)?;
+    planned_to_js(job)
+}
+
+/// Plans extending the canvas of `image` (the current composite) for `providerId`. `request`:
+/// `{prompt?, model?, left?, top?, right?, bottom?, margin?, overlap?, variants?, seed?,
+/// brandKit?, referenceImages?}`. Resolves like `planProviderJob`; `plan.outpaint` holds the
+/// sides, and `plan.outpaint.native` the `{left, right, up, down}` amounts for a native
+/// outpaint endpoint (then `imagePng` is the kept picture and `maskPng` null).
+#[wasm_bindgen(js_name = planOutpaintJob)]
+pub fn plan_outpaint_job(
+    provider_id: &str,
+    image: &Image,
+    request: JsValue,
+) -> Result<JsValue, JsError> {
+    let registry = Registry::builtin().map_err(js_error)?;
+    let capabilities = capabilities_of(&registry, provider_id)?;
+    let request: OutpaintRequest = serde_wasm_bindgen::from_value(request).map_err(serde_error)?;
+    let job = provider::plan_outpaint(provider_id, capabilities, &image.inner, &request)
+        .map_err(js_error)?;
+    planned_to_js(job)
+}
+
+fn capabilities_of<'a>(
+    registry: &'a Registry,
+    provider_id: &str,
+) -> Result<&'a Capabilities, JsError> {
+    registry
+        .get(provider_id)
+        .and_then(|manifest| manifest.capabilities.as_ref())
+        .ok_or_else(|| {
+            js_error(Error::param(
+                "provider",
+                format!("'{provider_id}' is not a known provider"),
+            ))
+        })
+}
+
+fn planned_to_js(job: PlannedJob) -> Result<JsValue, JsError> {
     let out = Object::new();
     set(&out, "plan", to_js(&job.plan)?)?;
     set(
@@ -90,6 +122,28 @@ pub fn ingest_provider_result(
     let options: IngestOptions = serde_wasm_bindgen::from_value(options).map_err(serde_error)?;
     let ingested = provider::ingest(&image.inner, &selection.inner, &plan, answer, &options)
         .map_err(js_error)?;
+    ingested_to_js(ingested)
+}
+
+/// Turns a provider's answer to an outpaint plan into the layer for the new area. `image` is the
+/// composite the plan was made from; `options` as for `ingestProviderResult`, which this
+/// resolves like, with the offset on the extended canvas: pass the layer and
+/// `plan.outpaint`'s sides to `Project.extendCanvasWithLayer`.
+#[wasm_bindgen(js_name = ingestOutpaintResult)]
+pub fn ingest_outpaint_result(
+    image: &Image,
+    plan: JsValue,
+    answer: &[u8],
+    options: JsValue,
+) -> Result<JsValue, JsError> {
+    let plan: JobPlan = serde_wasm_bindgen::from_value(plan).map_err(serde_error)?;
+    let options: IngestOptions = serde_wasm_bindgen::from_value(options).map_err(serde_error)?;
+    let ingested =
+        provider::ingest_outpaint(&image.inner, &plan, answer, &options).map_err(js_error)?;
+    ingested_to_js(ingested)
+}
+
+fn ingested_to_js(ingested: Ingested) -> Result<JsValue, JsError> {
     let out = Object::new();
     set(&out, "offsetX", ingested.offset.0.into())?;
     set(&out, "offsetY", ingested.offset.1.into())?;
