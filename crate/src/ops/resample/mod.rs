@@ -7,8 +7,7 @@
 //! kernel is widened by the scale factor, so downscales are antialiased.
 //! [`Filter::Edge`] is the upscaler for drafts (see `edge.rs`): Lanczos3,
 //! iterative back-projection against the source, then contrast-adaptive
-//! sharpening; it only enlarges. Its GPU shader is the older edge-directed
-//! interpolation without back-projection, so [`resize`] runs it on the CPU.
+//! sharpening; it only enlarges.
 //!
 //! **Alpha and colour.** Filtering happens on premultiplied values, so a
 //! transparent pixel's colour never bleeds into its neighbours (no dark
@@ -215,9 +214,6 @@ pub async fn resize(
 ) -> Result<RgbaImage> {
     validate(src.width(), src.height(), options)?;
     match engine.gpu() {
-        // edge.wgsl lacks the back-projection (see edge.rs): the CPU result
-        // is the better one, and the same on every backend.
-        Some(_) if options.filter == Filter::Edge => resize_cpu(src, options),
         Some(gpu) => gpu::resize(gpu, src, options, gpu::Limits::of(gpu)).await,
         None => resize_cpu(src, options),
     }
