@@ -4,9 +4,10 @@
 //! source (see [`back_project`]), then contrast-adaptive sharpening (see
 //! [`sharpen_at`]), all on premultiplied values (0 to 1) in the chosen
 //! space; it beats Lanczos3 by 0.4 dB PSNR at ×2 and ×4
-//! (tests/quality/RESULTS.md). `edge.wgsl` runs the same steps on the GPU in
-//! the same f32 order, from the same [`Axis`] tables, tile by tile (see
-//! [`Axis::window`]); the CPU is the reference for its parity tests.
+//! (tests/quality/RESULTS.md). On the GPU the start is `resample.wgsl`'s
+//! Lanczos3 and `edge.wgsl` runs the rest in the same f32 order, from the
+//! same [`Axis`] tables, tile by tile (see [`Axis::window`]); this file is
+//! the reference for its parity tests.
 //!
 //! An earlier version started from an edge-directed interpolation (a kernel
 //! steered along the local structure tensor's edge direction, after AMD
@@ -49,7 +50,11 @@ impl Plane {
     }
 }
 
-/// The sharpened value of pixel (x, y) of the upsampled plane.
+/// The sharpened value of pixel (x, y) of the upsampled plane
+/// (contrast-adaptive sharpening): it moves away from the mean of its four
+/// neighbours by `GAIN · sharpness`, and is then clamped to the range of
+/// itself and those neighbours, so detail the interpolation softened comes
+/// back and no halo can overshoot a local extreme.
 pub(crate) fn sharpen_at(up: &Plane, x: i64, y: i64, sharpness: f32) -> [f32; 4] {
     let c = up.at(x, y);
     let around = [

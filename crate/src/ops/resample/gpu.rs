@@ -3,6 +3,12 @@
 //! within the device's binding limit whatever the image size. A tile's
 //! output pixels use the same weights as in an untiled run, so tiling cannot
 //! leave seams. The intermediate stays on the GPU between the two passes.
+//!
+//! The edge upscaler's back-projection mixes output pixels through the
+//! source grid, so its tiles also need a halo of output: each computes the
+//! Lanczos3 start over the window its pixels depend on (see
+//! [`edge::Axis::window`]), runs every round over that window, and keeps
+//! only the tile, which then equals the untiled result exactly.
 
 use super::cpu::{from_premultiplied16, to_premultiplied16, Precision};
 use super::edge;

@@ -27,10 +27,19 @@
 //! filter's gain. So the documented contract for this op is ±2 against the
 //! CPU; tiled GPU output still equals untiled GPU output within ±1.
 //!
+//! The edge filter's start is always 16-bit (see `edge.rs`), and its
+//! back-projection and sharpening run in the same f32 order on both
+//! backends, so it agrees within ±1 too (on lavapipe; not yet measured on a
+//! real GPU). Nearly transparent pixels are the exception for every 16-bit
+//! filter: unpremultiplying at alpha 1/255 multiplies a last-bit difference
+//! of the premultiplied value by 255, so their straight colour may differ by
+//! more; their premultiplied colour does not (see the tests).
+//!
 //! **Backends.** The CPU path is fast_image_resize's SIMD convolution (AVX2,
-//! SSE4.1, NEON, wasm SIMD128); the GPU path is `resample.wgsl`, tiled so
-//! that any output within [`image_io::MAX_SIDE`] and [`image_io::MAX_PIXELS`]
-//! fits WebGPU's default buffer limits, with tiles equal to the untiled result.
+//! SSE4.1, NEON, wasm SIMD128); the GPU path is `resample.wgsl` (and
+//! `edge.wgsl` after it for the edge filter), tiled so that any output
+//! within [`image_io::MAX_SIDE`] and [`image_io::MAX_PIXELS`] fits WebGPU's
+//! default buffer limits, with tiles equal to the untiled result.
 
 mod cpu;
 mod edge;
