@@ -223,7 +223,23 @@ pub async fn resize(
 ) -> Result<RgbaImage> {
     validate(src.width(), src.height(), options)?;
     match engine.gpu() {
-        Some(gpu) => gpu::resize(gpu, src, options, gpu::Limits::of(gpu)).await,
+        Some(gpu) => resize_on_gpu(gpu, src, options, gpu::Limits::of(gpu)).await,
         None => resize_cpu(src, options),
+    }
+}
+
+/// Resizes on the GPU within `limits`. The edge upscaler's tiles carry a
+/// halo of several source pixels' footprints, so at enlargements of a few
+/// hundred times not even one output pixel's window fits a buffer; those
+/// run on the CPU instead of failing.
+async fn resize_on_gpu(
+    gpu: &crate::engine::GpuContext,
+    src: &RgbaImage,
+    options: &ResizeOptions,
+    limits: gpu::Limits,
+) -> Result<RgbaImage> {
+    match gpu::resize(gpu, src, options, limits).await {
+        Err(Error::TooLarge(_)) if options.filter == Filter::Edge => resize_cpu(src, options),
+        result => result,
     }
 }

@@ -647,3 +647,24 @@ fn edge_tiles_equal_the_untiled_result() {
     }
     eprintln!("edge tiled vs untiled: max difference {worst}");
 }
+
+#[test]
+fn extreme_edge_enlargements_fall_back_to_the_cpu() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let gpu_ctx = engine.gpu().expect("a GPU engine");
+    // ×150: one tile's window is the whole 300² output, 1.4 MiB as f32.
+    let low = Limits {
+        max_binding_bytes: 256 * 1024,
+        max_tile: 64,
+    };
+    let src = gradient(2, 2, true);
+    let o = options(300, 300, Filter::Edge, false);
+    assert!(matches!(
+        pollster::block_on(gpu::resize(gpu_ctx, &src, &o, low)),
+        Err(Error::TooLarge(_))
+    ));
+    let out = pollster::block_on(resize_on_gpu(gpu_ctx, &src, &o, low)).unwrap();
+    assert_eq!(out, resize_cpu(&src, &o).unwrap());
+}
