@@ -499,9 +499,11 @@ fn plane_bytes(values: &[u16]) -> Vec<u8> {
 }
 
 /// The edge upscaler ([`edge::upscale`]) tile by tile: each tile's window of
-/// the Lanczos3 start comes from [`Convolution::tile`] and is quantised to
-/// 8 bits as on the CPU; [`edge::BACK_PROJECTIONS`] rounds and the
-/// sharpening then run in edge.wgsl, and only the tile is read back.
+/// the Lanczos3 start comes from [`Convolution::tile`] as 16-bit
+/// premultiplied values, as on the CPU (read back and converted to f32 here,
+/// so both backends start from the same bits); [`edge::BACK_PROJECTIONS`]
+/// rounds and the sharpening then run in edge.wgsl in one submission, and
+/// only the tile is read back.
 async fn upscale_edge(
     gpu: &GpuContext,
     src: &RgbaImage,
@@ -544,13 +546,20 @@ async fn upscale_edge(
         let estimate = gpu.storage_buffer("edge estimate", &plane_bytes(&start_values));
         let region = gpu.storage_buffer(
             "edge source",
-            &crop(&source, src_w, 16, &tile.region_x, &tile.region_y),
+            &crop(
+                &source,
+                src_w,
+                MID_BYTES as usize,
+                &tile.region_x,
+                &tile.region_y,
+            ),
         );
         let (tables, params) = tile.tables(&axis_x, &axis_y, base);
         let tables = gpu.storage_buffer("edge tables", bytemuck::cast_slice(&tables));
         let (ew, eh) = (tile.errors_x.len() as u32, tile.errors_y.len() as u32);
-        let rows = gpu.storage_buffer("edge rows", &vec![0; (ew * wh) as usize * 16]);
-        let errors = gpu.storage_buffer("edge errors", &vec![0; (ew * eh) as usize * 16]);
+        let f32x4 = |pixels: u32| vec![0; pixels as usize * MID_BYTES as usize];
+        let rows = gpu.storage_buffer("edge rows", &f32x4(ew * wh));
+        let errors = gpu.storage_buffer("edge errors", &f32x4(ew * eh));
         let tile_bytes = tile.xs.len() * tile.ys.len() * 8;
         let dst = gpu.storage_buffer("edge tile", &vec![0; tile_bytes]);
         let stage_params: Vec<wgpu::Buffer> = [SHRINK_ROWS, ERROR, UPDATE, FINISH]
