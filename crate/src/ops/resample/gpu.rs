@@ -83,14 +83,18 @@ fn tile_side(
             return Ok(side);
         }
         if side == 1 {
-            return Err(Error::TooLarge(format!(
-                "one output pixel reads more source than a GPU buffer may hold ({} MiB); \
-                 shrink in two steps or use the CPU backend",
-                limits.max_binding_bytes >> 20
-            )));
+            return Err(no_tile_fits(limits));
         }
         side /= 2;
     }
+}
+
+fn no_tile_fits(limits: Limits) -> Error {
+    Error::TooLarge(format!(
+        "one output pixel reads more source than a GPU buffer may hold ({} MiB); \
+         shrink in two steps or use the CPU backend",
+        limits.max_binding_bytes >> 20
+    ))
 }
 
 /// Copies the rows `ys` and columns `xs` of a `width`-wide image with
@@ -146,42 +150,20 @@ fn tile_weights(weights: &AxisWeights, outputs: &Range<u32>, origin: u32) -> (Ve
     (taps, values)
 }
 
-/// A convolution's source and weights, prepared once and run tile by tile.
-struct Convolution<'a> {
+/// A convolution's weights and precision: what each of its tiles reads,
+/// and how big its buffers are.
+struct ConvolutionLayout {
     wx: AxisWeights,
     wy: AxisWeights,
     precision: Precision,
-    /// The source as the shader reads it: 8-bit RGBA, or 16-bit premultiplied.
-    values: Cow<'a, [u8]>,
-    src_width: u32,
-    linear_light: bool,
-    pipeline: wgpu::ComputePipeline,
 }
 
-impl<'a> Convolution<'a> {
-    fn new(
-        gpu: &GpuContext,
-        src: &'a RgbaImage,
-        options: &ResizeOptions,
-        precision: Precision,
-    ) -> Convolution<'a> {
-        let values = match precision {
-            Precision::U8 => Cow::Borrowed(src.as_raw().as_slice()),
-            Precision::U16 => Cow::Owned(
-                to_premultiplied16(src, options.linear_light)
-                    .iter()
-                    .flat_map(|v| v.to_le_bytes())
-                    .collect(),
-            ),
-        };
-        Convolution {
-            wx: AxisWeights::new(options.filter, src.width(), options.width),
-            wy: AxisWeights::new(options.filter, src.height(), options.height),
+impl ConvolutionLayout {
+    fn new(src_w: u32, src_h: u32, options: &ResizeOptions, precision: Precision) -> Self {
+        ConvolutionLayout {
+            wx: AxisWeights::new(options.filter, src_w, options.width),
+            wy: AxisWeights::new(options.filter, src_h, options.height),
             precision,
-            values,
-            src_width: src.width(),
-            linear_light: options.linear_light,
-            pipeline: gpu.pipeline("resample.convolve", RESAMPLE, "convolve"),
         }
     }
 
@@ -219,28 +201,92 @@ impl<'a> Convolution<'a> {
             .max(mid * MID_BYTES)
             .max(weights)
     }
+}
+
+/// A convolution's source and weights, prepared once and run tile by tile.
+struct Convolution<'a> {
+    layout: ConvolutionLayout,
+    /// The source as the shader reads it: 8-bit RGBA, or 16-bit premultiplied.
+    values: Cow<'a, [u8]>,
+    src_width: u32,
+    linear_light: bool,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl<'a> Convolution<'a> {
+    fn new(
+        gpu: &GpuContext,
+        src: &'a RgbaImage,
+        options: &ResizeOptions,
+        precision: Precision,
+    ) -> Convolution<'a> {
+        let values = match precision {
+            Precision::U8 => Cow::Borrowed(src.as_raw().as_slice()),
+            Precision::U16 => Cow::Owned(
+                to_premultiplied16(src, options.linear_light)
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+            ),
+        };
+        Convolution {
+            layout: ConvolutionLayout::new(src.width(), src.height(), options, precision),
+            values,
+            src_width: src.width(),
+            linear_light: options.linear_light,
+            pipeline: gpu.pipeline("resample.convolve", RESAMPLE, "convolve"),
+        }
+    }
 
     /// Output pixels `xs`×`ys`, row-major, in the source's format.
     async fn tile(&self, gpu: &GpuContext, xs: &Range<u32>, ys: &Range<u32>) -> Result<Vec<u8>> {
         let (sx, sy) = (
-            self.wx.source_range(xs.clone()),
-            self.wy.source_range(ys.clone()),
+            self.layout.wx.source_range(xs.clone()),
+            self.layout.wy.source_range(ys.clone()),
         );
-        let bpp = self.bpp();
+        let bpp = self.layout.bpp();
         let region = gpu.storage_buffer(
             "resample source",
             &crop(&self.values, self.src_width, bpp, &sx, &sy),
         );
         // (axis, output size, input row length, weights, outputs, origin) per stage.
-        let (first, second) = if self.vertical_first() {
+        let (first, second) = if self.layout.vertical_first() {
             (
-                (1, (sx.len(), ys.len()), sx.len(), &self.wy, ys, sy.start),
-                (0, (xs.len(), ys.len()), sx.len(), &self.wx, xs, sx.start),
+                (
+                    1,
+                    (sx.len(), ys.len()),
+                    sx.len(),
+                    &self.layout.wy,
+                    ys,
+                    sy.start,
+                ),
+                (
+                    0,
+                    (xs.len(), ys.len()),
+                    sx.len(),
+                    &self.layout.wx,
+                    xs,
+                    sx.start,
+                ),
             )
         } else {
             (
-                (0, (xs.len(), sy.len()), sx.len(), &self.wx, xs, sx.start),
-                (1, (xs.len(), ys.len()), xs.len(), &self.wy, ys, sy.start),
+                (
+                    0,
+                    (xs.len(), sy.len()),
+                    sx.len(),
+                    &self.layout.wx,
+                    xs,
+                    sx.start,
+                ),
+                (
+                    1,
+                    (xs.len(), ys.len()),
+                    xs.len(),
+                    &self.layout.wy,
+                    ys,
+                    sy.start,
+                ),
             )
         };
         let mid_size = (first.1 .0 * first.1 .1) as u64 * MID_BYTES;
@@ -259,8 +305,8 @@ impl<'a> Convolution<'a> {
                 out_h: oh as u32,
                 in_w: in_w as u32,
                 window: weights.window as u32,
-                wide: u32::from(self.wide()),
-                levels: if self.wide() { 65535.0 } else { 255.0 },
+                wide: u32::from(self.layout.wide()),
+                levels: if self.layout.wide() { 65535.0 } else { 255.0 },
             };
             let buffers = [
                 &gpu.uniform_buffer("resample params", bytemuck::bytes_of(&params)),
@@ -285,7 +331,7 @@ impl<'a> Convolution<'a> {
 
     /// Straight-alpha RGBA8 from `width`×`height` pixels in the source's format.
     fn image(&self, bytes: Vec<u8>, width: u32, height: u32) -> RgbaImage {
-        match self.precision {
+        match self.layout.precision {
             Precision::U8 => {
                 RgbaImage::from_raw(width, height, bytes).expect("four bytes per pixel")
             }
@@ -309,8 +355,8 @@ async fn convolve(
     let (w, h) = (options.width, options.height);
     let precision = Precision::for_image(src, options);
     let convolution = Convolution::new(gpu, src, options, precision);
-    let side = tile_side(w, h, limits, |xs, ys| convolution.tile_bytes(xs, ys))?;
-    let bpp = convolution.bpp();
+    let side = tile_side(w, h, limits, |xs, ys| convolution.layout.tile_bytes(xs, ys))?;
+    let bpp = convolution.layout.bpp();
     let mut out = vec![0u8; w as usize * h as usize * bpp];
     for (xs, ys) in tiles(w, h, side) {
         let tile = convolution.tile(gpu, &xs, &ys).await?;
@@ -359,10 +405,48 @@ const ERROR: u32 = 1;
 const UPDATE: u32 = 2;
 const FINISH: u32 = 3;
 
-/// What one output tile of the edge upscaler computes: the window of the
-/// Lanczos3 start its pixels depend on (see [`edge::Axis::window`]), the
-/// source pixels whose error that window determines, and the part of the
-/// source the passes read.
+/// Along one axis, what an edge tile over output span `outputs` computes:
+/// the window of the Lanczos3 start its pixels depend on (see
+/// [`edge::Axis::window`]), the source pixels whose error that window
+/// determines, and the part of the source the passes read.
+struct EdgeSpan {
+    outputs: Range<u32>,
+    window: Range<u32>,
+    errors: Range<u32>,
+    region: Range<u32>,
+}
+
+impl EdgeSpan {
+    fn new(axis: &edge::Axis, outputs: Range<u32>) -> EdgeSpan {
+        let window = axis.window(outputs.clone());
+        let errors = axis.sources_within(&window);
+        // The errors, and the 3×3 clamp ranges around the window's cells.
+        let first_cell = axis.cells[window.start as usize] as u32;
+        let last_cell = axis.cells[window.end as usize - 1] as u32;
+        let size = axis.down.len() as u32;
+        let region = first_cell.saturating_sub(1).min(errors.start)
+            ..(last_cell + 2).min(size).max(errors.end);
+        EdgeSpan {
+            outputs,
+            window,
+            errors,
+            region,
+        }
+    }
+
+    /// u32 per error pixel in the tables: footprint start, count, weights.
+    fn down_stride(&self, axis: &edge::Axis) -> usize {
+        let rows = &axis.down[self.errors.start as usize..self.errors.end as usize];
+        2 + rows.iter().map(|(_, w)| w.len()).max().unwrap_or(0)
+    }
+
+    /// u32 in the tables for this axis (see [`EdgeTile::tables`]).
+    fn tables_len(&self, axis: &edge::Axis) -> usize {
+        self.errors.len() * self.down_stride(axis) + 4 * self.window.len()
+    }
+}
+
+/// What one output tile of the edge upscaler computes (see [`EdgeSpan`]).
 struct EdgeTile {
     xs: Range<u32>,
     ys: Range<u32>,
@@ -374,44 +458,19 @@ struct EdgeTile {
     region_y: Range<u32>,
 }
 
-/// The source pixels that `window` reads: the errors it determines and the
-/// 3×3 clamp ranges around its cells.
-fn edge_region(axis: &edge::Axis, window: &Range<u32>, errors: &Range<u32>) -> Range<u32> {
-    let size = axis.down.len() as u32;
-    let first_cell = axis.cells[window.start as usize] as u32;
-    let last_cell = axis.cells[window.end as usize - 1] as u32;
-    first_cell.saturating_sub(1).min(errors.start)..(last_cell + 2).min(size).max(errors.end)
-}
-
 impl EdgeTile {
     fn new(axis_x: &edge::Axis, axis_y: &edge::Axis, xs: Range<u32>, ys: Range<u32>) -> EdgeTile {
-        let (window_x, window_y) = (axis_x.window(xs.clone()), axis_y.window(ys.clone()));
-        let (errors_x, errors_y) = (
-            axis_x.sources_within(&window_x),
-            axis_y.sources_within(&window_y),
-        );
+        let (x, y) = (EdgeSpan::new(axis_x, xs), EdgeSpan::new(axis_y, ys));
         EdgeTile {
-            region_x: edge_region(axis_x, &window_x, &errors_x),
-            region_y: edge_region(axis_y, &window_y, &errors_y),
-            xs,
-            ys,
-            window_x,
-            window_y,
-            errors_x,
-            errors_y,
+            xs: x.outputs,
+            ys: y.outputs,
+            window_x: x.window,
+            window_y: y.window,
+            errors_x: x.errors,
+            errors_y: y.errors,
+            region_x: x.region,
+            region_y: y.region,
         }
-    }
-
-    /// The largest buffer of the back-projection and sharpening passes.
-    fn bytes(&self) -> u64 {
-        let (ww, wh) = (self.window_x.len() as u64, self.window_y.len() as u64);
-        let (ew, eh) = (self.errors_x.len() as u64, self.errors_y.len() as u64);
-        let region = self.region_x.len() as u64 * self.region_y.len() as u64;
-        [ww * wh, ew * wh, ew * eh, region]
-            .into_iter()
-            .max()
-            .unwrap_or(0)
-            * MID_BYTES
     }
 
     /// The axis tables the passes read (see edge.wgsl), and the params
@@ -498,6 +557,110 @@ fn plane_bytes(values: &[u16]) -> Vec<u8> {
         .collect()
 }
 
+/// Along one axis, the largest extents (in pixels, or u32 for the tables)
+/// over the spans of `side`-pixel edge tiles.
+#[derive(Default)]
+struct SpanMaxima {
+    window: u64,
+    errors: u64,
+    region: u64,
+    tables: u64,
+    /// The Lanczos3 start's source range, and its weights.
+    start_source: u64,
+    start_weights: u64,
+}
+
+impl SpanMaxima {
+    fn new(axis: &edge::Axis, start: &AxisWeights, size: u32, side: u32) -> SpanMaxima {
+        let mut max = SpanMaxima::default();
+        for first in (0..size).step_by(side as usize) {
+            let span = EdgeSpan::new(axis, first..(first + side).min(size));
+            let len = |r: &Range<u32>| r.len() as u64;
+            max.window = max.window.max(len(&span.window));
+            max.errors = max.errors.max(len(&span.errors));
+            max.region = max.region.max(len(&span.region));
+            max.tables = max.tables.max(span.tables_len(axis) as u64);
+            max.start_source = max
+                .start_source
+                .max(len(&start.source_range(span.window.clone())));
+            max.start_weights = max
+                .start_weights
+                .max(len(&span.window) * start.window as u64);
+        }
+        max
+    }
+}
+
+/// The tile side for the edge upscaler to a `width`×`height` output: every
+/// buffer of a tile's window (the Lanczos3 start's, the passes', the tables)
+/// must fit the binding limit. Each buffer's size is a product of one
+/// extent per axis, so its largest over all tiles is the product of the
+/// axes' largest: checked per axis, not per tile (at 1 px tiles a 16384²
+/// output has 268 million).
+fn edge_tile_side(
+    start: &ConvolutionLayout,
+    axis_x: &edge::Axis,
+    axis_y: &edge::Axis,
+    width: u32,
+    height: u32,
+    limits: Limits,
+) -> Result<u32> {
+    let mut side = limits.max_tile.max(1);
+    loop {
+        let x = SpanMaxima::new(axis_x, &start.wx, width, side);
+        let y = SpanMaxima::new(axis_y, &start.wy, height, side);
+        let passes = [
+            x.window * y.window,
+            x.errors * y.window,
+            x.errors * y.errors,
+            x.region * y.region,
+        ];
+        let start_mid = if start.vertical_first() {
+            x.start_source * y.window
+        } else {
+            x.window * y.start_source
+        };
+        let largest = [
+            passes.into_iter().max().unwrap_or(0) * MID_BYTES,
+            start_mid * MID_BYTES,
+            x.start_source * y.start_source * start.bpp() as u64,
+            x.start_weights.max(y.start_weights) * 4,
+            (x.tables + y.tables) * 4,
+        ];
+        if largest.into_iter().all(|b| b <= limits.max_binding_bytes) {
+            return Ok(side);
+        }
+        if side == 1 {
+            return Err(no_tile_fits(limits));
+        }
+        side /= 2;
+    }
+}
+
+/// The edge tile side for a `src_w`×`src_h` source and `options` under
+/// `limits`, without a GPU: for checking the plan at the largest sizes.
+#[cfg(test)]
+pub(super) fn edge_plan(
+    src_w: u32,
+    src_h: u32,
+    options: &ResizeOptions,
+    limits: Limits,
+) -> Result<u32> {
+    let start = ConvolutionLayout::new(src_w, src_h, &edge::start_options(options), Precision::U16);
+    let (axis_x, axis_y) = (
+        edge::Axis::new(src_w, options.width),
+        edge::Axis::new(src_h, options.height),
+    );
+    edge_tile_side(
+        &start,
+        &axis_x,
+        &axis_y,
+        options.width,
+        options.height,
+        limits,
+    )
+}
+
 /// The edge upscaler ([`edge::upscale`]) tile by tile: each tile's window of
 /// the Lanczos3 start comes from [`Convolution::tile`] as 16-bit
 /// premultiplied values, as on the CPU (read back and converted to f32 here,
@@ -525,13 +688,7 @@ async fn upscale_edge(
         gain: edge::GAIN * options.sharpness,
         ..Zeroable::zeroed()
     };
-    let side = tile_side(w, h, limits, |xs, ys| {
-        let tile = EdgeTile::new(&axis_x, &axis_y, xs.clone(), ys.clone());
-        let tables = 4 * tile.tables(&axis_x, &axis_y, base).0.len() as u64;
-        tile.bytes()
-            .max(start.tile_bytes(&tile.window_x, &tile.window_y))
-            .max(tables)
-    })?;
+    let side = edge_tile_side(&start.layout, &axis_x, &axis_y, w, h, limits)?;
     let mut out = vec![0u8; w as usize * h as usize * 8];
     for (xs, ys) in tiles(w, h, side) {
         let tile = EdgeTile::new(&axis_x, &axis_y, xs, ys);

@@ -668,3 +668,20 @@ fn extreme_edge_enlargements_fall_back_to_the_cpu() {
     let out = pollster::block_on(resize_on_gpu(gpu_ctx, &src, &o, low)).unwrap();
     assert_eq!(out, resize_cpu(&src, &o).unwrap());
 }
+
+/// The edge upscaler's tiles under WebGPU's default limits (2048 px tiles,
+/// 128 MiB bindings) at the largest outputs, planned without a GPU: ×2, ×4,
+/// a non-integer scale, and ×164 on one axis, all to 16384².
+#[test]
+fn edge_tiles_fit_default_limits_at_the_largest_outputs() {
+    let defaults = Limits {
+        max_binding_bytes: 128 << 20,
+        max_tile: 2048,
+    };
+    for (sw, sh) in [(8192, 8192), (4096, 4096), (6000, 7001), (16384, 100)] {
+        let o = options(16384, 16384, Filter::Edge, false);
+        validate(sw, sh, &o).unwrap();
+        let side = gpu::edge_plan(sw, sh, &o, defaults).unwrap();
+        assert_eq!(side, defaults.max_tile, "{sw}×{sh}");
+    }
+}
