@@ -29,8 +29,10 @@
 //!
 //! The edge filter's start is always 16-bit (see `edge.rs`), and its
 //! back-projection and sharpening run in the same f32 order on both
-//! backends, so it agrees within ±1 too (on lavapipe; not yet measured on a
-//! real GPU). Nearly transparent pixels are the exception for every 16-bit
+//! backends: from the same start, lavapipe's result is bit-identical to the
+//! CPU's, and from each backend's own start the two agree within ±1 (not
+//! yet measured on a real GPU, whose fused multiply-adds may move last
+//! bits). Nearly transparent pixels are the exception for every 16-bit
 //! filter: unpremultiplying at alpha 1/255 multiplies a last-bit difference
 //! of the premultiplied value by 255, so their straight colour may differ by
 //! more; their premultiplied colour does not (see the tests).
@@ -39,7 +41,9 @@
 //! SSE4.1, NEON, wasm SIMD128); the GPU path is `resample.wgsl` (and
 //! `edge.wgsl` after it for the edge filter), tiled so that any output
 //! within [`image_io::MAX_SIDE`] and [`image_io::MAX_PIXELS`] fits WebGPU's
-//! default buffer limits, with tiles equal to the untiled result.
+//! default buffer limits, with tiles equal to the untiled result. Edge
+//! enlargements of a few hundred times, whose tiles' halos alone exceed a
+//! buffer, run on the CPU.
 
 mod cpu;
 mod edge;
