@@ -33,8 +33,8 @@
 //! CPU's, and from each backend's own start the two agree within ±1 (not
 //! yet measured on a real GPU, whose fused multiply-adds may move last
 //! bits). Nearly transparent pixels are the exception for every 16-bit
-//! filter: unpremultiplying at alpha 1/255 multiplies a last-bit difference
-//! of the premultiplied value by 255, so their straight colour may differ by
+//! filter: unpremultiplying at alpha 1/255 multiplies a difference of a
+//! unit or two in the 16-bit premultiplied value by 255, so their straight colour may differ by
 //! more; their premultiplied colour does not (see the tests).
 //!
 //! **Backends.** The CPU path is fast_image_resize's SIMD convolution (AVX2,

@@ -557,9 +557,11 @@ fn max_premultiplied_diff(a: &RgbaImage, b: &RgbaImage) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Nearly transparent pixels (alpha 1 to 4): a last-bit difference in the
-/// 16-bit premultiplied start (fast_image_resize's arithmetic against the
-/// GPU's f32) is multiplied by up to 255 when the colour is unpremultiplied,
+/// Nearly transparent pixels (alpha 1 to 4): the 16-bit premultiplied
+/// starts differ by up to 2 units of 65535 (fast_image_resize's arithmetic
+/// against the GPU's f32; from the same start, edge.wgsl matched the CPU
+/// bit for bit), which sharpening can triple and which is multiplied by up
+/// to 255 when the colour is unpremultiplied,
 /// and more through the linear-light curve, so straight colours there may
 /// differ by more than 1 (by 28 at worst in a 120-image sweep on lavapipe;
 /// plain Lanczos3 by 3). What they look like composited, the premultiplied
