@@ -7,6 +7,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use wgpu::util::DeviceExt;
 
+/// One compute dispatch: its buffers, bound in order at group 0, and its
+/// workgroup count.
+#[derive(Clone, Copy)]
+pub struct Dispatch<'a> {
+    pub buffers: &'a [&'a wgpu::Buffer],
+    pub workgroups: (u32, u32, u32),
+}
+
 /// A wgpu device with its queue and a cache of compiled compute pipelines.
 pub struct GpuContext {
     device: wgpu::Device,
@@ -163,21 +171,51 @@ impl GpuContext {
         read_index: usize,
         read_len: u64,
     ) -> Result<Vec<u8>> {
+        self.dispatch_steps_and_read(
+            pipeline,
+            &[Dispatch {
+                buffers,
+                workgroups,
+            }],
+            buffers[read_index],
+            read_len,
+        )
+        .await
+    }
+
+    /// Runs dispatches of `pipeline` in order in one submission, each with
+    /// its own buffers (bound in order at group 0) and workgroup count, then
+    /// copies the first `read_len` bytes of `read` back to the CPU. Each
+    /// dispatch sees what the ones before it wrote. Validation errors become
+    /// [`Error::Gpu`].
+    pub async fn dispatch_steps_and_read(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        steps: &[Dispatch<'_>],
+        read: &wgpu::Buffer,
+        read_len: u64,
+    ) -> Result<Vec<u8>> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let layout = pipeline.get_bind_group_layout(0);
-        let entries: Vec<wgpu::BindGroupEntry> = buffers
+        let bind_groups: Vec<wgpu::BindGroup> = steps
             .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: b.as_entire_binding(),
+            .map(|step| {
+                let entries: Vec<wgpu::BindGroupEntry> = step
+                    .buffers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| wgpu::BindGroupEntry {
+                        binding: i as u32,
+                        resource: b.as_entire_binding(),
+                    })
+                    .collect();
+                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: None,
+                    layout: &layout,
+                    entries: &entries,
+                })
             })
             .collect();
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &layout,
-            entries: &entries,
-        });
         let copy_len = read_len.next_multiple_of(4);
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back"),
@@ -189,10 +227,13 @@ impl GpuContext {
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(workgroups.0, workgroups.1, workgroups.2);
+            for (bind_group, step) in bind_groups.iter().zip(steps) {
+                let (x, y, z) = step.workgroups;
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.dispatch_workgroups(x, y, z);
+            }
         }
-        encoder.copy_buffer_to_buffer(buffers[read_index], 0, &staging, 0, copy_len);
+        encoder.copy_buffer_to_buffer(read, 0, &staging, 0, copy_len);
         self.queue.submit([encoder.finish()]);
         if let Some(e) = scope.pop().await {
             return Err(Error::Gpu(e.to_string()));

@@ -5,7 +5,7 @@
 mod gpu;
 pub mod tiling;
 
-pub use gpu::GpuContext;
+pub use gpu::{Dispatch, GpuContext};
 
 use crate::{Error, Result};
 use std::fmt;

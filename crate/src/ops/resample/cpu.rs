@@ -124,6 +124,15 @@ fn algorithm(filter: Filter) -> ResizeAlg {
     ResizeAlg::Convolution(kernel)
 }
 
+fn fir_options(filter: Filter) -> fir::ResizeOptions {
+    // Our own premultiplication (fir's is 8-bit), so fir must not add its own.
+    fir::ResizeOptions::new()
+        .resize_alg(algorithm(filter))
+        .use_alpha(false)
+}
+
+const FIR_FAILED: &str = "fast_image_resize accepts matching, non-empty, aligned images";
+
 /// Resizes with a convolution filter (any but [`Filter::Edge`]); the options
 /// have been validated.
 pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
@@ -131,12 +140,6 @@ pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
     if options.filter == Filter::Nearest {
         return nearest(src, w, h);
     }
-    // Our own premultiplication (fir's is 8-bit), so fir must not add its own.
-    let fir_options = fir::ResizeOptions::new()
-        .resize_alg(algorithm(options.filter))
-        .use_alpha(false);
-    let mut resizer = fir::Resizer::new();
-    let failed = "fast_image_resize accepts matching, non-empty, aligned images";
     match Precision::for_image(src, options) {
         Precision::U8 => {
             let src_view = fir::images::ImageRef::new(
@@ -145,36 +148,49 @@ pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
                 src.as_raw(),
                 PixelType::U8x4,
             )
-            .expect(failed);
+            .expect(FIR_FAILED);
             let mut dst = fir::images::Image::new(w, h, PixelType::U8x4);
-            resizer
-                .resize(&src_view, &mut dst, &fir_options)
-                .expect(failed);
+            fir::Resizer::new()
+                .resize(&src_view, &mut dst, &fir_options(options.filter))
+                .expect(FIR_FAILED);
             RgbaImage::from_raw(w, h, dst.into_vec()).expect("four bytes per pixel")
         }
         Precision::U16 => {
             let values = to_premultiplied16(src, options.linear_light);
-            let src_view = fir::images::ImageRef::new(
-                src.width(),
-                src.height(),
-                bytemuck::cast_slice(&values),
-                PixelType::U16x4,
-            )
-            .expect(failed);
-            let mut dst = vec![0u16; w as usize * h as usize * 4];
-            let mut dst_view = fir::images::Image::from_slice_u8(
-                w,
-                h,
-                bytemuck::cast_slice_mut(&mut dst),
-                PixelType::U16x4,
-            )
-            .expect(failed);
-            resizer
-                .resize(&src_view, &mut dst_view, &fir_options)
-                .expect(failed);
+            let dst = convolve16(&values, src.width(), src.height(), options);
             from_premultiplied16(&dst, w, h, options.linear_light)
         }
     }
+}
+
+/// Resizes `width`×`height` premultiplied 16-bit values with a convolution
+/// filter (not nearest) to the options' size.
+pub(super) fn convolve16(
+    values: &[u16],
+    width: u32,
+    height: u32,
+    options: &ResizeOptions,
+) -> Vec<u16> {
+    let (w, h) = (options.width, options.height);
+    let src_view = fir::images::ImageRef::new(
+        width,
+        height,
+        bytemuck::cast_slice(values),
+        PixelType::U16x4,
+    )
+    .expect(FIR_FAILED);
+    let mut dst = vec![0u16; w as usize * h as usize * 4];
+    let mut dst_view = fir::images::Image::from_slice_u8(
+        w,
+        h,
+        bytemuck::cast_slice_mut(&mut dst),
+        PixelType::U16x4,
+    )
+    .expect(FIR_FAILED);
+    fir::Resizer::new()
+        .resize(&src_view, &mut dst_view, &fir_options(options.filter))
+        .expect(FIR_FAILED);
+    dst
 }
 
 /// Nearest neighbour with the same source positions as the GPU (fir's own

@@ -1,182 +1,187 @@
-// The edge-adaptive upscaler; mirrors edge.rs step for step (see there for
-// the method). Stage 0 upsamples a rectangle of the output (a tile plus a
-// one-pixel halo) into four f32 per pixel; stage 1 sharpens the tile from
-// it and writes 16-bit premultiplied RGBA (two u32 per pixel).
+// The edge upscaler's back-projection and sharpening; mirrors edge.rs
+// (`back_project`, `sharpen_at`, `to_u16`) operation for operation in f32,
+// from the same tables, so both backends round alike. One tile at a time:
+// `estimate` holds the Lanczos3 start over the tile's window (the tile plus
+// the halo its result depends on), `errors` the source pixels whose
+// footprint lies in the window. Pixels near the window's sides go wrong (they
+// would read outside it), but the tile's own pixels never depend on them.
+//
+// Stages: SHRINK_ROWS and ERROR compute the error y − D(x) (area average,
+// rows then columns); UPDATE adds it back bilinearly, clamped to the 3×3
+// source range; each round runs the three. FINISH sharpens the tile and
+// writes 16-bit premultiplied RGBA (two u32 per pixel).
 
 struct Params {
     stage: u32,
-    out_w: u32,        // this stage's output rectangle
+    window_x0: u32,     // the window, in output-image coordinates
+    window_y0: u32,
+    window_w: u32,
+    window_h: u32,
+    errors_x0: u32,     // the error grid, in source-image coordinates
+    errors_y0: u32,
+    errors_w: u32,
+    errors_h: u32,
+    tile_x0: u32,       // the tile, in output-image coordinates
+    tile_y0: u32,
+    tile_w: u32,
+    tile_h: u32,
+    out_w: u32,         // the whole output image
     out_h: u32,
-    out_x0: u32,       // its top-left in output-image coordinates
-    out_y0: u32,
-    src_w: u32,        // the whole source image
+    src_w: u32,         // the whole source image
     src_h: u32,
-    region_x0: u32,    // the uploaded part of the source (stage 0)
+    region_x0: u32,     // the uploaded part of the source
     region_y0: u32,
     region_w: u32,
-    mid_x0: u32,       // the upsampled rectangle (stage 1 input)
-    mid_y0: u32,
-    mid_w: u32,
-    mid_h: u32,
-    scale_x: f32,
-    scale_y: f32,
-    sharpness: f32,
-    stretch: f32,
-    squeeze: f32,
-    lobe_weight: f32,
-    edge_energy: f32,
+    down_x_stride: u32, // u32 per error column in `tables` (from 0)
+    down_y_at: u32,     // where the error rows' entries start, and their size
+    down_y_stride: u32,
+    up_x_at: u32,       // where the window columns' and rows' entries start
+    up_y_at: u32,
+    sharpen: u32,
     gain: f32,
-    _pad0: u32,
-    _pad1: u32,
+    _pad: u32,
 }
+
+const SHRINK_ROWS: u32 = 0u;
+const ERROR: u32 = 1u;
+const UPDATE: u32 = 2u;
+const FINISH: u32 = 3u;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+// Premultiplied source values as f32 (converted on the CPU, as edge.rs does).
+@group(0) @binding(1) var<storage, read> source: array<vec4<f32>>;
+// Per error pixel along each axis: first window pixel of its footprint,
+// count, f32 weights. Per window pixel along each axis: left and right
+// bilinear taps (error indices), right weight (f32), cell (source index).
+@group(0) @binding(2) var<storage, read> tables: array<u32>;
+@group(0) @binding(3) var<storage, read_write> estimate: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> rows: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> errors: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> dst: array<u32>;
 
 // Source pixel at image coordinates (x, y), clamped to the image.
-fn source(x: i32, y: i32) -> vec4<f32> {
+fn source_at(x: i32, y: i32) -> vec4<f32> {
     let cx = u32(clamp(x, 0, i32(params.src_w) - 1)) - params.region_x0;
     let cy = u32(clamp(y, 0, i32(params.src_h) - 1)) - params.region_y0;
-    let i = cy * params.region_w + cx;
-    let lo = src[2u * i];
-    let hi = src[2u * i + 1u];
-    return vec4<f32>(f32(lo & 0xffffu), f32(lo >> 16u), f32(hi & 0xffffu), f32(hi >> 16u)) / 65535.0;
+    return source[cy * params.region_w + cx];
 }
 
-fn luma(p: vec4<f32>) -> f32 {
-    return 0.25 * p.x + 0.5 * p.y + 0.25 * p.z;
+// Estimate at output-image coordinates (x, y), clamped to the image.
+fn estimate_at(x: i32, y: i32) -> vec4<f32> {
+    let cx = u32(clamp(x, 0, i32(params.out_w) - 1)) - params.window_x0;
+    let cy = u32(clamp(y, 0, i32(params.out_h) - 1)) - params.window_y0;
+    return estimate[cy * params.window_w + cx];
 }
 
-fn lobe(d2: f32) -> f32 {
-    if (d2 >= 4.0) {
-        return 0.0;
+// Area average along the row: error column i from the window's row y.
+fn shrink_row(i: u32, y: u32) {
+    let at = i * params.down_x_stride;
+    let first = tables[at];
+    let count = tables[at + 1u];
+    var acc = vec4<f32>(0.0);
+    for (var k = 0u; k < count; k++) {
+        let x = min(first + k, params.window_w - 1u);
+        acc += bitcast<f32>(tables[at + 2u + k]) * estimate[y * params.window_w + x];
     }
-    let window = 1.0 - 0.25 * d2;
-    let w = (1.0 - d2) * window * window;
-    return select(w, w * params.lobe_weight, d2 > 1.0);
+    rows[y * params.errors_w + i] = acc;
 }
 
-fn upsample_at(sx: f32, sy: f32) -> vec4<f32> {
-    let fbx = floor(sx);
-    let fby = floor(sy);
-    let fx = sx - fbx;
-    let fy = sy - fby;
-    let bx = i32(fbx);
-    let by = i32(fby);
-    var n: array<array<vec4<f32>, 4>, 4>;
-    var l: array<array<f32, 4>, 4>;
-    for (var j = 0; j < 4; j++) {
-        for (var i = 0; i < 4; i++) {
-            n[j][i] = source(bx - 1 + i, by - 1 + j);
-            l[j][i] = luma(n[j][i]);
+// Area average down the column, and the error against the source.
+fn error_at(i: u32, j: u32) {
+    let at = params.down_y_at + j * params.down_y_stride;
+    let first = tables[at];
+    let count = tables[at + 1u];
+    var acc = vec4<f32>(0.0);
+    for (var k = 0u; k < count; k++) {
+        let y = min(first + k, params.window_h - 1u);
+        acc += bitcast<f32>(tables[at + 2u + k]) * rows[y * params.errors_w + i];
+    }
+    let s = source_at(i32(params.errors_x0 + i), i32(params.errors_y0 + j));
+    errors[j * params.errors_w + i] = s - acc;
+}
+
+fn update(x: u32, y: u32) {
+    let tx = params.up_x_at + 4u * x;
+    let ty = params.up_y_at + 4u * y;
+    let left = tables[tx];
+    let right = tables[tx + 1u];
+    let fx = bitcast<f32>(tables[tx + 2u]);
+    let top = tables[ty];
+    let bottom = tables[ty + 1u];
+    let fy = bitcast<f32>(tables[ty + 2u]);
+    let cx = i32(tables[tx + 3u]);
+    let cy = i32(tables[ty + 3u]);
+    var lo = vec4<f32>(1e30);
+    var hi = vec4<f32>(-1e30);
+    for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+            let p = source_at(cx + dx, cy + dy);
+            lo = min(lo, p);
+            hi = max(hi, p);
         }
     }
-    var jxx = 0.0;
-    var jxy = 0.0;
-    var jyy = 0.0;
-    for (var j = 1; j <= 2; j++) {
-        let wy = select(fy, 1.0 - fy, j == 1);
-        for (var i = 1; i <= 2; i++) {
-            let wx = select(fx, 1.0 - fx, i == 1);
-            let gx = 0.5 * (l[j][i + 1] - l[j][i - 1]);
-            let gy = 0.5 * (l[j + 1][i] - l[j - 1][i]);
-            let w = wx * wy;
-            jxx += w * gx * gx;
-            jxy += w * gx * gy;
-            jyy += w * gy * gy;
-        }
-    }
-    let trace = jxx + jyy;
-    let gap = sqrt((jxx - jyy) * (jxx - jyy) + 4.0 * jxy * jxy);
-    var nx: f32;
-    var ny: f32;
-    if (jxx >= jyy) {
-        nx = jxx - jyy + gap;
-        ny = 2.0 * jxy;
-    } else {
-        nx = 2.0 * jxy;
-        ny = jyy - jxx + gap;
-    }
-    let len = sqrt(nx * nx + ny * ny);
-    var s = 0.0;
-    if (len > 1e-12) {
-        nx /= len;
-        ny /= len;
-        s = gap / (trace + 1e-12) * (trace / (trace + params.edge_energy));
-    } else {
-        nx = 1.0;
-        ny = 0.0;
-    }
-    let along = 1.0 / (1.0 + params.stretch * s);
-    let across = 1.0 + params.squeeze * s;
-    var sum = vec4<f32>(0.0);
-    var total = 0.0;
-    for (var j = 0; j < 4; j++) {
-        for (var i = 0; i < 4; i++) {
-            let dx = f32(bx - 1 + i) - sx;
-            let dy = f32(by - 1 + j) - sy;
-            let u = (dx * -ny + dy * nx) * along;
-            let v = (dx * nx + dy * ny) * across;
-            let w = lobe(u * u + v * v);
-            total += w;
-            sum += w * n[j][i];
-        }
-    }
-    let lo = min(min(n[1][1], n[1][2]), min(n[2][1], n[2][2]));
-    let hi = max(max(n[1][1], n[1][2]), max(n[2][1], n[2][2]));
-    return clamp(sum / total, lo, hi);
+    let a = errors[top * params.errors_w + left];
+    let b = errors[top * params.errors_w + right];
+    let c = errors[bottom * params.errors_w + left];
+    let d = errors[bottom * params.errors_w + right];
+    let upper = a + fx * (b - a);
+    let lower = c + fx * (d - c);
+    let i = y * params.window_w + x;
+    estimate[i] = clamp(estimate[i] + upper + fy * (lower - upper), lo, hi);
 }
 
-// Upsampled value at output-image coordinates, clamped to the rectangle
-// computed in stage 0 (which reaches the image's edge wherever it is cut).
-fn mid(x: i32, y: i32) -> vec4<f32> {
-    let cx = u32(clamp(x - i32(params.mid_x0), 0, i32(params.mid_w) - 1));
-    let cy = u32(clamp(y - i32(params.mid_y0), 0, i32(params.mid_h) - 1));
-    let b = (cy * params.mid_w + cx) * 4u;
-    return vec4<f32>(bitcast<f32>(src[b]), bitcast<f32>(src[b + 1u]),
-                     bitcast<f32>(src[b + 2u]), bitcast<f32>(src[b + 3u]));
-}
-
-fn sharpen_at(x: i32, y: i32) -> vec4<f32> {
-    let c = mid(x, y);
-    if (params.sharpness <= 0.0) {
-        return c;
+fn finish(x: u32, y: u32) {
+    let gx = i32(params.tile_x0 + x);
+    let gy = i32(params.tile_y0 + y);
+    var v = estimate_at(gx, gy);
+    if (params.sharpen != 0u) {
+        let c = v;
+        let around = array<vec4<f32>, 4>(
+            estimate_at(gx, gy - 1),
+            estimate_at(gx - 1, gy),
+            estimate_at(gx + 1, gy),
+            estimate_at(gx, gy + 1),
+        );
+        var lo = c;
+        var hi = c;
+        var mean = vec4<f32>(0.0);
+        for (var k = 0; k < 4; k++) {
+            lo = min(lo, around[k]);
+            hi = max(hi, around[k]);
+            mean += 0.25 * around[k];
+        }
+        v = clamp(c + params.gain * (c - mean), lo, hi);
     }
-    let a = mid(x, y - 1);
-    let b = mid(x - 1, y);
-    let d = mid(x + 1, y);
-    let e = mid(x, y + 1);
-    let lo = min(c, min(min(a, b), min(d, e)));
-    let hi = max(c, max(max(a, b), max(d, e)));
-    var mean = 0.25 * a;
-    mean += 0.25 * b;
-    mean += 0.25 * d;
-    mean += 0.25 * e;
-    let gain = params.gain * params.sharpness;
-    return clamp(c + gain * (c - mean), lo, hi);
+    let q = vec4<u32>(clamp(v, vec4<f32>(0.0), vec4<f32>(1.0)) * 65535.0 + 0.5);
+    let i = y * params.tile_w + x;
+    dst[2u * i] = q.x | (q.y << 16u);
+    dst[2u * i + 1u] = q.z | (q.w << 16u);
 }
 
 @compute @workgroup_size(8, 8)
 fn edge(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= params.out_w || id.y >= params.out_h) {
-        return;
+    let x = id.x;
+    let y = id.y;
+    switch params.stage {
+        case SHRINK_ROWS: {
+            if (x < params.errors_w && y < params.window_h) {
+                shrink_row(x, y);
+            }
+        }
+        case ERROR: {
+            if (x < params.errors_w && y < params.errors_h) {
+                error_at(x, y);
+            }
+        }
+        case UPDATE: {
+            if (x < params.window_w && y < params.window_h) {
+                update(x, y);
+            }
+        }
+        default: {
+            if (x < params.tile_w && y < params.tile_h) {
+                finish(x, y);
+            }
+        }
     }
-    let gx = params.out_x0 + id.x;
-    let gy = params.out_y0 + id.y;
-    let i = id.y * params.out_w + id.x;
-    if (params.stage == 0u) {
-        let sx = (f32(gx) + 0.5) * params.scale_x - 0.5;
-        let sy = (f32(gy) + 0.5) * params.scale_y - 0.5;
-        let v = upsample_at(sx, sy);
-        dst[4u * i] = bitcast<u32>(v.x);
-        dst[4u * i + 1u] = bitcast<u32>(v.y);
-        dst[4u * i + 2u] = bitcast<u32>(v.z);
-        dst[4u * i + 3u] = bitcast<u32>(v.w);
-        return;
-    }
-    let v = sharpen_at(i32(gx), i32(gy));
-    let q = vec4<u32>(clamp(v, vec4<f32>(0.0), vec4<f32>(1.0)) * 65535.0 + 0.5);
-    dst[2u * i] = q.x | (q.y << 16u);
-    dst[2u * i + 1u] = q.z | (q.w << 16u);
 }

@@ -3,12 +3,18 @@
 //! within the device's binding limit whatever the image size. A tile's
 //! output pixels use the same weights as in an untiled run, so tiling cannot
 //! leave seams. The intermediate stays on the GPU between the two passes.
+//!
+//! The edge upscaler's back-projection mixes output pixels through the
+//! source grid, so its tiles also need a halo of output: each computes the
+//! Lanczos3 start over the window its pixels depend on (see
+//! [`edge::Axis::window`]), runs every round over that window, and keeps
+//! only the tile, which then equals the untiled result exactly.
 
 use super::cpu::{from_premultiplied16, to_premultiplied16, Precision};
 use super::edge;
 use super::kernel::AxisWeights;
 use super::{Filter, ResizeOptions};
-use crate::engine::GpuContext;
+use crate::engine::{Dispatch, GpuContext};
 use crate::{Error, Result};
 use bytemuck::{Pod, Zeroable};
 use image::RgbaImage;
@@ -77,14 +83,18 @@ fn tile_side(
             return Ok(side);
         }
         if side == 1 {
-            return Err(Error::TooLarge(format!(
-                "one output pixel reads more source than a GPU buffer may hold ({} MiB); \
-                 shrink in two steps or use the CPU backend",
-                limits.max_binding_bytes >> 20
-            )));
+            return Err(no_tile_fits(limits));
         }
         side /= 2;
     }
+}
+
+fn no_tile_fits(limits: Limits) -> Error {
+    Error::TooLarge(format!(
+        "one output pixel reads more source than a GPU buffer may hold ({} MiB); \
+         shrink in two steps or use the CPU backend",
+        limits.max_binding_bytes >> 20
+    ))
 }
 
 /// Copies the rows `ys` and columns `xs` of a `width`-wide image with
@@ -140,66 +150,150 @@ fn tile_weights(weights: &AxisWeights, outputs: &Range<u32>, origin: u32) -> (Ve
     (taps, values)
 }
 
-async fn convolve(
-    gpu: &GpuContext,
-    src: &RgbaImage,
-    options: &ResizeOptions,
-    limits: Limits,
-) -> Result<RgbaImage> {
-    let (w, h) = (options.width, options.height);
-    let wx = AxisWeights::new(options.filter, src.width(), w);
-    let wy = AxisWeights::new(options.filter, src.height(), h);
-    let precision = Precision::for_image(src, options);
-    let wide = precision == Precision::U16;
-    let bpp = if wide { 8 } else { 4 };
-    let levels = if wide { 65535.0 } else { 255.0 };
-    let values: Cow<[u8]> = match precision {
-        Precision::U8 => Cow::Borrowed(src.as_raw()),
-        Precision::U16 => Cow::Owned(
-            to_premultiplied16(src, options.linear_light)
-                .iter()
-                .flat_map(|v| v.to_le_bytes())
-                .collect(),
-        ),
-    };
-    // 8-bit images go vertical pass first, 16-bit horizontal first, as on the CPU.
-    let vertical_first = !wide;
-    let side = tile_side(w, h, limits, |xs, ys| {
-        let (sx, sy) = (wx.source_range(xs.clone()), wy.source_range(ys.clone()));
-        let mid = if vertical_first {
+/// A convolution's weights and precision: what each of its tiles reads,
+/// and how big its buffers are.
+struct ConvolutionLayout {
+    wx: AxisWeights,
+    wy: AxisWeights,
+    precision: Precision,
+}
+
+impl ConvolutionLayout {
+    fn new(src_w: u32, src_h: u32, options: &ResizeOptions, precision: Precision) -> Self {
+        ConvolutionLayout {
+            wx: AxisWeights::new(options.filter, src_w, options.width),
+            wy: AxisWeights::new(options.filter, src_h, options.height),
+            precision,
+        }
+    }
+
+    fn wide(&self) -> bool {
+        self.precision == Precision::U16
+    }
+
+    /// Bytes per output pixel.
+    fn bpp(&self) -> usize {
+        if self.wide() {
+            8
+        } else {
+            4
+        }
+    }
+
+    /// 8-bit images go vertical pass first, 16-bit horizontal first, as on the CPU.
+    fn vertical_first(&self) -> bool {
+        !self.wide()
+    }
+
+    /// The largest buffer that output pixels `xs`×`ys` need.
+    fn tile_bytes(&self, xs: &Range<u32>, ys: &Range<u32>) -> u64 {
+        let (sx, sy) = (
+            self.wx.source_range(xs.clone()),
+            self.wy.source_range(ys.clone()),
+        );
+        let mid = if self.vertical_first() {
             sx.len() as u64 * ys.len() as u64
         } else {
             xs.len() as u64 * sy.len() as u64
         };
-        let weights = (xs.len() * wx.window).max(ys.len() * wy.window) as u64 * 4;
-        (sx.len() as u64 * sy.len() as u64 * bpp as u64)
+        let weights = (xs.len() * self.wx.window).max(ys.len() * self.wy.window) as u64 * 4;
+        (sx.len() as u64 * sy.len() as u64 * self.bpp() as u64)
             .max(mid * MID_BYTES)
             .max(weights)
-    })?;
-    let pipeline = gpu.pipeline("resample.convolve", RESAMPLE, "convolve");
-    let mut out = vec![0u8; w as usize * h as usize * bpp];
-    for (xs, ys) in tiles(w, h, side) {
-        let (sx, sy) = (wx.source_range(xs.clone()), wy.source_range(ys.clone()));
+    }
+}
+
+/// A convolution's source and weights, prepared once and run tile by tile.
+struct Convolution<'a> {
+    layout: ConvolutionLayout,
+    /// The source as the shader reads it: 8-bit RGBA, or 16-bit premultiplied.
+    values: Cow<'a, [u8]>,
+    src_width: u32,
+    linear_light: bool,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl<'a> Convolution<'a> {
+    fn new(
+        gpu: &GpuContext,
+        src: &'a RgbaImage,
+        options: &ResizeOptions,
+        precision: Precision,
+    ) -> Convolution<'a> {
+        let values = match precision {
+            Precision::U8 => Cow::Borrowed(src.as_raw().as_slice()),
+            Precision::U16 => Cow::Owned(
+                to_premultiplied16(src, options.linear_light)
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+            ),
+        };
+        Convolution {
+            layout: ConvolutionLayout::new(src.width(), src.height(), options, precision),
+            values,
+            src_width: src.width(),
+            linear_light: options.linear_light,
+            pipeline: gpu.pipeline("resample.convolve", RESAMPLE, "convolve"),
+        }
+    }
+
+    /// Output pixels `xs`×`ys`, row-major, in the source's format.
+    async fn tile(&self, gpu: &GpuContext, xs: &Range<u32>, ys: &Range<u32>) -> Result<Vec<u8>> {
+        let (sx, sy) = (
+            self.layout.wx.source_range(xs.clone()),
+            self.layout.wy.source_range(ys.clone()),
+        );
+        let bpp = self.layout.bpp();
         let region = gpu.storage_buffer(
             "resample source",
-            &crop(&values, src.width(), bpp, &sx, &sy),
+            &crop(&self.values, self.src_width, bpp, &sx, &sy),
         );
         // (axis, output size, input row length, weights, outputs, origin) per stage.
-        let (first, second) = if vertical_first {
+        let (first, second) = if self.layout.vertical_first() {
             (
-                (1, (sx.len(), ys.len()), sx.len(), &wy, &ys, sy.start),
-                (0, (xs.len(), ys.len()), sx.len(), &wx, &xs, sx.start),
+                (
+                    1,
+                    (sx.len(), ys.len()),
+                    sx.len(),
+                    &self.layout.wy,
+                    ys,
+                    sy.start,
+                ),
+                (
+                    0,
+                    (xs.len(), ys.len()),
+                    sx.len(),
+                    &self.layout.wx,
+                    xs,
+                    sx.start,
+                ),
             )
         } else {
             (
-                (0, (xs.len(), sy.len()), sx.len(), &wx, &xs, sx.start),
-                (1, (xs.len(), ys.len()), xs.len(), &wy, &ys, sy.start),
+                (
+                    0,
+                    (xs.len(), sy.len()),
+                    sx.len(),
+                    &self.layout.wx,
+                    xs,
+                    sx.start,
+                ),
+                (
+                    1,
+                    (xs.len(), ys.len()),
+                    xs.len(),
+                    &self.layout.wy,
+                    ys,
+                    sy.start,
+                ),
             )
         };
         let mid_size = (first.1 .0 * first.1 .1) as u64 * MID_BYTES;
         let mid = gpu.storage_buffer("resample intermediate", &vec![0; mid_size as usize]);
         let tile_bytes = xs.len() * ys.len() * bpp;
         let dst = gpu.storage_buffer("resample tile", &vec![0; tile_bytes]);
+        let mut result = Vec::new();
         for (stage, (axis, (ow, oh), in_w, weights, outputs, origin)) in
             [first, second].into_iter().enumerate()
         {
@@ -211,8 +305,8 @@ async fn convolve(
                 out_h: oh as u32,
                 in_w: in_w as u32,
                 window: weights.window as u32,
-                wide: u32::from(wide),
-                levels,
+                wide: u32::from(self.layout.wide()),
+                levels: if self.layout.wide() { 65535.0 } else { 255.0 },
             };
             let buffers = [
                 &gpu.uniform_buffer("resample params", bytemuck::bytes_of(&params)),
@@ -228,24 +322,47 @@ async fn convolve(
             );
             // The intermediate stays on the GPU: read back only the tile.
             let read_len = if stage == 0 { 4 } else { tile_bytes as u64 };
-            let result = gpu
-                .dispatch_and_read(&pipeline, &buffers, groups, 4, read_len)
+            result = gpu
+                .dispatch_and_read(&self.pipeline, &buffers, groups, 4, read_len)
                 .await?;
-            if stage == 1 {
-                paste(&mut out, w, bpp, &xs, &ys, &result);
+        }
+        Ok(result)
+    }
+
+    /// Straight-alpha RGBA8 from `width`×`height` pixels in the source's format.
+    fn image(&self, bytes: Vec<u8>, width: u32, height: u32) -> RgbaImage {
+        match self.layout.precision {
+            Precision::U8 => {
+                RgbaImage::from_raw(width, height, bytes).expect("four bytes per pixel")
+            }
+            Precision::U16 => {
+                let values: Vec<u16> = bytes
+                    .chunks_exact(2)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                    .collect();
+                from_premultiplied16(&values, width, height, self.linear_light)
             }
         }
     }
-    Ok(match precision {
-        Precision::U8 => RgbaImage::from_raw(w, h, out).expect("four bytes per pixel"),
-        Precision::U16 => {
-            let values: Vec<u16> = out
-                .chunks_exact(2)
-                .map(|b| u16::from_le_bytes([b[0], b[1]]))
-                .collect();
-            from_premultiplied16(&values, w, h, options.linear_light)
-        }
-    })
+}
+
+async fn convolve(
+    gpu: &GpuContext,
+    src: &RgbaImage,
+    options: &ResizeOptions,
+    limits: Limits,
+) -> Result<RgbaImage> {
+    let (w, h) = (options.width, options.height);
+    let precision = Precision::for_image(src, options);
+    let convolution = Convolution::new(gpu, src, options, precision);
+    let side = tile_side(w, h, limits, |xs, ys| convolution.layout.tile_bytes(xs, ys))?;
+    let bpp = convolution.layout.bpp();
+    let mut out = vec![0u8; w as usize * h as usize * bpp];
+    for (xs, ys) in tiles(w, h, side) {
+        let tile = convolution.tile(gpu, &xs, &ys).await?;
+        paste(&mut out, w, bpp, &xs, &ys, &tile);
+    }
+    Ok(convolution.image(out, w, h))
 }
 
 /// Mirrors `Params` in edge.wgsl.
@@ -253,43 +370,303 @@ async fn convolve(
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct EdgeParams {
     stage: u32,
+    window_x0: u32,
+    window_y0: u32,
+    window_w: u32,
+    window_h: u32,
+    errors_x0: u32,
+    errors_y0: u32,
+    errors_w: u32,
+    errors_h: u32,
+    tile_x0: u32,
+    tile_y0: u32,
+    tile_w: u32,
+    tile_h: u32,
     out_w: u32,
     out_h: u32,
-    out_x0: u32,
-    out_y0: u32,
     src_w: u32,
     src_h: u32,
     region_x0: u32,
     region_y0: u32,
     region_w: u32,
-    mid_x0: u32,
-    mid_y0: u32,
-    mid_w: u32,
-    mid_h: u32,
-    scale_x: f32,
-    scale_y: f32,
-    sharpness: f32,
-    stretch: f32,
-    squeeze: f32,
-    lobe_weight: f32,
-    edge_energy: f32,
+    down_x_stride: u32,
+    down_y_at: u32,
+    down_y_stride: u32,
+    up_x_at: u32,
+    up_y_at: u32,
+    sharpen: u32,
     gain: f32,
-    pad: [u32; 2],
+    pad: u32,
 }
 
-/// Output range `outputs` widened by the sharpening's one-pixel halo.
-fn with_halo(outputs: &Range<u32>, size: u32) -> Range<u32> {
-    outputs.start.saturating_sub(1)..(outputs.end + 1).min(size)
+/// The stages of edge.wgsl, in the order one round runs them.
+const SHRINK_ROWS: u32 = 0;
+const ERROR: u32 = 1;
+const UPDATE: u32 = 2;
+const FINISH: u32 = 3;
+
+/// Along one axis, what an edge tile over output span `outputs` computes:
+/// the window of the Lanczos3 start its pixels depend on (see
+/// [`edge::Axis::window`]), the source pixels whose error that window
+/// determines, and the part of the source the passes read.
+struct EdgeSpan {
+    outputs: Range<u32>,
+    window: Range<u32>,
+    errors: Range<u32>,
+    region: Range<u32>,
 }
 
-/// The source range the upsampler reads for output range `outputs` (its 4×4
-/// neighbourhoods, plus a pixel of margin against rounding).
-fn edge_source_range(outputs: &Range<u32>, scale: f32, size: u32) -> Range<u32> {
-    let first = edge::source_position(outputs.start, scale).floor() as i64 - 2;
-    let last = edge::source_position(outputs.end - 1, scale).floor() as i64 + 3;
-    first.max(0) as u32..(last + 1).min(i64::from(size)) as u32
+impl EdgeSpan {
+    fn new(axis: &edge::Axis, outputs: Range<u32>) -> EdgeSpan {
+        let window = axis.window(outputs.clone());
+        let errors = axis.sources_within(&window);
+        // The errors, and the 3×3 clamp ranges around the window's cells.
+        let first_cell = axis.cells[window.start as usize] as u32;
+        let last_cell = axis.cells[window.end as usize - 1] as u32;
+        let size = axis.down.len() as u32;
+        let region = first_cell.saturating_sub(1).min(errors.start)
+            ..(last_cell + 2).min(size).max(errors.end);
+        EdgeSpan {
+            outputs,
+            window,
+            errors,
+            region,
+        }
+    }
+
+    /// u32 per error pixel in the tables: footprint start, count, weights.
+    fn down_stride(&self, axis: &edge::Axis) -> usize {
+        let rows = &axis.down[self.errors.start as usize..self.errors.end as usize];
+        2 + rows.iter().map(|(_, w)| w.len()).max().unwrap_or(0)
+    }
+
+    /// u32 in the tables for this axis (see [`EdgeTile::tables`]).
+    fn tables_len(&self, axis: &edge::Axis) -> usize {
+        self.errors.len() * self.down_stride(axis) + 4 * self.window.len()
+    }
 }
 
+/// What one output tile of the edge upscaler computes (see [`EdgeSpan`]).
+struct EdgeTile {
+    xs: Range<u32>,
+    ys: Range<u32>,
+    window_x: Range<u32>,
+    window_y: Range<u32>,
+    errors_x: Range<u32>,
+    errors_y: Range<u32>,
+    region_x: Range<u32>,
+    region_y: Range<u32>,
+}
+
+impl EdgeTile {
+    fn new(axis_x: &edge::Axis, axis_y: &edge::Axis, xs: Range<u32>, ys: Range<u32>) -> EdgeTile {
+        let (x, y) = (EdgeSpan::new(axis_x, xs), EdgeSpan::new(axis_y, ys));
+        EdgeTile {
+            xs: x.outputs,
+            ys: y.outputs,
+            window_x: x.window,
+            window_y: y.window,
+            errors_x: x.errors,
+            errors_y: y.errors,
+            region_x: x.region,
+            region_y: y.region,
+        }
+    }
+
+    /// The axis tables the passes read (see edge.wgsl), and the params
+    /// shared by every stage.
+    fn tables(
+        &self,
+        axis_x: &edge::Axis,
+        axis_y: &edge::Axis,
+        base: EdgeParams,
+    ) -> (Vec<u32>, EdgeParams) {
+        let mut tables = Vec::new();
+        // Per error pixel: its footprint's first pixel (in the window) and
+        // count, then its weights, zero-padded to the axis's widest.
+        let down =
+            |tables: &mut Vec<u32>, axis: &edge::Axis, errors: &Range<u32>, window: &Range<u32>| {
+                let rows = &axis.down[errors.start as usize..errors.end as usize];
+                let stride = 2 + rows.iter().map(|(_, w)| w.len()).max().unwrap_or(0);
+                for (first, weights) in rows {
+                    tables.push(*first as u32 - window.start);
+                    tables.push(weights.len() as u32);
+                    tables.extend(weights.iter().map(|w| w.to_bits()));
+                    tables.resize(tables.len() + stride - 2 - weights.len(), 0);
+                }
+                stride as u32
+            };
+        let down_x_stride = down(&mut tables, axis_x, &self.errors_x, &self.window_x);
+        let down_y_at = tables.len() as u32;
+        let down_y_stride = down(&mut tables, axis_y, &self.errors_y, &self.window_y);
+        // Per window pixel: its bilinear taps (error indices, clamped to the
+        // errors this tile has: the pixels kept never need the others), the
+        // right tap's weight, and its cell (a source index).
+        let up =
+            |tables: &mut Vec<u32>, axis: &edge::Axis, errors: &Range<u32>, window: &Range<u32>| {
+                let at = tables.len() as u32;
+                for o in window.clone() {
+                    let (left, right, weight) = axis.taps[o as usize];
+                    let tap =
+                        |i: usize| (i as u32).clamp(errors.start, errors.end - 1) - errors.start;
+                    tables.extend([
+                        tap(left),
+                        tap(right),
+                        weight.to_bits(),
+                        axis.cells[o as usize] as u32,
+                    ]);
+                }
+                at
+            };
+        let up_x_at = up(&mut tables, axis_x, &self.errors_x, &self.window_x);
+        let up_y_at = up(&mut tables, axis_y, &self.errors_y, &self.window_y);
+        let params = EdgeParams {
+            window_x0: self.window_x.start,
+            window_y0: self.window_y.start,
+            window_w: self.window_x.len() as u32,
+            window_h: self.window_y.len() as u32,
+            errors_x0: self.errors_x.start,
+            errors_y0: self.errors_y.start,
+            errors_w: self.errors_x.len() as u32,
+            errors_h: self.errors_y.len() as u32,
+            tile_x0: self.xs.start,
+            tile_y0: self.ys.start,
+            tile_w: self.xs.len() as u32,
+            tile_h: self.ys.len() as u32,
+            region_x0: self.region_x.start,
+            region_y0: self.region_y.start,
+            region_w: self.region_x.len() as u32,
+            down_x_stride,
+            down_y_at,
+            down_y_stride,
+            up_x_at,
+            up_y_at,
+            ..base
+        };
+        (tables, params)
+    }
+}
+
+/// Premultiplied 16-bit values as the f32 the CPU computes with
+/// ([`edge::Plane`]), converted here so that both backends start from the
+/// same bits.
+fn plane_bytes(values: &[u16]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|&v| (f32::from(v) / 65535.0).to_le_bytes())
+        .collect()
+}
+
+/// Along one axis, the largest extents (in pixels, or u32 for the tables)
+/// over the spans of `side`-pixel edge tiles.
+#[derive(Default)]
+struct SpanMaxima {
+    window: u64,
+    errors: u64,
+    region: u64,
+    tables: u64,
+    /// The Lanczos3 start's source range, and its weights.
+    start_source: u64,
+    start_weights: u64,
+}
+
+impl SpanMaxima {
+    fn new(axis: &edge::Axis, start: &AxisWeights, size: u32, side: u32) -> SpanMaxima {
+        let mut max = SpanMaxima::default();
+        for first in (0..size).step_by(side as usize) {
+            let span = EdgeSpan::new(axis, first..(first + side).min(size));
+            let len = |r: &Range<u32>| r.len() as u64;
+            max.window = max.window.max(len(&span.window));
+            max.errors = max.errors.max(len(&span.errors));
+            max.region = max.region.max(len(&span.region));
+            max.tables = max.tables.max(span.tables_len(axis) as u64);
+            max.start_source = max
+                .start_source
+                .max(len(&start.source_range(span.window.clone())));
+            max.start_weights = max
+                .start_weights
+                .max(len(&span.window) * start.window as u64);
+        }
+        max
+    }
+}
+
+/// The tile side for the edge upscaler to a `width`×`height` output: every
+/// buffer of a tile's window (the Lanczos3 start's, the passes', the tables)
+/// must fit the binding limit. Each buffer's size is a product of one
+/// extent per axis, so its largest over all tiles is the product of the
+/// axes' largest: checked per axis, not per tile (at 1 px tiles a 16384²
+/// output has 268 million).
+fn edge_tile_side(
+    start: &ConvolutionLayout,
+    axis_x: &edge::Axis,
+    axis_y: &edge::Axis,
+    width: u32,
+    height: u32,
+    limits: Limits,
+) -> Result<u32> {
+    let mut side = limits.max_tile.max(1);
+    loop {
+        let x = SpanMaxima::new(axis_x, &start.wx, width, side);
+        let y = SpanMaxima::new(axis_y, &start.wy, height, side);
+        let passes = [
+            x.window * y.window,
+            x.errors * y.window,
+            x.errors * y.errors,
+            x.region * y.region,
+        ];
+        let start_mid = if start.vertical_first() {
+            x.start_source * y.window
+        } else {
+            x.window * y.start_source
+        };
+        let largest = [
+            passes.into_iter().max().unwrap_or(0) * MID_BYTES,
+            start_mid * MID_BYTES,
+            x.start_source * y.start_source * start.bpp() as u64,
+            x.start_weights.max(y.start_weights) * 4,
+            (x.tables + y.tables) * 4,
+        ];
+        if largest.into_iter().all(|b| b <= limits.max_binding_bytes) {
+            return Ok(side);
+        }
+        if side == 1 {
+            return Err(no_tile_fits(limits));
+        }
+        side /= 2;
+    }
+}
+
+/// The edge tile side for a `src_w`×`src_h` source and `options` under
+/// `limits`, without a GPU: for checking the plan at the largest sizes.
+#[cfg(test)]
+pub(super) fn edge_plan(
+    src_w: u32,
+    src_h: u32,
+    options: &ResizeOptions,
+    limits: Limits,
+) -> Result<u32> {
+    let start = ConvolutionLayout::new(src_w, src_h, &edge::start_options(options), Precision::U16);
+    let (axis_x, axis_y) = (
+        edge::Axis::new(src_w, options.width),
+        edge::Axis::new(src_h, options.height),
+    );
+    edge_tile_side(
+        &start,
+        &axis_x,
+        &axis_y,
+        options.width,
+        options.height,
+        limits,
+    )
+}
+
+/// The edge upscaler ([`edge::upscale`]) tile by tile: each tile's window of
+/// the Lanczos3 start comes from [`Convolution::tile`] as 16-bit
+/// premultiplied values, as on the CPU (read back and converted to f32 here,
+/// so both backends start from the same bits); [`edge::BACK_PROJECTIONS`]
+/// rounds and the sharpening then run in edge.wgsl in one submission, and
+/// only the tile is read back.
 async fn upscale_edge(
     gpu: &GpuContext,
     src: &RgbaImage,
@@ -298,92 +675,78 @@ async fn upscale_edge(
 ) -> Result<RgbaImage> {
     let (w, h) = (options.width, options.height);
     let (src_w, src_h) = src.dimensions();
-    let scale_x = src_w as f32 / w as f32;
-    let scale_y = src_h as f32 / h as f32;
-    let values: Vec<u8> = to_premultiplied16(src, options.linear_light)
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-    let side = tile_side(w, h, limits, |xs, ys| {
-        let (mx, my) = (with_halo(xs, w), with_halo(ys, h));
-        let (sx, sy) = (
-            edge_source_range(&mx, scale_x, src_w),
-            edge_source_range(&my, scale_y, src_h),
-        );
-        (sx.len() as u64 * sy.len() as u64 * 8).max(mx.len() as u64 * my.len() as u64 * MID_BYTES)
-    })?;
+    let start = Convolution::new(gpu, src, &edge::start_options(options), Precision::U16);
+    let (axis_x, axis_y) = (edge::Axis::new(src_w, w), edge::Axis::new(src_h, h));
+    let source = plane_bytes(&to_premultiplied16(src, options.linear_light));
     let pipeline = gpu.pipeline("resample.edge", EDGE, "edge");
+    let base = EdgeParams {
+        out_w: w,
+        out_h: h,
+        src_w,
+        src_h,
+        sharpen: u32::from(options.sharpness > 0.0),
+        gain: edge::GAIN * options.sharpness,
+        ..Zeroable::zeroed()
+    };
+    let side = edge_tile_side(&start.layout, &axis_x, &axis_y, w, h, limits)?;
     let mut out = vec![0u8; w as usize * h as usize * 8];
     for (xs, ys) in tiles(w, h, side) {
-        let (mx, my) = (with_halo(&xs, w), with_halo(&ys, h));
-        let (sx, sy) = (
-            edge_source_range(&mx, scale_x, src_w),
-            edge_source_range(&my, scale_y, src_h),
-        );
-        let region = gpu.storage_buffer("edge source", &crop(&values, src_w, 8, &sx, &sy));
-        let mid_bytes = mx.len() * my.len() * MID_BYTES as usize;
-        let mid = gpu.storage_buffer("edge upsampled", &vec![0; mid_bytes]);
-        let tile_bytes = xs.len() * ys.len() * 8;
-        let dst = gpu.storage_buffer("edge tile", &vec![0; tile_bytes]);
-        let base = EdgeParams {
-            stage: 0,
-            out_w: mx.len() as u32,
-            out_h: my.len() as u32,
-            out_x0: mx.start,
-            out_y0: my.start,
-            src_w,
-            src_h,
-            region_x0: sx.start,
-            region_y0: sy.start,
-            region_w: sx.len() as u32,
-            mid_x0: mx.start,
-            mid_y0: my.start,
-            mid_w: mx.len() as u32,
-            mid_h: my.len() as u32,
-            scale_x,
-            scale_y,
-            sharpness: options.sharpness,
-            stretch: edge::STRETCH,
-            squeeze: edge::SQUEEZE,
-            lobe_weight: edge::LOBE,
-            edge_energy: edge::EDGE_ENERGY,
-            gain: edge::GAIN,
-            pad: [0; 2],
-        };
-        let stages = [
-            (base, &region, &mid, 4),
-            (
-                EdgeParams {
-                    stage: 1,
-                    out_w: xs.len() as u32,
-                    out_h: ys.len() as u32,
-                    out_x0: xs.start,
-                    out_y0: ys.start,
-                    ..base
-                },
-                &mid,
-                &dst,
-                tile_bytes as u64,
+        let tile = EdgeTile::new(&axis_x, &axis_y, xs, ys);
+        let (window_x, window_y) = (&tile.window_x, &tile.window_y);
+        let (ww, wh) = (window_x.len() as u32, window_y.len() as u32);
+        let start_values: Vec<u16> = start
+            .tile(gpu, window_x, window_y)
+            .await?
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        let estimate = gpu.storage_buffer("edge estimate", &plane_bytes(&start_values));
+        let region = gpu.storage_buffer(
+            "edge source",
+            &crop(
+                &source,
+                src_w,
+                MID_BYTES as usize,
+                &tile.region_x,
+                &tile.region_y,
             ),
-        ];
-        for (params, input, output, read_len) in stages {
-            let buffers = [
-                &gpu.uniform_buffer("edge params", bytemuck::bytes_of(&params)),
-                input,
-                output,
-            ];
-            let groups = (
-                params.out_w.div_ceil(WORKGROUP),
-                params.out_h.div_ceil(WORKGROUP),
-                1,
-            );
-            let result = gpu
-                .dispatch_and_read(&pipeline, &buffers, groups, 2, read_len)
-                .await?;
-            if params.stage == 1 {
-                paste(&mut out, w, 8, &xs, &ys, &result);
-            }
-        }
+        );
+        let (tables, params) = tile.tables(&axis_x, &axis_y, base);
+        let tables = gpu.storage_buffer("edge tables", bytemuck::cast_slice(&tables));
+        let (ew, eh) = (tile.errors_x.len() as u32, tile.errors_y.len() as u32);
+        let f32x4 = |pixels: u32| vec![0; pixels as usize * MID_BYTES as usize];
+        let rows = gpu.storage_buffer("edge rows", &f32x4(ew * wh));
+        let errors = gpu.storage_buffer("edge errors", &f32x4(ew * eh));
+        let tile_bytes = tile.xs.len() * tile.ys.len() * 8;
+        let dst = gpu.storage_buffer("edge tile", &vec![0; tile_bytes]);
+        let stage_params: Vec<wgpu::Buffer> = [SHRINK_ROWS, ERROR, UPDATE, FINISH]
+            .map(|stage| {
+                gpu.uniform_buffer(
+                    "edge params",
+                    bytemuck::bytes_of(&EdgeParams { stage, ..params }),
+                )
+            })
+            .into();
+        let bindings: Vec<[&wgpu::Buffer; 7]> = stage_params
+            .iter()
+            .map(|p| [p, &region, &tables, &estimate, &rows, &errors, &dst])
+            .collect();
+        let step = |stage: usize, w: u32, h: u32| Dispatch {
+            buffers: &bindings[stage][..],
+            workgroups: (w.div_ceil(WORKGROUP), h.div_ceil(WORKGROUP), 1),
+        };
+        let round = [step(0, ew, wh), step(1, ew, eh), step(2, ww, wh)];
+        let mut steps: Vec<Dispatch> = round
+            .iter()
+            .cycle()
+            .take(3 * edge::BACK_PROJECTIONS)
+            .copied()
+            .collect();
+        steps.push(step(3, params.tile_w, params.tile_h));
+        let result = gpu
+            .dispatch_steps_and_read(&pipeline, &steps, &dst, tile_bytes as u64)
+            .await?;
+        paste(&mut out, w, 8, &tile.xs, &tile.ys, &result);
     }
     let values: Vec<u16> = out
         .chunks_exact(2)

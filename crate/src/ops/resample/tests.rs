@@ -299,16 +299,6 @@ const SIZES: [((u32, u32), (u32, u32)); 7] = [
     ((120, 33), (37, 101)),
 ];
 
-/// What the GPU shaders compute, on the CPU: for the edge filter, the
-/// edge-directed interpolation that edge.wgsl mirrors (no back-projection).
-fn cpu_reference(src: &RgbaImage, o: &ResizeOptions) -> RgbaImage {
-    if o.filter == Filter::Edge {
-        edge::upscale_edge_directed(src, o)
-    } else {
-        resize_cpu(src, o).unwrap()
-    }
-}
-
 #[test]
 fn gpu_matches_cpu_within_one() {
     let Some(engine) = test_gpu_engine() else {
@@ -327,7 +317,7 @@ fn gpu_matches_cpu_within_one() {
                     if validate(sw, sh, &o).is_err() {
                         continue; // the edge filter does not shrink
                     }
-                    let cpu = cpu_reference(&src, &o);
+                    let cpu = resize_cpu(&src, &o).unwrap();
                     let gpu_ctx = engine.gpu().expect("a GPU engine");
                     let on_gpu =
                         pollster::block_on(gpu::resize(gpu_ctx, &src, &o, Limits::of(gpu_ctx)))
@@ -368,7 +358,7 @@ fn tiles_leave_no_seams_on_gradients() {
                 if validate(45, 38, &o).is_err() {
                     continue;
                 }
-                let cpu = cpu_reference(&src, &o);
+                let cpu = resize_cpu(&src, &o).unwrap();
                 let whole = pollster::block_on(gpu::resize(gpu_ctx, &src, &o, Limits::of(gpu_ctx)))
                     .unwrap();
                 for limits in tiny {
@@ -405,7 +395,7 @@ fn large_output_is_tiled_within_low_limits_and_matches_cpu() {
         let o = options(2048, 1536, filter, false);
         let out = pollster::block_on(gpu::resize(gpu_ctx, &src, &o, low)).unwrap();
         assert_eq!(out.dimensions(), (2048, 1536));
-        let diff = max_diff(&out, &cpu_reference(&src, &o));
+        let diff = max_diff(&out, &resize_cpu(&src, &o).unwrap());
         assert!(diff <= 1, "{filter:?}: tiled GPU vs CPU differ by {diff}");
     }
 }
@@ -510,5 +500,190 @@ fn lanczos3_and_bicubic_match_a_direct_f64_evaluation() {
                 assert!(diff <= 1, "GPU {filter:?} → {w}×{h}: {diff}");
             }
         }
+    }
+}
+
+/// Edge-upscaler cases: odd and non-integer scales, ×2, ×4, tiny sources,
+/// and a same-size axis.
+const EDGE_SIZES: [((u32, u32), (u32, u32)); 7] = [
+    ((37, 23), (100, 61)),
+    ((64, 64), (128, 128)),
+    ((16, 12), (64, 48)),
+    ((1, 1), (5, 3)),
+    ((2, 3), (7, 8)),
+    ((2, 3), (2, 9)),
+    ((29, 31), (30, 95)),
+];
+
+#[test]
+fn edge_gpu_matches_cpu_within_one() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let mut rng = Rng(0x0ed9_e5ee);
+    let mut worst = 0;
+    for &((sw, sh), (w, h)) in &EDGE_SIZES {
+        for opaque in [true, false] {
+            let src = random_image(&mut rng, sw, sh, opaque);
+            for linear_light in [false, true] {
+                for sharpness in [0.0, DEFAULT_SHARPNESS, 1.0] {
+                    let o = ResizeOptions {
+                        sharpness,
+                        ..options(w, h, Filter::Edge, linear_light)
+                    };
+                    let cpu = resize_cpu(&src, &o).unwrap();
+                    let on_gpu = pollster::block_on(resize(engine, &src, &o)).unwrap();
+                    let diff = max_diff(&cpu, &on_gpu);
+                    worst = worst.max(diff);
+                    assert!(
+                        diff <= 1,
+                        "{sw}×{sh}→{w}×{h} opaque={opaque} linear={linear_light} \
+                         sharpness={sharpness}: {diff}"
+                    );
+                }
+            }
+        }
+    }
+    eprintln!("edge CPU vs GPU: max difference {worst}");
+}
+
+/// The largest difference between two images' premultiplied colours, in
+/// 8-bit levels.
+fn max_premultiplied_diff(a: &RgbaImage, b: &RgbaImage) -> f64 {
+    let premultiplied = |p: &Rgba<u8>, c: usize| f64::from(p.0[c]) * f64::from(p.0[3]) / 255.0;
+    a.pixels()
+        .zip(b.pixels())
+        .flat_map(|(p, q)| (0..3).map(move |c| (premultiplied(p, c) - premultiplied(q, c)).abs()))
+        .fold(0.0, f64::max)
+}
+
+/// Nearly transparent pixels (alpha 1 to 4): the 16-bit premultiplied
+/// starts differ by up to 2 units of 65535 (fast_image_resize's arithmetic
+/// against the GPU's f32; from the same start, edge.wgsl matched the CPU
+/// bit for bit), which sharpening can triple and which is multiplied by up
+/// to 255 when the colour is unpremultiplied,
+/// and more through the linear-light curve, so straight colours there may
+/// differ by more than 1 (by 28 at worst in a 120-image sweep on lavapipe;
+/// plain Lanczos3 by 3). What they look like composited, the premultiplied
+/// colour, still agrees within a tenth of a level, and alpha within 1.
+#[test]
+fn edge_gpu_matches_cpu_premultiplied_on_nearly_transparent_images() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let mut rng = Rng(0x0a1f_a001);
+    for &((sw, sh), (w, h)) in &EDGE_SIZES {
+        let mut src = random_image(&mut rng, sw, sh, false);
+        for p in src.pixels_mut() {
+            p.0[3] = 1 + p.0[3] % 4;
+        }
+        for linear_light in [false, true] {
+            let o = ResizeOptions {
+                sharpness: 1.0,
+                ..options(w, h, Filter::Edge, linear_light)
+            };
+            let cpu = resize_cpu(&src, &o).unwrap();
+            let on_gpu = pollster::block_on(resize(engine, &src, &o)).unwrap();
+            let diff = max_premultiplied_diff(&cpu, &on_gpu);
+            let alpha = cpu
+                .pixels()
+                .zip(on_gpu.pixels())
+                .map(|(p, q)| p.0[3].abs_diff(q.0[3]))
+                .max();
+            assert!(
+                diff <= 1.0 && alpha <= Some(1),
+                "{sw}×{sh}→{w}×{h} linear={linear_light}: premultiplied {diff:.2}, alpha {alpha:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn edge_tiles_equal_the_untiled_result() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let gpu_ctx = engine.gpu().expect("a GPU engine");
+    // 16 px tiles; a binding limit that forces 8 px ones (halo included).
+    let small = [
+        Limits {
+            max_binding_bytes: 1 << 30,
+            max_tile: 16,
+        },
+        Limits {
+            max_binding_bytes: 48 * 1024,
+            max_tile: 64,
+        },
+    ];
+    let mut rng = Rng(0x0071_75e5);
+    let mut worst = 0;
+    for ((sw, sh), (w, h)) in [
+        ((45, 38), (97, 83)),
+        ((37, 23), (100, 61)),
+        ((20, 16), (80, 64)),
+    ] {
+        let images = [
+            gradient(sw, sh, false),
+            gradient(sw, sh, true),
+            random_image(&mut rng, sw, sh, false),
+        ];
+        for (n, src) in images.iter().enumerate() {
+            for linear_light in [false, true] {
+                let o = ResizeOptions {
+                    sharpness: 1.0,
+                    ..options(w, h, Filter::Edge, linear_light)
+                };
+                let whole =
+                    pollster::block_on(gpu::resize(gpu_ctx, src, &o, Limits::of(gpu_ctx))).unwrap();
+                for limits in small {
+                    let tiled = pollster::block_on(gpu::resize(gpu_ctx, src, &o, limits)).unwrap();
+                    let diff = max_diff(&tiled, &whole);
+                    worst = worst.max(diff);
+                    assert!(
+                        diff <= 1,
+                        "image {n} {sw}×{sh}→{w}×{h} linear={linear_light} {limits:?}: {diff}"
+                    );
+                }
+            }
+        }
+    }
+    eprintln!("edge tiled vs untiled: max difference {worst}");
+}
+
+#[test]
+fn extreme_edge_enlargements_fall_back_to_the_cpu() {
+    let Some(engine) = test_gpu_engine() else {
+        return;
+    };
+    let gpu_ctx = engine.gpu().expect("a GPU engine");
+    // ×150: one tile's window is the whole 300² output, 1.4 MiB as f32.
+    let low = Limits {
+        max_binding_bytes: 256 * 1024,
+        max_tile: 64,
+    };
+    let src = gradient(2, 2, true);
+    let o = options(300, 300, Filter::Edge, false);
+    assert!(matches!(
+        pollster::block_on(gpu::resize(gpu_ctx, &src, &o, low)),
+        Err(Error::TooLarge(_))
+    ));
+    let out = pollster::block_on(resize_on_gpu(gpu_ctx, &src, &o, low)).unwrap();
+    assert_eq!(out, resize_cpu(&src, &o).unwrap());
+}
+
+/// The edge upscaler's tiles under WebGPU's default limits (2048 px tiles,
+/// 128 MiB bindings) at the largest outputs, planned without a GPU: ×2, ×4,
+/// a non-integer scale, and ×164 on one axis, all to 16384².
+#[test]
+fn edge_tiles_fit_default_limits_at_the_largest_outputs() {
+    let defaults = Limits {
+        max_binding_bytes: 128 << 20,
+        max_tile: 2048,
+    };
+    for (sw, sh) in [(8192, 8192), (4096, 4096), (6000, 7001), (16384, 100)] {
+        let o = options(16384, 16384, Filter::Edge, false);
+        validate(sw, sh, &o).unwrap();
+        let side = gpu::edge_plan(sw, sh, &o, defaults).unwrap();
+        assert_eq!(side, defaults.max_tile, "{sw}×{sh}");
     }
 }
