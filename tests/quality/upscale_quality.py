@@ -9,7 +9,7 @@ the set. scikit-image is needed only here; install it into a throwaway venv:
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install scikit-image
     cargo build --release --bin retouch
     /tmp/venv/bin/python tests/quality/upscale_quality.py [--retouch PATH]
-        [--sharpness 0.25,0.5,0.75] [--crops DIR]
+        [--sharpness 0.1,0.25,0.5] [--crops DIR]   (default: 0.1, the core's)
 
 --crops writes a side-by-side crop (original, lanczos3, edge) per factor.
 """
@@ -65,7 +65,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     root = pathlib.Path(__file__).resolve().parents[2]
     parser.add_argument("--retouch", default=str(root / "target/release/retouch"))
-    parser.add_argument("--sharpness", default="0.5",
+    parser.add_argument("--sharpness", default="0.1",
                         help="comma-separated sharpness values for the edge filter")
     parser.add_argument("--crops", help="folder for side-by-side crops")
     args = parser.parse_args()
