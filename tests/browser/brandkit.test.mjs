@@ -8,6 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 import { startOpenAI } from '../providers/mock-servers.mjs';
+import { fillRequest, generate } from './generate-panel.mjs';
 import { picture } from '../providers/png.mjs';
 
 const W = 240;
@@ -43,19 +44,11 @@ const storedReferences = (page) =>
     }
   });
 
-async function generate(page, { provider, prompt, key, baseUrl }) {
+/** Selects the region and runs one variant of `request` through the panel; returns its state. */
+async function fillAndGenerate(page, request) {
   await page.evaluate((rect) => window.retouchApp.select('rectangle', { ...rect, mode: 'replace' }), SELECT);
-  await page.selectOption('#gen-provider', provider);
-  await page.fill('#gen-prompt', prompt);
-  await page.fill('#gen-variants', '1');
-  if (key !== undefined) await page.fill('#gen-key', key);
-  if (baseUrl !== undefined) {
-    if (!(await page.evaluate(() => document.querySelector('.gen-advanced').open))) await page.click('.gen-advanced summary');
-    await page.fill('#gen-base-url', baseUrl);
-  }
-  await page.click('#gen-run');
-  await page.evaluate(() => window.retouchApp.generation.settled());
-  return page.evaluate(() => window.retouchApp.generation.state());
+  await fillRequest(page, { ...request, variants: 1 });
+  return generate(page);
 }
 
 describe('brand kit panel', () => {
@@ -155,7 +148,7 @@ describe('brand kit panel', () => {
     }, { W, H, rect: SELECT });
     openaiExpect.imageSize = [plan.width, plan.height];
     const count = openai.requests.length;
-    const state = await generate(page, { provider: OPENAI, prompt: 'a lantern', key: OPENAI_KEY, baseUrl: `${openai.origin}/v1` });
+    const state = await fillAndGenerate(page, { provider: OPENAI, prompt: 'a lantern', key: OPENAI_KEY, baseUrl: `${openai.origin}/v1` });
     assert.deepEqual(openai.violations, []);
     assert.equal(state.error, null, JSON.stringify(state.error));
     assert.equal(openai.requests.length - count, 1);
@@ -175,14 +168,14 @@ describe('brand kit panel', () => {
 
   test('the offline mock takes no references; with attach off nothing of the kit is sent', async () => {
     const { page } = app;
-    let state = await generate(page, { provider: MOCK, prompt: 'a lantern' });
+    let state = await fillAndGenerate(page, { provider: MOCK, prompt: 'a lantern' });
     assert.equal(state.error, null, JSON.stringify(state.error));
     assert.equal(state.references.text, '0 of 1 reference image sent; Offline mock takes none');
     assert.ok(state.plan.prompt.includes(`Style: ${STYLE}`));
     await page.click('#gen-discard');
 
     await page.uncheck('#brand-attach');
-    state = await generate(page, { provider: MOCK, prompt: 'a lantern' });
+    state = await fillAndGenerate(page, { provider: MOCK, prompt: 'a lantern' });
     assert.equal(state.references, null);
     assert.equal(state.plan.prompt, 'a lantern');
     await page.click('#gen-discard');

@@ -11,6 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 import { startOpenAI, startStability } from '../providers/mock-servers.mjs';
+import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 const CONFIGS = [
   { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
@@ -28,22 +29,6 @@ const BLEND = 32;
 
 requireBuiltPackage();
 
-async function openPicture(page) {
-  await page.evaluate(
-    async ({ W, H }) => {
-      const rgba = new Uint8Array(W * H * 4);
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const o = (y * W + x) * 4;
-          rgba.set([Math.round((x / (W - 1)) * 200 + 30), Math.round((y / (H - 1)) * 160 + 50 + ((x * 7 + y * 13) % 11)), 120 + ((x ^ y) & 15), 255], o);
-        }
-      }
-      await window.retouchApp.openImage(window.testKit.pngOf(W, H, rgba), 'picture.png');
-    },
-    { W, H },
-  );
-}
-
 /** Keeps the composite in the page under `slot`; returns the size, layers and history position. */
 async function snapshot(page, slot) {
   return page.evaluate(async (slot) => {
@@ -56,19 +41,11 @@ async function snapshot(page, slot) {
 }
 
 /** Fills the panel in extend mode, as a user does. */
-async function fillExtend(page, { provider, prompt, sides, variants = 1, key, baseUrl }) {
+async function fillExtend(page, { sides, ...request }) {
   await page.check('input[name="gen-mode"][value="extend"]');
   assert.ok(await page.locator('#gen-extend').isVisible(), 'the side fields show in extend mode');
   for (const side of ['left', 'top', 'right', 'bottom']) await page.fill(`#gen-extend-${side}`, String(sides[side] ?? 0));
-  await page.selectOption('#gen-provider', provider);
-  await page.fill('#gen-prompt', prompt);
-  await page.fill('#gen-variants', String(variants));
-  if (key !== undefined) await page.fill('#gen-key', key);
-  if (baseUrl !== undefined) {
-    const open = await page.evaluate(() => document.querySelector('.gen-advanced').open);
-    if (!open) await page.click('.gen-advanced summary');
-    await page.fill('#gen-base-url', baseUrl);
-  }
+  await fillRequest(page, request);
 }
 
 /** The plan the page will make for an extension and the size of the image it sends. */
@@ -90,12 +67,6 @@ async function planFor(page, providerId, prompt, sides) {
     },
     { providerId, prompt, sides },
   );
-}
-
-async function generate(page) {
-  await page.click('#gen-run');
-  await page.evaluate(() => window.retouchApp.generation.settled());
-  return page.evaluate(() => window.retouchApp.generation.state());
 }
 
 /** Accepts variant `index`, checks the grown canvas and its pixels, undoes and checks again. */
@@ -180,7 +151,7 @@ for (const config of CONFIGS) {
       app = await openApp(browser, server.url);
       await installTestKit(app.page);
       await app.page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
-      await openPicture(app.page);
+      await openTexturedPicture(app.page, W, H);
     });
 
     after(async () => {

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 import { startOpenAI, startGemini, startStability } from '../providers/mock-servers.mjs';
+import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 const CONFIGS = [
   { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
@@ -33,26 +34,6 @@ const IDS = {
 };
 
 requireBuiltPackage();
-
-/** A smooth picture with some texture, so colour matching has something to learn from. */
-async function openPicture(page) {
-  await page.evaluate(
-    async ({ W, H }) => {
-      const rgba = new Uint8Array(W * H * 4);
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const o = (y * W + x) * 4;
-          rgba[o] = Math.round((x / (W - 1)) * 200 + 30);
-          rgba[o + 1] = Math.round((y / (H - 1)) * 160 + 50 + ((x * 7 + y * 13) % 11));
-          rgba[o + 2] = 120 + ((x ^ y) & 15);
-          rgba[o + 3] = 255;
-        }
-      }
-      await window.retouchApp.openImage(window.testKit.pngOf(W, H, rgba), 'picture.png');
-    },
-    { W, H },
-  );
-}
 
 async function selectRegion(page) {
   await page.evaluate((rect) => window.retouchApp.select('rectangle', { ...rect, mode: 'replace' }), SELECT);
@@ -131,24 +112,9 @@ function probePoints(plan) {
 }
 
 /** Fills the panel in as a user does. */
-async function fillPanel(page, { provider, prompt, variants = 1, key, baseUrl }) {
-  await page.selectOption('#gen-provider', provider);
-  await page.fill('#gen-prompt', prompt);
-  await page.fill('#gen-variants', String(variants));
+async function fillPanel(page, request) {
+  await fillRequest(page, request);
   await page.fill('#gen-feather', String(FEATHER));
-  if (key !== undefined) await page.fill('#gen-key', key);
-  if (baseUrl !== undefined) {
-    const open = await page.evaluate(() => document.querySelector('.gen-advanced').open);
-    if (!open) await page.click('.gen-advanced summary');
-    await page.fill('#gen-base-url', baseUrl);
-  }
-}
-
-/** Clicks Generate and waits until the run ended; returns the panel's state. */
-async function generate(page) {
-  await page.click('#gen-run');
-  await page.evaluate(() => window.retouchApp.generation.settled());
-  return page.evaluate(() => window.retouchApp.generation.state());
 }
 
 /** Accepts variant `index` through its button, checks the layer, the pixels and undo. */
@@ -210,7 +176,7 @@ for (const config of CONFIGS) {
       app = await openApp(browser, server.url);
       await installTestKit(app.page);
       await app.page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
-      await openPicture(app.page);
+      await openTexturedPicture(app.page, W, H);
     });
 
     after(async () => {
