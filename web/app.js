@@ -471,8 +471,10 @@ function refreshPanels() {
   const active = layers[index] ?? null;
   layersPanel.render(layers, state.activeId, (m) => modeLabels.get(m) ?? m);
   if (active && layerControls) layerControls.set({ mode: active.mode, opacity: active.opacity });
-  $('#layer-x').value = active ? String(active.x) : '';
-  $('#layer-y').value = active ? String(active.y) : '';
+  // A refresh that comes late (after a render) must not undo what the user is typing.
+  for (const [input, value] of [[$('#layer-x'), active?.x], [$('#layer-y'), active?.y]]) {
+    if (document.activeElement !== input) input.value = active ? String(value) : '';
+  }
   $('#layer-props').classList.toggle('disabled', !active);
   for (const el of document.querySelectorAll('#layer-props input, #layer-props select, .layer-position input')) el.disabled = !active;
 
