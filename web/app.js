@@ -1220,6 +1220,21 @@ async function upscaleSelection(params) {
   return { before, after, layerId: id, label: `Selection ${box.width}×${box.height} → new layer ${layer.width}×${layer.height}` };
 }
 
+/** Downloads a layer's pixels as PNG (e.g. an upscaled region, at its full resolution). */
+async function saveLayerPng(id) {
+  await settled();
+  const project = requireProject();
+  const layer = state.layers.find((l) => l.id === id);
+  if (!layer) throw new Error('the layer is gone (undone or deleted)');
+  const image = project.layerPixels(id);
+  try {
+    download(image.encodePng(), `${stem(state.name)}-${stem(layer.name).replace(/[^\w.-]+/g, '-')}.png`, 'image/png');
+  } finally {
+    image.free();
+  }
+  setStatus(`Saved “${layer.name}” (${layer.width}×${layer.height}) as PNG`, 'ok');
+}
+
 function buildUpscalePanel() {
   const resize = manifests().find((m) => m.id === 'retouch.resize');
   if (!resize) throw new Error('the core has no “retouch.resize” plugin');
@@ -1227,6 +1242,7 @@ function buildUpscalePanel() {
     upscaleImage,
     upscaleSelection,
     undo,
+    saveLayer: saveLayerPng,
     hasDocument: () => Boolean(state.project),
     canUpscaleSelection: () => Boolean(selection.mask),
     setStatus,

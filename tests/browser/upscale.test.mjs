@@ -3,13 +3,15 @@
 //   - "Selection → new layer": the selection's box of the composite,
 //     upscaled by the edge filter into a new top layer at the box's corner,
 //     equal to the same resize made directly with a CPU engine; the
-//     before/after view opens with both crops; its Undo removes the layer;
+//     before/after view opens with both crops, saves the layer as PNG, and
+//     its Undo removes the layer;
 //   - "Image": Image Size ×2 with Lanczos3 doubles the canvas, the viewer and
 //     the selection follow, the composite equals a CPU resize, one undo
 //     restores size and pixels (and clears the selection);
 //   - a bad parameter is refused with a message and changes nothing.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 
 const CONFIGS = [
@@ -130,6 +132,20 @@ for (const config of CONFIGS) {
       }), layer.id);
       const stats = await page.evaluate(([a, b]) => window.testKit.compare(a, b), [got, want.data]);
       assert.ok(stats.max <= config.tolerance, `layer differs from the CPU resize by ${stats.max}`);
+
+      // "Save layer as PNG" downloads the whole upscaled region.
+      assert.equal(await page.locator('#compare-save').isVisible(), true);
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click('#compare-save')]);
+      assert.match(file.suggestedFilename(), /^picture-Upscaled-40-30-80-60\.png$/);
+      const png = await readFile(await file.path());
+      const saved = await page.evaluate((bytes) => {
+        const image = window.testKit.wasm.Image.decode(Uint8Array.from(bytes));
+        const result = { width: image.width, height: image.height, data: Array.from(image.rgba()) };
+        image.free();
+        return result;
+      }, Array.from(png));
+      assert.deepEqual([saved.width, saved.height], [80, 60]);
+      assert.deepEqual(saved.data, got, 'the PNG holds the layer’s pixels');
 
       // Undo from the view takes the layer back.
       await page.click('#compare-undo');

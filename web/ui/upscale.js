@@ -27,7 +27,7 @@ export function compareWindow(region, scale) {
  * Builds the panel in `root` from the resize manifest's `params` (filter,
  * scale, sharpness, linear light), starting on the edge-adaptive upscaler.
  * `actions`: `{ upscaleImage(params), upscaleSelection(params), undo(),
- * canUpscaleSelection(), hasDocument(), setStatus(text, kind) }`; the two
+ * saveLayer(id), canUpscaleSelection(), hasDocument(), setStatus(text, kind) }`; the two
  * upscale actions resolve to `{ before: {width, height, data}, after: {width,
  * height, data}, label, layerId? }`.
  */
@@ -68,6 +68,7 @@ export function createUpscalePanel(root, manifestParams, actions) {
     stack.style.aspectRatio = `${result.after.width} / ${result.after.height}`;
     stack.style.maxWidth = `${result.after.width}px`;
     dialog.querySelector('#compare-title').textContent = result.label;
+    dialog.querySelector('#compare-save').hidden = result.layerId == null;
     split.value = '50';
     setSplit();
     if (!dialog.open) dialog.showModal();
@@ -100,6 +101,7 @@ export function createUpscalePanel(root, manifestParams, actions) {
   split.addEventListener('input', setSplit);
   pixels.addEventListener('change', () => stack.classList.toggle('pixelated', pixels.checked));
   dialog.querySelector('#compare-keep').addEventListener('click', () => dialog.close());
+  dialog.querySelector('#compare-save').addEventListener('click', report('Cannot save the layer', async () => actions.saveLayer(last.layerId)));
   dialog.querySelector('#compare-undo').addEventListener('click', report('Cannot undo', async () => {
     dialog.close();
     await actions.undo();
