@@ -1,9 +1,10 @@
-//! Decoding and encoding at the core's boundary. Every decode checks the
-//! header's dimensions against the limits before any pixel is allocated.
+//! Decoding, encoding and reading regions out at the core's boundary. Every
+//! decode checks the header's dimensions against the limits before any pixel
+//! is allocated.
 
 use crate::{Error, Result};
 use image::metadata::Orientation;
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, RgbaImage};
+use image::{DynamicImage, GrayImage, ImageBuffer, ImageDecoder, ImageFormat, Pixel, RgbaImage};
 use std::io::Cursor;
 
 /// Longest side accepted, in pixels.
@@ -25,6 +26,29 @@ pub fn check_dimensions(width: u32, height: u32) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A copy of the `width`×`height` rectangle at `x`,`y` of `image` (the
+/// `what`: "canvas", "layer", "mask", ...), refused unless it lies inside:
+/// how callers outside the core (the page, the CLI) read part of an image.
+pub fn region<P: Pixel + 'static>(
+    image: &ImageBuffer<P, Vec<P::Subpixel>>,
+    what: &str,
+    (x, y, width, height): (u32, u32, u32, u32),
+) -> Result<ImageBuffer<P, Vec<P::Subpixel>>> {
+    let fits =
+        |start: u32, len: u32, size: u32| start.checked_add(len).is_some_and(|end| end <= size);
+    if !fits(x, width, image.width()) || !fits(y, height, image.height()) {
+        return Err(Error::param(
+            "region",
+            format!(
+                "{width}×{height} at {x},{y} is not inside the {}×{} {what}",
+                image.width(),
+                image.height()
+            ),
+        ));
+    }
+    Ok(image::imageops::crop_imm(image, x, y, width, height).to_image())
 }
 
 /// Formats that can be opened: PNG, JPEG and WebP always; GIF, BMP and
@@ -209,6 +233,17 @@ mod tests {
             image::Rgba([x as u8 * 40, y as u8 * 80, 7, 128 + x as u8])
         });
         assert_eq!(decode_rgba(&encode_png(&img).unwrap()).unwrap(), img);
+    }
+
+    #[test]
+    fn region_copies_inside_and_refuses_outside() {
+        let mask = GrayImage::from_fn(6, 4, |x, y| image::Luma([(y * 6 + x) as u8]));
+        let part = region(&mask, "mask", (2, 1, 3, 2)).unwrap();
+        assert_eq!(part.into_raw(), [8, 9, 10, 14, 15, 16]);
+        for outside in [(4, 0, 3, 1), (0, 3, 1, 2), (u32::MAX, 0, 2, 1)] {
+            let error = region(&mask, "mask", outside).unwrap_err().to_string();
+            assert!(error.contains("not inside the 6×4 mask"), "{error}");
+        }
     }
 
     #[test]

@@ -87,6 +87,21 @@ impl Document {
         Ok(())
     }
 
+    /// The part of `rect` on the canvas; an error when there is none. What
+    /// [`Document::upscale_region`] reads, so callers can size its output.
+    pub fn canvas_part(&self, rect: Rect) -> Result<Rect> {
+        let canvas = Rect::new(0, 0, self.width(), self.height());
+        rect.intersect(&canvas).ok_or_else(|| {
+            Error::param(
+                "region",
+                format!(
+                    "{}×{} at {},{} does not overlap the {}×{} canvas",
+                    rect.width, rect.height, rect.x, rect.y, canvas.width, canvas.height
+                ),
+            )
+        })
+    }
+
     /// Upscales what is visible inside `rect` (clipped to the canvas) to
     /// `options.width`×`options.height` into a new layer on top, with its
     /// top-left corner at the region's: the layer holds the region at the
@@ -97,16 +112,7 @@ impl Document {
         rect: Rect,
         options: &ResizeOptions,
     ) -> Result<LayerId> {
-        let canvas = Rect::new(0, 0, self.width(), self.height());
-        let region = rect.intersect(&canvas).ok_or_else(|| {
-            Error::param(
-                "region",
-                format!(
-                    "{}×{} at {},{} does not overlap the {}×{} canvas",
-                    rect.width, rect.height, rect.x, rect.y, canvas.width, canvas.height
-                ),
-            )
-        })?;
+        let region = self.canvas_part(rect)?;
         resample::validate(region.width, region.height, options)?;
         let source = image::imageops::crop_imm(
             self.composite_cpu()?,

@@ -507,7 +507,7 @@ impl Project {
         let image = doc
             .rendered()
             .ok_or_else(|| JsError::new("render the project before reading its composite"))?;
-        region_bytes(image, "canvas", x, y, width, height)
+        region_bytes(image, "canvas", (x, y, width, height))
     }
 
     /// RGBA bytes of a rectangle of a layer's own pixels (layer coordinates:
@@ -523,7 +523,7 @@ impl Project {
     ) -> Result<Vec<u8>, JsError> {
         let doc = self.doc()?;
         let layer = doc.layer(id).map_err(js_error)?;
-        region_bytes(&layer.pixels, "layer", x, y, width, height)
+        region_bytes(&layer.pixels, "layer", (x, y, width, height))
     }
 
     /// The selection's bounding box `{ x, y, width, height }`, or `null`
@@ -575,12 +575,11 @@ impl Project {
         let params = ResizeParams::from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
             let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
-            let canvas = Rect::new(0, 0, doc.width(), doc.height());
-            let region = Rect::new(x, y, width, height)
-                .intersect(&canvas)
-                .unwrap_or(Rect::new(x, y, width, height));
+            let region = doc
+                .canvas_part(Rect::new(x, y, width, height))
+                .map_err(js_error)?;
             let options = params?
-                .options(region.width.max(1), region.height.max(1))
+                .options(region.width, region.height)
                 .map_err(js_error)?;
             let id = doc
                 .upscale_region(&engine, region, &options)
@@ -669,29 +668,13 @@ fn busy() -> JsError {
     JsError::new("the project is busy (rendering or resampling); try again when that finishes")
 }
 
-/// The RGBA bytes of `width`×`height` at `x`,`y` of `image`, refused when
-/// the rectangle is not inside it.
+/// The RGBA bytes of a rectangle `(x, y, width, height)` of `image`.
 fn region_bytes(
     image: &image::RgbaImage,
     what: &str,
-    x: u32,
-    y: u32,
-    width: u32,
-    height: u32,
+    rect: (u32, u32, u32, u32),
 ) -> Result<Vec<u8>, JsError> {
-    let inside = u64::from(x) + u64::from(width) <= u64::from(image.width())
-        && u64::from(y) + u64::from(height) <= u64::from(image.height());
-    if !inside {
-        return Err(js_error(Error::param(
-            "region",
-            format!(
-                "{width}×{height} at {x},{y} is outside the {}×{} {what}",
-                image.width(),
-                image.height()
-            ),
-        )));
-    }
-    Ok(image::imageops::crop_imm(image, x, y, width, height)
-        .to_image()
-        .into_raw())
+    crate::image_io::region(image, what, rect)
+        .map(|region| region.into_raw())
+        .map_err(js_error)
 }

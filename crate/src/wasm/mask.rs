@@ -197,30 +197,11 @@ impl Mask {
         width: u32,
         height: u32,
     ) -> Result<Vec<u8>, JsError> {
-        let fits =
-            |start: u32, len: u32, size: u32| start.checked_add(len).is_some_and(|end| end <= size);
-        if !fits(x, width, self.inner.width()) || !fits(y, height, self.inner.height()) {
-            return Err(js_error(Error::param(
-                "region",
-                format!(
-                    "{width}×{height} at ({x}, {y}) is not inside the {}×{} mask",
-                    self.inner.width(),
-                    self.inner.height()
-                ),
-            )));
-        }
-        let stride = self.inner.width() as usize;
-        Ok((y..y + height)
-            .flat_map(|row| {
-                let start = row as usize * stride + x as usize;
-                self.inner.as_raw()[start..start + width as usize]
-                    .iter()
-                    .copied()
-            })
-            .collect())
+        image_io::region(&self.inner, "mask", (x, y, width, height))
+            .map(|region| region.into_raw())
+            .map_err(js_error)
     }
 
-    /// The mask as an 8-bit greyscale PNG.
     /// The box around every covered pixel, `{ x, y, width, height }`, or
     /// `null` when nothing is covered.
     pub fn bounds(&self) -> Result<JsValue, JsError> {
@@ -228,6 +209,7 @@ impl Mask {
         super::doc::rect_to_js(covered.map(|(x, y, w, h)| doc::Rect::new(x as i32, y as i32, w, h)))
     }
 
+    /// The mask as an 8-bit greyscale PNG.
     #[wasm_bindgen(js_name = encodePng)]
     pub fn encode_png(&self) -> Result<Vec<u8>, JsError> {
         image_io::encode_mask_png(&self.inner).map_err(js_error)

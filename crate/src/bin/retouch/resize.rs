@@ -61,26 +61,6 @@ fn parse_region(text: &str) -> Result<[u32; 4]> {
     Ok(region)
 }
 
-/// `src` cut to `region`, refused unless the region lies inside it.
-fn cut(src: image::RgbaImage, region: Option<[u32; 4]>) -> Result<image::RgbaImage> {
-    let Some([x, y, w, h]) = region else {
-        return Ok(src);
-    };
-    let fits = u64::from(x) + u64::from(w) <= u64::from(src.width())
-        && u64::from(y) + u64::from(h) <= u64::from(src.height());
-    if !fits {
-        return Err(Error::param(
-            "region",
-            format!(
-                "{w}×{h} at {x},{y} is not inside the {}×{} image",
-                src.width(),
-                src.height()
-            ),
-        ));
-    }
-    Ok(image::imageops::crop_imm(&src, x, y, w, h).to_image())
-}
-
 pub fn run(args: Args) -> Result<()> {
     // Check every parameter that does not need the image before reading it.
     let filter = Filter::from_name(&args.filter)?;
@@ -94,7 +74,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     let src = image_io::decode_rgba(&read(&args.input)?)
         .map_err(|e| Error::Io(format!("{}: {e}", args.input.display())))?;
-    let src = cut(src, region)?;
+    let src = match region {
+        Some([x, y, w, h]) => image_io::region(&src, "image", (x, y, w, h))?,
+        None => src,
+    };
     let (width, height) = match (size, args.scale) {
         (Some(size), _) => size,
         (None, Some(scale)) => resample::scaled_size(src.width(), src.height(), scale)?,
