@@ -2,9 +2,9 @@
 // core sends the context crop, and the prompt names the region; the core then re-composites the
 // answer under its own mask. Safety blocks arrive as HTTP 200 and are turned into errors here.
 
-import { ProviderError, kindForStatus, readJson, retryAfterFromHeaders } from './errors.js';
+import { ProviderError, kindForStatus, retryAfterFromHeaders } from './errors.js';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
-import { sendWithRetry } from './retry.js';
+import { endpoint, postForJson } from './http.js';
 
 export const PROVIDER = 'gemini';
 export const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
@@ -50,27 +50,17 @@ function requestBody({ prompt, image, referenceImages = [], aspectRatio }) {
 }
 
 async function generateOnce(options) {
-  const { apiKey, baseUrl = DEFAULT_BASE_URL, model = 'gemini-2.5-flash-image', signal, policy, log, fetch = globalThis.fetch } = options;
-  if (!apiKey) throw new ProviderError({ kind: 'auth', provider: PROVIDER, message: 'A Gemini API key is needed.', retryable: false });
-  const url = `${baseUrl.replace(/\/+$/, '')}/models/${encodeURIComponent(model)}:generateContent`;
+  const { apiKey, baseUrl = DEFAULT_BASE_URL, model = 'gemini-2.5-flash-image' } = options;
   const body = requestBody(options);
-  return sendWithRetry({
+  return postForJson({
     provider: PROVIDER,
-    signal,
-    policy,
-    log,
-    secrets: [apiKey],
-    attempt: async (attemptSignal) => {
-      log?.({ provider: PROVIDER, event: 'request', url });
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'x-goog-api-key': apiKey, 'Content-Type': 'application/json' },
-        body,
-        signal: attemptSignal,
-      });
-      if (!response.ok) throw await toError(response);
-      return readAnswer(await readJson(response, PROVIDER), response.status);
-    },
+    missingKey: 'A Gemini API key is needed.',
+    options,
+    url: endpoint(baseUrl, `/models/${encodeURIComponent(model)}:generateContent`),
+    headers: { 'x-goog-api-key': apiKey },
+    makeBody: () => body,
+    toError,
+    read: readAnswer,
   });
 }
 

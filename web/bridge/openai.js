@@ -3,9 +3,9 @@
 // marks the region to edit), and the answer's b64_json images are handed back as bytes.
 // `baseUrl` also serves OpenAI-compatible proxies.
 
-import { ProviderError, kindForStatus, readJson, retryAfterFromHeaders } from './errors.js';
+import { ProviderError, kindForStatus, retryAfterFromHeaders } from './errors.js';
 import { base64ToBytes } from './base64.js';
-import { sendWithRetry } from './retry.js';
+import { endpoint, postForJson } from './http.js';
 
 export const PROVIDER = 'openai';
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -58,29 +58,21 @@ function pngBlob(bytes) {
 }
 
 async function post(options, path, makeBody, outputFormat) {
-  const { apiKey, baseUrl = DEFAULT_BASE_URL, signal, policy, log, fetch = globalThis.fetch } = options;
-  if (!apiKey) throw new ProviderError({ kind: 'auth', provider: PROVIDER, message: 'An OpenAI API key is needed.', retryable: false });
-  const url = `${baseUrl.replace(/\/+$/, '')}${path}`;
-  return sendWithRetry({
+  const { apiKey, baseUrl = DEFAULT_BASE_URL } = options;
+  return postForJson({
     provider: PROVIDER,
-    signal,
-    policy,
-    log,
-    secrets: [apiKey],
-    attempt: async (attemptSignal) => {
-      const body = makeBody();
-      const headers = { Authorization: `Bearer ${apiKey}` };
-      // FormData sets its own multipart content type with the boundary.
-      if (typeof body === 'string') headers['Content-Type'] = 'application/json';
-      log?.({ provider: PROVIDER, event: 'request', url });
-      const response = await fetch(url, { method: 'POST', headers, body, signal: attemptSignal });
-      if (!response.ok) throw await toError(response);
-      const json = await readJson(response, PROVIDER);
+    missingKey: 'An OpenAI API key is needed.',
+    options,
+    url: endpoint(baseUrl, path),
+    headers: { Authorization: `Bearer ${apiKey}` },
+    makeBody,
+    toError,
+    read: (json, status) => {
       const data = Array.isArray(json?.data) ? json.data : null;
       if (!data?.length || data.some((item) => typeof item?.b64_json !== 'string')) {
         throw new ProviderError({
           kind: 'bad_response',
-          status: response.status,
+          status,
           provider: PROVIDER,
           message: 'OpenAI answered without b64_json images.',
         });

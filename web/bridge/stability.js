@@ -3,9 +3,9 @@
 // a browser cannot read the finish-reason and seed headers of a raw-bytes answer. Masks arrive
 // from the core already in Stability's convention: greyscale, white = edit.
 
-import { ProviderError, kindForStatus, readJson, retryAfterFromHeaders } from './errors.js';
+import { ProviderError, kindForStatus, retryAfterFromHeaders } from './errors.js';
 import { base64ToBytes } from './base64.js';
-import { sendWithRetry } from './retry.js';
+import { endpoint, postForJson } from './http.js';
 
 export const PROVIDER = 'stability';
 export const DEFAULT_BASE_URL = 'https://api.stability.ai';
@@ -56,16 +56,14 @@ async function variants(options, path, fields) {
 }
 
 async function post(options, path, fields) {
-  const { apiKey, baseUrl = DEFAULT_BASE_URL, outputFormat = 'png', signal, policy, log, fetch = globalThis.fetch } = options;
-  if (!apiKey) throw new ProviderError({ kind: 'auth', provider: PROVIDER, message: 'A Stability API key is needed.', retryable: false });
-  const url = `${baseUrl.replace(/\/+$/, '')}${path}`;
-  return sendWithRetry({
+  const { apiKey, baseUrl = DEFAULT_BASE_URL, outputFormat = 'png' } = options;
+  return postForJson({
     provider: PROVIDER,
-    signal,
-    policy,
-    log,
-    secrets: [apiKey],
-    attempt: async (attemptSignal) => {
+    missingKey: 'A Stability API key is needed.',
+    options,
+    url: endpoint(baseUrl, path),
+    headers: { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' },
+    makeBody: () => {
       const form = new FormData();
       for (const [name, value] of Object.entries(fields)) {
         if (value === undefined || value === null || value === '') continue;
@@ -73,23 +71,18 @@ async function post(options, path, fields) {
         else form.append(name, String(value));
       }
       form.append('output_format', outputFormat);
-      log?.({ provider: PROVIDER, event: 'request', url });
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' },
-        body: form,
-        signal: attemptSignal,
-      });
-      if (!response.ok) throw await toError(response);
-      const json = await readJson(response, PROVIDER);
+      return form;
+    },
+    toError,
+    read: (json, status) => {
       if (typeof json?.image !== 'string') {
-        throw new ProviderError({ kind: 'bad_response', status: response.status, provider: PROVIDER, message: 'Stability answered without an image.' });
+        throw new ProviderError({ kind: 'bad_response', status, provider: PROVIDER, message: 'Stability answered without an image.' });
       }
       if (json.finish_reason === 'CONTENT_FILTERED') {
         // The image is delivered blurred; pasting it would damage the document.
         throw new ProviderError({
           kind: 'content_blocked',
-          status: response.status,
+          status,
           provider: PROVIDER,
           code: 'CONTENT_FILTERED',
           message: 'Stability flagged the result and returned it blurred (CONTENT_FILTERED).',
