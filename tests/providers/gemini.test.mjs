@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as gemini from '../../web/bridge/gemini.js';
-import { ProviderError } from '../../web/bridge/errors.js';
 import { startGemini } from './mock-servers.mjs';
 import { decodePng, picture } from './png.mjs';
+import { rejection } from './rejection.mjs';
 
 const apiKey = 'AIzaSy-test-gemini-0123456789';
 const model = 'gemini-2.5-flash-image';
@@ -26,16 +26,6 @@ const request = (extra = {}) => ({
   policy: fast,
   ...extra,
 });
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `not a ProviderError: ${error}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
 
 test('edit sends inline image parts and IMAGE modality, reads inlineData', async () => {
   const result = await gemini.edit(request());

@@ -3,9 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as openai from '../../web/bridge/openai.js';
-import { ProviderError } from '../../web/bridge/errors.js';
 import { startOpenAI } from './mock-servers.mjs';
 import { alphaMask, decodePng, picture } from './png.mjs';
+import { rejection } from './rejection.mjs';
 
 const apiKey = 'sk-test-openai-0123456789abcdef';
 const edit = { x: 300, y: 200, width: 400, height: 300 };
@@ -36,16 +36,6 @@ function request(extra = {}) {
     policy: fast,
     ...extra,
   };
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `not a ProviderError: ${error}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
 }
 
 test('edit sends a well-formed multipart request and returns n images', async () => {

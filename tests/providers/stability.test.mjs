@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as stability from '../../web/bridge/stability.js';
-import { ProviderError } from '../../web/bridge/errors.js';
 import { startStability } from './mock-servers.mjs';
 import { decodePng, picture, whiteMask } from './png.mjs';
+import { rejection } from './rejection.mjs';
 
 const apiKey = 'sk-test-stability-0123456789';
 const fast = { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 5000, timeoutMs: 5000 };
@@ -25,16 +25,6 @@ const request = (extra = {}) => ({
   policy: fast,
   ...extra,
 });
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `not a ProviderError: ${error}`);
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
 
 test('inpaint sends multipart with a white = edit mask and reads the JSON image', async () => {
   const result = await stability.inpaint(request({ growMask: 5, negativePrompt: 'blurry' }));
