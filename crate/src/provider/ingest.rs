@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::colour::{ciede2000, srgb_to_lab};
 use super::outpaint::{extended_crop, outpaint_coverage, outpaint_region};
-use super::plan::{edit_coverage, scale, JobPlan};
+use super::plan::{edit_coverage, scale, CropRect, JobPlan};
 use super::provenance::Provenance;
 use crate::image_io;
 use crate::ops::blend::{composite_cpu_in_place, CompositeOptions};
@@ -139,13 +139,7 @@ pub fn ingest_decoded(
             selection.height()
         )));
     }
-    if crop.width == 0
-        || crop.height == 0
-        || crop.x + crop.width > image.width()
-        || crop.y + crop.height > image.height()
-    {
-        return Err(Error::param("plan.crop", "lies outside the canvas"));
-    }
+    check_crop(crop, image.dimensions())?;
     let original = imageops::crop_imm(image, crop.x, crop.y, crop.width, crop.height).to_image();
     let coverage = edit_coverage(selection, crop, plan.feather)?;
     let selected =
@@ -193,16 +187,23 @@ pub fn ingest_outpaint_decoded(
             image.height()
         )));
     }
+    check_crop(crop, canvas)?;
+    let original = extended_crop(image, outpaint, crop);
+    let coverage = outpaint_coverage(outpaint, crop)?;
+    let selected = outpaint_region(outpaint, crop);
+    finish(plan, &original, answer, &coverage, &selected, options)
+}
+
+/// Refuses a crop (from a plan that came back from JS, so not trusted) that is empty or
+/// does not lie inside a `canvas`-sized image; sums cannot overflow.
+fn check_crop(crop: CropRect, canvas: (u32, u32)) -> Result<()> {
     let inside = |start: u32, size: u32, limit: u32| {
         size > 0 && start.checked_add(size).is_some_and(|end| end <= limit)
     };
     if !inside(crop.x, crop.width, canvas.0) || !inside(crop.y, crop.height, canvas.1) {
         return Err(Error::param("plan.crop", "lies outside the canvas"));
     }
-    let original = extended_crop(image, outpaint, crop);
-    let coverage = outpaint_coverage(outpaint, crop)?;
-    let selected = outpaint_region(outpaint, crop);
-    finish(plan, &original, answer, &coverage, &selected, options)
+    Ok(())
 }
 
 /// Maps the answer onto the crop, colour-matches it and builds the layer and its metrics.

@@ -426,6 +426,11 @@ fn ingest_rejects_a_mismatched_image_and_garbage() {
         ),
         Err(Error::SizeMismatch(_))
     ));
+    // A plan edited in JS whose crop would overflow u32 is refused, not wrapped around.
+    let mut tampered = job.plan.clone();
+    tampered.crop.x = u32::MAX - 5;
+    let error = ingest(&image, &selection, &tampered, &job.image_png, &options()).unwrap_err();
+    assert!(error.to_string().contains("lies outside the canvas"), "{error}");
 }
 
 #[test]
