@@ -430,7 +430,10 @@ fn ingest_rejects_a_mismatched_image_and_garbage() {
     let mut tampered = job.plan.clone();
     tampered.crop.x = u32::MAX - 5;
     let error = ingest(&image, &selection, &tampered, &job.image_png, &options()).unwrap_err();
-    assert!(error.to_string().contains("lies outside the canvas"), "{error}");
+    assert!(
+        error.to_string().contains("lies outside the canvas"),
+        "{error}"
+    );
 }
 
 #[test]
