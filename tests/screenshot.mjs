@@ -189,7 +189,7 @@ const server = await startServer(WEB_ROOT);
 const browser = await launchBrowser({ webgpu: true });
 try {
   const { page, errors } = await openApp(browser, server.url, { viewport: { width: 1280, height: 800 } });
-  await page.evaluate(() => window.retouchApp.startFresh());
+  await page.evaluate(() => window.retouchApp.run('file.start-fresh'));
   await page.click('#load-samples');
   await page.waitForFunction(() => window.retouchApp.layers().length === 2);
   // A few document edits for the history panel: an empty layer for the fix, renamed.
@@ -202,9 +202,9 @@ try {
   await page.waitForFunction(() => window.retouchApp.layers()[2].name === 'Fix');
   // A selection around the sun and its reflection: an ellipse, a brush stroke added, feathered.
   await page.evaluate(async () => {
-    await window.retouchApp.select('ellipse', { x: 560, y: 250, width: 150, height: 140 });
-    await window.retouchApp.select('brush', { points: [635, 390, 640, 430, 630, 470], diameter: 90, hardness: 0.7, spacing: 0.25, flow: 1 });
-    await window.retouchApp.modifySelection('feather', 8);
+    await window.retouchApp.run('select.ellipse', { x: 560, y: 250, width: 150, height: 140 });
+    await window.retouchApp.run('select.brush', { points: [635, 390, 640, 430, 630, 470], diameter: 90, hardness: 0.7, spacing: 0.25, flow: 1 });
+    await window.retouchApp.run('select.feather', { value: 8 });
   });
   await page.click('[data-tool=brush]');
   await page.evaluate(() => window.retouchApp.settled());

@@ -25,7 +25,7 @@ requireBuiltPackage();
 async function openPicture(page) {
   await page.evaluate(async ({ W, H }) => {
     const { randomRgba, pngOf } = window.testKit;
-    await window.retouchApp.openImage(pngOf(W, H, randomRgba(W, H, 11, 'opaque')), 'picture.png');
+    await window.retouchApp.run('file.open', { bytes: pngOf(W, H, randomRgba(W, H, 11, 'opaque')), name: 'picture.png' });
   }, { W, H });
 }
 
@@ -46,7 +46,7 @@ const storedReferences = (page) =>
 
 /** Selects the region and runs one variant of `request` through the panel; returns its state. */
 async function fillAndGenerate(page, request) {
-  await page.evaluate((rect) => window.retouchApp.select('rectangle', { ...rect, mode: 'replace' }), SELECT);
+  await page.evaluate((rect) => window.retouchApp.run('select.rectangle', { ...rect, mode: 'replace' }), SELECT);
   await fillRequest(page, { ...request, variants: 1 });
   return generate(page);
 }
@@ -64,7 +64,7 @@ describe('brand kit panel', () => {
     browser = await launchBrowser({ webgpu: false });
     app = await openApp(browser, server.url);
     await installTestKit(app.page);
-    await app.page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 10 }));
+    await app.page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 10 }));
     await openPicture(app.page);
   });
 
@@ -117,13 +117,13 @@ describe('brand kit panel', () => {
     const { page } = app;
     const before = await storedReferences(page);
     assert.equal(before.length, 1);
-    await page.evaluate(() => window.retouchApp.flushAutosave());
+    await page.evaluate(() => window.retouchApp.run('file.autosave-now'));
     await page.reload();
     await page.waitForFunction(() => window.retouchApp !== undefined);
     await page.evaluate(() => window.retouchApp.ready);
     await installTestKit(page);
     await page.waitForFunction(() => window.retouchApp.recovered() !== null);
-    await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 10 }));
+    await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 10 }));
     assert.deepEqual(await kit(page), { attach: true, style: STYLE, palette: [COLOUR], references: 1 });
     assert.equal(await page.inputValue('#brand-style'), STYLE);
     assert.equal(await page.locator('#brand-references img').count(), 1);
@@ -134,7 +134,7 @@ describe('brand kit panel', () => {
     const { page, errors } = app;
     const [reference] = await storedReferences(page);
     const plan = await page.evaluate(async ({ W, H, rect }) => {
-      await window.retouchApp.select('rectangle', { ...rect, mode: 'replace' });
+      await window.retouchApp.run('select.rectangle', { ...rect, mode: 'replace' });
       const { wasm } = window.testKit;
       const { data } = await window.retouchApp.resultRgba();
       const image = wasm.Image.fromRgba(W, H, data);

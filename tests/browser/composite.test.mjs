@@ -40,7 +40,7 @@ async function compareWithCpu(page, { base, layer, mask, cases }) {
       const baseRgba = randomRgba(base.w, base.h, base.seed, base.alpha);
       const layerRgba = randomRgba(layer.w, layer.h, layer.seed, 'varied');
       const maskValues = mask ? randomValues(layer.w, layer.h, mask.seed) : null;
-      await window.retouchApp.loadImages(
+      await window.testKit.loadImages(
         pngOf(base.w, base.h, baseRgba),
         pngOf(layer.w, layer.h, layerRgba),
         maskValues ? maskPngOf(layer.w, layer.h, maskValues) : undefined,
@@ -50,9 +50,9 @@ async function compareWithCpu(page, { base, layer, mask, cases }) {
       const layerImage = wasm.Image.fromRgba(layer.w, layer.h, layerRgba);
       const rows = [];
       for (const params of cases) {
-        await window.retouchApp.setParams(params);
+        await window.testKit.setParams(params);
         const got = await window.retouchApp.resultRgba();
-        const full = window.retouchApp.params();
+        const full = window.testKit.params();
         for (const [key, value] of Object.entries(params)) {
           if (Math.abs(full[key] - value) > 1e-6 && full[key] !== value) throw new Error(`${key}: set ${value}, the layer has ${full[key]}`);
         }
@@ -182,12 +182,12 @@ for (const config of CONFIGS) {
       await page.fill('#layer-y', '9');
       await page.locator('#layer-y').dispatchEvent('change');
       await page.evaluate(() => window.retouchApp.settled());
-      assert.deepEqual(await layerNames(), ['patch', 'photo'], 'the layers panel lists the stack, top first');
+      assert.deepEqual(await layerNames(), ['patch', 'Background'], 'the layers panel lists the stack, top first');
 
       const check = await page.evaluate(async () => {
         const { wasm, compare } = window.testKit;
         const got = await window.retouchApp.resultRgba();
-        const params = window.retouchApp.params();
+        const params = window.testKit.params();
         // What the canvas shows (opaque result, so putImageData round-trips exactly).
         const canvas = document.querySelector('#result');
         const shown = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -266,7 +266,7 @@ for (const config of CONFIGS) {
           await window.retouchApp.settled();
         };
         // No document: two files dropped on the view open the first and add the second.
-        await window.retouchApp.startFresh();
+        await window.retouchApp.run('file.start-fresh');
         await drop(document.querySelector('#stage'), [file('view-base.png', 33, 22, 41, 'opaque'), file('view-layer.png', 12, 10, 42, 'varied')],
           () => names().length === 2);
         const afterView = { names: names(), title: document.querySelector('#doc-title').textContent, result: await window.retouchApp.resultRgba() };
@@ -280,10 +280,10 @@ for (const config of CONFIGS) {
           stillDragging: document.querySelectorAll('.dragover').length,
         };
       });
-      assert.deepEqual(state.view.names, ['view-layer', 'view-base']);
+      assert.deepEqual(state.view.names, ['view-layer', 'Background']);
       assert.equal(state.view.title, 'view-base.png');
       assert.deepEqual(state.view.size, [33, 22]);
-      assert.deepEqual(state.after.names, ['dropped-on-panel', 'dropped-on-view', 'view-layer', 'view-base']);
+      assert.deepEqual(state.after.names, ['dropped-on-panel', 'dropped-on-view', 'view-layer', 'Background']);
       assert.deepEqual(state.after.size, [33, 22], 'layers do not change the canvas size');
       assert.equal(state.stillDragging, 0, 'drop highlights are cleared');
 
@@ -297,8 +297,8 @@ for (const config of CONFIGS) {
       const { page, errors } = app;
       const before = await page.evaluate(async () => {
         const { randomRgba, pngOf } = window.testKit;
-        await window.retouchApp.loadImages(pngOf(90, 60, randomRgba(90, 60, 51, 'opaque')), pngOf(50, 40, randomRgba(50, 40, 52, 'varied')));
-        await window.retouchApp.setParams({ mode: 'overlay', opacity: 0.7, offsetX: 5, offsetY: 5 });
+        await window.testKit.loadImages(pngOf(90, 60, randomRgba(90, 60, 51, 'opaque')), pngOf(50, 40, randomRgba(50, 40, 52, 'varied')));
+        await window.testKit.setParams({ mode: 'overlay', opacity: 0.7, offsetX: 5, offsetY: 5 });
         const r = await window.retouchApp.resultRgba();
         return { rgba: Array.from(r.data), layers: window.retouchApp.layers().length, history: window.retouchApp.history().entries.length };
       });
@@ -332,7 +332,7 @@ for (const config of CONFIGS) {
 
       // The hook rejects with the same kind of message.
       const hookError = await page.evaluate(() =>
-        window.retouchApp.loadImages(new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])).then(
+        window.testKit.loadImages(new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])).then(
           () => null,
           (e) => e.message,
         ),
@@ -356,7 +356,7 @@ for (const config of CONFIGS) {
         return { rgba: Array.from(r.data), layers: window.retouchApp.layers().length, history: window.retouchApp.history().entries.length };
       });
       assert.deepEqual(after, before, 'refused files leave the document as it was');
-      await page.evaluate(() => window.retouchApp.setParams({ mode: 'multiply' }));
+      await page.evaluate(() => window.testKit.setParams({ mode: 'multiply' }));
       const again = await page.evaluate(async () => (await window.retouchApp.resultRgba()).width);
       assert.equal(again, 90);
       assert.ok(!(await status.evaluate((e) => e.classList.contains('error'))), 'the error clears on the next edit');

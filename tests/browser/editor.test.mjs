@@ -37,7 +37,7 @@ async function openPicture(page) {
           rgba.set([...c, 255], o);
         }
       }
-      await window.retouchApp.openImage(window.testKit.pngOf(W, H, rgba), 'picture.png');
+      await window.retouchApp.run('file.open', { bytes: window.testKit.pngOf(W, H, rgba), name: 'picture.png' });
     },
     { W, H },
   );
@@ -106,9 +106,9 @@ for (const config of CONFIGS) {
         const w = 60, h = 40;
         const rgba = new Uint8Array(w * h * 4);
         for (let i = 0; i < w * h; i++) rgba.set([200, 100, 50, (i % w) * 4], i * 4);
-        await window.retouchApp.addImageLayer(pngOf(w, h, rgba), 'ramp.png');
+        await window.retouchApp.run('file.add-layer', { bytes: pngOf(w, h, rgba), name: 'ramp.png' });
         const layer = window.retouchApp.layers().find((l) => l.name.startsWith('ramp'));
-        await window.retouchApp.selectLayer(layer.id);
+        await window.retouchApp.run('layer.select', { id: layer.id });
         await window.retouchApp.settled();
         document.querySelector('#select-layer').click();
         await window.retouchApp.settled();
@@ -160,7 +160,7 @@ for (const config of CONFIGS) {
       await page.click('[data-tool=brush]');
       await page.fill('#tool-params [data-tool=brush] [data-param=diameter] input[type=number]', '14');
       await page.locator('#tool-params [data-tool=brush] [data-param=diameter] input[type=number]').dispatchEvent('change');
-      await page.evaluate(() => window.retouchApp.setToolParams({ hardness: 0.6 }));
+      await page.evaluate(() => window.retouchApp.run('tool.set-params', { params: { hardness: 0.6 } }));
       await drag(page, [[110, 100], [140, 105], [180, 95]]);
       const brush = await page.evaluate(({ W, H }) => {
         const g = window.retouchApp.lastGesture();
@@ -213,7 +213,7 @@ for (const config of CONFIGS) {
 
       // Magic wand: a click in the green square, contiguous, tolerance from its controls.
       await page.click('[data-tool=wand]');
-      await page.evaluate(() => window.retouchApp.setToolParams({ tolerance: 20, contiguous: true, mode: 'replace' }));
+      await page.evaluate(() => window.retouchApp.run('tool.set-params', { params: { tolerance: 20, contiguous: true, mode: 'replace' } }));
       await mouseTo(page, 140.5, 45.5);
       await page.mouse.down();
       await page.mouse.up();
@@ -263,8 +263,8 @@ for (const config of CONFIGS) {
       // Expand, invert: also the core's results.
       await page.evaluate(async () => {
         window.testRef.beforeGrow = await window.retouchApp.selectionValues();
-        await window.retouchApp.modifySelection('grow', 4);
-        await window.retouchApp.modifySelection('invert');
+        await window.retouchApp.run('select.grow', { value: 4 });
+        await window.retouchApp.run('select.invert');
       });
       await page.evaluate(({ W, H }) => {
         const { wasm } = window.testKit;
@@ -297,35 +297,42 @@ for (const config of CONFIGS) {
         const { compare } = window.testKit;
         await window.retouchApp.settled();
         const id = window.retouchApp.activeLayerId();
-        let values;
-        await window.retouchApp.edit((p) => {
-          values = p.layerMask(id).values();
-        });
+        const values = await window.retouchApp.layerMask(id);
         return { ...compare(values, await window.retouchApp.selectionValues()), history: window.retouchApp.history().entries.map((e) => e.name) };
       });
       assert.equal(mask.max, 0, 'the layer mask equals the selection');
-      assert.deepEqual(mask.history, ['Add Layer Mask']);
+      // Every selection change is a history step (as in Photoshop), then the mask.
+      assert.deepEqual(mask.history, [
+        'Rectangular Marquee',
+        'Selection Brush',
+        'Lasso (add)',
+        'Magic Wand',
+        'Feather 6 px',
+        'Expand Selection 4 px',
+        'Inverse',
+        'Add Layer Mask',
+      ]);
       assert.deepEqual(errors.map(String), [], 'no uncaught page errors');
     });
 
     test('autosave: an edit survives a reload; undo and redo through the history panel', async () => {
       const { page } = app;
-      await page.evaluate(() => window.retouchApp.startFresh());
+      await page.evaluate(() => window.retouchApp.run('file.start-fresh'));
       await openPicture(page);
       await page.evaluate(async () => {
         const { randomRgba, pngOf } = window.testKit;
-        await window.retouchApp.addImageLayer(pngOf(60, 40, randomRgba(60, 40, 7, 'varied')), 'patch.png');
+        await window.retouchApp.run('file.add-layer', { bytes: pngOf(60, 40, randomRgba(60, 40, 7, 'varied')), name: 'patch.png' });
       });
-      // Change the layer's opacity through its control, like a user.
-      await page.fill('#layer-props [data-param=opacity] input[type=number]', '0.4');
+      // Change the layer's opacity through its control, like a user: in percent, as the list shows it.
+      await page.fill('#layer-props [data-param=opacity] input[type=number]', '40');
       await page.locator('#layer-props [data-param=opacity] input[type=number]').dispatchEvent('change');
-      await page.evaluate(() => window.retouchApp.select('ellipse', { x: 10, y: 10, width: 80, height: 50 }));
+      await page.evaluate(() => window.retouchApp.run('select.ellipse', { x: 10, y: 10, width: 80, height: 50 }));
       const edited = await page.evaluate(async () => ({
         layers: window.retouchApp.layers().map((l) => [l.name, Math.round(l.opacity * 100), l.x, l.y]),
         result: Array.from((await window.retouchApp.resultRgba()).data),
         selection: Array.from(await window.retouchApp.selectionValues()),
       }));
-      assert.deepEqual(edited.layers, [['picture', 100, 0, 0], ['patch', 40, 70, 55]]);
+      assert.deepEqual(edited.layers, [['Background', 100, 0, 0], ['patch', 40, 70, 55]]);
 
       // No explicit save: the autosave runs within about a second of the last change.
       await page.waitForTimeout(2000);
@@ -379,7 +386,7 @@ for (const config of CONFIGS) {
       assert.ok(same(await composite(), afterMode), 'Ctrl+Shift+Z redoes');
 
       // Start fresh discards the recovered project, also for the next reload.
-      await page.evaluate(() => window.retouchApp.flushAutosave());
+      await page.evaluate(() => window.retouchApp.run('file.autosave-now'));
       await page.click('#start-fresh');
       await page.waitForFunction(() => window.retouchApp.size() === null);
       assert.ok(await page.locator('#recovery').isHidden());
@@ -400,7 +407,7 @@ for (const config of CONFIGS) {
         await openPicture(page);
         await page.evaluate(async () => {
           const { randomRgba, pngOf } = window.testKit;
-          await window.retouchApp.addImageLayer(pngOf(60, 40, randomRgba(60, 40, 8, 'varied')), 'patch.png');
+          await window.retouchApp.run('file.add-layer', { bytes: pngOf(60, 40, randomRgba(60, 40, 8, 'varied')), name: 'patch.png' });
         });
         const names = () => page.locator('#layers .layer-name').allTextContents();
         await page.click('#layer-duplicate');
@@ -408,7 +415,7 @@ for (const config of CONFIGS) {
         await page.click('#layer-down');
         await page.click('#layer-down');
         await page.evaluate(() => window.retouchApp.settled());
-        assert.deepEqual(await names(), ['patch', 'picture', 'patch copy'], 'the copy moved to the bottom');
+        assert.deepEqual(await names(), ['patch', 'Background', 'patch copy'], 'the copy moved to the bottom');
         // Rename by double-click.
         await page.dblclick('#layers .layer.active .layer-name');
         await page.fill('#layers .layer-rename', 'bottom');
@@ -436,7 +443,7 @@ for (const config of CONFIGS) {
         const [ora] = await Promise.all([page.waitForEvent('download'), page.click('#save-project')]);
         assert.equal(ora.suggestedFilename(), 'picture.ora');
         const oraPath = await ora.path();
-        await page.evaluate(() => window.retouchApp.startFresh());
+        await page.evaluate(() => window.retouchApp.run('file.start-fresh'));
         await page.setInputFiles('#file-project', { name: 'saved.ora', mimeType: 'image/openraster', buffer: await readFile(oraPath) });
         await page.waitForFunction(() => window.retouchApp.layers().length === 1);
         const reopened = await page.evaluate(async () => Array.from((await window.retouchApp.resultRgba()).data));

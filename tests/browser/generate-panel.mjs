@@ -15,7 +15,7 @@ export async function openTexturedPicture(page, width, height) {
           rgba[o + 3] = 255;
         }
       }
-      await window.retouchApp.openImage(window.testKit.pngOf(W, H, rgba), 'picture.png');
+      await window.retouchApp.run('file.open', { bytes: window.testKit.pngOf(W, H, rgba), name: 'picture.png' });
     },
     { W: width, H: height },
   );

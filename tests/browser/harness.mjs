@@ -196,6 +196,26 @@ export async function installTestKit(page) {
       for (let i = 0; i < values.length; i++) rgba[i * 4 + 3] = values[i];
       return pngOf(width, height, rgba);
     }
-    window.testKit = { wasm, rng, randomRgba, randomValues, compare, pngOf, maskPngOf };
+    const app = window.retouchApp;
+    /** A document of `base` with `layer` (and its mask) above at 0,0, as the old composite page made. */
+    async function loadImages(base, layer, mask) {
+      await app.run('file.open', { bytes: base, name: 'base.png' });
+      if (layer != null) await app.run('file.add-layer', { bytes: layer, name: 'layer.png', mask, props: { x: 0, y: 0 } });
+      await app.settled();
+    }
+    /** Sets the active layer's composite parameters (opacity 0–1, offsetX/offsetY) in one step. */
+    async function setParams({ mode, opacity, offsetX, offsetY, ...rest }) {
+      if (Object.keys(rest).length) throw new Error(`unknown parameter(s): ${Object.keys(rest).join(', ')}`);
+      const patch = { mode, opacity: opacity === undefined ? undefined : opacity * 100, x: offsetX, y: offsetY };
+      for (const key of Object.keys(patch)) if (patch[key] === undefined) delete patch[key];
+      await app.run('layer.set-properties', patch);
+      await app.settled();
+    }
+    /** The active layer's composite parameters as the core's composite takes them. */
+    function params() {
+      const layer = app.layers().find((l) => l.id === app.activeLayerId());
+      return layer ? { mode: layer.mode, opacity: layer.opacity, offsetX: layer.x, offsetY: layer.y } : {};
+    }
+    window.testKit = { wasm, rng, randomRgba, randomValues, compare, pngOf, maskPngOf, loadImages, setParams, params };
   });
 }

@@ -150,7 +150,7 @@ for (const config of CONFIGS) {
       browser = await launchBrowser({ webgpu: config.webgpu });
       app = await openApp(browser, server.url);
       await installTestKit(app.page);
-      await app.page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+      await app.page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 20 }));
       await openTexturedPicture(app.page, W, H);
     });
 
@@ -167,7 +167,7 @@ for (const config of CONFIGS) {
 
     test('extend mode needs no selection, but at least one side', async () => {
       const { page } = app;
-      await page.evaluate(() => window.retouchApp.modifySelection('none'));
+      await page.evaluate(() => window.retouchApp.run('select.none'));
       await page.check('input[name="gen-mode"][value="extend"]');
       for (const side of ['left', 'top', 'right', 'bottom']) await page.fill(`#gen-extend-${side}`, '0');
       assert.ok(await page.locator('#gen-run').isDisabled(), 'no side: Generate is off');
@@ -197,7 +197,7 @@ for (const config of CONFIGS) {
     test('cancel stops an extension and leaves the canvas as it was', async () => {
       const { page } = app;
       const before = await snapshot(page, 'cancel');
-      await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 5000 }));
+      await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 5000 }));
       try {
         await fillExtend(page, { provider: MOCK, prompt: 'slow', sides: { top: 40 } });
         await page.click('#gen-run');
@@ -206,7 +206,7 @@ for (const config of CONFIGS) {
         await page.click('#gen-cancel');
         await page.evaluate(() => window.retouchApp.generation.settled());
       } finally {
-        await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+        await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 20 }));
       }
       const state = await page.evaluate(() => window.retouchApp.generation.state());
       assert.equal(state.error?.kind, 'cancelled');

@@ -36,7 +36,7 @@ const IDS = {
 requireBuiltPackage();
 
 async function selectRegion(page) {
-  await page.evaluate((rect) => window.retouchApp.select('rectangle', { ...rect, mode: 'replace' }), SELECT);
+  await page.evaluate((rect) => window.retouchApp.run('select.rectangle', { ...rect, mode: 'replace' }), SELECT);
 }
 
 /** What the document looks like: layers, history length and the composite's bytes (kept in the page). */
@@ -175,7 +175,7 @@ for (const config of CONFIGS) {
       browser = await launchBrowser({ webgpu: config.webgpu });
       app = await openApp(browser, server.url);
       await installTestKit(app.page);
-      await app.page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+      await app.page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 20 }));
       await openTexturedPicture(app.page, W, H);
     });
 
@@ -204,7 +204,7 @@ for (const config of CONFIGS) {
       assert.ok(models.includes('gpt-image-1'), `models ${models}`);
       assert.ok(await page.locator('#gen-key-row').isVisible());
       await page.selectOption('#gen-provider', IDS.mock);
-      await page.evaluate(() => window.retouchApp.modifySelection('none'));
+      await page.evaluate(() => window.retouchApp.run('select.none'));
       assert.ok(await page.locator('#gen-run').isDisabled(), 'nothing selected: Generate is off');
       assert.ok(await page.locator('#goto-generate').isDisabled());
       await selectRegion(page);
@@ -332,7 +332,7 @@ for (const config of CONFIGS) {
       const { page } = app;
       await selectRegion(page);
       const before = await snapshot(page, 'untouched');
-      await page.evaluate(() => window.retouchApp.generation.setOptions({ policy: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 5000, timeoutMs: 20000 } }));
+      await page.evaluate(() => window.retouchApp.run('generate.set-options', { policy: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 5000, timeoutMs: 20000 } }));
       try {
         openai.script.push('rate_limit', 'rate_limit');
         const requests = openai.requests.length;
@@ -354,7 +354,7 @@ for (const config of CONFIGS) {
         await assertUntouched(page, before, 'discarded');
         assert.deepEqual(openai.violations, []);
       } finally {
-        await page.evaluate(() => window.retouchApp.generation.setOptions({ policy: undefined }));
+        await page.evaluate(() => window.retouchApp.run('generate.set-options', { policy: undefined }));
       }
     });
 
@@ -413,7 +413,7 @@ for (const config of CONFIGS) {
       assert.ok(await page.locator('#gen-progress').isHidden());
       await assertUntouched(page, before, 'cancelled OpenAI');
 
-      await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 5000 }));
+      await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 5000 }));
       await fillPanel(page, { provider: IDS.mock, prompt: 'a calm blue pond', variants: 2 });
       await page.click('#gen-run');
       await page.click('#gen-cancel');
@@ -422,7 +422,7 @@ for (const config of CONFIGS) {
       assert.equal(state.error?.kind, 'cancelled');
       assert.equal(state.variants.length, 0);
       await assertUntouched(page, before, 'cancelled mock');
-      await page.evaluate(() => window.retouchApp.generation.setOptions({ mockLatencyMs: 20 }));
+      await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 20 }));
     });
 
     test('the API key stays in memory: not in the project, the autosave, the URL or storage without the opt-in', async () => {
@@ -431,7 +431,7 @@ for (const config of CONFIGS) {
       await page.fill('#gen-key', OPENAI_KEY);
       const seen = await page.evaluate(async (key) => {
         const bytes = await window.retouchApp.projectBytes();
-        await window.retouchApp.flushAutosave();
+        await window.retouchApp.run('file.autosave-now');
         const text = new TextDecoder('latin1').decode(bytes);
         const stored = Object.keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`).join('\n');
         return { project: text.includes(key), url: location.href.includes(key), stored: stored.includes(key) };

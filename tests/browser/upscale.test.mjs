@@ -79,7 +79,7 @@ for (const config of CONFIGS) {
               rgba.set([(x * 2 + stripe) & 255, (y * 3) & 255, (x * y) % 256, 255], o);
             }
           }
-          await window.retouchApp.openImage(window.testKit.pngOf(W, H, rgba), 'picture.png');
+          await window.retouchApp.run('file.open', { bytes: window.testKit.pngOf(W, H, rgba), name: 'picture.png' });
         },
         { W, H },
       );
@@ -94,11 +94,11 @@ for (const config of CONFIGS) {
     test('the selection’s box becomes a new upscaled layer, with a before/after view', async () => {
       const { page } = app;
       const original = await composite(page);
-      await page.evaluate(() => window.retouchApp.select('rectangle', { x: 20, y: 10, width: 40, height: 30 }));
+      await page.evaluate(() => window.retouchApp.run('select.rectangle', { x: 20, y: 10, width: 40, height: 30 }));
       assert.equal(await page.locator('#upscale-selection').isDisabled(), false);
       const entries = (await page.evaluate(() => window.retouchApp.history())).position;
       const params = { filter: 'edge', scale: 2, sharpness: 0.1 };
-      const last = await page.evaluate((params) => window.retouchApp.upscale.run('selection', params), params);
+      const last = await page.evaluate((params) => window.retouchApp.run('upscale.selection', params), params);
       assert.deepEqual(last.before, { width: 40, height: 30 });
       assert.deepEqual(last.after, { width: 80, height: 60 });
       assert.ok(await page.locator('#compare').evaluate((d) => d.open), 'the before/after view is open');
@@ -124,12 +124,7 @@ for (const config of CONFIGS) {
         crop.set(original.data.slice(from, from + 40 * 4), y * 40 * 4);
       }
       const want = await cpuResize(page, crop, 40, 30, params);
-      const got = await page.evaluate((id) => window.retouchApp.edit((p) => {
-        const image = p.layerPixels(id);
-        const data = Array.from(image.rgba());
-        image.free();
-        return data;
-      }), layer.id);
+      const got = await page.evaluate(async (id) => Array.from((await window.retouchApp.layerPixels(id)).data), layer.id);
       const stats = await page.evaluate(([a, b]) => window.testKit.compare(a, b), [got, want.data]);
       assert.ok(stats.max <= config.tolerance, `layer differs from the CPU resize by ${stats.max}`);
 
@@ -160,14 +155,15 @@ for (const config of CONFIGS) {
     test('Image Size doubles the canvas, the selection follows, one undo restores it', async () => {
       const { page } = app;
       const original = await composite(page);
+      const selectionBefore = await selectionValues(page);
       const params = { filter: 'lanczos3', scale: 2 };
-      const last = await page.evaluate((params) => window.retouchApp.upscale.run('image', params), params);
+      const last = await page.evaluate((params) => window.retouchApp.run('upscale.image', params), params);
       assert.deepEqual(await page.evaluate(() => window.retouchApp.size()), { width: 2 * W, height: 2 * H });
       assert.deepEqual(last.before, { width: W, height: H });
       assert.deepEqual(last.after, { width: 2 * W, height: 2 * H });
       const canvas = await page.evaluate(() => [document.querySelector('#result').width, document.querySelector('#result').height]);
       assert.deepEqual(canvas, [2 * W, 2 * H]);
-      await page.evaluate(() => window.retouchApp.upscale.closeCompare());
+      await page.evaluate(() => window.retouchApp.run('upscale.close-compare'));
 
       const result = await composite(page);
       const want = await cpuResize(page, original.data, W, H, { filter: 'lanczos3', scale: 2 });
@@ -183,18 +179,19 @@ for (const config of CONFIGS) {
 
       const name = await page.evaluate(() => window.retouchApp.history().entries.at(-1).name);
       assert.equal(name, 'Image Size');
-      await page.evaluate(() => window.retouchApp.undo());
+      await page.evaluate(() => window.retouchApp.run('edit.undo'));
       assert.deepEqual(await page.evaluate(() => window.retouchApp.size()), { width: W, height: H });
       const undone = await composite(page);
       assert.deepEqual(undone.data, original.data);
-      assert.equal(await selectionValues(page), null, 'a canvas change other than Image Size starts the selection over');
+      // The selection is part of the document: the undo brings back the one from before.
+      assert.deepEqual(await selectionValues(page), selectionBefore, 'the undo restores the selection as it was');
     });
 
     test('a bad scale is refused with a message and changes nothing', async () => {
       const { page } = app;
       const before = await page.evaluate(() => window.retouchApp.history().position);
       const error = await page.evaluate(() =>
-        window.retouchApp.upscale.run('image', { filter: 'edge', scale: 0.5 }).then(() => null, (e) => e.message),
+        window.retouchApp.run('upscale.image', { filter: 'edge', scale: 0.5 }).then(() => null, (e) => e.message),
       );
       assert.match(error ?? '', /only enlarges/);
       assert.deepEqual(await page.evaluate(() => window.retouchApp.size()), { width: W, height: H });

@@ -37,3 +37,8 @@ export function formatBytes(n) {
 export function stem(name) {
   return (name || 'untitled').replace(/\.[^.]+$/, '') || 'untitled';
 }
+
+/** The export's file name: "photo-retouched.jpg", or "photo-retouched-2048px.jpg" at another size. */
+export function exportFileName(base, ext, longEdge) {
+  return `${base}-retouched${longEdge ? `-${longEdge}px` : ''}.${ext}`;
+}

@@ -1,29 +1,22 @@
-// The selection: one canvas-sized coverage mask (the core's Mask) or none.
+// The selection: part of the document (the core keeps it, so every change is
+// a history step that undo takes back, and the .ora and autosave keep it).
 // Every tool and modifier is a call into the core: marquees, lasso, wand and
 // colour range build a shape that is combined into the selection (replace,
-// add, subtract, intersect); the brush paints into it in place; feather,
-// grow, shrink, border and smooth replace it with the engine's result. After
-// each change the overlay is redrawn from the mask bytes (only the brush's
-// dirty rectangle after a stroke).
+// add, subtract, intersect); the brush paints into it; feather, grow,
+// shrink, border and smooth replace it with the engine's result. This module
+// keeps a copy for the overlay and the tools, drawn again from the document
+// whenever something else (undo, Image Size, opening a file) changed it.
 
 /**
- * @param {{ wasm: object, viewer: object, engine: () => object,
- *   composite: () => Promise<object>, onChange: (info: { name: string }) => void }} deps
- *   `composite()` resolves to an Image of the current composite (for the wand
- *   and colour range); `onChange` is told after every change.
+ * @param {{ wasm: object, viewer: object, session: object }} deps
+ *   `session` is the editing session: every change is one of its edits.
  */
-export function createSelection({ wasm, viewer, engine, composite, onChange }) {
-  const { Mask } = wasm;
-  let mask = null; // Mask | null
+export function createSelection({ wasm, viewer, session }) {
+  const { Mask, Image } = wasm;
+  let mask = null; // Mask | null: the document's selection, as last read
   let size = null; // { width, height }
-  let queue = Promise.resolve();
-
-  /** Runs selection changes one after another (some await the engine). */
-  function task(fn) {
-    const run = queue.then(fn);
-    queue = run.catch(() => {});
-    return run;
-  }
+  /** The selection before the last Deselect, for Reselect. */
+  let previous = null;
 
   function redraw(rect) {
     if (!size) return;
@@ -36,178 +29,189 @@ export function createSelection({ wasm, viewer, engine, composite, onChange }) {
     else viewer.putSelection(0, 0, size.width, size.height, mask.values());
   }
 
-  function replace(next, name, rect) {
-    if (next !== mask) mask?.free();
-    mask = next;
-    redraw(rect);
-    onChange({ name });
+  /** Reads the selection back from `project` (or forgets it with null) and redraws it all. */
+  function sync(project) {
+    mask?.free();
+    mask = project ? project.selection() ?? null : null;
+    size = project ? { width: project.width, height: project.height } : null;
+    redraw();
   }
 
-  function requireSize() {
-    if (!size) throw new Error('open an image first');
-    return size;
+  /**
+   * One selection change as one history step: `build(project, engine)` returns
+   * `{ next, name, rect? }` (next: a Mask, or null to deselect). The document
+   * takes a copy; ours becomes the overlay. A failure changes nothing.
+   */
+  function change(build) {
+    return session.edit(
+      async (project, engine) => {
+        const { next, name, rect } = await build(project, engine);
+        try {
+          if (next) project.setSelection(next, name);
+          else project.deselect(name);
+        } catch (error) {
+          if (next && next !== mask) next.free();
+          sync(project);
+          throw error;
+        }
+        if (!next && mask) {
+          previous?.free();
+          previous = mask;
+        } else if (mask && mask !== next) mask.free();
+        mask = next;
+        redraw(rect);
+        return rect;
+      },
+      { kind: 'selection' },
+    );
   }
 
-  /** Combines a freshly built shape into the selection. */
-  function combineShape(shape, mode, name) {
+  function requireSize(project) {
+    return { width: project.width, height: project.height };
+  }
+
+  /** The composite as an Image, rendered on the CPU (the wand and colour range sample it). */
+  function composite(project) {
+    project.renderCpu();
+    return Image.fromRgba(project.width, project.height, project.compositeRegion(0, 0, project.width, project.height));
+  }
+
+  /** Combines a freshly built shape into the selection (a copy: ours stays intact on failure). */
+  function combined(project, shape, mode, name) {
     const m = mode || 'replace';
-    if (m === 'replace' || !mask) {
-      const base = Mask.none(size.width, size.height);
-      try {
-        base.combine(shape, m);
-      } catch (error) {
-        base.free();
-        shape.free();
-        throw error;
-      }
-      shape.free();
-      replace(base, name);
-      return;
-    }
+    const s = requireSize(project);
+    const base = m === 'replace' || !mask ? Mask.none(s.width, s.height) : Mask.fromValues(s.width, s.height, mask.values());
     try {
-      mask.combine(shape, m);
+      base.combine(shape, m);
+    } catch (error) {
+      base.free();
+      throw error;
     } finally {
       shape.free();
     }
-    replace(mask, name);
+    return { next: base, name };
   }
 
   const modeName = { replace: '', add: ' (add)', subtract: ' (subtract)', intersect: ' (intersect)' };
   const withMode = (name, mode) => `${name}${modeName[mode || 'replace'] ?? ''}`;
+  const modifierNames = { feather: 'Feather', grow: 'Expand Selection', shrink: 'Contract Selection', border: 'Border', smooth: 'Smooth Selection' };
 
-  const api = {
-    /** Starts over for a document of this size (null: no document). */
-    reset(width, height) {
-      mask?.free();
-      mask = null;
-      size = width ? { width, height } : null;
-      redraw();
-    },
-    /** Follows a canvas size change (Image Size or its undo): the selection is resized with the canvas. */
-    resizeTo(width, height) {
-      return task(async () => {
-        const next = mask ? await engine().resizeMask(mask, width, height) : null;
-        size = { width, height };
-        if (next) replace(next, 'Selection resized with the canvas');
-        else redraw();
-      });
-    },
+  return {
+    sync,
+    redraw,
     get mask() {
       return mask;
     },
     get size() {
       return size;
     },
+    /** Whether a Deselect can be taken back by Reselect. */
+    get canReselect() {
+      return Boolean(previous && size && previous.width === size.width && previous.height === size.height);
+    },
     /** A copy of the coverage bytes, or null when nothing is selected. */
     values() {
       return mask ? mask.values() : null;
     },
-    /** Replaces the selection with coverage bytes (e.g. a recovered one); null deselects. */
-    setValues(values, name = 'Selection') {
-      const { width, height } = requireSize();
-      replace(values ? Mask.fromValues(width, height, values) : null, name);
-    },
+    /** A marquee over a drag's box; with `ratio` the core constrains the box to it. */
     rectangle({ x, y, width, height, ratio, mode }) {
-      return task(() => {
-        const s = requireSize();
-        combineShape(Mask.rectangle(s.width, s.height, x, y, width, height, ratio || undefined), mode, withMode('Rectangular Marquee', mode));
+      return change((p) => {
+        const s = requireSize(p);
+        return combined(p, Mask.rectangle(s.width, s.height, x, y, width, height, ratio || undefined), mode, withMode('Rectangular Marquee', mode));
       });
     },
     ellipse({ x, y, width, height, ratio, mode }) {
-      return task(() => {
-        const s = requireSize();
-        combineShape(Mask.ellipse(s.width, s.height, x, y, width, height, ratio || undefined), mode, withMode('Elliptical Marquee', mode));
+      return change((p) => {
+        const s = requireSize(p);
+        return combined(p, Mask.ellipse(s.width, s.height, x, y, width, height, ratio || undefined), mode, withMode('Elliptical Marquee', mode));
       });
     },
     lasso({ points, mode }) {
-      return task(() => {
-        const s = requireSize();
-        combineShape(Mask.polygon(s.width, s.height, Float32Array.from(points)), mode, withMode('Lasso', mode));
+      return change((p) => {
+        const s = requireSize(p);
+        return combined(p, Mask.polygon(s.width, s.height, Float32Array.from(points)), mode, withMode('Lasso', mode));
       });
     },
     wand({ x, y, tolerance, contiguous, anti_alias: antiAlias, mode }) {
-      return task(async () => {
-        requireSize();
-        const image = await composite();
+      return change((p) => {
+        const image = composite(p);
         let shape;
         try {
           shape = Mask.magicWand(image, Math.floor(x), Math.floor(y), tolerance, contiguous, antiAlias);
         } finally {
           image.free();
         }
-        combineShape(shape, mode, withMode('Magic Wand', mode));
+        return combined(p, shape, mode, withMode('Magic Wand', mode));
       });
     },
     colorRange({ color, samples = [], fuzziness, mode }) {
-      return task(async () => {
-        requireSize();
-        const image = await composite();
+      return change(async (p, engine) => {
+        const image = composite(p);
         let shape;
         try {
           const rgb = color ? hexToRgb(color) : [];
-          shape = await engine().colorRange(image, Uint8Array.from(rgb), Uint32Array.from(samples.map(Math.floor)), fuzziness);
+          shape = await engine.colorRange(image, Uint8Array.from(rgb), Uint32Array.from(samples.map(Math.floor)), fuzziness);
         } finally {
           image.free();
         }
-        combineShape(shape, mode, withMode('Color Range', mode));
+        return combined(p, shape, mode, withMode('Color Range', mode));
       });
     },
-    /** Paints (or erases) a stroke through flat image points; returns the dirty rectangle. */
+    /** Paints (or erases) a stroke through flat image points; resolves to the dirty rectangle. */
     brush({ points, diameter, hardness, spacing, flow, erase }) {
-      return task(() => {
-        const s = requireSize();
-        const target = mask ?? Mask.none(s.width, s.height);
-        const dirty = target.paintStroke(Float32Array.from(points), { diameter, hardness, spacing, flow, erase: Boolean(erase) });
-        const rect = dirty ? { x: dirty[0], y: dirty[1], width: dirty[2], height: dirty[3] } : null;
-        // A new mask has no overlay yet: draw all of it once.
-        const fresh = target !== mask;
-        replace(target, erase ? 'Selection Brush (erase)' : 'Selection Brush', fresh ? undefined : rect ?? { x: 0, y: 0, width: 0, height: 0 });
-        return rect;
+      return change((p) => {
+        const s = requireSize(p);
+        const next = mask ? Mask.fromValues(s.width, s.height, mask.values()) : Mask.none(s.width, s.height);
+        const dirty = next.paintStroke(Float32Array.from(points), { diameter, hardness, spacing, flow, erase: Boolean(erase) });
+        const rect = dirty ? { x: dirty[0], y: dirty[1], width: dirty[2], height: dirty[3] } : { x: 0, y: 0, width: 0, height: 0 };
+        // A new selection has no overlay yet: draw all of it once.
+        return { next, name: erase ? 'Selection Brush (erase)' : 'Selection Brush', rect: mask ? rect : undefined };
       });
     },
     /** feather | grow | shrink | border (on the engine) and smooth (CPU). */
     modify(op, value) {
-      return task(async () => {
-        requireSize();
+      if (!modifierNames[op]) return Promise.reject(new Error(`unknown selection change “${op}”`));
+      return change(async (p, engine) => {
         if (!mask) throw new Error('nothing is selected');
-        const names = { feather: 'Feather', grow: 'Expand Selection', shrink: 'Contract Selection', border: 'Border', smooth: 'Smooth Selection' };
-        if (!names[op]) throw new Error(`unknown selection change “${op}”`);
-        const next = op === 'smooth' ? mask.smooth(value) : await engine()[op](mask, value);
-        replace(next, `${names[op]} ${value} px`);
+        const next = op === 'smooth' ? mask.smooth(value) : await engine[op](mask, value);
+        return { next, name: `${modifierNames[op]} ${value} px` };
       });
     },
     invert() {
-      return task(() => {
-        const s = requireSize();
-        const target = mask ?? Mask.none(s.width, s.height);
-        target.invert();
-        replace(target, 'Inverse');
+      return change((p) => {
+        const s = requireSize(p);
+        const next = mask ? Mask.fromValues(s.width, s.height, mask.values()) : Mask.none(s.width, s.height);
+        next.invert();
+        return { next, name: 'Inverse' };
       });
     },
     /** Selects a layer's pixels: its alpha at its position on the canvas. */
-    layerAlpha(image, x, y) {
-      return task(() => {
-        const s = requireSize();
-        replace(Mask.fromLayerAlpha(s.width, s.height, image, x, y), 'Select Layer Pixels');
+    layerAlpha(layerId) {
+      return change((p) => {
+        const layer = p.layers().find((l) => l.id === layerId);
+        if (!layer) throw new Error('no active layer');
+        const image = p.layerPixels(layerId);
+        try {
+          return { next: Mask.fromLayerAlpha(p.width, p.height, image, layer.x, layer.y), name: 'Select Layer Pixels' };
+        } finally {
+          image.free();
+        }
       });
     },
     all() {
-      return task(() => {
-        const s = requireSize();
-        replace(Mask.all(s.width, s.height), 'Select All');
-      });
+      return change((p) => ({ next: Mask.all(p.width, p.height), name: 'Select All' }));
     },
     none() {
-      return task(() => {
-        if (!size || !mask) return;
-        replace(null, 'Deselect');
+      return change(() => ({ next: null, name: 'Deselect' }));
+    },
+    /** Brings back the selection the last Deselect removed. */
+    reselect() {
+      return change((p) => {
+        if (!previous || previous.width !== p.width || previous.height !== p.height) throw new Error('there is no selection to bring back');
+        return { next: Mask.fromValues(p.width, p.height, previous.values()), name: 'Reselect' };
       });
     },
-    /** Resolves once every queued change is done. */
-    settled: () => queue,
-    redraw,
   };
-  return api;
 }
 
 function hexToRgb(hex) {

@@ -66,6 +66,32 @@ fn default_flow() -> f32 {
     BrushOptions::default().flow
 }
 
+/// The rectangle `{ x, y, width, height }` a marquee drag from `(ax, ay)` to
+/// `(bx, by)` spans; with `ratio` (width / height) it keeps that ratio and
+/// grows from the anchor towards the pointer. The page previews and selects
+/// exactly this rectangle, so both follow the core's rule.
+#[wasm_bindgen(js_name = marqueeRect)]
+pub fn marquee_rect(
+    ax: f32,
+    ay: f32,
+    bx: f32,
+    by: f32,
+    ratio: Option<f32>,
+) -> Result<JsValue, JsError> {
+    let r = Rect::from_drag((ax, ay), (bx, by), ratio).map_err(js_error)?;
+    let object = js_sys::Object::new();
+    for (key, value) in [
+        ("x", r.x),
+        ("y", r.y),
+        ("width", r.width),
+        ("height", r.height),
+    ] {
+        js_sys::Reflect::set(&object, &key.into(), &f64::from(value).into())
+            .map_err(|_| JsError::new("cannot build the rectangle"))?;
+    }
+    Ok(object.into())
+}
+
 #[wasm_bindgen]
 impl Mask {
     /// Everything selected.

@@ -1,0 +1,212 @@
+// The command registry as a user meets it, driven with the real keyboard and
+// mouse in headless Chromium (CPU engine: nothing here depends on the engine):
+//   - every command is defined once and every command button is bound to one;
+//   - selections are history steps: Ctrl+D then Ctrl+Z brings the selection
+//     back and leaves an earlier Merge Down alone (it used to undo it);
+//     Ctrl+Shift+D reselects;
+//   - the shortcut list: tools, Ctrl+J, Ctrl+A, Ctrl+Shift+I, zoom keys, Q, [ ];
+//   - layer opacity is typed in percent, as the layer list shows it.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+
+requireBuiltPackage();
+const W = 160;
+const H = 120;
+
+/** Opens a picture with two layers (a textured background and a patch), then merges them down. */
+async function openMergedPicture(page) {
+  await page.evaluate(
+    async ({ W, H }) => {
+      const { randomRgba, pngOf } = window.testKit;
+      await window.retouchApp.run('file.open', { bytes: pngOf(W, H, randomRgba(W, H, 3, 'opaque')), name: 'photo.png' });
+      await window.retouchApp.run('file.add-layer', { bytes: pngOf(40, 30, randomRgba(40, 30, 4, 'varied')), name: 'patch.png' });
+      await window.retouchApp.settled();
+    },
+    { W, H },
+  );
+}
+
+async function mouseTo(page, x, y) {
+  const p = await page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
+  await page.mouse.move(p.x, p.y, { steps: 4 });
+}
+
+const state = (page) =>
+  page.evaluate(async () => {
+    const values = await window.retouchApp.selectionValues();
+    return {
+      layers: window.retouchApp.layers().length,
+      selected: values ? values.reduce((n, v) => n + (v > 0), 0) : 0,
+      history: window.retouchApp.history().entries.map((e) => e.name),
+      position: window.retouchApp.history().position,
+    };
+  });
+
+async function press(page, keys) {
+  await page.locator('#stage').focus().catch(() => {});
+  await page.keyboard.press(keys);
+  await page.evaluate(() => window.retouchApp.settled());
+}
+
+describe('commands, shortcuts and selection history', () => {
+  let server;
+  let browser;
+  let app;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser({ webgpu: false });
+    app = await openApp(browser, server.url);
+    await installTestKit(app.page);
+  });
+
+  after(async () => {
+    await app?.context.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('every command is defined once and every command button is bound to one', async () => {
+    const { page } = app;
+    const result = await page.evaluate(() => {
+      const list = window.retouchApp.commands();
+      const ids = list.map((c) => c.id);
+      const buttons = [...document.querySelectorAll('[data-command]')].map((b) => ({ command: b.dataset.command, title: b.title }));
+      const shortcuts = list.flatMap((c) => c.shortcuts.map((s) => `${s}`));
+      return { ids, buttons, shortcuts, undo: list.find((c) => c.id === 'edit.undo') };
+    });
+    assert.equal(new Set(result.ids).size, result.ids.length, 'no id twice');
+    assert.equal(new Set(result.shortcuts).size, result.shortcuts.length, `no shortcut on two commands: ${result.shortcuts.join(' ')}`);
+    for (const { command } of result.buttons) assert.ok(result.ids.includes(command), `button bound to unknown command ${command}`);
+    assert.ok(result.buttons.length >= 30, `${result.buttons.length} command buttons`);
+    assert.deepEqual(result.undo.shortcuts, ['Ctrl+Z']);
+    const undoButton = result.buttons.find((b) => b.command === 'edit.undo');
+    assert.equal(undoButton.title, 'Undo (Ctrl+Z)', 'the button says its shortcut, from the registry');
+    // A disabled command refuses to run instead of doing something else.
+    const refused = await page.evaluate(() => window.retouchApp.run('layer.merge-down').then(() => null, (e) => e.message));
+    assert.match(refused ?? '', /not available/);
+  });
+
+  test('Ctrl+D then Ctrl+Z brings the selection back and leaves an earlier Merge Down alone', async () => {
+    const { page } = app;
+    await openMergedPicture(page);
+    await press(page, 'Control+E');
+    assert.equal((await state(page)).layers, 1, 'Ctrl+E merged down');
+
+    // A marquee dragged with the mouse.
+    await press(page, 'm');
+    await mouseTo(page, 20, 15);
+    await page.mouse.down();
+    await mouseTo(page, 100, 75);
+    await page.mouse.up();
+    await page.evaluate(() => window.retouchApp.settled());
+    const selected = await state(page);
+    assert.equal(selected.selected, 80 * 60, 'the marquee selects 80×60 pixels');
+    const marquee = await page.evaluate(() => window.retouchApp.selectionValues());
+
+    await press(page, 'Control+D');
+    const deselected = await state(page);
+    assert.equal(deselected.selected, 0, 'Ctrl+D deselects');
+    assert.deepEqual(deselected.history.slice(-3), ['Merge Down', 'Rectangular Marquee', 'Deselect']);
+
+    await press(page, 'Control+Z');
+    const undone = await state(page);
+    assert.equal(undone.layers, 1, 'the Merge Down is still there');
+    assert.deepEqual(await page.evaluate(() => window.retouchApp.selectionValues()), marquee, 'Ctrl+Z brought the same selection back');
+    assert.equal(undone.position, deselected.position - 1);
+
+    // The overlay shows it again: red over the selected area only.
+    const overlay = await page.evaluate(() => {
+      const data = window.retouchApp.overlayRgba();
+      const at = (x, y) => data[(y * 160 + x) * 4 + 3];
+      return { inside: at(50, 40), outside: at(140, 100) };
+    });
+    assert.ok(overlay.inside > 0 && overlay.outside === 0, `overlay alpha inside ${overlay.inside}, outside ${overlay.outside}`);
+
+    await press(page, 'Control+Z');
+    assert.equal((await state(page)).selected, 0, 'the next Ctrl+Z undoes the marquee');
+    assert.equal((await state(page)).layers, 1);
+    await press(page, 'Control+Z');
+    assert.equal((await state(page)).layers, 2, 'only then is the Merge Down undone');
+
+    // Redo all, deselect, and Reselect brings it back as a new step.
+    await press(page, 'Control+Shift+Z');
+    await press(page, 'Control+Shift+Z');
+    await press(page, 'Control+Shift+Z');
+    const redone = await state(page);
+    assert.equal(redone.selected, 0);
+    assert.equal(redone.layers, 1);
+    await press(page, 'Control+Shift+D');
+    assert.deepEqual(await page.evaluate(() => window.retouchApp.selectionValues()), marquee, 'Ctrl+Shift+D reselects');
+    assert.equal((await state(page)).history.at(-1), 'Reselect');
+  });
+
+  test('tool, layer, selection and view shortcuts', async () => {
+    const { page } = app;
+    await openMergedPicture(page);
+    const tool = () => page.evaluate(() => window.retouchApp.tool());
+    for (const [key, want] of [['v', 'move'], ['Shift+M', 'ellipse'], ['m', 'rectangle'], ['l', 'lasso'], ['w', 'wand'], ['r', 'color_range'], ['b', 'brush']]) {
+      await press(page, key);
+      assert.equal(await tool(), want, `${key} picks ${want}`);
+    }
+    const diameter = () => page.evaluate(() => window.retouchApp.toolParams('brush').diameter);
+    const size = await diameter();
+    await press(page, ']');
+    assert.ok((await diameter()) > size, '] makes the brush bigger');
+    await press(page, '[');
+    await press(page, '[');
+    assert.ok((await diameter()) < size, '[ makes it smaller');
+
+    await press(page, 'Control+J');
+    assert.equal((await state(page)).layers, 3, 'Ctrl+J duplicates the layer');
+    assert.equal((await state(page)).history.at(-1), 'Duplicate Layer');
+    await press(page, 'Control+A');
+    assert.equal((await state(page)).selected, W * H, 'Ctrl+A selects all');
+    await press(page, 'Control+Shift+I');
+    assert.equal((await state(page)).selected, 0, 'Ctrl+Shift+I inverts');
+
+    const zoom = () => page.locator('#zoom').textContent();
+    await press(page, '1');
+    assert.equal(await zoom(), '100 %');
+    await press(page, '=');
+    assert.notEqual(await zoom(), '100 %', '= zooms in');
+    await press(page, '0');
+    assert.match(await zoom(), /fit/);
+    await press(page, 'Control+1');
+    assert.equal(await zoom(), '100 %', 'Ctrl+1 is 100 %');
+    await press(page, 'Control+0');
+    assert.match(await zoom(), /fit/, 'Ctrl+0 fits');
+
+    const overlayOn = () => page.locator('#show-overlay').isChecked();
+    assert.equal(await overlayOn(), true);
+    await press(page, 'q');
+    assert.equal(await overlayOn(), false, 'Q hides the quick mask');
+    await press(page, 'q');
+    assert.equal(await overlayOn(), true);
+
+    // Typing in a field is not a shortcut.
+    await page.click('#layer-x');
+    await page.keyboard.press('v');
+    assert.equal(await tool(), 'brush');
+  });
+
+  test('layer opacity is typed in percent, one history step', async () => {
+    const { page } = app;
+    await openMergedPicture(page);
+    const field = page.locator('#layer-props [data-param=opacity] input[type=number]');
+    await field.fill('60');
+    await field.dispatchEvent('change');
+    await page.evaluate(() => window.retouchApp.settled());
+    const layer = await page.evaluate(() => window.retouchApp.layers().at(-1));
+    assert.ok(Math.abs(layer.opacity - 0.6) < 1e-6, `typing 60 gives 60 %, got ${layer.opacity}`);
+    assert.equal(await field.inputValue(), '60');
+    assert.match(await page.locator('#layers .layer.active').textContent(), /60 %/);
+    const history = (await state(page)).history;
+    assert.equal(history.length, 2, `one step for the opacity: ${history}`);
+    // Out of range through the command: refused, nothing changes.
+    const refused = await page.evaluate(() => window.retouchApp.run('layer.set-properties', { opacity: 160 }).then(() => null, (e) => e.message));
+    assert.match(refused ?? '', /percentage/);
+    assert.equal((await state(page)).history.length, 2);
+  });
+});

@@ -1,0 +1,171 @@
+// File commands: open an image or a project, add images as layers, save the
+// project, export the composite, the samples, and starting fresh after a
+// recovery. With `bytes` in their arguments they act on them (drops, hosts,
+// tests); without, they ask the user through the file picker.
+
+import { download, toBytes, formatBytes, stem, exportFileName } from '../ui/files.js';
+
+const HISTORY_BUDGET = 512 * 1024 * 1024;
+const SAMPLES = { base: 'samples/base.png', layer: 'samples/layer.png', mask: 'samples/mask.png' };
+export const EXPORT_TYPES = { png: ['image/png', 'png'], jpeg: ['image/jpeg', 'jpg'], webp: ['image/webp', 'webp'] };
+
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+const hasDocument = (ctx) => Boolean(ctx.session.state.project);
+
+/** Runs `fn`, naming the file in the error it throws. */
+function reading(name, what, fn) {
+  try {
+    return fn();
+  } catch (error) {
+    throw new Error(`Cannot open ${name ? `“${name}”` : what}: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * Opens image bytes as a new document: the core decodes them (keeping the ICC profile and
+ * EXIF, turned upright) and the opened image is where history starts.
+ */
+export function openImage(ctx, bytes, name = 'image.png') {
+  const { session } = ctx;
+  return session.run(() => {
+    const project = reading(name, 'the image', () => ctx.wasm.Project.fromImageFile(toBytes(bytes)));
+    project.setHistoryBudget(HISTORY_BUDGET);
+    session.replaceProject(project, { name, origin: `Open “${name}”` });
+    ctx.recovery.hide();
+    ctx.status.set(`Opened ${name} (${project.width} × ${project.height} px)`, 'ok');
+  });
+}
+
+export function openProject(ctx, bytes, name = 'project.ora', { recovered = false, activeId } = {}) {
+  const { session } = ctx;
+  return session.run(() => {
+    const project = reading(name, 'the project', () => ctx.wasm.Project.fromOra(toBytes(bytes)));
+    project.setHistoryBudget(HISTORY_BUDGET);
+    session.replaceProject(project, { name, origin: recovered ? 'Recovered project' : `Open “${name}”`, activeId });
+    if (!recovered) {
+      ctx.recovery.hide();
+      ctx.status.set(`Opened project ${name} (${project.layers().length} layers)`, 'ok');
+    }
+  });
+}
+
+/** Adds image bytes as a layer above the active one, centred; `mask`: mask bytes; `props`: layer properties. */
+async function addImageLayer(ctx, { bytes, name = 'layer.png', mask, props }) {
+  const { session, wasm } = ctx;
+  if (!session.state.project) return openImage(ctx, bytes, name);
+  const image = reading(name, 'the image', () => wasm.Image.decode(toBytes(bytes)));
+  let layerMask;
+  try {
+    layerMask = mask ? reading(null, 'the mask', () => wasm.Mask.decode(toBytes(mask))) : undefined;
+    const id = await session.edit((p) => {
+      const layers = p.layers();
+      const active = layers.findIndex((l) => l.id === session.state.activeId);
+      const index = active >= 0 ? active + 1 : layers.length;
+      const x = Math.round((p.width - image.width) / 2);
+      const y = Math.round((p.height - image.height) / 2);
+      return p.addLayer(image, { name: stem(name), x, y, ...props }, layerMask, index);
+    });
+    ctx.setActiveLayer(id);
+    ctx.status.set(`Added ${name} as a layer`, 'ok');
+    return id;
+  } finally {
+    image.free();
+  }
+}
+
+/** Opens picked or dropped files: projects open, the first image opens (or, `asLayers`, is added), the rest are added. */
+export async function openFiles(ctx, files, { asLayers = false } = {}) {
+  for (const [i, file] of files.entries()) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    // OpenRaster is a zip: by extension, or by its "PK" signature.
+    if (/\.ora$/i.test(file.name) || (bytes[0] === 0x50 && bytes[1] === 0x4b)) await openProject(ctx, bytes, file.name);
+    else if (!asLayers && i === 0) await openImage(ctx, bytes, file.name);
+    else await addImageLayer(ctx, { bytes, name: file.name });
+  }
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export const FILE_COMMANDS = [
+  {
+    id: 'file.open',
+    label: 'Open image…',
+    shortcut: 'Mod+O',
+    whileTyping: true,
+    run: (ctx, { bytes, name }) => (bytes ? openImage(ctx, bytes, name) : ctx.pick('open')),
+  },
+  {
+    id: 'file.add-layer',
+    label: 'Add image as layer…',
+    enabled: hasDocument,
+    run: (ctx, args) => (args.bytes ? addImageLayer(ctx, args) : ctx.pick('add-layer')),
+  },
+  {
+    id: 'file.open-project',
+    label: 'Open project…',
+    run: (ctx, { bytes, name }) => (bytes ? openProject(ctx, bytes, name) : ctx.pick('project')),
+  },
+  {
+    id: 'file.save-project',
+    label: 'Save project',
+    shortcut: 'Mod+S',
+    whileTyping: true,
+    enabled: hasDocument,
+    async run(ctx) {
+      const bytes = await ctx.session.read((p) => p.toOra());
+      const name = `${stem(ctx.session.state.name)}.ora`;
+      download(bytes, name, 'image/openraster');
+      ctx.status.set(`Saved ${name} (${formatBytes(bytes.length)})`, 'ok');
+      return name;
+    },
+  },
+  {
+    id: 'file.export',
+    label: 'Export',
+    shortcut: 'Mod+Shift+S',
+    whileTyping: true,
+    enabled: hasDocument,
+    /** `{ format, quality, longEdge }`, each defaulting to the export fields. */
+    async run(ctx, args) {
+      const { format, quality, longEdge } = { ...ctx.exportSettings(), ...args };
+      const bytes = await exportBytes(ctx, format, { quality, longEdge });
+      const [type] = EXPORT_TYPES[format];
+      const name = exportFileName(stem(ctx.session.state.name), EXPORT_TYPES[format][1], longEdge);
+      download(bytes, name, type);
+      ctx.status.set(`Exported ${name} (${formatBytes(bytes.length)})`, 'ok');
+      return name;
+    },
+  },
+  {
+    id: 'file.samples',
+    label: 'Open the samples',
+    async run(ctx) {
+      ctx.status.set('Loading samples…', 'busy');
+      const [base, layer, mask] = await Promise.all([SAMPLES.base, SAMPLES.layer, SAMPLES.mask].map(fetchBytes));
+      await openImage(ctx, base, 'sunset.png');
+      await addImageLayer(ctx, { bytes: layer, name: 'bokeh.png', mask, props: { mode: 'screen', opacity: 0.85 } });
+      ctx.status.set('Opened the samples: a sunset with a light layer in Screen mode through its mask', 'ok');
+    },
+  },
+  {
+    id: 'file.start-fresh',
+    label: 'Start fresh',
+    async run(ctx) {
+      ctx.recovery.hide();
+      await ctx.autosave.clear();
+      await ctx.session.run(() => ctx.session.replaceProject(null));
+      ctx.recovery.forget();
+      ctx.status.set('Started fresh: the recovered project was discarded', 'info');
+    },
+  },
+];
+
+/** The composite encoded as "png", "jpeg" or "webp" ({ quality, longEdge }), read in the session's turn. */
+export function exportBytes(ctx, format = 'png', { quality, longEdge } = {}) {
+  if (!EXPORT_TYPES[format]) return Promise.reject(new Error(`unknown export format “${format}”`));
+  return ctx.session.read((p) => p.exportImage(format, format === 'jpeg' ? quality ?? 90 : undefined, longEdge || undefined));
+}

@@ -1,0 +1,208 @@
+// The Generate fill, Upscale and Brand kit panels, each given what it needs
+// from the session: snapshots read in the session's turn, results added as
+// one edit, and the document's state to enable their controls.
+
+import { createGeneratePanel } from './ui/generate.js';
+import { createUpscalePanel, compareWindow } from './ui/upscale.js';
+import { createBrandKitPanel } from './ui/brandkit.js';
+import { download, stem } from './ui/files.js';
+
+/** RGBA of a rectangle of the rendered composite. */
+function compositeCrop(project, r) {
+  return { width: r.width, height: r.height, data: project.compositeRegion(r.x, r.y, r.width, r.height) };
+}
+
+/** `r` scaled by (sx, sy) and kept inside `bounds` ({ width, height }). */
+function scaledRect(r, sx, sy, bounds) {
+  const x = Math.min(Math.round(r.x * sx), bounds.width - 1);
+  const y = Math.min(Math.round(r.y * sy), bounds.height - 1);
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.min(Math.round(r.width * sx), bounds.width - x)),
+    height: Math.max(1, Math.min(Math.round(r.height * sy), bounds.height - y)),
+  };
+}
+
+/**
+ * @param {object} ctx the editor context (session, selection, viewer, status, wasm, ...)
+ * @param {(selector: string) => HTMLElement} $ finds an element of the page
+ */
+export function createPanels(ctx, $) {
+  const { session, selection, viewer, status, wasm } = ctx;
+  const { Image, Mask } = wasm;
+
+  // ------------------------------------------------------------ generate fill
+
+  /** The composite and a copy of the selection, as the core plans a provider job from them. */
+  const snapshot = () =>
+    session.read((project) => {
+      project.renderCpu();
+      const image = Image.fromRgba(project.width, project.height, project.compositeRegion(0, 0, project.width, project.height));
+      const mask = selection.mask;
+      return { image, selection: mask ? Mask.fromValues(project.width, project.height, mask.values()) : null, project };
+    });
+
+  /**
+   * Adds an accepted variant on top of the stack with its provenance: one history step, undone
+   * as one. An outpaint's variant (`extend`: the sides) grows the canvas in that same step.
+   */
+  async function accept(result) {
+    const props = { name: result.name, x: result.offsetX, y: result.offsetY };
+    const { extend } = result;
+    const id = await session.edit(
+      (p) => {
+        const layer = extend
+          ? p.extendCanvasWithLayer(extend.left, extend.top, extend.right, extend.bottom, result.layer, props)
+          : p.addLayer(result.layer, props);
+        // Provenance travels with the layer (saved in the .ora and the autosave).
+        p.setProvenance(layer, result.provenanceJson);
+        return layer;
+      },
+      { kind: extend ? 'canvas' : 'edit' },
+    );
+    ctx.setActiveLayer(id);
+    // A fill that is accepted is done: the marching ants would only hide it.
+    ctx.setOverlay(false);
+    return id;
+  }
+
+  /** The canvas area a staged variant is previewed on, to restore it afterwards. */
+  let previewed = null;
+
+  /** Shows a variant's pixels on the canvas (display only), or restores the document's with null. */
+  function preview(region) {
+    session
+      .read((project) => {
+        if (previewed && (!region || region.x !== previewed.x || region.y !== previewed.y || region.width !== previewed.width || region.height !== previewed.height)) {
+          const { x, y, width, height } = previewed;
+          if (x + width <= project.width && y + height <= project.height) viewer.putRegion(x, y, width, height, project.compositeRegion(x, y, width, height));
+        }
+        previewed = region ? { x: region.x, y: region.y, width: region.width, height: region.height } : null;
+        // The quick mask would hide the variant: off while previewing.
+        viewer.showOverlay(!region && ctx.overlayShown());
+        if (region && region.x + region.width <= project.width && region.y + region.height <= project.height) {
+          viewer.putRegion(region.x, region.y, region.width, region.height, region.data);
+        }
+      })
+      .catch((error) => status.error('Cannot preview', error));
+  }
+
+  const brandKit = createBrandKitPanel($('#brandkit'), {
+    project: () => session.state.project,
+    busy: () => session.busy,
+    edit: (fn) => session.edit(fn),
+    setStatus: status.set,
+  });
+
+  let generateReady = false;
+  const generate = createGeneratePanel($('#generate'), {
+    wasm,
+    snapshot,
+    accept,
+    canRun: (extend) => Boolean(session.state.project && (extend || selection.mask)),
+    isCurrent: (project) => project === session.state.project,
+    activeLayerId: () => session.state.activeId,
+    /** The layer's name, or null when there is no such layer (e.g. undone). */
+    layerName: (id) => ctx.layers().find((l) => l.id === id)?.name ?? null,
+    /** A layer's provenance JSON from the document (also after reopening), or null. */
+    provenance: (id) => {
+      if (session.busy || !session.state.project || !ctx.layers().some((l) => l.id === id)) return null;
+      return session.state.project.provenance(id) ?? null;
+    },
+    /** What the brand kit attaches to a job on `project`, or null (see ui/brandkit.js). */
+    brandKit: (project) => brandKit.forJob(project),
+    setStatus: status.set,
+    download,
+    preview,
+    onReady: (ready) => {
+      generateReady = ready;
+      ctx.commandsChanged();
+    },
+  });
+
+  // ------------------------------------------------------------ upscale
+
+  /** Image Size by the panel's parameters; returns the before/after crops for the view. */
+  async function upscaleImage(params) {
+    let old;
+    let before;
+    let source;
+    await session.edit(
+      async (project, engine) => {
+        old = { width: project.width, height: project.height };
+        source = compareWindow({ x: 0, y: 0, ...old }, params.scale);
+        before = compositeCrop(project, source);
+        await project.resizeImage(session.requireEngine(), params);
+      },
+      { kind: 'canvas' },
+    );
+    return session.read((project) => {
+      const now = { width: project.width, height: project.height };
+      const after = compositeCrop(project, scaledRect(source, now.width / old.width, now.height / old.height, now));
+      return { before, after, label: `Image size ${old.width}×${old.height} → ${now.width}×${now.height}` };
+    });
+  }
+
+  /** Upscale Region on the selection's box; returns the new layer's id and the before/after crops. */
+  async function upscaleSelection(params) {
+    const box = selection.mask?.bounds();
+    if (!box) throw new Error('select a region first');
+    const source = compareWindow(box, params.scale);
+    let before;
+    const id = await session.edit(async (project) => {
+      before = compositeCrop(project, source);
+      return project.upscaleRegion(session.requireEngine(), box.x, box.y, box.width, box.height, params);
+    });
+    ctx.setActiveLayer(id);
+    return session.read((project) => {
+      const layer = project.layers().find((l) => l.id === id);
+      const local = { x: source.x - box.x, y: source.y - box.y, width: source.width, height: source.height };
+      const r = scaledRect(local, layer.width / box.width, layer.height / box.height, layer);
+      const after = { width: r.width, height: r.height, data: project.layerRegion(id, r.x, r.y, r.width, r.height) };
+      return { before, after, layerId: id, label: `Selection ${box.width}×${box.height} → new layer ${layer.width}×${layer.height}` };
+    });
+  }
+
+  /** Downloads a layer's pixels as PNG (e.g. an upscaled region, at its full resolution). */
+  async function saveLayer(id) {
+    const { bytes, layer } = await session.read((project) => {
+      const row = project.layers().find((l) => l.id === id);
+      if (!row) throw new Error('the layer is gone (undone or deleted)');
+      const image = project.layerPixels(id);
+      try {
+        return { bytes: image.encodePng(), layer: row };
+      } finally {
+        image.free();
+      }
+    });
+    download(bytes, `${stem(session.state.name)}-${stem(layer.name).replace(/[^\w.-]+/g, '-')}.png`, 'image/png');
+    status.set(`Saved “${layer.name}” (${layer.width}×${layer.height}) as PNG`, 'ok');
+  }
+
+  const resize = wasm.manifests().find((m) => m.id === 'retouch.resize');
+  if (!resize) throw new Error('the core has no “retouch.resize” plugin');
+  const upscale = createUpscalePanel($('#upscale'), resize.params, {
+    upscaleImage,
+    upscaleSelection,
+    undo: () => ctx.run('edit.undo'),
+    saveLayer,
+    hasDocument: () => Boolean(session.state.project),
+    canUpscaleSelection: () => Boolean(selection.mask),
+    setStatus: status.set,
+  });
+
+  return {
+    generate: Object.assign(generate, { ready: () => generateReady }),
+    upscale,
+    brandKit,
+    /** Every panel shows the document as it is now (called after each change). */
+    refresh({ references = false } = {}) {
+      generate.refresh();
+      upscale.refresh();
+      brandKit.refresh(references);
+    },
+    /** A different document was opened: staged variants no longer apply. */
+    documentChanged: () => generate.documentChanged(),
+  };
+}

@@ -1,0 +1,176 @@
+// The editing session: owns the core's engine and open Project and runs every
+// call into them through one queue. The core refuses calls while a GPU render
+// or a resample holds the document, so nothing touches the project outside a
+// queued job: edits, renders, reads for exports and autosave all take their
+// turn. Renders are coalesced: any number of edits queued meanwhile cause one
+// more render after them.
+
+/**
+ * @param {{ onRender: (project: object, rect: object, ms: number) => void,
+ *   onRenderError: (error: Error) => void, onChange: (info: { kind: string }) => void }} hooks
+ *   `onRender` puts a rendered rectangle on screen; `onChange` runs inside the
+ *   queue after every edit, so it may read the project.
+ */
+export function createSession({ onRender, onRenderError, onChange }) {
+  let tail = Promise.resolve();
+  let pending = 0;
+  let idleWaiters = [];
+  let renderWanted = false;
+  let renderQueued = false;
+  /** True while a job's core call is in flight (the core refuses other calls then). */
+  let held = false;
+
+  const state = {
+    engine: null,
+    /** The open document (the core's Project), or null. */
+    project: null,
+    /** File name the document came from (for downloads). */
+    name: '',
+    /** What the first history row says (the state before any entry). */
+    origin: '',
+    activeId: null,
+    /** History entries dropped before this document opened (not news). */
+    droppedBase: 0,
+    /** Why the last render failed, or null. */
+    error: null,
+  };
+
+  /** Runs `job` after every job queued before it; resolves or rejects with its result. */
+  function enqueue(job) {
+    pending++;
+    const run = tail.then(job);
+    tail = run.then(done, done);
+    return run;
+  }
+
+  function done() {
+    pending--;
+    if (pending > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves once nothing is queued or running. */
+  function idle() {
+    if (pending === 0) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  function requireProject() {
+    if (!state.project) throw new Error('open an image first');
+    return state.project;
+  }
+
+  function requireEngine() {
+    if (!state.engine) throw new Error('the engine is not ready');
+    return state.engine;
+  }
+
+  /** Asks for a render after whatever is queued now; resolves when the session is idle. */
+  function requestRender() {
+    renderWanted = true;
+    if (!renderQueued) {
+      renderQueued = true;
+      enqueue(async () => {
+        renderQueued = false;
+        if (!renderWanted) return;
+        renderWanted = false;
+        await renderOnce();
+      });
+    }
+    return idle();
+  }
+
+  /** Awaits `fn()` with the core marked as held. */
+  async function holding(fn) {
+    held = true;
+    try {
+      return await fn();
+    } finally {
+      held = false;
+    }
+  }
+
+  async function renderOnce() {
+    const { engine, project } = state;
+    if (!engine || !project) return;
+    const started = performance.now();
+    try {
+      const rect = await holding(() => project.render(engine));
+      state.error = null;
+      if (rect && rect.width > 0 && rect.height > 0) onRender(project, rect, performance.now() - started);
+    } catch (error) {
+      state.error = error instanceof Error ? error : new Error(String(error));
+      onRenderError(state.error);
+    }
+  }
+
+  /** Tells the page what changed (from inside the queue) and renders after it. */
+  function changed(kind) {
+    onChange({ kind });
+    requestRender();
+  }
+
+  return {
+    state,
+    requireProject,
+    requireEngine,
+    idle,
+    requestRender,
+    /** Whether a core call is in flight (a render or resample): reads now would be refused. */
+    get busy() {
+      return held;
+    },
+
+    /**
+     * Changes the open document: `fn(project, engine)` runs in the queue (it may be
+     * asynchronous: Image Size holds the document while the engine works); then the
+     * page refreshes, a render follows, and the result of `fn` is returned.
+     */
+    edit(fn, { kind = 'edit' } = {}) {
+      return enqueue(async () => {
+        const project = requireProject();
+        try {
+          return await holding(() => fn(project, state.engine));
+        } finally {
+          if (project === state.project) changed(kind);
+        }
+      });
+    },
+
+    /** Reads the open document in the queue (exports, autosave, snapshots): no change, no render. */
+    read(fn) {
+      return enqueue(() => holding(() => fn(requireProject(), state.engine)));
+    },
+
+    /** Runs `fn()` in the queue with no document required (opening files, start-up). */
+    run(fn) {
+      return enqueue(fn);
+    },
+
+    /**
+     * Replaces the open document (null closes it). Call from inside a queued job.
+     * `meta`: { name, origin, activeId }.
+     */
+    replaceProject(project, { name = '', origin = '', activeId = null } = {}) {
+      state.project?.free();
+      state.project = project;
+      state.name = name;
+      state.origin = origin;
+      state.error = null;
+      const layers = project ? project.layers() : [];
+      state.activeId = layers.some((l) => l.id === activeId) ? activeId : layers.at(-1)?.id ?? null;
+      state.droppedBase = project ? project.history().droppedTotal : 0;
+      changed('document');
+    },
+
+    /** Swaps the engine (from inside a queued job) and renders with it. */
+    replaceEngine(engine) {
+      const old = state.engine;
+      state.engine = engine;
+      if (old && old !== engine) old.free();
+      requestRender();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// The canvas gesture: pointer down / move / up on the view, handed to the
+// current tool. Click tools act on "down"; drag tools collect the drag,
+// preview its shape, and run their command on "up". Modifier keys pick the
+// selection mode as in Photoshop: Shift adds, Alt subtracts, both intersect.
+
+import { move } from './move.js';
+import { rectangle, ellipse } from './marquee.js';
+import { lasso } from './lasso.js';
+import { wand, colorRange } from './pick.js';
+import { brush } from './brush.js';
+
+/** Every canvas tool, in toolbox order. */
+export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush];
+
+function combineMode(event, values) {
+  if (event?.shiftKey && event?.altKey) return 'intersect';
+  if (event?.shiftKey) return 'add';
+  if (event?.altKey) return 'subtract';
+  return values.mode ?? 'replace';
+}
+
+/**
+ * @param {{ ctx: object, viewer: object, tool: () => object, values: (id: string) => object,
+ *   onError: (label: string, error: Error) => void }} deps
+ *   `ctx` is what tools use: { run(id, args), activeLayer(), recordGesture(g), wasm }.
+ */
+export function createGesture({ ctx, viewer, tool, values, onError }) {
+  let drag = null;
+
+  function preview() {
+    if (!drag) return;
+    viewer.showShape(drag.tool.shape(ctx, drag));
+  }
+
+  function settle(label, result) {
+    Promise.resolve(result).catch((error) => onError(label, error));
+  }
+
+  return {
+    /** Handles a pointer phase ('down' | 'move' | 'up' | 'cancel') at an image point. */
+    handle(phase, point, event) {
+      if (phase === 'down') {
+        const current = tool();
+        const toolValues = values(current.id);
+        const mode = combineMode(event, toolValues);
+        if (current.click) {
+          settle(current.label, current.click(ctx, point, { values: toolValues, mode }));
+          return;
+        }
+        drag = { tool: current, start: point, last: point, points: [point.x, point.y], mode, values: toolValues };
+        if (current.begin) drag = current.begin(ctx, drag, event);
+        preview();
+        return;
+      }
+      if (!drag) return;
+      if (phase === 'move') {
+        drag.last = point;
+        if (drag.tool.collectsPoints) {
+          const n = drag.points.length;
+          if (drag.points[n - 2] !== point.x || drag.points[n - 1] !== point.y) drag.points.push(point.x, point.y);
+        }
+        preview();
+        return;
+      }
+      const done = drag;
+      drag = null;
+      viewer.showShape(null);
+      if (phase === 'cancel') return;
+      done.last = point;
+      settle(done.tool.label, done.tool.finish(ctx, done));
+    },
+    /** Drops a drag in progress (the tool changed). */
+    cancel() {
+      drag = null;
+      viewer.showShape(null);
+    },
+  };
+}
