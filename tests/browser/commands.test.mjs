@@ -5,10 +5,12 @@
 //     back and leaves an earlier Merge Down alone (it used to undo it);
 //     Ctrl+Shift+D reselects;
 //   - the shortcut list: tools, Ctrl+J, Ctrl+A, Ctrl+Shift+I, zoom keys, Q, [ ];
-//   - layer opacity is typed in percent, as the layer list shows it.
+//   - layer opacity is typed in percent, as the layer list shows it;
+//   - generated variants and their Accept buttons come into view in a 1000 px-high window.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 requireBuiltPackage();
 const W = 160;
@@ -208,5 +210,26 @@ describe('commands, shortcuts and selection history', () => {
     const refused = await page.evaluate(() => window.retouchApp.run('layer.set-properties', { opacity: 160 }).then(() => null, (e) => e.message));
     assert.match(refused ?? '', /percentage/);
     assert.equal((await state(page)).history.length, 2);
+  });
+
+  test('generated variants and their Accept buttons come into view', async () => {
+    const { page } = app;
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await openTexturedPicture(page, 320, 240);
+    await page.evaluate(() => window.retouchApp.run('select.rectangle', { x: 100, y: 60, width: 80, height: 60 }));
+    await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 10 }));
+    await fillRequest(page, { provider: 'retouch.provider.mock', prompt: 'a small wooden boat', variants: 2 });
+    const state = await generate(page);
+    assert.equal(state.variants.length, 2, state.error ?? 'two variants');
+    await page.waitForTimeout(200);
+    const boxes = await page.evaluate(() =>
+      [...document.querySelectorAll('#gen-variants-list button[data-variant]')].map((b) => {
+        const r = b.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, height: window.innerHeight };
+      }),
+    );
+    assert.equal(boxes.length, 2);
+    for (const box of boxes) assert.ok(box.top >= 0 && box.bottom <= box.height, `Accept at ${box.top}–${box.bottom} of ${box.height} px`);
+    await page.evaluate(() => window.retouchApp.run('generate.discard'));
   });
 });

@@ -409,6 +409,8 @@ export function createGeneratePanel(root, host) {
       ui.variantsHost.append(figure);
     });
     refresh();
+    // The variants come below the form, often below the fold: bring them and their Accept into view.
+    ui.staging.scrollIntoView({ block: 'nearest' });
   }
 
   async function acceptVariant(index) {
