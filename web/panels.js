@@ -164,6 +164,40 @@ export function createPanels(ctx, $) {
     });
   }
 
+  /**
+   * Upscales what is visible in the selection's box into a file of its own (crop + enlarge, the
+   * document unchanged) and downloads it as PNG; returns the before/after crops.
+   */
+  async function upscaleSelectionToFile(params) {
+    const box = selection.mask?.bounds();
+    if (!box) throw new Error('select a region first');
+    const source = compareWindow(box, params.scale);
+    const { crop, before } = await session.read((project) => ({
+      crop: Image.fromRgba(box.width, box.height, project.compositeRegion(box.x, box.y, box.width, box.height)),
+      before: compositeCrop(project, source),
+    }));
+    let out;
+    try {
+      out = await session.read(() => session.requireEngine().resize(crop, params));
+    } finally {
+      crop.free();
+    }
+    const draft = new wasm.Project(out.width, out.height);
+    try {
+      draft.addLayer(out, { name: 'upscaled' });
+      draft.renderCpu();
+      const local = { x: source.x - box.x, y: source.y - box.y, width: source.width, height: source.height };
+      const after = compositeCrop(draft, scaledRect(local, out.width / box.width, out.height / box.height, out));
+      const name = `${stem(session.state.name)}-selection-${out.width}x${out.height}.png`;
+      download(out.encodePng(), name, 'image/png');
+      status.set(`Saved the selection upscaled to ${out.width}×${out.height} as ${name}`, 'ok');
+      return { before, after, label: `Selection ${box.width}×${box.height} → new file ${out.width}×${out.height}`, file: name };
+    } finally {
+      draft.free();
+      out.free();
+    }
+  }
+
   /** Downloads a layer's pixels as PNG (e.g. an upscaled region, at its full resolution). */
   async function saveLayer(id) {
     const { bytes, layer } = await session.read((project) => {
@@ -185,6 +219,7 @@ export function createPanels(ctx, $) {
   const upscale = createUpscalePanel($('#upscale'), resize.params, {
     upscaleImage,
     upscaleSelection,
+    upscaleSelectionToFile,
     undo: () => ctx.run('edit.undo'),
     saveLayer,
     hasDocument: () => Boolean(session.state.project),

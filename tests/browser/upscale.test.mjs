@@ -1,13 +1,14 @@
 // The Upscale panel in headless Chromium, with WebGPU (SwiftShader; the page
 // must run on the GPU) and without (CPU fallback):
-//   - "Selection → new layer": the selection's box of the composite,
+//   - "Selection → new file": the box enlarged and downloaded, the document unchanged;
+//   - "Selection → layer": the selection's box of the composite,
 //     upscaled by the edge filter into a new top layer at the box's corner,
 //     equal to the same resize made directly with a CPU engine; the
 //     before/after view opens with both crops, saves the layer as PNG, and
 //     its Undo removes the layer;
 //   - "Image": Image Size ×2 with Lanczos3 doubles the canvas, the viewer and
 //     the selection follow, the composite equals a CPU resize, one undo
-//     restores size and pixels (and clears the selection);
+//     restores size, pixels and the selection as it was;
 //   - a bad parameter is refused with a message and changes nothing.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -150,6 +151,38 @@ for (const config of CONFIGS) {
       assert.equal((await page.evaluate(() => window.retouchApp.history())).position, entries);
       const restored = await composite(page);
       assert.deepEqual(restored.data, original.data);
+    });
+
+    test('“Selection → new file” downloads the box enlarged and leaves the document alone', async () => {
+      const { page } = app;
+      const original = await composite(page);
+      const history = await page.evaluate(() => window.retouchApp.history().position);
+      const params = { filter: 'lanczos3', scale: 3 };
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.evaluate((params) => window.retouchApp.run('upscale.file', params), params),
+      ]);
+      assert.equal(file.suggestedFilename(), 'picture-selection-120x90.png');
+      const png = await readFile(await file.path());
+      const got = await page.evaluate((bytes) => {
+        const image = window.testKit.wasm.Image.decode(new Uint8Array(bytes));
+        return { width: image.width, height: image.height, data: Array.from(image.rgba()) };
+      }, Array.from(png));
+      const crop = new Uint8Array(40 * 30 * 4);
+      for (let y = 0; y < 30; y++) {
+        const from = ((10 + y) * W + 20) * 4;
+        crop.set(original.data.slice(from, from + 40 * 4), y * 40 * 4);
+      }
+      const want = await cpuResize(page, crop, 40, 30, params);
+      assert.deepEqual([got.width, got.height], [120, 90]);
+      const stats = await page.evaluate(([a, b]) => window.testKit.compare(a, b), [got.data, want.data]);
+      assert.ok(stats.max <= config.tolerance, `the file differs from the CPU resize by ${stats.max}`);
+      assert.ok(await page.locator('#compare').evaluate((d) => d.open), 'the before/after view shows it');
+      assert.equal(await page.locator('#compare-undo').isHidden(), true, 'nothing to undo');
+      await page.evaluate(() => window.retouchApp.run('upscale.close-compare'));
+      assert.equal(await page.evaluate(() => window.retouchApp.history().position), history, 'no history step');
+      assert.deepEqual(await page.evaluate(() => window.retouchApp.size()), { width: W, height: H });
+      assert.deepEqual((await composite(page)).data, original.data, 'the document is unchanged');
     });
 
     test('Image Size doubles the canvas, the selection follows, one undo restores it', async () => {

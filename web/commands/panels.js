@@ -32,9 +32,13 @@ export const PANEL_COMMANDS = [
     /** `{ mockLatencyMs, policy }` (the bridge's retry policy). */
     run: (ctx, patch) => ctx.panels.generate.setOptions(patch),
   },
-  ...['image', 'selection'].map((kind) => ({
+  ...[
+    ['image', 'Upscale the image'],
+    ['selection', 'Upscale the selection into a new layer'],
+    ['file', 'Upscale the selection into a new file'],
+  ].map(([kind, label]) => ({
     id: `upscale.${kind}`,
-    label: kind === 'image' ? 'Upscale the image' : 'Upscale the selection into a new layer',
+    label,
     enabled: (ctx) => hasDocument(ctx) && (kind === 'image' || Boolean(ctx.selection.mask)),
     /** The panel's parameters by manifest id (filter, scale, sharpness, linear_light). */
     async run(ctx, params) {

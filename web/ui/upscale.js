@@ -37,6 +37,7 @@ export function createUpscalePanel(root, manifestParams, actions) {
   controls.set({ filter: 'edge' });
   const imageButton = $('#upscale-image');
   const selectionButton = $('#upscale-selection');
+  const fileButton = $('#upscale-file');
   const dialog = document.querySelector('#compare');
   const stack = dialog.querySelector('.compare-stack');
   const beforeCanvas = dialog.querySelector('#compare-before');
@@ -53,6 +54,7 @@ export function createUpscalePanel(root, manifestParams, actions) {
     const has = actions.hasDocument();
     imageButton.disabled = busy || !has;
     selectionButton.disabled = busy || !has || !actions.canUpscaleSelection();
+    fileButton.disabled = selectionButton.disabled;
     root.dataset.state = busy ? 'running' : 'idle';
   }
 
@@ -69,6 +71,8 @@ export function createUpscalePanel(root, manifestParams, actions) {
     stack.style.maxWidth = `${result.after.width}px`;
     dialog.querySelector('#compare-title').textContent = result.label;
     dialog.querySelector('#compare-save').hidden = result.layerId == null;
+    // A new file leaves the document as it was: nothing to undo.
+    dialog.querySelector('#compare-undo').hidden = Boolean(result.file);
     split.value = '50';
     setSplit();
     if (!dialog.open) dialog.showModal();
@@ -83,10 +87,20 @@ export function createUpscalePanel(root, manifestParams, actions) {
     const p = params();
     busy = true;
     refresh();
+    const runs = { image: actions.upscaleImage, selection: actions.upscaleSelection, file: actions.upscaleSelectionToFile };
+    if (!runs[kind]) throw new Error(`unknown upscale “${kind}” (image, selection or file)`);
     actions.setStatus(kind === 'image' ? 'Upscaling the image…' : 'Upscaling the selection…', 'info');
     try {
-      const result = await (kind === 'image' ? actions.upscaleImage(p) : actions.upscaleSelection(p));
-      last = { kind, params: p, before: { width: result.before.width, height: result.before.height }, after: { width: result.after.width, height: result.after.height }, layerId: result.layerId ?? null, label: result.label };
+      const result = await runs[kind](p);
+      last = {
+        kind,
+        params: p,
+        before: { width: result.before.width, height: result.before.height },
+        after: { width: result.after.width, height: result.after.height },
+        layerId: result.layerId ?? null,
+        file: result.file ?? null,
+        label: result.label,
+      };
       showCompare(result);
       return last;
     } finally {
@@ -98,6 +112,7 @@ export function createUpscalePanel(root, manifestParams, actions) {
   const report = (label, fn) => () => fn().catch((error) => actions.setStatus(`${label}: ${error instanceof Error ? error.message : error}`, 'error'));
   imageButton.addEventListener('click', report('Cannot upscale the image', () => run('image')));
   selectionButton.addEventListener('click', report('Cannot upscale the selection', () => run('selection')));
+  fileButton.addEventListener('click', report('Cannot upscale the selection', () => run('file')));
   split.addEventListener('input', setSplit);
   pixels.addEventListener('change', () => stack.classList.toggle('pixelated', pixels.checked));
   dialog.querySelector('#compare-keep').addEventListener('click', () => dialog.close());
@@ -112,7 +127,7 @@ export function createUpscalePanel(root, manifestParams, actions) {
     refresh,
     /** Sets manifest parameters by id (filter, scale, sharpness, linear_light); returns unknown ids. */
     set: (values) => controls.set(values),
-    /** Upscales the image ('image') or the selection's box ('selection'); resolves to the result's summary. */
+    /** Upscales the image ('image'), the selection's box into a new layer ('selection') or a new file ('file'); resolves to the result's summary. */
     run,
     /** { busy, last, compareOpen } for tests and hosts. */
     state: () => ({ busy, last, compareOpen: dialog.open }),
