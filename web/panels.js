@@ -3,25 +3,13 @@
 // one edit, and the document's state to enable their controls.
 
 import { createGeneratePanel } from './ui/generate.js';
-import { createUpscalePanel, compareWindow } from './ui/upscale.js';
+import { createUpscalePanel } from './ui/upscale.js';
 import { createBrandKitPanel } from './ui/brandkit.js';
 import { download, stem } from './ui/files.js';
 
 /** RGBA of a rectangle of the rendered composite. */
 function compositeCrop(project, r) {
   return { width: r.width, height: r.height, data: project.compositeRegion(r.x, r.y, r.width, r.height) };
-}
-
-/** `r` scaled by (sx, sy) and kept inside `bounds` ({ width, height }). */
-function scaledRect(r, sx, sy, bounds) {
-  const x = Math.min(Math.round(r.x * sx), bounds.width - 1);
-  const y = Math.min(Math.round(r.y * sy), bounds.height - 1);
-  return {
-    x,
-    y,
-    width: Math.max(1, Math.min(Math.round(r.width * sx), bounds.width - x)),
-    height: Math.max(1, Math.min(Math.round(r.height * sy), bounds.height - y)),
-  };
 }
 
 /**
@@ -31,6 +19,10 @@ function scaledRect(r, sx, sy, bounds) {
 export function createPanels(ctx, $) {
   const { session, selection, viewer, status, wasm } = ctx;
   const { Image, Mask } = wasm;
+  // The before/after geometry is the core's: which window to compare, and where it lands after.
+  const compareWindow = (r, scale) => wasm.compareWindow(r.x, r.y, r.width, r.height, scale);
+  /** `r` in a `from`-sized space carried onto the same content in a `to`-sized one. */
+  const scaledRect = (r, from, to) => wasm.scaleRect(r.x, r.y, r.width, r.height, from.width, from.height, to.width, to.height);
 
   // ------------------------------------------------------------ generate fill
 
@@ -139,7 +131,7 @@ export function createPanels(ctx, $) {
     );
     return session.read((project) => {
       const now = { width: project.width, height: project.height };
-      const after = compositeCrop(project, scaledRect(source, now.width / old.width, now.height / old.height, now));
+      const after = compositeCrop(project, scaledRect(source, old, now));
       return { before, after, label: `Image size ${old.width}×${old.height} → ${now.width}×${now.height}` };
     });
   }
@@ -158,7 +150,7 @@ export function createPanels(ctx, $) {
     return session.read((project) => {
       const layer = project.layers().find((l) => l.id === id);
       const local = { x: source.x - box.x, y: source.y - box.y, width: source.width, height: source.height };
-      const r = scaledRect(local, layer.width / box.width, layer.height / box.height, layer);
+      const r = scaledRect(local, box, layer);
       const after = { width: r.width, height: r.height, data: project.layerRegion(id, r.x, r.y, r.width, r.height) };
       return { before, after, layerId: id, label: `Selection ${box.width}×${box.height} → new layer ${layer.width}×${layer.height}` };
     });
@@ -187,7 +179,7 @@ export function createPanels(ctx, $) {
       draft.addLayer(out, { name: 'upscaled' });
       draft.renderCpu();
       const local = { x: source.x - box.x, y: source.y - box.y, width: source.width, height: source.height };
-      const after = compositeCrop(draft, scaledRect(local, out.width / box.width, out.height / box.height, out));
+      const after = compositeCrop(draft, scaledRect(local, box, out));
       const name = `${stem(session.state.name)}-selection-${out.width}x${out.height}.png`;
       download(out.encodePng(), name, 'image/png');
       status.set(`Saved the selection upscaled to ${out.width}×${out.height} as ${name}`, 'ok');

@@ -6,23 +6,6 @@
 
 import { buildParamControls } from './params.js';
 
-/** The largest side, in output pixels, of the area the before/after view shows. */
-export const COMPARE_SIDE = 768;
-
-/**
- * The source window (canvas pixels) the view compares: at most
- * COMPARE_SIDE output pixels a side, centred on `region` (all in source
- * pixels), and the output window it becomes at `scale`.
- */
-export function compareWindow(region, scale) {
-  const side = (length) => Math.max(1, Math.min(length, Math.floor(COMPARE_SIDE / scale)));
-  const width = side(region.width);
-  const height = side(region.height);
-  const x = region.x + Math.floor((region.width - width) / 2);
-  const y = region.y + Math.floor((region.height - height) / 2);
-  return { x, y, width, height };
-}
-
 /**
  * Builds the panel in `root` from the resize manifest's `params` (filter,
  * scale, sharpness, linear light), starting on the edge-adaptive upscaler.

@@ -74,6 +74,45 @@ impl Rect {
     pub fn translated(&self, dx: i32, dy: i32) -> Rect {
         Rect::new(self.x + dx, self.y + dy, self.width, self.height)
     }
+
+    /// The part of this region a before/after view compares after an
+    /// enlargement by `scale`: at most `side` output pixels a side, centred on
+    /// the region, never empty. A view of the whole region would be too large
+    /// to show pixels side by side.
+    pub fn compare_window(&self, scale: f64, side: u32) -> Rect {
+        let fit = |length: u32| {
+            let most = if scale > 0.0 {
+                (f64::from(side) / scale)
+                    .floor()
+                    .clamp(1.0, f64::from(u32::MAX)) as u32
+            } else {
+                length
+            };
+            length.min(most).max(1)
+        };
+        let (width, height) = (fit(self.width), fit(self.height));
+        let x = i64::from(self.x) + i64::from(self.width.saturating_sub(width) / 2);
+        let y = i64::from(self.y) + i64::from(self.height.saturating_sub(height) / 2);
+        Rect::new(x as i32, y as i32, width, height)
+    }
+
+    /// This rectangle (inside a `from`-sized space) carried onto the same
+    /// content in a `to`-sized space — across an Image Size, or from a region
+    /// onto its upscaled copy — rounded to whole pixels, kept inside `to` and
+    /// never empty.
+    pub fn scaled_between(&self, from: (u32, u32), to: (u32, u32)) -> Rect {
+        let axis = |start: i32, length: u32, from: u32, to: u32| {
+            let ratio = f64::from(to) / f64::from(from.max(1));
+            let last = i64::from(to.max(1)) - 1;
+            let start = ((f64::from(start) * ratio).round() as i64).clamp(0, last);
+            let room = i64::from(to.max(1)) - start;
+            let length = ((f64::from(length) * ratio).round() as i64).clamp(1, room);
+            (start as i32, length as u32)
+        };
+        let (x, width) = axis(self.x, self.width, from.0, to.0);
+        let (y, height) = axis(self.y, self.height, from.1, to.1);
+        Rect::new(x, y, width, height)
+    }
 }
 
 /// Where the existing content sits when the canvas is resized: the edge or

@@ -1,7 +1,9 @@
 //! Resizing and upscaling for JavaScript: thin marshalling over
 //! `crate::ops::resample`; parameter names follow the resize manifest.
 
+use super::doc::rect_to_js;
 use super::{js_error, Image, RetouchEngine};
+use crate::doc::Rect;
 use crate::ops::resample::{self, Filter, ResizeOptions, DEFAULT_SHARPNESS};
 use serde::Deserialize;
 use std::rc::Rc;
@@ -77,4 +79,44 @@ impl RetouchEngine {
             Ok(Image { inner: out }.into())
         })
     }
+}
+
+/// The largest side, in output pixels, of what a before/after view compares.
+const COMPARE_SIDE: u32 = 768;
+
+/// The window `{ x, y, width, height }` of the region (x, y, width, height)
+/// that a before/after view of an enlargement by `scale` compares: at most
+/// 768 output pixels a side, centred on the region.
+#[wasm_bindgen(js_name = compareWindow)]
+pub fn compare_window(
+    x: i32,
+    y: i32,
+    width: u32,
+    height: u32,
+    scale: f64,
+) -> Result<JsValue, JsError> {
+    rect_to_js(Some(
+        Rect::new(x, y, width, height).compare_window(scale, COMPARE_SIDE),
+    ))
+}
+
+/// A rectangle of a `fromWidth`×`fromHeight` space carried onto the same
+/// content in a `toWidth`×`toHeight` one (after Image Size, or onto an
+/// upscaled region), whole pixels, inside the new space.
+#[wasm_bindgen(js_name = scaleRect)]
+#[allow(clippy::too_many_arguments)]
+pub fn scale_rect(
+    x: i32,
+    y: i32,
+    width: u32,
+    height: u32,
+    from_width: u32,
+    from_height: u32,
+    to_width: u32,
+    to_height: u32,
+) -> Result<JsValue, JsError> {
+    let rect = Rect::new(x, y, width, height);
+    rect_to_js(Some(
+        rect.scaled_between((from_width, from_height), (to_width, to_height)),
+    ))
 }
