@@ -393,8 +393,9 @@ function buildControls() {
     host: $('#tool-params'),
     info: { name: $('#tool-name'), description: $('#tool-description'), hint: $('#tool-hint') },
     stage: $('#stage'),
-    onChange: () => {
+    onChange: (id) => {
       gesture?.cancel();
+      viewer.setNavigation(TOOLS.find((t) => t.id === id).navigation ?? null);
       commands.refresh();
     },
   });

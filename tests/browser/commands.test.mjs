@@ -5,6 +5,7 @@
 //     back and leaves an earlier Merge Down alone (it used to undo it);
 //     Ctrl+Shift+D reselects;
 //   - the shortcut list: tools, Ctrl+J, Ctrl+A, Ctrl+Shift+I, zoom keys, Q, [ ];
+//   - navigation: Space+drag and the Hand tool pan, Ctrl+wheel and the Zoom tool zoom at the pointer;
 //   - layer opacity is typed in percent, as the layer list shows it;
 //   - generated variants and their Accept buttons come into view in a 1000 px-high window.
 import { describe, test, before, after } from 'node:test';
@@ -231,5 +232,69 @@ describe('commands, shortcuts and selection history', () => {
     assert.equal(boxes.length, 2);
     for (const box of boxes) assert.ok(box.top >= 0 && box.bottom <= box.height, `Accept at ${box.top}–${box.bottom} of ${box.height} px`);
     await page.evaluate(() => window.retouchApp.run('generate.discard'));
+  });
+
+  test('navigation: Space+drag and H pan, Ctrl+wheel and Z zoom towards the pointer', async () => {
+    const { page } = app;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await openMergedPicture(page);
+    const view = () =>
+      page.evaluate(() => {
+        const stage = document.querySelector('#stage');
+        return { left: stage.scrollLeft, top: stage.scrollTop, zoom: document.querySelector('#zoom').textContent };
+      });
+    const pointAt = (x, y) => page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
+
+    // Zoom in with the keyboard until the image is larger than the view, then Ctrl+wheel over the
+    // middle: one step in, and the image point under the pointer stays under it.
+    await press(page, '1');
+    for (let i = 0; i < 6; i++) await press(page, 'Control+=');
+    assert.equal((await view()).zoom, '800 %');
+    let p = await pointAt(80, 60);
+    await page.mouse.move(p.x, p.y);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -100);
+    await page.keyboard.up('Control');
+    await page.waitForTimeout(100);
+    const zoomed = await view();
+    assert.equal(zoomed.zoom, '1200 %');
+    const after = await pointAt(80, 60);
+    assert.ok(Math.abs(after.x - p.x) <= 1.5 && Math.abs(after.y - p.y) <= 1.5, `the point moved from ${p.x},${p.y} to ${after.x},${after.y}`);
+
+    // Space + drag pans by the drag.
+    await page.keyboard.down(' ');
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x - 120, p.y - 60, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up(' ');
+    const panned = await view();
+    assert.equal(panned.left - zoomed.left, 120, 'panned right by the drag');
+    assert.equal(panned.top - zoomed.top, 60, 'panned down by the drag');
+    assert.equal(await page.evaluate(() => window.retouchApp.lastGesture()?.tool ?? null), null, 'the pan was not a marquee');
+    assert.equal((await state(page)).selected, 0);
+
+    // H: the Hand tool pans without Space.
+    await press(page, 'h');
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x + 50, p.y + 20, { steps: 5 });
+    await page.mouse.up();
+    const hand = await view();
+    assert.equal(panned.left - hand.left, 50);
+    assert.equal(panned.top - hand.top, 20);
+
+    // Z: a click zooms in at the point, Alt+click out.
+    await press(page, 'z');
+    p = await pointAt(80, 60);
+    await page.mouse.click(p.x, p.y);
+    assert.equal((await view()).zoom, '1600 %');
+    const again = await pointAt(80, 60);
+    assert.ok(Math.abs(again.x - p.x) <= 1.5 && Math.abs(again.y - p.y) <= 1.5, 'the clicked point stays put');
+    await page.keyboard.down('Alt');
+    await page.mouse.click(again.x, again.y);
+    await page.keyboard.up('Alt');
+    assert.equal((await view()).zoom, '1200 %');
+    await press(page, 'm');
   });
 });

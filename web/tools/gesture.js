@@ -8,9 +8,10 @@ import { rectangle, ellipse } from './marquee.js';
 import { lasso } from './lasso.js';
 import { wand, colorRange } from './pick.js';
 import { brush } from './brush.js';
+import { hand, zoom } from './navigate.js';
 
-/** Every canvas tool, in toolbox order. */
-export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush];
+/** Every canvas tool, in toolbox order. Navigation tools' gestures are the view's own. */
+export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, hand, zoom];
 
 function combineMode(event, values) {
   if (event?.shiftKey && event?.altKey) return 'intersect';

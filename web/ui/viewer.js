@@ -65,23 +65,60 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     };
   }
 
+  // Navigation as in Photoshop: Space held (or the Hand tool) drags the view,
+  // the Zoom tool clicks in (Alt: out) at the pointer, Ctrl+wheel zooms
+  // towards the pointer. Everything else goes to the current tool.
+  let navigation = null; // 'hand' | 'zoom' | null: the current tool navigates
+  let spaceHeld = false;
+  let pan = null; // { x, y, left, top } of a pan in progress
+  const typing = (event) => event.target instanceof HTMLElement && event.target.matches('input, select, textarea, [contenteditable]');
+  window.addEventListener('keydown', (event) => {
+    if (event.code !== 'Space' || typing(event) || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    spaceHeld = true;
+    stage.classList.add('panning');
+  });
+  window.addEventListener('keyup', (event) => {
+    if (event.code !== 'Space') return;
+    spaceHeld = false;
+    stage.classList.toggle('panning', navigation === 'hand');
+  });
+
   let active = null; // pointer id of the gesture in progress
   frame.addEventListener('pointerdown', (event) => {
-    if (!size || !onPointer || event.button !== 0 || active !== null) return;
+    if (!size || event.button !== 0 || active !== null) return;
+    if (navigation === 'zoom' && !spaceHeld) {
+      event.preventDefault();
+      step(event.altKey ? -1 : 1, event);
+      return;
+    }
     frame.setPointerCapture(event.pointerId);
     active = event.pointerId;
     event.preventDefault();
-    onPointer('down', imagePoint(event.clientX, event.clientY), event);
+    if (spaceHeld || navigation === 'hand') {
+      pan = { x: event.clientX, y: event.clientY, left: stage.scrollLeft, top: stage.scrollTop };
+      return;
+    }
+    onPointer?.('down', imagePoint(event.clientX, event.clientY), event);
   });
   frame.addEventListener('pointermove', (event) => {
     if (event.pointerId !== active) return;
+    if (pan) {
+      stage.scrollLeft = pan.left - (event.clientX - pan.x);
+      stage.scrollTop = pan.top - (event.clientY - pan.y);
+      return;
+    }
     const events = event.getCoalescedEvents?.() ?? [];
-    for (const e of events.length ? events : [event]) onPointer('move', imagePoint(e.clientX, e.clientY), e);
+    for (const e of events.length ? events : [event]) onPointer?.('move', imagePoint(e.clientX, e.clientY), e);
   });
   const end = (phase) => (event) => {
     if (event.pointerId !== active) return;
     active = null;
-    onPointer(phase, imagePoint(event.clientX, event.clientY), event);
+    if (pan) {
+      pan = null;
+      return;
+    }
+    onPointer?.(phase, imagePoint(event.clientX, event.clientY), event);
   };
   frame.addEventListener('pointerup', end('up'));
   frame.addEventListener('pointercancel', end('cancel'));
@@ -91,20 +128,26 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     (event) => {
       if (!size || !(event.ctrlKey || event.metaKey)) return;
       event.preventDefault();
-      step(event.deltaY < 0 ? 1 : -1);
+      step(event.deltaY < 0 ? 1 : -1, event);
     },
     { passive: false },
   );
 
-  function step(direction) {
+  /** One zoom step in (1) or out (-1); with a pointer `at`, the image point under it stays put. */
+  function step(direction, at) {
     if (!size) return;
     const current = scale;
     const next =
       direction > 0
         ? ZOOM_STEPS.find((s) => s > current * 1.001) ?? ZOOM_STEPS.at(-1)
         : [...ZOOM_STEPS].reverse().find((s) => s < current / 1.001) ?? ZOOM_STEPS[0];
+    const anchor = at ? imagePoint(at.clientX, at.clientY) : null;
     mode = next;
     layout();
+    if (!anchor) return;
+    const box = canvas.getBoundingClientRect();
+    stage.scrollLeft += box.left + (anchor.x / size.width) * box.width - at.clientX;
+    stage.scrollTop += box.top + (anchor.y / size.height) * box.height - at.clientY;
   }
 
   function resize(width, height) {
@@ -219,6 +262,12 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     },
     zoomIn: () => step(1),
     zoomOut: () => step(-1),
+    /** The current tool navigates: 'hand' drags the view, 'zoom' clicks in and out; null: it edits. */
+    setNavigation(kind) {
+      navigation = kind;
+      stage.classList.toggle('panning', kind === 'hand' || spaceHeld);
+      stage.classList.toggle('zooming', kind === 'zoom');
+    },
     imagePoint,
     /** Image coordinates → client coordinates (for tests and hosts). */
     clientPoint(x, y) {
