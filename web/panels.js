@@ -54,8 +54,9 @@ export function createPanels(ctx, $) {
       { kind: extend ? 'canvas' : 'edit' },
     );
     ctx.setActiveLayer(id);
-    // A fill that is accepted is done: the marching ants would only hide it.
+    // A fill that is accepted is done: the marching ants and the quick mask would only hide it.
     ctx.setOverlay(false);
+    viewer.showAnts(false);
     return id;
   }
 
@@ -73,6 +74,7 @@ export function createPanels(ctx, $) {
         previewed = region ? { x: region.x, y: region.y, width: region.width, height: region.height } : null;
         // The quick mask would hide the variant: off while previewing.
         viewer.showOverlay(!region && ctx.overlayShown());
+        viewer.coverAnts(Boolean(region));
         if (region && region.x + region.width <= project.width && region.y + region.height <= project.height) {
           viewer.putRegion(region.x, region.y, region.width, region.height, region.data);
         }

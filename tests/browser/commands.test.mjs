@@ -126,6 +126,16 @@ describe('commands, shortcuts and selection history', () => {
       return { inside: at(50, 40), outside: at(140, 100) };
     });
     assert.ok(overlay.inside > 0 && overlay.outside === 0, `overlay alpha inside ${overlay.inside}, outside ${overlay.outside}`);
+    // Marching ants on the marquee's edge only.
+    const ants = await page.evaluate(() => {
+      const c = document.querySelector('#ants');
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let edge = 0;
+      for (let i = 3; i < data.length; i += 4) edge += data[i] === 255;
+      const at = (x, y) => data[(y * c.width + x) * 4 + 3];
+      return { edge, corner: at(20, 15), side: at(60, 74), inside: at(50, 40), visible: !c.hidden };
+    });
+    assert.deepEqual(ants, { edge: 2 * 80 + 2 * 58, corner: 255, side: 255, inside: 0, visible: true });
 
     await press(page, 'Control+Z');
     assert.equal((await state(page)).selected, 0, 'the next Ctrl+Z undoes the marquee');
@@ -182,11 +192,12 @@ describe('commands, shortcuts and selection history', () => {
     assert.match(await zoom(), /fit/, 'Ctrl+0 fits');
 
     const overlayOn = () => page.locator('#show-overlay').isChecked();
-    assert.equal(await overlayOn(), true);
+    assert.equal(await overlayOn(), false, 'marching ants by default, the quick mask on demand');
     await press(page, 'q');
-    assert.equal(await overlayOn(), false, 'Q hides the quick mask');
+    assert.equal(await overlayOn(), true, 'Q shows the quick mask');
+    assert.equal(await page.locator('#overlay').isVisible(), true);
     await press(page, 'q');
-    assert.equal(await overlayOn(), true);
+    assert.equal(await overlayOn(), false);
 
     // Typing in a field is not a shortcut.
     await page.click('#layer-x');
@@ -231,7 +242,10 @@ describe('commands, shortcuts and selection history', () => {
     );
     assert.equal(boxes.length, 2);
     for (const box of boxes) assert.ok(box.top >= 0 && box.bottom <= box.height, `Accept at ${box.top}–${box.bottom} of ${box.height} px`);
-    await page.evaluate(() => window.retouchApp.run('generate.discard'));
+    // Accepting a variant hides the marching ants: the fill is done.
+    await page.click('#gen-variants-list button[data-variant="0"]');
+    await page.evaluate(() => window.retouchApp.settled());
+    assert.equal(await page.locator('#ants').isHidden(), true, 'no ants over an accepted fill');
   });
 
   test('navigation: Space+drag and H pan, Ctrl+wheel and Z zoom towards the pointer', async () => {

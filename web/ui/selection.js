@@ -18,11 +18,20 @@ export function createSelection({ wasm, viewer, session }) {
   /** The selection before the last Deselect, for Reselect. */
   let previous = null;
 
+  /** The ants follow the whole edge (the core traces it); the overlay only the changed rectangle. */
   function redraw(rect) {
     if (!size) return;
+    viewer.showAnts(true);
     if (!mask) {
       viewer.putSelection(0, 0, size.width, size.height, null);
+      viewer.putAnts(null);
       return;
+    }
+    const edge = mask.outline();
+    try {
+      viewer.putAnts(edge.values());
+    } finally {
+      edge.free();
     }
     if (rect && (rect.width === 0 || rect.height === 0)) return;
     if (rect) viewer.putSelection(rect.x, rect.y, rect.width, rect.height, mask.regionValues(rect.x, rect.y, rect.width, rect.height));

@@ -20,9 +20,13 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   const frame = stage.querySelector('.canvas-frame');
   const canvas = frame.querySelector('canvas.composite');
   const overlay = frame.querySelector('canvas.overlay');
+  const ants = frame.querySelector('canvas.ants');
   const shapes = frame.querySelector('svg.shapes');
   const ctx = canvas.getContext('2d');
   const overlayCtx = overlay.getContext('2d');
+  const antsCtx = ants.getContext('2d');
+  let antsShown = true;
+  let antsCovered = false;
   let size = null; // { width, height } of what is shown
   let mode = 'fit'; // 'fit' or a fixed scale
   let scale = 1;
@@ -153,7 +157,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   function resize(width, height) {
     const resized = !size || size.width !== width || size.height !== height;
     if (!resized) return;
-    for (const c of [canvas, overlay]) {
+    for (const c of [canvas, overlay, ants]) {
       c.width = width;
       c.height = height;
     }
@@ -202,6 +206,34 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       }
       overlayCtx.putImageData(new ImageData(rgba, width, height), x, y);
     },
+    /**
+     * Draws the marching ants from the core's outline of the selection (255 on
+     * edge pixels; null clears them): black and white dashes along the edge.
+     */
+    putAnts(edge) {
+      if (!size) return;
+      antsCtx.clearRect(0, 0, size.width, size.height);
+      if (edge === null) return;
+      const rgba = new Uint8ClampedArray(size.width * size.height * 4);
+      for (let i = 0, o = 0; i < edge.length; i++, o += 4) {
+        if (edge[i] === 0) continue;
+        const x = i % size.width;
+        const shade = (((x + (i - x) / size.width) >> 2) & 1) * 255;
+        rgba[o] = rgba[o + 1] = rgba[o + 2] = shade;
+        rgba[o + 3] = 255;
+      }
+      antsCtx.putImageData(new ImageData(rgba, size.width, size.height), 0, 0);
+    },
+    /** Shows or hides the marching ants (hidden after a fill is accepted, until the selection changes). */
+    showAnts(flag) {
+      antsShown = flag;
+      ants.hidden = !antsShown || antsCovered;
+    },
+    /** Hides the ants while something is previewed on the canvas, without changing whether they are shown. */
+    coverAnts(flag) {
+      antsCovered = flag;
+      ants.hidden = !antsShown || antsCovered;
+    },
     /** Shows or hides the quick-mask overlay. */
     showOverlay(flag) {
       overlay.hidden = !flag;
@@ -244,7 +276,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     },
     clear() {
       size = null;
-      for (const c of [canvas, overlay]) {
+      for (const c of [canvas, overlay, ants]) {
         c.width = 0;
         c.height = 0;
       }
@@ -283,6 +315,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     },
     canvas,
     overlay,
+    ants,
   };
 }
 

@@ -176,6 +176,14 @@ impl Mask {
         select::combine(&mut self.inner, &shape.inner, mode).map_err(js_error)
     }
 
+    /// The selection's edge (255 on selected pixels next to unselected ones):
+    /// what the page's marching ants trace.
+    pub fn outline(&self) -> Mask {
+        Mask {
+            inner: select::outline(&self.inner),
+        }
+    }
+
     /// Inverts the selection in place.
     pub fn invert(&mut self) {
         select::invert(&mut self.inner);

@@ -212,6 +212,33 @@ pub fn covered_box(mask: &GrayImage) -> Option<(u32, u32, u32, u32)> {
     (x0 < x1 && y0 < y1).then(|| (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32))
 }
 
+/// The selection's edge, what marching ants trace: 255 on every selected
+/// pixel (coverage ≥ 128, the 50 % line Photoshop draws) that touches an
+/// unselected one across a side, or the canvas border; 0 elsewhere.
+pub fn outline(mask: &GrayImage) -> GrayImage {
+    let (width, height) = (mask.width() as usize, mask.height() as usize);
+    let raw = mask.as_raw();
+    let selected = |x: usize, y: usize| raw[y * width + x] >= 128;
+    let mut edge = vec![0u8; raw.len()];
+    for y in 0..height {
+        for x in 0..width {
+            if !selected(x, y) {
+                continue;
+            }
+            let border = x == 0 || y == 0 || x + 1 == width || y + 1 == height;
+            if border
+                || !selected(x - 1, y)
+                || !selected(x + 1, y)
+                || !selected(x, y - 1)
+                || !selected(x, y + 1)
+            {
+                edge[y * width + x] = 255;
+            }
+        }
+    }
+    GrayImage::from_raw(mask.width(), mask.height(), edge).expect("the edge has the mask's size")
+}
+
 /// Inverts the selection in place: coverage `c` becomes `255 − c`.
 pub fn invert(mask: &mut GrayImage) {
     for value in mask.iter_mut() {

@@ -286,3 +286,52 @@ fn covered_box_is_the_brute_force_box() {
         assert_eq!(covered_box(&mask), expected);
     }
 }
+
+/// The edge by its definition, pixel by pixel with explicit neighbour lookups.
+fn reference_outline(mask: &GrayImage) -> GrayImage {
+    let (w, h) = (mask.width() as i64, mask.height() as i64);
+    let on = |x: i64, y: i64| {
+        x >= 0 && y >= 0 && x < w && y < h && mask.get_pixel(x as u32, y as u32)[0] >= 128
+    };
+    GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        let (x, y) = (i64::from(x), i64::from(y));
+        let edge = on(x, y)
+            && [(-1, 0), (1, 0), (0, -1), (0, 1)]
+                .iter()
+                .any(|(dx, dy)| !on(x + dx, y + dy));
+        image::Luma([if edge { 255 } else { 0 }])
+    })
+}
+
+#[test]
+fn outline_traces_the_fifty_percent_edge() {
+    // A marquee from (2, 1) to (7, 5) on 10×8: its edge is the rectangle's one-pixel border.
+    let rect = rectangle(
+        10,
+        8,
+        Rect {
+            x: 2.0,
+            y: 1.0,
+            width: 5.0,
+            height: 4.0,
+        },
+    )
+    .unwrap();
+    let edge = outline(&rect);
+    let count = edge.iter().filter(|&&v| v == 255).count();
+    assert_eq!(count, 2 * 5 + 2 * 2, "the border of a 5×4 box");
+    assert_eq!(edge.get_pixel(2, 1)[0], 255);
+    assert_eq!(edge.get_pixel(4, 3)[0], 0, "inside is not edge");
+    assert_eq!(edge.get_pixel(0, 0)[0], 0, "outside is not edge");
+    // Everything selected: the canvas border is the edge.
+    let all = outline(&select_all(6, 4).unwrap());
+    assert_eq!(all.iter().filter(|&&v| v == 255).count(), 2 * 6 + 2 * 2);
+    assert!(outline(&deselect(6, 4).unwrap()).iter().all(|&v| v == 0));
+    // Random soft masks (ellipses, feathered values) against the definition.
+    let mut rng = Rng(91);
+    for _ in 0..20 {
+        let (w, h) = (1 + rng.next() % 40, 1 + rng.next() % 30);
+        let mask = GrayImage::from_fn(w, h, |_, _| image::Luma([rng.edge_biased_byte()]));
+        assert_eq!(outline(&mask), reference_outline(&mask));
+    }
+}
