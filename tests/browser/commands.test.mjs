@@ -179,6 +179,31 @@ describe('commands, shortcuts and selection history', () => {
     await press(page, 'Control+Shift+I');
     assert.equal((await state(page)).selected, 0, 'Ctrl+Shift+I inverts');
 
+    // Delete clears the selected pixels of the active layer (a soft edge partly), one step.
+    await page.evaluate(() => window.retouchApp.run('select.ellipse', { x: 30, y: 20, width: 60, height: 40 }));
+    await page.evaluate(() => window.retouchApp.run('select.feather', { value: 3 }));
+    const selection = await page.evaluate(async () => Array.from(await window.retouchApp.selectionValues()));
+    const pixels = (id) => page.evaluate(async (id) => Array.from((await window.retouchApp.layerPixels(id)).data), id);
+    const id = await page.evaluate(async () => {
+      const background = window.retouchApp.layers()[0].id;
+      await window.retouchApp.run('layer.select', { id: background });
+      return background;
+    });
+    const before = await pixels(id);
+    await press(page, 'Delete');
+    const after = await pixels(id);
+    assert.equal((await state(page)).history.at(-1), 'Clear');
+    let worst = 0;
+    for (let i = 0; i < W * H; i++) {
+      const want = Math.round((before[i * 4 + 3] * (255 - selection[i])) / 255);
+      worst = Math.max(worst, Math.abs(after[i * 4 + 3] - want));
+      for (let c = 0; c < 3 && selection[i] === 0; c++) assert.equal(after[i * 4 + c], before[i * 4 + c]);
+    }
+    assert.ok(worst <= 1, `alpha after Delete is off by ${worst}`);
+    await press(page, 'Control+Z');
+    assert.deepEqual(await pixels(id), before, 'undo restores the pixels');
+    assert.ok(after.some((v, i) => v !== before[i]), 'Delete changed the layer');
+
     const zoom = () => page.locator('#zoom').textContent();
     await press(page, '1');
     assert.equal(await zoom(), '100 %');

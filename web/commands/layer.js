@@ -118,6 +118,10 @@ export const LAYER_COMMANDS = [
     shortcut: 'Mod+E',
     enabled: (ctx) => hasLayer(ctx) && activeIndex(ctx) > 0,
   }),
+  onActive('layer.clear', 'Clear the selection on the layer', (p, id) => p.clearSelected(id), {
+    shortcut: ['Delete', 'Backspace'],
+    enabled: (ctx) => hasLayer(ctx) && Boolean(ctx.selection.mask),
+  }),
   {
     id: 'layer.set-properties',
     label: 'Layer properties',

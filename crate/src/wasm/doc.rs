@@ -406,6 +406,13 @@ impl Project {
             .map_err(js_error)
     }
 
+    /// Clears the selected pixels of layer `id` (Delete): alpha keeps what the
+    /// selection leaves uncovered; one history step.
+    #[wasm_bindgen(js_name = clearSelected)]
+    pub fn clear_selected(&self, id: u32) -> Result<(), JsError> {
+        self.doc()?.clear_selected(id).map_err(js_error)
+    }
+
     /// Removes the selection (tools then act on everything) as one history
     /// entry named `name` (empty: "Deselect"); nothing is recorded when
     /// there is no selection.
