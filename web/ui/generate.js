@@ -636,10 +636,8 @@ export function createGeneratePanel(root, host) {
         lastAccepted: lastAccepted ? { id: lastAccepted.id, name: lastAccepted.name } : null,
       };
     },
-    /** Resolves when no generation is running. */
-    settled: async () => {
-      while (current) await current.promise;
-    },
+    /** Resolves when the running generation (there is at most one) has ended. */
+    settled: () => current?.promise ?? Promise.resolve(),
     provenanceJson: (id) => provenance.get(id) ?? null,
   };
 }
