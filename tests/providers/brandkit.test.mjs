@@ -5,24 +5,18 @@
 // palette must be in the prompt. RETOUCH_PKG=dir/ points at another build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import * as openai from '../../web/bridge/openai.js';
 import * as gemini from '../../web/bridge/gemini.js';
 import { startOpenAI, startGemini } from './mock-servers.mjs';
+import { fastPolicy, loadCore } from './shared.mjs';
 
-const pkg = process.env.RETOUCH_PKG
-  ? pathToFileURL(process.env.RETOUCH_PKG.replace(/\/?$/, '/'))
-  : new URL('../../web/pkg/', import.meta.url);
-const wasm = await import(new URL('retouch.js', pkg).href);
-wasm.initSync({ module: readFileSync(new URL('retouch_bg.wasm', pkg)) });
-const { Project, Image, Mask, planProviderJob } = wasm;
+const { Project, Image, Mask, planProviderJob } = await loadCore();
 
 const W = 300;
 const H = 200;
 const STYLE = 'ink wash, muted greens';
 const PALETTE = ['#123456', '#a0b0c0'];
-const fast = { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 5000 };
+const fast = fastPolicy({ maxRetries: 0, maxDelayMs: 100 });
 let project;
 let image;
 let selection;
@@ -77,7 +71,13 @@ test('the references travel as extra image[] parts to OpenAI, the style in the p
   assert.equal(job.plan.referenceImages, 3, 'OpenAI takes them all');
   assertBrandPrompt(job.plan.prompt);
   const apiKey = 'sk-test-brand-0123456789abcdef';
-  const server = await startOpenAI({ apiKey, imageSize: [job.plan.width, job.plan.height], references: 3 });
+  const server = await startOpenAI({
+    apiKey,
+    imageSize: [job.plan.width, job.plan.height],
+    references: 3,
+    fields: { model: job.plan.model, prompt: job.plan.prompt, n: '1', size: job.plan.size, output_format: 'png' },
+    files: { 'image[]': [job.imagePng, ...references], mask: job.maskPng },
+  });
   try {
     await openai.edit({
       apiKey,
@@ -115,9 +115,8 @@ test('Gemini gets inline parts after the crop, capped at the two it takes', asyn
     apiKey,
     model: job.plan.model,
     imageSize: [job.plan.width, job.plan.height],
-    images: 3,
-    aspectRatio: job.plan.aspectRatio,
-    prompt: job.plan.prompt,
+    fields: { prompt: job.plan.prompt, generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: job.plan.aspectRatio } } },
+    files: [job.imagePng, ...references.slice(0, 2)],
   });
   try {
     await gemini.edit({

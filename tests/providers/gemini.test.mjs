@@ -1,18 +1,23 @@
-// The Gemini bridge against the local generateContent mock.
+// The Gemini bridge against the local generateContent mock, which checks the prompt, the
+// generationConfig and the inline images against exactly what the test sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as gemini from '../../web/bridge/gemini.js';
 import { startGemini } from './mock-servers.mjs';
-import { decodePng, picture } from './png.mjs';
-import { rejection } from './rejection.mjs';
+import { decodePng, encodeSamples, picture } from './png.mjs';
+import { fastPolicy, refused, rejection } from './shared.mjs';
 
 const apiKey = 'AIzaSy-test-gemini-0123456789';
 const model = 'gemini-2.5-flash-image';
-const fast = { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 5000, timeoutMs: 5000 };
+const fast = fastPolicy();
+const PROMPT = 'replace the sign with a tree';
+const IMAGE = picture(1248, 832);
+/** What `request()` puts in the body besides the images, as the test tells the mock. */
+const SENT = { prompt: PROMPT, generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '3:2' } } };
 let server;
 
 before(async () => {
-  server = await startGemini({ apiKey, model, imageSize: [1248, 832], aspectRatio: '3:2', prompt: 'replace the sign with a tree', answerSize: [1248, 832] }, { retryDelay: '0.5s', slowMs: 2000 });
+  server = await startGemini({ apiKey, model, imageSize: [1248, 832], fields: SENT, files: [IMAGE], answerSize: [1248, 832] }, { retryDelay: '0.5s', slowMs: 2000 });
 });
 after(() => server.close());
 
@@ -20,8 +25,8 @@ const request = (extra = {}) => ({
   apiKey,
   baseUrl: `${server.origin}/v1beta`,
   model,
-  prompt: 'replace the sign with a tree',
-  image: picture(1248, 832),
+  prompt: PROMPT,
+  image: IMAGE,
   aspectRatio: '3:2',
   policy: fast,
   ...extra,
@@ -40,19 +45,53 @@ test('edit sends inline image parts and IMAGE modality, reads inlineData', async
 test('n variants are n calls', async () => {
   const count = server.requests.length;
   const result = await gemini.edit(request({ n: 3 }));
+  assert.deepEqual(server.violations, []);
   assert.equal(result.images.length, 3);
   assert.equal(server.requests.length - count, 3);
 });
 
 test('reference images follow the edited image', async () => {
-  const local = await startGemini({ apiKey, model, imageSize: [1024, 1024], images: 3, aspectRatio: '1:1' });
+  const images = [picture(1024, 1024), picture(40, 40), picture(50, 30)];
+  const fields = { prompt: PROMPT, generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '1:1' } } };
+  const local = await startGemini({ apiKey, model, imageSize: [1024, 1024], fields, files: images });
   try {
-    await gemini.edit(request({ baseUrl: `${local.origin}/v1beta`, image: picture(1024, 1024), referenceImages: [picture(40, 40), picture(50, 30)], aspectRatio: '1:1' }));
+    await gemini.edit(request({ baseUrl: `${local.origin}/v1beta`, image: images[0], referenceImages: images.slice(1), aspectRatio: '1:1' }));
     assert.deepEqual(local.violations, []);
+    assert.equal(local.requests.length, 1);
   } finally {
     await local.close();
   }
 });
+
+test('the mock compares model, prompt, config and images with what the test sent: a wrong but allowed value is refused', async () => {
+  const local = await startGemini({ apiKey, model, imageSize: [1248, 832], fields: SENT, files: [IMAGE] });
+  const asked = (extra = {}) => request({ baseUrl: `${local.origin}/v1beta`, policy: fastPolicy({ maxRetries: 0 }), ...extra });
+  try {
+    await gemini.edit(asked());
+    assert.deepEqual(local.violations, [], 'the request the test describes passes');
+    const config = (aspectRatio) => JSON.stringify({ responseModalities: ['IMAGE'], ...(aspectRatio ? { imageConfig: { aspectRatio } } : {}) });
+    const cases = [
+      [{ model: 'gemini-3-pro-image-preview' }, /^model 'gemini-3-pro-image-preview', expected 'gemini-2.5-flash-image'$/],
+      [{ prompt: 'replace the sign with a bush' }, /^field 'prompt' is "replace the sign with a bush", the test sent "replace the sign with a tree"$/],
+      [{ aspectRatio: '16:9' }, new RegExp(`^field 'generationConfig' is ${escape(config('16:9'))}, the test sent ${escape(config('3:2'))}$`)],
+      [{ aspectRatio: undefined }, new RegExp(`^field 'generationConfig' is ${escape(config())}, the test sent`)],
+      [{ image: picture(1248, 833) }, /^image is 1248x833, expected 1248x832$/],
+      [{ image: picture(1248, 832).reverse() }, /^image 0 is not a readable PNG/],
+      [{ referenceImages: [picture(40, 40)] }, /^expected 1 images, got 2$/],
+    ];
+    for (const [change, reason] of cases) await refused(local, gemini.edit(asked(change)), reason);
+    // A picture of the right size that differs in one sample: only the byte comparison sees it.
+    const samples = decodePng(IMAGE).samples;
+    samples[0] ^= 1;
+    await refused(local, gemini.edit(asked({ image: encodeSamples(1248, 832, 6, samples) })), /^image 0 differs from the bytes the test sent/);
+  } finally {
+    await local.close();
+  }
+});
+
+function escape(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 test('an invalid key (400 API_KEY_INVALID) is an auth error', async () => {
   server.script.push('auth');

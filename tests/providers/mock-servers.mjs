@@ -4,11 +4,25 @@
 // wrong convention or an image of the wrong size is recorded in `violations` and answered with
 // HTTP 422 "mock server: ...", so a test fails loudly with the reason.
 //
+// Allowed values are not enough: a bridge that sends n=2 for 1, quality "high" for "medium",
+// another model or a changed prompt would still pass. So the test tells the mock what it sent:
+//   expect.fields  every non-image value of the request, by its wire name (multipart text parts
+//                  as strings, JSON values as JSON; Gemini: `prompt` and the top-level fields
+//                  besides `contents`). The request must carry exactly these names, no more and
+//                  no fewer, each with exactly this value; `sequence(a, b, ...)` for a value that
+//                  changes from one request to the next (Stability's seeds).
+//   expect.files   the images, byte for byte: `{image, mask, 'image[]': [...]}` by part name
+//                  (OpenAI, Stability), or the inline images in order (Gemini).
+// `server.expect` is that object: a test may change it, or replace it, between requests. Without
+// `fields` / `files` only the values the older keys name (prompt, model, imageSize, editPoint...)
+// are compared exactly, the rest against what the provider allows.
+//
 // `server.script` is a queue of answers, one per request ('ok' when empty):
 //   ok, auth, rate_limit, blocked, blocked_prompt (Gemini), image_safety (Gemini),
 //   filtered (Stability), too_large, malformed, wrong_size, slow, server_error.
 
 import http from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { decodePng, picture } from './png.mjs';
 
 /** Image model names the OpenAI spec lists for edits and generations. */
@@ -22,13 +36,86 @@ function check(condition, message) {
   if (!condition) throw new Violation(message);
 }
 
+class Sequence {
+  constructor(values) {
+    this.values = values;
+    this.taken = 0;
+  }
+}
+
+/** An expected value that changes from one request to the next: the k-th request checked gets `values[k]`. */
+export function sequence(...values) {
+  return new Sequence(values);
+}
+
+function show(value) {
+  if (value instanceof Sequence) return `one of the sequence ${JSON.stringify(value.values)}`;
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** Multipart text fields carry line breaks as CRLF on the wire; the test wrote them as LF. */
+const lf = (text) => (typeof text === 'string' ? text.replace(/\r\n/g, '\n') : text);
+
+/**
+ * `sent` (name → value) against `expect.fields`: the same names, each with the value the test
+ * sent. Nothing is compared when the test gave no `fields`.
+ */
+function exactFields(sent, expect, what) {
+  const want = expect.fields;
+  if (!want) return;
+  for (const name of Object.keys(want)) check(name in sent, `${what} '${name}' is missing; the test sent ${show(want[name])}`);
+  for (const name of Object.keys(sent)) check(name in want, `${what} '${name}' is ${show(sent[name])}, the test sent none`);
+  for (const [name, value] of Object.entries(want)) {
+    let wanted = value;
+    if (value instanceof Sequence) {
+      check(value.taken < value.values.length, `${what} '${name}': more requests than the ${value.values.length} the test expected`);
+      wanted = value.values[value.taken];
+      value.taken += 1;
+    }
+    check(isDeepStrictEqual(sent[name], wanted), `${what} '${name}' is ${show(sent[name])}, the test sent ${show(wanted)}`);
+  }
+}
+
+function sameBytes(sent, wanted, what) {
+  const a = Buffer.from(sent);
+  const b = Buffer.from(wanted);
+  if (a.equals(b)) return;
+  let at = 0;
+  while (at < Math.min(a.length, b.length) && a[at] === b[at]) at += 1;
+  throw new Violation(`${what} differs from the bytes the test sent (${a.length} bytes, expected ${b.length}; first difference at byte ${at})`);
+}
+
+/** Uploaded file parts (name → [Uint8Array]) against `expect.files` (name → bytes or [bytes]). */
+function exactFiles(sent, expect) {
+  if (!expect.files) return;
+  const want = Object.fromEntries(Object.entries(expect.files).map(([name, v]) => [name, Array.isArray(v) ? v : [v]]));
+  for (const name of Object.keys(want)) check(name in sent, `file part '${name}' is missing`);
+  for (const name of Object.keys(sent)) check(name in want, `file part '${name}' was sent, the test sent none`);
+  for (const [name, files] of Object.entries(want)) {
+    check(sent[name].length === files.length, `${sent[name].length} '${name}' parts, the test sent ${files.length}`);
+    files.forEach((bytes, i) => sameBytes(sent[name][i], bytes, files.length > 1 ? `${name} #${i}` : name));
+  }
+}
+
+/** A form's parts split into text fields (name → string, LF line breaks) and files (name → [bytes]). */
+async function formParts(form) {
+  const fields = {};
+  const files = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') fields[name] = lf(value);
+    else (files[name] ??= []).push(new Uint8Array(await value.arrayBuffer()));
+  }
+  return { fields, files };
+}
+
 /**
  * Starts a server whose `route(request)` returns `{status, headers, body}`. `request` has
  * `method, path, query, headers, body (Buffer), formData()`.
  */
-async function startServer(name, route, options = {}) {
+async function startServer(name, expect, route, options = {}) {
   const server = {
     name,
+    expect,
     script: [],
     requests: [],
     violations: [],
@@ -67,7 +154,7 @@ async function startServer(name, route, options = {}) {
     try {
       check(req.method === 'POST', `expected POST, got ${req.method}`);
       check(![...url.searchParams.keys()].includes('key'), 'the API key must not be in the URL');
-      answer = await route(request, mode, server);
+      answer = await route(request, mode, server, server.expect);
     } catch (error) {
       if (!(error instanceof Violation)) throw error;
       server.violations.push(error.message);
@@ -130,10 +217,11 @@ function outputSize(mode, width, height) {
 
 /**
  * OpenAI Images. `expect`: `{apiKey, prompt?, model?, imageSize: [w, h], editPoint?, keepPoint?,
- * references?}`. Answers carry `retry-after: retryAfterSeconds` on 429.
+ * references?, fields?, files?: {image | 'image[]', mask}}`. Answers carry
+ * `retry-after: retryAfterSeconds` on 429.
  */
 export function startOpenAI(expect, options = {}) {
-  return startServer('openai', async (request, mode, server) => {
+  return startServer('openai', expect, async (request, mode, server, expect) => {
     check(request.headers.authorization === `Bearer ${expect.apiKey}`, 'Authorization must be "Bearer <key>"');
     const failure = openAIFailure(mode, options);
     let n;
@@ -163,7 +251,7 @@ export function startOpenAI(expect, options = {}) {
         check(!expect.editPoint, 'a mask was expected');
       }
       check(typeof form.get('prompt') === 'string' && form.get('prompt').length >= 1 && form.get('prompt').length <= 32000, 'prompt must be 1 to 32000 characters');
-      if (expect.prompt) check(form.get('prompt') === expect.prompt, `prompt is '${form.get('prompt')}'`);
+      if (expect.prompt) check(lf(form.get('prompt')) === expect.prompt, `prompt is '${form.get('prompt')}'`);
       check(OPENAI_MODELS.includes(form.get('model')), `model '${form.get('model')}' is not a gpt-image model`);
       if (expect.model) check(form.get('model') === expect.model, `model is '${form.get('model')}'`);
       n = form.has('n') ? form.get('n') : '1';
@@ -172,6 +260,9 @@ export function startOpenAI(expect, options = {}) {
       if (form.has('input_fidelity')) check(['high', 'low'].includes(form.get('input_fidelity')), `input_fidelity '${form.get('input_fidelity')}'`);
       if (form.has('output_format')) check(['png', 'jpeg', 'webp'].includes(form.get('output_format')), `output_format '${form.get('output_format')}'`);
       if (size !== 'auto') check(size === `${first.png.width}x${first.png.height}`, `size ${size} differs from the image's ${first.png.width}x${first.png.height}`);
+      const parts = await formParts(form);
+      exactFields(parts.fields, expect, 'multipart part');
+      exactFiles(parts.files, expect);
     } else if (request.path === '/v1/images/generations') {
       check(request.headers['content-type'] === 'application/json', 'generations need application/json');
       const json = JSON.parse(request.body.toString('utf8'));
@@ -181,6 +272,9 @@ export function startOpenAI(expect, options = {}) {
       check(json.n === undefined || Number.isInteger(json.n), 'n must be a JSON integer');
       n = String(json.n ?? 1);
       size = json.size ?? 'auto';
+      if (expect.prompt) check(json.prompt === expect.prompt, `prompt is '${json.prompt}'`);
+      if (expect.model) check(json.model === expect.model, `model is '${json.model}'`);
+      exactFields(json, expect, 'JSON field');
     } else {
       throw new Violation(`unknown path ${request.path}`);
     }
@@ -227,9 +321,12 @@ function openAIFailure(mode, options) {
 
 // ------------------------------------------------------------------------------------- Gemini
 
-/** Gemini generateContent. `expect`: `{apiKey, model, prompt?, imageSize?: [w, h], aspectRatio?, images?}`. */
+/**
+ * Gemini generateContent. `expect`: `{apiKey, model, prompt?, imageSize?: [w, h], aspectRatio?,
+ * images?, fields?: {prompt, generationConfig, ...}, files?: [bytes, ...]}`.
+ */
 export function startGemini(expect, options = {}) {
-  return startServer('gemini', async (request, mode) => {
+  return startServer('gemini', expect, async (request, mode, server, expect) => {
     const match = /^\/v1beta\/models\/([^/:]+):generateContent$/.exec(request.path);
     check(match, `unknown path ${request.path}`);
     check(match[1] === expect.model, `model '${match[1]}', expected '${expect.model}'`);
@@ -247,15 +344,24 @@ export function startGemini(expect, options = {}) {
     check(texts.length + blobs.length === turn.parts.length, 'a part must be text or inlineData');
     check(texts.length === 1 && texts[0].text.length > 0, 'one non-empty text part expected');
     if (expect.prompt) check(texts[0].text === expect.prompt, `prompt is '${texts[0].text}'`);
-    check(blobs.length === (expect.images ?? (expect.imageSize ? 1 : 0)), `expected ${expect.images ?? 1} images, got ${blobs.length}`);
+    const images = expect.files?.length ?? expect.images ?? (expect.imageSize ? 1 : 0);
+    check(blobs.length === images, `expected ${images} images, got ${blobs.length}`);
     for (const [i, blob] of blobs.entries()) {
       const mime = blob.mimeType ?? blob.mime_type;
       check(mime === 'image/png', `image ${i} mimeType '${mime}'`);
       check(typeof blob.data === 'string' && !blob.data.startsWith('data:'), `image ${i} data must be plain base64`);
-      const png = decodePng(Buffer.from(blob.data, 'base64'));
+      const bytes = Buffer.from(blob.data, 'base64');
+      check(bytes.toString('base64') === blob.data, `image ${i} data is not canonical base64`);
+      let png;
+      try {
+        png = decodePng(bytes);
+      } catch (error) {
+        throw new Violation(`image ${i} is not a readable PNG: ${error.message}`);
+      }
       if (i === 0 && expect.imageSize) {
         check(png.width === expect.imageSize[0] && png.height === expect.imageSize[1], `image is ${png.width}x${png.height}, expected ${expect.imageSize.join('x')}`);
       }
+      if (expect.files) sameBytes(bytes, expect.files[i], `image ${i}`);
     }
     const config = json.generationConfig ?? json.generation_config ?? {};
     allowedOnly(Object.keys(config), ['responseModalities', 'response_modalities', 'imageConfig', 'image_config', 'candidateCount', 'candidate_count'], 'generationConfig field');
@@ -269,6 +375,8 @@ export function startGemini(expect, options = {}) {
       check(GEMINI_RATIOS.includes(ratio), `aspectRatio '${ratio}' is not supported`);
     }
     if (expect.aspectRatio) check(ratio === expect.aspectRatio, `aspectRatio '${ratio}', expected '${expect.aspectRatio}'`);
+    const { contents, ...rest } = json;
+    exactFields({ prompt: texts[0].text, ...rest }, expect, 'field');
 
     const status = (code, message, statusName, details = []) => ({ status: code, body: { error: { code, message, status: statusName, details } } });
     switch (mode) {
@@ -324,9 +432,12 @@ function integerField(form, name, min, max) {
   return value;
 }
 
-/** Stability v2beta. `expect`: `{apiKey, imageSize: [w, h], editPoint?, keepPoint?, prompt?}`. */
+/**
+ * Stability v2beta. `expect`: `{apiKey, imageSize: [w, h], editPoint?, keepPoint?, prompt?,
+ * outpaint?, fields?, files?: {image, mask}}`.
+ */
 export function startStability(expect, options = {}) {
-  return startServer('stability', async (request, mode, server) => {
+  return startServer('stability', expect, async (request, mode, server, expect) => {
     const allowed = STABILITY_FIELDS[request.path];
     check(allowed, `unknown path ${request.path}`);
     check(request.headers.authorization === `Bearer ${expect.apiKey}`, 'authorization must be "Bearer <key>"');
@@ -354,7 +465,7 @@ export function startStability(expect, options = {}) {
     }
     if (request.path.endsWith('/inpaint')) check(typeof form.get('prompt') === 'string' && form.get('prompt').length >= 1, 'inpaint needs a prompt');
     if (form.has('prompt')) check(form.get('prompt').length <= 10000, 'prompt above 10000 characters');
-    if (expect.prompt) check(form.get('prompt') === expect.prompt, `prompt is '${form.get('prompt')}'`);
+    if (expect.prompt) check(lf(form.get('prompt')) === expect.prompt, `prompt is '${form.get('prompt')}'`);
     integerField(form, 'seed', 0, 4294967294);
     integerField(form, 'grow_mask', 0, request.path.endsWith('/inpaint') ? 100 : 20);
     // Outpaint answers the image grown by its sides.
@@ -368,6 +479,9 @@ export function startStability(expect, options = {}) {
       grown = [width + sides[0] + sides[1], height + sides[2] + sides[3]];
     }
     if (form.has('output_format')) check(['png', 'jpeg', 'webp'].includes(form.get('output_format')), `output_format '${form.get('output_format')}'`);
+    const parts = await formParts(form);
+    exactFields(parts.fields, expect, 'multipart part');
+    exactFiles(parts.files, expect);
 
     const error = (status, name, message, headers = {}) => ({ status, headers, body: { id: 'ed14a0d1e2f3', name, errors: [message] } });
     switch (mode) {

@@ -4,21 +4,15 @@
 // mask); OpenAI gets an edit of the crop whose new area is transparent and masked (alpha 0).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import * as stability from '../../web/bridge/stability.js';
 import * as openai from '../../web/bridge/openai.js';
 import * as gemini from '../../web/bridge/gemini.js';
 import { startStability, startOpenAI, startGemini } from './mock-servers.mjs';
 import { decodePng } from './png.mjs';
+import { fastPolicy, loadCore } from './shared.mjs';
 
-const pkg = process.env.RETOUCH_PKG
-  ? pathToFileURL(process.env.RETOUCH_PKG.replace(/\/?$/, '/'))
-  : new URL('../../web/pkg/', import.meta.url);
-const wasm = await import(new URL('retouch.js', pkg).href);
-wasm.initSync({ module: readFileSync(new URL('retouch_bg.wasm', pkg)) });
-
-const fast = { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 10_000 };
+const wasm = await loadCore();
+const fast = fastPolicy({ maxRetries: 0, maxDelayMs: 100, timeoutMs: 10_000 });
 const W = 480;
 const H = 320;
 const STABILITY_KEY = 'sk-test-stability-outpaint-0123';
@@ -58,6 +52,8 @@ test('Stability: outpaint endpoint with the plan’s side amounts, the kept pict
     imageSize: [kept.width, kept.height],
     prompt: plan.prompt,
     outpaint: [sides.left, sides.right, sides.up, sides.down],
+    fields: { left: String(sides.left), right: String(sides.right), up: String(sides.up), down: String(sides.down), prompt: plan.prompt, seed: '5', output_format: 'png' },
+    files: { image: job.imagePng },
   });
   servers.push(server);
   // As the Generate panel calls it.
@@ -90,7 +86,14 @@ test('OpenAI: an edit of the extended crop, new area transparent and masked (alp
   const sy = plan.height / plan.crop.height;
   const editPoint = [Math.floor((W / 2 - plan.crop.x) * sx), Math.floor((20 - plan.crop.y) * sy)];
   const keepPoint = [Math.floor((W / 2 - plan.crop.x) * sx), plan.height - 2];
-  const server = await startOpenAI({ apiKey: OPENAI_KEY, imageSize: [plan.width, plan.height], model: plan.model, prompt: plan.prompt, editPoint, keepPoint });
+  const server = await startOpenAI({
+    apiKey: OPENAI_KEY,
+    imageSize: [plan.width, plan.height],
+    editPoint,
+    keepPoint,
+    fields: { model: plan.model, prompt: plan.prompt, n: '2', size: plan.size, output_format: 'png' },
+    files: { image: job.imagePng, mask: job.maskPng },
+  });
   servers.push(server);
   const answer = await openai.edit({
     apiKey: OPENAI_KEY, baseUrl: `${server.origin}/v1`, model: plan.model, image: job.imagePng, mask: job.maskPng, prompt: plan.prompt, n: 2, size: plan.size, policy: fast,
@@ -119,7 +122,14 @@ test('Gemini: the crop with its transparent area and the ratio, no mask; the pro
   assert.ok(plan.aspectRatio);
   assert.match(plan.prompt, /^Extend the picture naturally/, 'an empty prompt asks to continue the picture');
   assert.match(plan.prompt, /transparent area along the left and right edges/);
-  const server = await startGemini({ apiKey: GEMINI_KEY, model: plan.model, prompt: plan.prompt, imageSize: [plan.width, plan.height], aspectRatio: plan.aspectRatio, answerSize: [plan.width, plan.height] });
+  const server = await startGemini({
+    apiKey: GEMINI_KEY,
+    model: plan.model,
+    imageSize: [plan.width, plan.height],
+    answerSize: [plan.width, plan.height],
+    fields: { prompt: plan.prompt, generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: plan.aspectRatio } } },
+    files: [job.imagePng],
+  });
   servers.push(server);
   const answer = await gemini.edit({ apiKey: GEMINI_KEY, baseUrl: `${server.origin}/v1beta`, model: plan.model, image: job.imagePng, prompt: plan.prompt, aspectRatio: plan.aspectRatio, policy: fast });
   assert.deepEqual(server.violations, []);

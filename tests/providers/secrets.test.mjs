@@ -1,14 +1,19 @@
-// API keys travel only in headers: never in a URL, an error message or anything logged, for
-// every provider, on success and on failure (including a proxy that echoes the key back).
+// API keys travel only in headers: never in a URL, a request body, an error message or anything
+// logged, for every provider, on success and on failure (including a proxy that echoes the key
+// back); and a project saved after a generation (.ora, a zip whose entries are deflated) holds no
+// key in any entry, as UTF-8, UTF-16 or base64. The page's side (key field, autosave in
+// IndexedDB, storage) is tests/browser/secrets.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as openai from '../../web/bridge/openai.js';
 import * as gemini from '../../web/bridge/gemini.js';
 import * as stability from '../../web/bridge/stability.js';
 import { startGemini, startOpenAI, startStability } from './mock-servers.mjs';
-import { alphaMask, picture, whiteMask } from './png.mjs';
+import { picture, whiteMask } from './png.mjs';
+import { fastPolicy, findSecret, loadCore, readZip } from './shared.mjs';
 
-const fast = { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 5000, timeoutMs: 300 };
+const fast = fastPolicy({ maxRetries: 1, baseDelayMs: 5, timeoutMs: 1000 });
+const wasm = await loadCore();
 
 /** Runs `body` with console and fetch watched; returns everything that could leak. */
 async function watch(body) {
@@ -38,27 +43,37 @@ async function settle(promise, seen) {
   }
 }
 
-function assertClean(seen, key) {
+/** Every mode of `modes` once (twice queued, so a retry meets it too). */
+async function runModes(server, modes, call, seen) {
+  for (const mode of modes) {
+    server.script.push(mode, mode);
+    await settle(call(), seen);
+    server.script.length = 0;
+  }
+}
+
+function assertClean(seen, server, key) {
   assert.ok(seen.urls.length > 0, 'no request was made');
-  for (const url of seen.urls) assert.ok(!url.includes(key), `key in URL ${url}`);
-  for (const line of [...seen.logs, ...seen.messages]) assert.ok(!line.includes(key), `key leaked: ${line}`);
+  for (const url of seen.urls) assert.ok(!url.includes(key) && !url.includes(encodeURIComponent(key)), `key in URL ${url}`);
+  for (const line of [...seen.logs, ...seen.messages]) assert.deepEqual(findSecret(Buffer.from(line), key), [], `key leaked: ${line}`);
   assert.ok(seen.logs.some((line) => line.includes('"event":"request"')), 'nothing was logged, so the check proves nothing');
+  assert.ok(server.requests.length > 0);
+  for (const request of server.requests) assert.deepEqual(findSecret(request.body, key, `${request.path} body`), []);
+  assert.deepEqual(server.violations, [], 'every request was the one the test described');
 }
 
 test('OpenAI: the key stays in the Authorization header', async () => {
   const key = 'sk-secret-openai-KEY-9f8e7d6c';
-  const server = await startOpenAI({ apiKey: key, imageSize: [1024, 1024] }, { slowMs: 1000, echo: () => key });
+  const image = picture(1024, 1024);
+  const fields = { model: 'gpt-image-1', prompt: 'p', n: '1', size: '1024x1024', output_format: 'png' };
+  const server = await startOpenAI({ apiKey: key, imageSize: [1024, 1024], fields, files: { image } }, { slowMs: 2000, echo: () => key });
   try {
     const seen = await watch(async ({ fetch, log, seen: s }) => {
-      const base = { apiKey: key, baseUrl: `${server.origin}/v1`, image: picture(1024, 1024), prompt: 'p', size: '1024x1024', fetch, log, policy: fast };
-      for (const mode of ['ok', 'auth', 'echo_key', 'rate_limit', 'blocked', 'malformed', 'slow']) {
-        server.script.push(mode, mode);
-        await settle(openai.edit(base), s);
-        server.script.length = 0;
-      }
+      const base = { apiKey: key, baseUrl: `${server.origin}/v1`, image, prompt: 'p', size: '1024x1024', fetch, log, policy: fast };
+      await runModes(server, ['ok', 'auth', 'echo_key', 'rate_limit', 'blocked', 'malformed', 'slow'], () => openai.edit(base), s);
       await settle(openai.edit({ ...base, baseUrl: 'http://127.0.0.1:9/v1' }), s);
     });
-    assertClean(seen, key);
+    assertClean(seen, server, key);
     assert.ok(seen.messages.some((m) => m.includes('Key rejected: [redacted]')), 'the echoed key was not scrubbed');
     assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${key}`));
   } finally {
@@ -68,17 +83,15 @@ test('OpenAI: the key stays in the Authorization header', async () => {
 
 test('Gemini: the key stays in x-goog-api-key', async () => {
   const key = 'AIzaSy-secret-GEMINI-KEY-12345';
-  const server = await startGemini({ apiKey: key, model: 'gemini-2.5-flash-image', imageSize: [1024, 1024] }, { slowMs: 1000, retryDelay: '0.01s' });
+  const image = picture(1024, 1024);
+  const fields = { prompt: 'p', generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '1:1' } } };
+  const server = await startGemini({ apiKey: key, model: 'gemini-2.5-flash-image', imageSize: [1024, 1024], fields, files: [image] }, { slowMs: 2000, retryDelay: '0.01s' });
   try {
     const seen = await watch(async ({ fetch, log, seen: s }) => {
-      const base = { apiKey: key, baseUrl: `${server.origin}/v1beta`, image: picture(1024, 1024), prompt: 'p', aspectRatio: '1:1', fetch, log, policy: fast };
-      for (const mode of ['ok', 'auth', 'rate_limit', 'blocked_prompt', 'image_safety', 'malformed', 'slow']) {
-        server.script.push(mode, mode);
-        await settle(gemini.edit(base), s);
-        server.script.length = 0;
-      }
+      const base = { apiKey: key, baseUrl: `${server.origin}/v1beta`, image, prompt: 'p', aspectRatio: '1:1', fetch, log, policy: fast };
+      await runModes(server, ['ok', 'auth', 'rate_limit', 'blocked_prompt', 'image_safety', 'malformed', 'slow'], () => gemini.edit(base), s);
     });
-    assertClean(seen, key);
+    assertClean(seen, server, key);
     assert.ok(server.requests.every((r) => !r.query.has('key') && r.headers['x-goog-api-key'] === key));
   } finally {
     await server.close();
@@ -87,23 +100,100 @@ test('Gemini: the key stays in x-goog-api-key', async () => {
 
 test('Stability: the key stays in the authorization header', async () => {
   const key = 'sk-secret-STABILITY-KEY-abcdef';
-  const server = await startStability({ apiKey: key, imageSize: [512, 512] }, { slowMs: 1000, retryAfterSeconds: 0.01 });
+  const image = picture(512, 512);
+  const mask = whiteMask(512, 512, { x: 1, y: 1, width: 9, height: 9 });
+  const server = await startStability(
+    { apiKey: key, imageSize: [512, 512], editPoint: [5, 5], keepPoint: [100, 100], fields: { prompt: 'p', seed: '0', output_format: 'png' }, files: { image, mask } },
+    { slowMs: 2000, retryAfterSeconds: 0.01 },
+  );
   try {
     const seen = await watch(async ({ fetch, log, seen: s }) => {
-      const base = { apiKey: key, baseUrl: server.origin, image: picture(512, 512), mask: whiteMask(512, 512, { x: 1, y: 1, width: 9, height: 9 }), prompt: 'p', fetch, log, policy: fast };
-      for (const mode of ['ok', 'auth', 'blocked', 'rate_limit', 'filtered', 'malformed', 'slow']) {
-        server.script.push(mode, mode);
-        await settle(stability.inpaint(base), s);
-        server.script.length = 0;
-      }
+      const base = { apiKey: key, baseUrl: server.origin, image, mask, prompt: 'p', fetch, log, policy: fast };
+      await runModes(server, ['ok', 'auth', 'blocked', 'rate_limit', 'filtered', 'malformed', 'slow'], () => stability.inpaint(base), s);
     });
-    assertClean(seen, key);
+    assertClean(seen, server, key);
+    assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${key}`));
   } finally {
     await server.close();
   }
 });
 
-test('the mask helpers used above really differ in convention', () => {
-  // Guards the fixtures: an alpha mask is RGBA, a white mask is greyscale.
-  assert.notDeepEqual(alphaMask(4, 4, { x: 0, y: 0, width: 2, height: 2 }), whiteMask(4, 4, { x: 0, y: 0, width: 2, height: 2 }));
+// ------------------------------------------------------------------------ the saved project
+
+const W = 200;
+const H = 150;
+
+/** A project with one opaque picture as its only layer, and that picture as a core Image. */
+function pictureProject() {
+  const rgba = new Uint8Array(W * H * 4);
+  for (let i = 0; i < W * H; i += 1) rgba.set([(i * 7) & 255, (i >> 3) & 255, 90, 255], i * 4);
+  const project = new wasm.Project(W, H);
+  const image = wasm.Image.fromRgba(W, H, rgba);
+  project.addLayer(image, { name: 'Background' });
+  return { project, image };
+}
+
+test('the search finds a key inside a deflated .ora entry, where a byte search of the zip does not', () => {
+  const key = 'sk-secret-hidden-in-stack-0123456789';
+  const { project, image } = pictureProject();
+  try {
+    const id = project.layers()[0].id;
+    project.renameLayer(id, `layer ${key}`);
+    const ora = project.toOra();
+    const entries = readZip(ora);
+    assert.ok(entries.some((e) => e.name === 'stack.xml' && e.method === 8), 'stack.xml is deflated');
+    assert.ok(!Buffer.from(ora).includes(key), 'a plain byte search of the zip misses the key');
+    assert.deepEqual(findSecret(ora, key, 'ora'), ['ora → stack.xml: UTF-8']);
+  } finally {
+    image.free();
+    project.free();
+  }
+  // The other spellings, at every base64 alignment.
+  for (let pad = 0; pad < 3; pad += 1) {
+    const text = `${'x'.repeat(pad)}${key}!`;
+    assert.deepEqual(findSecret(Buffer.from(Buffer.from(text).toString('base64')), key), ['bytes: base64'], `base64 after ${pad} bytes`);
+  }
+  assert.ok(findSecret(Buffer.from(`"${key}"`, 'utf16le'), key).includes('bytes: UTF-16LE'));
+  assert.ok(findSecret(Buffer.from(`"${key}"`, 'utf16le').swap16(), key).includes('bytes: UTF-16BE'));
+  assert.deepEqual(findSecret(Buffer.from('no secret here'), key), []);
+});
+
+test('a project saved after an OpenAI generation holds no key in any .ora entry', async () => {
+  const key = 'sk-secret-openai-ORA-5a4b3c2d1e';
+  const { project, image } = pictureProject();
+  const values = new Uint8Array(W * H);
+  for (let y = 40; y < 90; y += 1) values.fill(255, y * W + 60, y * W + 140);
+  const selection = wasm.Mask.fromValues(W, H, values);
+  const job = wasm.planProviderJob('retouch.provider.openai', image, selection, { prompt: 'a paper boat', feather: 4, variants: 1 });
+  const { plan } = job;
+  const server = await startOpenAI({
+    apiKey: key,
+    imageSize: [plan.width, plan.height],
+    fields: { model: plan.model, prompt: plan.prompt, n: '1', size: plan.size, output_format: 'png' },
+    files: { image: job.imagePng, mask: job.maskPng },
+  });
+  try {
+    // As the Generate panel calls it, then accepts the answer as a layer with its provenance.
+    const answer = await openai.edit({
+      apiKey: key, baseUrl: `${server.origin}/v1`, model: plan.model, image: job.imagePng, mask: job.maskPng, prompt: plan.prompt, n: 1, size: plan.size, policy: fastPolicy({ maxRetries: 0, timeoutMs: 20_000 }),
+    });
+    assert.deepEqual(server.violations, []);
+    const ingested = wasm.ingestProviderResult(image, selection, plan, answer.images[0].bytes, { createdAt: '2026-11-27T03:00:00Z', variant: 0 });
+    const layer = project.addLayer(ingested.layer, { name: ingested.name, x: ingested.offsetX, y: ingested.offsetY });
+    project.setProvenance(layer, ingested.provenanceJson);
+    ingested.layer.free();
+    const ora = project.toOra();
+    const names = readZip(ora).map((e) => e.name);
+    assert.ok(names.includes('stack.xml') && names.length >= 4, `entries: ${names}`);
+    const reopened = wasm.Project.fromOra(ora);
+    assert.equal(reopened.layers().length, 2, 'the saved project has the generated layer');
+    reopened.free();
+    assert.ok(JSON.parse(project.provenance(layer)).prompt === plan.prompt, 'the provenance is in the project');
+    assert.deepEqual(findSecret(ora, key, 'ora'), []);
+  } finally {
+    await server.close();
+    selection.free();
+    image.free();
+    project.free();
+  }
 });
