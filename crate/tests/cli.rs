@@ -103,6 +103,27 @@ fn info_reports_version_and_backend() {
 }
 
 #[test]
+fn info_says_why_the_cpu_is_used() {
+    let run = retouch(&["info", "--backend", "cpu"]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("reason: the CPU was requested"), "{text}");
+    // Auto takes only a hardware GPU: on the CPU (no adapter, or only a
+    // software one such as llvmpipe) it says why; on a hardware GPU it is silent.
+    let run = retouch(&["info", "--backend", "auto"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = String::from_utf8_lossy(&run.stdout);
+    if text.contains("backend: cpu") {
+        assert!(text.contains("reason: Auto chose the CPU: "), "{text}");
+    } else {
+        assert!(text.contains("backend: gpu"), "{text}");
+        assert!(
+            !text.contains("software") && !text.contains("reason:"),
+            "auto took a software adapter: {text}"
+        );
+    }
+}
+
+#[test]
 fn bad_input_gives_one_clear_line_and_no_output() {
     let dir = Scratch::new("bad");
     let (base, layer, _) = write_inputs(&dir);

@@ -1,5 +1,6 @@
 // End-to-end: the editor page in headless Chromium, once with WebGPU
-// (SwiftShader adapter; the page must run on the GPU) and once without (the
+// (SwiftShader adapter, asked for with ?backend=gpu since auto skips a
+// software adapter; the page must run on the GPU) and once without (the
 // page must fall back to the CPU). A document of a backdrop and a layer (with
 // its mask) is composited by the core's Project; the result is read back as
 // pixels and compared with the CPU engine's two-image composite in the same
@@ -17,8 +18,8 @@ const MODES = [
 ];
 
 const CONFIGS = [
-  { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
-  { name: 'no WebGPU (CPU fallback)', webgpu: false, expect: 'cpu' },
+  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
+  { name: 'no WebGPU (CPU fallback)', webgpu: false, query: '', expect: 'cpu' },
 ];
 
 requireBuiltPackage();
@@ -87,7 +88,7 @@ for (const config of CONFIGS) {
     before(async () => {
       server = await startServer();
       browser = await launchBrowser({ webgpu: config.webgpu });
-      app = await openApp(browser, server.url);
+      app = await openApp(browser, server.url, { query: config.query });
       await installTestKit(app.page);
     });
 

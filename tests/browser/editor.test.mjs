@@ -1,5 +1,6 @@
 // The editor as a user drives it, in headless Chromium with WebGPU
-// (SwiftShader; the page must run on the GPU) and without (CPU fallback):
+// (SwiftShader, asked for with ?backend=gpu: auto skips a software adapter;
+// the page must run on the GPU) and without (CPU fallback):
 //   - selection tools through real pointer gestures on the canvas (marquee,
 //     brush stroke, lasso, magic wand) and the modify buttons (feather,
 //     expand, invert); every mask is checked against the same core calls made
@@ -15,8 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 
 const CONFIGS = [
-  { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
-  { name: 'no WebGPU (CPU fallback)', webgpu: false, expect: 'cpu' },
+  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
+  { name: 'no WebGPU (CPU fallback)', webgpu: false, query: '', expect: 'cpu' },
 ];
 const W = 200;
 const H = 150;
@@ -77,7 +78,7 @@ for (const config of CONFIGS) {
     before(async () => {
       server = await startServer();
       browser = await launchBrowser({ webgpu: config.webgpu });
-      app = await openApp(browser, server.url);
+      app = await openApp(browser, server.url, { query: config.query });
       await installTestKit(app.page);
       // A CPU engine and a place for reference masks, made by direct core calls.
       await app.page.evaluate(async () => {

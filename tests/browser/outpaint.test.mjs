@@ -14,8 +14,8 @@ import { startOpenAI, startStability } from '../providers/mock-servers.mjs';
 import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 const CONFIGS = [
-  { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
-  { name: 'no WebGPU (CPU fallback)', webgpu: false, expect: 'cpu' },
+  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
+  { name: 'no WebGPU (CPU fallback)', webgpu: false, query: '', expect: 'cpu' },
 ];
 const W = 240;
 const H = 160;
@@ -148,7 +148,7 @@ for (const config of CONFIGS) {
       openai = await startOpenAI(openaiExpect);
       stability = await startStability(stabilityExpect);
       browser = await launchBrowser({ webgpu: config.webgpu });
-      app = await openApp(browser, server.url);
+      app = await openApp(browser, server.url, { query: config.query });
       await installTestKit(app.page);
       await app.page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 20 }));
       await openTexturedPicture(app.page, W, H);

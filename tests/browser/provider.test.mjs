@@ -15,8 +15,8 @@ import { startOpenAI, startGemini, startStability } from '../providers/mock-serv
 import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 const CONFIGS = [
-  { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu' },
-  { name: 'no WebGPU (CPU fallback)', webgpu: false, expect: 'cpu' },
+  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
+  { name: 'no WebGPU (CPU fallback)', webgpu: false, query: '', expect: 'cpu' },
 ];
 const W = 240;
 const H = 160;
@@ -173,7 +173,7 @@ for (const config of CONFIGS) {
       gemini = await startGemini(geminiExpect);
       stability = await startStability(stabilityExpect);
       browser = await launchBrowser({ webgpu: config.webgpu });
-      app = await openApp(browser, server.url);
+      app = await openApp(browser, server.url, { query: config.query });
       await installTestKit(app.page);
       await app.page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 20 }));
       await openTexturedPicture(app.page, W, H);

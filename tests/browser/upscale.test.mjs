@@ -16,8 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 
 const CONFIGS = [
-  { name: 'WebGPU (SwiftShader)', webgpu: true, expect: 'gpu', tolerance: 2 },
-  { name: 'no WebGPU (CPU fallback)', webgpu: false, expect: 'cpu', tolerance: 0 },
+  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu', tolerance: 2 },
+  { name: 'no WebGPU (CPU fallback)', webgpu: false, query: '', expect: 'cpu', tolerance: 0 },
 ];
 const W = 120;
 const H = 90;
@@ -66,7 +66,7 @@ for (const config of CONFIGS) {
     before(async () => {
       server = await startServer();
       browser = await launchBrowser({ webgpu: config.webgpu });
-      app = await openApp(browser, server.url);
+      app = await openApp(browser, server.url, { query: config.query });
       await installTestKit(app.page);
       assert.equal(await app.page.evaluate(() => window.retouchApp.backend()), config.expect);
       // A textured opaque picture: gradients with a pattern, so every filter differs.

@@ -15,18 +15,26 @@ pub struct Dispatch<'a> {
     pub workgroups: (u32, u32, u32),
 }
 
-/// A wgpu device with its queue and a cache of compiled compute pipelines.
-pub struct GpuContext {
-    device: wgpu::Device,
-    queue: wgpu::Queue,
+/// An adapter that was found but not opened yet: enough to decide whether
+/// it is worth using before paying for a device.
+pub struct FoundAdapter {
+    adapter: wgpu::Adapter,
     info: wgpu::AdapterInfo,
-    pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
+    /// What the browser says about its adapter beyond what wgpu passes on
+    /// (vendor and architecture: "google", "swiftshader").
+    browser: BrowserAdapterInfo,
 }
 
-impl GpuContext {
-    /// Finds an adapter and opens a device with WebGPU's default limits, so
-    /// that native runs obey the same limits as browsers do.
-    pub async fn new() -> Result<GpuContext> {
+/// `GPUAdapterInfo` fields wgpu's WebGPU backend does not map (empty natively).
+#[derive(Debug, Clone, Default)]
+struct BrowserAdapterInfo {
+    vendor: String,
+    architecture: String,
+}
+
+impl FoundAdapter {
+    /// Asks for the best adapter (a hardware GPU before a software one).
+    pub async fn request() -> Result<FoundAdapter> {
         #[cfg(target_arch = "wasm32")]
         if !wgpu::util::is_browser_webgpu_supported().await {
             return Err(Error::Gpu("WebGPU is not available in this browser".into()));
@@ -42,6 +50,133 @@ impl GpuContext {
             })
             .await
             .map_err(|e| Error::Gpu(format!("no GPU adapter: {e}")))?;
+        let info = adapter.get_info();
+        #[cfg(target_arch = "wasm32")]
+        let browser = browser_adapter_info().await;
+        #[cfg(not(target_arch = "wasm32"))]
+        let browser = BrowserAdapterInfo::default();
+        Ok(FoundAdapter {
+            adapter,
+            info,
+            browser,
+        })
+    }
+
+    /// The graphics API the adapter is reached through: "WebGPU", "Vulkan", …
+    pub fn api(&self) -> String {
+        match self.info.backend {
+            wgpu::Backend::BrowserWebGpu => "WebGPU".to_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The renderer's name when the adapter is a software one: its device
+    /// type says so (natively `DeviceType::Cpu`; in the browser wgpu maps
+    /// `GPUAdapterInfo.isFallbackAdapter` to it), or its name, vendor or
+    /// architecture names a known software renderer.
+    pub fn software_renderer(&self) -> Option<String> {
+        let named = [
+            &self.info.name,
+            &self.browser.architecture,
+            &self.browser.vendor,
+            &self.info.driver,
+        ]
+        .into_iter()
+        .find_map(|text| super::choice::software_renderer(text));
+        if named.is_none() && self.info.device_type != wgpu::DeviceType::Cpu {
+            return None;
+        }
+        Some(if !self.info.name.is_empty() {
+            self.info.name.clone()
+        } else if let Some(name) = named {
+            name.to_string()
+        } else {
+            "a fallback adapter".to_string()
+        })
+    }
+
+    /// Adapter name, backend API and driver, for reports.
+    pub fn description(&self) -> String {
+        let i = &self.info;
+        // Browsers may withhold the adapter's name (Chrome leaves it empty);
+        // its vendor and architecture say something still.
+        let browser = format!("{} {}", self.browser.vendor, self.browser.architecture);
+        let name = if !i.name.is_empty() {
+            i.name.as_str()
+        } else if !browser.trim().is_empty() {
+            browser.trim()
+        } else {
+            "unnamed adapter"
+        };
+        let kind = match i.device_type {
+            wgpu::DeviceType::Cpu => "software",
+            wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+            wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+            wgpu::DeviceType::VirtualGpu => "virtual GPU",
+            wgpu::DeviceType::Other => "GPU",
+        };
+        let mut text = format!("{name} ({}, {kind})", self.api());
+        if !i.driver.is_empty() {
+            text.push_str(&format!(", driver {} {}", i.driver, i.driver_info));
+        }
+        text
+    }
+}
+
+/// Reads `GPUAdapterInfo.vendor` and `.architecture` of the browser's
+/// adapter, which wgpu does not pass on, to name the adapter in reports
+/// (SwiftShader says "google" / "swiftshader"). Empty when unavailable.
+#[cfg(target_arch = "wasm32")]
+async fn browser_adapter_info() -> BrowserAdapterInfo {
+    use wasm_bindgen::{JsCast, JsValue};
+    async fn read() -> std::result::Result<BrowserAdapterInfo, JsValue> {
+        let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &key.into());
+        let navigator = get(&JsValue::from(js_sys::global()), "navigator")?;
+        let gpu = get(&navigator, "gpu")?;
+        let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into()?;
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &options,
+            &"powerPreference".into(),
+            &"high-performance".into(),
+        )?;
+        let promise: js_sys::Promise = request.call1(&gpu, &options)?.dyn_into()?;
+        let adapter = wasm_bindgen_futures::JsFuture::from(promise).await?;
+        if adapter.is_null() || adapter.is_undefined() {
+            return Ok(BrowserAdapterInfo::default());
+        }
+        let info = get(&adapter, "info")?;
+        if info.is_undefined() {
+            return Ok(BrowserAdapterInfo::default());
+        }
+        Ok(BrowserAdapterInfo {
+            vendor: get(&info, "vendor")?.as_string().unwrap_or_default(),
+            architecture: get(&info, "architecture")?.as_string().unwrap_or_default(),
+        })
+    }
+    read().await.unwrap_or_default()
+}
+
+/// A wgpu device with its queue and a cache of compiled compute pipelines.
+pub struct GpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    /// [`FoundAdapter::description`] of the adapter the device is on.
+    description: String,
+    pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
+}
+
+impl GpuContext {
+    /// Finds an adapter (software ones included) and opens a device on it.
+    pub async fn new() -> Result<GpuContext> {
+        GpuContext::open(FoundAdapter::request().await?).await
+    }
+
+    /// Opens a device on `found` with WebGPU's default limits, so that
+    /// native runs obey the same limits as browsers do.
+    pub async fn open(found: FoundAdapter) -> Result<GpuContext> {
+        let description = found.description();
+        let adapter = found.adapter;
         // WebGPU's default limits everywhere, so native runs obey the same
         // limits as browsers; an adapter below them gets what it has.
         let adapter_limits = adapter.limits();
@@ -63,36 +198,14 @@ impl GpuContext {
         Ok(GpuContext {
             device,
             queue,
-            info: adapter.get_info(),
+            description,
             pipelines: Mutex::new(HashMap::new()),
         })
     }
 
     /// Adapter name, backend API and driver, for reports.
     pub fn description(&self) -> String {
-        let i = &self.info;
-        // Browsers may withhold the adapter's name (Chrome leaves it empty).
-        let name = if i.name.is_empty() {
-            "unnamed adapter"
-        } else {
-            &i.name
-        };
-        let kind = match i.device_type {
-            wgpu::DeviceType::Cpu => "software",
-            wgpu::DeviceType::DiscreteGpu => "discrete GPU",
-            wgpu::DeviceType::IntegratedGpu => "integrated GPU",
-            wgpu::DeviceType::VirtualGpu => "virtual GPU",
-            wgpu::DeviceType::Other => "GPU",
-        };
-        let api = match i.backend {
-            wgpu::Backend::BrowserWebGpu => "WebGPU".to_string(),
-            other => format!("{other:?}"),
-        };
-        let mut text = format!("{name} ({api}, {kind})");
-        if !i.driver.is_empty() {
-            text.push_str(&format!(", driver {} {}", i.driver, i.driver_info));
-        }
-        text
+        self.description.clone()
     }
 
     /// The device, for kernels that build their own bind groups.

@@ -1,11 +1,15 @@
 //! Backend choice. An [`Engine`] runs kernels on the GPU (wgpu: WebGPU in the
-//! browser, Vulkan/Metal/DX12 natively) when an adapter can be had, otherwise
-//! on the CPU. Callers may force either backend.
+//! browser, Vulkan/Metal/DX12 natively) when a hardware adapter can be had,
+//! otherwise on the CPU; a software adapter (llvmpipe, SwiftShader, a
+//! browser's fallback adapter) is slower than the CPU path, so `auto` skips
+//! it (see [`choice`]). Callers may force either backend.
 
+pub mod choice;
 mod gpu;
 pub mod tiling;
 
-pub use gpu::{Dispatch, GpuContext};
+pub use choice::{AdapterFound, Reason};
+pub use gpu::{Dispatch, FoundAdapter, GpuContext};
 
 use crate::{Error, Result};
 use std::fmt;
@@ -29,12 +33,14 @@ impl fmt::Display for Backend {
 /// What the caller asks for when creating an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendPreference {
-    /// GPU when an adapter exists, else CPU.
+    /// A hardware GPU when one exists, else the CPU (a software adapter is
+    /// skipped: it is slower than the CPU path).
     #[default]
     Auto,
     /// CPU only, even when a GPU exists.
     Cpu,
-    /// GPU or an error: never falls back silently.
+    /// Any GPU adapter, software ones included, or an error: never falls
+    /// back silently.
     Gpu,
 }
 
@@ -56,8 +62,8 @@ impl BackendPreference {
 /// Runs kernels on the chosen backend.
 pub struct Engine {
     gpu: Option<GpuContext>,
-    /// Why the GPU is not used, when it is not (shown to the user).
-    cpu_reason: String,
+    /// Why the engine runs where it does (shown to the user).
+    reason: Reason,
 }
 
 impl Engine {
@@ -65,27 +71,47 @@ impl Engine {
     pub fn cpu() -> Engine {
         Engine {
             gpu: None,
-            cpu_reason: "CPU backend requested".into(),
+            reason: Reason::CpuRequested,
         }
     }
 
-    /// Creates an engine honouring `preference`. With [`BackendPreference::Gpu`]
-    /// it fails when no adapter can be had; with `Auto` it falls back to the CPU.
+    /// Creates an engine honouring `preference` by the rule in
+    /// [`choice::decide`]: with [`BackendPreference::Gpu`] it fails when no
+    /// adapter can be had; with `Auto` it falls back to the CPU when there is
+    /// none or only a software one.
     pub async fn new(preference: BackendPreference) -> Result<Engine> {
         if preference == BackendPreference::Cpu {
             return Ok(Engine::cpu());
         }
-        match GpuContext::new().await {
-            Ok(gpu) => Ok(Engine {
-                gpu: Some(gpu),
-                cpu_reason: String::new(),
-            }),
-            Err(e) if preference == BackendPreference::Auto => Ok(Engine {
-                gpu: None,
-                cpu_reason: e.to_string(),
-            }),
-            Err(e) => Err(e),
-        }
+        let (found, adapter) = match FoundAdapter::request().await {
+            Ok(adapter) => {
+                let found = match adapter.software_renderer() {
+                    Some(name) => AdapterFound::Software {
+                        api: adapter.api(),
+                        name,
+                    },
+                    None => AdapterFound::Hardware,
+                };
+                (found, Some(adapter))
+            }
+            Err(Error::Gpu(why)) => (AdapterFound::None(why), None),
+            Err(e) => (AdapterFound::None(e.to_string()), None),
+        };
+        let (backend, reason) = choice::decide(preference, &found)?;
+        let gpu = match (backend, adapter) {
+            (Backend::Gpu, Some(adapter)) => match GpuContext::open(adapter).await {
+                Ok(gpu) => Some(gpu),
+                Err(Error::Gpu(why)) if preference == BackendPreference::Auto => {
+                    return Ok(Engine {
+                        gpu: None,
+                        reason: Reason::NoAdapter(why),
+                    })
+                }
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
+        Ok(Engine { gpu, reason })
     }
 
     /// The backend kernels run on.
@@ -97,12 +123,26 @@ impl Engine {
         }
     }
 
-    /// A one-line description of the adapter, or why the CPU is used.
+    /// A one-line description of the adapter, or "CPU".
     pub fn adapter_description(&self) -> String {
         match &self.gpu {
             Some(gpu) => gpu.description(),
-            None => format!("CPU ({})", self.cpu_reason),
+            None if cfg!(target_arch = "wasm32") => "CPU (WebAssembly)".into(),
+            None => "CPU".into(),
         }
+    }
+
+    /// Why the engine runs where it does: empty on a hardware GPU, else one
+    /// sentence ("Auto chose the CPU: the only WebGPU adapter is a software
+    /// one (SwiftShader), …").
+    pub fn reason(&self) -> String {
+        self.reason.text()
+    }
+
+    /// The reason as a stable key ([`Reason::code`]): "" on a hardware GPU,
+    /// "software-skipped", "no-adapter", "cpu-requested" or "software-forced".
+    pub fn reason_code(&self) -> &'static str {
+        self.reason.code()
     }
 
     /// The GPU context, when the engine runs on the GPU.
@@ -130,4 +170,58 @@ pub(crate) fn test_gpu_engine() -> Option<&'static Engine> {
         );
     }
     engine
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On this machine's best adapter, `auto` and `gpu` follow the rule:
+    /// with only a software adapter (llvmpipe/lavapipe on CI) `auto` runs on
+    /// the CPU and says why while `gpu` still opens the software adapter; with
+    /// a hardware GPU both use it.
+    #[test]
+    fn auto_skips_a_software_adapter_that_gpu_still_takes() {
+        let found = match pollster::block_on(FoundAdapter::request()) {
+            Ok(found) => found,
+            Err(e) => {
+                if std::env::var("RETOUCH_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                    panic!("RETOUCH_REQUIRE_GPU=1 but no GPU adapter: {e}");
+                }
+                eprintln!("note: no GPU adapter ({e}); backend choice not checked on one");
+                return;
+            }
+        };
+        let software = found.software_renderer();
+        let description = found.description();
+        drop(found);
+        let auto = pollster::block_on(Engine::new(BackendPreference::Auto)).unwrap();
+        let forced = pollster::block_on(Engine::new(BackendPreference::Gpu)).unwrap();
+        assert_eq!(forced.backend(), Backend::Gpu);
+        assert_eq!(forced.adapter_description(), description);
+        match software {
+            Some(name) => {
+                assert_eq!(auto.backend(), Backend::Cpu, "auto took {description}");
+                assert_eq!(auto.reason_code(), "software-skipped");
+                assert!(auto.reason().starts_with("Auto chose the CPU"));
+                assert!(auto.reason().contains(&name), "{}", auto.reason());
+                assert_eq!(forced.reason_code(), "software-forced");
+                assert!(forced.reason().contains(&name), "{}", forced.reason());
+            }
+            None => {
+                assert_eq!(auto.backend(), Backend::Gpu);
+                assert_eq!(auto.adapter_description(), description);
+                assert_eq!(auto.reason(), "");
+                assert_eq!(forced.reason(), "");
+            }
+        }
+    }
+
+    #[test]
+    fn the_cpu_engine_says_it_was_asked_for() {
+        let engine = pollster::block_on(Engine::new(BackendPreference::Cpu)).unwrap();
+        assert_eq!(engine.backend(), Backend::Cpu);
+        assert_eq!(engine.adapter_description(), "CPU");
+        assert_eq!(engine.reason_code(), "cpu-requested");
+    }
 }

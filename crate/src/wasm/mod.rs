@@ -180,13 +180,15 @@ impl CompositeParams {
     }
 }
 
-/// Runs kernels on WebGPU when the browser offers an adapter, else on the CPU.
+/// Runs kernels on WebGPU when the browser offers a hardware adapter, else on
+/// the CPU (`auto` skips a software adapter such as SwiftShader).
 #[wasm_bindgen]
 pub struct RetouchEngine {
     inner: Rc<Engine>,
 }
 
-/// Creates an engine. `backend` is "auto" (default), "gpu" (fails without
+/// Creates an engine. `backend` is "auto" (default: a hardware GPU, else the
+/// CPU), "gpu" (any WebGPU adapter, software ones included; fails without
 /// WebGPU) or "cpu".
 #[wasm_bindgen(js_name = createEngine)]
 pub async fn create_engine(backend: Option<String>) -> Result<RetouchEngine, JsError> {
@@ -206,10 +208,25 @@ impl RetouchEngine {
         self.inner.backend().to_string()
     }
 
-    /// The adapter in use, or why the CPU is used.
+    /// The adapter in use, or "CPU (WebAssembly)".
     #[wasm_bindgen(getter)]
     pub fn adapter(&self) -> String {
         self.inner.adapter_description()
+    }
+
+    /// Why the engine runs where it does: empty on a hardware GPU, else one
+    /// sentence ("Auto chose the CPU: the only WebGPU adapter is a software
+    /// one (SwiftShader), …").
+    #[wasm_bindgen(getter)]
+    pub fn reason(&self) -> String {
+        self.inner.reason()
+    }
+
+    /// The reason as a stable key: "" (hardware GPU), "software-skipped",
+    /// "no-adapter", "cpu-requested" or "software-forced".
+    #[wasm_bindgen(getter, js_name = reasonCode)]
+    pub fn reason_code(&self) -> String {
+        self.inner.reason_code().to_string()
     }
 
     /// Composites `layer` over `base` (neither is changed) and resolves to a

@@ -32,7 +32,7 @@ pub struct Args {
     /// Seed of the dissolve pattern.
     #[arg(long, default_value_t = 0)]
     seed: u32,
-    /// auto, cpu or gpu.
+    /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter).
     #[arg(long, default_value = "auto")]
     backend: String,
 }

@@ -37,9 +37,10 @@ enum Command {
     /// Resize or upscale an image: Lanczos3, bicubic, Mitchell, bilinear,
     /// nearest, or the edge-adaptive upscaler.
     Resize(resize::Args),
-    /// Print the version, the backend and the adapter.
+    /// Print the version, the backend, the adapter and why that backend.
     Info {
-        /// auto, cpu or gpu.
+        /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
+        /// software ones included).
         #[arg(long, default_value = "auto")]
         backend: String,
     },
@@ -62,6 +63,10 @@ fn run(cli: Cli) -> retouch::Result<()> {
             println!("retouch {}", env!("CARGO_PKG_VERSION"));
             println!("backend: {}", engine.backend());
             println!("adapter: {}", engine.adapter_description());
+            let reason = engine.reason();
+            if !reason.is_empty() {
+                println!("reason: {reason}");
+            }
             Ok(())
         }
     }

@@ -34,7 +34,7 @@ pub struct Args {
     /// Filter linear-light values instead of gamma-encoded sRGB.
     #[arg(long)]
     linear_light: bool,
-    /// auto, cpu or gpu.
+    /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter).
     #[arg(long, default_value = "auto")]
     backend: String,
 }
