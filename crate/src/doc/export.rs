@@ -6,8 +6,8 @@
 //! white first, as image editors do on export.
 
 use crate::image_io::{check_dimensions, SourceMetadata};
+use crate::ops::resample::{self, ResizeOptions};
 use crate::{Error, Result};
-use image::imageops::FilterType;
 use image::{ImageEncoder, RgbImage, RgbaImage};
 
 /// The output file format.
@@ -111,7 +111,7 @@ pub fn export_image_with_metadata(
     let image = if (w, h) == image.dimensions() {
         image
     } else {
-        resized = resize(image, w, h);
+        resized = resize(image, w, h)?;
         &resized
     };
     let mut out = Vec::new();
@@ -177,36 +177,15 @@ fn write_with_metadata(
     encoder.write_image(bytes, width, height, color)
 }
 
-/// Resamples to `width`×`height` with Lanczos3 on premultiplied alpha, so
-/// transparent pixels' colours do not bleed into visible edges.
-pub fn resize(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
-    let premultiplied = image::ImageBuffer::<image::Rgba<f32>, Vec<f32>>::from_fn(
-        image.width(),
-        image.height(),
-        |x, y| {
-            let [r, g, b, a] = image.get_pixel(x, y).0.map(f32::from);
-            let alpha = a / 255.0;
-            image::Rgba([r * alpha, g * alpha, b * alpha, a])
-        },
-    );
-    let scaled = image::imageops::resize(&premultiplied, width, height, FilterType::Lanczos3);
-    RgbaImage::from_fn(width, height, |x, y| {
-        let [r, g, b, a] = scaled.get_pixel(x, y).0;
-        let a = a.clamp(0.0, 255.0);
-        let unpremultiply = |c: f32| {
-            if a <= 0.0 {
-                0
-            } else {
-                (c * 255.0 / a).round().clamp(0.0, 255.0) as u8
-            }
-        };
-        image::Rgba([
-            unpremultiply(r),
-            unpremultiply(g),
-            unpremultiply(b),
-            a.round() as u8,
-        ])
-    })
+/// Resamples to `width`×`height` with Lanczos3 on premultiplied alpha (so
+/// transparent pixels' colours do not bleed into visible edges), through the
+/// resampler every other resize uses: [`resample::resize_cpu`].
+///
+/// Not `image::imageops::resize` on float pixels: it clamps float samples to
+/// 0–1, so premultiplied values on a 0–255 scale came out as colour 255 and
+/// alpha 1 — a blank export at every size preset (issue 11).
+pub fn resize(image: &RgbaImage, width: u32, height: u32) -> Result<RgbaImage> {
+    resample::resize_cpu(image, &ResizeOptions::new(width, height))
 }
 
 /// A thumbnail no longer than `max_side` on either side (never enlarged).
@@ -218,7 +197,7 @@ pub fn thumbnail(image: &RgbaImage, max_side: u32) -> RgbaImage {
     let (tw, th) = SizePreset::LongEdge(max_side)
         .output_size(w, h)
         .expect("a smaller size is within the limits");
-    resize(image, tw, th)
+    resize(image, tw, th).expect("a smaller size is within the limits")
 }
 
 /// Straight-alpha RGBA composited over opaque white.
