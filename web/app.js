@@ -8,7 +8,7 @@
 import * as wasm from './pkg/retouch.js';
 import { createSession } from './session.js';
 import { createCommands } from './registry.js';
-import { FILE_COMMANDS, openFiles, openProject, exportBytes } from './commands/file.js';
+import { FILE_COMMANDS, openFiles, openProject, openAutosave, exportBytes } from './commands/file.js';
 import { LAYER_COMMANDS } from './commands/layer.js';
 import { SELECT_COMMANDS, MODIFIERS } from './commands/select.js';
 import { VIEW_COMMANDS } from './commands/view.js';
@@ -270,12 +270,23 @@ window.addEventListener('keydown', (event) => commands.handleKey(event));
 // ---------------------------------------------------------------- autosave
 
 ctx.autosave = createAutosave({
-  snapshot: async () => {
+  // The core hands out only what changed since the last stored save; the worker stores it.
+  capture: async () => {
     if (!state.project) return null;
-    return session.read((project) => ({ ora: project.toOra(), name: state.name, activeId: state.activeId }));
+    return session.read((project) => {
+      const changes = project.autosaveChanges();
+      try {
+        const { state: docState, keys, pieces, full } = changes;
+        return { project, state: docState, keys, pieces, full, bytes: changes.takeBytes(), name: state.name, activeId: state.activeId };
+      } finally {
+        changes.free();
+      }
+    });
   },
-  onSaved: (record) => {
-    $('#autosave-state').textContent = `Autosaved ${new Date(record.savedAt).toLocaleTimeString()}`;
+  // Only the document that made the changes counts them as stored.
+  confirm: ({ project }) => session.run(() => project === state.project && project.autosaveStored()),
+  onSaved: (save) => {
+    $('#autosave-state').textContent = `Autosaved ${new Date(save.savedAt).toLocaleTimeString()}`;
   },
   onError: (error) => {
     $('#autosave-state').textContent = 'Autosave failed';
@@ -296,16 +307,18 @@ commands.define({
 });
 
 async function recover() {
-  let record;
+  let saved;
   try {
-    record = await ctx.autosave.load();
+    saved = await ctx.autosave.load();
   } catch (error) {
     status.error('Cannot read the autosaved project', error);
     return false;
   }
-  if (!record) return false;
+  if (!saved) return false;
+  const record = saved.record ?? saved.legacy;
   try {
-    await openProject(ctx, record.ora, record.name, { recovered: true, activeId: record.activeId });
+    if (saved.legacy) await openProject(ctx, record.ora, record.name, { recovered: true, activeId: record.activeId });
+    else await openAutosave(ctx, saved);
   } catch (error) {
     status.error('The autosaved project could not be opened', error);
     return false;
@@ -516,6 +529,8 @@ window.retouchApp = {
     return c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   },
   autosavePending: () => ctx.autosave.pending,
+  /** What autosave wrote to IndexedDB: { saves, written, last: { written, pieces, full, savedAt } } (bytes). */
+  autosaveStats: () => ctx.autosave.stats,
   /** { name, savedAt } of the project recovered at start-up, or null. */
   recovered: () => shown.recovered,
   generation: {

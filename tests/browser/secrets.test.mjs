@@ -1,8 +1,9 @@
 // The API key typed into the Generate panel, after a real generation against the local OpenAI
 // mock (tests/providers/mock-servers.mjs) and the accepted layer: it went out in the
-// Authorization header only, and it is not in what the page keeps: the autosave record read
-// back from IndexedDB (every field; the .ora inside it unzipped and each entry inflated before
-// the search, for UTF-8, UTF-16 and base64), any other IndexedDB record, the saved project,
+// Authorization header only, and it is not in what the page keeps: the autosave read back from
+// IndexedDB (its state record and every stored tile, searched for UTF-8, UTF-16 and base64, and
+// rebuilt into the project to show they are the whole document), any other IndexedDB record,
+// the saved project (the .ora unzipped and each entry inflated),
 // localStorage, sessionStorage, cookies or the URL; with "Remember on this device" ticked it is
 // in localStorage (and only there), and unticking removes it. A control puts the key into a layer
 // name, so the same read-back and search must find it in the autosave; otherwise a search that
@@ -13,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
 import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 import { startOpenAI } from '../providers/mock-servers.mjs';
-import { findSecret, loadCore, readZip } from '../providers/shared.mjs';
+import { findSecret, loadCore } from '../providers/shared.mjs';
 
 const W = 240;
 const H = 160;
@@ -90,18 +91,21 @@ async function readIndexedDb(page) {
   return values.map((v) => ({ ...v, bytes: v.bytes === undefined ? undefined : Buffer.from(v.bytes, 'base64') }));
 }
 
-/** Where the key is in the IndexedDB values (zips unzipped, entries inflated), e.g. `['retouch/autosave/current record.ora → stack.xml: UTF-8']`. */
+/** Where the key is in the IndexedDB values (zips unzipped, entries inflated), e.g. `['retouch/autosave/state record.state: UTF-8']`. */
 function keyIn(values) {
   return values.flatMap((v) => findSecret(v.bytes ?? Buffer.from(v.text, 'utf8'), KEY, `${v.db}/${v.store}/${v.key} ${v.path}`));
 }
 
-/** Saves now and returns the autosave record's .ora bytes and all IndexedDB values. */
+/** Saves now; returns all IndexedDB values and the project rebuilt from the autosave's records (free it). */
 async function autosaveNow(page) {
   await page.evaluate(() => window.retouchApp.run('file.autosave-now'));
   const values = await readIndexedDb(page);
-  const ora = values.find((v) => v.db === 'retouch' && v.store === 'autosave' && v.key === 'current' && v.path === 'record.ora');
-  assert.ok(ora?.bytes, `no autosave record with an .ora: ${JSON.stringify(values.map((v) => [v.db, v.store, v.key, v.path]))}`);
-  return { ora: ora.bytes, values };
+  const autosave = values.filter((v) => v.db === 'retouch' && v.store === 'autosave');
+  const state = autosave.find((v) => v.key === 'state' && v.path === 'record.state');
+  assert.ok(state?.text, `no autosave state record: ${JSON.stringify(autosave.map((v) => [v.key, v.path]))}`);
+  const restore = new wasm.AutosaveRestore(state.text);
+  for (const piece of autosave.filter((v) => v.key.startsWith('piece:'))) restore.addPiece(piece.key.slice('piece:'.length), piece.bytes);
+  return { project: restore.finish(), values };
 }
 
 /** localStorage, sessionStorage, cookies and the URL as one text. */
@@ -150,10 +154,7 @@ test('the typed key goes out in the header and stays out of the autosave, Indexe
   assert.equal((await page.evaluate(() => window.retouchApp.layers().at(-1).name)), layerName);
 
   // The autosave, read back from IndexedDB: it holds the generated layer, and no key anywhere.
-  const { ora, values } = await autosaveNow(page);
-  const entries = readZip(ora);
-  assert.ok(entries.some((e) => e.method === 8), 'the .ora has deflated entries, so only inflating them searches them');
-  const reopened = wasm.Project.fromOra(ora);
+  const { project: reopened, values } = await autosaveNow(page);
   try {
     const layers = reopened.layers();
     assert.deepEqual(layers.map((l) => l.name).at(-1), layerName, 'the autosave has the accepted layer');
@@ -191,20 +192,21 @@ test('the typed key goes out in the header and stays out of the autosave, Indexe
   assert.deepEqual(app.errors, []);
 });
 
-test('control: a key written into the project is found in the autosave read back, inside a deflated entry', async () => {
+test('control: a key written into the project is found in the autosave read back', async () => {
   const { page } = app;
   const id = await page.evaluate(() => window.retouchApp.layers().at(-1).id);
   await page.evaluate(({ id, name }) => window.retouchApp.run('layer.rename', { id, name }), { id, name: `leak ${KEY}` });
   try {
-    const { ora, values } = await autosaveNow(page);
-    assert.ok(!ora.includes(Buffer.from(KEY)), 'a byte search of the zip alone misses it');
+    const { project, values } = await autosaveNow(page);
+    project.free();
     const found = keyIn(values);
-    assert.ok(found.includes('retouch/autosave/current record.ora → stack.xml: UTF-8'), `found: ${JSON.stringify(found)}`);
+    assert.ok(found.includes('retouch/autosave/state record.state: UTF-8'), `found: ${JSON.stringify(found)}`);
   } finally {
     await page.click('#undo');
     await page.evaluate(() => window.retouchApp.settled());
   }
-  const { values } = await autosaveNow(page);
+  const { project, values } = await autosaveNow(page);
+  project.free();
   assert.deepEqual(keyIn(values), [], 'after undo the autosave is clean again');
 });
 

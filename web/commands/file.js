@@ -4,6 +4,7 @@
 // tests); without, they ask the user through the file picker.
 
 import { download, toBytes, formatBytes, stem, exportFileName } from '../ui/files.js';
+import { decodeInWorker } from '../workers/decode.js';
 
 const HISTORY_BUDGET = 512 * 1024 * 1024;
 const SAMPLES = { base: 'samples/base.png', layer: 'samples/layer.png', mask: 'samples/mask.png' };
@@ -22,16 +23,25 @@ function reading(name, what, fn) {
 }
 
 /**
- * Opens image bytes as a new document: the core decodes them (keeping the ICC profile and
- * EXIF, turned upright) and the opened image is where history starts.
+ * Opens image bytes as a new document: a worker decodes them with the core's decoder (keeping
+ * the ICC profile and EXIF, turned upright) so the page stays responsive, then the core makes
+ * the document; the opened image is where history starts. Runs in the session's turn.
  */
 export function openImage(ctx, bytes, name = 'image.png') {
   const { session } = ctx;
-  return session.run(() => {
-    const project = reading(name, 'the image', () => ctx.wasm.Project.fromImageFile(toBytes(bytes)));
+  return session.run(async () => {
+    ctx.status.set(`Opening ${name}…`, 'busy');
+    const decoded = await decodeInWorker(toBytes(bytes)).catch((error) => {
+      throw new Error(`Cannot open “${name}”: ${messageOf(error)}`);
+    });
+    const { width, height, rgba, iccProfile, exif } = decoded;
+    const project = reading(name, 'the image', () => ctx.wasm.Project.fromDecodedImage(width, height, rgba, iccProfile, exif));
     project.setHistoryBudget(HISTORY_BUDGET);
     session.replaceProject(project, { name, origin: `Open “${name}”` });
     ctx.recovery.hide();
+    ctx.status.set(`Opened ${name} (${project.width} × ${project.height} px); rendering…`, 'busy');
+    // Let the page paint the new state before the first full render (queued next) takes the thread.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     ctx.status.set(`Opened ${name} (${project.width} × ${project.height} px)`, 'ok');
   });
 }
@@ -46,6 +56,26 @@ export function openProject(ctx, bytes, name = 'project.ora', { recovered = fals
       ctx.recovery.hide();
       ctx.status.set(`Opened project ${name} (${project.layers().length} layers)`, 'ok');
     }
+  });
+}
+
+/** Opens what the autosave stored (see ui/autosave.js `load`) as the document, history empty. */
+export function openAutosave(ctx, { record, pieces, bytes }) {
+  const { session } = ctx;
+  return session.run(() => {
+    const all = new Uint8Array(bytes);
+    const restore = reading(record.name, 'the autosaved project', () => new ctx.wasm.AutosaveRestore(record.state));
+    try {
+      for (const { key, offset, length } of pieces) {
+        reading(record.name, 'the autosaved project', () => restore.addPiece(key, all.subarray(offset, offset + length)));
+      }
+    } catch (error) {
+      restore.free();
+      throw error;
+    }
+    const project = reading(record.name, 'the autosaved project', () => restore.finish());
+    project.setHistoryBudget(HISTORY_BUDGET);
+    session.replaceProject(project, { name: record.name, origin: 'Recovered project', activeId: record.activeId });
   });
 }
 

@@ -1,49 +1,52 @@
-// Autosave: the open project (OpenRaster bytes from the core) and the
-// selection go to IndexedDB shortly after each change, and come back on
-// reload. A save starts at most `delay` ms after the last change and at most
+// Autosave: shortly after each change, what changed since the last save goes
+// to IndexedDB, and comes back on reload. The core says what changed
+// (`Project.autosaveChanges`: the changed tiles and the small document
+// state; everything on a document's first save); a worker
+// (../workers/autosave-worker.js) stores it by key, so the page's
+// thread only copies the changed bytes out of the core and hands them over.
+// A save starts at most `delay` ms after the last change and at most
 // `maxWait` ms after the first unsaved one, so a reload loses at most the
 // last second or two of work.
 
-const DB_NAME = 'retouch';
-const STORE = 'autosave';
-const KEY = 'current';
-
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB is unavailable'));
-    request.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
-  });
-}
-
-async function transact(mode, run) {
-  const db = await openDb();
-  try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = run(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request?.result);
-      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted (storage full?)'));
+/** A promise-based channel to the autosave worker. */
+function connect() {
+  const worker = new Worker(new URL('../workers/autosave-worker.js', import.meta.url), { type: 'module' });
+  let next = 0;
+  const waiting = new Map();
+  worker.onmessage = ({ data: { id, result, error } }) => {
+    const { resolve, reject } = waiting.get(id);
+    waiting.delete(id);
+    if (error === undefined) resolve(result);
+    else reject(new Error(error));
+  };
+  worker.onerror = (event) => {
+    const error = new Error(`the autosave worker failed: ${event.message ?? 'could not start'}`);
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
+  };
+  return (type, args = {}, transfer = []) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, type, ...args }, transfer);
     });
-  } finally {
-    db.close();
-  }
 }
 
 /**
- * @param {{ snapshot: () => Promise<object | null>, onSaved?: (record: object) => void,
- *   onError?: (error: Error) => void, delay?: number, maxWait?: number }} options
- *   `snapshot` returns the record to store ({ ora, name, ... }) or null when there is nothing to keep.
+ * @param {{ capture: () => Promise<object | null>, confirm: (capture: object) => Promise<void>,
+ *   onSaved?: (save: object) => void, onError?: (error: Error) => void, delay?: number, maxWait?: number }} options
+ *   `capture` returns the changes to store ({ state, keys, pieces, bytes: Uint8Array, full, name, activeId })
+ *   or null when there is no document to keep; `confirm(capture)` tells the core they are stored.
  */
-export function createAutosave({ snapshot, onSaved, onError, delay = 300, maxWait = 1000 }) {
+export function createAutosave({ capture, confirm, onSaved, onError, delay = 300, maxWait = 1000 }) {
+  const call = connect();
   let timer = null;
   let firstPending = 0;
   let saving = Promise.resolve();
   let pending = false;
   let enabled = true;
+  /** What the saves wrote: { saves, written, last: { written, pieces, full, savedAt } }. */
+  const stats = { saves: 0, written: 0, last: null };
 
   function schedule() {
     if (!enabled) return;
@@ -58,22 +61,26 @@ export function createAutosave({ snapshot, onSaved, onError, delay = 300, maxWai
     }, wait);
   }
 
+  async function store() {
+    const changes = await capture();
+    if (changes === null) return call('clear');
+    const { state, keys, pieces, bytes, full, name, activeId } = changes;
+    // The bytes move to the worker (transferred, not copied).
+    const result = await call('save', { state, keys, pieces, bytes: bytes.buffer, name, activeId }, [bytes.buffer]);
+    await confirm(changes);
+    const last = { ...result, full };
+    stats.saves++;
+    stats.written += result.written;
+    stats.last = last;
+    onSaved?.(last);
+  }
+
   function save() {
     clearTimeout(timer);
     timer = null;
     if (!pending) return saving;
     pending = false;
-    saving = saving
-      .then(async () => {
-        const record = await snapshot();
-        if (record === null) await transact('readwrite', (store) => store.delete(KEY));
-        else {
-          record.savedAt = Date.now();
-          await transact('readwrite', (store) => store.put(record, KEY));
-          onSaved?.(record);
-        }
-      })
-      .catch((error) => onError?.(error instanceof Error ? error : new Error(String(error))));
+    saving = saving.then(store).catch((error) => onError?.(error instanceof Error ? error : new Error(String(error))));
     return saving;
   }
 
@@ -85,17 +92,22 @@ export function createAutosave({ snapshot, onSaved, onError, delay = 300, maxWai
     get pending() {
       return pending;
     },
-    /** The stored record, or null. */
-    async load() {
-      return (await transact('readonly', (store) => store.get(KEY))) ?? null;
+    /** What the saves wrote to IndexedDB (bytes). */
+    get stats() {
+      return structuredClone(stats);
     },
+    /**
+     * The stored save, or null: { record: { state, name, activeId, savedAt }, pieces: [{ key, offset, length }],
+     * bytes: ArrayBuffer }, or { legacy: { ora, name, activeId, savedAt } } from an older version.
+     */
+    load: () => call('load'),
     /** Forgets the stored project (and anything pending). */
     async clear() {
       clearTimeout(timer);
       timer = null;
       pending = false;
       await saving;
-      await transact('readwrite', (store) => store.delete(KEY));
+      await call('clear');
     },
     /** Pauses saving (e.g. while a recovered project is being opened). */
     set enabled(flag) {

@@ -14,7 +14,10 @@
 //! - `resample`: image size and region upscale (async: they run on the
 //!   engine).
 //! - [`brand`]: the brand kit (style, palette, reference images), undoable.
+//! - [`autosave`]: incremental autosave (changed tiles since the last save)
+//!   and recovery from what was stored.
 
+pub mod autosave;
 pub mod brand;
 mod change;
 pub mod commands;
@@ -29,6 +32,7 @@ mod resample;
 mod tests;
 pub mod tiles;
 
+pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore};
 pub use brand::BrandKit;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
@@ -87,6 +91,13 @@ impl Document {
     /// [`Document::source_metadata`]. History starts empty.
     pub fn from_image_file(bytes: &[u8]) -> Result<Document> {
         let (pixels, source) = crate::image_io::decode_rgba_with_metadata(bytes)?;
+        Document::from_decoded_image(pixels, source)
+    }
+
+    /// A document of an image decoded elsewhere (e.g. in a page's worker by
+    /// [`crate::image_io::decode_rgba_with_metadata`]): one "Background"
+    /// layer and the file's metadata. History starts empty.
+    pub fn from_decoded_image(pixels: RgbaImage, source: SourceMetadata) -> Result<Document> {
         let mut document = Document::new(pixels.width(), pixels.height())?;
         document.add_layer(LayerProperties::named("Background"), pixels, None, None)?;
         document.source = source;

@@ -9,7 +9,7 @@
 use super::resample::ResizeParams;
 use super::{js_error, Image, Mask, RetouchEngine};
 use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
-use crate::doc::{Anchor, Document, LayerProperties, Rect, Trimmed};
+use crate::doc::{Anchor, AutosaveBaseline, Document, LayerProperties, Rect, Trimmed};
 use crate::image_io::SourceMetadata;
 use crate::ops::blend::BlendMode;
 use crate::Error;
@@ -22,6 +22,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct Project {
     doc: Rc<RefCell<Document>>,
+    /// What the page's autosave has stored of this document (see `autosave.rs`).
+    pub(super) autosaved: RefCell<AutosaveBaseline>,
 }
 
 /// A layers-panel row.
@@ -660,9 +662,15 @@ impl Project {
 }
 
 impl Project {
-    fn wrap(doc: Document) -> Project {
+    pub(super) fn wrap(doc: Document) -> Project {
+        Project::with_baseline(doc, AutosaveBaseline::default())
+    }
+
+    /// A project whose autosave baseline is `autosaved` (after a recovery).
+    pub(super) fn with_baseline(doc: Document, autosaved: AutosaveBaseline) -> Project {
         Project {
             doc: Rc::new(RefCell::new(doc)),
+            autosaved: RefCell::new(autosaved),
         }
     }
 

@@ -2,9 +2,11 @@
 //! place with `#[wasm_bindgen]`. No image logic lives here: every function
 //! converts arguments, calls the core, and turns errors into JS `Error`s.
 
+mod autosave;
 mod brand;
 mod doc;
 mod mask;
+mod open;
 mod provider;
 mod resample;
 

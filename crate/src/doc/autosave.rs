@@ -1,0 +1,953 @@
+//! Incremental autosave: what changed since the last autosave, and a document
+//! rebuilt from what was stored.
+//!
+//! The document is cut into keyed *pieces*: every 256×256 tile of each layer's
+//! pixels and mask and of the selection (the grid of [`super::tiles`]), and
+//! whole blobs for the source ICC profile, EXIF and brand reference images.
+//! Everything else (canvas size, layer stack and properties, provenance, the
+//! brand kit's text) is a small JSON *state*. [`Document::autosave_changes`]
+//! fingerprints every piece and returns only those whose fingerprint differs
+//! from the last save's (a tile of one colour as that one pixel), with the
+//! state and the list of live keys, so a brush
+//! stroke on a 12 MP photo stores one or two tiles, not the whole project;
+//! the first save of a document stores everything. Fingerprinting reads the
+//! pixels once (no copy), which works whatever command changed them.
+//!
+//! The fingerprints become the baseline only once the caller says the pieces
+//! were stored ([`AutosaveBaseline::mark_stored`]): a failed write leaves the
+//! baseline alone, so the next save sends those pieces again.
+//!
+//! [`AutosaveRestore`] rebuilds the document from the state and its pieces,
+//! checking sizes and completeness as for a hostile file (the store may be
+//! damaged), with the same layer ids, so the baseline it returns matches the
+//! stored keys and the next save after a recovery is small too.
+
+use super::brand::{self, BrandKit, MAX_REFERENCES};
+use super::layer::{Layer, LayerId, LayerProperties};
+use super::tiles::TILE_SIZE;
+use super::{check_json, Document, Rect};
+use crate::image_io::{check_dimensions, SourceMetadata, MAX_PIXELS};
+use crate::ops::blend::BlendMode;
+use crate::{Error, Result};
+use image::{GrayImage, RgbaImage};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// Version of the stored state; a different one is refused on recovery.
+pub const AUTOSAVE_FORMAT: u32 = 1;
+/// Most layer pixels a recovered document may hold (as for OpenRaster files).
+const MAX_TOTAL_PIXELS: u64 = 4 * MAX_PIXELS;
+/// Most layers a recovered document may hold.
+const MAX_LAYERS: usize = 1_000;
+/// Largest ICC profile or EXIF block accepted on recovery.
+const MAX_METADATA_BYTES: usize = 16 << 20;
+
+/// Fingerprints of the pieces as last stored, by key.
+#[derive(Debug, Default)]
+pub struct AutosaveBaseline {
+    stored: HashMap<String, u64>,
+    /// Fingerprints of the last changes handed out, not yet confirmed stored.
+    pending: Option<HashMap<String, u64>>,
+}
+
+impl AutosaveBaseline {
+    /// The changes last handed out were stored: they become the baseline.
+    pub fn mark_stored(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            self.stored = pending;
+        }
+    }
+
+    /// True before anything was stored (the next changes are a full save).
+    pub fn is_empty(&self) -> bool {
+        self.stored.is_empty()
+    }
+}
+
+/// Where a changed piece's bytes lie in [`AutosaveChanges::bytes`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PieceRange {
+    pub key: String,
+    pub offset: usize,
+    pub length: usize,
+}
+
+/// What to store: see the module docs.
+#[derive(Debug)]
+pub struct AutosaveChanges {
+    /// The document state as JSON (no pixels).
+    pub state: String,
+    /// Every piece the document consists of now; stored pieces with other
+    /// keys are stale.
+    pub keys: Vec<String>,
+    /// The changed pieces, their bytes back to back in `bytes`.
+    pub pieces: Vec<PieceRange>,
+    pub bytes: Vec<u8>,
+    /// True when every piece is included (nothing was stored before).
+    pub full: bool,
+}
+
+/// The document state: everything but the pieces' bytes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredState {
+    format: u32,
+    width: u32,
+    height: u32,
+    next_id: LayerId,
+    /// Bottom layer first.
+    layers: Vec<StoredLayer>,
+    selection: bool,
+    icc_profile: bool,
+    exif: bool,
+    brand_style: String,
+    brand_palette: Vec<String>,
+    brand_references: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredLayer {
+    id: LayerId,
+    name: String,
+    visible: bool,
+    opacity: f32,
+    mode: String,
+    locked: bool,
+    x: i32,
+    y: i32,
+    width: u32,
+    height: u32,
+    mask: bool,
+    provenance: Option<String>,
+}
+
+/// A piece of the document, borrowed.
+enum Source<'a> {
+    /// A rectangle of a row-major raster.
+    Tile {
+        raster: &'a [u8],
+        raster_width: u32,
+        bytes_per_pixel: usize,
+        rect: Rect,
+    },
+    Blob(&'a [u8]),
+}
+
+impl<'a> Source<'a> {
+    /// The piece's bytes, row by row (a blob is one row).
+    fn rows(&self) -> Box<dyn Iterator<Item = &'a [u8]> + 'a> {
+        match *self {
+            Source::Blob(bytes) => Box::new(std::iter::once(bytes)),
+            Source::Tile {
+                raster,
+                raster_width,
+                bytes_per_pixel: bpp,
+                rect,
+            } => {
+                let row_len = rect.width as usize * bpp;
+                Box::new((0..rect.height as usize).map(move |row| {
+                    let start =
+                        ((rect.y as usize + row) * raster_width as usize + rect.x as usize) * bpp;
+                    &raster[start..start + row_len]
+                }))
+            }
+        }
+    }
+
+    /// Bytes of the piece.
+    fn len(&self) -> usize {
+        match *self {
+            Source::Blob(bytes) => bytes.len(),
+            Source::Tile {
+                bytes_per_pixel,
+                rect,
+                ..
+            } => rect.area() as usize * bytes_per_pixel,
+        }
+    }
+
+    /// For a tile whose pixels are all the same (empty layers, white masks,
+    /// most of a selection), that pixel: it is stored alone.
+    fn uniform_pixel(&self) -> Option<&'a [u8]> {
+        let Source::Tile {
+            bytes_per_pixel, ..
+        } = *self
+        else {
+            return None;
+        };
+        let first = &self.rows().next()?[..bytes_per_pixel];
+        self.rows()
+            .all(|row| row.chunks_exact(bytes_per_pixel).all(|p| p == first))
+            .then_some(first)
+    }
+
+    fn fingerprint(&self) -> u64 {
+        let mut hash = FINGERPRINT_SEED;
+        for row in self.rows() {
+            hash = mix(hash ^ hash_bytes(row));
+        }
+        hash
+    }
+}
+
+/// The pieces of `doc`, in a fixed order.
+fn pieces(doc: &Document) -> Vec<(String, Source<'_>)> {
+    let mut out = Vec::new();
+    for layer in doc.layers() {
+        let (w, h) = layer.pixels.dimensions();
+        push_tiles(
+            &mut out,
+            &format!("layer/{}/pixels", layer.id),
+            &layer.pixels,
+            w,
+            h,
+            4,
+        );
+        if let Some(mask) = &layer.mask {
+            push_tiles(&mut out, &format!("layer/{}/mask", layer.id), mask, w, h, 1);
+        }
+    }
+    if let Some(selection) = doc.selection() {
+        let (w, h) = selection.dimensions();
+        push_tiles(&mut out, "selection", selection, w, h, 1);
+    }
+    let source = doc.source_metadata();
+    if let Some(icc) = &source.icc_profile {
+        out.push(("source/icc".into(), Source::Blob(icc)));
+    }
+    if let Some(exif) = &source.exif {
+        out.push(("source/exif".into(), Source::Blob(exif)));
+    }
+    for (index, png) in doc.brand_kit().references.iter().enumerate() {
+        out.push((format!("brand/reference/{index}"), Source::Blob(png)));
+    }
+    out
+}
+
+/// Adds the tiles of a raster, keyed `{prefix}/{column}-{row}`.
+fn push_tiles<'a>(
+    out: &mut Vec<(String, Source<'a>)>,
+    prefix: &str,
+    raster: &'a [u8],
+    width: u32,
+    height: u32,
+    bytes_per_pixel: usize,
+) {
+    for (col, row, rect) in grid(width, height) {
+        out.push((
+            format!("{prefix}/{col}-{row}"),
+            Source::Tile {
+                raster,
+                raster_width: width,
+                bytes_per_pixel,
+                rect,
+            },
+        ));
+    }
+}
+
+/// The cells of the tile grid over a `width`×`height` raster: column, row and
+/// the cell clipped to the raster.
+fn grid(width: u32, height: u32) -> impl Iterator<Item = (u32, u32, Rect)> {
+    let (cols, rows) = (width.div_ceil(TILE_SIZE), height.div_ceil(TILE_SIZE));
+    (0..rows).flat_map(move |row| {
+        (0..cols).map(move |col| {
+            let (x, y) = (col * TILE_SIZE, row * TILE_SIZE);
+            let rect = Rect::new(
+                x as i32,
+                y as i32,
+                TILE_SIZE.min(width - x),
+                TILE_SIZE.min(height - y),
+            );
+            (col, row, rect)
+        })
+    })
+}
+
+impl Document {
+    /// The pieces that differ from `baseline` with the state and the live
+    /// keys (see the module docs). The new fingerprints wait in `baseline`
+    /// until [`AutosaveBaseline::mark_stored`].
+    pub fn autosave_changes(&self, baseline: &mut AutosaveBaseline) -> Result<AutosaveChanges> {
+        let full = baseline.is_empty();
+        let mut fingerprints = HashMap::new();
+        let mut keys = Vec::new();
+        let mut changed = Vec::new();
+        for (key, source) in pieces(self) {
+            let fingerprint = source.fingerprint();
+            if baseline.stored.get(&key) != Some(&fingerprint) {
+                let stored = match source.uniform_pixel() {
+                    Some(pixel) => Source::Blob(pixel),
+                    None => source,
+                };
+                changed.push((key.clone(), stored));
+            }
+            fingerprints.insert(key.clone(), fingerprint);
+            keys.push(key);
+        }
+        // One allocation of the exact size: a first save copies the whole document.
+        let total = changed.iter().map(|(_, s)| s.len()).sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut ranges = Vec::with_capacity(changed.len());
+        for (key, source) in changed {
+            let offset = bytes.len();
+            source.rows().for_each(|row| bytes.extend_from_slice(row));
+            ranges.push(PieceRange {
+                key,
+                offset,
+                length: bytes.len() - offset,
+            });
+        }
+        baseline.pending = Some(fingerprints);
+        Ok(AutosaveChanges {
+            state: self.autosave_state()?,
+            keys,
+            pieces: ranges,
+            bytes,
+            full,
+        })
+    }
+
+    fn autosave_state(&self) -> Result<String> {
+        let kit = self.brand_kit();
+        let state = StoredState {
+            format: AUTOSAVE_FORMAT,
+            width: self.width(),
+            height: self.height(),
+            next_id: self.next_id,
+            layers: self
+                .layers()
+                .iter()
+                .map(|l| StoredLayer {
+                    id: l.id,
+                    name: l.props.name.clone(),
+                    visible: l.props.visible,
+                    opacity: l.props.opacity,
+                    mode: l.props.mode.name().to_owned(),
+                    locked: l.props.locked,
+                    x: l.props.offset.0,
+                    y: l.props.offset.1,
+                    width: l.pixels.width(),
+                    height: l.pixels.height(),
+                    mask: l.mask.is_some(),
+                    provenance: self.provenance(l.id).map(str::to_owned),
+                })
+                .collect(),
+            selection: self.selection().is_some(),
+            icc_profile: self.source_metadata().icc_profile.is_some(),
+            exif: self.source_metadata().exif.is_some(),
+            brand_style: kit.style.clone(),
+            brand_palette: kit.palette_hex(),
+            brand_references: kit.references.len(),
+        };
+        serde_json::to_string(&state)
+            .map_err(|e| Error::Encode(format!("cannot write the autosave state: {e}")))
+    }
+}
+
+/// Where a stored piece goes while a document is rebuilt.
+enum Target {
+    Pixels(usize),
+    Mask(usize),
+    Selection,
+    Icc,
+    Exif,
+    Reference(usize),
+}
+
+/// Rebuilds a document from an autosave: the state first, then each stored
+/// piece, then [`AutosaveRestore::finish`]. See the module docs.
+pub struct AutosaveRestore {
+    state: StoredState,
+    pixels: Vec<RgbaImage>,
+    masks: Vec<Option<GrayImage>>,
+    selection: Option<GrayImage>,
+    icc: Option<Vec<u8>>,
+    exif: Option<Vec<u8>>,
+    references: Vec<Option<Vec<u8>>>,
+    /// Keys the state calls for that have not arrived yet.
+    missing: BTreeSet<String>,
+}
+
+impl AutosaveRestore {
+    /// Reads and checks the state; allocates the layers it describes.
+    pub fn new(state_json: &str) -> Result<AutosaveRestore> {
+        let state: StoredState = serde_json::from_str(state_json)
+            .map_err(|e| damaged(&format!("its state is not valid: {e}")))?;
+        if state.format != AUTOSAVE_FORMAT {
+            return Err(damaged(&format!(
+                "it has format {}, this version reads {AUTOSAVE_FORMAT}",
+                state.format
+            )));
+        }
+        check_dimensions(state.width, state.height)?;
+        if state.layers.len() > MAX_LAYERS {
+            return Err(Error::TooLarge(format!(
+                "the autosave has {} layers; at most {MAX_LAYERS} are accepted",
+                state.layers.len()
+            )));
+        }
+        if state.brand_references > MAX_REFERENCES {
+            return Err(damaged("it lists too many brand references"));
+        }
+        let mut total = 0u64;
+        let mut ids = BTreeSet::new();
+        for layer in &state.layers {
+            check_dimensions(layer.width, layer.height)?;
+            total += u64::from(layer.width) * u64::from(layer.height);
+            if total > MAX_TOTAL_PIXELS {
+                return Err(Error::TooLarge(format!(
+                    "the autosave's layers hold more than {} MP in all",
+                    MAX_TOTAL_PIXELS / 1_000_000
+                )));
+            }
+            if !ids.insert(layer.id) || layer.id >= state.next_id {
+                return Err(damaged(&format!("layer id {} is not unique", layer.id)));
+            }
+        }
+        let mut restore = AutosaveRestore {
+            pixels: state
+                .layers
+                .iter()
+                .map(|l| RgbaImage::new(l.width, l.height))
+                .collect(),
+            masks: state
+                .layers
+                .iter()
+                .map(|l| l.mask.then(|| GrayImage::new(l.width, l.height)))
+                .collect(),
+            selection: state
+                .selection
+                .then(|| GrayImage::new(state.width, state.height)),
+            icc: None,
+            exif: None,
+            references: vec![None; state.brand_references],
+            missing: BTreeSet::new(),
+            state,
+        };
+        restore.missing = restore.expected_keys();
+        Ok(restore)
+    }
+
+    fn expected_keys(&self) -> BTreeSet<String> {
+        let mut keys = BTreeSet::new();
+        let mut tiles = |prefix: String, width: u32, height: u32| {
+            keys.extend(grid(width, height).map(|(c, r, _)| format!("{prefix}/{c}-{r}")));
+        };
+        for layer in &self.state.layers {
+            tiles(
+                format!("layer/{}/pixels", layer.id),
+                layer.width,
+                layer.height,
+            );
+            if layer.mask {
+                tiles(
+                    format!("layer/{}/mask", layer.id),
+                    layer.width,
+                    layer.height,
+                );
+            }
+        }
+        if self.state.selection {
+            tiles("selection".into(), self.state.width, self.state.height);
+        }
+        if self.state.icc_profile {
+            keys.insert("source/icc".into());
+        }
+        if self.state.exif {
+            keys.insert("source/exif".into());
+        }
+        keys.extend((0..self.state.brand_references).map(|i| format!("brand/reference/{i}")));
+        keys
+    }
+
+    /// Keys the state calls for that have not been given yet.
+    pub fn missing(&self) -> impl Iterator<Item = &str> {
+        self.missing.iter().map(String::as_str)
+    }
+
+    /// Puts one stored piece in place. A key the state does not call for,
+    /// or bytes of the wrong length, are refused.
+    pub fn add_piece(&mut self, key: &str, bytes: &[u8]) -> Result<()> {
+        if !self.missing.remove(key) {
+            return Err(damaged(&format!(
+                "it holds '{key}', which its state does not list (or twice)"
+            )));
+        }
+        let (target, cell) = self.target(key)?;
+        let write = |raster: &mut [u8], width: u32, bpp: usize| -> Result<()> {
+            let (col, row) = cell.expect("tiles have a cell");
+            let rect = Rect::new(
+                (col * TILE_SIZE) as i32,
+                (row * TILE_SIZE) as i32,
+                TILE_SIZE.min(width - col * TILE_SIZE),
+                TILE_SIZE.min(raster.len() as u32 / bpp as u32 / width - row * TILE_SIZE),
+            );
+            let row_len = rect.width as usize * bpp;
+            if bytes.len() == bpp {
+                // A uniform tile: its one pixel.
+                for y in rect.y as usize..rect.bottom() as usize {
+                    let start = (y * width as usize + rect.x as usize) * bpp;
+                    for pixel in raster[start..start + row_len].chunks_exact_mut(bpp) {
+                        pixel.copy_from_slice(bytes);
+                    }
+                }
+                return Ok(());
+            }
+            if bytes.len() != row_len * rect.height as usize {
+                return Err(damaged(&format!(
+                    "'{key}' holds {} bytes where {} were expected",
+                    bytes.len(),
+                    row_len * rect.height as usize
+                )));
+            }
+            for (i, source) in bytes.chunks_exact(row_len).enumerate() {
+                let start = ((rect.y as usize + i) * width as usize + rect.x as usize) * bpp;
+                raster[start..start + row_len].copy_from_slice(source);
+            }
+            Ok(())
+        };
+        match target {
+            Target::Pixels(i) => {
+                let width = self.pixels[i].width();
+                write(&mut self.pixels[i], width, 4)
+            }
+            Target::Mask(i) => {
+                let mask = self.masks[i].as_mut().expect("listed masks exist");
+                let width = mask.width();
+                write(mask, width, 1)
+            }
+            Target::Selection => {
+                let selection = self.selection.as_mut().expect("a listed selection exists");
+                let width = selection.width();
+                write(selection, width, 1)
+            }
+            Target::Icc | Target::Exif if bytes.len() > MAX_METADATA_BYTES => {
+                Err(Error::TooLarge(format!("'{key}' is {} bytes", bytes.len())))
+            }
+            Target::Icc => {
+                self.icc = Some(bytes.to_vec());
+                Ok(())
+            }
+            Target::Exif => {
+                self.exif = Some(bytes.to_vec());
+                Ok(())
+            }
+            Target::Reference(i) => {
+                brand::check_stored_reference(bytes)?;
+                self.references[i] = Some(bytes.to_vec());
+                Ok(())
+            }
+        }
+    }
+
+    /// What a listed key names, and for a tile its column and row.
+    fn target(&self, key: &str) -> Result<(Target, Option<(u32, u32)>)> {
+        let cell = |text: &str| -> Result<(u32, u32)> {
+            let (col, row) = text.split_once('-').ok_or_else(|| damaged(key))?;
+            Ok((
+                col.parse().map_err(|_| damaged(key))?,
+                row.parse().map_err(|_| damaged(key))?,
+            ))
+        };
+        let layer_index = |id: &str| -> Result<usize> {
+            let id: LayerId = id.parse().map_err(|_| damaged(key))?;
+            self.state
+                .layers
+                .iter()
+                .position(|l| l.id == id)
+                .ok_or_else(|| damaged(key))
+        };
+        let parts: Vec<&str> = key.split('/').collect();
+        Ok(match parts[..] {
+            ["layer", id, "pixels", at] => (Target::Pixels(layer_index(id)?), Some(cell(at)?)),
+            ["layer", id, "mask", at] => (Target::Mask(layer_index(id)?), Some(cell(at)?)),
+            ["selection", at] => (Target::Selection, Some(cell(at)?)),
+            ["source", "icc"] => (Target::Icc, None),
+            ["source", "exif"] => (Target::Exif, None),
+            ["brand", "reference", i] => (
+                Target::Reference(i.parse().map_err(|_| damaged(key))?),
+                None,
+            ),
+            _ => return Err(damaged(&format!("'{key}' is not a piece it knows"))),
+        })
+    }
+
+    /// The rebuilt document (history empty) and the baseline that matches
+    /// what is stored; fails when a listed piece never arrived.
+    pub fn finish(self) -> Result<(Document, AutosaveBaseline)> {
+        if let Some(key) = self.missing.first() {
+            return Err(damaged(&format!(
+                "'{key}' and {} other piece(s) are missing",
+                self.missing.len() - 1
+            )));
+        }
+        let state = self.state;
+        let mut doc = Document::new(state.width, state.height)?;
+        for ((stored, pixels), mask) in state.layers.into_iter().zip(self.pixels).zip(self.masks) {
+            let props = LayerProperties {
+                name: stored.name,
+                visible: stored.visible,
+                opacity: stored.opacity,
+                mode: BlendMode::from_name(&stored.mode)?,
+                locked: stored.locked,
+                offset: (stored.x, stored.y),
+            };
+            props.validate()?;
+            if let Some(json) = &stored.provenance {
+                check_json("provenance", json)?;
+                doc.provenance.insert(stored.id, json.clone());
+            }
+            doc.stack.layers.push(Layer {
+                id: stored.id,
+                props,
+                pixels,
+                mask,
+            });
+        }
+        doc.next_id = state.next_id;
+        doc.stack.selection = self.selection;
+        brand::check_style(&state.brand_style)?;
+        doc.stack.brand = BrandKit {
+            style: state.brand_style,
+            palette: brand::parse_palette(&state.brand_palette)?,
+            references: self.references.into_iter().flatten().collect(),
+        };
+        doc.source = SourceMetadata {
+            icc_profile: self.icc,
+            exif: self.exif,
+        };
+        let mut baseline = AutosaveBaseline::default();
+        baseline.pending = Some(
+            pieces(&doc)
+                .into_iter()
+                .map(|(key, source)| {
+                    let fingerprint = source.fingerprint();
+                    (key, fingerprint)
+                })
+                .collect(),
+        );
+        baseline.mark_stored();
+        Ok((doc, baseline))
+    }
+}
+
+fn damaged(why: &str) -> Error {
+    Error::Decode(format!("the autosaved project is damaged: {why}"))
+}
+
+const FINGERPRINT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+const LANE_KEYS: [u64; 4] = [
+    0xa076_1d64_78bd_642f,
+    0xe703_7ed1_a0b4_28db,
+    0x8ebc_6af0_9c88_c6e3,
+    0x5899_65cc_7537_4cc3,
+];
+
+/// A 64-bit hash of `bytes`: four independent multiply-rotate lanes over
+/// 8-byte words (so it runs at memory speed, also in wasm), folded and
+/// finished with the SplitMix64 mixer. Not cryptographic: it tells an edited
+/// tile from the stored one, where an accidental collision is ~2⁻⁶⁴.
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut lanes = LANE_KEYS;
+    let mut chunks = bytes.chunks_exact(32);
+    for chunk in &mut chunks {
+        for (lane, (word, key)) in lanes.iter_mut().zip(chunk.chunks_exact(8).zip(LANE_KEYS)) {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            *lane = (*lane ^ word).wrapping_mul(key | 1).rotate_left(29);
+        }
+    }
+    let mut hash = bytes.len() as u64;
+    for lane in lanes {
+        hash = mix(hash ^ lane);
+    }
+    for word in chunks.remainder().chunks(8) {
+        let mut padded = [0u8; 8];
+        padded[..word.len()].copy_from_slice(word);
+        hash = mix(hash ^ u64::from_le_bytes(padded));
+    }
+    hash
+}
+
+/// SplitMix64's finaliser: every input bit affects every output bit.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(FINGERPRINT_SEED);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image_io::decode_rgba;
+
+    /// What the page's IndexedDB holds: the state and the pieces by key.
+    #[derive(Default)]
+    struct Store {
+        state: String,
+        pieces: HashMap<String, Vec<u8>>,
+    }
+
+    impl Store {
+        /// Applies changes as the autosave worker does (one transaction);
+        /// returns the bytes written.
+        fn write(&mut self, changes: &AutosaveChanges) -> usize {
+            for piece in &changes.pieces {
+                let bytes = &changes.bytes[piece.offset..piece.offset + piece.length];
+                self.pieces.insert(piece.key.clone(), bytes.to_vec());
+            }
+            self.pieces.retain(|key, _| changes.keys.contains(key));
+            self.state = changes.state.clone();
+            changes.bytes.len()
+        }
+
+        fn restore(&self) -> Result<(Document, AutosaveBaseline)> {
+            let mut restore = AutosaveRestore::new(&self.state)?;
+            for (key, bytes) in &self.pieces {
+                restore.add_piece(key, bytes)?;
+            }
+            restore.finish()
+        }
+    }
+
+    /// The sample photo tiled up to a 12 MP-like 2400×1800 canvas.
+    fn photo() -> RgbaImage {
+        let sample = decode_rgba(include_bytes!("../../../web/samples/base.png")).unwrap();
+        RgbaImage::from_fn(2400, 1800, |x, y| {
+            *sample.get_pixel(x % sample.width(), y % sample.height())
+        })
+    }
+
+    fn assert_same_document(a: &Document, b: &Document) {
+        assert_eq!((a.width(), a.height()), (b.width(), b.height()));
+        assert_eq!(
+            a.layers(),
+            b.layers(),
+            "layers, ids, properties, pixels, masks"
+        );
+        assert_eq!(a.selection(), b.selection());
+        assert_eq!(a.brand_kit(), b.brand_kit());
+        assert_eq!(a.source_metadata(), b.source_metadata());
+        for layer in a.layers() {
+            assert_eq!(a.provenance(layer.id), b.provenance(layer.id));
+        }
+    }
+
+    fn edited_document() -> Document {
+        let mut doc = Document::new(2400, 1800).unwrap();
+        let background = doc
+            .add_layer(LayerProperties::named("Photo"), photo(), None, None)
+            .unwrap();
+        let patch = RgbaImage::from_pixel(300, 200, image::Rgba([200, 30, 40, 180]));
+        let top = doc
+            .add_layer(
+                LayerProperties {
+                    offset: (-20, 700),
+                    opacity: 0.6,
+                    mode: BlendMode::Screen,
+                    ..LayerProperties::named("Patch \"quoted\"")
+                },
+                patch,
+                None,
+                None,
+            )
+            .unwrap();
+        doc.add_layer_mask(top, None).unwrap();
+        doc.set_provenance(
+            top,
+            Some(r#"{"provider":"mock","prompt":"a lantern"}"#.into()),
+        )
+        .unwrap();
+        doc.set_selection(
+            Some(GrayImage::from_fn(2400, 1800, |x, y| {
+                image::Luma([((x ^ y) & 0xff) as u8])
+            })),
+            "Select",
+        )
+        .unwrap();
+        doc.set_brand_style("warm, film grain").unwrap();
+        doc.set_brand_palette(&["#112233"]).unwrap();
+        doc.set_source_metadata(SourceMetadata {
+            icc_profile: Some(vec![1, 2, 3, 4]),
+            exif: Some(b"II*\0exif".to_vec()),
+        });
+        doc.delete_layer(background).unwrap();
+        doc.undo().unwrap();
+        doc
+    }
+
+    #[test]
+    fn first_save_is_full_and_an_unchanged_document_sends_nothing() {
+        let doc = edited_document();
+        let mut baseline = AutosaveBaseline::default();
+        let mut store = Store::default();
+        let first = doc.autosave_changes(&mut baseline).unwrap();
+        assert!(first.full);
+        assert_eq!(first.pieces.len(), first.keys.len(), "every piece");
+        // The patch layer is one colour and its mask white: a pixel per tile.
+        let top = doc.layers()[1].id;
+        let length = |key: String| first.pieces.iter().find(|p| p.key == key).unwrap().length;
+        assert_eq!(length(format!("layer/{top}/pixels/1-0")), 4);
+        assert_eq!(length(format!("layer/{top}/mask/0-0")), 1);
+        assert_eq!(length("selection/0-0".into()), 256 * 256);
+        assert_eq!(length("source/exif".into()), 8);
+        store.write(&first);
+        baseline.mark_stored();
+
+        let again = doc.autosave_changes(&mut baseline).unwrap();
+        assert!(!again.full);
+        assert!(again.pieces.is_empty() && again.bytes.is_empty());
+        assert_eq!(again.keys, first.keys);
+        assert_eq!(again.state, first.state);
+
+        let (restored, _) = store.restore().unwrap();
+        assert_same_document(&restored, &doc);
+    }
+
+    #[test]
+    fn a_brush_stroke_sends_the_tiles_it_touched_and_recovery_brings_it_back() {
+        let mut doc = edited_document();
+        let mut baseline = AutosaveBaseline::default();
+        let mut store = Store::default();
+        store.write(&doc.autosave_changes(&mut baseline).unwrap());
+        baseline.mark_stored();
+
+        // A 40×30 stroke across the corner of four tiles of the photo.
+        let photo_id = doc.layers()[0].id;
+        let stroke = RgbaImage::from_fn(40, 30, |x, y| {
+            image::Rgba([x as u8 * 6, y as u8 * 8, 90, 255])
+        });
+        doc.paint_pixels(photo_id, (750, 1010), &stroke, "Brush Stroke")
+            .unwrap();
+        let changes = doc.autosave_changes(&mut baseline).unwrap();
+        let keys: Vec<&str> = changes.pieces.iter().map(|p| p.key.as_str()).collect();
+        let id = photo_id;
+        assert_eq!(
+            keys,
+            [
+                format!("layer/{id}/pixels/2-3"),
+                format!("layer/{id}/pixels/3-3"),
+                format!("layer/{id}/pixels/2-4"),
+                format!("layer/{id}/pixels/3-4"),
+            ]
+        );
+        let written = store.write(&changes);
+        assert_eq!(written, 4 * 256 * 256 * 4, "four whole tiles, not 17 MB");
+        baseline.mark_stored();
+
+        // A property change and a deselect: state only, and the selection's keys go.
+        doc.set_layer_properties(
+            photo_id,
+            LayerProperties {
+                opacity: 0.5,
+                ..doc.layers()[0].props.clone()
+            },
+        )
+        .unwrap();
+        doc.set_selection(None, "Deselect").unwrap();
+        let changes = doc.autosave_changes(&mut baseline).unwrap();
+        assert!(changes.pieces.is_empty());
+        assert!(!changes.keys.iter().any(|k| k.starts_with("selection/")));
+        store.write(&changes);
+        baseline.mark_stored();
+
+        let (restored, mut restored_baseline) = store.restore().unwrap();
+        assert_same_document(&restored, &doc);
+        assert!(restored.history().is_empty());
+        let after_recovery = restored.autosave_changes(&mut restored_baseline).unwrap();
+        assert!(
+            !after_recovery.full && after_recovery.pieces.is_empty(),
+            "the next save after a recovery is small"
+        );
+
+        // Undo of the stroke is sent too (as the same four tiles).
+        doc.undo();
+        doc.undo();
+        doc.undo();
+        let undone = doc.autosave_changes(&mut baseline).unwrap();
+        assert_eq!(
+            undone.pieces.len(),
+            4 + 10 * 8,
+            "the stroke's tiles and the selection's 10×8 (it comes back)"
+        );
+    }
+
+    #[test]
+    fn pieces_not_marked_stored_are_sent_again() {
+        let mut doc = edited_document();
+        let mut baseline = AutosaveBaseline::default();
+        doc.autosave_changes(&mut baseline).unwrap();
+        baseline.mark_stored();
+        let id = doc.layers()[1].id;
+        doc.paint_pixels(
+            id,
+            (0, 800),
+            &RgbaImage::from_pixel(5, 5, image::Rgba([1, 2, 3, 4])),
+            "Brush Stroke",
+        )
+        .unwrap();
+        let failed = doc.autosave_changes(&mut baseline).unwrap();
+        assert_eq!(failed.pieces.len(), 1);
+        // The write failed: no mark_stored. The next save still carries it.
+        let retry = doc.autosave_changes(&mut baseline).unwrap();
+        assert_eq!(retry.pieces, failed.pieces);
+    }
+
+    #[test]
+    fn a_damaged_store_is_refused_with_a_message() {
+        let doc = edited_document();
+        let mut baseline = AutosaveBaseline::default();
+        let mut store = Store::default();
+        store.write(&doc.autosave_changes(&mut baseline).unwrap());
+
+        let message = |store: &Store| store.restore().err().expect("refused").to_string();
+        let mut missing = Store {
+            state: store.state.clone(),
+            pieces: store.pieces.clone(),
+        };
+        missing.pieces.remove("source/exif");
+        assert!(message(&missing).contains("'source/exif' and 0 other piece(s) are missing"));
+
+        let mut short = Store {
+            state: store.state.clone(),
+            pieces: store.pieces.clone(),
+        };
+        short.pieces.get_mut("selection/9-6").unwrap().pop();
+        assert!(
+            message(&short).contains("'selection/9-6' holds"),
+            "{}",
+            message(&short)
+        );
+
+        let mut stranger = Store {
+            state: store.state.clone(),
+            pieces: store.pieces.clone(),
+        };
+        stranger
+            .pieces
+            .insert("layer/99/pixels/0-0".into(), vec![0; 4]);
+        assert!(message(&stranger).contains("does not list"));
+
+        let huge = store.state.replace("\"width\":2400", "\"width\":99999");
+        assert!(AutosaveRestore::new(&huge).is_err());
+        assert!(AutosaveRestore::new("{}")
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("damaged"));
+    }
+
+    #[test]
+    fn fingerprints_see_any_single_byte_change() {
+        let base: Vec<u8> = (0..1027u32).map(|i| (i * 31 % 251) as u8).collect();
+        let reference = hash_bytes(&base);
+        for i in 0..base.len() {
+            let mut changed = base.clone();
+            changed[i] ^= 1 << (i % 8);
+            assert_ne!(hash_bytes(&changed), reference, "byte {i}");
+        }
+        assert_ne!(hash_bytes(&base[..1026]), reference, "length counts");
+    }
+}
