@@ -403,7 +403,10 @@ impl AutosaveRestore {
                 )));
             }
             if !ids.insert(layer.id) || layer.id >= state.next_id {
-                return Err(damaged(&format!("layer id {} is not unique", layer.id)));
+                return Err(damaged(&format!(
+                    "layer id {} is repeated or not below the next id {}",
+                    layer.id, state.next_id
+                )));
             }
         }
         let mut restore = AutosaveRestore {
@@ -460,11 +463,6 @@ impl AutosaveRestore {
         }
         keys.extend((0..self.state.brand_references).map(|i| format!("brand/reference/{i}")));
         keys
-    }
-
-    /// Keys the state calls for that have not been given yet.
-    pub fn missing(&self) -> impl Iterator<Item = &str> {
-        self.missing.iter().map(String::as_str)
     }
 
     /// Puts one stored piece in place. A key the state does not call for,
@@ -618,17 +616,17 @@ impl AutosaveRestore {
             icc_profile: self.icc,
             exif: self.exif,
         };
-        let mut baseline = AutosaveBaseline::default();
-        baseline.pending = Some(
-            pieces(&doc)
-                .into_iter()
-                .map(|(key, source)| {
-                    let fingerprint = source.fingerprint();
-                    (key, fingerprint)
-                })
-                .collect(),
-        );
-        baseline.mark_stored();
+        let stored = pieces(&doc)
+            .into_iter()
+            .map(|(key, source)| {
+                let fingerprint = source.fingerprint();
+                (key, fingerprint)
+            })
+            .collect();
+        let baseline = AutosaveBaseline {
+            stored,
+            pending: None,
+        };
         Ok((doc, baseline))
     }
 }
