@@ -24,6 +24,7 @@ import { createAutosave } from './ui/autosave.js';
 import { createStatus } from './ui/status.js';
 import { createToolbox } from './ui/toolbox.js';
 import { showBackend } from './ui/backend-badge.js';
+import { installOffline } from './ui/offline.js';
 import { hasFiles, formatBytes } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
@@ -453,6 +454,8 @@ async function start() {
   await recover();
 }
 
+const offline = installOffline({ badge: $('#offline') });
+
 const ready = start().catch((error) => {
   status.error('Retouch could not start', error);
   showBackend(null, badge);
@@ -516,6 +519,8 @@ window.retouchApp = {
     return c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   },
   autosavePending: () => ctx.autosave.pending,
+  /** Resolves to whether the app's files are stored for offline use (service worker). */
+  offlineReady: () => offline.cached,
   /** { name, savedAt } of the project recovered at start-up, or null. */
   recovered: () => shown.recovered,
   generation: {
