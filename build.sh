@@ -6,6 +6,7 @@
 #   serve [PORT]      build, then serve web/ on 127.0.0.1 (default 8080)
 #   test              setup, fmt, clippy, native tests (GPU on software Vulkan), wasm build, browser tests
 #   bench             benchmarks (native CPU, GPU, wasm in Node)
+#   package           dist/web: the installable offline web app
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -70,6 +71,25 @@ build() {
   fi
   rm -rf web/pkg
   wasm-bindgen --target web --out-dir web/pkg --out-name retouch "$wasm"
+  write_precache_list
+}
+
+write_precache_list() {
+  # What the service worker (web/sw.js) stores for offline use: every file of
+  # the app, listed at build time so a new module is never left out.
+  local files
+  files=$(cd web && find . -type f ! -name '*.d.ts' ! -name 'sw.js' ! -path './pkg/precache.json' ! -path './pkg/package.json' \
+    | sed 's|^\./||' | LC_ALL=C sort | sed 's|.*|    "&"|' | paste -sd, -)
+  printf '{\n  "files": [\n    "./",\n%s\n  ]\n}\n' "${files//,/,$'\n'}" > web/pkg/precache.json
+}
+
+package() {
+  # The installable web app: web/ as it is served, with the wasm built.
+  build
+  rm -rf dist/web && mkdir -p dist
+  cp -r web dist/web
+  rm -f dist/web/pkg/*.d.ts
+  log "dist/web: the offline web app (serve it over http(s); it installs as an app)"
 }
 
 serve() {
@@ -117,5 +137,6 @@ case "${1:-}" in
   serve) shift; serve "$@" ;;
   test) run_tests ;;
   bench) shift; bench "$@" ;;
-  *) echo "usage: ./build.sh setup|build|serve [PORT]|test|bench" >&2; exit 2 ;;
+  package) package ;;
+  *) echo "usage: ./build.sh setup|build|serve [PORT]|test|bench|package" >&2; exit 2 ;;
 esac

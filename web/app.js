@@ -24,6 +24,7 @@ import { createAutosave } from './ui/autosave.js';
 import { createStatus } from './ui/status.js';
 import { createToolbox } from './ui/toolbox.js';
 import { showBackend } from './ui/backend-badge.js';
+import { installOffline } from './ui/offline.js';
 import { hasFiles, formatBytes } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
@@ -466,6 +467,8 @@ async function start() {
   await recover();
 }
 
+const offline = installOffline({ badge: $('#offline') });
+
 const ready = start().catch((error) => {
   status.error('Retouch could not start', error);
   showBackend(null, badge);
@@ -531,6 +534,8 @@ window.retouchApp = {
   autosavePending: () => ctx.autosave.pending,
   /** What autosave wrote to IndexedDB: { saves, written, last: { written, pieces, full, savedAt } } (bytes). */
   autosaveStats: () => ctx.autosave.stats,
+  /** Resolves to whether the app's files are stored for offline use (service worker). */
+  offlineReady: () => offline.cached,
   /** { name, savedAt } of the project recovered at start-up, or null. */
   recovered: () => shown.recovered,
   generation: {

@@ -104,8 +104,10 @@ export async function launchBrowser({ webgpu = false } = {}) {
  * Opens the editor and waits until it is ready. Page errors and console errors
  * are collected in `errors` so tests can assert that nothing crashed.
  */
-export async function openApp(browser, baseUrl, { query = '', viewport } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 }, acceptDownloads: true });
+export async function openApp(browser, baseUrl, { query = '', viewport, serviceWorkers = 'block' } = {}) {
+  // The service worker (offline use) is blocked unless a test is about it:
+  // requests then reach the test server and the routes tests install.
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 }, acceptDownloads: true, serviceWorkers });
   const page = await context.newPage();
   const errors = [];
   const consoleErrors = [];

@@ -472,6 +472,9 @@ export function createGeneratePanel(root, host) {
     if (calls[req.id].needsKey && !req.apiKey) {
       throw new ProviderError({ kind: 'auth', provider: req.id, message: `Enter your ${calls[req.id].label} API key (or use the offline mock).`, retryable: false });
     }
+    if (calls[req.id].needsKey && !navigator.onLine) {
+      throw new ProviderError({ kind: 'network', provider: req.id, message: `You are offline: ${calls[req.id].label} needs the network. Everything else works offline.`, retryable: true });
+    }
     progress(extending ? 'Preparing the new canvas area…' : 'Preparing the selection…');
     const { image, selection, project } = await host.snapshot();
     let results = [];
