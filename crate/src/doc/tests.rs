@@ -584,10 +584,12 @@ fn dirty_rect_recomposition_equals_full() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn engine_render_matches_cpu_within_parity() {
-    let Some(engine) = crate::engine::test_gpu_engine() else {
-        return;
-    };
+    let engine = crate::engine::test_gpu_engine();
     let (mut doc, [_, patch, _]) = sample();
     let cpu = doc.composite_cpu().unwrap().clone();
     doc.cache = Default::default();

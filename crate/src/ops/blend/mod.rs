@@ -19,6 +19,8 @@
 mod cpu;
 mod gpu;
 #[cfg(test)]
+mod reference;
+#[cfg(test)]
 mod tests;
 
 pub use cpu::composite_cpu_in_place;

@@ -1,5 +1,6 @@
-//! Parity (CPU reference vs GPU vs the fast normal path), hand-computed
-//! values for every mode, alpha edge cases and bad input.
+//! Parity (CPU reference vs GPU vs the fast normal path), every mode on
+//! both backends against the independent f64 reference (`reference.rs`),
+//! hand-computed values, alpha edge cases and bad input.
 
 use super::cpu::{blend_pixel, PixelParams};
 use super::gpu::composite_gpu_banded;
@@ -115,10 +116,12 @@ fn every_mode_cpu_equals_reference_within_one() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn every_mode_gpu_equals_cpu_within_one() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let mut rng = Rng(0x0bad_cafe_f00d_d00d);
     for mode in BlendMode::ALL {
         for linear in [false, true] {
@@ -144,10 +147,12 @@ fn every_mode_gpu_equals_cpu_within_one() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn gpu_bands_give_the_same_result_as_one_pass() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let gpu = engine.gpu().unwrap();
     let mut rng = Rng(77);
     let base = random_rgba(&mut rng, 70, 90);
@@ -277,8 +282,121 @@ fn w3c_alpha_compositing_with_translucent_pixels() {
     );
 }
 
+/// Runs `run` (one backend's composite) on random translucent pixels with
+/// a random mask in every mode and both light spaces, and holds every pixel
+/// to the f64 reference within one level. Pixels at a mode's discontinuity
+/// are skipped, and must stay rare. Dissolve: each pixel is the backdrop or
+/// the layer's colour composited at full coverage, as often as the coverage
+/// says.
+fn check_against_reference(
+    backend: &str,
+    run: impl Fn(&RgbaImage, &RgbaImage, Option<&GrayImage>, &CompositeOptions) -> RgbaImage,
+) {
+    let mut rng = Rng(0x5eed_f64f_64f6_4f64);
+    let (w, h) = (48, 40);
+    for mode in BlendMode::ALL {
+        for linear in [false, true] {
+            let base = random_rgba(&mut rng, w, h);
+            let layer = random_rgba(&mut rng, w, h);
+            let mask = random_mask(&mut rng, w, h);
+            let o = CompositeOptions {
+                opacity: 0.25 + (rng.next() % 751) as f32 / 1000.0,
+                ..options_for(mode, &mut rng, linear)
+            };
+            let out = run(&base, &layer, Some(&mask), &o);
+            let (mut skipped, mut dissolved, mut expected_dissolved) = (0, 0, 0.0);
+            for (x, y, got) in out.enumerate_pixels() {
+                let (b, l, m) = (
+                    base.get_pixel(x, y).0,
+                    layer.get_pixel(x, y).0,
+                    mask.get_pixel(x, y).0[0],
+                );
+                let want = if mode == BlendMode::Dissolve {
+                    let full = reference::composite_pixel(
+                        BlendMode::Normal,
+                        b,
+                        [l[0], l[1], l[2], 255],
+                        255,
+                        1.0,
+                        linear,
+                    );
+                    expected_dissolved +=
+                        f64::from(l[3]) / 255.0 * f64::from(m) / 255.0 * f64::from(o.opacity);
+                    if got.0 == b {
+                        continue;
+                    }
+                    dissolved += 1;
+                    full
+                } else {
+                    reference::composite_pixel(mode, b, l, m, f64::from(o.opacity), linear)
+                };
+                if want.ambiguous {
+                    skipped += 1;
+                    continue;
+                }
+                let d = (0..4)
+                    .map(|c| got.0[c].abs_diff(want.pixel[c]))
+                    .max()
+                    .unwrap();
+                assert!(
+                    d <= 1,
+                    "{backend} {mode:?} linear={linear} at ({x},{y}): backdrop {b:?}, layer {l:?}, \
+                     mask {m}, opacity {}: got {:?}, the f64 reference says {:?}",
+                    o.opacity,
+                    got.0,
+                    want.pixel
+                );
+            }
+            assert!(
+                skipped * 50 < w * h,
+                "{mode:?}: {skipped} pixels at a discontinuity, too many to call the check done"
+            );
+            if mode == BlendMode::Dissolve {
+                let (got, want) = (f64::from(dissolved), expected_dissolved);
+                assert!(
+                    (got - want).abs() < 4.0 * want.sqrt() + 5.0,
+                    "{backend} dissolve replaced {got} pixels where the coverage expects {want:.0}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_mode_on_the_cpu_matches_the_independent_f64_reference() {
+    check_against_reference("CPU", cpu);
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn every_mode_on_the_gpu_matches_the_independent_f64_reference() {
+    let engine = test_gpu_engine();
+    check_against_reference("GPU", |b, l, m, o| {
+        pollster::block_on(composite(engine, b, l, m, o)).unwrap()
+    });
+}
+
 #[test]
 fn zero_coverage_leaves_pixels_bit_exact() {
+    check_zero_coverage(cpu);
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn zero_coverage_leaves_pixels_bit_exact_on_the_gpu() {
+    let engine = test_gpu_engine();
+    check_zero_coverage(|b, l, m, o| pollster::block_on(composite(engine, b, l, m, o)).unwrap());
+}
+
+fn check_zero_coverage(
+    run: impl Fn(&RgbaImage, &RgbaImage, Option<&GrayImage>, &CompositeOptions) -> RgbaImage,
+) {
     let mut rng = Rng(5);
     let base = random_rgba(&mut rng, 32, 32);
     let layer = random_rgba(&mut rng, 32, 32);
@@ -288,7 +406,7 @@ fn zero_coverage_leaves_pixels_bit_exact() {
             mode,
             ..Default::default()
         };
-        let out = cpu(&base, &layer, Some(&mask), &o);
+        let out = run(&base, &layer, Some(&mask), &o);
         for (x, y, p) in out.enumerate_pixels() {
             if x < 16 || layer.get_pixel(x, y).0[3] == 0 {
                 assert_eq!(
@@ -298,7 +416,7 @@ fn zero_coverage_leaves_pixels_bit_exact() {
                 );
             }
         }
-        let none = cpu(&base, &layer, None, &CompositeOptions { opacity: 0.0, ..o });
+        let none = run(&base, &layer, None, &CompositeOptions { opacity: 0.0, ..o });
         assert!(none == base, "{mode:?} at opacity 0 changed the backdrop");
     }
 }

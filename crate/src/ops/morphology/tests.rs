@@ -72,10 +72,12 @@ fn a_single_pixel_grows_into_a_disc() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn gpu_grow_and_shrink_equal_cpu_exactly() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = Rng(0x6e01);
     for &(w, h) in &[(1, 1), (1, 9), (9, 1), (67, 45), (130, 3)] {

@@ -300,10 +300,12 @@ const SIZES: [((u32, u32), (u32, u32)); 7] = [
 ];
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn gpu_matches_cpu_within_one() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let mut rng = Rng(0x5ca1_ab1e);
     for &((sw, sh), (w, h)) in &SIZES {
         for opaque in [true, false] {
@@ -334,10 +336,12 @@ fn gpu_matches_cpu_within_one() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn tiles_leave_no_seams_on_gradients() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let gpu_ctx = engine.gpu().expect("a GPU engine");
     // Tiles of 16 px, and a binding limit small enough to force 8 px tiles.
     let tiny = [
@@ -381,10 +385,12 @@ fn tiles_leave_no_seams_on_gradients() {
 /// code paths a 16384² output takes under the real 2048 px / 128 MiB.
 /// Runs in about a second on lavapipe.
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn large_output_is_tiled_within_low_limits_and_matches_cpu() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let gpu_ctx = engine.gpu().expect("a GPU engine");
     let low = Limits {
         max_binding_bytes: 4 << 20,
@@ -478,29 +484,41 @@ fn direct_reference(src: &RgbaImage, w: u32, h: u32, filter: Filter) -> RgbaImag
     })
 }
 
-#[test]
-fn lanczos3_and_bicubic_match_a_direct_f64_evaluation() {
+/// Runs `resize` (one backend) on narrow opaque values (40–215, so neither
+/// pass clips) and holds it to the direct f64 evaluation within one level.
+fn check_against_direct_f64(
+    backend: &str,
+    resize: impl Fn(&RgbaImage, &ResizeOptions) -> RgbaImage,
+) {
     let mut rng = Rng(0x00c0_ffee);
-    // Narrow values (40–215) and opaque, so neither pass clips.
     let src = RgbaImage::from_fn(37, 29, |_, _| {
         let mut v = || 40 + (rng.next() % 176) as u8;
         Rgba([v(), v(), v(), 255])
     });
-    let engine = test_gpu_engine();
     for filter in [Filter::Lanczos3, Filter::CatmullRom] {
         for (w, h) in [(74, 58), (91, 40), (15, 11), (37, 29), (20, 70)] {
             let reference = direct_reference(&src, w, h, filter);
-            let o = options(w, h, filter, false);
-            let cpu = resize_cpu(&src, &o).unwrap();
-            let diff = max_diff(&cpu, &reference);
-            assert!(diff <= 1, "CPU {filter:?} → {w}×{h}: {diff}");
-            if let Some(engine) = engine {
-                let on_gpu = pollster::block_on(resize(engine, &src, &o)).unwrap();
-                let diff = max_diff(&on_gpu, &reference);
-                assert!(diff <= 1, "GPU {filter:?} → {w}×{h}: {diff}");
-            }
+            let diff = max_diff(&resize(&src, &options(w, h, filter, false)), &reference);
+            assert!(diff <= 1, "{backend} {filter:?} → {w}×{h}: {diff}");
         }
     }
+}
+
+#[test]
+fn lanczos3_and_bicubic_match_a_direct_f64_evaluation() {
+    check_against_direct_f64("CPU", |src, o| resize_cpu(src, o).unwrap());
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn lanczos3_and_bicubic_on_the_gpu_match_a_direct_f64_evaluation() {
+    let engine = test_gpu_engine();
+    check_against_direct_f64("GPU", |src, o| {
+        pollster::block_on(resize(engine, src, o)).unwrap()
+    });
 }
 
 /// Edge-upscaler cases: odd and non-integer scales, ×2, ×4, tiny sources,
@@ -516,10 +534,12 @@ const EDGE_SIZES: [((u32, u32), (u32, u32)); 7] = [
 ];
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn edge_gpu_matches_cpu_within_one() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let mut rng = Rng(0x0ed9_e5ee);
     let mut worst = 0;
     for &((sw, sh), (w, h)) in &EDGE_SIZES {
@@ -567,10 +587,12 @@ fn max_premultiplied_diff(a: &RgbaImage, b: &RgbaImage) -> f64 {
 /// plain Lanczos3 by 3). What they look like composited, the premultiplied
 /// colour, still agrees within a tenth of a level, and alpha within 1.
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn edge_gpu_matches_cpu_premultiplied_on_nearly_transparent_images() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let mut rng = Rng(0x0a1f_a001);
     for &((sw, sh), (w, h)) in &EDGE_SIZES {
         let mut src = random_image(&mut rng, sw, sh, false);
@@ -599,10 +621,12 @@ fn edge_gpu_matches_cpu_premultiplied_on_nearly_transparent_images() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn edge_tiles_equal_the_untiled_result() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let gpu_ctx = engine.gpu().expect("a GPU engine");
     // 16 px tiles; a binding limit that forces 8 px ones (halo included).
     let small = [
@@ -651,10 +675,12 @@ fn edge_tiles_equal_the_untiled_result() {
 }
 
 #[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
 fn extreme_edge_enlargements_fall_back_to_the_cpu() {
-    let Some(engine) = test_gpu_engine() else {
-        return;
-    };
+    let engine = test_gpu_engine();
     let gpu_ctx = engine.gpu().expect("a GPU engine");
     // ×150: one tile's window is the whole 300² output, 1.4 MiB as f32.
     let low = Limits {
