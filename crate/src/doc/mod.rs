@@ -13,8 +13,11 @@
 //! - [`export`]: flattened PNG/JPEG/WebP with size presets.
 //! - `resample`: image size and region upscale (async: they run on the
 //!   engine).
+//! - `adjust`: adjustments (levels, curves, blur, …) of a layer inside the
+//!   selection, and their live preview (async: they run on the engine).
 //! - [`brand`]: the brand kit (style, palette, reference images), undoable.
 
+mod adjust;
 pub mod brand;
 mod change;
 pub mod commands;
