@@ -37,8 +37,10 @@ const CASES = [
   ['gaussian_blur', 'gaussian_blur', { sigma: 0.8 }, 1],
   ['gaussian_blur', 'gaussian_blur', { sigma: 2.5 }, 1],
   ['gaussian_blur', 'gaussian_blur', { sigma: 12 }, 1],
-  // Over SciPy's exact Gaussian: our blur is within 1 of it, times amount/100, plus rounding.
-  ['unsharp_mask_scipy', 'unsharp_mask', { amount: 150, radius: 1.5, threshold: 3 }, 3],
+  // Over SciPy's exact Gaussian: our blur is within 1 of it, so results agree within
+  // 1 + amount/100, except where that 1 moves a difference across the threshold:
+  // (threshold + 1)·amount/100 (5 seen, on 0.3 % of values).
+  ['unsharp_mask_scipy', 'unsharp_mask', { amount: 150, radius: 1.5, threshold: 3 }, 6],
   ['unsharp_mask_scipy', 'unsharp_mask', { amount: 80, radius: 4, threshold: 0 }, 2],
   // Pillow's Gaussian is three box blurs, a few levels from the exact one, times amount/100.
   ['unsharp_mask', 'unsharp_mask', { amount: 80, radius: 4, threshold: 0 }, 5],
