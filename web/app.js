@@ -13,9 +13,11 @@ import { LAYER_COMMANDS } from './commands/layer.js';
 import { SELECT_COMMANDS, MODIFIERS } from './commands/select.js';
 import { VIEW_COMMANDS } from './commands/view.js';
 import { PANEL_COMMANDS } from './commands/panels.js';
+import { ADJUST_COMMANDS } from './commands/adjust.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
+import { createAdjustDialog } from './ui/adjust.js';
 import { createViewer } from './ui/viewer.js';
 import { createLayersPanel } from './ui/layers.js';
 import { createHistoryPanel } from './ui/history.js';
@@ -103,6 +105,7 @@ const ctx = {
   autosave: null,
   tools: null,
   panels: null,
+  adjust: null,
 };
 
 const commands = createCommands({
@@ -110,7 +113,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -458,6 +461,14 @@ async function start() {
   $('#version').textContent = `v${wasm.version()}`;
   buildControls();
   ctx.panels = createPanels(ctx, $);
+  ctx.adjust = createAdjustDialog({ ctx, manifests: wasm.manifests(), dialog: $('#adjust-dialog') });
+  $('#adjust-dialog').addEventListener('cancel', (event) => {
+    event.preventDefault();
+    commands.invoke('adjust.cancel');
+  });
+  $('#adjust-menu').addEventListener('click', (event) => {
+    if (event.target.closest('button')) $('#adjust-menu').open = false;
+  });
   commands.bindButtons(document);
   ctx.tools.set('rectangle');
   renderPanels();

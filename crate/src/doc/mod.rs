@@ -13,10 +13,13 @@
 //! - [`export`]: flattened PNG/JPEG/WebP with size presets.
 //! - `resample`: image size and region upscale (async: they run on the
 //!   engine).
+//! - `adjust`: adjustments (levels, curves, blur, …) of a layer inside the
+//!   selection, and their live preview (async: they run on the engine).
 //! - [`brand`]: the brand kit (style, palette, reference images), undoable.
 //! - [`autosave`]: incremental autosave (changed tiles since the last save)
 //!   and recovery from what was stored.
 
+mod adjust;
 pub mod autosave;
 pub mod brand;
 mod change;

@@ -2,6 +2,7 @@
 //! reference (`cpu.rs`), a WGSL kernel with its driver (`gpu.rs`) and parity
 //! tests; `mod.rs` is the API callers use, which picks the backend.
 
+pub mod adjust;
 pub mod blend;
 pub mod brush;
 pub mod color_range;

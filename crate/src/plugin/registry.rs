@@ -6,6 +6,13 @@ use crate::error::{Error, Result};
 /// The manifests compiled into the core, listed by hand so that adding a plugin is a visible
 /// change and neither the CLI nor the wasm module needs manifest files at run time.
 const BUILTIN_MANIFESTS: &[&str] = &[
+    include_str!("../../../plugin-manifest/plugins/adjust-levels.json"),
+    include_str!("../../../plugin-manifest/plugins/adjust-curves.json"),
+    include_str!("../../../plugin-manifest/plugins/adjust-brightness-contrast.json"),
+    include_str!("../../../plugin-manifest/plugins/adjust-hue-saturation.json"),
+    include_str!("../../../plugin-manifest/plugins/adjust-color-balance.json"),
+    include_str!("../../../plugin-manifest/plugins/adjust-gaussian-blur.json"),
+    include_str!("../../../plugin-manifest/plugins/adjust-unsharp-mask.json"),
     include_str!("../../../plugin-manifest/plugins/composite.json"),
     include_str!("../../../plugin-manifest/plugins/mask-border.json"),
     include_str!("../../../plugin-manifest/plugins/mask-brush.json"),

@@ -11,6 +11,7 @@ use super::{js_error, Image, Mask, RetouchEngine};
 use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
 use crate::doc::{Anchor, AutosaveBaseline, Document, LayerProperties, Rect, Trimmed};
 use crate::image_io::SourceMetadata;
+use crate::ops::adjust::Adjustment;
 use crate::ops::blend::BlendMode;
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -598,6 +599,61 @@ impl Project {
         })
     }
 
+    /// Resolves when layer `id` is adjusted inside the selection (the whole
+    /// layer without one) as one history entry named after the adjustment.
+    /// `params`: `{ kind: "levels" | "curves" | "brightness_contrast" |
+    /// "hue_saturation" | "color_balance" | "gaussian_blur" | "unsharp_mask",
+    /// ...the manifest's parameters }`; absent ones take their defaults.
+    #[wasm_bindgen(js_name = adjustLayer)]
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    pub fn adjust_layer(
+        &self,
+        engine: &RetouchEngine,
+        id: u32,
+        params: JsValue,
+    ) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let adjustment = adjustment_from_js(params);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let adjustment = adjustment?;
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            doc.adjust_layer(&engine, id, &adjustment)
+                .await
+                .map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Resolves to `{ x, y, width, height, pixels }`: the composite over the
+    /// rectangle `adjustLayer` would change, as it would look (RGBA bytes to
+    /// draw over the canvas), without changing the project.
+    #[wasm_bindgen(js_name = previewAdjustment)]
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    pub fn preview_adjustment(
+        &self,
+        engine: &RetouchEngine,
+        id: u32,
+        params: JsValue,
+    ) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let adjustment = adjustment_from_js(params);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let adjustment = adjustment?;
+            let doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let (rect, pixels) = doc
+                .preview_adjustment(&engine, id, &adjustment)
+                .await
+                .map_err(js_error)?;
+            let out = rect_to_js(Some(rect))?;
+            let bytes = js_sys::Uint8Array::from(pixels.as_raw().as_slice());
+            js_sys::Reflect::set(&out, &"pixels".into(), &bytes)
+                .map_err(|_| JsError::new("cannot build the preview object"))?;
+            Ok(out)
+        })
+    }
+
     /// The flattened image encoded as `format` ("png", "jpeg"/"jpg", "webp";
     /// WebP is lossless) with an optional JPEG `quality` (1–100) and size:
     /// `longEdge`, or `width` and `height`. With `keepMetadata` the opened
@@ -677,6 +733,14 @@ impl Project {
     pub(super) fn doc(&self) -> Result<RefMut<'_, Document>, JsError> {
         self.doc.try_borrow_mut().map_err(|_| busy())
     }
+}
+
+/// An adjustment from its JS parameters, checked.
+fn adjustment_from_js(params: JsValue) -> Result<Adjustment, JsError> {
+    let adjustment: Adjustment = serde_wasm_bindgen::from_value(params)
+        .map_err(|e| js_error(Error::param("adjustment", e.to_string())))?;
+    adjustment.validate().map_err(js_error)?;
+    Ok(adjustment)
 }
 
 fn busy() -> JsError {

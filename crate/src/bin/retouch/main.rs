@@ -2,6 +2,7 @@
 //! Bad input prints one clear line on stderr and exits non-zero; outputs are
 //! written to a temporary file and renamed, so no partial file is left.
 
+mod adjust;
 mod composite;
 mod mask;
 mod output;
@@ -37,6 +38,9 @@ enum Command {
     /// Resize or upscale an image: Lanczos3, bicubic, Mitchell, bilinear,
     /// nearest, or the edge-adaptive upscaler.
     Resize(resize::Args),
+    /// Adjust an image (inside a mask): levels, curves, brightness/contrast,
+    /// hue/saturation, colour balance, Gaussian blur, unsharp mask.
+    Adjust(adjust::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -56,6 +60,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Composite(args) => composite::run(args),
         Command::Mask(args) => mask::run(args),
         Command::Resize(args) => resize::run(args),
+        Command::Adjust(args) => adjust::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

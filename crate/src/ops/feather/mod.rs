@@ -67,3 +67,22 @@ pub async fn feather(engine: &Engine, mask: &GrayImage, radius: f32) -> Result<G
         _ => feather_cpu(mask, radius),
     }
 }
+
+/// Blurs one 8-bit plane with a Gaussian of standard deviation `sigma` (> 0)
+/// on the CPU: the feather's filter, which `ops::adjust` runs on each
+/// channel for Gaussian blur and unsharp mask.
+pub(crate) fn gaussian_plane_cpu(plane: &GrayImage, sigma: f32) -> GrayImage {
+    cpu::gaussian(plane, sigma)
+}
+
+/// [`gaussian_plane_cpu`] on the engine's backend.
+pub(crate) async fn gaussian_plane(
+    engine: &Engine,
+    plane: &GrayImage,
+    sigma: f32,
+) -> Result<GrayImage> {
+    match engine.gpu() {
+        Some(gpu) => gpu::gaussian(gpu, plane, sigma, gpu.max_binding_bytes()).await,
+        None => Ok(cpu::gaussian(plane, sigma)),
+    }
+}

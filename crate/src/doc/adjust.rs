@@ -1,0 +1,285 @@
+//! Adjustments of a layer (levels, curves, blur, …; see [`crate::ops::adjust`])
+//! inside the selection, as Photoshop applies them: where the selection is
+//! soft, the result blends with the original by its coverage, and pixels it
+//! does not cover stay exactly as they were.
+//!
+//! Only the selection's box on the layer is read (plus the adjustment's
+//! reach for blurs, so the box's result equals the whole layer's there),
+//! adjusted on the engine (the only await) and written back as one history
+//! step of changed tiles, so a failure changes nothing. The preview computes
+//! the same pixels and composites the canvas over that box without touching
+//! the document, for a dialog's live preview.
+
+use super::geometry::Rect;
+use super::layer::{Layer, LayerId};
+use super::render::{compose_layers_cpu, crop};
+use super::Document;
+use crate::engine::Engine;
+use crate::ops::adjust::{self, Adjustment};
+use crate::{Error, Result};
+use image::RgbaImage;
+
+impl Document {
+    /// The canvas rectangle an adjustment of layer `id` may change: the
+    /// selection's box on the layer, or the whole layer without a selection.
+    pub fn adjustment_area(&self, id: LayerId) -> Result<Rect> {
+        let bounds = self.layer(id)?.bounds();
+        let area = match self.selection() {
+            None => Some(bounds),
+            Some(_) => self
+                .selection_bounds()
+                .and_then(|selected| selected.intersect(&bounds)),
+        };
+        area.ok_or_else(|| Error::param("selection", "nothing is selected on this layer"))
+    }
+
+    /// The layer's pixels over [`Document::adjustment_area`] after the
+    /// adjustment, blended with the originals under the selection.
+    async fn adjusted_area(
+        &self,
+        engine: &Engine,
+        id: LayerId,
+        adjustment: &Adjustment,
+    ) -> Result<(Rect, RgbaImage)> {
+        adjustment.validate()?;
+        let area = self.adjustment_area(id)?;
+        let layer = self.layer(id)?;
+        let bounds = layer.bounds();
+        let reach = adjustment.reach().min(i32::MAX as u32 / 4) as i32;
+        let read = Rect::new(
+            area.x.saturating_sub(reach),
+            area.y.saturating_sub(reach),
+            area.width.saturating_add(2 * reach as u32),
+            area.height.saturating_add(2 * reach as u32),
+        )
+        .intersect(&bounds)
+        .expect("the area lies on the layer");
+        let source = crop(&layer.pixels, read.translated(-bounds.x, -bounds.y));
+        let adjusted = adjust::adjust(engine, &source, adjustment).await?;
+        let (dx, dy) = ((area.x - read.x) as u32, (area.y - read.y) as u32);
+        let selection = self.selection();
+        let result = RgbaImage::from_fn(area.width, area.height, |x, y| {
+            let before = source.get_pixel(dx + x, dy + y);
+            let after = adjusted.get_pixel(dx + x, dy + y);
+            let coverage = selection.map_or(255, |s| {
+                u32::from(s.get_pixel((area.x + x as i32) as u32, (area.y + y as i32) as u32)[0])
+            });
+            match coverage {
+                255 => *after,
+                0 => *before,
+                k => image::Rgba(std::array::from_fn(|c| {
+                    ((u32::from(before[c]) * (255 - k) + u32::from(after[c]) * k + 127) / 255) as u8
+                })),
+            }
+        });
+        Ok((area, result))
+    }
+
+    /// Applies `adjustment` to layer `id` inside the selection (the whole
+    /// layer without one) as one history step named after it ("Levels",
+    /// "Gaussian Blur", …). A bad parameter, a locked layer or a selection
+    /// that misses the layer is an error that changes nothing.
+    pub async fn adjust_layer(
+        &mut self,
+        engine: &Engine,
+        id: LayerId,
+        adjustment: &Adjustment,
+    ) -> Result<()> {
+        self.layer(id)?.check_unlocked("adjust it")?;
+        let (area, pixels) = self.adjusted_area(engine, id, adjustment).await?;
+        self.paint_pixels(id, (area.x, area.y), &pixels, adjustment.name())
+    }
+
+    /// What [`Document::adjust_layer`] would show, without changing the
+    /// document: the canvas composite over the adjustment's area (its part
+    /// on the canvas) with the adjusted layer in place. Returns that
+    /// rectangle and its pixels.
+    pub async fn preview_adjustment(
+        &self,
+        engine: &Engine,
+        id: LayerId,
+        adjustment: &Adjustment,
+    ) -> Result<(Rect, RgbaImage)> {
+        let (area, pixels) = self.adjusted_area(engine, id, adjustment).await?;
+        let layer = self.layer(id)?;
+        let bounds = layer.bounds();
+        let mut props = layer.props.clone();
+        props.offset = (area.x, area.y);
+        let adjusted = Layer {
+            id,
+            props,
+            pixels,
+            mask: layer
+                .mask
+                .as_ref()
+                .map(|m| crop(m, area.translated(-bounds.x, -bounds.y))),
+        };
+        let shown = self.canvas_part(area)?;
+        let mut composite = RgbaImage::new(shown.width, shown.height);
+        let layers = self
+            .layers()
+            .iter()
+            .map(|l| if l.id == id { &adjusted } else { l });
+        compose_layers_cpu(layers, &mut composite, (shown.x, shown.y), shown)?;
+        Ok((shown, composite))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::LayerProperties;
+    use crate::ops::adjust::{adjust_cpu, GaussianBlur, Levels};
+    use image::{GrayImage, Luma, Rgba};
+
+    fn picture(width: u32, height: u32) -> RgbaImage {
+        RgbaImage::from_fn(width, height, |x, y| {
+            Rgba([
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x ^ y) % 256) as u8,
+                255,
+            ])
+        })
+    }
+
+    fn document(width: u32, height: u32) -> (Document, LayerId) {
+        let mut doc = Document::new(width, height).unwrap();
+        let id = doc
+            .add_layer(
+                LayerProperties::named("Photo"),
+                picture(width, height),
+                None,
+                None,
+            )
+            .unwrap();
+        (doc, id)
+    }
+
+    fn levels() -> Adjustment {
+        Adjustment::Levels(Levels {
+            input_black: 30.0,
+            gamma: 1.7,
+            output_white: 220.0,
+            ..Levels::default()
+        })
+    }
+
+    /// A soft selection: a 40×30 block, full inside x < 300, half from 300.
+    fn selection(width: u32, height: u32) -> GrayImage {
+        GrayImage::from_fn(width, height, |x, y| {
+            let inside = (280..320).contains(&x) && (100..130).contains(&y);
+            Luma([match (inside, x < 300) {
+                (false, _) => 0,
+                (true, true) => 255,
+                (true, false) => 128,
+            }])
+        })
+    }
+
+    #[test]
+    fn adjusts_inside_the_selection_in_one_step_and_undo_restores() {
+        let engine = Engine::cpu();
+        let (mut doc, id) = document(600, 400);
+        doc.set_selection(Some(selection(600, 400)), "").unwrap();
+        let before = doc.layer(id).unwrap().pixels.clone();
+        let steps = doc.history().len();
+        pollster::block_on(doc.adjust_layer(&engine, id, &levels())).unwrap();
+        let whole = adjust_cpu(&before, &levels()).unwrap();
+        let after = &doc.layer(id).unwrap().pixels;
+        let coverage = selection(600, 400);
+        for (x, y, p) in after.enumerate_pixels() {
+            let (b, a) = (before.get_pixel(x, y), whole.get_pixel(x, y));
+            match coverage.get_pixel(x, y)[0] {
+                0 => assert_eq!(p, b, "{x},{y} outside must be bit-exact"),
+                255 => assert_eq!(p, a, "{x},{y}"),
+                k => {
+                    let k = u32::from(k);
+                    let mix = |c: usize| {
+                        ((u32::from(b[c]) * (255 - k) + u32::from(a[c]) * k + 127) / 255) as u8
+                    };
+                    assert_eq!(p.0, [mix(0), mix(1), mix(2), mix(3)], "{x},{y}");
+                }
+            }
+        }
+        assert_eq!(doc.history().len(), steps + 1);
+        assert_eq!(doc.history().items().last().unwrap().name, "Levels");
+        // One 256×256 tile changed, not the 600×400 layer.
+        assert!(doc.history().items().last().unwrap().bytes <= 2 * 256 * 256 * 4);
+        assert_eq!(doc.undo().as_deref(), Some("Levels"));
+        assert_eq!(doc.layer(id).unwrap().pixels, before);
+    }
+
+    #[test]
+    fn a_blurred_selection_equals_the_whole_layers_blur_there() {
+        let engine = Engine::cpu();
+        let (mut doc, id) = document(200, 150);
+        let blur = Adjustment::GaussianBlur(GaussianBlur { sigma: 3.0 });
+        let whole = adjust_cpu(&doc.layer(id).unwrap().pixels, &blur).unwrap();
+        let mask = GrayImage::from_fn(200, 150, |x, y| {
+            Luma([if (60..120).contains(&x) && (40..90).contains(&y) {
+                255
+            } else {
+                0
+            }])
+        });
+        doc.set_selection(Some(mask), "").unwrap();
+        pollster::block_on(doc.adjust_layer(&engine, id, &blur)).unwrap();
+        let got = &doc.layer(id).unwrap().pixels;
+        for y in 40..90 {
+            for x in 60..120 {
+                let (g, w) = (got.get_pixel(x, y), whole.get_pixel(x, y));
+                for c in 0..4 {
+                    assert!(g[c].abs_diff(w[c]) <= 1, "{x},{y}: {g:?} vs {w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_preview_shows_the_result_and_changes_nothing() {
+        let engine = Engine::cpu();
+        let (mut doc, id) = document(600, 400);
+        doc.set_selection(Some(selection(600, 400)), "").unwrap();
+        let steps = doc.history().len();
+        let before = doc.layer(id).unwrap().pixels.clone();
+        let (rect, preview) =
+            pollster::block_on(doc.preview_adjustment(&engine, id, &levels())).unwrap();
+        assert_eq!(rect, Rect::new(280, 100, 40, 30));
+        assert_eq!(doc.history().len(), steps);
+        assert_eq!(doc.layer(id).unwrap().pixels, before);
+        pollster::block_on(doc.adjust_layer(&engine, id, &levels())).unwrap();
+        let composite = doc.composite_cpu().unwrap();
+        assert_eq!(preview, crop(composite, rect));
+    }
+
+    #[test]
+    fn bad_input_changes_nothing() {
+        let engine = Engine::cpu();
+        let (mut doc, id) = document(64, 48);
+        let steps = doc.history().len();
+        let bad = Adjustment::GaussianBlur(GaussianBlur { sigma: -1.0 });
+        match pollster::block_on(doc.adjust_layer(&engine, id, &bad)) {
+            Err(Error::InvalidParameter { name, .. }) => assert_eq!(name, "sigma"),
+            other => panic!("{other:?}"),
+        }
+        assert!(pollster::block_on(doc.adjust_layer(&engine, 99, &levels())).is_err());
+        // A selection that misses the layer.
+        let small = doc
+            .add_layer(LayerProperties::named("Small"), picture(8, 8), None, None)
+            .unwrap();
+        let mask = GrayImage::from_fn(64, 48, |x, _| Luma([if x > 40 { 255 } else { 0 }]));
+        doc.set_selection(Some(mask), "").unwrap();
+        let steps_now = doc.history().len();
+        match pollster::block_on(doc.adjust_layer(&engine, small, &levels())) {
+            Err(Error::InvalidParameter { name, .. }) => assert_eq!(name, "selection"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(doc.history().len(), steps_now);
+        assert_eq!(steps_now, steps + 2);
+        let mut props = doc.layer(id).unwrap().props.clone();
+        props.locked = true;
+        doc.set_layer_properties(id, props).unwrap();
+        assert!(pollster::block_on(doc.adjust_layer(&engine, id, &levels())).is_err());
+    }
+}

@@ -1,0 +1,185 @@
+// Adjustments, per pixel; mirrors cpu.rs. One invocation per RGBA8 pixel.
+// Every entry point binds the same four buffers, so one driver runs them all.
+
+struct Params {
+    pixels: u32,
+    words_per_row: u32,  // invocations per row of the 2-D dispatch
+    flag: u32,           // colour balance: preserve luminosity
+    _pad: u32,
+    values: array<vec4<f32>, 3>,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> image: array<u32>;     // RGBA8, R in the low byte
+@group(0) @binding(2) var<storage, read> aux: array<u32>;       // tables (3 × 256) or the blurred image
+@group(0) @binding(3) var<storage, read_write> out: array<u32>;
+
+fn pixel_index(id: vec3<u32>) -> u32 {
+    return id.y * params.words_per_row + id.x;
+}
+
+fn channel(pixel: u32, c: u32) -> u32 {
+    return (pixel >> (8u * c)) & 0xffu;
+}
+
+fn unpack(pixel: u32) -> vec3<f32> {
+    return vec3<f32>(f32(channel(pixel, 0u)), f32(channel(pixel, 1u)), f32(channel(pixel, 2u))) / 255.0;
+}
+
+fn to_level(v: f32) -> u32 {
+    return u32(clamp(v, 0.0, 1.0) * 255.0 + 0.5);
+}
+
+fn pack(rgb: vec3<f32>, pixel: u32) -> u32 {
+    return to_level(rgb.x) | (to_level(rgb.y) << 8u) | (to_level(rgb.z) << 16u) | (pixel & 0xff000000u);
+}
+
+fn rgb_to_hsl(c: vec3<f32>) -> vec3<f32> {
+    let mx = max(max(c.x, c.y), c.z);
+    let mn = min(min(c.x, c.y), c.z);
+    let l = (mx + mn) / 2.0;
+    if (mx == mn) {
+        return vec3<f32>(0.0, 0.0, l);
+    }
+    let d = mx - mn;
+    var s: f32;
+    if (l <= 0.5) {
+        s = d / (mx + mn);
+    } else {
+        s = d / (2.0 - mx - mn);
+    }
+    var h: f32;
+    if (mx == c.x) {
+        h = (c.y - c.z) / d;
+        if (c.y < c.z) {
+            h += 6.0;
+        }
+    } else if (mx == c.y) {
+        h = (c.z - c.x) / d + 2.0;
+    } else {
+        h = (c.x - c.y) / d + 4.0;
+    }
+    return vec3<f32>(h / 6.0, s, l);
+}
+
+fn hue_to_channel(p: f32, q: f32, t_in: f32) -> f32 {
+    let t = t_in - floor(t_in);
+    if (t < 1.0 / 6.0) {
+        return p + (q - p) * 6.0 * t;
+    }
+    if (t < 0.5) {
+        return q;
+    }
+    if (t < 2.0 / 3.0) {
+        return p + (q - p) * (2.0 / 3.0 - t) * 6.0;
+    }
+    return p;
+}
+
+fn hsl_to_rgb(hsl: vec3<f32>) -> vec3<f32> {
+    let h = hsl.x;
+    let s = hsl.y;
+    let l = hsl.z;
+    if (s == 0.0) {
+        return vec3<f32>(l);
+    }
+    var q: f32;
+    if (l <= 0.5) {
+        q = l * (1.0 + s);
+    } else {
+        q = l + s - l * s;
+    }
+    let p = 2.0 * l - q;
+    return vec3<f32>(
+        hue_to_channel(p, q, h + 1.0 / 3.0),
+        hue_to_channel(p, q, h),
+        hue_to_channel(p, q, h - 1.0 / 3.0),
+    );
+}
+
+// Levels, curves, brightness/contrast: aux holds one 256-entry table per channel.
+@compute @workgroup_size(64)
+fn tables(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = image[i];
+    out[i] = aux[channel(p, 0u)]
+        | (aux[256u + channel(p, 1u)] << 8u)
+        | (aux[512u + channel(p, 2u)] << 16u)
+        | (p & 0xff000000u);
+}
+
+// values[0] = (hue in turns, saturation / 100, lightness / 100, unused).
+@compute @workgroup_size(64)
+fn hue_saturation(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    _ = aux[0];
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = image[i];
+    let hsl = rgb_to_hsl(unpack(p));
+    let lightness = params.values[0].z;
+    var l = hsl.z;
+    if (lightness < 0.0) {
+        l = l * (1.0 + lightness);
+    } else {
+        l = l + (1.0 - l) * lightness;
+    }
+    let s = clamp(hsl.y * (1.0 + params.values[0].y), 0.0, 1.0);
+    out[i] = pack(hsl_to_rgb(vec3<f32>(hsl.x + params.values[0].x, s, l)), p);
+}
+
+// values[range] = the shifts of shadows, midtones, highlights (R, G, B).
+@compute @workgroup_size(64)
+fn color_balance(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    _ = aux[0];
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = image[i];
+    let rgb = unpack(p);
+    let l = rgb_to_hsl(rgb).z;
+    let a = 0.25;
+    let b = 0.333;
+    let scale = 0.7;
+    let shadows = clamp((l - b) / -a + 0.5, 0.0, 1.0) * scale;
+    let midtones = clamp((l - b) / a + 0.5, 0.0, 1.0) * clamp((l + b - 1.0) / -a + 0.5, 0.0, 1.0) * scale;
+    let highlights = clamp((l + b - 1.0) / a + 0.5, 0.0, 1.0) * scale;
+    var balanced = clamp(
+        rgb + params.values[0].xyz * shadows + params.values[1].xyz * midtones + params.values[2].xyz * highlights,
+        vec3<f32>(0.0),
+        vec3<f32>(1.0),
+    );
+    if (params.flag != 0u) {
+        let hsl = rgb_to_hsl(balanced);
+        balanced = hsl_to_rgb(vec3<f32>(hsl.x, hsl.y, l));
+    }
+    out[i] = pack(balanced, p);
+}
+
+// Unsharp mask's last step: aux is the blurred image;
+// values[0] = (amount / 100, threshold, unused, unused).
+@compute @workgroup_size(64)
+fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = image[i];
+    let soft = aux[i];
+    var result = p & 0xff000000u;
+    for (var c = 0u; c < 3u; c++) {
+        let v = f32(channel(p, c));
+        let d = v - f32(channel(soft, c));
+        var o = channel(p, c);
+        if (abs(d) >= params.values[0].y) {
+            o = u32(clamp(v + d * params.values[0].x, 0.0, 255.0) + 0.5);
+        }
+        result |= o << (8u * c);
+    }
+    out[i] = result;
+}
