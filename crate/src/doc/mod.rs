@@ -14,11 +14,13 @@
 //! - `resample`: image size and region upscale (async: they run on the
 //!   engine).
 //! - [`brand`]: the brand kit (style, palette, reference images), undoable.
+//! - `fill`: Content-Aware Fill of the selection into a new layer.
 
 pub mod brand;
 mod change;
 pub mod commands;
 pub mod export;
+mod fill;
 pub mod geometry;
 pub mod history;
 pub mod layer;
@@ -30,6 +32,7 @@ mod tests;
 pub mod tiles;
 
 pub use brand::BrandKit;
+pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};

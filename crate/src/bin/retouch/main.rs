@@ -3,6 +3,7 @@
 //! written to a temporary file and renamed, so no partial file is left.
 
 mod composite;
+mod fill;
 mod mask;
 mod output;
 mod project;
@@ -37,6 +38,9 @@ enum Command {
     /// Resize or upscale an image: Lanczos3, bicubic, Mitchell, bilinear,
     /// nearest, or the edge-adaptive upscaler.
     Resize(resize::Args),
+    /// Content-aware fill: replace the masked pixels with texture from the
+    /// rest of the image (PatchMatch), deterministic for a seed.
+    Fill(fill::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -56,6 +60,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Composite(args) => composite::run(args),
         Command::Mask(args) => mask::run(args),
         Command::Resize(args) => resize::run(args),
+        Command::Fill(args) => fill::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {
