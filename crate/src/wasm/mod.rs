@@ -4,6 +4,7 @@
 
 mod brand;
 mod doc;
+mod fill;
 mod mask;
 mod provider;
 mod resample;
