@@ -15,9 +15,10 @@ impl Document {
     /// Fills the selection from the visible image and adds the fill as a new
     /// top layer over the selection's box, its alpha scaled by the
     /// selection's coverage so a feathered edge blends and every unselected
-    /// pixel of the composite stays bit-exact. `sample_area` (canvas-sized,
-    /// > 0 = may be sampled) limits where texture comes from. Returns the
-    /// layer's id; without a selection, or on bad options, nothing changes.
+    /// pixel of the composite stays bit-exact. `sample_area` (canvas-sized;
+    /// coverage above 0 may be sampled) limits where texture comes from.
+    /// Returns the layer's id; without a selection, or on bad options,
+    /// nothing changes.
     pub fn content_aware_fill(
         &mut self,
         sample_area: Option<&GrayImage>,

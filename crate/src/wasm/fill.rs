@@ -11,12 +11,13 @@ impl Project {
     /// Fills the selection from the visible image into a new top layer
     /// named "Content-Aware Fill" (one history step) and returns its id.
     /// `sampleArea` (canvas-sized, > 0 may be sampled; default: around the
-    /// hole), `patch` (odd, 3–21, default 7), `seed` (default 0). Fails,
+    /// hole; taken over, so the JS object is emptied), `patch` (odd, 3–21,
+    /// default 7), `seed` (default 0). Fails,
     /// changing nothing, without a selection or with bad options.
     #[wasm_bindgen(js_name = contentAwareFill)]
     pub fn content_aware_fill(
         &self,
-        sample_area: Option<&Mask>,
+        sample_area: Option<Mask>,
         patch: Option<u32>,
         seed: Option<u32>,
     ) -> Result<u32, JsError> {
@@ -25,7 +26,7 @@ impl Project {
             seed: seed.map_or(0, u64::from),
         };
         self.doc()?
-            .content_aware_fill(sample_area.map(|m| &m.inner), &options)
+            .content_aware_fill(sample_area.as_ref().map(|m| &m.inner), &options)
             .map_err(js_error)
     }
 }
