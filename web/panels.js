@@ -89,11 +89,21 @@ export function createPanels(ctx, $) {
     setStatus: status.set,
   });
 
+  /** Content-Aware Fill of the selection by the core: a new layer in one history step. */
+  async function contentAwareFill({ patch, seed }) {
+    const id = await session.edit((p) => p.contentAwareFill(undefined, patch, seed));
+    ctx.setActiveLayer(id);
+    ctx.setOverlay(false);
+    viewer.showAnts(false);
+    return id;
+  }
+
   let generateReady = false;
   const generate = createGeneratePanel($('#generate'), {
     wasm,
     snapshot,
     accept,
+    contentAwareFill,
     canRun: (extend) => Boolean(session.state.project && (extend || selection.mask)),
     isCurrent: (project) => project === session.state.project,
     activeLayerId: () => session.state.activeId,

@@ -27,6 +27,7 @@ const GEMINI_KEY = 'AIza-test-browser-0123456789';
 const GEMINI_MODEL = 'gemini-2.5-flash-image';
 const STABILITY_KEY = 'sk-test-stability-0123456789';
 const IDS = {
+  fill: 'retouch.fill.content-aware',
   mock: 'retouch.provider.mock',
   openai: 'retouch.provider.openai',
   gemini: 'retouch.provider.gemini',
@@ -193,11 +194,13 @@ for (const config of CONFIGS) {
       assert.equal(await app.page.locator('#backend').getAttribute('data-backend'), config.expect);
     });
 
-    test('the panel lists the providers, the offline mock first and chosen; Generate needs a selection', async () => {
+    test('the panel lists the offline Content-Aware Fill first and chosen, then the mock and the providers; Generate needs a selection', async () => {
       const { page } = app;
       const options = await page.$$eval('#gen-provider option', (list) => list.map((o) => [o.value, o.textContent]));
-      assert.deepEqual(options.map(([v]) => v), [IDS.mock, IDS.openai, IDS.gemini, 'retouch.provider.stability']);
-      assert.equal(await page.inputValue('#gen-provider'), IDS.mock);
+      assert.deepEqual(options.map(([v]) => v), [IDS.fill, IDS.mock, IDS.openai, IDS.gemini, 'retouch.provider.stability']);
+      assert.equal(await page.inputValue('#gen-provider'), IDS.fill);
+      assert.ok(await page.locator('#gen-key-row').isHidden(), 'the offline fill needs no key');
+      await page.selectOption('#gen-provider', IDS.mock);
       assert.ok(await page.locator('#gen-key-row').isHidden(), 'the offline mock needs no key');
       await page.selectOption('#gen-provider', IDS.openai);
       const models = await page.$$eval('#gen-model option', (list) => list.map((o) => o.value));

@@ -15,8 +15,10 @@ import { ProviderError } from '../bridge/errors.js';
 import { createExtendMode } from './outpaint.js';
 
 const MOCK_ID = 'retouch.provider.mock';
-/** Provider plugins in the order the select lists them; the offline mock first (the default). */
-const ORDER = [MOCK_ID, 'retouch.provider.openai', 'retouch.provider.gemini', 'retouch.provider.stability'];
+/** The core's offline Content-Aware Fill: no key, no network, no prompt; the default. */
+const FILL_ID = 'retouch.fill.content-aware';
+/** Choices in the order the select lists them; the offline fill first (the default), then the mock for tests. */
+const ORDER = [FILL_ID, MOCK_ID, 'retouch.provider.openai', 'retouch.provider.gemini', 'retouch.provider.stability'];
 const KEY_STORE = 'retouch.apiKey.';
 const BASE_URL_STORE = 'retouch.baseUrl.';
 
@@ -42,6 +44,8 @@ const KIND_LABELS = {
  */
 function bridges(wasm, options) {
   return {
+    // Not a provider: the core fills the selection itself (host.contentAwareFill), straight into a layer.
+    [FILL_ID]: { label: 'Content-Aware Fill (offline)', needsKey: false, local: true },
     [MOCK_ID]: {
       label: 'Offline mock',
       needsKey: false,
@@ -210,13 +214,13 @@ export function createGeneratePanel(root, host) {
   // ------------------------------------------------------------ providers and fields
 
   for (const manifest of wasm.manifests()) {
-    if (manifest.kind === 'provider' && calls[manifest.id]) providers.set(manifest.id, manifest);
+    if ((manifest.kind === 'provider' || manifest.kind === 'fill') && calls[manifest.id]) providers.set(manifest.id, manifest);
   }
   const ids = [...providers.keys()].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   for (const id of ids) {
     ui.provider.append(el('option', { value: id, textContent: calls[id].label, title: providers.get(id).description ?? '' }));
   }
-  ui.provider.value = providers.has(MOCK_ID) ? MOCK_ID : ids[0];
+  ui.provider.value = providers.has(FILL_ID) ? FILL_ID : ids[0];
 
   const store = storage();
   for (const id of ids) {
@@ -541,6 +545,17 @@ export function createGeneratePanel(root, host) {
     }
   }
 
+  /** The offline fill: the core fills the selection and adds the layer in one step (no staging). */
+  async function fillLocally() {
+    const req = request();
+    if (extendMode.active()) throw new Error('Content-Aware Fill fills a selection; choose a provider to extend the canvas');
+    progress('Filling the selection from the rest of the image…');
+    const id = await host.contentAwareFill({ patch: req.params.patch, seed: req.params.seed });
+    lastAccepted = { id, json: host.provenance(id), name: 'Content-Aware Fill' };
+    ui.progressText.textContent = '';
+    host.setStatus('Added “Content-Aware Fill” as a new layer', 'ok');
+  }
+
   /** Runs a generation; resolves when it ended (staged, failed or cancelled). */
   function run() {
     if (current) return current.promise;
@@ -549,6 +564,10 @@ export function createGeneratePanel(root, host) {
     const controller = new AbortController();
     const promise = (async () => {
       try {
+        if (calls[ui.provider.value].local) {
+          await fillLocally();
+          return;
+        }
         const result = await execute(controller);
         // Cancelled at the last moment, or another document was opened meanwhile.
         if (controller.signal.aborted || !host.isCurrent(result.project)) {

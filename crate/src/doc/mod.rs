@@ -18,6 +18,7 @@
 //! - [`brand`]: the brand kit (style, palette, reference images), undoable.
 //! - [`autosave`]: incremental autosave (changed tiles since the last save)
 //!   and recovery from what was stored.
+//! - `fill`: Content-Aware Fill of the selection into a new layer.
 
 mod adjust;
 pub mod autosave;
@@ -25,6 +26,7 @@ pub mod brand;
 mod change;
 pub mod commands;
 pub mod export;
+mod fill;
 pub mod geometry;
 pub mod history;
 pub mod layer;
@@ -37,6 +39,7 @@ pub mod tiles;
 
 pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore};
 pub use brand::BrandKit;
+pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};

@@ -7,6 +7,7 @@ pub mod blend;
 pub mod brush;
 pub mod color_range;
 pub mod feather;
+pub mod fill;
 pub mod morphology;
 pub mod resample;
 pub mod select;

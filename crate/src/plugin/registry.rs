@@ -26,6 +26,7 @@ const BUILTIN_MANIFESTS: &[&str] = &[
     include_str!("../../../plugin-manifest/plugins/mask-shrink.json"),
     include_str!("../../../plugin-manifest/plugins/mask-smooth.json"),
     include_str!("../../../plugin-manifest/plugins/mask-wand.json"),
+    include_str!("../../../plugin-manifest/plugins/fill-content-aware.json"),
     include_str!("../../../plugin-manifest/plugins/resize.json"),
     include_str!("../../../plugin-manifest/plugins/provider-openai.json"),
     include_str!("../../../plugin-manifest/plugins/provider-gemini.json"),

@@ -5,6 +5,7 @@
 mod autosave;
 mod brand;
 mod doc;
+mod fill;
 mod mask;
 mod open;
 mod provider;

@@ -4,6 +4,7 @@
 
 mod adjust;
 mod composite;
+mod fill;
 mod mask;
 mod output;
 mod project;
@@ -41,6 +42,9 @@ enum Command {
     /// Adjust an image (inside a mask): levels, curves, brightness/contrast,
     /// hue/saturation, colour balance, Gaussian blur, unsharp mask.
     Adjust(adjust::Args),
+    /// Content-aware fill: replace the masked pixels with texture from the
+    /// rest of the image (PatchMatch), deterministic for a seed.
+    Fill(fill::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -61,6 +65,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Mask(args) => mask::run(args),
         Command::Resize(args) => resize::run(args),
         Command::Adjust(args) => adjust::run(args),
+        Command::Fill(args) => fill::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

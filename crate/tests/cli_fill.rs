@@ -1,0 +1,119 @@
+//! `retouch fill` end to end on a real photograph: the output is the
+//! library's fill for the same seed, unmasked pixels are untouched, and bad
+//! input fails with one line naming the parameter and writes nothing.
+
+mod scratch;
+use scratch::Scratch;
+
+use image::{GrayImage, Luma};
+use retouch::ops::fill::{fill_cpu, FillOptions};
+use std::process::{Command, Output};
+
+fn retouch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retouch"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn photo() -> image::RgbaImage {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/photos/coffee.png");
+    retouch::image_io::decode_rgba(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn hole(w: u32, h: u32) -> GrayImage {
+    GrayImage::from_fn(w, h, |x, y| {
+        let inside = (60..90).contains(&x) && (50..75).contains(&y);
+        Luma([if inside { 255 } else { 0 }])
+    })
+}
+
+#[test]
+fn fill_writes_the_library_fill_for_the_seed() {
+    let dir = Scratch::new("fill-ok");
+    let image = photo();
+    let (w, h) = image.dimensions();
+    let mask = hole(w, h);
+    let area = GrayImage::from_fn(w, h, |_, y| Luma([if y >= 80 { 255 } else { 0 }]));
+    image.save(dir.path("in.png")).unwrap();
+    mask.save(dir.path("mask.png")).unwrap();
+    area.save(dir.path("area.png")).unwrap();
+    let out = dir.arg("out.png");
+    let args = [
+        "fill",
+        &dir.arg("in.png"),
+        "--mask",
+        &dir.arg("mask.png"),
+        "--sample-area",
+        &dir.arg("area.png"),
+        "--patch",
+        "5",
+        "--seed",
+        "11",
+        "--backend",
+        "cpu",
+        "-o",
+        &out,
+    ];
+    let run = retouch(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let written = image::open(&out).unwrap().to_rgba8();
+    let options = FillOptions { patch: 5, seed: 11 };
+    let want = fill_cpu(&image, &mask, Some(&area), &options).unwrap();
+    assert_eq!(written, want.image);
+    for (x, y, p) in written.enumerate_pixels() {
+        if mask[(x, y)][0] == 0 {
+            assert_eq!(p, image.get_pixel(x, y));
+        }
+    }
+    assert_ne!(written, image, "the hole was filled");
+}
+
+#[test]
+fn fill_refuses_bad_input_and_writes_nothing() {
+    let dir = Scratch::new("fill-bad");
+    let image = photo();
+    let (w, h) = image.dimensions();
+    image.save(dir.path("in.png")).unwrap();
+    hole(w, h).save(dir.path("mask.png")).unwrap();
+    GrayImage::new(w, h).save(dir.path("empty.png")).unwrap();
+    let out = dir.path("out.png");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--mask", "mask.png", "--patch", "6"], "invalid patch"),
+        (&["--mask", "empty.png"], "invalid mask"),
+        (
+            &["--mask", "mask.png", "--sample-area", "empty.png"],
+            "invalid sample-area",
+        ),
+        (
+            &["--mask", "mask.png", "--backend", "gpu"],
+            "invalid backend",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec![
+            "fill".to_string(),
+            dir.arg("in.png"),
+            "-o".into(),
+            dir.arg("out.png"),
+        ];
+        for a in extra {
+            args.push(if a.ends_with(".png") {
+                dir.arg(a)
+            } else {
+                a.to_string()
+            });
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = retouch(&refs);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{extra:?} succeeded");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(!out.exists(), "{extra:?} wrote an output");
+    }
+}
