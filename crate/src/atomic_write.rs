@@ -184,10 +184,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "retouch-atomic-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("retouch-atomic-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
@@ -280,7 +278,9 @@ mod tests {
     #[test]
     fn temporary_names_are_ours_and_differ() {
         let names: Vec<String> = random_names().take(3).collect();
-        assert!(names.iter().all(|n| temp_owner(n) == Some(std::process::id())));
+        assert!(names
+            .iter()
+            .all(|n| temp_owner(n) == Some(std::process::id())));
         assert!(names[0] != names[1] && names[1] != names[2]);
         assert_eq!(temp_owner("photo.png"), None);
     }

@@ -128,8 +128,16 @@ impl SourceMetadata {
     /// loading, setting and exporting all apply it, so nothing is written
     /// that could not be read back.
     pub fn check(&self) -> Result<()> {
-        check_metadata_len("ICC profile", self.icc_profile.as_ref().map(Vec::len), MAX_ICC_BYTES)?;
-        check_metadata_len("EXIF block", self.exif.as_ref().map(Vec::len), MAX_EXIF_BYTES)
+        check_metadata_len(
+            "ICC profile",
+            self.icc_profile.as_ref().map(Vec::len),
+            MAX_ICC_BYTES,
+        )?;
+        check_metadata_len(
+            "EXIF block",
+            self.exif.as_ref().map(Vec::len),
+            MAX_EXIF_BYTES,
+        )
     }
 }
 
@@ -338,27 +346,30 @@ fn dynamic_from_raw(
             .map(bytemuck::pod_read_unaligned)
             .collect()
     }
-    let image = match color {
-        C::L8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageLuma8),
-        C::La8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageLumaA8),
-        C::Rgb8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageRgb8),
-        C::Rgba8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageRgba8),
-        C::L16 => ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageLuma16),
-        C::La16 => {
-            ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageLumaA16)
-        }
-        C::Rgb16 => ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgb16),
-        C::Rgba16 => {
-            ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgba16)
-        }
-        C::Rgb32F => {
-            ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgb32F)
-        }
-        C::Rgba32F => {
-            ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgba32F)
-        }
-        _ => None,
-    };
+    let image =
+        match color {
+            C::L8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageLuma8),
+            C::La8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageLumaA8),
+            C::Rgb8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageRgb8),
+            C::Rgba8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageRgba8),
+            C::L16 => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageLuma16)
+            }
+            C::La16 => ImageBuffer::from_raw(width, height, samples(&bytes))
+                .map(DynamicImage::ImageLumaA16),
+            C::Rgb16 => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgb16)
+            }
+            C::Rgba16 => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgba16)
+            }
+            C::Rgb32F => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgb32F)
+            }
+            C::Rgba32F => ImageBuffer::from_raw(width, height, samples(&bytes))
+                .map(DynamicImage::ImageRgba32F),
+            _ => None,
+        };
     image.ok_or_else(|| Error::Decode(format!("{color:?} pixels are not supported")))
 }
 
@@ -673,7 +684,9 @@ mod tests {
     fn metadata_caps_agree_between_writers_and_readers() {
         use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
         use crate::doc::Document;
-        let img = RgbaImage::from_fn(16, 8, |x, y| image::Rgba([x as u8 * 9, y as u8 * 20, 50, 255]));
+        let img = RgbaImage::from_fn(16, 8, |x, y| {
+            image::Rgba([x as u8 * 9, y as u8 * 20, 50, 255])
+        });
         let exif_of = |len: usize| {
             let mut exif = exif_with_orientation(1);
             exif.resize(len, 0xa5);
@@ -691,8 +704,8 @@ mod tests {
                 icc_profile: icc.map(|len| (0..len).map(|i| (i * 7 % 251) as u8).collect()),
                 exif: exif.map(exif_of),
             };
-            let within = icc.is_none_or(|l| l <= MAX_ICC_BYTES)
-                && exif.is_none_or(|l| l <= MAX_EXIF_BYTES);
+            let within =
+                icc.is_none_or(|l| l <= MAX_ICC_BYTES) && exif.is_none_or(|l| l <= MAX_EXIF_BYTES);
             let mut doc = Document::new(16, 8).unwrap();
             let set = doc.set_source_metadata(metadata.clone());
             assert_eq!(set.is_ok(), within, "{icc:?} {exif:?}: {set:?}");
@@ -701,7 +714,10 @@ mod tests {
                 assert_eq!(reopened.source_metadata(), &metadata);
             } else {
                 assert!(matches!(set, Err(Error::TooLarge(_))));
-                assert!(doc.source_metadata().is_empty(), "a refused set changed nothing");
+                assert!(
+                    doc.source_metadata().is_empty(),
+                    "a refused set changed nothing"
+                );
             }
             for format in [
                 ExportFormat::Png,

@@ -104,7 +104,11 @@ fn an_icc_profile_inflating_to_a_gibibyte_is_refused_in_little_memory() {
         &dir.arg("out.png"),
         "--keep-metadata",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exported = std::fs::read(dir.path("out.png")).unwrap();
     let (_, kept) = retouch::image_io::decode_rgba_with_metadata(&exported).unwrap();
     assert_eq!(kept.icc_profile.as_deref(), Some(&profile[..]));
@@ -125,8 +129,8 @@ fn header_only_png(side: u32) -> Vec<u8> {
 fn project_info_reads_no_layer_pixels() {
     let dir = Scratch::new("info");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(dir.path("huge.ora")).unwrap());
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file("mimetype", stored).unwrap();
     zip.write_all(b"image/openraster").unwrap();
     let mut xml = String::from(
@@ -150,7 +154,11 @@ fn project_info_reads_no_layer_pixels() {
     assert!(std::fs::metadata(dir.path("huge.ora")).unwrap().len() < 2048);
 
     let out = retouch(&["project", "info", &dir.arg("huge.ora"), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["width"], 16384);
     let layers = info["layers"].as_array().unwrap();
@@ -160,7 +168,10 @@ fn project_info_reads_no_layer_pixels() {
     assert_eq!(layers[0]["name"], "big 3");
     assert_eq!(layers[3]["name"], "big 0");
     for layer in layers {
-        assert_eq!((&layer["width"], &layer["height"]), (&16384.into(), &16384.into()));
+        assert_eq!(
+            (&layer["width"], &layer["height"]),
+            (&16384.into(), &16384.into())
+        );
         assert_eq!(layer["mode"], "multiply");
         assert_eq!(layer["opacity"], 0.5);
     }

@@ -73,7 +73,10 @@ fn concurrent_add_layer_runs_lose_no_acknowledged_layer() {
     let mut kept = layer_names(&project);
     kept.sort();
     acknowledged.sort();
-    assert_eq!(kept, acknowledged, "every acknowledged layer, and only those");
+    assert_eq!(
+        kept, acknowledged,
+        "every acknowledged layer, and only those"
+    );
     assert!(!acknowledged.is_empty());
 }
 
@@ -138,7 +141,10 @@ fn truncated_images_are_refused_unless_allow_partial() {
         let out = retouch(&["export", &input, "-o", &output, "--allow-partial"]);
         assert!(out.status.success(), "{}", stderr(&out));
         let warning = stderr(&out);
-        assert!(warning.contains("warning") && warning.contains(name), "{warning}");
+        assert!(
+            warning.contains("warning") && warning.contains(name),
+            "{warning}"
+        );
         // What was decoded is the photo's top: compare the first rows.
         let partial = image::open(dir.path("out.png")).unwrap().into_rgba8();
         assert_eq!(partial.dimensions(), photo.dimensions());
@@ -160,7 +166,11 @@ fn truncated_images_are_refused_unless_allow_partial() {
     // The whole files are fine, with no warning.
     std::fs::write(dir.path("whole.jpg"), &jpeg).unwrap();
     let out = retouch(&["export", &dir.arg("whole.jpg"), "-o", &dir.arg("out.png")]);
-    assert!(out.status.success() && stderr(&out).is_empty(), "{}", stderr(&out));
+    assert!(
+        out.status.success() && stderr(&out).is_empty(),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -170,11 +180,26 @@ fn parameter_errors_name_the_parameter_and_decode_errors_the_file() {
     let input = dir.arg("in.png");
     let output = dir.arg("out.png");
     let cases: [(&[&str], &str); 5] = [
-        (&["export", &input, "-o", &output, "--long-edge", "0"], "invalid long-edge"),
-        (&["export", &input, "-o", &output, "--size", "0x0"], "invalid size"),
-        (&["export", &input, "-o", &output, "--size", "100x0"], "invalid size"),
-        (&["project", "new", &dir.arg("p.ora"), "--size", "0x0"], "invalid size"),
-        (&["project", "new", &dir.arg("p.ora"), "--size", "20000x10"], "invalid size"),
+        (
+            &["export", &input, "-o", &output, "--long-edge", "0"],
+            "invalid long-edge",
+        ),
+        (
+            &["export", &input, "-o", &output, "--size", "0x0"],
+            "invalid size",
+        ),
+        (
+            &["export", &input, "-o", &output, "--size", "100x0"],
+            "invalid size",
+        ),
+        (
+            &["project", "new", &dir.arg("p.ora"), "--size", "0x0"],
+            "invalid size",
+        ),
+        (
+            &["project", "new", &dir.arg("p.ora"), "--size", "20000x10"],
+            "invalid size",
+        ),
     ];
     for (args, expected) in cases {
         let out = retouch(args);
@@ -187,8 +212,21 @@ fn parameter_errors_name_the_parameter_and_decode_errors_the_file() {
     std::fs::write(dir.path("garbage.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
     for args in [
         &["export", &dir.arg("garbage.png"), "-o", &output][..],
-        &["project", "new", &dir.arg("p.ora"), "--from", &dir.arg("garbage.png")],
-        &["resize", &dir.arg("garbage.png"), "-o", &output, "--scale", "2"],
+        &[
+            "project",
+            "new",
+            &dir.arg("p.ora"),
+            "--from",
+            &dir.arg("garbage.png"),
+        ],
+        &[
+            "resize",
+            &dir.arg("garbage.png"),
+            "-o",
+            &output,
+            "--scale",
+            "2",
+        ],
     ] {
         let message = stderr(&retouch(args));
         assert!(message.contains("garbage.png"), "{args:?}: {message}");

@@ -240,12 +240,11 @@ impl Document {
         }
         // The caps every image reader applies, also checked when the
         // metadata was set, so what we wrote always reads back.
-        let mut read_extra = |attribute: &str, max: usize| match image
-            .attribute((NAMESPACE, attribute))
-        {
-            Some(src) => reader.read(src, max as u64).map(Some),
-            None => Ok(None),
-        };
+        let mut read_extra =
+            |attribute: &str, max: usize| match image.attribute((NAMESPACE, attribute)) {
+                Some(src) => reader.read(src, max as u64).map(Some),
+                None => Ok(None),
+            };
         let source = SourceMetadata {
             icc_profile: read_extra("icc-profile", MAX_ICC_BYTES)?,
             exif: read_extra("exif", MAX_EXIF_BYTES)?,

@@ -168,7 +168,10 @@ mod tests {
             .err()
             .expect("the second update must not get the lock")
             .to_string();
-        assert!(error.contains("being changed by another command"), "{error}");
+        assert!(
+            error.contains("being changed by another command"),
+            "{error}"
+        );
         // Once the first is saved, the next update sees its version.
         first.write(b"v2").unwrap();
         let second = ProjectFile::open_for_update(&path, Duration::ZERO).unwrap();
