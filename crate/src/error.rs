@@ -15,6 +15,10 @@ pub enum Error {
     SizeMismatch(String),
     /// The bytes could not be decoded as an image.
     Decode(String),
+    /// The image file ends early or is damaged part way: its header was
+    /// readable, its pixels not all. Callers may offer to open what could
+    /// be decoded (the CLI's `--allow-partial`).
+    Truncated(String),
     /// The image could not be encoded.
     Encode(String),
     /// The image exceeds the size limits, checked before anything is allocated.
@@ -47,6 +51,7 @@ impl fmt::Display for Error {
             Error::InvalidParameter { name, message } => write!(f, "invalid {name}: {message}"),
             Error::SizeMismatch(m) => write!(f, "size mismatch: {m}"),
             Error::Decode(m) => write!(f, "cannot decode image: {m}"),
+            Error::Truncated(m) => write!(f, "the image is truncated or damaged: {m}"),
             Error::Encode(m) => write!(f, "cannot encode image: {m}"),
             Error::TooLarge(m) => write!(f, "image too large: {m}"),
             Error::Gpu(m) => write!(f, "GPU error: {m}"),

@@ -97,22 +97,153 @@ fn supported_names() -> String {
     names.join(", ")
 }
 
+/// Largest ICC profile read or written (after inflating): real profiles
+/// are a few KB, the largest in use (device-link, large LUTs) about 1–2 MB.
+pub const MAX_ICC_BYTES: usize = 4 << 20;
+/// Largest EXIF block read or written: what one JPEG APP1 segment can hold
+/// (65,535 bytes less its length field and the `Exif\0\0` header), so every
+/// export format can carry whatever is accepted.
+pub const MAX_EXIF_BYTES: usize = 65_535 - 2 - 6;
+
 /// The colour profile and EXIF of a source file, which an export can carry
 /// over so the result looks the same in colour-managed viewers and keeps its
 /// camera data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceMetadata {
-    /// The embedded ICC profile, as stored.
+    /// The embedded ICC profile, as stored (at most [`MAX_ICC_BYTES`]).
     pub icc_profile: Option<Vec<u8>>,
     /// The raw EXIF block (TIFF structure, starting `II*\0` or `MM\0*`), with
     /// its orientation reset to "normal" because the pixels were already
-    /// turned upright on import: keeping the tag would turn them again.
+    /// turned upright on import: keeping the tag would turn them again. At
+    /// most [`MAX_EXIF_BYTES`].
     pub exif: Option<Vec<u8>>,
 }
 
 impl SourceMetadata {
     pub fn is_empty(&self) -> bool {
         self.icc_profile.is_none() && self.exif.is_none()
+    }
+
+    /// Refuses a profile or EXIF block beyond the caps. Decoding, project
+    /// loading, setting and exporting all apply it, so nothing is written
+    /// that could not be read back.
+    pub fn check(&self) -> Result<()> {
+        check_metadata_len(
+            "ICC profile",
+            self.icc_profile.as_ref().map(Vec::len),
+            MAX_ICC_BYTES,
+        )?;
+        check_metadata_len(
+            "EXIF block",
+            self.exif.as_ref().map(Vec::len),
+            MAX_EXIF_BYTES,
+        )
+    }
+}
+
+fn check_metadata_len(what: &str, len: Option<usize>, max: usize) -> Result<()> {
+    match len {
+        Some(len) if len > max => Err(Error::TooLarge(format!(
+            "its {what} is {len} bytes, beyond the limit of {max} bytes"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a PNG's metadata chunks before any decoder inflates them: an
+/// `iCCP` profile is refused when its compressed bytes, or what they inflate
+/// to, pass [`MAX_ICC_BYTES`] (inflating stops one byte past the cap, so a
+/// profile "bomb" costs at most that much memory); an `eXIf` chunk past
+/// [`MAX_EXIF_BYTES`] is refused. Chunks are walked by their length fields
+/// only; anything malformed is left for the decoder to report.
+fn check_png_metadata(png: &[u8]) -> Result<()> {
+    let mut at = 8;
+    while let Some(header) = png.get(at..at + 8) {
+        let len = u32::from_be_bytes(header[..4].try_into().expect("4 bytes")) as usize;
+        let kind = &header[4..8];
+        let data = png.get(at + 8..).map(|rest| &rest[..len.min(rest.len())]);
+        let data = data.unwrap_or_default();
+        match kind {
+            b"iCCP" => {
+                check_metadata_len("ICC profile (compressed)", Some(len), MAX_ICC_BYTES)?;
+                // Profile name, NUL, compression method, then zlib data.
+                if let Some(nul) = data.iter().position(|&b| b == 0) {
+                    let compressed = data.get(nul + 2..).unwrap_or_default();
+                    let mut inflated = Vec::new();
+                    let limit = MAX_ICC_BYTES as u64 + 1;
+                    let _ = std::io::Read::read_to_end(
+                        &mut std::io::Read::take(flate2::read::ZlibDecoder::new(compressed), limit),
+                        &mut inflated,
+                    );
+                    if inflated.len() > MAX_ICC_BYTES {
+                        return Err(Error::TooLarge(format!(
+                            "its ICC profile inflates beyond the limit of {MAX_ICC_BYTES} bytes"
+                        )));
+                    }
+                }
+            }
+            b"eXIf" => check_metadata_len("EXIF block", Some(len), MAX_EXIF_BYTES)?,
+            b"IEND" => break,
+            _ => {}
+        }
+        // Length, type, data and CRC.
+        at = at.saturating_add(12).saturating_add(len);
+    }
+    Ok(())
+}
+
+/// Whether a JPEG's marker stream reaches its end-of-image marker. A JPEG
+/// cut short decodes "successfully" as far as the decoder is concerned (the
+/// missing blocks come out flat grey), so its end is checked here: segments
+/// are skipped by their lengths (an EXIF thumbnail's own end marker sits
+/// inside one), entropy-coded data up to the next real marker.
+fn jpeg_reaches_end(jpeg: &[u8]) -> bool {
+    let next_ff = |from: usize| {
+        jpeg.get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == 0xff))
+            .map(|offset| from + offset)
+    };
+    let mut at = 2;
+    loop {
+        // Stray bytes (tolerated, as libjpeg does) and fill bytes before a marker.
+        let Some(ff) = next_ff(at) else {
+            return false;
+        };
+        at = ff;
+        while jpeg.get(at) == Some(&0xff) {
+            at += 1;
+        }
+        let Some(&marker) = jpeg.get(at) else {
+            return false;
+        };
+        at += 1;
+        match marker {
+            0xd9 => return true,
+            // Standalone markers (restart, TEM) and stray stuffing.
+            0xd0..=0xd7 | 0x01 | 0x00 => continue,
+            _ => {}
+        }
+        let Some(len) = jpeg.get(at..at + 2) else {
+            return false;
+        };
+        at += usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if marker == 0xda {
+            // Scan data: up to the next 0xFF not followed by a stuffed zero
+            // or a restart marker.
+            loop {
+                let Some(ff) = next_ff(at) else {
+                    return false;
+                };
+                match jpeg.get(ff + 1) {
+                    None => return false,
+                    Some(0x00 | 0xd0..=0xd7) => at = ff + 2,
+                    Some(_) => {
+                        at = ff;
+                        break;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -126,12 +257,35 @@ enum Orient {
     AsStored,
 }
 
-fn decode_dynamic(bytes: &[u8], orient: Orient) -> Result<(DynamicImage, SourceMetadata)> {
+/// How a decode treats a file whose pixels end early or are damaged.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Damage {
+    /// An error ([`Error::Truncated`]).
+    Refuse,
+    /// Keep what could be decoded (the rest is zero: transparent, or black
+    /// where the format has no alpha) and say why.
+    Accept,
+}
+
+/// A decoded image, possibly partial.
+struct Decoded {
+    image: DynamicImage,
+    metadata: SourceMetadata,
+    /// Why the pixels are incomplete, when [`Damage::Accept`] kept them.
+    damage: Option<String>,
+}
+
+fn decode_dynamic(bytes: &[u8], orient: Orient, on_damage: Damage) -> Result<Decoded> {
     let decode_error = |e: image::ImageError| Error::Decode(e.to_string());
     // Read the header alone first, so absurd dimensions are refused before
     // any decoder state or pixel buffer is allocated.
-    let (width, height) = reader(bytes)?.into_dimensions().map_err(decode_error)?;
+    let probe = reader(bytes)?;
+    let format = probe.format();
+    let (width, height) = probe.into_dimensions().map_err(decode_error)?;
     check_dimensions(width, height)?;
+    if format == Some(ImageFormat::Png) {
+        check_png_metadata(bytes)?;
+    }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -151,47 +305,120 @@ fn decode_dynamic(bytes: &[u8], orient: Orient) -> Result<(DynamicImage, SourceM
     let icc_profile = decoder.icc_profile().ok().flatten();
     // Damaged metadata must not make a readable image unreadable.
     let mut exif = decoder.exif_metadata().ok().flatten();
-    let orientation = match (&mut exif, orient) {
+    let metadata_orientation = match (&mut exif, orient) {
         (Some(chunk), Orient::Upright) => {
             Orientation::remove_from_exif_chunk(chunk).unwrap_or(Orientation::NoTransforms)
         }
         _ => Orientation::NoTransforms,
     };
-    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    image.apply_orientation(orientation);
-    Ok((image, SourceMetadata { icc_profile, exif }))
+    let metadata = SourceMetadata { icc_profile, exif };
+    metadata.check()?;
+    let (width, height) = decoder.dimensions();
+    let color = decoder.color_type();
+    let mut buffer = vec![0u8; decoder.total_bytes() as usize];
+    let mut damage = decoder.read_image(&mut buffer).err().map(|e| e.to_string());
+    if damage.is_none() && format == Some(ImageFormat::Jpeg) && !jpeg_reaches_end(bytes) {
+        damage = Some("the JPEG ends before its end-of-image marker".into());
+    }
+    if let (Some(why), Damage::Refuse) = (&damage, on_damage) {
+        return Err(Error::Truncated(why.clone()));
+    }
+    let mut image = dynamic_from_raw(width, height, color, buffer)?;
+    image.apply_orientation(metadata_orientation);
+    Ok(Decoded {
+        image,
+        metadata,
+        damage,
+    })
+}
+
+/// Wraps a decoder's output buffer (native-endian samples) as an image.
+fn dynamic_from_raw(
+    width: u32,
+    height: u32,
+    color: image::ColorType,
+    bytes: Vec<u8>,
+) -> Result<DynamicImage> {
+    use image::ColorType as C;
+    fn samples<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
+        bytes
+            .chunks_exact(std::mem::size_of::<T>())
+            .map(bytemuck::pod_read_unaligned)
+            .collect()
+    }
+    let image =
+        match color {
+            C::L8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageLuma8),
+            C::La8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageLumaA8),
+            C::Rgb8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageRgb8),
+            C::Rgba8 => ImageBuffer::from_raw(width, height, bytes).map(DynamicImage::ImageRgba8),
+            C::L16 => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageLuma16)
+            }
+            C::La16 => ImageBuffer::from_raw(width, height, samples(&bytes))
+                .map(DynamicImage::ImageLumaA16),
+            C::Rgb16 => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgb16)
+            }
+            C::Rgba16 => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgba16)
+            }
+            C::Rgb32F => {
+                ImageBuffer::from_raw(width, height, samples(&bytes)).map(DynamicImage::ImageRgb32F)
+            }
+            C::Rgba32F => ImageBuffer::from_raw(width, height, samples(&bytes))
+                .map(DynamicImage::ImageRgba32F),
+            _ => None,
+        };
+    image.ok_or_else(|| Error::Decode(format!("{color:?} pixels are not supported")))
 }
 
 /// Decodes an image file (PNG, JPEG, WebP; GIF's first frame and BMP, and
 /// TIFF if its feature is turned on) to RGBA8 (straight alpha), turned
-/// upright by its EXIF orientation as viewers show it.
+/// upright by its EXIF orientation as viewers show it. A file cut short or
+/// damaged part way is an [`Error::Truncated`].
 pub fn decode_rgba(bytes: &[u8]) -> Result<RgbaImage> {
-    Ok(decode_dynamic(bytes, Orient::Upright)?.0.into_rgba8())
+    Ok(decode_dynamic(bytes, Orient::Upright, Damage::Refuse)?
+        .image
+        .into_rgba8())
 }
 
 /// Like [`decode_rgba`], also returning the ICC profile and EXIF to carry
 /// over to an export (see [`SourceMetadata`]).
 pub fn decode_rgba_with_metadata(bytes: &[u8]) -> Result<(RgbaImage, SourceMetadata)> {
-    let (image, metadata) = decode_dynamic(bytes, Orient::Upright)?;
-    Ok((image.into_rgba8(), metadata))
+    let decoded = decode_dynamic(bytes, Orient::Upright, Damage::Refuse)?;
+    Ok((decoded.image.into_rgba8(), decoded.metadata))
+}
+
+/// Like [`decode_rgba_with_metadata`], but a truncated or partly damaged
+/// file opens with what could be decoded (the rest transparent, or black
+/// where the format has no alpha); the third value says why it is
+/// incomplete, for a warning. For a user who chose to recover such a file.
+pub fn decode_rgba_allowing_damage(
+    bytes: &[u8],
+) -> Result<(RgbaImage, SourceMetadata, Option<String>)> {
+    let decoded = decode_dynamic(bytes, Orient::Upright, Damage::Accept)?;
+    Ok((decoded.image.into_rgba8(), decoded.metadata, decoded.damage))
 }
 
 /// Decodes a PNG stored inside a project: no orientation is applied, since
 /// the project (not the file's metadata) defines where its pixels go.
 pub(crate) fn decode_rgba_as_stored(bytes: &[u8]) -> Result<RgbaImage> {
-    Ok(decode_dynamic(bytes, Orient::AsStored)?.0.into_rgba8())
+    Ok(decode_dynamic(bytes, Orient::AsStored, Damage::Refuse)?
+        .image
+        .into_rgba8())
 }
 
 /// Decodes a mask: the alpha channel when the image has one, else its luma;
 /// turned upright like [`decode_rgba`], so it lines up with the image a
 /// viewer shows.
 pub fn decode_mask(bytes: &[u8]) -> Result<GrayImage> {
-    mask_of(decode_dynamic(bytes, Orient::Upright)?.0)
+    mask_of(decode_dynamic(bytes, Orient::Upright, Damage::Refuse)?.image)
 }
 
 /// Like [`decode_mask`] for a mask stored inside a project (no orientation).
 pub(crate) fn decode_mask_as_stored(bytes: &[u8]) -> Result<GrayImage> {
-    mask_of(decode_dynamic(bytes, Orient::AsStored)?.0)
+    mask_of(decode_dynamic(bytes, Orient::AsStored, Damage::Refuse)?.image)
 }
 
 fn mask_of(img: DynamicImage) -> Result<GrayImage> {
@@ -255,7 +482,7 @@ mod tests {
         let png = encode_png(&RgbaImage::new(64, 64)).unwrap();
         assert!(matches!(
             decode_rgba(&png[..png.len() / 2]),
-            Err(Error::Decode(_))
+            Err(Error::Truncated(_))
         ));
     }
 
@@ -447,6 +674,112 @@ mod tests {
         let error = decode_rgba(tiff).unwrap_err().to_string();
         assert!(error.contains("Tiff files are not supported"), "{error}");
         assert!(error.contains("PNG, JPEG, WebP, GIF, BMP"), "{error}");
+    }
+
+    /// The writer never writes what the reader refuses: around both caps,
+    /// setting the metadata on a document, saving and reopening it, and
+    /// exporting it in every format either all succeed and give back the
+    /// same bytes, or all refuse.
+    #[test]
+    fn metadata_caps_agree_between_writers_and_readers() {
+        use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
+        use crate::doc::Document;
+        let img = RgbaImage::from_fn(16, 8, |x, y| {
+            image::Rgba([x as u8 * 9, y as u8 * 20, 50, 255])
+        });
+        let exif_of = |len: usize| {
+            let mut exif = exif_with_orientation(1);
+            exif.resize(len, 0xa5);
+            exif
+        };
+        let cases = [
+            (Some(MAX_ICC_BYTES), None),
+            (Some(MAX_ICC_BYTES + 1), None),
+            (None, Some(MAX_EXIF_BYTES)),
+            (None, Some(MAX_EXIF_BYTES + 1)),
+            (Some(3000), Some(200)),
+        ];
+        for (icc, exif) in cases {
+            let metadata = SourceMetadata {
+                icc_profile: icc.map(|len| (0..len).map(|i| (i * 7 % 251) as u8).collect()),
+                exif: exif.map(exif_of),
+            };
+            let within =
+                icc.is_none_or(|l| l <= MAX_ICC_BYTES) && exif.is_none_or(|l| l <= MAX_EXIF_BYTES);
+            let mut doc = Document::new(16, 8).unwrap();
+            let set = doc.set_source_metadata(metadata.clone());
+            assert_eq!(set.is_ok(), within, "{icc:?} {exif:?}: {set:?}");
+            if within {
+                let reopened = Document::from_ora(&doc.to_ora().unwrap()).unwrap();
+                assert_eq!(reopened.source_metadata(), &metadata);
+            } else {
+                assert!(matches!(set, Err(Error::TooLarge(_))));
+                assert!(
+                    doc.source_metadata().is_empty(),
+                    "a refused set changed nothing"
+                );
+            }
+            for format in [
+                ExportFormat::Png,
+                ExportFormat::Jpeg { quality: 90 },
+                ExportFormat::WebP,
+            ] {
+                let exported =
+                    export_image_with_metadata(&img, format, SizePreset::Original, &metadata);
+                assert_eq!(exported.is_ok(), within, "{format:?} {icc:?} {exif:?}");
+                if let Ok(bytes) = exported {
+                    let (_, read) = decode_rgba_with_metadata(&bytes).unwrap();
+                    assert_eq!(read, metadata, "{format:?} {icc:?} {exif:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_png_exif_chunk_past_the_cap_is_refused() {
+        let img = RgbaImage::new(4, 4);
+        let mut png = Vec::new();
+        let mut encoder = image::codecs::png::PngEncoder::new(&mut png);
+        let mut exif = exif_with_orientation(1);
+        exif.resize(MAX_EXIF_BYTES + 1, 0);
+        encoder.set_exif_metadata(exif).unwrap();
+        encoder
+            .write_image(&img, 4, 4, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        let error = decode_rgba(&png).unwrap_err().to_string();
+        assert!(error.contains("EXIF block"), "{error}");
+    }
+
+    #[test]
+    fn truncated_jpeg_is_an_error_unless_damage_is_allowed() {
+        let photo = image::load_from_memory(include_bytes!("../../web/samples/base.png"))
+            .unwrap()
+            .into_rgb8();
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .encode_image(&photo)
+            .unwrap();
+        assert!(jpeg_reaches_end(&jpeg));
+        let whole = decode_rgba(&jpeg).unwrap();
+        // With an EXIF block (whose own bytes could hold 0xFFD9) and trailing
+        // bytes after the end marker, as some cameras write.
+        let mut with_extras = jpeg_with_exif(&halves(), &[0xff, 0xd9, 0, 0, 0, 0, 0, 0]);
+        with_extras.extend_from_slice(b"trailer");
+        assert!(jpeg_reaches_end(&with_extras));
+        for keep in [0.3, 0.9, 0.999] {
+            let cut = &jpeg[..(jpeg.len() as f64 * keep) as usize];
+            assert!(!jpeg_reaches_end(cut));
+            let error = decode_rgba(cut).unwrap_err();
+            assert!(matches!(error, Error::Truncated(_)), "{keep}: {error:?}");
+            let (partial, _, damage) = decode_rgba_allowing_damage(cut).unwrap();
+            assert!(damage.is_some(), "{keep}");
+            assert_eq!(partial.dimensions(), whole.dimensions());
+            // The top eighth decodes as in the whole file.
+            let rows = (whole.height() / 8) as usize * whole.width() as usize * 4;
+            assert_eq!(partial.as_raw()[..rows], whole.as_raw()[..rows], "{keep}");
+        }
+        let (_, _, damage) = decode_rgba_allowing_damage(&jpeg).unwrap();
+        assert_eq!(damage, None);
     }
 
     /// CRC-32 (PNG's chunk checksum), so the forged header is well-formed.

@@ -4,6 +4,8 @@
 //! version run through the [`engine`]. The CLI (`src/bin`), the wasm API
 //! ([`wasm`], wasm32 only) and the tests all call the same functions.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod atomic_write;
 pub mod doc;
 pub mod engine;
 pub mod error;

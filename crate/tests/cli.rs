@@ -42,7 +42,7 @@ fn assert_no_output(path: &Path) {
     let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .filter(|e| e.file_name().to_string_lossy().contains("tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }

@@ -162,7 +162,17 @@ async function startServer(name, expect, route, options = {}) {
       // In the provider's own error shape, so the bridge shows the reason.
       answer = { status: 422, body: options.violationBody?.(message) ?? { error: { message } } };
     }
-    if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, server.slowMs));
+    // A client that gave up (timed out, cancelled) ends the wait, so a long
+    // slowMs never keeps the process alive after the test.
+    if (mode === 'slow') {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, server.slowMs);
+        res.on('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (res.destroyed) return;
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
     res.writeHead(answer.status, { 'Content-Type': 'application/json', ...cors, ...answer.headers });

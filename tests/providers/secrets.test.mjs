@@ -12,7 +12,14 @@ import { startGemini, startOpenAI, startStability } from './mock-servers.mjs';
 import { picture, whiteMask } from './png.mjs';
 import { fastPolicy, findSecret, loadCore, readZip } from './shared.mjs';
 
-const fast = fastPolicy({ maxRetries: 1, baseDelayMs: 5, timeoutMs: 1000 });
+// Nothing here depends on the machine's speed: every answer the test waits
+// for gets a limit no loaded machine reaches (`patient`), and the one that must
+// time out comes from a server that never answers in time (`NEVER_MS`), so the
+// client's short limit (`hasty`) is the only thing that ends it.
+const patient = fastPolicy({ maxRetries: 1, baseDelayMs: 5, timeoutMs: 120_000 });
+const hasty = fastPolicy({ maxRetries: 1, baseDelayMs: 5, timeoutMs: 50 });
+const NEVER_MS = 600_000;
+const policyFor = (mode) => (mode === 'slow' ? hasty : patient);
 const wasm = await loadCore();
 
 /** Runs `body` with console and fetch watched; returns everything that could leak. */
@@ -43,12 +50,15 @@ async function settle(promise, seen) {
   }
 }
 
-/** Every mode of `modes` once (twice queued, so a retry meets it too). */
+/** Every mode of `modes` once (twice queued, so a retry meets it too); `call(policy)`. */
 async function runModes(server, modes, call, seen) {
   for (const mode of modes) {
     server.script.push(mode, mode);
-    await settle(call(), seen);
+    await settle(call(policyFor(mode)), seen);
     server.script.length = 0;
+  }
+  if (modes.includes('slow')) {
+    assert.ok(seen.messages.some((m) => m.includes('"kind":"timeout"')), 'the slow answer did not time out');
   }
 }
 
@@ -66,11 +76,11 @@ test('OpenAI: the key stays in the Authorization header', async () => {
   const key = 'sk-secret-openai-KEY-9f8e7d6c';
   const image = picture(1024, 1024);
   const fields = { model: 'gpt-image-1', prompt: 'p', n: '1', size: '1024x1024', output_format: 'png' };
-  const server = await startOpenAI({ apiKey: key, imageSize: [1024, 1024], fields, files: { image } }, { slowMs: 2000, echo: () => key });
+  const server = await startOpenAI({ apiKey: key, imageSize: [1024, 1024], fields, files: { image } }, { slowMs: NEVER_MS, echo: () => key });
   try {
     const seen = await watch(async ({ fetch, log, seen: s }) => {
-      const base = { apiKey: key, baseUrl: `${server.origin}/v1`, image, prompt: 'p', size: '1024x1024', fetch, log, policy: fast };
-      await runModes(server, ['ok', 'auth', 'echo_key', 'rate_limit', 'blocked', 'malformed', 'slow'], () => openai.edit(base), s);
+      const base = { apiKey: key, baseUrl: `${server.origin}/v1`, image, prompt: 'p', size: '1024x1024', fetch, log, policy: patient };
+      await runModes(server, ['ok', 'auth', 'echo_key', 'rate_limit', 'blocked', 'malformed', 'slow'], (policy) => openai.edit({ ...base, policy }), s);
       await settle(openai.edit({ ...base, baseUrl: 'http://127.0.0.1:9/v1' }), s);
     });
     assertClean(seen, server, key);
@@ -85,11 +95,11 @@ test('Gemini: the key stays in x-goog-api-key', async () => {
   const key = 'AIzaSy-secret-GEMINI-KEY-12345';
   const image = picture(1024, 1024);
   const fields = { prompt: 'p', generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '1:1' } } };
-  const server = await startGemini({ apiKey: key, model: 'gemini-2.5-flash-image', imageSize: [1024, 1024], fields, files: [image] }, { slowMs: 2000, retryDelay: '0.01s' });
+  const server = await startGemini({ apiKey: key, model: 'gemini-2.5-flash-image', imageSize: [1024, 1024], fields, files: [image] }, { slowMs: NEVER_MS, retryDelay: '0.01s' });
   try {
     const seen = await watch(async ({ fetch, log, seen: s }) => {
-      const base = { apiKey: key, baseUrl: `${server.origin}/v1beta`, image, prompt: 'p', aspectRatio: '1:1', fetch, log, policy: fast };
-      await runModes(server, ['ok', 'auth', 'rate_limit', 'blocked_prompt', 'image_safety', 'malformed', 'slow'], () => gemini.edit(base), s);
+      const base = { apiKey: key, baseUrl: `${server.origin}/v1beta`, image, prompt: 'p', aspectRatio: '1:1', fetch, log, policy: patient };
+      await runModes(server, ['ok', 'auth', 'rate_limit', 'blocked_prompt', 'image_safety', 'malformed', 'slow'], (policy) => gemini.edit({ ...base, policy }), s);
     });
     assertClean(seen, server, key);
     assert.ok(server.requests.every((r) => !r.query.has('key') && r.headers['x-goog-api-key'] === key));
@@ -104,12 +114,12 @@ test('Stability: the key stays in the authorization header', async () => {
   const mask = whiteMask(512, 512, { x: 1, y: 1, width: 9, height: 9 });
   const server = await startStability(
     { apiKey: key, imageSize: [512, 512], editPoint: [5, 5], keepPoint: [100, 100], fields: { prompt: 'p', seed: '0', output_format: 'png' }, files: { image, mask } },
-    { slowMs: 2000, retryAfterSeconds: 0.01 },
+    { slowMs: NEVER_MS, retryAfterSeconds: 0.01 },
   );
   try {
     const seen = await watch(async ({ fetch, log, seen: s }) => {
-      const base = { apiKey: key, baseUrl: server.origin, image, mask, prompt: 'p', fetch, log, policy: fast };
-      await runModes(server, ['ok', 'auth', 'blocked', 'rate_limit', 'filtered', 'malformed', 'slow'], () => stability.inpaint(base), s);
+      const base = { apiKey: key, baseUrl: server.origin, image, mask, prompt: 'p', fetch, log, policy: patient };
+      await runModes(server, ['ok', 'auth', 'blocked', 'rate_limit', 'filtered', 'malformed', 'slow'], (policy) => stability.inpaint({ ...base, policy }), s);
     });
     assertClean(seen, server, key);
     assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${key}`));

@@ -73,8 +73,25 @@ pub enum SizePreset {
 }
 
 impl SizePreset {
+    /// Refuses an empty size, as a parameter error naming it (before any
+    /// image is read): a zero long edge used to give a 1×1 image.
+    pub fn validate(self) -> Result<()> {
+        match self {
+            SizePreset::LongEdge(0) => Err(Error::param(
+                "long-edge",
+                "0 is not a size: give the longer side in pixels, at least 1",
+            )),
+            SizePreset::Exact(w, h) if w == 0 || h == 0 => Err(Error::param(
+                "size",
+                format!("{w}x{h} is empty: both sides must be at least 1 px"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The output size for an image of `width`×`height`.
     pub fn output_size(self, width: u32, height: u32) -> Result<(u32, u32)> {
+        self.validate()?;
         let size = match self {
             SizePreset::Original => (width, height),
             SizePreset::LongEdge(edge) => {
@@ -106,6 +123,7 @@ pub fn export_image_with_metadata(
     size: SizePreset,
     metadata: &SourceMetadata,
 ) -> Result<Vec<u8>> {
+    metadata.check()?;
     let (w, h) = size.output_size(image.width(), image.height())?;
     let resized;
     let image = if (w, h) == image.dimensions() {

@@ -10,6 +10,8 @@
 //! - [`tiles`]: pixel edits stored as changed 256×256 tiles.
 //! - [`render`]: the composite of the stack and dirty-rectangle recomposition.
 //! - [`ora`]: OpenRaster (.ora) load and save, with hostile-file limits.
+//! - [`project_file`]: native read-modify-write of a project file that
+//!   refuses to overwrite someone else's concurrent change.
 //! - [`export`]: flattened PNG/JPEG/WebP with size presets.
 //! - `resample`: image size and region upscale (async: they run on the
 //!   engine).
@@ -31,6 +33,8 @@ pub mod geometry;
 pub mod history;
 pub mod layer;
 pub mod ora;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod project_file;
 pub mod render;
 mod resample;
 #[cfg(test)]
@@ -118,9 +122,13 @@ impl Document {
     }
 
     /// Replaces the source metadata (e.g. when a page decodes the file
-    /// itself). Not an edit: it is not recorded in history.
-    pub fn set_source_metadata(&mut self, metadata: SourceMetadata) {
+    /// itself). Not an edit: it is not recorded in history. Refused, changing
+    /// nothing, past the caps every reader applies
+    /// ([`SourceMetadata::check`]), so a saved project always reopens.
+    pub fn set_source_metadata(&mut self, metadata: SourceMetadata) -> Result<()> {
+        metadata.check()?;
         self.source = metadata;
+        Ok(())
     }
 
     /// A layer's provenance JSON, if any was set.

@@ -30,7 +30,9 @@ use super::brand::{self, BrandKit, MAX_REFERENCES};
 use super::export::thumbnail;
 use super::layer::LayerProperties;
 use super::{Document, MAX_JSON_BYTES};
-use crate::image_io::{self, check_dimensions, SourceMetadata, MAX_PIXELS};
+use crate::image_io::{
+    self, check_dimensions, SourceMetadata, MAX_EXIF_BYTES, MAX_ICC_BYTES, MAX_PIXELS,
+};
 use crate::ops::blend::BlendMode;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
@@ -55,8 +57,6 @@ pub const BRAND_KIT_SRC: &str = "retouch/brand/kit.json";
 /// Largest reference PNG read from a project (a noisy 1024×1024 RGBA PNG is
 /// about 4 MiB).
 const MAX_REFERENCE_PNG_BYTES: u64 = 8 << 20;
-/// Largest ICC profile or EXIF block read from a project.
-const MAX_METADATA_BYTES: u64 = 16 << 20;
 /// Longest side of the thumbnail OpenRaster asks for.
 pub const THUMBNAIL_MAX_SIDE: u32 = 256;
 
@@ -197,43 +197,13 @@ impl Document {
         }
         let xml = reader.read("stack.xml", MAX_STACK_XML_BYTES)?;
         let xml = std::str::from_utf8(&xml).map_err(|_| not_ora("stack.xml is not UTF-8"))?;
-        let options = roxmltree::ParsingOptions {
-            allow_dtd: false,
-            nodes_limit: 1 << 16,
-            ..roxmltree::ParsingOptions::default()
-        };
-        let tree = roxmltree::Document::parse_with_options(xml, options)
-            .map_err(|e| not_ora(&format!("stack.xml is not valid XML: {e}")))?;
+        let tree = parse_stack_xml(xml)?;
         let image = tree.root_element();
-        if !image.has_tag_name("image") {
-            return Err(not_ora("stack.xml has no <image> root"));
-        }
-        let width = number_attribute::<u32>(image, "w")?;
-        let height = number_attribute::<u32>(image, "h")?;
-        check_dimensions(width, height)?;
-        let stack = image
-            .children()
-            .find(|n| n.has_tag_name("stack"))
-            .ok_or_else(|| not_ora("stack.xml has no <stack>"))?;
-        let elements: Vec<roxmltree::Node> = stack.children().filter(|n| n.is_element()).collect();
-        if elements.len() > limits.max_layers {
-            return Err(Error::TooLarge(format!(
-                "the project has {} layers; at most {} are accepted",
-                elements.len(),
-                limits.max_layers
-            )));
-        }
+        let (width, height, elements) = canvas_and_layers(image, limits)?;
         let mut document = Document::new(width, height)?;
         let mut total_pixels = 0u64;
         // Bottom layer first: stack.xml lists the top one first.
         for element in elements.into_iter().rev() {
-            if !element.has_tag_name("layer") {
-                return Err(Error::Decode(format!(
-                    "<{}> elements (layer groups, text) are not supported yet; \
-                     flatten them in the other application first",
-                    element.tag_name().name()
-                )));
-            }
             let props = layer_properties(element)?;
             let src = element
                 .attribute("src")
@@ -268,15 +238,18 @@ impl Document {
             let selection = image_io::decode_mask_as_stored(&png)?;
             document.set_selection(Some(selection), "Select")?;
         }
-        let mut read_extra = |attribute: &str| match image.attribute((NAMESPACE, attribute)) {
-            Some(src) => reader.read(src, MAX_METADATA_BYTES).map(Some),
-            None => Ok(None),
-        };
+        // The caps every image reader applies, also checked when the
+        // metadata was set, so what we wrote always reads back.
+        let mut read_extra =
+            |attribute: &str, max: usize| match image.attribute((NAMESPACE, attribute)) {
+                Some(src) => reader.read(src, max as u64).map(Some),
+                None => Ok(None),
+            };
         let source = SourceMetadata {
-            icc_profile: read_extra("icc-profile")?,
-            exif: read_extra("exif")?,
+            icc_profile: read_extra("icc-profile", MAX_ICC_BYTES)?,
+            exif: read_extra("exif", MAX_EXIF_BYTES)?,
         };
-        document.set_source_metadata(source);
+        document.set_source_metadata(source)?;
         if let Some(src) = image.attribute((NAMESPACE, "brand-kit")) {
             document.stack.brand = read_brand_kit(&mut reader, src)?;
         }
@@ -284,31 +257,108 @@ impl Document {
         Ok(document)
     }
 
-    /// Saves to `path` natively: the project is written to a temporary file
-    /// beside it, flushed to disk, then renamed over `path`, so a crash never
-    /// leaves a half-written project.
+    /// Saves to `path` natively through [`crate::atomic_write`]: a
+    /// temporary file beside it, flushed to disk, renamed over `path`, so a
+    /// crash never leaves a half-written project. (To update a project in
+    /// place while others may too, use [`super::project_file::ProjectFile`].)
     #[cfg(not(target_arch = "wasm32"))]
     pub fn save_ora_file(&mut self, path: &std::path::Path) -> Result<()> {
-        let bytes = self.to_ora()?;
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::Io(format!("{} is not a file name", path.display())))?;
-        let tmp = path.with_file_name(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::Io(format!("cannot write {}: {e}", path.display()))
-        })
+        crate::atomic_write::write_atomic(path, &self.to_ora()?)
     }
+}
+
+/// What `retouch project info` shows, read from `stack.xml` and the layer
+/// PNGs' headers alone: no layer is decoded, so a project of huge layers
+/// answers at once, in little memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectSummary {
+    pub width: u32,
+    pub height: u32,
+    /// Bottom layer first.
+    pub layers: Vec<LayerSummary>,
+}
+
+/// One layer of a [`ProjectSummary`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerSummary {
+    pub props: LayerProperties,
+    /// The size in the layer PNG's header.
+    pub width: u32,
+    pub height: u32,
+    pub masked: bool,
+}
+
+/// Reads a project's [`ProjectSummary`] within the default [`LoadLimits`].
+pub fn summarize_ora(bytes: &[u8]) -> Result<ProjectSummary> {
+    let limits = LoadLimits::default();
+    let mut reader = ProjectReader::open(bytes, &limits)?;
+    let xml = reader.read("stack.xml", MAX_STACK_XML_BYTES)?;
+    let xml = std::str::from_utf8(&xml).map_err(|_| not_ora("stack.xml is not UTF-8"))?;
+    let tree = parse_stack_xml(xml)?;
+    let (width, height, elements) = canvas_and_layers(tree.root_element(), &limits)?;
+    let mut layers = Vec::with_capacity(elements.len());
+    for element in elements.into_iter().rev() {
+        let props = layer_properties(element)?;
+        let src = element
+            .attribute("src")
+            .ok_or_else(|| not_ora("a layer has no src"))?;
+        let (width, height) = png_header_dimensions(&reader.read_header(src)?, src)?;
+        layers.push(LayerSummary {
+            props,
+            width,
+            height,
+            masked: element.attribute((NAMESPACE, "mask")).is_some(),
+        });
+    }
+    Ok(ProjectSummary {
+        width,
+        height,
+        layers,
+    })
+}
+
+fn parse_stack_xml(xml: &str) -> Result<roxmltree::Document<'_>> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: 1 << 16,
+        ..roxmltree::ParsingOptions::default()
+    };
+    roxmltree::Document::parse_with_options(xml, options)
+        .map_err(|e| not_ora(&format!("stack.xml is not valid XML: {e}")))
+}
+
+/// The canvas size and the `<layer>` elements (top first, as stored) of
+/// stack.xml's `<image>`, within `limits`.
+fn canvas_and_layers<'a, 'input>(
+    image: roxmltree::Node<'a, 'input>,
+    limits: &LoadLimits,
+) -> Result<(u32, u32, Vec<roxmltree::Node<'a, 'input>>)> {
+    if !image.has_tag_name("image") {
+        return Err(not_ora("stack.xml has no <image> root"));
+    }
+    let width = number_attribute::<u32>(image, "w")?;
+    let height = number_attribute::<u32>(image, "h")?;
+    check_dimensions(width, height)?;
+    let stack = image
+        .children()
+        .find(|n| n.has_tag_name("stack"))
+        .ok_or_else(|| not_ora("stack.xml has no <stack>"))?;
+    let elements: Vec<roxmltree::Node> = stack.children().filter(|n| n.is_element()).collect();
+    if elements.len() > limits.max_layers {
+        return Err(Error::TooLarge(format!(
+            "the project has {} layers; at most {} are accepted",
+            elements.len(),
+            limits.max_layers
+        )));
+    }
+    if let Some(other) = elements.iter().find(|e| !e.has_tag_name("layer")) {
+        return Err(Error::Decode(format!(
+            "<{}> elements (layer groups, text) are not supported yet; \
+             flatten them in the other application first",
+            other.tag_name().name()
+        )));
+    }
+    Ok((width, height, elements))
 }
 
 /// Reads zip entries within the caps (see the module docs).
@@ -361,6 +411,22 @@ impl<'a> ProjectReader<'a> {
             )));
         }
         self.remaining -= declared;
+        Ok(bytes)
+    }
+
+    /// The first bytes of PNG entry `name`: enough for its signature and
+    /// header chunk (the dimensions), without inflating the rest.
+    fn read_header(&mut self, name: &str) -> Result<Vec<u8>> {
+        const PNG_HEADER_BYTES: u64 = 33;
+        let entry = self
+            .archive
+            .by_name(name)
+            .map_err(|e| not_ora(&format!("cannot open '{name}' ({e})")))?;
+        let mut bytes = Vec::new();
+        entry
+            .take(PNG_HEADER_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::Decode(format!("cannot read '{name}' from the project: {e}")))?;
         Ok(bytes)
     }
 }
@@ -450,6 +516,25 @@ fn png_dimensions(png: &[u8]) -> Result<(u32, u32)> {
         .map_err(|e| Error::Decode(format!("a layer is not a readable PNG: {e}")))?;
     check_dimensions(w, h)?;
     Ok((w, h))
+}
+
+/// The dimensions in a PNG's IHDR chunk, from the file's first 24 bytes
+/// (the decoder would want every chunk up to the pixel data), checked
+/// against the image limits.
+fn png_header_dimensions(header: &[u8], src: &str) -> Result<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let field = |at: usize| header.get(at..at + 4);
+    match (header.get(..8), field(12), field(16), field(20)) {
+        (Some(SIGNATURE), Some(b"IHDR"), Some(w), Some(h)) => {
+            let side = |b: &[u8]| u32::from_be_bytes(b.try_into().expect("4 bytes"));
+            let (w, h) = (side(w), side(h));
+            check_dimensions(w, h)?;
+            Ok((w, h))
+        }
+        _ => Err(Error::Decode(format!(
+            "the layer '{src}' is not a readable PNG"
+        ))),
+    }
 }
 
 fn layer_properties(element: roxmltree::Node) -> Result<LayerProperties> {

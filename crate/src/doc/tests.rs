@@ -1227,7 +1227,7 @@ fn provenance_and_source_metadata_round_trip_through_ora() {
         icc_profile: Some(vec![1, 2, 3, 0, 255]),
         exif: Some(b"MM\0*\0\0\0\x08\0\0\0\0\0\0".to_vec()),
     };
-    doc.set_source_metadata(source.clone());
+    doc.set_source_metadata(source.clone()).unwrap();
     // Not edits: nothing recorded; bad JSON and unknown layers are refused.
     let entries = doc.history().len();
     assert!(doc.set_provenance(patch, Some("{oops".into())).is_err());

@@ -1,29 +1,54 @@
-//! Reading inputs and writing outputs for the CLI.
+//! Reading inputs and writing outputs for the CLI. Every error names the
+//! file it is about; every output goes through the core's atomic write.
 
+use image::RgbaImage;
+use retouch::image_io::{self, SourceMetadata};
 use retouch::{Error, Result};
 use std::path::Path;
+
+pub use retouch::atomic_write::write_atomic;
 
 /// Reads a whole file, naming it in the error.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, renamed
-/// into place, so a failure never leaves a partial output.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Io(format!("{} is not a file name", path.display())))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::Io(format!("cannot write {}: {e}", path.display()))
-    })
+/// An error about the file at `path`, named in the message (parameter
+/// errors stay parameter errors).
+pub fn in_file(path: &Path, error: Error) -> Error {
+    match error {
+        Error::InvalidParameter { .. } | Error::Io(_) => error,
+        Error::Truncated(_) => Error::Io(format!(
+            "{}: {error} (--allow-partial opens what can be decoded)",
+            path.display()
+        )),
+        other => Error::Io(format!("{}: {other}", path.display())),
+    }
+}
+
+/// Reads and decodes an image with its metadata. A truncated or damaged
+/// file is an error unless `allow_partial`, which opens what can be decoded
+/// and prints a warning naming the file.
+pub fn open_image(path: &Path, allow_partial: bool) -> Result<(RgbaImage, SourceMetadata)> {
+    let bytes = read(path)?;
+    if !allow_partial {
+        return image_io::decode_rgba_with_metadata(&bytes).map_err(|e| in_file(path, e));
+    }
+    let (image, metadata, damage) =
+        image_io::decode_rgba_allowing_damage(&bytes).map_err(|e| in_file(path, e))?;
+    if let Some(why) = damage {
+        eprintln!(
+            "retouch: warning: {}: the image is truncated or damaged ({why}); \
+             opened what could be decoded, the rest is empty",
+            path.display()
+        );
+    }
+    Ok((image, metadata))
+}
+
+/// Reads and decodes a mask, naming the file in errors.
+pub fn open_mask(path: &Path) -> Result<image::GrayImage> {
+    image_io::decode_mask(&read(path)?).map_err(|e| in_file(path, e))
 }
 
 /// Encodes by the output's extension: PNG only for now.

@@ -1,8 +1,10 @@
 //! `retouch project new|info|add-layer` and `retouch export`: build, inspect
 //! and flatten OpenRaster projects from scripts and tests.
 
-use crate::output::{read, write_atomic};
+use crate::output::{in_file, open_image, open_mask, read, write_atomic};
 use retouch::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
+use retouch::doc::ora::{summarize_ora, ProjectSummary};
+use retouch::doc::project_file::{ProjectFile, DEFAULT_LOCK_WAIT};
 use retouch::doc::{Document, LayerProperties};
 use retouch::image_io::SourceMetadata;
 use retouch::ops::blend::BlendMode;
@@ -28,6 +30,10 @@ enum ProjectCommand {
         /// orientation) and sets the size.
         #[arg(long)]
         from: Option<PathBuf>,
+        /// Open a truncated or damaged --from image with what can be decoded
+        /// (a warning says so) instead of refusing it.
+        #[arg(long, requires = "from")]
+        allow_partial: bool,
     },
     /// Print the canvas size and every layer (bottom first).
     Info {
@@ -62,6 +68,10 @@ enum ProjectCommand {
         /// Write the result here instead of updating the project in place.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Add a truncated or damaged image with what can be decoded (a
+        /// warning says so) instead of refusing it.
+        #[arg(long)]
+        allow_partial: bool,
     },
 }
 
@@ -86,16 +96,25 @@ pub struct ExportArgs {
     /// of the image it was created from).
     #[arg(long)]
     keep_metadata: bool,
+    /// Export a truncated or damaged input image with what can be decoded
+    /// (a warning says so) instead of refusing it.
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
     match args.command {
-        ProjectCommand::New { output, size, from } => {
+        ProjectCommand::New {
+            output,
+            size,
+            from,
+            allow_partial,
+        } => {
             let doc = match (size, from) {
                 (_, Some(image)) => {
                     // Upright by EXIF orientation; the ICC profile and EXIF
                     // are kept in the project for `export --keep-metadata`.
-                    let (pixels, source) = image_io::decode_rgba_with_metadata(&read(&image)?)?;
+                    let (pixels, source) = open_image(&image, allow_partial)?;
                     let mut doc = Document::new(pixels.width(), pixels.height())?;
                     doc.add_layer(
                         LayerProperties::named(file_stem(&image)),
@@ -103,7 +122,7 @@ pub fn run(args: Args) -> Result<()> {
                         None,
                         None,
                     )?;
-                    doc.set_source_metadata(source);
+                    doc.set_source_metadata(source)?;
                     doc
                 }
                 (Some(size), None) => {
@@ -115,11 +134,12 @@ pub fn run(args: Args) -> Result<()> {
             save(doc, &output)
         }
         ProjectCommand::Info { project, json } => {
-            let doc = open(&project)?;
+            // Only stack.xml and the layers' PNG headers: no pixels.
+            let summary = summarize_ora(&read(&project)?).map_err(|e| in_file(&project, e))?;
             if json {
-                println!("{}", info_json(&doc));
+                println!("{}", info_json(&summary));
             } else {
-                print_info(&doc);
+                print_info(&summary);
             }
             Ok(())
         }
@@ -133,13 +153,9 @@ pub fn run(args: Args) -> Result<()> {
             mask,
             hidden,
             output,
+            allow_partial,
         } => {
-            let mut doc = open(&project)?;
-            let pixels = image_io::decode_rgba(&read(&image)?)?;
-            let mask = match mask {
-                Some(path) => Some(image_io::decode_mask(&read(&path)?)?),
-                None => None,
-            };
+            // Parameters first: a bad one must not wait for a lock.
             let props = LayerProperties {
                 name: name.unwrap_or_else(|| file_stem(&image)),
                 visible: !hidden,
@@ -148,8 +164,27 @@ pub fn run(args: Args) -> Result<()> {
                 locked: false,
                 offset: parse_pair(&offset, "offset")?,
             };
-            doc.add_layer(props, pixels, mask, None)?;
-            save(doc, output.as_deref().unwrap_or(&project))
+            if let Some(path) = &output {
+                check_project_name(path)?;
+            }
+            let (pixels, _) = open_image(&image, allow_partial)?;
+            let mask = mask.as_deref().map(open_mask).transpose()?;
+            match output {
+                Some(output) => {
+                    let mut doc = open(&project)?;
+                    doc.add_layer(props, pixels, mask, None)?;
+                    save(doc, &output)
+                }
+                None => {
+                    // In place: under the project's lock, and refused if
+                    // someone else changed it meanwhile (no lost update).
+                    let file = ProjectFile::open_for_update(&project, DEFAULT_LOCK_WAIT)?;
+                    let mut doc =
+                        Document::from_ora(file.bytes()).map_err(|e| in_file(&project, e))?;
+                    doc.add_layer(props, pixels, mask, None)?;
+                    file.save(&mut doc)
+                }
+            }
         }
     }
 }
@@ -169,12 +204,14 @@ pub fn export(args: ExportArgs) -> Result<()> {
         }
         (None, None) => SizePreset::Original,
     };
+    // Parameters are checked before the input is read.
+    size.validate()?;
     let (image, source) = if is_project(&args.input) {
         let mut doc = open(&args.input)?;
         let source = doc.source_metadata().clone();
         (doc.composite_cpu()?.clone(), source)
     } else {
-        image_io::decode_rgba_with_metadata(&read(&args.input)?)?
+        open_image(&args.input, args.allow_partial)?
     };
     let metadata = if args.keep_metadata {
         source
@@ -193,28 +230,31 @@ fn is_project(path: &Path) -> bool {
 
 /// Loads a project; errors name the file (the CLI only prints them).
 fn open(path: &Path) -> Result<Document> {
-    Document::from_ora(&read(path)?).map_err(|e| match e {
-        Error::Io(_) => e,
-        other => Error::Io(format!("{}: {other}", path.display())),
-    })
+    Document::from_ora(&read(path)?).map_err(|e| in_file(path, e))
+}
+
+fn check_project_name(path: &Path) -> Result<()> {
+    if is_project(path) {
+        Ok(())
+    } else {
+        Err(Error::param(
+            "output",
+            format!("{}: projects are saved as .ora", path.display()),
+        ))
+    }
 }
 
 fn save(mut doc: Document, path: &Path) -> Result<()> {
-    if !is_project(path) {
-        return Err(Error::param(
-            "output",
-            format!("{}: projects are saved as .ora", path.display()),
-        ));
-    }
+    check_project_name(path)?;
     doc.save_ora_file(path)
 }
 
-fn print_info(doc: &Document) {
-    println!("canvas: {}x{}", doc.width(), doc.height());
-    println!("layers: {} (bottom first)", doc.layers().len());
-    for (index, layer) in doc.layers().iter().enumerate() {
+fn print_info(summary: &ProjectSummary) {
+    println!("canvas: {}x{}", summary.width, summary.height);
+    println!("layers: {} (bottom first)", summary.layers.len());
+    for (index, layer) in summary.layers.iter().enumerate() {
         let p = &layer.props;
-        let (w, h) = layer.pixels.dimensions();
+        let (w, h) = (layer.width, layer.height);
         println!(
             "  {index}: '{}' {w}x{h} at {},{} {} opacity {}{}{}{}",
             p.name,
@@ -224,32 +264,32 @@ fn print_info(doc: &Document) {
             p.opacity,
             if p.visible { "" } else { " hidden" },
             if p.locked { " locked" } else { "" },
-            if layer.mask.is_some() { " masked" } else { "" },
+            if layer.masked { " masked" } else { "" },
         );
     }
 }
 
-fn info_json(doc: &Document) -> serde_json::Value {
-    let layers: Vec<serde_json::Value> = doc
-        .layers()
+fn info_json(summary: &ProjectSummary) -> serde_json::Value {
+    let layers: Vec<serde_json::Value> = summary
+        .layers
         .iter()
         .map(|layer| {
             let p = &layer.props;
             serde_json::json!({
                 "name": p.name,
-                "width": layer.pixels.width(),
-                "height": layer.pixels.height(),
+                "width": layer.width,
+                "height": layer.height,
                 "x": p.offset.0,
                 "y": p.offset.1,
                 "mode": p.mode.name(),
                 "opacity": p.opacity,
                 "visible": p.visible,
                 "locked": p.locked,
-                "mask": layer.mask.is_some(),
+                "mask": layer.masked,
             })
         })
         .collect();
-    serde_json::json!({ "width": doc.width(), "height": doc.height(), "layers": layers })
+    serde_json::json!({ "width": summary.width, "height": summary.height, "layers": layers })
 }
 
 fn file_stem(path: &Path) -> String {
@@ -263,7 +303,13 @@ fn parse_size(text: &str) -> Result<(u32, u32)> {
     let (w, h) = text.split_once(['x', 'X', '×']).ok_or_else(invalid)?;
     let w = w.trim().parse().map_err(|_| invalid())?;
     let h = h.trim().parse().map_err(|_| invalid())?;
-    image_io::check_dimensions(w, h)?;
+    if w == 0 || h == 0 {
+        return Err(Error::param(
+            "size",
+            format!("'{text}' is empty: both sides must be at least 1 px"),
+        ));
+    }
+    image_io::check_dimensions(w, h).map_err(|e| Error::param("size", e.to_string()))?;
     Ok((w, h))
 }
 

@@ -1,7 +1,7 @@
 //! `retouch resize IN -o OUT (--scale F | --size WxH) [--region X,Y,W,H]
 //! [--filter] [--sharpness] [--linear-light] [--backend]`
 
-use crate::output::{encode_for, read, write_atomic};
+use crate::output::{encode_for, open_image, write_atomic};
 use retouch::ops::resample::{self, Filter, ResizeOptions, DEFAULT_SHARPNESS};
 use retouch::{image_io, Error, Result};
 use std::path::PathBuf;
@@ -37,6 +37,10 @@ pub struct Args {
     /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter).
     #[arg(long, default_value = "auto")]
     backend: String,
+    /// Resize a truncated or damaged input with what can be decoded (a
+    /// warning says so) instead of refusing it.
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32)> {
@@ -72,8 +76,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(scale) = args.scale {
         resample::scaled_size(1, 1, scale)?;
     }
-    let src = image_io::decode_rgba(&read(&args.input)?)
-        .map_err(|e| Error::Io(format!("{}: {e}", args.input.display())))?;
+    let (src, _) = open_image(&args.input, args.allow_partial)?;
     let src = match region {
         Some([x, y, w, h]) => image_io::region(&src, "image", (x, y, w, h))?,
         None => src,
