@@ -770,7 +770,8 @@ mod tests {
         doc.set_source_metadata(SourceMetadata {
             icc_profile: Some(vec![1, 2, 3, 4]),
             exif: Some(b"II*\0exif".to_vec()),
-        });
+        })
+        .unwrap();
         doc.delete_layer(background).unwrap();
         doc.undo().unwrap();
         doc
@@ -900,7 +901,7 @@ mod tests {
         let mut store = Store::default();
         store.write(&doc.autosave_changes(&mut baseline).unwrap());
 
-        let message = |store: &Store| store.restore().err().expect("refused").to_string();
+        let message = |store: &Store| store.restore().expect_err("refused").to_string();
         let mut missing = Store {
             state: store.state.clone(),
             pieces: store.pieces.clone(),

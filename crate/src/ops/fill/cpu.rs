@@ -248,7 +248,7 @@ impl Field {
     /// random search around the best source in windows halving in size.
     fn improve(&mut self, level: &Level, seed: u64, pass: u32) {
         let (w, h, r) = (self.width, self.height, self.r);
-        let forwards = pass % 2 == 0;
+        let forwards = pass.is_multiple_of(2);
         for k in 0..self.targets.len() {
             let t = if forwards {
                 self.targets[k]
