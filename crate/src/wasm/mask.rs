@@ -20,7 +20,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 fn points(flat: &[f32]) -> Result<Vec<(f32, f32)>, JsError> {
-    if flat.len() % 2 != 0 {
+    if !flat.len().is_multiple_of(2) {
         return Err(js_error(Error::param(
             "points",
             format!("{} numbers do not make x, y pairs", flat.len()),
@@ -308,7 +308,7 @@ impl RetouchEngine {
         let mut palette: Vec<[u8; 3]> =
             colors.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
         let points: Vec<(u32, u32)> = samples.chunks_exact(2).map(|p| (p[0], p[1])).collect();
-        let ragged = colors.len() % 3 != 0 || samples.len() % 2 != 0;
+        let ragged = !colors.len().is_multiple_of(3) || !samples.len().is_multiple_of(2);
         wasm_bindgen_futures::future_to_promise(async move {
             if ragged {
                 return Err(js_error(Error::param(
