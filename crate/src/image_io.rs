@@ -277,13 +277,13 @@ struct Decoded {
 
 fn decode_dynamic(bytes: &[u8], orient: Orient, on_damage: Damage) -> Result<Decoded> {
     let decode_error = |e: image::ImageError| Error::Decode(e.to_string());
-    // Read the header alone first, so absurd dimensions are refused before
-    // any decoder state or pixel buffer is allocated.
     // Metadata chunks first: even reading the header makes the PNG decoder
     // inflate an iCCP chunk (up to the image crate's 512 MiB default).
     if bytes.starts_with(b"\x89PNG") {
         check_png_metadata(bytes)?;
     }
+    // Then the header alone, so absurd dimensions are refused before any
+    // decoder state or pixel buffer is allocated.
     let probe = reader(bytes)?;
     let format = probe.format();
     let (width, height) = probe.into_dimensions().map_err(decode_error)?;
