@@ -36,7 +36,7 @@ const $ = (selector) => document.querySelector(selector);
 const status = createStatus({ bar: $('#status'), toasts: $('#toasts') });
 
 /** What the panels show, read from the document after each change (safe while the GPU renders). */
-const shown = { layers: [], history: null, lastGesture: null, recovered: null };
+const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null };
 
 const viewer = createViewer({
   stage: $('#stage'),
@@ -133,6 +133,7 @@ function documentChanged(kind) {
   if (!project) {
     shown.layers = [];
     shown.history = null;
+    shown.size = null;
     viewer.clear();
     selection.sync(null);
     renderPanels();
@@ -141,6 +142,7 @@ function documentChanged(kind) {
   }
   shown.layers = project.layers();
   shown.history = project.history();
+  shown.size = { width: project.width, height: project.height };
   if (!shown.layers.some((l) => l.id === state.activeId)) state.activeId = shown.layers.at(-1)?.id ?? null;
   const resized = !viewer.size || viewer.size.width !== project.width || viewer.size.height !== project.height;
   if (kind === 'document' || resized) {
@@ -187,7 +189,7 @@ function renderPanels() {
   } else {
     $('#history-info').textContent = '';
   }
-  $('#doc-info').textContent = has ? `${state.project.width} × ${state.project.height} px · ${layers.length} layer${layers.length === 1 ? '' : 's'}` : '';
+  $('#doc-info').textContent = has ? `${shown.size.width} × ${shown.size.height} px · ${layers.length} layer${layers.length === 1 ? '' : 's'}` : '';
   $('#doc-title').textContent = has ? state.name || 'Untitled' : 'No document';
   $('#selection-info').textContent = selection.mask ? '' : has ? 'Nothing selected.' : '';
   commands.refresh();
@@ -501,7 +503,8 @@ window.retouchApp = {
   settled: () => session.idle(),
   backend: () => state.engine?.backend ?? null,
   adapter: () => state.engine?.adapter ?? null,
-  size: () => (state.project ? { width: state.project.width, height: state.project.height } : null),
+  /** The canvas size as of the last change (read in the queue: a render in flight does not block it). */
+  size: () => (state.project ? shown.size : null),
   /** The layers as the panel shows them (bottom first; opacity 0–1 as the core keeps it). */
   layers: () => ctx.layers(),
   activeLayerId: () => state.activeId,

@@ -323,8 +323,11 @@ for (const config of CONFIGS) {
         mimeType: 'image/png',
         buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48]),
       });
-      await page.waitForFunction(() => /truncated\.png/.test(document.querySelector('#status').textContent));
-      assert.ok(await status.evaluate((e) => e.classList.contains('error')));
+      // Opening shows "Opening truncated.png…" first (the decode runs in a worker): wait for the error.
+      await page.waitForFunction(() => {
+        const bar = document.querySelector('#status');
+        return bar.classList.contains('error') && /truncated\.png/.test(bar.textContent);
+      });
 
       // A corrupt project is refused with the core's message.
       await page.setInputFiles('#file-project', { name: 'broken.ora', mimeType: 'application/zip', buffer: Buffer.from('PK not really a zip') });

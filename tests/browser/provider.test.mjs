@@ -233,14 +233,18 @@ for (const config of CONFIGS) {
       }
       const metric = await page.locator('#gen-variants-list .gen-metric').first().textContent();
       assert.match(metric, /Seam ΔE \d+\.\d\d .*Outside mask: 0 px/);
-      // Pointing at a variant previews it on the canvas (display only); leaving restores it.
+      // Tabbing to (or pointing at) a variant previews it on the canvas (display only);
+      // leaving restores it. Focus drives it here: a pointer resting where the list
+      // appears makes hover timing-dependent, focus is not.
       const centre = { x: SELECT.x + SELECT.width / 2, y: SELECT.y + SELECT.height / 2 };
       const pixel = () => page.evaluate(({ x, y }) => [...document.querySelector('#result').getContext('2d').getImageData(x, y, 1, 1).data].join(), centre);
+      await page.mouse.move(1, 1);
+      await page.evaluate(() => window.retouchApp.settled());
       const plain = await pixel();
-      await page.hover('#gen-variants-list .gen-variant[data-variant="0"] canvas');
+      await page.focus('#gen-variants-list .gen-variant[data-variant="0"] button');
       await page.waitForFunction(({ x, y, plain }) => [...document.querySelector('#result').getContext('2d').getImageData(x, y, 1, 1).data].join() !== plain, { ...centre, plain });
       assert.equal((await snapshot(page, 'hovered')).layers.length, 1, 'a preview is not an edit');
-      await page.mouse.move(1, 1);
+      await page.evaluate(() => document.activeElement?.blur());
       await page.waitForFunction(({ x, y, plain }) => [...document.querySelector('#result').getContext('2d').getImageData(x, y, 1, 1).data].join() === plain, { ...centre, plain });
       assert.equal(await pixel(), plain);
       await acceptAndUndo(page, 1, state, 'offline mock');
