@@ -14,6 +14,8 @@ pub mod ops;
 pub mod plugin;
 pub mod provider;
 #[cfg(test)]
+mod test_kit;
+#[cfg(test)]
 mod test_rng;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

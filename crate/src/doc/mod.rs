@@ -21,6 +21,7 @@
 //! - [`autosave`]: incremental autosave (changed tiles since the last save)
 //!   and recovery from what was stored.
 //! - `fill`: Content-Aware Fill of the selection into a new layer.
+//! - `transform`: Free Transform of a layer (move, scale, rotate, skew).
 
 mod adjust;
 pub mod autosave;
@@ -40,6 +41,7 @@ mod resample;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
+mod transform;
 
 pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore};
 pub use brand::BrandKit;

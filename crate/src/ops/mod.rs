@@ -11,4 +11,5 @@ pub mod fill;
 pub mod morphology;
 pub mod resample;
 pub mod select;
+pub mod transform;
 pub mod wand;

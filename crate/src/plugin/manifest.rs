@@ -53,6 +53,8 @@ pub enum Kind {
     Mask,
     Resample,
     Fill,
+    /// Geometry of a layer or the canvas: crop, free transform.
+    Transform,
     Provider,
 }
 

@@ -28,6 +28,8 @@ const BUILTIN_MANIFESTS: &[&str] = &[
     include_str!("../../../plugin-manifest/plugins/mask-wand.json"),
     include_str!("../../../plugin-manifest/plugins/fill-content-aware.json"),
     include_str!("../../../plugin-manifest/plugins/resize.json"),
+    include_str!("../../../plugin-manifest/plugins/transform-crop.json"),
+    include_str!("../../../plugin-manifest/plugins/transform-free.json"),
     include_str!("../../../plugin-manifest/plugins/provider-openai.json"),
     include_str!("../../../plugin-manifest/plugins/provider-gemini.json"),
     include_str!("../../../plugin-manifest/plugins/provider-stability.json"),

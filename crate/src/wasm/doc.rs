@@ -13,6 +13,7 @@ use crate::doc::{Anchor, AutosaveBaseline, Document, LayerProperties, Rect, Trim
 use crate::image_io::SourceMetadata;
 use crate::ops::adjust::Adjustment;
 use crate::ops::blend::BlendMode;
+use crate::ops::transform::{Affine, Resampler};
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::cell::{RefCell, RefMut};
@@ -625,6 +626,35 @@ impl Project {
         })
     }
 
+    /// Resolves when layer `id` is transformed (Free Transform, one history
+    /// entry): `matrix` is `[a, b, c, d, e, f]` as in SVG's `matrix()`, from
+    /// the layer's own pixel coordinates to the canvas; `resampler` is
+    /// "bicubic" or "edge". The result is clipped to the canvas.
+    #[wasm_bindgen(js_name = transformLayer)]
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    pub fn transform_layer(
+        &self,
+        engine: &RetouchEngine,
+        id: u32,
+        matrix: Vec<f64>,
+        resampler: &str,
+    ) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let request = affine_from_js(&matrix).and_then(|map| {
+            let resampler = Resampler::parse(resampler).map_err(js_error)?;
+            Ok((map, resampler))
+        });
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (map, resampler) = request?;
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            doc.transform_layer(&engine, id, &map, resampler)
+                .await
+                .map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// Resolves to `{ x, y, width, height, pixels }`: the composite over the
     /// rectangle `adjustLayer` would change, as it would look (RGBA bytes to
     /// draw over the canvas), without changing the project.
@@ -756,4 +786,15 @@ fn region_bytes(
     crate::image_io::region(image, what, rect)
         .map(|region| region.into_raw())
         .map_err(js_error)
+}
+
+/// `[a, b, c, d, e, f]` as an [`Affine`].
+fn affine_from_js(matrix: &[f64]) -> Result<Affine, JsError> {
+    match *matrix {
+        [a, b, c, d, e, f] => Ok(Affine::new(a, b, c, d, e, f)),
+        _ => Err(JsError::new(&format!(
+            "matrix: expected 6 numbers [a, b, c, d, e, f], got {}",
+            matrix.len()
+        ))),
+    }
 }
