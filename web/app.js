@@ -14,6 +14,7 @@ import { SELECT_COMMANDS, MODIFIERS } from './commands/select.js';
 import { VIEW_COMMANDS } from './commands/view.js';
 import { PANEL_COMMANDS } from './commands/panels.js';
 import { ADJUST_COMMANDS } from './commands/adjust.js';
+import { TRANSFORM_COMMANDS } from './commands/transform.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
@@ -113,7 +114,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...TRANSFORM_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -414,6 +415,9 @@ function buildControls() {
     stage: $('#stage'),
     onChange: (id) => {
       gesture?.cancel();
+      // A tool that holds something (a crop box, a transform) lets go of it when left.
+      for (const tool of TOOLS) if (tool.id !== id) tool.leave?.(ctx);
+      TOOLS.find((t) => t.id === id).enter?.(ctx);
       viewer.setNavigation(TOOLS.find((t) => t.id === id).navigation ?? null);
       commands.refresh();
     },
@@ -512,6 +516,8 @@ window.retouchApp = {
   history: () => ctx.history(),
   tool: () => ctx.tools.current,
   toolParams: (tool) => ctx.tools.values(tool),
+  /** What the current tool holds until Enter: a crop box { x, y, width, height }, a transform { layerId, matrix }, or null. */
+  toolPending: () => ctx.tools.tool()?.pending?.() ?? null,
   /** The last canvas gesture ({ tool, points, params }) in image coordinates. */
   lastGesture: () => shown.lastGesture,
   /** Image coordinates → page (client) coordinates, to drive the pointer. */

@@ -221,3 +221,18 @@ export async function installTestKit(page) {
     window.testKit = { wasm, rng, randomRgba, randomValues, compare, pngOf, maskPngOf, loadImages, setParams, params };
   });
 }
+
+/** Moves the real mouse to image point (x, y) of the open document. */
+export async function mouseTo(page, x, y, options) {
+  const p = await page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
+  await page.mouse.move(p.x, p.y, options);
+}
+
+/** Drags the real mouse through image points `points` ([[x, y], …]) and waits for the session. */
+export async function dragMouse(page, points, { steps = 6 } = {}) {
+  await mouseTo(page, points[0][0], points[0][1]);
+  await page.mouse.down();
+  for (const [x, y] of points.slice(1)) await mouseTo(page, x, y, { steps });
+  await page.mouse.up();
+  await page.evaluate(() => window.retouchApp.settled());
+}

@@ -22,6 +22,7 @@ export const VIEW_COMMANDS = [
     id: `tool.${tool.id}`,
     label: tool.label,
     shortcut: tool.shortcut,
+    enabled: tool.enabled,
     run: (ctx) => ctx.tools.set(tool.id),
   })),
   {

@@ -9,9 +9,11 @@ import { lasso } from './lasso.js';
 import { wand, colorRange } from './pick.js';
 import { brush } from './brush.js';
 import { hand, zoom } from './navigate.js';
+import { crop } from './crop.js';
+import { transform } from './transform.js';
 
 /** Every canvas tool, in toolbox order. Navigation tools' gestures are the view's own. */
-export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, hand, zoom];
+export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, crop, transform, hand, zoom];
 
 function combineMode(event, values) {
   if (event?.shiftKey && event?.altKey) return 'intersect';

@@ -12,6 +12,7 @@ export function createToolbox({ tools, manifests, buttons, host, info, stage, on
   const byId = new Map(tools.map((t) => [t.id, t]));
   const controls = new Map();
   let current = null;
+  let previous = null;
 
   const manifestOf = (tool) => (tool.manifest ? manifests.find((m) => m.id === tool.manifest) : null);
   for (const tool of tools) {
@@ -33,9 +34,14 @@ export function createToolbox({ tools, manifests, buttons, host, info, stage, on
     get current() {
       return current;
     },
+    /** The tool before the current one (a modal tool such as free transform returns to it). */
+    get previous() {
+      return previous;
+    },
     tool: () => byId.get(current),
     set(id) {
       const tool = requireTool(id);
+      if (id !== current) previous = current;
       current = id;
       for (const button of buttons) {
         const on = button.dataset.tool === id;

@@ -89,14 +89,20 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   });
 
   let active = null; // pointer id of the gesture in progress
-  frame.addEventListener('pointerdown', (event) => {
+  // Gestures may start beside the image too (the pasteboard, as in Photoshop):
+  // a crop box that grows the canvas, a transform handle past the edge.
+  stage.addEventListener('pointerdown', (event) => {
     if (!size || event.button !== 0 || active !== null) return;
+    const onScrollbar = event.target === stage && (event.offsetX >= stage.clientWidth || event.offsetY >= stage.clientHeight);
+    if (onScrollbar) return;
+    // preventDefault below keeps focus where it was: let go of a field so shortcuts work again.
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     if (navigation === 'zoom' && !spaceHeld) {
       event.preventDefault();
       step(event.altKey ? -1 : 1, event);
       return;
     }
-    frame.setPointerCapture(event.pointerId);
+    stage.setPointerCapture(event.pointerId);
     active = event.pointerId;
     event.preventDefault();
     if (spaceHeld || navigation === 'hand') {
@@ -105,7 +111,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     }
     onPointer?.('down', imagePoint(event.clientX, event.clientY), event);
   });
-  frame.addEventListener('pointermove', (event) => {
+  stage.addEventListener('pointermove', (event) => {
     if (event.pointerId !== active) return;
     if (pan) {
       stage.scrollLeft = pan.left - (event.clientX - pan.x);
@@ -124,8 +130,8 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     }
     onPointer?.(phase, imagePoint(event.clientX, event.clientY), event);
   };
-  frame.addEventListener('pointerup', end('up'));
-  frame.addEventListener('pointercancel', end('cancel'));
+  stage.addEventListener('pointerup', end('up'));
+  stage.addEventListener('pointercancel', end('cancel'));
 
   stage.addEventListener(
     'wheel',
@@ -171,6 +177,50 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     const el = document.createElementNS(SVG_NS, tag);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
     return el;
+  }
+
+  /** The crop box: everything outside it dimmed (even-odd), its edge, and thirds lines. */
+  function showCrop({ x, y, width, height, guide }) {
+    const reach = 4 * Math.max(size.width, size.height, width, height);
+    const outside = svg('path', {
+      d: `M${-reach},${-reach}H${reach}V${reach}H${-reach}Z M${x},${y}h${width}v${height}h${-width}Z`,
+      'fill-rule': 'evenodd',
+    });
+    outside.classList.add('crop-shade');
+    shapes.append(outside);
+    if (guide) {
+      for (const t of [1 / 3, 2 / 3]) {
+        for (const [x1, y1, x2, y2] of [[x + width * t, y, x + width * t, y + height], [x, y + height * t, x + width, y + height * t]]) {
+          const line = svg('line', { x1, y1, x2, y2 });
+          line.classList.add('crop-guide');
+          shapes.append(line);
+        }
+      }
+    }
+    const box = svg('rect', { x, y, width, height });
+    box.classList.add('crop-box');
+    shapes.append(box);
+  }
+
+  /** The free-transform preview: the layer's pixels under the matrix, the box, the handles. */
+  function showTransform({ matrix, width, height, image, handles }) {
+    const transform = `matrix(${matrix.join(' ')})`;
+    if (image) {
+      const picture = svg('image', { href: image, x: 0, y: 0, width, height, transform, preserveAspectRatio: 'none' });
+      picture.classList.add('transform-preview');
+      shapes.append(picture);
+    }
+    const [a, b, c, d, e, f] = matrix;
+    const corners = [[0, 0], [width, 0], [width, height], [0, height]].map(([u, v]) => `${a * u + c * v + e},${b * u + d * v + f}`);
+    const box = svg('polygon', { points: corners.join(' ') });
+    box.classList.add('transform-box');
+    shapes.append(box);
+    const half = 4 / scale;
+    for (const [hx, hy] of handles) {
+      const handle = svg('rect', { x: hx - half, y: hy - half, width: 2 * half, height: 2 * half });
+      handle.classList.add('transform-handle');
+      shapes.append(handle);
+    }
   }
 
   return {
@@ -240,7 +290,10 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     },
     /**
      * Shows the tool's gesture: { kind: 'rect'|'ellipse', x, y, width, height }
-     * | { kind: 'path', points, closed, width? } | { kind: 'outline', x, y, width, height } | null.
+     * | { kind: 'path', points, closed, width? } | { kind: 'outline', x, y, width, height }
+     * | { kind: 'crop', x, y, width, height, guide } (the outside dimmed, thirds lines)
+     * | { kind: 'transform', matrix, width, height, image?, handles } (the layer's pixels
+     *   under the matrix as a preview, its box and handles) | null.
      */
     showShape(shape) {
       shapes.replaceChildren();
@@ -260,6 +313,10 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
           rx: shape.width / 2,
           ry: shape.height / 2,
         }));
+      } else if (shape.kind === 'crop') {
+        showCrop(shape);
+      } else if (shape.kind === 'transform') {
+        showTransform(shape);
       } else if (shape.kind === 'path') {
         const points = [];
         for (let i = 0; i < shape.points.length; i += 2) points.push(`${shape.points[i]},${shape.points[i + 1]}`);
@@ -307,11 +364,9 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       if (!size) return { x: 0, y: 0 };
       return { x: box.left + (x / size.width) * box.width, y: box.top + (y / size.height) * box.height };
     },
+    /** Screen pixels per image pixel. */
     get scale() {
       return scale;
-    },
-    get size() {
-      return size;
     },
     canvas,
     overlay,
