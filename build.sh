@@ -121,7 +121,8 @@ run_tests() {
   cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
   log "native tests (GPU tests required: software Vulkan adapter)"
   RETOUCH_REQUIRE_GPU=1 cargo test --workspace
-  build
+  # The host tests load the packaged bundles (dist/): package builds the wasm first.
+  package
   log "browser and node tests"
   (cd tests && node --test)
 }

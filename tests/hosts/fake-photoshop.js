@@ -120,7 +120,8 @@
       if (!layer) throw new Error('no such layer');
       if (image.componentSize !== doc.depth) throw new Error(`${image.componentSize}-bit data into a ${doc.depth}-bit document`);
       if (image.components !== 4) throw new Error('a pixel layer takes RGBA');
-      const { left, top } = targetBounds;
+      const { left, top, right, bottom } = targetBounds;
+      if (right - left !== image.width || bottom - top !== image.height) throw new Error('the target bounds are not the image’s size');
       if (left < 0 || top < 0 || left + image.width > doc.width || top + image.height > doc.height) throw new Error('outside the document');
       for (let y = 0; y < image.height; y++) {
         layer.pixels.set(image._data.subarray(y * image.width * 4, (y + 1) * image.width * 4), ((top + y) * doc.width + left) * 4);

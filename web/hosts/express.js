@@ -4,7 +4,7 @@
 // inserts the result into the page (addImage). No document sandbox script is
 // needed: both calls belong to the UI SDK.
 
-/** @typedef {import('https://new.express.adobe.com/static/add-on-sdk/sdk.js').default} AddOnUISdk */
+/** @typedef {typeof import('https://new.express.adobe.com/static/add-on-sdk/sdk.js').default} AddOnUISdk */
 
 /** The SDK, once ready. */
 async function sdk() {
@@ -40,7 +40,7 @@ export function createExpressHost() {
       if (!rendition) throw new Error('Adobe Express gave no rendition of the page');
       return { name: 'Express page.png', bytes: new Uint8Array(await rendition.blob.arrayBuffer()) };
     },
-    /** @param {{ name: string, png: (longEdge?: number) => Promise<Uint8Array> }} result */
+    /** @param {{ name: string, png: (longEdge?: number) => Promise<Uint8Array<ArrayBuffer>> }} result */
     async putResult(result) {
       const { app } = await sdk();
       await app.document.addImage(new Blob([await result.png()], { type: 'image/png' }), { title: result.name });

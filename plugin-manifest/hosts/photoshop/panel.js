@@ -17,7 +17,8 @@ const source = /** @type {HTMLSelectElement} */ (document.getElementById('source
 const getButton = /** @type {HTMLButtonElement} */ (document.getElementById('get-image'));
 const sendButton = /** @type {HTMLButtonElement} */ (document.getElementById('send-result'));
 
-/** Result tiles waiting for commitLayer: { x, y, width, height, data }. */
+/** @typedef {{ documentId: number, x: number, y: number, width: number, height: number, data: Uint8Array | Uint16Array }} Tile */
+/** Result tiles waiting for commitLayer. @type {Tile[]} */
 let staged = [];
 
 /** @param {string} text @param {string} [kind] */
@@ -102,7 +103,7 @@ const calls = {
   },
 
   /** Keeps one RGBA tile of the result (at the document's depth) until commitLayer. */
-  stagePixels(/** @type {{ documentId: number, x: number, y: number, width: number, height: number, data: Uint8Array | Uint16Array }} */ tile) {
+  stagePixels(/** @type {Tile} */ tile) {
     documentById(tile.documentId);
     staged.push(tile);
     return staged.length;
@@ -128,7 +129,8 @@ const calls = {
               colorSpace: 'RGB',
             });
             try {
-              await imaging.putPixels({ documentID: doc.id, layerID: layer.id, imageData, targetBounds: { left: tile.x, top: tile.y }, commandName: name });
+              const targetBounds = { left: tile.x, top: tile.y, right: tile.x + tile.width, bottom: tile.y + tile.height };
+              await imaging.putPixels({ documentID: doc.id, layerID: layer.id, imageData, targetBounds, commandName: name });
             } finally {
               imageData.dispose();
             }
