@@ -220,6 +220,44 @@ impl HostMask {
     }
 }
 
+/// A host rectangle (which may reach past the canvas, as Photoshop's selection bounds can)
+/// clipped to the canvas and cut into tiles of at most `tile`×`tile`, row by row:
+/// `(x, y, width, height)` each. Empty when nothing of it is on the canvas.
+pub fn tile_grid(
+    (left, top, width, height): (i64, i64, i64, i64),
+    (canvas_width, canvas_height): (u32, u32),
+    tile: u32,
+) -> Result<Vec<(u32, u32, u32, u32)>> {
+    if tile == 0 {
+        return Err(Error::InvalidParameter {
+            name: "tile".into(),
+            message: "a tile needs at least one pixel".into(),
+        });
+    }
+    let x0 = left.clamp(0, i64::from(canvas_width));
+    let y0 = top.clamp(0, i64::from(canvas_height));
+    let x1 = left
+        .saturating_add(width.max(0))
+        .clamp(x0, i64::from(canvas_width));
+    let y1 = top
+        .saturating_add(height.max(0))
+        .clamp(y0, i64::from(canvas_height));
+    let mut tiles = Vec::new();
+    let step = i64::from(tile);
+    let mut y = y0;
+    while y < y1 {
+        let h = step.min(y1 - y);
+        let mut x = x0;
+        while x < x1 {
+            let w = step.min(x1 - x);
+            tiles.push((x as u32, y as u32, w as u32, h as u32));
+            x += w;
+        }
+        y += h;
+    }
+    Ok(tiles)
+}
+
 /// 8-bit samples (any layout) as 16-bit ones whose white is `max`, for a 16-bit host document.
 pub fn to_depth16(samples: &[u8], max: u16) -> Result<Vec<u16>> {
     check_max(max)?;
@@ -308,6 +346,29 @@ mod tests {
             "overflowing offset"
         );
         assert!(canvas.finish().as_raw().iter().all(|&v| v == 0));
+    }
+
+    #[test]
+    fn tile_grid_covers_the_clipped_rectangle_exactly_once() {
+        let tiles = tile_grid((-3, 2, 10, 9), (6, 8), 4).unwrap();
+        assert_eq!(
+            tiles,
+            vec![(0, 2, 4, 4), (4, 2, 2, 4), (0, 6, 4, 2), (4, 6, 2, 2)],
+            "clipped to 0..6 × 2..8, row by row"
+        );
+        assert!(
+            tile_grid((10, 10, 5, 5), (6, 8), 4).unwrap().is_empty(),
+            "off the canvas"
+        );
+        assert!(
+            tile_grid((0, 0, -5, 5), (6, 8), 4).unwrap().is_empty(),
+            "negative size"
+        );
+        assert!(tile_grid((0, 0, 5, 5), (6, 8), 0).is_err());
+        let big = tile_grid((0, 0, 16384, 16384), (16384, 16384), 1024).unwrap();
+        assert_eq!(big.len(), 256);
+        let area: u64 = big.iter().map(|t| u64::from(t.2) * u64::from(t.3)).sum();
+        assert_eq!(area, 16384 * 16384);
     }
 
     #[test]

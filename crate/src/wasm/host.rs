@@ -124,3 +124,25 @@ impl HostMask {
 pub fn to_depth_16(samples: &[u8], max: u16) -> Result<Vec<u16>, JsError> {
     host_pixels::to_depth16(samples, max).map_err(js_error)
 }
+
+/// The tiles (`[x, y, width, height, ...]`, at most `tile` px a side) that cover a host
+/// rectangle clipped to a `canvasWidth`×`canvasHeight` canvas, row by row.
+#[wasm_bindgen(js_name = hostTiles)]
+#[allow(clippy::too_many_arguments)]
+pub fn host_tiles(
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+    canvas_width: u32,
+    canvas_height: u32,
+    tile: u32,
+) -> Result<Vec<u32>, JsError> {
+    let bounds = (left as i64, top as i64, width as i64, height as i64);
+    let tiles =
+        host_pixels::tile_grid(bounds, (canvas_width, canvas_height), tile).map_err(js_error)?;
+    Ok(tiles
+        .into_iter()
+        .flat_map(|(x, y, w, h)| [x, y, w, h])
+        .collect())
+}
