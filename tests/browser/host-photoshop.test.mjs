@@ -104,6 +104,7 @@ for (const config of CONFIGS) {
       const selected = await frame.evaluate(async () => [...(await window.retouchApp.selectionValues())]);
       const expected = await page.evaluate(() => [...window.fakePhotoshop.document().selection.values]);
       assert.deepEqual(selected, expected, 'Photoshop’s selection is the document’s');
+      assert.deepEqual(await frame.evaluate(() => window.retouchApp.history().entries.map((e) => e.name)), ['Selection from Photoshop'], 'one undoable step');
 
       await fillAndSend(page, frame);
       const result = await page.evaluate(({ W, H, SELECTION }) => {

@@ -48,10 +48,10 @@ export function openImage(ctx, bytes, name = 'image.png') {
 
 /**
  * Opens an image a host handed over (`{ name, image, selection }`: the core's Image and a
- * canvas-sized Mask or null, both freed here) as a new document; the host's selection
- * becomes the document's, as one history step.
+ * canvas-sized Mask or null, both taken over) as a new document; the host's selection
+ * becomes the document's, as the history step `selectionStep`.
  */
-export async function openHostImage(ctx, { name, image, selection }) {
+export async function openHostImage(ctx, { name, image, selection }, selectionStep) {
   const { session } = ctx;
   const { width, height } = image;
   try {
@@ -61,10 +61,13 @@ export async function openHostImage(ctx, { name, image, selection }) {
       session.replaceProject(project, { name, origin: `Open “${name}”` });
       ctx.recovery.hide();
     });
+  } catch (error) {
+    selection?.free();
+    throw error;
   } finally {
     image.free();
   }
-  if (selection) await ctx.selection.replace(selection, 'Host selection');
+  if (selection) await ctx.selection.replace(selection, selectionStep);
   ctx.status.set(`Opened ${name} (${width} × ${height} px)`, 'ok');
 }
 

@@ -53,7 +53,7 @@ export const HOST_COMMANDS = [
       const got = await ctx.host.getImage(args);
       if (!got) return null;
       if (got.bytes) await openImage(ctx, got.bytes, got.name);
-      else await openHostImage(ctx, got);
+      else await openHostImage(ctx, got, `Selection from ${ctx.host.label}`);
       ctx.host.notify(`Editing “${got.name}” from ${ctx.host.label}`, 'ok');
       return got.name;
     },
