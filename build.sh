@@ -6,7 +6,8 @@
 #   serve [PORT]      build, then serve web/ on 127.0.0.1 (default 8080)
 #   test              setup, fmt, clippy, native tests (GPU on software Vulkan), wasm build, browser tests
 #   bench             benchmarks (native CPU, GPU, wasm in Node)
-#   package           dist/web: the installable offline web app
+#   package           dist/web: the installable offline web app; dist/photoshop (+ .ccx),
+#                     dist/figma, dist/express: the design-tool host bundles
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -90,6 +91,10 @@ package() {
   cp -r web dist/web
   rm -f dist/web/pkg/*.d.ts
   log "dist/web: the offline web app (serve it over http(s); it installs as an app)"
+  # The host bundles are built from dist/web; the Figma one is bundled with esbuild (a test tool).
+  [ -x tests/node_modules/.bin/esbuild ] || (cd tests && npm ci --no-audit --no-fund)
+  node plugin-manifest/hosts/package.mjs
+  log "dist/photoshop, dist/retouch-photoshop.ccx, dist/figma, dist/express: the host bundles (see docs/hosts.md)"
 }
 
 serve() {
@@ -116,7 +121,8 @@ run_tests() {
   cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
   log "native tests (GPU tests required: software Vulkan adapter)"
   RETOUCH_REQUIRE_GPU=1 cargo test --workspace
-  build
+  # The host tests load the packaged bundles (dist/): package builds the wasm first.
+  package
   log "browser and node tests"
   (cd tests && node --test)
 }

@@ -15,6 +15,9 @@ import { VIEW_COMMANDS } from './commands/view.js';
 import { PANEL_COMMANDS } from './commands/panels.js';
 import { ADJUST_COMMANDS } from './commands/adjust.js';
 import { TRANSFORM_COMMANDS } from './commands/transform.js';
+import { HOST_COMMANDS } from './commands/host.js';
+import { createHost } from './hosts/host.js';
+import { createHostBar } from './ui/host-bar.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
@@ -34,6 +37,8 @@ const COMPOSITE_ID = 'retouch.composite';
 const BACKENDS = ['auto', 'gpu', 'cpu'];
 
 const $ = (selector) => document.querySelector(selector);
+/** Where the editor runs (the browser, or a design tool's panel): see ./hosts/host.js. */
+const host = createHost(wasm);
 const status = createStatus({ bar: $('#status'), toasts: $('#toasts') });
 
 /** What the panels show, read from the document after each change (safe while the GPU renders). */
@@ -107,6 +112,8 @@ const ctx = {
   tools: null,
   panels: null,
   adjust: null,
+  host,
+  hostBar: null,
 };
 
 const commands = createCommands({
@@ -114,7 +121,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...TRANSFORM_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -276,7 +283,8 @@ window.addEventListener('keydown', (event) => commands.handleKey(event));
 
 // ---------------------------------------------------------------- autosave
 
-ctx.autosave = createAutosave({
+// A host that keeps the document itself (Photoshop, Figma, Express) has no page autosave.
+ctx.autosave = !host.autosave ? null : createAutosave({
   // The core hands out only what changed since the last stored save; the worker stores it.
   capture: async () => {
     if (!state.project) return null;
@@ -301,11 +309,12 @@ ctx.autosave = createAutosave({
   },
 });
 // Last chance when the tab goes away (the save may or may not finish).
-window.addEventListener('pagehide', () => ctx.autosave.pending && ctx.autosave.flush());
-document.addEventListener('visibilitychange', () => document.hidden && ctx.autosave.pending && ctx.autosave.flush());
+window.addEventListener('pagehide', () => ctx.autosave?.pending && ctx.autosave.flush());
+document.addEventListener('visibilitychange', () => document.hidden && ctx.autosave?.pending && ctx.autosave.flush());
 commands.define({
   id: 'file.autosave-now',
   label: 'Autosave now',
+  enabled: () => Boolean(ctx.autosave),
   /** Saves now if a change waits; resolves when it is stored. */
   run: async () => {
     await session.idle();
@@ -314,6 +323,7 @@ commands.define({
 });
 
 async function recover() {
+  if (!ctx.autosave) return false;
   let saved;
   try {
     saved = await ctx.autosave.load();
@@ -370,7 +380,11 @@ async function useBackend(choice) {
   const url = new URL(location.href);
   if (choice === 'auto') url.searchParams.delete('backend');
   else url.searchParams.set('backend', choice);
-  if (url.href !== location.href) history.replaceState(null, '', url);
+  try {
+    if (url.href !== location.href) history.replaceState(null, '', url);
+  } catch {
+    // A panel whose address cannot change (a host's srcdoc or data: frame) keeps it for this session only.
+  }
   if (fallbackError) status.error('WebGPU is unavailable, running on the CPU', fallbackError);
   else status.set(`Engine ready: ${engine.backend === 'gpu' ? 'WebGPU' : 'CPU (WebAssembly)'}`, 'info');
   await session.idle();
@@ -463,7 +477,7 @@ function buildControls() {
 }
 
 async function start() {
-  await wasm.default();
+  await host.startEngine(wasm);
   $('#version').textContent = `v${wasm.version()}`;
   buildControls();
   ctx.panels = createPanels(ctx, $);
@@ -475,6 +489,7 @@ async function start() {
   $('#adjust-menu').addEventListener('click', (event) => {
     if (event.target.closest('button')) $('#adjust-menu').open = false;
   });
+  ctx.hostBar = createHostBar({ root: $('#host-bar'), host, invoke: (id, args) => commands.invoke(id, args) });
   commands.bindButtons(document);
   ctx.tools.set('rectangle');
   renderPanels();
@@ -482,6 +497,7 @@ async function start() {
   await useBackend(choice);
   if (warning) status.set(warning, 'error');
   await recover();
+  host.connect({ run: (id, args) => commands.run(id, args), status });
 }
 
 const offline = installOffline({ badge: $('#offline') });
@@ -551,9 +567,9 @@ window.retouchApp = {
     const c = viewer.overlay;
     return c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   },
-  autosavePending: () => ctx.autosave.pending,
+  autosavePending: () => ctx.autosave?.pending ?? false,
   /** What autosave wrote to IndexedDB: { saves, written, last: { written, pieces, full, savedAt } } (bytes). */
-  autosaveStats: () => ctx.autosave.stats,
+  autosaveStats: () => ctx.autosave?.stats ?? null,
   /** Resolves to whether the app's files are stored for offline use (service worker). */
   offlineReady: () => offline.cached,
   /** { name, savedAt } of the project recovered at start-up, or null. */

@@ -129,6 +129,16 @@ export function createPanels(ctx, $) {
 
   /** Image Size by the panel's parameters; returns the before/after crops for the view. */
   async function upscaleImage(params) {
+    // A host that takes images back only up to a size (Figma: 4096) refuses before any work.
+    const limit = ctx.host.maxImageSide;
+    if (limit) {
+      const { from, to } = await session.read((p) => ({ from: { width: p.width, height: p.height }, to: wasm.scaledSize(p.width, p.height, params.scale) }));
+      if (to.width > limit || to.height > limit) {
+        throw new Error(
+          `${from.width}×${from.height} × ${params.scale} would be ${to.width}×${to.height} px, and ${ctx.host.label} takes images up to ${limit}×${limit}: choose a smaller scale`,
+        );
+      }
+    }
     let old;
     let before;
     let source;

@@ -9,6 +9,7 @@ pub mod atomic_write;
 pub mod doc;
 pub mod engine;
 pub mod error;
+pub mod host_pixels;
 pub mod image_io;
 pub mod ops;
 pub mod plugin;

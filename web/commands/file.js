@@ -46,6 +46,31 @@ export function openImage(ctx, bytes, name = 'image.png') {
   });
 }
 
+/**
+ * Opens an image a host handed over (`{ name, image, selection }`: the core's Image and a
+ * canvas-sized Mask or null, both taken over) as a new document; the host's selection
+ * becomes the document's, as the history step `selectionStep`.
+ */
+export async function openHostImage(ctx, { name, image, selection }, selectionStep) {
+  const { session } = ctx;
+  const { width, height } = image;
+  try {
+    await session.run(() => {
+      const project = reading(name, 'the image', () => ctx.wasm.Project.fromDecodedImage(width, height, image.rgba()));
+      project.setHistoryBudget(HISTORY_BUDGET);
+      session.replaceProject(project, { name, origin: `Open “${name}”` });
+      ctx.recovery.hide();
+    });
+  } catch (error) {
+    selection?.free();
+    throw error;
+  } finally {
+    image.free();
+  }
+  if (selection) await ctx.selection.replace(selection, selectionStep);
+  ctx.status.set(`Opened ${name} (${width} × ${height} px)`, 'ok');
+}
+
 export function openProject(ctx, bytes, name = 'project.ora', { recovered = false, activeId } = {}) {
   const { session } = ctx;
   return session.run(() => {
@@ -186,7 +211,7 @@ export const FILE_COMMANDS = [
     label: 'Start fresh',
     async run(ctx) {
       ctx.recovery.hide();
-      await ctx.autosave.clear();
+      await ctx.autosave?.clear();
       await ctx.session.run(() => ctx.session.replaceProject(null));
       ctx.recovery.forget();
       ctx.status.set('Started fresh: the recovered project was discarded', 'info');

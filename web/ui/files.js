@@ -19,6 +19,18 @@ export function download(bytes, name, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Asks the user for one file (`accept`: the picker's filter); resolves to it, or null when cancelled. */
+export function chooseFile(accept) {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.accept = accept;
+  return new Promise((resolve) => {
+    input.addEventListener('change', () => resolve(input.files?.[0] ?? null));
+    input.addEventListener('cancel', () => resolve(null));
+    input.click();
+  });
+}
+
 export function toBytes(data) {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);

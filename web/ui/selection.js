@@ -213,7 +213,18 @@ export function createSelection({ wasm, viewer, session }) {
     none() {
       return change(() => ({ next: null, name: 'Deselect' }));
     },
-    /** Brings back the selection the last Deselect removed. */
+    /** Makes `next` (a canvas-sized Mask, taken over) the selection, as the step `name`. */
+    replace(next, name) {
+      return change((p) => {
+        if (next.width !== p.width || next.height !== p.height) {
+          next.free();
+          throw new Error(`a ${next.width}×${next.height} selection does not fit the ${p.width}×${p.height} image`);
+        }
+        return { next, name };
+      });
+    },
+
+        /** Brings back the selection the last Deselect removed. */
     reselect() {
       return change((p) => {
         if (!previous || previous.width !== p.width || previous.height !== p.height) throw new Error('there is no selection to bring back');

@@ -120,3 +120,12 @@ pub fn scale_rect(
         rect.scaled_between((from_width, from_height), (to_width, to_height)),
     ))
 }
+
+/// `{ width, height }` of a `width`×`height` image resized by `scale`, as Image Size makes
+/// it (so a host's size limit can refuse an upscale before any work).
+#[wasm_bindgen(js_name = scaledSize)]
+pub fn scaled_size(width: u32, height: u32, scale: f64) -> Result<JsValue, JsError> {
+    let (width, height) =
+        crate::ops::resample::scaled_size(width, height, scale).map_err(js_error)?;
+    rect_to_js(Some(Rect::new(0, 0, width, height)))
+}
