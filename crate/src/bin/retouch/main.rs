@@ -9,6 +9,7 @@ mod mask;
 mod output;
 mod project;
 mod resize;
+mod transform;
 
 use clap::{Parser, Subcommand};
 use retouch::engine::{BackendPreference, Engine};
@@ -42,6 +43,9 @@ enum Command {
     /// Adjust an image (inside a mask): levels, curves, brightness/contrast,
     /// hue/saturation, colour balance, Gaussian blur, unsharp mask.
     Adjust(adjust::Args),
+    /// Free transform: scale, rotate, skew and move an image (bicubic or the
+    /// edge-adaptive upscaler), or apply a whole affine matrix.
+    Transform(transform::Args),
     /// Content-aware fill: replace the masked pixels with texture from the
     /// rest of the image (PatchMatch), deterministic for a seed.
     Fill(fill::Args),
@@ -66,6 +70,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Resize(args) => resize::run(args),
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
+        Command::Transform(args) => transform::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

@@ -1,0 +1,72 @@
+// Cross-checks the geometry of `retouch transform` (turns, skews, scales,
+// sub-pixel moves) against Pillow's affine transform on a photograph, CPU and
+// GPU (tests/transform/reference.py; the bicubic kernel itself is checked
+// exactly against image-rs in crate/src/ops/transform/tests.rs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = fileURLToPath(new URL('out/transform/', import.meta.url));
+const cli = `${root}target/debug/retouch`;
+const photo = `${root}crate/tests/photos/coffee.png`;
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8' });
+  assert.equal(result.error, undefined, `${command}: ${result.error}`);
+  assert.equal(result.status, 0, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+// [name, matrix a,b,c,d,e,f (input → output pixels), mean tolerance in levels: the kernels
+// differ by about 1.5 on average; half a pixel off gives 7 or more]
+const CASES = [
+  ['turned 30°', [Math.cos(Math.PI / 6), Math.sin(Math.PI / 6), -Math.sin(Math.PI / 6), Math.cos(Math.PI / 6), 80, -40], 2.5],
+  ['skewed, turned and enlarged', [1.25, -0.2, 0.45, 1.1, -20, 30], 2.5],
+  ['moved by a quarter and three quarters', [1, 0, 0, 1, 0.25, 0.75], 2.5],
+  ['reduced to 0.6 and turned', [0.6 * Math.cos(0.3), 0.6 * Math.sin(0.3), -0.6 * Math.sin(0.3), 0.6 * Math.cos(0.3), 30, 10], 2.5],
+];
+
+test('retouch transform agrees with Pillow on the geometry of a photograph, CPU and GPU', (t) => {
+  run('cargo', ['build', '--quiet', '-p', 'retouch', '--bin', 'retouch']);
+  const python = run('bash', [fileURLToPath(new URL('adjust/setup_venv.sh', import.meta.url))]).trim();
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const backends = ['cpu'];
+  if (spawnSync(cli, ['info', '--backend', 'gpu']).status === 0) backends.push('gpu');
+  else {
+    assert.notEqual(process.env.RETOUCH_REQUIRE_GPU, '1', 'RETOUCH_REQUIRE_GPU=1 but no GPU adapter');
+    t.diagnostic('no GPU adapter: the GPU backend was not checked');
+  }
+  const cases = [];
+  for (const [name, matrix, tolerance] of CASES) {
+    for (const backend of backends) {
+      const output = `${out}${cases.length}.png`;
+      run(cli, ['transform', photo, '-o', output, '--matrix', matrix.join(','), '--backend', backend]);
+      cases.push({ name: `${name} (${backend})`, input: photo, output, matrix, tolerance });
+    }
+  }
+  writeFileSync(`${out}cases.json`, JSON.stringify(cases));
+  const result = spawnSync(python, [fileURLToPath(new URL('transform/reference.py', import.meta.url)), `${out}cases.json`], { encoding: 'utf8' });
+  for (const line of result.stdout.trim().split('\n')) t.diagnostic(line);
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+});
+
+test('retouch transform refuses bad requests with the reason and writes nothing', () => {
+  mkdirSync(out, { recursive: true });
+  const output = `${out}refused.png`;
+  for (const [args, words] of [
+    [['--matrix', '1,0,0,0,0,0'], 'flat'],
+    [['--matrix', '1,2,3'], 'expected 6'],
+    [['--scale', '100'], 'enlarges'],
+    [['--canvas', 'huge'], 'same, fit'],
+    [['--resampler', 'lanczos'], 'bicubic, edge'],
+  ]) {
+    const result = spawnSync(cli, ['transform', photo, '-o', output, ...args], { encoding: 'utf8' });
+    assert.notEqual(result.status, 0, args.join(' '));
+    assert.match(result.stderr, new RegExp(words), `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(spawnSync('test', ['-e', output]).status, 1, 'no output file is left');
+  }
+});
