@@ -52,7 +52,11 @@ const viewer = createViewer({
 
 const session = createSession({
   onRender(project, rect, ms) {
-    viewer.putRegion(rect.x, rect.y, rect.width, rect.height, project.compositeRegion(rect.x, rect.y, rect.width, rect.height));
+    // A band of a render in progress is drawn as it comes; the summary after the last only reports the time.
+    if (ms === null || state.engine?.backend !== 'cpu') {
+      viewer.putRegion(rect.x, rect.y, rect.width, rect.height, project.compositeRegion(rect.x, rect.y, rect.width, rect.height));
+    }
+    if (ms === null) return;
     const area = rect.width === project.width && rect.height === project.height ? 'full' : `${rect.width}×${rect.height}`;
     $('#timing').textContent = `${area} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms on ${session.state.engine.backend.toUpperCase()}`;
   },

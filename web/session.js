@@ -5,10 +5,20 @@
 // turn. Renders are coalesced: any number of edits queued meanwhile cause one
 // more render after them.
 
+/** The CPU engine's render band, in pixels (see `renderInBands`). */
+const BAND_PIXELS = 1 << 20;
+
+function unionOf(a, b) {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
+
 /**
- * @param {{ onRender: (project: object, rect: object, ms: number) => void,
+ * @param {{ onRender: (project: object, rect: object, ms: number | null) => void,
  *   onRenderError: (error: Error) => void, onChange: (info: { kind: string }) => void }} hooks
- *   `onRender` puts a rendered rectangle on screen; `onChange` runs inside the
+ *   `onRender` puts a rendered rectangle on screen (`ms` null: one band of a
+ *   render in progress; then the whole area once more with the time taken); `onChange` runs inside the
  *   queue after every edit, so it may read the project.
  */
 export function createSession({ onRender, onRenderError, onChange }) {
@@ -92,12 +102,34 @@ export function createSession({ onRender, onRenderError, onChange }) {
     }
   }
 
+  /**
+   * The CPU engine recomposes a large change band by band (about a megapixel,
+   * some 100 ms each in the page), showing each band and letting the page
+   * handle input between them: opening a 12 MP photo no longer blocks it
+   * for the whole first render. Returns the union of the bands, or null.
+   */
+  async function renderInBands(project) {
+    let union = null;
+    for (;;) {
+      const band = await holding(() => project.renderCpuBand(BAND_PIXELS));
+      if (!band) return union;
+      if (band.width > 0 && band.height > 0) {
+        onRender(project, band, null);
+        union = union ? unionOf(union, band) : band;
+      }
+      if (!band.more) return union;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Closed or replaced meanwhile: the next render (if any) starts afresh.
+      if (state.project !== project) return null;
+    }
+  }
+
   async function renderOnce() {
     const { engine, project } = state;
     if (!engine || !project) return;
     const started = performance.now();
     try {
-      const rect = await holding(() => project.render(engine));
+      const rect = engine.backend === 'cpu' ? await renderInBands(project) : await holding(() => project.render(engine));
       state.error = null;
       if (rect && rect.width > 0 && rect.height > 0) onRender(project, rect, performance.now() - started);
     } catch (error) {

@@ -233,6 +233,13 @@ impl Document {
         self.cache.render_cpu(&self.stack)
     }
 
+    /// Recomposes at most about `max_pixels` of the stale composite on the
+    /// CPU (the top rows of what is dirty) and leaves the rest for the next
+    /// call: the recomposed band and whether more is left.
+    pub fn render_cpu_band(&mut self, max_pixels: u64) -> Result<(Option<Rect>, bool)> {
+        self.cache.render_cpu_band(&self.stack, max_pixels)
+    }
+
     /// Like [`Document::render_cpu`], but a full recomposition runs on the
     /// engine (the GPU when it has one); see [`render`].
     pub async fn render(&mut self, engine: &Engine) -> Result<Option<Rect>> {

@@ -100,6 +100,51 @@ impl CompositeCache {
         Ok(rect)
     }
 
+    /// Recomposes at most about `max_pixels` of what is stale on the CPU —
+    /// the top rows of the dirty rectangle — and leaves the rest dirty, so
+    /// the page can show a large render band by band and stay responsive
+    /// between bands. Returns the band and whether anything is left.
+    pub fn render_cpu_band(
+        &mut self,
+        stack: &LayerStack,
+        max_pixels: u64,
+    ) -> Result<(Option<Rect>, bool)> {
+        let canvas = Rect::new(0, 0, stack.width, stack.height);
+        let rect = match self.work(stack) {
+            Work::Nothing => {
+                self.dirty = DirtyRegion::default();
+                return Ok((None, false));
+            }
+            Work::Region(rect) => rect,
+            Work::Everything => {
+                let size_matches = self
+                    .image
+                    .as_ref()
+                    .is_some_and(|i| i.dimensions() == (stack.width, stack.height));
+                if !size_matches {
+                    self.image = Some(RgbaImage::new(stack.width, stack.height));
+                }
+                canvas
+            }
+        };
+        let rows =
+            (max_pixels / u64::from(rect.width.max(1))).clamp(1, u64::from(rect.height)) as u32;
+        let band = Rect::new(rect.x, rect.y, rect.width, rows);
+        let image = self.image.as_mut().expect("allocated above or earlier");
+        compose_region_cpu(stack, image, band)?;
+        self.dirty = DirtyRegion::default();
+        let more = rows < rect.height;
+        if more {
+            self.dirty.add(Rect::new(
+                rect.x,
+                rect.y + rows as i32,
+                rect.width,
+                rect.height - rows,
+            ));
+        }
+        Ok((Some(band), more))
+    }
+
     /// Brings the composite up to date, on the engine's backend for a full
     /// recomposition (see the module docs).
     pub async fn render(&mut self, engine: &Engine, stack: &LayerStack) -> Result<Option<Rect>> {

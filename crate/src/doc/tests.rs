@@ -1620,3 +1620,39 @@ fn corrupt_brand_kits_in_projects_are_refused() {
     assert_eq!(loaded.brand_kit().style, "s");
     assert_eq!(loaded.brand_kit().palette, [[1, 2, 3]]);
 }
+
+/// Rendering band by band (what the page does to stay responsive) gives the
+/// same composite as one full render, first in full and then after a small
+/// edit, where the bands cover only the edited rectangle.
+#[test]
+fn band_renders_equal_a_full_render() {
+    let (mut doc, ids) = sample();
+    let mut reference = sample().0;
+    let render_in_bands = |doc: &mut Document| {
+        let mut bands = Vec::new();
+        loop {
+            let (band, more) = doc.render_cpu_band(1000).unwrap();
+            bands.extend(band);
+            if !more {
+                return bands;
+            }
+        }
+    };
+    let bands = render_in_bands(&mut doc);
+    assert!(bands.len() > 3, "{} bands", bands.len());
+    assert!(bands.iter().all(|b| b.area() <= 1000 + u64::from(b.width)));
+    assert_eq!(doc.rendered().unwrap(), reference.composite_cpu().unwrap());
+
+    let stroke = RgbaImage::from_pixel(7, 5, Rgba([250, 10, 10, 200]));
+    for d in [&mut doc, &mut reference] {
+        d.paint_pixels(ids[1], (40, 60), &stroke, "Brush").unwrap();
+    }
+    let bands = render_in_bands(&mut doc);
+    let covered: u64 = bands.iter().map(|b| b.area()).sum();
+    assert!(
+        covered <= 7 * 5 * 4,
+        "only the edit is recomposed: {bands:?}"
+    );
+    assert_eq!(doc.rendered().unwrap(), reference.composite_cpu().unwrap());
+    assert_eq!(doc.render_cpu_band(1000).unwrap(), (None, false));
+}

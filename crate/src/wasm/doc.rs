@@ -489,6 +489,25 @@ impl Project {
         rect_to_js(rect)
     }
 
+    /// Recomposes at most about `maxPixels` of the stale composite on the
+    /// CPU: `{ x, y, width, height, more }` (the band to repaint, and whether
+    /// another call is needed) or `null` when nothing was stale. The page
+    /// renders a large change band by band, yielding between bands.
+    #[wasm_bindgen(js_name = renderCpuBand)]
+    pub fn render_cpu_band(&self, max_pixels: f64) -> Result<JsValue, JsError> {
+        let (rect, more) = self
+            .doc()?
+            .render_cpu_band(max_pixels.clamp(1.0, 1e12) as u64)
+            .map_err(js_error)?;
+        if rect.is_none() {
+            return Ok(JsValue::NULL);
+        }
+        let out = rect_to_js(rect)?;
+        js_sys::Reflect::set(&out, &"more".into(), &more.into())
+            .map_err(|_| JsError::new("cannot build the render band"))?;
+        Ok(out)
+    }
+
     /// Like `renderCpu`, but a full recomposition runs on the engine (WebGPU
     /// when it has one). Resolves to the recomposed rectangle or `null`.
     // Holding the borrow across the GPU await is the point: calls made
