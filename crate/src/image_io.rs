@@ -28,6 +28,65 @@ pub fn check_dimensions(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
+/// How much of a file [`check_input_size`] wants to see: enough for the
+/// headers of every format (a JPEG's frame header may follow up to 64 KiB
+/// of EXIF and a few APP segments).
+pub const INPUT_PREFIX_BYTES: usize = 256 * 1024;
+/// Room for what an image file may hold besides its pixels: metadata (ICC
+/// up to 4 MiB, EXIF, text) and container overhead.
+const INPUT_SLACK_BYTES: u64 = 16 << 20;
+/// The largest `.ora` read (its entries' inflated total, see `ora::LoadLimits`) plus zip overhead.
+const MAX_PROJECT_FILE_BYTES: u64 = (4 << 30) + (64 << 20);
+
+/// Checks a file before it is read whole, from its first bytes (`prefix`,
+/// up to [`INPUT_PREFIX_BYTES`]) and its length: it must look like a PNG,
+/// JPEG, WebP, GIF, BMP or OpenRaster file, and be no larger than such a
+/// file of the size its header states could plausibly be (pixels at 8 bytes
+/// each, as 16-bit RGBA, plus metadata), so a 6 GiB file is refused after
+/// 256 KiB, not after 6 GB. A header that cannot be read from the prefix
+/// bounds the file by the largest image accepted.
+pub fn check_input_size(prefix: &[u8], file_len: u64) -> Result<()> {
+    let zip = prefix.starts_with(b"PK\x03\x04");
+    let format = image::guess_format(prefix).ok().filter(|f| {
+        matches!(
+            f,
+            ImageFormat::Png
+                | ImageFormat::Jpeg
+                | ImageFormat::WebP
+                | ImageFormat::Gif
+                | ImageFormat::Bmp
+        )
+    });
+    let (kind, limit) = match (zip, format) {
+        (true, _) => ("an OpenRaster project".to_string(), MAX_PROJECT_FILE_BYTES),
+        (false, Some(format)) => {
+            let pixels = image::ImageReader::with_format(Cursor::new(prefix), format)
+                .into_dimensions()
+                .ok()
+                .filter(|&(w, h)| w > 0 && h > 0)
+                .map(|(w, h)| u64::from(w) * u64::from(h))
+                .unwrap_or(MAX_PIXELS)
+                .min(MAX_PIXELS);
+            (
+                format!("a {format:?} image of its size"),
+                pixels * 8 + INPUT_SLACK_BYTES,
+            )
+        }
+        (false, None) => {
+            return Err(Error::Decode(
+                "not a PNG, JPEG, WebP, GIF, BMP or OpenRaster (.ora) file".into(),
+            ))
+        }
+    };
+    if file_len > limit {
+        return Err(Error::TooLarge(format!(
+            "the file is {file_len} bytes, more than {kind} can plausibly take ({limit} bytes): \
+             it is damaged or not what it claims to be"
+        )));
+    }
+    Ok(())
+}
+
 /// A copy of the `width`×`height` rectangle at `x`,`y` of `image` (the
 /// `what`: "canvas", "layer", "mask", ...), refused unless it lies inside:
 /// how callers outside the core (the page, the CLI) read part of an image.
@@ -455,6 +514,31 @@ pub fn encode_mask_png(mask: &GrayImage) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
     use image::ImageEncoder;
+
+    #[test]
+    fn input_sizes_are_checked_against_the_header() {
+        let png = encode_png(&RgbaImage::new(100, 50)).unwrap();
+        // 100×50 at 8 bytes a pixel plus the metadata allowance.
+        let limit = 100 * 50 * 8 + INPUT_SLACK_BYTES;
+        assert!(check_input_size(&png, png.len() as u64).is_ok());
+        assert!(check_input_size(&png, limit).is_ok());
+        let err = check_input_size(&png, limit + 1).unwrap_err();
+        assert!(matches!(err, Error::TooLarge(_)), "{err}");
+        let err = check_input_size(b"GIF? no, plain text", 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not a PNG, JPEG, WebP, GIF, BMP or OpenRaster"),
+            "{err}"
+        );
+        // A project is bounded by what the loader would inflate at most.
+        assert!(check_input_size(b"PK\x03\x04rest", 1 << 30).is_ok());
+        assert!(check_input_size(b"PK\x03\x04rest", 6 << 30).is_err());
+        // A header cut off in the prefix: bounded by the largest image.
+        let cut = &png[..12];
+        assert!(check_input_size(cut, 1 << 30).is_ok());
+        assert!(check_input_size(cut, MAX_PIXELS * 8 + INPUT_SLACK_BYTES + 1).is_err());
+    }
 
     #[test]
     fn round_trips_png() {

@@ -6,6 +6,7 @@
 mod scratch;
 use scratch::Scratch;
 
+use image::ImageEncoder;
 use std::process::{Command, Output};
 
 fn retouch(args: &[&str]) -> Output {
@@ -231,4 +232,41 @@ fn parameter_errors_name_the_parameter_and_decode_errors_the_file() {
         let message = stderr(&retouch(args));
         assert!(message.contains("garbage.png"), "{args:?}: {message}");
     }
+}
+
+/// Inputs are checked from their first bytes and length before being read
+/// whole: a 6 GiB file (sparse: no disk is used) that is not an image, or
+/// whose PNG header says 640×480, is refused with the file named. Read
+/// whole, the first would take 6 GB before the decoder's own refusal and the
+/// second would decode (a PNG decoder ignores what follows its end).
+#[test]
+fn huge_inputs_are_refused_before_they_are_read() {
+    let dir = Scratch::new("huge");
+    let six_gib = 6u64 << 30;
+    let photo = image::RgbaImage::from_pixel(640, 480, image::Rgba([9, 8, 7, 255]));
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&photo, 640, 480, image::ExtendedColorType::Rgba8)
+        .unwrap();
+    for (name, head, words) in [
+        (
+            "junk.png",
+            b"not an image at all".to_vec(),
+            "not a PNG, JPEG",
+        ),
+        ("padded.png", png, "more than a Png image of its size"),
+    ] {
+        let path = dir.path(name);
+        let file = std::fs::File::create(&path).unwrap();
+        std::io::Write::write_all(&mut &file, &head).unwrap();
+        file.set_len(six_gib).unwrap();
+        let out = retouch(&["export", &dir.arg(name), "-o", &dir.arg("out.png")]);
+        let message = stderr(&out);
+        assert!(!out.status.success(), "{name}");
+        assert!(
+            message.contains(words) && message.contains(name),
+            "{name}: {message}"
+        );
+    }
+    assert!(!dir.path("out.png").exists());
 }

@@ -8,9 +8,23 @@ use std::path::Path;
 
 pub use retouch::atomic_write::write_atomic;
 
-/// Reads a whole file, naming it in the error.
+/// Reads a whole file, naming it in the error, after checking from its
+/// first bytes and its length that it is an image or project of a
+/// plausible size ([`image_io::check_input_size`]): nothing huge is read
+/// only to be refused.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(image_io::INPUT_PREFIX_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    image_io::check_input_size(&bytes, len).map_err(|e| in_file(path, e))?;
+    file.read_to_end(&mut bytes).map_err(cannot)?;
+    Ok(bytes)
 }
 
 /// An error about the file at `path`, named in the message (parameter
