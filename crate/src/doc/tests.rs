@@ -2,7 +2,7 @@
 //! recomposition against full recomposition, a random-sequence property
 //! test, OpenRaster round trips and hostile files.
 
-use super::change::LayerStack;
+use super::stack::LayerStack;
 use super::ora::LoadLimits;
 use super::*;
 use crate::ops::blend::BlendMode;

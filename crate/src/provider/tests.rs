@@ -835,7 +835,7 @@ fn outpaint_ingestion_fills_the_new_area_keeps_old_pixels_and_undoes_in_one_step
     let composite = doc.composite_cpu().unwrap().clone();
     let coverage = {
         let o = job.plan.outpaint.as_ref().unwrap();
-        super::outpaint::outpaint_coverage(o, job.plan.crop).unwrap()
+        super::plan::outpaint_coverage(o, job.plan.crop).unwrap()
     };
     let crop = job.plan.crop;
     for (x, y, px) in composite.enumerate_pixels() {
