@@ -3,6 +3,7 @@
 use super::cpu::gaussian;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::max_diff;
 use crate::test_rng::Rng;
 
 /// Hard-edged blocks with some grey noise: step edges are where a Gaussian
@@ -55,15 +56,6 @@ fn reference(mask: &GrayImage, sigma: f64) -> GrayImage {
         let v = blur(&rows, i64::from(x), i64::from(y), true);
         image::Luma([v.round().clamp(0.0, 255.0) as u8])
     })
-}
-
-fn max_diff(a: &GrayImage, b: &GrayImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 const RADII: [f32; 11] = [0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0, 40.0, 120.0, 250.0];

@@ -5,6 +5,7 @@ use super::gpu::{self, Limits};
 use super::kernel::AxisWeights;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::max_diff;
 use crate::test_rng::Rng;
 use image::Rgba;
 
@@ -43,15 +44,6 @@ fn gradient(w: u32, h: u32, translucent: bool) -> RgbaImage {
             a,
         ])
     })
-}
-
-fn max_diff(a: &RgbaImage, b: &RgbaImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 fn options(w: u32, h: u32, filter: Filter, linear_light: bool) -> ResizeOptions {
