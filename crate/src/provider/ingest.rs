@@ -104,7 +104,7 @@ fn yes() -> bool {
     true
 }
 
-/// Turns `answer` (PNG, JPEG or WebP bytes of any size) into a layer over `plan.crop` of
+/// Turns `answer` (PNG, JPEG, WebP, GIF or BMP bytes of any size) into a layer over `plan.crop` of
 /// `image`, composited under `selection` feathered by `plan.feather`. `image` and `selection`
 /// must be the ones the plan was made from.
 pub fn ingest(

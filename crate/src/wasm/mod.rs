@@ -92,7 +92,7 @@ impl Image {
             })
     }
 
-    /// Decodes PNG, JPEG or WebP bytes.
+    /// Decodes PNG, JPEG, WebP, GIF or BMP bytes.
     pub fn decode(bytes: &[u8]) -> Result<Image, JsError> {
         image_io::decode_rgba(bytes)
             .map(|inner| Image { inner })
