@@ -8,7 +8,7 @@ use crate::test_rng::Rng;
 
 /// Hard-edged blocks with some grey noise: step edges are where a Gaussian
 /// approximation is worst.
-fn random_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {
+fn random_block_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {
     let block = 1 + rng.next() % 9;
     let cells: Vec<u8> = (0..(width / block + 1) * (height / block + 1))
         .map(|_| match rng.next() % 4 {
@@ -65,7 +65,7 @@ fn agrees_with_direct_gaussian_convolution_within_one() {
     let mut rng = Rng(0xfea7_11e5);
     for (i, &radius) in RADII.iter().enumerate() {
         let (w, h) = (37 + 11 * i as u32, 29 + 7 * i as u32);
-        let mask = random_mask(&mut rng, w, h);
+        let mask = random_block_mask(&mut rng, w, h);
         let sigma = f64::from(sigma_for_radius(radius));
         let got = feather_cpu(&mask, radius).unwrap();
         let diff = max_diff(&got, &reference(&mask, sigma));
@@ -98,7 +98,7 @@ fn flat_masks_stay_flat_and_radius_zero_is_the_identity() {
         }
     }
     let mut rng = Rng(7);
-    let mask = random_mask(&mut rng, 13, 5);
+    let mask = random_block_mask(&mut rng, 13, 5);
     assert_eq!(feather_cpu(&mask, 0.0).unwrap(), mask);
     let one = GrayImage::from_pixel(1, 1, image::Luma([77]));
     assert_eq!(gaussian(&one, 30.0), one);
@@ -126,7 +126,7 @@ fn gpu_matches_cpu_within_one() {
     let mut rng = Rng(0x0bad_cafe);
     let sizes = [(1, 1), (1, 17), (17, 1), (65, 33), (130, 71)];
     for (i, &(w, h)) in sizes.iter().enumerate() {
-        let mask = random_mask(&mut rng, w, h);
+        let mask = random_block_mask(&mut rng, w, h);
         for radius in [0.5, 3.0, 40.0, 250.0] {
             let cpu = feather_cpu(&mask, radius).unwrap();
             let on_gpu = pollster::block_on(feather(engine, &mask, radius)).unwrap();
