@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer, launchBrowser, openApp, requireBuiltPackage, WEB_ROOT } from './browser/harness.mjs';
+import { mulberry32 } from './test-kit.mjs';
 
 const SAMPLES_DIR = new URL('../web/samples/', import.meta.url);
 const OUTPUT = new URL('../docs/screenshot.png', import.meta.url);
@@ -24,17 +25,6 @@ const smoothstep = (e0, e1, x) => {
   return t * t * (3 - 2 * t);
 };
 const lerp3 = (a, b, t) => [mix(a[0], b[0], t), mix(a[1], b[1], t), mix(a[2], b[2], t)];
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A sunset over hills and a lake, in RGB 0..1. */
 function sunset(x, y) {
@@ -91,7 +81,7 @@ function sunset(x, y) {
 
 /** Bokeh lights: soft discs with a brighter rim, straight-alpha RGBA 0..1. */
 function bokehLayer() {
-  const next = rng(7);
+  const next = mulberry32(7);
   const palette = [
     [1.0, 0.78, 0.36],
     [1.0, 0.5, 0.55],

@@ -1,7 +1,7 @@
 //! Retouch: the editing core for the last mile of AI image production.
 //!
-//! Every pixel operation lives in [`ops`]; each has a CPU reference and a GPU
-//! version run through the [`engine`]. The CLI (`src/bin`), the wasm API
+//! Every pixel operation lives in [`ops`]; each has a CPU reference, and most
+//! a GPU version run through the [`engine`] (see [`ops`] for which). The CLI (`src/bin`), the wasm API
 //! ([`wasm`], wasm32 only) and the tests all call the same functions.
 
 #[cfg(not(target_arch = "wasm32"))]

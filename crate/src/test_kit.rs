@@ -3,7 +3,7 @@
 //! every kernel's tests measure the same way.
 
 use crate::test_rng::Rng;
-use image::{ImageBuffer, Pixel, RgbaImage};
+use image::{GrayImage, ImageBuffer, Pixel, RgbaImage};
 use std::path::Path;
 
 /// The test photographs in `crate/tests/photos` (192×144 crops of
@@ -17,12 +17,50 @@ pub(crate) fn photo(name: &str) -> RgbaImage {
     crate::image_io::decode_rgba(&bytes).unwrap()
 }
 
-/// Random colours; random alpha (edge-biased: 0 and 255 are common) unless `opaque`.
-pub(crate) fn random_rgba(rng: &mut Rng, width: u32, height: u32, opaque: bool) -> RgbaImage {
+/// How a random byte is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Draw {
+    /// Any value, equally likely.
+    Uniform,
+    /// 0 and 255 often, where kernels have their edge cases (see [`Rng::edge_biased_byte`]).
+    EdgeBiased,
+    /// Always this value; draws nothing, so the other channels get the same numbers.
+    Fixed(u8),
+}
+
+impl Draw {
+    pub fn byte(self, rng: &mut Rng) -> u8 {
+        match self {
+            Draw::Uniform => rng.next() as u8,
+            Draw::EdgeBiased => rng.edge_biased_byte(),
+            Draw::Fixed(value) => value,
+        }
+    }
+}
+
+/// Uniformly random colours with alpha drawn as `alpha` (`Draw::Fixed(255)`: opaque).
+pub(crate) fn random_rgba(rng: &mut Rng, width: u32, height: u32, alpha: Draw) -> RgbaImage {
     RgbaImage::from_fn(width, height, |_, _| {
-        let a = if opaque { 255 } else { rng.edge_biased_byte() };
+        let a = alpha.byte(rng);
         image::Rgba([rng.next() as u8, rng.next() as u8, rng.next() as u8, a])
     })
+}
+
+/// Every channel drawn alike, in the order red, green, blue, alpha.
+pub(crate) fn random_channels(rng: &mut Rng, width: u32, height: u32, draw: Draw) -> RgbaImage {
+    RgbaImage::from_fn(width, height, |_, _| {
+        image::Rgba([
+            draw.byte(rng),
+            draw.byte(rng),
+            draw.byte(rng),
+            draw.byte(rng),
+        ])
+    })
+}
+
+/// A random mask or grey image.
+pub(crate) fn random_gray(rng: &mut Rng, width: u32, height: u32, draw: Draw) -> GrayImage {
+    GrayImage::from_fn(width, height, |_, _| image::Luma([draw.byte(rng)]))
 }
 
 /// The largest difference of any channel of any pixel; the sizes must match.

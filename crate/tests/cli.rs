@@ -1,23 +1,10 @@
 //! The `retouch` binary end to end: real files in a temporary folder, the
 //! exit status, the one-line error on stderr, and no output left on failure.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{assert_no_output, retouch, stderr, Scratch};
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn write_inputs(dir: &Scratch) -> (String, String, String) {
     let base = RgbaImage::from_fn(8, 6, |x, y| Rgba([x as u8 * 30, y as u8 * 40, 90, 255]));
@@ -31,20 +18,6 @@ fn write_inputs(dir: &Scratch) -> (String, String, String) {
         dir.arg("layer.png"),
         dir.arg("mask.png"),
     )
-}
-
-fn assert_no_output(path: &Path) {
-    assert!(
-        !path.exists(),
-        "{} was written despite the error",
-        path.display()
-    );
-    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("tmp-"))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
 #[test]

@@ -1,40 +1,16 @@
 //! `retouch adjust` end to end: the library's pixels, the mask, and one
 //! clear line with no output for bad input.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{assert_clean_failure, retouch, Scratch};
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use retouch::ops::adjust::{adjust_cpu, Adjustment};
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn picture() -> RgbaImage {
     RgbaImage::from_fn(40, 30, |x, y| {
         Rgba([(x * 6) as u8, (y * 8) as u8, ((x * y) % 13) as u8 * 19, 255])
     })
-}
-
-fn assert_clean_failure(out: &Output, needle: &str, output: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "succeeded: {stderr}");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "not one line: {stderr}"
-    );
-    assert!(stderr.contains(needle), "'{needle}' not in: {stderr}");
-    assert!(
-        !Path::new(output).exists(),
-        "output written despite the error"
-    );
 }
 
 #[test]

@@ -3,18 +3,10 @@
 //! info` on a project of maximum-size layers. Its own test binary, so the
 //! children's peak memory (`getrusage(RUSAGE_CHILDREN)`) is only theirs.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{retouch, Scratch};
 
 use std::io::Write;
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// The largest peak resident memory of any child waited for so far, in MB.
 fn children_peak_mb() -> u64 {

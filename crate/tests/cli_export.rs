@@ -4,26 +4,11 @@
 //! compared with an independent resize (the image crate's Lanczos3) of the
 //! same project exported at its original size.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{run_ok, sample, Scratch};
 
 use image::imageops::{resize, FilterType};
 use image::RgbaImage;
-use std::process::Command;
-
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/samples/");
-
-fn retouch(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "retouch {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn decode(path: &str) -> RgbaImage {
     image::open(path).unwrap().to_rgba8()
@@ -61,9 +46,8 @@ fn jpeg_cost(image: &RgbaImage, quality: u8) -> f64 {
 fn export_at_a_long_edge_is_the_resized_composite() {
     let dir = Scratch::new("export-long-edge");
     let project = dir.arg("fix.ora");
-    let sample = |name: &str| format!("{SAMPLES}{name}");
-    retouch(&["project", "new", &project, "--from", &sample("base.png")]);
-    retouch(&[
+    run_ok(&["project", "new", &project, "--from", &sample("base.png")]);
+    run_ok(&[
         "project",
         "add-layer",
         &project,
@@ -76,7 +60,7 @@ fn export_at_a_long_edge_is_the_resized_composite() {
         &sample("mask.png"),
     ]);
     let original = dir.arg("original.png");
-    retouch(&["export", &project, "-o", &original]);
+    run_ok(&["export", &project, "-o", &original]);
     let composite = decode(&original);
     assert_eq!(composite.dimensions(), (960, 640));
     assert!(composite.pixels().all(|p| p[3] == 255));
@@ -90,7 +74,7 @@ fn export_at_a_long_edge_is_the_resized_composite() {
     ];
     for (edge, name, size) in cases {
         let output = dir.arg(name);
-        retouch(&[
+        run_ok(&[
             "export",
             &project,
             "-o",

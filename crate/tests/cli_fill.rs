@@ -2,23 +2,14 @@
 //! library's fill for the same seed, unmasked pixels are untouched, and bad
 //! input fails with one line naming the parameter and writes nothing.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{retouch, Scratch};
 
 use image::{GrayImage, Luma};
 use retouch::ops::fill::{fill_cpu, FillOptions};
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn photo() -> image::RgbaImage {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/photos/coffee.png");
-    retouch::image_io::decode_rgba(&std::fs::read(path).unwrap()).unwrap()
+    common::photo("coffee")
 }
 
 fn hole(w: u32, h: u32) -> GrayImage {

@@ -4,31 +4,10 @@
 //! Compiled in with `RETOUCH_REQUIRE_GPU=1` (see `crate/build.rs`); a plain
 //! `cargo test` lists these as ignored.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{retouch, run_ok, sample, Scratch};
 
 use image::{GrayImage, Luma, RgbaImage};
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn run_ok(args: &[&str]) {
-    let run = retouch(args);
-    assert!(
-        run.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-}
-
-fn sample(name: &str) -> String {
-    format!("{}/../web/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn max_diff(a: &[u8], b: &[u8]) -> u8 {
     assert_eq!(a.len(), b.len(), "outputs differ in size");

@@ -3,22 +3,11 @@
 //! refused unless `--allow-partial`, and parameter and decode errors that
 //! name the parameter or the file.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{retouch, stderr, Scratch};
 
 use image::ImageEncoder;
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use std::process::Command;
 
 /// The repository's sample photo (a real image, not a gradient).
 fn sample_photo() -> image::RgbaImage {

@@ -1,29 +1,20 @@
 //! `retouch mask ...` end to end: each tool's PNG holds the library's pixels,
 //! and bad input fails with one clear line on stderr and writes nothing.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{assert_no_output, retouch, stderr, Scratch};
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use retouch::ops::select::{self, CombineMode, Rect};
 use retouch::ops::wand::{self, WandOptions};
 use retouch::ops::{feather, morphology};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Runs `retouch mask ARGS -o OUT --backend cpu`, so that results compare
 /// exactly with the library's CPU kernels.
 fn mask(args: &[&str], out: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .arg("mask")
-        .args(args)
-        .args(["-o", out, "--backend", "cpu"])
-        .output()
-        .unwrap()
-}
-
-fn stderr(run: &Output) -> String {
-    String::from_utf8_lossy(&run.stderr).into_owned()
+    retouch(&[&["mask"], args, &["-o", out, "--backend", "cpu"]].concat())
 }
 
 /// Runs the tool and returns the mask it wrote.
@@ -134,20 +125,6 @@ fn modifiers_write_the_librarys_pixels() {
             "grow {by}"
         );
     }
-}
-
-fn assert_no_output(path: &Path) {
-    assert!(
-        !path.exists(),
-        "{} was written despite the error",
-        path.display()
-    );
-    let leftovers = std::fs::read_dir(path.parent().unwrap())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
-        .count();
-    assert_eq!(leftovers, 0, "temporary files left behind");
 }
 
 #[test]

@@ -2,28 +2,11 @@
 //! end: a JPEG whose EXIF says "rotate 90° clockwise" becomes an upright
 //! project, and an export keeps the EXIF (orientation reset) only on request.
 
+mod common;
+use common::{run_ok, Scratch};
+
 use image::ImageDecoder;
 use std::path::PathBuf;
-use std::process::Command;
-
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("retouch-cli-meta-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn retouch(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "retouch {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// EXIF (little-endian TIFF, one IFD) with only the orientation tag.
 fn exif(orientation: u8) -> Vec<u8> {
@@ -61,27 +44,27 @@ fn jpeg_exif(path: &PathBuf) -> Option<Vec<u8>> {
 
 #[test]
 fn import_is_upright_and_export_keeps_metadata_on_request() {
-    let dir = scratch();
-    let input = dir.join("photo.jpg");
+    let dir = Scratch::new("meta");
+    let input = dir.path("photo.jpg");
     std::fs::write(&input, rotated_jpeg()).unwrap();
-    let project = dir.join("photo.ora");
+    let project = dir.path("photo.ora");
     let (input, project_str) = (input.to_str().unwrap(), project.to_str().unwrap());
-    retouch(&["project", "new", project_str, "--from", input]);
-    let kept = dir.join("kept.jpg");
-    let plain = dir.join("plain.jpg");
-    retouch(&[
+    run_ok(&["project", "new", project_str, "--from", input]);
+    let kept = dir.path("kept.jpg");
+    let plain = dir.path("plain.jpg");
+    run_ok(&[
         "export",
         project_str,
         "-o",
         kept.to_str().unwrap(),
         "--keep-metadata",
     ]);
-    retouch(&["export", project_str, "-o", plain.to_str().unwrap()]);
+    run_ok(&["export", project_str, "-o", plain.to_str().unwrap()]);
     assert_eq!(jpeg_exif(&kept), Some(exif(1)));
     assert_eq!(jpeg_exif(&plain), None);
     // Straight from the image file, too.
-    let direct = dir.join("direct.png");
-    retouch(&[
+    let direct = dir.path("direct.png");
+    run_ok(&[
         "export",
         input,
         "-o",
@@ -92,5 +75,4 @@ fn import_is_upright_and_export_keeps_metadata_on_request() {
     let mut decoder = image::codecs::png::PngDecoder::new(std::io::Cursor::new(&png[..])).unwrap();
     assert_eq!(decoder.dimensions(), (16, 32));
     assert_eq!(decoder.exif_metadata().unwrap(), Some(exif(1)));
-    let _ = std::fs::remove_dir_all(&dir);
 }

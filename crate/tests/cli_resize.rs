@@ -1,20 +1,12 @@
 //! `retouch resize` end to end: real files, the library's pixels, the size
 //! arguments, and one clear line with no output for bad input.
 
-mod scratch;
-use scratch::Scratch;
+mod common;
+use common::{assert_clean_failure, retouch, Scratch};
 
 use image::{Rgba, RgbaImage};
 use retouch::ops::resample::{self, Filter, ResizeOptions};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn retouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retouch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn picture() -> RgbaImage {
     RgbaImage::from_fn(12, 9, |x, y| {
@@ -25,23 +17,6 @@ fn picture() -> RgbaImage {
             255 - x as u8 * 9,
         ])
     })
-}
-
-/// Fails unless the command failed with exactly one line on stderr that
-/// contains `needle`, and left nothing at `output`.
-fn assert_clean_failure(out: &Output, needle: &str, output: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "succeeded: {stderr}");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "not one line: {stderr}"
-    );
-    assert!(stderr.contains(needle), "'{needle}' not in: {stderr}");
-    assert!(
-        !Path::new(output).exists(),
-        "output written despite the error"
-    );
 }
 
 #[test]

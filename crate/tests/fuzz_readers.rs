@@ -12,6 +12,9 @@
 //! `RETOUCH_FUZZ_ITERATIONS=200000 cargo test --release --test fuzz_readers`
 //! (and `RETOUCH_FUZZ_SEED=n` for other sequences).
 
+mod common;
+use common::photo;
+
 use image::{ImageEncoder, RgbaImage};
 use retouch::doc::{Document, LayerProperties};
 use retouch::image_io::{self, MAX_PIXELS, MAX_SIDE};
@@ -85,11 +88,6 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-fn photo(name: &str) -> RgbaImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/photos/{name}.png"));
-    image_io::decode_rgba(&std::fs::read(path).expect("a test photo")).expect("a PNG")
 }
 
 fn encode(image: &RgbaImage, format: image::ImageFormat) -> Vec<u8> {

@@ -6,6 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { compare } from '../test-kit.mjs';
 
 const CONFIGS = [
   { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
@@ -60,11 +61,8 @@ function cpuReference(page, kind, params) {
   );
 }
 
-function maxDiff(a, b, where) {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) if (where(i)) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
+/** The largest difference of the bytes whose index passes `where`. */
+const maxDiff = (a, b, where) => compare(a, b, where).max;
 
 for (const config of CONFIGS) {
   describe(`adjustments, ${config.name}`, () => {

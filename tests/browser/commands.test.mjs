@@ -10,7 +10,7 @@
 //   - generated variants and their Accept buttons come into view in a 1000 px-high window.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, clientPoint, dragMouse } from './harness.mjs';
 import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 requireBuiltPackage();
@@ -28,11 +28,6 @@ async function openMergedPicture(page) {
     },
     { W, H },
   );
-}
-
-async function mouseTo(page, x, y) {
-  const p = await page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
-  await page.mouse.move(p.x, p.y, { steps: 4 });
 }
 
 const state = (page) =>
@@ -99,11 +94,7 @@ describe('commands, shortcuts and selection history', () => {
 
     // A marquee dragged with the mouse.
     await press(page, 'm');
-    await mouseTo(page, 20, 15);
-    await page.mouse.down();
-    await mouseTo(page, 100, 75);
-    await page.mouse.up();
-    await page.evaluate(() => window.retouchApp.settled());
+    await dragMouse(page, [[20, 15], [100, 75]], { steps: 4 });
     const selected = await state(page);
     assert.equal(selected.selected, 80 * 60, 'the marquee selects 80×60 pixels');
     const marquee = await page.evaluate(() => window.retouchApp.selectionValues());
@@ -282,14 +273,13 @@ describe('commands, shortcuts and selection history', () => {
         const stage = document.querySelector('#stage');
         return { left: stage.scrollLeft, top: stage.scrollTop, zoom: document.querySelector('#zoom').textContent };
       });
-    const pointAt = (x, y) => page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
 
     // Zoom in with the keyboard until the image is larger than the view, then Ctrl+wheel over the
     // middle: one step in, and the image point under the pointer stays under it.
     await press(page, '1');
     for (let i = 0; i < 6; i++) await press(page, 'Control+=');
     assert.equal((await view()).zoom, '800 %');
-    let p = await pointAt(80, 60);
+    let p = await clientPoint(page, 80, 60);
     await page.mouse.move(p.x, p.y);
     await page.keyboard.down('Control');
     await page.mouse.wheel(0, -100);
@@ -297,7 +287,7 @@ describe('commands, shortcuts and selection history', () => {
     await page.waitForTimeout(100);
     const zoomed = await view();
     assert.equal(zoomed.zoom, '1200 %');
-    const after = await pointAt(80, 60);
+    const after = await clientPoint(page, 80, 60);
     assert.ok(Math.abs(after.x - p.x) <= 1.5 && Math.abs(after.y - p.y) <= 1.5, `the point moved from ${p.x},${p.y} to ${after.x},${after.y}`);
 
     // Space + drag pans by the drag.
@@ -326,10 +316,10 @@ describe('commands, shortcuts and selection history', () => {
 
     // Z: a click zooms in at the point, Alt+click out.
     await press(page, 'z');
-    p = await pointAt(80, 60);
+    p = await clientPoint(page, 80, 60);
     await page.mouse.click(p.x, p.y);
     assert.equal((await view()).zoom, '1600 %');
-    const again = await pointAt(80, 60);
+    const again = await clientPoint(page, 80, 60);
     assert.ok(Math.abs(again.x - p.x) <= 1.5 && Math.abs(again.y - p.y) <= 1.5, 'the clicked point stays put');
     await page.keyboard.down('Alt');
     await page.mouse.click(again.x, again.y);

@@ -13,7 +13,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, mouseTo, dragMouse } from './harness.mjs';
 
 const CONFIGS = [
   { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
@@ -42,20 +42,6 @@ async function openPicture(page) {
     },
     { W, H },
   );
-}
-
-/** Moves the real mouse to image point (x, y). */
-async function mouseTo(page, x, y, options) {
-  const p = await page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
-  await page.mouse.move(p.x, p.y, options);
-}
-
-async function drag(page, points, { steps = 6 } = {}) {
-  await mouseTo(page, points[0][0], points[0][1]);
-  await page.mouse.down();
-  for (const [x, y] of points.slice(1)) await mouseTo(page, x, y, { steps });
-  await page.mouse.up();
-  await page.evaluate(() => window.retouchApp.settled());
 }
 
 /** Stats of the page's selection against a reference mask computed in the page. */
@@ -116,8 +102,7 @@ for (const config of CONFIGS) {
         const got = await window.retouchApp.selectionValues();
         const image = wasm.Image.fromRgba(w, h, rgba);
         const want = wasm.Mask.fromLayerAlpha(W, H, image, layer.x, layer.y).values();
-        let diff = 0;
-        for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+        const diff = window.testKit.compare(got, want).max;
         const at = (x, y) => got[y * W + x];
         return { diff, x: layer.x, y: layer.y, inside: at(layer.x + 30, layer.y + 20), outside: at(5, 5), length: got.length };
       }, { W, H });
@@ -133,7 +118,7 @@ for (const config of CONFIGS) {
 
       // Rectangle marquee by dragging.
       await page.click('[data-tool=rectangle]');
-      await drag(page, [[20.25, 30.25], [80.25, 90.25]]);
+      await dragMouse(page, [[20.25, 30.25], [80.25, 90.25]]);
       const rect = await page.evaluate(async ({ W, H }) => {
         const g = window.retouchApp.lastGesture();
         const v = await window.retouchApp.selectionValues();
@@ -162,7 +147,7 @@ for (const config of CONFIGS) {
       await page.fill('#tool-params [data-tool=brush] [data-param=diameter] input[type=number]', '14');
       await page.locator('#tool-params [data-tool=brush] [data-param=diameter] input[type=number]').dispatchEvent('change');
       await page.evaluate(() => window.retouchApp.run('tool.set-params', { params: { hardness: 0.6 } }));
-      await drag(page, [[110, 100], [140, 105], [180, 95]]);
+      await dragMouse(page, [[110, 100], [140, 105], [180, 95]]);
       const brush = await page.evaluate(({ W, H }) => {
         const g = window.retouchApp.lastGesture();
         const { wasm } = window.testKit;
@@ -194,7 +179,7 @@ for (const config of CONFIGS) {
       await page.keyboard.press('l');
       assert.equal(await page.evaluate(() => window.retouchApp.tool()), 'lasso', 'L picks the lasso');
       await page.keyboard.down('Shift');
-      await drag(page, [[100, 10], [190, 12], [185, 60], [140, 40]], { steps: 4 });
+      await dragMouse(page, [[100, 10], [190, 12], [185, 60], [140, 40]], { steps: 4 });
       await page.keyboard.up('Shift');
       const lasso = await page.evaluate(({ W, H }) => {
         const g = window.retouchApp.lastGesture();

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { mulberry32, compare } from '../test-kit.mjs';
 
 // RETOUCH_WEB_ROOT serves another copy of web/ (e.g. a package built elsewhere).
 export const WEB_ROOT = process.env.RETOUCH_WEB_ROOT
@@ -126,19 +127,11 @@ export async function openApp(browser, baseUrl, { query = '', viewport, serviceW
  * a comparison, all written for the tests (the app itself computes no pixels).
  */
 export async function installTestKit(page) {
+  // The generator and the comparison are the Node tests' own (../test-kit.mjs), handed over as source.
+  await page.evaluate(`window.testKit = { rng: ${mulberry32}, compare: ${compare} };`);
   await page.evaluate(async () => {
+    const { rng, compare } = window.testKit;
     const wasm = await import('./pkg/retouch.js');
-    function rng(seed) {
-      // mulberry32
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
     /** Random RGBA with every channel 0..255; `alpha`: 'opaque' | 'varied'. Row 0 holds edge values. */
     function randomRgba(width, height, seed, alpha) {
       const next = rng(seed);
@@ -168,22 +161,6 @@ export async function installTestKit(page) {
       }
       return data;
     }
-    /** Max |a-b| over all bytes, the count of bytes that differ, and where the worst is. */
-    function compare(a, b) {
-      if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-      let max = 0;
-      let at = -1;
-      let differing = 0;
-      for (let i = 0; i < a.length; i++) {
-        const d = Math.abs(a[i] - b[i]);
-        if (d) differing++;
-        if (d > max) {
-          max = d;
-          at = i;
-        }
-      }
-      return { max, differing, at };
-    }
     function pngOf(width, height, rgba) {
       const image = wasm.Image.fromRgba(width, height, rgba);
       try {
@@ -199,7 +176,7 @@ export async function installTestKit(page) {
       return pngOf(width, height, rgba);
     }
     const app = window.retouchApp;
-    /** A document of `base` with `layer` (and its mask) above at 0,0, as the old composite page made. */
+    /** Opens `base` as the document and adds `layer` (and its mask) above it at 0,0, through the registry. */
     async function loadImages(base, layer, mask) {
       await app.run('file.open', { bytes: base, name: 'base.png' });
       if (layer != null) await app.run('file.add-layer', { bytes: layer, name: 'layer.png', mask, props: { x: 0, y: 0 } });
@@ -222,9 +199,14 @@ export async function installTestKit(page) {
   });
 }
 
+/** The page (client) coordinates of image point (x, y) of the open document. */
+export function clientPoint(page, x, y) {
+  return page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
+}
+
 /** Moves the real mouse to image point (x, y) of the open document. */
 export async function mouseTo(page, x, y, options) {
-  const p = await page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);
+  const p = await clientPoint(page, x, y);
   await page.mouse.move(p.x, p.y, options);
 }
 

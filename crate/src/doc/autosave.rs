@@ -711,7 +711,7 @@ mod tests {
     }
 
     /// The sample photo tiled up to a 12 MP-like 2400×1800 canvas.
-    fn photo() -> RgbaImage {
+    fn tiled_sample() -> RgbaImage {
         let sample = decode_rgba(include_bytes!("../../../web/samples/base.png")).unwrap();
         RgbaImage::from_fn(2400, 1800, |x, y| {
             *sample.get_pixel(x % sample.width(), y % sample.height())
@@ -736,7 +736,7 @@ mod tests {
     fn edited_document() -> Document {
         let mut doc = Document::new(2400, 1800).unwrap();
         let background = doc
-            .add_layer(LayerProperties::named("Photo"), photo(), None, None)
+            .add_layer(LayerProperties::named("Photo"), tiled_sample(), None, None)
             .unwrap();
         let patch = RgbaImage::from_pixel(300, 200, image::Rgba([200, 30, 40, 180]));
         let top = doc

@@ -7,41 +7,11 @@
 //! call. Commands check every precondition before building a change, so
 //! applying one cannot fail.
 
-use super::brand::BrandKit;
+use super::geometry::DirtyRegion;
 use super::layer::{Layer, LayerId, LayerProperties};
-use super::render::DirtyRegion;
+use super::stack::LayerStack;
 use super::tiles::{Plane, TilePatch};
 use image::GrayImage;
-
-/// The canvas size, the layers (bottom first), the selection and the brand
-/// kit: everything history can change.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct LayerStack {
-    pub width: u32,
-    pub height: u32,
-    pub layers: Vec<Layer>,
-    /// Canvas-sized coverage (0 = not selected, 255 = selected); `None`
-    /// means no selection, so tools act on everything. It lives here rather
-    /// than beside the document because selecting is undoable like any edit.
-    pub selection: Option<GrayImage>,
-    /// Kept here so that editing the kit is undoable too (see [`super::brand`]).
-    pub brand: BrandKit,
-}
-
-impl LayerStack {
-    pub fn index_of(&self, id: LayerId) -> Option<usize> {
-        self.layers.iter().position(|l| l.id == id)
-    }
-
-    /// The layer a recorded change refers to. History only replays changes on
-    /// the state they were recorded against, where the layer exists.
-    fn recorded_layer(&mut self, id: LayerId) -> &mut Layer {
-        self.layers
-            .iter_mut()
-            .find(|l| l.id == id)
-            .expect("history replays changes on the state they were recorded on")
-    }
-}
 
 /// One reversible edit; see the module docs.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,4 @@
-//! Rectangles on the canvas and the anchors of a canvas resize.
+//! Rectangles on the canvas, the region an edit left dirty, and the anchors of a canvas resize.
 
 use crate::{Error, Result};
 
@@ -192,6 +192,30 @@ impl Anchor {
         // fx/2 of the spare width goes to the left: 0, half, or all of it.
         let part = |spare: i64, f: i64| (spare * f).div_euclid(2) as i32;
         (part(dx, fx), part(dy, fy))
+    }
+}
+
+/// The part of the canvas whose composite is out of date: one bounding
+/// rectangle (edits between two renders are usually close together).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct DirtyRegion {
+    pub(super) rect: Option<Rect>,
+    pub(super) everything: bool,
+}
+
+impl DirtyRegion {
+    pub fn add(&mut self, rect: Rect) {
+        if rect.is_empty() {
+            return;
+        }
+        self.rect = Some(match self.rect {
+            Some(old) => old.union(&rect),
+            None => rect,
+        });
+    }
+
+    pub fn add_everything(&mut self) {
+        self.everything = true;
     }
 }
 

@@ -10,8 +10,9 @@
 //! reported as [`Trimmed`] so the UI can say so; the newest entry is always
 //! kept, so the last edit can be undone even if it alone exceeds the budget.
 
-use super::change::{Change, LayerStack};
-use super::render::DirtyRegion;
+use super::change::Change;
+use super::geometry::DirtyRegion;
+use super::stack::LayerStack;
 use crate::{Error, Result};
 use std::collections::VecDeque;
 

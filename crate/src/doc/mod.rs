@@ -3,6 +3,8 @@
 //! rectangles, and OpenRaster project files.
 //!
 //! - [`layer`]: a layer's pixels, optional mask and properties.
+//! - `stack`: the state history can change (canvas size, layers, selection,
+//!   brand kit); `change`: the reversible primitive edits of it.
 //! - [`commands`]: the operations (add, delete, duplicate, reorder, rename,
 //!   properties, merge down, flatten, masks, crop, canvas size, paint,
 //!   selection), each recorded in history under a human-readable name.
@@ -17,7 +19,8 @@
 //!   engine).
 //! - `adjust`: adjustments (levels, curves, blur, …) of a layer inside the
 //!   selection, and their live preview (async: they run on the engine).
-//! - [`brand`]: the brand kit (style, palette, reference images), undoable.
+//! - [`brand`]: the brand kit (style, palette, reference images);
+//!   `brand_commands`: its undoable edits.
 //! - [`autosave`]: incremental autosave (changed tiles since the last save)
 //!   and recovery from what was stored.
 //! - `fill`: Content-Aware Fill of the selection into a new layer.
@@ -26,6 +29,7 @@
 mod adjust;
 pub mod autosave;
 pub mod brand;
+mod brand_commands;
 mod change;
 pub mod commands;
 pub mod export;
@@ -38,6 +42,7 @@ pub mod ora;
 pub mod project_file;
 pub mod render;
 mod resample;
+mod stack;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
@@ -54,9 +59,10 @@ pub use tiles::Plane;
 use crate::engine::Engine;
 use crate::image_io::{check_dimensions, SourceMetadata};
 use crate::{Error, Result};
-use change::{Change, LayerStack};
+use change::Change;
 use image::{GrayImage, RgbaImage};
 use render::CompositeCache;
+use stack::LayerStack;
 use std::collections::BTreeMap;
 
 /// A layered document with its history and cached composite.

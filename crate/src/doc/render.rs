@@ -14,38 +14,14 @@
 //! of the canvas) runs on the engine, so on the GPU when there is one; GPU and
 //! CPU results agree within the compositor's ±1 parity contract.
 
-use super::change::LayerStack;
-use super::geometry::Rect;
+use super::geometry::{DirtyRegion, Rect};
 use super::layer::Layer;
+use super::stack::LayerStack;
 use crate::engine::Engine;
 use crate::ops::blend::{self, composite_cpu_in_place};
 use crate::Result;
 use image::{GrayImage, RgbaImage};
 use std::borrow::Cow;
-
-/// The part of the canvas whose composite is out of date: one bounding
-/// rectangle (edits between two renders are usually close together).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct DirtyRegion {
-    rect: Option<Rect>,
-    everything: bool,
-}
-
-impl DirtyRegion {
-    pub fn add(&mut self, rect: Rect) {
-        if rect.is_empty() {
-            return;
-        }
-        self.rect = Some(match self.rect {
-            Some(old) => old.union(&rect),
-            None => rect,
-        });
-    }
-
-    pub fn add_everything(&mut self) {
-        self.everything = true;
-    }
-}
 
 /// A dirty area above this fraction of the canvas is recomposed in full.
 const FULL_RECOMPOSE_DIVISOR: u64 = 4;

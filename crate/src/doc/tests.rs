@@ -2,10 +2,11 @@
 //! recomposition against full recomposition, a random-sequence property
 //! test, OpenRaster round trips and hostile files.
 
-use super::change::LayerStack;
 use super::ora::LoadLimits;
+use super::stack::LayerStack;
 use super::*;
 use crate::ops::blend::BlendMode;
+use crate::test_kit::max_diff;
 use crate::Error;
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 
@@ -112,7 +113,7 @@ fn check_undo_redo_after(
     doc.undo();
     let dirty = doc.composite_cpu().unwrap().clone();
     doc.cache = Default::default();
-    let worst = max_difference(&dirty, doc.composite_cpu().unwrap());
+    let worst = max_diff(&dirty, doc.composite_cpu().unwrap());
     assert!(
         worst <= RECOMPOSE_TOLERANCE,
         "composite after undo of {name} is off by {worst}"
@@ -196,7 +197,7 @@ fn merge_down_undo_redo_matches_composite() {
         // The background is opaque normal at full opacity, so merging the
         // patch into it leaves the composite unchanged.
         let after = doc.composite_cpu().unwrap();
-        assert!(max_difference(after, &before) <= RECOMPOSE_TOLERANCE);
+        assert!(max_diff(after, &before) <= RECOMPOSE_TOLERANCE);
         // The merged layer covers both layers' bounds.
         assert_eq!(
             doc.layer(merged).unwrap().bounds(),
@@ -579,7 +580,7 @@ fn dirty_rect_recomposition_equals_full() {
     doc.undo();
     let incremental = doc.composite_cpu().unwrap().clone();
     doc.cache = Default::default();
-    let worst = max_difference(&incremental, doc.composite_cpu().unwrap());
+    let worst = max_diff(&incremental, doc.composite_cpu().unwrap());
     assert!(worst <= RECOMPOSE_TOLERANCE, "off by {worst}");
 }
 
@@ -596,7 +597,7 @@ fn engine_render_matches_cpu_within_parity() {
     pollster::block_on(doc.render(engine)).unwrap();
     // Each layer may round by 1 differently on the GPU, and a difference in
     // the backdrop carries into the next layer's blend: allow 1 per layer.
-    let worst = max_difference(&cpu, doc.rendered().unwrap());
+    let worst = max_diff(&cpu, doc.rendered().unwrap());
     eprintln!("GPU vs CPU composite of 3 layers: max difference {worst}");
     assert!(worst <= 3, "GPU composite is off by {worst}");
     // A small edit is recomposed on the CPU region path.
@@ -628,7 +629,7 @@ fn random_operations_undo_to_the_original() {
         );
         doc.jump_to(end).unwrap();
         assert_same(&snapshot(&doc), &edited, &format!("seed {seed}: redo all"));
-        let worst = max_difference(doc.composite_cpu().unwrap(), &edited_composite);
+        let worst = max_diff(doc.composite_cpu().unwrap(), &edited_composite);
         assert!(
             worst <= RECOMPOSE_TOLERANCE,
             "seed {seed}: composite off by {worst}"
@@ -740,17 +741,6 @@ fn random_operation(doc: &mut Document, rng: &mut XorShift) {
             "a refused command changed the document",
         );
     }
-}
-
-/// Largest per-channel difference between two same-sized images.
-fn max_difference(a: &RgbaImage, b: &RgbaImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 /// The compositor picks its arithmetic per row (an exact fixed-point path

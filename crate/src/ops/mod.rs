@@ -1,6 +1,9 @@
 //! Pixel operations, one folder per kernel family. Each family has a CPU
-//! reference (`cpu.rs`), a WGSL kernel with its driver (`gpu.rs`) and parity
-//! tests; `mod.rs` is the API callers use, which picks the backend.
+//! reference (`cpu.rs`) and its tests; `mod.rs` is the API callers use. The
+//! families where bandwidth dominates also have a WGSL kernel with its driver
+//! (`gpu.rs`), held to the CPU by parity tests, and `mod.rs` picks the
+//! backend; selection shapes (`select`), the magic wand (`wand`) and
+//! Content-Aware Fill (`fill`) are CPU only.
 
 pub mod adjust;
 pub mod blend;

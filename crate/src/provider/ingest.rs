@@ -20,8 +20,9 @@ use image::{imageops, GrayImage, Luma, RgbaImage};
 use serde::{Deserialize, Serialize};
 
 use super::colour::{ciede2000, srgb_to_lab};
-use super::outpaint::{extended_crop, outpaint_coverage, outpaint_region};
-use super::plan::{edit_coverage, scale, CropRect, JobPlan};
+use super::plan::{
+    edit_coverage, extended_crop, outpaint_coverage, outpaint_region, scale, CropRect, JobPlan,
+};
 use super::provenance::Provenance;
 use crate::image_io;
 use crate::ops::blend::{composite_cpu_in_place, CompositeOptions};
@@ -103,7 +104,7 @@ fn yes() -> bool {
     true
 }
 
-/// Turns `answer` (PNG, JPEG or WebP bytes of any size) into a layer over `plan.crop` of
+/// Turns `answer` (PNG, JPEG, WebP, GIF or BMP bytes of any size) into a layer over `plan.crop` of
 /// `image`, composited under `selection` feathered by `plan.feather`. `image` and `selection`
 /// must be the ones the plan was made from.
 pub fn ingest(
@@ -231,7 +232,13 @@ fn finish(
         name,
         metrics,
         correction,
-        provenance: Provenance::new(plan, options, correction.is_some()),
+        provenance: Provenance::new(
+            plan,
+            &options.created_at,
+            options.seed,
+            options.variant,
+            correction.is_some(),
+        ),
     })
 }
 

@@ -15,7 +15,6 @@
 mod colour;
 mod ingest;
 mod mock;
-mod outpaint;
 mod plan;
 mod provenance;
 #[cfg(test)]
@@ -27,11 +26,9 @@ pub use ingest::{
     IngestOptions, Ingested, SeamMetrics, MATCH_GUARD, MATCH_RING, SEAM_RING,
 };
 pub use mock::{mock_answer, DRIFT_GAIN, DRIFT_OFFSET};
-pub use outpaint::{
-    plan_outpaint, OutpaintPlan, OutpaintRequest, SideAmounts, MAX_NATIVE_SIDE,
-    MAX_OUTPAINT_OVERLAP, MAX_OUTPAINT_UPSCALE, OUTPAINT_OVERLAP,
-};
 pub use plan::{
-    plan_edit, BrandKit, CropRect, JobPlan, JobRequest, PlannedJob, MAX_VARIANTS, MIN_MARGIN,
+    plan_edit, plan_outpaint, BrandKit, CropRect, JobPlan, JobRequest, OutpaintPlan,
+    OutpaintRequest, PlannedJob, SideAmounts, MAX_NATIVE_SIDE, MAX_OUTPAINT_OVERLAP,
+    MAX_OUTPAINT_UPSCALE, MAX_VARIANTS, MIN_MARGIN, OUTPAINT_OVERLAP,
 };
 pub use provenance::Provenance;

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ingest::IngestOptions;
 use super::plan::{CropRect, JobPlan};
 use crate::plugin::Operation;
 use crate::{Error, Result};
@@ -33,7 +32,16 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    pub(crate) fn new(plan: &JobPlan, options: &IngestOptions, colour_matched: bool) -> Self {
+    /// The record of `variant` of the job `plan` describes, answered at `created_at` (ISO 8601);
+    /// the seed the provider reported wins over the one the plan asked for. Takes plain values,
+    /// not ingestion's options, so provenance depends on the plan alone.
+    pub(crate) fn new(
+        plan: &JobPlan,
+        created_at: &str,
+        reported_seed: Option<u64>,
+        variant: u32,
+        colour_matched: bool,
+    ) -> Self {
         Provenance {
             provider: plan.provider.clone(),
             model: plan.model.clone(),
@@ -41,9 +49,9 @@ impl Provenance {
             prompt: plan.prompt.clone(),
             crop: plan.crop,
             sent_size: plan.size.clone(),
-            created_at: options.created_at.clone(),
-            seed: options.seed.or(plan.seed.map(u64::from)),
-            variant: options.variant,
+            created_at: created_at.to_owned(),
+            seed: reported_seed.or(plan.seed.map(u64::from)),
+            variant,
             colour_matched,
             software: format!("retouch {}", env!("CARGO_PKG_VERSION")),
         }

@@ -24,7 +24,7 @@ const MOCK: &str = "retouch.provider.mock";
 
 /// A photo-like canvas: smooth gradients with a gentle texture, so resampling and colour
 /// statistics behave as on real images.
-fn photo(width: u32, height: u32) -> RgbaImage {
+fn photo_like(width: u32, height: u32) -> RgbaImage {
     RgbaImage::from_fn(width, height, |x, y| {
         let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
         let texture = ((x as f32 * 0.21).sin() * (y as f32 * 0.17).cos()) * 12.0;
@@ -83,7 +83,7 @@ fn contains(outer: CropRect, inner: CropRect) -> bool {
 
 #[test]
 fn openai_plan_sends_a_native_size_crop_with_a_transparent_hole() {
-    let image = photo(3000, 2000);
+    let image = photo_like(3000, 2000);
     let selection = ellipse(3000, 2000, 1200.0, 800.0, 300.0, 200.0);
     let job = plan_edit(
         OPENAI,
@@ -129,7 +129,7 @@ fn openai_plan_sends_a_native_size_crop_with_a_transparent_hole() {
 
 #[test]
 fn gemini_plan_has_no_mask_names_the_ratio_and_describes_the_region() {
-    let image = photo(1600, 1200);
+    let image = photo_like(1600, 1200);
     let selection = ellipse(1600, 1200, 100.0, 100.0, 400.0, 150.0);
     let mut req = request("replace the sign with a tree");
     req.variants = 3;
@@ -156,7 +156,7 @@ fn gemini_plan_has_no_mask_names_the_ratio_and_describes_the_region() {
 
 #[test]
 fn stability_plan_uses_a_flexible_size_and_a_white_mask() {
-    let image = photo(900, 700);
+    let image = photo_like(900, 700);
     let selection = ellipse(900, 700, 300.0, 250.0, 200.0, 120.0);
     let mut req = request("a bench");
     req.feather = 6.0;
@@ -183,7 +183,7 @@ fn stability_plan_uses_a_flexible_size_and_a_white_mask() {
 
 #[test]
 fn a_selection_in_a_corner_gives_a_crop_inside_the_canvas() {
-    let image = photo(800, 500);
+    let image = photo_like(800, 500);
     let selection = ellipse(800, 500, 740.0, 450.0, 60.0, 50.0);
     let job = plan_edit(
         OPENAI,
@@ -230,7 +230,7 @@ fn a_selection_in_a_corner_gives_a_crop_inside_the_canvas() {
 
 #[test]
 fn brand_kit_and_references_join_the_plan() {
-    let image = photo(400, 400);
+    let image = photo_like(400, 400);
     let selection = ellipse(400, 400, 100.0, 100.0, 100.0, 100.0);
     let mut req = request("a mug");
     req.brand_kit = Some(BrandKit {
@@ -258,7 +258,7 @@ fn brand_kit_and_references_join_the_plan() {
 
 #[test]
 fn bad_requests_are_refused_before_anything_is_encoded() {
-    let image = photo(200, 200);
+    let image = photo_like(200, 200);
     let caps = capabilities(OPENAI);
     let empty = GrayImage::new(200, 200);
     let err = plan_edit(OPENAI, &caps, &image, &empty, &request("x")).unwrap_err();
@@ -306,7 +306,7 @@ fn apply(image: &RgbaImage, ingested: &Ingested) -> RgbaImage {
 
 /// Ring ΔE2000 (unmatched, matched) for an answer that is the sent crop passed through `drift`.
 fn seam_for(drift: impl Fn(usize, u8) -> u8) -> SeamMetrics {
-    let image = photo(1200, 900);
+    let image = photo_like(1200, 900);
     let selection = ellipse(1200, 900, 450.0, 300.0, 260.0, 200.0);
     let mut req = request("a lamp post");
     req.feather = 4.0;
@@ -362,7 +362,7 @@ fn seam_after_colour_matching_is_below_2_delta_e() {
 
 #[test]
 fn pixels_outside_the_feathered_mask_are_bit_exact_whatever_the_provider_returns() {
-    let image = photo(700, 500);
+    let image = photo_like(700, 500);
     let selection = ellipse(700, 500, 250.0, 150.0, 180.0, 140.0);
     for (id, feather) in [(OPENAI, 0.0), (GEMINI, 8.0), (STABILITY, 3.0)] {
         let mut req = request("anything");
@@ -407,14 +407,14 @@ fn pixels_outside_the_feathered_mask_are_bit_exact_whatever_the_provider_returns
 
 #[test]
 fn ingest_rejects_a_mismatched_image_and_garbage() {
-    let image = photo(300, 300);
+    let image = photo_like(300, 300);
     let selection = ellipse(300, 300, 100.0, 100.0, 80.0, 80.0);
     let job = plan_edit(MOCK, &capabilities(MOCK), &image, &selection, &request("x")).unwrap();
     assert!(matches!(
         ingest(&image, &selection, &job.plan, b"not an image", &options()),
         Err(Error::Decode(_))
     ));
-    let other = photo(301, 300);
+    let other = photo_like(301, 300);
     let other_selection = GrayImage::new(301, 300);
     assert!(matches!(
         ingest(
@@ -438,7 +438,7 @@ fn ingest_rejects_a_mismatched_image_and_garbage() {
 
 #[test]
 fn the_mock_round_trip_repaints_the_selection_seamlessly() {
-    let image = photo(640, 480);
+    let image = photo_like(640, 480);
     let selection = ellipse(640, 480, 200.0, 150.0, 160.0, 120.0);
     let mut req = request("a red balloon");
     req.feather = 3.0;
@@ -492,7 +492,7 @@ fn the_mock_round_trip_repaints_the_selection_seamlessly() {
 
 #[test]
 fn provenance_is_json_with_the_facts() {
-    let image = photo(300, 200);
+    let image = photo_like(300, 200);
     let selection = ellipse(300, 200, 100.0, 50.0, 60.0, 60.0);
     let job = plan_edit(
         OPENAI,
@@ -525,7 +525,7 @@ fn provenance_is_json_with_the_facts() {
 
 #[test]
 fn layer_names_follow_the_prompt() {
-    let image = photo(200, 200);
+    let image = photo_like(200, 200);
     let selection = ellipse(200, 200, 50.0, 50.0, 50.0, 50.0);
     let long = "replace the old rusty bicycle by the wall with a shiny new scooter please";
     let job = plan_edit(
@@ -573,7 +573,7 @@ fn ratio_error(crop: CropRect, width: u32, height: u32) -> f64 {
 
 #[test]
 fn outpaint_plan_covers_the_new_area_with_a_transparent_payload_for_openai() {
-    let image = photo(600, 400);
+    let image = photo_like(600, 400);
     let job = plan_outpaint(
         OPENAI,
         &capabilities(OPENAI),
@@ -629,7 +629,7 @@ fn outpaint_plan_covers_the_new_area_with_a_transparent_payload_for_openai() {
 
 #[test]
 fn outpaint_plan_for_stability_sends_the_kept_picture_and_side_amounts() {
-    let image = photo(800, 600);
+    let image = photo_like(800, 600);
     let job = plan_outpaint(
         STABILITY,
         &capabilities(STABILITY),
@@ -672,7 +672,7 @@ fn outpaint_plan_for_stability_sends_the_kept_picture_and_side_amounts() {
 #[test]
 fn stability_outpaint_widens_a_thin_kept_strip_or_says_why_it_cannot() {
     // A tall picture extended to the right: the kept part is widened to 1:2.5.
-    let image = photo(400, 1000);
+    let image = photo_like(400, 1000);
     let job = plan_outpaint(
         STABILITY,
         &capabilities(STABILITY),
@@ -684,7 +684,7 @@ fn stability_outpaint_widens_a_thin_kept_strip_or_says_why_it_cannot() {
     let aspect = f64::from(kept.width()) / f64::from(kept.height());
     assert!(aspect >= 0.39, "{aspect} {:?}", job.plan.crop);
     // A sliver of a picture cannot be widened enough.
-    let sliver = photo(100, 1000);
+    let sliver = photo_like(100, 1000);
     let err = plan_outpaint(
         STABILITY,
         &capabilities(STABILITY),
@@ -697,7 +697,7 @@ fn stability_outpaint_widens_a_thin_kept_strip_or_says_why_it_cannot() {
 
 #[test]
 fn outpaint_masks_follow_each_providers_convention() {
-    let image = photo(512, 512);
+    let image = photo_like(512, 512);
     let req = outpaint_request(0, 128, 0, 0);
     // Gemini: no mask, the prompt names the transparent edge.
     let gemini = plan_outpaint(GEMINI, &capabilities(GEMINI), &image, &req).unwrap();
@@ -725,7 +725,7 @@ fn outpaint_masks_follow_each_providers_convention() {
 
 #[test]
 fn outpaint_on_all_sides_crops_the_whole_new_canvas() {
-    let image = photo(300, 200);
+    let image = photo_like(300, 200);
     let job = plan_outpaint(
         MOCK,
         &capabilities(MOCK),
@@ -749,7 +749,7 @@ fn outpaint_on_all_sides_crops_the_whole_new_canvas() {
 
 #[test]
 fn bad_outpaint_requests_are_refused_with_reasons() {
-    let image = photo(400, 300);
+    let image = photo_like(400, 300);
     let caps = capabilities(OPENAI);
     let err = |req: OutpaintRequest| plan_outpaint(OPENAI, &caps, &image, &req).unwrap_err();
     assert!(err(outpaint_request(0, 0, 0, 0))
@@ -770,7 +770,7 @@ fn bad_outpaint_requests_are_refused_with_reasons() {
     req.model = Some("dall-e-3".into());
     assert!(err(req).to_string().contains("dall-e-3"));
     // A strip far larger than one provider answer can cover says so.
-    let wide = photo(4000, 3000);
+    let wide = photo_like(4000, 3000);
     let too_much = plan_outpaint(OPENAI, &caps, &wide, &outpaint_request(0, 3000, 0, 0));
     match too_much {
         Err(Error::TooLarge(message)) => assert!(message.contains("enlarged"), "{message}"),
@@ -808,7 +808,7 @@ fn outpaint_document(
 
 #[test]
 fn outpaint_ingestion_fills_the_new_area_keeps_old_pixels_and_undoes_in_one_step() {
-    let image = photo(320, 240);
+    let image = photo_like(320, 240);
     let job = plan_outpaint(
         MOCK,
         &capabilities(MOCK),
@@ -835,7 +835,7 @@ fn outpaint_ingestion_fills_the_new_area_keeps_old_pixels_and_undoes_in_one_step
     let composite = doc.composite_cpu().unwrap().clone();
     let coverage = {
         let o = job.plan.outpaint.as_ref().unwrap();
-        super::outpaint::outpaint_coverage(o, job.plan.crop).unwrap()
+        super::plan::outpaint_coverage(o, job.plan.crop).unwrap()
     };
     let crop = job.plan.crop;
     for (x, y, px) in composite.enumerate_pixels() {
@@ -868,7 +868,7 @@ fn outpaint_ingestion_fills_the_new_area_keeps_old_pixels_and_undoes_in_one_step
 #[test]
 fn outpaint_of_a_continuing_answer_has_an_invisible_seam() {
     // The provider "sees" the real scene beyond the old edge, drifted in colour as models do.
-    let scene = photo(800, 400);
+    let scene = photo_like(800, 400);
     let image = image::imageops::crop_imm(&scene, 0, 0, 600, 400).to_image();
     let job = plan_outpaint(
         STABILITY,
@@ -899,7 +899,7 @@ fn outpaint_of_a_continuing_answer_has_an_invisible_seam() {
 
 #[test]
 fn outpaint_ingestion_rejects_the_wrong_image_or_plan() {
-    let image = photo(200, 100);
+    let image = photo_like(200, 100);
     let job = plan_outpaint(
         MOCK,
         &capabilities(MOCK),
@@ -907,8 +907,8 @@ fn outpaint_ingestion_rejects_the_wrong_image_or_plan() {
         &outpaint_request(0, 0, 50, 0),
     )
     .unwrap();
-    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
-    let other = photo(201, 100);
+    let answer = image_io::encode_png(&photo_like(job.plan.width, job.plan.height)).unwrap();
+    let other = photo_like(201, 100);
     assert!(matches!(
         ingest_outpaint(&other, &job.plan, &answer, &options()),
         Err(Error::SizeMismatch(_))
@@ -928,7 +928,7 @@ fn outpaint_ingestion_rejects_the_wrong_image_or_plan() {
 #[test]
 fn extending_the_canvas_pads_the_selection_and_undo_restores_it() {
     use crate::doc::{Document, LayerProperties};
-    let image = photo(64, 48);
+    let image = photo_like(64, 48);
     let mut doc = Document::new(64, 48).unwrap();
     doc.add_layer(LayerProperties::named("Background"), image, None, None)
         .unwrap();
@@ -965,7 +965,7 @@ fn extending_the_canvas_pads_the_selection_and_undo_restores_it() {
 
 #[test]
 fn a_tampered_outpaint_plan_is_refused_not_a_panic() {
-    let image = photo(100, 80);
+    let image = photo_like(100, 80);
     let job = plan_outpaint(
         MOCK,
         &capabilities(MOCK),
@@ -973,7 +973,7 @@ fn a_tampered_outpaint_plan_is_refused_not_a_panic() {
         &outpaint_request(0, 0, 40, 0),
     )
     .unwrap();
-    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let answer = image_io::encode_png(&photo_like(job.plan.width, job.plan.height)).unwrap();
     let mut plan = job.plan.clone();
     plan.outpaint.as_mut().unwrap().right = u32::MAX;
     assert!(ingest_outpaint(&image, &plan, &answer, &options()).is_err());
@@ -984,19 +984,19 @@ fn a_tampered_outpaint_plan_is_refused_not_a_panic() {
 
 #[test]
 fn an_empty_outpaint_prompt_asks_to_continue_the_picture_and_names_the_layer() {
-    let image = photo(120, 90);
+    let image = photo_like(120, 90);
     let mut req = outpaint_request(0, 30, 0, 0);
     req.prompt = "  ".into();
     let job = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();
     assert_eq!(job.plan.prompt, "Extend the picture naturally");
-    let answer = image_io::encode_png(&photo(job.plan.width, job.plan.height)).unwrap();
+    let answer = image_io::encode_png(&photo_like(job.plan.width, job.plan.height)).unwrap();
     let ingested = ingest_outpaint(&image, &job.plan, &answer, &options()).unwrap();
     assert_eq!(ingested.name, "Extend the picture naturally");
 }
 
 #[test]
 fn a_huge_outpaint_margin_is_clipped_to_the_canvas() {
-    let image = photo(200, 150);
+    let image = photo_like(200, 150);
     let mut req = outpaint_request(0, 0, 50, 0);
     req.margin = Some(u32::MAX);
     let job = plan_outpaint(MOCK, &capabilities(MOCK), &image, &req).unwrap();

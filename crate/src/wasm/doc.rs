@@ -7,7 +7,7 @@
 //! gets a "busy" error instead of a panic.
 
 use super::resample::ResizeParams;
-use super::{js_error, Image, Mask, RetouchEngine};
+use super::{js_error, rect_to_js, Image, Mask, RetouchEngine};
 use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
 use crate::doc::{Anchor, AutosaveBaseline, Document, LayerProperties, Rect, Trimmed};
 use crate::image_io::SourceMetadata;
@@ -126,28 +126,8 @@ struct SourceInfo {
     exif: bool,
 }
 
-#[derive(Serialize)]
-struct RectInfo {
-    x: i32,
-    y: i32,
-    width: u32,
-    height: u32,
-}
-
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(value).map_err(|e| JsError::new(&e.to_string()))
-}
-
-pub(super) fn rect_to_js(rect: Option<Rect>) -> Result<JsValue, JsError> {
-    match rect {
-        None => Ok(JsValue::NULL),
-        Some(r) => to_js(&RectInfo {
-            x: r.x,
-            y: r.y,
-            width: r.width,
-            height: r.height,
-        }),
-    }
 }
 
 #[wasm_bindgen]

@@ -240,7 +240,7 @@ impl Mask {
     /// `null` when nothing is covered.
     pub fn bounds(&self) -> Result<JsValue, JsError> {
         let covered = select::covered_box(&self.inner);
-        super::doc::rect_to_js(covered.map(|(x, y, w, h)| doc::Rect::new(x as i32, y as i32, w, h)))
+        super::rect_to_js(covered.map(|(x, y, w, h)| doc::Rect::new(x as i32, y as i32, w, h)))
     }
 
     /// The mask as an 8-bit greyscale PNG.

@@ -25,6 +25,28 @@ fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// A canvas rectangle as `{x, y, width, height}`, or `null`; shared by every area that
+/// answers with one (documents, masks, resampling).
+fn rect_to_js(rect: Option<crate::doc::Rect>) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct RectInfo {
+        x: i32,
+        y: i32,
+        width: u32,
+        height: u32,
+    }
+    match rect {
+        None => Ok(JsValue::NULL),
+        Some(r) => serde_wasm_bindgen::to_value(&RectInfo {
+            x: r.x,
+            y: r.y,
+            width: r.width,
+            height: r.height,
+        })
+        .map_err(|e| JsError::new(&e.to_string())),
+    }
+}
+
 /// Reports Rust panics on the console instead of an opaque "unreachable".
 #[wasm_bindgen(start)]
 fn start() {
@@ -70,7 +92,7 @@ impl Image {
             })
     }
 
-    /// Decodes PNG, JPEG or WebP bytes.
+    /// Decodes PNG, JPEG, WebP, GIF or BMP bytes.
     pub fn decode(bytes: &[u8]) -> Result<Image, JsError> {
         image_io::decode_rgba(bytes)
             .map(|inner| Image { inner })

@@ -1,8 +1,7 @@
 //! Resizing and upscaling for JavaScript: thin marshalling over
 //! `crate::ops::resample`; parameter names follow the resize manifest.
 
-use super::doc::rect_to_js;
-use super::{js_error, Image, RetouchEngine};
+use super::{js_error, rect_to_js, Image, RetouchEngine};
 use crate::doc::Rect;
 use crate::ops::resample::{self, Filter, ResizeOptions, DEFAULT_SHARPNESS};
 use serde::Deserialize;

@@ -15,7 +15,7 @@ use std::path::PathBuf;
     "gaussian_blur", "unsharp_mask",
 ])))]
 pub struct Args {
-    /// The image to adjust (PNG, JPEG or WebP).
+    /// The image to adjust (PNG, JPEG, WebP, GIF or BMP).
     input: PathBuf,
     /// Output PNG.
     #[arg(short, long)]

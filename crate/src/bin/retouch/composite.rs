@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The backdrop image (PNG, JPEG or WebP).
+    /// The backdrop image (PNG, JPEG, WebP, GIF or BMP).
     base: PathBuf,
     /// The layer composited over it.
     layer: PathBuf,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The image to fill (PNG, JPEG or WebP).
+    /// The image to fill (PNG, JPEG, WebP, GIF or BMP).
     input: PathBuf,
     /// What to fill: pixels above 0 (alpha channel, or luma when opaque).
     #[arg(long)]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["scale", "size"])))]
 pub struct Args {
-    /// The image to resize (PNG, JPEG or WebP).
+    /// The image to resize (PNG, JPEG, WebP, GIF or BMP).
     input: PathBuf,
     /// Output PNG.
     #[arg(short, long)]

@@ -4,29 +4,14 @@
 
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::{max_diff, random_rgba, Draw};
 use crate::test_rng::Rng;
 
-fn random_image(rng: &mut Rng, width: u32, height: u32, opaque: bool) -> RgbaImage {
-    RgbaImage::from_fn(width, height, |_, _| {
-        let a = if opaque { 255 } else { rng.next() as u8 };
-        image::Rgba([rng.next() as u8, rng.next() as u8, rng.next() as u8, a])
-    })
-}
-
 /// A 200×160 crop of a portrait photograph (skin, hair, eyes, a dark suit).
-fn photo() -> RgbaImage {
+fn portrait() -> RgbaImage {
     let full =
         crate::image_io::decode_rgba(include_bytes!("../../../../docs/upscale-crop.png")).unwrap();
     image::imageops::crop_imm(&full, 120, 120, 200, 160).to_image()
-}
-
-fn max_diff(a: &RgbaImage, b: &RgbaImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 fn one_pixel(rgb: [u8; 3]) -> RgbaImage {
@@ -268,7 +253,7 @@ fn parameters_come_from_json_with_defaults_and_bad_ones_are_named() {
 #[test]
 fn neutral_settings_change_nothing() {
     let mut rng = Rng(0xad0_5e7);
-    let image = random_image(&mut rng, 31, 17, false);
+    let image = random_rgba(&mut rng, 31, 17, Draw::Uniform);
     for neutral in [
         Adjustment::Levels(Levels::default()),
         Adjustment::Curves(Curves::default()),
@@ -294,9 +279,18 @@ fn gpu_matches_cpu() {
     let engine = test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = Rng(0xad7_0575);
-    let mut images = vec![photo()];
+    let mut images = vec![portrait()];
     for &(w, h, opaque) in &[(1, 1, true), (5, 7, false), (67, 45, true), (130, 9, false)] {
-        images.push(random_image(&mut rng, w, h, opaque));
+        images.push(random_rgba(
+            &mut rng,
+            w,
+            h,
+            if opaque {
+                Draw::Fixed(255)
+            } else {
+                Draw::Uniform
+            },
+        ));
     }
     for image in &images {
         for adjustment in every_kind() {
@@ -406,7 +400,7 @@ fn manifests_match_the_parameters() {
 fn gpu_sharpening_step_matches_cpu() {
     let engine = test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
-    let image = photo();
+    let image = portrait();
     let u = UnsharpMask {
         amount: 250.0,
         radius: 2.0,

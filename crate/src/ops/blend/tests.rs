@@ -6,23 +6,9 @@ use super::cpu::{blend_pixel, PixelParams};
 use super::gpu::composite_gpu_banded;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::{max_diff, random_channels, random_gray, Draw};
 use crate::test_rng::Rng;
 use image::{Luma, Rgba};
-
-fn random_rgba(rng: &mut Rng, w: u32, h: u32) -> RgbaImage {
-    RgbaImage::from_fn(w, h, |_, _| {
-        Rgba([
-            rng.edge_biased_byte(),
-            rng.edge_biased_byte(),
-            rng.edge_biased_byte(),
-            rng.edge_biased_byte(),
-        ])
-    })
-}
-
-fn random_mask(rng: &mut Rng, w: u32, h: u32) -> GrayImage {
-    GrayImage::from_fn(w, h, |_, _| Luma([rng.edge_biased_byte()]))
-}
 
 /// Reference result: `blend_pixel` applied pixel by pixel, no fast paths.
 fn reference(
@@ -46,16 +32,6 @@ fn reference(
         px.0 = blend_pixel(px.0, layer.get_pixel(lx, ly).0, m, &p, x, y);
     }
     out
-}
-
-fn max_diff(a: &RgbaImage, b: &RgbaImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 fn cpu(
@@ -96,9 +72,9 @@ fn every_mode_cpu_equals_reference_within_one() {
     for mode in BlendMode::ALL {
         for linear in [false, true] {
             for (bs, ls, offset) in CASES {
-                let base = random_rgba(&mut rng, bs.0, bs.1);
-                let layer = random_rgba(&mut rng, ls.0, ls.1);
-                let mask = random_mask(&mut rng, ls.0, ls.1);
+                let base = random_channels(&mut rng, bs.0, bs.1, Draw::EdgeBiased);
+                let layer = random_channels(&mut rng, ls.0, ls.1, Draw::EdgeBiased);
+                let mask = random_gray(&mut rng, ls.0, ls.1, Draw::EdgeBiased);
                 let o = CompositeOptions {
                     offset,
                     ..options_for(mode, &mut rng, linear)
@@ -126,9 +102,9 @@ fn every_mode_gpu_equals_cpu_within_one() {
     for mode in BlendMode::ALL {
         for linear in [false, true] {
             for (bs, ls, offset) in CASES {
-                let base = random_rgba(&mut rng, bs.0, bs.1);
-                let layer = random_rgba(&mut rng, ls.0, ls.1);
-                let mask = random_mask(&mut rng, ls.0, ls.1);
+                let base = random_channels(&mut rng, bs.0, bs.1, Draw::EdgeBiased);
+                let layer = random_channels(&mut rng, ls.0, ls.1, Draw::EdgeBiased);
+                let mask = random_gray(&mut rng, ls.0, ls.1, Draw::EdgeBiased);
                 let o = CompositeOptions {
                     offset,
                     ..options_for(mode, &mut rng, linear)
@@ -155,9 +131,9 @@ fn gpu_bands_give_the_same_result_as_one_pass() {
     let engine = test_gpu_engine();
     let gpu = engine.gpu().unwrap();
     let mut rng = Rng(77);
-    let base = random_rgba(&mut rng, 70, 90);
-    let layer = random_rgba(&mut rng, 60, 85);
-    let mask = random_mask(&mut rng, 60, 85);
+    let base = random_channels(&mut rng, 70, 90, Draw::EdgeBiased);
+    let layer = random_channels(&mut rng, 60, 85, Draw::EdgeBiased);
+    let mask = random_gray(&mut rng, 60, 85, Draw::EdgeBiased);
     for mode in [BlendMode::Normal, BlendMode::Dissolve, BlendMode::SoftLight] {
         let o = CompositeOptions {
             mode,
@@ -296,9 +272,9 @@ fn check_against_reference(
     let (w, h) = (48, 40);
     for mode in BlendMode::ALL {
         for linear in [false, true] {
-            let base = random_rgba(&mut rng, w, h);
-            let layer = random_rgba(&mut rng, w, h);
-            let mask = random_mask(&mut rng, w, h);
+            let base = random_channels(&mut rng, w, h, Draw::EdgeBiased);
+            let layer = random_channels(&mut rng, w, h, Draw::EdgeBiased);
+            let mask = random_gray(&mut rng, w, h, Draw::EdgeBiased);
             let o = CompositeOptions {
                 opacity: 0.25 + (rng.next() % 751) as f32 / 1000.0,
                 ..options_for(mode, &mut rng, linear)
@@ -398,8 +374,8 @@ fn check_zero_coverage(
     run: impl Fn(&RgbaImage, &RgbaImage, Option<&GrayImage>, &CompositeOptions) -> RgbaImage,
 ) {
     let mut rng = Rng(5);
-    let base = random_rgba(&mut rng, 32, 32);
-    let layer = random_rgba(&mut rng, 32, 32);
+    let base = random_channels(&mut rng, 32, 32, Draw::EdgeBiased);
+    let layer = random_channels(&mut rng, 32, 32, Draw::EdgeBiased);
     let mask = GrayImage::from_fn(32, 32, |x, _| Luma([if x < 16 { 0 } else { 255 }]));
     for mode in BlendMode::ALL {
         let o = CompositeOptions {
@@ -424,8 +400,8 @@ fn check_zero_coverage(
 #[test]
 fn layer_outside_the_backdrop_changes_nothing() {
     let mut rng = Rng(9);
-    let base = random_rgba(&mut rng, 10, 10);
-    let layer = random_rgba(&mut rng, 4, 4);
+    let base = random_channels(&mut rng, 10, 10, Draw::EdgeBiased);
+    let layer = random_channels(&mut rng, 4, 4, Draw::EdgeBiased);
     for offset in [(10, 0), (-4, 0), (0, 10), (0, -4), (i32::MAX, i32::MIN)] {
         let out = cpu(
             &base,

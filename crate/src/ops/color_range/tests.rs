@@ -2,18 +2,8 @@
 
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::{random_channels, Draw};
 use crate::test_rng::Rng;
-
-fn random_image(rng: &mut Rng, width: u32, height: u32) -> RgbaImage {
-    RgbaImage::from_fn(width, height, |_, _| {
-        image::Rgba([
-            rng.next() as u8,
-            rng.next() as u8,
-            rng.next() as u8,
-            rng.next() as u8,
-        ])
-    })
-}
 
 #[test]
 fn coverage_falls_linearly_with_distance() {
@@ -75,7 +65,7 @@ fn gpu_matches_cpu_within_one() {
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = Rng(0xc010_4a49);
     for &(w, h) in &[(1, 1), (3, 1), (5, 7), (67, 45), (300, 9)] {
-        let image = random_image(&mut rng, w, h);
+        let image = random_channels(&mut rng, w, h, Draw::Uniform);
         let colors: Vec<[u8; 3]> = (0..1 + rng.next() % 5)
             .map(|_| [rng.next() as u8, rng.next() as u8, rng.next() as u8])
             .collect();

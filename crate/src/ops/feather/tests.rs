@@ -3,11 +3,12 @@
 use super::cpu::gaussian;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::max_diff;
 use crate::test_rng::Rng;
 
 /// Hard-edged blocks with some grey noise: step edges are where a Gaussian
 /// approximation is worst.
-fn random_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {
+fn random_block_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {
     let block = 1 + rng.next() % 9;
     let cells: Vec<u8> = (0..(width / block + 1) * (height / block + 1))
         .map(|_| match rng.next() % 4 {
@@ -57,15 +58,6 @@ fn reference(mask: &GrayImage, sigma: f64) -> GrayImage {
     })
 }
 
-fn max_diff(a: &GrayImage, b: &GrayImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
-}
-
 const RADII: [f32; 11] = [0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0, 40.0, 120.0, 250.0];
 
 #[test]
@@ -73,7 +65,7 @@ fn agrees_with_direct_gaussian_convolution_within_one() {
     let mut rng = Rng(0xfea7_11e5);
     for (i, &radius) in RADII.iter().enumerate() {
         let (w, h) = (37 + 11 * i as u32, 29 + 7 * i as u32);
-        let mask = random_mask(&mut rng, w, h);
+        let mask = random_block_mask(&mut rng, w, h);
         let sigma = f64::from(sigma_for_radius(radius));
         let got = feather_cpu(&mask, radius).unwrap();
         let diff = max_diff(&got, &reference(&mask, sigma));
@@ -106,7 +98,7 @@ fn flat_masks_stay_flat_and_radius_zero_is_the_identity() {
         }
     }
     let mut rng = Rng(7);
-    let mask = random_mask(&mut rng, 13, 5);
+    let mask = random_block_mask(&mut rng, 13, 5);
     assert_eq!(feather_cpu(&mask, 0.0).unwrap(), mask);
     let one = GrayImage::from_pixel(1, 1, image::Luma([77]));
     assert_eq!(gaussian(&one, 30.0), one);
@@ -134,7 +126,7 @@ fn gpu_matches_cpu_within_one() {
     let mut rng = Rng(0x0bad_cafe);
     let sizes = [(1, 1), (1, 17), (17, 1), (65, 33), (130, 71)];
     for (i, &(w, h)) in sizes.iter().enumerate() {
-        let mask = random_mask(&mut rng, w, h);
+        let mask = random_block_mask(&mut rng, w, h);
         for radius in [0.5, 3.0, 40.0, 250.0] {
             let cpu = feather_cpu(&mask, radius).unwrap();
             let on_gpu = pollster::block_on(feather(engine, &mask, radius)).unwrap();

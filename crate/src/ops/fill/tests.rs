@@ -4,16 +4,8 @@
 //! outside the sampling area, and refuses bad input.
 
 use super::*;
+use crate::test_kit::{photo, PHOTOS};
 use image::{GrayImage, Luma, RgbaImage};
-use std::path::Path;
-
-const PHOTOS: [&str; 6] = ["chelsea", "coffee", "astronaut", "grass", "brick", "rocket"];
-
-fn photo(name: &str) -> RgbaImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/photos/{name}.png"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    crate::image_io::decode_rgba(&bytes).unwrap()
-}
 
 /// A disc of radius `radius` centred at (cx, cy), with a soft 1 px edge.
 fn disc(width: u32, height: u32, cx: f32, cy: f32, radius: f32) -> GrayImage {

@@ -7,7 +7,7 @@ use crate::engine::test_gpu_engine;
 use crate::test_rng::Rng;
 
 /// Sparse to dense random masks with anti-aliased values around the threshold.
-fn random_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {
+fn random_density_mask(rng: &mut Rng, width: u32, height: u32) -> GrayImage {
     let density = 1 + rng.next() % 60;
     GrayImage::from_fn(width, height, |_, _| {
         let v = if rng.next() % 100 < density {
@@ -40,7 +40,7 @@ fn grow_and_shrink_equal_brute_force_distance_exactly() {
     let mut rng = Rng(0xd157_a9ce);
     for case in 0..24 {
         let (w, h) = (1 + rng.next() % 40, 1 + rng.next() % 40);
-        let mask = random_mask(&mut rng, w, h);
+        let mask = random_density_mask(&mut rng, w, h);
         for n in [0, 1, 2, 3, 5, 8, 13, 30, 60] {
             assert_eq!(
                 grow_cpu(&mask, n).unwrap(),
@@ -81,7 +81,7 @@ fn gpu_grow_and_shrink_equal_cpu_exactly() {
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = Rng(0x6e01);
     for &(w, h) in &[(1, 1), (1, 9), (9, 1), (67, 45), (130, 3)] {
-        let mask = random_mask(&mut rng, w, h);
+        let mask = random_density_mask(&mut rng, w, h);
         for n in [0, 1, 4, 17, 200] {
             let want_grow = grow_cpu(&mask, n).unwrap();
             let want_shrink = shrink_cpu(&mask, n).unwrap();

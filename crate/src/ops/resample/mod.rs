@@ -18,24 +18,20 @@
 //! **Precision.** Opaque sRGB images (and nearest, which never mixes pixels)
 //! are filtered as 8-bit values with an 8-bit intermediate between the two
 //! passes, exactly like Pillow; everything else goes through 16-bit
-//! premultiplied values. Both backends follow the same steps, and agree
-//! within ±1 per channel on Mesa's lavapipe (CI) and on the random inputs of
-//! the parity tests everywhere. On a real GPU (an NVIDIA H100) a smooth
-//! gradient through Mitchell's filter differed by 2: where the 8-bit
-//! intermediate sits on a rounding boundary, the GPU's fused multiply-adds
-//! can round it the other way, and the second pass amplifies that by the
-//! filter's gain. So the documented contract for this op is ±2 against the
-//! CPU; tiled GPU output still equals untiled GPU output within ±1.
+//! premultiplied values. Both backends follow the same steps. The contract
+//! against the CPU is ±2 per channel: where the 8-bit intermediate sits on a
+//! rounding boundary, a GPU's fused multiply-adds can round it the other way,
+//! and the second pass amplifies that by the filter's gain. Tiled GPU output
+//! equals untiled GPU output within ±1. BENCHMARKS.md ("Resampling parity")
+//! records which adapters the differences were measured on.
 //!
 //! The edge filter's start is always 16-bit (see `edge.rs`), and its
 //! back-projection and sharpening run in the same f32 order on both
-//! backends: from the same start, lavapipe's result is bit-identical to the
-//! CPU's, and from each backend's own start the two agree within ±1 (not
-//! yet measured on a real GPU, whose fused multiply-adds may move last
-//! bits). Nearly transparent pixels are the exception for every 16-bit
-//! filter: unpremultiplying at alpha 1/255 multiplies a difference of a
-//! unit or two in the 16-bit premultiplied value by 255, so their straight colour may differ by
-//! more; their premultiplied colour does not (see the tests).
+//! backends, so from each backend's own start the two agree within ±1.
+//! Nearly transparent pixels are the exception for every 16-bit filter:
+//! unpremultiplying at alpha 1/255 multiplies a difference of a unit or two
+//! in the 16-bit premultiplied value by 255, so their straight colour may
+//! differ by more; their premultiplied colour does not (see the tests).
 //!
 //! **Backends.** The CPU path is fast_image_resize's SIMD convolution (AVX2,
 //! SSE4.1, NEON, wasm SIMD128); the GPU path is `resample.wgsl` (and

@@ -5,11 +5,12 @@ use super::gpu::{self, Limits};
 use super::kernel::AxisWeights;
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::test_kit::max_diff;
 use crate::test_rng::Rng;
 use image::Rgba;
 
 /// Random blocks of random size over noise: edges, flats and texture.
-fn random_image(rng: &mut Rng, w: u32, h: u32, opaque: bool) -> RgbaImage {
+fn random_blocks(rng: &mut Rng, w: u32, h: u32, opaque: bool) -> RgbaImage {
     let block = 1 + rng.next() % 6;
     let cells: Vec<[u8; 4]> = (0..(w / block + 1) * (h / block + 1))
         .map(|_| {
@@ -43,15 +44,6 @@ fn gradient(w: u32, h: u32, translucent: bool) -> RgbaImage {
             a,
         ])
     })
-}
-
-fn max_diff(a: &RgbaImage, b: &RgbaImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 fn options(w: u32, h: u32, filter: Filter, linear_light: bool) -> ResizeOptions {
@@ -152,7 +144,7 @@ fn transparent_pixels_do_not_darken_their_neighbours() {
 #[test]
 fn nearest_copies_source_pixels() {
     let mut rng = Rng(3);
-    let src = random_image(&mut rng, 5, 4, false);
+    let src = random_blocks(&mut rng, 5, 4, false);
     let up = resize_cpu(&src, &options(10, 8, Filter::Nearest, false)).unwrap();
     for (x, y, p) in up.enumerate_pixels() {
         assert_eq!(p, src.get_pixel(x / 2, y / 2));
@@ -235,7 +227,7 @@ fn bad_sizes_and_parameters_are_rejected() {
 #[test]
 fn edge_upscaler_never_overshoots_and_sharpness_matters() {
     let mut rng = Rng(11);
-    let src = random_image(&mut rng, 23, 17, true);
+    let src = random_blocks(&mut rng, 23, 17, true);
     let soft = ResizeOptions {
         sharpness: 0.0,
         ..options(46, 34, Filter::Edge, false)
@@ -309,7 +301,7 @@ fn gpu_matches_cpu_within_one() {
     let mut rng = Rng(0x5ca1_ab1e);
     for &((sw, sh), (w, h)) in &SIZES {
         for opaque in [true, false] {
-            let src = random_image(&mut rng, sw, sh, opaque);
+            let src = random_blocks(&mut rng, sw, sh, opaque);
             for filter in Filter::ALL {
                 for linear in [false, true] {
                     let o = ResizeOptions {
@@ -544,7 +536,7 @@ fn edge_gpu_matches_cpu_within_one() {
     let mut worst = 0;
     for &((sw, sh), (w, h)) in &EDGE_SIZES {
         for opaque in [true, false] {
-            let src = random_image(&mut rng, sw, sh, opaque);
+            let src = random_blocks(&mut rng, sw, sh, opaque);
             for linear_light in [false, true] {
                 for sharpness in [0.0, DEFAULT_SHARPNESS, 1.0] {
                     let o = ResizeOptions {
@@ -595,7 +587,7 @@ fn edge_gpu_matches_cpu_premultiplied_on_nearly_transparent_images() {
     let engine = test_gpu_engine();
     let mut rng = Rng(0x0a1f_a001);
     for &((sw, sh), (w, h)) in &EDGE_SIZES {
-        let mut src = random_image(&mut rng, sw, sh, false);
+        let mut src = random_blocks(&mut rng, sw, sh, false);
         for p in src.pixels_mut() {
             p.0[3] = 1 + p.0[3] % 4;
         }
@@ -649,7 +641,7 @@ fn edge_tiles_equal_the_untiled_result() {
         let images = [
             gradient(sw, sh, false),
             gradient(sw, sh, true),
-            random_image(&mut rng, sw, sh, false),
+            random_blocks(&mut rng, sw, sh, false),
         ];
         for (n, src) in images.iter().enumerate() {
             for linear_light in [false, true] {

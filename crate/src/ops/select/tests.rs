@@ -1,6 +1,7 @@
 //! Shapes against brute-force references, combine modes and bad input.
 
 use super::*;
+use crate::test_kit::max_diff;
 use crate::test_rng::Rng;
 
 /// Test-local draws on top of the shared generator.
@@ -45,15 +46,6 @@ fn reference_polygon(width: u32, height: u32, points: &[(f32, f32)]) -> GrayImag
         }
         image::Luma([(f64::from(inside) * 255.0 / f64::from(rows * cols)).round() as u8])
     })
-}
-
-fn max_diff(a: &GrayImage, b: &GrayImage) -> u8 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap_or(0)
 }
 
 #[test]

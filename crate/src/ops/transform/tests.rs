@@ -5,7 +5,7 @@
 use super::cpu::warp_cpu;
 use super::*;
 use crate::engine::test_gpu_engine;
-use crate::test_kit::{max_diff, photo, random_rgba, PHOTOS};
+use crate::test_kit::{max_diff, photo, random_rgba, Draw, PHOTOS};
 use crate::test_rng::Rng;
 use image::imageops::{self, FilterType};
 use image::Rgba;
@@ -234,7 +234,7 @@ fn gpu_matches_cpu() {
         Affine::translate(0.5, 0.25),
     ];
     let mut images: Vec<RgbaImage> = PHOTOS.iter().take(2).map(|n| photo(n)).collect();
-    images.push(random_rgba(&mut rng, 97, 61, false));
+    images.push(random_rgba(&mut rng, 97, 61, Draw::EdgeBiased));
     for source in &images {
         for map in &maps {
             let area = bounds_area(source, map);

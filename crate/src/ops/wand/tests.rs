@@ -6,7 +6,7 @@ use crate::test_rng::Rng;
 use std::collections::VecDeque;
 
 /// Few colours in small blobs, so regions are large and tangled.
-fn random_image(rng: &mut Rng, width: u32, height: u32) -> RgbaImage {
+fn random_blobs(rng: &mut Rng, width: u32, height: u32) -> RgbaImage {
     let palette: Vec<[u8; 4]> = (0..4)
         .map(|_| {
             [
@@ -74,7 +74,7 @@ fn contiguous_fill_equals_breadth_first_reference() {
     let mut rng = Rng(0x3a9d_0001);
     for case in 0..40 {
         let (w, h) = (1 + rng.next() % 50, 1 + rng.next() % 50);
-        let image = random_image(&mut rng, w, h);
+        let image = random_blobs(&mut rng, w, h);
         let seed = (rng.next() % w, rng.next() % h);
         let tolerance = [0, 4, 8, 40, 120, 255][case % 6];
         let got = magic_wand(&image, &hard(seed, tolerance, true)).unwrap();
@@ -85,7 +85,7 @@ fn contiguous_fill_equals_breadth_first_reference() {
 #[test]
 fn global_mode_selects_every_matching_pixel() {
     let mut rng = Rng(0x3a9d_0002);
-    let image = random_image(&mut rng, 31, 17);
+    let image = random_blobs(&mut rng, 31, 17);
     let seed = (5, 9);
     let target = image.get_pixel(seed.0, seed.1).0;
     let got = magic_wand(&image, &hard(seed, 10, false)).unwrap();
@@ -145,7 +145,7 @@ fn soft_edge_equals_the_clipped_box_mean() {
     let mut rng = Rng(0x3a9d_0003);
     let sizes = [(1, 1), (1, 9), (9, 1), (2, 2), (2, 7), (33, 3), (40, 41)];
     for (case, &(w, h)) in sizes.iter().enumerate() {
-        let image = random_image(&mut rng, w, h);
+        let image = random_blobs(&mut rng, w, h);
         let seed = (rng.next() % w, rng.next() % h);
         let options = WandOptions {
             seed,

@@ -1,6 +1,6 @@
 //! Outpainting: planning a job that extends the canvas by new area on some sides.
 //!
-//! The crop follows the same rules as an edit's (see [`super::plan`]): it covers the whole new
+//! The crop follows the same rules as an edit's (see [`super::edit`]): it covers the whole new
 //! area plus a margin of the existing picture for context, grown to the provider's nearest
 //! aspect ratio and clipped to the **new** canvas. The new area is sent transparent and marked
 //! for editing together with a band of [`OutpaintRequest::overlap`] pixels of the old picture,
@@ -13,11 +13,12 @@
 use image::{imageops, GrayImage, Luma, RgbaImage};
 use serde::{Deserialize, Serialize};
 
-use super::plan::{
+use super::toolkit::{
     check_upload, check_variants, choose_model, compose_prompt, context_crop, encode_mask,
-    feather_reach, native_size, scale, BrandKit, CropRect, JobPlan, PlannedJob, MIN_MARGIN,
+    feather_reach, native_size, scale, BrandKit, CropRect, JobPlan, OutpaintPlan, PlannedJob,
+    SideAmounts, MIN_MARGIN,
 };
-use crate::image_io::{self, check_dimensions};
+use crate::image_io;
 use crate::ops::feather;
 use crate::plugin::{Capabilities, MaskConvention, Operation};
 use crate::{Error, Result};
@@ -72,63 +73,6 @@ pub struct OutpaintRequest {
 
 fn one() -> u32 {
     1
-}
-
-/// Pixels to add on each side, in the names Stability's outpaint uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SideAmounts {
-    pub left: u32,
-    pub right: u32,
-    pub up: u32,
-    pub down: u32,
-}
-
-/// The outpaint part of a [`JobPlan`]; the plan's canvas is the extended one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutpaintPlan {
-    pub left: u32,
-    pub top: u32,
-    pub right: u32,
-    pub bottom: u32,
-    /// The canvas before the extension.
-    pub old_width: u32,
-    pub old_height: u32,
-    pub overlap: u32,
-    /// For a native outpaint endpoint: the sides to add, in sent pixels; the image sent is the
-    /// kept (old) part of the crop and the answer is the whole crop. `None`: the crop is sent
-    /// with the new area transparent, and a mask where the provider takes one.
-    pub native: Option<SideAmounts>,
-    /// How much the answer is enlarged to cover the crop (1 or less: no enlargement).
-    pub upscale: f64,
-}
-
-impl OutpaintPlan {
-    /// The extended canvas's size; an error for sides past the image limits (a plan coming back
-    /// from JS is not trusted).
-    pub fn new_canvas(&self) -> Result<(u32, u32)> {
-        let grow = |old: u32, a: u32, b: u32| {
-            old.checked_add(a)
-                .and_then(|v| v.checked_add(b))
-                .ok_or_else(|| Error::TooLarge(format!("{old} + {a} + {b} px overflows")))
-        };
-        let size = (
-            grow(self.old_width, self.left, self.right)?,
-            grow(self.old_height, self.top, self.bottom)?,
-        );
-        check_dimensions(size.0, size.1)?;
-        Ok(size)
-    }
-
-    /// Where the old canvas sits on the new one.
-    pub fn old_rect(&self) -> CropRect {
-        CropRect {
-            x: self.left,
-            y: self.top,
-            width: self.old_width,
-            height: self.old_height,
-        }
-    }
 }
 
 /// Plans extending `image` (the current composite) by the request's sides with `provider`.
