@@ -21,6 +21,8 @@
 //! - [`autosave`]: incremental autosave (changed tiles since the last save)
 //!   and recovery from what was stored.
 //! - `fill`: Content-Aware Fill of the selection into a new layer.
+//! - `paint`: paint brush, eraser and clone stamp strokes, one step each
+//!   (async: they run on the engine).
 
 mod adjust;
 pub mod autosave;
@@ -33,6 +35,7 @@ pub mod geometry;
 pub mod history;
 pub mod layer;
 pub mod ora;
+mod paint;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod project_file;
 pub mod render;
@@ -47,6 +50,7 @@ pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
+pub use paint::StrokeTool;
 pub use tiles::Plane;
 
 use crate::engine::Engine;

@@ -53,6 +53,8 @@ pub enum Kind {
     Mask,
     Resample,
     Fill,
+    /// Paints on a layer's pixels along a stroke (brush, eraser, clone stamp).
+    Paint,
     Provider,
 }
 

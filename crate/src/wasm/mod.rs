@@ -8,6 +8,7 @@ mod doc;
 mod fill;
 mod mask;
 mod open;
+mod paint;
 mod provider;
 mod resample;
 

@@ -7,6 +7,7 @@ mod composite;
 mod fill;
 mod mask;
 mod output;
+mod paint;
 mod project;
 mod resize;
 
@@ -42,6 +43,8 @@ enum Command {
     /// Adjust an image (inside a mask): levels, curves, brightness/contrast,
     /// hue/saturation, colour balance, Gaussian blur, unsharp mask.
     Adjust(adjust::Args),
+    /// Paint one stroke with the paint brush, eraser or clone stamp.
+    Paint(paint::Args),
     /// Content-aware fill: replace the masked pixels with texture from the
     /// rest of the image (PatchMatch), deterministic for a seed.
     Fill(fill::Args),
@@ -66,6 +69,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Resize(args) => resize::run(args),
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
+        Command::Paint(args) => paint::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {
