@@ -14,6 +14,7 @@ import { SELECT_COMMANDS, MODIFIERS } from './commands/select.js';
 import { VIEW_COMMANDS } from './commands/view.js';
 import { PANEL_COMMANDS } from './commands/panels.js';
 import { ADJUST_COMMANDS } from './commands/adjust.js';
+import { PAINT_COMMANDS } from './commands/paint.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
@@ -36,7 +37,7 @@ const $ = (selector) => document.querySelector(selector);
 const status = createStatus({ bar: $('#status'), toasts: $('#toasts') });
 
 /** What the panels show, read from the document after each change (safe while the GPU renders). */
-const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null };
+const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null, cloneSource: null };
 
 const viewer = createViewer({
   stage: $('#stage'),
@@ -77,6 +78,9 @@ const ctx = {
     renderPanels();
   },
   recordGesture: (g) => (shown.lastGesture = g),
+  /** The clone stamp's source (a canvas point, set by Alt+click), or null. */
+  cloneSource: () => shown.cloneSource,
+  setCloneSource: (point) => (shown.cloneSource = point),
   /** Opens the hidden file picker of a kind: open, add-layer, project, layer-mask. */
   pick: (kind) => $(`#file-${kind}`).click(),
   exportSettings: () => ({
@@ -113,7 +117,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -512,6 +516,8 @@ window.retouchApp = {
   history: () => ctx.history(),
   tool: () => ctx.tools.current,
   toolParams: (tool) => ctx.tools.values(tool),
+  /** The clone stamp's source { x, y } (canvas), or null. */
+  cloneSource: () => shown.cloneSource,
   /** The last canvas gesture ({ tool, points, params }) in image coordinates. */
   lastGesture: () => shown.lastGesture,
   /** Image coordinates → page (client) coordinates, to drive the pointer. */

@@ -35,7 +35,7 @@ export const VIEW_COMMANDS = [
     label: 'Smaller brush',
     shortcut: '[',
     repeat: true,
-    enabled: (ctx) => ctx.tools.current === 'brush',
+    enabled: (ctx) => Boolean(ctx.tools.tool()?.sized),
     run: (ctx) => ctx.tools.scaleBrush(1 / 1.25),
   },
   {
@@ -43,7 +43,7 @@ export const VIEW_COMMANDS = [
     label: 'Bigger brush',
     shortcut: ']',
     repeat: true,
-    enabled: (ctx) => ctx.tools.current === 'brush',
+    enabled: (ctx) => Boolean(ctx.tools.tool()?.sized),
     run: (ctx) => ctx.tools.scaleBrush(1.25),
   },
   {

@@ -199,14 +199,14 @@ mod tests {
             ),
         ];
         for (tool, name) in tools {
-            let steps = doc.history().len();
+            let steps = doc.history().position();
             let rect = stroke(&mut doc, id, &[(50.0, 50.0), (120.0, 80.0)], &o, tool)
                 .unwrap()
                 .unwrap();
             // The last dab (25 % spacing) stops 1.2 px short of (120, 80).
             assert_eq!(rect, Rect::new(40, 40, 89, 50));
-            assert_eq!(doc.history().len(), steps + 1);
-            assert_eq!(doc.history().items().last().unwrap().name, name);
+            assert_eq!(doc.history().position(), steps + 1);
+            assert_eq!(doc.history().items()[steps].name, name);
             let after = &doc.layer(id).unwrap().pixels;
             for (x, y, p) in after.enumerate_pixels() {
                 let inside = (40..130).contains(&x) && (40..90).contains(&y);
