@@ -124,8 +124,8 @@ def main():
             diffs = [np.abs(got - want) for got, want in pairs]
             checked = [int(d.size) for d in diffs]
             worst = max(float(d.max()) if d.size else 0.0 for d in diffs)
-            # Our integer result rounds once; the float reference does not.
-            ok = worst <= 1 and all(c > 0 for c in checked)
+            # Our integer result is the float one rounded once: within half a level.
+            ok = worst <= 0.5 + 1e-6 and all(c > 0 for c in checked)
             print(json.dumps({"check": case["check"], "output": output, "max_diff": round(worst, 3), "checked": checked}))
             failed |= not ok
     sys.exit(1 if failed else 0)

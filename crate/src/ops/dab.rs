@@ -22,6 +22,11 @@ use crate::{Error, Result};
 pub const MAX_DIAMETER: f32 = 5000.0;
 /// The most dabs one stroke may place.
 pub const MAX_DABS: usize = 1_000_000;
+/// The most dab-by-pixel tests worth sending to a GPU kernel, which tries
+/// every dab at every pixel of the rectangle; past it (a long thin stroke
+/// across a big image) the CPU, which visits each dab's box only, is faster.
+/// Both give the same result.
+const MAX_GPU_DAB_TESTS: u64 = 1 << 31;
 /// Sub-pixel steps per pixel of dab and pixel centres.
 const SUBPIXEL: f32 = 16.0;
 
@@ -115,6 +120,13 @@ impl Dabs {
             reach: (radius * SUBPIXEL).ceil() as i32 + 1,
             centres,
         })
+    }
+
+    /// Whether the GPU kernels should paint `rect`: at most
+    /// [`MAX_GPU_DAB_TESTS`] dab-by-pixel tests.
+    pub fn suits_gpu(&self, rect: DirtyRect) -> bool {
+        self.centres.len() as u64 * u64::from(rect.width) * u64::from(rect.height)
+            <= MAX_GPU_DAB_TESTS
     }
 
     /// The dab centres in 1/16 px, as both backends use them.
@@ -227,5 +239,5 @@ fn dirty_rect(canvas: (u32, u32), dabs: &[(f32, f32)], radius: f32) -> Option<Di
 /// The step is rounded up, so repeated dabs at any flow reach 255.
 #[inline]
 pub(crate) fn build_up(value: u32, coverage: u32, flow: u32) -> u32 {
-    value + ((255 - value) * coverage * flow + 65024) / 65025
+    value + ((255 - value) * coverage * flow).div_ceil(65025)
 }

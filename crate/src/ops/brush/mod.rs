@@ -94,7 +94,7 @@ pub async fn paint_stroke(
     let Some(rect) = stroke.dabs.dirty else {
         return Ok(None);
     };
-    match engine.gpu() {
+    match engine.gpu().filter(|_| stroke.dabs.suits_gpu(rect)) {
         Some(gpu) => gpu::paint(gpu, mask, &stroke, rect, gpu.max_binding_bytes()).await?,
         None => cpu::paint(mask, &stroke, rect),
     }

@@ -156,10 +156,6 @@ impl PaintStroke {
     pub fn dirty(&self) -> Option<DirtyRect> {
         self.dabs.dirty
     }
-
-    pub fn tool(&self) -> PaintTool {
-        self.tool
-    }
 }
 
 /// Checks that `image` holds the stroke's rectangle and that the
@@ -202,7 +198,8 @@ pub fn paint_cpu(
     Ok(Some((rect, cpu::paint(image, stroke, rect, selection))))
 }
 
-/// [`paint_cpu`] on the engine's backend; the same pixels, bit for bit.
+/// [`paint_cpu`] on the engine's backend (the CPU for strokes too long for
+/// the GPU kernel, see [`crate::ops::dab`]); the same pixels, bit for bit.
 pub async fn paint(
     engine: &Engine,
     image: &RgbaImage,
@@ -213,7 +210,7 @@ pub async fn paint(
         return Ok(None);
     };
     check_inputs(image, rect, selection)?;
-    let pixels = match engine.gpu() {
+    let pixels = match engine.gpu().filter(|_| stroke.dabs.suits_gpu(rect)) {
         Some(gpu) => {
             gpu::paint(gpu, image, stroke, rect, selection, gpu.max_binding_bytes()).await?
         }

@@ -6,6 +6,9 @@ use crate::engine::test_gpu_engine;
 use crate::test_rng::Rng;
 use image::{Luma, Rgba};
 
+type Point = (f32, f32);
+type Points = Vec<Point>;
+
 const RED: PaintTool = PaintTool::Brush { color: [255, 0, 0] };
 
 fn options(diameter: f32, hardness: f32, opacity: f32, flow: f32) -> PaintOptions {
@@ -358,9 +361,23 @@ fn the_dirty_rectangle_is_clipped_and_a_miss_changes_nothing() {
 }
 
 #[test]
+fn a_long_thin_stroke_across_a_big_image_stays_on_the_cpu() {
+    let thin = PaintOptions {
+        diameter: 3.0,
+        ..PaintOptions::default()
+    };
+    let across = [(0.0, 0.0), (4000.0, 3000.0)];
+    let long = PaintStroke::plan((4000, 3000), &across, &thin, RED).unwrap();
+    assert!(!long.dabs.suits_gpu(long.dirty().unwrap()));
+    let short =
+        PaintStroke::plan((4000, 3000), &[(10.0, 10.0), (400.0, 300.0)], &thin, RED).unwrap();
+    assert!(short.dabs.suits_gpu(short.dirty().unwrap()));
+}
+
+#[test]
 fn bad_parameters_are_refused_by_name() {
     let ok = PaintOptions::default();
-    let cases: [(&str, PaintOptions, Vec<(f32, f32)>); 9] = [
+    let cases: [(&str, PaintOptions, Points); 9] = [
         (
             "diameter",
             PaintOptions {
@@ -442,7 +459,7 @@ fn gpu_equals_cpu_bit_for_bit() {
         width: 80,
         height: 83,
     };
-    let strokes: [(&[(f32, f32)], PaintOptions, PaintTool); 5] = [
+    let strokes: [(&[Point], PaintOptions, PaintTool); 5] = [
         (
             &[(10.0, 12.0), (60.3, 40.7), (20.0, 55.0), (70.0, 12.0)],
             PaintOptions {
@@ -558,7 +575,11 @@ fn option_mut<'a>(o: &'a mut PaintOptions, id: &str) -> &'a mut f32 {
 fn the_manifests_give_the_options_defaults_and_ranges() {
     use crate::plugin::{Param, Registry};
     let registry = Registry::builtin().unwrap();
-    for id in ["retouch.paint.brush", "retouch.paint.eraser", "retouch.paint.clone"] {
+    for id in [
+        "retouch.paint.brush",
+        "retouch.paint.eraser",
+        "retouch.paint.clone",
+    ] {
         let manifest = registry.manifests().iter().find(|m| m.id == id).unwrap();
         let mut numbers = 0;
         for param in &manifest.params {
@@ -575,7 +596,12 @@ fn the_manifests_give_the_options_defaults_and_ranges() {
             numbers += 1;
             let mut o = PaintOptions::default();
             assert_eq!(*option_mut(&mut o, name), *default as f32, "{id}: {name}");
-            for (v, ok) in [(*min, true), (*max, true), (*min - 0.5, false), (*max + 0.5, false)] {
+            for (v, ok) in [
+                (*min, true),
+                (*max, true),
+                (*min - 0.5, false),
+                (*max + 0.5, false),
+            ] {
                 let mut o = PaintOptions::default();
                 *option_mut(&mut o, name) = v as f32;
                 match PaintStroke::plan((8, 8), &[(1.0, 1.0)], &o, RED) {
