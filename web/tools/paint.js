@@ -54,7 +54,7 @@ export const cloneStamp = {
     // The source moves with the pointer, at the stroke's fixed offset.
     preview(ctx, drag) {
       const source = ctx.cloneSource();
-      return { source: source && { x: source.x + drag.last.x - drag.start.x, y: source.y + drag.last.y - drag.start.y } };
+      return { color: '#7fd4ff', source: source && { x: source.x + drag.last.x - drag.start.x, y: source.y + drag.last.y - drag.start.y } };
     },
   }),
   /** Alt+click: the source for the next strokes. */
