@@ -7,19 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { root, cli, run, buildCli, backends as backendsFor, referencePython } from './cli.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('out/adjust/', import.meta.url));
 const reference = fileURLToPath(new URL('adjust/reference.py', import.meta.url));
-const cli = `${root}target/debug/retouch`;
-
-/** Runs a command; fails the test with its output when it exits non-zero. */
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8' });
-  assert.equal(result.error, undefined, `${command}: ${result.error}`);
-  assert.equal(result.status, 0, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 // [reference, CLI kind, params, tolerance in levels]
 const CASES = [
@@ -46,27 +37,15 @@ const CASES = [
   ['unsharp_mask', 'unsharp_mask', { amount: 80, radius: 4, threshold: 0 }, 5],
 ];
 
-/** Whether `--backend gpu` can open an adapter here (any, software ones included). */
-function gpuAvailable() {
-  const result = spawnSync(cli, ['info', '--backend', 'gpu'], { encoding: 'utf8' });
-  return result.status === 0;
-}
-
 test('retouch adjust agrees with Pillow, SciPy and colorsys on a photograph, CPU and GPU', (t) => {
-  run('cargo', ['build', '--quiet', '-p', 'retouch', '--bin', 'retouch']);
-  const python = run('bash', [fileURLToPath(new URL('adjust/setup_venv.sh', import.meta.url))]).trim();
+  buildCli();
+  const python = referencePython();
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const photo = `${out}photo.png`;
   run(python, [reference, 'crop', `${root}docs/upscale-crop.png`, '100,90,240,200', photo]);
 
-  const backends = ['cpu'];
-  if (gpuAvailable()) {
-    backends.push('gpu');
-  } else {
-    assert.notEqual(process.env.RETOUCH_REQUIRE_GPU, '1', 'RETOUCH_REQUIRE_GPU=1 but no GPU adapter');
-    t.diagnostic('no GPU adapter: the GPU backend was not checked');
-  }
+  const backends = backendsFor(t);
   const cases = CASES.map(([ref, kind, params, tolerance], i) => {
     const text = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
     const outputs = backends.map((backend) => {

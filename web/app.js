@@ -18,6 +18,7 @@ import { TRANSFORM_COMMANDS } from './commands/transform.js';
 import { HOST_COMMANDS } from './commands/host.js';
 import { createHost } from './hosts/host.js';
 import { createHostBar } from './ui/host-bar.js';
+import { PAINT_COMMANDS } from './commands/paint.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
@@ -42,7 +43,7 @@ const host = createHost(wasm);
 const status = createStatus({ bar: $('#status'), toasts: $('#toasts') });
 
 /** What the panels show, read from the document after each change (safe while the GPU renders). */
-const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null };
+const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null, cloneSource: null };
 
 const viewer = createViewer({
   stage: $('#stage'),
@@ -87,6 +88,9 @@ const ctx = {
     renderPanels();
   },
   recordGesture: (g) => (shown.lastGesture = g),
+  /** The clone stamp's source (a canvas point, set by Alt+click), or null. */
+  cloneSource: () => shown.cloneSource,
+  setCloneSource: (point) => (shown.cloneSource = point),
   /** Opens the hidden file picker of a kind: open, add-layer, project, layer-mask. */
   pick: (kind) => $(`#file-${kind}`).click(),
   exportSettings: () => ({
@@ -125,7 +129,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -538,6 +542,8 @@ window.retouchApp = {
   toolParams: (tool) => ctx.tools.values(tool),
   /** What the current tool holds until Enter: a crop box { x, y, width, height }, a transform { layerId, matrix }, or null. */
   toolPending: () => ctx.tools.tool()?.pending?.() ?? null,
+  /** The clone stamp's source { x, y } (canvas), or null. */
+  cloneSource: () => shown.cloneSource,
   /** The last canvas gesture ({ tool, points, params }) in image coordinates. */
   lastGesture: () => shown.lastGesture,
   /** Image coordinates → page (client) coordinates, to drive the pointer. */

@@ -150,7 +150,7 @@ describe('commands, shortcuts and selection history', () => {
     const { page } = app;
     await openMergedPicture(page);
     const tool = () => page.evaluate(() => window.retouchApp.tool());
-    for (const [key, want] of [['v', 'move'], ['Shift+M', 'ellipse'], ['m', 'rectangle'], ['l', 'lasso'], ['w', 'wand'], ['r', 'color_range'], ['b', 'brush']]) {
+    for (const [key, want] of [['v', 'move'], ['Shift+M', 'ellipse'], ['m', 'rectangle'], ['l', 'lasso'], ['w', 'wand'], ['r', 'color_range'], ['b', 'paint'], ['e', 'eraser'], ['s', 'clone'], ['Shift+B', 'brush']]) {
       await press(page, key);
       assert.equal(await tool(), want, `${key} picks ${want}`);
     }

@@ -36,7 +36,7 @@ export const VIEW_COMMANDS = [
     label: 'Smaller brush',
     shortcut: '[',
     repeat: true,
-    enabled: (ctx) => ctx.tools.current === 'brush',
+    enabled: (ctx) => Boolean(ctx.tools.tool()?.sized),
     run: (ctx) => ctx.tools.scaleBrush(1 / 1.25),
   },
   {
@@ -44,7 +44,7 @@ export const VIEW_COMMANDS = [
     label: 'Bigger brush',
     shortcut: ']',
     repeat: true,
-    enabled: (ctx) => ctx.tools.current === 'brush',
+    enabled: (ctx) => Boolean(ctx.tools.tool()?.sized),
     run: (ctx) => ctx.tools.scaleBrush(1.25),
   },
   {

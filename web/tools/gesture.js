@@ -1,19 +1,21 @@
 // The canvas gesture: pointer down / move / up on the view, handed to the
 // current tool. Click tools act on "down"; drag tools collect the drag,
 // preview its shape, and run their command on "up". Modifier keys pick the
-// selection mode as in Photoshop: Shift adds, Alt subtracts, both intersect.
+// selection mode as in Photoshop: Shift adds, Alt subtracts, both intersect;
+// a tool with an Alt+click action (the clone stamp's source) takes Alt+down.
 
 import { move } from './move.js';
 import { rectangle, ellipse } from './marquee.js';
 import { lasso } from './lasso.js';
 import { wand, colorRange } from './pick.js';
 import { brush } from './brush.js';
+import { paintBrush, eraser, cloneStamp } from './paint.js';
 import { hand, zoom } from './navigate.js';
 import { crop } from './crop.js';
 import { transform } from './transform.js';
 
 /** Every canvas tool, in toolbox order. Navigation tools' gestures are the view's own. */
-export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, crop, transform, hand, zoom];
+export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, paintBrush, eraser, cloneStamp, crop, transform, hand, zoom];
 
 function combineMode(event, values) {
   if (event?.shiftKey && event?.altKey) return 'intersect';
@@ -46,6 +48,10 @@ export function createGesture({ ctx, viewer, tool, values, onError }) {
         const current = tool();
         const toolValues = values(current.id);
         const mode = combineMode(event, toolValues);
+        if (current.altClick && event?.altKey) {
+          settle(current.label, current.altClick(ctx, point));
+          return;
+        }
         if (current.click) {
           settle(current.label, current.click(ctx, point, { values: toolValues, mode }));
           return;

@@ -63,9 +63,9 @@ export function createToolbox({ tools, manifests, buttons, host, info, stage, on
       const unknown = controls.get(id).form.set(params);
       if (unknown.length) throw new Error(`unknown parameter(s) for ${id}: ${unknown.join(', ')}`);
     },
-    /** Scales the brush diameter (the [ and ] keys). */
+    /** Scales the current brush tool's diameter (the [ and ] keys). */
     scaleBrush(factor) {
-      const { form } = controls.get('brush');
+      const { form } = controls.get(current);
       const size = form.values().diameter;
       form.set({ diameter: factor > 1 ? Math.ceil(size * factor) : Math.floor(size * factor) });
     },

@@ -290,10 +290,11 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     },
     /**
      * Shows the tool's gesture: { kind: 'rect'|'ellipse', x, y, width, height }
-     * | { kind: 'path', points, closed, width? } | { kind: 'outline', x, y, width, height }
+     * | { kind: 'path', points, closed, width?, erase?, color?, source? } | { kind: 'outline', x, y, width, height }
      * | { kind: 'crop', x, y, width, height, guide } (the outside dimmed, thirds lines)
      * | { kind: 'transform', matrix, width, height, image?, handles } (the layer's pixels
      *   under the matrix as a preview, its box and handles) | null.
+     * A brush path is drawn `width` wide, in `color` when given; `source` marks the clone source.
      */
     showShape(shape) {
       shapes.replaceChildren();
@@ -325,7 +326,13 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
           const path = svg('polyline', { points: points.join(' '), 'stroke-width': shape.width });
           path.classList.add('brush-path');
           if (shape.erase) path.classList.add('erase');
+          if (shape.color) path.style.stroke = shape.color;
           shapes.append(path);
+          if (shape.source) {
+            const mark = svg('circle', { cx: shape.source.x, cy: shape.source.y, r: shape.width / 2 });
+            mark.classList.add('clone-source');
+            shapes.append(mark);
+          }
         } else {
           ants(svg(shape.closed ? 'polygon' : 'polyline', { points: points.join(' ') }));
         }

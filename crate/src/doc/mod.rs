@@ -25,6 +25,8 @@
 //!   and recovery from what was stored.
 //! - `fill`: Content-Aware Fill of the selection into a new layer.
 //! - `transform`: Free Transform of a layer (move, scale, rotate, skew).
+//! - `paint`: paint brush, eraser and clone stamp strokes, one step each
+//!   (async: they run on the engine).
 
 mod adjust;
 pub mod autosave;
@@ -38,6 +40,7 @@ pub mod geometry;
 pub mod history;
 pub mod layer;
 pub mod ora;
+mod paint;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod project_file;
 pub mod render;
@@ -54,6 +57,7 @@ pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
+pub use paint::StrokeTool;
 pub use tiles::Plane;
 
 use crate::engine::Engine;

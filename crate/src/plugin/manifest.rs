@@ -55,6 +55,8 @@ pub enum Kind {
     Fill,
     /// Geometry of a layer or the canvas: crop, free transform.
     Transform,
+    /// Paints on a layer's pixels along a stroke (brush, eraser, clone stamp).
+    Paint,
     Provider,
 }
 

@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 /// A layered document with undo history (`new Project(width, height)`).
 #[wasm_bindgen]
 pub struct Project {
-    doc: Rc<RefCell<Document>>,
+    pub(super) doc: Rc<RefCell<Document>>,
     /// What the page's autosave has stored of this document (see `autosave.rs`).
     pub(super) autosaved: RefCell<AutosaveBaseline>,
 }
@@ -772,7 +772,7 @@ fn adjustment_from_js(params: JsValue) -> Result<Adjustment, JsError> {
     Ok(adjustment)
 }
 
-fn busy() -> JsError {
+pub(super) fn busy() -> JsError {
     JsError::new("the project is busy (rendering or resampling); try again when that finishes")
 }
 

@@ -9,6 +9,7 @@ mod fill;
 mod host;
 mod mask;
 mod open;
+mod paint;
 mod provider;
 mod resample;
 

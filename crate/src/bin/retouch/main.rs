@@ -7,6 +7,7 @@ mod composite;
 mod fill;
 mod mask;
 mod output;
+mod paint;
 mod project;
 mod resize;
 mod transform;
@@ -46,6 +47,8 @@ enum Command {
     /// Free transform: scale, rotate, skew and move an image (bicubic or the
     /// edge-adaptive upscaler), or apply a whole affine matrix.
     Transform(transform::Args),
+    /// Paint one stroke with the paint brush, eraser or clone stamp.
+    Paint(paint::Args),
     /// Content-aware fill: replace the masked pixels with texture from the
     /// rest of the image (PatchMatch), deterministic for a seed.
     Fill(fill::Args),
@@ -71,6 +74,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
         Command::Transform(args) => transform::run(args),
+        Command::Paint(args) => paint::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

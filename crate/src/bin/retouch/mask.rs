@@ -11,6 +11,7 @@ use crate::output::{read, write_atomic};
 use clap::{Args as ClapArgs, Subcommand};
 use image::GrayImage;
 use retouch::ops::brush::{self, BrushOptions};
+use retouch::ops::paint::parse_hex_color;
 use retouch::ops::select::{self, CombineMode, Rect};
 use retouch::ops::wand::{self, WandOptions};
 use retouch::ops::{color_range, feather, morphology};
@@ -217,16 +218,6 @@ fn parse_size(text: &str) -> Result<(u32, u32)> {
     Ok(size)
 }
 
-fn parse_color(text: &str) -> Result<[u8; 3]> {
-    let hex = text.trim_start_matches('#');
-    let bad = || Error::param("color", format!("'{text}' is not a colour RRGGBB"));
-    if hex.len() != 6 || !hex.is_ascii() {
-        return Err(bad());
-    }
-    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
-    Ok([channel(0)?, channel(2)?, channel(4)?])
-}
-
 fn read_mask(path: &Path) -> Result<GrayImage> {
     image_io::decode_mask(&read(path)?).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
 }
@@ -331,7 +322,7 @@ pub fn run(args: Args) -> Result<()> {
         } => {
             let mut colors: Vec<[u8; 3]> = colors
                 .iter()
-                .map(|c| parse_color(c))
+                .map(|c| parse_hex_color(c))
                 .collect::<Result<_>>()?;
             let points: Vec<(u32, u32)> = samples
                 .iter()

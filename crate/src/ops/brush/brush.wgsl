@@ -1,6 +1,7 @@
-// Brush stroke over the dirty rectangle; mirrors cpu.rs. One invocation per
-// pixel, applying every dab in stroke order, so the result matches the CPU's
-// dab-by-dab painting. Pixels are one u32 each.
+// Selection brush stroke over the dirty rectangle; mirrors cpu.rs. Follows
+// dab.wgsl in the same module. One invocation per pixel, applying every dab
+// in stroke order, so the result equals the CPU's dab-by-dab painting.
+// Pixels are one u32 each.
 
 struct Params {
     rect_x: u32,
@@ -10,27 +11,16 @@ struct Params {
     dab_count: u32,
     flow: u32,
     erase: u32,
-    _pad0: u32,
-    radius: f32,
-    hard_radius: f32,
-    _pad1: f32,
-    _pad2: f32,
+    reach: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> mask: array<u32>;
-@group(0) @binding(2) var<storage, read> dabs: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> dabs: array<vec2<i32>>;
+@group(0) @binding(3) var<storage, read> dab_thresholds: array<u32, 256>;
 
-fn coverage(r2: f32) -> u32 {
-    if (r2 >= params.radius * params.radius) {
-        return 0u;
-    }
-    let r = sqrt(r2);
-    if (r <= params.hard_radius) {
-        return 255u;
-    }
-    let t = (params.radius - r) / (params.radius - params.hard_radius);
-    return u32((t * t * (3.0 - 2.0 * t)) * 255.0 + 0.5);
+fn dab_reach() -> u32 {
+    return params.reach;
 }
 
 @compute @workgroup_size(16, 16)
@@ -39,18 +29,16 @@ fn paint(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let i = id.y * params.width + id.x;
-    let px = f32(params.rect_x + id.x) + 0.5;
-    let py = f32(params.rect_y + id.y) + 0.5;
+    let x = params.rect_x + id.x;
+    let y = params.rect_y + id.y;
     var v = mask[i];
     for (var d = 0u; d < params.dab_count; d++) {
-        let delta = vec2<f32>(px, py) - dabs[d];
-        let c = coverage(delta.x * delta.x + delta.y * delta.y);
+        let c = dab_coverage(dabs[d], x, y);
         if (c > 0u) {
-            let strength = c * params.flow;
             if (params.erase == 1u) {
-                v = v - (v * strength + 32512u) / 65025u;
+                v = 255u - dab_build_up(255u - v, c, params.flow);
             } else {
-                v = v + ((255u - v) * strength + 32512u) / 65025u;
+                v = dab_build_up(v, c, params.flow);
             }
         }
     }

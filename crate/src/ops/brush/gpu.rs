@@ -8,7 +8,8 @@ use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::GrayImage;
 
-const SHADER: &str = include_str!("brush.wgsl");
+/// The shared dab model, then the brush kernel.
+const SHADER: &str = concat!(include_str!("../dab.wgsl"), include_str!("brush.wgsl"));
 const WORKGROUP: u32 = 16;
 
 /// Mirrors `Params` in brush.wgsl.
@@ -22,10 +23,7 @@ struct GpuParams {
     dab_count: u32,
     flow: u32,
     erase: u32,
-    pad0: u32,
-    radius: f32,
-    hard_radius: f32,
-    pad1: [f32; 2],
+    reach: u32,
 }
 
 pub(super) async fn paint(
@@ -36,8 +34,12 @@ pub(super) async fn paint(
     max_band_bytes: u64,
 ) -> Result<()> {
     let pipeline = gpu.pipeline("brush.paint", SHADER, "paint");
-    let dabs: Vec<f32> = stroke.dabs.iter().flat_map(|&(x, y)| [x, y]).collect();
-    let dabs = gpu.storage_buffer("dabs", bytemuck::cast_slice(&dabs));
+    let centres = stroke.dabs.fixed_centres();
+    let dabs = gpu.storage_buffer("dabs", bytemuck::cast_slice(&centres));
+    let thresholds = gpu.storage_buffer(
+        "dab thresholds",
+        bytemuck::cast_slice(&stroke.dabs.thresholds),
+    );
     let width = mask.width() as usize;
     let (x0, w) = (rect.x as usize, rect.width as usize);
     for rows in tiling::row_bands(rect.height, u64::from(rect.width) * 4, max_band_bytes) {
@@ -55,13 +57,10 @@ pub(super) async fn paint(
             rect_y: rect.y + rows.start,
             width: rect.width,
             height: rows.len() as u32,
-            dab_count: stroke.dabs.len() as u32,
+            dab_count: centres.len() as u32,
             flow: stroke.flow,
             erase: u32::from(stroke.erase),
-            pad0: 0,
-            radius: stroke.radius,
-            hard_radius: stroke.hard_radius,
-            pad1: [0.0; 2],
+            reach: stroke.dabs.reach as u32,
         };
         let buffers = [
             gpu.uniform_buffer("brush params", bytemuck::bytes_of(&params)),
@@ -75,7 +74,7 @@ pub(super) async fn paint(
         let bytes = gpu
             .dispatch_and_read(
                 &pipeline,
-                &[&buffers[0], &buffers[1], &dabs],
+                &[&buffers[0], &buffers[1], &dabs, &thresholds],
                 groups,
                 1,
                 pixels.len() as u64 * 4,

@@ -1,14 +1,11 @@
 //! Brush: paint or erase a selection with round dabs along a stroke.
 //!
-//! Dabs are placed at the stroke's first point and then every
-//! `spacing × diameter` pixels along the polyline through its points (at least
-//! every half pixel). A dab covers `a(r)` of a pixel whose centre is `r` from
-//! the dab's centre: 1 out to `hardness × R` (R = diameter / 2, and at most
-//! `R − 1`, so even a hard brush has a one-pixel anti-aliased rim), then a
-//! smoothstep down to 0 at R. Painting moves a pixel towards 255 by
-//! `a × flow` of the remaining distance, erasing towards 0; dabs build up
-//! within a stroke like Photoshop's flow. Coverage and flow are quantised to
-//! 8 bits and applied in integers so that both backends agree.
+//! The dabs — placement along the stroke, the coverage profile with its
+//! hardness — are [`crate::ops::dab`]'s, shared with the paint tools.
+//! Painting moves a pixel towards 255 by `coverage × flow` of the remaining
+//! distance, erasing towards 0; dabs build up within a stroke like
+//! Photoshop's flow. Coverage and flow are 8-bit integers, so both backends
+//! agree exactly.
 //!
 //! Only the dirty rectangle — the union of the dabs' bounds, clipped to the
 //! canvas — is read or written, and it is returned so the caller can refresh
@@ -21,13 +18,11 @@ mod gpu;
 mod tests;
 
 use crate::engine::Engine;
-use crate::{Error, Result};
+use crate::Result;
 use image::GrayImage;
 
-/// The largest brush diameter, in pixels.
-pub const MAX_DIAMETER: f32 = 5000.0;
-/// The most dabs one stroke may place.
-pub const MAX_DABS: usize = 1_000_000;
+use crate::ops::dab::{check_range, DabShape, Dabs};
+pub use crate::ops::dab::{DirtyRect, MAX_DABS, MAX_DIAMETER};
 
 /// How the brush paints.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,45 +51,22 @@ impl Default for BrushOptions {
     }
 }
 
-/// The part of the mask a stroke changed, in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DirtyRect {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
-fn check_range(name: &str, value: f32, low: f32, high: f32) -> Result<()> {
-    if value.is_finite() && (low..=high).contains(&value) {
-        Ok(())
-    } else {
-        Err(Error::param(
-            name,
-            format!("{value} is outside {low} to {high}"),
-        ))
-    }
-}
-
 /// Checks everything and places the dabs, before any pixel is touched.
 fn plan(mask: &GrayImage, points: &[(f32, f32)], o: &BrushOptions) -> Result<cpu::Stroke> {
     check_range("diameter", o.diameter, 1.0, MAX_DIAMETER)?;
     check_range("hardness", o.hardness, 0.0, 1.0)?;
     check_range("spacing", o.spacing, 0.01, 10.0)?;
     check_range("flow", o.flow, 0.0, 1.0)?;
-    if points.is_empty() {
-        return Err(Error::param("points", "a stroke needs at least one point"));
-    }
-    if let Some((x, y)) = points
-        .iter()
-        .find(|(x, y)| !x.is_finite() || !y.is_finite())
-    {
-        return Err(Error::param(
-            "points",
-            format!("({x}, {y}) is not a finite point"),
-        ));
-    }
-    cpu::Stroke::new(mask.dimensions(), points, o)
+    let shape = DabShape {
+        diameter: o.diameter,
+        hardness: o.hardness,
+        spacing: o.spacing,
+    };
+    Ok(cpu::Stroke {
+        dabs: Dabs::place(mask.dimensions(), points, &shape)?,
+        flow: (o.flow * 255.0 + 0.5) as u32,
+        erase: o.erase,
+    })
 }
 
 /// Paints a stroke into `mask` on the CPU; returns the dirty rectangle, or
@@ -106,6 +78,7 @@ pub fn paint_stroke_cpu(
 ) -> Result<Option<DirtyRect>> {
     let stroke = plan(mask, points, options)?;
     Ok(stroke
+        .dabs
         .dirty
         .inspect(|&rect| cpu::paint(mask, &stroke, rect)))
 }
@@ -118,10 +91,10 @@ pub async fn paint_stroke(
     options: &BrushOptions,
 ) -> Result<Option<DirtyRect>> {
     let stroke = plan(mask, points, options)?;
-    let Some(rect) = stroke.dirty else {
+    let Some(rect) = stroke.dabs.dirty else {
         return Ok(None);
     };
-    match engine.gpu() {
+    match engine.gpu().filter(|_| stroke.dabs.suits_gpu(rect)) {
         Some(gpu) => gpu::paint(gpu, mask, &stroke, rect, gpu.max_binding_bytes()).await?,
         None => cpu::paint(mask, &stroke, rect),
     }

@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::Error;
 
 fn stroke(canvas: (u32, u32), points: &[(f32, f32)], o: &BrushOptions) -> cpu::Stroke {
-    cpu::Stroke::new(canvas, points, o).unwrap()
+    plan(&GrayImage::new(canvas.0, canvas.1), points, o).unwrap()
 }
 
 #[test]
@@ -17,7 +18,7 @@ fn dabs_are_evenly_spaced_along_the_whole_polyline() {
     // 5 px apart along an L of lengths 12 and 8: the spacing carries over the corner.
     let s = stroke((100, 100), &[(0.0, 0.0), (12.0, 0.0), (12.0, 8.0)], &o);
     assert_eq!(
-        s.dabs,
+        s.dabs.centres,
         vec![
             (0.0, 0.0),
             (5.0, 0.0),
@@ -26,7 +27,10 @@ fn dabs_are_evenly_spaced_along_the_whole_polyline() {
             (12.0, 8.0)
         ]
     );
-    assert_eq!(stroke((9, 9), &[(3.0, 4.0)], &o).dabs, vec![(3.0, 4.0)]);
+    assert_eq!(
+        stroke((9, 9), &[(3.0, 4.0)], &o).dabs.centres,
+        vec![(3.0, 4.0)]
+    );
 }
 
 #[test]
@@ -163,7 +167,7 @@ fn bad_parameters_are_rejected_and_change_nothing() {
     not(gpu_tests),
     ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
 )]
-fn gpu_matches_cpu_within_one() {
+fn gpu_matches_cpu_exactly() {
     let engine = test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
     let strokes: [(&[(f32, f32)], BrushOptions); 3] = [
@@ -208,7 +212,7 @@ fn gpu_matches_cpu_within_one() {
             pollster::block_on(paint_stroke(engine, &mut on_gpu, points, &o)).unwrap(),
             rect
         );
-        let s = cpu::Stroke::new(base.dimensions(), points, &o).unwrap();
+        let s = plan(&base, points, &o).unwrap();
         pollster::block_on(gpu::paint(gpu, &mut banded, &s, rect.unwrap(), 4 * 3 * 71)).unwrap();
         for got in [&on_gpu, &banded] {
             let diff = cpu
@@ -217,7 +221,7 @@ fn gpu_matches_cpu_within_one() {
                 .map(|(a, b)| a.abs_diff(*b))
                 .max()
                 .unwrap();
-            assert!(diff <= 1, "{o:?}: {diff}");
+            assert_eq!(diff, 0, "{o:?}");
         }
     }
 }

@@ -1,0 +1,220 @@
+//! Paint brush, eraser and clone stamp on RGBA8 straight-alpha pixels, with
+//! Photoshop's stroke semantics.
+//!
+//! The dabs are [`crate::ops::dab`]'s (placement, hardness profile, the
+//! integer coverage both backends share). Within one stroke the dabs build a
+//! stroke coverage `S` (0..=255): each dab moves it `coverage × flow` of the
+//! way to 255, so flow builds up where dabs overlap. The stroke is then
+//! applied once, at alpha `a = S × opacity × selection` (all 0..=255, rounded
+//! once), so a stroke — even one crossing itself — never contributes more
+//! than its opacity, and only inside the selection (its coverage scales the
+//! effect; pixels it leaves out stay bit-exact).
+//!
+//! - Brush: the colour, source-over the pixel at alpha `a` (W3C "normal" on
+//!   straight alpha: `αo = a + αd(1 − a)`, `Co = (C·a + Cd·αd(1 − a)) / αo`).
+//! - Eraser: `αo = αd(1 − a)`; colour is kept.
+//! - Clone stamp: the pixel at `p + offset` in the image *as it was before
+//!   the stroke* (no feedback), source-over at alpha `a × αsource` (rounded
+//!   to 8 bits); a source outside `source_area` is transparent, so it
+//!   contributes nothing.
+//!
+//! Every step is on integers with the rounding written in `cpu.rs`, mirrored
+//! line for line by `paint.wgsl`: CPU and GPU results are bit-exact equal.
+//! Only the dirty rectangle is read and returned.
+
+mod cpu;
+mod gpu;
+#[cfg(test)]
+mod tests;
+
+use crate::engine::Engine;
+use crate::ops::dab::{check_range, DabShape, Dabs};
+pub use crate::ops::dab::{DirtyRect, MAX_DABS, MAX_DIAMETER};
+use crate::{Error, Result};
+use image::{GrayImage, RgbaImage};
+
+/// The most points one stroke may have.
+pub const MAX_POINTS: usize = 100_000;
+
+/// A colour written `#RRGGBB` (or `RRGGBB`), as colour pickers give it.
+pub fn parse_hex_color(text: &str) -> Result<[u8; 3]> {
+    let hex = text.trim_start_matches('#');
+    let bad = || Error::param("color", format!("'{text}' is not a colour RRGGBB"));
+    if hex.len() != 6 || !hex.is_ascii() {
+        return Err(bad());
+    }
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
+    Ok([channel(0)?, channel(2)?, channel(4)?])
+}
+
+/// What a stroke does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaintTool {
+    /// Paints this colour (RGB; the stroke's alpha comes from opacity).
+    Brush { color: [u8; 3] },
+    /// Removes alpha.
+    Eraser,
+    /// Copies the pixel `offset` away (source = target + offset), from inside
+    /// `source_area` only (e.g. the canvas).
+    CloneStamp {
+        offset: (i32, i32),
+        source_area: DirtyRect,
+    },
+}
+
+impl PaintTool {
+    /// The name of its history step.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PaintTool::Brush { .. } => "Brush",
+            PaintTool::Eraser => "Eraser",
+            PaintTool::CloneStamp { .. } => "Clone Stamp",
+        }
+    }
+}
+
+/// The brush's settings, in the units the options bar shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaintOptions {
+    /// Diameter in pixels, 1 to [`MAX_DIAMETER`].
+    pub diameter: f32,
+    /// Hardness, 0 to 100 %.
+    pub hardness: f32,
+    /// Distance between dabs, 1 to 1000 % of the diameter.
+    pub spacing: f32,
+    /// The most one stroke contributes, 0 to 100 %.
+    pub opacity: f32,
+    /// Each dab's strength, 0 to 100 %: dabs build up to the opacity.
+    pub flow: f32,
+}
+
+impl Default for PaintOptions {
+    fn default() -> Self {
+        PaintOptions {
+            diameter: 40.0,
+            hardness: 80.0,
+            spacing: 25.0,
+            opacity: 100.0,
+            flow: 100.0,
+        }
+    }
+}
+
+/// A checked, planned stroke over an image of a given size.
+pub struct PaintStroke {
+    dabs: Dabs,
+    /// Flow and opacity on 0..=255.
+    flow: u32,
+    opacity: u32,
+    tool: PaintTool,
+}
+
+/// A percentage as 0..=255.
+fn to_level(percent: f32) -> u32 {
+    (percent / 100.0 * 255.0 + 0.5) as u32
+}
+
+impl PaintStroke {
+    /// Checks every parameter (naming the bad one) and places the dabs over
+    /// an image of `size`. Stroke points may lie off the image.
+    pub fn plan(
+        size: (u32, u32),
+        points: &[(f32, f32)],
+        options: &PaintOptions,
+        tool: PaintTool,
+    ) -> Result<PaintStroke> {
+        let o = options;
+        check_range("diameter", o.diameter, 1.0, MAX_DIAMETER)?;
+        check_range("hardness", o.hardness, 0.0, 100.0)?;
+        check_range("spacing", o.spacing, 1.0, 1000.0)?;
+        check_range("opacity", o.opacity, 0.0, 100.0)?;
+        check_range("flow", o.flow, 0.0, 100.0)?;
+        if points.len() > MAX_POINTS {
+            return Err(Error::param(
+                "points",
+                format!(
+                    "{} points is more than the {MAX_POINTS} a stroke may have",
+                    points.len()
+                ),
+            ));
+        }
+        let shape = DabShape {
+            diameter: o.diameter,
+            hardness: o.hardness / 100.0,
+            spacing: o.spacing / 100.0,
+        };
+        Ok(PaintStroke {
+            dabs: Dabs::place(size, points, &shape)?,
+            flow: to_level(o.flow),
+            opacity: to_level(o.opacity),
+            tool,
+        })
+    }
+
+    /// What the stroke can change: the dabs' bounds on the image, or `None`
+    /// when it misses the image.
+    pub fn dirty(&self) -> Option<DirtyRect> {
+        self.dabs.dirty
+    }
+}
+
+/// Checks that `image` holds the stroke's rectangle and that the
+/// selection, if any, is the dirty rectangle's size.
+fn check_inputs(image: &RgbaImage, rect: DirtyRect, selection: Option<&GrayImage>) -> Result<()> {
+    let fits = rect.x + rect.width <= image.width() && rect.y + rect.height <= image.height();
+    if !fits {
+        return Err(Error::SizeMismatch(format!(
+            "the stroke was planned for a larger image than {}×{}",
+            image.width(),
+            image.height()
+        )));
+    }
+    if let Some(selection) = selection {
+        if selection.dimensions() != (rect.width, rect.height) {
+            return Err(Error::SizeMismatch(format!(
+                "the selection is {}×{} but the stroke's rectangle is {}×{}",
+                selection.width(),
+                selection.height(),
+                rect.width,
+                rect.height
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The stroke's dirty rectangle and its pixels after the stroke, on the CPU.
+/// `image` is not changed; `selection` (the rectangle's size, when there is
+/// one) scales the effect. `None` when the stroke misses the image.
+pub fn paint_cpu(
+    image: &RgbaImage,
+    stroke: &PaintStroke,
+    selection: Option<&GrayImage>,
+) -> Result<Option<(DirtyRect, RgbaImage)>> {
+    let Some(rect) = stroke.dirty() else {
+        return Ok(None);
+    };
+    check_inputs(image, rect, selection)?;
+    Ok(Some((rect, cpu::paint(image, stroke, rect, selection))))
+}
+
+/// [`paint_cpu`] on the engine's backend (the CPU for strokes too long for
+/// the GPU kernel, see [`crate::ops::dab`]); the same pixels, bit for bit.
+pub async fn paint(
+    engine: &Engine,
+    image: &RgbaImage,
+    stroke: &PaintStroke,
+    selection: Option<&GrayImage>,
+) -> Result<Option<(DirtyRect, RgbaImage)>> {
+    let Some(rect) = stroke.dirty() else {
+        return Ok(None);
+    };
+    check_inputs(image, rect, selection)?;
+    let pixels = match engine.gpu().filter(|_| stroke.dabs.suits_gpu(rect)) {
+        Some(gpu) => {
+            gpu::paint(gpu, image, stroke, rect, selection, gpu.max_binding_bytes()).await?
+        }
+        None => cpu::paint(image, stroke, rect, selection),
+    };
+    Ok(Some((rect, pixels)))
+}

@@ -1,0 +1,102 @@
+//! Paint brush, eraser and clone stamp strokes for the page's tools:
+//! marshalling only, see [`crate::doc::Document::paint_stroke`].
+
+use super::doc::{busy, rect_to_js, Project};
+use super::{js_error, RetouchEngine};
+use crate::doc::StrokeTool;
+use crate::ops::paint::{parse_hex_color, PaintOptions};
+use crate::Error;
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// A stroke's parameters as the page sends them (the manifests' names and
+/// units); absent ones take the manifests' defaults.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StrokeParams {
+    tool: String,
+    diameter: Option<f32>,
+    hardness: Option<f32>,
+    spacing: Option<f32>,
+    opacity: Option<f32>,
+    flow: Option<f32>,
+    color: Option<String>,
+    /// The clone source, a canvas point.
+    source_x: Option<f32>,
+    source_y: Option<f32>,
+}
+
+fn stroke_from_js(params: JsValue) -> Result<(PaintOptions, StrokeTool), JsError> {
+    let p: StrokeParams = serde_wasm_bindgen::from_value(params)
+        .map_err(|e| js_error(Error::param("stroke", e.to_string())))?;
+    let d = PaintOptions::default();
+    let options = PaintOptions {
+        diameter: p.diameter.unwrap_or(d.diameter),
+        hardness: p.hardness.unwrap_or(d.hardness),
+        spacing: p.spacing.unwrap_or(d.spacing),
+        opacity: p.opacity.unwrap_or(d.opacity),
+        flow: p.flow.unwrap_or(d.flow),
+    };
+    let tool = match p.tool.as_str() {
+        "brush" => StrokeTool::Brush {
+            color: parse_hex_color(p.color.as_deref().unwrap_or("#000000")).map_err(js_error)?,
+        },
+        "eraser" => StrokeTool::Eraser,
+        "clone" => match (p.source_x, p.source_y) {
+            (Some(x), Some(y)) => StrokeTool::CloneStamp { source: (x, y) },
+            _ => {
+                return Err(js_error(Error::param(
+                    "source",
+                    "Alt-click to set the clone source first",
+                )))
+            }
+        },
+        other => {
+            return Err(js_error(Error::param(
+                "tool",
+                format!("'{other}' is not brush, eraser or clone"),
+            )))
+        }
+    };
+    Ok((options, tool))
+}
+
+#[wasm_bindgen]
+impl Project {
+    /// Paints a stroke through flat canvas points `[x0, y0, x1, y1, …]` on
+    /// layer `id` as one history step. `params`: `{ tool: "brush" | "eraser"
+    /// | "clone", diameter, hardness, spacing, opacity, flow (percent),
+    /// color: "#rrggbb", sourceX, sourceY }`. Resolves to the canvas
+    /// rectangle it could change, or null when it missed the layer.
+    #[wasm_bindgen(js_name = paintStroke)]
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    pub fn paint_stroke(
+        &self,
+        engine: &RetouchEngine,
+        id: u32,
+        points: Vec<f32>,
+        params: JsValue,
+    ) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let stroke = stroke_from_js(params);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (options, tool) = stroke?;
+            if !points.len().is_multiple_of(2) {
+                return Err(js_error(Error::param(
+                    "points",
+                    format!("{} numbers do not make x, y pairs", points.len()),
+                ))
+                .into());
+            }
+            let points: Vec<(f32, f32)> = points.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let rect = doc
+                .paint_stroke(&engine, id, &points, &options, tool)
+                .await
+                .map_err(js_error)?;
+            Ok(rect_to_js(rect)?)
+        })
+    }
+}
