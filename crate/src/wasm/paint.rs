@@ -1,7 +1,8 @@
 //! Paint brush, eraser and clone stamp strokes for the page's tools:
 //! marshalling only, see [`crate::doc::Document::paint_stroke`].
 
-use super::doc::{busy, rect_to_js, Project};
+use super::doc::{busy, Project};
+use super::rect_to_js;
 use super::{js_error, RetouchEngine};
 use crate::doc::StrokeTool;
 use crate::ops::paint::{parse_hex_color, PaintOptions};
