@@ -74,7 +74,7 @@ pub fn check_input_size(prefix: &[u8], file_len: u64) -> Result<()> {
         }
         (false, None) => {
             return Err(Error::Decode(
-                "not a PNG, JPEG, WebP, GIF, BMP or OpenRaster (.ora) file".into(),
+                "not an OpenRaster project (.ora) nor a PNG, JPEG, WebP, GIF or BMP image".into(),
             ))
         }
     };
@@ -528,7 +528,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("not a PNG, JPEG, WebP, GIF, BMP or OpenRaster"),
+            err.contains("not an OpenRaster project (.ora) nor a PNG, JPEG"),
             "{err}"
         );
         // A project is bounded by what the loader would inflate at most.

@@ -241,7 +241,7 @@ fn huge_inputs_are_refused_before_they_are_read() {
         (
             "junk.png",
             b"not an image at all".to_vec(),
-            "not a PNG, JPEG",
+            "nor a PNG, JPEG",
         ),
         ("padded.png", png, "more than a Png image of its size"),
     ] {
