@@ -93,13 +93,7 @@ impl CompositeCache {
             }
             Work::Region(rect) => rect,
             Work::Everything => {
-                let size_matches = self
-                    .image
-                    .as_ref()
-                    .is_some_and(|i| i.dimensions() == (stack.width, stack.height));
-                if !size_matches {
-                    self.image = Some(RgbaImage::new(stack.width, stack.height));
-                }
+                self.image = Some(RgbaImage::new(stack.width, stack.height));
                 canvas
             }
         };

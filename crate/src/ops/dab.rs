@@ -16,6 +16,7 @@
 //! thresholds on `r²` (level `k` covers `r² < thresholds[k]`), built once per
 //! stroke on the CPU and searched the same way by both backends (`dab.wgsl`).
 
+use crate::engine::GpuContext;
 use crate::{Error, Result};
 
 /// The largest brush diameter, in pixels.
@@ -136,6 +137,16 @@ impl Dabs {
             .iter()
             .map(|&(x, y)| [fixed(x), fixed(y)])
             .collect()
+    }
+
+    /// The dab centres and thresholds as the storage buffers both brush
+    /// kernels bind (dab.wgsl's `dabs` and `thresholds`), and how many dabs.
+    pub fn gpu_buffers(&self, gpu: &GpuContext) -> (wgpu::Buffer, wgpu::Buffer, u32) {
+        let centres = self.fixed_centres();
+        let dabs = gpu.storage_buffer("dabs", bytemuck::cast_slice(&centres));
+        let thresholds =
+            gpu.storage_buffer("dab thresholds", bytemuck::cast_slice(&self.thresholds));
+        (dabs, thresholds, centres.len() as u32)
     }
 
     /// The pixel bounds `x0..x1, y0..y1` of the dab at `centre` (1/16 px)

@@ -34,12 +34,7 @@ pub(super) async fn paint(
     max_band_bytes: u64,
 ) -> Result<()> {
     let pipeline = gpu.pipeline("brush.paint", SHADER, "paint");
-    let centres = stroke.dabs.fixed_centres();
-    let dabs = gpu.storage_buffer("dabs", bytemuck::cast_slice(&centres));
-    let thresholds = gpu.storage_buffer(
-        "dab thresholds",
-        bytemuck::cast_slice(&stroke.dabs.thresholds),
-    );
+    let (dabs, thresholds, dab_count) = stroke.dabs.gpu_buffers(gpu);
     let width = mask.width() as usize;
     let (x0, w) = (rect.x as usize, rect.width as usize);
     for rows in tiling::row_bands(rect.height, u64::from(rect.width) * 4, max_band_bytes) {
@@ -57,7 +52,7 @@ pub(super) async fn paint(
             rect_y: rect.y + rows.start,
             width: rect.width,
             height: rows.len() as u32,
-            dab_count: centres.len() as u32,
+            dab_count,
             flow: stroke.flow,
             erase: u32::from(stroke.erase),
             reach: stroke.dabs.reach as u32,

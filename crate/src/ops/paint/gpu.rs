@@ -43,12 +43,7 @@ pub(super) async fn paint(
     max_band_bytes: u64,
 ) -> Result<RgbaImage> {
     let pipeline = gpu.pipeline("paint.paint", SHADER, "paint");
-    let centres = stroke.dabs.fixed_centres();
-    let dabs = gpu.storage_buffer("dabs", bytemuck::cast_slice(&centres));
-    let thresholds = gpu.storage_buffer(
-        "dab thresholds",
-        bytemuck::cast_slice(&stroke.dabs.thresholds),
-    );
+    let (dabs, thresholds, dab_count) = stroke.dabs.gpu_buffers(gpu);
     let mut out = RgbaImage::new(rect.width, rect.height);
     for rows in tiling::row_bands(rect.height, u64::from(rect.width) * 4, max_band_bytes) {
         let band = |f: &dyn Fn(u32, u32) -> u32| -> Vec<u32> {
@@ -71,7 +66,7 @@ pub(super) async fn paint(
             rect_y: rect.y + rows.start,
             width: rect.width,
             height: rows.len() as u32,
-            dab_count: centres.len() as u32,
+            dab_count,
             flow: stroke.flow,
             opacity: stroke.opacity,
             reach: stroke.dabs.reach as u32,

@@ -39,6 +39,7 @@ use crate::ops::resample::{self, Filter, ResizeOptions};
 use crate::{Error, Result};
 use image::RgbaImage;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Destination tiles are at most this many pixels on a side.
 const TILE: u32 = 512;
@@ -326,18 +327,19 @@ pub async fn warp(
 
 /// Resizes `source` before the warp where the map shrinks an axis below ½
 /// (Lanczos3) or, with the edge resampler, enlarges it (edge upscaler).
-/// Returns the image to warp and the map from it to the destination.
-async fn prescale(
+/// Returns the image to warp (the source itself when no pre-pass is needed:
+/// a layer is not copied for nothing) and the map from it to the destination.
+async fn prescale<'a>(
     engine: &Engine,
-    source: &RgbaImage,
+    source: &'a RgbaImage,
     to_dest: &Affine,
     resampler: Resampler,
-) -> Result<(RgbaImage, Affine)> {
+) -> Result<(Cow<'a, RgbaImage>, Affine)> {
     let (sx, sy) = to_dest.axis_scales();
     let shrinks = sx < MIN_DIRECT_SCALE || sy < MIN_DIRECT_SCALE;
     let enlarges = resampler == Resampler::Edge && sx > 1.0 && sy > 1.0;
     if !shrinks && !enlarges {
-        return Ok((source.clone(), *to_dest));
+        return Ok((Cow::Borrowed(source), *to_dest));
     }
     let (w, h) = (f64::from(source.width()), f64::from(source.height()));
     let (mut fx, mut fy) = if enlarges {
@@ -352,7 +354,7 @@ async fn prescale(
     let height = (h * fy).round().clamp(1.0, f64::from(MAX_SIDE)) as u32;
     let upscaler_refuses = enlarges && (width < source.width() || height < source.height());
     if (width, height) == source.dimensions() || upscaler_refuses {
-        return Ok((source.clone(), *to_dest));
+        return Ok((Cow::Borrowed(source), *to_dest));
     }
     let options = ResizeOptions {
         filter: if enlarges {
@@ -364,5 +366,5 @@ async fn prescale(
     };
     let resized = resample::resize(engine, source, &options).await?;
     let back = Affine::scale(w / f64::from(width), h / f64::from(height));
-    Ok((resized, to_dest.after(&back)))
+    Ok((Cow::Owned(resized), to_dest.after(&back)))
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::toolkit::{
     check_upload, check_variants, choose_model, compose_prompt, context_crop, edit_coverage,
-    encode_mask, feather_reach, native_size, scale, BrandKit, CropRect, JobPlan, PlannedJob,
+    encode_mask, feather_reach, native_size, one, scale, BrandKit, CropRect, JobPlan, PlannedJob,
     MIN_MARGIN,
 };
 use crate::image_io;
@@ -46,10 +46,6 @@ pub struct JobRequest {
 
 fn default_operation() -> Operation {
     Operation::EditMask
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// Plans an edit of `image` inside `selection` (same size, coverage 0–255) for a provider.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::toolkit::{
     check_upload, check_variants, choose_model, compose_prompt, context_crop, encode_mask,
-    feather_reach, native_size, scale, BrandKit, CropRect, JobPlan, OutpaintPlan, PlannedJob,
+    feather_reach, native_size, one, scale, BrandKit, CropRect, JobPlan, OutpaintPlan, PlannedJob,
     SideAmounts, MIN_MARGIN,
 };
 use crate::image_io;
@@ -69,10 +69,6 @@ pub struct OutpaintRequest {
     pub brand_kit: Option<BrandKit>,
     #[serde(default)]
     pub reference_images: u32,
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// Plans extending `image` (the current composite) by the request's sides with `provider`.
