@@ -7,18 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { root, cli, run, buildCli, backends as backendsFor, referencePython } from './cli.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('out/transform/', import.meta.url));
-const cli = `${root}target/debug/retouch`;
 const photo = `${root}crate/tests/photos/coffee.png`;
-
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8' });
-  assert.equal(result.error, undefined, `${command}: ${result.error}`);
-  assert.equal(result.status, 0, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 // [name, matrix a,b,c,d,e,f (input → output pixels), mean tolerance in levels: the kernels
 // differ by about 1.5 on average; half a pixel off gives 7 or more]
@@ -30,16 +22,11 @@ const CASES = [
 ];
 
 test('retouch transform agrees with Pillow on the geometry of a photograph, CPU and GPU', (t) => {
-  run('cargo', ['build', '--quiet', '-p', 'retouch', '--bin', 'retouch']);
-  const python = run('bash', [fileURLToPath(new URL('adjust/setup_venv.sh', import.meta.url))]).trim();
+  buildCli();
+  const python = referencePython();
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const backends = ['cpu'];
-  if (spawnSync(cli, ['info', '--backend', 'gpu']).status === 0) backends.push('gpu');
-  else {
-    assert.notEqual(process.env.RETOUCH_REQUIRE_GPU, '1', 'RETOUCH_REQUIRE_GPU=1 but no GPU adapter');
-    t.diagnostic('no GPU adapter: the GPU backend was not checked');
-  }
+  const backends = backendsFor(t);
   const cases = [];
   for (const [name, matrix, tolerance] of CASES) {
     for (const backend of backends) {

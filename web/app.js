@@ -88,6 +88,16 @@ const ctx = {
     renderPanels();
   },
   recordGesture: (g) => (shown.lastGesture = g),
+  /** A layer's own pixels { width, height, data } (RGBA bytes), read in the session's queue. */
+  layerPixels: (id) =>
+    session.read((p) => {
+      const image = p.layerPixels(id);
+      try {
+        return { width: image.width, height: image.height, data: image.rgba() };
+      } finally {
+        image.free();
+      }
+    }),
   /** The clone stamp's source (a canvas point, set by Alt+click), or null. */
   cloneSource: () => shown.cloneSource,
   setCloneSource: (point) => (shown.cloneSource = point),
@@ -559,15 +569,7 @@ window.retouchApp = {
   },
   projectBytes: () => session.read((p) => p.toOra()),
   /** A layer's pixels { width, height, data }. */
-  layerPixels: (id) =>
-    session.read((p) => {
-      const image = p.layerPixels(id);
-      try {
-        return { width: image.width, height: image.height, data: image.rgba() };
-      } finally {
-        image.free();
-      }
-    }),
+  layerPixels: (id) => ctx.layerPixels(id),
   /** A layer's mask coverage bytes, or null without a mask. */
   layerMask: (id) => session.read((p) => p.layerMask(id)?.values() ?? null),
   /** The composite encoded as "png", "jpeg" or "webp" ({ quality, longEdge }). */

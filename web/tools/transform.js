@@ -27,14 +27,7 @@ function shapeOf(state) {
 
 /** The layer's pixels as an image URL for the preview (display only). */
 async function previewImage(ctx, layer) {
-  const { width, height, data } = await ctx.session.read((p) => {
-    const image = p.layerPixels(layer.id);
-    try {
-      return { width: image.width, height: image.height, data: image.rgba() };
-    } finally {
-      image.free();
-    }
-  });
+  const { width, height, data } = await ctx.layerPixels(layer.id);
   const canvas = new OffscreenCanvas(width, height);
   canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width, height), 0, 0);
   return URL.createObjectURL(await canvas.convertToBlob());
