@@ -6,24 +6,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cli, run, buildCli } from './cli.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('out/ora/', import.meta.url));
 const checker = fileURLToPath(new URL('ora/check_ora.py', import.meta.url));
 
-/** Runs a command; fails the test with its stderr when it exits non-zero. */
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', ...options });
-  assert.equal(result.error, undefined, `${command}: ${result.error}`);
-  assert.equal(result.status, 0, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
-
-const cli = `${root}target/debug/retouch`;
 const retouch = (...args) => run(cli, args);
 
 test('projects written by the CLI read back identically in independent ORA readers', () => {
-  run('cargo', ['build', '--quiet', '-p', 'retouch', '--bin', 'retouch']);
+  buildCli();
   const python = run('bash', [fileURLToPath(new URL('ora/setup_venv.sh', import.meta.url))]).trim();
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -76,7 +67,7 @@ test('projects written by the CLI read back identically in independent ORA reade
 });
 
 test('the CLI refuses a non-project and a bad size with one clear line', () => {
-  run('cargo', ['build', '--quiet', '-p', 'retouch', '--bin', 'retouch']);
+  buildCli();
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}bogus.ora`, 'not a zip');
   const bogus = spawnSync(cli, ['project', 'info', `${out}bogus.ora`], { encoding: 'utf8' });
