@@ -379,3 +379,13 @@ impl GpuContext {
         Ok(bytes)
     }
 }
+
+/// Reads a GPU result as the values the shader wrote (`u32`, `f32`, `u16`…):
+/// the one decoder every driver uses for its read-backs.
+/// (GPUs and every target we build for are little-endian, as WGSL's values are.)
+pub fn read_as<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
+    let mut values = vec![T::zeroed(); bytes.len() / std::mem::size_of::<T>()];
+    let len = values.len() * std::mem::size_of::<T>();
+    bytemuck::cast_slice_mut::<T, u8>(&mut values).copy_from_slice(&bytes[..len]);
+    values
+}

@@ -9,7 +9,7 @@ mod gpu;
 pub mod tiling;
 
 pub use choice::{AdapterFound, Reason};
-pub use gpu::{Dispatch, FoundAdapter, GpuContext};
+pub use gpu::{read_as, Dispatch, FoundAdapter, GpuContext};
 
 use crate::{Error, Result};
 use std::fmt;

@@ -3,7 +3,7 @@
 
 use super::cpu::Stroke;
 use super::DirtyRect;
-use crate::engine::{tiling, GpuContext};
+use crate::engine::{read_as, tiling, GpuContext};
 use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::GrayImage;
@@ -75,13 +75,11 @@ pub(super) async fn paint(
                 pixels.len() as u64 * 4,
             )
             .await?;
+        let coverage: Vec<u32> = read_as(&bytes);
         let raw: &mut [u8] = mask;
-        for (y, band_row) in band_rows.zip(bytes.chunks_exact(w * 4)) {
-            for (o, b) in raw[y * width + x0..][..w]
-                .iter_mut()
-                .zip(band_row.chunks_exact(4))
-            {
-                *o = b[0];
+        for (y, band_row) in band_rows.zip(coverage.chunks_exact(w)) {
+            for (o, &v) in raw[y * width + x0..][..w].iter_mut().zip(band_row) {
+                *o = v as u8;
             }
         }
     }

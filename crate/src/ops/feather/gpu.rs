@@ -3,7 +3,7 @@
 //! the device's binding limit, so any image up to the core's limits works.
 
 use super::cpu::Coefficients;
-use crate::engine::{tiling, GpuContext};
+use crate::engine::{read_as, tiling, GpuContext};
 use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::GrayImage;
@@ -78,10 +78,7 @@ async fn blur_lines(
             bytes.len() as u64,
         )
         .await?;
-    Ok(out
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect())
+    Ok(read_as(&out))
 }
 
 /// Blurs `mask` with a Gaussian of standard deviation `sigma` (> 0), with
@@ -97,11 +94,9 @@ pub(super) async fn gaussian(
     let mut data: Vec<f32> = mask.iter().map(|&v| f32::from(v)).collect();
     let column_bytes = height as u64 * 4;
     for columns in tiling::row_bands(mask.width(), column_bytes, max_band_bytes) {
-        let (start, strip_width) = (columns.start as usize, columns.len());
-        let mut strip = Vec::with_capacity(strip_width * height);
-        for row in data.chunks_exact(width) {
-            strip.extend_from_slice(&row[start..start + strip_width]);
-        }
+        let all_rows = 0..height as u32;
+        let strip = tiling::crop(&data, width as u32, 1, &columns, &all_rows);
+        let strip_width = columns.len();
         let lines = Lines {
             count: strip_width as u32,
             length: height as u32,
@@ -109,12 +104,7 @@ pub(super) async fn gaussian(
             step: strip_width as u32,
         };
         let blurred = blur_lines(gpu, &c, &strip, lines).await?;
-        for (row, strip_row) in data
-            .chunks_exact_mut(width)
-            .zip(blurred.chunks_exact(strip_width))
-        {
-            row[start..start + strip_width].copy_from_slice(strip_row);
-        }
+        tiling::paste(&mut data, width as u32, 1, &columns, &all_rows, &blurred);
     }
     let mut out = GrayImage::new(mask.width(), mask.height());
     for rows in tiling::row_bands(mask.height(), width as u64 * 4, max_band_bytes) {

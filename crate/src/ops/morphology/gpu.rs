@@ -4,7 +4,7 @@
 
 use super::cpu::reach_table;
 use super::Direction;
-use crate::engine::{tiling, GpuContext};
+use crate::engine::{read_as, tiling, GpuContext};
 use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::GrayImage;
@@ -23,13 +23,6 @@ struct GpuParams {
     cap: u32,
     grow: u32,
     pad: [u32; 2],
-}
-
-fn to_u32s(bytes: &[u8]) -> Vec<u32> {
-    bytes
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
 }
 
 /// Grows or shrinks `mask` by `distance` with buffers of at most `max_band_bytes`.
@@ -53,11 +46,9 @@ pub(super) async fn within_distance(
     let columns_pipeline = gpu.pipeline("morphology.column_distance", SHADER, "column_distance");
     let mut distances: Vec<u32> = mask.iter().map(|&v| u32::from(v)).collect();
     for columns in tiling::row_bands(mask.width(), height as u64 * 4, max_band_bytes) {
-        let (start, strip_width) = (columns.start as usize, columns.len());
-        let mut strip = Vec::with_capacity(strip_width * height);
-        for row in distances.chunks_exact(width) {
-            strip.extend_from_slice(&row[start..start + strip_width]);
-        }
+        let all_rows = 0..height as u32;
+        let strip = tiling::crop(&distances, width as u32, 1, &columns, &all_rows);
+        let strip_width = columns.len();
         let p = params(strip_width, height, 1, strip_width);
         let buffers = [
             gpu.uniform_buffer("morphology params", bytemuck::bytes_of(&p)),
@@ -73,12 +64,8 @@ pub(super) async fn within_distance(
                 strip.len() as u64 * 4,
             )
             .await?;
-        for (row, strip_row) in distances
-            .chunks_exact_mut(width)
-            .zip(to_u32s(&bytes).chunks_exact(strip_width))
-        {
-            row[start..start + strip_width].copy_from_slice(strip_row);
-        }
+        let strip: Vec<u32> = read_as(&bytes);
+        tiling::paste(&mut distances, width as u32, 1, &columns, &all_rows, &strip);
     }
     let rows_pipeline = gpu.pipeline("morphology.row_cover", SHADER, "row_cover");
     let reach = gpu.storage_buffer("reach", bytemuck::cast_slice(&reach_table(distance)));
@@ -103,7 +90,7 @@ pub(super) async fn within_distance(
                 band.len() as u64 * 4,
             )
             .await?;
-        for (o, v) in out.as_mut()[band].iter_mut().zip(to_u32s(&bytes)) {
+        for (o, v) in out.as_mut()[band].iter_mut().zip(read_as::<u32>(&bytes)) {
             *o = v as u8;
         }
     }

@@ -14,7 +14,8 @@ use super::cpu::{from_premultiplied16, to_premultiplied16, Precision};
 use super::edge;
 use super::kernel::AxisWeights;
 use super::{Filter, ResizeOptions};
-use crate::engine::{Dispatch, GpuContext};
+use crate::engine::tiling::{crop, paste, tiles};
+use crate::engine::{read_as, Dispatch, GpuContext};
 use crate::{Error, Result};
 use bytemuck::{Pod, Zeroable};
 use image::RgbaImage;
@@ -60,15 +61,6 @@ pub(super) async fn resize(
     }
 }
 
-/// Output tiles of `side`×`side` (smaller at the right and bottom edges).
-fn tiles(width: u32, height: u32, side: u32) -> impl Iterator<Item = (Range<u32>, Range<u32>)> {
-    (0..height).step_by(side as usize).flat_map(move |y| {
-        (0..width)
-            .step_by(side as usize)
-            .map(move |x| (x..(x + side).min(width), y..(y + side).min(height)))
-    })
-}
-
 /// The largest tile side (a power-of-two fraction of `limits.max_tile`) for
 /// which `bytes` (the largest buffer a tile needs) fits the binding limit.
 fn tile_side(
@@ -95,27 +87,6 @@ fn no_tile_fits(limits: Limits) -> Error {
          shrink in two steps or use the CPU backend",
         limits.max_binding_bytes >> 20
     ))
-}
-
-/// Copies the rows `ys` and columns `xs` of a `width`-wide image with
-/// `bpp` bytes per pixel.
-fn crop(bytes: &[u8], width: u32, bpp: usize, xs: &Range<u32>, ys: &Range<u32>) -> Vec<u8> {
-    let row = width as usize * bpp;
-    let mut out = Vec::with_capacity(xs.len() * ys.len() * bpp);
-    for y in ys.clone() {
-        let start = y as usize * row + xs.start as usize * bpp;
-        out.extend_from_slice(&bytes[start..start + xs.len() * bpp]);
-    }
-    out
-}
-
-/// Writes a tile (`xs`×`ys`, `bpp` bytes per pixel) into a `width`-wide image.
-fn paste(out: &mut [u8], width: u32, bpp: usize, xs: &Range<u32>, ys: &Range<u32>, tile: &[u8]) {
-    let row = width as usize * bpp;
-    for (y, line) in ys.clone().zip(tile.chunks_exact(xs.len() * bpp)) {
-        let start = y as usize * row + xs.start as usize * bpp;
-        out[start..start + line.len()].copy_from_slice(line);
-    }
 }
 
 /// Mirrors `Params` in resample.wgsl.
@@ -336,11 +307,7 @@ impl<'a> Convolution<'a> {
                 RgbaImage::from_raw(width, height, bytes).expect("four bytes per pixel")
             }
             Precision::U16 => {
-                let values: Vec<u16> = bytes
-                    .chunks_exact(2)
-                    .map(|b| u16::from_le_bytes([b[0], b[1]]))
-                    .collect();
-                from_premultiplied16(&values, width, height, self.linear_light)
+                from_premultiplied16(&read_as(&bytes), width, height, self.linear_light)
             }
         }
     }
@@ -694,12 +661,7 @@ async fn upscale_edge(
         let tile = EdgeTile::new(&axis_x, &axis_y, xs, ys);
         let (window_x, window_y) = (&tile.window_x, &tile.window_y);
         let (ww, wh) = (window_x.len() as u32, window_y.len() as u32);
-        let start_values: Vec<u16> = start
-            .tile(gpu, window_x, window_y)
-            .await?
-            .chunks_exact(2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-            .collect();
+        let start_values: Vec<u16> = read_as(&start.tile(gpu, window_x, window_y).await?);
         let estimate = gpu.storage_buffer("edge estimate", &plane_bytes(&start_values));
         let region = gpu.storage_buffer(
             "edge source",
@@ -748,9 +710,10 @@ async fn upscale_edge(
             .await?;
         paste(&mut out, w, 8, &tile.xs, &tile.ys, &result);
     }
-    let values: Vec<u16> = out
-        .chunks_exact(2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .collect();
-    Ok(from_premultiplied16(&values, w, h, options.linear_light))
+    Ok(from_premultiplied16(
+        &read_as(&out),
+        w,
+        h,
+        options.linear_light,
+    ))
 }

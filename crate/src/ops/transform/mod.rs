@@ -33,7 +33,7 @@ mod gpu;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::Engine;
+use crate::engine::{tiling, Engine};
 use crate::image_io::MAX_SIDE;
 use crate::ops::resample::{self, Filter, ResizeOptions};
 use crate::{Error, Result};
@@ -286,14 +286,11 @@ impl TileSampling {
 
 /// The destination tiles of `area`, at most `tile` pixels on a side, as areas.
 pub(crate) fn tiles(area: Area, tile: u32) -> impl Iterator<Item = Area> {
-    let tile = tile.max(1);
-    (0..area.height).step_by(tile as usize).flat_map(move |ty| {
-        (0..area.width).step_by(tile as usize).map(move |tx| Area {
-            x: area.x + tx as i32,
-            y: area.y + ty as i32,
-            width: tile.min(area.width - tx),
-            height: tile.min(area.height - ty),
-        })
+    tiling::tiles(area.width, area.height, tile).map(move |(xs, ys)| Area {
+        x: area.x + xs.start as i32,
+        y: area.y + ys.start as i32,
+        width: xs.len() as u32,
+        height: ys.len() as u32,
     })
 }
 
