@@ -2,22 +2,17 @@
 //! disc of radius 282 px) in a 12 MP (4000×3000) photograph, default options.
 //! `cargo run -p retouch --release --example bench_fill`. The photograph is
 //! the six test photos of `crate/tests/photos` tiled with mirroring (real
-//! texture everywhere; the fill only reads a window around the hole). Prints
-//! the median thread CPU time of several runs.
+//! texture everywhere; the fill only reads a window around the hole). Each
+//! run uses another seed; timed as `timing` says.
+
+mod timing;
 
 use image::{GrayImage, Luma, RgbaImage};
 use retouch::ops::fill::{fill_cpu, FillOptions};
-use std::time::Instant;
 
-const RUNS: usize = 3;
 const WIDTH: u32 = 4000;
 const HEIGHT: u32 = 3000;
 const RADIUS: f32 = 282.0;
-
-fn thread_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(stat.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
-}
 
 fn photo(name: &str) -> RgbaImage {
     let path = format!("{}/tests/photos/{name}.png", env!("CARGO_MANIFEST_DIR"));
@@ -57,28 +52,14 @@ fn main() {
         "content-aware fill, {WIDTH}×{HEIGHT} image, hole {:.3} MP, patch 7, single thread",
         area as f64 / 1e6
     );
-    let mut cpu = Vec::new();
-    let mut wall = Vec::new();
-    for seed in 0..RUNS as u64 {
+    let mut seed = 0;
+    let time = timing::median(|| {
+        seed += 1;
         let options = FillOptions {
             seed,
             ..FillOptions::default()
         };
-        let start_cpu = thread_cpu_seconds();
-        let start = Instant::now();
-        let filled = fill_cpu(&image, &hole, None, &options).expect("a valid fill");
-        wall.push(start.elapsed().as_secs_f64());
-        if let (Some(a), Some(b)) = (start_cpu, thread_cpu_seconds()) {
-            cpu.push(b - a);
-        }
-        std::hint::black_box(filled);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    println!("wall      {:.3} s (median of {RUNS})", median(&mut wall));
-    if cpu.len() == RUNS {
-        println!("thread CPU {:.3} s (median of {RUNS})", median(&mut cpu));
-    }
+        fill_cpu(&image, &hole, None, &options).expect("a valid fill")
+    });
+    println!("{:.3} s (median of {})", time.as_secs_f64(), timing::RUNS);
 }

@@ -2,7 +2,10 @@
 //! `cargo run -p retouch --release --example bench_masks`. Prints the median
 //! of several runs in megapixels per second (and milliseconds for a dab).
 //! An argument runs only the benchmarks whose names contain it (`-- feather`),
-//! so that one kernel can be timed or profiled on its own.
+//! so that one kernel can be timed or profiled on its own. Timed as `timing`
+//! says.
+
+mod timing;
 
 use image::GrayImage;
 use image::RgbaImage;
@@ -10,31 +13,16 @@ use retouch::ops::brush::{self, BrushOptions};
 use retouch::ops::select::{self, Rect};
 use retouch::ops::wand::{self, WandOptions};
 use retouch::ops::{feather, morphology};
-use std::time::{Duration, Instant};
 
 const SIDE: u32 = 4096;
-const RUNS: usize = 5;
-
-/// Median wall time of `RUNS` calls of `work`.
-fn median_time(mut work: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            work();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
-}
 
 /// Times `work` and prints its rate over `pixels`, unless `filter` excludes `name`.
-fn bench(filter: &Option<String>, name: &str, pixels: u64, work: impl FnMut()) {
+fn bench<T>(filter: &Option<String>, name: &str, pixels: u64, work: impl FnMut() -> T) {
     if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
         return;
     }
-    let time = median_time(work);
-    let mp_per_s = pixels as f64 / 1e6 / time.as_secs_f64();
+    let time = timing::median(work);
+    let mp_per_s = timing::mp_per_s(pixels, time);
     println!(
         "{name:<32} {mp_per_s:>9.1} MP/s  ({:.2} ms)",
         time.as_secs_f64() * 1e3
@@ -57,18 +45,21 @@ fn main() {
     let filter = std::env::args().nth(1);
     let pixels = u64::from(SIDE) * u64::from(SIDE);
     let mask = selection();
-    println!("{SIDE}×{SIDE} mask, native CPU, single thread, median of {RUNS} runs");
+    println!(
+        "{SIDE}×{SIDE} mask, native CPU, single thread, median of {} runs",
+        timing::RUNS
+    );
     for radius in [2.0, 20.0, 200.0] {
         bench(&filter, &format!("feather r={radius}"), pixels, || {
-            std::hint::black_box(feather::feather_cpu(&mask, radius).expect("feather"));
+            feather::feather_cpu(&mask, radius).expect("feather")
         });
     }
     for distance in [5, 30, 100] {
         bench(&filter, &format!("grow {distance}"), pixels, || {
-            std::hint::black_box(morphology::grow_cpu(&mask, distance).expect("grow"));
+            morphology::grow_cpu(&mask, distance).expect("grow")
         });
         bench(&filter, &format!("shrink {distance}"), pixels, || {
-            std::hint::black_box(morphology::shrink_cpu(&mask, distance).expect("shrink"));
+            morphology::shrink_cpu(&mask, distance).expect("shrink")
         });
     }
     // The wand floods the background around a differently coloured ellipse.
@@ -89,7 +80,7 @@ fn main() {
         };
         let name = format!("wand fill (anti-alias {anti_alias})");
         bench(&filter, &name, pixels, || {
-            std::hint::black_box(wand::magic_wand(&image, &options).expect("wand"));
+            wand::magic_wand(&image, &options).expect("wand")
         });
     }
     let mut painted = mask.clone();
@@ -106,9 +97,7 @@ fn main() {
             dab_pixels,
             || {
                 let centre = [(2000.0, 2000.0)];
-                std::hint::black_box(
-                    brush::paint_stroke_cpu(&mut painted, &centre, &options).expect("dab"),
-                );
+                brush::paint_stroke_cpu(&mut painted, &centre, &options).expect("dab")
             },
         );
     }

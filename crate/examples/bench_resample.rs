@@ -3,29 +3,16 @@
 //! figure is Lanczos3 ×2 of a 2048×2048 photo-like image, in megapixels of
 //! output per second (median of several runs); the goal is ≥ 150 MP/s. The
 //! edge upscaler ×2 of 2048² is also timed on the GPU when an adapter exists
-//! (including upload, tiling and read-back).
+//! (including upload, tiling and read-back). Timed as `timing` says.
+
+mod timing;
 
 use image::{Rgba, RgbaImage};
 use retouch::engine::{BackendPreference, Engine};
 use retouch::ops::resample::{self, Filter, ResizeOptions};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SIDE: u32 = 2048;
-const RUNS: usize = 7;
-
-/// Median wall time of `RUNS` calls of `work`, after one warm-up call.
-fn median_time(mut work: impl FnMut()) -> Duration {
-    work();
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            work();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
-}
 
 /// Smooth gradients with fine texture, opaque or with a soft alpha ramp.
 fn photo(translucent: bool) -> RgbaImage {
@@ -46,22 +33,19 @@ fn photo(translucent: bool) -> RgbaImage {
 }
 
 fn bench(name: &str, src: &RgbaImage, options: ResizeOptions) {
-    let time = median_time(|| {
-        std::hint::black_box(resample::resize_cpu(src, &options).unwrap());
-    });
+    let time = timing::median(|| resample::resize_cpu(src, &options).unwrap());
     report(name, options, time);
 }
 
 fn bench_gpu(name: &str, engine: &Engine, src: &RgbaImage, options: ResizeOptions) {
-    let time = median_time(|| {
-        std::hint::black_box(pollster::block_on(resample::resize(engine, src, &options)).unwrap());
-    });
+    let time =
+        timing::median(|| pollster::block_on(resample::resize(engine, src, &options)).unwrap());
     report(name, options, time);
 }
 
 fn report(name: &str, options: ResizeOptions, time: Duration) {
     let out_pixels = u64::from(options.width) * u64::from(options.height);
-    let mp_per_s = out_pixels as f64 / 1e6 / time.as_secs_f64();
+    let mp_per_s = timing::mp_per_s(out_pixels, time);
     println!(
         "{name:<44} {mp_per_s:>8.1} MP/s output  ({:.1} ms)",
         time.as_secs_f64() * 1e3

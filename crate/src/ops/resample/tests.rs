@@ -4,7 +4,7 @@
 use super::gpu::{self, Limits};
 use super::kernel::AxisWeights;
 use super::*;
-use crate::engine::test_gpu_engine;
+use crate::engine::{test_gpu_engine, GpuContext};
 use crate::test_kit::max_diff;
 use crate::test_rng::Rng;
 use image::Rgba;
@@ -327,6 +327,22 @@ fn gpu_matches_cpu_within_one() {
     }
 }
 
+/// The GPU-against-CPU bound for one resize: ±1, except on a hardware GPU
+/// for the 8-bit path (opaque sRGB, a mixing filter), where fused
+/// multiply-adds may round the 8-bit intermediate the other way and the
+/// second pass amplifies it to 2 (seen once on an NVIDIA H100; BENCHMARKS.md,
+/// "Resampling parity"). Software adapters (the CI's) are held to ±1 there too.
+fn cpu_contract(gpu_ctx: &GpuContext, src: &RgbaImage, o: &ResizeOptions) -> u8 {
+    let software = crate::engine::choice::software_renderer(&gpu_ctx.description()).is_some();
+    let eight_bit = src.pixels().all(|p| p.0[3] == 255) && !o.linear_light;
+    let mixing = !matches!(o.filter, Filter::Nearest | Filter::Edge);
+    if !software && eight_bit && mixing {
+        2
+    } else {
+        1
+    }
+}
+
 #[test]
 #[cfg_attr(
     not(gpu_tests),
@@ -362,7 +378,9 @@ fn tiles_leave_no_seams_on_gradients() {
                     let what = format!("{filter:?} → {w}×{h} translucent={translucent} {limits:?}");
                     assert!(max_diff(&tiled, &whole) <= 1, "tiled vs untiled: {what}");
                     // The op's documented CPU contract (mod.rs: 8-bit intermediate).
-                    assert!(max_diff(&tiled, &cpu) <= 2, "tiled vs CPU: {what}");
+                    let allowed = cpu_contract(gpu_ctx, &src, &o);
+                    let diff = max_diff(&tiled, &cpu);
+                    assert!(diff <= allowed, "tiled vs CPU: {what}: {diff} > {allowed}");
                 }
             }
         }
