@@ -377,7 +377,11 @@ fn decode_dynamic(bytes: &[u8], orient: Orient, on_damage: Damage) -> Result<Dec
     let (width, height) = decoder.dimensions();
     let color = decoder.color_type();
     // The file, the decoder's buffer, its RGBA8 conversion and a turned copy.
-    let converted = if color == image::ColorType::Rgba8 { 0 } else { crate::memory::rgba8(width, height) };
+    let converted = if color == image::ColorType::Rgba8 {
+        0
+    } else {
+        crate::memory::rgba8(width, height)
+    };
     let turned = match metadata_orientation {
         Orientation::NoTransforms | Orientation::FlipHorizontal | Orientation::FlipVertical => 0,
         _ => crate::memory::rgba8(width, height),
@@ -445,7 +449,12 @@ fn dynamic_from_raw(
 }
 
 /// The width and height in an image file's header (nothing is decoded).
+/// A PNG's metadata is checked first, as [`decode_rgba`] does: reading the
+/// header alone makes the PNG decoder inflate an iCCP chunk.
 pub fn image_dimensions(bytes: &[u8]) -> Result<(u32, u32)> {
+    if bytes.starts_with(b"\x89PNG") {
+        check_png_metadata(bytes)?;
+    }
     reader(bytes)?
         .into_dimensions()
         .map_err(|e| Error::Decode(e.to_string()))

@@ -54,8 +54,12 @@ fn physical_memory() -> u64 {
     #[cfg(unix)]
     {
         // SAFETY: sysconf only reads system constants.
-        let (pages, page_size) =
-            unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+        let (pages, page_size) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PHYS_PAGES),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
         if pages > 0 && page_size > 0 {
             return pages as u64 * page_size as u64;
         }

@@ -65,7 +65,16 @@ fn a_16384_square_document_is_made_saved_reopened_and_exported_within_the_goal()
     let big = dir.arg("big.png");
     let project = dir.arg("big.ora");
     let photo = format!("{}/tests/photos/astronaut.png", env!("CARGO_MANIFEST_DIR"));
-    run_measured(&["resize", &photo, "--size", SIDE, "-o", &big, "--backend", "cpu"]);
+    run_measured(&[
+        "resize",
+        &photo,
+        "--size",
+        SIDE,
+        "-o",
+        &big,
+        "--backend",
+        "cpu",
+    ]);
     run_measured(&["project", "new", "--size", SIDE, &empty]);
     run_measured(&["project", "new", "--from", &big, &project]);
     run_measured(&["project", "info", &project]);

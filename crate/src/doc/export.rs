@@ -153,7 +153,7 @@ pub fn write_export(
     format: ExportFormat,
     size: SizePreset,
     metadata: &SourceMetadata,
-    out: impl std::io::Write,
+    mut out: impl std::io::Write,
 ) -> Result<()> {
     metadata.check()?;
     let (w, h) = size.output_size(image.width(), image.height())?;
@@ -169,7 +169,6 @@ pub fn write_export(
         resized = resize(image, w, h)?;
         &resized
     };
-    let mut out = out;
     let encoded = match format {
         ExportFormat::Png => {
             let encoder = image::codecs::png::PngEncoder::new(&mut out);
@@ -242,32 +241,20 @@ pub fn resize(image: &RgbaImage, width: u32, height: u32) -> Result<RgbaImage> {
     resample::resize_cpu(image, &ResizeOptions::new(width, height))
 }
 
-/// The peak memory of [`resize`] from `from` to `to` (besides the source):
-/// the 16-bit rows narrowed to the new width, the 16-bit result and the
-/// 8-bit result (see `ops::resample::cpu::convolve16_in_strips`).
+/// The peak memory of [`resize`] from `from` to `to`, besides the source.
 pub fn resize_memory(from: (u32, u32), to: (u32, u32)) -> u64 {
-    if from == to {
-        return 0;
-    }
-    let narrowed = if to.0 == from.0 {
-        memory::rgba8(from.0, from.1) * 2
-    } else {
-        memory::rgba8(to.0, from.1) * 2
-    };
-    let result16 = memory::rgba8(to.0, to.1) * 2;
-    result16 + narrowed.max(memory::rgba8(to.0, to.1))
+    resample::peak_memory(from, to, resample::Filter::Lanczos3)
 }
 
 /// A thumbnail no longer than `max_side` on either side (never enlarged).
-pub fn thumbnail(image: &RgbaImage, max_side: u32) -> RgbaImage {
+/// Fails only when resampling would pass the memory budget.
+pub fn thumbnail(image: &RgbaImage, max_side: u32) -> Result<RgbaImage> {
     let (w, h) = image.dimensions();
     if w.max(h) <= max_side {
-        return image.clone();
+        return Ok(image.clone());
     }
-    let (tw, th) = SizePreset::LongEdge(max_side)
-        .output_size(w, h)
-        .expect("a smaller size is within the limits");
-    resize(image, tw, th).expect("a smaller size is within the limits")
+    let (tw, th) = SizePreset::LongEdge(max_side).output_size(w, h)?;
+    resize(image, tw, th)
 }
 
 /// Straight-alpha RGBA composited over opaque white.

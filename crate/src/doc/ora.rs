@@ -185,7 +185,7 @@ impl Document {
             xml.push_str("/>\n");
         }
         xml.push_str("</stack>\n</image>\n");
-        let thumb = thumbnail(merged, THUMBNAIL_MAX_SIDE);
+        let thumb = thumbnail(merged, THUMBNAIL_MAX_SIDE)?;
         entries.push(("Thumbnails/thumbnail.png".into(), Entry::Image(&thumb)));
         entries.push(("mergedimage.png".into(), Entry::Image(merged)));
 

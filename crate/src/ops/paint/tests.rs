@@ -633,7 +633,10 @@ fn a_stroke_costing_more_than_the_cap_is_refused_before_any_work() {
         .err()
         .expect("refused")
         .to_string();
-    assert!(err.contains("points") && err.contains("smaller brush"), "{err}");
+    assert!(
+        err.contains("points") && err.contains("smaller brush"),
+        "{err}"
+    );
     // The same brush for a short stroke, and a small brush for the long
     // one, stay within it.
     let short = [(100.0, 100.0), (3000.0, 100.0)];

@@ -75,7 +75,10 @@ pub(crate) fn to_premultiplied16(src: &RgbaImage, linear_light: bool) -> Vec<u16
 /// [`to_premultiplied16`] of whole rows of RGBA8 bytes.
 fn rows_to_premultiplied16(rows: &[u8], linear_light: bool) -> Vec<u16> {
     let mut out = Vec::with_capacity(rows.len());
-    for p in rows.chunks_exact(4).map(|p| image::Rgba([p[0], p[1], p[2], p[3]])) {
+    for p in rows
+        .chunks_exact(4)
+        .map(|p| image::Rgba([p[0], p[1], p[2], p[3]]))
+    {
         let a = u32::from(p.0[3]);
         for &c in &p.0[..3] {
             let c16 = if linear_light {

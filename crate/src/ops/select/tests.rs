@@ -336,7 +336,10 @@ fn a_polygon_costing_more_than_the_cap_is_refused_and_a_big_lasso_is_not() {
         .collect();
     assert!(cpu::polygon_crossings(16384, &zigzag) > MAX_POLYGON_CROSSINGS);
     let err = polygon(16384, 16384, &zigzag).unwrap_err().to_string();
-    assert!(err.contains("points") && err.contains("fewer points"), "{err}");
+    assert!(
+        err.contains("points") && err.contains("fewer points"),
+        "{err}"
+    );
     // An 11,000-point freehand circle has a few crossings per row.
     let circle: Vec<(f32, f32)> = (0..11_000)
         .map(|i| {
