@@ -6,21 +6,9 @@
 //! (`getrusage(RUSAGE_CHILDREN)`) is only that of the commands run here.
 
 mod common;
-use common::{assert_clean_failure, retouch, stderr, Scratch};
+use common::{assert_clean_failure, children_peak_mib, retouch, stderr, Scratch};
 
 use std::process::{Command, Output};
-
-/// The largest peak resident memory of any child waited for so far, in MiB.
-fn children_peak_mib() -> u64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
-        usage
-    };
-    // Linux reports kilobytes.
-    usage.ru_maxrss as u64 / 1024
-}
 
 /// Runs the CLI under a memory budget.
 fn retouch_with_budget(budget: &str, args: &[&str]) -> Output {
