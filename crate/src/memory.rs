@@ -82,7 +82,11 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
         _ => return None,
     };
     let value: f64 = number.trim().parse().ok()?;
-    (value.is_finite() && value > 0.0).then(|| (value * scale as f64) as u64)
+    if value.is_finite() && value > 0.0 {
+        Some((value * scale as f64) as u64)
+    } else {
+        None
+    }
 }
 
 /// Refuses `operation` when its estimated peak, `bytes` of buffers plus
