@@ -32,7 +32,7 @@ import { createStatus } from './ui/status.js';
 import { createToolbox } from './ui/toolbox.js';
 import { showBackend } from './ui/backend-badge.js';
 import { installOffline } from './ui/offline.js';
-import { hasFiles, formatBytes } from './ui/files.js';
+import { hasFiles, formatBytes, readChecked } from './ui/files.js';
 
 const COMPOSITE_ID = 'retouch.composite';
 const BACKENDS = ['auto', 'gpu', 'cpu'];
@@ -259,8 +259,8 @@ function picker(input, onFiles) {
 }
 picker($('#file-open'), (files) => openFiles(ctx, files));
 picker($('#file-add-layer'), (files) => openFiles(ctx, files, { asLayers: true }));
-picker($('#file-project'), async ([file]) => openProject(ctx, new Uint8Array(await file.arrayBuffer()), file.name));
-picker($('#file-layer-mask'), async ([file]) => commands.run('layer.mask.load', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name }));
+picker($('#file-project'), async ([file]) => openProject(ctx, await readChecked(file), file.name));
+picker($('#file-layer-mask'), async ([file]) => commands.run('layer.mask.load', { bytes: await readChecked(file), name: file.name }));
 
 // Files dropped on the view open a document (or, on an open one, become
 // layers); files dropped on the layers panel become layers.

@@ -31,6 +31,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_checked(path, bytes, || Ok(()))
 }
 
+/// Like [`write_atomic`], with the contents streamed by `write` into the
+/// temporary file (so a large output is never held whole in memory). An
+/// error from `write` removes the temporary file and leaves `path` as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut File>) -> Result<()>,
+) -> Result<()> {
+    write_atomic_streamed(path, write, || Ok(()), random_names())
+}
+
 /// Like [`write_atomic`], calling `before_rename` once the temporary file is
 /// on disk and just before it replaces `path`: an error there (for example
 /// "the target changed since it was read") removes the temporary file and
@@ -43,11 +53,39 @@ pub fn write_atomic_checked(
     write_atomic_named(path, bytes, before_rename, random_names())
 }
 
+/// [`write_atomic_with`] calling `before_rename` as [`write_atomic_checked`] does.
+pub fn write_atomic_checked_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut File>) -> Result<()>,
+    before_rename: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    write_atomic_streamed(path, write, before_rename, random_names())
+}
+
 /// [`write_atomic_checked`] with the temporary names drawn from `names`
 /// (random ones in use; tests pass a name they planted a link at).
 pub(crate) fn write_atomic_named(
     path: &Path,
     bytes: &[u8],
+    before_rename: impl FnOnce() -> Result<()>,
+    names: impl Iterator<Item = String>,
+) -> Result<()> {
+    write_atomic_streamed(
+        path,
+        |file| {
+            file.write_all(bytes)
+                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
+        },
+        before_rename,
+        names,
+    )
+}
+
+/// The one implementation: `write` fills the temporary file through a
+/// buffer, which is flushed and synced before `before_rename` and the rename.
+fn write_atomic_streamed(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut File>) -> Result<()>,
     before_rename: impl FnOnce() -> Result<()>,
     names: impl Iterator<Item = String>,
 ) -> Result<()> {
@@ -61,10 +99,11 @@ pub(crate) fn write_atomic_named(
     };
     remove_stale_temporaries(&dir);
     let (tmp, mut file) = create_exclusive(&dir, names).map_err(cannot)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(cannot)
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+    let streamed = write(&mut buffered).and_then(|()| buffered.flush().map_err(cannot));
+    drop(buffered);
+    let written = streamed
+        .and_then(|()| file.sync_all().map_err(cannot))
         .and_then(|()| before_rename())
         .and_then(|()| std::fs::rename(&tmp, path).map_err(cannot));
     drop(file);

@@ -376,6 +376,20 @@ fn decode_dynamic(bytes: &[u8], orient: Orient, on_damage: Damage) -> Result<Dec
     metadata.check()?;
     let (width, height) = decoder.dimensions();
     let color = decoder.color_type();
+    // The file, the decoder's buffer, its RGBA8 conversion and a turned copy.
+    let converted = if color == image::ColorType::Rgba8 {
+        0
+    } else {
+        crate::memory::rgba8(width, height)
+    };
+    let turned = match metadata_orientation {
+        Orientation::NoTransforms | Orientation::FlipHorizontal | Orientation::FlipVertical => 0,
+        _ => crate::memory::rgba8(width, height),
+    };
+    crate::memory::check(
+        &format!("decoding a {width}×{height} image"),
+        bytes.len() as u64 + decoder.total_bytes() + converted + turned,
+    )?;
     let mut buffer = vec![0u8; decoder.total_bytes() as usize];
     let mut damage = decoder.read_image(&mut buffer).err().map(|e| e.to_string());
     if damage.is_none() && format == Some(ImageFormat::Jpeg) && !jpeg_reaches_end(bytes) {
@@ -432,6 +446,18 @@ fn dynamic_from_raw(
             _ => None,
         };
     image.ok_or_else(|| Error::Decode(format!("{color:?} pixels are not supported")))
+}
+
+/// The width and height in an image file's header (nothing is decoded).
+/// A PNG's metadata is checked first, as [`decode_rgba`] does: reading the
+/// header alone makes the PNG decoder inflate an iCCP chunk.
+pub fn image_dimensions(bytes: &[u8]) -> Result<(u32, u32)> {
+    if bytes.starts_with(b"\x89PNG") {
+        check_png_metadata(bytes)?;
+    }
+    reader(bytes)?
+        .into_dimensions()
+        .map_err(|e| Error::Decode(e.to_string()))
 }
 
 /// Decodes an image file (PNG, JPEG, WebP; GIF's first frame and BMP, and
@@ -495,19 +521,43 @@ fn mask_of(img: DynamicImage) -> Result<GrayImage> {
 
 /// Encodes RGBA8 as PNG.
 pub fn encode_png(image: &RgbaImage) -> Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
-    image
-        .write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| Error::Encode(e.to_string()))?;
-    Ok(out.into_inner())
+    let mut out = Vec::new();
+    write_png(image, &mut out)?;
+    Ok(out)
+}
+
+/// Encodes RGBA8 as PNG into `out` as it goes (the encoded file is never
+/// held whole).
+pub fn write_png(image: &RgbaImage, out: impl std::io::Write) -> Result<()> {
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(out)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgba8,
+        )
+        .map_err(|e| Error::Encode(e.to_string()))
 }
 
 /// Encodes a mask as 8-bit greyscale PNG.
 pub fn encode_mask_png(mask: &GrayImage) -> Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
-    mask.write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| Error::Encode(e.to_string()))?;
-    Ok(out.into_inner())
+    let mut out = Vec::new();
+    write_mask_png(mask, &mut out)?;
+    Ok(out)
+}
+
+/// Encodes a mask as 8-bit greyscale PNG into `out` as it goes.
+pub fn write_mask_png(mask: &GrayImage, out: impl std::io::Write) -> Result<()> {
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(out)
+        .write_image(
+            mask.as_raw(),
+            mask.width(),
+            mask.height(),
+            image::ExtendedColorType::L8,
+        )
+        .map_err(|e| Error::Encode(e.to_string()))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod host_pixels;
 pub mod image_io;
+pub mod memory;
 pub mod ops;
 pub mod plugin;
 pub mod provider;

@@ -4,21 +4,9 @@
 //! children's peak memory (`getrusage(RUSAGE_CHILDREN)`) is only theirs.
 
 mod common;
-use common::{retouch, Scratch};
+use common::{children_peak_mib, retouch, Scratch};
 
 use std::io::Write;
-
-/// The largest peak resident memory of any child waited for so far, in MB.
-fn children_peak_mb() -> u64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
-        usage
-    };
-    // Linux reports kilobytes.
-    usage.ru_maxrss as u64 / 1024
-}
 
 fn crc32(bytes: &[u8]) -> u32 {
     let mut hasher = flate2::Crc::new();
@@ -81,7 +69,7 @@ fn an_icc_profile_inflating_to_a_gibibyte_is_refused_in_little_memory() {
         assert!(message.contains("ICC profile"), "{message}");
     }
     assert!(!dir.path("out.png").exists() && !dir.path("p.ora").exists());
-    let peak = children_peak_mb();
+    let peak = children_peak_mib();
     assert!(peak < 100, "peak memory {peak} MB");
 
     // A profile within the cap still opens and is carried over.
@@ -167,7 +155,7 @@ fn project_info_reads_no_layer_pixels() {
         assert_eq!(layer["mode"], "multiply");
         assert_eq!(layer["opacity"], 0.5);
     }
-    let peak = children_peak_mb();
+    let peak = children_peak_mib();
     assert!(peak < 100, "peak memory {peak} MB");
     // Opening it for real still fails: the layers have no pixels.
     let out = retouch(&["export", &dir.arg("huge.ora"), "-o", &dir.arg("out.png")]);

@@ -354,6 +354,18 @@ for (const config of CONFIGS) {
       assert.match(await status.textContent(), /the mask is 3×3 but the layer is 50×40/);
       assert.ok(await status.evaluate((e) => e.classList.contains('error')));
 
+      // A file far larger than its header's size makes plausible (a 4×4 PNG followed by
+      // 20 MB) is refused from its first bytes and its length, before it is read whole.
+      const tinyPng = await page.evaluate(() => Array.from(window.testKit.maskPngOf(4, 4, new Uint8Array(16).fill(9))));
+      await page.setInputFiles('#file-add-layer', {
+        name: 'padded.png',
+        mimeType: 'image/png',
+        buffer: Buffer.concat([Buffer.from(tinyPng), Buffer.alloc(20 << 20)]),
+      });
+      await page.waitForFunction(() => /padded\.png/.test(document.querySelector('#status').textContent));
+      assert.match(await status.textContent(), /padded\.png: .*plausibly/, 'the error names the file and says why');
+      assert.ok(await status.evaluate((e) => e.classList.contains('error')));
+
       // The document is untouched and the engine still composites.
       const after = await page.evaluate(async () => {
         const r = await window.retouchApp.resultRgba();

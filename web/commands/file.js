@@ -3,7 +3,7 @@
 // recovery. With `bytes` in their arguments they act on them (drops, hosts,
 // tests); without, they ask the user through the file picker.
 
-import { download, toBytes, formatBytes, stem, exportFileName } from '../ui/files.js';
+import { download, toBytes, formatBytes, stem, exportFileName, readChecked } from '../ui/files.js';
 import { decodeInWorker } from '../workers/decode.js';
 
 const HISTORY_BUDGET = 512 * 1024 * 1024;
@@ -131,7 +131,7 @@ async function addImageLayer(ctx, { bytes, name = 'layer.png', mask, props }) {
 /** Opens picked or dropped files: projects open, the first image opens (or, `asLayers`, is added), the rest are added. */
 export async function openFiles(ctx, files, { asLayers = false } = {}) {
   for (const [i, file] of files.entries()) {
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const bytes = await readChecked(file);
     // OpenRaster is a zip: by extension, or by its "PK" signature.
     if (/\.ora$/i.test(file.name) || (bytes[0] === 0x50 && bytes[1] === 0x4b)) await openProject(ctx, bytes, file.name);
     else if (!asLayers && i === 0) await openImage(ctx, bytes, file.name);

@@ -2,7 +2,7 @@
 // results leave as downloads, the document is kept by the page's autosave in
 // IndexedDB (../ui/autosave.js), settings in localStorage.
 
-import { chooseFile, download, stem } from '../ui/files.js';
+import { chooseFile, download, readChecked, stem } from '../ui/files.js';
 
 const SETTINGS_PREFIX = 'retouch.setting.';
 
@@ -22,7 +22,7 @@ export function createBrowserHost() {
     async getImage() {
       const file = await chooseFile('image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp');
       if (!file) return null;
-      return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+      return { name: file.name, bytes: await readChecked(file) };
     },
     async putResult(result) {
       const name = `${stem(result.documentName)}-${stem(result.name).replace(/[^\w.-]+/g, '-')}.png`;

@@ -3,7 +3,7 @@
 // "attach" is on, handed to each Generate fill job. This module only moves values and bytes
 // between the form and the project; thumbnails are the core's PNGs shown as they are.
 
-import { hasFiles } from './files.js';
+import { hasFiles, readChecked } from './files.js';
 
 /**
  * `host`: `{project(), busy(), edit(fn), setStatus(text, kind)}`.
@@ -122,8 +122,15 @@ export function createBrandKitPanel(root, host) {
 
   async function addReferences(files) {
     for (const file of files) {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      await change(`Cannot add “${file.name}” as a reference`, (p) => p.addBrandReference(bytes));
+      const what = `Cannot add “${file.name}” as a reference`;
+      let bytes;
+      try {
+        bytes = await readChecked(file);
+      } catch (error) {
+        fail(what, error);
+        continue;
+      }
+      await change(what, (p) => p.addBrandReference(bytes));
     }
   }
 

@@ -2,6 +2,8 @@
 // and handing bytes to the user as a download. No decoding here: the core
 // decodes and encodes every image and project.
 
+import { checkInputSize, inputPrefixBytes } from '../pkg/retouch.js';
+
 /** Whether a drag event carries files (not text or a layer row). */
 export function hasFiles(event) {
   return Array.from(event.dataTransfer?.types ?? []).includes('Files');
@@ -29,6 +31,22 @@ export function chooseFile(accept) {
     input.addEventListener('cancel', () => resolve(null));
     input.click();
   });
+}
+
+/**
+ * Reads a picked or dropped file whole, after the core has checked its first
+ * bytes and its length (`checkInputSize`, as the CLI does): a file that is not
+ * an image or project, or larger than its header's size makes plausible, is
+ * refused with its name before it is read, and nothing changes.
+ */
+export async function readChecked(file) {
+  const prefix = new Uint8Array(await file.slice(0, inputPrefixBytes()).arrayBuffer());
+  try {
+    checkInputSize(prefix, file.size);
+  } catch (error) {
+    throw new Error(`${file.name}: ${error.message}`);
+  }
+  return new Uint8Array(await file.arrayBuffer());
 }
 
 export function toBytes(data) {

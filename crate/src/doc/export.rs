@@ -6,6 +6,7 @@
 //! white first, as image editors do on export.
 
 use crate::image_io::{check_dimensions, SourceMetadata};
+use crate::memory;
 use crate::ops::resample::{self, ResizeOptions};
 use crate::{Error, Result};
 use image::{ImageEncoder, RgbImage, RgbaImage};
@@ -123,8 +124,44 @@ pub fn export_image_with_metadata(
     size: SizePreset,
     metadata: &SourceMetadata,
 ) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_export(image, format, size, metadata, &mut out)?;
+    Ok(out)
+}
+
+/// The peak memory of [`write_export`] besides `image`: the resized copy
+/// and its resampling (see [`resize_memory`]), and for JPEG the copy over
+/// white. The encoded file goes to the writer as it is made.
+pub fn export_memory(from: (u32, u32), format: ExportFormat, size: SizePreset) -> Result<u64> {
+    let to = size.output_size(from.0, from.1)?;
+    let resized = if to == from {
+        0
+    } else {
+        resize_memory(from, to)
+    };
+    let over_white = match format {
+        ExportFormat::Jpeg { .. } => memory::rgba8(to.0, to.1) / 4 * 3,
+        _ => 0,
+    };
+    Ok(resized + over_white)
+}
+
+/// Like [`export_image_with_metadata`], writing the encoded file to `out`
+/// as it is made (not held whole in memory).
+pub fn write_export(
+    image: &RgbaImage,
+    format: ExportFormat,
+    size: SizePreset,
+    metadata: &SourceMetadata,
+    mut out: impl std::io::Write,
+) -> Result<()> {
     metadata.check()?;
     let (w, h) = size.output_size(image.width(), image.height())?;
+    memory::check(
+        &format!("exporting a {w}×{h} image"),
+        memory::rgba8(image.width(), image.height())
+            + export_memory(image.dimensions(), format, size)?,
+    )?;
     let resized;
     let image = if (w, h) == image.dimensions() {
         image
@@ -132,7 +169,6 @@ pub fn export_image_with_metadata(
         resized = resize(image, w, h)?;
         &resized
     };
-    let mut out = Vec::new();
     let encoded = match format {
         ExportFormat::Png => {
             let encoder = image::codecs::png::PngEncoder::new(&mut out);
@@ -169,8 +205,7 @@ pub fn export_image_with_metadata(
             )
         }
     };
-    encoded.map_err(|e| Error::Encode(e.to_string()))?;
-    Ok(out)
+    encoded.map_err(|e| Error::Encode(e.to_string()))
 }
 
 fn write_with_metadata(
@@ -206,16 +241,20 @@ pub fn resize(image: &RgbaImage, width: u32, height: u32) -> Result<RgbaImage> {
     resample::resize_cpu(image, &ResizeOptions::new(width, height))
 }
 
+/// The peak memory of [`resize`] from `from` to `to`, besides the source.
+pub fn resize_memory(from: (u32, u32), to: (u32, u32)) -> u64 {
+    resample::peak_memory(from, to, resample::Filter::Lanczos3)
+}
+
 /// A thumbnail no longer than `max_side` on either side (never enlarged).
-pub fn thumbnail(image: &RgbaImage, max_side: u32) -> RgbaImage {
+/// Fails only when resampling would pass the memory budget.
+pub fn thumbnail(image: &RgbaImage, max_side: u32) -> Result<RgbaImage> {
     let (w, h) = image.dimensions();
     if w.max(h) <= max_side {
-        return image.clone();
+        return Ok(image.clone());
     }
-    let (tw, th) = SizePreset::LongEdge(max_side)
-        .output_size(w, h)
-        .expect("a smaller size is within the limits");
-    resize(image, tw, th).expect("a smaller size is within the limits")
+    let (tw, th) = SizePreset::LongEdge(max_side).output_size(w, h)?;
+    resize(image, tw, th)
 }
 
 /// Straight-alpha RGBA composited over opaque white.

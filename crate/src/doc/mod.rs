@@ -62,6 +62,7 @@ pub use tiles::Plane;
 
 use crate::engine::Engine;
 use crate::image_io::{check_dimensions, SourceMetadata};
+use crate::memory;
 use crate::{Error, Result};
 use change::Change;
 use image::{GrayImage, RgbaImage};
@@ -256,8 +257,34 @@ impl Document {
         self.cache.render(engine, &self.stack).await
     }
 
+    /// The bytes of pixels the document holds: layers, masks, the
+    /// selection, the cached composite and history's stored tiles. What an
+    /// operation adds to this is its own estimate (see [`crate::memory`]).
+    pub fn memory_held(&self) -> u64 {
+        let layers: u64 = self
+            .stack
+            .layers
+            .iter()
+            .map(|layer| {
+                let (w, h) = layer.pixels.dimensions();
+                memory::rgba8(w, h) + layer.mask.as_ref().map_or(0, |m| m.as_raw().len() as u64)
+            })
+            .sum();
+        let selection = self.selection().map_or(0, |s| s.as_raw().len() as u64);
+        let composite = self.rendered().map_or(0, |c| c.as_raw().len() as u64);
+        layers + selection + composite + self.history.bytes() as u64
+    }
+
     /// The composite of the visible layers, brought up to date on the CPU.
+    /// Refuses first when making it would pass the memory budget.
     pub fn composite_cpu(&mut self) -> Result<&RgbaImage> {
+        if self.rendered().is_none() {
+            let (w, h) = (self.width(), self.height());
+            memory::check(
+                &format!("the {w}×{h} composite"),
+                self.memory_held() + memory::rgba8(w, h),
+            )?;
+        }
         self.render_cpu()?;
         Ok(self.rendered().expect("rendered above"))
     }

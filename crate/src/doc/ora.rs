@@ -57,6 +57,13 @@ pub const BRAND_KIT_SRC: &str = "retouch/brand/kit.json";
 /// Largest reference PNG read from a project (a noisy 1024×1024 RGBA PNG is
 /// about 4 MiB).
 const MAX_REFERENCE_PNG_BYTES: u64 = 8 << 20;
+/// One zip entry after stack.xml, encoded as it is written.
+enum Entry<'a> {
+    Image(&'a RgbaImage),
+    Mask(&'a GrayImage),
+    Bytes(Vec<u8>),
+}
+
 /// Longest side of the thumbnail OpenRaster asks for.
 pub const THUMBNAIL_MAX_SIDE: u32 = 256;
 
@@ -91,14 +98,25 @@ impl Default for LoadLimits {
 const MAX_STACK_XML_BYTES: u64 = 4 << 20;
 
 impl Document {
-    /// The project as .ora bytes. Brings the composite up to date (on the
-    /// CPU) for `mergedimage.png` and the thumbnail.
+    /// The project as .ora bytes (see [`Document::write_ora`]).
     pub fn to_ora(&mut self) -> Result<Vec<u8>> {
-        let merged = self.composite_cpu()?.clone();
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-        let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut out = Cursor::new(Vec::new());
+        self.write_ora(&mut out)?;
+        Ok(out.into_inner())
+    }
+
+    /// Writes the project as .ora to `out`, each entry encoded straight into
+    /// the zip (no entry is held whole besides the pixels themselves). Brings
+    /// the composite up to date (on the CPU) for `mergedimage.png` and the
+    /// thumbnail; refuses first if that would pass the memory budget
+    /// ([`Document::save_memory`]).
+    pub fn write_ora<W: Write + std::io::Seek>(&mut self, out: W) -> Result<()> {
+        crate::memory::check(
+            &format!("saving a {}×{} project", self.width(), self.height()),
+            self.save_memory(),
+        )?;
+        self.render_cpu()?;
+        let merged = self.rendered().expect("rendered above");
         let mut xml = String::new();
         let _ = write!(
             xml,
@@ -107,9 +125,11 @@ impl Document {
             self.width(),
             self.height()
         );
+        // What goes into the zip after stack.xml, in order, encoded as it is written.
+        let mut entries: Vec<(String, Entry<'_>)> = Vec::new();
         if let Some(selection) = self.selection() {
             let _ = write!(xml, " retouch:selection=\"{SELECTION_SRC}\"");
-            entries.push((SELECTION_SRC.into(), image_io::encode_mask_png(selection)?));
+            entries.push((SELECTION_SRC.into(), Entry::Mask(selection)));
         }
         let extras = [
             (
@@ -122,12 +142,16 @@ impl Document {
         for (attribute, src, bytes) in extras {
             if let Some(bytes) = bytes {
                 let _ = write!(xml, " retouch:{attribute}=\"{src}\"");
-                entries.push((src.into(), bytes.to_vec()));
+                entries.push((src.into(), Entry::Bytes(bytes.to_vec())));
             }
         }
         if !self.brand_kit().is_empty() {
             let _ = write!(xml, " retouch:brand-kit=\"{BRAND_KIT_SRC}\"");
-            entries.extend(brand_kit_entries(self.brand_kit())?);
+            entries.extend(
+                brand_kit_entries(self.brand_kit())?
+                    .into_iter()
+                    .map(|(name, bytes)| (name, Entry::Bytes(bytes))),
+            );
         }
         xml.push_str(">\n<stack>\n");
         // stack.xml lists the top layer first.
@@ -147,40 +171,61 @@ impl Document {
                 p.locked,
                 p.mode.name(),
             );
-            entries.push((src, image_io::encode_png(&layer.pixels)?));
+            entries.push((src, Entry::Image(&layer.pixels)));
             if let Some(mask) = &layer.mask {
                 let mask_src = format!("retouch/mask-{index:04}.png");
                 let _ = write!(xml, " retouch:mask=\"{mask_src}\"");
-                entries.push((mask_src, image_io::encode_mask_png(mask)?));
+                entries.push((mask_src, Entry::Mask(mask)));
             }
             if let Some(json) = self.provenance(layer.id) {
                 let src = format!("retouch/provenance-{index:04}.json");
                 let _ = write!(xml, " retouch:provenance=\"{src}\"");
-                entries.push((src, json.as_bytes().to_vec()));
+                entries.push((src, Entry::Bytes(json.as_bytes().to_vec())));
             }
             xml.push_str("/>\n");
         }
         xml.push_str("</stack>\n</image>\n");
-        let thumb = thumbnail(&merged, THUMBNAIL_MAX_SIDE);
-        entries.push((
-            "Thumbnails/thumbnail.png".into(),
-            image_io::encode_png(&thumb)?,
-        ));
-        entries.push(("mergedimage.png".into(), image_io::encode_png(&merged)?));
+        let thumb = thumbnail(merged, THUMBNAIL_MAX_SIDE)?;
+        entries.push(("Thumbnails/thumbnail.png".into(), Entry::Image(&thumb)));
+        entries.push(("mergedimage.png".into(), Entry::Image(merged)));
 
         let zip_error =
             |e: zip::result::ZipError| Error::Encode(format!("cannot write the project: {e}"));
         let io_error = |e: std::io::Error| Error::Encode(format!("cannot write the project: {e}"));
+        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        let mut zip = zip::ZipWriter::new(out);
         zip.start_file("mimetype", stored).map_err(zip_error)?;
         zip.write_all(MIMETYPE.as_bytes()).map_err(io_error)?;
         zip.start_file("stack.xml", deflated).map_err(zip_error)?;
         zip.write_all(xml.as_bytes()).map_err(io_error)?;
         // PNGs are already compressed: deflating them again only costs time.
-        for (name, bytes) in entries {
+        for (name, entry) in entries {
             zip.start_file(name, stored).map_err(zip_error)?;
-            zip.write_all(&bytes).map_err(io_error)?;
+            match entry {
+                Entry::Image(image) => image_io::write_png(image, &mut zip)?,
+                Entry::Mask(mask) => image_io::write_mask_png(mask, &mut zip)?,
+                Entry::Bytes(bytes) => zip.write_all(&bytes).map_err(io_error)?,
+            }
         }
-        Ok(zip.finish().map_err(zip_error)?.into_inner())
+        zip.finish().map_err(zip_error)?;
+        Ok(())
+    }
+
+    /// The peak memory of saving, beyond the pixels the document holds
+    /// already: the composite (unless it is cached) and the thumbnail's
+    /// resampling of it (see [`super::export::resize_memory`]).
+    pub fn save_memory(&self) -> u64 {
+        let (w, h) = (self.width(), self.height());
+        let composite = if self.rendered().is_some() {
+            0
+        } else {
+            crate::memory::rgba8(w, h)
+        };
+        let (tw, th) = super::export::SizePreset::LongEdge(THUMBNAIL_MAX_SIDE)
+            .output_size(w, h)
+            .unwrap_or((w, h));
+        self.memory_held() + composite + super::export::resize_memory((w, h), (tw, th))
     }
 
     /// Loads a project with the default [`LoadLimits`]. History starts empty.
@@ -263,7 +308,7 @@ impl Document {
     /// place while others may too, use [`super::project_file::ProjectFile`].)
     #[cfg(not(target_arch = "wasm32"))]
     pub fn save_ora_file(&mut self, path: &std::path::Path) -> Result<()> {
-        crate::atomic_write::write_atomic(path, &self.to_ora()?)
+        crate::atomic_write::write_atomic_with(path, |file| self.write_ora(file))
     }
 }
 

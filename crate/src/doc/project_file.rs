@@ -13,7 +13,7 @@
 //! with a message instead of being overwritten.
 
 use super::Document;
-use crate::atomic_write::write_atomic_checked;
+use crate::atomic_write::write_atomic_checked_with;
 use crate::{Error, Result};
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -107,13 +107,22 @@ impl ProjectFile {
     /// Saves `doc` over the file, refusing (and writing nothing) if the file
     /// was replaced or changed since it was read.
     pub fn save(self, doc: &mut Document) -> Result<()> {
-        let bytes = doc.to_ora()?;
-        self.write(&bytes)
+        self.write(|file| doc.write_ora(file))
     }
 
-    fn write(self, bytes: &[u8]) -> Result<()> {
+    /// Writes `bytes` as the new contents (the tests' way in).
+    #[cfg(test)]
+    fn write_bytes(self, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        self.write(|file| file.write_all(bytes).map_err(|e| Error::Io(e.to_string())))
+    }
+
+    fn write(
+        self,
+        contents: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> Result<()>,
+    ) -> Result<()> {
         let path = &self.path;
-        write_atomic_checked(path, bytes, || {
+        write_atomic_checked_with(path, contents, || {
             let now = std::fs::metadata(path).map(|meta| FileIdentity::of(&meta));
             if now.as_ref().ok() == Some(&self.identity) {
                 Ok(())
@@ -153,7 +162,7 @@ mod tests {
         // Another program (not taking the lock) saves a new version.
         std::fs::write(path.with_extension("new"), b"their version").unwrap();
         std::fs::rename(path.with_extension("new"), &path).unwrap();
-        let error = update.write(b"our version").unwrap_err().to_string();
+        let error = update.write_bytes(b"our version").unwrap_err().to_string();
         assert!(error.contains("was changed by another program"), "{error}");
         assert!(error.contains("p.ora"), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), b"their version");
@@ -173,10 +182,10 @@ mod tests {
             "{error}"
         );
         // Once the first is saved, the next update sees its version.
-        first.write(b"v2").unwrap();
+        first.write_bytes(b"v2").unwrap();
         let second = ProjectFile::open_for_update(&path, Duration::ZERO).unwrap();
         assert_eq!(second.bytes(), b"v2");
-        second.write(b"v3").unwrap();
+        second.write_bytes(b"v3").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"v3");
     }
 
@@ -191,11 +200,11 @@ mod tests {
                 let update = ProjectFile::open_for_update(&path, Duration::from_secs(60)).unwrap();
                 let mut next = update.bytes().to_vec();
                 next.extend_from_slice(b"+b");
-                update.write(&next).unwrap();
+                update.write_bytes(&next).unwrap();
             })
         };
         std::thread::sleep(Duration::from_millis(100));
-        first.write(b"v1+a").unwrap();
+        first.write_bytes(b"v1+a").unwrap();
         waiter.join().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"v1+a+b");
     }

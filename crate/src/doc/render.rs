@@ -64,6 +64,8 @@ impl CompositeCache {
             Work::Nothing => None,
             Work::Region(rect) => Some(rect),
             Work::Everything => {
+                // The old composite goes first, so two are never held.
+                self.image = None;
                 self.image = Some(RgbaImage::new(stack.width, stack.height));
                 Some(canvas)
             }

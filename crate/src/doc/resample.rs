@@ -39,6 +39,28 @@ impl Document {
                     .map(|()| (bounds, options))
             })
             .collect::<Result<_>>()?;
+        // The new layers (and masks) are all made before one change swaps
+        // them in, the old ones still held, plus the largest resize's work.
+        let new_layers: u64 = plans
+            .iter()
+            .map(|(b, _)| crate::memory::rgba8(b.width, b.height) * 5 / 4)
+            .sum();
+        let work = self
+            .layers()
+            .iter()
+            .zip(&plans)
+            .map(|(layer, (b, o))| {
+                resample::peak_memory(layer.pixels.dimensions(), (b.width, b.height), o.filter)
+            })
+            .max()
+            .unwrap_or(0);
+        crate::memory::check(
+            &format!(
+                "Image Size {old_w}×{old_h} → {}×{}",
+                options.width, options.height
+            ),
+            self.memory_held() + new_layers + work,
+        )?;
         let mut changes = Vec::with_capacity(2 * plans.len() + 2);
         for (index, (layer, (bounds, layer_options))) in
             self.layers().iter().zip(&plans).enumerate()

@@ -23,6 +23,11 @@ use crate::{Error, Result};
 pub const MAX_DIAMETER: f32 = 5000.0;
 /// The most dabs one stroke may place.
 pub const MAX_DABS: usize = 1_000_000;
+/// The most pixels a stroke's dabs may cover in all (each dab counted over
+/// the part of its box on the canvas): what a stroke costs on the CPU. About
+/// 8.6 billion, a few seconds; a 5000 px brush reaches it after about 340
+/// dabs, a 100 px brush after about 850,000.
+pub const MAX_DAB_PIXELS: u64 = 1 << 33;
 /// The most dab-by-pixel tests worth sending to a GPU kernel, which tries
 /// every dab at every pixel of the rectangle; past it (a long thin stroke
 /// across a big image) the CPU, which visits each dab's box only, is faster.
@@ -114,6 +119,19 @@ impl Dabs {
             }
             until_next = travelled - length;
         }
+        let work = dab_pixels(canvas, &centres, radius);
+        if work > MAX_DAB_PIXELS {
+            return Err(Error::param(
+                "points",
+                format!(
+                    "the stroke's {} dabs of {} px would cover {work} pixels in all, \
+                     more than the {MAX_DAB_PIXELS} a stroke may; \
+                     use a smaller brush, a wider spacing or a shorter stroke",
+                    centres.len(),
+                    shape.diameter
+                ),
+            ));
+        }
         let hard_radius = (shape.hardness * radius).min(radius - 1.0).max(0.0);
         Ok(Dabs {
             dirty: dirty_rect(canvas, &centres, radius),
@@ -188,6 +206,19 @@ impl Dabs {
         }
         level as u32
     }
+}
+
+/// The pixels the dabs' boxes cover on the canvas, summed over the dabs.
+fn dab_pixels(canvas: (u32, u32), centres: &[(f32, f32)], radius: f32) -> u64 {
+    let span = |c: f32, size: u32| {
+        let low = (c - radius - 1.0).floor().max(0.0);
+        let high = (c + radius + 1.0).ceil().min(size as f32);
+        (high - low).max(0.0) as u64
+    };
+    centres
+        .iter()
+        .map(|&(x, y)| span(x, canvas.0) * span(y, canvas.1))
+        .sum()
 }
 
 /// The dab profile at `r²` (in 1/256 px²), rounded to 0..=255.

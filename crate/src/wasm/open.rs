@@ -17,6 +17,20 @@ pub struct DecodedImage {
     source: SourceMetadata,
 }
 
+/// How many of a file's first bytes `checkInputSize` wants to see.
+#[wasm_bindgen(js_name = inputPrefixBytes)]
+pub fn input_prefix_bytes() -> u32 {
+    image_io::INPUT_PREFIX_BYTES as u32
+}
+
+/// Checks a file from its first bytes and its length before the page reads
+/// it whole ([`image_io::check_input_size`]): an image or project no larger
+/// than its header's size makes plausible, else an error saying why.
+#[wasm_bindgen(js_name = checkInputSize)]
+pub fn check_input_size(prefix: &[u8], file_len: f64) -> Result<(), JsError> {
+    image_io::check_input_size(prefix, file_len.max(0.0) as u64).map_err(js_error)
+}
+
 /// Decodes an image file (PNG, JPEG, WebP, ...) within the image limits.
 #[wasm_bindgen(js_name = decodeImageFile)]
 pub fn decode_image_file(bytes: &[u8]) -> Result<DecodedImage, JsError> {

@@ -96,3 +96,17 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The largest peak resident memory of any child process waited for so far,
+/// in MiB (`getrusage(RUSAGE_CHILDREN)`): a test binary that measures it
+/// runs only the children it means to measure.
+pub fn children_peak_mib() -> u64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
+        usage
+    };
+    // Linux reports kilobytes.
+    usage.ru_maxrss as u64 / 1024
+}

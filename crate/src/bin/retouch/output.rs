@@ -6,7 +6,7 @@ use retouch::image_io::{self, SourceMetadata};
 use retouch::{Error, Result};
 use std::path::Path;
 
-pub use retouch::atomic_write::write_atomic;
+pub use retouch::atomic_write::{write_atomic, write_atomic_with};
 
 /// Reads a whole file, naming it in the error, after checking from its
 /// first bytes and its length that it is an image or project of a
@@ -44,12 +44,20 @@ pub fn in_file(path: &Path, error: Error) -> Error {
 /// file is an error unless `allow_partial`, which opens what can be decoded
 /// and prints a warning naming the file.
 pub fn open_image(path: &Path, allow_partial: bool) -> Result<(RgbaImage, SourceMetadata)> {
-    let bytes = read(path)?;
+    decode_image(path, &read(path)?, allow_partial)
+}
+
+/// [`open_image`] of the file's bytes, already read.
+pub fn decode_image(
+    path: &Path,
+    bytes: &[u8],
+    allow_partial: bool,
+) -> Result<(RgbaImage, SourceMetadata)> {
     if !allow_partial {
-        return image_io::decode_rgba_with_metadata(&bytes).map_err(|e| in_file(path, e));
+        return image_io::decode_rgba_with_metadata(bytes).map_err(|e| in_file(path, e));
     }
     let (image, metadata, damage) =
-        image_io::decode_rgba_allowing_damage(&bytes).map_err(|e| in_file(path, e))?;
+        image_io::decode_rgba_allowing_damage(bytes).map_err(|e| in_file(path, e))?;
     if let Some(why) = damage {
         eprintln!(
             "retouch: warning: {}: the image is truncated or damaged ({why}); \

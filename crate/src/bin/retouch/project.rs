@@ -1,14 +1,14 @@
 //! `retouch project new|info|add-layer` and `retouch export`: build, inspect
 //! and flatten OpenRaster projects from scripts and tests.
 
-use crate::output::{in_file, open_image, open_mask, read, write_atomic};
-use retouch::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
+use crate::output::{decode_image, in_file, open_image, open_mask, read, write_atomic_with};
+use retouch::doc::export::{export_memory, write_export, ExportFormat, SizePreset};
 use retouch::doc::ora::{summarize_ora, ProjectSummary};
 use retouch::doc::project_file::{ProjectFile, DEFAULT_LOCK_WAIT};
 use retouch::doc::{Document, LayerProperties};
 use retouch::image_io::SourceMetadata;
 use retouch::ops::blend::BlendMode;
-use retouch::{image_io, Error, Result};
+use retouch::{image_io, memory, Error, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -206,20 +206,52 @@ pub fn export(args: ExportArgs) -> Result<()> {
     };
     // Parameters are checked before the input is read.
     size.validate()?;
-    let (image, source) = if is_project(&args.input) {
-        let mut doc = open(&args.input)?;
-        let source = doc.source_metadata().clone();
-        (doc.composite_cpu()?.clone(), source)
+    let input = &args.input;
+    let bytes = read(input)?;
+    // The whole peak is checked before anything is decoded: the input file,
+    // the layers (or the image), the composite and the export's own work.
+    let (canvas, pixels) = if is_project(input) {
+        let summary = summarize_ora(&bytes).map_err(|e| in_file(input, e))?;
+        let layers: u64 = summary
+            .layers
+            .iter()
+            .map(|l| memory::rgba8(l.width, l.height) * 5 / 4)
+            .sum();
+        let canvas = (summary.width, summary.height);
+        (canvas, layers + memory::rgba8(canvas.0, canvas.1))
     } else {
-        open_image(&args.input, args.allow_partial)?
+        let (w, h) = image_io::image_dimensions(&bytes).map_err(|e| in_file(input, e))?;
+        ((w, h), memory::rgba8(w, h))
     };
+    let work = export_memory(canvas, format, size).map_err(|e| in_file(input, e))?;
+    memory::check(
+        &format!("exporting {} ({}×{})", input.display(), canvas.0, canvas.1),
+        // A project's layer PNG is copied out of the zip while it is decoded.
+        2 * bytes.len() as u64 + pixels + work,
+    )?;
+    let (mut doc, image, source) = if is_project(input) {
+        let doc = Document::from_ora(&bytes).map_err(|e| in_file(input, e))?;
+        let source = doc.source_metadata().clone();
+        (Some(doc), None, source)
+    } else {
+        let (image, source) = decode_image(input, &bytes, args.allow_partial)?;
+        (None, Some(image), source)
+    };
+    drop(bytes);
     let metadata = if args.keep_metadata {
         source
     } else {
         SourceMetadata::default()
     };
-    let bytes = export_image_with_metadata(&image, format, size, &metadata)?;
-    write_atomic(&args.output, &bytes)
+    // The project's composite is exported where it lies, not copied.
+    let image = match (&mut doc, &image) {
+        (Some(doc), _) => doc.composite_cpu()?,
+        (None, Some(image)) => image,
+        (None, None) => unreachable!("a project or an image was opened"),
+    };
+    write_atomic_with(&args.output, |file| {
+        write_export(image, format, size, &metadata, file)
+    })
 }
 
 fn is_project(path: &Path) -> bool {

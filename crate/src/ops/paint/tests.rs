@@ -617,3 +617,33 @@ fn the_manifests_give_the_options_defaults_and_ranges() {
         assert_eq!(numbers, 5, "{id}");
     }
 }
+
+#[test]
+fn a_stroke_costing_more_than_the_cap_is_refused_before_any_work() {
+    // The case from issue 12: a 5000 px brush dragged back and forth across
+    // a 16384² canvas (it ran for over a minute). Planning is all it takes.
+    let huge = PaintOptions {
+        diameter: 5000.0,
+        ..PaintOptions::default()
+    };
+    let zigzag: Points = (0..80)
+        .map(|i| (if i % 2 == 0 { 0.0 } else { 16000.0 }, 200.0 * i as f32))
+        .collect();
+    let err = PaintStroke::plan((16384, 16384), &zigzag, &huge, RED)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("points") && err.contains("smaller brush"),
+        "{err}"
+    );
+    // The same brush for a short stroke, and a small brush for the long
+    // one, stay within it.
+    let short = [(100.0, 100.0), (3000.0, 100.0)];
+    assert!(PaintStroke::plan((16384, 16384), &short, &huge, RED).is_ok());
+    let small = PaintOptions {
+        diameter: 50.0,
+        ..PaintOptions::default()
+    };
+    assert!(PaintStroke::plan((16384, 16384), &zigzag, &small, RED).is_ok());
+}

@@ -69,8 +69,16 @@ fn to_srgb8(c: u16) -> u8 {
 
 /// Straight-alpha RGBA8 → premultiplied 16-bit RGBA (alpha scaled by 257).
 pub(crate) fn to_premultiplied16(src: &RgbaImage, linear_light: bool) -> Vec<u16> {
-    let mut out = Vec::with_capacity(src.as_raw().len());
-    for p in src.pixels() {
+    rows_to_premultiplied16(src.as_raw(), linear_light)
+}
+
+/// [`to_premultiplied16`] of whole rows of RGBA8 bytes.
+fn rows_to_premultiplied16(rows: &[u8], linear_light: bool) -> Vec<u16> {
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows
+        .chunks_exact(4)
+        .map(|p| image::Rgba([p[0], p[1], p[2], p[3]]))
+    {
         let a = u32::from(p.0[3]);
         for &c in &p.0[..3] {
             let c16 = if linear_light {
@@ -156,11 +164,43 @@ pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
             RgbaImage::from_raw(w, h, dst.into_vec()).expect("four bytes per pixel")
         }
         Precision::U16 => {
-            let values = to_premultiplied16(src, options.linear_light);
-            let dst = convolve16(&values, src.width(), src.height(), options);
+            let dst = convolve16_in_strips(src, options);
             from_premultiplied16(&dst, w, h, options.linear_light)
         }
     }
+}
+
+/// Source rows converted to 16 bits at a time by [`convolve16_in_strips`].
+const STRIP_ROWS: u32 = 64;
+
+/// [`convolve16`] of `src`'s premultiplied 16-bit values without holding
+/// them all (twice the image's bytes): fast_image_resize filters 16-bit
+/// images horizontally, then vertically, so each strip of source rows is
+/// converted and filtered horizontally on its own, then the narrowed rows
+/// vertically at once — the same passes on the same values, so the same
+/// result. When the width does not change there is no horizontal pass and
+/// the whole image is converted.
+fn convolve16_in_strips(src: &RgbaImage, options: &ResizeOptions) -> Vec<u16> {
+    let (src_w, src_h) = src.dimensions();
+    let linear = options.linear_light;
+    if options.width == src_w {
+        return convolve16(&to_premultiplied16(src, linear), src_w, src_h, options);
+    }
+    let row_bytes = src_w as usize * 4;
+    let mut narrowed: Vec<u16> = Vec::with_capacity(options.width as usize * src_h as usize * 4);
+    for rows in src.as_raw().chunks(row_bytes * STRIP_ROWS as usize) {
+        let strip_h = (rows.len() / row_bytes) as u32;
+        let values = rows_to_premultiplied16(rows, linear);
+        let across = ResizeOptions {
+            height: strip_h,
+            ..*options
+        };
+        narrowed.extend(convolve16(&values, src_w, strip_h, &across));
+    }
+    if options.height == src_h {
+        return narrowed;
+    }
+    convolve16(&narrowed, options.width, src_h, options)
 }
 
 /// Resizes `width`×`height` premultiplied 16-bit values with a convolution

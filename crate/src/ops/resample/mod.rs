@@ -50,7 +50,7 @@ mod kernel;
 mod tests;
 
 use crate::engine::Engine;
-use crate::{image_io, Error, Result};
+use crate::{image_io, memory, Error, Result};
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 
 /// A resampling filter.
@@ -208,9 +208,42 @@ pub fn validate(src_width: u32, src_height: u32, options: &ResizeOptions) -> Res
     Ok(())
 }
 
+/// The peak memory of a convolution resize from `from` to `to` besides the
+/// source: the 16-bit rows narrowed to the new width, the 16-bit result and
+/// the 8-bit result (see `cpu::convolve16_in_strips`; the 8-bit path of
+/// opaque images needs less). The edge upscaler also holds its 16-bit
+/// source and two more 16-bit planes of the result while it refines.
+pub fn peak_memory(from: (u32, u32), to: (u32, u32), filter: Filter) -> u64 {
+    if from == to {
+        return 0;
+    }
+    let narrowed = if to.0 == from.0 {
+        memory::rgba8(from.0, from.1) * 2
+    } else {
+        memory::rgba8(to.0, from.1) * 2
+    };
+    let result16 = memory::rgba8(to.0, to.1) * 2;
+    let convolution = result16 + narrowed.max(memory::rgba8(to.0, to.1));
+    match filter {
+        Filter::Edge => convolution + memory::rgba8(from.0, from.1) * 2 + result16 * 2,
+        _ => convolution,
+    }
+}
+
+/// Refuses a resize whose source and [`peak_memory`] would pass the budget.
+fn check_memory(src: &RgbaImage, options: &ResizeOptions) -> Result<()> {
+    let (w, h) = src.dimensions();
+    let to = (options.width, options.height);
+    memory::check(
+        &format!("resizing {w}×{h} to {}×{}", to.0, to.1),
+        memory::rgba8(w, h) + peak_memory((w, h), to, options.filter),
+    )
+}
+
 /// Resizes `src` on the CPU.
 pub fn resize_cpu(src: &RgbaImage, options: &ResizeOptions) -> Result<RgbaImage> {
     validate(src.width(), src.height(), options)?;
+    check_memory(src, options)?;
     Ok(match options.filter {
         Filter::Edge => edge::upscale(src, options),
         _ => cpu::convolve(src, options),
@@ -224,6 +257,7 @@ pub async fn resize(
     options: &ResizeOptions,
 ) -> Result<RgbaImage> {
     validate(src.width(), src.height(), options)?;
+    check_memory(src, options)?;
     match engine.gpu() {
         Some(gpu) => resize_on_gpu(gpu, src, options, gpu::Limits::of(gpu)).await,
         None => resize_cpu(src, options),

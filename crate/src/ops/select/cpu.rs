@@ -130,6 +130,22 @@ struct Edge {
     winding: i32,
 }
 
+/// How many (edge, sub-scanline) crossings [`polygon`] visits on a canvas
+/// `height` rows tall: its cost besides the mask's pixels, known before
+/// any work.
+pub fn polygon_crossings(height: u32, points: &[(f32, f32)]) -> u64 {
+    let bottom = f64::from(height);
+    let steps = f64::from(SUBSCANLINES);
+    (0..points.len())
+        .map(|i| {
+            let (ay, by) = (points[i].1, points[(i + 1) % points.len()].1);
+            let top = f64::from(ay.min(by)).clamp(0.0, bottom);
+            let end = f64::from(ay.max(by)).clamp(0.0, bottom);
+            ((end - top) * steps).ceil() as u64
+        })
+        .sum()
+}
+
 /// Non-zero winding fill of the closed outline through `points`.
 pub fn polygon(width: u32, height: u32, points: &[(f32, f32)]) -> GrayImage {
     let mut edges: Vec<Edge> = Vec::with_capacity(points.len());

@@ -276,6 +276,13 @@ pub fn ellipse(width: u32, height: u32, rect: Rect) -> Result<GrayImage> {
     Ok(cpu::ellipse(width, height, rect))
 }
 
+/// The most edge crossings (edges × sub-scanlines each spans on the
+/// canvas) a polygon may have: its rasterisation costs about that many
+/// steps besides the mask's pixels. An ordinary lasso has a few per row
+/// (about 2 × 16 × height); 11,000 points zigzagging across a 16384²
+/// canvas would have 2.9 billion (100 s).
+pub const MAX_POLYGON_CROSSINGS: u64 = 1 << 27;
+
 /// A polygon or freehand lasso through `points` (closed automatically),
 /// filled with the non-zero winding rule, so self-intersecting outlines and
 /// loops drawn twice stay selected. Coverage is exact horizontally and
@@ -291,6 +298,18 @@ pub fn polygon(width: u32, height: u32, points: &[(f32, f32)]) -> Result<GrayIma
     }
     for &p in points {
         check_point("points", p)?;
+    }
+    let crossings = cpu::polygon_crossings(height, points);
+    if crossings > MAX_POLYGON_CROSSINGS {
+        return Err(Error::param(
+            "points",
+            format!(
+                "the outline's {} edges cross the {height} rows {crossings} times in all, \
+                 more than the {MAX_POLYGON_CROSSINGS} a polygon may (a few seconds' work); \
+                 use fewer points or a simpler outline",
+                points.len()
+            ),
+        ));
     }
     Ok(cpu::polygon(width, height, points))
 }
