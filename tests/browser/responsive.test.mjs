@@ -154,7 +154,7 @@ test('opening a 12 MP JPEG and autosaving an edit never block the page for long;
   const editBlocks = await stopProbe(page);
   console.log(`# selection save wrote ${selectionSave.written} bytes (${selectionSave.pieces} pieces); the clear's save ${save.written} bytes (${save.pieces} pieces); blocks: ${JSON.stringify(editBlocks)}`);
   assert.equal(save.full, false);
-  assert.equal(save.pieces, 1, 'the cleared rectangle lies in one tile');
+  assert.equal(save.pieces, 2, 'the cleared rectangle lies in one tile, and its undo is one history step');
   assert.ok(save.written < SMALL_EDIT_BYTES, `a small edit wrote ${save.written} bytes`);
   assert.ok(save.written * 50 < opened.stats.last.written, 'a small edit writes a small part of the project');
   assert.ok(selectionSave.written < SMALL_EDIT_BYTES, `a new selection wrote ${selectionSave.written} bytes`);
