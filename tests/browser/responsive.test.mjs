@@ -183,7 +183,7 @@ test('after a reload the document comes back with the edit', async () => {
   await page.evaluate(() => window.retouchApp.run('layer.set-properties', { opacity: 50 }));
   await page.evaluate(() => window.retouchApp.run('file.autosave-now'));
   const stats = await page.evaluate(() => window.retouchApp.autosaveStats().last);
-  assert.equal(stats.pieces, 0, 'a property change stores the state only');
-  assert.ok(stats.written < 16384, `${stats.written} bytes (the state and the list of keys)`);
+  assert.equal(stats.pieces, 1, 'a property change stores the state and its undo step only');
+  assert.ok(stats.written < 16384, `${stats.written} bytes (the state, the list of keys and the step)`);
   await page.evaluate(() => window.retouchApp.run('file.start-fresh'));
 });
