@@ -334,16 +334,17 @@ impl History {
         }
         self.entries.clear();
         self.bytes = 0;
-        for index in first..last {
-            let change = changes[index].take().expect("kept entries are replayed");
+        let kept = changes.into_iter().zip(names).zip(stamps);
+        for ((change, name), stamp) in kept.take(last).skip(first) {
+            let change = change.expect("kept entries are replayed");
             let bytes = change.bytes();
             self.bytes += bytes;
-            self.next_stamp = self.next_stamp.max(stamps[index] + 1);
+            self.next_stamp = self.next_stamp.max(stamp + 1);
             self.entries.push_back(Entry {
-                name: std::mem::take(&mut names[index]),
+                name,
                 change,
                 bytes,
-                stamp: stamps[index],
+                stamp,
             });
         }
         self.position = position - first;
