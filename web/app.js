@@ -206,7 +206,7 @@ function renderPanels() {
   for (const button of document.querySelectorAll('.modify button')) button.disabled = !selection.mask;
 
   const history = ctx.history();
-  historyPanel.render(history, state.origin || 'Open');
+  historyPanel.render(history, state.origin || 'Open', { recovered: state.recoveredHistory, autosaved: state.autosavedHistory });
   if (history) {
     const dropped = history.droppedTotal - state.droppedBase;
     $('#history-info').textContent =
@@ -230,7 +230,7 @@ const layersPanel = createLayersPanel($('#layers'), {
   onMove: (id, index) => commands.invoke('layer.move-to', { id, index }),
 });
 
-const historyPanel = createHistoryPanel($('#history'), {
+const historyPanel = createHistoryPanel($('#history'), $('#history-note'), {
   onJump: (position) => commands.invoke('history.jump', { position }),
 });
 
@@ -309,8 +309,9 @@ ctx.autosave = !host.autosave ? null : createAutosave({
     return session.read((project) => {
       const changes = project.autosaveChanges();
       try {
-        const { state: docState, keys, pieces, full } = changes;
-        return { project, state: docState, keys, pieces, full, bytes: changes.takeBytes(), name: state.name, activeId: state.activeId };
+        const { state: docState, keys, pieces, full, historyFirst: first, historyLeftOut: leftOut } = changes;
+        const meta = { name: state.name, origin: state.origin, activeId: state.activeId, history: { first, leftOut } };
+        return { project, state: docState, keys, pieces, full, bytes: changes.takeBytes(), ...meta };
       } finally {
         changes.free();
       }
@@ -319,6 +320,8 @@ ctx.autosave = !host.autosave ? null : createAutosave({
   // Only the document that made the changes counts them as stored.
   confirm: ({ project }) => session.run(() => project === state.project && project.autosaveStored()),
   onSaved: (save) => {
+    state.autosavedHistory = save.history;
+    renderPanels();
     $('#autosave-state').textContent = `Autosaved ${new Date(save.savedAt).toLocaleTimeString()}`;
   },
   onError: (error) => {

@@ -41,6 +41,12 @@ export function createSession({ onRender, onRenderError, onChange }) {
     activeId: null,
     /** History entries dropped before this document opened (not news). */
     droppedBase: 0,
+    /** What a recovery could not bring back of the saved history ({ notKept, damaged }), or null. */
+    recoveredHistory: null,
+    /** The history steps the last autosave kept ({ first, leftOut }), or null before one. */
+    autosavedHistory: null,
+    /** Most bytes of history the autosave keeps (null: the core's default). */
+    autosaveHistoryBudget: null,
     /** Why the last render failed, or null. */
     error: null,
   };
@@ -183,13 +189,16 @@ export function createSession({ onRender, onRenderError, onChange }) {
 
     /**
      * Replaces the open document (null closes it). Call from inside a queued job.
-     * `meta`: { name, origin, activeId }.
+     * `meta`: { name, origin, activeId, recoveredHistory }.
      */
-    replaceProject(project, { name = '', origin = '', activeId = null } = {}) {
+    replaceProject(project, { name = '', origin = '', activeId = null, recoveredHistory = null } = {}) {
       state.project?.free();
       state.project = project;
       state.name = name;
       state.origin = origin;
+      state.recoveredHistory = recoveredHistory;
+      state.autosavedHistory = null;
+      if (project && state.autosaveHistoryBudget !== null) project.setAutosaveHistoryBudget(state.autosaveHistoryBudget);
       state.error = null;
       const layers = project ? project.layers() : [];
       state.activeId = layers.some((l) => l.id === activeId) ? activeId : layers.at(-1)?.id ?? null;

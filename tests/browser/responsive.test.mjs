@@ -154,7 +154,7 @@ test('opening a 12 MP JPEG and autosaving an edit never block the page for long;
   const editBlocks = await stopProbe(page);
   console.log(`# selection save wrote ${selectionSave.written} bytes (${selectionSave.pieces} pieces); the clear's save ${save.written} bytes (${save.pieces} pieces); blocks: ${JSON.stringify(editBlocks)}`);
   assert.equal(save.full, false);
-  assert.equal(save.pieces, 1, 'the cleared rectangle lies in one tile');
+  assert.equal(save.pieces, 2, 'the cleared rectangle lies in one tile, and its undo is one history step');
   assert.ok(save.written < SMALL_EDIT_BYTES, `a small edit wrote ${save.written} bytes`);
   assert.ok(save.written * 50 < opened.stats.last.written, 'a small edit writes a small part of the project');
   assert.ok(selectionSave.written < SMALL_EDIT_BYTES, `a new selection wrote ${selectionSave.written} bytes`);
@@ -183,7 +183,7 @@ test('after a reload the document comes back with the edit', async () => {
   await page.evaluate(() => window.retouchApp.run('layer.set-properties', { opacity: 50 }));
   await page.evaluate(() => window.retouchApp.run('file.autosave-now'));
   const stats = await page.evaluate(() => window.retouchApp.autosaveStats().last);
-  assert.equal(stats.pieces, 0, 'a property change stores the state only');
-  assert.ok(stats.written < 16384, `${stats.written} bytes (the state and the list of keys)`);
+  assert.equal(stats.pieces, 1, 'a property change stores the state and its undo step only');
+  assert.ok(stats.written < 16384, `${stats.written} bytes (the state, the list of keys and the step)`);
   await page.evaluate(() => window.retouchApp.run('file.start-fresh'));
 });

@@ -4,7 +4,9 @@
 // the canvas with transparency; Ctrl+T shows the layer's box, a drag inside
 // moves it, a corner handle scales it, a drag outside turns it, Esc cancels
 // without a trace, Enter resamples in the core as one step that Ctrl+Z takes
-// back bit-exactly; a quarter turn is an exact copy of the rotated pixels.
+// back bit-exactly; while transforming, the preview stands in for the layer
+// (the original is not drawn under it); a quarter turn is an exact copy of
+// the rotated pixels.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -161,6 +163,48 @@ for (const config of CONFIGS) {
       assert.deepEqual(now.layers.at(-1), layer);
       const restored = await page.evaluate((id) => window.retouchApp.layerPixels(id).then((p) => Array.from(p.data)), layer.id);
       assert.deepEqual(restored, original, 'undo restores the layer bit-exactly');
+    });
+
+    test('while transforming, the preview stands in for the layer: the original is not drawn under it', async () => {
+      const { page } = app;
+      const canvasAlpha = () =>
+        page.evaluate(async () => {
+          const app = window.retouchApp;
+          await app.settled();
+          const rendered = (await app.resultRgba()).data;
+          const c = document.querySelector('canvas.composite');
+          const shown = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let renderedOpaque = 0;
+          let shownOpaque = 0;
+          for (let i = 3; i < rendered.length; i += 4) renderedOpaque += rendered[i] > 0;
+          for (let i = 3; i < shown.length; i += 4) shownOpaque += shown[i] > 0;
+          return { renderedOpaque, shownOpaque };
+        });
+      const whole = await canvasAlpha();
+      assert.equal(whole.renderedOpaque, W * H, 'the photo covers the canvas');
+      await page.keyboard.press('Control+t');
+      await page.waitForSelector('svg.shapes image.transform-preview', { state: 'attached' });
+      // Moved right by 60 px: the preview covers the rest; under it, the canvas is empty.
+      await page.evaluate(() => window.retouchApp.run('transform.set-matrix', { matrix: [1, 0, 0, 1, 60, 0] }));
+      await page.waitForFunction(async () => {
+        await window.retouchApp.settled();
+        return (await window.retouchApp.resultRgba()).data[3] === 0;
+      });
+      const during = await canvasAlpha();
+      assert.deepEqual(during, { renderedOpaque: 0, shownOpaque: 0 }, 'the only layer is left out of the composite while the preview shows it');
+      // Esc: the layer is drawn again, exactly as before.
+      await page.keyboard.press('Escape');
+      assert.deepEqual(await canvasAlpha(), whole);
+      assert.deepEqual(Array.from((await page.evaluate(() => window.retouchApp.resultRgba())).data), Array.from(await page.evaluate(() => window.testOriginal)));
+      // Enter: the transformed layer is drawn (60 columns on the left are empty), no flash of an empty canvas left behind.
+      await page.keyboard.press('Control+t');
+      await page.waitForSelector('svg.shapes image.transform-preview', { state: 'attached' });
+      await page.evaluate(() => window.retouchApp.run('transform.set-matrix', { matrix: [1, 0, 0, 1, 60, 0] }));
+      await page.keyboard.press('Enter');
+      const applied = await canvasAlpha();
+      assert.deepEqual(applied, { renderedOpaque: (W - 60) * H, shownOpaque: (W - 60) * H }, 'after Enter the moved layer is drawn');
+      await page.keyboard.press('Control+z');
+      assert.deepEqual(await canvasAlpha(), whole);
     });
 
     test('a quarter turn by matrix is an exact copy of the turned pixels, clipped to the canvas', async () => {

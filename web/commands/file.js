@@ -100,7 +100,11 @@ export function openAutosave(ctx, { record, pieces, bytes }) {
     }
     const project = reading(record.name, 'the autosaved project', () => restore.finish());
     project.setHistoryBudget(HISTORY_BUDGET);
-    session.replaceProject(project, { name: record.name, origin: 'Recovered project', activeId: record.activeId });
+    const recoveredHistory = project.restoredHistory();
+    // The first row is the state before the oldest step kept: what it was called, unless steps were lost.
+    const whole = recoveredHistory.notKept === 0 && recoveredHistory.damaged === 0 && record.origin;
+    const origin = whole ? record.origin : 'Recovered project';
+    session.replaceProject(project, { name: record.name, origin, activeId: record.activeId, recoveredHistory });
   });
 }
 
@@ -204,6 +208,24 @@ export const FILE_COMMANDS = [
       await openImage(ctx, base, 'sunset.png');
       await addImageLayer(ctx, { bytes: layer, name: 'bokeh.png', mask, props: { mode: 'screen', opacity: 0.85 } });
       ctx.status.set('Opened the samples: a sunset with a light layer in Screen mode through its mask', 'ok');
+    },
+  },
+  {
+    id: 'file.autosave-history-budget',
+    label: 'Autosave history limit…',
+    /** `megabytes`: most history the autosave keeps (the oldest steps beyond it are left out). */
+    async run(ctx, { megabytes } = {}) {
+      const answer = megabytes ?? prompt('Most history the autosave keeps, in MB', '256');
+      if (answer === null) return;
+      const value = Number(answer);
+      if (!Number.isFinite(value) || value < 0) throw new Error(`Autosave history limit: “${value}” is not a size in MB`);
+      const bytes = Math.round(value * 1024 * 1024);
+      await ctx.session.run(() => {
+        ctx.session.state.autosaveHistoryBudget = bytes;
+        ctx.session.state.project?.setAutosaveHistoryBudget(bytes);
+      });
+      ctx.autosave?.schedule();
+      ctx.status.set(`The autosave keeps up to ${formatBytes(bytes)} of history`, 'ok');
     },
   },
   {

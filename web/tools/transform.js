@@ -3,7 +3,8 @@
 // corner), an edge handle with Ctrl to skew, outside the box to rotate
 // (Shift: 15° steps). Enter applies — the core resamples the layer once —
 // and Esc cancels. The preview shows the layer's own pixels under the same
-// matrix (display only).
+// matrix (display only), and the core leaves the layer out of the composite
+// meanwhile, so the original does not show through.
 
 import { after, apply, dragHandle, dragRotate, handles, inside, translate } from './affine.js';
 
@@ -33,8 +34,18 @@ async function previewImage(ctx, layer) {
   return URL.createObjectURL(await canvas.convertToBlob());
 }
 
-function drop() {
+/** Leaves layer `id` out of the composite while the preview stands in for it (null: shows it again). */
+function hideInComposite(ctx, id) {
+  const { session } = ctx;
+  return session
+    .run(() => session.state.project?.setPreviewHidden(id ?? undefined))
+    .then(() => session.requestRender())
+    .catch((error) => ctx.status.error('Cannot update the transform preview', error));
+}
+
+function drop(ctx) {
   if (pending?.image) URL.revokeObjectURL(pending.image);
+  if (pending?.hidden) hideInComposite(ctx, null);
   pending = null;
 }
 
@@ -48,22 +59,24 @@ export const transform = {
   /** The transform in progress, for the apply command and the tests: { layerId, matrix } or null. */
   pending: () => (pending ? { layerId: pending.layer.id, matrix: [...pending.matrix] } : null),
   enter(ctx) {
-    drop();
+    drop(ctx);
     const layer = ctx.activeLayer();
     if (!layer) return;
-    const state = { layer, matrix: translate(layer.x, layer.y), image: null };
+    const state = { layer, matrix: translate(layer.x, layer.y), image: null, hidden: false };
     pending = state;
     ctx.viewer.showShape(shapeOf(state));
     previewImage(ctx, layer)
       .then((url) => {
         if (pending !== state) return URL.revokeObjectURL(url);
         state.image = url;
+        state.hidden = true;
         ctx.viewer.showShape(shapeOf(state));
+        return hideInComposite(ctx, layer.id);
       })
       .catch((error) => ctx.status.error('Cannot show the transform preview', error));
   },
   leave(ctx) {
-    drop();
+    drop(ctx);
     ctx.viewer.showShape(null);
   },
   /** Sets the whole matrix (host panels and tests): [a, b, c, d, e, f] from the layer's pixels to the canvas. */
@@ -108,7 +121,12 @@ export const transform = {
     if (!pending) throw new Error('no transform in progress');
     const { layer, matrix } = pending;
     const { resampler } = ctx.tools.values('transform');
-    await ctx.session.edit((p, engine) => p.transformLayer(engine, layer.id, matrix, resampler));
+    await ctx.session.edit(async (p, engine) => {
+      await p.transformLayer(engine, layer.id, matrix, resampler);
+      // In the same turn, so no render shows the canvas without the layer.
+      p.setPreviewHidden(undefined);
+      if (pending) pending.hidden = false;
+    });
     ctx.status.set(`Transformed “${layer.name}”`, 'ok');
   },
   isPending: () => Boolean(pending),

@@ -35,7 +35,8 @@ function connect() {
 /**
  * @param {{ capture: () => Promise<object | null>, confirm: (capture: object) => Promise<void>,
  *   onSaved?: (save: object) => void, onError?: (error: Error) => void, delay?: number, maxWait?: number }} options
- *   `capture` returns the changes to store ({ state, keys, pieces, bytes: Uint8Array, full, name, activeId })
+ *   `capture` returns the changes to store ({ state, keys, pieces, bytes: Uint8Array, full, name, origin, activeId,
+ *   history: { first, leftOut } (the steps the save keeps) })
  *   or null when there is no document to keep; `confirm(capture)` tells the core they are stored.
  */
 export function createAutosave({ capture, confirm, onSaved, onError, delay = 300, maxWait = 1000 }) {
@@ -64,11 +65,11 @@ export function createAutosave({ capture, confirm, onSaved, onError, delay = 300
   async function store() {
     const changes = await capture();
     if (changes === null) return call('clear');
-    const { state, keys, pieces, bytes, full, name, activeId } = changes;
+    const { state, keys, pieces, bytes, full, name, origin, activeId, history } = changes;
     // The bytes move to the worker (transferred, not copied).
-    const result = await call('save', { state, keys, pieces, bytes: bytes.buffer, name, activeId }, [bytes.buffer]);
+    const result = await call('save', { state, keys, pieces, bytes: bytes.buffer, name, origin, activeId }, [bytes.buffer]);
     await confirm(changes);
-    const last = { ...result, full };
+    const last = { ...result, full, history };
     stats.saves++;
     stats.written += result.written;
     stats.last = last;
@@ -92,7 +93,7 @@ export function createAutosave({ capture, confirm, onSaved, onError, delay = 300
     get pending() {
       return pending;
     },
-    /** What the saves wrote to IndexedDB (bytes). */
+    /** What the saves wrote to IndexedDB (bytes); `last.history`: { first, leftOut } history steps. */
     get stats() {
       return structuredClone(stats);
     },

@@ -1,13 +1,34 @@
 // The history panel: the state the document was opened in, then one row per
 // undoable command with the name the core gave it. Clicking a row jumps to
 // the state after that command; undone rows are dimmed until a new edit
-// replaces them, as in Photoshop.
+// replaces them, as in Photoshop. The autosave keeps history within a
+// budget: the note under the list says which steps it leaves out, and after a
+// reload which steps were not kept.
+
+const steps = (n) => `${n} step${n === 1 ? '' : 's'}`;
+
+/** The note under the list, or '' (see `render`). */
+function noteText(history, { recovered, autosaved } = {}) {
+  const lines = [];
+  if (recovered?.notKept > 0) lines.push(`History before this recovery was not kept: ${steps(recovered.notKept)} over the autosave budget.`);
+  if (recovered?.damaged > 0) lines.push(`${steps(recovered.damaged)} of history could not be recovered (damaged in storage).`);
+  if (history && autosaved?.leftOut > 0) {
+    const kept = history.entries[autosaved.first];
+    lines.push(
+      autosaved.first > 0 && kept
+        ? `History before “${kept.name}” is not autosaved: over the autosave budget.`
+        : `${steps(autosaved.leftOut)} of history ${autosaved.leftOut === 1 ? 'is' : 'are'} not autosaved: over the autosave budget.`,
+    );
+  }
+  return lines.join(' ');
+}
 
 /**
  * @param {HTMLOListElement} list
+ * @param {HTMLElement} note where the autosave's limits are said
  * @param {{ onJump: (position: number) => void }} handlers
  */
-export function createHistoryPanel(list, { onJump }) {
+export function createHistoryPanel(list, note, { onJump }) {
   function item(label, position, current, applied) {
     const li = document.createElement('li');
     li.className = 'history-entry';
@@ -31,8 +52,12 @@ export function createHistoryPanel(list, { onJump }) {
     /**
      * Shows `history` (Project.history(): { entries, position, ... }), with
      * `origin` naming the state before the first entry; null empties the panel.
+     * `notes`: { recovered: { notKept, damaged } from a recovery, autosaved:
+     * { first, leftOut } from the last autosave } (either may be null).
      */
-    render(history, origin) {
+    render(history, origin, notes) {
+      note.textContent = noteText(history, notes);
+      note.hidden = note.textContent === '';
       if (!history) {
         list.replaceChildren();
         return;

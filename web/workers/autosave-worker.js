@@ -7,8 +7,9 @@
 // (CompressionStream) made the first save of a 12 MP photo take ~15 s, during
 // which a reload would lose the document; a tile is at most 256 KiB.
 //
-// Store "autosave": the record "state" ({ state, name, activeId, savedAt,
-// keys }) and one record per piece, "piece:<key>" → its bytes. The
+// Store "autosave": the record "state" ({ state, name, origin, activeId,
+// savedAt, keys }) and one record per piece (tiles, and history steps
+// "history/<stamp>" that the core keeps within its budget), "piece:<key>" → its bytes. The
 // record "current" is the older format (a whole .ora), read for recovery only.
 
 const DB_NAME = 'retouch';
@@ -55,12 +56,12 @@ async function transact(mode, fn) {
 }
 
 /** Stores one save; resolves to { written, pieces, savedAt }. */
-async function save({ state, name, activeId, keys, pieces, bytes }) {
+async function save({ state, name, origin, activeId, keys, pieces, bytes }) {
   const all = new Uint8Array(bytes);
   // Each piece its own buffer, so a record holds only its bytes.
   const records = pieces.map(({ key, offset, length }) => [PIECE + key, all.slice(offset, offset + length)]);
   const savedAt = Date.now();
-  const record = { state, name, activeId, savedAt, keys };
+  const record = { state, name, origin, activeId, savedAt, keys };
   const live = new Set(keys.map((key) => PIECE + key));
   let written = new TextEncoder().encode(JSON.stringify(record)).length;
   for (const [, value] of records) written += value.length;

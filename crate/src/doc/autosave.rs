@@ -23,6 +23,8 @@
 //! stored keys and the next save after a recovery is small too.
 
 use super::brand::{self, BrandKit, MAX_REFERENCES};
+use super::change::Change;
+use super::history::StoredEntry;
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::tiles::TILE_SIZE;
 use super::{check_json, Document, Rect};
@@ -42,15 +44,53 @@ const MAX_LAYERS: usize = 1_000;
 /// Largest ICC profile or EXIF block accepted on recovery.
 const MAX_METADATA_BYTES: usize = 16 << 20;
 
-/// Fingerprints of the pieces as last stored, by key.
-#[derive(Debug, Default)]
+/// Most bytes of history an autosave keeps when none is configured.
+pub const DEFAULT_HISTORY_BUDGET: usize = 256 << 20;
+
+/// Fingerprints of the pieces as last stored, by key (a history step's is
+/// its stamp), and how much history a save may keep.
+#[derive(Debug)]
 pub struct AutosaveBaseline {
     stored: HashMap<String, u64>,
     /// Fingerprints of the last changes handed out, not yet confirmed stored.
     pending: Option<HashMap<String, u64>>,
+    history_budget: usize,
+    restored: RestoredHistory,
+}
+
+impl Default for AutosaveBaseline {
+    fn default() -> Self {
+        AutosaveBaseline {
+            stored: HashMap::new(),
+            pending: None,
+            history_budget: DEFAULT_HISTORY_BUDGET,
+            restored: RestoredHistory::default(),
+        }
+    }
+}
+
+/// What a recovery could not bring back of the saved history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoredHistory {
+    /// Older steps the save had left out: over the autosave's history budget.
+    pub not_kept: usize,
+    /// Steps left out on recovery because their stored bytes were damaged.
+    pub damaged: usize,
 }
 
 impl AutosaveBaseline {
+    /// Most bytes of history a save keeps (the oldest steps are left out first).
+    pub fn set_history_budget(&mut self, bytes: usize) {
+        self.history_budget = bytes;
+    }
+
+    /// What the recovery this baseline came from could not bring back of
+    /// the history (zeros for a document that was not recovered).
+    pub fn restored_history(&self) -> RestoredHistory {
+        self.restored
+    }
+
     /// The changes last handed out were stored: they become the baseline.
     pub fn mark_stored(&mut self) {
         if let Some(pending) = self.pending.take() {
@@ -85,6 +125,10 @@ pub struct AutosaveChanges {
     pub bytes: Vec<u8>,
     /// True when every piece is included (nothing was stored before).
     pub full: bool,
+    /// The first history entry the save keeps (entries before it are over
+    /// the history budget), and how many entries it leaves out in all.
+    pub history_first: usize,
+    pub history_left_out: usize,
 }
 
 /// The document state: everything but the pieces' bytes.
@@ -103,6 +147,32 @@ struct StoredState {
     brand_style: String,
     brand_palette: Vec<String>,
     brand_references: usize,
+    /// Absent in saves from before history was kept.
+    #[serde(default)]
+    history: Option<StoredHistory>,
+}
+
+/// The saved history steps (their changes are pieces `history/<stamp>`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredHistory {
+    /// How many of `entries` are applied.
+    position: usize,
+    /// Oldest first.
+    entries: Vec<StoredStep>,
+    /// Steps left out: over the history budget.
+    not_kept: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredStep {
+    name: String,
+    stamp: u64,
+}
+
+fn history_key(stamp: u64) -> String {
+    format!("history/{stamp}")
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -286,8 +356,32 @@ impl Document {
             fingerprints.insert(key.clone(), fingerprint);
             keys.push(key);
         }
+        // History steps the budget keeps, stored again only when crossed since.
+        let window = self.history.saved_window(baseline.history_budget);
+        let mut steps = Vec::new();
+        let mut encoded = Vec::new();
+        for index in window.first..window.last {
+            let (name, stamp, change) = self.history.saved_entry(index);
+            let key = history_key(stamp);
+            if baseline.stored.get(&key) != Some(&stamp) {
+                encoded.push((key.clone(), change.encode()));
+            }
+            fingerprints.insert(key.clone(), stamp);
+            keys.push(key);
+            steps.push(StoredStep {
+                name: name.to_owned(),
+                stamp,
+            });
+        }
+        let history_left_out = self.history.len() - steps.len();
+        let history = StoredHistory {
+            position: self.history.position() - window.first,
+            entries: steps,
+            not_kept: history_left_out,
+        };
         // One allocation of the exact size: a first save copies the whole document.
-        let total = changed.iter().map(|(_, s)| s.len()).sum();
+        let total = changed.iter().map(|(_, s)| s.len()).sum::<usize>()
+            + encoded.iter().map(|(_, b)| b.len()).sum::<usize>();
         let mut bytes = Vec::with_capacity(total);
         let mut ranges = Vec::with_capacity(changed.len());
         for (key, source) in changed {
@@ -299,17 +393,27 @@ impl Document {
                 length: bytes.len() - offset,
             });
         }
+        for (key, step) in encoded {
+            ranges.push(PieceRange {
+                key,
+                offset: bytes.len(),
+                length: step.len(),
+            });
+            bytes.extend_from_slice(&step);
+        }
         baseline.pending = Some(fingerprints);
         Ok(AutosaveChanges {
-            state: self.autosave_state()?,
+            state: self.autosave_state(history)?,
             keys,
             pieces: ranges,
             bytes,
             full,
+            history_first: window.first,
+            history_left_out,
         })
     }
 
-    fn autosave_state(&self) -> Result<String> {
+    fn autosave_state(&self, history: StoredHistory) -> Result<String> {
         let kit = self.brand_kit();
         let state = StoredState {
             format: AUTOSAVE_FORMAT,
@@ -340,6 +444,7 @@ impl Document {
             brand_style: kit.style.clone(),
             brand_palette: kit.palette_hex(),
             brand_references: kit.references.len(),
+            history: Some(history),
         };
         serde_json::to_string(&state)
             .map_err(|e| Error::Encode(format!("cannot write the autosave state: {e}")))
@@ -368,6 +473,8 @@ pub struct AutosaveRestore {
     references: Vec<Option<Vec<u8>>>,
     /// Keys the state calls for that have not arrived yet.
     missing: BTreeSet<String>,
+    /// Stored history steps by key; a missing or damaged one costs only history.
+    history: HashMap<String, Vec<u8>>,
 }
 
 impl AutosaveRestore {
@@ -427,6 +534,7 @@ impl AutosaveRestore {
             exif: None,
             references: vec![None; state.brand_references],
             missing: BTreeSet::new(),
+            history: HashMap::new(),
             state,
         };
         restore.missing = restore.expected_keys();
@@ -468,6 +576,10 @@ impl AutosaveRestore {
     /// Puts one stored piece in place. A key the state does not call for,
     /// or bytes of the wrong length, are refused.
     pub fn add_piece(&mut self, key: &str, bytes: &[u8]) -> Result<()> {
+        if self.is_history_step(key) && !self.history.contains_key(key) {
+            self.history.insert(key.to_owned(), bytes.to_vec());
+            return Ok(());
+        }
         if !self.missing.remove(key) {
             return Err(damaged(&format!(
                 "it holds '{key}', which its state does not list (or twice)"
@@ -538,6 +650,14 @@ impl AutosaveRestore {
                 Ok(())
             }
         }
+    }
+
+    fn is_history_step(&self, key: &str) -> bool {
+        self.state.history.as_ref().is_some_and(|h| {
+            h.entries
+                .iter()
+                .any(|step| key.strip_prefix("history/") == Some(&step.stamp.to_string()))
+        })
     }
 
     /// What a listed key names, and for a tile its column and row.
@@ -616,18 +736,74 @@ impl AutosaveRestore {
             icc_profile: self.icc,
             exif: self.exif,
         };
-        let stored = pieces(&doc)
+        let mut stored: HashMap<String, u64> = pieces(&doc)
             .into_iter()
             .map(|(key, source)| {
                 let fingerprint = source.fingerprint();
                 (key, fingerprint)
             })
             .collect();
+        let mut restored = RestoredHistory::default();
+        if let Some(history) = state.history {
+            restored = restore_history(&mut doc, history, self.history);
+            for index in 0..doc.history.len() {
+                let (_, stamp, _) = doc.history.saved_entry(index);
+                stored.insert(history_key(stamp), stamp);
+            }
+        }
         let baseline = AutosaveBaseline {
             stored,
-            pending: None,
+            restored,
+            ..AutosaveBaseline::default()
         };
         Ok((doc, baseline))
+    }
+}
+
+/// Puts the saved steps that decode and replay into `doc`'s history: the
+/// contiguous run around the saved position (a damaged step cuts off the
+/// steps beyond it, never the document).
+fn restore_history(
+    doc: &mut Document,
+    history: StoredHistory,
+    mut pieces: HashMap<String, Vec<u8>>,
+) -> RestoredHistory {
+    let total = history.entries.len();
+    let position = history.position.min(total);
+    let decoded: Vec<Option<StoredEntry>> = history
+        .entries
+        .into_iter()
+        .map(|step| {
+            let key = history_key(step.stamp);
+            let bytes = pieces.remove(&key)?;
+            let change = Change::decode(&bytes, &step.name).ok()?;
+            Some(StoredEntry {
+                name: step.name,
+                stamp: step.stamp,
+                change,
+            })
+        })
+        .collect();
+    let mut first = position;
+    while first > 0 && decoded[first - 1].is_some() {
+        first -= 1;
+    }
+    let mut last = position;
+    while last < total && decoded[last].is_some() {
+        last += 1;
+    }
+    let entries: Vec<StoredEntry> = decoded
+        .into_iter()
+        .take(last)
+        .skip(first)
+        .map(|step| step.expect("inside the run"))
+        .collect();
+    let failed = doc
+        .history
+        .restore(entries, position - first, &mut doc.stack, doc.next_id);
+    RestoredHistory {
+        not_kept: history.not_kept,
+        damaged: total - (last - first) + failed,
     }
 }
 
@@ -679,6 +855,7 @@ fn mix(mut x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::tiles::{Plane, TilePatch};
     use crate::image_io::decode_rgba;
 
     /// What the page's IndexedDB holds: the state and the pieces by key.
@@ -823,6 +1000,7 @@ mod tests {
         let changes = doc.autosave_changes(&mut baseline).unwrap();
         let keys: Vec<&str> = changes.pieces.iter().map(|p| p.key.as_str()).collect();
         let id = photo_id;
+        let (_, step, _) = doc.history().saved_entry(doc.history().position() - 1);
         assert_eq!(
             keys,
             [
@@ -830,10 +1008,20 @@ mod tests {
                 format!("layer/{id}/pixels/3-3"),
                 format!("layer/{id}/pixels/2-4"),
                 format!("layer/{id}/pixels/3-4"),
+                history_key(step),
             ]
         );
         let written = store.write(&changes);
-        assert_eq!(written, 4 * 256 * 256 * 4, "four whole tiles, not 17 MB");
+        let step_bytes = changes.pieces[4].length;
+        assert!(
+            step_bytes > 40 * 30 * 4 && step_bytes < 40 * 30 * 4 + 200,
+            "the stroke's undo step holds the 40×30 pixels it replaced: {step_bytes}"
+        );
+        assert_eq!(
+            written,
+            4 * 256 * 256 * 4 + step_bytes,
+            "four whole tiles and the step, not 17 MB"
+        );
         baseline.mark_stored();
 
         // A property change and a deselect: state only, and the selection's keys go.
@@ -847,14 +1035,18 @@ mod tests {
         .unwrap();
         doc.set_selection(None, "Deselect").unwrap();
         let changes = doc.autosave_changes(&mut baseline).unwrap();
-        assert!(changes.pieces.is_empty());
+        assert!(
+            changes.pieces.iter().all(|p| p.key.starts_with("history/")),
+            "no pixels, only the two new steps"
+        );
+        assert_eq!(changes.pieces.len(), 2);
         assert!(!changes.keys.iter().any(|k| k.starts_with("selection/")));
         store.write(&changes);
         baseline.mark_stored();
 
         let (restored, mut restored_baseline) = store.restore().unwrap();
         assert_same_document(&restored, &doc);
-        assert!(restored.history().is_empty());
+        assert_eq!(restored.history().len(), doc.history().len());
         let after_recovery = restored.autosave_changes(&mut restored_baseline).unwrap();
         assert!(
             !after_recovery.full && after_recovery.pieces.is_empty(),
@@ -868,8 +1060,8 @@ mod tests {
         let undone = doc.autosave_changes(&mut baseline).unwrap();
         assert_eq!(
             undone.pieces.len(),
-            4 + 10 * 8,
-            "the stroke's tiles and the selection's 10×8 (it comes back)"
+            4 + 10 * 8 + 3,
+            "the stroke's tiles, the selection's 10×8 (it comes back) and the three steps crossed"
         );
     }
 
@@ -888,7 +1080,7 @@ mod tests {
         )
         .unwrap();
         let failed = doc.autosave_changes(&mut baseline).unwrap();
-        assert_eq!(failed.pieces.len(), 1);
+        assert_eq!(failed.pieces.len(), 2, "the tile and the step");
         // The write failed: no mark_stored. The next save still carries it.
         let retry = doc.autosave_changes(&mut baseline).unwrap();
         assert_eq!(retry.pieces, failed.pieces);
@@ -936,6 +1128,205 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("damaged"));
+    }
+
+    /// Undoes (then redoes) every step of both documents in lockstep,
+    /// checking they stay identical, bit for bit.
+    fn assert_same_history(a: &mut Document, b: &mut Document) {
+        let names = |d: &Document| -> Vec<(String, bool)> {
+            d.history()
+                .items()
+                .into_iter()
+                .map(|i| (i.name, i.applied))
+                .collect()
+        };
+        assert_eq!(names(a), names(b));
+        assert_eq!(a.history().position(), b.history().position());
+        let position = a.history().position();
+        while let Some(name) = a.undo() {
+            assert_eq!(b.undo().as_deref(), Some(name.as_str()));
+            assert_same_document(a, b);
+        }
+        assert_eq!(b.undo(), None);
+        while let Some(name) = a.redo() {
+            assert_eq!(b.redo().as_deref(), Some(name.as_str()));
+            assert_same_document(a, b);
+        }
+        a.jump_to(position).unwrap();
+        b.jump_to(position).unwrap();
+    }
+
+    fn stroke(doc: &mut Document, at: (i32, i32), seed: u8) {
+        let id = doc.layers()[0].id;
+        let pixels = RgbaImage::from_fn(60, 40, |x, y| {
+            image::Rgba([x as u8 ^ seed, y as u8 * 3, seed, 255])
+        });
+        doc.paint_pixels(id, at, &pixels, "Brush Stroke").unwrap();
+    }
+
+    #[test]
+    fn history_survives_a_recovery_and_is_saved_incrementally() {
+        let mut doc = edited_document();
+        stroke(&mut doc, (700, 500), 1);
+        stroke(&mut doc, (710, 520), 2);
+        doc.undo();
+        let mut baseline = AutosaveBaseline::default();
+        let mut store = Store::default();
+        let first = doc.autosave_changes(&mut baseline).unwrap();
+        assert_eq!(first.history_left_out, 0);
+        let steps = first
+            .pieces
+            .iter()
+            .filter(|p| p.key.starts_with("history/"))
+            .count();
+        assert_eq!(steps, doc.history().len(), "every step is stored");
+        store.write(&first);
+        baseline.mark_stored();
+
+        // A new stroke sends its tile(s) and one step; the undone stroke's step goes.
+        stroke(&mut doc, (720, 540), 3);
+        let changes = doc.autosave_changes(&mut baseline).unwrap();
+        let sent: Vec<&str> = changes.pieces.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            sent.iter().filter(|k| k.starts_with("history/")).count(),
+            1,
+            "{sent:?}"
+        );
+        assert!(sent.len() <= 3, "{sent:?}");
+        store.write(&changes);
+        baseline.mark_stored();
+        // An undo crosses one step: that step is sent again.
+        doc.undo();
+        let changes = doc.autosave_changes(&mut baseline).unwrap();
+        assert_eq!(
+            changes
+                .pieces
+                .iter()
+                .filter(|p| p.key.starts_with("history/"))
+                .count(),
+            1
+        );
+        store.write(&changes);
+        baseline.mark_stored();
+
+        let (mut restored, restored_baseline) = store.restore().unwrap();
+        assert_eq!(
+            restored_baseline.restored_history(),
+            RestoredHistory::default()
+        );
+        assert_same_document(&restored, &doc);
+        assert_same_history(&mut doc, &mut restored);
+        // Redo after the recovery brings back the stroke, bit for bit.
+        assert_eq!(restored.redo().as_deref(), Some("Brush Stroke"));
+        doc.redo();
+        assert_same_document(&restored, &doc);
+    }
+
+    #[test]
+    fn history_over_the_budget_keeps_the_newest_steps_and_the_whole_document() {
+        let mut doc = edited_document();
+        for i in 0..6 {
+            stroke(&mut doc, (100 + 50 * i, 900), i as u8);
+        }
+        let total = doc.history().len();
+        let stroke_bytes = doc.history().items().last().unwrap().bytes;
+        let mut baseline = AutosaveBaseline::default();
+        baseline.set_history_budget(stroke_bytes * 3 + stroke_bytes / 2);
+        let mut store = Store::default();
+        let changes = doc.autosave_changes(&mut baseline).unwrap();
+        assert_eq!(changes.history_left_out, total - 3);
+        assert_eq!(changes.history_first, total - 3);
+        store.write(&changes);
+
+        let (mut restored, restored_baseline) = store.restore().unwrap();
+        assert_same_document(&restored, &doc);
+        assert_eq!(
+            restored_baseline.restored_history(),
+            RestoredHistory {
+                not_kept: total - 3,
+                damaged: 0
+            }
+        );
+        assert_eq!(restored.history().len(), 3);
+        for _ in 0..3 {
+            assert_eq!(restored.undo().as_deref(), Some("Brush Stroke"));
+            doc.undo();
+            assert_same_document(&restored, &doc);
+        }
+        assert_eq!(restored.undo(), None, "older steps were not kept");
+    }
+
+    #[test]
+    fn a_damaged_step_costs_history_never_the_document() {
+        let mut doc = edited_document();
+        for i in 0..4 {
+            stroke(&mut doc, (100 + 50 * i, 900), i as u8);
+        }
+        let mut baseline = AutosaveBaseline::default();
+        let mut store = Store::default();
+        let changes = doc.autosave_changes(&mut baseline).unwrap();
+        store.write(&changes);
+        // Damage the second-newest stroke's step: it and all older steps go.
+        let (_, stamp, _) = doc.history().saved_entry(doc.history().position() - 2);
+        store
+            .pieces
+            .get_mut(&history_key(stamp))
+            .unwrap()
+            .truncate(9);
+        let (mut restored, restored_baseline) = store.restore().unwrap();
+        assert_same_document(&restored, &doc);
+        assert_eq!(restored.history().position(), 1);
+        assert_eq!(restored.undo().as_deref(), Some("Brush Stroke"));
+        doc.undo();
+        assert_same_document(&restored, &doc);
+        assert_eq!(restored.undo(), None);
+        let lost = restored_baseline.restored_history().damaged;
+        assert_eq!(
+            lost,
+            doc.history().len() - 1,
+            "only the newest step is kept"
+        );
+
+        doc.redo();
+        // A step that decodes but does not fit the document (a tile outside the layer) is refused too.
+        let patch = TilePatch::from_tiles(
+            doc.layers()[0].id,
+            Plane::Pixels,
+            vec![(Rect::new(2390, 0, 20, 1), vec![0; 80])],
+        );
+        store
+            .pieces
+            .insert(history_key(stamp), Change::Tiles(patch).encode());
+        let (restored, _) = store.restore().unwrap();
+        assert_same_document(&restored, &doc);
+        assert_eq!(restored.history().len(), 1);
+    }
+
+    #[test]
+    fn every_change_kind_round_trips_through_its_bytes() {
+        let mut doc = edited_document();
+        let id = doc.layers()[1].id;
+        doc.set_layer_properties(
+            id,
+            LayerProperties {
+                name: "renamed".into(),
+                ..doc.layers()[1].props.clone()
+            },
+        )
+        .unwrap();
+        doc.crop(Rect::new(10, 20, 2000, 1500)).unwrap();
+        doc.move_layer(id, 0).unwrap();
+        for index in 0..doc.history().len() {
+            let (name, _, change) = doc.history().saved_entry(index);
+            let bytes = change.encode();
+            assert_eq!(&Change::decode(&bytes, name).unwrap(), change, "{name}");
+            for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+                assert!(
+                    Change::decode(&bytes[..cut], name).is_err(),
+                    "{name} cut at {cut}"
+                );
+            }
+        }
     }
 
     #[test]

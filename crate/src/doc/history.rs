@@ -12,6 +12,7 @@
 
 use super::change::Change;
 use super::geometry::DirtyRegion;
+use super::layer::LayerId;
 use super::stack::LayerStack;
 use crate::{Error, Result};
 use std::collections::VecDeque;
@@ -41,6 +42,24 @@ struct Entry {
     name: String,
     change: Change,
     bytes: usize,
+    /// Names this entry's current contents (a new one each time it is
+    /// crossed), so the autosave stores an entry again only when it changed.
+    stamp: u64,
+}
+
+/// One entry as the autosave stores it (see [`super::autosave`]).
+#[derive(Debug)]
+pub(crate) struct StoredEntry {
+    pub name: String,
+    pub stamp: u64,
+    pub change: Change,
+}
+
+/// The contiguous entries an autosave keeps within its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SavedWindow {
+    pub first: usize,
+    pub last: usize,
 }
 
 /// See the module docs.
@@ -52,6 +71,7 @@ pub struct History {
     budget: usize,
     bytes: usize,
     dropped: usize,
+    next_stamp: u64,
 }
 
 impl Default for History {
@@ -68,7 +88,13 @@ impl History {
             budget,
             bytes: 0,
             dropped: 0,
+            next_stamp: 1,
         }
+    }
+
+    fn new_stamp(&mut self) -> u64 {
+        self.next_stamp += 1;
+        self.next_stamp - 1
     }
 
     /// Records an applied command: `undo` reverts it. Entries that had been
@@ -79,10 +105,12 @@ impl History {
         }
         let bytes = undo.bytes();
         self.bytes += bytes;
+        let stamp = self.new_stamp();
         self.entries.push_back(Entry {
             name,
             change: undo,
             bytes,
+            stamp,
         });
         self.position = self.entries.len();
         self.trim()
@@ -139,7 +167,9 @@ impl History {
 
     /// Applies entry `index`'s change and keeps its inverse in its place.
     fn cross(&mut self, index: usize, stack: &mut LayerStack, dirty: &mut DirtyRegion) {
+        let stamp = self.new_stamp();
         let entry = &mut self.entries[index];
+        entry.stamp = stamp;
         let change = std::mem::replace(&mut entry.change, Change::Batch(Vec::new()));
         entry.change = change.apply(stack, dirty);
         // Undoing an addition moves the added layer into history: account for it.
@@ -220,5 +250,104 @@ impl History {
     /// Entries dropped over the document's lifetime to respect the budget.
     pub fn dropped_total(&self) -> usize {
         self.dropped
+    }
+
+    /// The entries an autosave of at most `budget` bytes keeps: all of them
+    /// when they fit, else the oldest applied ones are left out first (as
+    /// [`History::push`] trims), then the newest undone ones.
+    pub(crate) fn saved_window(&self, budget: usize) -> SavedWindow {
+        let mut window = SavedWindow {
+            first: 0,
+            last: self.entries.len(),
+        };
+        let mut bytes = self.bytes;
+        while bytes > budget && window.first < window.last {
+            let index = if window.first < self.position {
+                window.first += 1;
+                window.first - 1
+            } else {
+                window.last -= 1;
+                window.last
+            };
+            bytes -= self.entries[index].bytes;
+        }
+        window
+    }
+
+    /// Entry `index`'s name, stamp and change, for the autosave.
+    pub(crate) fn saved_entry(&self, index: usize) -> (&str, u64, &Change) {
+        let entry = &self.entries[index];
+        (&entry.name, entry.stamp, &entry.change)
+    }
+
+    /// Rebuilds history from autosaved entries for the state in `stack`,
+    /// where `position` of them are applied. Each entry is replayed with
+    /// checks (undone back to the oldest, redone to the newest, then undone
+    /// to `position`); entries that do not fit, and those beyond them, are
+    /// left out, so what is kept always replays. Returns how many were left out.
+    pub(crate) fn restore(
+        &mut self,
+        stored: Vec<StoredEntry>,
+        position: usize,
+        stack: &mut LayerStack,
+        next_id: LayerId,
+    ) -> usize {
+        let total = stored.len();
+        let position = position.min(total);
+        let mut dirty = DirtyRegion::default();
+        let mut changes: Vec<Option<Change>> = stored.iter().map(|_| None).collect();
+        let mut names = Vec::with_capacity(total);
+        let mut stamps = Vec::with_capacity(total);
+        for (slot, entry) in changes.iter_mut().zip(stored) {
+            *slot = Some(entry.change);
+            names.push(entry.name);
+            stamps.push(entry.stamp);
+        }
+        // Undo back to the oldest entry that replays.
+        let mut first = position;
+        while first > 0 {
+            let change = changes[first - 1].take().expect("not taken yet");
+            match change.apply_checked(stack, &mut dirty, next_id) {
+                Ok(inverse) => {
+                    changes[first - 1] = Some(inverse);
+                    first -= 1;
+                }
+                Err(_) => break,
+            }
+        }
+        // Redo to the newest entry that replays (those up to `position` do: they were just undone).
+        let mut last = first;
+        while last < total {
+            let change = changes[last].take().expect("not taken yet");
+            match change.apply_checked(stack, &mut dirty, next_id) {
+                Ok(inverse) => {
+                    changes[last] = Some(inverse);
+                    last += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        debug_assert!(last >= position);
+        for slot in changes[position..last].iter_mut().rev() {
+            let change = slot.take().expect("redone above");
+            *slot = Some(change.apply(stack, &mut dirty));
+        }
+        self.entries.clear();
+        self.bytes = 0;
+        let kept = changes.into_iter().zip(names).zip(stamps);
+        for ((change, name), stamp) in kept.take(last).skip(first) {
+            let change = change.expect("kept entries are replayed");
+            let bytes = change.bytes();
+            self.bytes += bytes;
+            self.next_stamp = self.next_stamp.max(stamp + 1);
+            self.entries.push_back(Entry {
+                name,
+                change,
+                bytes,
+                stamp,
+            });
+        }
+        self.position = position - first;
+        total - (last - first)
     }
 }

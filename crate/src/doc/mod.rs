@@ -46,12 +46,13 @@ pub mod project_file;
 pub mod render;
 mod resample;
 mod stack;
+mod stored_change;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
 mod transform;
 
-pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore};
+pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore, RestoredHistory};
 pub use brand::BrandKit;
 pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
@@ -226,6 +227,25 @@ impl Document {
             .jump(position, &mut self.stack, &mut self.cache.dirty)
     }
 
+    /// Leaves `layer` out of the composite (display only: exports and
+    /// history are unaffected) while a tool previews it elsewhere; `None`
+    /// shows every layer again. Unknown ids are refused.
+    pub fn set_preview_hidden(&mut self, layer: Option<LayerId>) -> Result<()> {
+        if let Some(id) = layer {
+            self.layer(id)?;
+        }
+        if self.cache.hidden == layer {
+            return Ok(());
+        }
+        for id in [self.cache.hidden, layer].into_iter().flatten() {
+            if let Some(index) = self.stack.index_of(id) {
+                self.cache.dirty.add(self.stack.layers[index].bounds());
+            }
+        }
+        self.cache.hidden = layer;
+        Ok(())
+    }
+
     /// Sets the history budget in bytes and drops entries beyond it now.
     pub fn set_history_budget(&mut self, bytes: usize) -> Trimmed {
         self.last_trim = self.history.set_budget(bytes);
@@ -276,8 +296,11 @@ impl Document {
     }
 
     /// The composite of the visible layers, brought up to date on the CPU.
-    /// Refuses first when making it would pass the memory budget.
+    /// Refuses first when making it would pass the memory budget. A layer
+    /// hidden for a preview is shown again: what is saved, filled or
+    /// resampled from the composite must hold every layer.
     pub fn composite_cpu(&mut self) -> Result<&RgbaImage> {
+        self.set_preview_hidden(None)?;
         if self.rendered().is_none() {
             let (w, h) = (self.width(), self.height());
             memory::check(

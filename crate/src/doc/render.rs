@@ -15,7 +15,7 @@
 //! CPU results agree within the compositor's ±1 parity contract.
 
 use super::geometry::{DirtyRegion, Rect};
-use super::layer::Layer;
+use super::layer::{Layer, LayerId};
 use super::stack::LayerStack;
 use crate::engine::Engine;
 use crate::ops::blend::{self, composite_cpu_in_place};
@@ -31,6 +31,9 @@ const FULL_RECOMPOSE_DIVISOR: u64 = 4;
 pub(crate) struct CompositeCache {
     pub image: Option<RgbaImage>,
     pub dirty: DirtyRegion,
+    /// A layer left out of the composite while a tool previews it elsewhere
+    /// (Free Transform draws the layer under its matrix over the canvas).
+    pub hidden: Option<LayerId>,
 }
 
 /// What a render has to do.
@@ -72,7 +75,7 @@ impl CompositeCache {
         };
         if let Some(rect) = rect {
             let image = self.image.as_mut().expect("allocated above or earlier");
-            compose_region_cpu(stack, image, rect)?;
+            compose_region_cpu(stack, self.hidden, image, rect)?;
         }
         self.dirty = DirtyRegion::default();
         Ok(rect)
@@ -103,7 +106,7 @@ impl CompositeCache {
             (max_pixels / u64::from(rect.width.max(1))).clamp(1, u64::from(rect.height)) as u32;
         let band = Rect::new(rect.x, rect.y, rect.width, rows);
         let image = self.image.as_mut().expect("allocated above or earlier");
-        compose_region_cpu(stack, image, band)?;
+        compose_region_cpu(stack, self.hidden, image, band)?;
         self.dirty = DirtyRegion::default();
         let more = rows < rect.height;
         if more {
@@ -132,16 +135,22 @@ impl CompositeCache {
             }
             return self.render_cpu(stack);
         }
-        self.image = Some(compose_with_engine(engine, stack).await?);
+        self.image = Some(compose_with_engine(engine, stack, self.hidden).await?);
         self.dirty = DirtyRegion::default();
         Ok(Some(canvas))
     }
 }
 
-/// The whole stack composited over transparency on the engine's backend.
-pub(crate) async fn compose_with_engine(engine: &Engine, stack: &LayerStack) -> Result<RgbaImage> {
+/// The whole stack but the `hidden` layer composited over transparency on
+/// the engine's backend.
+async fn compose_with_engine(
+    engine: &Engine,
+    stack: &LayerStack,
+    hidden: Option<LayerId>,
+) -> Result<RgbaImage> {
     let mut out = RgbaImage::new(stack.width, stack.height);
-    for layer in stack.layers.iter().filter(|l| !l.is_invisible()) {
+    let shown = stack.layers.iter().filter(|l| Some(l.id) != hidden);
+    for layer in shown.filter(|l| !l.is_invisible()) {
         let options = layer.props.composite_options();
         out = blend::composite(engine, &out, &layer.pixels, layer.mask.as_ref(), &options).await?;
     }
@@ -149,14 +158,17 @@ pub(crate) async fn compose_with_engine(engine: &Engine, stack: &LayerStack) -> 
 }
 
 /// Recomposes `region` (inside the canvas) of `target`, a canvas-sized image:
-/// clears it, then blends each visible layer's part of it, bottom first.
-pub(crate) fn compose_region_cpu(
+/// clears it, then blends each visible layer's part of it (but `hidden`'s),
+/// bottom first.
+fn compose_region_cpu(
     stack: &LayerStack,
+    hidden: Option<LayerId>,
     target: &mut RgbaImage,
     region: Rect,
 ) -> Result<()> {
     clear(target, region);
-    compose_layers_cpu(&stack.layers, target, (0, 0), region)
+    let shown = stack.layers.iter().filter(|l| Some(l.id) != hidden);
+    compose_layers_cpu(shown, target, (0, 0), region)
 }
 
 /// Blends `layers` into `region` of `target`, whose top-left pixel lies at

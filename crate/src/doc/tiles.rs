@@ -112,6 +112,37 @@ impl TilePatch {
         self.tiles.is_empty()
     }
 
+    /// The stored rectangles and their bytes (for the autosaved history).
+    pub fn tiles(&self) -> impl Iterator<Item = (Rect, &[u8])> {
+        self.tiles.iter().map(|t| (t.rect, t.bytes.as_slice()))
+    }
+
+    /// A patch from stored rectangles and bytes (an autosaved history step);
+    /// each tile's bytes must be its area times the plane's bytes per pixel.
+    pub fn from_tiles(layer: LayerId, plane: Plane, tiles: Vec<(Rect, Vec<u8>)>) -> TilePatch {
+        debug_assert!(tiles
+            .iter()
+            .all(|(rect, bytes)| bytes.len() == rect.area() as usize * plane.bytes_per_pixel()));
+        TilePatch {
+            layer,
+            plane,
+            tiles: tiles
+                .into_iter()
+                .map(|(rect, bytes)| StoredTile { rect, bytes })
+                .collect(),
+        }
+    }
+
+    /// True when every tile lies inside a `width`×`height` raster.
+    pub fn fits(&self, width: u32, height: u32) -> bool {
+        self.tiles.iter().all(|t| {
+            t.rect.x >= 0
+                && t.rect.y >= 0
+                && t.rect.right() <= i64::from(width)
+                && t.rect.bottom() <= i64::from(height)
+        })
+    }
+
     /// Bytes of pixel data held.
     pub fn bytes(&self) -> usize {
         self.tiles.iter().map(|t| t.bytes.len()).sum()

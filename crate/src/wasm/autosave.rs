@@ -39,6 +39,19 @@ impl AutosaveDelta {
         self.inner.full
     }
 
+    /// The first history step the save keeps: the steps before it are over
+    /// the autosave's history budget (see `historyLeftOut`).
+    #[wasm_bindgen(getter, js_name = historyFirst)]
+    pub fn history_first(&self) -> usize {
+        self.inner.history_first
+    }
+
+    /// How many history steps the save leaves out (over the budget).
+    #[wasm_bindgen(getter, js_name = historyLeftOut)]
+    pub fn history_left_out(&self) -> usize {
+        self.inner.history_left_out
+    }
+
     /// The changed pieces' bytes back to back (moved out: a second call is empty).
     #[wasm_bindgen(js_name = takeBytes)]
     pub fn take_bytes(&mut self) -> Vec<u8> {
@@ -57,6 +70,30 @@ impl Project {
             .autosave_changes(&mut self.autosaved.borrow_mut())
             .map_err(js_error)?;
         Ok(AutosaveDelta { inner })
+    }
+
+    /// Most bytes of history an autosave keeps; the oldest steps beyond it
+    /// are left out (the document never is).
+    #[wasm_bindgen(js_name = setAutosaveHistoryBudget)]
+    pub fn set_autosave_history_budget(&self, bytes: f64) -> Result<(), JsError> {
+        if !bytes.is_finite() || bytes < 0.0 {
+            return Err(JsError::new(&format!(
+                "autosave history budget: {bytes} is not a byte count"
+            )));
+        }
+        self.autosaved
+            .borrow_mut()
+            .set_history_budget(bytes as usize);
+        Ok(())
+    }
+
+    /// What a recovery could not bring back of the saved history:
+    /// `{ notKept, damaged }` (steps over the budget when saved, steps whose
+    /// stored bytes were damaged); zeros for a project that was not recovered.
+    #[wasm_bindgen(js_name = restoredHistory)]
+    pub fn restored_history(&self) -> Result<JsValue, JsError> {
+        serde_wasm_bindgen::to_value(&self.autosaved.borrow().restored_history())
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// The changes last handed out are stored: later changes are counted from them.

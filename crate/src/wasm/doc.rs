@@ -397,6 +397,14 @@ impl Project {
         self.doc()?.clear_selected(id).map_err(js_error)
     }
 
+    /// Leaves layer `id` out of the rendered composite while a tool previews
+    /// it elsewhere (Free Transform); `undefined` shows it again. Display
+    /// only: no history step, exports and saves keep every layer.
+    #[wasm_bindgen(js_name = setPreviewHidden)]
+    pub fn set_preview_hidden(&self, id: Option<u32>) -> Result<(), JsError> {
+        self.doc()?.set_preview_hidden(id).map_err(js_error)
+    }
+
     /// Removes the selection (tools then act on everything) as one history
     /// entry named `name` (empty: "Deselect"); nothing is recorded when
     /// there is no selection.
