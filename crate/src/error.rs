@@ -31,6 +31,8 @@ pub enum Error {
         field: String,
         message: String,
     },
+    /// A third-party plugin was refused or failed (trap, time or memory limit, bad output).
+    Plugin { plugin: String, message: String },
     /// Reading or writing a file failed.
     Io(String),
 }
@@ -65,6 +67,7 @@ impl fmt::Display for Error {
                     "invalid plugin manifest '{plugin}': field '{field}': {message}"
                 )
             }
+            Error::Plugin { plugin, message } => write!(f, "plugin '{plugin}': {message}"),
             Error::Io(m) => write!(f, "{m}"),
         }
     }

@@ -56,11 +56,27 @@ impl Document {
         .expect("the area lies on the layer");
         let source = crop(&layer.pixels, read.translated(-bounds.x, -bounds.y));
         let adjusted = adjust::adjust(engine, &source, adjustment).await?;
-        let (dx, dy) = ((area.x - read.x) as u32, (area.y - read.y) as u32);
+        let offset = ((area.x - read.x) as u32, (area.y - read.y) as u32);
+        Ok((
+            area,
+            self.blend_by_selection(area, &source, &adjusted, offset),
+        ))
+    }
+
+    /// The pixels over canvas rectangle `area`: `after` where the selection covers them,
+    /// `before` where it does not, blended where it is soft. `before` and `after` hold the
+    /// area at `offset`.
+    fn blend_by_selection(
+        &self,
+        area: Rect,
+        before: &RgbaImage,
+        after: &RgbaImage,
+        (dx, dy): (u32, u32),
+    ) -> RgbaImage {
         let selection = self.selection();
-        let result = RgbaImage::from_fn(area.width, area.height, |x, y| {
-            let before = source.get_pixel(dx + x, dy + y);
-            let after = adjusted.get_pixel(dx + x, dy + y);
+        RgbaImage::from_fn(area.width, area.height, |x, y| {
+            let before = before.get_pixel(dx + x, dy + y);
+            let after = after.get_pixel(dx + x, dy + y);
             let coverage = selection.map_or(255, |s| {
                 u32::from(s.get_pixel((area.x + x as i32) as u32, (area.y + y as i32) as u32)[0])
             });
@@ -71,8 +87,37 @@ impl Document {
                     ((u32::from(before[c]) * (255 - k) + u32::from(after[c]) * k + 127) / 255) as u8
                 })),
             }
-        });
-        Ok((area, result))
+        })
+    }
+
+    /// Writes `filtered` (the pixels of [`Document::adjustment_area`] after a filter that ran
+    /// outside the document, e.g. a plugin) on layer `id` inside the selection, as one history
+    /// step named `name`. A locked layer or a wrong size is an error that changes nothing.
+    pub fn apply_filtered_area(
+        &mut self,
+        id: LayerId,
+        area: Rect,
+        filtered: &RgbaImage,
+        name: &str,
+    ) -> Result<()> {
+        self.layer(id)?.check_unlocked("filter it")?;
+        if area != self.adjustment_area(id)? || filtered.dimensions() != (area.width, area.height) {
+            return Err(Error::SizeMismatch(format!(
+                "the filtered pixels ({}×{}) do not cover the area being filtered ({}×{} at \
+                 {},{})",
+                filtered.width(),
+                filtered.height(),
+                area.width,
+                area.height,
+                area.x,
+                area.y
+            )));
+        }
+        let layer = self.layer(id)?;
+        let bounds = layer.bounds();
+        let before = crop(&layer.pixels, area.translated(-bounds.x, -bounds.y));
+        let pixels = self.blend_by_selection(area, &before, filtered, (0, 0));
+        self.paint_pixels(id, (area.x, area.y), &pixels, name)
     }
 
     /// Applies `adjustment` to layer `id` inside the selection (the whole

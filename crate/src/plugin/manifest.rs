@@ -6,7 +6,7 @@
 //! than written as `null`, so a serialized manifest (in JSON, or handed to JS through
 //! serde-wasm-bindgen) is a valid manifest again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,26 @@ pub struct Manifest {
     /// What an AI provider can do; present exactly when `kind` is `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
+    /// How many pixels around each output pixel a WGSL filter reads (a wasm module says so
+    /// itself through `retouch_halo`); no halo when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halo: Option<HaloRule>,
+    /// The SHA-256 (lowercase hex) of every other file of a plugin bundle, by path; a bundle
+    /// whose files differ is refused.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+}
+
+/// A halo that depends on one parameter: `base + ceil(per_unit × value)` pixels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HaloRule {
+    #[serde(default)]
+    pub base: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+    #[serde(default)]
+    pub per_unit: f64,
 }
 
 /// The kind of operation a plugin performs.
@@ -72,7 +92,12 @@ pub enum Entry {
         module: String,
         memory_limit_mb: u32,
         time_limit_ms: u32,
+        /// A WGSL compute shader doing the same on the GPU (a filter's GPU path).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shader: Option<String>,
     },
+    /// A WGSL compute shader filter (GPU only), stopped after `time_limit_ms`.
+    Wgsl { shader: String, time_limit_ms: u32 },
     /// A JS provider module in the bridge that only does HTTP.
     Bridge { module: String },
 }
@@ -242,6 +267,22 @@ impl Manifest {
         }
         check_entry(&self.entry)?;
         check_params(&self.params)?;
+        if let Some(halo) = &self.halo {
+            check_halo(halo, &self.params)?;
+        }
+        for (path, digest) in &self.files {
+            check_module_path(&format!("files.{path}"), path, "")?;
+            if digest.len() != 64
+                || !digest
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                return Err(problem(
+                    format!("files.{path}"),
+                    format!("'{digest}' is not a SHA-256 in lowercase hex (64 digits)"),
+                ));
+            }
+        }
         check_ports("inputs", &self.inputs)?;
         check_ports("outputs", &self.outputs)?;
         if self.outputs.is_empty() {
@@ -292,8 +333,12 @@ fn check_entry(entry: &Entry) -> Result<(), Problem> {
             module,
             memory_limit_mb,
             time_limit_ms,
+            shader,
         } => {
-            check_module_path(module, ".wasm")?;
+            check_module_path("entry.module", module, ".wasm")?;
+            if let Some(shader) = shader {
+                check_module_path("entry.shader", shader, ".wgsl")?;
+            }
             if !(1..=MAX_WASM_MEMORY_MB).contains(memory_limit_mb) {
                 return Err(problem(
                     "entry.memory_limit_mb",
@@ -305,13 +350,23 @@ fn check_entry(entry: &Entry) -> Result<(), Problem> {
             }
             Ok(())
         }
-        Entry::Bridge { module } => check_module_path(module, ".js"),
+        Entry::Wgsl {
+            shader,
+            time_limit_ms,
+        } => {
+            check_module_path("entry.shader", shader, ".wgsl")?;
+            if *time_limit_ms == 0 {
+                return Err(problem("entry.time_limit_ms", "must be at least 1"));
+            }
+            Ok(())
+        }
+        Entry::Bridge { module } => check_module_path("entry.module", module, ".js"),
     }
 }
 
 /// Module paths are resolved inside the plugin's folder, so they must be relative and must not
 /// climb out of it.
-fn check_module_path(path: &str, extension: &str) -> Result<(), Problem> {
+fn check_module_path(field: &str, path: &str, extension: &str) -> Result<(), Problem> {
     let segments_ok = path.split('/').all(|segment| {
         !segment.is_empty()
             && segment != "."
@@ -323,18 +378,45 @@ fn check_module_path(path: &str, extension: &str) -> Result<(), Problem> {
     let file = path.rsplit('/').next().unwrap_or(path);
     if !file.ends_with(extension) || file.len() == extension.len() {
         return Err(problem(
-            "entry.module",
+            field,
             format!("'{path}' must be a file ending in '{extension}'"),
         ));
     }
     if !segments_ok {
         return Err(problem(
-            "entry.module",
+            field,
             format!(
                 "'{path}' must be a relative path inside the plugin's folder ('/'-separated \
                  letters, digits, '_', '-', '.'; no '.' or '..' segments)"
             ),
         ));
+    }
+    Ok(())
+}
+
+/// The most halo a filter may ask for: a 512² tile then reads at most 2560² pixels.
+pub const MAX_HALO: u32 = 1024;
+
+fn check_halo(halo: &HaloRule, params: &[Param]) -> Result<(), Problem> {
+    if halo.base > MAX_HALO {
+        return Err(problem(
+            "halo.base",
+            format!("{} is above {MAX_HALO}", halo.base),
+        ));
+    }
+    if !halo.per_unit.is_finite() || halo.per_unit < 0.0 {
+        return Err(problem("halo.per_unit", "must be a finite number ≥ 0"));
+    }
+    if let Some(id) = &halo.param {
+        if !params
+            .iter()
+            .any(|p| p.id() == id && matches!(p, Param::Number { .. }))
+        {
+            return Err(problem(
+                "halo.param",
+                format!("'{id}' is not a number parameter of this plugin"),
+            ));
+        }
     }
     Ok(())
 }

@@ -6,14 +6,32 @@
 //! for an independent check in the Node tests; [`Manifest::from_json`] enforces them here, so a
 //! broken manifest is rejected with the JSON path of the offending field before anything runs.
 
+//!
+//! Third-party filters (`docs/plugin-abi.md`) arrive as `.retouchplugin` bundles ([`bundle`]),
+//! checked against the ABI ([`abi`]) and run tile by tile ([`filter_host`]): WebAssembly in a
+//! wasmi sandbox with fuel and memory limits ([`sandbox`]), WGSL on the engine's GPU. The host
+//! is native only for now: the browser will run modules in a Worker with its own WebAssembly.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod abi;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bundle;
 mod capabilities;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod filter_host;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod host_tests;
 mod manifest;
 mod registry;
+#[cfg(not(target_arch = "wasm32"))]
+mod sandbox;
 #[cfg(test)]
 mod tests;
 
 pub use capabilities::{
     parse_aspect_ratio, Capabilities, FlexibleSize, MaskConvention, Operation, OutputSize,
 };
-pub use manifest::{Entry, EnumValue, Kind, Manifest, Param, Permissions, Port, PortType};
+pub use manifest::{
+    Entry, EnumValue, HaloRule, Kind, Manifest, Param, Permissions, Port, PortType, MAX_HALO,
+};
 pub use registry::Registry;

@@ -8,6 +8,7 @@ mod fill;
 mod mask;
 mod output;
 mod paint;
+mod plugin;
 mod project;
 mod resize;
 mod transform;
@@ -52,6 +53,8 @@ enum Command {
     /// Content-aware fill: replace the masked pixels with texture from the
     /// rest of the image (PatchMatch), deterministic for a seed.
     Fill(fill::Args),
+    /// Third-party filter plugins: validate, pack, run, list.
+    Plugin(plugin::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -75,6 +78,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Fill(args) => fill::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Paint(args) => paint::run(args),
+        Command::Plugin(args) => plugin::run(args),
         Command::Project(args) => project::run(args),
         Command::Export(args) => project::export(args),
         Command::Info { backend } => {

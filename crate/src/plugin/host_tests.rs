@@ -1,0 +1,578 @@
+//! The plugin host against hand-written WAT modules: well-behaved ones prove the tiling, halo
+//! and coordinates; hostile ones prove each sandbox guarantee of docs/plugin-abi.md (stopped
+//! with a clear message, the document bit-exact and its history unchanged).
+
+use super::abi::ParamValue;
+use super::bundle::{sha256_hex, Bundle};
+use super::filter_host::{apply_to_layer, FilterRun, TILE};
+use crate::doc::{Document, LayerProperties, Rect};
+use crate::engine::Engine;
+use crate::test_kit;
+use crate::Error;
+use image::{GrayImage, Luma, RgbaImage};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// A module implementing the ABI whose `retouch_filter` runs `body` (locals `$y`, `$x`, `$i`
+/// free to use) and whose halo is `halo` (WAT returning an i32). `imports` go first.
+fn module(imports: &str, memory: &str, halo: &str, body: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+  {imports}
+  (memory (export "memory") {memory})
+  (global $next (mut i32) (i32.const 1024))
+  (func (export "retouch_abi_version") (result i32) i32.const 1)
+  (func (export "retouch_alloc") (param $len i32) (result i32)
+    (local $ptr i32) (local $end i32)
+    global.get $next
+    local.set $ptr
+    local.get $ptr
+    local.get $len
+    i32.add
+    i32.const 15
+    i32.add
+    i32.const -16
+    i32.and
+    local.set $end
+    (block $ok
+      (loop $grow
+        local.get $end
+        memory.size
+        i32.const 65536
+        i32.mul
+        i32.le_u
+        br_if $ok
+        i32.const 1
+        memory.grow
+        i32.const -1
+        i32.eq
+        (if (then i32.const 0 return))
+        br $grow))
+    local.get $end
+    global.set $next
+    local.get $ptr)
+  (func (export "retouch_halo") (param $pp i32) (param $pl i32) (result i32) {halo})
+  (func (export "retouch_filter")
+    (param $in i32) (param $iw i32) (param $ih i32) (param $out i32) (param $ow i32)
+    (param $oh i32) (param $halo i32) (param $pp i32) (param $pl i32) (param $tx i32)
+    (param $ty i32) (param $w i32) (param $h i32) (result i32)
+    (local $y i32) (local $x i32) (local $i i32)
+    {body})
+)"#
+    ))
+    .unwrap()
+}
+
+/// Copies the input's row `y + halo`, starting at column `halo - shift`, to output row `y`:
+/// the identity for `shift` 0, the pixel `shift` to the left otherwise.
+fn copy_rows(shift: u32) -> String {
+    format!(
+        r#"(block $done
+      (loop $rows
+        local.get $y
+        local.get $oh
+        i32.ge_u
+        br_if $done
+        ;; out + y * ow * 4
+        local.get $out
+        local.get $y
+        local.get $ow
+        i32.mul
+        i32.const 4
+        i32.mul
+        i32.add
+        ;; in + ((y + halo) * iw + halo - shift) * 4
+        local.get $in
+        local.get $y
+        local.get $halo
+        i32.add
+        local.get $iw
+        i32.mul
+        local.get $halo
+        i32.add
+        i32.const {shift}
+        i32.sub
+        i32.const 4
+        i32.mul
+        i32.add
+        local.get $ow
+        i32.const 4
+        i32.mul
+        memory.copy
+        local.get $y
+        i32.const 1
+        i32.add
+        local.set $y
+        br $rows))
+    i32.const 0"#
+    )
+}
+
+/// 4 MiB: room for one run's tile buffers (512² + halo, in and out).
+const MEMORY: &str = "1 64";
+
+fn manifest(id: &str, params: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("test.{id}"),
+        "name": id,
+        "version": "1.0.0",
+        "kind": "filter",
+        "description": "A test plugin.",
+        "entry": { "type": "wasm", "module": "filter.wasm", "memory_limit_mb": 4, "time_limit_ms": 200 },
+        "params": serde_json::from_str::<serde_json::Value>(params).unwrap(),
+        "inputs": [{ "id": "image", "type": "image" }],
+        "outputs": [{ "id": "image", "type": "image" }]
+    })
+}
+
+/// A zip with these entries, in order.
+fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// A bundle of `manifest` with its files listed and hashed, and those files.
+fn bundle_bytes(mut manifest: serde_json::Value, files: &[(&str, &[u8])]) -> Vec<u8> {
+    manifest["files"] = files
+        .iter()
+        .map(|(name, data)| (name.to_string(), sha256_hex(data).into()))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let json = manifest.to_string();
+    let mut entries = vec![("manifest.json", json.as_bytes())];
+    entries.extend_from_slice(files);
+    zip(&entries)
+}
+
+fn bundle(wasm: &[u8]) -> Bundle {
+    Bundle::from_bytes(&bundle_bytes(
+        manifest("probe", "[]"),
+        &[("filter.wasm", wasm)],
+    ))
+    .unwrap()
+}
+
+fn run(bundle: &Bundle, image: &RgbaImage, area: Rect) -> crate::Result<RgbaImage> {
+    FilterRun::new(bundle, &BTreeMap::new())?.run_wasm(image, area)
+}
+
+fn photo(width: u32, height: u32) -> RgbaImage {
+    image::imageops::resize(
+        &test_kit::photo("coffee"),
+        width,
+        height,
+        image::imageops::FilterType::Triangle,
+    )
+}
+
+#[test]
+fn the_identity_returns_every_tile_unchanged() {
+    let image = photo(TILE * 2 + 37, TILE + 5);
+    let plugin = bundle(&module("", MEMORY, "i32.const 0", &copy_rows(0)));
+    let whole = Rect::new(0, 0, image.width(), image.height());
+    assert_eq!(run(&plugin, &image, whole).unwrap(), image);
+}
+
+#[test]
+fn the_halo_repeats_edge_pixels_and_tiles_see_their_neighbours() {
+    // Each output pixel is the input two to the left: across tile seams that is the
+    // neighbouring tile's pixel, at the left border the edge pixel repeated.
+    let image = photo(TILE + 300, 700);
+    let plugin = bundle(&module("", MEMORY, "i32.const 2", &copy_rows(2)));
+    let area = Rect::new(1, 3, image.width() - 1, image.height() - 3);
+    let out = run(&plugin, &image, area).unwrap();
+    for (x, y, pixel) in out.enumerate_pixels() {
+        let source = (x as i64 + 1 - 2).max(0) as u32;
+        assert_eq!(pixel, image.get_pixel(source, y + 3), "{x},{y}");
+    }
+}
+
+#[test]
+fn tiles_know_where_they_are_in_the_image() {
+    // Writes (tile_x + x) & 255, (tile_y + y) & 255, image_w & 255, 255 per pixel.
+    let body = r#"(block $done
+      (loop $rows
+        local.get $y
+        local.get $oh
+        i32.ge_u
+        br_if $done
+        i32.const 0
+        local.set $x
+        (block $row_done
+          (loop $cols
+            local.get $x
+            local.get $ow
+            i32.ge_u
+            br_if $row_done
+            local.get $out
+            local.get $y
+            local.get $ow
+            i32.mul
+            local.get $x
+            i32.add
+            i32.const 4
+            i32.mul
+            i32.add
+            local.get $tx
+            local.get $x
+            i32.add
+            i32.const 255
+            i32.and
+            local.get $ty
+            local.get $y
+            i32.add
+            i32.const 255
+            i32.and
+            i32.const 8
+            i32.shl
+            i32.or
+            local.get $w
+            i32.const 255
+            i32.and
+            i32.const 16
+            i32.shl
+            i32.or
+            i32.const 0xff000000
+            i32.or
+            i32.store
+            local.get $x
+            i32.const 1
+            i32.add
+            local.set $x
+            br $cols))
+        local.get $y
+        i32.const 1
+        i32.add
+        local.set $y
+        br $rows))
+    i32.const 0"#;
+    let image = photo(1100, 600);
+    let plugin = bundle(&module("", MEMORY, "i32.const 0", body));
+    let area = Rect::new(90, 40, 1000, 555);
+    let out = run(&plugin, &image, area).unwrap();
+    for (x, y, pixel) in out.enumerate_pixels() {
+        let expected = [(x + 90) as u8, (y + 40) as u8, (1100 & 255) as u8, 255];
+        assert_eq!(pixel.0, expected, "{x},{y}");
+    }
+}
+
+/// A document with one photo layer, a selection on part of it, and one history step.
+fn document() -> (Document, crate::doc::LayerId) {
+    let image = photo(640, 480);
+    let mut doc = Document::new(640, 480).unwrap();
+    let id = doc
+        .add_layer(LayerProperties::named("Photo"), image, None, None)
+        .unwrap();
+    let selection = GrayImage::from_fn(640, 480, |x, y| {
+        Luma([if (100..600).contains(&x) && (50..300).contains(&y) {
+            if x < 350 {
+                255
+            } else {
+                100
+            }
+        } else {
+            0
+        }])
+    });
+    doc.set_selection(Some(selection), "Select").unwrap();
+    (doc, id)
+}
+
+#[test]
+fn a_plugin_filters_inside_the_selection_in_one_undo_step() {
+    // Inverts RGB: out = in ^ 0x00ffffff for every pixel of the (halo-free) tile.
+    let body = r#"(block $done
+      (loop $px
+        local.get $i
+        local.get $ow
+        local.get $oh
+        i32.mul
+        i32.ge_u
+        br_if $done
+        local.get $out
+        local.get $i
+        i32.const 4
+        i32.mul
+        i32.add
+        local.get $in
+        local.get $i
+        i32.const 4
+        i32.mul
+        i32.add
+        i32.load
+        i32.const 0x00ffffff
+        i32.xor
+        i32.store
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br $px))
+    i32.const 0"#;
+    let plugin = bundle(&module("", MEMORY, "i32.const 0", body));
+    let (mut doc, id) = document();
+    let before = doc.layer(id).unwrap().pixels.clone();
+    let steps = doc.history().len();
+    let filter = FilterRun::new(&plugin, &BTreeMap::new()).unwrap();
+    pollster::block_on(apply_to_layer(&mut doc, &Engine::cpu(), id, &filter)).unwrap();
+    assert_eq!(doc.history().len(), steps + 1);
+    let selection = doc.selection().unwrap().clone();
+    let after = doc.layer(id).unwrap().pixels.clone();
+    for (x, y, p) in after.enumerate_pixels() {
+        let b = before.get_pixel(x, y);
+        match selection.get_pixel(x, y)[0] {
+            0 => assert_eq!(p, b, "{x},{y} outside the selection must be bit-exact"),
+            255 => assert_eq!(p.0, [255 - b[0], 255 - b[1], 255 - b[2], b[3]], "{x},{y}"),
+            _ => assert_ne!(p, b, "{x},{y} half selected"),
+        }
+    }
+    doc.undo().unwrap();
+    assert_eq!(doc.layer(id).unwrap().pixels, before);
+}
+
+/// Runs `wasm` on the document and checks it fails with a message containing `expected`,
+/// leaving the layer bit-exact and the history as it was.
+fn refused_and_unchanged(wasm: &[u8], expected: &str) {
+    let plugin = bundle(wasm);
+    let (mut doc, id) = document();
+    let before = doc.layer(id).unwrap().pixels.clone();
+    let steps = doc.history().len();
+    let filter = FilterRun::new(&plugin, &BTreeMap::new()).unwrap();
+    let err = pollster::block_on(apply_to_layer(&mut doc, &Engine::cpu(), id, &filter))
+        .expect_err("a hostile plugin must fail");
+    let message = err.to_string();
+    assert!(matches!(err, Error::Plugin { .. }), "{message}");
+    assert!(message.contains("test.probe"), "{message}");
+    assert!(message.contains(expected), "{message}");
+    assert_eq!(doc.layer(id).unwrap().pixels, before);
+    assert_eq!(doc.history().len(), steps);
+}
+
+#[test]
+fn an_endless_loop_is_stopped_at_the_time_limit() {
+    let endless = module(
+        "",
+        MEMORY,
+        "i32.const 0",
+        "(loop $forever br $forever) i32.const 0",
+    );
+    refused_and_unchanged(&endless, "time limit of 200 ms");
+}
+
+#[test]
+fn growing_memory_past_the_limit_fails_cleanly() {
+    // Grows one page at a time until memory.grow fails, then traps as a Rust plugin's
+    // allocator would.
+    let hog = module(
+        "",
+        MEMORY,
+        "i32.const 0",
+        "(loop $more i32.const 1 memory.grow i32.const -1 i32.ne br_if $more) unreachable",
+    );
+    refused_and_unchanged(&hog, "ran out of memory");
+}
+
+#[test]
+fn traps_are_reported() {
+    refused_and_unchanged(
+        &module("", MEMORY, "i32.const 0", "unreachable"),
+        "trapped in retouch_filter",
+    );
+    let out_of_bounds = module(
+        "",
+        MEMORY,
+        "i32.const 0",
+        "i32.const -8 i32.load drop i32.const 0",
+    );
+    refused_and_unchanged(&out_of_bounds, "out of bounds");
+    refused_and_unchanged(
+        &module("", MEMORY, "i32.const 0", "i32.const 7"),
+        "error code 7",
+    );
+}
+
+#[test]
+fn an_output_never_written_or_of_the_wrong_size_is_refused() {
+    refused_and_unchanged(
+        &module("", MEMORY, "i32.const 0", "i32.const 0"),
+        "never wrote row 0",
+    );
+    // Writes only the first half of the rows, as a plugin that got the height wrong would.
+    let half = copy_rows(0).replace(
+        "local.get $oh\n        i32.ge_u",
+        "local.get $oh\n        i32.const 1\n        i32.shr_u\n        i32.ge_u",
+    );
+    refused_and_unchanged(&module("", MEMORY, "i32.const 0", &half), "never wrote row");
+}
+
+#[test]
+fn a_wrong_abi_version_or_halo_is_refused() {
+    let v2 = wat::parse_str(
+        r#"(module
+  (memory (export "memory") 1 1)
+  (func (export "retouch_abi_version") (result i32) i32.const 2)
+  (func (export "retouch_alloc") (param i32) (result i32) i32.const 0)
+  (func (export "retouch_halo") (param i32 i32) (result i32) i32.const 0)
+  (func (export "retouch_filter") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (result i32) i32.const 0))"#,
+    )
+    .unwrap();
+    refused_and_unchanged(&v2, "built for plugin ABI 2");
+    refused_and_unchanged(
+        &module("", MEMORY, "i32.const 5000", &copy_rows(0)),
+        "retouch_halo returned 5000",
+    );
+}
+
+/// The refusal of a bundle, as text.
+fn bundle_refusal(bytes: &[u8]) -> String {
+    Bundle::from_bytes(bytes)
+        .expect_err("the bundle must be refused")
+        .to_string()
+}
+
+#[test]
+fn modules_with_foreign_imports_are_refused_naming_them() {
+    for (import, name) in [
+        (
+            r#"(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))"#,
+            "wasi_snapshot_preview1.fd_write",
+        ),
+        (
+            r#"(import "env" "fetch" (func (param i32 i32)))"#,
+            "env.fetch",
+        ),
+        (
+            r#"(import "retouch" "open_file" (func))"#,
+            "retouch.open_file",
+        ),
+    ] {
+        let wasm = module(import, MEMORY, "i32.const 0", &copy_rows(0));
+        let message = bundle_refusal(&bundle_bytes(
+            manifest("probe", "[]"),
+            &[("filter.wasm", &wasm)],
+        ));
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains("does not offer"), "{message}");
+    }
+    // The host's own imports are fine.
+    let allowed = module(
+        r#"(import "retouch" "log" (func (param i32 i32))) (import "retouch" "cancelled" (func (result i32)))"#,
+        MEMORY,
+        "i32.const 0",
+        &copy_rows(0),
+    );
+    bundle(&allowed);
+}
+
+#[test]
+fn modules_without_a_memory_cap_within_the_limit_are_refused() {
+    let unbounded = module("", "1", "i32.const 0", &copy_rows(0));
+    let message = bundle_refusal(&bundle_bytes(
+        manifest("probe", "[]"),
+        &[("filter.wasm", &unbounded)],
+    ));
+    assert!(message.contains("declares no maximum"), "{message}");
+    // 128 pages = 8 MiB, above the manifest's 4.
+    let greedy = module("", "1 128", "i32.const 0", &copy_rows(0));
+    let message = bundle_refusal(&bundle_bytes(
+        manifest("probe", "[]"),
+        &[("filter.wasm", &greedy)],
+    ));
+    assert!(
+        message.contains("8 MiB, above the limit of 4 MiB"),
+        "{message}"
+    );
+    let missing_export = wat::parse_str(r#"(module (memory (export "memory") 1 1))"#).unwrap();
+    let message = bundle_refusal(&bundle_bytes(
+        manifest("probe", "[]"),
+        &[("filter.wasm", &missing_export)],
+    ));
+    assert!(message.contains("retouch_abi_version"), "{message}");
+}
+
+#[test]
+fn malformed_bundles_are_refused_naming_the_problem() {
+    let wasm = module("", MEMORY, "i32.const 0", &copy_rows(0));
+    let good = manifest("probe", "[]");
+    assert!(bundle_refusal(b"not a zip at all").contains("not a zip file"));
+    let mut bad_manifest = good.clone();
+    bad_manifest["version"] = "one".into();
+    let message = bundle_refusal(&bundle_bytes(bad_manifest, &[("filter.wasm", &wasm)]));
+    assert!(message.contains("version"), "{message}");
+    // A file changed after packing.
+    let mut tampered = bundle_bytes(good.clone(), &[("filter.wasm", &wasm)]);
+    let changed = {
+        let mut m = good.clone();
+        m["files"] = serde_json::json!({ "filter.wasm": sha256_hex(b"something else") });
+        zip(&[
+            ("manifest.json", m.to_string().as_bytes()),
+            ("filter.wasm", &wasm),
+        ])
+    };
+    let message = bundle_refusal(&changed);
+    assert!(message.contains("SHA-256 of 'filter.wasm'"), "{message}");
+    // Zip slip: an entry that climbs out.
+    let mut slip = good.clone();
+    slip["files"] = serde_json::json!({ "filter.wasm": sha256_hex(&wasm) });
+    let message = bundle_refusal(&zip(&[
+        ("manifest.json", slip.to_string().as_bytes()),
+        ("filter.wasm", &wasm),
+        ("../../evil.sh", b"rm -rf"),
+    ]));
+    assert!(message.contains("'../../evil.sh'"), "{message}");
+    assert!(message.contains("escape"), "{message}");
+    // A file not listed.
+    let message = bundle_refusal(&zip(&[
+        ("manifest.json", slip.to_string().as_bytes()),
+        ("filter.wasm", &wasm),
+        ("extra.txt", b"hello"),
+    ]));
+    assert!(message.contains("'extra.txt' is not listed"), "{message}");
+    // No manifest.
+    assert!(bundle_refusal(&zip(&[("filter.wasm", &wasm)])).contains("no manifest.json"));
+    // Oversize: a 17 MiB file (stored, so the zip is that big too).
+    tampered.resize(17 << 20, 0);
+    assert!(bundle_refusal(&tampered).contains("16 MiB"));
+}
+
+#[test]
+fn parameters_are_checked_and_passed_in_manifest_order() {
+    let params = r##"[
+      { "id": "amount", "label": "Amount", "type": "number", "min": 0, "max": 10, "step": 0.5, "default": 2 },
+      { "id": "mode", "label": "Mode", "type": "enum", "values": [{ "value": "a", "label": "A" }, { "value": "b", "label": "B" }], "default": "a" },
+      { "id": "tint", "label": "Tint", "type": "color", "default": "#ff8000" },
+      { "id": "on", "label": "On", "type": "boolean", "default": false }
+    ]"##;
+    let wasm = module("", MEMORY, "i32.const 0", &copy_rows(0));
+    let bundle = Bundle::from_bytes(&bundle_bytes(
+        manifest("probe", params),
+        &[("filter.wasm", &wasm)],
+    ))
+    .unwrap();
+    let given = |pairs: &[(&str, &str)]| -> BTreeMap<String, ParamValue> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), ParamValue::parse(v)))
+            .collect()
+    };
+    let run = FilterRun::new(&bundle, &given(&[("mode", "b"), ("on", "true")])).unwrap();
+    assert_eq!(run.values, [2.0, 1.0, 1.0, 128.0 / 255.0, 0.0, 1.0]);
+    for (pairs, name) in [
+        (vec![("amount", "11")], "amount"),
+        (vec![("mode", "c")], "mode"),
+        (vec![("tint", "red")], "tint"),
+        (vec![("size", "3")], "size"),
+    ] {
+        let err = FilterRun::new(&bundle, &given(&pairs)).err().unwrap();
+        assert!(
+            matches!(&err, Error::InvalidParameter { name: n, .. } if n == name),
+            "{err}"
+        );
+    }
+}
