@@ -5,6 +5,7 @@
 mod adjust;
 mod composite;
 mod fill;
+mod heal;
 mod mask;
 mod output;
 mod paint;
@@ -52,6 +53,9 @@ enum Command {
     /// Content-aware fill: replace the masked pixels with texture from the
     /// rest of the image (PatchMatch), deterministic for a seed.
     Fill(fill::Args),
+    /// Healing brush on a mask: texture from --source-offset away, blended in
+    /// the gradient domain (Poisson) so the tone comes from around the mask.
+    Heal(heal::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -73,6 +77,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Resize(args) => resize::run(args),
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
+        Command::Heal(args) => heal::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Paint(args) => paint::run(args),
         Command::Project(args) => project::run(args),
