@@ -359,10 +359,8 @@ fn compose(
             let (cx, cy) = (window.x + x, window.y + y);
             let s = source.get_pixel(cx, cy).0;
             let px = out.get_pixel_mut(cx, cy);
-            for c in 0..3 {
-                px.0[c] = (f32::from(s[c]) + level.values[i][c])
-                    .round()
-                    .clamp(0.0, 255.0) as u8;
+            for ((value, source), delta) in px.0.iter_mut().zip(s).zip(level.values[i]) {
+                *value = (f32::from(source) + delta).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
