@@ -129,7 +129,7 @@ run_tests() {
 
 bench() {
   setup
-  for example in bench bench_masks bench_resample bench_doc bench_fill; do
+  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson; do
     log "cargo run --release --example $example"
     cargo run -p retouch --release --example "$example"
   done

@@ -3,7 +3,8 @@
 //! families where bandwidth dominates also have a WGSL kernel with its driver
 //! (`gpu.rs`), held to the CPU by parity tests, and `mod.rs` picks the
 //! backend; selection shapes (`select`), the magic wand (`wand`) and
-//! Content-Aware Fill (`fill`) are CPU only.
+//! Content-Aware Fill (`fill`) are CPU only. Gradient-domain blending
+//! (`poisson`) relaxes on the GPU and builds its pyramid on the CPU.
 
 pub mod adjust;
 pub mod blend;
@@ -14,6 +15,7 @@ pub mod feather;
 pub mod fill;
 pub mod morphology;
 pub mod paint;
+pub mod poisson;
 pub mod resample;
 pub mod select;
 pub mod transform;

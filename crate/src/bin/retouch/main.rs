@@ -5,6 +5,7 @@
 mod adjust;
 mod composite;
 mod fill;
+mod heal;
 mod mask;
 mod output;
 mod paint;
@@ -55,6 +56,9 @@ enum Command {
     Fill(fill::Args),
     /// Third-party filter plugins: validate, pack, run, list.
     Plugin(plugin::Args),
+    /// Healing brush on a mask: texture from --source-offset away, blended in
+    /// the gradient domain (Poisson) so the tone comes from around the mask.
+    Heal(heal::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -76,6 +80,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Resize(args) => resize::run(args),
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
+        Command::Heal(args) => heal::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Paint(args) => paint::run(args),
         Command::Plugin(args) => plugin::run(args),
