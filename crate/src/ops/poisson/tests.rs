@@ -36,8 +36,8 @@ fn drifted(image: &RgbaImage, drift: impl Fn(u32, u32) -> [f32; 3]) -> RgbaImage
     let mut out = image.clone();
     for (x, y, px) in out.enumerate_pixels_mut() {
         let d = drift(x, y);
-        for c in 0..3 {
-            px.0[c] = (f32::from(px.0[c]) + d[c]).round().clamp(0.0, 255.0) as u8;
+        for (value, shift) in px.0.iter_mut().zip(d) {
+            *value = (f32::from(*value) + shift).round().clamp(0.0, 255.0) as u8;
         }
     }
     out
@@ -178,8 +178,8 @@ fn converged(
     let mut out = destination.clone();
     for (i, (px, s)) in out.pixels_mut().zip(source.pixels()).enumerate() {
         if selection.as_raw()[i] > 0 {
-            for c in 0..3 {
-                px.0[c] = (f64::from(s.0[c]) + delta[i][c]).round().clamp(0.0, 255.0) as u8;
+            for ((value, source), shift) in px.0.iter_mut().zip(s.0).zip(delta[i]) {
+                *value = (f64::from(source) + shift).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
