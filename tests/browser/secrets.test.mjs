@@ -205,9 +205,17 @@ test('control: a key written into the project is found in the autosave read back
     await page.click('#undo');
     await page.evaluate(() => window.retouchApp.settled());
   }
+  // History survives a reload, so the undone rename stays as a redo step, and only there.
+  const undone = await autosaveNow(page);
+  undone.project.free();
+  const redoOnly = keyIn(undone.values);
+  assert.ok(redoOnly.length > 0 && redoOnly.every((where) => where.startsWith('retouch/autosave/piece:history/')), `after undo: ${JSON.stringify(redoOnly)}`);
+  // A new edit drops the redo step: then the autosave is clean again.
+  await page.evaluate(({ id }) => window.retouchApp.run('layer.rename', { id, name: 'clean' }), { id });
+  await page.evaluate(() => window.retouchApp.settled());
   const { project, values } = await autosaveNow(page);
   project.free();
-  assert.deepEqual(keyIn(values), [], 'after undo the autosave is clean again');
+  assert.deepEqual(keyIn(values), [], 'after a new edit the autosave is clean again');
 });
 
 test('after a reload the key field is empty (the key was kept in memory only)', async () => {
