@@ -1,8 +1,8 @@
 //! `./build.sh bench`: compositor throughput on a 4096×4096 image, native,
 //! single thread, in MP/s (megapixels of layer processed per second; timed as
-//! `timing` says). Not a test: speed goals live here.
+//! `bench_kit` says). Not a test: speed goals live here.
 
-mod timing;
+mod bench_kit;
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use retouch::engine::{BackendPreference, Engine};
@@ -16,9 +16,9 @@ const SIDE: u32 = 4096;
 fn report(label: &str, time: Duration) {
     println!(
         "{label:<44} {:>8.1} MP/s  ({:.2} ms, median of {})",
-        timing::mp_per_s(u64::from(SIDE) * u64::from(SIDE), time),
+        bench_kit::mp_per_s(u64::from(SIDE) * u64::from(SIDE), time),
         time.as_secs_f64() * 1e3,
-        timing::RUNS
+        bench_kit::RUNS
     );
 }
 
@@ -45,12 +45,12 @@ fn main() {
             ..Default::default()
         };
         let mut target = base.clone();
-        let t = timing::median(|| {
+        let t = bench_kit::median(|| {
             target.copy_from_slice(&base);
             composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
         });
         // Subtract the copy that resets the target between runs.
-        let copy = timing::median(|| target.copy_from_slice(&base));
+        let copy = bench_kit::median(|| target.copy_from_slice(&base));
         if mode == BlendMode::Normal {
             // Roofline: copying the backdrop moves 8 of the 13 bytes a blended pixel does.
             println!(
@@ -64,7 +64,7 @@ fn main() {
             t.saturating_sub(copy),
         );
         // What the wasm API does: validate, copy the backdrop, blend.
-        let t = timing::median(|| {
+        let t = bench_kit::median(|| {
             composite_cpu(&base, &layer, Some(&mask), &options).unwrap();
         });
         report(
@@ -85,7 +85,7 @@ fn main() {
                     opacity: 0.8,
                     ..Default::default()
                 };
-                let t = timing::median(|| {
+                let t = bench_kit::median(|| {
                     pollster::block_on(composite(&engine, &base, &layer, Some(&mask), &options))
                         .unwrap();
                 });

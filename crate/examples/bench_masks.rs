@@ -5,7 +5,7 @@
 //! so that one kernel can be timed or profiled on its own. Timed as `timing`
 //! says.
 
-mod timing;
+mod bench_kit;
 
 use image::GrayImage;
 use image::RgbaImage;
@@ -21,8 +21,8 @@ fn bench<T>(filter: &Option<String>, name: &str, pixels: u64, work: impl FnMut()
     if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
         return;
     }
-    let time = timing::median(work);
-    let mp_per_s = timing::mp_per_s(pixels, time);
+    let time = bench_kit::median(work);
+    let mp_per_s = bench_kit::mp_per_s(pixels, time);
     println!(
         "{name:<32} {mp_per_s:>9.1} MP/s  ({:.2} ms)",
         time.as_secs_f64() * 1e3
@@ -47,7 +47,7 @@ fn main() {
     let mask = selection();
     println!(
         "{SIDE}×{SIDE} mask, native CPU, single thread, median of {} runs",
-        timing::RUNS
+        bench_kit::RUNS
     );
     for radius in [2.0, 20.0, 200.0] {
         bench(&filter, &format!("feather r={radius}"), pixels, || {

@@ -4,46 +4,15 @@
 //! left, and one healing dab (a disc of radius 20 px) in the same photograph.
 //! `cargo run -p retouch --release --example bench_poisson`. The photograph
 //! is the six test photos of `crate/tests/photos` tiled with mirroring.
-//! Prints the median thread CPU time of several runs.
+//! Timed as `bench_kit` says.
+
+mod bench_kit;
 
 use image::{GrayImage, Luma, RgbaImage};
 use retouch::ops::poisson::{heal_cpu, PoissonOptions};
-use std::time::Instant;
 
-const RUNS: usize = 5;
 const WIDTH: u32 = 4000;
 const HEIGHT: u32 = 3000;
-
-fn thread_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(stat.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
-}
-
-fn photo(name: &str) -> RgbaImage {
-    let path = format!("{}/tests/photos/{name}.png", env!("CARGO_MANIFEST_DIR"));
-    retouch::image_io::decode_rgba(&std::fs::read(&path).expect("a test photo")).expect("a PNG")
-}
-
-/// The photos tiled in a grid, every other tile mirrored so edges meet.
-fn mosaic() -> RgbaImage {
-    let photos: Vec<RgbaImage> = ["chelsea", "coffee", "astronaut", "grass", "brick", "rocket"]
-        .iter()
-        .map(|n| photo(n))
-        .collect();
-    let (tw, th) = photos[0].dimensions();
-    RgbaImage::from_fn(WIDTH, HEIGHT, |x, y| {
-        let (col, row) = (x / tw, y / th);
-        let tile = &photos[((col + 2 * row) as usize) % photos.len()];
-        let (mut u, mut v) = (x % tw, y % th);
-        if col % 2 == 1 {
-            u = tw - 1 - u;
-        }
-        if row % 2 == 1 {
-            v = th - 1 - v;
-        }
-        *tile.get_pixel(u, v)
-    })
-}
 
 fn disc(cx: f32, cy: f32, radius: f32) -> GrayImage {
     GrayImage::from_fn(WIDTH, HEIGHT, |x, y| {
@@ -52,38 +21,21 @@ fn disc(cx: f32, cy: f32, radius: f32) -> GrayImage {
     })
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn measure(label: &str, image: &RgbaImage, selection: &GrayImage) {
     let area = selection.iter().filter(|&&v| v > 0).count();
-    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
-    for _ in 0..RUNS {
-        let start_cpu = thread_cpu_seconds();
-        let start = Instant::now();
-        let healed = heal_cpu(image, selection, (-600, 0), &PoissonOptions::default())
-            .expect("a valid heal");
-        wall.push(start.elapsed().as_secs_f64() * 1e3);
-        if let (Some(a), Some(b)) = (start_cpu, thread_cpu_seconds()) {
-            cpu.push((b - a) * 1e3);
-        }
-        std::hint::black_box(healed);
-    }
-    print!(
-        "{label}: {:.4} MP, wall {:.1} ms",
+    let time = bench_kit::median(|| {
+        heal_cpu(image, selection, (-600, 0), &PoissonOptions::default()).expect("a valid heal")
+    });
+    println!(
+        "{label}: {:.4} MP, {:.1} ms (median of {})",
         area as f64 / 1e6,
-        median(&mut wall)
+        time.as_secs_f64() * 1e3,
+        bench_kit::RUNS
     );
-    if cpu.len() == RUNS {
-        print!(", thread CPU {:.1} ms", median(&mut cpu));
-    }
-    println!(" (median of {RUNS})");
 }
 
 fn main() {
-    let image = mosaic();
+    let image = bench_kit::photo_mosaic(WIDTH, HEIGHT);
     println!("gradient-domain heal, {WIDTH}×{HEIGHT} image, single thread");
     measure(
         "0.25 MP hole",

@@ -3,9 +3,9 @@
 //! figure is Lanczos3 ×2 of a 2048×2048 photo-like image, in megapixels of
 //! output per second (median of several runs); the goal is ≥ 150 MP/s. The
 //! edge upscaler ×2 of 2048² is also timed on the GPU when an adapter exists
-//! (including upload, tiling and read-back). Timed as `timing` says.
+//! (including upload, tiling and read-back). Timed as `bench_kit` says.
 
-mod timing;
+mod bench_kit;
 
 use image::{Rgba, RgbaImage};
 use retouch::engine::{BackendPreference, Engine};
@@ -33,19 +33,19 @@ fn photo(translucent: bool) -> RgbaImage {
 }
 
 fn bench(name: &str, src: &RgbaImage, options: ResizeOptions) {
-    let time = timing::median(|| resample::resize_cpu(src, &options).unwrap());
+    let time = bench_kit::median(|| resample::resize_cpu(src, &options).unwrap());
     report(name, options, time);
 }
 
 fn bench_gpu(name: &str, engine: &Engine, src: &RgbaImage, options: ResizeOptions) {
     let time =
-        timing::median(|| pollster::block_on(resample::resize(engine, src, &options)).unwrap());
+        bench_kit::median(|| pollster::block_on(resample::resize(engine, src, &options)).unwrap());
     report(name, options, time);
 }
 
 fn report(name: &str, options: ResizeOptions, time: Duration) {
     let out_pixels = u64::from(options.width) * u64::from(options.height);
-    let mp_per_s = timing::mp_per_s(out_pixels, time);
+    let mp_per_s = bench_kit::mp_per_s(out_pixels, time);
     println!(
         "{name:<44} {mp_per_s:>8.1} MP/s output  ({:.1} ms)",
         time.as_secs_f64() * 1e3
