@@ -55,7 +55,7 @@ const session = createSession({
   onRender(project, rect, ms) {
     // A band of a render in progress is drawn as it comes; the summary after the last only reports the time.
     if (ms === null || state.engine?.backend !== 'cpu') {
-      viewer.putRegion(rect.x, rect.y, rect.width, rect.height, project.compositeRegion(rect.x, rect.y, rect.width, rect.height));
+      viewer.drawComposite(rect, (x, y, width, height) => project.compositeRegion(x, y, width, height));
     }
     if (ms === null) return;
     const area = rect.width === project.width && rect.height === project.height ? 'full' : `${rect.width}×${rect.height}`;
@@ -65,6 +65,8 @@ const session = createSession({
   onChange: ({ kind }) => documentChanged(kind),
 });
 const { state } = session;
+// Zoomed in on a document shown at a reduced level, the viewer reads the visible part at full resolution.
+viewer.setCompositeReader((x, y, width, height) => session.read((p) => p.compositeRegion(x, y, width, height)));
 
 const selection = createSelection({ wasm, viewer, session });
 
@@ -561,6 +563,10 @@ window.retouchApp = {
   lastGesture: () => shown.lastGesture,
   /** Image coordinates → page (client) coordinates, to drive the pointer. */
   clientPoint: (x, y) => viewer.clientPoint(x, y),
+  /** How the view shows the document: { level } (canvases at 1/2^level per side), { scale } (screen px per image px). */
+  view: () => ({ level: viewer.level, scale: viewer.scale }),
+  /** RGBA bytes of a rectangle of the composite as the core rendered it. */
+  compositeRegion: (x, y, width, height) => session.read((p) => p.compositeRegion(x, y, width, height)),
   /** The selection's coverage bytes (canvas-sized), or null when there is none. */
   selectionValues: async () => (await session.idle(), selection.values()),
   /** The composite as the core rendered it; rejects with the last render error. */

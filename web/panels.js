@@ -69,7 +69,7 @@ export function createPanels(ctx, $) {
       .read((project) => {
         if (previewed && (!region || region.x !== previewed.x || region.y !== previewed.y || region.width !== previewed.width || region.height !== previewed.height)) {
           const { x, y, width, height } = previewed;
-          if (x + width <= project.width && y + height <= project.height) viewer.putRegion(x, y, width, height, project.compositeRegion(x, y, width, height));
+          if (x + width <= project.width && y + height <= project.height) viewer.drawComposite(previewed, (x, y, width, height) => project.compositeRegion(x, y, width, height));
         }
         previewed = region ? { x: region.x, y: region.y, width: region.width, height: region.height } : null;
         // The quick mask would hide the variant: off while previewing.

@@ -64,8 +64,7 @@ export function createAdjustDialog({ ctx, manifests, dialog }) {
     const same = next && next.x === shown.x && next.y === shown.y && next.width === shown.width && next.height === shown.height;
     if (same) return;
     session
-      .read((project) => viewer.putRegion(shown.x, shown.y, shown.width, shown.height,
-        project.compositeRegion(shown.x, shown.y, shown.width, shown.height)))
+      .read((project) => viewer.drawComposite(shown, (x, y, width, height) => project.compositeRegion(x, y, width, height)))
       .catch(showError);
     open.shown = null;
   }

@@ -23,19 +23,18 @@ export function createSelection({ wasm, viewer, session }) {
     if (!size) return;
     viewer.showAnts(true);
     if (!mask) {
-      viewer.putSelection(0, 0, size.width, size.height, null);
-      viewer.putAnts(null);
+      viewer.drawSelection(null, null);
+      viewer.drawAnts(null);
       return;
     }
     const edge = mask.outline();
     try {
-      viewer.putAnts(edge.values());
+      viewer.drawAnts((x, y, width, height) => edge.regionValues(x, y, width, height));
     } finally {
       edge.free();
     }
     if (rect && (rect.width === 0 || rect.height === 0)) return;
-    if (rect) viewer.putSelection(rect.x, rect.y, rect.width, rect.height, mask.regionValues(rect.x, rect.y, rect.width, rect.height));
-    else viewer.putSelection(0, 0, size.width, size.height, mask.values());
+    viewer.drawSelection(rect ?? { x: 0, y: 0, ...size }, (x, y, width, height) => mask.regionValues(x, y, width, height));
   }
 
   /** Reads the selection back from `project` (or forgets it with null) and redraws it all. */

@@ -5,12 +5,32 @@
 // turned into image coordinates through the view's transform and handed to
 // the current tool. No pixel is computed here: the overlay only turns the
 // core's coverage bytes into display colours.
+//
+// Level of detail: a document bigger than VIEW_PIXEL_LIMIT (a 16384² one) is
+// held on canvases of half, a quarter… its size, as Photoshop's cache levels
+// do: the browser scales each band the core hands over (display only, like
+// the CSS scaling of any zoom), so a giant canvas is never composited on
+// every frame. Zoomed in past that level, a detail canvas shows the visible
+// part at full resolution, read from the core as the view moves.
 
 const ZOOM_STEPS = [0.05, 0.1, 0.125, 0.25, 1 / 3, 0.5, 2 / 3, 1, 1.5, 2, 3, 4, 6, 8, 12, 16];
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** Quick-mask colour: red at half strength over the selected area. */
 const OVERLAY_RGB = [255, 40, 40];
 const OVERLAY_ALPHA = 0.5;
+/** The most pixels a view canvas holds; bigger documents are shown at a reduced level of detail. */
+const VIEW_PIXEL_LIMIT = 4096 * 4096;
+/** Pixels read from the core per strip when drawing at a reduced level (bounded memory). */
+const STRIP_PIXELS = 1 << 22;
+/** How long the view rests before the detail canvas is read again (ms). */
+const DETAIL_DELAY_MS = 80;
+
+/** The level (canvases at 1/2^level per side) a document of this size is shown at. */
+export function viewLevel(width, height) {
+  let level = 0;
+  while (Math.ceil(width / 2 ** level) * Math.ceil(height / 2 ** level) > VIEW_PIXEL_LIMIT) level++;
+  return level;
+}
 
 /**
  * @param {{ stage: HTMLElement, zoomLabel: HTMLElement,
@@ -21,15 +41,24 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   const canvas = frame.querySelector('canvas.composite');
   const overlay = frame.querySelector('canvas.overlay');
   const ants = frame.querySelector('canvas.ants');
+  const detail = frame.querySelector('canvas.detail');
   const shapes = frame.querySelector('svg.shapes');
   const ctx = canvas.getContext('2d');
   const overlayCtx = overlay.getContext('2d');
   const antsCtx = ants.getContext('2d');
+  const detailCtx = detail.getContext('2d');
   let antsShown = true;
   let antsCovered = false;
   let size = null; // { width, height } of what is shown
   let mode = 'fit'; // 'fit' or a fixed scale
   let scale = 1;
+  let level = 0; // the canvases hold the document at 1/2^level per side
+  /** Reads full-resolution composite bytes of a document rectangle, asynchronously (set by the app). */
+  let readComposite = null;
+  let detailRect = null; // the document rectangle the detail canvas shows, or null
+  let detailTimer = 0;
+  let detailGeneration = 0;
+  let scratch = null; // an OffscreenCanvas for bands drawn at a reduced level
 
   function layout() {
     if (!size) {
@@ -49,6 +78,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     frame.style.width = `${Math.round(size.width * scale)}px`;
     frame.style.height = `${Math.round(size.height * scale)}px`;
     frame.classList.toggle('pixelated', scale >= 2);
+    scheduleDetail();
     stage.classList.toggle('scrolls', mode !== 'fit');
     zoomLabel.textContent = `${formatPercent(scale)}${mode === 'fit' ? ' (fit)' : ''}`;
     // Strokes in the SVG keep a constant on-screen width.
@@ -58,6 +88,113 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   new ResizeObserver(() => {
     if (mode === 'fit') layout();
   }).observe(stage);
+  stage.addEventListener('scroll', () => scheduleDetail(), { passive: true });
+
+  /** The integer rectangle of the reduced canvas that document rectangle (x, y, width, height) covers. */
+  function reducedRect(x, y, width, height) {
+    const s = 2 ** level;
+    const x0 = Math.floor(x / s);
+    const y0 = Math.floor(y / s);
+    return { x: x0, y: y0, width: Math.ceil((x + width) / s) - x0, height: Math.ceil((y + height) / s) - y0 };
+  }
+
+  /** Draws full-resolution `image` (at document x, y) onto a reduced canvas: the browser scales it. */
+  function drawReduced(target, x, y, image) {
+    if (!scratch || scratch.width < image.width || scratch.height < image.height) {
+      scratch = new OffscreenCanvas(Math.max(image.width, scratch?.width ?? 0), Math.max(image.height, scratch?.height ?? 0));
+    }
+    scratch.getContext('2d').putImageData(image, 0, 0);
+    const to = reducedRect(x, y, image.width, image.height);
+    target.clearRect(to.x, to.y, to.width, to.height);
+    target.imageSmoothingEnabled = true;
+    target.imageSmoothingQuality = 'high';
+    target.drawImage(scratch, 0, 0, image.width, image.height, to.x, to.y, to.width, to.height);
+  }
+
+  /** Shows `image` (document x, y, full resolution) on a view canvas at the current level. */
+  function show(target, x, y, image) {
+    if (level === 0) target.putImageData(image, x, y);
+    else drawReduced(target, x, y, image);
+  }
+
+  /**
+   * Calls `fn(x, y, width, height)` for strips of document rectangle `rect`
+   * grown to whole cells of the current level, so each strip fills whole
+   * canvas pixels and a strip's bytes stay bounded.
+   */
+  function forStrips(rect, fn) {
+    const s = 2 ** level;
+    const x0 = Math.floor(rect.x / s) * s;
+    const y0 = Math.floor(rect.y / s) * s;
+    const x1 = Math.min(size.width, Math.ceil((rect.x + rect.width) / s) * s);
+    const y1 = Math.min(size.height, Math.ceil((rect.y + rect.height) / s) * s);
+    if (x1 <= x0 || y1 <= y0) return;
+    const rows = level === 0 ? y1 - y0 : Math.max(s, Math.floor(STRIP_PIXELS / (x1 - x0) / s) * s);
+    for (let y = y0; y < y1; y += rows) fn(x0, y, x1 - x0, Math.min(rows, y1 - y));
+  }
+
+  const imageOf = (rgba, width, height) => new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), width, height);
+
+  /** Quick-mask colours for coverage bytes. */
+  function overlayImage(values, width, height) {
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    const [r, g, b] = OVERLAY_RGB;
+    for (let i = 0, o = 0; i < values.length; i++, o += 4) {
+      rgba[o] = r;
+      rgba[o + 1] = g;
+      rgba[o + 2] = b;
+      rgba[o + 3] = values[i] * OVERLAY_ALPHA;
+    }
+    return new ImageData(rgba, width, height);
+  }
+
+  /** The part of the document on screen, or null when the whole view is at full resolution. */
+  function visibleRect() {
+    if (!size || level === 0 || scale * 2 ** level <= 1) return null;
+    const box = canvas.getBoundingClientRect();
+    const view = stage.getBoundingClientRect();
+    const left = Math.max(box.left, view.left);
+    const top = Math.max(box.top, view.top);
+    const right = Math.min(box.right, view.right);
+    const bottom = Math.min(box.bottom, view.bottom);
+    if (right <= left || bottom <= top) return null;
+    const x0 = Math.max(0, Math.floor(((left - box.left) / box.width) * size.width) - 1);
+    const y0 = Math.max(0, Math.floor(((top - box.top) / box.height) * size.height) - 1);
+    const x1 = Math.min(size.width, Math.ceil(((right - box.left) / box.width) * size.width) + 1);
+    const y1 = Math.min(size.height, Math.ceil(((bottom - box.top) / box.height) * size.height) + 1);
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+
+  /** Reads the detail canvas again once the view rests (zoomed in on a reduced view). */
+  function scheduleDetail() {
+    clearTimeout(detailTimer);
+    const wanted = visibleRect();
+    if (!wanted) {
+      detailRect = null;
+      detail.hidden = true;
+      return;
+    }
+    if (detailRect && within(wanted, detailRect)) return;
+    detailTimer = setTimeout(() => refreshDetail(visibleRect()), DETAIL_DELAY_MS);
+  }
+
+  async function refreshDetail(rect) {
+    if (!rect || !readComposite) return;
+    const generation = ++detailGeneration;
+    const rgba = await readComposite(rect.x, rect.y, rect.width, rect.height).catch(() => null);
+    if (!rgba || generation !== detailGeneration || !size) return;
+    detail.width = rect.width;
+    detail.height = rect.height;
+    detailCtx.putImageData(imageOf(rgba, rect.width, rect.height), 0, 0);
+    Object.assign(detail.style, {
+      left: `${(rect.x / size.width) * 100}%`,
+      top: `${(rect.y / size.height) * 100}%`,
+      width: `${(rect.width / size.width) * 100}%`,
+      height: `${(rect.height / size.height) * 100}%`,
+    });
+    detailRect = rect;
+    detail.hidden = false;
+  }
 
   /** Client coordinates → image coordinates (fractional pixels; 0,0 is the top-left corner). */
   function imagePoint(clientX, clientY) {
@@ -163,10 +300,14 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   function resize(width, height) {
     const resized = !size || size.width !== width || size.height !== height;
     if (!resized) return;
+    level = viewLevel(width, height);
     for (const c of [canvas, overlay, ants]) {
-      c.width = width;
-      c.height = height;
+      c.width = Math.ceil(width / 2 ** level);
+      c.height = Math.ceil(height / 2 ** level);
     }
+    detailRect = null;
+    detail.hidden = true;
+    detailGeneration++;
     shapes.setAttribute('viewBox', `0 0 ${width} ${height}`);
     size = { width, height };
     stage.classList.add('has-image');
@@ -230,49 +371,71 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     get size() {
       return size;
     },
-    /** Shows `width`×`height` straight-alpha RGBA bytes at (x, y) of the document. */
+    /** The level of detail: the canvases hold the document at 1/2^level per side. */
+    get level() {
+      return level;
+    },
+    /** Sets how the detail canvas reads composite bytes: `(x, y, width, height) => Promise<Uint8Array>`. */
+    setCompositeReader(read) {
+      readComposite = read;
+    },
+    /**
+     * Shows a preview's `width`×`height` straight-alpha RGBA bytes at (x, y) of
+     * the document (display only; the document's own pixels come back with
+     * `drawComposite`).
+     */
     putRegion(x, y, width, height, rgba) {
       if (!size) return;
-      const data = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), width, height);
-      ctx.putImageData(data, x, y);
+      const image = imageOf(rgba, width, height);
+      show(ctx, x, y, image);
+      if (detailRect && intersects(detailRect, { x, y, width, height })) detailCtx.putImageData(image, x - detailRect.x, y - detailRect.y);
     },
     /**
-     * Draws the selection overlay for a rectangle of coverage bytes (null
-     * clears the whole overlay): red where selected, clear elsewhere.
+     * Shows the composite in document rectangle `rect`, reading it through
+     * `read(x, y, width, height)` (synchronous, full-resolution RGBA bytes) in
+     * strips that fill whole canvas pixels.
      */
-    putSelection(x, y, width, height, values) {
+    drawComposite(rect, read) {
       if (!size) return;
-      if (values === null) {
-        overlayCtx.clearRect(0, 0, size.width, size.height);
+      forStrips(rect, (x, y, width, height) => show(ctx, x, y, imageOf(read(x, y, width, height), width, height)));
+      const part = detailRect && intersection(detailRect, rect);
+      if (part) detailCtx.putImageData(imageOf(read(part.x, part.y, part.width, part.height), part.width, part.height), part.x - detailRect.x, part.y - detailRect.y);
+    },
+    /**
+     * Draws the selection overlay in document rectangle `rect` from coverage
+     * bytes `read(x, y, width, height)` (null clears the whole overlay): red
+     * where selected, clear elsewhere.
+     */
+    drawSelection(rect, read) {
+      if (!size) return;
+      if (read === null) {
+        overlayCtx.clearRect(0, 0, overlay.width, overlay.height);
         return;
       }
-      const rgba = new Uint8ClampedArray(width * height * 4);
-      const [r, g, b] = OVERLAY_RGB;
-      for (let i = 0, o = 0; i < values.length; i++, o += 4) {
-        rgba[o] = r;
-        rgba[o + 1] = g;
-        rgba[o + 2] = b;
-        rgba[o + 3] = values[i] * OVERLAY_ALPHA;
-      }
-      overlayCtx.putImageData(new ImageData(rgba, width, height), x, y);
+      forStrips(rect, (x, y, width, height) => show(overlayCtx, x, y, overlayImage(read(x, y, width, height), width, height)));
     },
     /**
-     * Draws the marching ants from the core's outline of the selection (255 on
-     * edge pixels; null clears them): black and white dashes along the edge.
+     * Draws the marching ants from the core's outline of the selection, read
+     * as `read(x, y, width, height)` (255 on edge pixels; null clears them):
+     * black and white dashes along the edge, one canvas pixel per edge cell.
      */
-    putAnts(edge) {
+    drawAnts(read) {
       if (!size) return;
-      antsCtx.clearRect(0, 0, size.width, size.height);
-      if (edge === null) return;
-      const rgba = new Uint8ClampedArray(size.width * size.height * 4);
-      for (let i = 0, o = 0; i < edge.length; i++, o += 4) {
-        if (edge[i] === 0) continue;
-        const x = i % size.width;
-        const shade = (((x + (i - x) / size.width) >> 2) & 1) * 255;
-        rgba[o] = rgba[o + 1] = rgba[o + 2] = shade;
-        rgba[o + 3] = 255;
-      }
-      antsCtx.putImageData(new ImageData(rgba, size.width, size.height), 0, 0);
+      antsCtx.clearRect(0, 0, ants.width, ants.height);
+      if (read === null) return;
+      const rgba = new Uint8ClampedArray(ants.width * ants.height * 4);
+      forStrips({ x: 0, y: 0, ...size }, (x0, y0, width, height) => {
+        const edge = read(x0, y0, width, height);
+        for (let i = 0; i < edge.length; i++) {
+          if (edge[i] === 0) continue;
+          const x = (x0 + (i % width)) >> level;
+          const y = (y0 + Math.floor(i / width)) >> level;
+          const o = (y * ants.width + x) * 4;
+          rgba[o] = rgba[o + 1] = rgba[o + 2] = (((x + y) >> 2) & 1) * 255;
+          rgba[o + 3] = 255;
+        }
+      });
+      antsCtx.putImageData(new ImageData(rgba, ants.width, ants.height), 0, 0);
     },
     /** Shows or hides the marching ants (hidden after a fill is accepted, until the selection changes). */
     showAnts(flag) {
@@ -340,6 +503,9 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     },
     clear() {
       size = null;
+      detailRect = null;
+      detail.hidden = true;
+      detailGeneration++;
       for (const c of [canvas, overlay, ants]) {
         c.width = 0;
         c.height = 0;
@@ -379,6 +545,19 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     overlay,
     ants,
   };
+}
+
+const within = (inner, outer) =>
+  inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+const intersects = (a, b) => intersection(a, b) !== null;
+
+/** The overlap of two rectangles, or null. */
+function intersection(a, b) {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const width = Math.min(a.x + a.width, b.x + b.width) - x;
+  const height = Math.min(a.y + a.height, b.y + b.height) - y;
+  return width > 0 && height > 0 ? { x, y, width, height } : null;
 }
 
 function formatPercent(s) {

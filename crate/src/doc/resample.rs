@@ -49,9 +49,7 @@ impl Document {
             .layers()
             .iter()
             .zip(&plans)
-            .map(|(layer, (b, o))| {
-                resample::peak_memory(layer.pixels.dimensions(), (b.width, b.height), o.filter)
-            })
+            .map(|(layer, (_, o))| resample::peak_memory_of(&layer.pixels, o))
             .max()
             .unwrap_or(0);
         crate::memory::check(

@@ -752,3 +752,34 @@ fn the_strip_by_strip_16_bit_path_equals_the_whole_image_passes() {
         assert_eq!(got, expected, "{w}×{h} {filter:?} linear {linear_light}");
     }
 }
+
+#[test]
+fn opaque_images_are_budgeted_for_the_eight_bit_path_only() {
+    // Image Size ×16 of a 1024² photo (16384², 1 GiB as RGBA8): the 8-bit path
+    // holds the result and one intermediate pass, the 16-bit path twice more.
+    let opaque = gradient(1024, 1024, false);
+    let translucent = gradient(1024, 1024, true);
+    let up = options(16384, 16384, Filter::Lanczos3, false);
+    let gib = 1u64 << 30;
+    assert_eq!(peak_memory_of(&opaque, &up), gib + gib / 16);
+    assert_eq!(
+        peak_memory_of(&translucent, &up),
+        peak_memory((1024, 1024), (16384, 16384), Filter::Lanczos3)
+    );
+    assert!(peak_memory_of(&translucent, &up) >= 3 * gib);
+    // Linear light and the edge upscaler work in 16 bits whatever the alpha.
+    let linear = options(16384, 16384, Filter::Lanczos3, true);
+    assert_eq!(
+        peak_memory_of(&opaque, &linear),
+        peak_memory((1024, 1024), (16384, 16384), Filter::Lanczos3)
+    );
+    let edge = options(16384, 16384, Filter::Edge, false);
+    assert_eq!(
+        peak_memory_of(&opaque, &edge),
+        peak_memory((1024, 1024), (16384, 16384), Filter::Edge)
+    );
+    assert_eq!(
+        peak_memory_of(&opaque, &options(1024, 1024, Filter::Lanczos3, false)),
+        0
+    );
+}
