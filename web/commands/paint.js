@@ -25,11 +25,14 @@ function cloneSource(ctx) {
 }
 
 /** Runs `fn(project)` on the open stroke in the session's queue and shows the rectangle it repainted. */
-async function onStroke(ctx, fn) {
+function onStroke(ctx, fn) {
   const { session } = ctx;
-  const rect = await session.run(() => fn(session.requireProject()));
-  if (rect) session.requestRender();
-  return rect;
+  return session.run(() => {
+    const rect = fn(session.requireProject());
+    // Asked from inside the job, so the session is not idle until the render is done.
+    if (rect) session.requestRender();
+    return rect;
+  });
 }
 
 export const PAINT_COMMANDS = [
