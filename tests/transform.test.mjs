@@ -84,4 +84,12 @@ rest = ~sel & ~moved
 assert (out[rest] == src[rest]).all(), 'everything else is untouched'
 print(int(moved.sum()), int(hole.sum()), int(rest.sum()))`);
   assert.match(report, /^3000 \d+ \d+$/);
+  // A mask that selects nothing is refused, naming the selection; nothing is written.
+  script(`w, h = Image.open(sys.argv[1]).size
+Image.fromarray(np.zeros((h, w), np.uint8)).save(sys.argv[2])`);
+  const refused = `${out}masked-refused.png`;
+  const result = spawnSync(cli, ['transform', photo, '-o', refused, '--mask', mask, '--translate', '5,5'], { encoding: 'utf8' });
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /selection.*nothing is selected/);
+  assert.equal(spawnSync('test', ['-e', refused]).status, 1, 'no output file is left');
 });
