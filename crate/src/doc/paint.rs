@@ -528,6 +528,23 @@ mod tests {
 
     #[test]
     fn a_live_stroke_ends_bit_exact_with_the_whole_stroke_at_once_as_one_step() {
+        live_stroke_matches_whole_stroke(&Engine::cpu());
+    }
+
+    /// The whole strokes on the GPU (the page's engine when it has one).
+    #[test]
+    #[cfg_attr(
+        not(gpu_tests),
+        ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+    )]
+    fn a_live_stroke_ends_bit_exact_with_the_whole_stroke_painted_on_the_gpu() {
+        live_stroke_matches_whole_stroke(crate::engine::test_gpu_engine());
+    }
+
+    /// Several brush settings, the eraser and the clone stamp, on a photograph
+    /// under a soft selection: a live stroke fed in batches of points ends
+    /// with the pixels of the whole stroke painted at once on `engine`.
+    fn live_stroke_matches_whole_stroke(engine: &Engine) {
         let settings = [
             (PaintOptions::default(), RED),
             (
@@ -567,7 +584,9 @@ mod tests {
         ];
         for (options, tool) in settings {
             let (mut whole, id, points) = live_case();
-            let at_once = stroke(&mut whole, id, &points, &options, tool).unwrap();
+            let at_once =
+                pollster::block_on(whole.paint_stroke(engine, id, &points, &options, tool))
+                    .unwrap();
             let (mut live, _, _) = live_case();
             let steps = live.history().position();
             let before = live.layer(id).unwrap().pixels.clone();
