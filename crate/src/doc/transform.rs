@@ -79,28 +79,39 @@ impl Document {
             }
             None => None,
         };
+        let changes = self.replacement(id, (area.x, area.y), pixels, mask)?;
+        self.commit("Free Transform", Change::Batch(changes));
+        Ok(())
+    }
+}
+
+impl Document {
+    /// The changes that put `pixels` and `mask` at `offset` in place of
+    /// layer `id`'s, its other properties kept.
+    fn replacement(
+        &self,
+        id: LayerId,
+        offset: (i32, i32),
+        pixels: RgbaImage,
+        mask: Option<GrayImage>,
+    ) -> Result<Vec<Change>> {
         let index = self.index_of(id)?;
-        let layer = self.layer(id)?;
-        let moved = Layer {
+        let layer = Layer {
             id,
             props: LayerProperties {
-                offset: (area.x, area.y),
-                ..layer.props.clone()
+                offset,
+                ..self.layer(id)?.props.clone()
             },
             pixels,
             mask,
         };
-        self.commit(
-            "Free Transform",
-            Change::Batch(vec![
-                Change::Remove { index },
-                Change::Insert {
-                    index,
-                    layer: Box::new(moved),
-                },
-            ]),
-        );
-        Ok(())
+        Ok(vec![
+            Change::Remove { index },
+            Change::Insert {
+                index,
+                layer: Box::new(layer),
+            },
+        ])
     }
 }
 
@@ -223,23 +234,7 @@ impl Document {
             image::imageops::replace(&mut grown, mask, i64::from(dx), i64::from(dy));
             grown
         });
-        let index = self.index_of(id)?;
-        let transformed = Layer {
-            id,
-            props: LayerProperties {
-                offset: (bounds.x, bounds.y),
-                ..layer.props.clone()
-            },
-            pixels,
-            mask,
-        };
-        let mut changes = vec![
-            Change::Remove { index },
-            Change::Insert {
-                index,
-                layer: Box::new(transformed),
-            },
-        ];
+        let mut changes = self.replacement(id, (bounds.x, bounds.y), pixels, mask)?;
         changes.extend(self.selection_change(Some(selection)));
         self.commit("Free Transform", Change::Batch(changes));
         Ok(())

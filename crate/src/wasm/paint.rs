@@ -2,6 +2,7 @@
 //! marshalling only, see [`crate::doc::Document::paint_stroke`].
 
 use super::doc::{busy, Project};
+use super::mask::points as points_of;
 use super::rect_to_js;
 use super::{js_error, RetouchEngine};
 use crate::doc::StrokeTool;
@@ -84,7 +85,7 @@ impl Project {
         let stroke = stroke_from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
             let (options, tool) = stroke?;
-            let points = pairs(&points)?;
+            let points = points_of(&points)?;
             let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
             let rect = doc
                 .paint_stroke(&engine, id, &points, &options, tool)
@@ -108,7 +109,7 @@ impl Project {
         params: JsValue,
     ) -> Result<JsValue, JsError> {
         let (options, tool) = stroke_from_js(params)?;
-        let points = pairs(&points)?;
+        let points = points_of(&points)?;
         let rect = self
             .doc()?
             .begin_stroke(id, &points, &options, tool)
@@ -120,7 +121,7 @@ impl Project {
     /// canvas rectangle repainted, or null.
     #[wasm_bindgen(js_name = addStrokePoints)]
     pub fn add_stroke_points(&self, points: Vec<f32>) -> Result<JsValue, JsError> {
-        let points = pairs(&points)?;
+        let points = points_of(&points)?;
         let rect = self.doc()?.add_stroke_points(&points).map_err(js_error)?;
         rect_to_js(rect)
     }
@@ -139,15 +140,4 @@ impl Project {
         self.doc()?.cancel_stroke();
         Ok(())
     }
-}
-
-/// Flat `[x0, y0, x1, y1, …]` as points.
-fn pairs(points: &[f32]) -> Result<Vec<(f32, f32)>, JsError> {
-    if !points.len().is_multiple_of(2) {
-        return Err(js_error(Error::param(
-            "points",
-            format!("{} numbers do not make x, y pairs", points.len()),
-        )));
-    }
-    Ok(points.chunks_exact(2).map(|p| (p[0], p[1])).collect())
 }
