@@ -57,3 +57,39 @@ test('retouch transform refuses bad requests with the reason and writes nothing'
     assert.equal(spawnSync('test', ['-e', output]).status, 1, 'no output file is left');
   }
 });
+
+test('retouch transform --mask moves only the masked pixels: an exact copy, a transparent hole, the rest untouched', () => {
+  buildCli();
+  const python = referencePython();
+  mkdirSync(out, { recursive: true });
+  const [mask, output] = [`${out}mask.png`, `${out}masked.png`];
+  const script = (body) => {
+    const result = spawnSync(python, ['-c', `import sys, numpy as np\nfrom PIL import Image\n${body}`, photo, mask, output], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    return result.stdout.trim();
+  };
+  // A 60×50 box at (40, 30), moved by (70, 40).
+  script(`w, h = Image.open(sys.argv[1]).size
+m = np.zeros((h, w), np.uint8); m[30:80, 40:100] = 255
+Image.fromarray(m).save(sys.argv[2])`);
+  run(cli, ['transform', photo, '-o', output, '--mask', mask, '--translate', '70,40', '--backend', 'cpu']);
+  const report = script(`src = np.asarray(Image.open(sys.argv[1]).convert('RGBA')).astype(int)
+out = np.asarray(Image.open(sys.argv[3]).convert('RGBA')).astype(int)
+sel = np.zeros(src.shape[:2], bool); sel[30:80, 40:100] = True
+moved = np.zeros_like(sel); moved[70:120, 110:170] = True
+assert (out[moved] == src[30:80, 40:100].reshape(-1, 4)).all(), 'the float is an exact copy'
+hole = sel & ~moved
+assert (out[hole][:, 3] == 0).all(), 'the hole is transparent'
+rest = ~sel & ~moved
+assert (out[rest] == src[rest]).all(), 'everything else is untouched'
+print(int(moved.sum()), int(hole.sum()), int(rest.sum()))`);
+  assert.match(report, /^3000 \d+ \d+$/);
+  // A mask that selects nothing is refused, naming the selection; nothing is written.
+  script(`w, h = Image.open(sys.argv[1]).size
+Image.fromarray(np.zeros((h, w), np.uint8)).save(sys.argv[2])`);
+  const refused = `${out}masked-refused.png`;
+  const result = spawnSync(cli, ['transform', photo, '-o', refused, '--mask', mask, '--translate', '5,5'], { encoding: 'utf8' });
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /selection.*nothing is selected/);
+  assert.equal(spawnSync('test', ['-e', refused]).status, 1, 'no output file is left');
+});

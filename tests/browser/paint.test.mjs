@@ -4,7 +4,8 @@
 // fallback): each stroke is one history step named after its tool that
 // changes pixels only inside the stroke's bounds, equals bit for bit what a
 // CPU engine paints for the same points, shows on the canvas, and one Ctrl+Z
-// restores the layer bit-exactly.
+// restores the layer bit-exactly. Strokes are live: the canvas shows the
+// dabs while the pointer moves, before it is released.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
@@ -167,6 +168,50 @@ for (const config of CONFIGS) {
       await page.evaluate(() => window.retouchApp.settled());
       assert.deepEqual(await layerPixels(page), before, 'Ctrl+Z restores the layer bit-exactly');
     }
+
+    test('the stroke shows on the canvas while the pointer moves, and ends as the whole stroke at once', async () => {
+      const { page } = app;
+      await page.locator('#stage').focus().catch(() => {});
+      await page.keyboard.press('b');
+      const params = { diameter: 9, hardness: 60, opacity: 80, flow: 50, color: '#00ff00' };
+      await page.evaluate((params) => window.retouchApp.run('tool.set-params', { tool: 'paint', params }), params);
+      const before = await layerPixels(page);
+      const position = (await history(page)).position;
+      const canvas = () =>
+        page.evaluate(async () => {
+          await window.retouchApp.settled();
+          const c = document.querySelector('canvas.composite');
+          return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+        });
+      const shownBefore = await canvas();
+      const changed = (now) => {
+        let n = 0;
+        for (let i = 0; i < now.length; i++) n += now[i] !== shownBefore[i];
+        return n;
+      };
+      const points = [[20, 100], [50, 90], [80, 105], [110, 95], [140, 100]];
+      const first = await clientPoint(page, points[0]);
+      await page.mouse.move(first.x, first.y);
+      await page.mouse.down();
+      const seen = [changed(await canvas())];
+      for (const point of points.slice(1)) {
+        const p = await clientPoint(page, point);
+        await page.mouse.move(p.x, p.y, { steps: 4 });
+        seen.push(changed(await canvas()));
+      }
+      assert.equal((await history(page)).position, position, 'no step before the release');
+      assert.ok(seen[0] > 0, 'the first dab shows on the pointer going down');
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `the canvas grows with each move: ${seen}`);
+      await page.mouse.up();
+      await page.evaluate(() => window.retouchApp.settled());
+      const steps = await history(page);
+      assert.equal(steps.position, position + 1, 'one history step for the stroke');
+      assert.equal(steps.entries[steps.position - 1].name, 'Brush');
+      assert.deepEqual(await layerPixels(page), await cpuReference(page), 'the live stroke ends with the pixels of the whole stroke at once');
+      const { shown, rendered } = await shownAndRendered(page);
+      assert.equal(canvasMismatch(shown, rendered), -1, 'the canvas shows the painted document');
+      await undoRestores(before);
+    });
 
     test('B paints the colour along the drag; Ctrl+Z restores', async () => {
       const { before, after } = await stroke({

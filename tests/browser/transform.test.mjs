@@ -6,7 +6,10 @@
 // without a trace, Enter resamples in the core as one step that Ctrl+Z takes
 // back bit-exactly; while transforming, the preview stands in for the layer
 // (the original is not drawn under it); a quarter turn is an exact copy of
-// the rotated pixels.
+// the rotated pixels. With a (feathered) selection, Ctrl+T floats only the
+// selected pixels: the canvas shows the hole meanwhile, Esc leaves every
+// pixel as it was, Enter moves them as one step that leaves every pixel
+// outside the selection and the moved float as it was.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -232,6 +235,87 @@ for (const config of CONFIGS) {
       assert.deepEqual({ ...result, bad: undefined }, { x: 0, y: 0, width: 144, height: 144, bad: undefined });
       assert.equal(result.bad, 0, 'every kept pixel is the turned original');
       await page.keyboard.press('Control+z');
+    });
+
+    test('Ctrl+T with a feathered selection floats only the selected pixels; Esc leaves no trace; Enter is one step', async () => {
+      const { page } = app;
+      const composite = () =>
+        page.evaluate(async () => {
+          await window.retouchApp.settled();
+          return Array.from((await window.retouchApp.resultRgba()).data);
+        });
+      await page.evaluate(async () => {
+        await window.retouchApp.run('select.rectangle', { x: 40, y: 30, width: 50, height: 40, mode: 'replace' });
+        await window.retouchApp.run('select.feather', { value: 3 });
+      });
+      const selection = await page.evaluate(() => window.retouchApp.selectionValues().then((v) => Array.from(v)));
+      const start = await state(page);
+      const original = await composite();
+      assert.deepEqual(original, Array.from(await page.evaluate(() => window.testOriginal)));
+      const sel = (x, y) => selection[y * W + x];
+      assert.ok(sel(65, 50) === 255 && sel(40, 50) > 0 && sel(40, 50) < 255, 'a soft edge');
+
+      await page.keyboard.press('Control+t');
+      await page.waitForFunction(() => window.retouchApp.toolPending()?.ready);
+      const pending = await page.evaluate(() => window.retouchApp.toolPending());
+      assert.equal(pending.floating, true);
+      const box = pending.box;
+      assert.ok(box.x <= 40 && box.x > 25 && box.width >= 50 && box.width < 80, JSON.stringify(box));
+      assert.deepEqual(pending.matrix, [1, 0, 0, 1, box.x, box.y]);
+      let during = await composite();
+      const px = (data, x, y) => data.slice((y * W + x) * 4, (y * W + x) * 4 + 4);
+      assert.equal(px(during, 65, 50)[3], 0, 'the hole shows while the float is previewed');
+      assert.deepEqual(px(during, 150, 100), px(original, 150, 100), 'outside the selection, the canvas is as it was');
+      await page.keyboard.press('Escape');
+      assert.deepEqual(await composite(), original, 'Esc: every pixel as it was');
+      assert.equal((await state(page)).steps, start.steps, 'and no step');
+
+      // A whole-pixel move right and down: the float is an exact copy where it is opaque.
+      await page.keyboard.press('Control+t');
+      await page.waitForFunction(() => window.retouchApp.toolPending()?.ready);
+      const [dx, dy] = [70, 40];
+      await page.evaluate((m) => window.retouchApp.run('transform.set-matrix', { matrix: m }), [1, 0, 0, 1, box.x + dx, box.y + dy]);
+      await page.keyboard.press('Enter');
+      const now = await state(page);
+      assert.equal(now.steps, start.steps + 1, 'one step');
+      assert.equal(now.last, 'Free Transform');
+      const after = await composite();
+      let outsideChanged = 0;
+      let copied = 0;
+      let holes = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const from = [x - dx, y - dy];
+          const fromSel = from[0] >= 0 && from[1] >= 0 ? sel(...from) : 0;
+          const underFloat = fromSel > 0;
+          const got = px(after, x, y);
+          if (sel(x, y) === 0 && !underFloat) outsideChanged += got.some((v, c) => v !== px(original, x, y)[c]);
+          if (fromSel === 255) {
+            assert.deepEqual(got, px(original, ...from), `(${x}, ${y}) is the moved pixel`);
+            copied++;
+          }
+          if (sel(x, y) === 255 && !underFloat) {
+            assert.equal(got[3], 0, `(${x}, ${y}) is in the transparent hole`);
+            holes++;
+          }
+        }
+      }
+      assert.equal(outsideChanged, 0, 'pixels outside the selection and the moved float are as they were');
+      assert.ok(copied > 1000 && holes > 1000, `${copied} copied, ${holes} in the hole`);
+      // The canvas on screen shows it.
+      const shown = await page.evaluate(() => {
+        const c = document.querySelector('canvas.composite');
+        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+      });
+      assert.deepEqual(px(shown, 65 + dx, 50 + dy), px(original, 65, 50));
+      assert.equal(px(shown, 65, 50)[3], 0);
+      // The selection moved with the float.
+      const moved = await page.evaluate(() => window.retouchApp.selectionValues().then((v) => Array.from(v)));
+      assert.equal(moved[(50 + dy) * W + 65 + dx], 255);
+      assert.equal(moved[50 * W + 65], 0);
+      await page.keyboard.press('Control+z');
+      assert.deepEqual(await composite(), original, 'one undo restores every pixel');
+      await page.evaluate(() => window.retouchApp.run('select.none'));
     });
   });
 }

@@ -1,6 +1,7 @@
 // The canvas gesture: pointer down / move / up on the view, handed to the
 // current tool. Click tools act on "down"; drag tools collect the drag,
-// preview its shape, and run their command on "up". Modifier keys pick the
+// preview its shape, and run their command on "up" (a tool with
+// `interrupt` hears of a drag cut short). Modifier keys pick the
 // selection mode as in Photoshop: Shift adds, Alt subtracts, both intersect;
 // a tool with an Alt+click action (the clone stamp's source) takes Alt+down.
 
@@ -74,12 +75,16 @@ export function createGesture({ ctx, viewer, tool, values, onError }) {
       const done = drag;
       drag = null;
       viewer.showShape(null);
-      if (phase === 'cancel') return;
+      if (phase === 'cancel') {
+        if (done.tool.interrupt) settle(done.tool.label, done.tool.interrupt(ctx, done));
+        return;
+      }
       done.last = point;
       settle(done.tool.label, done.tool.finish(ctx, done));
     },
     /** Drops a drag in progress (the tool changed). */
     cancel() {
+      if (drag?.tool.interrupt) settle(drag.tool.label, drag.tool.interrupt(ctx, drag));
       drag = null;
       viewer.showShape(null);
     },

@@ -1,11 +1,15 @@
 // Painting tools on the active layer's pixels: the brush, the eraser and the
-// clone stamp (Alt+click sets its source). Each drag previews its path and
-// runs one `paint.*` command on release: one stroke, one history step; the
-// core paints only the stroke's rectangle and the canvas redraws only that.
-// [ and ] change the size.
+// clone stamp (Alt+click sets its source). Each drag is a live stroke: the
+// core paints the first point on "down" and the new dabs of every move
+// (only their rectangle, which the canvas redraws), and records the stroke
+// as one history step on release — the same pixels as the whole stroke at
+// once. [ and ] change the size.
 
-/** A painting tool: the drag's points and the tool's manifest values go to `command`. */
-function paintTool({ id, manifest, label, shortcut, hint, command, preview }) {
+/**
+ * A painting tool: the drag's points and the tool's manifest values go to
+ * the `paint.stroke-*` commands as `tool` strokes.
+ */
+function paintTool({ id, manifest, label, shortcut, hint, tool, preview }) {
   return {
     id,
     manifest,
@@ -14,13 +18,56 @@ function paintTool({ id, manifest, label, shortcut, hint, command, preview }) {
     hint,
     collectsPoints: true,
     sized: true,
-    shape: (ctx, drag) => ({ kind: 'path', points: drag.points, width: drag.values.diameter, ...preview(ctx, drag) }),
-    finish(ctx, drag) {
-      const params = { ...drag.values, points: drag.points };
-      ctx.recordGesture({ tool: id, points: drag.points, params });
-      return ctx.run(command, params);
+    begin(ctx, drag) {
+      drag.sent = drag.points.length;
+      drag.inFlight = 0;
+      drag.begun = ctx.run('paint.stroke-begin', { ...drag.values, tool, points: drag.points });
+      drag.begun.catch(() => {});
+      return drag;
     },
+    // The dabs themselves show: the overlay only marks the clone source.
+    shape(ctx, drag) {
+      if (drag.inFlight < MAX_IN_FLIGHT) sendPoints(ctx, drag);
+      return { kind: 'path', points: [], width: drag.values.diameter, ...preview(ctx, drag) };
+    },
+    finish(ctx, drag) {
+      ctx.recordGesture({ tool: id, points: drag.points, params: { ...drag.values, points: drag.points } });
+      return endStroke(ctx, drag);
+    },
+    /** A drag cut short (pointer lost, tool changed): what was painted stays, as one step. */
+    interrupt: endStroke,
   };
+}
+
+/** Point batches queued at once during a drag; more moves wait and go together. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * Queues the drag's points not sent yet. The session runs jobs in order, so
+ * the points go to the core in stroke order; a core slower than the pointer
+ * gets the moves in fewer, larger batches.
+ */
+function sendPoints(ctx, drag) {
+  if (drag.sent >= drag.points.length) return;
+  const points = drag.points.slice(drag.sent);
+  drag.sent = drag.points.length;
+  drag.inFlight++;
+  const sent = ctx.run('paint.stroke-points', { points });
+  sent
+    .catch(() => {})
+    .finally(() => {
+      drag.inFlight--;
+      if (drag.inFlight < MAX_IN_FLIGHT && !drag.ended) sendPoints(ctx, drag);
+    });
+}
+
+/** Queues the last points and the stroke's end at once (so nothing slips between them), then reports a failed start. */
+async function endStroke(ctx, drag) {
+  drag.ended = true;
+  sendPoints(ctx, drag);
+  const ended = ctx.run('paint.stroke-end');
+  await drag.begun;
+  return ended;
 }
 
 export const paintBrush = paintTool({
@@ -29,8 +76,8 @@ export const paintBrush = paintTool({
   label: 'Brush',
   shortcut: 'B',
   hint: 'Paint the colour on the active layer (inside the selection, if any). Opacity caps one stroke; flow builds up. [ and ] change the size.',
-  command: 'paint.brush',
-  preview: (ctx, drag) => ({ color: drag.values.color }),
+  tool: 'brush',
+  preview: () => ({}),
 });
 
 export const eraser = paintTool({
@@ -39,7 +86,7 @@ export const eraser = paintTool({
   label: 'Eraser',
   shortcut: 'E',
   hint: 'Erase the active layer towards transparency (inside the selection, if any). [ and ] change the size.',
-  command: 'paint.eraser',
+  tool: 'eraser',
   preview: () => ({ erase: true }),
 });
 
@@ -50,7 +97,7 @@ export const cloneStamp = {
     label: 'Clone stamp',
     shortcut: 'S',
     hint: 'Alt+click to set the source, then paint: the source follows the stroke at a fixed offset. [ and ] change the size.',
-    command: 'paint.clone',
+    tool: 'clone',
     // The source moves with the pointer, at the stroke's fixed offset.
     preview(ctx, drag) {
       const source = ctx.cloneSource();

@@ -4,18 +4,21 @@
 // (Shift: 15° steps). Enter applies — the core resamples the layer once —
 // and Esc cancels. The preview shows the layer's own pixels under the same
 // matrix (display only), and the core leaves the layer out of the composite
-// meanwhile, so the original does not show through.
+// meanwhile, so the original does not show through. With a selection, only
+// the selected pixels float (as in Photoshop): the box is the float's, the
+// preview draws the float the core lifted, the composite shows the layer
+// with the hole it leaves, and Enter has the core transform the float.
 
 import { after, apply, dragHandle, dragRotate, handles, inside, translate } from './affine.js';
 
-/** The transform in progress: { layer, matrix, image } or null. */
+/** The transform in progress: { layer, floating, box: { x, y, width, height }, matrix, image, hidden } or null. */
 let pending = null;
 
 /** Image-space distance that counts as "on a handle": 8 screen pixels. */
 const reach = (ctx) => 8 / ctx.viewer.scale;
 
 function shapeOf(state) {
-  const { width, height } = state.layer;
+  const { width, height } = state.box;
   return {
     kind: 'transform',
     matrix: state.matrix,
@@ -26,26 +29,34 @@ function shapeOf(state) {
   };
 }
 
-/** The layer's pixels as an image URL for the preview (display only). */
-async function previewImage(ctx, layer) {
-  const { width, height, data } = await ctx.layerPixels(layer.id);
+/** RGBA bytes as an image URL for the preview (display only). */
+async function imageUrl({ width, height, data }) {
   const canvas = new OffscreenCanvas(width, height);
   canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width, height), 0, 0);
   return URL.createObjectURL(await canvas.convertToBlob());
 }
 
-/** Leaves layer `id` out of the composite while the preview stands in for it (null: shows it again). */
-function hideInComposite(ctx, id) {
+/** What the preview draws: the layer's pixels, or the floating selection's with its box. */
+async function previewOf(ctx, state) {
+  if (!state.floating) return { url: await imageUrl(await ctx.layerPixels(state.layer.id)), box: state.box };
+  const float = await ctx.session.read((p) => p.selectionFloat(state.layer.id));
+  const { x, y, width, height } = float;
+  return { url: await imageUrl({ width, height, data: float.pixels }), box: { x, y, width, height } };
+}
+
+/** Shows the layer in the composite as the preview needs it: left out, with the float's hole, or (null) as it is. */
+function previewInComposite(ctx, state, shown) {
   const { session } = ctx;
+  const id = shown ? state.layer.id : undefined;
   return session
-    .run(() => session.state.project?.setPreviewHidden(id ?? undefined))
+    .run(() => (state.floating ? session.state.project?.setPreviewFloat(id) : session.state.project?.setPreviewHidden(id)))
     .then(() => session.requestRender())
     .catch((error) => ctx.status.error('Cannot update the transform preview', error));
 }
 
 function drop(ctx) {
   if (pending?.image) URL.revokeObjectURL(pending.image);
-  if (pending?.hidden) hideInComposite(ctx, null);
+  if (pending?.hidden) previewInComposite(ctx, pending, false);
   pending = null;
 }
 
@@ -56,24 +67,35 @@ export const transform = {
   shortcut: 'Mod+T',
   hint: 'Drag inside to move, a handle to scale (Shift: keep the ratio), Ctrl+edge handle to skew, outside to rotate (Shift: 15° steps). Enter applies, Esc cancels.',
   enabled: (ctx) => Boolean(ctx.activeLayer()) && !ctx.activeLayer().locked,
-  /** The transform in progress, for the apply command and the tests: { layerId, matrix } or null. */
-  pending: () => (pending ? { layerId: pending.layer.id, matrix: [...pending.matrix] } : null),
+  /** The transform in progress, for the apply command and the tests: { layerId, floating, box, matrix, ready } or null. */
+  pending: () =>
+    pending
+      ? { layerId: pending.layer.id, floating: pending.floating, box: { ...pending.box }, matrix: [...pending.matrix], ready: Boolean(pending.image) }
+      : null,
   enter(ctx) {
     drop(ctx);
     const layer = ctx.activeLayer();
     if (!layer) return;
-    const state = { layer, matrix: translate(layer.x, layer.y), image: null, hidden: false };
+    const floating = Boolean(ctx.selection?.mask);
+    const box = { x: layer.x, y: layer.y, width: layer.width, height: layer.height };
+    const state = { layer, floating, box, matrix: translate(box.x, box.y), image: null, hidden: false };
     pending = state;
-    ctx.viewer.showShape(shapeOf(state));
-    previewImage(ctx, layer)
-      .then((url) => {
+    // A float's box is known once the core has lifted it.
+    if (!floating) ctx.viewer.showShape(shapeOf(state));
+    previewOf(ctx, state)
+      .then(({ url, box }) => {
         if (pending !== state) return URL.revokeObjectURL(url);
         state.image = url;
+        state.box = box;
+        if (floating) state.matrix = translate(box.x, box.y);
         state.hidden = true;
         ctx.viewer.showShape(shapeOf(state));
-        return hideInComposite(ctx, layer.id);
+        return previewInComposite(ctx, state, true);
       })
-      .catch((error) => ctx.status.error('Cannot show the transform preview', error));
+      .catch((error) => {
+        ctx.status.error('Cannot show the transform preview', error);
+        if (pending === state && floating) transform.leave(ctx);
+      });
   },
   leave(ctx) {
     drop(ctx);
@@ -87,8 +109,8 @@ export const transform = {
     ctx.viewer.showShape(shapeOf(pending));
   },
   begin(ctx, drag, event) {
-    if (!pending) return null;
-    const { width, height } = pending.layer;
+    if (!pending || (pending.floating && !pending.image)) return null;
+    const { width, height } = pending.box;
     const p = [drag.start.x, drag.start.y];
     const near = handles(width, height).find((h) => Math.hypot(...apply(pending.matrix, h.at).map((v, i) => v - p[i])) <= reach(ctx));
     drag.startMatrix = pending.matrix;
@@ -116,18 +138,25 @@ export const transform = {
     ctx.viewer.showShape(shapeOf(pending));
     ctx.commandsChanged();
   },
-  /** Enter: resamples the layer in the core as one history step, then leaves the tool. */
+  /** Enter: resamples the layer (or the floating selection) in the core as one history step, then leaves the tool. */
   async apply(ctx) {
     if (!pending) throw new Error('no transform in progress');
-    const { layer, matrix } = pending;
+    const { layer, matrix, floating } = pending;
+    if (floating && !pending.image) throw new Error('the floating selection is not ready yet');
     const { resampler } = ctx.tools.values('transform');
-    await ctx.session.edit(async (p, engine) => {
-      await p.transformLayer(engine, layer.id, matrix, resampler);
-      // In the same turn, so no render shows the canvas without the layer.
-      p.setPreviewHidden(undefined);
-      if (pending) pending.hidden = false;
-    });
-    ctx.status.set(`Transformed “${layer.name}”`, 'ok');
+    await ctx.session.edit(
+      async (p, engine) => {
+        if (floating) await p.transformSelection(engine, layer.id, matrix, resampler);
+        else await p.transformLayer(engine, layer.id, matrix, resampler);
+        // In the same turn, so no render shows the canvas without the layer.
+        if (floating) p.setPreviewFloat(undefined);
+        else p.setPreviewHidden(undefined);
+        if (pending) pending.hidden = false;
+      },
+      // The selection follows a float: the page reads it again.
+      { kind: floating ? 'transform' : 'edit' },
+    );
+    ctx.status.set(floating ? `Transformed the selection on “${layer.name}”` : `Transformed “${layer.name}”`, 'ok');
   },
   isPending: () => Boolean(pending),
 };

@@ -269,7 +269,7 @@ fn pieces(doc: &Document) -> Vec<(String, Source<'_>)> {
         push_tiles(
             &mut out,
             &format!("layer/{}/pixels", layer.id),
-            &layer.pixels,
+            doc.committed_pixels(layer),
             w,
             h,
             4,

@@ -384,8 +384,18 @@ impl Document {
             ("", None) => "Deselect",
             (name, _) => name,
         };
-        let change = match (&self.stack.selection, mask) {
-            (None, None) => return Ok(()),
+        if let Some(change) = self.selection_change(mask) {
+            self.commit(name, change);
+        }
+        Ok(())
+    }
+
+    /// The change that makes `mask` (canvas-sized) the selection: changed
+    /// tiles when there is one already, `None` when nothing would change.
+    pub(super) fn selection_change(&self, mask: Option<GrayImage>) -> Option<Change> {
+        let (width, height) = (self.width(), self.height());
+        match (&self.stack.selection, mask) {
+            (None, None) => None,
             (Some(current), Some(mask)) => {
                 let patch = TilePatch::from_region(
                     0,
@@ -398,15 +408,10 @@ impl Document {
                     Rect::new(0, 0, width, height),
                     &mask,
                 );
-                if patch.is_empty() {
-                    return Ok(());
-                }
-                Change::Tiles(patch)
+                (!patch.is_empty()).then_some(Change::Tiles(patch))
             }
-            (_, mask) => Change::Selection { mask },
-        };
-        self.commit(name, change);
-        Ok(())
+            (_, mask) => Some(Change::Selection { mask }),
+        }
     }
 
     /// Writes `pixels` into a layer with their top-left at canvas position

@@ -86,6 +86,8 @@ pub struct Document {
     /// than being an edit, and stays attached when a deleted layer is
     /// brought back by undo.
     provenance: BTreeMap<LayerId, String>,
+    /// A stroke the page paints while the pointer moves, not yet in history.
+    stroke: Option<paint::OpenStroke>,
 }
 
 impl Document {
@@ -106,6 +108,7 @@ impl Document {
             last_trim: Trimmed::default(),
             source: SourceMetadata::default(),
             provenance: BTreeMap::new(),
+            stroke: None,
         })
     }
 
@@ -212,17 +215,23 @@ impl Document {
 
     /// Undoes the newest entry; returns its name, `None` when nothing is left.
     pub fn undo(&mut self) -> Option<String> {
+        self.settle_stroke();
+        self.drop_stand_in();
         self.history.undo(&mut self.stack, &mut self.cache.dirty)
     }
 
     /// Redoes the oldest undone entry; returns its name, `None` at the end.
     pub fn redo(&mut self) -> Option<String> {
+        self.settle_stroke();
+        self.drop_stand_in();
         self.history.redo(&mut self.stack, &mut self.cache.dirty)
     }
 
     /// Goes to the state after the first `position` history entries
     /// (0: the oldest state still in history).
     pub fn jump_to(&mut self, position: usize) -> Result<()> {
+        self.settle_stroke();
+        self.drop_stand_in();
         self.history
             .jump(position, &mut self.stack, &mut self.cache.dirty)
     }
@@ -234,16 +243,31 @@ impl Document {
         if let Some(id) = layer {
             self.layer(id)?;
         }
-        if self.cache.hidden == layer {
-            return Ok(());
+        self.set_preview(layer.map(render::Preview::Hidden));
+        Ok(())
+    }
+
+    /// Drops a preview stand-in before the stack changes under it (it would
+    /// show the layer as it was).
+    fn drop_stand_in(&mut self) {
+        if matches!(self.cache.preview, Some(render::Preview::StandIn(_))) {
+            self.set_preview(None);
         }
-        for id in [self.cache.hidden, layer].into_iter().flatten() {
+    }
+
+    /// Shows the composite with `preview` (display only), marking the
+    /// layers it changes dirty.
+    fn set_preview(&mut self, preview: Option<render::Preview>) {
+        if self.cache.preview == preview {
+            return;
+        }
+        let ids = [&self.cache.preview, &preview].map(|p| p.as_ref().map(render::Preview::layer));
+        for id in ids.into_iter().flatten() {
             if let Some(index) = self.stack.index_of(id) {
                 self.cache.dirty.add(self.stack.layers[index].bounds());
             }
         }
-        self.cache.hidden = layer;
-        Ok(())
+        self.cache.preview = preview;
     }
 
     /// Sets the history budget in bytes and drops entries beyond it now.
@@ -312,6 +336,15 @@ impl Document {
         Ok(self.rendered().expect("rendered above"))
     }
 
+    /// A layer's pixels as history knows them: without a stroke in progress
+    /// (see [`Document::begin_stroke`]).
+    pub(crate) fn committed_pixels<'a>(&'a self, layer: &'a Layer) -> &'a RgbaImage {
+        self.stroke
+            .as_ref()
+            .and_then(|open| open.before(layer.id))
+            .unwrap_or(&layer.pixels)
+    }
+
     /// The composite as of the last render (stale after an edit until the
     /// next render), `None` before the first.
     pub fn rendered(&self) -> Option<&RgbaImage> {
@@ -320,6 +353,10 @@ impl Document {
 
     /// Applies `change` and records its inverse in history under `name`.
     fn commit(&mut self, name: impl Into<String>, change: Change) {
+        // Changes are built from the layers as they are, a stroke in
+        // progress included: it goes into history first.
+        self.settle_stroke();
+        self.drop_stand_in();
         let undo = change.apply(&mut self.stack, &mut self.cache.dirty);
         self.last_trim = self.history.push(name.into(), undo);
     }

@@ -10,7 +10,8 @@ use super::geometry::Rect;
 use super::layer::LayerId;
 use super::Document;
 use crate::engine::Engine;
-use crate::ops::paint::{self, DirtyRect, PaintOptions, PaintStroke, PaintTool};
+use crate::memory;
+use crate::ops::paint::{self, DirtyRect, LiveStroke, PaintOptions, PaintStroke, PaintTool};
 use crate::{Error, Result};
 use image::{GrayImage, Luma};
 
@@ -28,6 +29,32 @@ pub enum StrokeTool {
     CloneStamp { source: (f32, f32) },
 }
 
+/// A stroke being painted point by point on a layer (see
+/// [`Document::begin_stroke`]).
+pub(crate) struct OpenStroke {
+    layer: LayerId,
+    /// The layer's canvas offset when the stroke began.
+    origin: (i32, i32),
+    live: LiveStroke,
+}
+
+impl std::fmt::Debug for OpenStroke {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenStroke")
+            .field("layer", &self.layer)
+            .field("dirty", &self.live.dirty())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenStroke {
+    /// The layer's pixels as they were before the stroke, for what must not
+    /// see a stroke in progress (the autosave).
+    pub(crate) fn before(&self, layer: LayerId) -> Option<&image::RgbaImage> {
+        (self.layer == layer).then(|| self.live.before())
+    }
+}
+
 impl Document {
     /// Paints a stroke through canvas `points` on layer `id` as one history
     /// step; returns the canvas rectangle it could change (`None` when it
@@ -41,6 +68,142 @@ impl Document {
         options: &PaintOptions,
         tool: StrokeTool,
     ) -> Result<Option<Rect>> {
+        let (bounds, tool) = self.stroke_target(id, points, tool)?;
+        let local = to_layer(bounds, points);
+        let layer = self.layer(id)?;
+        let stroke = PaintStroke::plan(layer.pixels.dimensions(), &local, options, tool)?;
+        let Some(rect) = stroke.dirty() else {
+            return Ok(None);
+        };
+        let area = to_canvas(bounds, rect);
+        let selection = self.selection_over(area);
+        let layer = self.layer(id)?;
+        let painted = paint::paint(engine, &layer.pixels, &stroke, selection.as_ref()).await?;
+        let (_, pixels) = painted.expect("the stroke has a dirty rectangle");
+        self.paint_pixels(id, (area.x, area.y), &pixels, tool.name())?;
+        Ok(Some(area))
+    }
+
+    /// Starts a stroke on layer `id` that the page paints while the pointer
+    /// moves: `points` (canvas; one at least) are painted at once, more
+    /// follow with [`Document::add_stroke_points`], and
+    /// [`Document::end_stroke`] records the whole stroke as one history
+    /// step, with the pixels [`Document::paint_stroke`] gives for all the
+    /// points at once (bit for bit). Meanwhile the layer shows the stroke
+    /// so far (renders, exports) but history and the autosave do not; any
+    /// other edit, undo or redo ends the stroke first. Returns the canvas
+    /// rectangle repainted (`None` when the points miss the layer). Refused,
+    /// changing nothing, as `paint_stroke` refuses.
+    pub fn begin_stroke(
+        &mut self,
+        id: LayerId,
+        points: &[(f32, f32)],
+        options: &PaintOptions,
+        tool: StrokeTool,
+    ) -> Result<Option<Rect>> {
+        // One stroke at a time: one left open is recorded first.
+        self.end_stroke()?;
+        let (bounds, tool) = self.stroke_target(id, points, tool)?;
+        let layer = self.layer(id)?;
+        let (w, h) = layer.pixels.dimensions();
+        memory::check(
+            "the stroke's copy of the layer",
+            self.memory_held() + memory::rgba8(w, h) + u64::from(w) * u64::from(h),
+        )?;
+        let live = LiveStroke::begin(layer.pixels.clone(), options, tool)?;
+        self.stroke = Some(OpenStroke {
+            layer: id,
+            origin: (bounds.x, bounds.y),
+            live,
+        });
+        let painted = self.add_stroke_points(points);
+        if painted.is_err() {
+            self.cancel_stroke();
+        }
+        painted
+    }
+
+    /// Continues the open stroke through canvas `points`; returns the canvas
+    /// rectangle repainted (`None` when they miss the layer). With no stroke
+    /// open, or bad points, it is an error that changes nothing.
+    pub fn add_stroke_points(&mut self, points: &[(f32, f32)]) -> Result<Option<Rect>> {
+        let Some(open) = self.stroke.as_mut() else {
+            return Err(no_stroke());
+        };
+        let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+        let Some(rect) = open.live.add(&to_layer(origin, points))? else {
+            return Ok(None);
+        };
+        let area = to_canvas(origin, rect);
+        let selection = self.selection_over(area);
+        let open = self.stroke.as_ref().expect("checked above");
+        let index = self
+            .stack
+            .index_of(open.layer)
+            .expect("an open stroke's layer exists");
+        let pixels = &mut self.stack.layers[index].pixels;
+        open.live.repaint(pixels, rect, selection.as_ref())?;
+        self.cache.dirty.add(area);
+        Ok(Some(area))
+    }
+
+    /// Records the open stroke as one history step named after its tool;
+    /// returns the canvas rectangle it changed (`None` when it missed the
+    /// layer, which records nothing, or when no stroke is open).
+    pub fn end_stroke(&mut self) -> Result<Option<Rect>> {
+        let Some(open) = self.stroke.take() else {
+            return Ok(None);
+        };
+        let index = self.index_of(open.layer)?;
+        let name = open.live.tool().name();
+        let Some(rect) = open.live.dirty() else {
+            return Ok(None);
+        };
+        let area = to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect);
+        let layer = &mut self.stack.layers[index];
+        let painted =
+            image::imageops::crop_imm(&layer.pixels, rect.x, rect.y, rect.width, rect.height)
+                .to_image();
+        // History records the change from the pixels before the stroke.
+        layer.pixels = open.live.into_before();
+        self.paint_pixels(open.layer, (area.x, area.y), &painted, name)?;
+        Ok(Some(area))
+    }
+
+    /// Records a stroke left open before another change or a move in
+    /// history; one that cannot be recorded is dropped, leaving the layer
+    /// as it was before the stroke.
+    pub(crate) fn settle_stroke(&mut self) {
+        if self.end_stroke().is_err() {
+            self.cancel_stroke();
+        }
+    }
+
+    /// Drops the open stroke: the layer gets back its pixels from before it,
+    /// bit for bit, and nothing is recorded. Nothing happens with none open.
+    pub fn cancel_stroke(&mut self) {
+        let Some(open) = self.stroke.take() else {
+            return;
+        };
+        let Some(index) = self.stack.index_of(open.layer) else {
+            return;
+        };
+        let area = match open.live.dirty() {
+            Some(rect) => to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect),
+            None => return,
+        };
+        self.stack.layers[index].pixels = open.live.into_before();
+        self.cache.dirty.add(area);
+    }
+
+    /// Checks that layer `id` can take a stroke and resolves the tool on it:
+    /// the layer's bounds and the tool in its pixel coordinates.
+    fn stroke_target(
+        &self,
+        id: LayerId,
+        points: &[(f32, f32)],
+        tool: StrokeTool,
+    ) -> Result<(Rect, PaintTool)> {
         let layer = self.layer(id)?;
         layer.check_unlocked("paint on it")?;
         if !layer.props.visible {
@@ -50,25 +213,19 @@ impl Document {
             ));
         }
         let bounds = layer.bounds();
-        let (ox, oy) = (bounds.x as f32, bounds.y as f32);
-        let local: Vec<(f32, f32)> = points.iter().map(|&(x, y)| (x - ox, y - oy)).collect();
         let tool = match tool {
             StrokeTool::Brush { color } => PaintTool::Brush { color },
             StrokeTool::Eraser => PaintTool::Eraser,
             StrokeTool::CloneStamp { source } => self.clone_tool(bounds, source, points)?,
         };
-        let stroke = PaintStroke::plan(layer.pixels.dimensions(), &local, options, tool)?;
-        let Some(rect) = stroke.dirty() else {
-            return Ok(None);
-        };
-        let area = Rect::new(
-            bounds.x + rect.x as i32,
-            bounds.y + rect.y as i32,
-            rect.width,
-            rect.height,
-        );
-        let selection = self.selection().map(|selection| {
-            GrayImage::from_fn(rect.width, rect.height, |x, y| {
+        Ok((bounds, tool))
+    }
+
+    /// The selection over the canvas rectangle `area` (0 off the canvas),
+    /// `None` when nothing is selected.
+    pub(super) fn selection_over(&self, area: Rect) -> Option<GrayImage> {
+        self.selection().map(|selection| {
+            GrayImage::from_fn(area.width, area.height, |x, y| {
                 let (cx, cy) = (area.x + x as i32, area.y + y as i32);
                 let on_canvas = cx >= 0
                     && cy >= 0
@@ -80,11 +237,7 @@ impl Document {
                     Luma([0])
                 }
             })
-        });
-        let painted = paint::paint(engine, &layer.pixels, &stroke, selection.as_ref()).await?;
-        let (_, pixels) = painted.expect("the stroke has a dirty rectangle");
-        self.paint_pixels(id, (area.x, area.y), &pixels, tool.name())?;
-        Ok(Some(area))
+        })
     }
 
     /// The clone stamp for a layer at `bounds`: the whole-pixel offset from
@@ -136,6 +289,26 @@ impl Document {
             source_area,
         })
     }
+}
+
+/// Canvas points in the pixel coordinates of a layer at `bounds`.
+fn to_layer(bounds: Rect, points: &[(f32, f32)]) -> Vec<(f32, f32)> {
+    let (ox, oy) = (bounds.x as f32, bounds.y as f32);
+    points.iter().map(|&(x, y)| (x - ox, y - oy)).collect()
+}
+
+/// A rectangle of a layer at `bounds` on the canvas.
+fn to_canvas(bounds: Rect, rect: DirtyRect) -> Rect {
+    Rect::new(
+        bounds.x + rect.x as i32,
+        bounds.y + rect.y as i32,
+        rect.width,
+        rect.height,
+    )
+}
+
+fn no_stroke() -> Error {
+    Error::param("stroke", "no stroke is being painted (begin one first)")
 }
 
 #[cfg(test)]
@@ -324,5 +497,195 @@ mod tests {
         let steps = doc.history().len();
         assert!(stroke(&mut doc, id, &[(5.0, 5.0)], &o, RED).is_err());
         assert_eq!(doc.history().len(), steps);
+    }
+
+    /// A photograph layer at an offset, a soft selection, and a wiggly
+    /// stroke whose points arrive in uneven batches, as pointer moves do.
+    fn live_case() -> (Document, LayerId, Vec<(f32, f32)>) {
+        let mut doc = Document::new(240, 180).unwrap();
+        let props = LayerProperties {
+            offset: (30, 20),
+            ..LayerProperties::named("Photo")
+        };
+        let id = doc
+            .add_layer(props, crate::test_kit::photo("coffee"), None, None)
+            .unwrap();
+        let selection = image::GrayImage::from_fn(240, 180, |x, y| {
+            image::Luma([((x * 3 + y) % 256) as u8 | if x < 120 { 255 } else { 0 }])
+        });
+        doc.set_selection(Some(selection), "").unwrap();
+        let points = (0..40)
+            .map(|i| {
+                let t = i as f32 * 0.37;
+                (
+                    20.0 + i as f32 * 5.3,
+                    90.0 + 40.0 * t.sin() + (i % 3) as f32 * 0.4,
+                )
+            })
+            .collect();
+        (doc, id, points)
+    }
+
+    #[test]
+    fn a_live_stroke_ends_bit_exact_with_the_whole_stroke_at_once_as_one_step() {
+        live_stroke_matches_whole_stroke(&Engine::cpu());
+    }
+
+    /// The whole strokes on the GPU (the page's engine when it has one).
+    #[test]
+    #[cfg_attr(
+        not(gpu_tests),
+        ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+    )]
+    fn a_live_stroke_ends_bit_exact_with_the_whole_stroke_painted_on_the_gpu() {
+        live_stroke_matches_whole_stroke(crate::engine::test_gpu_engine());
+    }
+
+    /// Several brush settings, the eraser and the clone stamp, on a photograph
+    /// under a soft selection: a live stroke fed in batches of points ends
+    /// with the pixels of the whole stroke painted at once on `engine`.
+    fn live_stroke_matches_whole_stroke(engine: &Engine) {
+        let settings = [
+            (PaintOptions::default(), RED),
+            (
+                PaintOptions {
+                    diameter: 17.0,
+                    hardness: 0.0,
+                    spacing: 10.0,
+                    opacity: 60.0,
+                    flow: 35.0,
+                },
+                StrokeTool::Brush {
+                    color: [20, 200, 90],
+                },
+            ),
+            (
+                PaintOptions {
+                    diameter: 33.0,
+                    hardness: 50.0,
+                    spacing: 3.0,
+                    opacity: 80.0,
+                    flow: 20.0,
+                },
+                StrokeTool::Eraser,
+            ),
+            (
+                PaintOptions {
+                    diameter: 25.0,
+                    hardness: 90.0,
+                    spacing: 40.0,
+                    opacity: 100.0,
+                    flow: 70.0,
+                },
+                StrokeTool::CloneStamp {
+                    source: (150.0, 40.0),
+                },
+            ),
+        ];
+        for (options, tool) in settings {
+            let (mut whole, id, points) = live_case();
+            let at_once =
+                pollster::block_on(whole.paint_stroke(engine, id, &points, &options, tool))
+                    .unwrap();
+            let (mut live, _, _) = live_case();
+            let steps = live.history().position();
+            let before = live.layer(id).unwrap().pixels.clone();
+            let mut painted = live.begin_stroke(id, &points[..1], &options, tool).unwrap();
+            let mut seen_change = false;
+            for batch in points[1..].chunks(3) {
+                let rect = live.add_stroke_points(batch).unwrap();
+                painted = match (painted, rect) {
+                    (Some(a), Some(b)) => Some(a.union(&b)),
+                    (a, b) => a.or(b),
+                };
+                seen_change |= live.layer(id).unwrap().pixels != before;
+            }
+            assert!(seen_change, "{tool:?}: nothing showed during the stroke");
+            assert_eq!(live.history().position(), steps, "{tool:?}");
+            let ended = live.end_stroke().unwrap();
+            assert_eq!(ended, at_once, "{tool:?}");
+            assert_eq!(painted, at_once, "{tool:?}");
+            assert_eq!(
+                live.layer(id).unwrap().pixels,
+                whole.layer(id).unwrap().pixels,
+                "{tool:?}: the live stroke differs from the whole stroke"
+            );
+            assert_eq!(live.history().position(), steps + 1);
+            assert_eq!(live.undo().as_deref(), Some(tool_name(tool)));
+            assert_eq!(live.layer(id).unwrap().pixels, before, "{tool:?}");
+        }
+    }
+
+    fn tool_name(tool: StrokeTool) -> &'static str {
+        match tool {
+            StrokeTool::Brush { .. } => "Brush",
+            StrokeTool::Eraser => "Eraser",
+            StrokeTool::CloneStamp { .. } => "Clone Stamp",
+        }
+    }
+
+    #[test]
+    fn a_live_stroke_shows_in_the_composite_but_not_in_the_autosave_and_cancel_restores() {
+        let (mut doc, id, points) = live_case();
+        let before = doc.layer(id).unwrap().pixels.clone();
+        let composite_before = doc.composite_cpu().unwrap().clone();
+        let mut baseline = crate::doc::AutosaveBaseline::default();
+        let saved_before = doc.autosave_changes(&mut baseline).unwrap();
+        let rect = doc
+            .begin_stroke(id, &points[..5], &PaintOptions::default(), RED)
+            .unwrap()
+            .unwrap();
+        let shown = doc.composite_cpu().unwrap();
+        let (cx, cy) = (
+            rect.x as u32 + rect.width / 2,
+            rect.y as u32 + rect.height / 2,
+        );
+        assert_ne!(shown.get_pixel(cx, cy), composite_before.get_pixel(cx, cy));
+        // The autosave still sees the layer as history does.
+        let mut fresh = crate::doc::AutosaveBaseline::default();
+        let saved_during = doc.autosave_changes(&mut fresh).unwrap();
+        assert_eq!(saved_during.keys, saved_before.keys);
+        assert_eq!(saved_during.pieces, saved_before.pieces);
+        assert!(saved_during.bytes == saved_before.bytes);
+        doc.cancel_stroke();
+        assert_eq!(doc.layer(id).unwrap().pixels, before);
+        assert_eq!(doc.composite_cpu().unwrap(), &composite_before);
+        assert_eq!(doc.end_stroke().unwrap(), None);
+    }
+
+    #[test]
+    fn another_edit_or_undo_records_the_open_stroke_first_and_bad_points_change_nothing() {
+        let (mut doc, id, points) = live_case();
+        let steps = doc.history().position();
+        doc.begin_stroke(id, &points[..4], &PaintOptions::default(), RED)
+            .unwrap();
+        let err = doc
+            .add_stroke_points(&[(f32::NAN, 3.0)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("points"), "{err}");
+        let painted = doc.layer(id).unwrap().pixels.clone();
+        // Undo first records the stroke, then takes it back.
+        assert_eq!(doc.undo().as_deref(), Some("Brush"));
+        assert_eq!(doc.history().position(), steps);
+        doc.redo();
+        assert_eq!(doc.layer(id).unwrap().pixels, painted);
+        // Another edit while a stroke is open: the stroke is its own step.
+        doc.begin_stroke(
+            id,
+            &points[4..8],
+            &PaintOptions::default(),
+            StrokeTool::Eraser,
+        )
+        .unwrap();
+        doc.set_selection(None, "").unwrap();
+        let names: Vec<_> = doc
+            .history()
+            .items()
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        assert_eq!(names[names.len() - 2..], ["Eraser", "Deselect"]);
+        assert!(doc.add_stroke_points(&[(1.0, 1.0)]).is_err());
     }
 }

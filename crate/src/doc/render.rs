@@ -31,9 +31,39 @@ const FULL_RECOMPOSE_DIVISOR: u64 = 4;
 pub(crate) struct CompositeCache {
     pub image: Option<RgbaImage>,
     pub dirty: DirtyRegion,
-    /// A layer left out of the composite while a tool previews it elsewhere
-    /// (Free Transform draws the layer under its matrix over the canvas).
-    pub hidden: Option<LayerId>,
+    /// How a tool's preview shows one layer meanwhile (display only).
+    pub preview: Option<Preview>,
+}
+
+/// How the composite shows one layer while a tool previews a change to it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Preview {
+    /// Left out: Free Transform draws the layer under its matrix over the canvas.
+    Hidden(LayerId),
+    /// Shown as this stand-in with the same id: the layer with the hole a
+    /// floating selection leaves while Free Transform draws the float.
+    StandIn(Box<Layer>),
+}
+
+impl Preview {
+    pub fn layer(&self) -> LayerId {
+        match self {
+            Preview::Hidden(id) => *id,
+            Preview::StandIn(layer) => layer.id,
+        }
+    }
+}
+
+/// The stack's layers, bottom first, as `preview` shows them.
+fn shown<'a>(
+    stack: &'a LayerStack,
+    preview: Option<&'a Preview>,
+) -> impl Iterator<Item = &'a Layer> {
+    stack.layers.iter().filter_map(move |layer| match preview {
+        Some(Preview::Hidden(id)) if *id == layer.id => None,
+        Some(Preview::StandIn(stand_in)) if stand_in.id == layer.id => Some(&**stand_in),
+        _ => Some(layer),
+    })
 }
 
 /// What a render has to do.
@@ -75,7 +105,7 @@ impl CompositeCache {
         };
         if let Some(rect) = rect {
             let image = self.image.as_mut().expect("allocated above or earlier");
-            compose_region_cpu(stack, self.hidden, image, rect)?;
+            compose_region_cpu(stack, self.preview.as_ref(), image, rect)?;
         }
         self.dirty = DirtyRegion::default();
         Ok(rect)
@@ -106,7 +136,7 @@ impl CompositeCache {
             (max_pixels / u64::from(rect.width.max(1))).clamp(1, u64::from(rect.height)) as u32;
         let band = Rect::new(rect.x, rect.y, rect.width, rows);
         let image = self.image.as_mut().expect("allocated above or earlier");
-        compose_region_cpu(stack, self.hidden, image, band)?;
+        compose_region_cpu(stack, self.preview.as_ref(), image, band)?;
         self.dirty = DirtyRegion::default();
         let more = rows < rect.height;
         if more {
@@ -135,22 +165,21 @@ impl CompositeCache {
             }
             return self.render_cpu(stack);
         }
-        self.image = Some(compose_with_engine(engine, stack, self.hidden).await?);
+        self.image = Some(compose_with_engine(engine, stack, self.preview.as_ref()).await?);
         self.dirty = DirtyRegion::default();
         Ok(Some(canvas))
     }
 }
 
-/// The whole stack but the `hidden` layer composited over transparency on
+/// The whole stack as `preview` shows it, composited over transparency on
 /// the engine's backend.
 async fn compose_with_engine(
     engine: &Engine,
     stack: &LayerStack,
-    hidden: Option<LayerId>,
+    preview: Option<&Preview>,
 ) -> Result<RgbaImage> {
     let mut out = RgbaImage::new(stack.width, stack.height);
-    let shown = stack.layers.iter().filter(|l| Some(l.id) != hidden);
-    for layer in shown.filter(|l| !l.is_invisible()) {
+    for layer in shown(stack, preview).filter(|l| !l.is_invisible()) {
         let options = layer.props.composite_options();
         out = blend::composite(engine, &out, &layer.pixels, layer.mask.as_ref(), &options).await?;
     }
@@ -158,17 +187,16 @@ async fn compose_with_engine(
 }
 
 /// Recomposes `region` (inside the canvas) of `target`, a canvas-sized image:
-/// clears it, then blends each visible layer's part of it (but `hidden`'s),
-/// bottom first.
+/// clears it, then blends each visible layer's part of it (as `preview`
+/// shows them), bottom first.
 fn compose_region_cpu(
     stack: &LayerStack,
-    hidden: Option<LayerId>,
+    preview: Option<&Preview>,
     target: &mut RgbaImage,
     region: Rect,
 ) -> Result<()> {
     clear(target, region);
-    let shown = stack.layers.iter().filter(|l| Some(l.id) != hidden);
-    compose_layers_cpu(shown, target, (0, 0), region)
+    compose_layers_cpu(shown(stack, preview), target, (0, 0), region)
 }
 
 /// Blends `layers` into `region` of `target`, whose top-left pixel lies at

@@ -45,6 +45,21 @@ pub struct DirtyRect {
     pub height: u32,
 }
 
+impl DirtyRect {
+    /// The smallest rectangle holding both.
+    pub fn union(&self, other: &DirtyRect) -> DirtyRect {
+        let (x, y) = (self.x.min(other.x), self.y.min(other.y));
+        let right = (self.x + self.width).max(other.x + other.width);
+        let bottom = (self.y + self.height).max(other.y + other.height);
+        DirtyRect {
+            x,
+            y,
+            width: right - x,
+            height: bottom - y,
+        }
+    }
+}
+
 /// The dab's shape and spacing, with hardness and spacing as fractions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DabShape {
@@ -85,59 +100,12 @@ impl Dabs {
     /// ranges are the caller's to check (in its own units); the points are
     /// checked here: at least one, all finite, at most [`MAX_DABS`] dabs.
     pub fn place(canvas: (u32, u32), points: &[(f32, f32)], shape: &DabShape) -> Result<Dabs> {
-        if points.is_empty() {
-            return Err(Error::param("points", "a stroke needs at least one point"));
-        }
-        if let Some((x, y)) = points
-            .iter()
-            .find(|(x, y)| !x.is_finite() || !y.is_finite())
-        {
-            return Err(Error::param(
-                "points",
-                format!("({x}, {y}) is not a finite point"),
-            ));
-        }
-        let radius = shape.diameter / 2.0;
-        let step = (shape.spacing * shape.diameter).max(0.5);
-        let mut centres = vec![points[0]];
-        // Distance still to travel along the stroke before the next dab.
-        let mut until_next = step;
-        for pair in points.windows(2) {
-            let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
-            let length = (x1 - x0).hypot(y1 - y0);
-            let mut travelled = until_next;
-            while travelled <= length {
-                if centres.len() >= MAX_DABS {
-                    return Err(Error::param(
-                        "points",
-                        format!("the stroke would need more than {MAX_DABS} dabs"),
-                    ));
-                }
-                let t = travelled / length;
-                centres.push((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t));
-                travelled += step;
-            }
-            until_next = travelled - length;
-        }
-        let work = dab_pixels(canvas, &centres, radius);
-        if work > MAX_DAB_PIXELS {
-            return Err(Error::param(
-                "points",
-                format!(
-                    "the stroke's {} dabs of {} px would cover {work} pixels in all, \
-                     more than the {MAX_DAB_PIXELS} a stroke may; \
-                     use a smaller brush, a wider spacing or a shorter stroke",
-                    centres.len(),
-                    shape.diameter
-                ),
-            ));
-        }
-        let hard_radius = (shape.hardness * radius).min(radius - 1.0).max(0.0);
+        let mut placer = DabPlacer::new(canvas, shape);
+        let centres = placer.extend(points)?;
         Ok(Dabs {
-            dirty: dirty_rect(canvas, &centres, radius),
-            thresholds: thresholds(radius, hard_radius),
-            reach: (radius * SUBPIXEL).ceil() as i32 + 1,
+            dirty: dirty_rect(canvas, &centres, placer.radius),
             centres,
+            ..placer.shape_only()
         })
     }
 
@@ -150,11 +118,7 @@ impl Dabs {
 
     /// The dab centres in 1/16 px, as both backends use them.
     pub fn fixed_centres(&self) -> Vec<[i32; 2]> {
-        let fixed = |v: f32| (v * SUBPIXEL).round().clamp(-1e9, 1e9) as i32;
-        self.centres
-            .iter()
-            .map(|&(x, y)| [fixed(x), fixed(y)])
-            .collect()
+        fixed_centres(&self.centres)
     }
 
     /// The dab centres and thresholds as the storage buffers both brush
@@ -206,6 +170,129 @@ impl Dabs {
         }
         level as u32
     }
+}
+
+/// Places dabs along a stroke whose points arrive a few at a time (a drag
+/// in progress): [`DabPlacer::extend`] continues exactly where the previous
+/// call stopped, so the centres of all calls together are those
+/// [`Dabs::place`] gives for all the points at once, bit for bit.
+pub(crate) struct DabPlacer {
+    canvas: (u32, u32),
+    radius: f32,
+    hard_radius: f32,
+    /// Distance between dabs along the stroke.
+    step: f32,
+    /// The stroke's last point so far; `None` before the first.
+    last: Option<(f32, f32)>,
+    /// Distance still to travel along the stroke before the next dab.
+    until_next: f32,
+    placed: usize,
+    /// The dab-box pixels placed so far (see [`MAX_DAB_PIXELS`]).
+    work: u64,
+}
+
+impl DabPlacer {
+    /// The shape's ranges are the caller's to check (in its own units).
+    pub fn new(canvas: (u32, u32), shape: &DabShape) -> DabPlacer {
+        let radius = shape.diameter / 2.0;
+        DabPlacer {
+            canvas,
+            radius,
+            hard_radius: (shape.hardness * radius).min(radius - 1.0).max(0.0),
+            step: (shape.spacing * shape.diameter).max(0.5),
+            last: None,
+            until_next: 0.0,
+            placed: 0,
+            work: 0,
+        }
+    }
+
+    /// The coverage model without dabs: thresholds and reach.
+    pub fn shape_only(&self) -> Dabs {
+        Dabs {
+            centres: Vec::new(),
+            thresholds: thresholds(self.radius, self.hard_radius),
+            reach: (self.radius * SUBPIXEL).ceil() as i32 + 1,
+            dirty: None,
+        }
+    }
+
+    /// The dab centres `points` add to the stroke (the first call needs at
+    /// least one point). Checks the points (all finite) and the stroke's
+    /// totals ([`MAX_DABS`], [`MAX_DAB_PIXELS`]); a refused call changes
+    /// nothing, so the stroke so far stands.
+    pub fn extend(&mut self, points: &[(f32, f32)]) -> Result<Vec<(f32, f32)>> {
+        if points.is_empty() && self.last.is_none() {
+            return Err(Error::param("points", "a stroke needs at least one point"));
+        }
+        if let Some((x, y)) = points
+            .iter()
+            .find(|(x, y)| !x.is_finite() || !y.is_finite())
+        {
+            return Err(Error::param(
+                "points",
+                format!("({x}, {y}) is not a finite point"),
+            ));
+        }
+        let mut centres = Vec::new();
+        let mut until_next = self.until_next;
+        let mut previous = match self.last {
+            Some(last) => last,
+            None => {
+                centres.push(points[0]);
+                until_next = self.step;
+                points[0]
+            }
+        };
+        for &(x1, y1) in points.iter().skip(usize::from(self.last.is_none())) {
+            let (x0, y0) = previous;
+            let length = (x1 - x0).hypot(y1 - y0);
+            let mut travelled = until_next;
+            while travelled <= length {
+                if self.placed + centres.len() >= MAX_DABS {
+                    return Err(Error::param(
+                        "points",
+                        format!("the stroke would need more than {MAX_DABS} dabs"),
+                    ));
+                }
+                let t = travelled / length;
+                centres.push((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t));
+                travelled += self.step;
+            }
+            until_next = travelled - length;
+            previous = (x1, y1);
+        }
+        let work = self.work + dab_pixels(self.canvas, &centres, self.radius);
+        if work > MAX_DAB_PIXELS {
+            return Err(Error::param(
+                "points",
+                format!(
+                    "the stroke's {} dabs of {} px would cover {work} pixels in all, \
+                     more than the {MAX_DAB_PIXELS} a stroke may; \
+                     use a smaller brush, a wider spacing or a shorter stroke",
+                    self.placed + centres.len(),
+                    self.radius * 2.0
+                ),
+            ));
+        }
+        self.last = Some(previous);
+        self.until_next = until_next;
+        self.placed += centres.len();
+        self.work = work;
+        Ok(centres)
+    }
+
+    /// The rectangle `centres` (from [`DabPlacer::extend`]) can change,
+    /// clipped to the canvas; the union over calls is the whole stroke's.
+    pub fn dirty_of(&self, centres: &[(f32, f32)]) -> Option<DirtyRect> {
+        dirty_rect(self.canvas, centres, self.radius)
+    }
+}
+
+/// Dab centres in 1/16 px, as both backends use them.
+pub(crate) fn fixed_centres(centres: &[(f32, f32)]) -> Vec<[i32; 2]> {
+    let fixed = |v: f32| (v * SUBPIXEL).round().clamp(-1e9, 1e9) as i32;
+    centres.iter().map(|&(x, y)| [fixed(x), fixed(y)]).collect()
 }
 
 /// The pixels the dabs' boxes cover on the canvas, summed over the dabs.

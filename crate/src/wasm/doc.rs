@@ -638,7 +638,6 @@ impl Project {
     /// the layer's own pixel coordinates to the canvas; `resampler` is
     /// "bicubic" or "edge". The result is clipped to the canvas.
     #[wasm_bindgen(js_name = transformLayer)]
-    #[allow(clippy::await_holding_refcell_ref)] // see `render`
     pub fn transform_layer(
         &self,
         engine: &RetouchEngine,
@@ -646,20 +645,44 @@ impl Project {
         matrix: Vec<f64>,
         resampler: &str,
     ) -> js_sys::Promise {
-        let doc = Rc::clone(&self.doc);
-        let engine = Rc::clone(&engine.inner);
-        let request = affine_from_js(&matrix).and_then(|map| {
-            let resampler = Resampler::parse(resampler).map_err(js_error)?;
-            Ok((map, resampler))
-        });
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (map, resampler) = request?;
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
-            doc.transform_layer(&engine, id, &map, resampler)
-                .await
-                .map_err(js_error)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.transform(engine, id, &matrix, resampler, false)
+    }
+
+    /// Resolves when the selected pixels of layer `id` are transformed
+    /// (Free Transform with a selection, one history entry; see
+    /// `Document::transform_selection`): `matrix` as for `transformLayer`,
+    /// from the floating selection's own pixel coordinates (its box is
+    /// `selectionFloat`'s) to the canvas.
+    #[wasm_bindgen(js_name = transformSelection)]
+    pub fn transform_selection(
+        &self,
+        engine: &RetouchEngine,
+        id: u32,
+        matrix: Vec<f64>,
+        resampler: &str,
+    ) -> js_sys::Promise {
+        self.transform(engine, id, &matrix, resampler, true)
+    }
+
+    /// The floating selection of layer `id` for the transform preview:
+    /// `{ x, y, width, height, pixels }` (its canvas box and RGBA bytes with
+    /// selection-weighted alpha). Nothing selected on the layer is an error.
+    #[wasm_bindgen(js_name = selectionFloat)]
+    pub fn selection_float(&self, id: u32) -> Result<JsValue, JsError> {
+        let (rect, pixels) = self.doc()?.selection_float(id).map_err(js_error)?;
+        let out = rect_to_js(Some(rect))?;
+        let bytes = js_sys::Uint8Array::from(pixels.as_raw().as_slice());
+        js_sys::Reflect::set(&out, &"pixels".into(), &bytes)
+            .map_err(|_| JsError::new("cannot build the float object"))?;
+        Ok(out)
+    }
+
+    /// Shows layer `id` with the hole its floating selection leaves while
+    /// the transform preview draws the float; `undefined` shows it as it
+    /// is. Display only: no history step.
+    #[wasm_bindgen(js_name = setPreviewFloat)]
+    pub fn set_preview_float(&self, id: Option<u32>) -> Result<(), JsError> {
+        self.doc()?.set_preview_float(id).map_err(js_error)
     }
 
     /// Resolves to `{ x, y, width, height, pixels }`: the composite over the
@@ -769,6 +792,35 @@ impl Project {
 
     pub(super) fn doc(&self) -> Result<RefMut<'_, Document>, JsError> {
         self.doc.try_borrow_mut().map_err(|_| busy())
+    }
+
+    /// Free Transform of layer `id`, or of its selected pixels only.
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    fn transform(
+        &self,
+        engine: &RetouchEngine,
+        id: u32,
+        matrix: &[f64],
+        resampler: &str,
+        selection_only: bool,
+    ) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&engine.inner);
+        let request = affine_from_js(matrix).and_then(|map| {
+            let resampler = Resampler::parse(resampler).map_err(js_error)?;
+            Ok((map, resampler))
+        });
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (map, resampler) = request?;
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let done = if selection_only {
+                doc.transform_selection(&engine, id, &map, resampler).await
+            } else {
+                doc.transform_layer(&engine, id, &map, resampler).await
+            };
+            done.map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 }
 

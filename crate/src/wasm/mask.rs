@@ -19,7 +19,8 @@ use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-fn points(flat: &[f32]) -> Result<Vec<(f32, f32)>, JsError> {
+/// Flat `[x0, y0, x1, y1, …]` as points.
+pub(super) fn points(flat: &[f32]) -> Result<Vec<(f32, f32)>, JsError> {
     if !flat.len().is_multiple_of(2) {
         return Err(js_error(Error::param(
             "points",

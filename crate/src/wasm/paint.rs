@@ -2,6 +2,7 @@
 //! marshalling only, see [`crate::doc::Document::paint_stroke`].
 
 use super::doc::{busy, Project};
+use super::mask::points as points_of;
 use super::rect_to_js;
 use super::{js_error, RetouchEngine};
 use crate::doc::StrokeTool;
@@ -84,14 +85,7 @@ impl Project {
         let stroke = stroke_from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
             let (options, tool) = stroke?;
-            if !points.len().is_multiple_of(2) {
-                return Err(js_error(Error::param(
-                    "points",
-                    format!("{} numbers do not make x, y pairs", points.len()),
-                ))
-                .into());
-            }
-            let points: Vec<(f32, f32)> = points.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+            let points = points_of(&points)?;
             let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
             let rect = doc
                 .paint_stroke(&engine, id, &points, &options, tool)
@@ -99,5 +93,51 @@ impl Project {
                 .map_err(js_error)?;
             Ok(rect_to_js(rect)?)
         })
+    }
+
+    /// Starts a stroke on layer `id` that is painted while the pointer moves
+    /// (see `Document::begin_stroke`): the first flat canvas points are
+    /// painted now, `addStrokePoints` adds more, `endStroke` records it as
+    /// one history step (the pixels `paintStroke` gives for all the points,
+    /// bit for bit), `cancelStroke` drops it. `params` as for `paintStroke`.
+    /// Returns the canvas rectangle repainted, or null.
+    #[wasm_bindgen(js_name = beginStroke)]
+    pub fn begin_stroke(
+        &self,
+        id: u32,
+        points: Vec<f32>,
+        params: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let (options, tool) = stroke_from_js(params)?;
+        let points = points_of(&points)?;
+        let rect = self
+            .doc()?
+            .begin_stroke(id, &points, &options, tool)
+            .map_err(js_error)?;
+        rect_to_js(rect)
+    }
+
+    /// Continues the open stroke through flat canvas points; returns the
+    /// canvas rectangle repainted, or null.
+    #[wasm_bindgen(js_name = addStrokePoints)]
+    pub fn add_stroke_points(&self, points: Vec<f32>) -> Result<JsValue, JsError> {
+        let points = points_of(&points)?;
+        let rect = self.doc()?.add_stroke_points(&points).map_err(js_error)?;
+        rect_to_js(rect)
+    }
+
+    /// Records the open stroke as one history step; returns the canvas
+    /// rectangle it changed, or null (it missed the layer, or none was open).
+    #[wasm_bindgen(js_name = endStroke)]
+    pub fn end_stroke(&self) -> Result<JsValue, JsError> {
+        let rect = self.doc()?.end_stroke().map_err(js_error)?;
+        rect_to_js(rect)
+    }
+
+    /// Drops the open stroke; the layer is as it was before it.
+    #[wasm_bindgen(js_name = cancelStroke)]
+    pub fn cancel_stroke(&self) -> Result<(), JsError> {
+        self.doc()?.cancel_stroke();
+        Ok(())
     }
 }

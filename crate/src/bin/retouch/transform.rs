@@ -1,15 +1,20 @@
 //! `retouch transform IN -o OUT (--matrix a,b,c,d,e,f | [--scale S[,SY]]
 //! [--rotate DEG] [--skew-x K] [--translate X,Y]) [--canvas same|fit]
-//! [--resampler bicubic|edge] [--backend]`: the free transform of an image.
-//! Without `--matrix` the image is scaled, skewed and rotated (clockwise)
-//! about its centre, then moved; `--canvas fit` grows or shrinks the output
-//! to hold the whole result.
+//! [--resampler bicubic|edge] [--mask M] [--backend]`: the free transform of
+//! an image. Without `--matrix` the image is scaled, skewed and rotated
+//! (clockwise) about its centre, then moved; `--canvas fit` grows or shrinks
+//! the output to hold the whole result. With `--mask`, only the pixels the
+//! mask selects move, as the editor's Ctrl+T with a selection does (see
+//! `Document::transform_selection`): the simple options act about the
+//! centre of the mask's box, `--matrix` still maps input to output pixels.
 
 use crate::output::{encode_for, read, write_atomic};
+use image::RgbaImage;
+use retouch::doc::{Document, LayerProperties};
 use retouch::image_io::{self, MAX_SIDE};
 use retouch::ops::transform::{self, Affine, Area, Resampler};
 use retouch::{Error, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,6 +45,10 @@ pub struct Args {
     /// bicubic, or edge (enlargements through the edge-adaptive upscaler).
     #[arg(long, default_value = "bicubic")]
     resampler: String,
+    /// Transform only the pixels this greyscale mask (the image's size)
+    /// selects (grey: partly); they leave a transparent hole.
+    #[arg(long, conflicts_with = "canvas")]
+    mask: Option<PathBuf>,
     /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter).
     #[arg(long, default_value = "auto")]
     backend: String,
@@ -99,6 +108,9 @@ pub fn run(args: Args) -> Result<()> {
     let resampler = Resampler::parse(&args.resampler)?;
     let image = image_io::decode_rgba(&read(&args.input)?)
         .map_err(|e| Error::Io(format!("{}: {e}", args.input.display())))?;
+    if let Some(path) = &args.mask {
+        return transform_masked(&args, image, path, resampler);
+    }
     let mut map = map_of(&args, image.width(), image.height())?;
     map.validate()?;
     let (width, height) = match args.canvas.as_str() {
@@ -130,5 +142,33 @@ pub fn run(args: Args) -> Result<()> {
         height,
     };
     let out = pollster::block_on(transform::transform(&engine, &image, &map, area, resampler))?;
+    write_atomic(&args.output, &encode_for(&args.output, &out)?)
+}
+
+/// `--mask`: the selected pixels float and move over the rest.
+fn transform_masked(
+    args: &Args,
+    image: RgbaImage,
+    mask: &Path,
+    resampler: Resampler,
+) -> Result<()> {
+    let mask = image_io::decode_mask(&read(mask)?)?;
+    let (width, height) = image.dimensions();
+    let mut document = Document::new(width, height)?;
+    let layer = document.add_layer(LayerProperties::named("Image"), image, None, None)?;
+    document.set_selection(Some(mask), "Mask")?;
+    let (rect, _) = document.selection_float(layer)?;
+    let to_box = Affine::translate(f64::from(rect.x), f64::from(rect.y));
+    let map = match &args.matrix {
+        Some(_) => map_of(args, width, height)?.after(&to_box),
+        None => to_box.after(&map_of(args, rect.width, rect.height)?),
+    };
+    let engine = crate::engine(&args.backend)?;
+    pollster::block_on(document.transform_selection(&engine, layer, &map, resampler))?;
+    // The layer may have grown past the image where the float landed off it.
+    let layer = document.layer(layer)?;
+    let (x, y) = layer.props.offset;
+    let mut out = RgbaImage::new(width, height);
+    image::imageops::replace(&mut out, &layer.pixels, i64::from(x), i64::from(y));
     write_atomic(&args.output, &encode_for(&args.output, &out)?)
 }

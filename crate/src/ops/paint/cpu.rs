@@ -1,26 +1,44 @@
 //! The paint stroke on the CPU; paint.wgsl mirrors it line for line.
 
 use super::{DirtyRect, PaintStroke, PaintTool};
-use crate::ops::dab::build_up;
+use crate::ops::dab::{build_up, Dabs};
 use image::{GrayImage, Rgba, RgbaImage};
 
 /// The stroke coverage `S` over `rect`: every dab built up in stroke order.
 fn stroke_coverage(stroke: &PaintStroke, rect: DirtyRect) -> Vec<u8> {
     let mut coverage = vec![0u8; rect.width as usize * rect.height as usize];
-    for centre in stroke.dabs.fixed_centres() {
-        let (xs, ys) = stroke.dabs.bounds(centre, rect);
+    build_coverage(
+        &stroke.dabs,
+        &stroke.dabs.fixed_centres(),
+        stroke.flow,
+        &mut coverage,
+        rect,
+    );
+    coverage
+}
+
+/// Builds the dabs at `centres` (1/16 px, in stroke order) up into
+/// `coverage`, which holds `S` over `rect`, with the shape of `model`.
+pub(super) fn build_coverage(
+    model: &Dabs,
+    centres: &[[i32; 2]],
+    flow: u32,
+    coverage: &mut [u8],
+    rect: DirtyRect,
+) {
+    for &centre in centres {
+        let (xs, ys) = model.bounds(centre, rect);
         for y in ys {
             let row = &mut coverage[(y - rect.y) as usize * rect.width as usize..];
             for x in xs.clone() {
-                let c = stroke.dabs.coverage(centre, x, y);
+                let c = model.coverage(centre, x, y);
                 if c > 0 {
                     let s = &mut row[(x - rect.x) as usize];
-                    *s = build_up(u32::from(*s), c, stroke.flow) as u8;
+                    *s = build_up(u32::from(*s), c, flow) as u8;
                 }
             }
         }
     }
-    coverage
 }
 
 /// The pixel the stroke lays down at `(x, y)`: the brush's colour (opaque),
@@ -90,21 +108,40 @@ pub(super) fn paint(
     selection: Option<&GrayImage>,
 ) -> RgbaImage {
     let coverage = stroke_coverage(stroke, rect);
-    let erase = stroke.tool == PaintTool::Eraser;
     RgbaImage::from_fn(rect.width, rect.height, |px, py| {
-        let (x, y) = (rect.x + px, rect.y + py);
-        let dest = image.get_pixel(x, y).0;
         let s = coverage[(py * rect.width + px) as usize];
-        let selected = selection.map_or(255, |m| u32::from(m.get_pixel(px, py)[0]));
-        let alpha = stroke_alpha(u32::from(s), stroke.opacity, selected);
-        if alpha == 0 {
-            return Rgba(dest);
-        }
-        Rgba(apply(
-            dest,
-            source_pixel(image, stroke.tool, x, y).0,
-            alpha,
-            erase,
-        ))
+        let selected = selection.map_or(255, |m| m.get_pixel(px, py)[0]);
+        painted_pixel(
+            image,
+            stroke.tool,
+            stroke.opacity,
+            (rect.x + px, rect.y + py),
+            s,
+            selected,
+        )
     })
+}
+
+/// Pixel `at` of `image` (as it was before the stroke) once the stroke,
+/// with coverage `s` and selection `selected` there, is applied.
+#[inline]
+pub(super) fn painted_pixel(
+    image: &RgbaImage,
+    tool: PaintTool,
+    opacity: u32,
+    (x, y): (u32, u32),
+    s: u8,
+    selected: u8,
+) -> Rgba<u8> {
+    let dest = image.get_pixel(x, y).0;
+    let alpha = stroke_alpha(u32::from(s), opacity, u32::from(selected));
+    if alpha == 0 {
+        return Rgba(dest);
+    }
+    Rgba(apply(
+        dest,
+        source_pixel(image, tool, x, y).0,
+        alpha,
+        tool == PaintTool::Eraser,
+    ))
 }

@@ -28,7 +28,7 @@ mod gpu;
 mod tests;
 
 use crate::engine::Engine;
-use crate::ops::dab::{check_range, DabShape, Dabs};
+use crate::ops::dab::{check_range, DabPlacer, DabShape, Dabs};
 pub use crate::ops::dab::{DirtyRect, MAX_DABS, MAX_DIAMETER};
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
@@ -123,30 +123,12 @@ impl PaintStroke {
         options: &PaintOptions,
         tool: PaintTool,
     ) -> Result<PaintStroke> {
-        let o = options;
-        check_range("diameter", o.diameter, 1.0, MAX_DIAMETER)?;
-        check_range("hardness", o.hardness, 0.0, 100.0)?;
-        check_range("spacing", o.spacing, 1.0, 1000.0)?;
-        check_range("opacity", o.opacity, 0.0, 100.0)?;
-        check_range("flow", o.flow, 0.0, 100.0)?;
-        if points.len() > MAX_POINTS {
-            return Err(Error::param(
-                "points",
-                format!(
-                    "{} points is more than the {MAX_POINTS} a stroke may have",
-                    points.len()
-                ),
-            ));
-        }
-        let shape = DabShape {
-            diameter: o.diameter,
-            hardness: o.hardness / 100.0,
-            spacing: o.spacing / 100.0,
-        };
+        let (shape, flow, opacity) = checked_levels(options)?;
+        check_point_count(points.len(), 0)?;
         Ok(PaintStroke {
             dabs: Dabs::place(size, points, &shape)?,
-            flow: to_level(o.flow),
-            opacity: to_level(o.opacity),
+            flow,
+            opacity,
             tool,
         })
     }
@@ -156,6 +138,167 @@ impl PaintStroke {
     pub fn dirty(&self) -> Option<DirtyRect> {
         self.dabs.dirty
     }
+}
+
+/// Checks every option (naming the bad one): the dab shape, flow and opacity on 0..=255.
+fn checked_levels(options: &PaintOptions) -> Result<(DabShape, u32, u32)> {
+    let o = options;
+    check_range("diameter", o.diameter, 1.0, MAX_DIAMETER)?;
+    check_range("hardness", o.hardness, 0.0, 100.0)?;
+    check_range("spacing", o.spacing, 1.0, 1000.0)?;
+    check_range("opacity", o.opacity, 0.0, 100.0)?;
+    check_range("flow", o.flow, 0.0, 100.0)?;
+    let shape = DabShape {
+        diameter: o.diameter,
+        hardness: o.hardness / 100.0,
+        spacing: o.spacing / 100.0,
+    };
+    Ok((shape, to_level(o.flow), to_level(o.opacity)))
+}
+
+/// Refuses `adding` points to a stroke that has `had` when the total passes [`MAX_POINTS`].
+fn check_point_count(adding: usize, had: usize) -> Result<()> {
+    if adding + had > MAX_POINTS {
+        return Err(Error::param(
+            "points",
+            format!(
+                "{} points is more than the {MAX_POINTS} a stroke may have",
+                adding + had
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A stroke painted while its points arrive (a drag in progress), on the
+/// CPU: each [`LiveStroke::add`] places only the new dabs, builds them up
+/// into the stroke coverage `S` (kept for the whole image) and
+/// [`LiveStroke::repaint`] recomputes only their rectangle from the pixels
+/// as they were before the stroke. Since every pixel is a function of the
+/// pixels before, `S` and the selection, and `S` gets the same dabs in the
+/// same order, the result after the last point is bit for bit what
+/// [`paint`] gives for the whole stroke at once.
+pub struct LiveStroke {
+    placer: DabPlacer,
+    /// The dab shape's coverage model (no centres).
+    model: Dabs,
+    flow: u32,
+    opacity: u32,
+    tool: PaintTool,
+    points: usize,
+    /// The image as it was before the stroke.
+    before: RgbaImage,
+    /// `S` over the whole image.
+    coverage: Vec<u8>,
+    dirty: Option<DirtyRect>,
+}
+
+impl LiveStroke {
+    /// Starts a stroke on `before` (the image as it is now), checking every
+    /// option by name. No dab is placed until [`LiveStroke::add`].
+    pub fn begin(before: RgbaImage, options: &PaintOptions, tool: PaintTool) -> Result<LiveStroke> {
+        let (shape, flow, opacity) = checked_levels(options)?;
+        let placer = DabPlacer::new(before.dimensions(), &shape);
+        Ok(LiveStroke {
+            model: placer.shape_only(),
+            placer,
+            flow,
+            opacity,
+            tool,
+            points: 0,
+            coverage: vec![0; before.width() as usize * before.height() as usize],
+            before,
+            dirty: None,
+        })
+    }
+
+    /// Continues the stroke through `points` (image coordinates; the first
+    /// call needs one at least): builds the new dabs into `S` and returns
+    /// the rectangle to repaint, `None` when they miss the image. A refused
+    /// call (bad point, too many points or dabs) changes nothing.
+    pub fn add(&mut self, points: &[(f32, f32)]) -> Result<Option<DirtyRect>> {
+        check_point_count(points.len(), self.points)?;
+        let centres = self.placer.extend(points)?;
+        self.points += points.len();
+        let Some(rect) = self.placer.dirty_of(&centres) else {
+            return Ok(None);
+        };
+        let (width, height) = self.before.dimensions();
+        let whole = DirtyRect {
+            x: 0,
+            y: 0,
+            width,
+            height,
+        };
+        let fixed = crate::ops::dab::fixed_centres(&centres);
+        cpu::build_coverage(&self.model, &fixed, self.flow, &mut self.coverage, whole);
+        self.dirty = Some(match self.dirty {
+            Some(dirty) => dirty.union(&rect),
+            None => rect,
+        });
+        Ok(Some(rect))
+    }
+
+    /// Writes the stroke's pixels over `rect` (from [`LiveStroke::add`])
+    /// into `target`, an image the size of the one the stroke began on;
+    /// `selection` (the rectangle's size, when there is one) scales the
+    /// effect as in [`paint`].
+    pub fn repaint(
+        &self,
+        target: &mut RgbaImage,
+        rect: DirtyRect,
+        selection: Option<&GrayImage>,
+    ) -> Result<()> {
+        if target.dimensions() != self.before.dimensions() {
+            return Err(Error::SizeMismatch(format!(
+                "the stroke began on a {}×{} image, not {}×{}",
+                self.before.width(),
+                self.before.height(),
+                target.width(),
+                target.height()
+            )));
+        }
+        check_inputs(&self.before, rect, selection)?;
+        let width = self.before.width();
+        for py in 0..rect.height {
+            for px in 0..rect.width {
+                let (x, y) = (rect.x + px, rect.y + py);
+                let s = self.coverage[(y * width + x) as usize];
+                let selected = selection.map_or(255, |m| m.get_pixel(px, py)[0]);
+                let pixel =
+                    cpu::painted_pixel(&self.before, self.tool, self.opacity, (x, y), s, selected);
+                target.put_pixel(x, y, pixel);
+            }
+        }
+        Ok(())
+    }
+
+    /// What the whole stroke so far can change (the union of the rectangles
+    /// [`LiveStroke::add`] returned), `None` while it missed the image.
+    pub fn dirty(&self) -> Option<DirtyRect> {
+        self.dirty
+    }
+
+    pub fn tool(&self) -> PaintTool {
+        self.tool
+    }
+
+    /// The image as it was before the stroke.
+    pub fn before(&self) -> &RgbaImage {
+        &self.before
+    }
+
+    /// Gives back the image as it was before the stroke.
+    pub fn into_before(self) -> RgbaImage {
+        self.before
+    }
+}
+
+/// `source` over `dest` at full strength (straight alpha, W3C normal, the
+/// brush's integer arithmetic): a transparent `source` leaves `dest`
+/// bit-exact.
+pub fn source_over(dest: [u8; 4], source: [u8; 4]) -> [u8; 4] {
+    cpu::apply(dest, source, 255, false)
 }
 
 /// Checks that `image` holds the stroke's rectangle and that the

@@ -29,6 +29,7 @@
 //! reach.
 
 mod cpu;
+pub mod float;
 mod gpu;
 #[cfg(test)]
 mod tests;
