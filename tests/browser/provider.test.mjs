@@ -228,7 +228,8 @@ for (const config of CONFIGS) {
       assert.equal(await page.locator('#gen-variants-list canvas').count(), 2);
       for (const v of state.variants) {
         assert.equal(v.metrics.changedOutside, 0);
-        assert.ok(Number.isFinite(v.metrics.ringDeltaE));
+        assert.ok(Number.isFinite(v.metrics.edgeDeltaE) && Number.isFinite(v.metrics.insideDeltaE));
+        assert.equal(v.provenance.harmonised, true, 'harmonised by default');
         assert.equal(v.provenance.provider, IDS.mock);
       }
       const metric = await page.locator('#gen-variants-list .gen-metric').first().textContent();

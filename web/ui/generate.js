@@ -186,6 +186,7 @@ export function createGeneratePanel(root, host) {
     baseUrl: q('#gen-base-url'),
     variants: q('#gen-variants'),
     feather: q('#gen-feather'),
+    harmonise: q('#gen-harmonise'),
     run: q('#gen-run'),
     cancel: q('#gen-cancel'),
     progress: q('#gen-progress'),
@@ -302,7 +303,7 @@ export function createGeneratePanel(root, host) {
     ui.cancel.disabled = !running;
     ui.progress.hidden = !running;
     ui.progressText.hidden = !running && !ui.progressText.textContent;
-    for (const field of [ui.prompt, ui.provider, ui.variants, ui.feather]) field.disabled = running;
+    for (const field of [ui.prompt, ui.provider, ui.variants, ui.feather, ui.harmonise]) field.disabled = running;
     extendMode.setDisabled(running);
     ui.staging.hidden = !staged;
     const id = host.activeLayerId();
@@ -386,15 +387,17 @@ export function createGeneratePanel(root, host) {
       } catch (error) {
         canvas.title = `No preview: ${error.message ?? error}`;
       }
-      const { ringDeltaE, ringDeltaEUnmatched, changedOutside } = result.metrics;
+      const { edgeDeltaE, edgeDeltaERaw, insideDeltaE, changedOutside, visibleSeam } = result.metrics;
       const metric = el('div', {
         className: 'gen-metric',
-        title: 'Median CIEDE2000 on a 4-px ring at the selection’s edge (after colour matching; before in brackets), and the pixels changed outside the feathered mask (must be 0)',
+        title: 'Seam: median CIEDE2000 by which the colour step across the selection’s edge exceeds the picture’s own step there (as returned in brackets); inside: median difference from the original; and the pixels changed outside the feathered mask (must be 0)',
       });
       metric.append(
-        el('span', { className: 'gen-seam', textContent: `Seam ΔE ${ringDeltaE.toFixed(2)}` }),
-        el('span', { className: 'gen-raw', textContent: ` (raw ${ringDeltaEUnmatched.toFixed(1)})` }),
+        el('span', { className: 'gen-seam', textContent: `Seam ΔE ${edgeDeltaE.toFixed(2)}` }),
+        el('span', { className: 'gen-raw', textContent: ` (raw ${(edgeDeltaERaw ?? edgeDeltaE).toFixed(1)})` }),
+        visibleSeam ? el('span', { className: 'gen-visible', textContent: ' visible seam' }) : '',
         el('br'),
+        el('span', { className: 'gen-inside', textContent: `Inside ΔE ${insideDeltaE.toFixed(1)} · ` }),
         el('span', { className: 'gen-outside', textContent: `Outside mask: ${changedOutside} px` }),
       );
       metric.dataset.ok = String(changedOutside === 0);
@@ -427,7 +430,7 @@ export function createGeneratePanel(root, host) {
     lastAccepted = { id, json: result.provenanceJson, name: result.name };
     discard();
     const added = result.extend ? 'Extended the canvas with' : 'Added';
-    host.setStatus(`${added} “${result.name}” as a new layer (seam ΔE ${result.metrics.ringDeltaE.toFixed(2)})`, 'ok');
+    host.setStatus(`${added} “${result.name}” as a new layer (seam ΔE ${result.metrics.edgeDeltaE.toFixed(2)})`, 'ok');
     refresh();
     return id;
   }
@@ -464,6 +467,7 @@ export function createGeneratePanel(root, host) {
       model: ui.model.value || undefined,
       variants: Math.max(1, Math.min(Number(ui.variants.max) || 1, Math.trunc(Number(ui.variants.value) || 1))),
       feather: Math.max(0, Number(ui.feather.value) || 0),
+      harmonise: ui.harmonise.checked,
       apiKey: keys.get(id) ?? '',
       baseUrl: baseUrls.get(id) ?? '',
     };
@@ -529,7 +533,7 @@ export function createGeneratePanel(root, host) {
       progress('Matching colours and compositing…', 1);
       const createdAt = new Date().toISOString();
       for (const [variant, answer] of images.entries()) {
-        const how = { createdAt, variant, seed: answer.seed ?? plan.seed ?? undefined };
+        const how = { createdAt, variant, seed: answer.seed ?? plan.seed ?? undefined, harmonise: req.harmonise };
         const ingested = plan.outpaint
           ? { ...wasm.ingestOutpaintResult(image, plan, answer.bytes, how), extend: plan.outpaint }
           : wasm.ingestProviderResult(image, selection, plan, answer.bytes, how);

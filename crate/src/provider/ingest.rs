@@ -11,29 +11,34 @@
 //!    where the patch must meet the original; a per-channel gain and offset (mean and standard
 //!    deviation matching, in gamma-encoded RGB, where a model's exposure and white-balance
 //!    drift is close to affine) is fitted there and applied to the patch;
-//! 3. build the layer: the matched patch with alpha = the answer's alpha × the feathered
+//! 3. harmonise it in the gradient domain (on by default): the patch keeps its gradients and
+//!    takes its values at the edge of the feathered selection from the original (a Poisson
+//!    solve, [`crate::ops::poisson`]), so drift that varies across the frame — exposure fall-off,
+//!    a white balance that shifts — vanishes at the seam, which one gain and offset cannot do.
+//!    Selections under [`HARMONISE_MIN_PIXELS`] (or with no original pixel around them) keep
+//!    the fit of step 2 alone;
+//! 4. build the layer: the patch with alpha = the answer's alpha × the feathered
 //!    coverage. Where coverage is 0 the layer is transparent, so compositing it leaves those
 //!    pixels bit-exact, whatever the provider returned;
-//! 4. measure the seam on the composite (see [`SeamMetrics`]).
+//! 5. measure the seam on the composite (see [`SeamMetrics`]).
 
 use image::{imageops, GrayImage, Luma, RgbaImage};
 use serde::{Deserialize, Serialize};
 
-use super::colour::{ciede2000, srgb_to_lab};
 use super::plan::{
     edit_coverage, extended_crop, outpaint_coverage, outpaint_region, scale, CropRect, JobPlan,
 };
 use super::provenance::Provenance;
+use super::seam::{edge_continuity, seam_metrics, SeamMetrics};
 use crate::image_io;
 use crate::ops::blend::{composite_cpu_in_place, CompositeOptions};
 use crate::ops::morphology;
+use crate::ops::poisson::{blend_cpu, PoissonOptions};
 use crate::{Error, Result};
 
 /// Width of the ring outside the selection that the colour match learns from, in pixels: wide
 /// enough for stable statistics, narrow enough to stay local.
 pub const MATCH_RING: u32 = 12;
-/// Width of the ring inside the selection's edge where the seam is measured, in pixels.
-pub const SEAM_RING: u32 = 4;
 /// Pixels right next to the edit region are left out of the match ring: providers repaint a
 /// little beyond the mask they were given (and the mask was resampled on the way).
 pub const MATCH_GUARD: u32 = 3;
@@ -41,24 +46,9 @@ pub const MATCH_GUARD: u32 = 3;
 const MIN_RING_PIXELS: usize = 16;
 /// Bounds of the fitted gain, so a flat ring cannot blow the patch's contrast up.
 const GAIN_RANGE: (f64, f64) = (0.5, 2.0);
-
-/// How visible the seam is, returned with every result.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SeamMetrics {
-    /// Median CIEDE2000 between the composite and the original over the [`SEAM_RING`]-px band
-    /// just inside the selection's boundary (coverage ≥ 50 %, before feathering): there the
-    /// patch dominates and meets the untouched image, and it should continue it. Below 2 a
-    /// seam is hard to see. For an outpaint the band lies in the overlap with the old picture
-    /// (transparent pixels of the new area are left out).
-    pub ring_delta_e: f64,
-    /// The same median without colour matching, to show what matching bought.
-    pub ring_delta_e_unmatched: f64,
-    /// Pixels in the measuring band.
-    pub ring_pixels: u64,
-    /// Pixels outside the feathered mask whose value changed; must be 0.
-    pub changed_outside: u64,
-}
+/// Feathered selections with fewer pixels than this are not harmonised: the solve would
+/// replace their few values by the surroundings' average, losing the answer's tone.
+pub const HARMONISE_MIN_PIXELS: usize = 64;
 
 /// The per-channel correction fitted on the ring: `out = gain · in + offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -80,6 +70,8 @@ pub struct Ingested {
     pub name: String,
     pub metrics: SeamMetrics,
     pub correction: Option<ColourCorrection>,
+    /// Whether the patch was harmonised in the gradient domain.
+    pub harmonised: bool,
     pub provenance: Provenance,
 }
 
@@ -90,6 +82,10 @@ pub struct IngestOptions {
     /// Colour-match the patch to its surroundings (default on).
     #[serde(default = "yes")]
     pub colour_match: bool,
+    /// Harmonise the patch in the gradient domain (default on): it keeps its gradients and
+    /// takes its values at the selection's edge from the original.
+    #[serde(default = "yes")]
+    pub harmonise: bool,
     /// When the answer arrived (ISO 8601 from the host's clock; wasm has none of its own).
     pub created_at: String,
     /// Which variant this is, from 0.
@@ -207,7 +203,8 @@ fn check_crop(crop: CropRect, canvas: (u32, u32)) -> Result<()> {
     Ok(())
 }
 
-/// Maps the answer onto the crop, colour-matches it and builds the layer and its metrics.
+/// Maps the answer onto the crop, colour-matches and harmonises it, and builds the layer and
+/// its metrics.
 fn finish(
     plan: &JobPlan,
     original: &RgbaImage,
@@ -223,7 +220,16 @@ fn finish(
     } else {
         None
     };
-    let layer = build_layer(&patch, coverage, correction.as_ref());
+    let matched = match &correction {
+        Some(k) => corrected(&patch, k),
+        None => patch.clone(),
+    };
+    let harmonised = if options.harmonise {
+        harmonise(original, &matched, coverage)?
+    } else {
+        None
+    };
+    let layer = build_layer(harmonised.as_ref().unwrap_or(&matched), coverage);
     let metrics = measure(original, &patch, &layer, coverage, selected)?;
     let name = layer_name(&plan.prompt);
     Ok(Ingested {
@@ -232,12 +238,14 @@ fn finish(
         name,
         metrics,
         correction,
+        harmonised: harmonised.is_some(),
         provenance: Provenance::new(
             plan,
             &options.created_at,
             options.seed,
             options.variant,
             correction.is_some(),
+            harmonised.is_some(),
         ),
     })
 }
@@ -308,22 +316,58 @@ fn fit_correction(
     }))
 }
 
-/// The layer: the (matched) patch, alpha = answer alpha × coverage.
-fn build_layer(
+/// `patch` under the fitted correction (alpha untouched).
+fn corrected(patch: &RgbaImage, correction: &ColourCorrection) -> RgbaImage {
+    let mut out = patch.clone();
+    for px in out.pixels_mut() {
+        for ((value, gain), offset) in px.0.iter_mut().zip(correction.gain).zip(correction.offset) {
+            *value = (gain * f64::from(*value) + offset)
+                .round()
+                .clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
+}
+
+/// `patch` blended into `original` in the gradient domain over the feathered selection (and
+/// wherever either has no colour, so a transparent pixel never serves as a boundary value);
+/// `None` when the selection is too small or nothing of the original surrounds it.
+fn harmonise(
+    original: &RgbaImage,
     patch: &RgbaImage,
     coverage: &GrayImage,
-    correction: Option<&ColourCorrection>,
-) -> RgbaImage {
+) -> Result<Option<RgbaImage>> {
+    let region = GrayImage::from_fn(coverage.width(), coverage.height(), |x, y| {
+        let colourless = original.get_pixel(x, y).0[3] == 0 || patch.get_pixel(x, y).0[3] == 0;
+        image::Luma([if coverage.get_pixel(x, y).0[0] > 0 || colourless {
+            255
+        } else {
+            0
+        }])
+    });
+    let selected = coverage.pixels().filter(|c| c.0[0] > 0).count();
+    let boundary = region.pixels().any(|r| r.0[0] == 0);
+    if selected < HARMONISE_MIN_PIXELS || !boundary {
+        return Ok(None);
+    }
+    let blended = blend_cpu(original, patch, &region, &PoissonOptions::default())?;
+    // The solve keeps the original's alpha; the layer needs the answer's.
+    Ok(Some(RgbaImage::from_fn(
+        patch.width(),
+        patch.height(),
+        |x, y| {
+            let mut px = *blended.get_pixel(x, y);
+            px.0[3] = patch.get_pixel(x, y).0[3];
+            px
+        },
+    )))
+}
+
+/// The layer: the patch, alpha = answer alpha × coverage.
+fn build_layer(patch: &RgbaImage, coverage: &GrayImage) -> RgbaImage {
     RgbaImage::from_fn(patch.width(), patch.height(), |x, y| {
         let mut px = patch.get_pixel(x, y).0;
         let cov = u32::from(coverage.get_pixel(x, y).0[0]);
-        if let Some(k) = correction {
-            for ((value, gain), offset) in px.iter_mut().zip(k.gain).zip(k.offset) {
-                *value = (gain * f64::from(*value) + offset)
-                    .round()
-                    .clamp(0.0, 255.0) as u8;
-            }
-        }
         px[3] = ((u32::from(px[3]) * cov + 127) / 255) as u8;
         if px[3] == 0 {
             px = [0; 4];
@@ -332,9 +376,10 @@ fn build_layer(
     })
 }
 
-/// Composites `layer` over the original crop with the blend kernel the document uses, and
-/// measures the seam (along the boundary of `selected`, the unfeathered selection) and the
-/// pixels that changed outside the feathered `coverage`.
+/// Composites `layer` over the original crop with the blend kernel the document uses and
+/// measures the seam along the edge of `selected` (the unfeathered selection), the difference
+/// inside the feathered `coverage` and the pixels that changed outside it; the raw figure
+/// composites the answer as it came.
 fn measure(
     original: &RgbaImage,
     patch: &RgbaImage,
@@ -342,59 +387,15 @@ fn measure(
     coverage: &GrayImage,
     selected: &GrayImage,
 ) -> Result<SeamMetrics> {
-    let mut composite = original.clone();
-    composite_cpu_in_place(&mut composite, layer, None, &CompositeOptions::default())?;
-    let changed_outside = coverage
-        .pixels()
-        .zip(composite.pixels().zip(original.pixels()))
-        .filter(|(cov, (a, b))| cov.0[0] == 0 && a != b)
-        .count() as u64;
-    let unmatched_layer = build_layer(patch, coverage, None);
-    let mut unmatched = original.clone();
-    composite_cpu_in_place(
-        &mut unmatched,
-        &unmatched_layer,
-        None,
-        &CompositeOptions::default(),
-    )?;
-
-    let inside = binary(selected, 127);
-    let core = morphology::shrink_cpu(&inside, SEAM_RING)?;
-    let mut matched = Vec::new();
-    let mut raw = Vec::new();
-    for (((i, k), o), (m, u)) in inside
-        .pixels()
-        .zip(core.pixels())
-        .zip(original.pixels())
-        .zip(composite.pixels().zip(unmatched.pixels()))
-    {
-        // Transparent original pixels (an outpaint's new area) have no colour to meet.
-        if i.0[0] == 0 || k.0[0] != 0 || o.0[3] == 0 {
-            continue;
-        }
-        let lab = srgb_to_lab([o.0[0], o.0[1], o.0[2]]);
-        matched.push(ciede2000(lab, srgb_to_lab([m.0[0], m.0[1], m.0[2]])));
-        raw.push(ciede2000(lab, srgb_to_lab([u.0[0], u.0[1], u.0[2]])));
-    }
-    Ok(SeamMetrics {
-        ring_pixels: matched.len() as u64,
-        ring_delta_e: median(&mut matched),
-        ring_delta_e_unmatched: median(&mut raw),
-        changed_outside,
-    })
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
+    let composite = |layer: &RgbaImage| -> Result<RgbaImage> {
+        let mut out = original.clone();
+        composite_cpu_in_place(&mut out, layer, None, &CompositeOptions::default())?;
+        Ok(out)
+    };
+    let mut metrics = seam_metrics(original, &composite(layer)?, selected, coverage)?;
+    let raw = composite(&build_layer(patch, coverage))?;
+    metrics.edge_delta_e_raw = Some(edge_continuity(original, &raw, selected, coverage)?.0);
+    Ok(metrics)
 }
 
 /// The layer is named after the prompt, as a retoucher would name it: its first line, cut at

@@ -27,6 +27,9 @@ pub struct Provenance {
     pub variant: u32,
     /// Whether the patch was colour-matched to its surroundings.
     pub colour_matched: bool,
+    /// Whether the patch was harmonised in the gradient domain (absent in older records).
+    #[serde(default)]
+    pub harmonised: bool,
     /// The program that composited it.
     pub software: String,
 }
@@ -41,6 +44,7 @@ impl Provenance {
         reported_seed: Option<u64>,
         variant: u32,
         colour_matched: bool,
+        harmonised: bool,
     ) -> Self {
         Provenance {
             provider: plan.provider.clone(),
@@ -53,6 +57,7 @@ impl Provenance {
             seed: reported_seed.or(plan.seed.map(u64::from)),
             variant,
             colour_matched,
+            harmonised,
             software: format!("retouch {}", env!("CARGO_PKG_VERSION")),
         }
     }

@@ -107,9 +107,11 @@ fn planned_to_js(job: PlannedJob) -> Result<JsValue, JsError> {
 
 /// Turns a provider's answer (PNG/JPEG/WebP bytes, any size) into a new layer. `image` and
 /// `selection` are those the plan was made from; `options`: `{createdAt (ISO 8601), variant?,
-/// seed?, colourMatch?}`. Returns `{layer: Image, offsetX, offsetY, name, metrics:
-/// {ringDeltaE, ringDeltaEUnmatched, ringPixels, changedOutside}, correction, provenance,
-/// provenanceJson}`; add `layer` at the offset with normal blending.
+/// seed?, colourMatch? (default true), harmonise? (default true: gradient-domain blend)}`.
+/// Returns `{layer: Image, offsetX, offsetY, name, metrics: {edgeDeltaE, edgeDeltaEP95,
+/// edgePairs, edgeDeltaERaw, insideDeltaE, insidePixels, changedOutside, visibleSeam},
+/// correction, harmonised, provenance, provenanceJson}`; add `layer` at the offset with normal
+/// blending.
 #[wasm_bindgen(js_name = ingestProviderResult)]
 pub fn ingest_provider_result(
     image: &Image,
@@ -150,6 +152,7 @@ fn ingested_to_js(ingested: Ingested) -> Result<JsValue, JsError> {
     set(&out, "name", ingested.name.as_str().into())?;
     set(&out, "metrics", to_js(&ingested.metrics)?)?;
     set(&out, "correction", to_js(&ingested.correction)?)?;
+    set(&out, "harmonised", ingested.harmonised.into())?;
     set(&out, "provenance", to_js(&ingested.provenance)?)?;
     set(
         &out,

@@ -12,6 +12,7 @@ mod paint;
 mod plugin;
 mod project;
 mod resize;
+mod seam;
 mod transform;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +60,9 @@ enum Command {
     /// Healing brush on a mask: texture from --source-offset away, blended in
     /// the gradient domain (Poisson) so the tone comes from around the mask.
     Heal(heal::Args),
+    /// How visible an edit's seam is: the colour step across the mask's edge against the
+    /// original's own step (ΔE2000), and the difference inside, as JSON.
+    Seam(seam::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -81,6 +85,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
         Command::Heal(args) => heal::run(args),
+        Command::Seam(args) => seam::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Paint(args) => paint::run(args),
         Command::Plugin(args) => plugin::run(args),
