@@ -18,7 +18,7 @@ import { TRANSFORM_COMMANDS } from './commands/transform.js';
 import { HOST_COMMANDS } from './commands/host.js';
 import { PLUGIN_COMMANDS } from './commands/plugins.js';
 import { createPluginLibrary } from './plugins.js';
-import { createPluginManager } from './ui/plugin-manager.js';
+import { createPluginManager, readBundleFile } from './ui/plugin-manager.js';
 import { createFilterDialog } from './ui/filter.js';
 import { createPluginRunner } from './workers/plugin-runner.js';
 import { createHost } from './hosts/host.js';
@@ -297,6 +297,14 @@ function dropTarget(element, { asLayers }) {
     depth = 0;
     element.classList.remove('dragover');
     const files = Array.from(event.dataTransfer?.files ?? []);
+    // A plugin bundle dropped on the page is offered for install, not opened as an image.
+    const bundle = files.find((f) => f.name.toLowerCase().endsWith('.retouchplugin'));
+    if (bundle) {
+      readBundleFile(bundle)
+        .then((bytes) => commands.run('plugins.install', { bytes, name: bundle.name }))
+        .catch((error) => status.error('Install plugin failed', error));
+      return;
+    }
     if (files.length) openFiles(ctx, files, { asLayers: asLayers || Boolean(state.project) }).catch((error) => status.error(null, error));
   });
 }

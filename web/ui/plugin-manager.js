@@ -39,6 +39,8 @@ export async function readBundleFile(file) {
  */
 export function createPluginManager({ library, dialog, invoke }) {
   const $ = (selector) => dialog.querySelector(selector);
+  /** Runs a row's command; a failure is shown in the dialog. */
+  const act = (id, args) => invoke(id, args).catch((error) => showError(error));
   /** The bundle waiting for the user's confirmation: { bytes, fileName, manifest, limits, replaces }. */
   let pending = null;
 
@@ -89,12 +91,12 @@ export function createPluginManager({ library, dialog, invoke }) {
       box.type = 'checkbox';
       box.checked = enabled;
       box.setAttribute('aria-label', `Enable ${manifest.name}`);
-      box.addEventListener('change', () => invoke(box.checked ? 'plugins.enable' : 'plugins.disable', { id: manifest.id }));
+      box.addEventListener('change', () => act(box.checked ? 'plugins.enable' : 'plugins.disable', { id: manifest.id }));
       toggle.append(box, el('span', 'switch-label', 'Enabled'));
       const remove = el('button', 'small ghost danger', 'Remove');
       remove.type = 'button';
       remove.title = `Remove ${manifest.name}`;
-      remove.addEventListener('click', () => invoke('plugins.remove', { id: manifest.id }));
+      remove.addEventListener('click', () => act('plugins.remove', { id: manifest.id }));
       actions.append(toggle, remove);
       item.append(actions);
     }
