@@ -16,6 +16,11 @@ import { PANEL_COMMANDS } from './commands/panels.js';
 import { ADJUST_COMMANDS } from './commands/adjust.js';
 import { TRANSFORM_COMMANDS } from './commands/transform.js';
 import { HOST_COMMANDS } from './commands/host.js';
+import { PLUGIN_COMMANDS } from './commands/plugins.js';
+import { createPluginLibrary } from './plugins.js';
+import { createPluginManager, readBundleFile } from './ui/plugin-manager.js';
+import { createFilterDialog } from './ui/filter.js';
+import { createPluginRunner } from './workers/plugin-runner.js';
 import { createHost } from './hosts/host.js';
 import { createHostBar } from './ui/host-bar.js';
 import { PAINT_COMMANDS } from './commands/paint.js';
@@ -132,6 +137,10 @@ const ctx = {
   tools: null,
   panels: null,
   adjust: null,
+  /** Installed plugins (./plugins.js), the Plugins dialog and a filter plugin's dialog. */
+  pluginLibrary: null,
+  plugins: null,
+  filter: null,
   host,
   hostBar: null,
 };
@@ -141,7 +150,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -290,6 +299,14 @@ function dropTarget(element, { asLayers }) {
     depth = 0;
     element.classList.remove('dragover');
     const files = Array.from(event.dataTransfer?.files ?? []);
+    // A plugin bundle dropped on the page is offered for install, not opened as an image.
+    const bundle = files.find((f) => f.name.toLowerCase().endsWith('.retouchplugin'));
+    if (bundle) {
+      readBundleFile(bundle)
+        .then((bytes) => commands.run('plugins.install', { bytes, name: bundle.name }))
+        .catch((error) => status.error('Install plugin failed', error));
+      return;
+    }
     if (files.length) openFiles(ctx, files, { asLayers: asLayers || Boolean(state.project) }).catch((error) => status.error(null, error));
   });
 }
@@ -499,6 +516,61 @@ function buildControls() {
   }
 }
 
+/** The Filter menu's plugin entries: every enabled filter plugin, in name order. */
+function renderFilterMenu() {
+  const filters = ctx.pluginLibrary.filters();
+  const items = filters.map((plugin) => {
+    const item = document.createElement('button');
+    item.type = 'button';
+    item.setAttribute('role', 'menuitem');
+    item.dataset.plugin = plugin.id;
+    item.textContent = `${plugin.manifest.name}…`;
+    item.title = plugin.manifest.description;
+    item.disabled = !commands.isEnabled('filter.open');
+    item.addEventListener('click', () => commands.invoke('filter.open', { id: plugin.id }));
+    return item;
+  });
+  if (!items.length) {
+    const none = document.createElement('div');
+    none.className = 'menu-note';
+    none.textContent = 'None installed';
+    items.push(none);
+  }
+  $('#filter-plugins').replaceChildren(...items);
+}
+
+/** The plugin library (installed bundles from IndexedDB), the Plugins dialog and the filter dialog. */
+function startPlugins() {
+  ctx.pluginLibrary = createPluginLibrary({
+    wasm,
+    onChange() {
+      ctx.plugins?.render();
+      renderFilterMenu();
+      commands.refresh();
+    },
+  });
+  ctx.plugins = createPluginManager({ library: ctx.pluginLibrary, dialog: $('#plugins-dialog'), invoke: (id, args) => commands.run(id, args) });
+  ctx.filter = createFilterDialog({ ctx, library: ctx.pluginLibrary, dialog: $('#filter-dialog'), createRunner: createPluginRunner });
+  $('#filter-dialog').addEventListener('cancel', (event) => {
+    event.preventDefault();
+    commands.invoke('filter.cancel');
+  });
+  $('#plugins-dialog').addEventListener('cancel', (event) => {
+    event.preventDefault();
+    commands.invoke('plugins.close');
+  });
+  $('#filter-menu').addEventListener('toggle', () => $('#filter-menu').open && renderFilterMenu());
+  $('#filter-menu').addEventListener('click', (event) => {
+    if (event.target.closest('button')) $('#filter-menu').open = false;
+  });
+  renderFilterMenu();
+  // Plugins are not needed to start: a damaged store is reported, never fatal.
+  ctx.pluginLibrary.load().then(
+    (problems) => problems.length && status.error('Some installed plugins were left out', new Error(problems.join('; '))),
+    (error) => status.error('Installed plugins could not be read', error),
+  );
+}
+
 async function start() {
   await host.startEngine(wasm);
   $('#version').textContent = `v${wasm.version()}`;
@@ -512,6 +584,7 @@ async function start() {
   $('#adjust-menu').addEventListener('click', (event) => {
     if (event.target.closest('button')) $('#adjust-menu').open = false;
   });
+  startPlugins();
   ctx.hostBar = createHostBar({ root: $('#host-bar'), host, invoke: (id, args) => commands.invoke(id, args) });
   commands.bindButtons(document);
   ctx.tools.set('rectangle');
@@ -601,6 +674,16 @@ window.retouchApp = {
     /** Resolves once no generation runs. */
     settled: () => ctx.panels.generate.settled(),
     provenanceJson: (id) => ctx.panels.generate.provenanceJson(id),
+  },
+  plugins: {
+    /** Installed plugins: [{ id, name, version, enabled }]. */
+    installed: () => ctx.pluginLibrary.installed().map((p) => ({ id: p.id, name: p.manifest.name, version: p.manifest.version, enabled: p.enabled })),
+    /** The bundle waiting for confirmation ({ id, name, version }) or null. */
+    pending: () => ctx.plugins.pending(),
+    /** The filter dialog: { open, running, last: { state, message } | null }. */
+    filter: () => ({ open: ctx.filter.isOpen(), running: ctx.filter.running(), last: ctx.filter.last() }),
+    /** Resolves once installed plugins were read back from IndexedDB. */
+    loaded: () => ctx.pluginLibrary.loaded,
   },
   /** { busy, last: { kind, params, before, after, layerId, label }, compareOpen }. */
   upscale: { state: () => ctx.panels.upscale.state() },

@@ -78,15 +78,9 @@ impl Document {
             let before = before.get_pixel(dx + x, dy + y);
             let after = after.get_pixel(dx + x, dy + y);
             let coverage = selection.map_or(255, |s| {
-                u32::from(s.get_pixel((area.x + x as i32) as u32, (area.y + y as i32) as u32)[0])
+                s.get_pixel((area.x + x as i32) as u32, (area.y + y as i32) as u32)[0]
             });
-            match coverage {
-                255 => *after,
-                0 => *before,
-                k => image::Rgba(std::array::from_fn(|c| {
-                    ((u32::from(before[c]) * (255 - k) + u32::from(after[c]) * k + 127) / 255) as u8
-                })),
-            }
+            blend_pixel(before, after, coverage)
         })
     }
 
@@ -326,5 +320,21 @@ mod tests {
         props.locked = true;
         doc.set_layer_properties(id, props).unwrap();
         assert!(pollster::block_on(doc.adjust_layer(&engine, id, &levels())).is_err());
+    }
+}
+
+/// `after` where the selection's `coverage` is full, `before` where it is none, blended where
+/// it is soft (rounded).
+pub(super) fn blend_pixel(
+    before: &image::Rgba<u8>,
+    after: &image::Rgba<u8>,
+    coverage: u8,
+) -> image::Rgba<u8> {
+    match u32::from(coverage) {
+        255 => *after,
+        0 => *before,
+        k => image::Rgba(std::array::from_fn(|c| {
+            ((u32::from(before[c]) * (255 - k) + u32::from(after[c]) * k + 127) / 255) as u8
+        })),
     }
 }

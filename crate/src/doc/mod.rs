@@ -36,6 +36,7 @@ mod change;
 pub mod commands;
 pub mod export;
 mod fill;
+pub mod filter;
 pub mod geometry;
 pub mod history;
 pub mod layer;

@@ -1,12 +1,16 @@
-//! Runs a filter plugin over an area of an image, tile by tile: the wasm module in the sandbox
-//! on the CPU, or the WGSL shader on the engine's GPU, with the same tiles and halo
-//! (`docs/plugin-abi.md`). Nothing is written anywhere until every tile succeeded, so a failing
-//! plugin leaves the document exactly as it was.
+//! Runs a filter plugin over an area of an image, tile by tile: the wasm module on the CPU (in
+//! wasmi natively, in the browser's engine in a Worker, both behind [`ModuleRuntime`]), or the
+//! WGSL shader on the engine's GPU, with the same tiles and halo (`docs/plugin-abi.md`).
+//! Nothing is written anywhere until every tile succeeded, so a failing plugin leaves the
+//! document exactly as it was.
 
 use super::abi::{self, ParamValue};
 use super::bundle::Bundle;
-use super::sandbox::{canary_byte, plugin_error, unwritten_row, Sandbox};
-use crate::doc::{Document, LayerId, Rect};
+use super::instance::{canary_byte, plugin_error, unwritten_row};
+use super::instance::{ModuleRuntime, PluginInstance, TileCall};
+use crate::doc::Rect;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::doc::{Document, LayerId};
 use crate::engine::{Engine, GpuContext};
 use crate::{Error, Result};
 use image::RgbaImage;
@@ -68,6 +72,7 @@ impl<'a> FilterRun<'a> {
 
     /// Filters `area` (in `image`'s coordinates) of `image` with the implementation `engine`
     /// runs; returns the area's new pixels.
+    #[cfg(not(target_arch = "wasm32"))]
     pub async fn run(&self, engine: &Engine, image: &RgbaImage, area: Rect) -> Result<RgbaImage> {
         match (self.implementation_for(engine)?, engine.gpu()) {
             (Implementation::Wgsl, Some(gpu)) => self.run_wgsl(gpu, image, area).await,
@@ -75,46 +80,82 @@ impl<'a> FilterRun<'a> {
         }
     }
 
-    /// Filters `area` of `image` with the wasm module.
+    /// Filters `area` of `image` with the wasm module in wasmi.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run_wasm(&self, image: &RgbaImage, area: Rect) -> Result<RgbaImage> {
-        check_area(image, area)?;
-        let crate::plugin::Entry::Wasm {
-            memory_limit_mb,
-            time_limit_ms,
-            ..
-        } = &self.bundle.manifest.entry
-        else {
-            return Err(plugin_error(self.id(), "it has no WebAssembly module"));
-        };
+        let (memory_limit_mb, time_limit_ms) = self.module_limits()?;
         let wasm = self
             .bundle
             .module()
             .expect("a checked bundle has its module");
-        let mut sandbox = Sandbox::new(self.id(), wasm, *memory_limit_mb, *time_limit_ms)?;
+        let mut instance =
+            super::sandbox::Sandbox::instantiate(self.id(), wasm, memory_limit_mb, time_limit_ms)?;
+        let halo = self.module_halo(&mut instance)?;
+        self.run_module(
+            &mut instance,
+            halo,
+            &FilterSource::whole(image),
+            area,
+            |_, _| {},
+        )
+    }
+
+    /// The module's memory and time limits from the manifest (the host caps both).
+    pub fn module_limits(&self) -> Result<(u32, u32)> {
+        match &self.bundle.manifest.entry {
+            crate::plugin::Entry::Wasm {
+                memory_limit_mb,
+                time_limit_ms,
+                ..
+            } if self.bundle.module().is_some() => Ok((
+                (*memory_limit_mb).min(abi::HOST_MEMORY_CAP_MIB),
+                (*time_limit_ms).min(abi::HOST_TIME_CAP_MS),
+            )),
+            _ => Err(plugin_error(self.id(), "it has no WebAssembly module")),
+        }
+    }
+
+    /// The halo the module asks for with these parameters (asked with a small scratch buffer,
+    /// before the tiles' buffers exist).
+    pub fn module_halo<R: ModuleRuntime>(&self, instance: &mut PluginInstance<R>) -> Result<u32> {
         let params = abi::params_bytes(&self.values);
-        // The halo depends only on the parameters: ask with a small scratch buffer first.
-        let probe = sandbox.buffers(0, 0, &params)?;
-        let halo = sandbox.halo(&probe)?;
+        let probe = instance.buffers(0, 0, &params)?;
+        instance.halo(&probe)
+    }
+
+    /// Filters `area` (layer coordinates) of `source` with an instantiated module whose halo
+    /// for these parameters is `halo`, calling `on_tile(done, total)` after each tile.
+    pub fn run_module<R: ModuleRuntime>(
+        &self,
+        instance: &mut PluginInstance<R>,
+        halo: u32,
+        source: &FilterSource<'_>,
+        area: Rect,
+        mut on_tile: impl FnMut(usize, usize),
+    ) -> Result<RgbaImage> {
+        source.check(area, halo)?;
+        let params = abi::params_bytes(&self.values);
         let tile_in = (TILE + 2 * halo) as usize;
         let buffers =
-            sandbox.buffers(tile_in * tile_in * 4, (TILE * TILE * 4) as usize, &params)?;
+            instance.buffers(tile_in * tile_in * 4, (TILE * TILE * 4) as usize, &params)?;
         let mut out = RgbaImage::new(area.width, area.height);
         let mut input = Vec::new();
         let mut tile_out = Vec::new();
-        for tile in tiles(area) {
-            gather(image, tile, halo, &mut input);
+        let total = tiles(area).count();
+        for (done, tile) in tiles(area).enumerate() {
+            source.gather(tile, halo, &mut input);
             tile_out.resize((tile.width * tile.height * 4) as usize, 0);
-            sandbox.filter_tile(
-                &buffers,
-                &input,
-                (tile.width + 2 * halo, tile.height + 2 * halo),
-                &mut tile_out,
-                (tile.width, tile.height),
+            let call = TileCall {
+                input: &input,
+                input_size: (tile.width + 2 * halo, tile.height + 2 * halo),
+                output_size: (tile.width, tile.height),
                 halo,
-                (tile.x as u32, tile.y as u32),
-                image.dimensions(),
-            )?;
+                origin: (tile.x as u32, tile.y as u32),
+                image_size: source.layer_size,
+            };
+            instance.filter_tile(&buffers, &call, &mut tile_out)?;
             place(&mut out, area, tile, &tile_out);
+            on_tile(done + 1, total);
         }
         Ok(out)
     }
@@ -126,7 +167,8 @@ impl<'a> FilterRun<'a> {
         image: &RgbaImage,
         area: Rect,
     ) -> Result<RgbaImage> {
-        check_area(image, area)?;
+        let whole = FilterSource::whole(image);
+        whole.check(area, 0)?;
         let source = self
             .bundle
             .shader()
@@ -163,7 +205,7 @@ impl<'a> FilterRun<'a> {
         let mut out = RgbaImage::new(area.width, area.height);
         let mut input = Vec::new();
         for tile in tiles(area) {
-            gather(image, tile, halo, &mut input);
+            whole.gather(tile, halo, &mut input);
             let len = (tile.width * tile.height * 4) as usize;
             let canary: Vec<u8> = (0..len).map(canary_byte).collect();
             let input_buffer = gpu.storage_buffer("plugin input", &input);
@@ -217,25 +259,6 @@ fn tile_uniform(tile: Rect, image: (u32, u32), halo: u32, values: &[f32]) -> Vec
     bytes
 }
 
-fn check_area(image: &RgbaImage, area: Rect) -> Result<()> {
-    let bounds = Rect::new(0, 0, image.width(), image.height());
-    if area.is_empty() || area.intersect(&bounds) != Some(area) {
-        return Err(Error::param(
-            "area",
-            format!(
-                "{}×{} at {},{} is not inside the {}×{} image",
-                area.width,
-                area.height,
-                area.x,
-                area.y,
-                image.width(),
-                image.height()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// The output tiles covering `area`, row by row.
 pub fn tiles(area: Rect) -> impl Iterator<Item = Rect> {
     (0..area.height.div_ceil(TILE)).flat_map(move |ty| {
@@ -251,29 +274,103 @@ pub fn tiles(area: Rect) -> impl Iterator<Item = Rect> {
     })
 }
 
-/// Copies `tile` of `image` grown by `halo` on each side into `input`, repeating the edge pixels
-/// past the image's border.
-fn gather(image: &RgbaImage, tile: Rect, halo: u32, input: &mut Vec<u8>) {
-    let (width, height) = (image.width() as i64, image.height() as i64);
-    let h = i64::from(halo);
-    let (x0, x1) = (
-        i64::from(tile.x) - h,
-        i64::from(tile.x) + i64::from(tile.width) + h,
-    );
-    let raw = image.as_raw();
-    input.clear();
-    for y in (i64::from(tile.y) - h)..(i64::from(tile.y) + i64::from(tile.height) + h) {
-        let row = y.clamp(0, height - 1) as usize * width as usize * 4;
-        let pixel = |x: i64| &raw[row + x.clamp(0, width - 1) as usize * 4..][..4];
-        let (inside_start, inside_end) = (x0.max(0), x1.min(width));
-        for x in x0..inside_start {
-            input.extend_from_slice(pixel(x));
+/// The pixels a filter reads: a whole layer, or a crop of it holding at least the area being
+/// filtered grown by the halo (within the layer), which is all the browser hands its Worker.
+pub struct FilterSource<'a> {
+    pub pixels: &'a RgbaImage,
+    /// The crop's corner in layer coordinates.
+    pub origin: (u32, u32),
+    /// The layer's size: tiles repeat its edge pixels past it and learn where they are in it.
+    pub layer_size: (u32, u32),
+}
+
+impl<'a> FilterSource<'a> {
+    /// All of a layer.
+    pub fn whole(pixels: &'a RgbaImage) -> Self {
+        FilterSource {
+            pixels,
+            origin: (0, 0),
+            layer_size: pixels.dimensions(),
         }
-        input.extend_from_slice(
-            &raw[row + inside_start as usize * 4..row + inside_end as usize * 4],
+    }
+
+    /// The layer rectangle a filter of `area` with `halo` reads: the area grown by the halo,
+    /// within the layer of `layer_size`.
+    pub fn reach(area: Rect, halo: u32, layer_size: (u32, u32)) -> Rect {
+        let h = halo as i32;
+        Rect::new(
+            area.x - h,
+            area.y - h,
+            area.width + 2 * halo,
+            area.height + 2 * halo,
+        )
+        .intersect(&Rect::new(0, 0, layer_size.0, layer_size.1))
+        .unwrap_or(area)
+    }
+
+    /// Checks that `area` is on the layer and that the pixels hold what filtering it reads.
+    fn check(&self, area: Rect, halo: u32) -> Result<()> {
+        let (width, height) = self.layer_size;
+        let layer = Rect::new(0, 0, width, height);
+        if area.is_empty() || area.intersect(&layer) != Some(area) {
+            return Err(Error::param(
+                "area",
+                format!(
+                    "{}×{} at {},{} is not inside the {width}×{height} layer",
+                    area.width, area.height, area.x, area.y
+                ),
+            ));
+        }
+        let held = Rect::new(
+            self.origin.0 as i32,
+            self.origin.1 as i32,
+            self.pixels.width(),
+            self.pixels.height(),
         );
-        for x in inside_end..x1 {
-            input.extend_from_slice(pixel(x));
+        let needed = Self::reach(area, halo, self.layer_size);
+        if held.intersect(&needed) != Some(needed) {
+            return Err(Error::param(
+                "source",
+                format!(
+                    "the pixels handed over ({}×{} at {},{}) do not hold the {}×{} at {},{}                      that filtering the area with a halo of {halo} reads",
+                    held.width,
+                    held.height,
+                    held.x,
+                    held.y,
+                    needed.width,
+                    needed.height,
+                    needed.x,
+                    needed.y
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Copies `tile` (layer coordinates) grown by `halo` on each side into `input`, repeating
+    /// the layer's edge pixels past its border.
+    fn gather(&self, tile: Rect, halo: u32, input: &mut Vec<u8>) {
+        let (width, height) = (i64::from(self.layer_size.0), i64::from(self.layer_size.1));
+        let (ox, oy) = (i64::from(self.origin.0), i64::from(self.origin.1));
+        let stride = self.pixels.width() as usize * 4;
+        let h = i64::from(halo);
+        let (x0, x1) = (
+            i64::from(tile.x) - h,
+            i64::from(tile.x) + i64::from(tile.width) + h,
+        );
+        let raw = self.pixels.as_raw();
+        let at = |x: i64| (x.clamp(0, width - 1) - ox) as usize * 4;
+        input.clear();
+        for y in (i64::from(tile.y) - h)..(i64::from(tile.y) + i64::from(tile.height) + h) {
+            let row = &raw[(y.clamp(0, height - 1) - oy) as usize * stride..][..stride];
+            let (inside_start, inside_end) = (x0.max(0), x1.min(width));
+            for x in x0..inside_start {
+                input.extend_from_slice(&row[at(x)..at(x) + 4]);
+            }
+            input.extend_from_slice(&row[at(inside_start)..at(inside_end - 1) + 4]);
+            for x in inside_end..x1 {
+                input.extend_from_slice(&row[at(x)..at(x) + 4]);
+            }
         }
     }
 }
@@ -292,6 +389,7 @@ fn place(out: &mut RgbaImage, area: Rect, tile: Rect, pixels: &[u8]) {
 
 /// Applies the plugin to layer `id` of `doc` inside the selection (the whole layer without one)
 /// as one history step named after the plugin. Any failure leaves the document unchanged.
+#[cfg(not(target_arch = "wasm32"))]
 pub async fn apply_to_layer(
     doc: &mut Document,
     engine: &Engine,

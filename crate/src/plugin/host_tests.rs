@@ -4,7 +4,8 @@
 
 use super::abi::ParamValue;
 use super::bundle::{sha256_hex, Bundle};
-use super::filter_host::{apply_to_layer, FilterRun, TILE};
+use super::filter_host::{apply_to_layer, FilterRun, FilterSource, TILE};
+use super::sandbox::Sandbox;
 use crate::doc::{Document, LayerProperties, Rect};
 use crate::engine::Engine;
 use crate::test_kit;
@@ -189,6 +190,59 @@ fn the_halo_repeats_edge_pixels_and_tiles_see_their_neighbours() {
     for (x, y, pixel) in out.enumerate_pixels() {
         let source = (x as i64 + 1 - 2).max(0) as u32;
         assert_eq!(pixel, image.get_pixel(source, y + 3), "{x},{y}");
+    }
+}
+
+#[test]
+fn a_crop_holding_the_area_and_its_halo_gives_the_whole_layers_result() {
+    // What the browser hands its Worker: only the area grown by the halo, cut from the layer
+    // (clamped at the layer's border), yet the same bytes as filtering the whole layer.
+    let image = photo(TILE + 300, 300);
+    let plugin = bundle(&module("", MEMORY, "i32.const 3", &copy_rows(3)));
+    let filter = FilterRun::new(&plugin, &BTreeMap::new()).unwrap();
+    for area in [
+        Rect::new(0, 5, 520, 200),
+        Rect::new(200, 0, image.width() - 200, 300),
+    ] {
+        let expected = filter.run_wasm(&image, area).unwrap();
+        let reach = FilterSource::reach(area, 3, image.dimensions());
+        let crop = image::imageops::crop_imm(
+            &image,
+            reach.x as u32,
+            reach.y as u32,
+            reach.width,
+            reach.height,
+        )
+        .to_image();
+        let source = FilterSource {
+            pixels: &crop,
+            origin: (reach.x as u32, reach.y as u32),
+            layer_size: image.dimensions(),
+        };
+        let wasm = plugin.module().unwrap();
+        let mut instance = Sandbox::instantiate("test.probe", wasm, 4, 200).unwrap();
+        let halo = filter.module_halo(&mut instance).unwrap();
+        assert_eq!(halo, 3);
+        let mut tiles_seen = Vec::new();
+        let out = filter
+            .run_module(&mut instance, halo, &source, area, |done, total| {
+                tiles_seen.push((done, total))
+            })
+            .unwrap();
+        assert_eq!(out, expected, "{area:?}");
+        assert_eq!(tiles_seen.last(), Some(&(2, 2)), "progress after each tile");
+        // A crop one pixel short of the halo is refused, naming what it lacks.
+        let short = FilterSource {
+            pixels: &crop,
+            origin: (reach.x as u32, reach.y as u32),
+            layer_size: image.dimensions(),
+        };
+        let mut instance = Sandbox::instantiate("test.probe", wasm, 4, 200).unwrap();
+        let err = filter
+            .run_module(&mut instance, 4, &short, area, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("do not hold"), "{err}");
     }
 }
 

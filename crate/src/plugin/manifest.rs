@@ -27,6 +27,9 @@ pub struct Manifest {
     pub kind: Kind,
     /// One or two sentences shown to the user.
     pub description: String,
+    /// Who made the plugin, shown before it is installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     /// What runs the operation.
     pub entry: Entry,
     /// Parameters, in the order the UI shows their controls.

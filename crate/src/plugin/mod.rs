@@ -8,19 +8,18 @@
 
 //!
 //! Third-party filters (`docs/plugin-abi.md`) arrive as `.retouchplugin` bundles ([`bundle`]),
-//! checked against the ABI ([`abi`]) and run tile by tile ([`filter_host`]): WebAssembly in a
-//! wasmi sandbox with fuel and memory limits ([`sandbox`]), WGSL on the engine's GPU. The host
-//! is native only for now: the browser will run modules in a Worker with its own WebAssembly.
+//! checked against the ABI ([`abi`]) and run tile by tile ([`filter_host`]) through
+//! [`instance`], which drives the ABI over any WebAssembly engine: natively a wasmi sandbox
+//! with fuel and memory limits ([`sandbox`]), in the browser the page's own engine in a Worker
+//! (`crate::wasm::plugin`); WGSL runs on the engine's GPU.
 
-#[cfg(not(target_arch = "wasm32"))]
 pub mod abi;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod bundle;
 mod capabilities;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod filter_host;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod host_tests;
+pub mod instance;
 mod manifest;
 mod registry;
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,9 +1,12 @@
-//! One instance of a plugin module in wasmi, with the ABI's limits: fuel for time, the store's
-//! limit for memory, and only the `retouch` host functions to call.
+//! A plugin module in wasmi, natively, with the ABI's limits: fuel for time, the store's limit
+//! for memory, and only the `retouch` host functions to call. [`super::instance`] drives it.
 
-use super::abi::{self, ABI_VERSION, HOST_MEMORY_CAP_MIB, HOST_TIME_CAP_MS};
+use super::abi::{self, HOST_MEMORY_CAP_MIB, HOST_TIME_CAP_MS};
+use super::instance::{plugin_error, ModuleRuntime, PluginInstance};
 use crate::{Error, Result};
-use wasmi::{Caller, Config, Engine, Linker, Memory, Module, Store, StoreLimits, TypedFunc};
+use wasmi::{
+    Caller, Config, Engine, Func, Instance, Linker, Memory, Module, Store, StoreLimits, Val,
+};
 
 /// Fuel (about one unit per WebAssembly instruction) granted per millisecond of a plugin's time
 /// limit: roughly what wasmi executes per millisecond on a slow laptop core, so a plugin is
@@ -19,58 +22,27 @@ struct HostState {
     log: String,
 }
 
-type FilterFn = TypedFunc<
-    (
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-    ),
-    i32,
->;
-
-/// A plugin module instantiated and ready to filter tiles.
+/// A module instantiated in wasmi.
 pub struct Sandbox {
     plugin: String,
     store: Store<HostState>,
+    instance: Instance,
     memory: Memory,
-    alloc: TypedFunc<i32, i32>,
-    halo: TypedFunc<(i32, i32), i32>,
-    filter: FilterFn,
     time_limit_ms: u32,
     /// The memory's declared maximum, in 64 KiB pages.
     max_memory_pages: u64,
 }
 
-/// Where a run's buffers live in the module's memory.
-#[derive(Debug, Clone, Copy)]
-pub struct Buffers {
-    pub input: usize,
-    pub input_len: usize,
-    pub output: usize,
-    pub output_len: usize,
-    pub params: usize,
-    pub params_len: usize,
-}
-
 impl Sandbox {
-    /// Instantiates `wasm` (already accepted by [`abi::inspect_module`]) with `memory_limit_mib`
-    /// and a budget of `time_limit_ms` (both capped by the host) for everything it runs.
-    pub fn new(
+    /// Instantiates `wasm` (checked by [`abi::inspect_module`] here again) with
+    /// `memory_limit_mib` and a budget of `time_limit_ms` (both capped by the host) for
+    /// everything it runs, and checks its ABI version.
+    pub fn instantiate(
         plugin: &str,
         wasm: &[u8],
         memory_limit_mib: u32,
         time_limit_ms: u32,
-    ) -> Result<Sandbox> {
+    ) -> Result<PluginInstance<Sandbox>> {
         let info = abi::inspect_module(wasm, memory_limit_mib)
             .map_err(|e| plugin_error(plugin, e.to_string()))?;
         let mut config = Config::default();
@@ -107,7 +79,7 @@ impl Sandbox {
             )
             .and_then(|l| l.func_wrap(abi::HOST_NAMESPACE, "progress", |_: f32| {}))
             // A native run is never cancelled part way (the CLI has no Cancel; a document
-            // changes only after the last tile); the browser's Worker answers for real.
+            // changes only after the last tile); the browser's Worker is terminated instead.
             .and_then(|l| l.func_wrap(abi::HOST_NAMESPACE, "cancelled", || -> i32 { 0 }))
             .expect("the host functions are defined once");
         let instance = linker
@@ -116,41 +88,15 @@ impl Sandbox {
         let memory = instance
             .get_memory(&store, "memory")
             .expect("inspect_module checked the memory export");
-        let function = |name: &str| format!("the export '{name}' has the wrong type");
-        let version: TypedFunc<(), i32> = instance
-            .get_typed_func(&store, "retouch_abi_version")
-            .map_err(|_| plugin_error(plugin, function("retouch_abi_version")))?;
-        let mut sandbox = Sandbox {
+        let sandbox = Sandbox {
             plugin: plugin.to_string(),
-            alloc: instance
-                .get_typed_func(&store, "retouch_alloc")
-                .map_err(|_| plugin_error(plugin, function("retouch_alloc")))?,
-            halo: instance
-                .get_typed_func(&store, "retouch_halo")
-                .map_err(|_| plugin_error(plugin, function("retouch_halo")))?,
-            filter: instance
-                .get_typed_func(&store, "retouch_filter")
-                .map_err(|_| plugin_error(plugin, function("retouch_filter")))?,
             store,
+            instance,
             memory,
             time_limit_ms,
             max_memory_pages: info.max_memory_pages,
         };
-        let found = version
-            .call(&mut sandbox.store, ())
-            .map_err(|e| sandbox.error("retouch_abi_version", e))?;
-        if found != ABI_VERSION {
-            return Err(plugin_error(
-                plugin,
-                format!("it was built for plugin ABI {found}; this host runs ABI {ABI_VERSION}"),
-            ));
-        }
-        Ok(sandbox)
-    }
-
-    /// What the plugin logged so far.
-    pub fn log(&self) -> &str {
-        &self.store.data().log
+        PluginInstance::new(plugin, sandbox)
     }
 
     /// A failed call in user terms; a trap with the memory grown to its maximum is most likely
@@ -172,171 +118,53 @@ impl Sandbox {
         }
     }
 
-    /// Asks the module for `len` bytes of its memory.
-    fn alloc(&mut self, len: usize) -> Result<usize> {
-        let ptr = self
-            .alloc
-            .call(&mut self.store, len as i32)
-            .map_err(|e| self.error("retouch_alloc", e))?;
-        let end = (ptr as u32 as usize).checked_add(len);
-        if ptr == 0 || end.is_none_or(|end| end > self.memory.data_size(&self.store)) {
-            return Err(plugin_error(
-                &self.plugin,
-                format!(
-                    "retouch_alloc({len}) returned no usable buffer (out of memory within the \
-                     plugin's limit?)"
-                ),
-            ));
+    fn out_of_bounds(&self, at: usize, len: usize) -> Error {
+        plugin_error(
+            &self.plugin,
+            format!(
+                "its buffer at {at} ({len} bytes) lies outside its {} bytes of memory",
+                self.memory_len()
+            ),
+        )
+    }
+}
+
+impl ModuleRuntime for Sandbox {
+    fn call(&mut self, export: &'static str, args: &[i32]) -> Result<i32> {
+        let function: Func = self
+            .instance
+            .get_func(&self.store, export)
+            .expect("inspect_module checked the ABI exports");
+        let params: Vec<Val> = args.iter().map(|a| Val::I32(*a)).collect();
+        let mut result = [Val::I32(0)];
+        function
+            .call(&mut self.store, &params, &mut result)
+            .map_err(|e| self.error(export, e))?;
+        match result[0] {
+            Val::I32(value) => Ok(value),
+            _ => unreachable!("inspect_module checked the ABI signatures"),
         }
-        Ok(ptr as u32 as usize)
     }
 
-    /// Allocates the run's buffers once: the largest input tile, output tile and the params.
-    pub fn buffers(
-        &mut self,
-        input_len: usize,
-        output_len: usize,
-        params: &[u8],
-    ) -> Result<Buffers> {
-        let buffers = Buffers {
-            input: self.alloc(input_len)?,
-            input_len,
-            output: self.alloc(output_len)?,
-            output_len,
-            params: self.alloc(params.len().max(4))?,
-            params_len: params.len(),
-        };
+    fn write(&mut self, at: usize, bytes: &[u8]) -> Result<()> {
         self.memory
-            .write(&mut self.store, buffers.params, params)
-            .map_err(|e| plugin_error(&self.plugin, e.to_string()))?;
-        Ok(buffers)
+            .write(&mut self.store, at, bytes)
+            .map_err(|_| self.out_of_bounds(at, bytes.len()))
     }
 
-    /// The halo the module asks for with these parameters.
-    pub fn halo(&mut self, buffers: &Buffers) -> Result<u32> {
-        let halo = self
-            .halo
-            .call(
-                &mut self.store,
-                (buffers.params as i32, buffers.params_len as i32),
-            )
-            .map_err(|e| self.error("retouch_halo", e))?;
-        let max = super::manifest::MAX_HALO as i32;
-        if !(0..=max).contains(&halo) {
-            return Err(plugin_error(
-                &self.plugin,
-                format!("retouch_halo returned {halo}; a halo must be between 0 and {max}"),
-            ));
-        }
-        Ok(halo as u32)
+    fn read(&mut self, at: usize, out: &mut [u8]) -> Result<()> {
+        self.memory
+            .read(&self.store, at, out)
+            .map_err(|_| self.out_of_bounds(at, out.len()))
     }
 
-    /// Filters one tile: copies `input` in, runs `retouch_filter`, copies the output into
-    /// `output`. The output buffer is first filled with a canary so that a plugin that never
-    /// writes it is caught.
-    #[allow(clippy::too_many_arguments)]
-    pub fn filter_tile(
-        &mut self,
-        buffers: &Buffers,
-        input: &[u8],
-        input_size: (u32, u32),
-        output: &mut [u8],
-        output_size: (u32, u32),
-        halo: u32,
-        origin: (u32, u32),
-        image_size: (u32, u32),
-    ) -> Result<()> {
-        assert!(
-            input.len() <= buffers.input_len && output.len() <= buffers.output_len,
-            "a tile larger than the buffers allocated for the run"
-        );
-        let memory = self.memory.data_mut(&mut self.store);
-        memory[buffers.input..buffers.input + input.len()].copy_from_slice(input);
-        let out = &mut memory[buffers.output..buffers.output + output.len()];
-        fill_canary(out);
-        let code = self
-            .filter
-            .call(
-                &mut self.store,
-                (
-                    buffers.input as i32,
-                    input_size.0 as i32,
-                    input_size.1 as i32,
-                    buffers.output as i32,
-                    output_size.0 as i32,
-                    output_size.1 as i32,
-                    halo as i32,
-                    buffers.params as i32,
-                    buffers.params_len as i32,
-                    origin.0 as i32,
-                    origin.1 as i32,
-                    image_size.0 as i32,
-                    image_size.1 as i32,
-                ),
-            )
-            .map_err(|e| self.error("retouch_filter", e))?;
-        if code != 0 {
-            let log = self.log();
-            return Err(plugin_error(
-                &self.plugin,
-                format!(
-                    "retouch_filter returned error code {code} on the tile at {},{}{}",
-                    origin.0,
-                    origin.1,
-                    if log.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (log: {log})")
-                    }
-                ),
-            ));
-        }
-        // The module's memory may have grown (and moved) during the call.
-        let memory = self.memory.data(&self.store);
-        let written = &memory[buffers.output..buffers.output + output.len()];
-        if let Some(row) = unwritten_row(written, output_size.0) {
-            return Err(plugin_error(
-                &self.plugin,
-                format!(
-                    "retouch_filter returned 0 but never wrote row {row} of its {}×{} output \
-                     tile at {},{} (no output, or one of the wrong size)",
-                    output_size.0, output_size.1, origin.0, origin.1
-                ),
-            ));
-        }
-        output.copy_from_slice(written);
-        Ok(())
+    fn memory_len(&self) -> usize {
+        self.memory.data_size(&self.store)
     }
-}
 
-/// The canary an output tile holds before the plugin runs: a byte pattern no image fill
-/// produces by chance (it repeats every 251 bytes, across rows).
-pub(crate) fn canary_byte(i: usize) -> u8 {
-    (i % 251) as u8 ^ 0xA5
-}
-
-fn fill_canary(bytes: &mut [u8]) {
-    for (i, b) in bytes.iter_mut().enumerate() {
-        *b = canary_byte(i);
+    fn log(&self) -> String {
+        self.store.data().log.clone()
     }
-}
-
-/// The first row of a `width`-pixel tile that still holds the canary whole: a plugin that wrote
-/// nothing, or fewer rows or narrower rows than asked for. (A whole row matching by chance
-/// after a real write is beyond any likelihood.)
-pub(crate) fn unwritten_row(bytes: &[u8], width: u32) -> Option<usize> {
-    let row_len = width as usize * 4;
-    bytes
-        .chunks_exact(row_len)
-        .enumerate()
-        .find_map(|(row, pixels)| {
-            let start = row * row_len;
-            let untouched = pixels
-                .iter()
-                .enumerate()
-                .all(|(i, b)| *b == canary_byte(start + i));
-            untouched.then_some(row)
-        })
 }
 
 fn log_message(caller: Caller<'_, HostState>, ptr: i32, len: i32) {
@@ -358,13 +186,6 @@ fn log_message(caller: Caller<'_, HostState>, ptr: i32, len: i32) {
             *n += c.len_utf8();
             (*n <= room).then_some(c)
         }));
-    }
-}
-
-pub(crate) fn plugin_error(plugin: &str, message: impl Into<String>) -> Error {
-    Error::Plugin {
-        plugin: plugin.to_string(),
-        message: message.into(),
     }
 }
 

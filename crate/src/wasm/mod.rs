@@ -10,6 +10,7 @@ mod host;
 mod mask;
 mod open;
 mod paint;
+mod plugin;
 mod provider;
 mod resample;
 

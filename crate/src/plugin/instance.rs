@@ -1,0 +1,224 @@
+//! The ABI (`docs/plugin-abi.md`) driven over whichever WebAssembly engine holds the plugin:
+//! wasmi natively ([`super::sandbox`]), the browser's own engine in a Worker (`crate::wasm`).
+//! The engine only offers calls and memory copies ([`ModuleRuntime`]); the checks that make a
+//! tile trustworthy (ABI version, buffer bounds, halo range, return code, the output canary)
+//! live here once, so both hosts refuse the same plugins with the same messages.
+
+use super::abi::ABI_VERSION;
+use crate::{Error, Result};
+
+/// What the host needs of an instantiated plugin module. Errors are already in user terms
+/// ([`Error::Plugin`]: "stopped at its time limit", "trapped in retouch_filter: …").
+pub trait ModuleRuntime {
+    /// Calls the exported function `export` with `args`, returning its `i32` result.
+    fn call(&mut self, export: &'static str, args: &[i32]) -> Result<i32>;
+    /// Copies `bytes` into the module's memory at `at` (checked against its size).
+    fn write(&mut self, at: usize, bytes: &[u8]) -> Result<()>;
+    /// Copies `out.len()` bytes of the module's memory from `at` into `out`.
+    fn read(&mut self, at: usize, out: &mut [u8]) -> Result<()>;
+    /// The module's memory size in bytes now.
+    fn memory_len(&self) -> usize;
+    /// What the plugin logged so far (through `retouch.log`).
+    fn log(&self) -> String;
+}
+
+/// Where a run's buffers live in the module's memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Buffers {
+    pub input: usize,
+    pub input_len: usize,
+    pub output: usize,
+    pub output_len: usize,
+    pub params: usize,
+    pub params_len: usize,
+}
+
+/// One tile to filter: the input with its halo, the output's size and where it sits.
+#[derive(Debug, Clone, Copy)]
+pub struct TileCall<'a> {
+    pub input: &'a [u8],
+    pub input_size: (u32, u32),
+    pub output_size: (u32, u32),
+    pub halo: u32,
+    /// The output tile's corner in layer coordinates.
+    pub origin: (u32, u32),
+    /// The layer's size.
+    pub image_size: (u32, u32),
+}
+
+/// A plugin module that answered the ABI version check, ready to filter tiles.
+pub struct PluginInstance<R> {
+    plugin: String,
+    runtime: R,
+}
+
+impl<R: ModuleRuntime> PluginInstance<R> {
+    /// Wraps an instantiated module of plugin `plugin` and checks its ABI version.
+    pub fn new(plugin: &str, mut runtime: R) -> Result<Self> {
+        let found = runtime.call("retouch_abi_version", &[])?;
+        if found != ABI_VERSION {
+            return Err(plugin_error(
+                plugin,
+                format!("it was built for plugin ABI {found}; this host runs ABI {ABI_VERSION}"),
+            ));
+        }
+        Ok(PluginInstance {
+            plugin: plugin.to_string(),
+            runtime,
+        })
+    }
+
+    /// What the plugin logged so far.
+    pub fn log(&self) -> String {
+        self.runtime.log()
+    }
+
+    /// Asks the module for `len` bytes of its memory.
+    fn alloc(&mut self, len: usize) -> Result<usize> {
+        let ptr = self.runtime.call("retouch_alloc", &[len as i32])?;
+        let end = (ptr as u32 as usize).checked_add(len);
+        if ptr == 0 || end.is_none_or(|end| end > self.runtime.memory_len()) {
+            return Err(plugin_error(
+                &self.plugin,
+                format!(
+                    "retouch_alloc({len}) returned no usable buffer (out of memory within the \
+                     plugin's limit?)"
+                ),
+            ));
+        }
+        Ok(ptr as u32 as usize)
+    }
+
+    /// Allocates a run's buffers once: the largest input tile, output tile and the params.
+    pub fn buffers(
+        &mut self,
+        input_len: usize,
+        output_len: usize,
+        params: &[u8],
+    ) -> Result<Buffers> {
+        let buffers = Buffers {
+            input: self.alloc(input_len)?,
+            input_len,
+            output: self.alloc(output_len)?,
+            output_len,
+            params: self.alloc(params.len().max(4))?,
+            params_len: params.len(),
+        };
+        self.runtime.write(buffers.params, params)?;
+        Ok(buffers)
+    }
+
+    /// The halo the module asks for with the parameters in `buffers`.
+    pub fn halo(&mut self, buffers: &Buffers) -> Result<u32> {
+        let args = [buffers.params as i32, buffers.params_len as i32];
+        let halo = self.runtime.call("retouch_halo", &args)?;
+        let max = super::manifest::MAX_HALO as i32;
+        if !(0..=max).contains(&halo) {
+            return Err(plugin_error(
+                &self.plugin,
+                format!("retouch_halo returned {halo}; a halo must be between 0 and {max}"),
+            ));
+        }
+        Ok(halo as u32)
+    }
+
+    /// Filters one tile: copies its input in, fills the output buffer with a canary (so that a
+    /// plugin that never writes it is caught), runs `retouch_filter` and copies the output into
+    /// `output`.
+    pub fn filter_tile(
+        &mut self,
+        buffers: &Buffers,
+        tile: &TileCall<'_>,
+        output: &mut [u8],
+    ) -> Result<()> {
+        assert!(
+            tile.input.len() <= buffers.input_len && output.len() <= buffers.output_len,
+            "a tile larger than the buffers allocated for the run"
+        );
+        self.runtime.write(buffers.input, tile.input)?;
+        fill_canary(output);
+        self.runtime.write(buffers.output, output)?;
+        let args = [
+            buffers.input as i32,
+            tile.input_size.0 as i32,
+            tile.input_size.1 as i32,
+            buffers.output as i32,
+            tile.output_size.0 as i32,
+            tile.output_size.1 as i32,
+            tile.halo as i32,
+            buffers.params as i32,
+            buffers.params_len as i32,
+            tile.origin.0 as i32,
+            tile.origin.1 as i32,
+            tile.image_size.0 as i32,
+            tile.image_size.1 as i32,
+        ];
+        let code = self.runtime.call("retouch_filter", &args)?;
+        if code != 0 {
+            let log = self.log();
+            return Err(plugin_error(
+                &self.plugin,
+                format!(
+                    "retouch_filter returned error code {code} on the tile at {},{}{}",
+                    tile.origin.0,
+                    tile.origin.1,
+                    if log.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (log: {log})")
+                    }
+                ),
+            ));
+        }
+        self.runtime.read(buffers.output, output)?;
+        if let Some(row) = unwritten_row(output, tile.output_size.0) {
+            return Err(plugin_error(
+                &self.plugin,
+                format!(
+                    "retouch_filter returned 0 but never wrote row {row} of its {}×{} output \
+                     tile at {},{} (no output, or one of the wrong size)",
+                    tile.output_size.0, tile.output_size.1, tile.origin.0, tile.origin.1
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The canary an output tile holds before the plugin runs: a byte pattern no image fill
+/// produces by chance (it repeats every 251 bytes, across rows).
+pub(crate) fn canary_byte(i: usize) -> u8 {
+    (i % 251) as u8 ^ 0xA5
+}
+
+fn fill_canary(bytes: &mut [u8]) {
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = canary_byte(i);
+    }
+}
+
+/// The first row of a `width`-pixel tile that still holds the canary whole: a plugin that wrote
+/// nothing, or fewer rows or narrower rows than asked for. (A whole row matching by chance
+/// after a real write is beyond any likelihood.)
+pub(crate) fn unwritten_row(bytes: &[u8], width: u32) -> Option<usize> {
+    let row_len = width as usize * 4;
+    bytes
+        .chunks_exact(row_len)
+        .enumerate()
+        .find_map(|(row, pixels)| {
+            let start = row * row_len;
+            let untouched = pixels
+                .iter()
+                .enumerate()
+                .all(|(i, b)| *b == canary_byte(start + i));
+            untouched.then_some(row)
+        })
+}
+
+/// An error that names the plugin.
+pub fn plugin_error(plugin: &str, message: impl Into<String>) -> Error {
+    Error::Plugin {
+        plugin: plugin.to_string(),
+        message: message.into(),
+    }
+}
