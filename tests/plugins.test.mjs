@@ -69,3 +69,57 @@ test('film grain gives the same bytes for a seed and different grain for another
   assert.ok(first.equals(again), 'the same seed gave different bytes');
   assert.ok(!first.equals(other), 'another seed gave the same grain');
 });
+
+/** A folder holding the levels plugin's files with `manifest` changed and `shader` as given. */
+function levelsVariant(name, change, shader) {
+  const dir = `${out}${name}/`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(`${root}plugins/levels/manifest.json`, 'utf8'));
+  change(manifest);
+  writeFileSync(`${dir}manifest.json`, JSON.stringify(manifest));
+  writeFileSync(`${dir}levels.wgsl`, shader);
+  const target = process.env.CARGO_TARGET_DIR ?? `${root}target`;
+  if (manifest.entry.type === 'wasm') {
+    writeFileSync(`${dir}levels.wasm`, readFileSync(`${target}/wasm32-unknown-unknown/release/levels.wasm`));
+  }
+  run(cli, ['plugin', 'pack', dir, '-o', `${out}${name}.retouchplugin`]);
+  return `${out}${name}.retouchplugin`;
+}
+
+test('retouch plugin test reports parity and speed of every implementation, and needs WebGPU for a shader', (t) => {
+  run('bash', [`${root}build.sh`, 'plugins']);
+  mkdirSync(out, { recursive: true });
+  const gpu = backendsFor(t).includes('gpu');
+  const shader = readFileSync(`${root}plugins/levels/levels.wgsl`, 'utf8');
+  const report = run(cli, ['plugin', 'test', bundle('levels'), '--param', 'gamma=1.8']);
+  for (const line of report.trim().split('\n')) t.diagnostic(line);
+  const rows = report.split('\n').filter((line) => /^\w+ +192×144 /.test(line));
+  assert.equal(rows.length, 6, report);
+  for (const row of rows) {
+    const [, , wasm, wgsl, diff] = row.trim().split(/ +/);
+    assert.ok(Number(wasm) > 0, row);
+    if (gpu) assert.ok(Number(wgsl) > 0 && Number(diff) <= 1, row);
+  }
+  assert.match(report, gpu ? /parity: wasm and WGSL differ by at most [01] levels \(bound 1\): ok/ : /needs WebGPU/);
+
+  // A shader-only bundle with no adapter (no backend wgpu can open) is refused by name.
+  const shaderOnly = levelsVariant('levels-wgsl-only', (m) => {
+    m.id = 'org.retouch.examples.levels-gpu';
+    m.entry = { type: 'wgsl', shader: 'levels.wgsl', time_limit_ms: 60000 };
+  }, shader);
+  const refused = spawnSync(cli, ['plugin', 'test', shaderOnly], {
+    encoding: 'utf8', env: { ...process.env, WGPU_BACKEND: 'metal' },
+  });
+  assert.notEqual(refused.status, 0, refused.stdout);
+  assert.match(refused.stderr, /levels-gpu.*needs WebGPU/);
+  if (!gpu) return;
+  assert.match(run(cli, ['plugin', 'test', shaderOnly]), /parity: not checked/);
+
+  // A shader three levels off its module fails the parity bound, and passes a wider one.
+  const drifted = levelsVariant('levels-drift', () => {}, shader.replace('+ 0.5, 0.0, 255.0', '+ 3.5, 0.0, 255.0'));
+  const failed = spawnSync(cli, ['plugin', 'test', drifted], { encoding: 'utf8' });
+  assert.notEqual(failed.status, 0, failed.stdout);
+  assert.match(failed.stderr, /differ by up to 3 levels, above the bound of 1/);
+  assert.match(run(cli, ['plugin', 'test', drifted, '--tolerance', '3']), /at most 3 levels \(bound 3\): ok/);
+});
