@@ -147,6 +147,7 @@ run_tests() {
   log "cargo clippy"
   cargo clippy --workspace --all-targets -- -D warnings
   cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
+  (cd plugins && cargo fmt --all -- --check && cargo clippy --release -- -D warnings)
   log "native tests (GPU tests required: software Vulkan adapter)"
   RETOUCH_REQUIRE_GPU=1 cargo test --workspace
   # The host tests load the packaged bundles (dist/): package builds the wasm first.
@@ -157,7 +158,8 @@ run_tests() {
 
 bench() {
   setup
-  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson; do
+  example_plugins # bench_plugins runs the unsharp-mask example
+  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson bench_plugins; do
     log "cargo run --release --example $example"
     cargo run -p retouch --release --example "$example"
   done
