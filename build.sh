@@ -84,7 +84,7 @@ example_plugins() {
   # `retouch plugin pack` into web/pkg/plugins/NAME.retouchplugin, listed in index.json for
   # the page's "Install example plugins". The template (plugins/template) is built, not shipped.
   log "building the example plugins"
-  local target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  local target; target=$(realpath -m "${CARGO_TARGET_DIR:-$ROOT/target}")
   (cd plugins && CARGO_TARGET_DIR="$target" cargo build --release --quiet)
   cargo build --quiet -p retouch --bin retouch
   local stage="$target/plugin-bundles" out="web/pkg/plugins" names=()
