@@ -15,7 +15,7 @@
 //!
 //! impl Filter for Invert {
 //!     fn from_params(params: &mut Params) -> Result<Self, Error> {
-//!         Ok(Invert { amount: params.next::<f32>()? / 100.0 })
+//!         Ok(Invert { amount: params.read::<f32>()? / 100.0 })
 //!     }
 //!     fn filter(&self, tile: &mut Tile) -> Result<(), Error> {
 //!         tile.map(|[r, g, b, a], _x, _y| {

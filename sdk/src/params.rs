@@ -3,7 +3,7 @@
 
 use crate::Error;
 
-/// The parameter values of one call, read in the manifest's order with [`Params::next`].
+/// The parameter values of one call, read in the manifest's order with [`Params::read`].
 pub struct Params<'a> {
     bytes: &'a [u8],
 }
@@ -17,8 +17,8 @@ impl<'a> Params<'a> {
     /// The next value, as the type its manifest entry has: `f32` for a number, `bool` for a
     /// boolean, `usize` for an enum (the chosen value's index), `[f32; 3]` for a colour (red,
     /// green, blue in 0–1), `u32` for a whole number. [`Error::Params`] when the values run out.
-    pub fn next<T: Param>(&mut self) -> Result<T, Error> {
-        T::read(self).ok_or(Error::Params)
+    pub fn read<T: Param>(&mut self) -> Result<T, Error> {
+        T::from_values(self).ok_or(Error::Params)
     }
 
     /// One raw value.
@@ -29,19 +29,19 @@ impl<'a> Params<'a> {
     }
 }
 
-/// A type a parameter value reads as (see [`Params::next`]).
+/// A type a parameter value reads as (see [`Params::read`]).
 pub trait Param: Sized {
-    fn read(params: &mut Params) -> Option<Self>;
+    fn from_values(params: &mut Params) -> Option<Self>;
 }
 
 impl Param for f32 {
-    fn read(params: &mut Params) -> Option<Self> {
+    fn from_values(params: &mut Params) -> Option<Self> {
         params.value()
     }
 }
 
 impl Param for bool {
-    fn read(params: &mut Params) -> Option<Self> {
+    fn from_values(params: &mut Params) -> Option<Self> {
         params.value().map(|v| v != 0.0)
     }
 }
@@ -49,19 +49,19 @@ impl Param for bool {
 /// A whole number (a number parameter with step 1, or an enum's index); negative values read
 /// as 0.
 impl Param for u32 {
-    fn read(params: &mut Params) -> Option<Self> {
+    fn from_values(params: &mut Params) -> Option<Self> {
         params.value().map(|v| v as u32)
     }
 }
 
 impl Param for usize {
-    fn read(params: &mut Params) -> Option<Self> {
+    fn from_values(params: &mut Params) -> Option<Self> {
         params.value().map(|v| v as usize)
     }
 }
 
 impl Param for [f32; 3] {
-    fn read(params: &mut Params) -> Option<Self> {
+    fn from_values(params: &mut Params) -> Option<Self> {
         Some([params.value()?, params.value()?, params.value()?])
     }
 }

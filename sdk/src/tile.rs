@@ -135,11 +135,11 @@ mod tests {
             chunk.copy_from_slice(&v.to_le_bytes());
         }
         let mut params = Params::new(&bytes);
-        assert_eq!(params.next::<f32>(), Ok(2.5));
-        assert_eq!(params.next::<bool>(), Ok(true));
-        assert_eq!(params.next::<usize>(), Ok(3));
-        assert_eq!(params.next::<[f32; 3]>(), Ok([0.25, 0.5, 1.0]));
-        assert_eq!(params.next::<f32>(), Err(Error::Params));
+        assert_eq!(params.read::<f32>(), Ok(2.5));
+        assert_eq!(params.read::<bool>(), Ok(true));
+        assert_eq!(params.read::<usize>(), Ok(3));
+        assert_eq!(params.read::<[f32; 3]>(), Ok([0.25, 0.5, 1.0]));
+        assert_eq!(params.read::<f32>(), Err(Error::Params));
     }
 
     #[test]

@@ -52,10 +52,10 @@ impl FilmGrain {
 impl Filter for FilmGrain {
     fn from_params(params: &mut Params) -> Result<Self, Error> {
         Ok(FilmGrain {
-            strength: params.next::<f32>()? / 100.0 * 48.0,
-            size: params.next::<f32>()?.max(1.0),
-            seed: params.next::<u32>()?,
-            monochrome: params.next::<bool>()?,
+            strength: params.read::<f32>()? / 100.0 * 48.0,
+            size: params.read::<f32>()?.max(1.0),
+            seed: params.read::<u32>()?,
+            monochrome: params.read::<bool>()?,
         })
     }
 

@@ -11,7 +11,7 @@ struct Levels {
 
 impl Filter for Levels {
     fn from_params(params: &mut Params) -> Result<Self, Error> {
-        let [ib, iw, gamma, ob, ow] = [(); 5].map(|_| params.next::<f32>());
+        let [ib, iw, gamma, ob, ow] = [(); 5].map(|_| params.read::<f32>());
         let (ib, iw, gamma, ob, ow) = (ib?, iw?, gamma?, ob?, ow?);
         let span = (iw - ib).max(1.0);
         let table = core::array::from_fn(|v| {

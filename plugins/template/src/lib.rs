@@ -12,7 +12,7 @@ struct Invert {
 impl Filter for Invert {
     fn from_params(params: &mut Params) -> Result<Self, Error> {
         Ok(Invert {
-            amount: params.next::<f32>()? / 100.0,
+            amount: params.read::<f32>()? / 100.0,
         })
     }
 

@@ -21,9 +21,9 @@ struct UnsharpMask {
 
 impl Filter for UnsharpMask {
     fn from_params(params: &mut Params) -> Result<Self, Error> {
-        let gain = params.next::<f32>()? / 100.0;
-        let sigma = params.next::<f32>()?.clamp(0.1, 50.0);
-        let threshold = params.next::<f32>()?;
+        let gain = params.read::<f32>()? / 100.0;
+        let sigma = params.read::<f32>()?.clamp(0.1, 50.0);
+        let threshold = params.read::<f32>()?;
         let reach = ((3.0 * sigma + 0.5) as usize).min(MAX_TAPS / 2);
         let mut weights = [0.0; MAX_TAPS];
         let mut sum = 0.0;

@@ -17,9 +17,9 @@ struct Vignette {
 
 impl Filter for Vignette {
     fn from_params(params: &mut Params) -> Result<Self, Error> {
-        let amount = params.next::<f32>()? / 100.0;
-        let midpoint = params.next::<f32>()? / 100.0;
-        let feather = params.next::<f32>()?.max(1.0) / 100.0;
+        let amount = params.read::<f32>()? / 100.0;
+        let midpoint = params.read::<f32>()? / 100.0;
+        let feather = params.read::<f32>()?.max(1.0) / 100.0;
         Ok(Vignette {
             amount,
             inner: midpoint - feather / 2.0,
