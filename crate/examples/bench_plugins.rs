@@ -88,8 +88,8 @@ fn main() {
         time.as_secs_f64() * 1e3
     );
 
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../web/pkg/plugins/unsharp-mask.retouchplugin");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/pkg/plugins/unsharp-mask.retouchplugin");
     let unsharp = Bundle::read(&path)
         .unwrap_or_else(|e| panic!("{e} (build the example plugins: ./build.sh plugins)"));
     let (amount, radius) = (100.0, 1.5);
