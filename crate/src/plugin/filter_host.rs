@@ -5,7 +5,7 @@
 
 use super::abi::{self, ParamValue};
 use super::bundle::Bundle;
-use super::sandbox::{canary_byte, plugin_error, unwritten_row, Sandbox};
+use super::sandbox::{canary, plugin_error, unwritten_row, Sandbox};
 use crate::doc::{Document, LayerId, Rect};
 use crate::engine::{Engine, GpuContext};
 use crate::{Error, Result};
@@ -169,9 +169,8 @@ impl<'a> FilterRun<'a> {
         for tile in tiles(area) {
             gather(image, tile, halo, &mut input);
             let len = (tile.width * tile.height * 4) as usize;
-            let canary: Vec<u8> = (0..len).map(canary_byte).collect();
             let input_buffer = gpu.storage_buffer("plugin input", &input);
-            let output_buffer = gpu.storage_buffer("plugin output", &canary);
+            let output_buffer = gpu.storage_buffer("plugin output", canary(len));
             let uniform = gpu.uniform_buffer(
                 "plugin tile",
                 &tile_uniform(tile, image.dimensions(), halo, &self.values),
