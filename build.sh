@@ -2,7 +2,9 @@
 # Retouch build entry point. Every subcommand is idempotent and works on a
 # fresh Debian 12 machine as root.
 #   setup             install toolchains and test tools that are missing
-#   build             release wasm -> wasm-bindgen -> web/pkg (+ wasm-opt when present)
+#   build             release wasm -> wasm-bindgen -> web/pkg (+ wasm-opt when present),
+#                     then the example plugins (see plugins)
+#   plugins           the example filter plugins (plugins/) -> web/pkg/plugins/*.retouchplugin
 #   serve [PORT]      build, then serve web/ on 127.0.0.1 (default 8080)
 #   test              setup, fmt, clippy, native tests (GPU on software Vulkan), wasm build, browser tests
 #   bench             benchmarks (native CPU, GPU, wasm in Node)
@@ -72,7 +74,33 @@ build() {
   fi
   rm -rf web/pkg
   wasm-bindgen --target web --out-dir web/pkg --out-name retouch "$wasm"
+  example_plugins
   write_precache_list
+}
+
+example_plugins() {
+  # The example filter plugins: WebAssembly modules built in their own small workspace
+  # (plugins/, release, a few seconds), each packed with its manifest (and shader) by
+  # `retouch plugin pack` into web/pkg/plugins/NAME.retouchplugin, listed in index.json for
+  # the page's "Install example plugins". The template (plugins/template) is built, not shipped.
+  log "building the example plugins"
+  local target; target=$(realpath -m "${CARGO_TARGET_DIR:-$ROOT/target}")
+  (cd plugins && CARGO_TARGET_DIR="$target" cargo build --release --quiet)
+  cargo build --quiet -p retouch --bin retouch
+  local stage="$target/plugin-bundles" out="web/pkg/plugins" names=()
+  rm -rf "$stage" "$out" && mkdir -p "$stage" "$out"
+  for dir in plugins/*/; do
+    local name; name=$(basename "$dir")
+    [ "$name" = template ] && continue
+    mkdir -p "$stage/$name"
+    cp "$dir/manifest.json" "$stage/$name/"
+    cp "$target/wasm32-unknown-unknown/release/${name//-/_}.wasm" "$stage/$name/$name.wasm"
+    find "$dir" -maxdepth 1 -name '*.wgsl' -exec cp {} "$stage/$name/" \;
+    "$target/debug/retouch" plugin pack "$stage/$name" -o "$out/$name.retouchplugin"
+    names+=("\"$name.retouchplugin\"")
+  done
+  local list; list=$(IFS=,; echo "${names[*]}")
+  printf '{ "bundles": [%s] }\n' "${list//,/, }" > "$out/index.json"
 }
 
 write_precache_list() {
@@ -119,6 +147,7 @@ run_tests() {
   log "cargo clippy"
   cargo clippy --workspace --all-targets -- -D warnings
   cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
+  (cd plugins && cargo fmt --all -- --check && cargo clippy --release -- -D warnings)
   log "native tests (GPU tests required: software Vulkan adapter)"
   RETOUCH_REQUIRE_GPU=1 cargo test --workspace
   # The host tests load the packaged bundles (dist/): package builds the wasm first.
@@ -129,7 +158,8 @@ run_tests() {
 
 bench() {
   setup
-  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson; do
+  example_plugins # bench_plugins runs the unsharp-mask example
+  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson bench_plugins; do
     log "cargo run --release --example $example"
     cargo run -p retouch --release --example "$example"
   done
@@ -140,9 +170,10 @@ bench() {
 case "${1:-}" in
   setup) setup ;;
   build) build ;;
+  plugins) example_plugins ;;
   serve) shift; serve "$@" ;;
   test) run_tests ;;
   bench) shift; bench "$@" ;;
   package) package ;;
-  *) echo "usage: ./build.sh setup|build|serve [PORT]|test|bench|package" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh setup|build|plugins|serve [PORT]|test|bench|package" >&2; exit 2 ;;
 esac

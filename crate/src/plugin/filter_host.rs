@@ -6,7 +6,7 @@
 
 use super::abi::{self, ParamValue};
 use super::bundle::Bundle;
-use super::instance::{canary_byte, plugin_error, unwritten_row};
+use super::instance::{canary, plugin_error, unwritten_row};
 use super::instance::{ModuleRuntime, PluginInstance, TileCall};
 use crate::doc::Rect;
 #[cfg(not(target_arch = "wasm32"))]
@@ -188,9 +188,10 @@ impl<'a> FilterRun<'a> {
             label: Some(self.id()),
             source: wgpu::ShaderSource::Wgsl(source.into()),
         });
+        let layout = abi_pipeline_layout(device);
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(self.id()),
-            layout: None,
+            layout: Some(&layout),
             module: &module,
             entry_point: Some("main"),
             compilation_options: Default::default(),
@@ -199,7 +200,10 @@ impl<'a> FilterRun<'a> {
         if let Some(e) = scope.pop().await {
             return Err(plugin_error(
                 self.id(),
-                format!("its WGSL shader does not compile: {e}"),
+                format!(
+                    "its WGSL shader does not compile or does not match the binding layout of \
+                     docs/plugin-abi.md: {e}"
+                ),
             ));
         }
         let mut out = RgbaImage::new(area.width, area.height);
@@ -207,9 +211,8 @@ impl<'a> FilterRun<'a> {
         for tile in tiles(area) {
             whole.gather(tile, halo, &mut input);
             let len = (tile.width * tile.height * 4) as usize;
-            let canary: Vec<u8> = (0..len).map(canary_byte).collect();
             let input_buffer = gpu.storage_buffer("plugin input", &input);
-            let output_buffer = gpu.storage_buffer("plugin output", &canary);
+            let output_buffer = gpu.storage_buffer("plugin output", canary(len));
             let uniform = gpu.uniform_buffer(
                 "plugin tile",
                 &tile_uniform(tile, image.dimensions(), halo, &self.values),
@@ -237,6 +240,36 @@ impl<'a> FilterRun<'a> {
         }
         Ok(out)
     }
+}
+
+/// The documented binding layout (docs/plugin-abi.md, "WGSL shaders"), stated rather than
+/// inferred from the shader: a shader that leaves a binding unused still gets all three, and
+/// one that declares them otherwise is refused when it is compiled, naming the mismatch.
+fn abi_pipeline_layout(device: &wgpu::Device) -> wgpu::PipelineLayout {
+    let buffer = |binding, ty| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+    let group = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("plugin tile"),
+        entries: &[
+            buffer(0, storage(true)),
+            buffer(1, storage(false)),
+            buffer(2, wgpu::BufferBindingType::Uniform),
+        ],
+    });
+    device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("plugin tile"),
+        bind_group_layouts: &[Some(&group)],
+        immediate_size: 0,
+    })
 }
 
 /// The WGSL `Tile` uniform (docs/plugin-abi.md): origin, size, image size, halo, param count,

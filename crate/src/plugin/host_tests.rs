@@ -630,3 +630,126 @@ fn parameters_are_checked_and_passed_in_manifest_order() {
         );
     }
 }
+
+/// The ABI's WGSL declarations (docs/plugin-abi.md), for the test shaders.
+const WGSL_BINDINGS: &str = r#"
+struct Tile {
+  origin: vec2<u32>,
+  size: vec2<u32>,
+  image: vec2<u32>,
+  halo: u32,
+  param_count: u32,
+  params: array<vec4<f32>, 16>,
+}
+@group(0) @binding(0) var<storage, read> input: array<u32>;
+@group(0) @binding(1) var<storage, read_write> output: array<u32>;
+@group(0) @binding(2) var<uniform> tile: Tile;
+"#;
+
+/// A WGSL-only bundle running `main_body` with a halo of `reach` pixels (a parameter, 0–8,
+/// default 2, through the manifest's halo rule).
+fn wgsl_bundle(main_body: &str) -> Bundle {
+    let shader = format!(
+        "{WGSL_BINDINGS}\n@compute @workgroup_size(8, 8)\nfn main(@builtin(global_invocation_id) id: vec3<u32>) {{\n{main_body}\n}}"
+    );
+    let mut manifest = manifest(
+        "probe",
+        r#"[{ "id": "reach", "label": "Reach", "type": "number", "min": 0, "max": 8, "step": 1, "default": 2 }]"#,
+    );
+    manifest["entry"] =
+        serde_json::json!({ "type": "wgsl", "shader": "filter.wgsl", "time_limit_ms": 1000 });
+    manifest["halo"] = serde_json::json!({ "param": "reach", "per_unit": 1 });
+    Bundle::from_bytes(&bundle_bytes(
+        manifest,
+        &[("filter.wgsl", shader.as_bytes())],
+    ))
+    .unwrap()
+}
+
+/// Each output pixel: the input `reach` pixels to the left and `reach` below (across tile seams,
+/// the edge repeated at the border), with red = (layer x + layer y) & 255 and alpha =
+/// (image width ^ image height) & 255, so the halo, the tile origin and the image size all show.
+const NEIGHBOUR_SHADER: &str = r#"
+  if (id.x >= tile.size.x || id.y >= tile.size.y) { return; }
+  let reach = u32(tile.params[0].x);
+  let stride = tile.size.x + 2u * tile.halo;
+  let source = input[(id.y + tile.halo + reach) * stride + id.x + tile.halo - reach];
+  let layer = tile.origin + id.xy;
+  let red = (layer.x + layer.y) & 255u;
+  let alpha = (tile.image.x ^ tile.image.y) & 255u;
+  output[id.y * tile.size.x + id.x] = (source & 0x00ffff00u) | red | (alpha << 24u);
+"#;
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_wgsl_plugin_runs_on_the_gpu_with_the_documented_tiles_halo_and_uniforms() {
+    let engine = crate::engine::test_gpu_engine();
+    let plugin = wgsl_bundle(NEIGHBOUR_SHADER);
+    let image = photo(TILE + 300, TILE + 90);
+    let (width, height) = (image.width() as i64, image.height() as i64);
+    let area = Rect::new(1, 3, image.width() - 1, image.height() - 3);
+    for reach in [0u32, 3] {
+        let params = BTreeMap::from([("reach".to_string(), ParamValue::Number(reach.into()))]);
+        let filter = FilterRun::new(&plugin, &params).unwrap();
+        let out = pollster::block_on(filter.run(engine, &image, area)).unwrap();
+        for (x, y, pixel) in out.enumerate_pixels() {
+            let (lx, ly) = (i64::from(x) + 1, i64::from(y) + 3);
+            let source = image.get_pixel(
+                (lx - i64::from(reach)).clamp(0, width - 1) as u32,
+                (ly + i64::from(reach)).clamp(0, height - 1) as u32,
+            );
+            let expected = [
+                ((lx + ly) & 255) as u8,
+                source[1],
+                source[2],
+                ((width ^ height) & 255) as u8,
+            ];
+            assert_eq!(pixel.0, expected, "reach {reach} at {x},{y}");
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn broken_wgsl_plugins_are_reported_and_change_nothing() {
+    let engine = crate::engine::test_gpu_engine();
+    let cases = [
+        ("let x: u32 = 1.5;", "does not compile"),
+        // Returns before writing: the output still holds the canary.
+        ("return;", "never wrote row 0"),
+        // Uses only the uniform: the documented layout still binds all three buffers.
+        ("if (tile.size.x == 0u) { return; }", "never wrote row 0"),
+    ];
+    for (body, expected) in cases {
+        let plugin = wgsl_bundle(body);
+        let (mut doc, id) = document();
+        let before = doc.layer(id).unwrap().pixels.clone();
+        let steps = doc.history().len();
+        let filter = FilterRun::new(&plugin, &BTreeMap::new()).unwrap();
+        let err = pollster::block_on(apply_to_layer(&mut doc, engine, id, &filter))
+            .expect_err("a broken shader must fail");
+        let message = err.to_string();
+        assert!(
+            message.contains("test.probe") && message.contains(expected),
+            "{body}: {message}"
+        );
+        assert_eq!(doc.layer(id).unwrap().pixels, before);
+        assert_eq!(doc.history().len(), steps);
+    }
+}
+
+#[test]
+fn a_wgsl_only_plugin_without_a_gpu_needs_webgpu() {
+    let plugin = wgsl_bundle(NEIGHBOUR_SHADER);
+    let image = photo(40, 30);
+    let filter = FilterRun::new(&plugin, &BTreeMap::new()).unwrap();
+    let err = pollster::block_on(filter.run(&Engine::cpu(), &image, Rect::new(0, 0, 40, 30)))
+        .expect_err("no GPU, no shader run");
+    assert!(err.to_string().contains("needs WebGPU"), "{err}");
+}

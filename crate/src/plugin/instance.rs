@@ -136,7 +136,7 @@ impl<R: ModuleRuntime> PluginInstance<R> {
             "a tile larger than the buffers allocated for the run"
         );
         self.runtime.write(buffers.input, tile.input)?;
-        fill_canary(output);
+        output.copy_from_slice(canary(output.len()));
         self.runtime.write(buffers.output, output)?;
         let args = [
             buffers.input as i32,
@@ -186,15 +186,16 @@ impl<R: ModuleRuntime> PluginInstance<R> {
 }
 
 /// The canary an output tile holds before the plugin runs: a byte pattern no image fill
-/// produces by chance (it repeats every 251 bytes, across rows).
-pub(crate) fn canary_byte(i: usize) -> u8 {
-    (i % 251) as u8 ^ 0xA5
-}
-
-fn fill_canary(bytes: &mut [u8]) {
-    for (i, b) in bytes.iter_mut().enumerate() {
-        *b = canary_byte(i);
-    }
+/// produces by chance (byte `i` is `(i mod 251) xor 0xA5`, repeating across rows), for the
+/// first `len` bytes (at most a whole tile's). Built once: filling and checking it is a copy
+/// and a comparison, not a division per byte, on the host's hot path.
+pub(crate) fn canary(len: usize) -> &'static [u8] {
+    static PATTERN: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        let tile = (super::filter_host::TILE * super::filter_host::TILE * 4) as usize;
+        (0..tile).map(|i| (i % 251) as u8 ^ 0xA5).collect()
+    });
+    &pattern[..len]
 }
 
 /// The first row of a `width`-pixel tile that still holds the canary whole: a plugin that wrote
@@ -202,17 +203,11 @@ fn fill_canary(bytes: &mut [u8]) {
 /// after a real write is beyond any likelihood.)
 pub(crate) fn unwritten_row(bytes: &[u8], width: u32) -> Option<usize> {
     let row_len = width as usize * 4;
+    let canary = canary(bytes.len());
     bytes
         .chunks_exact(row_len)
-        .enumerate()
-        .find_map(|(row, pixels)| {
-            let start = row * row_len;
-            let untouched = pixels
-                .iter()
-                .enumerate()
-                .all(|(i, b)| *b == canary_byte(start + i));
-            untouched.then_some(row)
-        })
+        .zip(canary.chunks_exact(row_len))
+        .position(|(pixels, untouched)| pixels == untouched)
 }
 
 /// An error that names the plugin.
