@@ -1,8 +1,8 @@
 //! Gradient-domain (screened Poisson) blending: the selected pixels take the
 //! *gradients* of a source and their *tone* from the destination around the
 //! selection (Pérez, Gangnet & Blake, "Poisson image editing", 2003). It is
-//! what the healing brush, the remove brush and the harmonisation of provider
-//! results share.
+//! what the healing brush, the spot-healing/remove brush ([`spot_heal`]) and
+//! the harmonisation of provider results share.
 //!
 //! **Equation.** For every selected pixel `p` (selection > 0) with neighbours
 //! `N(p)` (4-connected, inside the canvas), the result `f` solves
@@ -50,6 +50,8 @@ mod gpu;
 mod tests;
 
 use crate::engine::Engine;
+use crate::ops::fill::{fill_cpu, FillOptions};
+use crate::ops::morphology;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 
@@ -67,6 +69,15 @@ pub const CYCLES: u32 = 8;
 pub const OMEGA: f32 = 1.0;
 /// The largest screening weight λ.
 pub const MAX_SCREENING: f32 = 10.0;
+/// How far the spot-healing brush grows its stroke for the blend, in pixels:
+/// a blemish's soft edge lies a little outside where it was painted.
+pub const SPOT_BLEND_GROW: u32 = 2;
+/// How far it grows the stroke for the fill, in pixels. Wider than the blend,
+/// so the blend's edge runs through filled texture: a fill equals the
+/// original outside its hole, and blending it over that very hole would be a
+/// copy. Across this ring the blend takes the fill's gradients and the
+/// original's values, so tone comes from around the stroke.
+pub const SPOT_FILL_GROW: u32 = 6;
 
 /// How the blend runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -534,5 +545,76 @@ pub async fn heal(
         x: window.x,
         y: window.y,
         pixels: blend(engine, &destination, &source, &mask, options).await?,
+    })
+}
+
+/// What a spot heal blends: the stroke grown by [`SPOT_BLEND_GROW`] and the
+/// image content-aware filled over the stroke grown by [`SPOT_FILL_GROW`],
+/// cropped to the solve's window.
+fn spot_inputs(
+    image: &RgbaImage,
+    stroke: &GrayImage,
+    fill: &FillOptions,
+) -> Result<(Window, RgbaImage, RgbaImage, GrayImage)> {
+    if stroke.dimensions() != image.dimensions() {
+        return Err(Error::SizeMismatch(format!(
+            "the stroke is {}×{} but the image is {}×{}",
+            stroke.width(),
+            stroke.height(),
+            image.width(),
+            image.height()
+        )));
+    }
+    if stroke.pixels().all(|p| p.0[0] == 0) {
+        return Err(Error::param("mask", "the stroke to heal is empty"));
+    }
+    let region = morphology::grow_cpu(stroke, SPOT_BLEND_GROW)?;
+    let hole = morphology::grow_cpu(stroke, SPOT_FILL_GROW)?;
+    let filled = fill_cpu(image, &hole, None, fill)?.image;
+    let window = check(image, &filled, &region, &PoissonOptions::default())?;
+    let crop = |image: &RgbaImage| {
+        image::imageops::crop_imm(image, window.x, window.y, window.width, window.height).to_image()
+    };
+    let mask = image::imageops::crop_imm(&region, window.x, window.y, window.width, window.height)
+        .to_image();
+    Ok((window, crop(image), crop(&filled), mask))
+}
+
+/// The spot-healing and remove brush: the stroke (> 0) grown a little is
+/// rebuilt from the rest of the image (content-aware fill, seeded by `fill`)
+/// and blended in the gradient domain, so the texture comes from elsewhere
+/// and the tone from around the stroke. Returns only the rectangle that can
+/// change; outside the stroke grown by [`SPOT_BLEND_GROW`] its pixels are
+/// `image`'s, bit-exact. Fails, changing nothing, on a size mismatch, an
+/// empty stroke or a fill that has no room to sample from.
+pub fn spot_heal_cpu(image: &RgbaImage, stroke: &GrayImage, fill: &FillOptions) -> Result<Healed> {
+    let (window, destination, source, mask) = spot_inputs(image, stroke, fill)?;
+    Ok(Healed {
+        x: window.x,
+        y: window.y,
+        pixels: blend_cpu(&destination, &source, &mask, &PoissonOptions::default())?,
+    })
+}
+
+/// [`spot_heal_cpu`] with the blend on the engine's backend (the fill runs
+/// on the CPU).
+pub async fn spot_heal(
+    engine: &Engine,
+    image: &RgbaImage,
+    stroke: &GrayImage,
+    fill: &FillOptions,
+) -> Result<Healed> {
+    let (window, destination, source, mask) = spot_inputs(image, stroke, fill)?;
+    Ok(Healed {
+        x: window.x,
+        y: window.y,
+        pixels: blend(
+            engine,
+            &destination,
+            &source,
+            &mask,
+            &PoissonOptions::default(),
+        )
+        .await?,
     })
 }
