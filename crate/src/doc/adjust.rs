@@ -164,6 +164,22 @@ impl Document {
     }
 }
 
+/// `after` where the selection's `coverage` is full, `before` where it is none, blended where
+/// it is soft (rounded).
+pub(super) fn blend_pixel(
+    before: &image::Rgba<u8>,
+    after: &image::Rgba<u8>,
+    coverage: u8,
+) -> image::Rgba<u8> {
+    match u32::from(coverage) {
+        255 => *after,
+        0 => *before,
+        k => image::Rgba(std::array::from_fn(|c| {
+            ((u32::from(before[c]) * (255 - k) + u32::from(after[c]) * k + 127) / 255) as u8
+        })),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,21 +336,5 @@ mod tests {
         props.locked = true;
         doc.set_layer_properties(id, props).unwrap();
         assert!(pollster::block_on(doc.adjust_layer(&engine, id, &levels())).is_err());
-    }
-}
-
-/// `after` where the selection's `coverage` is full, `before` where it is none, blended where
-/// it is soft (rounded).
-pub(super) fn blend_pixel(
-    before: &image::Rgba<u8>,
-    after: &image::Rgba<u8>,
-    coverage: u8,
-) -> image::Rgba<u8> {
-    match u32::from(coverage) {
-        255 => *after,
-        0 => *before,
-        k => image::Rgba(std::array::from_fn(|c| {
-            ((u32::from(before[c]) * (255 - k) + u32::from(after[c]) * k + 127) / 255) as u8
-        })),
     }
 }

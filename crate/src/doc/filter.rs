@@ -129,3 +129,66 @@ impl Document {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::LayerProperties;
+    use crate::test_kit;
+    use image::{GrayImage, Luma, Rgba};
+
+    /// A 64×32 photo layer with the left half of a 32×16 box at 16,8 fully selected and the
+    /// right half half selected.
+    fn document() -> (Document, LayerId, RgbaImage) {
+        let pixels = crop(&test_kit::photo("coffee"), Rect::new(0, 0, 64, 32));
+        let mut doc = Document::new(64, 32).unwrap();
+        let id = doc
+            .add_layer(LayerProperties::named("photo"), pixels.clone(), None, None)
+            .unwrap();
+        let selection = GrayImage::from_fn(64, 32, |x, y| match (x, y) {
+            (16..=31, 8..=23) => Luma([255]),
+            (32..=47, 8..=23) => Luma([128]),
+            _ => Luma([0]),
+        });
+        doc.set_selection(Some(selection), "Select").unwrap();
+        (doc, id, pixels)
+    }
+
+    #[test]
+    fn the_crop_holds_the_selection_box_grown_by_the_halo_within_the_layer() {
+        let (doc, id, pixels) = document();
+        let crop = doc.filter_crop(id, 10).unwrap();
+        assert_eq!(crop.area, Rect::new(16, 8, 32, 16));
+        assert_eq!(crop.origin, (6, 0));
+        assert_eq!(crop.pixels.dimensions(), (52, 32));
+        assert_eq!(crop.pixels.get_pixel(0, 0), pixels.get_pixel(6, 0));
+    }
+
+    #[test]
+    fn the_proxy_is_scaled_down_and_blends_by_the_selection() {
+        let (doc, id, pixels) = document();
+        let full = doc.filter_proxy(id, 100).unwrap();
+        assert_eq!(full.pixels, crop(&pixels, Rect::new(16, 8, 32, 16)));
+        let black = RgbaImage::from_pixel(32, 16, Rgba([0, 0, 0, 255]));
+        let shown = full.blend(&black).unwrap();
+        assert_eq!(
+            shown.get_pixel(3, 3),
+            &Rgba([0, 0, 0, 255]),
+            "fully selected"
+        );
+        let before = full.pixels.get_pixel(20, 3);
+        let expected = Rgba(std::array::from_fn(|c| {
+            let b = u32::from(before[c]);
+            let a = if c == 3 { 255 } else { 0 };
+            ((b * 127 + a * 128 + 127) / 255) as u8
+        }));
+        assert_eq!(shown.get_pixel(20, 3), &expected, "half selected");
+
+        let small = doc.filter_proxy(id, 8).unwrap();
+        assert_eq!(small.pixels.dimensions(), (8, 4));
+        assert!(
+            small.blend(&black).is_err(),
+            "a result of another size is refused"
+        );
+    }
+}
