@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, WEB_ROOT } from './harness.mjs';
 import { cli, run, buildCli } from '../cli.mjs';
 import { compare } from '../test-kit.mjs';
 
@@ -279,3 +279,57 @@ for (const config of CONFIGS) {
 }
 
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+// The example plugins `./build.sh plugins` ships in pkg/plugins/ ("Install example plugins").
+for (const config of CONFIGS) {
+  describe(`example plugins, ${config.name}`, () => {
+    let server;
+    let browser;
+    let app;
+
+    before(async () => {
+      server = await startServer();
+      browser = await launchBrowser({ webgpu: config.webgpu });
+      app = await openApp(browser, server.url, { query: config.query });
+      await installTestKit(app.page);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test('the example plugins install from the app; unsharp mask on a photograph equals the CLI bytes', async () => {
+      const { page } = app;
+      const ids = await page.evaluate(() => window.retouchApp.run('plugins.install-examples'));
+      assert.deepEqual([...ids].sort(), [
+        'org.retouch.examples.film-grain',
+        'org.retouch.examples.levels',
+        'org.retouch.examples.unsharp-mask',
+        'org.retouch.examples.vignette',
+      ]);
+      // The editor's sample photograph, as the page ships it.
+      const photo = readFileSync(path.join(WEB_ROOT, 'samples', 'base.png'));
+      await openPicture(page, Array.from(photo));
+      const original = await layerBytes(page);
+      const params = { amount: 150, radius: 2, threshold: 0 };
+      assert.deepEqual(await applyFilter(page, 'org.retouch.examples.unsharp-mask', params), { state: 'applied', message: '' });
+      const sharpened = await layerBytes(page);
+      assert.ok(compare(sharpened, original).max > 0, 'the photograph changed');
+
+      const files = { input: path.join(scratch, 'photo.png'), output: path.join(scratch, 'photo-sharp.png') };
+      writeFileSync(files.input, photo);
+      run(cli, ['plugin', 'run', path.join(WEB_ROOT, 'pkg', 'plugins', 'unsharp-mask.retouchplugin'), files.input, '-o', files.output,
+        ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--backend', 'cpu']);
+      const expected = await page.evaluate((png) => {
+        const image = window.testKit.wasm.Image.decode(new Uint8Array(png));
+        try {
+          return Array.from(image.rgba());
+        } finally {
+          image.free();
+        }
+      }, Array.from(readFileSync(files.output)));
+      assert.equal(compare(sharpened, expected).max, 0, 'the page and the CLI give the same bytes');
+    });
+  });
+}

@@ -31,6 +31,29 @@ export const PLUGIN_COMMANDS = [
     },
   },
   {
+    id: 'plugins.install-examples',
+    label: 'Install example plugins',
+    /**
+     * Installs (or updates) the example bundles `./build.sh plugins` ships in pkg/plugins/,
+     * each checked by the core like any other bundle. Resolves to their ids.
+     */
+    async run(ctx) {
+      const fetchOk = async (url) => {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`cannot read ${url} (HTTP ${response.status})`);
+        return response;
+      };
+      const { bundles } = await (await fetchOk('pkg/plugins/index.json')).json();
+      const ids = [];
+      for (const name of bundles) {
+        const bytes = new Uint8Array(await (await fetchOk(`pkg/plugins/${name}`)).arrayBuffer());
+        ids.push((await ctx.pluginLibrary.install(bytes, name)).id);
+      }
+      ctx.status.set(`Installed ${ids.length} example plugins`, 'ok');
+      return ids;
+    },
+  },
+  {
     id: 'plugins.confirm-install',
     label: 'Install',
     enabled: (ctx) => Boolean(ctx.plugins?.pending()),
