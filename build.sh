@@ -163,6 +163,9 @@ bench() {
     log "cargo run --release --example $example"
     cargo run -p retouch --release --example "$example"
   done
+  log "our kernels beside Pillow and OpenCV (throwaway venv in tests/out/anchor-venv)"
+  RETOUCH_ANCHOR_PYTHON=$(bash tests/bench/setup_anchor_venv.sh) \
+    cargo run -p retouch --release --example bench_anchors
   build
   (cd tests && node bench/wasm-bench.mjs)
 }

@@ -1,5 +1,5 @@
 //! `./build.sh bench`: compositor throughput on a 4096×4096 image, native,
-//! single thread, in MP/s (megapixels of layer processed per second; timed as
+//! single thread unless a row says otherwise, in MP/s (megapixels of layer processed per second; timed as
 //! `bench_kit` says). Not a test: speed goals live here.
 
 mod bench_kit;
@@ -23,6 +23,10 @@ fn report(label: &str, time: Duration) {
 }
 
 fn main() {
+    // Single thread unless RETOUCH_THREADS says otherwise (the pool reads it once).
+    if std::env::var_os("RETOUCH_THREADS").is_none() {
+        std::env::set_var("RETOUCH_THREADS", "1");
+    }
     // A photo-like backdrop (opaque gradient), a layer with varied alpha and a
     // soft mask: no pixel takes a trivial shortcut more often than in real use.
     let base = RgbaImage::from_fn(SIDE, SIDE, |x, y| {
@@ -73,6 +77,53 @@ fn main() {
                 mode.name()
             ),
             t,
+        );
+    }
+
+    // Every other mode, kernel only (in place, less the reset copy).
+    let copy = {
+        let mut target = base.clone();
+        bench_kit::median(|| target.copy_from_slice(&base))
+    };
+    for mode in BlendMode::ALL {
+        if matches!(mode, BlendMode::Normal | BlendMode::Multiply) {
+            continue;
+        }
+        let options = CompositeOptions {
+            mode,
+            opacity: 0.8,
+            ..Default::default()
+        };
+        let mut target = base.clone();
+        let t = bench_kit::median(|| {
+            target.copy_from_slice(&base);
+            composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
+        });
+        report(
+            &format!("native cpu {}+mask {SIDE}x{SIDE} (kernel)", mode.name()),
+            t.saturating_sub(copy),
+        );
+    }
+    // Row bands on 2 threads (the reset copy stays on one).
+    for mode in [BlendMode::Normal, BlendMode::Multiply] {
+        let options = CompositeOptions {
+            mode,
+            opacity: 0.8,
+            ..Default::default()
+        };
+        let mut target = base.clone();
+        let t = retouch::parallel::with_threads(2, || {
+            bench_kit::median(|| {
+                target.copy_from_slice(&base);
+                composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
+            })
+        });
+        report(
+            &format!(
+                "native cpu {}+mask {SIDE}x{SIDE} (kernel, 2 threads)",
+                mode.name()
+            ),
+            t.saturating_sub(copy),
         );
     }
 

@@ -13,6 +13,7 @@ pub mod host_pixels;
 pub mod image_io;
 pub mod memory;
 pub mod ops;
+pub mod parallel;
 pub mod plugin;
 pub mod provider;
 #[cfg(test)]

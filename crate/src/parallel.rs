@@ -1,0 +1,77 @@
+//! Row bands across every core natively, one band after the other in wasm
+//! (the page's module is single-threaded).
+//!
+//! A kernel hands over its output rows and a function that computes one row
+//! from its inputs alone, so the result is bit-identical whatever the number
+//! of threads; each kernel's tests compare 1 thread with several. The
+//! number of threads is every core, or `RETOUCH_THREADS` when it is set (to
+//! pin benchmarks).
+
+/// Rows smaller than this many pixels in all stay on the calling thread:
+/// starting threads would cost more than the work.
+#[cfg(not(target_arch = "wasm32"))]
+const MIN_PIXELS_PER_BAND: usize = 64 * 1024;
+
+/// Calls `row(index, bytes)` for each `row_len`-byte row of `rows`, in bands
+/// of whole rows on every core (natively).
+pub fn for_each_row<F>(rows: &mut [u8], row_len: usize, pixel_size: usize, row: F)
+where
+    F: Fn(usize, &mut [u8]) + Send + Sync,
+{
+    if row_len == 0 {
+        return;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        let band = (MIN_PIXELS_PER_BAND * pixel_size).div_ceil(row_len).max(1);
+        if rows.len() / row_len > band {
+            let mut run = || {
+                rows.par_chunks_mut(row_len)
+                    .enumerate()
+                    .with_min_len(band)
+                    .for_each(|(y, bytes)| row(y, bytes))
+            };
+            // Inside a pool already (a test's `with_threads`, or nested work):
+            // use that pool.
+            return if rayon::current_thread_index().is_some() {
+                run()
+            } else {
+                pool().install(run)
+            };
+        }
+    }
+    let _ = pixel_size;
+    for (y, bytes) in rows.chunks_mut(row_len).enumerate() {
+        row(y, bytes);
+    }
+}
+
+/// The pool: `RETOUCH_THREADS` threads when set to a positive number, else
+/// one per core.
+#[cfg(not(target_arch = "wasm32"))]
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::env::var("RETOUCH_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("retouch-{i}"))
+            .build()
+            .expect("the thread pool starts")
+    })
+}
+
+/// Runs `work` with kernels split over exactly `threads` threads, whatever
+/// `RETOUCH_THREADS` says: for tests and benchmarks that compare counts.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn with_threads<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a test pool")
+        .install(work)
+}
