@@ -78,20 +78,26 @@ build() {
   write_precache_list
 }
 
+# The cargo target folder as an absolute path: the plugins workspace builds from plugins/,
+# and must share the root's folder (its own plugins/target would be another full build).
+target_dir() {
+  realpath -m "${CARGO_TARGET_DIR:-$ROOT/target}"
+}
+
 example_plugins() {
   # The example filter plugins: WebAssembly modules built in their own small workspace
   # (plugins/, release, a few seconds), each packed with its manifest (and shader) by
   # `retouch plugin pack` into web/pkg/plugins/NAME.retouchplugin, listed in index.json for
   # the page's "Install example plugins". The template (plugins/template) is built, not shipped.
   log "building the example plugins"
-  local target; target=$(realpath -m "${CARGO_TARGET_DIR:-$ROOT/target}")
+  local target; target=$(target_dir)
   (cd plugins && CARGO_TARGET_DIR="$target" cargo build --release --quiet)
   cargo build --quiet -p retouch --bin retouch
   local stage="$target/plugin-bundles" out="web/pkg/plugins" names=()
   rm -rf "$stage" "$out" && mkdir -p "$stage" "$out"
   for dir in plugins/*/; do
     local name; name=$(basename "$dir")
-    [ "$name" = template ] && continue
+    [ "$name" = template ] || [ ! -f "$dir/manifest.json" ] && continue
     mkdir -p "$stage/$name"
     cp "$dir/manifest.json" "$stage/$name/"
     cp "$target/wasm32-unknown-unknown/release/${name//-/_}.wasm" "$stage/$name/$name.wasm"
@@ -147,7 +153,7 @@ run_tests() {
   log "cargo clippy"
   cargo clippy --workspace --all-targets -- -D warnings
   cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
-  (cd plugins && cargo fmt --all -- --check && cargo clippy --release -- -D warnings)
+  (cd plugins && cargo fmt --all -- --check && CARGO_TARGET_DIR="$(target_dir)" cargo clippy --release -- -D warnings)
   log "native tests (GPU tests required: software Vulkan adapter)"
   RETOUCH_REQUIRE_GPU=1 cargo test --workspace
   # The host tests load the packaged bundles (dist/): package builds the wasm first.
