@@ -3,7 +3,9 @@
 // core paints the first point on "down" and the new dabs of every move
 // (only their rectangle, which the canvas redraws), and records the stroke
 // as one history step on release — the same pixels as the whole stroke at
-// once. [ and ] change the size.
+// once. A live stroke holds a copy of the layer: where the core refuses it
+// (a 16384² layer in the page would pass the memory budget), the stroke is
+// painted at once on release, as one step all the same. [ and ] change the size.
 
 /**
  * A painting tool: the drag's points and the tool's manifest values go to
@@ -21,13 +23,16 @@ function paintTool({ id, manifest, label, shortcut, hint, tool, preview }) {
     begin(ctx, drag) {
       drag.sent = drag.points.length;
       drag.inFlight = 0;
-      drag.begun = ctx.run('paint.stroke-begin', { ...drag.values, tool, points: drag.points });
-      drag.begun.catch(() => {});
+      drag.command = `paint.${tool}`;
+      drag.begun = ctx.run('paint.stroke-begin', { ...drag.values, tool, points: drag.points }).then(
+        () => (drag.live = true),
+        () => (drag.live = false),
+      );
       return drag;
     },
     // The dabs themselves show: the overlay only marks the clone source.
     shape(ctx, drag) {
-      if (drag.inFlight < MAX_IN_FLIGHT) sendPoints(ctx, drag);
+      if (drag.inFlight < MAX_IN_FLIGHT && drag.live !== false) sendPoints(ctx, drag);
       return { kind: 'path', points: [], width: drag.values.diameter, ...preview(ctx, drag) };
     },
     finish(ctx, drag) {
@@ -61,13 +66,20 @@ function sendPoints(ctx, drag) {
     });
 }
 
-/** Queues the last points and the stroke's end at once (so nothing slips between them), then reports a failed start. */
+/**
+ * Queues the last points and the stroke's end at once (so nothing slips
+ * between them). Without a live stroke the whole stroke is painted at once
+ * (its error, if any, is the one reported).
+ */
 async function endStroke(ctx, drag) {
   drag.ended = true;
-  sendPoints(ctx, drag);
-  const ended = ctx.run('paint.stroke-end');
-  await drag.begun;
-  return ended;
+  if (drag.live !== false) {
+    sendPoints(ctx, drag);
+    const ended = ctx.run('paint.stroke-end');
+    if (await drag.begun) return ended;
+    await ended.catch(() => {});
+  }
+  return ctx.run(drag.command, { ...drag.values, points: drag.points });
 }
 
 export const paintBrush = paintTool({
