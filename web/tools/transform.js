@@ -49,7 +49,11 @@ function previewInComposite(ctx, state, shown) {
   const { session } = ctx;
   const id = shown ? state.layer.id : undefined;
   return session
-    .run(() => (state.floating ? session.state.project?.setPreviewFloat(id) : session.state.project?.setPreviewHidden(id)))
+    .run(() => {
+      // Queued behind Enter (pressed before the preview was ready) or Esc: the transform is over, nothing to hide.
+      if (shown && (pending !== state || state.applying)) return;
+      return state.floating ? session.state.project?.setPreviewFloat(id) : session.state.project?.setPreviewHidden(id);
+    })
     .then(() => session.requestRender())
     .catch((error) => ctx.status.error('Cannot update the transform preview', error));
 }
@@ -144,18 +148,26 @@ export const transform = {
     const { layer, matrix, floating } = pending;
     if (floating && !pending.image) throw new Error('the floating selection is not ready yet');
     const { resampler } = ctx.tools.values('transform');
-    await ctx.session.edit(
-      async (p, engine) => {
-        if (floating) await p.transformSelection(engine, layer.id, matrix, resampler);
-        else await p.transformLayer(engine, layer.id, matrix, resampler);
-        // In the same turn, so no render shows the canvas without the layer.
-        if (floating) p.setPreviewFloat(undefined);
-        else p.setPreviewHidden(undefined);
-        if (pending) pending.hidden = false;
-      },
-      // The selection follows a float: the page reads it again.
-      { kind: floating ? 'transform' : 'edit' },
-    );
+    const state = pending;
+    // Set until the tool is left: a preview still on its way must not hide the layer afterwards.
+    state.applying = true;
+    await ctx.session
+      .edit(
+        async (p, engine) => {
+          if (floating) await p.transformSelection(engine, layer.id, matrix, resampler);
+          else await p.transformLayer(engine, layer.id, matrix, resampler);
+          // In the same turn, so no render shows the canvas without the layer.
+          if (floating) p.setPreviewFloat(undefined);
+          else p.setPreviewHidden(undefined);
+          if (pending) pending.hidden = false;
+        },
+        // The selection follows a float: the page reads it again.
+        { kind: floating ? 'transform' : 'edit' },
+      )
+      .catch((error) => {
+        state.applying = false;
+        throw error;
+      });
     ctx.status.set(floating ? `Transformed the selection on “${layer.name}”` : `Transformed “${layer.name}”`, 'ok');
   },
   isPending: () => Boolean(pending),
