@@ -75,6 +75,18 @@ function applyFilter(page, id, values) {
   );
 }
 
+/** A PNG's RGBA bytes, decoded by the core in the page, as a plain array. */
+function decodePng(page, png) {
+  return page.evaluate((png) => {
+    const image = window.testKit.wasm.Image.decode(new Uint8Array(png));
+    try {
+      return Array.from(image.rgba());
+    } finally {
+      image.free();
+    }
+  }, Array.from(png));
+}
+
 const historyLength = (page) => page.evaluate(() => window.retouchApp.history().entries.length);
 
 for (const config of CONFIGS) {
@@ -162,14 +174,7 @@ for (const config of CONFIGS) {
       writeFileSync(files.mask, Buffer.from(maskPng));
       run(cli, ['plugin', 'run', path.join(scratch, 'test-invert.retouchplugin'), files.input, '-o', files.output,
         '--param', `shift=${SHIFT}`, '--mask', files.mask, '--backend', 'cpu']);
-      const expected = await page.evaluate((png) => {
-        const image = window.testKit.wasm.Image.decode(new Uint8Array(png));
-        try {
-          return Array.from(image.rgba());
-        } finally {
-          image.free();
-        }
-      }, Array.from(readFileSync(files.output)));
+      const expected = await decodePng(page, readFileSync(files.output));
       assert.equal(compare(filtered, expected).max, 0, 'the page and the CLI give the same bytes');
 
       await page.evaluate(async () => {
@@ -275,32 +280,11 @@ for (const config of CONFIGS) {
         [['test.greedy', false], ['test.invert', true]],
       );
     });
-  });
-}
 
-process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-
-// The example plugins `./build.sh plugins` ships in pkg/plugins/ ("Install example plugins").
-for (const config of CONFIGS) {
-  describe(`example plugins, ${config.name}`, () => {
-    let server;
-    let browser;
-    let app;
-
-    before(async () => {
-      server = await startServer();
-      browser = await launchBrowser({ webgpu: config.webgpu });
-      app = await openApp(browser, server.url, { query: config.query });
-      await installTestKit(app.page);
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
-
+    // The bundles `./build.sh plugins` ships in pkg/plugins/ ("Install example plugins").
     test('the example plugins install from the app; unsharp mask on a photograph equals the CLI bytes', async () => {
       const { page } = app;
+      await installTestKit(page); // the page was reloaded
       const ids = await page.evaluate(() => window.retouchApp.run('plugins.install-examples'));
       assert.deepEqual([...ids].sort(), [
         'org.retouch.examples.film-grain',
@@ -321,15 +305,10 @@ for (const config of CONFIGS) {
       writeFileSync(files.input, photo);
       run(cli, ['plugin', 'run', path.join(WEB_ROOT, 'pkg', 'plugins', 'unsharp-mask.retouchplugin'), files.input, '-o', files.output,
         ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--backend', 'cpu']);
-      const expected = await page.evaluate((png) => {
-        const image = window.testKit.wasm.Image.decode(new Uint8Array(png));
-        try {
-          return Array.from(image.rgba());
-        } finally {
-          image.free();
-        }
-      }, Array.from(readFileSync(files.output)));
+      const expected = await decodePng(page, readFileSync(files.output));
       assert.equal(compare(sharpened, expected).max, 0, 'the page and the CLI give the same bytes');
     });
   });
 }
+
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
