@@ -42,82 +42,53 @@ fn main() {
     });
     let mask = GrayImage::from_fn(SIDE, SIDE, |x, y| Luma([((x ^ y) % 256) as u8]));
 
-    for mode in [BlendMode::Normal, BlendMode::Multiply] {
-        let options = CompositeOptions {
-            mode,
-            opacity: 0.8,
-            ..Default::default()
-        };
+    let options_for = |mode| CompositeOptions {
+        mode,
+        opacity: 0.8,
+        ..Default::default()
+    };
+    // The in-place kernel, with the reset of the target between runs (subtracted below).
+    let kernel = |mode| {
+        let options = options_for(mode);
         let mut target = base.clone();
-        let t = bench_kit::median(|| {
+        bench_kit::median(|| {
             target.copy_from_slice(&base);
             composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
-        });
-        // Subtract the copy that resets the target between runs.
-        let copy = bench_kit::median(|| target.copy_from_slice(&base));
-        if mode == BlendMode::Normal {
-            // Roofline: copying the backdrop moves 8 of the 13 bytes a blended pixel does.
-            println!(
-                "memcpy of the {SIDE}x{SIDE} backdrop: {:.2} ms ({:.1} GB/s)",
-                copy.as_secs_f64() * 1e3,
-                2.0 * f64::from(SIDE * SIDE * 4) / copy.as_secs_f64() / 1e9
-            );
-        }
-        report(
-            &format!("native cpu {}+mask {SIDE}x{SIDE} (kernel)", mode.name()),
-            t.saturating_sub(copy),
-        );
-        // What the wasm API does: validate, copy the backdrop, blend.
-        let t = bench_kit::median(|| {
-            composite_cpu(&base, &layer, Some(&mask), &options).unwrap();
-        });
-        report(
-            &format!(
-                "native cpu {}+mask {SIDE}x{SIDE} (API, new result)",
-                mode.name()
-            ),
-            t,
-        );
-    }
-
-    // Every other mode, kernel only (in place, less the reset copy).
+        })
+    };
     let copy = {
         let mut target = base.clone();
         bench_kit::median(|| target.copy_from_slice(&base))
     };
+    // Roofline: copying the backdrop moves 8 of the 13 bytes a blended pixel does.
+    println!(
+        "memcpy of the {SIDE}x{SIDE} backdrop: {:.2} ms ({:.1} GB/s)",
+        copy.as_secs_f64() * 1e3,
+        2.0 * f64::from(SIDE * SIDE * 4) / copy.as_secs_f64() / 1e9
+    );
     for mode in BlendMode::ALL {
-        if matches!(mode, BlendMode::Normal | BlendMode::Multiply) {
-            continue;
-        }
-        let options = CompositeOptions {
-            mode,
-            opacity: 0.8,
-            ..Default::default()
-        };
-        let mut target = base.clone();
-        let t = bench_kit::median(|| {
-            target.copy_from_slice(&base);
-            composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
-        });
         report(
             &format!("native cpu {}+mask {SIDE}x{SIDE} (kernel)", mode.name()),
-            t.saturating_sub(copy),
+            kernel(mode).saturating_sub(copy),
         );
+        if matches!(mode, BlendMode::Normal | BlendMode::Multiply) {
+            // What the wasm API does: validate, copy the backdrop, blend.
+            let options = options_for(mode);
+            let t = bench_kit::median(|| {
+                composite_cpu(&base, &layer, Some(&mask), &options).unwrap();
+            });
+            report(
+                &format!(
+                    "native cpu {}+mask {SIDE}x{SIDE} (API, new result)",
+                    mode.name()
+                ),
+                t,
+            );
+        }
     }
     // Row bands on 2 threads (the reset copy stays on one).
     for mode in [BlendMode::Normal, BlendMode::Multiply] {
-        let options = CompositeOptions {
-            mode,
-            opacity: 0.8,
-            ..Default::default()
-        };
-        let mut target = base.clone();
-        let t = retouch::parallel::with_threads(2, || {
-            bench_kit::median(|| {
-                target.copy_from_slice(&base);
-                composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
-            })
-        });
+        let t = retouch::parallel::with_threads(2, || kernel(mode));
         report(
             &format!(
                 "native cpu {}+mask {SIDE}x{SIDE} (kernel, 2 threads)",
