@@ -47,6 +47,43 @@ where
     }
 }
 
+/// How many parts to split `pixels` of work into: one per thread of the
+/// pool (or of the `with_threads` pool running the caller), but none
+/// smaller than a band is worth; always 1 in wasm.
+pub fn parts_for(pixels: usize) -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = if rayon::current_thread_index().is_some() {
+            rayon::current_num_threads()
+        } else {
+            pool().current_num_threads()
+        };
+        threads.min(pixels / MIN_PIXELS_PER_BAND).max(1)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = pixels;
+        1
+    }
+}
+
+/// Runs `work` on each of `parts` (disjoint pieces of a kernel's output,
+/// usually [`parts_for`] of them), each on its own thread natively, one
+/// after the other in wasm.
+pub fn for_each_part<T: Send>(parts: Vec<T>, work: impl Fn(T) + Send + Sync) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if parts.len() > 1 {
+        use rayon::prelude::*;
+        let run = || parts.into_par_iter().for_each(|part| work(part));
+        return if rayon::current_thread_index().is_some() {
+            run()
+        } else {
+            pool().install(run)
+        };
+    }
+    parts.into_iter().for_each(work);
+}
+
 /// The pool: `RETOUCH_THREADS` threads when set to a positive number, else
 /// one per core.
 #[cfg(not(target_arch = "wasm32"))]

@@ -75,3 +75,16 @@ pub(crate) fn max_diff<P: Pixel<Subpixel = u8>>(
         .max()
         .unwrap_or(0)
 }
+
+/// A `width`×`height` coverage mask made of the test photographs tiled side
+/// by side (each one's green channel): soft edges and texture like a real
+/// selection's, at any size (big enough to split over threads).
+pub(crate) fn photo_mask(width: u32, height: u32) -> GrayImage {
+    let photos: Vec<RgbaImage> = PHOTOS.iter().map(|name| photo(name)).collect();
+    let (tw, th) = (photos[0].width(), photos[0].height());
+    let across = width.div_ceil(tw);
+    GrayImage::from_fn(width, height, |x, y| {
+        let tile = &photos[((x / tw + across * (y / th)) as usize) % photos.len()];
+        image::Luma([tile.get_pixel(x % tw, y % th).0[1]])
+    })
+}

@@ -13,6 +13,10 @@
 //! recursion per row. Each step depends on the one before, so both passes
 //! keep two vectors per section in flight to overlap that latency.
 //!
+//! Natively the vertical pass's strips and the horizontal pass's bands are
+//! shared out over the cores in groups (`crate::parallel`); each is computed
+//! exactly as on one thread.
+//!
 //! The code is plain Rust over fixed-size arrays, portable to baseline
 //! x86-64 and to wasm32 (SIMD128); on x86-64 it is compiled a second time
 //! with AVX2 and picked at run time.
@@ -249,30 +253,62 @@ pub(super) fn gaussian(mask: &GrayImage, sigma: f32) -> GrayImage {
     out
 }
 
-/// Both passes, with AVX2 where the CPU has it (every vector operation is
-/// one instruction instead of two); wasm gets SIMD128 at compile time. The
-/// operations, and so the result, are the same either way.
+/// Both passes, each split over the cores: the vertical one by groups of
+/// whole column strips, the horizontal one by groups of whole row bands, so
+/// every value is computed exactly as on one thread.
 fn blur(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
+    let v = Vectors::new(c);
+    let height = input.len() / width;
+    let parts = crate::parallel::parts_for(input.len());
+
+    let mut vertical = vec![0u16; input.len()];
+    let strips = width.div_ceil(STRIP);
+    let group_width = strips.div_ceil(parts) * STRIP;
+    let mut groups: Vec<(usize, Vec<&mut [u16]>)> = (0..width)
+        .step_by(group_width)
+        .map(|x| (x, Vec::with_capacity(height)))
+        .collect();
+    for mut row in vertical.chunks_exact_mut(width) {
+        for (_, segments) in &mut groups {
+            let split = group_width.min(row.len());
+            let (segment, rest) = std::mem::take(&mut row).split_at_mut(split);
+            segments.push(segment);
+            row = rest;
+        }
+    }
+    crate::parallel::for_each_part(groups, |(x_start, mut segments)| {
+        with_simd(|| vertical_pass(input, &mut segments, x_start, width, &v))
+    });
+
+    let bands = height.div_ceil(BAND);
+    let part_rows = bands.div_ceil(parts) * BAND;
+    let row_groups: Vec<(usize, &mut [u8])> = out
+        .chunks_mut(part_rows * width)
+        .enumerate()
+        .map(|(i, rows)| (i * part_rows, rows))
+        .collect();
+    crate::parallel::for_each_part(row_groups, |(y_start, rows)| {
+        with_simd(|| horizontal_pass(&vertical, rows, y_start, width, &v))
+    });
+}
+
+/// Runs `work` with AVX2 where the CPU has it (every vector operation is one
+/// instruction instead of two); wasm gets SIMD128 at compile time. The
+/// operations, and so the result, are the same either way.
+#[inline(always)]
+fn with_simd(work: impl FnOnce()) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 support was just detected.
-        return unsafe { blur_avx2(input, out, width, c) };
+        return unsafe { with_avx2(work) };
     }
-    blur_portable(input, out, width, c);
+    work();
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn blur_avx2(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
-    blur_portable(input, out, width, c);
-}
-
-#[inline(always)]
-fn blur_portable(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
-    let v = Vectors::new(c);
-    let mut vertical = vec![0u16; input.len()];
-    vertical_pass(input, &mut vertical, width, &v);
-    horizontal_pass(&vertical, out, width, &v);
+unsafe fn with_avx2(work: impl FnOnce()) {
+    work();
 }
 
 /// The eight values at `x` of each of eight lines `rows`.
@@ -290,14 +326,16 @@ const STRIP: usize = 16;
 /// of f32, and an error of at most 1/512 of a level.
 const STEPS: f32 = 256.0;
 
-/// Blurs the columns of `input` into `out`, [`STRIP`] columns at a time:
-/// down the strip for the causal sums, kept in a cache-sized buffer, then
-/// back up adding the anti-causal ones, so that `out` is written once.
+/// Blurs the columns of `input` that start at `x_start` into `out` (each
+/// row's segment of those columns), [`STRIP`] columns at a time: down the
+/// strip for the causal sums, kept in a cache-sized buffer, then back up
+/// adding the anti-causal ones, so that `out` is written once.
 #[inline(always)]
-fn vertical_pass(input: &[u8], out: &mut [u16], width: usize, v: &Vectors) {
+fn vertical_pass(input: &[u8], out: &mut [&mut [u16]], x_start: usize, width: usize, v: &Vectors) {
     let height = input.len() / width;
     let mut causal = vec![[F8::default(); 2]; height];
-    for x0 in (0..width).step_by(STRIP) {
+    let group_width = out.first().map_or(0, |row| row.len());
+    for x0 in (x_start..x_start + group_width).step_by(STRIP) {
         let columns = (width - x0).min(STRIP);
         // The strip's values in row y; a narrow last strip reads zeros.
         let at = |y: usize| -> [F8; 2] {
@@ -331,22 +369,23 @@ fn vertical_pass(input: &[u8], out: &mut [u16], width: usize, v: &Vectors) {
                 let blurred = (causal[h] + sum) * v.scale;
                 levels[h * 8..][..8].copy_from_slice(&blurred.quantize());
             }
-            out[y * width + x0..][..columns].copy_from_slice(&levels[..columns]);
+            out[y][x0 - x_start..][..columns].copy_from_slice(&levels[..columns]);
             (x2, x1) = (x1, at(y));
         }
     }
 }
 
-/// Blurs rows of `input` (the vertical result) and rounds into `out`, one
-/// band of [`BAND`] rows at a time.
+/// Blurs rows of `input` (the vertical result) from `y_start` on and rounds
+/// them into `out` (those rows), one band of [`BAND`] rows at a time.
 #[inline(always)]
-fn horizontal_pass(input: &[u16], out: &mut [u8], width: usize, v: &Vectors) {
+fn horizontal_pass(input: &[u16], out: &mut [u8], y_start: usize, width: usize, v: &Vectors) {
     // Each column of a band: two vectors of eight rows.
     let mut strip = vec![[F8::default(); 2]; width];
     let mut causal = vec![[F8::default(); 2]; width];
     let mut rounded = vec![[[0u8; 8]; 2]; width];
     let height = input.len() / width;
-    for band in (0..height).step_by(BAND) {
+    let end = y_start + out.len() / width;
+    for band in (y_start..end).step_by(BAND) {
         // Lines past the end of a short last band read as empty rows, so
         // that they stay zero; lines never mix, and those are not written.
         let line = |i: usize| {
@@ -358,8 +397,8 @@ fn horizontal_pass(input: &[u16], out: &mut [u8], width: usize, v: &Vectors) {
             gather(&lines, &mut strip, half, width);
         }
         recurse_strip(&strip, &mut causal, &mut rounded, v);
-        for (i, y) in (band..(band + BAND).min(height)).enumerate() {
-            let row = &mut out[y * width..(y + 1) * width];
+        for (i, y) in (band..(band + BAND).min(end)).enumerate() {
+            let row = &mut out[(y - y_start) * width..][..width];
             for (o, cell) in row.iter_mut().zip(&rounded) {
                 *o = cell[i / 8][i % 8];
             }

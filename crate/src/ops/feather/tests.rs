@@ -105,6 +105,21 @@ fn flat_masks_stay_flat_and_radius_zero_is_the_identity() {
 }
 
 #[test]
+fn several_threads_give_the_single_threaded_result() {
+    // Odd sizes: the column groups and row bands end mid-strip and mid-band.
+    let mask = crate::test_kit::photo_mask(761, 437);
+    for radius in [1.5, 20.0, 250.0] {
+        let run = |threads| crate::parallel::with_threads(threads, || feather_cpu(&mask, radius));
+        let one = run(1).unwrap();
+        assert!(one != mask, "radius {radius}: the mask was blurred");
+        assert!(
+            one == run(3).unwrap(),
+            "radius {radius}: 3 threads differ from 1"
+        );
+    }
+}
+
+#[test]
 fn radius_out_of_range_is_a_parameter_error() {
     let mask = GrayImage::new(4, 4);
     for radius in [-0.5, 250.5, f32::NAN, f32::INFINITY] {

@@ -64,12 +64,11 @@ pub(super) fn within_distance(mask: &GrayImage, distance: u32, direction: Direct
         Direction::Shrink => (0, 255),
     };
     let mut out = GrayImage::new(mask.width(), mask.height());
-    let mut covered = vec![false; width];
-    for (g_row, out_row) in column_distance
-        .chunks_exact(width)
-        .zip(out.chunks_exact_mut(width))
-    {
+    // Rows are independent from here on: split over the cores.
+    crate::parallel::for_each_row(out.as_mut(), width, 1, |y, out_row| {
+        let g_row = &column_distance[y * width..][..width];
         // Reach of the features at or left of x, then at or right of x.
+        let mut covered = vec![false; width];
         let mut right_end = i32::MIN;
         for (x, (&g, c)) in g_row.iter().zip(&mut covered).enumerate() {
             right_end = right_end.max(x as i32 + reach[g as usize]);
@@ -90,7 +89,7 @@ pub(super) fn within_distance(mask: &GrayImage, distance: u32, direction: Direct
                 outside
             };
         }
-    }
+    });
     out
 }
 
@@ -108,16 +107,19 @@ pub(super) fn majority(mask: &GrayImage, radius: u32) -> GrayImage {
         }
     }
     let r = radius as usize;
-    GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
-        let (x, y) = (x as usize, y as usize);
-        let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(width));
+    let mut out = GrayImage::new(mask.width(), mask.height());
+    crate::parallel::for_each_row(out.as_mut(), width, 1, |y, out_row| {
         let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(height));
-        let selected = sums[y1 * stride + x1] + sums[y0 * stride + x0]
-            - sums[y0 * stride + x1]
-            - sums[y1 * stride + x0];
-        let total = ((x1 - x0) * (y1 - y0)) as u32;
-        let was_selected = mask.as_raw()[y * width + x] >= SELECTED;
-        let keep = 2 * selected > total || (2 * selected == total && was_selected);
-        image::Luma([if keep { 255 } else { 0 }])
-    })
+        for (x, o) in out_row.iter_mut().enumerate() {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(width));
+            let selected = sums[y1 * stride + x1] + sums[y0 * stride + x0]
+                - sums[y0 * stride + x1]
+                - sums[y1 * stride + x0];
+            let total = ((x1 - x0) * (y1 - y0)) as u32;
+            let was_selected = mask.as_raw()[y * width + x] >= SELECTED;
+            let keep = 2 * selected > total || (2 * selected == total && was_selected);
+            *o = if keep { 255 } else { 0 };
+        }
+    });
+    out
 }

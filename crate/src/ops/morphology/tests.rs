@@ -150,6 +150,23 @@ fn smooth_removes_specks_and_fills_pinholes() {
 }
 
 #[test]
+fn several_threads_give_the_single_threaded_result() {
+    let mask = crate::test_kit::photo_mask(761, 437);
+    type Op<'a> = &'a (dyn Fn(&GrayImage) -> Result<GrayImage> + Sync);
+    let run = |threads, op: Op| crate::parallel::with_threads(threads, || op(&mask)).unwrap();
+    let ops: [(&str, Op); 3] = [
+        ("grow 7", &|m| grow_cpu(m, 7)),
+        ("shrink 30", &|m| shrink_cpu(m, 30)),
+        ("smooth 4", &|m| smooth(m, 4)),
+    ];
+    for (name, op) in ops {
+        let one = run(1, op);
+        assert!(one != mask, "{name} changed the mask");
+        assert!(one == run(3, op), "{name}: 3 threads differ from 1");
+    }
+}
+
+#[test]
 fn distances_out_of_range_are_parameter_errors() {
     let mask = GrayImage::new(3, 3);
     let name = |r: Result<GrayImage>| match r {

@@ -174,6 +174,60 @@ impl ConvolutionLayout {
     }
 }
 
+/// One axis of a tile's convolution: which outputs it computes and where
+/// its source indices start.
+struct Pass<'w> {
+    /// 0 horizontal, 1 vertical (`Params.axis` in resample.wgsl).
+    axis: u32,
+    weights: &'w AxisWeights,
+    outputs: &'w Range<u32>,
+    origin: u32,
+}
+
+/// A pass's own buffers and workgroup count, ready to bind.
+struct BoundPass {
+    params: wgpu::Buffer,
+    taps: wgpu::Buffer,
+    weights: wgpu::Buffer,
+    workgroups: (u32, u32, u32),
+}
+
+impl Pass<'_> {
+    /// Uploads the pass's parameters and weights: `stage` 0 reads the
+    /// source, 1 the intermediate; it writes `out` (width, height) pixels
+    /// from input rows `in_width` long.
+    fn bind(
+        &self,
+        gpu: &GpuContext,
+        layout: &ConvolutionLayout,
+        stage: u32,
+        out: (usize, usize),
+        in_width: usize,
+    ) -> BoundPass {
+        let (taps, values) = tile_weights(self.weights, self.outputs, self.origin);
+        let params = ConvolveParams {
+            stage,
+            axis: self.axis,
+            out_w: out.0 as u32,
+            out_h: out.1 as u32,
+            in_w: in_width as u32,
+            window: self.weights.window as u32,
+            wide: u32::from(layout.wide()),
+            levels: if layout.wide() { 65535.0 } else { 255.0 },
+        };
+        BoundPass {
+            params: gpu.uniform_buffer("resample params", bytemuck::bytes_of(&params)),
+            taps: gpu.storage_buffer("resample taps", bytemuck::cast_slice(&taps)),
+            weights: gpu.storage_buffer("resample weights", bytemuck::cast_slice(&values)),
+            workgroups: (
+                (out.0 as u32).div_ceil(WORKGROUP),
+                (out.1 as u32).div_ceil(WORKGROUP),
+                1,
+            ),
+        }
+    }
+}
+
 /// A convolution's source and weights, prepared once and run tile by tile.
 struct Convolution<'a> {
     layout: ConvolutionLayout,
@@ -220,84 +274,58 @@ impl<'a> Convolution<'a> {
             "resample source",
             &crop(&self.values, self.src_width, bpp, &sx, &sy),
         );
-        // (axis, output size, input row length, weights, outputs, origin) per stage.
-        let (first, second) = if self.layout.vertical_first() {
-            (
-                (
-                    1,
-                    (sx.len(), ys.len()),
-                    sx.len(),
-                    &self.layout.wy,
-                    ys,
-                    sy.start,
-                ),
-                (
-                    0,
-                    (xs.len(), ys.len()),
-                    sx.len(),
-                    &self.layout.wx,
-                    xs,
-                    sx.start,
-                ),
-            )
-        } else {
-            (
-                (
-                    0,
-                    (xs.len(), sy.len()),
-                    sx.len(),
-                    &self.layout.wx,
-                    xs,
-                    sx.start,
-                ),
-                (
-                    1,
-                    (xs.len(), ys.len()),
-                    xs.len(),
-                    &self.layout.wy,
-                    ys,
-                    sy.start,
-                ),
-            )
+        let vertical = Pass {
+            axis: 1,
+            weights: &self.layout.wy,
+            outputs: ys,
+            origin: sy.start,
         };
-        let mid_size = (first.1 .0 * first.1 .1) as u64 * MID_BYTES;
-        let mid = gpu.storage_buffer("resample intermediate", &vec![0; mid_size as usize]);
+        let horizontal = Pass {
+            axis: 0,
+            weights: &self.layout.wx,
+            outputs: xs,
+            origin: sx.start,
+        };
+        // The first pass reads the source crop and writes the intermediate,
+        // which keeps the crop's extent along the axis not yet resampled.
+        let (first, second, mid_size) = if self.layout.vertical_first() {
+            (vertical, horizontal, (sx.len(), ys.len()))
+        } else {
+            (horizontal, vertical, (xs.len(), sy.len()))
+        };
+        let mid = gpu.storage_buffer(
+            "resample intermediate",
+            &vec![0; mid_size.0 * mid_size.1 * MID_BYTES as usize],
+        );
         let tile_bytes = xs.len() * ys.len() * bpp;
         let dst = gpu.storage_buffer("resample tile", &vec![0; tile_bytes]);
-        let mut result = Vec::new();
-        for (stage, (axis, (ow, oh), in_w, weights, outputs, origin)) in
-            [first, second].into_iter().enumerate()
-        {
-            let (taps, values) = tile_weights(weights, outputs, origin);
-            let params = ConvolveParams {
-                stage: stage as u32,
-                axis,
-                out_w: ow as u32,
-                out_h: oh as u32,
-                in_w: in_w as u32,
-                window: weights.window as u32,
-                wide: u32::from(self.layout.wide()),
-                levels: if self.layout.wide() { 65535.0 } else { 255.0 },
-            };
-            let buffers = [
-                &gpu.uniform_buffer("resample params", bytemuck::bytes_of(&params)),
-                if stage == 0 { &region } else { &mid },
-                &gpu.storage_buffer("resample taps", bytemuck::cast_slice(&taps)),
-                &gpu.storage_buffer("resample weights", bytemuck::cast_slice(&values)),
-                if stage == 0 { &mid } else { &dst },
-            ];
-            let groups = (
-                (ow as u32).div_ceil(WORKGROUP),
-                (oh as u32).div_ceil(WORKGROUP),
-                1,
-            );
-            // The intermediate stays on the GPU: read back only the tile.
-            let read_len = if stage == 0 { 4 } else { tile_bytes as u64 };
-            result = gpu
-                .dispatch_and_read(&self.pipeline, &buffers, groups, 4, read_len)
-                .await?;
-        }
-        Ok(result)
+        let stages = [
+            first.bind(gpu, &self.layout, 0, mid_size, sx.len()),
+            second.bind(gpu, &self.layout, 1, (xs.len(), ys.len()), mid_size.0),
+        ];
+        let buffers = [
+            [
+                &stages[0].params,
+                &region,
+                &stages[0].taps,
+                &stages[0].weights,
+                &mid,
+            ],
+            [
+                &stages[1].params,
+                &mid,
+                &stages[1].taps,
+                &stages[1].weights,
+                &dst,
+            ],
+        ];
+        let steps = [0, 1].map(|i| Dispatch {
+            buffers: &buffers[i],
+            workgroups: stages[i].workgroups,
+        });
+        // One submission for both passes: the intermediate never leaves the GPU.
+        gpu.dispatch_steps_and_read(&self.pipeline, &steps, &dst, tile_bytes as u64)
+            .await
     }
 
     /// Straight-alpha RGBA8 from `width`×`height` pixels in the source's format.
