@@ -267,7 +267,9 @@ fn bad_strokes_are_refused_by_name_and_change_nothing() {
     let steps = doc.history().len();
     let o = HealOptions::default();
     let heal_source = |x, y| HealTool::Healing { source: (x, y) };
-    let cases: [(LayerId, &[(f32, f32)], HealOptions, HealTool, &str); 7] = [
+    // The layer, the stroke, the options, the tool and the parameter the refusal names.
+    type Case<'a> = (LayerId, &'a [(f32, f32)], HealOptions, HealTool, &'a str);
+    let cases: [Case; 7] = [
         (id, &[(-500.0, -500.0)], o, HealTool::SpotHealing, "points"),
         (id, &[], o, HealTool::Remove, "points"),
         (empty, &[(60.0, 60.0)], o, HealTool::SpotHealing, "layer"),
