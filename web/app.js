@@ -24,6 +24,7 @@ import { createPluginRunner } from './workers/plugin-runner.js';
 import { createHost } from './hosts/host.js';
 import { createHostBar } from './ui/host-bar.js';
 import { PAINT_COMMANDS } from './commands/paint.js';
+import { HEAL_COMMANDS } from './commands/heal.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
@@ -48,7 +49,7 @@ const host = createHost(wasm);
 const status = createStatus({ bar: $('#status'), toasts: $('#toasts') });
 
 /** What the panels show, read from the document after each change (safe while the GPU renders). */
-const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null, cloneSource: null };
+const shown = { layers: [], history: null, size: null, lastGesture: null, recovered: null, cloneSource: null, healSource: null };
 
 const viewer = createViewer({
   stage: $('#stage'),
@@ -108,6 +109,9 @@ const ctx = {
   /** The clone stamp's source (a canvas point, set by Alt+click), or null. */
   cloneSource: () => shown.cloneSource,
   setCloneSource: (point) => (shown.cloneSource = point),
+  /** The Healing brush's source (a canvas point, set by Alt+click), or null. */
+  healSource: () => shown.healSource,
+  setHealSource: (point) => (shown.healSource = point),
   /** Opens the hidden file picker of a kind: open, add-layer, project, layer-mask. */
   pick: (kind) => $(`#file-${kind}`).click(),
   exportSettings: () => ({
@@ -150,7 +154,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...HEAL_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -632,6 +636,8 @@ window.retouchApp = {
   toolPending: () => ctx.tools.tool()?.pending?.() ?? null,
   /** The clone stamp's source { x, y } (canvas), or null. */
   cloneSource: () => shown.cloneSource,
+  /** The Healing brush's source { x, y } (canvas), or null. */
+  healSource: () => shown.healSource,
   /** The last canvas gesture ({ tool, points, params }) in image coordinates. */
   lastGesture: () => shown.lastGesture,
   /** Image coordinates → page (client) coordinates, to drive the pointer. */

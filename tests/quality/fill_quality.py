@@ -7,15 +7,18 @@ method fills it; inside the hole we measure PSNR and SSIM against the original (
 what was there) and the texture distance (total variation between the gradient-magnitude
 histograms of the filled hole and of a ring around it, 0 = same texture statistics, 1 =
 disjoint; blurry fills score badly). Methods: `retouch fill` (default options, seed 0), OpenCV
-`inpaint` Telea and Navier-Stokes (radius 5). Dependencies only here, in a throwaway venv:
+`inpaint` Telea and Navier-Stokes (radius 5), and G'MIC's patch-based `inpaint` (Debian package
+`gmic`, when it is installed; parameters in `GMIC_INPAINT`). Dependencies only here, in a
+throwaway venv:
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install scikit-image opencv-python-headless
     cargo build --release --bin retouch
-    /tmp/venv/bin/python tests/quality/fill_quality.py [--retouch PATH] [--crops DIR]
+    /tmp/venv/bin/python tests/quality/fill_quality.py [--retouch PATH] [--gmic PATH] [--crops DIR]
 """
 
 import argparse
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +29,10 @@ from skimage import data, io
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 RADII = [6, 20, 45]
+# G'MIC's patch-based inpaint (`inpaint [mask],patch_size,lookup_size,lookup_factor,
+# lookup_increment,blend_size,blend_threshold,blend_decay,blend_scales,is_blend_outer`):
+# 7 px patches like retouch's default, the rest G'MIC's own defaults.
+GMIC_INPAINT = "7,16,0.1,1,1.2,0,0.05,10,1"
 
 
 def images():
@@ -79,12 +86,22 @@ def run_retouch(binary, img, hole, tmp):
     return io.imread(out)[..., :3]
 
 
+def run_gmic(binary, img, hole, tmp):
+    src, mask, out = tmp / "in.png", tmp / "mask.png", tmp / "gmic.png"
+    io.imsave(src, img, check_contrast=False)
+    io.imsave(mask, (hole * 255).astype(np.uint8), check_contrast=False)
+    command = [binary, "-v", "-1", str(src), str(mask), "inpaint[0]", f"[1],{GMIC_INPAINT}", "keep[0]", "output", str(out)]
+    subprocess.run(command, check=True)
+    return io.imread(out)[..., :3]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--retouch", default="target/release/retouch")
+    parser.add_argument("--gmic", default=shutil.which("gmic"), help="G'MIC's CLI (default: gmic on PATH; skipped without it)")
     parser.add_argument("--crops", help="write a side-by-side crop per hole size here")
     args = parser.parse_args()
-    methods = ["retouch", "telea", "ns"]
+    methods = ["retouch", "telea", "ns"] + (["gmic"] if args.gmic else [])
     totals = {(m, r): [] for m in methods for r in RADII}
     with tempfile.TemporaryDirectory() as t:
         tmp = pathlib.Path(t)
@@ -98,6 +115,8 @@ def main():
                     "telea": cv2.inpaint(img, mask8, 5, cv2.INPAINT_TELEA),
                     "ns": cv2.inpaint(img, mask8, 5, cv2.INPAINT_NS),
                 }
+                if args.gmic:
+                    results["gmic"] = run_gmic(args.gmic, img, hole, tmp)
                 for method, filled in results.items():
                     totals[(method, radius)].append(hole_metrics(img, filled, hole, radius))
                 if args.crops and name == "grass":

@@ -3,7 +3,8 @@
 // preview its shape, and run their command on "up" (a tool with
 // `interrupt` hears of a drag cut short). Modifier keys pick the
 // selection mode as in Photoshop: Shift adds, Alt subtracts, both intersect;
-// a tool with an Alt+click action (the clone stamp's source) takes Alt+down.
+// a tool with an Alt+click action (the clone stamp's and the healing
+// brush's source) takes Alt+down.
 
 import { move } from './move.js';
 import { rectangle, ellipse } from './marquee.js';
@@ -11,12 +12,13 @@ import { lasso } from './lasso.js';
 import { wand, colorRange } from './pick.js';
 import { brush } from './brush.js';
 import { paintBrush, eraser, cloneStamp } from './paint.js';
+import { spotHeal, remove, healing } from './heal.js';
 import { hand, zoom } from './navigate.js';
 import { crop } from './crop.js';
 import { transform } from './transform.js';
 
 /** Every canvas tool, in toolbox order. Navigation tools' gestures are the view's own. */
-export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, paintBrush, eraser, cloneStamp, crop, transform, hand, zoom];
+export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, paintBrush, eraser, cloneStamp, spotHeal, remove, healing, crop, transform, hand, zoom];
 
 function combineMode(event, values) {
   if (event?.shiftKey && event?.altKey) return 'intersect';

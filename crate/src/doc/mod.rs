@@ -38,6 +38,7 @@ pub mod export;
 mod fill;
 pub mod filter;
 pub mod geometry;
+mod heal;
 pub mod history;
 pub mod layer;
 pub mod ora;
@@ -57,6 +58,7 @@ pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore, RestoredH
 pub use brand::BrandKit;
 pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
+pub use heal::{HealOptions, HealTool};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
 pub use paint::StrokeTool;

@@ -6,6 +6,7 @@ mod autosave;
 mod brand;
 mod doc;
 mod fill;
+mod heal;
 mod host;
 mod mask;
 mod open;

@@ -6,6 +6,7 @@ mod adjust;
 mod composite;
 mod fill;
 mod heal;
+mod heal_stroke;
 mod mask;
 mod output;
 mod paint;
@@ -60,6 +61,9 @@ enum Command {
     /// Healing brush on a mask: texture from --source-offset away, blended in
     /// the gradient domain (Poisson) so the tone comes from around the mask.
     Heal(heal::Args),
+    /// One stroke of the Spot Healing brush, the Remove tool or the Healing
+    /// brush (--source), as the editor heals it.
+    HealStroke(heal_stroke::Args),
     /// How visible an edit's seam is: the colour step across the mask's edge against the
     /// original's own step (ΔE2000), and the difference inside, as JSON.
     Seam(seam::Args),
@@ -85,6 +89,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
         Command::Heal(args) => heal::run(args),
+        Command::HealStroke(args) => heal_stroke::run(args),
         Command::Seam(args) => seam::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Paint(args) => paint::run(args),

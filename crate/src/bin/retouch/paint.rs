@@ -52,7 +52,7 @@ pub struct Args {
     backend: String,
 }
 
-fn parse_point(name: &str, text: &str) -> Result<(f32, f32)> {
+pub(crate) fn parse_point(name: &str, text: &str) -> Result<(f32, f32)> {
     let bad = || Error::param(name, format!("'{text}' is not x,y"));
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
     Ok((
