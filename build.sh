@@ -169,7 +169,7 @@ run_tests() {
 bench() {
   setup
   example_plugins # bench_plugins runs the unsharp-mask example
-  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson bench_plugins; do
+  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson bench_plugins bench_text; do
     log "cargo run --release --example $example"
     cargo run -p retouch --release --example "$example"
   done

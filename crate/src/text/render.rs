@@ -154,22 +154,35 @@ pub fn render(layout: &TextLayout, fonts: &[Font], style: &TextStyle) -> Result<
     };
 
     let mut out = vec![0u8; w as usize * h as usize * 4];
-    let color = unit_rgba(style.color);
-    for (i, pixel) in out.chunks_exact_mut(4).enumerate() {
-        // Source-over, premultiplied: shadow, then stroke, then fill.
-        let mut acc = [0.0f32; 4];
-        if let (Some(s), Some(cov)) = (style.shadow, &shadow) {
-            over(&mut acc, unit_rgba(s.color), cov[i]);
-        }
-        if let (Some(s), Some(cov)) = (style.stroke, &stroke) {
-            over(&mut acc, unit_rgba(s.color), cov[i]);
-        }
-        over(&mut acc, color, fill[i]);
-        if acc[3] > 0.0 {
-            for c in 0..3 {
-                pixel[c] = to_byte(acc[c] / acc[3]);
+    if stroke.is_none() && shadow.is_none() {
+        // Fill only: the colour itself wherever there is coverage.
+        let [r, g, b, a] = style.color;
+        let alpha = f32::from(a) / 255.0;
+        for (pixel, &coverage) in out.chunks_exact_mut(4).zip(&fill) {
+            if coverage > 0.0 {
+                pixel.copy_from_slice(&[r, g, b, to_byte(coverage * alpha)]);
             }
-            pixel[3] = to_byte(acc[3]);
+        }
+    } else {
+        let color = unit_rgba(style.color);
+        let stroke_color = style.stroke.map(|s| unit_rgba(s.color));
+        let shadow_color = style.shadow.map(|s| unit_rgba(s.color));
+        for (i, pixel) in out.chunks_exact_mut(4).enumerate() {
+            // Source-over, premultiplied: shadow, then stroke, then fill.
+            let mut acc = [0.0f32; 4];
+            if let (Some(c), Some(cov)) = (shadow_color, &shadow) {
+                over(&mut acc, c, cov[i]);
+            }
+            if let (Some(c), Some(cov)) = (stroke_color, &stroke) {
+                over(&mut acc, c, cov[i]);
+            }
+            over(&mut acc, color, fill[i]);
+            if acc[3] > 0.0 {
+                for c in 0..3 {
+                    pixel[c] = to_byte(acc[c] / acc[3]);
+                }
+                pixel[3] = to_byte(acc[3]);
+            }
         }
     }
     let image = RgbaImage::from_raw(w, h, out).expect("the buffer has w × h pixels");
@@ -214,17 +227,22 @@ fn dilate(coverage: &[f32], w: usize, h: usize, radius: f32) -> Vec<f32> {
             }
         }
     }
+    // Scattered from the covered pixels only (a fraction of the box), each
+    // raising its disc to its coverage × the disc's weight: the same maximum.
     let mut out = vec![0.0f32; coverage.len()];
     for y in 0..h as isize {
         for x in 0..w as isize {
-            let mut best = 0.0f32;
+            let source = coverage[y as usize * w + x as usize];
+            if source == 0.0 {
+                continue;
+            }
             for &(dx, dy, weight) in &disc {
-                let (sx, sy) = (x + dx, y + dy);
-                if sx >= 0 && sy >= 0 && (sx as usize) < w && (sy as usize) < h {
-                    best = best.max(coverage[sy as usize * w + sx as usize] * weight);
+                let (tx, ty) = (x + dx, y + dy);
+                if tx >= 0 && ty >= 0 && (tx as usize) < w && (ty as usize) < h {
+                    let cell = &mut out[ty as usize * w + tx as usize];
+                    *cell = cell.max(source * weight);
                 }
             }
-            out[y as usize * w + x as usize] = best;
         }
     }
     out
