@@ -51,6 +51,8 @@ setup() {
     log "installing test tools (npm ci)"
     (cd tests && npm ci --no-audit --no-fund)
   fi
+  log "the shipped fonts (fonts/install.sh)"
+  bash fonts/install.sh >/dev/null
 }
 
 apt_install() {
@@ -75,6 +77,8 @@ build() {
   rm -rf web/pkg
   wasm-bindgen --target web --out-dir web/pkg --out-name retouch "$wasm"
   example_plugins
+  # The shipped open-licence fonts, each with its licence, so text works offline.
+  mkdir -p web/pkg/fonts && cp "$(bash fonts/install.sh)"/* web/pkg/fonts/
   write_precache_list
 }
 
@@ -165,7 +169,7 @@ run_tests() {
 bench() {
   setup
   example_plugins # bench_plugins runs the unsharp-mask example
-  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson bench_heal bench_plugins; do
+  for example in bench bench_masks bench_resample bench_doc bench_fill bench_poisson bench_heal bench_plugins bench_text; do
     log "cargo run --release --example $example"
     cargo run -p retouch --release --example "$example"
   done

@@ -20,6 +20,7 @@ pub mod provider;
 mod test_kit;
 #[cfg(test)]
 mod test_rng;
+pub mod text;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -14,6 +14,7 @@ mod plugin;
 mod project;
 mod resize;
 mod seam;
+mod text;
 mod transform;
 
 use clap::{Parser, Subcommand};
@@ -67,6 +68,9 @@ enum Command {
     /// How visible an edit's seam is: the colour step across the mask's edge against the
     /// original's own step (ΔE2000), and the difference inside, as JSON.
     Seam(seam::Args),
+    /// Set a text in a font (shaped, wrapped to --width, aligned) and write
+    /// it as a PNG: the same pixels as a text layer.
+    RenderText(text::Args),
     /// Print the version, the backend, the adapter and why that backend.
     Info {
         /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter,
@@ -91,6 +95,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Heal(args) => heal::run(args),
         Command::HealStroke(args) => heal_stroke::run(args),
         Command::Seam(args) => seam::run(args),
+        Command::RenderText(args) => text::run(args),
         Command::Transform(args) => transform::run(args),
         Command::Paint(args) => paint::run(args),
         Command::Plugin(args) => plugin::run(args),

@@ -1,0 +1,66 @@
+//! Native benchmark of re-rendering a text layer while typing: a 200-character
+//! headline at 96 px in the shipped Noto Sans (with its Arabic and Devanagari
+//! fallbacks loaded, as the page has them), wrapped to 1600 px, laid out and
+//! rendered from its source each time; with and without stroke and shadow.
+//! `cargo run -p retouch --release --example bench_text` (after
+//! fonts/install.sh). Timed as `bench_kit` says.
+
+mod bench_kit;
+
+use retouch::text::{layout, render, Font, Shadow, Stroke, TextStyle};
+
+const HEADLINE: &str = "Real type, set again: the brand's headline in its own font, kerned, \
+with ligatures like office and fjord, wrapped to the box and rendered by the core so that the \
+page, the CLI and panels agree: yes!!!";
+
+fn main() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fonts/shipped");
+    let fonts: Vec<Font> = [
+        "NotoSans-Regular.ttf",
+        "NotoSansArabic-Regular.ttf",
+        "NotoSansDevanagari-Regular.ttf",
+    ]
+    .iter()
+    .map(|name| {
+        let bytes = std::fs::read(folder.join(name)).expect("run fonts/install.sh first");
+        Font::from_bytes(name, bytes).expect("the shipped font opens")
+    })
+    .collect();
+    assert_eq!(HEADLINE.chars().count(), 200);
+    let mut style = TextStyle::new(96.0);
+    style.width = Some(1600.0);
+    println!("text: a 200-character headline at 96 px, box 1600 px, single thread");
+    let time = |label: &str, style: &TextStyle| {
+        let laid = layout(HEADLINE, &fonts, style).expect("sets");
+        let size = render(&laid, &fonts, style)
+            .expect("renders")
+            .image
+            .dimensions();
+        let layout_only = bench_kit::median(|| layout(HEADLINE, &fonts, style).expect("sets"));
+        let both = bench_kit::median(|| {
+            let laid = layout(HEADLINE, &fonts, style).expect("sets");
+            render(&laid, &fonts, style).expect("renders")
+        });
+        println!(
+            "{label}: {} lines, {}×{} px; layout {:.2} ms, layout + render {:.2} ms (medians of {})",
+            laid.lines,
+            size.0,
+            size.1,
+            layout_only.as_secs_f64() * 1e3,
+            both.as_secs_f64() * 1e3,
+            bench_kit::RUNS
+        );
+    };
+    time("fill only", &style);
+    style.stroke = Some(Stroke {
+        width: 3.0,
+        color: [255, 255, 255, 255],
+    });
+    style.shadow = Some(Shadow {
+        dx: 4.0,
+        dy: 4.0,
+        blur: 6.0,
+        color: [0, 0, 0, 128],
+    });
+    time("stroke 3 px + shadow", &style);
+}

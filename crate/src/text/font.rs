@@ -1,0 +1,123 @@
+//! Font files: checked once when they are opened, then shared cheaply (the
+//! bytes sit behind an `Arc`, so a text layer, its history steps and the
+//! renderer all hold the same file).
+
+use crate::{Error, Result};
+use std::sync::Arc;
+
+/// The largest font file accepted (CJK fonts run to 20 MB; anything past
+/// this is more likely damaged or hostile than a font).
+pub const MAX_FONT_BYTES: usize = 64 << 20;
+
+/// An OpenType font (TrueType or CFF outlines) that has passed [`Font::from_bytes`].
+#[derive(Clone)]
+pub struct Font {
+    name: String,
+    data: Arc<[u8]>,
+    units_per_em: f32,
+    ascender: f32,
+    descender: f32,
+}
+
+impl std::fmt::Debug for Font {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Font({:?}, {} bytes)", self.name, self.data.len())
+    }
+}
+
+impl PartialEq for Font {
+    fn eq(&self, other: &Font) -> bool {
+        self.name == other.name && (Arc::ptr_eq(&self.data, &other.data) || self.data == other.data)
+    }
+}
+
+impl Font {
+    /// Checks `bytes` as a font file named `name` (what messages call it):
+    /// it must parse, map Unicode characters to glyphs and carry outlines.
+    /// WOFF/WOFF2 and font collections are refused with what to do instead.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font> {
+        let refuse = |why: &str| Error::param("font", format!("'{name}' {why}"));
+        if bytes.len() > MAX_FONT_BYTES {
+            return Err(refuse(&format!(
+                "is {} bytes; fonts are limited to {MAX_FONT_BYTES}",
+                bytes.len()
+            )));
+        }
+        match bytes.get(..4) {
+            Some(b"wOFF") | Some(b"wOF2") => {
+                return Err(refuse(
+                    "is a WOFF/WOFF2 web font, which is not read yet: use its TTF or OTF file",
+                ))
+            }
+            Some(b"ttcf") => {
+                return Err(refuse(
+                    "is a font collection (TTC): use one of its fonts as a TTF or OTF file",
+                ))
+            }
+            _ => {}
+        }
+        let face = ttf_parser::Face::parse(&bytes, 0)
+            .map_err(|e| refuse(&format!("is not a readable TrueType/OpenType font ({e})")))?;
+        let units_per_em = face.units_per_em();
+        if !(16..=16384).contains(&units_per_em) {
+            return Err(refuse(&format!(
+                "has {units_per_em} units per em (16 to 16384 are valid)"
+            )));
+        }
+        let has_unicode_cmap = face
+            .tables()
+            .cmap
+            .is_some_and(|cmap| cmap.subtables.into_iter().any(|s| s.is_unicode()));
+        if !has_unicode_cmap {
+            return Err(refuse("maps no Unicode characters to glyphs (no cmap)"));
+        }
+        let tables = face.tables();
+        if tables.glyf.is_none() && tables.cff.is_none() && tables.cff2.is_none() {
+            return Err(refuse(
+                "has no glyph outlines (only TrueType and CFF outlines are drawn)",
+            ));
+        }
+        let (ascender, descender) = (f32::from(face.ascender()), f32::from(face.descender()));
+        if ascender <= descender {
+            return Err(refuse("has an ascender below its descender"));
+        }
+        Ok(Font {
+            name: name.to_string(),
+            units_per_em: f32::from(units_per_em),
+            ascender,
+            descender,
+            data: Arc::from(bytes),
+        })
+    }
+
+    /// The name it was opened under (a file name or a brand kit's label).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The font file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The parsed face; cheap (it reads the table directory), and never
+    /// fails for a font that passed [`Font::from_bytes`].
+    pub(crate) fn face(&self) -> rustybuzz::Face<'_> {
+        rustybuzz::Face::from_slice(&self.data, 0).expect("checked when the font was opened")
+    }
+
+    /// Pixels per font unit at `size` px per em.
+    pub(crate) fn scale(&self, size: f32) -> f32 {
+        size / self.units_per_em
+    }
+
+    /// Height above the baseline, in font units (hhea/OS/2).
+    pub(crate) fn ascender(&self) -> f32 {
+        self.ascender
+    }
+
+    /// Depth below the baseline, in font units (negative).
+    pub(crate) fn descender(&self) -> f32 {
+        self.descender
+    }
+}

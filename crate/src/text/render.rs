@@ -1,0 +1,326 @@
+//! From positioned glyphs to pixels: anti-aliased coverage of the outlines
+//! (ab_glyph_rasterizer: the exact area each pixel's square covers, no
+//! hinting, so positions stay fractional and scaling re-renders cleanly),
+//! an optional outside stroke (a disc dilation of the coverage), an
+//! optional drop shadow (the feather's Gaussian of fill and stroke), then
+//! shadow, stroke and fill laid source-over, as RGBA8 straight alpha.
+
+use super::{Font, TextLayout, TextStyle};
+use crate::ops::feather::feather_cpu;
+use crate::{image_io, Error, Result};
+use ab_glyph_rasterizer::{point, Point, Rasterizer};
+use image::{GrayImage, RgbaImage};
+
+/// The rendered text and where it sits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedText {
+    pub image: RgbaImage,
+    /// The image's top-left relative to the text box's top-left (the ink,
+    /// stroke and shadow may reach beyond the box on any side).
+    pub origin: (i32, i32),
+}
+
+/// A pixel rectangle, `x0..x1` × `y0..y1`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bounds {
+    x0: i32,
+    y0: i32,
+    x1: i32,
+    y1: i32,
+}
+
+impl Bounds {
+    fn union(self, other: Bounds) -> Bounds {
+        Bounds {
+            x0: self.x0.min(other.x0),
+            y0: self.y0.min(other.y0),
+            x1: self.x1.max(other.x1),
+            y1: self.y1.max(other.y1),
+        }
+    }
+    fn grown(self, by: i32) -> Bounds {
+        Bounds {
+            x0: self.x0 - by,
+            y0: self.y0 - by,
+            x1: self.x1 + by,
+            y1: self.y1 + by,
+        }
+    }
+    fn shifted(self, dx: i32, dy: i32) -> Bounds {
+        Bounds {
+            x0: self.x0 + dx,
+            y0: self.y0 + dy,
+            x1: self.x1 + dx,
+            y1: self.y1 + dy,
+        }
+    }
+    fn width(self) -> u32 {
+        (self.x1 - self.x0) as u32
+    }
+    fn height(self) -> u32 {
+        (self.y1 - self.y0) as u32
+    }
+}
+
+/// Renders `layout` (made by [`super::layout`] from the same `fonts` and
+/// `style`). The image covers the text box, the ink, the stroke and the
+/// shadow; it is refused with [`Error::TooLarge`] past the image limits.
+pub fn render(layout: &TextLayout, fonts: &[Font], style: &TextStyle) -> Result<RenderedText> {
+    style.validate()?;
+    let faces: Vec<rustybuzz::Face> = fonts.iter().map(Font::face).collect();
+    let scales: Vec<f32> = fonts.iter().map(|f| f.scale(layout.size)).collect();
+    let glyph_boxes: Vec<Option<Bounds>> = layout
+        .glyphs
+        .iter()
+        .map(|g| {
+            let face = faces.get(g.font)?;
+            let b = face.glyph_bounding_box(ttf_parser::GlyphId(g.id))?;
+            let s = scales[g.font];
+            Some(Bounds {
+                x0: (g.x + f32::from(b.x_min) * s).floor() as i32,
+                y0: (g.y - f32::from(b.y_max) * s).floor() as i32,
+                x1: (g.x + f32::from(b.x_max) * s).ceil() as i32 + 1,
+                y1: (g.y - f32::from(b.y_min) * s).ceil() as i32 + 1,
+            })
+        })
+        .collect();
+    let text_box = Bounds {
+        x0: 0,
+        y0: 0,
+        x1: layout.width.ceil() as i32,
+        y1: layout.height.ceil() as i32,
+    };
+    let ink = glyph_boxes
+        .iter()
+        .flatten()
+        .fold(text_box, |a, &b| a.union(b));
+    let stroke_px = style.stroke.map_or(0.0, |s| s.width);
+    let mut bounds = ink.grown(stroke_px.ceil() as i32);
+    let shadow_shift = style
+        .shadow
+        .map(|s| (s.dx.round() as i32, s.dy.round() as i32));
+    if let (Some(shadow), Some((dx, dy))) = (style.shadow, shadow_shift) {
+        // The feather's Gaussian (σ = blur / 2) is negligible past 3σ.
+        let reach = (1.5 * shadow.blur).ceil() as i32 + 1;
+        bounds = bounds.union(bounds.shifted(dx, dy).grown(reach));
+    }
+    let (w, h) = (bounds.width(), bounds.height());
+    image_io::check_dimensions(w, h).map_err(|_| {
+        Error::TooLarge(format!(
+            "the text would render {w} × {h} px, past the limits ({} px a side, {} pixels): use a smaller size or a narrower box",
+            image_io::MAX_SIDE,
+            image_io::MAX_PIXELS
+        ))
+    })?;
+
+    let mut fill = vec![0.0f32; w as usize * h as usize];
+    for (glyph, glyph_box) in layout.glyphs.iter().zip(&glyph_boxes) {
+        let Some(b) = glyph_box else { continue };
+        let mut outline = OutlineToRaster {
+            raster: Rasterizer::new(b.width() as usize, b.height() as usize),
+            scale: scales[glyph.font],
+            origin: point(glyph.x - b.x0 as f32, glyph.y - b.y0 as f32),
+            start: point(0.0, 0.0),
+            last: point(0.0, 0.0),
+        };
+        faces[glyph.font].outline_glyph(ttf_parser::GlyphId(glyph.id), &mut outline);
+        let (left, top) = ((b.x0 - bounds.x0) as usize, (b.y0 - bounds.y0) as usize);
+        outline.raster.for_each_pixel_2d(|x, y, a| {
+            let a = a.min(1.0);
+            if a > 0.0 {
+                let cell = &mut fill[(top + y as usize) * w as usize + left + x as usize];
+                // Overlapping glyphs (marks on bases, joined Arabic) combine
+                // as coverage does: a + c − a·c.
+                *cell = *cell + a - *cell * a;
+            }
+        });
+    }
+
+    let stroke = style
+        .stroke
+        .filter(|s| s.width > 0.0)
+        .map(|s| dilate(&fill, w as usize, h as usize, s.width));
+    let shadow = match (style.shadow, shadow_shift) {
+        (Some(s), Some((dx, dy))) => Some(shadow_coverage(
+            &fill,
+            stroke.as_deref(),
+            w,
+            h,
+            dx,
+            dy,
+            s.blur,
+        )?),
+        _ => None,
+    };
+
+    let mut out = vec![0u8; w as usize * h as usize * 4];
+    if stroke.is_none() && shadow.is_none() {
+        // Fill only: the colour itself wherever there is coverage.
+        let [r, g, b, a] = style.color;
+        let alpha = f32::from(a) / 255.0;
+        for (pixel, &coverage) in out.chunks_exact_mut(4).zip(&fill) {
+            if coverage > 0.0 {
+                pixel.copy_from_slice(&[r, g, b, to_byte(coverage * alpha)]);
+            }
+        }
+    } else {
+        let color = unit_rgba(style.color);
+        let stroke_color = style.stroke.map(|s| unit_rgba(s.color));
+        let shadow_color = style.shadow.map(|s| unit_rgba(s.color));
+        for (i, pixel) in out.chunks_exact_mut(4).enumerate() {
+            // Source-over, premultiplied: shadow, then stroke, then fill.
+            let mut acc = [0.0f32; 4];
+            if let (Some(c), Some(cov)) = (shadow_color, &shadow) {
+                over(&mut acc, c, cov[i]);
+            }
+            if let (Some(c), Some(cov)) = (stroke_color, &stroke) {
+                over(&mut acc, c, cov[i]);
+            }
+            over(&mut acc, color, fill[i]);
+            if acc[3] > 0.0 {
+                for c in 0..3 {
+                    pixel[c] = to_byte(acc[c] / acc[3]);
+                }
+                pixel[3] = to_byte(acc[3]);
+            }
+        }
+    }
+    let image = RgbaImage::from_raw(w, h, out).expect("the buffer has w × h pixels");
+    Ok(RenderedText {
+        image,
+        origin: (bounds.x0, bounds.y0),
+    })
+}
+
+fn unit_rgba(c: [u8; 4]) -> [f32; 4] {
+    c.map(|v| f32::from(v) / 255.0)
+}
+
+fn to_byte(v: f32) -> u8 {
+    (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+}
+
+/// Lays `color` at `coverage` over the premultiplied `acc`.
+fn over(acc: &mut [f32; 4], color: [f32; 4], coverage: f32) {
+    let a = color[3] * coverage;
+    if a <= 0.0 {
+        return;
+    }
+    for c in 0..3 {
+        acc[c] = color[c] * a + acc[c] * (1.0 - a);
+    }
+    acc[3] = a + acc[3] * (1.0 - a);
+}
+
+/// The coverage grown by `radius` px: each pixel takes the largest
+/// coverage within the disc, weighted by how much of the pixel the disc's
+/// edge covers (so the stroke's outer edge is anti-aliased too).
+fn dilate(coverage: &[f32], w: usize, h: usize, radius: f32) -> Vec<f32> {
+    let reach = radius.ceil() as isize + 1;
+    let mut disc = Vec::new();
+    for dy in -reach..=reach {
+        for dx in -reach..=reach {
+            let distance = ((dx * dx + dy * dy) as f32).sqrt();
+            let weight = (radius + 0.5 - distance).clamp(0.0, 1.0);
+            if weight > 0.0 {
+                disc.push((dx, dy, weight));
+            }
+        }
+    }
+    // Scattered from the covered pixels only (a fraction of the box), each
+    // raising its disc to its coverage × the disc's weight: the same maximum.
+    let mut out = vec![0.0f32; coverage.len()];
+    for y in 0..h as isize {
+        for x in 0..w as isize {
+            let source = coverage[y as usize * w + x as usize];
+            if source == 0.0 {
+                continue;
+            }
+            for &(dx, dy, weight) in &disc {
+                let (tx, ty) = (x + dx, y + dy);
+                if tx >= 0 && ty >= 0 && (tx as usize) < w && (ty as usize) < h {
+                    let cell = &mut out[ty as usize * w + tx as usize];
+                    *cell = cell.max(source * weight);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Fill and stroke together, moved by (dx, dy) and feathered by `blur`.
+fn shadow_coverage(
+    fill: &[f32],
+    stroke: Option<&[f32]>,
+    w: u32,
+    h: u32,
+    dx: i32,
+    dy: i32,
+    blur: f32,
+) -> Result<Vec<f32>> {
+    let mut mask = GrayImage::new(w, h);
+    for y in 0..h as i32 {
+        for x in 0..w as i32 {
+            let (sx, sy) = (x - dx, y - dy);
+            if sx < 0 || sy < 0 || sx >= w as i32 || sy >= h as i32 {
+                continue;
+            }
+            let i = sy as usize * w as usize + sx as usize;
+            let a = fill[i].max(stroke.map_or(0.0, |s| s[i]));
+            mask.put_pixel(x as u32, y as u32, image::Luma([to_byte(a)]));
+        }
+    }
+    let blurred = feather_cpu(&mask, blur)?;
+    Ok(blurred
+        .as_raw()
+        .iter()
+        .map(|&v| f32::from(v) / 255.0)
+        .collect())
+}
+
+/// Feeds a glyph outline (font units, y up) to the rasteriser (pixels, y down).
+struct OutlineToRaster {
+    raster: Rasterizer,
+    scale: f32,
+    /// The pen position inside the raster.
+    origin: Point,
+    start: Point,
+    last: Point,
+}
+
+impl OutlineToRaster {
+    fn map(&self, x: f32, y: f32) -> Point {
+        point(
+            self.origin.x + x * self.scale,
+            self.origin.y - y * self.scale,
+        )
+    }
+}
+
+impl ttf_parser::OutlineBuilder for OutlineToRaster {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.start = self.map(x, y);
+        self.last = self.start;
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        let p = self.map(x, y);
+        self.raster.draw_line(self.last, p);
+        self.last = p;
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let (c, p) = (self.map(x1, y1), self.map(x, y));
+        self.raster.draw_quad(self.last, c, p);
+        self.last = p;
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let (c1, c2, p) = (self.map(x1, y1), self.map(x2, y2), self.map(x, y));
+        self.raster.draw_cubic(self.last, c1, c2, p);
+        self.last = p;
+    }
+    fn close(&mut self) {
+        if self.last != self.start {
+            self.raster.draw_line(self.last, self.start);
+        }
+        self.last = self.start;
+    }
+}

@@ -1,0 +1,314 @@
+//! Layout and rendering behaviour on the shipped fonts (fonts/install.sh puts
+//! them in fonts/shipped/; the cross-checks against HarfBuzz and FreeType are
+//! tests/text.test.mjs).
+
+use super::*;
+use crate::Error;
+
+fn shipped(name: &str) -> Font {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fonts/shipped")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: run fonts/install.sh (./build.sh setup does)",
+            path.display()
+        )
+    });
+    Font::from_bytes(name, bytes).expect("the shipped font opens")
+}
+
+fn fonts() -> Vec<Font> {
+    [
+        "NotoSans-Regular.ttf",
+        "NotoSansArabic-Regular.ttf",
+        "NotoSansDevanagari-Regular.ttf",
+    ]
+    .map(shipped)
+    .to_vec()
+}
+
+fn set(text: &str, style: &TextStyle) -> TextLayout {
+    layout(text, &fonts(), style).expect("the text sets")
+}
+
+#[test]
+fn malformed_font_files_are_refused_naming_the_font() {
+    let good = shipped("NotoSans-Regular.ttf").bytes().to_vec();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.ttf", Vec::new(), "not a readable"),
+        (
+            "noise.ttf",
+            (0..4000u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+                .collect(),
+            "not a readable",
+        ),
+        ("cut.ttf", good[..1000].to_vec(), "'cut.ttf'"),
+        (
+            "web.woff2",
+            [b"wOF2".as_slice(), &good[4..]].concat(),
+            "WOFF",
+        ),
+        (
+            "set.ttc",
+            [b"ttcf".as_slice(), &good[4..]].concat(),
+            "collection",
+        ),
+    ];
+    for (name, bytes, words) in cases {
+        let error = Font::from_bytes(name, bytes).expect_err(name);
+        assert!(
+            matches!(error, Error::InvalidParameter { .. }),
+            "{name}: {error}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(name) && message.contains(words),
+            "{name}: {message}"
+        );
+    }
+}
+
+#[test]
+fn kerning_pulls_a_and_v_together() {
+    let style = TextStyle::new(100.0);
+    let pair = set("AV", &style);
+    let alone = set("A", &style);
+    let kerned = pair.glyphs[1].x;
+    assert!(
+        kerned < alone.width - 2.0,
+        "V starts at {kerned}, A alone is {} wide",
+        alone.width
+    );
+}
+
+#[test]
+fn ligatures_and_combining_marks_are_shaped() {
+    let style = TextStyle::new(64.0);
+    // "ffi" becomes fewer glyphs than letters where the font has the ligature.
+    let office = set("office", &style);
+    assert!(
+        office.glyphs.len() < 6,
+        "{} glyphs for 6 letters",
+        office.glyphs.len()
+    );
+    // e + combining acute: the accent sits over the e, not after it.
+    let accented = set("e\u{301}x", &style);
+    let plain = set("ex", &style);
+    let x_after = accented.glyphs.last().unwrap().x;
+    assert!(
+        (x_after - plain.glyphs[1].x).abs() < 0.01,
+        "the mark takes no advance"
+    );
+    if accented.glyphs.len() == 3 {
+        let (e, mark) = (accented.glyphs[0], accented.glyphs[1]);
+        assert!(
+            mark.x >= e.x && mark.x < x_after,
+            "the mark is over its base"
+        );
+    }
+}
+
+#[test]
+fn arabic_runs_right_to_left_in_its_fallback_font() {
+    let style = TextStyle::new(48.0);
+    let laid = set("abc سلام", &style);
+    let arabic: Vec<_> = laid.glyphs.iter().filter(|g| g.font == 1).collect();
+    assert!(!arabic.is_empty(), "Arabic falls back to Noto Sans Arabic");
+    // Visual order: the leftmost Arabic glyph is the last character.
+    assert!(arabic
+        .windows(2)
+        .all(|w| w[0].x <= w[1].x && w[0].cluster >= w[1].cluster));
+    let latin_end = laid
+        .glyphs
+        .iter()
+        .filter(|g| g.font == 0)
+        .map(|g| g.x)
+        .fold(0.0, f32::max);
+    assert!(arabic[0].x > latin_end, "the Latin comes first on the left");
+}
+
+#[test]
+fn lines_break_to_the_box_and_align_in_it() {
+    let text = "The quick brown fox jumps over the lazy dog again and again";
+    let mut style = TextStyle::new(40.0);
+    style.width = Some(300.0);
+    let left = set(text, &style);
+    assert!(left.lines >= 4, "{} lines", left.lines);
+    assert_eq!(left.width, 300.0);
+    let right_edges = |l: &TextLayout| {
+        let fonts = fonts();
+        let face = fonts[0].face();
+        let scale = fonts[0].scale(40.0);
+        let mut edges = std::collections::BTreeMap::new();
+        for g in &l.glyphs {
+            let advance = f32::from(
+                face.glyph_hor_advance(ttf_parser::GlyphId(g.id))
+                    .unwrap_or(0),
+            ) * scale;
+            let e = edges.entry((g.y * 10.0) as i64).or_insert(0.0f32);
+            *e = e.max(g.x + advance);
+        }
+        edges.into_values().collect::<Vec<f32>>()
+    };
+    for edge in right_edges(&left) {
+        assert!(edge <= 300.0 + 0.01, "a line ends at {edge}");
+    }
+    style.align = Align::Right;
+    let right = set(text, &style);
+    for edge in right_edges(&right) {
+        assert!(
+            (edge - 300.0).abs() < 0.5,
+            "right-aligned line ends at {edge}"
+        );
+    }
+    style.align = Align::Center;
+    let center = set(text, &style);
+    for (l, c) in left.glyphs.iter().zip(&center.glyphs) {
+        assert!(c.x >= l.x, "centring moves lines right");
+    }
+    // A word wider than the box is broken inside it rather than overflowing.
+    style.align = Align::Left;
+    style.width = Some(100.0);
+    let long = set("Supercalifragilistic", &style);
+    assert!(long.lines >= 3);
+    for edge in right_edges(&long) {
+        assert!(edge <= 100.01, "{edge}");
+    }
+}
+
+#[test]
+fn line_height_and_tracking_space_the_text() {
+    let mut style = TextStyle::new(50.0);
+    let two = set("A\nB", &style);
+    assert_eq!(two.lines, 2);
+    assert!((two.glyphs[1].y - two.glyphs[0].y - 60.0).abs() < 1e-3);
+    style.line_height = 2.0;
+    let spaced = set("A\nB", &style);
+    assert!((spaced.glyphs[1].y - spaced.glyphs[0].y - 100.0).abs() < 1e-3);
+    style.tracking = 100.0; // a tenth of an em: 5 px per character
+    let tracked = set("HHH", &style);
+    let plain = set("HHH", &TextStyle::new(50.0));
+    assert!((tracked.glyphs[2].x - plain.glyphs[2].x - 10.0).abs() < 1e-3);
+}
+
+#[test]
+fn a_character_no_font_has_shows_the_missing_glyph() {
+    let laid = set("A漢B", &TextStyle::new(40.0));
+    assert_eq!(laid.glyphs.len(), 3);
+    assert_eq!((laid.glyphs[1].font, laid.glyphs[1].id), (0, 0));
+    let rendered = render(&laid, &fonts(), &TextStyle::new(40.0)).unwrap();
+    assert!(rendered.image.pixels().any(|p| p[3] > 0));
+}
+
+#[test]
+fn bad_text_and_styles_are_refused_naming_the_parameter() {
+    let fonts = fonts();
+    let refused = |text: &str, style: TextStyle, name: &str| match layout(text, &fonts, &style) {
+        Err(Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name, "{text:.20}"),
+        other => panic!("{name}: {other:?}"),
+    };
+    refused("", TextStyle::new(40.0), "text");
+    refused("   \n ", TextStyle::new(40.0), "text");
+    refused(&"x".repeat(100_000), TextStyle::new(40.0), "text");
+    refused("Big", TextStyle::new(2000.0), "size");
+    refused("Nan", TextStyle::new(f32::NAN), "size");
+    let mut style = TextStyle::new(40.0);
+    style.width = Some(0.0);
+    refused("x", style, "width");
+    let mut style = TextStyle::new(40.0);
+    style.stroke = Some(Stroke {
+        width: 1000.0,
+        color: [0; 4],
+    });
+    refused("x", style, "stroke width");
+    assert!(matches!(
+        layout("x", &[], &TextStyle::new(40.0)),
+        Err(Error::InvalidParameter { .. })
+    ));
+    // Too large to render: refused before any pixel buffer is made.
+    let wide = layout(&"W".repeat(2000), &fonts, &TextStyle::new(900.0)).unwrap();
+    assert!(matches!(
+        render(&wide, &fonts, &TextStyle::new(900.0)),
+        Err(Error::TooLarge(_))
+    ));
+}
+
+#[test]
+fn fill_colour_is_straight_alpha_and_effects_sit_around_it() {
+    let fonts = fonts();
+    let mut style = TextStyle::new(60.0);
+    style.color = [200, 30, 40, 255];
+    let laid = layout("Hi", &fonts, &style).unwrap();
+    let plain = render(&laid, &fonts, &style).unwrap();
+    // Every drawn pixel carries the colour itself, with coverage in alpha.
+    assert!(plain
+        .image
+        .pixels()
+        .all(|p| p[3] == 0 || p.0[..3] == [200, 30, 40]));
+    assert!(plain.image.pixels().any(|p| p[3] == 255));
+    assert!(
+        plain.image.pixels().any(|p| p[3] > 0 && p[3] < 255),
+        "anti-aliased edges"
+    );
+
+    style.stroke = Some(Stroke {
+        width: 4.0,
+        color: [255, 255, 255, 255],
+    });
+    let stroked = render(&laid, &fonts, &style).unwrap();
+    assert_eq!(stroked.origin.0, plain.origin.0 - 4);
+    let ink = |img: &image::RgbaImage| img.pixels().filter(|p| p[3] > 127).count();
+    assert!(
+        ink(&stroked.image) > ink(&plain.image) * 3 / 2,
+        "the stroke adds ink around"
+    );
+    // Inside the fill the fill colour wins.
+    let (dx, dy) = (
+        plain.origin.0 - stroked.origin.0,
+        plain.origin.1 - stroked.origin.1,
+    );
+    for (x, y, p) in plain.image.enumerate_pixels() {
+        if p[3] == 255 {
+            assert_eq!(
+                stroked.image.get_pixel(x + dx as u32, y + dy as u32).0,
+                [200, 30, 40, 255]
+            );
+        }
+    }
+
+    style.stroke = None;
+    style.shadow = Some(Shadow {
+        dx: 6.0,
+        dy: 8.0,
+        blur: 4.0,
+        color: [0, 0, 0, 128],
+    });
+    let shadowed = render(&laid, &fonts, &style).unwrap();
+    assert!(shadowed.image.width() > plain.image.width() + 6);
+    let translucent_dark = shadowed
+        .image
+        .pixels()
+        .filter(|p| p[3] > 0 && p[3] <= 128 && p[0] < 20)
+        .count();
+    assert!(translucent_dark > 100, "the shadow shows past the fill");
+}
+
+#[test]
+fn rendering_is_deterministic_and_follows_the_sub_pixel_position() {
+    let fonts = fonts();
+    let style = TextStyle::new(33.0);
+    let laid = layout("Retouch", &fonts, &style).unwrap();
+    let a = render(&laid, &fonts, &style).unwrap();
+    assert_eq!(a, render(&laid, &fonts, &style).unwrap());
+    let mut moved = laid.clone();
+    for g in &mut moved.glyphs {
+        g.x += 0.5;
+    }
+    let b = render(&moved, &fonts, &style).unwrap();
+    assert_ne!(
+        a.image, b.image,
+        "half a pixel changes the coverage, not nothing"
+    );
+}
