@@ -74,7 +74,7 @@ pub fn for_each_part<T: Send>(parts: Vec<T>, work: impl Fn(T) + Send + Sync) {
     #[cfg(not(target_arch = "wasm32"))]
     if parts.len() > 1 {
         use rayon::prelude::*;
-        let run = || parts.into_par_iter().for_each(|part| work(part));
+        let run = || parts.into_par_iter().for_each(&work);
         return if rayon::current_thread_index().is_some() {
             run()
         } else {
