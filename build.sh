@@ -75,7 +75,30 @@ build() {
   rm -rf web/pkg
   wasm-bindgen --target web --out-dir web/pkg --out-name retouch "$wasm"
   example_plugins
+  esrgan_models
   write_precache_list
+}
+
+esrgan_models() {
+  # The AI upscaler's networks, converted from the registry packages that
+  # setup installs (tests/package.json) by the CLI's converter: no network at
+  # run time. The CLI also finds them here (see crate/src/bin/retouch/model.rs).
+  local packages=tests/node_modules/@upscalerjs
+  if [ ! -d "$packages/esrgan-medium" ]; then
+    echo "missing $packages/esrgan-*: run ./build.sh setup first" >&2
+    return 1
+  fi
+  log "converting the ESRGAN networks into web/pkg/models"
+  cargo build --quiet -p retouch --bin retouch
+  local cli="${CARGO_TARGET_DIR:-target}/debug/retouch" size scale version
+  mkdir -p web/pkg/models
+  for size in slim medium; do
+    version=$(node -p "require('./$packages/esrgan-$size/package.json').version")
+    for scale in 2 3 4; do
+      "$cli" model convert "$packages/esrgan-$size/models/x$scale/model.json" \
+        -o "web/pkg/models/esrgan-$size-x$scale.rtnet" --source "@upscalerjs/esrgan-$size $version x$scale (MIT)"
+    done
+  done
 }
 
 # The cargo target folder as an absolute path: the plugins workspace builds from plugins/,
