@@ -11,6 +11,9 @@ use crate::{Error, Result};
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// Weight tensors by name: (shape, values).
+type Tensors = HashMap<String, (Vec<usize>, Vec<f32>)>;
+
 fn bad(file: &str, message: impl std::fmt::Display) -> Error {
     Error::param("model", format!("{file}: {message}"))
 }
@@ -181,7 +184,7 @@ fn activation(cfg: &Value, name: &str, file: &str) -> Result<Activation> {
 
 fn conv_layer(
     cfg: &Value,
-    tensors: &HashMap<String, (Vec<usize>, Vec<f32>)>,
+    tensors: &Tensors,
     name: &str,
     in_channels: usize,
     input: usize,
@@ -252,7 +255,7 @@ fn read_weights(
     root: &Value,
     file: &str,
     read_shard: &mut impl FnMut(&str) -> Result<Vec<u8>>,
-) -> Result<HashMap<String, (Vec<usize>, Vec<f32>)>> {
+) -> Result<Tensors> {
     let groups = root["weightsManifest"]
         .as_array()
         .ok_or_else(|| bad(file, "no weightsManifest"))?;
