@@ -92,7 +92,7 @@ test('retouch resize --filter esrgan refuses what it cannot do, naming it', () =
   fails(['--scale', '5', '--models', models], /scale.*×2, ×3 or ×4/);
   fails(['--size', '400x300'], /--scale 2, 3 or 4/);
   fails(['--scale', '2', '--model', 'huge'], /unknown model 'huge'/);
-  fails(['--scale', '3', '--models', `${out}nowhere`], /esrgan-medium-x3\.rtnet not found/);
+  fails(['--scale', '3', '--models', `${out}nowhere`], /esrgan-slim-x3\.rtnet not found/);
   const damaged = `${out}damaged/`;
   mkdirSync(damaged, { recursive: true });
   const bytes = readFileSync(convert('slim', 2));

@@ -81,6 +81,8 @@ def main():
     parser.add_argument("--filters", default=",".join(FILTERS),
                         help="comma-separated classical filters to measure")
     parser.add_argument("--esrgan", default="", help="comma-separated ESRGAN networks (slim, medium)")
+    parser.add_argument("--factors", default=",".join(map(str, FACTORS)),
+                        help="comma-separated factors (2, 4)")
     parser.add_argument("--models", help="folder of converted networks (default: the CLI's search)")
     args = parser.parse_args()
     sharpness = [float(s) for s in args.sharpness.split(",")]
@@ -89,12 +91,13 @@ def main():
     variants += [("edge", s) for s in sharpness if "edge" in filters]
     variants += [("esrgan", m) for m in args.esrgan.split(",") if m]
     seconds = {}
+    factors = [int(f) for f in args.factors.split(",")]
 
     scores = {}  # (factor, filter, sharpness) -> list of (psnr, ssim)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         for name, img in images():
-            for factor in FACTORS:
+            for factor in factors:
                 small = tmp / f"{name}-{factor}.png"
                 io.imsave(small, area_downscale(img, factor), check_contrast=False)
                 for filt, sharp in variants:
@@ -119,14 +122,14 @@ def main():
 
     print("| factor | filter | PSNR (dB) | SSIM | seconds (whole set) |")
     print("|---|---|---|---|---|")
-    for factor in FACTORS:
+    for factor in factors:
         for filt, sharp in variants:
             values = np.array(scores[(factor, filt, sharp)])
             label = (filt if sharp is None else f"{filt} (sharpness {sharp:g})" if filt == "edge"
                      else f"{filt} ({sharp})")
             print(f"| ×{factor} | {label} | {values[:, 0].mean():.2f} | {values[:, 1].mean():.4f} "
                   f"| {seconds[(factor, filt, sharp)]:.1f} |")
-    for factor in FACTORS:
+    for factor in factors:
         if (factor, "lanczos3", None) not in scores:
             continue
         lanczos = np.array(scores[(factor, "lanczos3", None)])[:, 0].mean()
