@@ -250,7 +250,9 @@ trait MulAdd {
     fn mul_add(acc: f32, x: f32, w: f32) -> f32;
 }
 
+#[cfg(target_arch = "x86_64")]
 struct Fused;
+#[cfg(target_arch = "x86_64")]
 impl MulAdd for Fused {
     #[inline(always)]
     fn mul_add(acc: f32, x: f32, w: f32) -> f32 {
