@@ -79,7 +79,30 @@ build() {
   example_plugins
   # The shipped open-licence fonts, each with its licence, so text works offline.
   mkdir -p web/pkg/fonts && cp "$(bash fonts/install.sh)"/* web/pkg/fonts/
+  esrgan_models
   write_precache_list
+}
+
+esrgan_models() {
+  # The AI upscaler's networks, converted from the registry packages that
+  # setup installs (tests/package.json) by the CLI's converter: no network at
+  # run time. The CLI also finds them here (see crate/src/bin/retouch/model.rs).
+  local packages=tests/node_modules/@upscalerjs
+  if [ ! -d "$packages/esrgan-medium" ]; then
+    echo "missing $packages/esrgan-*: run ./build.sh setup first" >&2
+    return 1
+  fi
+  log "converting the ESRGAN networks into web/pkg/models"
+  cargo build --quiet -p retouch --bin retouch
+  local cli="${CARGO_TARGET_DIR:-target}/debug/retouch" size scale version
+  mkdir -p web/pkg/models
+  for size in slim medium; do
+    version=$(node -p "require('./$packages/esrgan-$size/package.json').version")
+    for scale in 2 3 4; do
+      "$cli" model convert "$packages/esrgan-$size/models/x$scale/model.json" \
+        -o "web/pkg/models/esrgan-$size-x$scale.rtnet" --source "@upscalerjs/esrgan-$size $version x$scale (MIT)"
+    done
+  done
 }
 
 # The cargo target folder as an absolute path: the plugins workspace builds from plugins/,
@@ -115,9 +138,10 @@ example_plugins() {
 
 write_precache_list() {
   # What the service worker (web/sw.js) stores for offline use: every file of
-  # the app, listed at build time so a new module is never left out.
+  # the app, listed at build time so a new module is never left out (the ESRGAN
+  # networks, which only the CLI uses so far, are left out).
   local files
-  files=$(cd web && find . -type f ! -name '*.d.ts' ! -name 'sw.js' ! -path './pkg/precache.json' ! -path './pkg/package.json' \
+  files=$(cd web && find . -type f ! -name '*.d.ts' ! -name 'sw.js' ! -path './pkg/precache.json' ! -path './pkg/package.json' ! -path './pkg/models/*' \
     | sed 's|^\./||' | LC_ALL=C sort | sed 's|.*|    "&"|' | paste -sd, -)
   printf '{\n  "files": [\n    "./",\n%s\n  ]\n}\n' "${files//,/,$'\n'}" > web/pkg/precache.json
 }

@@ -84,6 +84,41 @@ pub fn for_each_part<T: Send>(parts: Vec<T>, work: impl Fn(T) + Send + Sync) {
     parts.into_iter().for_each(work);
 }
 
+/// Calls `work(index, chunk)` for each `chunk_len`-item chunk of `items`,
+/// spread over every core (natively) when there are at least `min_chunks`
+/// chunks: [`for_each_row`] for buffers that are not bytes (the ESRGAN
+/// feature maps' f32 rows), with the same bit-identical guarantee.
+pub fn for_each_chunk<T, F>(items: &mut [T], chunk_len: usize, min_chunks: usize, work: F)
+where
+    T: Send,
+    F: Fn(usize, &mut [T]) + Send + Sync,
+{
+    if chunk_len == 0 {
+        return;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        if items.len() / chunk_len >= min_chunks.max(2) {
+            let mut run = || {
+                items
+                    .par_chunks_mut(chunk_len)
+                    .enumerate()
+                    .for_each(|(i, chunk)| work(i, chunk))
+            };
+            return if rayon::current_thread_index().is_some() {
+                run()
+            } else {
+                pool().install(run)
+            };
+        }
+    }
+    let _ = min_chunks;
+    for (i, chunk) in items.chunks_mut(chunk_len).enumerate() {
+        work(i, chunk);
+    }
+}
+
 /// The pool: `RETOUCH_THREADS` threads when set to a positive number, else
 /// one per core.
 #[cfg(not(target_arch = "wasm32"))]

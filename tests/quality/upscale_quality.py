@@ -10,6 +10,10 @@ the set. scikit-image is needed only here; install it into a throwaway venv:
     cargo build --release --bin retouch
     /tmp/venv/bin/python tests/quality/upscale_quality.py [--retouch PATH]
         [--sharpness 0.1,0.25,0.5] [--crops DIR]   (default: 0.1, the core's)
+        [--filters lanczos3,edge] [--esrgan slim,medium [--models DIR]]
+
+--esrgan adds the AI upscaler with those networks (`--filter esrgan --model M`);
+the total wall time of each variant over the set is printed as well.
 
 --crops writes a side-by-side crop (original, lanczos3, edge) per factor.
 """
@@ -19,6 +23,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 from skimage import data, io
@@ -52,11 +57,16 @@ def area_downscale(img, factor):
     return np.clip(np.round(blocks.mean(axis=(1, 3))), 0, 255).astype(np.uint8)
 
 
-def upscale(retouch, small_path, out_path, size, filt, sharpness):
-    args = [retouch, "resize", str(small_path), "-o", str(out_path),
-            "--size", f"{size[1]}x{size[0]}", "--filter", filt, "--backend", "cpu"]
+def upscale(retouch, small_path, out_path, size, filt, param, factor, models):
+    args = [retouch, "resize", str(small_path), "-o", str(out_path), "--filter", filt]
+    if filt == "esrgan":
+        args += ["--scale", str(factor), "--model", param]
+        if models:
+            args += ["--models", models]
+    else:
+        args += ["--size", f"{size[1]}x{size[0]}", "--backend", "cpu"]
     if filt == "edge":
-        args += ["--sharpness", str(sharpness)]
+        args += ["--sharpness", str(param)]
     subprocess.run(args, check=True)
     return io.imread(out_path)[..., :3]
 
@@ -68,45 +78,65 @@ def main():
     parser.add_argument("--sharpness", default="0.1",
                         help="comma-separated sharpness values for the edge filter")
     parser.add_argument("--crops", help="folder for side-by-side crops")
+    parser.add_argument("--filters", default=",".join(FILTERS),
+                        help="comma-separated classical filters to measure")
+    parser.add_argument("--esrgan", default="", help="comma-separated ESRGAN networks (slim, medium)")
+    parser.add_argument("--factors", default=",".join(map(str, FACTORS)),
+                        help="comma-separated factors (2, 4)")
+    parser.add_argument("--models", help="folder of converted networks (default: the CLI's search)")
     args = parser.parse_args()
     sharpness = [float(s) for s in args.sharpness.split(",")]
-    variants = [(f, None) for f in FILTERS if f != "edge"] + [("edge", s) for s in sharpness]
+    filters = args.filters.split(",")
+    variants = [(f, None) for f in FILTERS if f != "edge" and f in filters]
+    variants += [("edge", s) for s in sharpness if "edge" in filters]
+    variants += [("esrgan", m) for m in args.esrgan.split(",") if m]
+    seconds = {}
+    factors = [int(f) for f in args.factors.split(",")]
 
     scores = {}  # (factor, filter, sharpness) -> list of (psnr, ssim)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         for name, img in images():
-            for factor in FACTORS:
+            for factor in factors:
                 small = tmp / f"{name}-{factor}.png"
                 io.imsave(small, area_downscale(img, factor), check_contrast=False)
                 for filt, sharp in variants:
                     out = tmp / f"{name}-{factor}-{filt}.png"
-                    up = upscale(args.retouch, small, out, img.shape[:2], filt, sharp)
+                    start = time.perf_counter()
+                    up = upscale(args.retouch, small, out, img.shape[:2], filt, sharp, factor,
+                                 args.models)
+                    seconds[(factor, filt, sharp)] = (seconds.get((factor, filt, sharp), 0)
+                                                      + time.perf_counter() - start)
                     psnr = peak_signal_noise_ratio(img, up, data_range=255)
                     ssim = structural_similarity(img, up, channel_axis=2, data_range=255)
                     scores.setdefault((factor, filt, sharp), []).append((psnr, ssim))
-                    if args.crops and name == "astronaut" and filt in ("lanczos3", "edge"):
+                    if args.crops and name == "astronaut" and filt in ("lanczos3", "edge", "esrgan"):
                         crop = up[40:200, 140:300]
                         pathlib.Path(args.crops).mkdir(parents=True, exist_ok=True)
-                        io.imsave(pathlib.Path(args.crops) / f"x{factor}-{filt}.png", crop,
+                        io.imsave(pathlib.Path(args.crops) / f"x{factor}-{filt}{'-' + sharp if filt == 'esrgan' else ''}.png", crop,
                                   check_contrast=False)
             if args.crops and name == "astronaut":
                 io.imsave(pathlib.Path(args.crops) / "original.png", img[40:200, 140:300],
                           check_contrast=False)
             print(f"  {name}: {img.shape[1]}×{img.shape[0]}", file=sys.stderr)
 
-    print("| factor | filter | PSNR (dB) | SSIM |")
-    print("|---|---|---|---|")
-    for factor in FACTORS:
+    print("| factor | filter | PSNR (dB) | SSIM | seconds (whole set) |")
+    print("|---|---|---|---|---|")
+    for factor in factors:
         for filt, sharp in variants:
             values = np.array(scores[(factor, filt, sharp)])
-            label = filt if sharp is None else f"{filt} (sharpness {sharp:g})"
-            print(f"| ×{factor} | {label} | {values[:, 0].mean():.2f} | {values[:, 1].mean():.4f} |")
-    for factor in FACTORS:
+            label = (filt if sharp is None else f"{filt} (sharpness {sharp:g})" if filt == "edge"
+                     else f"{filt} ({sharp})")
+            print(f"| ×{factor} | {label} | {values[:, 0].mean():.2f} | {values[:, 1].mean():.4f} "
+                  f"| {seconds[(factor, filt, sharp)]:.1f} |")
+    for factor in factors:
+        if (factor, "lanczos3", None) not in scores:
+            continue
         lanczos = np.array(scores[(factor, "lanczos3", None)])[:, 0].mean()
-        for sharp in sharpness:
-            edge = np.array(scores[(factor, "edge", sharp)])[:, 0].mean()
-            print(f"×{factor}: edge (sharpness {sharp:g}) − lanczos3 = {edge - lanczos:+.2f} dB PSNR")
+        for filt, sharp in variants:
+            if filt in ("edge", "esrgan"):
+                value = np.array(scores[(factor, filt, sharp)])[:, 0].mean()
+                print(f"×{factor}: {filt} ({sharp}) − lanczos3 = {value - lanczos:+.2f} dB PSNR")
 
 
 if __name__ == "__main__":

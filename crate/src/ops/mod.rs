@@ -11,6 +11,7 @@ pub mod blend;
 pub mod brush;
 pub mod color_range;
 pub mod dab;
+pub mod esrgan;
 pub mod feather;
 pub mod fill;
 pub mod morphology;

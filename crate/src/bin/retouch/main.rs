@@ -8,6 +8,7 @@ mod fill;
 mod heal;
 mod heal_stroke;
 mod mask;
+mod model;
 mod output;
 mod paint;
 mod plugin;
@@ -44,8 +45,10 @@ enum Command {
     /// brush, feather, grow, shrink, border, smooth, invert.
     Mask(mask::Args),
     /// Resize or upscale an image: Lanczos3, bicubic, Mitchell, bilinear,
-    /// nearest, or the edge-adaptive upscaler.
+    /// nearest, the edge-adaptive upscaler, or the AI upscaler (ESRGAN).
     Resize(resize::Args),
+    /// The AI upscaler's networks: convert a TensorFlow.js model, inspect one.
+    Model(model::Args),
     /// Adjust an image (inside a mask): levels, curves, brightness/contrast,
     /// hue/saturation, colour balance, Gaussian blur, unsharp mask.
     Adjust(adjust::Args),
@@ -90,6 +93,7 @@ fn run(cli: Cli) -> retouch::Result<()> {
         Command::Composite(args) => composite::run(args),
         Command::Mask(args) => mask::run(args),
         Command::Resize(args) => resize::run(args),
+        Command::Model(args) => model::run(args),
         Command::Adjust(args) => adjust::run(args),
         Command::Fill(args) => fill::run(args),
         Command::Heal(args) => heal::run(args),

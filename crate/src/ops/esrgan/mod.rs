@@ -1,0 +1,173 @@
+//! AI upscaling offline: ESRGAN-family super-resolution networks (the
+//! residual dense networks UpscalerJS ships as `@upscalerjs/esrgan-slim`
+//! and `-medium`, MIT) run from converted weights, no network at run time.
+//!
+//! **Weights.** `convert.rs` reads a TensorFlow.js layers model (topology +
+//! shards) into a [`Network`]; `model.rs` stores it as a `.rtnet` file (f16
+//! by default) and reads it back, checking it. The graph is data: layers,
+//! their inputs, kernel sizes and channel counts, so another scale or size
+//! of network loads the same way. `./build.sh build` converts the slim and
+//! medium networks for ×2, ×3 and ×4 into `web/pkg/models/`.
+//!
+//! **Running.** `cpu.rs` interprets the graph (3×3, 5×5 and 1×1
+//! convolutions with bias, ReLU, concatenation, addition, nearest
+//! upsampling), multi-threaded by row bands natively. Images are cut into
+//! tiles of [`TILE`] source pixels, each run with a halo of the network's
+//! receptive field ([`Network::halo`]) so a tile's core is exactly what the
+//! whole image would give: memory stays bounded (a tile's feature maps, see
+//! [`peak_memory`]) for any output up to the 16384 px limit, and tiled =
+//! untiled bit for bit.
+//!
+//! **Colour and alpha.** The network upscales the straight RGB; alpha, which
+//! it was never trained on, goes through the edge upscaler
+//! ([`resample::Filter::Edge`]) and is put beside it. Opaque images skip it.
+
+mod convert;
+mod cpu;
+mod model;
+#[cfg(test)]
+mod tests;
+
+pub use convert::from_tfjs;
+pub use model::{f16_to_f32, f32_to_f16, Activation, ConvWeights, Layer, Network, Op, Precision};
+
+use crate::ops::resample::{self, Filter, ResizeOptions};
+use crate::{image_io, memory, Result};
+use image::RgbaImage;
+
+/// Tile side in source pixels. With the medium network's halo of 18 px a
+/// 128 px tile computes 1.64× its pixels and holds about 230 MB of
+/// feature maps (the CPU memory estimate names the exact figure).
+pub const TILE: usize = 128;
+
+/// A network ready to run.
+#[derive(Debug)]
+pub struct Upscaler {
+    network: Network,
+    convs: Vec<Option<cpu::PreparedConv>>,
+}
+
+impl Upscaler {
+    pub fn new(network: Network) -> Upscaler {
+        let convs = cpu::prepare(&network);
+        Upscaler { network, convs }
+    }
+
+    /// Reads a `.rtnet` file's bytes (`file` names it in errors).
+    pub fn from_bytes(bytes: &[u8], file: &str) -> Result<Upscaler> {
+        Ok(Upscaler::new(Network::from_bytes(bytes, file)?))
+    }
+
+    /// The enlargement factor.
+    pub fn scale(&self) -> u32 {
+        self.network.scale as u32
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+}
+
+/// The output size, checked against the image limits.
+pub fn output_size(upscaler: &Upscaler, width: u32, height: u32) -> Result<(u32, u32)> {
+    let s = u64::from(upscaler.scale());
+    let (w, h) = (u64::from(width) * s, u64::from(height) * s);
+    let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    resample::check_output_size(clamp(w), clamp(h))?;
+    Ok((clamp(w), clamp(h)))
+}
+
+/// Peak memory of [`upscale`] besides the source: the output, the alpha
+/// upscale of a translucent image, and one tile's feature maps.
+pub fn peak_memory(upscaler: &Upscaler, src: &RgbaImage, tile: usize) -> u64 {
+    let s = upscaler.scale();
+    let out = memory::rgba8(src.width() * s, src.height() * s);
+    let alpha = if is_opaque(src) {
+        0
+    } else {
+        resample::peak_memory(
+            src.dimensions(),
+            (src.width() * s, src.height() * s),
+            Filter::Edge,
+        ) + out
+    };
+    out + alpha + cpu::tile_bytes(&upscaler.network, tile + 2 * upscaler.network.halo())
+}
+
+fn is_opaque(src: &RgbaImage) -> bool {
+    src.pixels().all(|p| p[3] == 255)
+}
+
+/// Upscales `src` by the network's factor on the CPU, in tiles of [`TILE`].
+pub fn upscale(upscaler: &Upscaler, src: &RgbaImage) -> Result<RgbaImage> {
+    upscale_tiled(upscaler, src, TILE)
+}
+
+/// [`upscale`] with tiles of `tile` source pixels (the result is the same
+/// for every tile size).
+pub fn upscale_tiled(upscaler: &Upscaler, src: &RgbaImage, tile: usize) -> Result<RgbaImage> {
+    upscale_with_halo(upscaler, src, tile, upscaler.network.halo())
+}
+
+/// The tiled run with a given halo (the tests show one pixel less is not exact).
+fn upscale_with_halo(
+    upscaler: &Upscaler,
+    src: &RgbaImage,
+    tile: usize,
+    halo: usize,
+) -> Result<RgbaImage> {
+    let (out_w, out_h) = output_size(upscaler, src.width(), src.height())?;
+    image_io::check_dimensions(src.width(), src.height())?;
+    memory::check(
+        &format!("upscaling {}×{} with ESRGAN", src.width(), src.height()),
+        memory::rgba8(src.width(), src.height()) + peak_memory(upscaler, src, tile),
+    )?;
+    let mut out = if is_opaque(src) {
+        RgbaImage::from_pixel(out_w, out_h, image::Rgba([0, 0, 0, 255]))
+    } else {
+        // Alpha through the edge upscaler; the colour is written over it.
+        resample::resize_cpu(
+            src,
+            &ResizeOptions {
+                filter: Filter::Edge,
+                ..ResizeOptions::new(out_w, out_h)
+            },
+        )?
+    };
+    let net = &upscaler.network;
+    let (s, tile) = (net.scale, tile.max(1));
+    let (w, h) = (src.width() as usize, src.height() as usize);
+    let to_input = net.input_range / 255.0;
+    let to_byte = 255.0 / net.output_range;
+    for ty in (0..h).step_by(tile) {
+        for tx in (0..w).step_by(tile) {
+            let (x1, y1) = ((tx + tile).min(w), (ty + tile).min(h));
+            let (wx0, wy0) = (tx.saturating_sub(halo), ty.saturating_sub(halo));
+            let (wx1, wy1) = ((x1 + halo).min(w), (y1 + halo).min(h));
+            let mut data = Vec::with_capacity((wx1 - wx0) * (wy1 - wy0) * 3);
+            for y in wy0..wy1 {
+                for x in wx0..wx1 {
+                    let p = src.get_pixel(x as u32, y as u32);
+                    data.extend([p[0], p[1], p[2]].map(|v| f32::from(v) * to_input));
+                }
+            }
+            let input = cpu::Map {
+                width: wx1 - wx0,
+                height: wy1 - wy0,
+                channels: 3,
+                data,
+            };
+            let result = cpu::run(net, &upscaler.convs, input);
+            for oy in (ty - wy0) * s..(y1 - wy0) * s {
+                for ox in (tx - wx0) * s..(x1 - wx0) * s {
+                    let at = (oy * result.width + ox) * 3;
+                    let px = out.get_pixel_mut((wx0 * s + ox) as u32, (wy0 * s + oy) as u32);
+                    for c in 0..3 {
+                        px[c] = (result.data[at + c] * to_byte).round().clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}

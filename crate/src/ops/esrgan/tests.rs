@@ -1,0 +1,474 @@
+use super::cpu::{self, Map};
+use super::*;
+use crate::test_kit::{photo, random_rgba, Draw};
+use crate::test_rng::Rng;
+use serde_json::json;
+
+/// A small network with every kind of layer the ESRGAN graphs use, in the
+/// same shape (feature extraction, a dense block with a concatenation and a
+/// residual addition, a 5×5 convolution, ×2 upsampling, a convolution at
+/// the output resolution), with random weights.
+fn small_network(seed: u64) -> Network {
+    let mut rng = Rng(seed);
+    let conv = |input, k, cin, cout, activation| Op::Conv {
+        input,
+        kernel: [k, k],
+        in_channels: cin,
+        out_channels: cout,
+        activation,
+    };
+    let ops = vec![
+        Op::Input { channels: 3 },
+        conv(0, 3, 3, 8, Activation::Linear),
+        conv(1, 3, 8, 6, Activation::Relu),
+        Op::Concat { inputs: vec![1, 2] },
+        conv(3, 1, 14, 8, Activation::Linear),
+        Op::Add { inputs: vec![4, 1] },
+        conv(5, 5, 8, 8, Activation::Linear),
+        Op::Activation {
+            input: 6,
+            activation: Activation::Relu,
+        },
+        conv(7, 3, 8, 12, Activation::Linear),
+        Op::Upsample {
+            input: 8,
+            factor: 2,
+        },
+        conv(9, 3, 12, 3, Activation::Linear),
+    ];
+    let mut weights = Vec::new();
+    let mut layers = Vec::new();
+    for (i, op) in ops.into_iter().enumerate() {
+        weights.push(match &op {
+            Op::Conv {
+                kernel,
+                in_channels,
+                out_channels,
+                ..
+            } => {
+                let fan_in = (kernel[0] * kernel[1] * in_channels) as f32;
+                let mut draw = |n: usize, scale: f32| -> Vec<f32> {
+                    (0..n)
+                        .map(|_| (rng.next() as f32 / u32::MAX as f32 - 0.45) * scale)
+                        .collect()
+                };
+                Some(ConvWeights {
+                    kernel: draw(fan_in as usize * out_channels, 2.0 / fan_in.sqrt()),
+                    bias: draw(*out_channels, 4.0),
+                })
+            }
+            _ => None,
+        });
+        layers.push(Layer {
+            name: format!("layer_{i}"),
+            op,
+        });
+    }
+    Network::new("test".into(), 255.0, 255.0, layers, 10, weights).unwrap()
+}
+
+/// The graph run the plain way, in f64: every value a whole map,
+/// concatenation and upsampling copied, each convolution over a
+/// zero-padded input. Shares nothing with `cpu.rs` but the network.
+fn reference(network: &Network, input: &Map) -> Map {
+    let mut values: Vec<Map> = Vec::new();
+    let at = |m: &Map, x: usize, y: usize, c: usize| m.data[(y * m.width + x) * m.channels + c];
+    for (i, layer) in network.layers.iter().enumerate() {
+        let value = match &layer.op {
+            Op::Input { .. } => input.clone(),
+            Op::Conv {
+                input,
+                kernel,
+                in_channels,
+                out_channels,
+                activation,
+            } => {
+                let src = &values[*input];
+                let w = network.weights[i].as_ref().unwrap();
+                let mut data = Vec::new();
+                for y in 0..src.height as i64 {
+                    for x in 0..src.width as i64 {
+                        for o in 0..*out_channels {
+                            let mut sum = f64::from(w.bias[o]);
+                            for ky in 0..kernel[0] as i64 {
+                                for kx in 0..kernel[1] as i64 {
+                                    let (sy, sx) = (
+                                        y + ky - kernel[0] as i64 / 2,
+                                        x + kx - kernel[1] as i64 / 2,
+                                    );
+                                    if sy < 0
+                                        || sx < 0
+                                        || sy >= src.height as i64
+                                        || sx >= src.width as i64
+                                    {
+                                        continue;
+                                    }
+                                    for c in 0..*in_channels {
+                                        let k = ((ky as usize * kernel[1] + kx as usize)
+                                            * in_channels
+                                            + c)
+                                            * out_channels
+                                            + o;
+                                        sum += f64::from(w.kernel[k])
+                                            * f64::from(at(src, sx as usize, sy as usize, c));
+                                    }
+                                }
+                            }
+                            data.push(activation.apply(sum as f32));
+                        }
+                    }
+                }
+                Map {
+                    width: src.width,
+                    height: src.height,
+                    channels: *out_channels,
+                    data,
+                }
+            }
+            Op::Activation { input, activation } => {
+                let mut m = values[*input].clone();
+                m.data.iter_mut().for_each(|v| *v = activation.apply(*v));
+                m
+            }
+            Op::Concat { inputs } => {
+                let first = &values[inputs[0]];
+                let channels = inputs.iter().map(|&j| values[j].channels).sum();
+                let mut data = Vec::new();
+                for y in 0..first.height {
+                    for x in 0..first.width {
+                        for &j in inputs {
+                            for c in 0..values[j].channels {
+                                data.push(at(&values[j], x, y, c));
+                            }
+                        }
+                    }
+                }
+                Map {
+                    width: first.width,
+                    height: first.height,
+                    channels,
+                    data,
+                }
+            }
+            Op::Add { inputs } => {
+                let mut m = values[inputs[0]].clone();
+                for &j in &inputs[1..] {
+                    m.data
+                        .iter_mut()
+                        .zip(&values[j].data)
+                        .for_each(|(a, b)| *a += b);
+                }
+                m
+            }
+            Op::Upsample { input, factor } => {
+                let src = &values[*input];
+                let (w, h) = (src.width * factor, src.height * factor);
+                let mut data = Vec::new();
+                for y in 0..h {
+                    for x in 0..w {
+                        for c in 0..src.channels {
+                            data.push(at(src, x / factor, y / factor, c));
+                        }
+                    }
+                }
+                Map {
+                    width: w,
+                    height: h,
+                    channels: src.channels,
+                    data,
+                }
+            }
+        };
+        values.push(value);
+    }
+    values.swap_remove(network.output)
+}
+
+fn random_map(seed: u64, width: usize, height: usize) -> Map {
+    let mut rng = Rng(seed);
+    Map {
+        width,
+        height,
+        channels: 3,
+        data: (0..width * height * 3)
+            .map(|_| (rng.next() % 256) as f32)
+            .collect(),
+    }
+}
+
+#[test]
+fn interpreter_matches_a_direct_reference() {
+    let network = small_network(1);
+    let upscaler = Upscaler::new(network.clone());
+    for (w, h) in [(13, 11), (1, 1), (2, 9), (17, 3)] {
+        let input = random_map(w as u64 * 31 + h as u64, w, h);
+        let ours = cpu::run(&network, &upscaler.convs, input.clone());
+        let theirs = reference(&network, &input);
+        assert_eq!((ours.width, ours.height, ours.channels), (w * 2, h * 2, 3));
+        let scale = theirs.data.iter().fold(1f32, |m, v| m.max(v.abs()));
+        let worst = ours
+            .data
+            .iter()
+            .zip(&theirs.data)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst <= scale * 1e-5,
+            "{w}×{h}: off by {worst} (values up to {scale})"
+        );
+    }
+}
+
+#[test]
+fn halo_is_the_receptive_field() {
+    // By hand: 3×3, 3×3, 5×5, 3×3 at the source resolution (1+1+2+1 = 5 px),
+    // half a source pixel for where a nearest-upsampled child sits, and the
+    // last 3×3 at ×2 (half a source pixel): 6 px.
+    assert_eq!(small_network(1).halo(), 6);
+}
+
+#[test]
+fn tiled_equals_untiled_bit_for_bit() {
+    let upscaler = Upscaler::new(small_network(2));
+    let src = image::imageops::crop_imm(&photo("chelsea"), 50, 40, 41, 29).to_image();
+    let whole = upscale_tiled(&upscaler, &src, 1000).unwrap();
+    assert_eq!(whole.dimensions(), (82, 58));
+    for tile in [1, 7, 16] {
+        let tiled = upscale_tiled(&upscaler, &src, tile).unwrap();
+        assert!(
+            tiled == whole,
+            "tiles of {tile} differ from the whole image"
+        );
+    }
+    // The halo is no larger than it must be: one pixel less shows the seams.
+    let short = upscale_with_halo(&upscaler, &src, 7, upscaler.network.halo() - 1).unwrap();
+    assert!(
+        short != whole,
+        "a halo one pixel short should change the result"
+    );
+}
+
+#[test]
+fn threads_do_not_change_the_result() {
+    let upscaler = Upscaler::new(small_network(3));
+    let src = image::imageops::crop_imm(&photo("coffee"), 20, 20, 60, 50).to_image();
+    let one = crate::parallel::with_threads(1, || upscale(&upscaler, &src).unwrap());
+    let three = crate::parallel::with_threads(3, || upscale(&upscaler, &src).unwrap());
+    assert!(one == three);
+}
+
+#[test]
+fn alpha_comes_from_the_edge_upscaler() {
+    let upscaler = Upscaler::new(small_network(4));
+    let mut src = image::imageops::crop_imm(&photo("astronaut"), 0, 0, 24, 20).to_image();
+    let mut rng = Rng(9);
+    let alpha = random_rgba(&mut rng, 24, 20, Draw::EdgeBiased);
+    for (p, a) in src.pixels_mut().zip(alpha.pixels()) {
+        p[3] = a[3];
+    }
+    let out = upscale(&upscaler, &src).unwrap();
+    let edge = resample::resize_cpu(
+        &src,
+        &ResizeOptions {
+            filter: Filter::Edge,
+            ..ResizeOptions::new(48, 40)
+        },
+    )
+    .unwrap();
+    assert!(out.pixels().zip(edge.pixels()).all(|(a, b)| a[3] == b[3]));
+    // The colour is the network's, whatever the alpha.
+    let mut opaque = src.clone();
+    opaque.pixels_mut().for_each(|p| p[3] = 255);
+    let colour = upscale(&upscaler, &opaque).unwrap();
+    assert!(out
+        .pixels()
+        .zip(colour.pixels())
+        .all(|(a, b)| a.0[..3] == b.0[..3]));
+}
+
+#[test]
+fn output_limit_is_refused_before_work() {
+    let upscaler = Upscaler::new(small_network(5));
+    let err = output_size(&upscaler, 8193, 10).unwrap_err().to_string();
+    assert!(err.contains("16384"), "{err}");
+}
+
+#[test]
+fn f16_round_trips_every_finite_half() {
+    for h in 0..=u16::MAX {
+        let v = f16_to_f32(h);
+        if v.is_finite() {
+            assert_eq!(f32_to_f16(v), h, "{h:#06x} = {v}");
+        }
+    }
+    assert_eq!(f32_to_f16(1.0), 0x3c00);
+    assert_eq!(f32_to_f16(-2.0), 0xc000);
+    assert_eq!(f32_to_f16(65504.0), 0x7bff);
+    assert_eq!(f32_to_f16(1e6), 0x7c00);
+    // Halfway between 1 and the next half (1 + 2⁻¹⁰): ties to even.
+    assert_eq!(f32_to_f16(1.0 + 2f32.powi(-11)), 0x3c00);
+    assert_eq!(f32_to_f16(1.0 + 3.0 * 2f32.powi(-11)), 0x3c02);
+    assert_eq!(f32_to_f16(2f32.powi(-24)), 0x0001);
+    assert_eq!(f32_to_f16(2f32.powi(-26)), 0x0000);
+}
+
+#[test]
+fn file_round_trips_and_refuses_damage() {
+    let network = small_network(6);
+    let bytes = network.to_bytes(Precision::F32);
+    assert_eq!(Network::from_bytes(&bytes, "a.rtnet").unwrap(), network);
+    let half = Network::from_bytes(&network.to_bytes(Precision::F16), "a.rtnet").unwrap();
+    assert_eq!(half.layers, network.layers);
+    for (a, b) in half
+        .weights
+        .iter()
+        .flatten()
+        .zip(network.weights.iter().flatten())
+    {
+        for (x, y) in a.kernel.iter().zip(&b.kernel) {
+            assert!((x - y).abs() <= y.abs() / 1024.0 + 1e-7);
+        }
+    }
+    let err = |bytes: &[u8]| {
+        Network::from_bytes(bytes, "a.rtnet")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(&bytes[..bytes.len() - 1]).contains("truncated"));
+    assert!(err(&bytes[..20]).contains("truncated"));
+    assert!(err(b"PNG\x89 not a network").contains("not a Retouch network"));
+    let mut extra = bytes.clone();
+    extra.extend([0; 4]);
+    assert!(err(&extra).contains("a.rtnet"));
+    // A layer that reads a later one.
+    let mut forward = network.clone();
+    forward.layers[2].op = Op::Activation {
+        input: 5,
+        activation: Activation::Relu,
+    };
+    let e = err(&forward.to_bytes(Precision::F32));
+    assert!(e.contains("layer_2") && e.contains("later layer"), "{e}");
+    // Not finite.
+    let mut nan = network.clone();
+    nan.weights[1].as_mut().unwrap().bias[0] = f32::NAN;
+    assert!(err(&nan.to_bytes(Precision::F32)).contains("not finite"));
+}
+
+/// The small network as a TensorFlow.js layers model: model.json text and
+/// its one shard.
+fn as_tfjs(network: &Network) -> (String, Vec<u8>) {
+    let name = |i: usize| network.layers[i].name.clone();
+    let inbound = |ids: &[usize]| {
+        json!([ids
+            .iter()
+            .map(|&j| json!([name(j), 0, 0, {}]))
+            .collect::<Vec<_>>()])
+    };
+    let act = |a: &Activation| {
+        if *a == Activation::Relu {
+            "relu"
+        } else {
+            "linear"
+        }
+    };
+    let mut layers = Vec::new();
+    let mut manifest = Vec::new();
+    let mut shard = Vec::new();
+    for (i, layer) in network.layers.iter().enumerate() {
+        let n = name(i);
+        let (class, config, inputs) = match &layer.op {
+            Op::Input { .. } => (
+                "InputLayer",
+                json!({"name": n, "batch_input_shape": [null, null, null, 3]}),
+                vec![],
+            ),
+            Op::Conv {
+                input,
+                kernel,
+                out_channels,
+                activation,
+                in_channels,
+            } => {
+                let w = network.weights[i].as_ref().unwrap();
+                for (suffix, shape, values) in [
+                    (
+                        "kernel",
+                        json!([kernel[0], kernel[1], in_channels, out_channels]),
+                        &w.kernel,
+                    ),
+                    ("bias", json!([out_channels]), &w.bias),
+                ] {
+                    manifest.push(json!({"name": format!("{n}/{suffix}"), "shape": shape, "dtype": "float32"}));
+                    values.iter().for_each(|v| shard.extend(v.to_le_bytes()));
+                }
+                let padding = if kernel[0] == 1 { "valid" } else { "same" };
+                (
+                    "Conv2D",
+                    json!({"name": n, "filters": out_channels, "kernel_size": kernel, "strides": [1, 1],
+                           "padding": padding, "data_format": "channels_last", "dilation_rate": [1, 1],
+                           "activation": act(activation), "use_bias": true}),
+                    vec![*input],
+                )
+            }
+            Op::Activation { input, activation } => (
+                "Activation",
+                json!({"name": n, "activation": act(activation)}),
+                vec![*input],
+            ),
+            Op::Concat { inputs } => ("Concatenate", json!({"name": n, "axis": 3}), inputs.clone()),
+            Op::Add { inputs } => ("Add", json!({"name": n}), inputs.clone()),
+            Op::Upsample { input, factor } => (
+                "UpSampling2D",
+                json!({"name": n, "size": [factor, factor], "interpolation": "nearest"}),
+                vec![*input],
+            ),
+        };
+        let inbound_nodes = if inputs.is_empty() {
+            json!([])
+        } else {
+            inbound(&inputs)
+        };
+        layers.push(json!({"class_name": class, "name": n, "config": config, "inbound_nodes": inbound_nodes}));
+    }
+    let model = json!({
+        "format": "layers-model",
+        "modelTopology": {"model_config": {"class_name": "Functional", "config": {
+            "layers": layers, "output_layers": [[name(network.output), 0, 0]]}}},
+        "weightsManifest": [{"paths": ["group1-shard1of1.bin"], "weights": manifest}],
+    });
+    (model.to_string(), shard)
+}
+
+fn convert(json: &str, shard: &[u8]) -> Result<Network> {
+    from_tfjs(json, "model.json", "test".into(), 255.0, |path| {
+        assert_eq!(path, "group1-shard1of1.bin");
+        Ok(shard.to_vec())
+    })
+}
+
+#[test]
+fn converter_reads_the_tfjs_topology_and_weights() {
+    let network = small_network(7);
+    let (json, shard) = as_tfjs(&network);
+    assert_eq!(convert(&json, &shard).unwrap(), network);
+}
+
+#[test]
+fn converter_refuses_malformed_models() {
+    let network = small_network(8);
+    let (json, shard) = as_tfjs(&network);
+    let err = |json: &str, shard: &[u8]| convert(json, shard).unwrap_err().to_string();
+    let e = err(&json, &shard[..shard.len() - 8]);
+    assert!(e.contains("model.json") && e.contains("truncated"), "{e}");
+    let e = err(&json.replace("\"UpSampling2D\"", "\"Dense\""), &shard);
+    assert!(e.contains("Dense") && e.contains("layer_9"), "{e}");
+    let e = err(&json.replace("\"float32\"", "\"int8\""), &shard);
+    assert!(e.contains("float32"), "{e}");
+    let e = err(&json[..json.len() / 2], &shard);
+    assert!(e.contains("not JSON"), "{e}");
+    let e = err(
+        &json.replace("\"strides\":[1,1]", "\"strides\":[2,2]"),
+        &shard,
+    );
+    assert!(e.contains("stride"), "{e}");
+}

@@ -1,0 +1,101 @@
+// The AI upscaler against the original: `retouch model convert` turns the
+// registry packages' TensorFlow.js models into .rtnet files, `retouch resize
+// --filter esrgan` upscales a crop of a photograph, and @tensorflow/tfjs (its
+// plain CPU backend) runs the packages' own model.json on the same crop.
+// Tolerance on the 8-bit output: max |diff| ≤ 2 and mean |diff| < 0.05 per
+// channel (the .rtnet weights are f16, tfjs runs f32; rounding to 8 bits
+// turns the small float differences into at most a level or two).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { root, cli, run, buildCli } from './cli.mjs';
+import { decodePng } from './providers/png.mjs';
+
+const out = fileURLToPath(new URL('out/esrgan/', import.meta.url));
+const models = `${out}models/`;
+const packages = fileURLToPath(new URL('node_modules/@upscalerjs/', import.meta.url));
+const photo = `${root}crate/tests/photos/chelsea.png`;
+const CROP = { x: 70, y: 30, width: 40, height: 32 };
+// [network, scale]
+const CASES = [['slim', 4], ['medium', 4], ['medium', 2]];
+
+function convert(size, scale) {
+  const target = `${models}esrgan-${size}-x${scale}.rtnet`;
+  run(cli, ['model', 'convert', `${packages}esrgan-${size}/models/x${scale}/model.json`, '-o', target]);
+  return target;
+}
+
+async function reference(size, scale, pixels) {
+  const folder = `${packages}esrgan-${size}/models/x${scale}/`;
+  const json = JSON.parse(readFileSync(`${folder}model.json`, 'utf8'));
+  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(folder + p)));
+  const data = Buffer.concat(shards);
+  const model = await tf.loadLayersModel({
+    load: async () => ({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+    }),
+  });
+  const input = tf.tensor4d(pixels, [1, CROP.height, CROP.width, 3], 'float32');
+  const output = model.predict(input);
+  const values = await output.data();
+  tf.dispose([input, output]);
+  model.dispose();
+  return Uint8Array.from(values, (v) => Math.min(255, Math.max(0, Math.round(v))));
+}
+
+test('retouch resize --filter esrgan agrees with TensorFlow.js running the original model.json', async (t) => {
+  buildCli();
+  await tf.setBackend('cpu');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(models, { recursive: true });
+  const source = decodePng(readFileSync(photo));
+  const pixels = [];
+  for (let y = CROP.y; y < CROP.y + CROP.height; y += 1) {
+    for (let x = CROP.x; x < CROP.x + CROP.width; x += 1) pixels.push(...source.at(x, y).slice(0, 3));
+  }
+  for (const [size, scale] of CASES) {
+    convert(size, scale);
+    const output = `${out}${size}-x${scale}.png`;
+    run(cli, ['resize', photo, '-o', output, '--region', `${CROP.x},${CROP.y},${CROP.width},${CROP.height}`,
+      '--filter', 'esrgan', '--scale', String(scale), '--model', size, '--models', models]);
+    const ours = decodePng(readFileSync(output));
+    assert.deepEqual([ours.width, ours.height], [CROP.width * scale, CROP.height * scale]);
+    const theirs = await reference(size, scale, pixels);
+    let max = 0;
+    let sum = 0;
+    for (let i = 0, j = 0; i < theirs.length; i += 3, j += ours.channels) {
+      for (let c = 0; c < 3; c += 1) {
+        const d = Math.abs(theirs[i + c] - ours.samples[j + c]);
+        max = Math.max(max, d);
+        sum += d;
+      }
+    }
+    const mean = sum / theirs.length;
+    t.diagnostic(`${size} ×${scale}: max |diff| ${max}, mean |diff| ${mean.toFixed(4)}`);
+    assert.ok(max <= 2 && mean < 0.05, `${size} ×${scale}: max ${max}, mean ${mean}`);
+  }
+});
+
+test('retouch resize --filter esrgan refuses what it cannot do, naming it', () => {
+  buildCli();
+  const fails = (args, pattern) => {
+    const result = spawnSync(cli, ['resize', photo, '-o', `${out}never.png`, '--filter', 'esrgan', ...args], { encoding: 'utf8' });
+    assert.notEqual(result.status, 0, args.join(' '));
+    assert.match(result.stderr, pattern);
+  };
+  mkdirSync(models, { recursive: true });
+  fails(['--scale', '5', '--models', models], /scale.*×2, ×3 or ×4/);
+  fails(['--size', '400x300'], /--scale 2, 3 or 4/);
+  fails(['--scale', '2', '--model', 'huge'], /unknown model 'huge'/);
+  fails(['--scale', '3', '--models', `${out}nowhere`], /esrgan-slim-x3\.rtnet not found/);
+  const damaged = `${out}damaged/`;
+  mkdirSync(damaged, { recursive: true });
+  const bytes = readFileSync(convert('slim', 2));
+  writeFileSync(`${damaged}esrgan-slim-x2.rtnet`, bytes.subarray(0, bytes.length - 100));
+  fails(['--scale', '2', '--model', 'slim', '--models', damaged], /esrgan-slim-x2\.rtnet.*truncated/);
+});
