@@ -1,4 +1,5 @@
-//! Native single-thread benchmark of the mask toolkit on a 4096×4096 mask:
+//! Native benchmark of the mask toolkit on a 4096×4096 mask, on every core
+//! (feather and morphology split their work) or `RETOUCH_THREADS` of them:
 //! `cargo run -p retouch --release --example bench_masks`. Prints the median
 //! of several runs in megapixels per second (and milliseconds for a dab).
 //! An argument runs only the benchmarks whose names contain it (`-- feather`),
@@ -45,8 +46,9 @@ fn main() {
     let filter = std::env::args().nth(1);
     let pixels = u64::from(SIDE) * u64::from(SIDE);
     let mask = selection();
+    let threads = std::env::var("RETOUCH_THREADS").unwrap_or_else(|_| "every core".into());
     println!(
-        "{SIDE}×{SIDE} mask, native CPU, single thread, median of {} runs",
+        "{SIDE}×{SIDE} mask, native CPU, threads: {threads}, median of {} runs",
         bench_kit::RUNS
     );
     for radius in [2.0, 20.0, 200.0] {
