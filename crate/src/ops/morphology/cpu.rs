@@ -39,25 +39,42 @@ pub(super) fn within_distance(mask: &GrayImage, distance: u32, direction: Direct
         Direction::Grow => v >= SELECTED,
         Direction::Shrink => v < SELECTED,
     };
-    // Vertical distance to the nearest feature in the column, capped at N + 1.
+    // Vertical distance to the nearest feature in the column, capped at N + 1:
+    // columns are independent, so groups of them go to the cores, each
+    // written through its segment of every row.
     let mut column_distance = vec![0u32; width * height];
-    let mut run = vec![cap; width];
-    for (row, g_row) in mask
-        .chunks_exact(width)
-        .zip(column_distance.chunks_exact_mut(width))
-    {
-        for ((&v, r), g) in row.iter().zip(&mut run).zip(g_row.iter_mut()) {
-            *r = if is_feature(v) { 0 } else { (*r + 1).min(cap) };
-            *g = *r;
+    let parts = crate::parallel::parts_for(width * height);
+    let group_width = width.div_ceil(parts).max(1);
+    let mut groups: Vec<(usize, Vec<&mut [u32]>)> = (0..width)
+        .step_by(group_width)
+        .map(|x| (x, Vec::with_capacity(height)))
+        .collect();
+    for mut row in column_distance.chunks_exact_mut(width) {
+        for (_, segments) in &mut groups {
+            let split = group_width.min(row.len());
+            let (segment, rest) = std::mem::take(&mut row).split_at_mut(split);
+            segments.push(segment);
+            row = rest;
         }
     }
-    run.fill(cap);
-    for g_row in column_distance.chunks_exact_mut(width).rev() {
-        for (r, g) in run.iter_mut().zip(g_row.iter_mut()) {
-            *r = if *g == 0 { 0 } else { (*r + 1).min(cap) };
-            *g = (*g).min(*r);
+    crate::parallel::for_each_part(groups, |(x_start, mut segments)| {
+        let columns = segments.first().map_or(0, |row| row.len());
+        let mut run = vec![cap; columns];
+        for (y, g_row) in segments.iter_mut().enumerate() {
+            let row = &mask.as_raw()[y * width + x_start..][..columns];
+            for ((&v, r), g) in row.iter().zip(&mut run).zip(g_row.iter_mut()) {
+                *r = if is_feature(v) { 0 } else { (*r + 1).min(cap) };
+                *g = *r;
+            }
         }
-    }
+        run.fill(cap);
+        for g_row in segments.iter_mut().rev() {
+            for (r, g) in run.iter_mut().zip(g_row.iter_mut()) {
+                *r = if *g == 0 { 0 } else { (*r + 1).min(cap) };
+                *g = (*g).min(*r);
+            }
+        }
+    });
     let reach = reach_table(distance);
     let (inside, outside) = match direction {
         Direction::Grow => (255, 0),
