@@ -84,6 +84,35 @@ pub fn for_each_part<T: Send>(parts: Vec<T>, work: impl Fn(T) + Send + Sync) {
     parts.into_iter().for_each(work);
 }
 
+/// Cuts a `width`-wide row-major buffer into groups of `group_width`
+/// columns (the last may be narrower), each as its first column and its
+/// segment of every row: disjoint parts for [`for_each_part`] when a kernel
+/// runs down columns.
+pub fn column_groups<T>(
+    data: &mut [T],
+    width: usize,
+    group_width: usize,
+) -> Vec<(usize, Vec<&mut [T]>)> {
+    let group_width = group_width.max(1);
+    let height = data.len().checked_div(width).unwrap_or(0);
+    let mut groups: Vec<(usize, Vec<&mut [T]>)> = (0..width)
+        .step_by(group_width)
+        .map(|x| (x, Vec::with_capacity(height)))
+        .collect();
+    if width == 0 {
+        return groups;
+    }
+    for mut row in data.chunks_exact_mut(width) {
+        for (_, segments) in &mut groups {
+            let split = group_width.min(row.len());
+            let (segment, rest) = std::mem::take(&mut row).split_at_mut(split);
+            segments.push(segment);
+            row = rest;
+        }
+    }
+    groups
+}
+
 /// Calls `work(index, chunk)` for each `chunk_len`-item chunk of `items`,
 /// spread over every core (natively) when there are at least `min_chunks`
 /// chunks: [`for_each_row`] for buffers that are not bytes (the ESRGAN

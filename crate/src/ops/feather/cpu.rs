@@ -264,18 +264,7 @@ fn blur(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
     let mut vertical = vec![0u16; input.len()];
     let strips = width.div_ceil(STRIP);
     let group_width = strips.div_ceil(parts) * STRIP;
-    let mut groups: Vec<(usize, Vec<&mut [u16]>)> = (0..width)
-        .step_by(group_width)
-        .map(|x| (x, Vec::with_capacity(height)))
-        .collect();
-    for mut row in vertical.chunks_exact_mut(width) {
-        for (_, segments) in &mut groups {
-            let split = group_width.min(row.len());
-            let (segment, rest) = std::mem::take(&mut row).split_at_mut(split);
-            segments.push(segment);
-            row = rest;
-        }
-    }
+    let groups = crate::parallel::column_groups(&mut vertical, width, group_width);
     crate::parallel::for_each_part(groups, |(x_start, mut segments)| {
         with_simd(|| vertical_pass(input, &mut segments, x_start, width, &v))
     });

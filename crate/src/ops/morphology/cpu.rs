@@ -44,19 +44,7 @@ pub(super) fn within_distance(mask: &GrayImage, distance: u32, direction: Direct
     // written through its segment of every row.
     let mut column_distance = vec![0u32; width * height];
     let parts = crate::parallel::parts_for(width * height);
-    let group_width = width.div_ceil(parts).max(1);
-    let mut groups: Vec<(usize, Vec<&mut [u32]>)> = (0..width)
-        .step_by(group_width)
-        .map(|x| (x, Vec::with_capacity(height)))
-        .collect();
-    for mut row in column_distance.chunks_exact_mut(width) {
-        for (_, segments) in &mut groups {
-            let split = group_width.min(row.len());
-            let (segment, rest) = std::mem::take(&mut row).split_at_mut(split);
-            segments.push(segment);
-            row = rest;
-        }
-    }
+    let groups = crate::parallel::column_groups(&mut column_distance, width, width.div_ceil(parts));
     crate::parallel::for_each_part(groups, |(x_start, mut segments)| {
         let columns = segments.first().map_or(0, |row| row.len());
         let mut run = vec![cap; columns];
