@@ -4,42 +4,16 @@
 // healing tools.
 
 import { HEAL_TOOL_IDS } from '../tools/heal.js';
+import { sourceCommand, sourceParams, strokeCommand } from './stroke.js';
 
-const hasLayer = (ctx) => Boolean(ctx.activeLayer());
-
-/** A stroke command: `{ points: [x0, y0, …], ...the tool's manifest parameters }`. */
-const stroke = (id, label, tool, extra = () => ({})) => ({
-  id,
-  label,
-  enabled: hasLayer,
-  run(ctx, { points, ...params }) {
-    const layerId = ctx.session.state.activeId;
-    const args = { ...params, ...extra(ctx), tool };
-    return ctx.session.edit((project, engine) => project.healStroke(engine, layerId, new Float32Array(points), args));
-  },
-});
-
-/** The Healing brush's source as stroke parameters. */
-function healSource(ctx) {
-  const source = ctx.healSource();
-  if (!source) throw new Error('Alt+click to set the healing source first');
-  return { sourceX: source.x, sourceY: source.y };
-}
+const stroke = strokeCommand('healStroke');
+const healSource = sourceParams((ctx) => ctx.healSource(), 'healing');
 
 export const HEAL_COMMANDS = [
   stroke('heal.spot', 'Spot healing brush', 'spot'),
   stroke('heal.remove', 'Remove tool', 'remove'),
   stroke('heal.healing', 'Healing brush', 'healing', healSource),
-  {
-    id: 'heal.source',
-    label: 'Set the healing source',
-    /** `{ x, y }`: a canvas point. */
-    run(ctx, { x, y }) {
-      if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error('the healing source needs a point x, y');
-      ctx.setHealSource({ x, y });
-      ctx.status.set(`Healing source set at ${Math.round(x)}, ${Math.round(y)}`, 'info');
-    },
-  },
+  sourceCommand('heal.source', 'healing', (ctx, point) => ctx.setHealSource(point)),
   {
     id: 'heal.cycle-tool',
     label: 'Next healing tool',

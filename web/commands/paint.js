@@ -3,26 +3,10 @@
 // either at once or live (begin, points as the pointer moves, end: the core
 // repaints only the new dabs' rectangle), and the clone stamp's source.
 
-const hasLayer = (ctx) => Boolean(ctx.activeLayer());
+import { hasLayer, sourceCommand, sourceParams, strokeCommand } from './stroke.js';
 
-/** A stroke command: `{ points: [x0, y0, …], ...the tool's manifest parameters }`. */
-const stroke = (id, label, tool, extra = () => ({})) => ({
-  id,
-  label,
-  enabled: hasLayer,
-  run(ctx, { points, ...params }) {
-    const layerId = ctx.session.state.activeId;
-    const args = { ...params, ...extra(ctx), tool };
-    return ctx.session.edit((project, engine) => project.paintStroke(engine, layerId, new Float32Array(points), args));
-  },
-});
-
-/** The clone stamp's source as stroke parameters. */
-function cloneSource(ctx) {
-  const source = ctx.cloneSource();
-  if (!source) throw new Error('Alt+click to set the clone source first');
-  return { sourceX: source.x, sourceY: source.y };
-}
+const stroke = strokeCommand('paintStroke');
+const cloneSource = sourceParams((ctx) => ctx.cloneSource(), 'clone');
 
 /** Runs `fn(project)` on the open stroke in the session's queue and shows the rectangle it repainted. */
 function onStroke(ctx, fn) {
@@ -62,14 +46,5 @@ export const PAINT_COMMANDS = [
     /** Records the stroke as one history step. */
     run: (ctx) => ctx.session.edit((p) => p.endStroke()),
   },
-  {
-    id: 'paint.clone-source',
-    label: 'Set the clone source',
-    /** `{ x, y }`: a canvas point. */
-    run(ctx, { x, y }) {
-      if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error('the clone source needs a point x, y');
-      ctx.setCloneSource({ x, y });
-      ctx.status.set(`Clone source set at ${Math.round(x)}, ${Math.round(y)}`, 'info');
-    },
-  },
+  sourceCommand('paint.clone-source', 'clone', (ctx, point) => ctx.setCloneSource(point)),
 ];

@@ -3,10 +3,10 @@
 
 use super::doc::{busy, Project};
 use super::mask::points as points_of;
+use super::paint::{alt_click_source, stroke_params, unknown_tool};
 use super::rect_to_js;
 use super::{js_error, RetouchEngine};
 use crate::doc::{HealOptions, HealTool};
-use crate::Error;
 use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -27,8 +27,7 @@ struct HealParams {
 }
 
 fn heal_from_js(params: JsValue) -> Result<(HealOptions, HealTool), JsError> {
-    let p: HealParams = serde_wasm_bindgen::from_value(params)
-        .map_err(|e| js_error(Error::param("stroke", e.to_string())))?;
+    let p: HealParams = stroke_params(params)?;
     let d = HealOptions::default();
     let options = HealOptions {
         diameter: p.diameter.unwrap_or(d.diameter),
@@ -39,21 +38,10 @@ fn heal_from_js(params: JsValue) -> Result<(HealOptions, HealTool), JsError> {
     let tool = match p.tool.as_str() {
         "spot" => HealTool::SpotHealing,
         "remove" => HealTool::Remove,
-        "healing" => match (p.source_x, p.source_y) {
-            (Some(x), Some(y)) => HealTool::Healing { source: (x, y) },
-            _ => {
-                return Err(js_error(Error::param(
-                    "source",
-                    "Alt-click to set the healing source first",
-                )))
-            }
+        "healing" => HealTool::Healing {
+            source: alt_click_source(p.source_x, p.source_y, "healing")?,
         },
-        other => {
-            return Err(js_error(Error::param(
-                "tool",
-                format!("'{other}' is not spot, remove or healing"),
-            )))
-        }
+        other => return Err(unknown_tool(other, "spot, remove or healing")),
     };
     Ok((options, tool))
 }

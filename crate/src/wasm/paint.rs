@@ -8,6 +8,7 @@ use super::{js_error, RetouchEngine};
 use crate::doc::StrokeTool;
 use crate::ops::paint::{parse_hex_color, PaintOptions};
 use crate::Error;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -30,8 +31,7 @@ struct StrokeParams {
 }
 
 fn stroke_from_js(params: JsValue) -> Result<(PaintOptions, StrokeTool), JsError> {
-    let p: StrokeParams = serde_wasm_bindgen::from_value(params)
-        .map_err(|e| js_error(Error::param("stroke", e.to_string())))?;
+    let p: StrokeParams = stroke_params(params)?;
     let d = PaintOptions::default();
     let options = PaintOptions {
         diameter: p.diameter.unwrap_or(d.diameter),
@@ -45,23 +45,39 @@ fn stroke_from_js(params: JsValue) -> Result<(PaintOptions, StrokeTool), JsError
             color: parse_hex_color(p.color.as_deref().unwrap_or("#000000")).map_err(js_error)?,
         },
         "eraser" => StrokeTool::Eraser,
-        "clone" => match (p.source_x, p.source_y) {
-            (Some(x), Some(y)) => StrokeTool::CloneStamp { source: (x, y) },
-            _ => {
-                return Err(js_error(Error::param(
-                    "source",
-                    "Alt-click to set the clone source first",
-                )))
-            }
+        "clone" => StrokeTool::CloneStamp {
+            source: alt_click_source(p.source_x, p.source_y, "clone")?,
         },
-        other => {
-            return Err(js_error(Error::param(
-                "tool",
-                format!("'{other}' is not brush, eraser or clone"),
-            )))
-        }
+        other => return Err(unknown_tool(other, "brush, eraser or clone")),
     };
     Ok((options, tool))
+}
+
+/// A stroke's parameters from the page, or an error naming what is wrong.
+pub(super) fn stroke_params<T: DeserializeOwned>(params: JsValue) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(params)
+        .map_err(|e| js_error(Error::param("stroke", e.to_string())))
+}
+
+/// The source an Alt-click set (clone stamp, healing brush), or an error
+/// asking for one.
+pub(super) fn alt_click_source(
+    x: Option<f32>,
+    y: Option<f32>,
+    tool: &str,
+) -> Result<(f32, f32), JsError> {
+    match (x, y) {
+        (Some(x), Some(y)) => Ok((x, y)),
+        _ => Err(js_error(Error::param(
+            "source",
+            format!("Alt-click to set the {tool} source first"),
+        ))),
+    }
+}
+
+/// The error for a tool name the stroke does not know.
+pub(super) fn unknown_tool(name: &str, known: &str) -> JsError {
+    js_error(Error::param("tool", format!("'{name}' is not {known}")))
 }
 
 #[wasm_bindgen]

@@ -15,6 +15,7 @@ mod plugin;
 mod project;
 mod resize;
 mod seam;
+mod stroke;
 mod text;
 mod transform;
 

@@ -4,25 +4,18 @@
 //! brush, eraser or clone stamp (inside the mask when given), as the editor
 //! paints it.
 
-use crate::output::{encode_for, read, write_atomic};
-use retouch::doc::{Document, LayerProperties, StrokeTool};
+use crate::stroke::{source_point, StrokeArgs};
+use retouch::doc::StrokeTool;
 use retouch::ops::paint::{parse_hex_color, PaintOptions};
-use retouch::{image_io, Error, Result};
-use std::path::PathBuf;
+use retouch::{Error, Result};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The image to paint on (PNG, JPEG or WebP).
-    input: PathBuf,
-    /// Output PNG.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[command(flatten)]
+    stroke: StrokeArgs,
     /// brush, eraser or clone.
     #[arg(long)]
     tool: String,
-    /// The stroke: points "x,y x,y …" in pixels.
-    #[arg(long)]
-    points: String,
     /// The brush colour, RRGGBB.
     #[arg(long, default_value = "000000")]
     color: String,
@@ -42,45 +35,19 @@ pub struct Args {
     #[arg(long, default_value_t = PaintOptions::default().flow)]
     flow: f32,
     /// The clone source "x,y": where the stroke's first point copies from.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     source: Option<String>,
-    /// Paint only where this greyscale mask (the image's size) is white.
-    #[arg(long)]
-    mask: Option<PathBuf>,
-    /// auto (a hardware GPU, else the CPU), cpu or gpu (any adapter).
-    #[arg(long, default_value = "auto")]
-    backend: String,
-}
-
-pub(crate) fn parse_point(name: &str, text: &str) -> Result<(f32, f32)> {
-    let bad = || Error::param(name, format!("'{text}' is not x,y"));
-    let (x, y) = text.split_once(',').ok_or_else(bad)?;
-    Ok((
-        x.trim().parse().map_err(|_| bad())?,
-        y.trim().parse().map_err(|_| bad())?,
-    ))
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let points = args
-        .points
-        .split_whitespace()
-        .map(|p| parse_point("points", p))
-        .collect::<Result<Vec<_>>>()?;
     let tool = match args.tool.as_str() {
         "brush" => StrokeTool::Brush {
             color: parse_hex_color(&args.color)?,
         },
         "eraser" => StrokeTool::Eraser,
-        "clone" => {
-            let source = args
-                .source
-                .as_deref()
-                .ok_or_else(|| Error::param("source", "the clone stamp needs --source x,y"))?;
-            StrokeTool::CloneStamp {
-                source: parse_point("source", source)?,
-            }
-        }
+        "clone" => StrokeTool::CloneStamp {
+            source: source_point(args.source.as_deref(), "the clone stamp needs --source x,y")?,
+        },
         other => {
             return Err(Error::param(
                 "tool",
@@ -95,15 +62,8 @@ pub fn run(args: Args) -> Result<()> {
         opacity: args.opacity,
         flow: args.flow,
     };
-    let pixels = image_io::decode_rgba(&read(&args.input)?)
-        .map_err(|e| Error::Io(format!("{}: {e}", args.input.display())))?;
-    let mut document = Document::new(pixels.width(), pixels.height())?;
-    let layer = document.add_layer(LayerProperties::named("Image"), pixels, None, None)?;
-    if let Some(path) = &args.mask {
-        document.set_selection(Some(image_io::decode_mask(&read(path)?)?), "Mask")?;
-    }
-    let engine = crate::engine(&args.backend)?;
-    pollster::block_on(document.paint_stroke(&engine, layer, &points, &options, tool))?;
-    let out = &document.layer(layer)?.pixels;
-    write_atomic(&args.output, &encode_for(&args.output, out)?)
+    args.stroke.run(|document, engine, layer, points| {
+        pollster::block_on(document.paint_stroke(engine, layer, points, &options, tool))?;
+        Ok(())
+    })
 }
