@@ -1,4 +1,4 @@
-//! Native single-thread benchmark of the CPU resampler:
+//! Native benchmark of the CPU resampler (every core, or `RETOUCH_THREADS`):
 //! `cargo run -p retouch --release --example bench_resample`. The headline
 //! figure is Lanczos3 ×2 of a 2048×2048 photo-like image, in megapixels of
 //! output per second (median of several runs); the goal is ≥ 150 MP/s. The
@@ -53,6 +53,11 @@ fn report(name: &str, options: ResizeOptions, time: Duration) {
 }
 
 fn main() {
+    let threads = std::env::var("RETOUCH_THREADS").unwrap_or_else(|_| "every core".into());
+    println!(
+        "native CPU, threads: {threads}, median of {} runs",
+        bench_kit::RUNS
+    );
     let opaque = photo(false);
     let translucent = photo(true);
     let up = |filter, linear_light| ResizeOptions {

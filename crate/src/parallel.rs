@@ -12,11 +12,13 @@
 #[cfg(not(target_arch = "wasm32"))]
 const MIN_PIXELS_PER_BAND: usize = 64 * 1024;
 
-/// Calls `row(index, bytes)` for each `row_len`-byte row of `rows`, in bands
-/// of whole rows on every core (natively).
-pub fn for_each_row<F>(rows: &mut [u8], row_len: usize, pixel_size: usize, row: F)
+/// Calls `row(index, items)` for each `row_len`-item row of `rows` (bytes,
+/// or pixels as values), in bands of whole rows on every core (natively);
+/// `pixel_size` is the items per pixel, which sizes the bands.
+pub fn for_each_row<T, F>(rows: &mut [T], row_len: usize, pixel_size: usize, row: F)
 where
-    F: Fn(usize, &mut [u8]) + Send + Sync,
+    T: Send,
+    F: Fn(usize, &mut [T]) + Send + Sync,
 {
     if row_len == 0 {
         return;
@@ -146,6 +148,17 @@ where
     for (i, chunk) in items.chunks_mut(chunk_len).enumerate() {
         work(i, chunk);
     }
+}
+
+/// Runs `work` in the pool (or the pool already running the caller), so
+/// that a library splitting its work with rayon (fast_image_resize's
+/// convolutions) uses our threads and `RETOUCH_THREADS`; in wasm, just runs it.
+pub fn in_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    #[cfg(not(target_arch = "wasm32"))]
+    if rayon::current_thread_index().is_none() {
+        return pool().install(work);
+    }
+    work()
 }
 
 /// The pool: `RETOUCH_THREADS` threads when set to a positive number, else

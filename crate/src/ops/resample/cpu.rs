@@ -158,9 +158,7 @@ pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
             )
             .expect(FIR_FAILED);
             let mut dst = fir::images::Image::new(w, h, PixelType::U8x4);
-            fir::Resizer::new()
-                .resize(&src_view, &mut dst, &fir_options(options.filter))
-                .expect(FIR_FAILED);
+            resize_in_pool(&src_view, &mut dst, options.filter);
             RgbaImage::from_raw(w, h, dst.into_vec()).expect("four bytes per pixel")
         }
         Precision::U16 => {
@@ -227,10 +225,23 @@ pub(super) fn convolve16(
         PixelType::U16x4,
     )
     .expect(FIR_FAILED);
-    fir::Resizer::new()
-        .resize(&src_view, &mut dst_view, &fir_options(options.filter))
-        .expect(FIR_FAILED);
+    resize_in_pool(&src_view, &mut dst_view, options.filter);
     dst
+}
+
+/// fast_image_resize's convolution, natively in row bands on every core
+/// (its output rows are computed independently, so the bytes do not depend
+/// on the number of threads: see the tests).
+fn resize_in_pool(
+    src: &(impl fir::IntoImageView + Sync),
+    dst: &mut (impl fir::IntoImageViewMut + Send),
+    filter: Filter,
+) {
+    crate::parallel::in_pool(|| {
+        fir::Resizer::new()
+            .resize(src, dst, &fir_options(filter))
+            .expect(FIR_FAILED)
+    })
 }
 
 /// Nearest neighbour with the same source positions as the GPU (fir's own

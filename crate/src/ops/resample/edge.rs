@@ -17,6 +17,7 @@
 
 use super::cpu::{convolve16, from_premultiplied16, to_premultiplied16};
 use super::ResizeOptions;
+use crate::parallel::for_each_row;
 use image::RgbaImage;
 use std::ops::Range;
 
@@ -196,49 +197,54 @@ pub(crate) fn back_project(up: &mut Plane, src: &Plane, rounds: usize) {
     // The clamp range: min and max of the 3×3 source pixels around the one
     // that contains each output pixel's centre, precomputed per source pixel.
     let mut range = vec![([f32::INFINITY; 4], [f32::NEG_INFINITY; 4]); sw * sh];
-    for y in 0..sh as i64 {
-        for x in 0..sw as i64 {
-            let r = &mut range[y as usize * sw + x as usize];
+    for_each_row(&mut range, sw, 1, |y, row| {
+        for (x, r) in row.iter_mut().enumerate() {
             for dy in -1..=1 {
                 for dx in -1..=1 {
-                    let p = src.at(x + dx, y + dy);
+                    let p = src.at(x as i64 + dx, y as i64 + dy);
                     r.0 = std::array::from_fn(|c| r.0[c].min(p[c]));
                     r.1 = std::array::from_fn(|c| r.1[c].max(p[c]));
                 }
             }
         }
-    }
+    });
     let mut rows = vec![[0.0f32; 4]; sw * h];
     let mut error = vec![[0.0f32; 4]; sw * sh];
     for _ in 0..rounds {
-        // D(x), horizontally then vertically, and the error y − D(x).
-        for y in 0..h {
-            for (i, (first, weights)) in axis_x.down.iter().enumerate() {
+        // D(x), horizontally then vertically, and the error y − D(x); each
+        // pass row by row on every core (the same sums in the same order).
+        let upsampled = &up.pixels;
+        for_each_row(&mut rows, sw, 1, |y, row| {
+            for (out, (first, weights)) in row.iter_mut().zip(&axis_x.down) {
                 let mut acc = [0.0f32; 4];
                 for (k, wgt) in weights.iter().enumerate() {
-                    let p = up.pixels[y * w + first + k];
+                    let p = upsampled[y * w + first + k];
                     for c in 0..4 {
                         acc[c] += wgt * p[c];
                     }
                 }
-                rows[y * sw + i] = acc;
+                *out = acc;
             }
-        }
-        for (j, (first, weights)) in axis_y.down.iter().enumerate() {
-            for i in 0..sw {
+        });
+        let narrowed = &rows;
+        for_each_row(&mut error, sw, 1, |j, row| {
+            let (first, weights) = &axis_y.down[j];
+            for (i, out) in row.iter_mut().enumerate() {
                 let mut acc = [0.0f32; 4];
                 for (k, wgt) in weights.iter().enumerate() {
-                    let p = rows[(first + k) * sw + i];
+                    let p = narrowed[(first + k) * sw + i];
                     for c in 0..4 {
                         acc[c] += wgt * p[c];
                     }
                 }
                 let s = src.pixels[j * sw + i];
-                error[j * sw + i] = std::array::from_fn(|c| s[c] - acc[c]);
+                *out = std::array::from_fn(|c| s[c] - acc[c]);
             }
-        }
+        });
         // x += U(error), clamped to the source neighbourhood.
-        for (y, &(top, bottom, fy)) in axis_y.taps.iter().enumerate() {
+        let (error, range) = (&error, &range);
+        for_each_row(&mut up.pixels, w, 1, |y, row| {
+            let (top, bottom, fy) = axis_y.taps[y];
             let cy = axis_y.cells[y];
             for (x, &(left, right, fx)) in axis_x.taps.iter().enumerate() {
                 let e = |yy: usize, xx: usize| error[yy * sw + xx];
@@ -249,14 +255,14 @@ pub(crate) fn back_project(up: &mut Plane, src: &Plane, rounds: usize) {
                     e(bottom, right),
                 );
                 let (lo, hi) = range[cy * sw + axis_x.cells[x]];
-                let p = &mut up.pixels[y * w + x];
+                let p = &mut row[x];
                 for k in 0..4 {
                     let upper = a[k] + fx * (b[k] - a[k]);
                     let lower = c[k] + fx * (d[k] - c[k]);
                     p[k] = (p[k] + upper + fy * (lower - upper)).clamp(lo[k], hi[k]);
                 }
             }
-        }
+        });
     }
 }
 
@@ -293,16 +299,19 @@ pub(super) fn start_options(options: &ResizeOptions) -> ResizeOptions {
 /// Sharpens (if asked) and quantises an upsampled plane.
 fn finish(up: &Plane, options: &ResizeOptions) -> RgbaImage {
     let (w, h) = (up.width, up.height);
-    let mut values = Vec::with_capacity(w as usize * h as usize * 4);
-    for y in 0..i64::from(h) {
-        for x in 0..i64::from(w) {
+    let mut values = vec![0u16; w as usize * h as usize * 4];
+    for_each_row(&mut values, w as usize * 4, 4, |y, row| {
+        for (x, out) in row.chunks_exact_mut(4).enumerate() {
+            let (x, y) = (x as i64, y as i64);
             let p = if options.sharpness > 0.0 {
                 sharpen_at(up, x, y, options.sharpness)
             } else {
                 up.at(x, y)
             };
-            values.extend(p.map(to_u16));
+            for (o, v) in out.iter_mut().zip(p) {
+                *o = to_u16(v);
+            }
         }
-    }
+    });
     from_premultiplied16(&values, w, h, options.linear_light)
 }

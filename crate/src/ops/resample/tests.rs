@@ -783,3 +783,35 @@ fn opaque_images_are_budgeted_for_the_eight_bit_path_only() {
         0
     );
 }
+
+#[test]
+fn every_core_gives_the_bytes_one_core_gives() {
+    // A photograph with a soft alpha (the 16-bit premultiplied path) and
+    // opaque (the 8-bit path); odd sizes so bands end mid-way.
+    let photo =
+        image::imageops::crop_imm(&crate::test_kit::photo("chelsea"), 40, 30, 211, 157).to_image();
+    let alpha = crate::test_kit::photo_mask(211, 157);
+    let mut translucent = photo.clone();
+    for (p, a) in translucent.pixels_mut().zip(alpha.pixels()) {
+        p.0[3] = a.0[0];
+    }
+    let cases = [
+        (&photo, options(633, 471, Filter::Lanczos3, false)),
+        (&photo, options(97, 311, Filter::Mitchell, false)),
+        (&translucent, options(422, 314, Filter::Lanczos3, true)),
+        (&translucent, options(633, 471, Filter::Edge, false)),
+        (&photo, options(422, 314, Filter::Edge, false)),
+    ];
+    for (src, o) in cases {
+        let run = |threads| crate::parallel::with_threads(threads, || resize_cpu(src, &o));
+        let one = run(1).unwrap();
+        assert!(
+            one == run(3).unwrap(),
+            "{:?} {}×{} linear {}: 3 threads differ from 1",
+            o.filter,
+            o.width,
+            o.height,
+            o.linear_light
+        );
+    }
+}
