@@ -33,8 +33,28 @@ pub fn gray8(width: u32, height: u32) -> u64 {
     u64::from(width) * u64::from(height)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// A budget set by [`with_budget`] for this test thread.
+    static TEST_BUDGET: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `work` with the budget set to `bytes` on this thread: tests of the
+/// refusals, without the environment (shared by all test threads).
+#[cfg(test)]
+pub(crate) fn with_budget<R>(bytes: u64, work: impl FnOnce() -> R) -> R {
+    TEST_BUDGET.with(|b| b.set(Some(bytes)));
+    let result = work();
+    TEST_BUDGET.with(|b| b.set(None));
+    result
+}
+
 /// The budget in bytes (see the module docs).
 pub fn budget() -> u64 {
+    #[cfg(test)]
+    if let Some(bytes) = TEST_BUDGET.with(|b| b.get()) {
+        return bytes;
+    }
     #[cfg(target_arch = "wasm32")]
     {
         WASM_BUDGET

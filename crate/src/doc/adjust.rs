@@ -15,6 +15,7 @@ use super::layer::{Layer, LayerId};
 use super::render::{compose_layers_cpu, crop};
 use super::Document;
 use crate::engine::Engine;
+use crate::memory;
 use crate::ops::adjust::{self, Adjustment};
 use crate::{Error, Result};
 use image::RgbaImage;
@@ -107,6 +108,8 @@ impl Document {
                 area.y
             )));
         }
+        // The area before, blended, and history's copy.
+        self.check_memory(name, memory::rgba8(area.width, area.height) * 3)?;
         let layer = self.layer(id)?;
         let bounds = layer.bounds();
         let before = crop(&layer.pixels, area.translated(-bounds.x, -bounds.y));
@@ -125,6 +128,12 @@ impl Document {
         adjustment: &Adjustment,
     ) -> Result<()> {
         self.layer(id)?.check_unlocked("adjust it")?;
+        // The area before, adjusted, blended by the selection, and history's copy.
+        let area = self.adjustment_area(id)?;
+        self.check_memory(
+            &format!("{} of {}×{}", adjustment.name(), area.width, area.height),
+            memory::rgba8(area.width, area.height) * 4,
+        )?;
         let (area, pixels) = self.adjusted_area(engine, id, adjustment).await?;
         self.paint_pixels(id, (area.x, area.y), &pixels, adjustment.name())
     }

@@ -15,6 +15,7 @@ use super::render::{apply_mask, compose_layers_cpu};
 use super::tiles::{Plane, RasterRef, TilePatch};
 use super::Document;
 use crate::image_io::check_dimensions;
+use crate::memory;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 
@@ -62,6 +63,8 @@ impl Document {
 
     /// Adds a transparent canvas-sized layer on top.
     pub fn new_layer(&mut self, name: impl Into<String>) -> Result<LayerId> {
+        let (w, h) = (self.width(), self.height());
+        self.check_memory("a new layer", memory::rgba8(w, h))?;
         let pixels = RgbaImage::new(self.width(), self.height());
         self.add_layer(LayerProperties::named(name), pixels, None, None)
     }
@@ -76,6 +79,10 @@ impl Document {
     /// copy's id.
     pub fn duplicate_layer(&mut self, id: LayerId) -> Result<LayerId> {
         let index = self.index_of(id)?;
+        let layer = &self.stack.layers[index];
+        let (w, h) = layer.pixels.dimensions();
+        let mask = layer.mask.as_ref().map_or(0, |m| m.as_raw().len() as u64);
+        self.check_memory("duplicating the layer", memory::rgba8(w, h) + mask)?;
         let mut copy = self.stack.layers[index].clone();
         copy.id = self.take_id();
         copy.props.name = format!("{} copy", copy.props.name);
@@ -157,6 +164,11 @@ impl Document {
         }
         let area = lower.bounds().union(&upper.bounds());
         check_dimensions(area.width, area.height)?;
+        // The merged pixels and the lower layer's masked copy.
+        self.check_memory(
+            "merging the layers",
+            memory::rgba8(area.width, area.height) * 2,
+        )?;
         let mut pixels = RgbaImage::new(area.width, area.height);
         let lower_pixels = match &lower.mask {
             Some(mask) => apply_mask(&lower.pixels, mask),
@@ -195,6 +207,10 @@ impl Document {
         if self.stack.layers.is_empty() {
             return Err(Error::param("document", "there are no layers to flatten"));
         }
+        // The composite (when it is not cached) and the layer copied from it.
+        let (w, h) = (self.width(), self.height());
+        let composite = if self.rendered().is_some() { 1 } else { 2 };
+        self.check_memory("flattening", memory::rgba8(w, h) * composite)?;
         let pixels = self.composite_cpu()?.clone();
         let layer = Layer {
             id: self.take_id(),

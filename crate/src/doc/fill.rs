@@ -4,6 +4,7 @@
 
 use super::change::Change;
 use super::{Document, Layer, LayerId, LayerProperties};
+use crate::memory;
 use crate::ops::fill::{fill_cpu, FillOptions};
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
@@ -31,6 +32,10 @@ impl Document {
         let bounds = self
             .selection_bounds()
             .ok_or_else(|| Error::param("selection", "the selection is empty"))?;
+        // The composite's copy, the filled image, and the fill's working
+        // planes (measured: about twice the image at 4096²).
+        let (w, h) = (self.width(), self.height());
+        self.check_memory("content-aware fill", memory::rgba8(w, h) * 4)?;
         let image = self.composite_cpu()?.clone();
         let filled = fill_cpu(&image, &hole, sample_area, options)?;
         let (x0, y0) = (bounds.x as u32, bounds.y as u32);

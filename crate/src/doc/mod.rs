@@ -322,6 +322,13 @@ impl Document {
         layers + selection + composite + self.history.bytes() as u64
     }
 
+    /// Refuses `operation` when the `bytes` it allocates on top of what the
+    /// document holds would pass the memory budget: checked before the
+    /// operation allocates, so a refusal changes nothing.
+    pub(crate) fn check_memory(&self, operation: &str, bytes: u64) -> Result<()> {
+        memory::check(operation, self.memory_held().saturating_add(bytes))
+    }
+
     /// The composite of the visible layers, brought up to date on the CPU.
     /// Refuses first when making it would pass the memory budget. A layer
     /// hidden for a preview is shown again: what is saved, filled or
@@ -330,10 +337,7 @@ impl Document {
         self.set_preview_hidden(None)?;
         if self.rendered().is_none() {
             let (w, h) = (self.width(), self.height());
-            memory::check(
-                &format!("the {w}×{h} composite"),
-                self.memory_held() + memory::rgba8(w, h),
-            )?;
+            self.check_memory(&format!("the {w}×{h} composite"), memory::rgba8(w, h))?;
         }
         self.render_cpu()?;
         Ok(self.rendered().expect("rendered above"))

@@ -1646,3 +1646,79 @@ fn band_renders_equal_a_full_render() {
     assert_eq!(doc.rendered().unwrap(), reference.composite_cpu().unwrap());
     assert_eq!(doc.render_cpu_band(1000).unwrap(), (None, false));
 }
+
+/// Every operation that allocates images works out its need first: past the
+/// budget it is refused with a message naming it, and the document (layers,
+/// selection, history) is exactly as before.
+#[test]
+fn operations_past_the_memory_budget_are_refused_and_change_nothing() {
+    use crate::ops::adjust::{Adjustment, Levels};
+    use crate::ops::fill::FillOptions;
+    use crate::ops::transform::{Affine, Resampler};
+    type Operation = fn(&mut Document, [LayerId; 3]) -> Result<()>;
+    let engine = crate::engine::Engine::cpu();
+    let cases: [(&str, Operation); 8] = [
+        ("a new layer", |doc, _| doc.new_layer("New").map(drop)),
+        ("duplicating", |doc, [_, patch, _]| {
+            doc.duplicate_layer(patch).map(drop)
+        }),
+        ("merging", |doc, [_, patch, _]| {
+            doc.merge_down(patch).map(drop)
+        }),
+        ("flattening", |doc, _| doc.flatten().map(drop)),
+        ("Levels", |doc, [background, ..]| {
+            let levels = Adjustment::Levels(Levels {
+                gamma: 1.6,
+                ..Levels::default()
+            });
+            pollster::block_on(doc.adjust_layer(&crate::engine::Engine::cpu(), background, &levels))
+        }),
+        ("the transform", |doc, [background, ..]| {
+            let map = Affine::translate(40.0, 10.0).after(&Affine::rotate_degrees(20.0));
+            let engine = crate::engine::Engine::cpu();
+            pollster::block_on(doc.transform_layer(&engine, background, &map, Resampler::Bicubic))
+        }),
+        ("the transform", |doc, [background, ..]| {
+            let map = Affine::translate(60.0, 50.0).after(&Affine::rotate_degrees(20.0));
+            let engine = crate::engine::Engine::cpu();
+            pollster::block_on(doc.transform_selection(
+                &engine,
+                background,
+                &map,
+                Resampler::Bicubic,
+            ))
+        }),
+        ("content-aware fill", |doc, _| {
+            doc.content_aware_fill(None, &FillOptions::default())
+                .map(drop)
+        }),
+    ];
+    for (operation, run) in cases {
+        let (mut doc, ids) = sample();
+        let selection = GrayImage::from_fn(300, 200, |x, y| {
+            Luma([if (60..120).contains(&x) && (50..110).contains(&y) {
+                255
+            } else {
+                0
+            }])
+        });
+        doc.set_selection(Some(selection), "").unwrap();
+        pollster::block_on(doc.render(&engine)).unwrap();
+        let (before, entries) = (snapshot(&doc), doc.history().len());
+        let selection = doc.selection().cloned();
+        let tight = doc.memory_held() + memory::BASE_BYTES + 1024;
+        match memory::with_budget(tight, || run(&mut doc, ids)) {
+            Err(Error::TooLarge(message)) => assert!(
+                message.contains(operation) && message.contains("budget"),
+                "{operation}: {message}"
+            ),
+            other => panic!("{operation} under a tight budget: {other:?}"),
+        }
+        assert!(snapshot(&doc) == before, "{operation} changed the layers");
+        assert_eq!(doc.history().len(), entries, "{operation}");
+        assert_eq!(doc.selection().cloned(), selection, "{operation}");
+        // Within the usual budget the same operation runs.
+        run(&mut doc, ids).unwrap_or_else(|e| panic!("{operation}: {e}"));
+        assert_eq!(doc.history().len(), entries + 1, "{operation}");
+    }
+}

@@ -11,6 +11,7 @@ use super::layer::{Layer, LayerId, LayerProperties};
 use super::render::Preview;
 use super::{Document, Rect};
 use crate::engine::Engine;
+use crate::memory;
 use crate::ops::transform::{self, Affine, Area, Resampler};
 use crate::{Error, Result};
 use image::{GrayImage, Luma, Rgba, RgbaImage};
@@ -65,6 +66,15 @@ impl Document {
         let layer = self.layer(id)?;
         layer.check_unlocked("transform it")?;
         let area = self.transformed_area(layer.pixels.dimensions(), map, "layer")?;
+        // The result; with a mask, also its RGBA copy and that moved.
+        let (w, h) = layer.pixels.dimensions();
+        let result = memory::rgba8(area.width, area.height);
+        let mask = match layer.mask {
+            Some(_) => memory::rgba8(w, h) + result,
+            None => 0,
+        };
+        self.check_memory("the transform", result + mask)?;
+        let layer = self.layer(id)?;
         let pixels = transform::transform(engine, &layer.pixels, map, area, resampler).await?;
         let mask = match &layer.mask {
             Some(mask) => {
@@ -206,6 +216,17 @@ impl Document {
             return Ok(());
         }
         let area = self.transformed_area((rect.width, rect.height), map, "selection")?;
+        // The lifted float, hole and selection, the coverage, both moved,
+        // the new selection and the layer with the float dropped in.
+        let (lw, lh) = self.layer(id)?.pixels.dimensions();
+        self.check_memory(
+            "the transform",
+            memory::rgba8(rect.width, rect.height) * 3
+                + memory::gray8(rect.width, rect.height)
+                + memory::rgba8(area.width, area.height) * 2
+                + memory::gray8(self.width(), self.height())
+                + memory::rgba8(lw, lh),
+        )?;
         let moved = transform::transform(engine, &lifted.float, map, area, resampler).await?;
         let coverage = RgbaImage::from_fn(rect.width, rect.height, |x, y| {
             Rgba([255, 255, 255, lifted.selection.get_pixel(x, y)[0]])
