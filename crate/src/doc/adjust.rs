@@ -94,7 +94,7 @@ impl Document {
         filtered: &RgbaImage,
         name: &str,
     ) -> Result<()> {
-        self.layer(id)?.check_unlocked("filter it")?;
+        self.layer(id)?.check_pixels_editable("filter it")?;
         if area != self.adjustment_area(id)? || filtered.dimensions() != (area.width, area.height) {
             return Err(Error::SizeMismatch(format!(
                 "the filtered pixels ({}×{}) do not cover the area being filtered ({}×{} at \
@@ -124,7 +124,7 @@ impl Document {
         id: LayerId,
         adjustment: &Adjustment,
     ) -> Result<()> {
-        self.layer(id)?.check_unlocked("adjust it")?;
+        self.layer(id)?.check_pixels_editable("adjust it")?;
         let (area, pixels) = self.adjusted_area(engine, id, adjustment).await?;
         self.paint_pixels(id, (area.x, area.y), &pixels, adjustment.name())
     }
@@ -145,6 +145,7 @@ impl Document {
         let mut props = layer.props.clone();
         props.offset = (area.x, area.y);
         let adjusted = Layer {
+            text: None,
             id,
             props,
             pixels,

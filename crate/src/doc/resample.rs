@@ -84,6 +84,7 @@ impl Document {
             changes.push(Change::Insert {
                 index,
                 layer: Box::new(Layer {
+                    text: None,
                     id: layer.id,
                     props,
                     pixels,
@@ -153,6 +154,7 @@ impl Document {
         let id = self.take_id();
         let index = self.layers().len();
         let layer = Layer {
+            text: None,
             id,
             props,
             pixels,

@@ -64,6 +64,9 @@ impl Document {
     ) -> Result<()> {
         let layer = self.layer(id)?;
         layer.check_unlocked("transform it")?;
+        if layer.text.is_some() {
+            return self.transform_text_layer(id, map);
+        }
         let area = self.transformed_area(layer.pixels.dimensions(), map, "layer")?;
         let pixels = transform::transform(engine, &layer.pixels, map, area, resampler).await?;
         let mask = match &layer.mask {
@@ -97,6 +100,7 @@ impl Document {
     ) -> Result<Vec<Change>> {
         let index = self.index_of(id)?;
         let layer = Layer {
+            text: None,
             id,
             props: LayerProperties {
                 offset,
@@ -198,7 +202,7 @@ impl Document {
         map: &Affine,
         resampler: Resampler,
     ) -> Result<()> {
-        self.layer(id)?.check_unlocked("transform it")?;
+        self.layer(id)?.check_pixels_editable("transform it")?;
         let lifted = self.lift_selection(id)?;
         let rect = lifted.rect;
         map.validate()?;
