@@ -354,6 +354,8 @@ pub struct LayerSummary {
     pub width: u32,
     pub height: u32,
     pub masked: bool,
+    /// A text layer (its source is stored beside it).
+    pub text: bool,
 }
 
 /// Reads a project's [`ProjectSummary`] within the default [`LoadLimits`].
@@ -376,6 +378,7 @@ pub fn summarize_ora(bytes: &[u8]) -> Result<ProjectSummary> {
             width,
             height,
             masked: element.attribute((NAMESPACE, "mask")).is_some(),
+            text: element.attribute((NAMESPACE, "text")).is_some(),
         });
     }
     Ok(ProjectSummary {
