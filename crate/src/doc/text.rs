@@ -334,6 +334,45 @@ impl Document {
         self.render_text_layer(id, source, at, "Free Transform")
     }
 
+    /// Text layer `layer` for Image Size by `factor`: its scale and text
+    /// position times `factor`, rendered again; `mask` (already resized,
+    /// placed at canvas `mask_at`) is carried over where it lies.
+    pub(super) fn rescaled_text_layer(
+        &self,
+        layer: &Layer,
+        factor: f64,
+        mask: Option<GrayImage>,
+        mask_at: (i32, i32),
+    ) -> Result<Layer> {
+        let text = text_of(layer)?;
+        let (x, y) = self.text_position(layer.id)?;
+        let source = TextSource {
+            scale: (f64::from(text.source.scale) * factor) as f32,
+            ..text.source.clone()
+        };
+        let at = (
+            (f64::from(x) * factor).round() as i32,
+            (f64::from(y) * factor).round() as i32,
+        );
+        let rendered = source.render()?;
+        let (ox, oy) = rendered.origin;
+        let offset = (at.0 + ox, at.1 + oy);
+        let mask = mask.map(|m| replace_mask(&m, mask_at, offset, rendered.image.dimensions()));
+        Ok(Layer {
+            id: layer.id,
+            props: LayerProperties {
+                offset,
+                ..layer.props.clone()
+            },
+            pixels: rendered.image,
+            mask,
+            text: Some(Box::new(TextLayer {
+                source,
+                anchor: (-ox, -oy),
+            })),
+        })
+    }
+
     /// Renders `source` as layer `id`'s pixels with the text box's top-left
     /// at canvas `at`, as one step `name`. A mask is kept where it lies on
     /// the canvas (new area shows).

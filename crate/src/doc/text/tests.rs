@@ -452,3 +452,30 @@ fn the_autosave_keeps_text_layers_and_their_history() {
         next.pieces.iter().map(|p| &p.key).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn image_size_renders_an_evenly_scaled_text_again_and_rasterizes_a_stretched_one() {
+    let source = headline("Resized");
+    let (mut doc, id) = canvas_with_text(source.clone(), (20, 30));
+    let engine = Engine::cpu();
+    let double = crate::ops::resample::ResizeOptions::new(1280, 720);
+    pollster::block_on(doc.resize_image(&engine, &double)).unwrap();
+    let mut bigger = source.clone();
+    bigger.style.size = 96.0;
+    let layer = doc.layer(id).unwrap();
+    assert_eq!(
+        layer.pixels,
+        rendered(&bigger).0,
+        "rendered at 96 px, not resampled"
+    );
+    assert_eq!(layer.text.as_ref().unwrap().source.scale, 2.0);
+    assert_eq!(doc.text_position(id).unwrap(), (40, 60));
+    doc.undo();
+    assert_eq!(doc.layer(id).unwrap().text.as_ref().unwrap().source, source);
+    let stretch = crate::ops::resample::ResizeOptions::new(1280, 360);
+    pollster::block_on(doc.resize_image(&engine, &stretch)).unwrap();
+    assert!(
+        doc.layer(id).unwrap().text.is_none(),
+        "stretched type is pixels"
+    );
+}
