@@ -25,6 +25,7 @@ import { createHost } from './hosts/host.js';
 import { createHostBar } from './ui/host-bar.js';
 import { PAINT_COMMANDS } from './commands/paint.js';
 import { HEAL_COMMANDS } from './commands/heal.js';
+import { TYPE_COMMANDS } from './commands/type.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
@@ -154,7 +155,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...HEAL_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...HEAL_COMMANDS, ...TYPE_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
