@@ -27,6 +27,7 @@ import { PAINT_COMMANDS } from './commands/paint.js';
 import { HEAL_COMMANDS } from './commands/heal.js';
 import { TYPE_COMMANDS } from './commands/type.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
+import { mountTypeOptions } from './tools/type.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
 import { createAdjustDialog } from './ui/adjust.js';
@@ -500,6 +501,7 @@ function buildControls() {
     commands.invoke('select.color-range', { color: values.color, fuzziness: values.fuzziness, mode: values.mode });
   });
   ctx.tools.host('color_range').append(rangeButton);
+  mountTypeOptions(ctx.tools.host('type'), ctx);
 
   // Selection modifiers: one parameter and a button each.
   for (const { op, manifest, param, button } of MODIFIERS) {

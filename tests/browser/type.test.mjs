@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, clientPoint } from './harness.mjs';
 import { cli, run, buildCli } from '../cli.mjs';
 
 const CONFIGS = [
@@ -134,6 +134,42 @@ for (const config of CONFIGS) {
         return { largest, count };
       }, { exported, reference: references.exported });
       assert.ok(largest <= config.tolerance, `the export is the CLI's export of the same project (${count} values differ, by up to ${largest})`);
+    });
+
+    test('the Type tool: click to set the text from its options, change an option to restyle it', async () => {
+      const { page } = app;
+      const bytes = [...readFileSync(PHOTO_PATH)];
+      await page.evaluate(async (bytes) => {
+        await window.retouchApp.run('file.start-fresh');
+        await window.retouchApp.run('file.open', { bytes: new Uint8Array(bytes), name: 'chelsea.png' });
+      }, bytes);
+      await page.keyboard.press('t');
+      const options = page.locator('#tool-params [data-tool="type"]');
+      await options.locator('textarea[name="text"]').fill('Brand headline');
+      await options.locator('input[name="size"]').fill('30');
+      const at = await clientPoint(page, 40, 50);
+      await page.mouse.click(at.x, at.y);
+      // The first text loads the shipped fonts before its edit is queued.
+      await page.waitForFunction(() => window.retouchApp.history()?.entries.at(-1)?.name === 'Add Text');
+      const placed = await source(page);
+      assert.deepEqual([placed.text, placed.size], ['Brand headline', 30]);
+      assert.ok(Math.abs(placed.x - 40) <= 1 && Math.abs(placed.y - 50) <= 1, `placed at ${placed.x}, ${placed.y}`);
+
+      await options.locator('input[name="color"]').fill('#ff0000');
+      await page.evaluate(() => window.retouchApp.settled());
+      assert.equal(await lastStep(page), 'Edit Text');
+      assert.equal((await source(page)).color, '#ff0000ff');
+      await options.locator('textarea[name="text"]').fill('Brand headline, edited');
+      await options.locator('input[name="size"]').focus();
+      await page.evaluate(() => window.retouchApp.settled());
+      assert.equal((await source(page)).text, 'Brand headline, edited');
+      const steps = (await page.evaluate(() => window.retouchApp.history())).entries.length;
+      await page.keyboard.press('Escape');
+      await page.evaluate(() => document.activeElement.blur());
+      await page.keyboard.press('Control+z');
+      await page.evaluate(() => window.retouchApp.settled());
+      assert.equal((await page.evaluate(() => window.retouchApp.history())).position, steps - 1);
+      assert.equal((await source(page)).text, 'Brand headline', 'one undo step per edit');
     });
   });
 }
