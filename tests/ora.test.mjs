@@ -1,6 +1,7 @@
 // Cross-checks OpenRaster projects written by the `retouch` CLI with readers nobody here wrote:
 // Python's zipfile/ElementTree for the container and pyora (PyPI) for layers and rendering,
-// installed in a test-only venv by tests/ora/setup_venv.sh.
+// installed in a test-only venv by tests/ora/setup_venv.sh. A text layer's rendered pixels are
+// what they see of it (its source is ours alone).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -55,9 +56,16 @@ test('projects written by the CLI read back identically in independent ORA reade
   retouch('project', 'add-layer', plain, top, '--name', 'Screen', '--offset', '10,5',
     '--mode', 'screen', '--opacity', '0.8');
   retouch('project', 'add-layer', plain, top, '--name', 'Over', '--offset', '30,20');
+  // A text layer: other readers see its rendered pixels as an ordinary layer.
+  const type = ['--text', 'Type', '--size', '20', '--color', '#2040c0'];
+  retouch('project', 'add-text', plain, ...type, '--at', '4,6');
+  retouch('render-text', ...type, '-o', `${out}text.png`);
+  const text = JSON.parse(retouch('project', 'info', plain, '--json')).layers.at(-1);
+  assert.equal(text.text, true);
   writeFileSync(`${out}plain.json`, JSON.stringify({
     width: 64, height: 48, render_tolerance: 2,
     layers: [
+      layer('Type', `${out}text.png`, text.x, text.y, 1, true, 'svg:src-over', 'normal', false),
       layer('Over', top, 30, 20, 1, true, 'svg:src-over', 'normal', false),
       layer('Screen', top, 10, 5, 0.8, true, 'svg:screen', 'screen', false),
       layer('base', base, 0, 0, 1, true, 'svg:src-over', 'normal', false),

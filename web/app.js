@@ -25,7 +25,9 @@ import { createHost } from './hosts/host.js';
 import { createHostBar } from './ui/host-bar.js';
 import { PAINT_COMMANDS } from './commands/paint.js';
 import { HEAL_COMMANDS } from './commands/heal.js';
+import { TYPE_COMMANDS } from './commands/type.js';
 import { TOOLS, createGesture } from './tools/gesture.js';
+import { mountTypeOptions } from './tools/type.js';
 import { createPanels } from './panels.js';
 import { buildParamControls } from './ui/params.js';
 import { createAdjustDialog } from './ui/adjust.js';
@@ -154,7 +156,7 @@ const commands = createCommands({
   onError: (label, error) => status.error(`${label} failed`, error),
   onRan: () => commands.refresh(),
 });
-for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...HEAL_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
+for (const command of [...FILE_COMMANDS, ...LAYER_COMMANDS, ...SELECT_COMMANDS, ...VIEW_COMMANDS, ...PANEL_COMMANDS, ...ADJUST_COMMANDS, ...PAINT_COMMANDS, ...HEAL_COMMANDS, ...TYPE_COMMANDS, ...TRANSFORM_COMMANDS, ...HOST_COMMANDS, ...PLUGIN_COMMANDS]) commands.define(command);
 
 let gesture = null;
 const modifierControls = new Map();
@@ -499,6 +501,7 @@ function buildControls() {
     commands.invoke('select.color-range', { color: values.color, fuzziness: values.fuzziness, mode: values.mode });
   });
   ctx.tools.host('color_range').append(rangeButton);
+  mountTypeOptions(ctx.tools.host('type'), ctx);
 
   // Selection modifiers: one parameter and a button each.
   for (const { op, manifest, param, button } of MODIFIERS) {

@@ -17,6 +17,31 @@ pub(crate) fn photo(name: &str) -> RgbaImage {
     crate::image_io::decode_rgba(&bytes).unwrap()
 }
 
+/// One of the shipped fonts (fonts/install.sh puts them in fonts/shipped/).
+pub(crate) fn shipped_font(name: &str) -> crate::text::Font {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fonts/shipped")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: run fonts/install.sh (./build.sh setup does)",
+            path.display()
+        )
+    });
+    crate::text::Font::from_bytes(name, bytes).expect("the shipped font opens")
+}
+
+/// Noto Sans, then Noto Sans Arabic and Devanagari as its fallbacks.
+pub(crate) fn shipped_fonts() -> Vec<crate::text::Font> {
+    [
+        "NotoSans-Regular.ttf",
+        "NotoSansArabic-Regular.ttf",
+        "NotoSansDevanagari-Regular.ttf",
+    ]
+    .map(shipped_font)
+    .to_vec()
+}
+
 /// How a random byte is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Draw {

@@ -16,9 +16,10 @@ import { spotHeal, remove, healing } from './heal.js';
 import { hand, zoom } from './navigate.js';
 import { crop } from './crop.js';
 import { transform } from './transform.js';
+import { type } from './type.js';
 
 /** Every canvas tool, in toolbox order. Navigation tools' gestures are the view's own. */
-export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, paintBrush, eraser, cloneStamp, spotHeal, remove, healing, crop, transform, hand, zoom];
+export const TOOLS = [move, rectangle, ellipse, lasso, wand, colorRange, brush, paintBrush, eraser, cloneStamp, spotHeal, remove, healing, type, crop, transform, hand, zoom];
 
 function combineMode(event, values) {
   if (event?.shiftKey && event?.altKey) return 'intersect';

@@ -95,7 +95,7 @@ impl Document {
         filtered: &RgbaImage,
         name: &str,
     ) -> Result<()> {
-        self.layer(id)?.check_unlocked("filter it")?;
+        self.layer(id)?.check_pixels_editable("filter it")?;
         if area != self.adjustment_area(id)? || filtered.dimensions() != (area.width, area.height) {
             return Err(Error::SizeMismatch(format!(
                 "the filtered pixels ({}×{}) do not cover the area being filtered ({}×{} at \
@@ -127,7 +127,7 @@ impl Document {
         id: LayerId,
         adjustment: &Adjustment,
     ) -> Result<()> {
-        self.layer(id)?.check_unlocked("adjust it")?;
+        self.layer(id)?.check_pixels_editable("adjust it")?;
         // The area before, adjusted, blended by the selection, and history's copy.
         let area = self.adjustment_area(id)?;
         self.check_memory(
@@ -154,6 +154,7 @@ impl Document {
         let mut props = layer.props.clone();
         props.offset = (area.x, area.y);
         let adjusted = Layer {
+            text: None,
             id,
             props,
             pixels,

@@ -26,10 +26,12 @@ use super::brand::{self, BrandKit, MAX_REFERENCES};
 use super::change::Change;
 use super::history::StoredEntry;
 use super::layer::{Layer, LayerId, LayerProperties};
+use super::text::{fonts_of, stored_font, FontTable, TextLayer};
 use super::tiles::TILE_SIZE;
 use super::{check_json, Document, Rect};
 use crate::image_io::{check_dimensions, SourceMetadata, MAX_PIXELS};
 use crate::ops::blend::BlendMode;
+use crate::text::Font;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 use serde::{Deserialize, Serialize};
@@ -150,6 +152,10 @@ struct StoredState {
     /// Absent in saves from before history was kept.
     #[serde(default)]
     history: Option<StoredHistory>,
+    /// The SHA-256 of each font the text layers and history steps use
+    /// (pieces `font/<key>`); absent in saves from before text layers.
+    #[serde(default)]
+    fonts: Vec<String>,
 }
 
 /// The saved history steps (their changes are pieces `history/<stamp>`).
@@ -190,6 +196,9 @@ struct StoredLayer {
     height: u32,
     mask: bool,
     provenance: Option<String>,
+    /// A text layer's source (see [`TextLayer::to_json`]).
+    #[serde(default)]
+    text: Option<String>,
 }
 
 /// A piece of the document, borrowed.
@@ -202,26 +211,22 @@ enum Source<'a> {
         rect: Rect,
     },
     Blob(&'a [u8]),
+    /// A font file (its bytes shared with the layers that use it).
+    Font(Font),
 }
 
 impl<'a> Source<'a> {
     /// The piece's bytes, row by row (a blob is one row).
-    fn rows(&self) -> Box<dyn Iterator<Item = &'a [u8]> + 'a> {
+    fn rows(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
         match *self {
             Source::Blob(bytes) => Box::new(std::iter::once(bytes)),
+            Source::Font(ref font) => Box::new(std::iter::once(font.bytes())),
             Source::Tile {
                 raster,
                 raster_width,
-                bytes_per_pixel: bpp,
+                bytes_per_pixel,
                 rect,
-            } => {
-                let row_len = rect.width as usize * bpp;
-                Box::new((0..rect.height as usize).map(move |row| {
-                    let start =
-                        ((rect.y as usize + row) * raster_width as usize + rect.x as usize) * bpp;
-                    &raster[start..start + row_len]
-                }))
-            }
+            } => Box::new(tile_rows(raster, raster_width, bytes_per_pixel, rect)),
         }
     }
 
@@ -229,6 +234,7 @@ impl<'a> Source<'a> {
     fn len(&self) -> usize {
         match *self {
             Source::Blob(bytes) => bytes.len(),
+            Source::Font(ref font) => font.bytes().len(),
             Source::Tile {
                 bytes_per_pixel,
                 rect,
@@ -241,13 +247,17 @@ impl<'a> Source<'a> {
     /// most of a selection), that pixel: it is stored alone.
     fn uniform_pixel(&self) -> Option<&'a [u8]> {
         let Source::Tile {
-            bytes_per_pixel, ..
+            raster,
+            raster_width,
+            bytes_per_pixel,
+            rect,
         } = *self
         else {
             return None;
         };
-        let first = &self.rows().next()?[..bytes_per_pixel];
-        self.rows()
+        let rows = || tile_rows(raster, raster_width, bytes_per_pixel, rect);
+        let first = &rows().next()?[..bytes_per_pixel];
+        rows()
             .all(|row| row.chunks_exact(bytes_per_pixel).all(|p| p == first))
             .then_some(first)
     }
@@ -259,6 +269,20 @@ impl<'a> Source<'a> {
         }
         hash
     }
+}
+
+/// The rows of `rect` in a row-major raster `raster_width` pixels wide.
+fn tile_rows(
+    raster: &[u8],
+    raster_width: u32,
+    bpp: usize,
+    rect: Rect,
+) -> impl Iterator<Item = &[u8]> {
+    let row_len = rect.width as usize * bpp;
+    (0..rect.height as usize).map(move |row| {
+        let start = ((rect.y as usize + row) * raster_width as usize + rect.x as usize) * bpp;
+        &raster[start..start + row_len]
+    })
 }
 
 /// The pieces of `doc`, in a fixed order.
@@ -292,7 +316,25 @@ fn pieces(doc: &Document) -> Vec<(String, Source<'_>)> {
     for (index, png) in doc.brand_kit().references.iter().enumerate() {
         out.push((format!("brand/reference/{index}"), Source::Blob(png)));
     }
+    for (key, font) in doc.fonts_in_use() {
+        out.push((font_key(&key), Source::Font(font)));
+    }
     out
+}
+
+fn font_key(key: &str) -> String {
+    format!("font/{key}")
+}
+
+impl Document {
+    /// The fonts of the text layers and of the history steps, by key.
+    fn fonts_in_use(&self) -> FontTable {
+        let mut fonts = fonts_of(self.layers());
+        for index in 0..self.history.len() {
+            self.history.saved_entry(index).2.collect_fonts(&mut fonts);
+        }
+        fonts
+    }
 }
 
 /// Adds the tiles of a raster, keyed `{prefix}/{column}-{row}`.
@@ -436,6 +478,7 @@ impl Document {
                     height: l.pixels.height(),
                     mask: l.mask.is_some(),
                     provenance: self.provenance(l.id).map(str::to_owned),
+                    text: l.text.as_ref().map(|t| t.to_json()),
                 })
                 .collect(),
             selection: self.selection().is_some(),
@@ -445,6 +488,7 @@ impl Document {
             brand_palette: kit.palette_hex(),
             brand_references: kit.references.len(),
             history: Some(history),
+            fonts: self.fonts_in_use().into_keys().collect(),
         };
         serde_json::to_string(&state)
             .map_err(|e| Error::Encode(format!("cannot write the autosave state: {e}")))
@@ -459,6 +503,7 @@ enum Target {
     Icc,
     Exif,
     Reference(usize),
+    Font(String),
 }
 
 /// Rebuilds a document from an autosave: the state first, then each stored
@@ -475,6 +520,8 @@ pub struct AutosaveRestore {
     missing: BTreeSet<String>,
     /// Stored history steps by key; a missing or damaged one costs only history.
     history: HashMap<String, Vec<u8>>,
+    /// The fonts read so far, by key.
+    fonts: FontTable,
 }
 
 impl AutosaveRestore {
@@ -535,6 +582,7 @@ impl AutosaveRestore {
             references: vec![None; state.brand_references],
             missing: BTreeSet::new(),
             history: HashMap::new(),
+            fonts: FontTable::new(),
             state,
         };
         restore.missing = restore.expected_keys();
@@ -570,6 +618,7 @@ impl AutosaveRestore {
             keys.insert("source/exif".into());
         }
         keys.extend((0..self.state.brand_references).map(|i| format!("brand/reference/{i}")));
+        keys.extend(self.state.fonts.iter().map(|key| font_key(key)));
         keys
     }
 
@@ -649,6 +698,11 @@ impl AutosaveRestore {
                 self.references[i] = Some(bytes.to_vec());
                 Ok(())
             }
+            Target::Font(key) => {
+                let font = stored_font(&key, bytes.to_vec(), &format!("'{key}' in the autosave"))?;
+                self.fonts.insert(key, font);
+                Ok(())
+            }
         }
     }
 
@@ -684,6 +738,7 @@ impl AutosaveRestore {
             ["selection", at] => (Target::Selection, Some(cell(at)?)),
             ["source", "icc"] => (Target::Icc, None),
             ["source", "exif"] => (Target::Exif, None),
+            ["font", font] => (Target::Font(font.to_owned()), None),
             ["brand", "reference", i] => (
                 Target::Reference(i.parse().map_err(|_| damaged(key))?),
                 None,
@@ -717,7 +772,15 @@ impl AutosaveRestore {
                 check_json("provenance", json)?;
                 doc.provenance.insert(stored.id, json.clone());
             }
+            let text = match &stored.text {
+                Some(json) => {
+                    let what = format!("of layer '{}' in the autosave", props.name);
+                    Some(Box::new(TextLayer::from_json(json, &self.fonts, &what)?))
+                }
+                None => None,
+            };
             doc.stack.layers.push(Layer {
+                text,
                 id: stored.id,
                 props,
                 pixels,
@@ -736,6 +799,11 @@ impl AutosaveRestore {
             icc_profile: self.icc,
             exif: self.exif,
         };
+        let mut restored = RestoredHistory::default();
+        if let Some(history) = state.history {
+            restored = restore_history(&mut doc, history, self.history, &self.fonts);
+        }
+        // After the history: the fonts its steps use are pieces too.
         let mut stored: HashMap<String, u64> = pieces(&doc)
             .into_iter()
             .map(|(key, source)| {
@@ -743,13 +811,9 @@ impl AutosaveRestore {
                 (key, fingerprint)
             })
             .collect();
-        let mut restored = RestoredHistory::default();
-        if let Some(history) = state.history {
-            restored = restore_history(&mut doc, history, self.history);
-            for index in 0..doc.history.len() {
-                let (_, stamp, _) = doc.history.saved_entry(index);
-                stored.insert(history_key(stamp), stamp);
-            }
+        for index in 0..doc.history.len() {
+            let (_, stamp, _) = doc.history.saved_entry(index);
+            stored.insert(history_key(stamp), stamp);
         }
         let baseline = AutosaveBaseline {
             stored,
@@ -767,6 +831,7 @@ fn restore_history(
     doc: &mut Document,
     history: StoredHistory,
     mut pieces: HashMap<String, Vec<u8>>,
+    fonts: &FontTable,
 ) -> RestoredHistory {
     let total = history.entries.len();
     let position = history.position.min(total);
@@ -776,7 +841,7 @@ fn restore_history(
         .map(|step| {
             let key = history_key(step.stamp);
             let bytes = pieces.remove(&key)?;
-            let change = Change::decode(&bytes, &step.name).ok()?;
+            let change = Change::decode(&bytes, &step.name, fonts).ok()?;
             Some(StoredEntry {
                 name: step.name,
                 stamp: step.stamp,
@@ -1319,10 +1384,14 @@ mod tests {
         for index in 0..doc.history().len() {
             let (name, _, change) = doc.history().saved_entry(index);
             let bytes = change.encode();
-            assert_eq!(&Change::decode(&bytes, name).unwrap(), change, "{name}");
+            assert_eq!(
+                &Change::decode(&bytes, name, &FontTable::new()).unwrap(),
+                change,
+                "{name}"
+            );
             for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
                 assert!(
-                    Change::decode(&bytes[..cut], name).is_err(),
+                    Change::decode(&bytes[..cut], name, &FontTable::new()).is_err(),
                     "{name} cut at {cut}"
                 );
             }

@@ -46,6 +46,7 @@ impl Document {
         }
         let id = self.take_id();
         let layer = Layer {
+            text: None,
             id,
             props,
             pixels,
@@ -178,6 +179,7 @@ impl Document {
         image::imageops::replace(&mut pixels, &lower_pixels, at.x.into(), at.y.into());
         compose_layers_cpu([upper], &mut pixels, (area.x, area.y), area)?;
         let merged = Layer {
+            text: None,
             id: lower.id,
             props: LayerProperties {
                 offset: (area.x, area.y),
@@ -213,6 +215,7 @@ impl Document {
         self.check_memory("flattening", memory::rgba8(w, h) * composite)?;
         let pixels = self.composite_cpu()?.clone();
         let layer = Layer {
+            text: None,
             id: self.take_id(),
             props: LayerProperties::named("Background"),
             pixels,
@@ -262,7 +265,7 @@ impl Document {
     /// Multiplies the mask into the layer's alpha and removes the mask.
     pub fn apply_layer_mask(&mut self, id: LayerId) -> Result<()> {
         let layer = self.layer(id)?;
-        layer.check_unlocked("apply its mask")?;
+        layer.check_pixels_editable("apply its mask")?;
         let Some(mask) = &layer.mask else {
             return Err(no_mask(layer));
         };
@@ -343,6 +346,7 @@ impl Document {
         let canvas = self.canvas_change(width, height, (shift(left)?, shift(top)?));
         let id = self.take_id();
         let layer = Layer {
+            text: None,
             id,
             props,
             pixels,
@@ -487,7 +491,10 @@ impl Document {
         name: &str,
     ) -> Result<()> {
         let layer = self.layer(id)?;
-        layer.check_unlocked("paint on it")?;
+        match plane {
+            Plane::Pixels => layer.check_pixels_editable("paint on it")?,
+            _ => layer.check_unlocked("paint on it")?,
+        }
         let raster: &[u8] = match plane {
             Plane::Pixels => &layer.pixels,
             Plane::Mask => layer.mask.as_ref().ok_or_else(|| no_mask(layer))?,

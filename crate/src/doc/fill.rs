@@ -56,6 +56,7 @@ impl Document {
             Change::Insert {
                 index,
                 layer: Box::new(Layer {
+                    text: None,
                     id,
                     props,
                     pixels,

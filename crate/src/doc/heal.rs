@@ -110,7 +110,7 @@ impl Document {
         tool: HealTool,
     ) -> Result<Rect> {
         let layer = self.layer(id)?;
-        layer.check_unlocked("heal it")?;
+        layer.check_pixels_editable("heal it")?;
         if !layer.props.visible {
             return Err(Error::param(
                 "layer",

@@ -3,6 +3,7 @@
 //! the compositor reads.
 
 use super::geometry::Rect;
+use super::text::TextLayer;
 use crate::ops::blend::{BlendMode, CompositeOptions};
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
@@ -67,6 +68,8 @@ pub struct Layer {
     pub pixels: RgbaImage,
     /// Coverage (0 hides, 255 shows), the same size as `pixels`.
     pub mask: Option<GrayImage>,
+    /// For a text layer, the source its pixels were rendered from.
+    pub text: Option<Box<TextLayer>>,
 }
 
 impl Layer {
@@ -88,6 +91,22 @@ impl Layer {
     /// True when the layer adds nothing to the composite.
     pub(crate) fn is_invisible(&self) -> bool {
         !self.props.visible || self.props.opacity == 0.0
+    }
+
+    /// Refuses pixel edits of a locked layer or a text layer (whose pixels
+    /// are rendered from its source: rasterize it first).
+    pub(crate) fn check_pixels_editable(&self, what: &str) -> Result<()> {
+        self.check_unlocked(what)?;
+        if self.text.is_some() {
+            return Err(Error::param(
+                "layer",
+                format!(
+                    "'{}' is a text layer: edit its text, or rasterize it to {what}",
+                    self.props.name
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn check_unlocked(&self, what: &str) -> Result<()> {

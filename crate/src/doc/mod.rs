@@ -27,6 +27,7 @@
 //! - `transform`: Free Transform of a layer (move, scale, rotate, skew).
 //! - `paint`: paint brush, eraser and clone stamp strokes, one step each
 //!   (async: they run on the engine).
+//! - [`text`]: text layers, rendered from the source they keep.
 
 mod adjust;
 pub mod autosave;
@@ -51,6 +52,7 @@ mod stack;
 mod stored_change;
 #[cfg(test)]
 mod tests;
+pub mod text;
 pub mod tiles;
 mod transform;
 
@@ -62,6 +64,7 @@ pub use heal::{HealOptions, HealTool};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
 pub use paint::StrokeTool;
+pub use text::{TextLayer, TextSource};
 pub use tiles::Plane;
 
 use crate::engine::Engine;

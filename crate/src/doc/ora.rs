@@ -17,8 +17,11 @@
 //! `retouch:provenance` on its `<layer>`) and the brand kit
 //! (`retouch/brand/kit.json`, named by `retouch:brand-kit` on `<image>`: its
 //! style, palette and the entries of its reference images, each a PNG of its
-//! own in `retouch/brand/`). Layer locks use the standard `edit-locked`
-//! attribute.
+//! own in `retouch/brand/`). A text layer's source is JSON
+//! (`retouch/text-NNNN.json`, named by `retouch:text` on its `<layer>`; its
+//! pixels are the layer PNG as usual, so other editors show the text), and
+//! each font the text layers use is stored once as `retouch/fonts/<SHA-256>`.
+//! Layer locks use the standard `edit-locked` attribute.
 //!
 //! Loading treats the file as hostile: every zip entry's declared size is
 //! checked against per-entry and total caps before it is read, and reading
@@ -29,11 +32,13 @@
 use super::brand::{self, BrandKit, MAX_REFERENCES};
 use super::export::thumbnail;
 use super::layer::LayerProperties;
+use super::text::{fonts_of, stored_font, FontTable, TextLayer};
 use super::{Document, MAX_JSON_BYTES};
 use crate::image_io::{
     self, check_dimensions, SourceMetadata, MAX_EXIF_BYTES, MAX_ICC_BYTES, MAX_PIXELS,
 };
 use crate::ops::blend::BlendMode;
+use crate::text::font::MAX_FONT_BYTES;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 use std::fmt::Write as _;
@@ -177,6 +182,11 @@ impl Document {
                 let _ = write!(xml, " retouch:mask=\"{mask_src}\"");
                 entries.push((mask_src, Entry::Mask(mask)));
             }
+            if let Some(text) = &layer.text {
+                let src = format!("retouch/text-{index:04}.json");
+                let _ = write!(xml, " retouch:text=\"{src}\"");
+                entries.push((src, Entry::Bytes(text.to_json().into_bytes())));
+            }
             if let Some(json) = self.provenance(layer.id) {
                 let src = format!("retouch/provenance-{index:04}.json");
                 let _ = write!(xml, " retouch:provenance=\"{src}\"");
@@ -185,6 +195,10 @@ impl Document {
             xml.push_str("/>\n");
         }
         xml.push_str("</stack>\n</image>\n");
+        // Each font the text layers use, once, named by its SHA-256.
+        for (key, font) in fonts_of(self.layers()) {
+            entries.push((font_src(&key), Entry::Bytes(font.bytes().to_vec())));
+        }
         let thumb = thumbnail(merged, THUMBNAIL_MAX_SIDE)?;
         entries.push(("Thumbnails/thumbnail.png".into(), Entry::Image(&thumb)));
         entries.push(("mergedimage.png".into(), Entry::Image(merged)));
@@ -247,6 +261,7 @@ impl Document {
         let (width, height, elements) = canvas_and_layers(image, limits)?;
         let mut document = Document::new(width, height)?;
         let mut total_pixels = 0u64;
+        let mut fonts = FontTable::new();
         // Bottom layer first: stack.xml lists the top one first.
         for element in elements.into_iter().rev() {
             let props = layer_properties(element)?;
@@ -267,7 +282,15 @@ impl Document {
                 Some(mask_src) => Some(read_mask(&mut reader, mask_src, &pixels, limits)?),
                 None => None,
             };
+            let text = match element.attribute((NAMESPACE, "text")) {
+                Some(src) => Some(read_text(&mut reader, src, &mut fonts)?),
+                None => None,
+            };
             let id = document.add_layer(props, pixels, mask, None)?;
+            if let Some(text) = text {
+                let last = document.stack.layers.len() - 1;
+                document.stack.layers[last].text = Some(Box::new(text));
+            }
             if let Some(src) = element.attribute((NAMESPACE, "provenance")) {
                 let json = read_json(&mut reader, src)?;
                 document.set_provenance(id, Some(json))?;
@@ -331,6 +354,8 @@ pub struct LayerSummary {
     pub width: u32,
     pub height: u32,
     pub masked: bool,
+    /// A text layer (its source is stored beside it).
+    pub text: bool,
 }
 
 /// Reads a project's [`ProjectSummary`] within the default [`LoadLimits`].
@@ -353,6 +378,7 @@ pub fn summarize_ora(bytes: &[u8]) -> Result<ProjectSummary> {
             width,
             height,
             masked: element.attribute((NAMESPACE, "mask")).is_some(),
+            text: element.attribute((NAMESPACE, "text")).is_some(),
         });
     }
     Ok(ProjectSummary {
@@ -531,6 +557,36 @@ fn read_brand_kit(reader: &mut ProjectReader<'_>, src: &str) -> Result<BrandKit>
         style: stored.style,
         references,
     })
+}
+
+/// Where a text layer's font is stored.
+fn font_src(key: &str) -> String {
+    format!("retouch/fonts/{key}")
+}
+
+/// Reads a text layer's source and the fonts it names (each read once per
+/// project and checked to be the file its SHA-256 names).
+fn read_text(
+    reader: &mut ProjectReader<'_>,
+    src: &str,
+    fonts: &mut FontTable,
+) -> Result<TextLayer> {
+    let json = read_json(reader, src)?;
+    let what = format!("'{src}'");
+    for key in TextLayer::font_keys(&json, &what)? {
+        if let std::collections::btree_map::Entry::Vacant(slot) = fonts.entry(key) {
+            let key = slot.key().clone();
+            if !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::Decode(format!(
+                    "the text layer source {what} is not valid: '{key}' is not a SHA-256"
+                )));
+            }
+            let font_src = font_src(&key);
+            let bytes = reader.read(&font_src, MAX_FONT_BYTES as u64)?;
+            slot.insert(stored_font(&key, bytes, &format!("'{font_src}'"))?);
+        }
+    }
+    TextLayer::from_json(&json, fonts, &what)
 }
 
 /// Reads a provenance or brand-kit JSON file (checked by the caller).

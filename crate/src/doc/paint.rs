@@ -205,7 +205,7 @@ impl Document {
         tool: StrokeTool,
     ) -> Result<(Rect, PaintTool)> {
         let layer = self.layer(id)?;
-        layer.check_unlocked("paint on it")?;
+        layer.check_pixels_editable("paint on it")?;
         if !layer.props.visible {
             return Err(Error::param(
                 "layer",

@@ -80,15 +80,24 @@ impl Document {
                 offset: (bounds.x, bounds.y),
                 ..layer.props.clone()
             };
-            changes.push(Change::Remove { index });
-            changes.push(Change::Insert {
-                index,
-                layer: Box::new(Layer {
+            // A text layer scaled evenly is rendered again at its new size
+            // (sharp, its source kept); stretched, it becomes pixels.
+            let resized = match &layer.text {
+                Some(_) if (scale.0 - scale.1).abs() <= 1e-3 * scale.0 => {
+                    self.rescaled_text_layer(layer, scale.0, mask, props.offset)?
+                }
+                _ => Layer {
+                    text: None,
                     id: layer.id,
                     props,
                     pixels,
                     mask,
-                }),
+                },
+            };
+            changes.push(Change::Remove { index });
+            changes.push(Change::Insert {
+                index,
+                layer: Box::new(resized),
             });
         }
         if let Some(selection) = self.selection() {
@@ -153,6 +162,7 @@ impl Document {
         let id = self.take_id();
         let index = self.layers().len();
         let layer = Layer {
+            text: None,
             id,
             props,
             pixels,

@@ -14,6 +14,7 @@ use super::change::Change;
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::stack::LayerStack;
+use super::text::{FontTable, TextLayer};
 use super::tiles::{Plane, TilePatch};
 use crate::image_io::check_dimensions;
 use crate::ops::blend::BlendMode;
@@ -35,6 +36,8 @@ const BRAND_TEXT: u8 = 8;
 const INSERT_REFERENCE: u8 = 9;
 const REMOVE_REFERENCE: u8 = 10;
 const BATCH: u8 = 11;
+/// An insert of a text layer: [`INSERT`]'s fields, then its source's JSON.
+const INSERT_TEXT: u8 = 12;
 
 impl Change {
     /// The change as bytes (see the module docs).
@@ -44,15 +47,32 @@ impl Change {
         out
     }
 
-    /// Reads a change written by [`Change::encode`]; a damaged record is an
-    /// error naming `what`.
-    pub fn decode(bytes: &[u8], what: &str) -> Result<Change> {
-        let mut reader = Reader { bytes, what };
+    /// Reads a change written by [`Change::encode`], the fonts of text
+    /// layers found in `fonts`; a damaged record is an error naming `what`.
+    pub fn decode(bytes: &[u8], what: &str, fonts: &FontTable) -> Result<Change> {
+        let mut reader = Reader { bytes, what, fonts };
         let change = reader.change(0)?;
         if !reader.bytes.is_empty() {
             return Err(reader.damaged("bytes follow its end"));
         }
         Ok(change)
+    }
+
+    /// Adds the fonts of the text layers this change holds to `fonts`.
+    pub fn collect_fonts(&self, fonts: &mut FontTable) {
+        match self {
+            Change::Insert { layer, .. } => {
+                if let Some(text) = &layer.text {
+                    for font in &text.source.fonts {
+                        fonts
+                            .entry(font.key().to_owned())
+                            .or_insert_with(|| font.clone());
+                    }
+                }
+            }
+            Change::Batch(changes) => changes.iter().for_each(|c| c.collect_fonts(fonts)),
+            _ => {}
+        }
     }
 
     /// Applies the change after checking that it fits `stack` (layers and
@@ -177,7 +197,11 @@ impl Change {
 fn write_change(out: &mut Vec<u8>, change: &Change) {
     match change {
         Change::Insert { index, layer } => {
-            out.push(INSERT);
+            out.push(if layer.text.is_some() {
+                INSERT_TEXT
+            } else {
+                INSERT
+            });
             put_u32(out, *index as u32);
             put_u32(out, layer.id);
             write_props(out, &layer.props);
@@ -186,6 +210,9 @@ fn write_change(out: &mut Vec<u8>, change: &Change) {
             put_u32(out, h);
             out.extend_from_slice(layer.pixels.as_raw());
             write_gray(out, layer.mask.as_ref());
+            if let Some(text) = &layer.text {
+                put_bytes(out, text.to_json().as_bytes());
+            }
         }
         Change::Remove { index } => {
             out.push(REMOVE);
@@ -296,6 +323,7 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 struct Reader<'a> {
     bytes: &'a [u8],
     what: &'a str,
+    fonts: &'a FontTable,
 }
 
 impl<'a> Reader<'a> {
@@ -381,7 +409,7 @@ impl<'a> Reader<'a> {
 
     fn change(&mut self, depth: usize) -> Result<Change> {
         Ok(match self.u8()? {
-            INSERT => {
+            tag @ (INSERT | INSERT_TEXT) => {
                 let index = self.index()?;
                 let id = self.u32()?;
                 let props = self.props()?;
@@ -389,9 +417,18 @@ impl<'a> Reader<'a> {
                 let raw = self.raster(width, height, 4)?;
                 let pixels = RgbaImage::from_raw(width, height, raw).expect("sized above");
                 let mask = self.gray()?;
+                let text = match tag {
+                    INSERT_TEXT => {
+                        let json = self.text()?;
+                        let what = format!("in the history step '{}'", self.what);
+                        Some(Box::new(TextLayer::from_json(&json, self.fonts, &what)?))
+                    }
+                    _ => None,
+                };
                 Change::Insert {
                     index,
                     layer: Box::new(Layer {
+                        text,
                         id,
                         props,
                         pixels,

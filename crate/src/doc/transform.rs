@@ -65,6 +65,9 @@ impl Document {
     ) -> Result<()> {
         let layer = self.layer(id)?;
         layer.check_unlocked("transform it")?;
+        if layer.text.is_some() {
+            return self.transform_text_layer(id, map);
+        }
         let area = self.transformed_area(layer.pixels.dimensions(), map, "layer")?;
         // The result; with a mask, also its RGBA copy and that moved.
         let (w, h) = layer.pixels.dimensions();
@@ -107,6 +110,7 @@ impl Document {
     ) -> Result<Vec<Change>> {
         let index = self.index_of(id)?;
         let layer = Layer {
+            text: None,
             id,
             props: LayerProperties {
                 offset,
@@ -208,7 +212,7 @@ impl Document {
         map: &Affine,
         resampler: Resampler,
     ) -> Result<()> {
-        self.layer(id)?.check_unlocked("transform it")?;
+        self.layer(id)?.check_pixels_editable("transform it")?;
         let lifted = self.lift_selection(id)?;
         let rect = lifted.rect;
         map.validate()?;

@@ -429,7 +429,7 @@ pub async fn apply_to_layer(
     id: LayerId,
     run: &FilterRun<'_>,
 ) -> Result<()> {
-    doc.layer(id)?.check_unlocked("filter it")?;
+    doc.layer(id)?.check_pixels_editable("filter it")?;
     let area = doc.adjustment_area(id)?;
     let layer = doc.layer(id)?;
     let bounds = layer.bounds();

@@ -3,6 +3,7 @@
 //! renderer all hold the same file).
 
 use crate::{Error, Result};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// The largest font file accepted (CJK fonts run to 20 MB; anything past
@@ -14,6 +15,8 @@ pub const MAX_FONT_BYTES: usize = 64 << 20;
 pub struct Font {
     name: String,
     data: Arc<[u8]>,
+    /// SHA-256 of the file (hex): how projects and the autosave refer to it.
+    key: Arc<str>,
     units_per_em: f32,
     ascender: f32,
     descender: f32,
@@ -27,7 +30,7 @@ impl std::fmt::Debug for Font {
 
 impl PartialEq for Font {
     fn eq(&self, other: &Font) -> bool {
-        self.name == other.name && (Arc::ptr_eq(&self.data, &other.data) || self.data == other.data)
+        self.name == other.name && self.key == other.key
     }
 }
 
@@ -81,8 +84,13 @@ impl Font {
         if ascender <= descender {
             return Err(refuse("has an ascender below its descender"));
         }
+        let key: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(Font {
             name: name.to_string(),
+            key: Arc::from(key),
             units_per_em: f32::from(units_per_em),
             ascender,
             descender,
@@ -93,6 +101,19 @@ impl Font {
     /// The name it was opened under (a file name or a brand kit's label).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The SHA-256 of the file in hex, naming it in projects and the autosave.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The same file under another name (the bytes are shared, not copied).
+    pub fn renamed(&self, name: &str) -> Font {
+        Font {
+            name: name.to_string(),
+            ..self.clone()
+        }
     }
 
     /// The font file's bytes.

@@ -21,7 +21,7 @@ mod tests;
 
 pub use font::Font;
 pub use layout::{layout, PlacedGlyph, TextLayout};
-pub use render::{render, RenderedText};
+pub use render::{render, render_rotated, RenderedText};
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};

@@ -11,6 +11,10 @@ use crate::{image_io, Error, Result};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
 use image::{GrayImage, RgbaImage};
 
+/// The most pixels a rendered text may cover (32 MP: a 16384 × 2048
+/// headline), which bounds its memory (about 20 bytes a pixel at most).
+pub const MAX_TEXT_PIXELS: u64 = 32 << 20;
+
 /// The rendered text and where it sits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedText {
@@ -66,29 +70,128 @@ impl Bounds {
 /// `style`). The image covers the text box, the ink, the stroke and the
 /// shadow; it is refused with [`Error::TooLarge`] past the image limits.
 pub fn render(layout: &TextLayout, fonts: &[Font], style: &TextStyle) -> Result<RenderedText> {
+    render_rotated(layout, fonts, style, 0.0)
+}
+
+/// A rotation by an angle: its cosine and sine, worked out once in f64 and
+/// rounded to f32 (0° is exactly the identity, so an unrotated text is
+/// bit for bit [`render`]'s).
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    cos: f32,
+    sin: f32,
+}
+
+impl Turn {
+    fn degrees(angle: f32) -> Turn {
+        let radians = f64::from(angle).to_radians();
+        Turn {
+            cos: radians.cos() as f32,
+            sin: radians.sin() as f32,
+        }
+    }
+
+    /// `(x, y)` turned about the origin, clockwise on screen (y down).
+    fn apply(self, x: f32, y: f32) -> (f32, f32) {
+        (self.cos * x - self.sin * y, self.sin * x + self.cos * y)
+    }
+}
+
+/// Like [`render`], with the text turned `degrees` clockwise about the text
+/// box's top-left: the outlines themselves are turned before they are
+/// rasterised, so a rotated text is as sharp as an upright one. The stroke
+/// and the shadow's offset are applied after the turn (the shadow keeps
+/// falling the same way on the canvas).
+pub fn render_rotated(
+    layout: &TextLayout,
+    fonts: &[Font],
+    style: &TextStyle,
+    degrees: f32,
+) -> Result<RenderedText> {
     style.validate()?;
+    if !degrees.is_finite() {
+        return Err(Error::param(
+            "rotation",
+            format!("{degrees} is not a number of degrees"),
+        ));
+    }
+    let turn = Turn::degrees(degrees);
     let faces: Vec<rustybuzz::Face> = fonts.iter().map(Font::face).collect();
     let scales: Vec<f32> = fonts.iter().map(|f| f.scale(layout.size)).collect();
+    // Each glyph's pen position, turned.
+    let pens: Vec<(f32, f32)> = layout.glyphs.iter().map(|g| turn.apply(g.x, g.y)).collect();
     let glyph_boxes: Vec<Option<Bounds>> = layout
         .glyphs
         .iter()
-        .map(|g| {
+        .zip(&pens)
+        .map(|(g, &(px, py))| {
             let face = faces.get(g.font)?;
             let b = face.glyph_bounding_box(ttf_parser::GlyphId(g.id))?;
             let s = scales[g.font];
+            let corners = [
+                (b.x_min, b.y_max),
+                (b.x_max, b.y_max),
+                (b.x_min, b.y_min),
+                (b.x_max, b.y_min),
+            ]
+            .map(|(x, y)| {
+                let (dx, dy) = turn.apply(f32::from(x) * s, -(f32::from(y) * s));
+                (px + dx, py + dy)
+            });
             Some(Bounds {
-                x0: (g.x + f32::from(b.x_min) * s).floor() as i32,
-                y0: (g.y - f32::from(b.y_max) * s).floor() as i32,
-                x1: (g.x + f32::from(b.x_max) * s).ceil() as i32 + 1,
-                y1: (g.y - f32::from(b.y_min) * s).ceil() as i32 + 1,
+                x0: corners
+                    .iter()
+                    .map(|c| c.0)
+                    .fold(f32::INFINITY, f32::min)
+                    .floor() as i32,
+                y0: corners
+                    .iter()
+                    .map(|c| c.1)
+                    .fold(f32::INFINITY, f32::min)
+                    .floor() as i32,
+                x1: corners
+                    .iter()
+                    .map(|c| c.0)
+                    .fold(f32::NEG_INFINITY, f32::max)
+                    .ceil() as i32
+                    + 1,
+                y1: corners
+                    .iter()
+                    .map(|c| c.1)
+                    .fold(f32::NEG_INFINITY, f32::max)
+                    .ceil() as i32
+                    + 1,
             })
         })
         .collect();
+    let box_corners = [
+        (0.0, 0.0),
+        (layout.width, 0.0),
+        (0.0, layout.height),
+        (layout.width, layout.height),
+    ]
+    .map(|(x, y)| turn.apply(x, y));
     let text_box = Bounds {
-        x0: 0,
-        y0: 0,
-        x1: layout.width.ceil() as i32,
-        y1: layout.height.ceil() as i32,
+        x0: box_corners
+            .iter()
+            .map(|c| c.0)
+            .fold(f32::INFINITY, f32::min)
+            .floor() as i32,
+        y0: box_corners
+            .iter()
+            .map(|c| c.1)
+            .fold(f32::INFINITY, f32::min)
+            .floor() as i32,
+        x1: box_corners
+            .iter()
+            .map(|c| c.0)
+            .fold(f32::NEG_INFINITY, f32::max)
+            .ceil() as i32,
+        y1: box_corners
+            .iter()
+            .map(|c| c.1)
+            .fold(f32::NEG_INFINITY, f32::max)
+            .ceil() as i32,
     };
     let ink = glyph_boxes
         .iter()
@@ -112,14 +215,29 @@ pub fn render(layout: &TextLayout, fonts: &[Font], style: &TextStyle) -> Result<
             image_io::MAX_PIXELS
         ))
     })?;
+    if u64::from(w) * u64::from(h) > MAX_TEXT_PIXELS {
+        return Err(Error::TooLarge(format!(
+            "the text would render {w} × {h} px, more than the {} MP a text may cover: use a smaller size or a narrower box",
+            MAX_TEXT_PIXELS >> 20
+        )));
+    }
+    // Coverage (f32) for the fill, the stroke and the shadow, the shadow's
+    // 8-bit mask and its blur, and the RGBA8 result.
+    let planes =
+        4 + 4 * u64::from(style.stroke.is_some()) + 6 * u64::from(style.shadow.is_some()) + 4;
+    crate::memory::check(
+        &format!("rendering a {w} × {h} px text"),
+        u64::from(w) * u64::from(h) * planes,
+    )?;
 
     let mut fill = vec![0.0f32; w as usize * h as usize];
-    for (glyph, glyph_box) in layout.glyphs.iter().zip(&glyph_boxes) {
+    for ((glyph, glyph_box), &(px, py)) in layout.glyphs.iter().zip(&glyph_boxes).zip(&pens) {
         let Some(b) = glyph_box else { continue };
         let mut outline = OutlineToRaster {
             raster: Rasterizer::new(b.width() as usize, b.height() as usize),
             scale: scales[glyph.font],
-            origin: point(glyph.x - b.x0 as f32, glyph.y - b.y0 as f32),
+            turn,
+            origin: point(px - b.x0 as f32, py - b.y0 as f32),
             start: point(0.0, 0.0),
             last: point(0.0, 0.0),
         };
@@ -282,6 +400,7 @@ fn shadow_coverage(
 struct OutlineToRaster {
     raster: Rasterizer,
     scale: f32,
+    turn: Turn,
     /// The pen position inside the raster.
     origin: Point,
     start: Point,
@@ -290,10 +409,8 @@ struct OutlineToRaster {
 
 impl OutlineToRaster {
     fn map(&self, x: f32, y: f32) -> Point {
-        point(
-            self.origin.x + x * self.scale,
-            self.origin.y - y * self.scale,
-        )
+        let (dx, dy) = self.turn.apply(x * self.scale, -(y * self.scale));
+        point(self.origin.x + dx, self.origin.y + dy)
     }
 }
 

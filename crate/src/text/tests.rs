@@ -3,30 +3,8 @@
 //! tests/text.test.mjs).
 
 use super::*;
+use crate::test_kit::{shipped_font as shipped, shipped_fonts as fonts};
 use crate::Error;
-
-fn shipped(name: &str) -> Font {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fonts/shipped")
-        .join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: run fonts/install.sh (./build.sh setup does)",
-            path.display()
-        )
-    });
-    Font::from_bytes(name, bytes).expect("the shipped font opens")
-}
-
-fn fonts() -> Vec<Font> {
-    [
-        "NotoSans-Regular.ttf",
-        "NotoSansArabic-Regular.ttf",
-        "NotoSansDevanagari-Regular.ttf",
-    ]
-    .map(shipped)
-    .to_vec()
-}
 
 fn set(text: &str, style: &TextStyle) -> TextLayout {
     layout(text, &fonts(), style).expect("the text sets")

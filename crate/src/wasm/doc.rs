@@ -43,6 +43,8 @@ struct LayerInfo {
     width: u32,
     height: u32,
     has_mask: bool,
+    /// A text layer: `textSource` reads its source.
+    is_text: bool,
 }
 
 /// Properties as JS passes them; absent fields keep their current value.
@@ -174,7 +176,7 @@ impl Project {
     }
 
     /// The layers panel: `[{ id, name, visible, opacity, mode, locked, x, y,
-    /// width, height, hasMask }]`, bottom layer first.
+    /// width, height, hasMask, isText }]`, bottom layer first.
     pub fn layers(&self) -> Result<JsValue, JsError> {
         let doc = self.doc()?;
         let rows: Vec<LayerInfo> = doc
@@ -192,6 +194,7 @@ impl Project {
                 width: l.pixels.width(),
                 height: l.pixels.height(),
                 has_mask: l.mask.is_some(),
+                is_text: l.text.is_some(),
             })
             .collect();
         to_js(&rows)

@@ -14,6 +14,7 @@ mod paint;
 mod plugin;
 mod provider;
 mod resample;
+mod text;
 
 use crate::engine::{BackendPreference, Engine};
 use crate::ops::blend::{self, BlendMode, CompositeOptions};

@@ -1,11 +1,12 @@
-//! `retouch project new|info|add-layer` and `retouch export`: build, inspect
+//! `retouch project new|info|add-layer|add-text|edit-text` and `retouch export`: build, inspect
 //! and flatten OpenRaster projects from scripts and tests.
 
 use crate::output::{decode_image, in_file, open_image, open_mask, read, write_atomic_with};
+use crate::text::TextArgs;
 use retouch::doc::export::{export_memory, write_export, ExportFormat, SizePreset};
 use retouch::doc::ora::{summarize_ora, ProjectSummary};
 use retouch::doc::project_file::{ProjectFile, DEFAULT_LOCK_WAIT};
-use retouch::doc::{Document, LayerProperties};
+use retouch::doc::{Document, LayerProperties, TextSource};
 use retouch::image_io::SourceMetadata;
 use retouch::ops::blend::BlendMode;
 use retouch::{image_io, memory, Error, Result};
@@ -73,6 +74,113 @@ enum ProjectCommand {
         #[arg(long)]
         allow_partial: bool,
     },
+    /// Add a text layer on top, set in real type and rendered by the core
+    /// (the same pixels as `retouch render-text`); it stays editable.
+    AddText {
+        project: PathBuf,
+        #[command(flatten)]
+        text: TextArgs,
+        /// Where the text box's top-left goes on the canvas, X,Y in pixels.
+        #[arg(long, default_value = "0,0", allow_hyphen_values = true)]
+        at: String,
+        /// Scale of the text (size, box and effects), rendered at that size.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f32,
+        /// Degrees clockwise about the text box's top-left.
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        rotation: f32,
+        /// Write the result here instead of updating the project in place.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Change a text layer's text, style, transform or position; it is
+    /// rendered again from its source. Options not given stay as they are.
+    EditText {
+        project: PathBuf,
+        /// The layer's index, bottom first (as `project info` lists them).
+        #[arg(long)]
+        layer: usize,
+        #[command(flatten)]
+        edits: TextEdits,
+        /// Write the result here instead of updating the project in place.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// What `project edit-text` may change; each is optional.
+#[derive(clap::Args)]
+struct TextEdits {
+    #[arg(long)]
+    text: Option<String>,
+    /// Font files replacing the layer's (the shipped fonts stay the last fallbacks).
+    #[arg(long)]
+    font: Vec<PathBuf>,
+    #[arg(long)]
+    size: Option<f32>,
+    /// #RRGGBB or #RRGGBBAA.
+    #[arg(long)]
+    color: Option<String>,
+    #[arg(long)]
+    line_height: Option<f32>,
+    #[arg(long, allow_hyphen_values = true)]
+    tracking: Option<f32>,
+    /// left, center or right.
+    #[arg(long)]
+    align: Option<String>,
+    /// Box width in pixels; 0 removes the box (one line per paragraph).
+    #[arg(long)]
+    width: Option<f32>,
+    #[arg(long)]
+    scale: Option<f32>,
+    #[arg(long, allow_hyphen_values = true)]
+    rotation: Option<f32>,
+    /// Move the text box's top-left to X,Y on the canvas.
+    #[arg(long, allow_hyphen_values = true)]
+    at: Option<String>,
+}
+
+impl TextEdits {
+    /// `source` with these edits applied (checked when it is rendered).
+    fn apply(&self, mut source: TextSource) -> Result<TextSource> {
+        if let Some(text) = &self.text {
+            source.text = text.clone();
+        }
+        if !self.font.is_empty() {
+            source.fonts = self
+                .font
+                .iter()
+                .map(|path| crate::text::open_font(path))
+                .collect::<Result<Vec<_>>>()?;
+            source.fonts.extend(crate::text::shipped_fonts()?);
+        }
+        let style = &mut source.style;
+        if let Some(size) = self.size {
+            style.size = size;
+        }
+        if let Some(color) = &self.color {
+            style.color = retouch::text::parse_color("color", color)?;
+        }
+        if let Some(line_height) = self.line_height {
+            style.line_height = line_height;
+        }
+        if let Some(tracking) = self.tracking {
+            style.tracking = tracking;
+        }
+        if let Some(align) = &self.align {
+            style.align = align.parse()?;
+        }
+        if let Some(width) = self.width {
+            style.width = (width != 0.0).then_some(width);
+        }
+        if let Some(scale) = self.scale {
+            source.scale = scale;
+        }
+        if let Some(rotation) = self.rotation {
+            source.rotation = rotation;
+        }
+        Ok(source)
+    }
 }
 
 /// `retouch export IN -o OUT.png|jpg|webp [--quality Q] [--long-edge N | --size WxH]`
@@ -186,7 +294,101 @@ pub fn run(args: Args) -> Result<()> {
                 }
             }
         }
+        ProjectCommand::AddText {
+            project,
+            text,
+            at,
+            scale,
+            rotation,
+            output,
+        } => add_text(&project, &text, &at, (scale, rotation), output),
+        ProjectCommand::EditText {
+            project,
+            layer,
+            edits,
+            output,
+        } => edit_text(&project, layer, &edits, output),
     }
+}
+
+/// Opens `project`, runs `edit` on it and saves it: to `output` when
+/// given, else in place under the project's lock (refused if someone else
+/// changed it meanwhile: no lost update).
+fn update(
+    project: &Path,
+    output: Option<PathBuf>,
+    edit: impl FnOnce(&mut Document) -> Result<()>,
+) -> Result<()> {
+    match output {
+        Some(output) => {
+            check_project_name(&output)?;
+            let mut doc = open(project)?;
+            edit(&mut doc)?;
+            save(doc, &output)
+        }
+        None => {
+            let file = ProjectFile::open_for_update(project, DEFAULT_LOCK_WAIT)?;
+            let mut doc = Document::from_ora(file.bytes()).map_err(|e| in_file(project, e))?;
+            edit(&mut doc)?;
+            file.save(&mut doc)
+        }
+    }
+}
+
+fn add_text(
+    project: &Path,
+    text: &TextArgs,
+    at: &str,
+    (scale, rotation): (f32, f32),
+    output: Option<PathBuf>,
+) -> Result<()> {
+    // Parameters and fonts first: a bad one must not wait for a lock.
+    let at = parse_pair(at, "at")?;
+    let source = TextSource {
+        scale,
+        rotation,
+        ..TextSource::new(text.text.clone(), text.fonts()?, text.style()?)
+    };
+    source.validate()?;
+    update(project, output, |doc| {
+        doc.add_text_layer(source, at).map(drop)
+    })
+}
+
+fn edit_text(
+    project: &Path,
+    index: usize,
+    edits: &TextEdits,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    let at = edits
+        .at
+        .as_deref()
+        .map(|at| parse_pair(at, "at"))
+        .transpose()?;
+    update(project, output, |doc| {
+        let layer = doc.layers().get(index).ok_or_else(|| {
+            Error::param(
+                "layer",
+                format!("{index} is past the top of {} layers", doc.layers().len()),
+            )
+        })?;
+        let id = layer.id;
+        let text = layer.text.as_ref().ok_or_else(|| {
+            Error::param(
+                "layer",
+                format!("{index} ('{}') is not a text layer", layer.props.name),
+            )
+        })?;
+        let source = edits.apply(text.source.clone())?;
+        if let Some(at) = at {
+            let now = doc.text_position(id)?;
+            let mut props = doc.layer(id)?.props.clone();
+            props.offset = (props.offset.0 + at.0 - now.0, props.offset.1 + at.1 - now.1);
+            doc.set_layer_properties(id, props)?;
+        }
+        doc.edit_text_layer(id, source)
+    })
 }
 
 pub fn export(args: ExportArgs) -> Result<()> {
@@ -288,7 +490,7 @@ fn print_info(summary: &ProjectSummary) {
         let p = &layer.props;
         let (w, h) = (layer.width, layer.height);
         println!(
-            "  {index}: '{}' {w}x{h} at {},{} {} opacity {}{}{}{}",
+            "  {index}: '{}' {w}x{h} at {},{} {} opacity {}{}{}{}{}",
             p.name,
             p.offset.0,
             p.offset.1,
@@ -297,6 +499,7 @@ fn print_info(summary: &ProjectSummary) {
             if p.visible { "" } else { " hidden" },
             if p.locked { " locked" } else { "" },
             if layer.masked { " masked" } else { "" },
+            if layer.text { " text" } else { "" },
         );
     }
 }
@@ -318,6 +521,7 @@ fn info_json(summary: &ProjectSummary) -> serde_json::Value {
                 "visible": p.visible,
                 "locked": p.locked,
                 "mask": layer.masked,
+                "text": layer.text,
             })
         })
         .collect();

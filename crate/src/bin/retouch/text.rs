@@ -176,7 +176,7 @@ pub fn open_font(path: &Path) -> Result<Font> {
 
 /// The fonts fonts/install.sh installs (RETOUCH_FONTS names another folder):
 /// Noto Sans, then Noto Sans Arabic and Devanagari as fallbacks.
-fn shipped_fonts() -> Result<Vec<Font>> {
+pub fn shipped_fonts() -> Result<Vec<Font>> {
     let folder = std::env::var_os("RETOUCH_FONTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../fonts/shipped"));

@@ -1,0 +1,38 @@
+// Re-rendering a text layer in the wasm core, as while typing (issue 18's
+// ≤ 4 ms goal): bench_text's 200-character headline at 96 px in Noto Sans
+// (Arabic and Devanagari fallbacks loaded), wrapped to a 1600 px box, edited
+// through Project.editTextLayer (layout, render and the history step), one
+// character different each time; prints the median. Loads web/pkg (built by
+// `./build.sh build`); RETOUCH_PKG=dir/ points at another build.
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+const root = new URL('../../', import.meta.url);
+const pkg = process.env.RETOUCH_PKG
+  ? pathToFileURL(process.env.RETOUCH_PKG.replace(/\/?$/, '/'))
+  : new URL('web/pkg/', root);
+const wasm = await import(new URL('retouch.js', pkg).href);
+wasm.initSync({ module: readFileSync(new URL('retouch_bg.wasm', pkg)) });
+const { Project, FontSet } = wasm;
+
+const HEADLINE = "Real type, set again: the brand's headline in its own font, kerned, "
+  + 'with ligatures like office and fjord, wrapped to the box and rendered by the core so that the '
+  + 'page, the CLI and panels agree: yes!!!';
+const fonts = new FontSet();
+for (const name of ['NotoSans-Regular.ttf', 'NotoSansArabic-Regular.ttf', 'NotoSansDevanagari-Regular.ttf']) {
+  fonts.add(name, readFileSync(new URL(`fonts/shipped/${name}`, root)));
+}
+const project = new Project(1920, 1080);
+const id = project.addTextLayer({ text: HEADLINE, size: 96, width: 1600 }, fonts, 100, 100);
+const runs = Number(process.env.RUNS ?? 41);
+const times = [];
+for (let i = 0; i < runs; i++) {
+  const text = HEADLINE.slice(0, -1) + String.fromCharCode(97 + (i % 26));
+  const start = performance.now();
+  project.editTextLayer(id, { text });
+  times.push(performance.now() - start);
+}
+times.sort((a, b) => a - b);
+const { width, height } = project.layerPixels(id);
+console.log(`text layer edit (wasm): ${HEADLINE.length} characters, ${width}×${height} px, `
+  + `median ${times[runs >> 1].toFixed(2)} ms, min ${times[0].toFixed(2)} ms of ${runs}`);

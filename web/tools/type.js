@@ -1,0 +1,98 @@
+// The Type tool (T): click the canvas to set a text layer there, its text
+// box's top-left at the click, from the tool's options (text, size, colour,
+// alignment, box width) in the shipped fonts; click a text layer to pick it.
+// While a text layer is active, changing an option sets it again (rendered by
+// the core, one history step per change; the text field's change lands when
+// it loses focus).
+
+/** The options' fields, as `type.add` / `type.edit` take them. */
+const FIELDS = [
+  { id: 'text', label: 'Text', input: 'textarea', value: 'Headline' },
+  { id: 'size', label: 'Size (px)', input: 'number', value: 48, min: 1, max: 1000 },
+  { id: 'color', label: 'Colour', input: 'color', value: '#000000' },
+  { id: 'align', label: 'Align', input: 'select', value: 'left', options: ['left', 'center', 'right'] },
+  { id: 'width', label: 'Box width (px, 0: none)', input: 'number', value: 0, min: 0, max: 16384 },
+];
+
+let form = null;
+
+/** The options as a text source. */
+function optionValues() {
+  const values = {};
+  for (const field of FIELDS) {
+    const raw = form.elements[field.id].value;
+    values[field.id] = field.input === 'number' ? Number(raw) : raw;
+  }
+  return values;
+}
+
+/** Shows a text layer's source in the options. */
+function showSource(source) {
+  if (!form || !source) return;
+  form.elements.text.value = source.text;
+  form.elements.size.value = String(source.size);
+  form.elements.color.value = source.color.slice(0, 7);
+  form.elements.align.value = source.align;
+  form.elements.width.value = String(source.width ?? 0);
+}
+
+const activeText = (ctx) => (ctx.activeLayer()?.isText ? ctx.activeLayer() : null);
+
+/** The topmost text layer whose pixels' box holds `point`. */
+function textLayerAt(ctx, { x, y }) {
+  return ctx
+    .layers()
+    .filter((l) => l.isText && l.visible && x >= l.x && y >= l.y && x < l.x + l.width && y < l.y + l.height)
+    .at(-1);
+}
+
+/**
+ * Builds the tool's options in `host`; a change edits the active text layer.
+ * @param {HTMLElement} host
+ * @param {{ run: (id: string, args?: object) => Promise<unknown> }} ctx
+ */
+export function mountTypeOptions(host, ctx) {
+  form = document.createElement('form');
+  form.className = 'type-options';
+  form.addEventListener('submit', (event) => event.preventDefault());
+  for (const field of FIELDS) {
+    const label = document.createElement('label');
+    label.textContent = field.label;
+    const input = document.createElement(field.input === 'textarea' || field.input === 'select' ? field.input : 'input');
+    input.name = field.id;
+    if (field.input === 'number' || field.input === 'color') input.type = field.input;
+    if (field.input === 'textarea') input.rows = 3;
+    for (const option of field.options ?? []) input.append(new Option(option, option));
+    if (field.min !== undefined) Object.assign(input, { min: field.min, max: field.max });
+    input.value = String(field.value);
+    input.addEventListener('change', () => {
+      if (!activeText(ctx)) return;
+      const value = optionValues()[field.id];
+      ctx.run('type.edit', { [field.id]: value }).catch(() => {});
+    });
+    label.append(input);
+    form.append(label);
+  }
+  host.append(form);
+}
+
+export const type = {
+  id: 'type',
+  label: 'Type',
+  shortcut: 'T',
+  hint: 'Click to set text there (from the options); click a text layer to pick it, then change the options to restyle it.',
+  enter(ctx) {
+    if (activeText(ctx)) ctx.run('type.source').then(showSource, () => {});
+  },
+  async click(ctx, point) {
+    const hit = textLayerAt(ctx, point);
+    if (hit) {
+      await ctx.run('layer.select', { id: hit.id });
+      showSource(await ctx.run('type.source'));
+      return;
+    }
+    const source = optionValues();
+    ctx.recordGesture({ tool: 'type', points: [point.x, point.y], params: source });
+    await ctx.run('type.add', { x: point.x, y: point.y, ...source });
+  },
+};
