@@ -9,7 +9,9 @@
 // into a level; on this crop the two agree bit for bit, and the test prints
 // the difference), the tiles are reported, Cancel leaves the
 // document bit-exact with no history step, one undo removes the layer, and
-// a scale the networks do not have is refused with a message.
+// a scale the networks do not have is refused with a message. With the
+// service worker on, the network is fetched from the page's own origin only,
+// kept in the app's cache, and the AI upscale runs again offline.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -172,3 +174,37 @@ for (const config of CONFIGS) {
     });
   });
 }
+
+test('the network comes from the page’s own origin, is cached by the service worker and works offline', async () => {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  try {
+    const { context, page, errors } = await openApp(browser, server.url, { serviceWorkers: 'allow' });
+    const origins = new Set();
+    context.on('request', (request) => origins.add(new URL(request.url()).origin));
+    assert.equal(await page.evaluate(() => window.retouchApp.offlineReady()), true, 'the service worker installed');
+    const upscale = () =>
+      page.evaluate(async ({ bytes, box }) => {
+        await window.retouchApp.run('file.open', { bytes: new Uint8Array(bytes), name: 'grass.png' });
+        await window.retouchApp.run('select.rectangle', box);
+        const last = await window.retouchApp.run('upscale.selection', { filter: 'esrgan', scale: 2, model: 'slim' });
+        await window.retouchApp.run('upscale.close-compare');
+        return last.after;
+      }, { bytes: Array.from(PHOTO), box: BOX });
+    assert.deepEqual(await upscale(), { width: 96, height: 96 });
+    const cached = await page.evaluate(async () => Boolean(await (await caches.open('retouch-app')).match('pkg/models/esrgan-slim-x2.rtnet')));
+    assert.equal(cached, true, 'the network is in the app’s cache after its first use');
+    assert.deepEqual([...origins], [new URL(server.url).origin], 'no request left the page’s origin');
+
+    await server.close();
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForFunction(() => window.retouchApp !== undefined);
+    await page.evaluate(() => window.retouchApp.ready);
+    assert.deepEqual(await upscale(), { width: 96, height: 96 }, 'offline, the AI upscale runs from the cache');
+    assert.deepEqual(errors.map(String), []);
+  } finally {
+    await browser.close();
+    await server.close().catch(() => {});
+  }
+});
