@@ -138,8 +138,9 @@ example_plugins() {
 
 write_precache_list() {
   # What the service worker (web/sw.js) stores for offline use: every file of
-  # the app, listed at build time so a new module is never left out (the ESRGAN
-  # networks, which only the CLI uses so far, are left out).
+  # the app, listed at build time so a new module is never left out. The ESRGAN
+  # networks (5.5 MB in all) are left out: the page's AI upscale fetches the one
+  # it needs on first use, and sw.js caches it then for offline use.
   local files
   files=$(cd web && find . -type f ! -name '*.d.ts' ! -name 'sw.js' ! -path './pkg/precache.json' ! -path './pkg/package.json' ! -path './pkg/models/*' \
     | sed 's|^\./||' | LC_ALL=C sort | sed 's|.*|    "&"|' | paste -sd, -)

@@ -6,6 +6,8 @@ import { createGeneratePanel } from './ui/generate.js';
 import { createUpscalePanel } from './ui/upscale.js';
 import { createBrandKitPanel } from './ui/brandkit.js';
 import { download, stem } from './ui/files.js';
+import { createEsrganRunner } from './workers/esrgan-runner.js';
+import { Cancelled } from './workers/plugin-runner.js';
 
 /** RGBA of a rectangle of the rendered composite. */
 function compositeCrop(project, r) {
@@ -127,8 +129,60 @@ export function createPanels(ctx, $) {
 
   // ------------------------------------------------------------ upscale
 
+  // ------------------------------------------------------------ AI upscale (ESRGAN)
+
+  const esrgan = createEsrganRunner();
+  /** Cancel was asked for the AI upscale being prepared (before its worker run started). */
+  let aiCancelled = false;
+
+  /**
+   * The AI upscale of what is visible in `box` by the panel's `model` and `scale`, run tile by
+   * tile in a worker while the document stays free (nothing in it changes until the result is
+   * added); resolves to the source window and crop of the before/after view and the
+   * `{ width, height, pixels }` upscaled.
+   */
+  async function aiUpscale(box, params, onProgress) {
+    // An unknown model or scale is refused before any work.
+    wasm.esrganModelFile(params.model, params.scale);
+    aiCancelled = false;
+    const source = compareWindow(box, params.scale);
+    const { rgba, before } = await session.read((project) => ({
+      rgba: project.compositeRegion(box.x, box.y, box.width, box.height),
+      before: compositeCrop(project, source),
+    }));
+    if (aiCancelled) throw new Cancelled();
+    const out = await esrgan.run({ model: params.model, scale: params.scale, width: box.width, height: box.height, rgba, onProgress });
+    return { source, before, out };
+  }
+
+  /** The AI upscale of `box` as a new top layer at its corner (one history step). */
+  async function aiUpscaleToLayer(box, params, onProgress, what) {
+    const { source, before, out } = await aiUpscale(box, params, onProgress);
+    const name = `AI upscaled (${params.model}) ${box.width}×${box.height} → ${out.width}×${out.height}`;
+    const id = await session.edit((project) => {
+      const image = Image.fromRgba(out.width, out.height, out.pixels);
+      try {
+        return project.addLayer(image, { name, x: box.x, y: box.y });
+      } finally {
+        image.free();
+      }
+    });
+    ctx.setActiveLayer(id);
+    const after = await session.read((project) => {
+      const local = { x: source.x - box.x, y: source.y - box.y, width: source.width, height: source.height };
+      const r = scaledRect(local, box, out);
+      return { width: r.width, height: r.height, data: project.layerRegion(id, r.x, r.y, r.width, r.height) };
+    });
+    return { before, after, layerId: id, label: `${what} ${box.width}×${box.height} → new layer ${out.width}×${out.height} (AI, ${params.model})` };
+  }
+
   /** Image Size by the panel's parameters; returns the before/after crops for the view. */
-  async function upscaleImage(params) {
+  async function upscaleImage(params, onProgress) {
+    if (params.filter === 'esrgan') {
+      // The AI upscale makes a layer: the canvas keeps its size (the layer reaches past it).
+      const whole = await session.read((p) => ({ x: 0, y: 0, width: p.width, height: p.height }));
+      return aiUpscaleToLayer(whole, params, onProgress, 'Image');
+    }
     // A host that takes images back only up to a size (Figma: 4096) refuses before any work.
     const limit = ctx.host.maxImageSide;
     if (limit) {
@@ -159,9 +213,10 @@ export function createPanels(ctx, $) {
   }
 
   /** Upscale Region on the selection's box; returns the new layer's id and the before/after crops. */
-  async function upscaleSelection(params) {
+  async function upscaleSelection(params, onProgress) {
     const box = selection.mask?.bounds();
     if (!box) throw new Error('select a region first');
+    if (params.filter === 'esrgan') return aiUpscaleToLayer(box, params, onProgress, 'Selection');
     const source = compareWindow(box, params.scale);
     let before;
     const id = await session.edit(async (project) => {
@@ -182,19 +237,27 @@ export function createPanels(ctx, $) {
    * Upscales what is visible in the selection's box into a file of its own (crop + enlarge, the
    * document unchanged) and downloads it as PNG; returns the before/after crops.
    */
-  async function upscaleSelectionToFile(params) {
+  async function upscaleSelectionToFile(params, onProgress) {
     const box = selection.mask?.bounds();
     if (!box) throw new Error('select a region first');
     const source = compareWindow(box, params.scale);
-    const { crop, before } = await session.read((project) => ({
-      crop: Image.fromRgba(box.width, box.height, project.compositeRegion(box.x, box.y, box.width, box.height)),
-      before: compositeCrop(project, source),
-    }));
     let out;
-    try {
-      out = await session.read(() => session.requireEngine().resize(crop, params));
-    } finally {
-      crop.free();
+    let before;
+    if (params.filter === 'esrgan') {
+      const ai = await aiUpscale(box, params, onProgress);
+      before = ai.before;
+      out = Image.fromRgba(ai.out.width, ai.out.height, ai.out.pixels);
+    } else {
+      let crop;
+      ({ crop, before } = await session.read((project) => ({
+        crop: Image.fromRgba(box.width, box.height, project.compositeRegion(box.x, box.y, box.width, box.height)),
+        before: compositeCrop(project, source),
+      })));
+      try {
+        out = await session.read(() => session.requireEngine().resize(crop, params));
+      } finally {
+        crop.free();
+      }
     }
     const draft = new wasm.Project(out.width, out.height);
     try {
@@ -234,6 +297,10 @@ export function createPanels(ctx, $) {
     upscaleImage,
     upscaleSelection,
     upscaleSelectionToFile,
+    cancel: () => {
+      aiCancelled = true;
+      esrgan.cancel();
+    },
     undo: () => ctx.run('edit.undo'),
     saveLayer,
     hasDocument: () => Boolean(session.state.project),

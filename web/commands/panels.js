@@ -40,12 +40,18 @@ export const PANEL_COMMANDS = [
     id: `upscale.${kind}`,
     label,
     enabled: (ctx) => hasDocument(ctx) && (kind === 'image' || Boolean(ctx.selection.mask)),
-    /** The panel's parameters by manifest id (filter, scale, sharpness, linear_light). */
+    /** The panel's parameters by manifest id (filter, scale, sharpness, linear_light, model). */
     async run(ctx, params) {
       const unknown = ctx.panels.upscale.set(params);
       if (unknown?.length) throw new Error(`unknown parameter(s): ${unknown.join(', ')}`);
       return ctx.panels.upscale.run(kind);
     },
   })),
+  {
+    id: 'upscale.cancel',
+    label: 'Cancel the AI upscale',
+    enabled: (ctx) => Boolean(ctx.panels.upscale.state().progress),
+    run: (ctx) => ctx.panels.upscale.cancel(),
+  },
   { id: 'upscale.close-compare', label: 'Close the before/after view', run: (ctx) => ctx.panels.upscale.closeCompare() },
 ];

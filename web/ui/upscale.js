@@ -1,6 +1,7 @@
 // The Upscale panel and its before/after view. The panel only gathers the
 // parameters and calls back into the app (which runs the core's Image Size or
-// Upscale Region command); the view shows two crops the core returned,
+// Upscale Region command, or the AI upscaler in a worker, whose tiles it shows
+// on a progress bar with Cancel); the view shows two crops the core returned,
 // stacked, with a divider the user drags. No pixel math here: the browser
 // scales the "before" crop for display, exactly as it would when zooming.
 
@@ -9,10 +10,12 @@ import { buildParamControls } from './params.js';
 /**
  * Builds the panel in `root` from the resize manifest's `params` (filter,
  * scale, sharpness, linear light), starting on the edge-adaptive upscaler.
- * `actions`: `{ upscaleImage(params), upscaleSelection(params), undo(),
- * saveLayer(id), canUpscaleSelection(), hasDocument(), setStatus(text, kind) }`; the two
- * upscale actions resolve to `{ before: {width, height, data}, after: {width,
- * height, data}, label, layerId? }`.
+ * `actions`: `{ upscaleImage(params, onProgress), upscaleSelection(params, onProgress),
+ * upscaleSelectionToFile(params, onProgress), cancel(), undo(), saveLayer(id),
+ * canUpscaleSelection(), hasDocument(), setStatus(text, kind) }`; the upscale actions
+ * resolve to `{ before: {width, height, data}, after: {width, height, data}, label,
+ * layerId? }`, and an AI one reports its tiles through `onProgress({ done, total })`
+ * and rejects with `Cancelled` when cancelled.
  */
 export function createUpscalePanel(root, manifestParams, actions) {
   const $ = (selector) => root.querySelector(selector);
@@ -27,8 +30,13 @@ export function createUpscalePanel(root, manifestParams, actions) {
   const afterCanvas = dialog.querySelector('#compare-after');
   const split = dialog.querySelector('#compare-split');
   const pixels = dialog.querySelector('#compare-pixels');
+  const progressRow = $('#upscale-progress');
+  const progressBar = progressRow.querySelector('progress');
+  const progressLabel = progressRow.querySelector('.upscale-progress-label');
   let busy = false;
   let last = null;
+  /** The AI upscale's tiles `{ done, total }` while one runs, else null. */
+  let progress = null;
 
   /** The wasm resize parameters: { filter, scale, sharpness, linearLight }. */
   const params = () => controls.apiValues();
@@ -39,6 +47,14 @@ export function createUpscalePanel(root, manifestParams, actions) {
     selectionButton.disabled = busy || !has || !actions.canUpscaleSelection();
     fileButton.disabled = selectionButton.disabled;
     root.dataset.state = busy ? 'running' : 'idle';
+  }
+
+  function showProgress(next) {
+    progress = next;
+    progressRow.hidden = !next;
+    if (!next) return;
+    progressBar.value = next.total ? next.done / next.total : 0;
+    progressLabel.textContent = `${next.done} / ${next.total} tiles`;
   }
 
   function draw(canvas, crop) {
@@ -72,9 +88,11 @@ export function createUpscalePanel(root, manifestParams, actions) {
     refresh();
     const runs = { image: actions.upscaleImage, selection: actions.upscaleSelection, file: actions.upscaleSelectionToFile };
     if (!runs[kind]) throw new Error(`unknown upscale “${kind}” (image, selection or file)`);
-    actions.setStatus(kind === 'image' ? 'Upscaling the image…' : 'Upscaling the selection…', 'info');
+    const ai = p.filter === 'esrgan';
+    actions.setStatus(`${ai ? 'AI-upscaling' : 'Upscaling'} the ${kind === 'image' ? 'image' : 'selection'}…`, 'info');
+    if (ai) showProgress({ done: 0, total: 0 });
     try {
-      const result = await runs[kind](p);
+      const result = await runs[kind](p, ai ? showProgress : undefined);
       last = {
         kind,
         params: p,
@@ -88,14 +106,26 @@ export function createUpscalePanel(root, manifestParams, actions) {
       return last;
     } finally {
       busy = false;
+      showProgress(null);
       refresh();
     }
   }
 
-  const report = (label, fn) => () => fn().catch((error) => actions.setStatus(`${label}: ${error instanceof Error ? error.message : error}`, 'error'));
+  /** Stops a running AI upscale; the document stays as it was. */
+  function cancel() {
+    if (progress) actions.cancel();
+  }
+
+  const report = (label, fn) => () =>
+    fn().catch((error) =>
+      error?.name === 'Cancelled'
+        ? actions.setStatus('Upscale cancelled: nothing was changed', 'info')
+        : actions.setStatus(`${label}: ${error instanceof Error ? error.message : error}`, 'error'),
+    );
   imageButton.addEventListener('click', report('Cannot upscale the image', () => run('image')));
   selectionButton.addEventListener('click', report('Cannot upscale the selection', () => run('selection')));
   fileButton.addEventListener('click', report('Cannot upscale the selection', () => run('file')));
+  $('#upscale-cancel').addEventListener('click', cancel);
   split.addEventListener('input', setSplit);
   pixels.addEventListener('change', () => stack.classList.toggle('pixelated', pixels.checked));
   dialog.querySelector('#compare-keep').addEventListener('click', () => dialog.close());
@@ -112,8 +142,10 @@ export function createUpscalePanel(root, manifestParams, actions) {
     set: (values) => controls.set(values),
     /** Upscales the image ('image'), the selection's box into a new layer ('selection') or a new file ('file'); resolves to the result's summary. */
     run,
-    /** { busy, last, compareOpen } for tests and hosts. */
-    state: () => ({ busy, last, compareOpen: dialog.open }),
+    /** Stops a running AI upscale (its run rejects with `Cancelled`); the document stays as it was. */
+    cancel,
+    /** { busy, last, compareOpen, progress: { done, total } while an AI upscale runs } for tests and hosts. */
+    state: () => ({ busy, last, compareOpen: dialog.open, progress }),
     closeCompare: () => dialog.open && dialog.close(),
   };
 }

@@ -258,7 +258,8 @@ fn error_message_names_plugin_and_field() {
     );
 }
 
-/// The resize manifest offers exactly the core's filters, and its sharpness
+/// The resize manifest offers exactly the core's filters plus the AI
+/// upscaler ("esrgan", its models the shipped networks), and its sharpness
 /// starts where the core's does (the page's controls come from it).
 #[test]
 fn resize_manifest_matches_the_resampler() {
@@ -270,11 +271,19 @@ fn resize_manifest_matches_the_resampler() {
         Param::Enum { values, .. } => {
             let mut names: Vec<&str> = values.iter().map(|v| v.value.as_str()).collect();
             let mut core: Vec<&str> = Filter::ALL.iter().map(|f| f.name()).collect();
+            core.push("esrgan");
             names.sort_unstable();
             core.sort_unstable();
             assert_eq!(names, core);
         }
         other => panic!("filter is not an enum: {other:?}"),
+    }
+    match param("model") {
+        Param::Enum { values, .. } => {
+            let names: Vec<&str> = values.iter().map(|v| v.value.as_str()).collect();
+            assert_eq!(names, crate::ops::esrgan::MODELS);
+        }
+        other => panic!("model is not an enum: {other:?}"),
     }
     match param("sharpness") {
         Param::Number { default, .. } => assert_eq!(*default as f32, DEFAULT_SHARPNESS),

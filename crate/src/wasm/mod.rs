@@ -5,6 +5,7 @@
 mod autosave;
 mod brand;
 mod doc;
+mod esrgan;
 mod fill;
 mod heal;
 mod host;

@@ -21,6 +21,10 @@ pub(super) struct ResizeParams {
     sharpness: f32,
     #[serde(default, alias = "linear_light")]
     linear_light: bool,
+    /// The AI upscaler's network (the resize manifest's `model`): read by
+    /// the page's ESRGAN job, not by the filters here.
+    #[serde(default, rename = "model")]
+    _model: Option<serde::de::IgnoredAny>,
 }
 
 fn default_filter() -> String {
@@ -49,6 +53,12 @@ impl ResizeParams {
                 ))
             }
         };
+        if self.filter == "esrgan" {
+            return Err(crate::Error::param(
+                "filter",
+                "esrgan runs tile by tile as an EsrganJob (the page's AI upscale), not as a resize",
+            ));
+        }
         Ok(ResizeOptions {
             width,
             height,

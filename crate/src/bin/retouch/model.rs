@@ -122,7 +122,7 @@ fn model_folders(explicit: Option<&Path>) -> Vec<PathBuf> {
 /// Loads `esrgan-<size>-x<scale>.rtnet` from the first folder that has it;
 /// the error lists where it looked and how to make the file.
 pub fn load_upscaler(size: &str, scale: u32, explicit: Option<&Path>) -> Result<Upscaler> {
-    let name = format!("esrgan-{size}-x{scale}.rtnet");
+    let name = esrgan::model_file(size, f64::from(scale))?;
     let folders = model_folders(explicit);
     for folder in &folders {
         let path = folder.join(&name);

@@ -133,12 +133,7 @@ fn run_esrgan(args: Args) -> Result<()> {
             ))
         }
     };
-    if !["slim", "medium"].contains(&args.model.as_str()) {
-        return Err(Error::param(
-            "model",
-            format!("unknown model '{}'; valid models: slim, medium", args.model),
-        ));
-    }
+    esrgan::model_file(&args.model, f64::from(scale))?;
     if args.linear_light {
         return Err(Error::param(
             "linear-light",

@@ -8,8 +8,9 @@
 //! channels never exist as buffers. A map is dropped after its last reader.
 //!
 //! The convolution computes blocks of pixels × output channels in local
-//! arrays the compiler vectorises (AVX2 + FMA chosen at run time, else
-//! SSE2 or wasm SIMD128). Every output value is its bias plus the taps in
+//! arrays the compiler vectorises (AVX2 chosen at run time, else SSE2 or
+//! wasm SIMD128), multiplying then adding (never fused), so every target
+//! gives the same bits. Every output value is its bias plus the taps in
 //! one fixed order (rows, columns, input channels), whatever the block,
 //! the row band or the thread, so the result does not depend on the
 //! number of threads or on the tiling.
@@ -244,42 +245,23 @@ fn conv(input: &[Segment], conv: &PreparedConv) -> Map {
     out
 }
 
-/// How one multiply-add is done: fused where the CPU has FMA (chosen once
-/// per row at run time), else a multiply then an add.
-trait MulAdd {
-    fn mul_add(acc: f32, x: f32, w: f32) -> f32;
-}
-
-#[cfg(target_arch = "x86_64")]
-struct Fused;
-#[cfg(target_arch = "x86_64")]
-impl MulAdd for Fused {
-    #[inline(always)]
-    fn mul_add(acc: f32, x: f32, w: f32) -> f32 {
-        x.mul_add(w, acc)
-    }
-}
-
-struct Separate;
-impl MulAdd for Separate {
-    #[inline(always)]
-    fn mul_add(acc: f32, x: f32, w: f32) -> f32 {
-        acc + x * w
-    }
-}
-
+/// One output row, with AVX2 where the CPU has it (chosen at run time),
+/// else SSE2 (or wasm SIMD128). Every multiply-add is a multiply, rounded,
+/// then an add, never fused: the compiler vectorises this form, while the
+/// fused `f32::mul_add` form stayed scalar and ran 7× slower (BENCHMARKS.md),
+/// and it gives the same bits on every target, wasm included.
 fn conv_row(input: &[Segment], conv: &PreparedConv, y: usize, w: usize, h: usize, row: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA, checked just above.
-        return unsafe { conv_row_fma(input, conv, y, w, h, row) };
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { conv_row_avx2(input, conv, y, w, h, row) };
     }
-    conv_row_with::<Separate>(input, conv, y, w, h, row)
+    conv_row_any(input, conv, y, w, h, row)
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn conv_row_fma(
+#[target_feature(enable = "avx2")]
+unsafe fn conv_row_avx2(
     input: &[Segment],
     conv: &PreparedConv,
     y: usize,
@@ -287,11 +269,11 @@ unsafe fn conv_row_fma(
     h: usize,
     row: &mut [f32],
 ) {
-    conv_row_with::<Fused>(input, conv, y, w, h, row)
+    conv_row_any(input, conv, y, w, h, row)
 }
 
 #[inline(always)]
-fn conv_row_with<M: MulAdd>(
+fn conv_row_any(
     input: &[Segment],
     conv: &PreparedConv,
     y: usize,
@@ -300,9 +282,9 @@ fn conv_row_with<M: MulAdd>(
     row: &mut [f32],
 ) {
     match conv.lanes {
-        16 => row_blocks::<M, 16, 4>(input, conv, y, w, h, row),
-        8 => row_blocks::<M, 8, 8>(input, conv, y, w, h, row),
-        _ => row_blocks::<M, 4, 8>(input, conv, y, w, h, row),
+        16 => row_blocks::<16, 4>(input, conv, y, w, h, row),
+        8 => row_blocks::<8, 8>(input, conv, y, w, h, row),
+        _ => row_blocks::<4, 8>(input, conv, y, w, h, row),
     }
 }
 
@@ -310,7 +292,7 @@ fn conv_row_with<M: MulAdd>(
 /// map, single pixels (skipping the taps that fall outside: zero padding)
 /// at the ends.
 #[inline(always)]
-fn row_blocks<M: MulAdd, const OC: usize, const PIX: usize>(
+fn row_blocks<const OC: usize, const PIX: usize>(
     input: &[Segment],
     conv: &PreparedConv,
     y: usize,
@@ -323,11 +305,11 @@ fn row_blocks<M: MulAdd, const OC: usize, const PIX: usize>(
     let mut x = 0;
     while x < w {
         if x >= rx && x + PIX + rx <= w {
-            block::<M, OC, PIX>(input, conv, y, x, rows.clone(), 0..conv.kw, row);
+            block::<OC, PIX>(input, conv, y, x, rows.clone(), 0..conv.kw, row);
             x += PIX;
         } else {
             let columns = rx.saturating_sub(x)..conv.kw.min(w + rx - x);
-            block::<M, OC, 1>(input, conv, y, x, rows.clone(), columns, row);
+            block::<OC, 1>(input, conv, y, x, rows.clone(), columns, row);
             x += 1;
         }
     }
@@ -336,7 +318,7 @@ fn row_blocks<M: MulAdd, const OC: usize, const PIX: usize>(
 /// `PIX` pixels from `x0`, all output channels in groups of `OC`, over the
 /// taps `rows × columns`.
 #[inline(always)]
-fn block<M: MulAdd, const OC: usize, const PIX: usize>(
+fn block<const OC: usize, const PIX: usize>(
     input: &[Segment],
     conv: &PreparedConv,
     y: usize,
@@ -371,7 +353,7 @@ fn block<M: MulAdd, const OC: usize, const PIX: usize>(
                         for p in 0..PIX {
                             let xv = pixels[p][ci];
                             for o in 0..OC {
-                                acc[p][o] = M::mul_add(acc[p][o], xv, wv[o]);
+                                acc[p][o] += xv * wv[o];
                             }
                         }
                     }

@@ -34,6 +34,7 @@ pub use model::{f16_to_f32, f32_to_f16, Activation, ConvWeights, Layer, Network,
 use crate::ops::resample::{self, Filter, ResizeOptions};
 use crate::{image_io, memory, Result};
 use image::RgbaImage;
+use std::borrow::Borrow;
 
 /// Tile side in source pixels. With the medium network's halo of 18 px a
 /// 128 px tile computes 1.64× its pixels and holds about 230 MB of
@@ -116,58 +117,177 @@ fn upscale_with_halo(
     tile: usize,
     halo: usize,
 ) -> Result<RgbaImage> {
-    let (out_w, out_h) = output_size(upscaler, src.width(), src.height())?;
-    image_io::check_dimensions(src.width(), src.height())?;
-    memory::check(
-        &format!("upscaling {}×{} with ESRGAN", src.width(), src.height()),
-        memory::rgba8(src.width(), src.height()) + peak_memory(upscaler, src, tile),
-    )?;
-    let mut out = if is_opaque(src) {
-        RgbaImage::from_pixel(out_w, out_h, image::Rgba([0, 0, 0, 255]))
-    } else {
-        // Alpha through the edge upscaler; the colour is written over it.
-        resample::resize_cpu(
+    let mut job = UpscaleJob::with_tiles(upscaler, src.clone(), tile, halo)?;
+    while job.step() {}
+    job.finish()
+}
+
+/// The names the shipped networks go by: `slim` (fast) and `medium` (quality).
+pub const MODELS: [&str; 2] = ["slim", "medium"];
+
+/// The file name of a shipped network, `esrgan-<model>-x<scale>.rtnet`
+/// (`./build.sh build` writes them), after checking that the network exists:
+/// `model` one of [`MODELS`], `scale` 2, 3 or 4.
+pub fn model_file(model: &str, scale: f64) -> Result<String> {
+    if !MODELS.contains(&model) {
+        return Err(crate::Error::param(
+            "model",
+            format!(
+                "unknown model '{model}'; valid models: {}",
+                MODELS.join(", ")
+            ),
+        ));
+    }
+    if ![2.0, 3.0, 4.0].contains(&scale) {
+        return Err(crate::Error::param(
+            "scale",
+            format!("{scale} is not available for esrgan; the networks enlarge ×2, ×3 or ×4"),
+        ));
+    }
+    Ok(format!("esrgan-{model}-x{scale}.rtnet"))
+}
+
+/// An upscale run one tile at a time, so a caller (the page) can report
+/// progress and stop between tiles: [`UpscaleJob::step`] runs the next
+/// tile, [`UpscaleJob::finish`] hands the image over. The result is
+/// [`upscale`]'s, bit for bit. `U` is how the job holds the network (a
+/// reference, or a shared handle where the job outlives a borrow).
+pub struct UpscaleJob<U: Borrow<Upscaler>> {
+    upscaler: U,
+    src: RgbaImage,
+    /// None once [`UpscaleJob::finish`] handed it over.
+    out: Option<RgbaImage>,
+    tile: usize,
+    halo: usize,
+    columns: usize,
+    total: usize,
+    done: usize,
+}
+
+impl<U: Borrow<Upscaler>> UpscaleJob<U> {
+    /// Checks the sizes and the memory, and upscales alpha (a translucent
+    /// image's, through the edge upscaler) before the first tile.
+    pub fn new(upscaler: U, src: RgbaImage) -> Result<UpscaleJob<U>> {
+        let halo = upscaler.borrow().network.halo();
+        UpscaleJob::with_tiles(upscaler, src, TILE, halo)
+    }
+
+    fn with_tiles(upscaler: U, src: RgbaImage, tile: usize, halo: usize) -> Result<UpscaleJob<U>> {
+        let net = upscaler.borrow();
+        let (out_w, out_h) = output_size(net, src.width(), src.height())?;
+        image_io::check_dimensions(src.width(), src.height())?;
+        memory::check(
+            &format!("upscaling {}×{} with ESRGAN", src.width(), src.height()),
+            memory::rgba8(src.width(), src.height()) + peak_memory(net, &src, tile),
+        )?;
+        let out = if is_opaque(&src) {
+            RgbaImage::from_pixel(out_w, out_h, image::Rgba([0, 0, 0, 255]))
+        } else {
+            // Alpha through the edge upscaler; the colour is written over it.
+            resample::resize_cpu(
+                &src,
+                &ResizeOptions {
+                    filter: Filter::Edge,
+                    ..ResizeOptions::new(out_w, out_h)
+                },
+            )?
+        };
+        let tile = tile.max(1);
+        let columns = (src.width() as usize).div_ceil(tile);
+        let total = columns * (src.height() as usize).div_ceil(tile);
+        Ok(UpscaleJob {
+            upscaler,
             src,
-            &ResizeOptions {
-                filter: Filter::Edge,
-                ..ResizeOptions::new(out_w, out_h)
-            },
-        )?
-    };
-    let net = &upscaler.network;
-    let (s, tile) = (net.scale, tile.max(1));
-    let (w, h) = (src.width() as usize, src.height() as usize);
-    let to_input = net.input_range / 255.0;
-    let to_byte = 255.0 / net.output_range;
-    for ty in (0..h).step_by(tile) {
-        for tx in (0..w).step_by(tile) {
-            let (x1, y1) = ((tx + tile).min(w), (ty + tile).min(h));
-            let (wx0, wy0) = (tx.saturating_sub(halo), ty.saturating_sub(halo));
-            let (wx1, wy1) = ((x1 + halo).min(w), (y1 + halo).min(h));
-            let mut data = Vec::with_capacity((wx1 - wx0) * (wy1 - wy0) * 3);
-            for y in wy0..wy1 {
-                for x in wx0..wx1 {
-                    let p = src.get_pixel(x as u32, y as u32);
-                    data.extend([p[0], p[1], p[2]].map(|v| f32::from(v) * to_input));
-                }
+            out: Some(out),
+            tile,
+            halo,
+            columns,
+            total,
+            done: 0,
+        })
+    }
+
+    /// How many tiles the image is cut into.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// How many tiles have run.
+    pub fn done(&self) -> usize {
+        self.done
+    }
+
+    /// The output's size.
+    pub fn output_size(&self) -> (u32, u32) {
+        let s = self.upscaler.borrow().scale();
+        (self.src.width() * s, self.src.height() * s)
+    }
+
+    /// Runs the next tile; returns whether tiles are left (false, doing
+    /// nothing, once every tile has run).
+    pub fn step(&mut self) -> bool {
+        let Some(out) = self.out.as_mut() else {
+            return false;
+        };
+        if self.done == self.total {
+            return false;
+        }
+        let net = &self.upscaler.borrow().network;
+        let convs = &self.upscaler.borrow().convs;
+        let (s, tile, halo) = (net.scale, self.tile, self.halo);
+        let (w, h) = (self.src.width() as usize, self.src.height() as usize);
+        let to_input = net.input_range / 255.0;
+        let to_byte = 255.0 / net.output_range;
+        let (tx, ty) = (
+            (self.done % self.columns) * tile,
+            (self.done / self.columns) * tile,
+        );
+        let (x1, y1) = ((tx + tile).min(w), (ty + tile).min(h));
+        let (wx0, wy0) = (tx.saturating_sub(halo), ty.saturating_sub(halo));
+        let (wx1, wy1) = ((x1 + halo).min(w), (y1 + halo).min(h));
+        let mut data = Vec::with_capacity((wx1 - wx0) * (wy1 - wy0) * 3);
+        for y in wy0..wy1 {
+            for x in wx0..wx1 {
+                let p = self.src.get_pixel(x as u32, y as u32);
+                data.extend([p[0], p[1], p[2]].map(|v| f32::from(v) * to_input));
             }
-            let input = cpu::Map {
-                width: wx1 - wx0,
-                height: wy1 - wy0,
-                channels: 3,
-                data,
-            };
-            let result = cpu::run(net, &upscaler.convs, input);
-            for oy in (ty - wy0) * s..(y1 - wy0) * s {
-                for ox in (tx - wx0) * s..(x1 - wx0) * s {
-                    let at = (oy * result.width + ox) * 3;
-                    let px = out.get_pixel_mut((wx0 * s + ox) as u32, (wy0 * s + oy) as u32);
-                    for c in 0..3 {
-                        px[c] = (result.data[at + c] * to_byte).round().clamp(0.0, 255.0) as u8;
-                    }
+        }
+        let input = cpu::Map {
+            width: wx1 - wx0,
+            height: wy1 - wy0,
+            channels: 3,
+            data,
+        };
+        let result = cpu::run(net, convs, input);
+        for oy in (ty - wy0) * s..(y1 - wy0) * s {
+            for ox in (tx - wx0) * s..(x1 - wx0) * s {
+                let at = (oy * result.width + ox) * 3;
+                let px = out.get_pixel_mut((wx0 * s + ox) as u32, (wy0 * s + oy) as u32);
+                for c in 0..3 {
+                    px[c] = (result.data[at + c] * to_byte).round().clamp(0.0, 255.0) as u8;
                 }
             }
         }
+        self.done += 1;
+        self.done < self.total
     }
-    Ok(out)
+
+    /// Hands the upscaled image over; an error naming how many tiles are
+    /// left when called before the last [`step`](UpscaleJob::step), or when
+    /// it was handed over already.
+    pub fn finish(&mut self) -> Result<RgbaImage> {
+        if self.done < self.total {
+            return Err(crate::Error::param(
+                "job",
+                format!(
+                    "the upscale is not finished: {} of {} tiles left",
+                    self.total - self.done,
+                    self.total
+                ),
+            ));
+        }
+        self.out.take().ok_or_else(|| {
+            crate::Error::param("job", "the upscale has already handed over its image")
+        })
+    }
 }

@@ -472,3 +472,49 @@ fn converter_refuses_malformed_models() {
     );
     assert!(e.contains("stride"), "{e}");
 }
+
+#[test]
+fn a_job_step_by_step_equals_the_whole_upscale() {
+    let upscaler = Upscaler::new(small_network(6));
+    // 3 × 2 tiles of 7 px with a ragged last column and row.
+    let src = image::imageops::crop_imm(&photo("chelsea"), 10, 30, 19, 13).to_image();
+    let whole = upscale(&upscaler, &src).unwrap();
+    let mut job =
+        UpscaleJob::with_tiles(&upscaler, src.clone(), 7, upscaler.network.halo()).unwrap();
+    assert_eq!((job.done(), job.total()), (0, 6));
+    assert_eq!(job.output_size(), (38, 26));
+    let mut reported = Vec::new();
+    while job.step() {
+        reported.push(job.done());
+    }
+    assert_eq!(reported, [1, 2, 3, 4, 5]);
+    assert_eq!(job.done(), 6);
+    assert!(!job.step(), "a finished job does nothing more");
+    assert!(job.finish().unwrap() == whole);
+    let err = job.finish().unwrap_err().to_string();
+    assert!(err.contains("already handed over"), "{err}");
+    // Asking for the image too early names what is left.
+    let mut early = UpscaleJob::with_tiles(&upscaler, src, 7, upscaler.network.halo()).unwrap();
+    early.step();
+    let err = early.finish().unwrap_err().to_string();
+    assert!(
+        err.contains("not finished") && err.contains("tiles left"),
+        "{err}"
+    );
+}
+
+#[test]
+fn model_file_names_the_shipped_networks_and_refuses_others() {
+    assert_eq!(model_file("slim", 2.0).unwrap(), "esrgan-slim-x2.rtnet");
+    assert_eq!(model_file("medium", 4.0).unwrap(), "esrgan-medium-x4.rtnet");
+    let err = model_file("thick", 2.0).unwrap_err().to_string();
+    assert!(
+        err.contains("model") && err.contains("slim, medium"),
+        "{err}"
+    );
+    let err = model_file("slim", 2.5).unwrap_err().to_string();
+    assert!(
+        err.contains("scale") && err.contains("×2, ×3 or ×4"),
+        "{err}"
+    );
+}
