@@ -203,6 +203,7 @@ bench() {
     cargo run -p retouch --release --example bench_anchors
   build
   (cd tests && node bench/wasm-bench.mjs)
+  (cd tests && node bench/plugin-browser-bench.mjs)
 }
 
 case "${1:-}" in

@@ -1,4 +1,4 @@
-//! Native benchmark of the filter plugin host (`plugin::filter_host`, wasmi sandbox): an
+//! Native benchmark of the filter plugin host (`plugin::filter_host`, wasmtime sandbox): an
 //! identity plugin through the whole host path (tiling, halo gathering, copies in and out of the
 //! sandbox, canary checks) on a 4096×4096 image; the unsharp-mask example plugin
 //! (`plugins/unsharp-mask`, built by `./build.sh plugins`) against the core's own unsharp mask on

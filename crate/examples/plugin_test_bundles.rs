@@ -6,7 +6,9 @@
 //! - `endless.retouchplugin`: `retouch_filter` loops forever (time limit 500 ms);
 //! - `greedy.retouchplugin`: grows its memory until refused, then traps (4 MiB limit);
 //! - `fetch.retouchplugin` and `wasi.retouchplugin`: import `env.fetch` / WASI's `fd_write`;
-//! - `tampered.retouchplugin`: the invert bundle with its module changed after hashing.
+//! - `tampered.retouchplugin`: the invert bundle with its module changed after hashing;
+//! - `identity.retouchplugin`: with shift 0, copies each input tile to its output in one
+//!   `memory.copy`, so a run's time is the host's (tests/bench/plugin-browser-bench.mjs).
 //!
 //! `cargo run -p retouch --example plugin_test_bundles -- OUT_DIR`
 
@@ -74,6 +76,12 @@ const INVERT_SHIFTED: &str = r#"
             (br $cols)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $rows)))
+    (i32.const 0)"#;
+
+/// The input tile as it is, for a halo of 0 (the shift parameter at 0).
+const IDENTITY: &str = r#"
+    (memory.copy (local.get $out) (local.get $in)
+      (i32.shl (i32.mul (local.get $iw) (local.get $ih)) (i32.const 2)))
     (i32.const 0)"#;
 
 const ENDLESS: &str = "(loop $forever (br $forever)) (i32.const 0)";
@@ -173,6 +181,14 @@ fn main() {
                 manifest("invert", "Test Invert", 10_000),
                 &tampered,
                 &invert,
+            ),
+        ),
+        (
+            "identity",
+            bundle(
+                manifest("identity", "Identity", 60_000),
+                &module("", IDENTITY),
+                &module("", IDENTITY),
             ),
         ),
     ];

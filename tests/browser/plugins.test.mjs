@@ -2,7 +2,7 @@
 // installed through the Plugins dialog (what it is shown before the confirm), survives a
 // reload (IndexedDB), and runs from the Filter menu in a Worker on the browser's own
 // WebAssembly; inside a soft selection the result equals the CLI's bytes (`retouch plugin
-// run`, wasmi) and pixels outside are bit-exact; one undo restores the layer. An endless loop
+// run`, wasmtime) and pixels outside are bit-exact; one undo restores the layer. An endless loop
 // is stopped at its time limit and a memory hog at its limit, with clear messages and the
 // document unchanged; Cancel stops a run; bad bundles (hash mismatch, `env.fetch` or WASI
 // imports) are refused naming the problem. The bundles are built from WAT by

@@ -1,5 +1,5 @@
 //! Runs a filter plugin over an area of an image, tile by tile: the wasm module on the CPU (in
-//! wasmi natively, in the browser's engine in a Worker, both behind [`ModuleRuntime`]), or the
+//! wasmtime natively, in the browser's engine in a Worker, both behind [`ModuleRuntime`]), or the
 //! WGSL shader on the engine's GPU, with the same tiles and halo (`docs/plugin-abi.md`).
 //! Nothing is written anywhere until every tile succeeded, so a failing plugin leaves the
 //! document exactly as it was.
@@ -80,7 +80,7 @@ impl<'a> FilterRun<'a> {
         }
     }
 
-    /// Filters `area` of `image` with the wasm module in wasmi.
+    /// Filters `area` of `image` with the wasm module, compiled by wasmtime.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn run_wasm(&self, image: &RgbaImage, area: Rect) -> Result<RgbaImage> {
         let (memory_limit_mb, time_limit_ms) = self.module_limits()?;
@@ -139,22 +139,21 @@ impl<'a> FilterRun<'a> {
         let buffers =
             instance.buffers(tile_in * tile_in * 4, (TILE * TILE * 4) as usize, &params)?;
         let mut out = RgbaImage::new(area.width, area.height);
-        let mut input = Vec::new();
-        let mut tile_out = Vec::new();
         let total = tiles(area).count();
         for (done, tile) in tiles(area).enumerate() {
-            source.gather(tile, halo, &mut input);
-            tile_out.resize((tile.width * tile.height * 4) as usize, 0);
             let call = TileCall {
-                input: &input,
                 input_size: (tile.width + 2 * halo, tile.height + 2 * halo),
                 output_size: (tile.width, tile.height),
                 halo,
                 origin: (tile.x as u32, tile.y as u32),
                 image_size: source.layer_size,
             };
-            instance.filter_tile(&buffers, &call, &mut tile_out)?;
-            place(&mut out, area, tile, &tile_out);
+            instance.filter_tile(
+                &buffers,
+                &call,
+                |input| source.gather(tile, halo, input),
+                |pixels| place(&mut out, area, tile, pixels),
+            )?;
             on_tile(done + 1, total);
         }
         Ok(out)
@@ -209,6 +208,10 @@ impl<'a> FilterRun<'a> {
         let mut out = RgbaImage::new(area.width, area.height);
         let mut input = Vec::new();
         for tile in tiles(area) {
+            input.resize(
+                ((tile.width + 2 * halo) * (tile.height + 2 * halo) * 4) as usize,
+                0,
+            );
             whole.gather(tile, halo, &mut input);
             let len = (tile.width * tile.height * 4) as usize;
             let input_buffer = gpu.storage_buffer("plugin input", &input);
@@ -380,9 +383,9 @@ impl<'a> FilterSource<'a> {
         Ok(())
     }
 
-    /// Copies `tile` (layer coordinates) grown by `halo` on each side into `input`, repeating
-    /// the layer's edge pixels past its border.
-    fn gather(&self, tile: Rect, halo: u32, input: &mut Vec<u8>) {
+    /// Writes `tile` (layer coordinates) grown by `halo` on each side into `input` (exactly
+    /// that many pixels), repeating the layer's edge pixels past its border.
+    fn gather(&self, tile: Rect, halo: u32, input: &mut [u8]) {
         let (width, height) = (i64::from(self.layer_size.0), i64::from(self.layer_size.1));
         let (ox, oy) = (i64::from(self.origin.0), i64::from(self.origin.1));
         let stride = self.pixels.width() as usize * 4;
@@ -391,19 +394,22 @@ impl<'a> FilterSource<'a> {
             i64::from(tile.x) - h,
             i64::from(tile.x) + i64::from(tile.width) + h,
         );
+        let (inside_start, inside_end) = (x0.max(0), x1.min(width));
         let raw = self.pixels.as_raw();
         let at = |x: i64| (x.clamp(0, width - 1) - ox) as usize * 4;
-        input.clear();
-        for y in (i64::from(tile.y) - h)..(i64::from(tile.y) + i64::from(tile.height) + h) {
+        let rows = input.chunks_exact_mut((x1 - x0) as usize * 4);
+        for (y, target) in ((i64::from(tile.y) - h)..).zip(rows) {
             let row = &raw[(y.clamp(0, height - 1) - oy) as usize * stride..][..stride];
-            let (inside_start, inside_end) = (x0.max(0), x1.min(width));
-            for x in x0..inside_start {
-                input.extend_from_slice(&row[at(x)..at(x) + 4]);
-            }
-            input.extend_from_slice(&row[at(inside_start)..at(inside_end - 1) + 4]);
-            for x in inside_end..x1 {
-                input.extend_from_slice(&row[at(x)..at(x) + 4]);
-            }
+            let (left, rest) = target.split_at_mut((inside_start - x0) as usize * 4);
+            let (middle, right) = rest.split_at_mut((inside_end - inside_start) as usize * 4);
+            let edge = |pixels: &mut [u8], x: i64| {
+                for pixel in pixels.chunks_exact_mut(4) {
+                    pixel.copy_from_slice(&row[at(x)..at(x) + 4]);
+                }
+            };
+            edge(left, 0);
+            middle.copy_from_slice(&row[at(inside_start)..at(inside_end - 1) + 4]);
+            edge(right, width - 1);
         }
     }
 }

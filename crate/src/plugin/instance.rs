@@ -1,6 +1,6 @@
 //! The ABI (`docs/plugin-abi.md`) driven over whichever WebAssembly engine holds the plugin:
-//! wasmi natively ([`super::sandbox`]), the browser's own engine in a Worker (`crate::wasm`).
-//! The engine only offers calls and memory copies ([`ModuleRuntime`]); the checks that make a
+//! wasmtime natively ([`super::sandbox`]), the browser's own engine in a Worker (`crate::wasm`).
+//! The engine only offers calls and memory access ([`ModuleRuntime`]); the checks that make a
 //! tile trustworthy (ABI version, buffer bounds, halo range, return code, the output canary)
 //! live here once, so both hosts refuse the same plugins with the same messages.
 
@@ -16,6 +16,10 @@ pub trait ModuleRuntime {
     fn write(&mut self, at: usize, bytes: &[u8]) -> Result<()>;
     /// Copies `out.len()` bytes of the module's memory from `at` into `out`.
     fn read(&mut self, at: usize, out: &mut [u8]) -> Result<()>;
+    /// The module's memory itself, where the engine can lend it (natively): tiles are then
+    /// gathered into it and placed out of it directly, without a copy through the host's own
+    /// buffers each way. `None` where it lives elsewhere (the browser's engine).
+    fn memory_mut(&mut self) -> Option<&mut [u8]>;
     /// The module's memory size in bytes now.
     fn memory_len(&self) -> usize;
     /// What the plugin logged so far (through `retouch.log`).
@@ -33,10 +37,9 @@ pub struct Buffers {
     pub params_len: usize,
 }
 
-/// One tile to filter: the input with its halo, the output's size and where it sits.
+/// One tile to filter: the input's size (with its halo), the output's and where it sits.
 #[derive(Debug, Clone, Copy)]
-pub struct TileCall<'a> {
-    pub input: &'a [u8],
+pub struct TileCall {
     pub input_size: (u32, u32),
     pub output_size: (u32, u32),
     pub halo: u32,
@@ -50,6 +53,8 @@ pub struct TileCall<'a> {
 pub struct PluginInstance<R> {
     plugin: String,
     runtime: R,
+    /// A tile's bytes on their way in or out, for an engine that does not lend its memory.
+    staging: Vec<u8>,
 }
 
 impl<R: ModuleRuntime> PluginInstance<R> {
@@ -65,6 +70,7 @@ impl<R: ModuleRuntime> PluginInstance<R> {
         Ok(PluginInstance {
             plugin: plugin.to_string(),
             runtime,
+            staging: Vec::new(),
         })
     }
 
@@ -122,22 +128,34 @@ impl<R: ModuleRuntime> PluginInstance<R> {
         Ok(halo as u32)
     }
 
-    /// Filters one tile: copies its input in, fills the output buffer with a canary (so that a
-    /// plugin that never writes it is caught), runs `retouch_filter` and copies the output into
-    /// `output`.
+    /// Filters one tile: `gather` writes its input (`input_size` pixels) into the input buffer,
+    /// the output buffer is filled with a canary (so that a plugin that never writes it is
+    /// caught), `retouch_filter` runs, and `place` receives the checked output. Where the engine
+    /// lends its memory, both happen in it directly.
     pub fn filter_tile(
         &mut self,
         buffers: &Buffers,
-        tile: &TileCall<'_>,
-        output: &mut [u8],
+        tile: &TileCall,
+        gather: impl FnOnce(&mut [u8]),
+        place: impl FnOnce(&[u8]),
     ) -> Result<()> {
+        let input_len = (tile.input_size.0 * tile.input_size.1 * 4) as usize;
+        let output_len = (tile.output_size.0 * tile.output_size.1 * 4) as usize;
         assert!(
-            tile.input.len() <= buffers.input_len && output.len() <= buffers.output_len,
+            input_len <= buffers.input_len && output_len <= buffers.output_len,
             "a tile larger than the buffers allocated for the run"
         );
-        self.runtime.write(buffers.input, tile.input)?;
-        output.copy_from_slice(canary(output.len()));
-        self.runtime.write(buffers.output, output)?;
+        let canary = canary(output_len);
+        if let Some(memory) = self.runtime.memory_mut() {
+            // `alloc` checked both buffers against the memory, which never shrinks.
+            gather(&mut memory[buffers.input..][..input_len]);
+            memory[buffers.output..][..output_len].copy_from_slice(canary);
+        } else {
+            self.staging.resize(input_len, 0);
+            gather(&mut self.staging);
+            self.runtime.write(buffers.input, &self.staging)?;
+            self.runtime.write(buffers.output, canary)?;
+        }
         let args = [
             buffers.input as i32,
             tile.input_size.0 as i32,
@@ -170,7 +188,14 @@ impl<R: ModuleRuntime> PluginInstance<R> {
                 ),
             ));
         }
-        self.runtime.read(buffers.output, output)?;
+        let output: &[u8] = match self.runtime.memory_mut() {
+            Some(memory) => &memory[buffers.output..][..output_len],
+            None => {
+                self.staging.resize(output_len, 0);
+                self.runtime.read(buffers.output, &mut self.staging)?;
+                &self.staging
+            }
+        };
         if let Some(row) = unwritten_row(output, tile.output_size.0) {
             return Err(plugin_error(
                 &self.plugin,
@@ -181,6 +206,7 @@ impl<R: ModuleRuntime> PluginInstance<R> {
                 ),
             ));
         }
+        place(output);
         Ok(())
     }
 }

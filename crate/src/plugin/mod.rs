@@ -9,8 +9,8 @@
 //!
 //! Third-party filters (`docs/plugin-abi.md`) arrive as `.retouchplugin` bundles ([`bundle`]),
 //! checked against the ABI ([`abi`]) and run tile by tile ([`filter_host`]) through
-//! [`instance`], which drives the ABI over any WebAssembly engine: natively a wasmi sandbox
-//! with fuel and memory limits ([`sandbox`]), in the browser the page's own engine in a Worker
+//! [`instance`], which drives the ABI over any WebAssembly engine: natively a wasmtime sandbox
+//! with a clock and memory limits ([`sandbox`]), in the browser the page's own engine in a Worker
 //! (`crate::wasm::plugin`); WGSL runs on the engine's GPU.
 
 pub mod abi;

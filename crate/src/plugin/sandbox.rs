@@ -1,17 +1,19 @@
-//! A plugin module in wasmi, natively, with the ABI's limits: fuel for time, the store's limit
-//! for memory, and only the `retouch` host functions to call. [`super::instance`] drives it.
+//! A plugin module compiled by wasmtime (Cranelift), natively, with the ABI's limits: a clock
+//! for time (epoch interruption, counting only the time the plugin runs), a resource limiter for
+//! memory, and only the `retouch` host functions to call. [`super::instance`] drives it.
 
 use super::abi::{self, HOST_MEMORY_CAP_MIB, HOST_TIME_CAP_MS};
 use super::instance::{plugin_error, ModuleRuntime, PluginInstance};
 use crate::{Error, Result};
-use wasmi::{
-    Caller, Config, Engine, Func, Instance, Linker, Memory, Module, Store, StoreLimits, Val,
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use wasmtime::{
+    Caller, Config, Engine, Func, Instance, Linker, Memory, Module, Store, StoreLimits, Trap, Val,
 };
 
-/// Fuel (about one unit per WebAssembly instruction) granted per millisecond of a plugin's time
-/// limit: roughly what wasmi executes per millisecond on a slow laptop core, so a plugin is
-/// stopped no later than its limit and at the same instruction on every machine.
-pub const FUEL_PER_MS: u64 = 200_000;
+/// How often the sandbox's clock ticks: the time limit is kept to within about this much.
+const TICK: Duration = Duration::from_millis(1);
 
 /// The most log text kept from one run.
 const LOG_CAP: usize = 4096;
@@ -22,19 +24,24 @@ struct HostState {
     log: String,
 }
 
-/// A module instantiated in wasmi.
+/// A module compiled and instantiated in wasmtime.
 pub struct Sandbox {
     plugin: String,
     store: Store<HostState>,
     instance: Instance,
     memory: Memory,
     time_limit_ms: u32,
+    /// What is left of the time limit: only calls into the plugin spend it.
+    time_left: Duration,
     /// The memory's declared maximum, in 64 KiB pages.
     max_memory_pages: u64,
+    /// Advances the engine's epoch while the sandbox lives (declared last: dropped after the
+    /// store, it stops its thread).
+    _clock: Clock,
 }
 
 impl Sandbox {
-    /// Instantiates `wasm` (checked by [`abi::inspect_module`] here again) with
+    /// Compiles and instantiates `wasm` (checked by [`abi::inspect_module`] here again) with
     /// `memory_limit_mib` and a budget of `time_limit_ms` (both capped by the host) for
     /// everything it runs, and checks its ABI version.
     pub fn instantiate(
@@ -45,13 +52,14 @@ impl Sandbox {
     ) -> Result<PluginInstance<Sandbox>> {
         let info = abi::inspect_module(wasm, memory_limit_mib)
             .map_err(|e| plugin_error(plugin, e.to_string()))?;
-        let mut config = Config::default();
-        config.consume_fuel(true);
-        let engine = Engine::new(&config);
-        let failed = |what: &str, e: wasmi::Error| plugin_error(plugin, format!("{what}: {e}"));
-        let module = Module::new(&engine, wasm).map_err(|e| failed("cannot load the module", e))?;
+        let failed = |what: &str, e: wasmtime::Error| plugin_error(plugin, format!("{what}: {e}"));
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| failed("cannot start wasmtime", e))?;
+        let module =
+            Module::new(&engine, wasm).map_err(|e| failed("cannot compile the module", e))?;
         let memory_bytes = (memory_limit_mib.min(HOST_MEMORY_CAP_MIB) as usize) << 20;
-        let limits = wasmi::StoreLimitsBuilder::new()
+        let limits = wasmtime::StoreLimitsBuilder::new()
             .memory_size(memory_bytes)
             .instances(1)
             .memories(1)
@@ -64,10 +72,6 @@ impl Sandbox {
             },
         );
         store.limiter(|state| &mut state.limits);
-        let time_limit_ms = time_limit_ms.min(HOST_TIME_CAP_MS);
-        store
-            .set_fuel(u64::from(time_limit_ms) * FUEL_PER_MS)
-            .expect("fuel metering is on");
         let mut linker = Linker::<HostState>::new(&engine);
         linker
             .func_wrap(
@@ -82,11 +86,15 @@ impl Sandbox {
             // changes only after the last tile); the browser's Worker is terminated instead.
             .and_then(|l| l.func_wrap(abi::HOST_NAMESPACE, "cancelled", || -> i32 { 0 }))
             .expect("the host functions are defined once");
-        let instance = linker
-            .instantiate_and_start(&mut store, &module)
-            .map_err(|e| run_error(plugin, time_limit_ms, "starting", e))?;
+        let time_limit_ms = time_limit_ms.min(HOST_TIME_CAP_MS);
+        let mut time_left = Duration::from_millis(time_limit_ms.into());
+        let clock = Clock::start(engine);
+        let instance = metered(&mut store, &mut time_left, |store| {
+            linker.instantiate(store, &module)
+        })
+        .map_err(|e| run_error(plugin, time_limit_ms, "starting", e))?;
         let memory = instance
-            .get_memory(&store, "memory")
+            .get_memory(&mut store, "memory")
             .expect("inspect_module checked the memory export");
         let sandbox = Sandbox {
             plugin: plugin.to_string(),
@@ -94,17 +102,19 @@ impl Sandbox {
             instance,
             memory,
             time_limit_ms,
+            time_left,
             max_memory_pages: info.max_memory_pages,
+            _clock: clock,
         };
         PluginInstance::new(plugin, sandbox)
     }
 
     /// A failed call in user terms; a trap with the memory grown to its maximum is most likely
     /// the plugin running out of memory (`memory.grow` fails there), so the message says so.
-    fn error(&self, during: &str, e: wasmi::Error) -> Error {
+    fn error(&self, during: &str, e: wasmtime::Error) -> Error {
         let trapped = e
-            .as_trap_code()
-            .is_some_and(|c| c != wasmi::TrapCode::OutOfFuel);
+            .downcast_ref::<Trap>()
+            .is_some_and(|t| *t != Trap::Interrupt);
         let full = self.memory.size(&self.store) >= self.max_memory_pages;
         match run_error(&self.plugin, self.time_limit_ms, during, e) {
             Error::Plugin { plugin, message } if trapped && full => Error::Plugin {
@@ -133,13 +143,14 @@ impl ModuleRuntime for Sandbox {
     fn call(&mut self, export: &'static str, args: &[i32]) -> Result<i32> {
         let function: Func = self
             .instance
-            .get_func(&self.store, export)
+            .get_func(&mut self.store, export)
             .expect("inspect_module checked the ABI exports");
         let params: Vec<Val> = args.iter().map(|a| Val::I32(*a)).collect();
         let mut result = [Val::I32(0)];
-        function
-            .call(&mut self.store, &params, &mut result)
-            .map_err(|e| self.error(export, e))?;
+        metered(&mut self.store, &mut self.time_left, |store| {
+            function.call(store, &params, &mut result)
+        })
+        .map_err(|e| self.error(export, e))?;
         match result[0] {
             Val::I32(value) => Ok(value),
             _ => unreachable!("inspect_module checked the ABI signatures"),
@@ -158,6 +169,10 @@ impl ModuleRuntime for Sandbox {
             .map_err(|_| self.out_of_bounds(at, out.len()))
     }
 
+    fn memory_mut(&mut self) -> Option<&mut [u8]> {
+        Some(self.memory.data_mut(&mut self.store))
+    }
+
     fn memory_len(&self) -> usize {
         self.memory.data_size(&self.store)
     }
@@ -167,7 +182,57 @@ impl ModuleRuntime for Sandbox {
     }
 }
 
-fn log_message(caller: Caller<'_, HostState>, ptr: i32, len: i32) {
+/// Runs `enter` (a call into the plugin) with what is left of its time as the epoch deadline,
+/// and takes the time it ran off what is left.
+fn metered<T>(
+    store: &mut Store<HostState>,
+    time_left: &mut Duration,
+    enter: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<T>,
+) -> wasmtime::Result<T> {
+    let ticks = time_left.as_nanos().div_ceil(TICK.as_nanos()).max(1);
+    store.set_epoch_deadline(ticks as u64);
+    let started = Instant::now();
+    let result = enter(store);
+    *time_left = time_left.saturating_sub(started.elapsed());
+    result
+}
+
+/// A thread that advances an engine's epoch every [`TICK`] until it is dropped, so a plugin
+/// stuck in a loop reaches its deadline and is stopped there (wasmtime checks the epoch at
+/// every function entry and loop back-edge).
+struct Clock {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Clock {
+    fn start(engine: Engine) -> Self {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("plugin clock".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
+                    engine.increment_epoch();
+                }
+            })
+            .expect("a thread for the plugin's clock");
+        Clock {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Clock {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn log_message(mut caller: Caller<'_, HostState>, ptr: i32, len: i32) {
     let Some(memory) = caller.get_export("memory").and_then(|e| e.into_memory()) else {
         return;
     };
@@ -175,7 +240,6 @@ fn log_message(caller: Caller<'_, HostState>, ptr: i32, len: i32) {
     let start = ptr as u32 as usize;
     let end = start.saturating_add(len as u32 as usize).min(bytes.len());
     let text = String::from_utf8_lossy(bytes.get(start..end).unwrap_or_default()).into_owned();
-    let mut caller = caller;
     let log = &mut caller.data_mut().log;
     if log.len() < LOG_CAP {
         if !log.is_empty() {
@@ -189,20 +253,14 @@ fn log_message(caller: Caller<'_, HostState>, ptr: i32, len: i32) {
     }
 }
 
-/// A wasmi error in user terms: out of fuel is the time limit, a failed growth the memory limit.
-fn run_error(plugin: &str, time_limit_ms: u32, during: &str, e: wasmi::Error) -> Error {
-    use wasmi::TrapCode;
-    let message = match e.as_trap_code() {
-        Some(TrapCode::OutOfFuel) => format!(
+/// A wasmtime error in user terms: an interrupt is the time limit. (A failed `memory.grow`
+/// is no error: it returns −1 to the plugin, and [`Sandbox::error`] names a trap after it.)
+fn run_error(plugin: &str, time_limit_ms: u32, during: &str, e: wasmtime::Error) -> Error {
+    let message = match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!(
             "stopped at its time limit of {time_limit_ms} ms (in {during}): it ran too long"
         ),
-        Some(TrapCode::GrowthOperationLimited) => {
-            format!("stopped in {during}: it tried to use more memory than its limit allows")
-        }
-        Some(code) => format!("trapped in {during}: {code}"),
-        None if e.to_string().contains("fuel") => format!(
-            "stopped at its time limit of {time_limit_ms} ms (in {during}): it ran too long"
-        ),
+        Some(trap) => format!("trapped in {during}: {trap}"),
         None => format!("failed in {during}: {e}"),
     };
     plugin_error(plugin, message)

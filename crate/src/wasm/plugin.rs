@@ -173,6 +173,11 @@ impl ModuleRuntime for BrowserModule {
         Ok(())
     }
 
+    /// The plugin's memory is another WebAssembly instance's, reached through JavaScript.
+    fn memory_mut(&mut self) -> Option<&mut [u8]> {
+        None
+    }
+
     fn memory_len(&self) -> usize {
         self.memory
             .buffer()
