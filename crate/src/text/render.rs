@@ -34,6 +34,31 @@ struct Bounds {
 }
 
 impl Bounds {
+    /// The whole pixels around `points`, grown by `extra` on the right and
+    /// bottom.
+    fn around(points: &[(f32, f32)], extra: i32) -> Bounds {
+        let min = |pick: fn(&(f32, f32)) -> f32| {
+            points
+                .iter()
+                .map(pick)
+                .fold(f32::INFINITY, f32::min)
+                .floor() as i32
+        };
+        let max = |pick: fn(&(f32, f32)) -> f32| {
+            points
+                .iter()
+                .map(pick)
+                .fold(f32::NEG_INFINITY, f32::max)
+                .ceil() as i32
+        };
+        Bounds {
+            x0: min(|p| p.0),
+            y0: min(|p| p.1),
+            x1: max(|p| p.0) + extra,
+            y1: max(|p| p.1) + extra,
+        }
+    }
+
     fn union(self, other: Bounds) -> Bounds {
         Bounds {
             x0: self.x0.min(other.x0),
@@ -138,30 +163,8 @@ pub fn render_rotated(
                 let (dx, dy) = turn.apply(f32::from(x) * s, -(f32::from(y) * s));
                 (px + dx, py + dy)
             });
-            Some(Bounds {
-                x0: corners
-                    .iter()
-                    .map(|c| c.0)
-                    .fold(f32::INFINITY, f32::min)
-                    .floor() as i32,
-                y0: corners
-                    .iter()
-                    .map(|c| c.1)
-                    .fold(f32::INFINITY, f32::min)
-                    .floor() as i32,
-                x1: corners
-                    .iter()
-                    .map(|c| c.0)
-                    .fold(f32::NEG_INFINITY, f32::max)
-                    .ceil() as i32
-                    + 1,
-                y1: corners
-                    .iter()
-                    .map(|c| c.1)
-                    .fold(f32::NEG_INFINITY, f32::max)
-                    .ceil() as i32
-                    + 1,
-            })
+            // One pixel more on the right and bottom: coverage reaches into it.
+            Some(Bounds::around(&corners, 1))
         })
         .collect();
     let box_corners = [
@@ -171,28 +174,7 @@ pub fn render_rotated(
         (layout.width, layout.height),
     ]
     .map(|(x, y)| turn.apply(x, y));
-    let text_box = Bounds {
-        x0: box_corners
-            .iter()
-            .map(|c| c.0)
-            .fold(f32::INFINITY, f32::min)
-            .floor() as i32,
-        y0: box_corners
-            .iter()
-            .map(|c| c.1)
-            .fold(f32::INFINITY, f32::min)
-            .floor() as i32,
-        x1: box_corners
-            .iter()
-            .map(|c| c.0)
-            .fold(f32::NEG_INFINITY, f32::max)
-            .ceil() as i32,
-        y1: box_corners
-            .iter()
-            .map(|c| c.1)
-            .fold(f32::NEG_INFINITY, f32::max)
-            .ceil() as i32,
-    };
+    let text_box = Bounds::around(&box_corners, 0);
     let ink = glyph_boxes
         .iter()
         .flatten()
