@@ -82,7 +82,7 @@ fn a_16384_square_document_is_made_saved_reopened_and_exported_within_the_goal()
     };
     assert_eq!(header(&full), (16384, 16384));
     assert_eq!(header(&small), (1024, 1024));
-    let summary = retouch::doc::ora::summarize_ora(&std::fs::read(&project).unwrap()).unwrap();
+    let summary = retouch::doc::ora::summarize_ora(std::fs::File::open(&project).unwrap()).unwrap();
     assert_eq!((summary.width, summary.height), (16384, 16384));
 
     // An export that would pass a smaller budget is refused by name.

@@ -214,7 +214,7 @@ fn project_readers_refuse_or_load_mutants_without_panicking() {
         }
     });
     fuzz("ora-summary", &corpus, |bytes| {
-        let _ = retouch::doc::ora::summarize_ora(bytes);
+        let _ = retouch::doc::ora::summarize_ora(std::io::Cursor::new(bytes));
     });
 }
 

@@ -42,7 +42,7 @@ use crate::text::font::MAX_FONT_BYTES;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 use std::fmt::Write as _;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read, Seek, Write};
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
 
@@ -242,14 +242,17 @@ impl Document {
         self.memory_held() + composite + super::export::resize_memory((w, h), (tw, th))
     }
 
-    /// Loads a project with the default [`LoadLimits`]. History starts empty.
+    /// Loads a project held in memory with the default [`LoadLimits`].
+    /// History starts empty.
     pub fn from_ora(bytes: &[u8]) -> Result<Document> {
-        Document::from_ora_with_limits(bytes, &LoadLimits::default())
+        Document::read_ora(Cursor::new(bytes), &LoadLimits::default())
     }
 
-    /// Loads a project, refusing anything beyond `limits`.
-    pub fn from_ora_with_limits(bytes: &[u8], limits: &LoadLimits) -> Result<Document> {
-        let mut reader = ProjectReader::open(bytes, limits)?;
+    /// Loads a project from `source` (a file, natively: only the entry being
+    /// decoded is held, never the whole project), refusing anything beyond
+    /// `limits`. History starts empty.
+    pub fn read_ora<R: Read + Seek>(source: R, limits: &LoadLimits) -> Result<Document> {
+        let mut reader = ProjectReader::open(source, limits)?;
         let mimetype = reader.read("mimetype", 64)?;
         if mimetype != MIMETYPE.as_bytes() {
             return Err(not_ora("its mimetype entry is not image/openraster"));
@@ -358,10 +361,11 @@ pub struct LayerSummary {
     pub text: bool,
 }
 
-/// Reads a project's [`ProjectSummary`] within the default [`LoadLimits`].
-pub fn summarize_ora(bytes: &[u8]) -> Result<ProjectSummary> {
+/// Reads a project's [`ProjectSummary`] within the default [`LoadLimits`]:
+/// stack.xml and the first bytes of each layer PNG only.
+pub fn summarize_ora<R: Read + Seek>(source: R) -> Result<ProjectSummary> {
     let limits = LoadLimits::default();
-    let mut reader = ProjectReader::open(bytes, &limits)?;
+    let mut reader = ProjectReader::open(source, &limits)?;
     let xml = reader.read("stack.xml", MAX_STACK_XML_BYTES)?;
     let xml = std::str::from_utf8(&xml).map_err(|_| not_ora("stack.xml is not UTF-8"))?;
     let tree = parse_stack_xml(xml)?;
@@ -433,15 +437,15 @@ fn canvas_and_layers<'a, 'input>(
 }
 
 /// Reads zip entries within the caps (see the module docs).
-struct ProjectReader<'a> {
-    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+struct ProjectReader<R> {
+    archive: zip::ZipArchive<R>,
     /// Bytes that may still be read in all.
     remaining: u64,
 }
 
-impl<'a> ProjectReader<'a> {
-    fn open(bytes: &'a [u8], limits: &LoadLimits) -> Result<Self> {
-        let archive = zip::ZipArchive::new(Cursor::new(bytes))
+impl<R: Read + Seek> ProjectReader<R> {
+    fn open(source: R, limits: &LoadLimits) -> Result<Self> {
+        let archive = zip::ZipArchive::new(source)
             .map_err(|e| not_ora(&format!("it is not a readable zip file ({e})")))?;
         if archive.len() > limits.max_entries {
             return Err(Error::TooLarge(format!(
@@ -535,7 +539,7 @@ fn brand_kit_entries(kit: &BrandKit) -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// Reads the brand kit and its reference images, checked as when set.
-fn read_brand_kit(reader: &mut ProjectReader<'_>, src: &str) -> Result<BrandKit> {
+fn read_brand_kit(reader: &mut ProjectReader<impl Read + Seek>, src: &str) -> Result<BrandKit> {
     let json = read_json(reader, src)?;
     let stored: StoredBrandKit = serde_json::from_str(&json)
         .map_err(|e| not_ora(&format!("the brand kit '{src}' is not valid: {e}")))?;
@@ -567,7 +571,7 @@ fn font_src(key: &str) -> String {
 /// Reads a text layer's source and the fonts it names (each read once per
 /// project and checked to be the file its SHA-256 names).
 fn read_text(
-    reader: &mut ProjectReader<'_>,
+    reader: &mut ProjectReader<impl Read + Seek>,
     src: &str,
     fonts: &mut FontTable,
 ) -> Result<TextLayer> {
@@ -590,13 +594,13 @@ fn read_text(
 }
 
 /// Reads a provenance or brand-kit JSON file (checked by the caller).
-fn read_json(reader: &mut ProjectReader<'_>, src: &str) -> Result<String> {
+fn read_json(reader: &mut ProjectReader<impl Read + Seek>, src: &str) -> Result<String> {
     let bytes = reader.read(src, MAX_JSON_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|_| not_ora(&format!("'{src}' is not UTF-8 text")))
 }
 
 fn read_mask(
-    reader: &mut ProjectReader<'_>,
+    reader: &mut ProjectReader<impl Read + Seek>,
     src: &str,
     pixels: &RgbaImage,
     limits: &LoadLimits,

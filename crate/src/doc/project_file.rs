@@ -12,11 +12,12 @@
 //! not take the lock (another editor saving the file) makes the save fail
 //! with a message instead of being overwritten.
 
+use super::ora::LoadLimits;
 use super::Document;
 use crate::atomic_write::write_atomic_checked_with;
 use crate::{Error, Result};
 use std::fs::{File, Metadata};
-use std::io::Read;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -31,7 +32,6 @@ pub struct ProjectFile {
     /// Holds the lock until the save has replaced the file (or is dropped).
     locked: File,
     identity: FileIdentity,
-    bytes: Vec<u8>,
 }
 
 /// What tells one version of a file from another: which file the path names
@@ -65,7 +65,7 @@ impl ProjectFile {
         let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
         let deadline = Instant::now() + wait;
         loop {
-            let mut file = File::open(path).map_err(io)?;
+            let file = File::open(path).map_err(io)?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
@@ -88,20 +88,26 @@ impl ProjectFile {
             if FileIdentity::of(&std::fs::metadata(path).map_err(io)?) != identity {
                 continue;
             }
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).map_err(io)?;
             return Ok(ProjectFile {
                 path: path.to_path_buf(),
                 locked: file,
                 identity,
-                bytes,
             });
         }
     }
 
-    /// The file's contents as read.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+    /// The locked file from its start, read as it is needed (a project is
+    /// never held whole).
+    pub fn reader(&self) -> Result<BufReader<&File>> {
+        let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", self.path.display()));
+        let mut file = &self.locked;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        Ok(BufReader::new(file))
+    }
+
+    /// Loads the project from the locked file.
+    pub fn load(&self) -> Result<Document> {
+        Document::read_ora(self.reader()?, &LoadLimits::default())
     }
 
     /// Saves `doc` over the file, refusing (and writing nothing) if the file
@@ -143,6 +149,13 @@ impl ProjectFile {
 mod tests {
     use super::*;
 
+    /// What the update read.
+    fn contents(update: &ProjectFile) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut update.reader().unwrap(), &mut bytes).unwrap();
+        bytes
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "retouch-project-file-{name}-{}",
@@ -158,7 +171,7 @@ mod tests {
         let path = scratch("changed");
         std::fs::write(&path, b"version 1").unwrap();
         let update = ProjectFile::open_for_update(&path, Duration::ZERO).unwrap();
-        assert_eq!(update.bytes(), b"version 1");
+        assert_eq!(contents(&update), b"version 1");
         // Another program (not taking the lock) saves a new version.
         std::fs::write(path.with_extension("new"), b"their version").unwrap();
         std::fs::rename(path.with_extension("new"), &path).unwrap();
@@ -184,7 +197,7 @@ mod tests {
         // Once the first is saved, the next update sees its version.
         first.write_bytes(b"v2").unwrap();
         let second = ProjectFile::open_for_update(&path, Duration::ZERO).unwrap();
-        assert_eq!(second.bytes(), b"v2");
+        assert_eq!(contents(&second), b"v2");
         second.write_bytes(b"v3").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"v3");
     }
@@ -198,7 +211,7 @@ mod tests {
             let path = path.clone();
             std::thread::spawn(move || {
                 let update = ProjectFile::open_for_update(&path, Duration::from_secs(60)).unwrap();
-                let mut next = update.bytes().to_vec();
+                let mut next = contents(&update);
                 next.extend_from_slice(b"+b");
                 update.write_bytes(&next).unwrap();
             })

@@ -896,7 +896,7 @@ fn hostile_projects_are_refused_with_clear_errors() {
     assert_eq!(doc.layers()[0].props, LayerProperties::named("a"));
 
     let message = |bytes: &[u8], limits: &LoadLimits| {
-        Document::from_ora_with_limits(bytes, limits)
+        Document::read_ora(std::io::Cursor::new(bytes), limits)
             .unwrap_err()
             .to_string()
     };

@@ -27,6 +27,15 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Opens a project for reading as it is needed (the zip's directory, then
+/// one entry at a time), naming the file in the error: a project is never
+/// read whole into memory.
+pub fn open_project_file(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
+}
+
 /// An error about the file at `path`, named in the message (parameter
 /// errors stay parameter errors).
 pub fn in_file(path: &Path, error: Error) -> Error {

@@ -1,10 +1,12 @@
 //! `retouch project new|info|add-layer|add-text|edit-text` and `retouch export`: build, inspect
 //! and flatten OpenRaster projects from scripts and tests.
 
-use crate::output::{decode_image, in_file, open_image, open_mask, read, write_atomic_with};
+use crate::output::{
+    decode_image, in_file, open_image, open_mask, open_project_file, read, write_atomic_with,
+};
 use crate::text::TextArgs;
 use retouch::doc::export::{export_memory, write_export, ExportFormat, SizePreset};
-use retouch::doc::ora::{summarize_ora, ProjectSummary};
+use retouch::doc::ora::{summarize_ora, LoadLimits, ProjectSummary};
 use retouch::doc::project_file::{ProjectFile, DEFAULT_LOCK_WAIT};
 use retouch::doc::{Document, LayerProperties, TextSource};
 use retouch::image_io::SourceMetadata;
@@ -243,7 +245,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         ProjectCommand::Info { project, json } => {
             // Only stack.xml and the layers' PNG headers: no pixels.
-            let summary = summarize_ora(&read(&project)?).map_err(|e| in_file(&project, e))?;
+            let summary =
+                summarize_ora(open_project_file(&project)?).map_err(|e| in_file(&project, e))?;
             if json {
                 println!("{}", info_json(&summary));
             } else {
@@ -287,8 +290,7 @@ pub fn run(args: Args) -> Result<()> {
                     // In place: under the project's lock, and refused if
                     // someone else changed it meanwhile (no lost update).
                     let file = ProjectFile::open_for_update(&project, DEFAULT_LOCK_WAIT)?;
-                    let mut doc =
-                        Document::from_ora(file.bytes()).map_err(|e| in_file(&project, e))?;
+                    let mut doc = file.load().map_err(|e| in_file(&project, e))?;
                     doc.add_layer(props, pixels, mask, None)?;
                     file.save(&mut doc)
                 }
@@ -328,7 +330,7 @@ fn update(
         }
         None => {
             let file = ProjectFile::open_for_update(project, DEFAULT_LOCK_WAIT)?;
-            let mut doc = Document::from_ora(file.bytes()).map_err(|e| in_file(project, e))?;
+            let mut doc = file.load().map_err(|e| in_file(project, e))?;
             edit(&mut doc)?;
             file.save(&mut doc)
         }
@@ -409,37 +411,33 @@ pub fn export(args: ExportArgs) -> Result<()> {
     // Parameters are checked before the input is read.
     size.validate()?;
     let input = &args.input;
-    let bytes = read(input)?;
-    // The whole peak is checked before anything is decoded: the input file,
-    // the layers (or the image), the composite and the export's own work.
-    let (canvas, pixels) = if is_project(input) {
-        let summary = summarize_ora(&bytes).map_err(|e| in_file(input, e))?;
+    // The whole peak is checked before anything is decoded: the layers (or
+    // the image), the composite and the export's own work, plus what is
+    // read: an image file whole, a project's largest entry at a time.
+    let (mut doc, image, source) = if is_project(input) {
+        let summary = summarize_ora(open_project_file(input)?).map_err(|e| in_file(input, e))?;
         let layers: u64 = summary
             .layers
             .iter()
             .map(|l| memory::rgba8(l.width, l.height) * 5 / 4)
             .sum();
         let canvas = (summary.width, summary.height);
-        (canvas, layers + memory::rgba8(canvas.0, canvas.1))
-    } else {
-        let (w, h) = image_io::image_dimensions(&bytes).map_err(|e| in_file(input, e))?;
-        ((w, h), memory::rgba8(w, h))
-    };
-    let work = export_memory(canvas, format, size).map_err(|e| in_file(input, e))?;
-    memory::check(
-        &format!("exporting {} ({}×{})", input.display(), canvas.0, canvas.1),
-        // A project's layer PNG is copied out of the zip while it is decoded.
-        2 * bytes.len() as u64 + pixels + work,
-    )?;
-    let (mut doc, image, source) = if is_project(input) {
-        let doc = Document::from_ora(&bytes).map_err(|e| in_file(input, e))?;
+        let file_len = std::fs::metadata(input)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?
+            .len();
+        check_export_memory(input, canvas, format, size, file_len + layers)?;
+        let doc = Document::read_ora(open_project_file(input)?, &LoadLimits::default())
+            .map_err(|e| in_file(input, e))?;
         let source = doc.source_metadata().clone();
         (Some(doc), None, source)
     } else {
+        let bytes = read(input)?;
+        let (w, h) = image_io::image_dimensions(&bytes).map_err(|e| in_file(input, e))?;
+        let held = bytes.len() as u64 + memory::rgba8(w, h);
+        check_export_memory(input, (w, h), format, size, held)?;
         let (image, source) = decode_image(input, &bytes, args.allow_partial)?;
         (None, Some(image), source)
     };
-    drop(bytes);
     let metadata = if args.keep_metadata {
         source
     } else {
@@ -456,6 +454,22 @@ pub fn export(args: ExportArgs) -> Result<()> {
     })
 }
 
+/// Refuses an export whose peak (what reading `input` holds, `held`, plus
+/// the composite's resampling and encoding) would pass the memory budget.
+fn check_export_memory(
+    input: &Path,
+    canvas: (u32, u32),
+    format: ExportFormat,
+    size: SizePreset,
+    held: u64,
+) -> Result<()> {
+    let work = export_memory(canvas, format, size).map_err(|e| in_file(input, e))?;
+    memory::check(
+        &format!("exporting {} ({}×{})", input.display(), canvas.0, canvas.1),
+        held + work,
+    )
+}
+
 fn is_project(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -464,7 +478,8 @@ fn is_project(path: &Path) -> bool {
 
 /// Loads a project; errors name the file (the CLI only prints them).
 fn open(path: &Path) -> Result<Document> {
-    Document::from_ora(&read(path)?).map_err(|e| in_file(path, e))
+    Document::read_ora(open_project_file(path)?, &LoadLimits::default())
+        .map_err(|e| in_file(path, e))
 }
 
 fn check_project_name(path: &Path) -> Result<()> {
