@@ -219,7 +219,7 @@ pub fn render_rotated(
         u64::from(w) * u64::from(h) * planes,
     )?;
 
-    let mut fill = vec![0.0f32; w as usize * h as usize];
+    let mut fill = take_fill_plane(w as usize * h as usize);
     glyph_cache::begin_render();
     for ((glyph, glyph_box), &(px, py)) in layout.glyphs.iter().zip(&glyph_boxes).zip(&pens) {
         let Some(b) = glyph_box else { continue };
@@ -327,11 +327,49 @@ pub fn render_rotated(
         }
         out
     };
+    give_back_fill_plane(fill, &glyph_boxes, bounds);
     let image = RgbaImage::from_raw(w, h, out).expect("the buffer has w × h pixels");
     Ok(RenderedText {
         image,
         origin: (bounds.x0, bounds.y0),
     })
+}
+
+/// The largest fill coverage plane kept between renders, in cells (16 MB).
+const KEPT_FILL_CELLS: usize = 4 << 20;
+
+thread_local! {
+    /// The fill coverage plane of the last render, all zero again: a
+    /// headline re-rendered while typing then neither allocates nor zeroes
+    /// a whole plane, only the glyph boxes it wrote.
+    static FILL_PLANE: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A zeroed coverage plane of `cells` cells.
+fn take_fill_plane(cells: usize) -> Vec<f32> {
+    let mut plane = FILL_PLANE.take();
+    // Every kept cell is zero, so shortening then growing zeroes only the growth.
+    plane.truncate(cells);
+    plane.resize(cells, 0.0);
+    plane
+}
+
+/// Zeroes what the glyphs wrote into `plane` and keeps it for the next
+/// render (unless it is large). A render that fails before this drops it.
+fn give_back_fill_plane(mut plane: Vec<f32>, glyph_boxes: &[Option<Bounds>], bounds: Bounds) {
+    if plane.len() > KEPT_FILL_CELLS {
+        return;
+    }
+    let w = bounds.width() as usize;
+    for glyph_box in glyph_boxes.iter().flatten() {
+        let left = (glyph_box.x0 - bounds.x0) as usize;
+        let top = (glyph_box.y0 - bounds.y0) as usize;
+        for row in top..top + glyph_box.height() as usize {
+            let start = row * w + left;
+            plane[start..start + glyph_box.width() as usize].fill(0.0);
+        }
+    }
+    FILL_PLANE.set(plane);
 }
 
 fn unit_rgba(c: [u8; 4]) -> [f32; 4] {
