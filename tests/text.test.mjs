@@ -2,7 +2,9 @@
 // clusters and pen positions) and FreeType through Pillow's ImageFont (ink
 // centroid, total ink, coverage L1) on Latin with kerning and ligatures,
 // combining marks, Arabic and Devanagari (tests/text/reference.py states the
-// bounds), and checks that bad requests are refused with the reason.
+// bounds), the same with the text rotated against FreeType turning the outlines
+// itself (tests/text/rotated.py), and checks that bad requests are refused with
+// the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,6 +49,39 @@ test('render-text matches HarfBuzz shaping and Pillow/FreeType coverage', (t) =>
   });
   writeFileSync(`${out}cases.json`, JSON.stringify(cases));
   const result = spawnSync(python, [fileURLToPath(new URL('text/reference.py', import.meta.url)), `${out}cases.json`], { encoding: 'utf8' });
+  for (const line of result.stdout.trim().split('\n')) t.diagnostic(line);
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+});
+
+const ROTATED = [
+  ['Latin with kerning and ligatures', latin, 48, 'AVATAR Wave: office fjord', 15],
+  ['Latin with kerning and ligatures', latin, 48, 'AVATAR Wave: office fjord', 90],
+  ['Latin, small', latin, 18, 'Small print, kerned: AV Ty', -30],
+  ['Arabic with marks', arabic, 56, 'بِسْمِ اللَّهِ', 15],
+  ['Devanagari', devanagari, 48, 'नमस्ते दुनिया क्षत्रिय', 90],
+];
+
+test('rotated render-text matches FreeType turning the same outlines', (t) => {
+  buildCli();
+  installFonts();
+  let python;
+  try {
+    python = textPython();
+  } catch (error) {
+    t.skip(`the test venv (tests/text/setup_venv.sh) could not be built: ${error.message.split('\n')[0]}`);
+    return;
+  }
+  const dir = `${out}rotated/`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const cases = ROTATED.map(([name, font, size, text, rotation], i) => {
+    const png = `${dir}${i}.png`;
+    const glyphs = `${dir}${i}.json`;
+    run(cli, ['render-text', '--text', text, '--font', font, '--size', String(size), '--rotation', String(rotation), '--color', '#000000', '-o', png, '--glyphs', glyphs]);
+    return { name, font, size, text, rotation, png, glyphs };
+  });
+  writeFileSync(`${dir}cases.json`, JSON.stringify(cases));
+  const result = spawnSync(python, [fileURLToPath(new URL('text/rotated.py', import.meta.url)), `${dir}cases.json`], { encoding: 'utf8' });
   for (const line of result.stdout.trim().split('\n')) t.diagnostic(line);
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
 });

@@ -1,7 +1,8 @@
 //! Native benchmark of re-rendering a text layer while typing: a 200-character
 //! headline at 96 px in the shipped Noto Sans (with its Arabic and Devanagari
 //! fallbacks loaded, as the page has them), wrapped to 1600 px, laid out and
-//! rendered from its source each time; with and without stroke and shadow.
+//! rendered from its source each time; with and without stroke and shadow,
+//! and with the last character changed each time (as while typing).
 //! `cargo run -p retouch --release --example bench_text` (after
 //! fonts/install.sh). Timed as `bench_kit` says.
 
@@ -52,6 +53,24 @@ fn main() {
         );
     };
     time("fill only", &style);
+    // As while typing: the last character differs each run, so the glyphs
+    // before it come from the glyph cache and only the new one is drawn.
+    let mut typed = 0u8;
+    let typing = bench_kit::median(|| {
+        typed = typed.wrapping_add(1);
+        let text = format!(
+            "{}{}",
+            &HEADLINE[..HEADLINE.len() - 1],
+            char::from(b'a' + typed % 26)
+        );
+        let laid = layout(&text, &fonts, &style).expect("sets");
+        render(&laid, &fonts, &style).expect("renders")
+    });
+    println!(
+        "fill only, typing (the last character changed each run): layout + render {:.2} ms (median of {})",
+        typing.as_secs_f64() * 1e3,
+        bench_kit::RUNS
+    );
     style.stroke = Some(Stroke {
         width: 3.0,
         color: [255, 255, 255, 255],

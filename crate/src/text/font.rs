@@ -116,6 +116,11 @@ impl Font {
         }
     }
 
+    /// [`Font::key`], shared (the glyph cache keys on it).
+    pub(crate) fn shared_key(&self) -> Arc<str> {
+        self.key.clone()
+    }
+
     /// The font file's bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.data

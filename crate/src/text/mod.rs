@@ -8,12 +8,15 @@
 //!   (UAX #14), alignment, line height and tracking.
 //! - [`render`]: anti-aliased coverage (exact area coverage of the outlines,
 //!   no hinting) → RGBA8 straight alpha, with an optional outside stroke and
-//!   drop shadow.
+//!   drop shadow; `glyph_cache` keeps rasterised glyphs between renders
+//!   (bit for bit what rasterising again gives), so re-rendering while
+//!   typing only rasterises what moved.
 //!
 //! Everything is f32 arithmetic without transcendental functions in the
 //! glyph path, so native and wasm builds give the same bits.
 
 pub mod font;
+mod glyph_cache;
 pub mod layout;
 pub mod render;
 #[cfg(test)]
@@ -21,7 +24,7 @@ mod tests;
 
 pub use font::Font;
 pub use layout::{layout, PlacedGlyph, TextLayout};
-pub use render::{render, render_rotated, RenderedText};
+pub use render::{render, render_rotated, turn_point, RenderedText};
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};

@@ -5,6 +5,7 @@
 //! optional drop shadow (the feather's Gaussian of fill and stroke), then
 //! shadow, stroke and fill laid source-over, as RGBA8 straight alpha.
 
+use super::glyph_cache::{self, GlyphKey};
 use super::{Font, TextLayout, TextStyle};
 use crate::ops::feather::feather_cpu;
 use crate::{image_io, Error, Result};
@@ -122,6 +123,12 @@ impl Turn {
     }
 }
 
+/// Where `(x, y)` (from the text box's top-left) lands when the text is
+/// turned `degrees` clockwise, as [`render_rotated`] turns it.
+pub fn turn_point(degrees: f32, (x, y): (f32, f32)) -> (f32, f32) {
+    Turn::degrees(degrees).apply(x, y)
+}
+
 /// Like [`render`], with the text turned `degrees` clockwise about the text
 /// box's top-left: the outlines themselves are turned before they are
 /// rasterised, so a rotated text is as sharp as an upright one. The stroke
@@ -212,28 +219,48 @@ pub fn render_rotated(
         u64::from(w) * u64::from(h) * planes,
     )?;
 
-    let mut fill = vec![0.0f32; w as usize * h as usize];
+    let mut fill = take_fill_plane(w as usize * h as usize);
+    glyph_cache::begin_render();
     for ((glyph, glyph_box), &(px, py)) in layout.glyphs.iter().zip(&glyph_boxes).zip(&pens) {
         let Some(b) = glyph_box else { continue };
-        let mut outline = OutlineToRaster {
-            raster: Rasterizer::new(b.width() as usize, b.height() as usize),
-            scale: scales[glyph.font],
-            turn,
-            origin: point(px - b.x0 as f32, py - b.y0 as f32),
-            start: point(0.0, 0.0),
-            last: point(0.0, 0.0),
+        let (glyph_w, glyph_h) = (b.width() as usize, b.height() as usize);
+        let scale = scales[glyph.font];
+        let origin = point(px - b.x0 as f32, py - b.y0 as f32);
+        let key = GlyphKey {
+            font: fonts[glyph.font].shared_key(),
+            glyph: glyph.id,
+            scale: scale.to_bits(),
+            turn: (turn.cos.to_bits(), turn.sin.to_bits()),
+            origin: (origin.x.to_bits(), origin.y.to_bits()),
+            size: (b.width(), b.height()),
         };
-        faces[glyph.font].outline_glyph(ttf_parser::GlyphId(glyph.id), &mut outline);
-        let (left, top) = ((b.x0 - bounds.x0) as usize, (b.y0 - bounds.y0) as usize);
-        outline.raster.for_each_pixel_2d(|x, y, a| {
-            let a = a.min(1.0);
-            if a > 0.0 {
-                let cell = &mut fill[(top + y as usize) * w as usize + left + x as usize];
-                // Overlapping glyphs (marks on bases, joined Arabic) combine
-                // as coverage does: a + c − a·c.
-                *cell = *cell + a - *cell * a;
-            }
+        let coverage = glyph_cache::coverage(key, || {
+            let mut outline = OutlineToRaster {
+                raster: Rasterizer::new(glyph_w, glyph_h),
+                scale,
+                turn,
+                origin,
+                start: point(0.0, 0.0),
+                last: point(0.0, 0.0),
+            };
+            faces[glyph.font].outline_glyph(ttf_parser::GlyphId(glyph.id), &mut outline);
+            let mut coverage = vec![0.0f32; glyph_w * glyph_h];
+            outline.raster.for_each_pixel_2d(|x, y, a| {
+                coverage[y as usize * glyph_w + x as usize] = a.min(1.0);
+            });
+            coverage
         });
+        let (left, top) = ((b.x0 - bounds.x0) as usize, (b.y0 - bounds.y0) as usize);
+        for (row, values) in coverage.chunks_exact(glyph_w).enumerate() {
+            let start = (top + row) * w as usize + left;
+            for (cell, &a) in fill[start..start + glyph_w].iter_mut().zip(values) {
+                if a > 0.0 {
+                    // Overlapping glyphs (marks on bases, joined Arabic) combine
+                    // as coverage does: a + c − a·c.
+                    *cell = *cell + a - *cell * a;
+                }
+            }
+        }
     }
 
     let stroke = style
@@ -253,17 +280,31 @@ pub fn render_rotated(
         _ => None,
     };
 
-    let mut out = vec![0u8; w as usize * h as usize * 4];
-    if stroke.is_none() && shadow.is_none() {
-        // Fill only: the colour itself wherever there is coverage.
+    let out = if stroke.is_none() && shadow.is_none() {
+        // Fill only: the colour itself wherever there is coverage, which
+        // is only inside the glyphs' boxes (a box overlapping another is
+        // written twice, with the same bytes).
         let [r, g, b, a] = style.color;
         let alpha = f32::from(a) / 255.0;
-        for (pixel, &coverage) in out.chunks_exact_mut(4).zip(&fill) {
-            if coverage > 0.0 {
-                pixel.copy_from_slice(&[r, g, b, to_byte(coverage * alpha)]);
+        let mut out = vec![0u8; w as usize * h as usize * 4];
+        for glyph_box in glyph_boxes.iter().flatten() {
+            let left = (glyph_box.x0 - bounds.x0) as usize;
+            let top = (glyph_box.y0 - bounds.y0) as usize;
+            let width = glyph_box.width() as usize;
+            for row in top..top + glyph_box.height() as usize {
+                let start = row * w as usize + left;
+                let cells = &fill[start..start + width];
+                let pixels = &mut out[start * 4..(start + width) * 4];
+                for (pixel, &coverage) in pixels.chunks_exact_mut(4).zip(cells) {
+                    if coverage > 0.0 {
+                        pixel.copy_from_slice(&[r, g, b, to_byte(coverage * alpha)]);
+                    }
+                }
             }
         }
+        out
     } else {
+        let mut out = vec![0u8; w as usize * h as usize * 4];
         let color = unit_rgba(style.color);
         let stroke_color = style.stroke.map(|s| unit_rgba(s.color));
         let shadow_color = style.shadow.map(|s| unit_rgba(s.color));
@@ -284,7 +325,9 @@ pub fn render_rotated(
                 pixel[3] = to_byte(acc[3]);
             }
         }
-    }
+        out
+    };
+    give_back_fill_plane(fill, &glyph_boxes, bounds);
     let image = RgbaImage::from_raw(w, h, out).expect("the buffer has w × h pixels");
     Ok(RenderedText {
         image,
@@ -292,12 +335,58 @@ pub fn render_rotated(
     })
 }
 
+/// The largest fill coverage plane kept between renders, in cells (16 MB).
+const KEPT_FILL_CELLS: usize = 4 << 20;
+
+thread_local! {
+    /// The fill coverage plane of the last render, all zero again: a
+    /// headline re-rendered while typing then neither allocates nor zeroes
+    /// a whole plane, only the glyph boxes it wrote.
+    static FILL_PLANE: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A zeroed coverage plane of `cells` cells.
+fn take_fill_plane(cells: usize) -> Vec<f32> {
+    let mut plane = FILL_PLANE.take();
+    // Every kept cell is zero, so shortening then growing zeroes only the growth.
+    plane.truncate(cells);
+    plane.resize(cells, 0.0);
+    plane
+}
+
+/// Zeroes what the glyphs wrote into `plane` and keeps it for the next
+/// render (unless it is large). A render that fails before this drops it.
+fn give_back_fill_plane(mut plane: Vec<f32>, glyph_boxes: &[Option<Bounds>], bounds: Bounds) {
+    if plane.len() > KEPT_FILL_CELLS {
+        return;
+    }
+    let w = bounds.width() as usize;
+    for glyph_box in glyph_boxes.iter().flatten() {
+        let left = (glyph_box.x0 - bounds.x0) as usize;
+        let top = (glyph_box.y0 - bounds.y0) as usize;
+        for row in top..top + glyph_box.height() as usize {
+            let start = row * w + left;
+            plane[start..start + glyph_box.width() as usize].fill(0.0);
+        }
+    }
+    FILL_PLANE.set(plane);
+}
+
 fn unit_rgba(c: [u8; 4]) -> [f32; 4] {
     c.map(|v| f32::from(v) / 255.0)
 }
 
+/// `v` in 0..=1 to 0..=255, rounded. Compared rather than clamped: the
+/// same bytes (NaN gives 0 both ways), and wasm inlines comparisons where
+/// it calls out for `f32::clamp`.
 fn to_byte(v: f32) -> u8 {
-    (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+    if v <= 0.0 {
+        0
+    } else if v >= 1.0 {
+        255
+    } else {
+        (v * 255.0 + 0.5) as u8
+    }
 }
 
 /// Lays `color` at `coverage` over the premultiplied `acc`.

@@ -2,6 +2,7 @@
 //! them in fonts/shipped/; the cross-checks against HarfBuzz and FreeType are
 //! tests/text.test.mjs).
 
+use super::glyph_cache;
 use super::*;
 use crate::test_kit::{shipped_font as shipped, shipped_fonts as fonts};
 use crate::Error;
@@ -289,4 +290,83 @@ fn rendering_is_deterministic_and_follows_the_sub_pixel_position() {
         a.image, b.image,
         "half a pixel changes the coverage, not nothing"
     );
+}
+
+/// Renders `text` upright and turned, each from a cold glyph cache and again
+/// from a warm one.
+fn cold_and_warm(text: &str, size: f32, degrees: f32) -> (RenderedText, RenderedText) {
+    let fonts = fonts();
+    let mut style = TextStyle::new(size);
+    style.width = Some(12.0 * size);
+    let laid = layout(text, &fonts, &style).unwrap();
+    glyph_cache::clear();
+    let cold = render_rotated(&laid, &fonts, &style, degrees).unwrap();
+    let (kept, _) = glyph_cache::held();
+    assert!(kept > 0, "{text}: the glyphs are kept");
+    let warm = render_rotated(&laid, &fonts, &style, degrees).unwrap();
+    assert_eq!(
+        glyph_cache::held().0,
+        kept,
+        "{text}: rendering again takes every glyph from the cache"
+    );
+    (cold, warm)
+}
+
+#[test]
+fn cached_glyphs_render_the_same_bytes_as_fresh_ones() {
+    for text in [
+        "AVATAR Wave: office fjord, Cafe\u{301} Zu\u{308}rich",
+        "بِسْمِ اللَّهِ مرحبا بالعالم",
+        "नमस्ते दुनिया क्षत्रिय",
+    ] {
+        for degrees in [0.0, 15.0, 90.0] {
+            let (cold, warm) = cold_and_warm(text, 41.3, degrees);
+            assert!(
+                cold.image == warm.image && cold.origin == warm.origin,
+                "{text} at {degrees}°: cached and fresh glyphs differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn typing_renders_what_a_fresh_render_of_the_edited_text_gives() {
+    let fonts = fonts();
+    let mut style = TextStyle::new(96.0);
+    style.width = Some(1600.0);
+    let before = "Real type, set again: the brand's headline, kerned and wrapped";
+    let after = "Real type, set again: the brand's new headline, kerned and wrapped!";
+    glyph_cache::clear();
+    let edited = layout(after, &fonts, &style).unwrap();
+    let fresh = render(&edited, &fonts, &style).unwrap();
+    glyph_cache::clear();
+    render(&layout(before, &fonts, &style).unwrap(), &fonts, &style).unwrap();
+    let (warm_glyphs, _) = glyph_cache::held();
+    let typed = render(&edited, &fonts, &style).unwrap();
+    assert!(
+        glyph_cache::held().0 < warm_glyphs + edited.glyphs.len(),
+        "the unmoved glyphs came from the cache"
+    );
+    assert_eq!(fresh, typed);
+}
+
+#[test]
+fn the_glyph_cache_stays_within_its_bound() {
+    let fonts = fonts();
+    let style = TextStyle::new(300.0);
+    glyph_cache::clear();
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for shift in [0.0, 0.25, 0.5] {
+        let mut laid = layout(alphabet, &fonts, &style).unwrap();
+        for g in &mut laid.glyphs {
+            g.x += shift;
+        }
+        render(&laid, &fonts, &style).unwrap();
+        let (_, bytes) = glyph_cache::held();
+        assert!(
+            bytes <= glyph_cache::CACHE_BYTES,
+            "{bytes} bytes held, past {}",
+            glyph_cache::CACHE_BYTES
+        );
+    }
 }

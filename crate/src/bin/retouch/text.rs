@@ -118,8 +118,13 @@ pub struct Args {
     /// The PNG to write (transparent outside the text).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Degrees clockwise about the text box's top-left: the outlines are
+    /// turned before they are rasterised, as a rotated text layer's are.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub rotation: f32,
     /// Also write the placed glyphs as JSON: font index, glyph id, pen x and
-    /// baseline y in pixels from the image's top-left, cluster (byte offset).
+    /// baseline y in pixels from the image's top-left (turned with the
+    /// text), cluster (byte offset).
     #[arg(long)]
     pub glyphs: Option<PathBuf>,
 }
@@ -128,7 +133,7 @@ pub fn run(args: Args) -> Result<()> {
     let style = args.text.style()?;
     let fonts = args.text.fonts()?;
     let layout = text::layout(&args.text.text, &fonts, &style)?;
-    let rendered = text::render(&layout, &fonts, &style)?;
+    let rendered = text::render_rotated(&layout, &fonts, &style, args.rotation)?;
     let png = encode_for(&args.output, &rendered.image)?;
     let glyphs_json = args.glyphs.as_ref().map(|_| {
         let (ox, oy) = rendered.origin;
@@ -136,9 +141,10 @@ pub fn run(args: Args) -> Result<()> {
             .glyphs
             .iter()
             .map(|g| {
+                let (x, y) = text::turn_point(args.rotation, (g.x, g.y));
                 serde_json::json!({
                     "font": g.font, "id": g.id, "cluster": g.cluster,
-                    "x": g.x - ox as f32, "y": g.y - oy as f32,
+                    "x": x - ox as f32, "y": y - oy as f32,
                 })
             })
             .collect();
