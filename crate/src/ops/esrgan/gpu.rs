@@ -134,12 +134,25 @@ impl GpuNetwork {
         network: &Network,
         input: &Map,
     ) -> Result<Map> {
-        let mut pool = self.pool.borrow_mut();
+        // Taken out for the run (a second run meanwhile gets buffers of its own).
+        let mut pool = self.pool.take();
+        let result = self.run_with(gpu, network, input, &mut pool).await;
+        self.pool.replace(pool);
+        result
+    }
+
+    async fn run_with(
+        &self,
+        gpu: &GpuContext,
+        network: &Network,
+        input: &Map,
+        pool: &mut Vec<wgpu::Buffer>,
+    ) -> Result<Map> {
         let mut run = TileRun {
             gpu,
             free: vec![true; pool.len()],
             holders: vec![0; pool.len()],
-            pool: &mut pool,
+            pool,
             steps: Vec::new(),
         };
         let n = network.layers.len();

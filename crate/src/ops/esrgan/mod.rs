@@ -125,7 +125,7 @@ fn upscale_with_halo(
 }
 
 /// A network's weights uploaded to a GPU, and the tile side its feature
-/// maps fit the device's buffers at ([`TILE`] or a half of it, ...).
+/// maps fit the device's buffers at ([`TILE`], halved until they fit).
 pub struct GpuUpscaler {
     network: gpu::GpuNetwork,
     tile: usize,
