@@ -145,11 +145,6 @@ impl GpuUpscaler {
             tile,
         }
     }
-
-    /// The tile side in source pixels.
-    pub fn tile(&self) -> usize {
-        self.tile
-    }
 }
 
 /// Upscales `src` on the engine's backend: on the GPU tile by tile (each
@@ -243,13 +238,6 @@ impl<U: Borrow<Upscaler>> UpscaleJob<U> {
     pub fn new(upscaler: U, src: RgbaImage) -> Result<UpscaleJob<U>> {
         let halo = upscaler.borrow().network.halo();
         UpscaleJob::with_tiles(upscaler, src, TILE, halo)
-    }
-
-    /// [`new`](UpscaleJob::new) for [`step_on_gpu`](UpscaleJob::step_on_gpu),
-    /// in the tiles that fit `weights`' device.
-    pub fn for_gpu(upscaler: U, src: RgbaImage, weights: &GpuUpscaler) -> Result<UpscaleJob<U>> {
-        let halo = upscaler.borrow().network.halo();
-        UpscaleJob::with_tiles(upscaler, src, weights.tile, halo)
     }
 
     fn with_tiles(upscaler: U, src: RgbaImage, tile: usize, halo: usize) -> Result<UpscaleJob<U>> {
