@@ -1,7 +1,8 @@
 // The AI upscaler against the original: `retouch model convert` turns the
 // registry packages' TensorFlow.js models into .rtnet files, `retouch resize
 // --filter esrgan` upscales a crop of a photograph, and @tensorflow/tfjs (its
-// plain CPU backend) runs the packages' own model.json on the same crop.
+// plain CPU backend) runs the packages' own model.json on the same crop, for
+// each of our backends (the GPU's WGSL kernels where an adapter opens).
 // Tolerance on the 8-bit output: max |diff| ≤ 2 and mean |diff| < 0.05 per
 // channel (the .rtnet weights are f16, tfjs runs f32; rounding to 8 bits
 // turns the small float differences into at most a level or two).
@@ -11,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { root, cli, run, buildCli } from './cli.mjs';
+import { root, cli, run, buildCli, backends } from './cli.mjs';
 import { decodePng } from './providers/png.mjs';
 
 const out = fileURLToPath(new URL('out/esrgan/', import.meta.url));
@@ -60,24 +61,26 @@ test('retouch resize --filter esrgan agrees with TensorFlow.js running the origi
   }
   for (const [size, scale] of CASES) {
     convert(size, scale);
-    const output = `${out}${size}-x${scale}.png`;
-    run(cli, ['resize', photo, '-o', output, '--region', `${CROP.x},${CROP.y},${CROP.width},${CROP.height}`,
-      '--filter', 'esrgan', '--scale', String(scale), '--model', size, '--models', models]);
-    const ours = decodePng(readFileSync(output));
-    assert.deepEqual([ours.width, ours.height], [CROP.width * scale, CROP.height * scale]);
     const theirs = await reference(size, scale, pixels);
-    let max = 0;
-    let sum = 0;
-    for (let i = 0, j = 0; i < theirs.length; i += 3, j += ours.channels) {
-      for (let c = 0; c < 3; c += 1) {
-        const d = Math.abs(theirs[i + c] - ours.samples[j + c]);
-        max = Math.max(max, d);
-        sum += d;
+    for (const backend of backends(t)) {
+      const output = `${out}${size}-x${scale}-${backend}.png`;
+      run(cli, ['resize', photo, '-o', output, '--region', `${CROP.x},${CROP.y},${CROP.width},${CROP.height}`,
+        '--filter', 'esrgan', '--scale', String(scale), '--model', size, '--models', models, '--backend', backend]);
+      const ours = decodePng(readFileSync(output));
+      assert.deepEqual([ours.width, ours.height], [CROP.width * scale, CROP.height * scale]);
+      let max = 0;
+      let sum = 0;
+      for (let i = 0, j = 0; i < theirs.length; i += 3, j += ours.channels) {
+        for (let c = 0; c < 3; c += 1) {
+          const d = Math.abs(theirs[i + c] - ours.samples[j + c]);
+          max = Math.max(max, d);
+          sum += d;
+        }
       }
+      const mean = sum / theirs.length;
+      t.diagnostic(`${size} ×${scale} (${backend}): max |diff| ${max}, mean |diff| ${mean.toFixed(4)}`);
+      assert.ok(max <= 2 && mean < 0.05, `${size} ×${scale} (${backend}): max ${max}, mean ${mean}`);
     }
-    const mean = sum / theirs.length;
-    t.diagnostic(`${size} ×${scale}: max |diff| ${max}, mean |diff| ${mean.toFixed(4)}`);
-    assert.ok(max <= 2 && mean < 0.05, `${size} ×${scale}: max ${max}, mean ${mean}`);
   }
 });
 

@@ -263,6 +263,27 @@ impl GpuContext {
             })
     }
 
+    /// An uninitialised storage buffer of `size` bytes (rounded up to 4)
+    /// for a kernel to write (an intermediate result that stays on the
+    /// GPU) or to be filled by [`GpuContext::write_buffer`], so one buffer
+    /// can serve many runs.
+    pub fn scratch_buffer(&self, label: &str, size: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.max(4).next_multiple_of(4),
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Writes `bytes` (a multiple of 4 long) at the start of a
+    /// [`scratch_buffer`](GpuContext::scratch_buffer); the next submission sees them.
+    pub fn write_buffer(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
+        self.queue.write_buffer(buffer, 0, bytes);
+    }
+
     /// A uniform buffer holding `contents`.
     pub fn uniform_buffer(&self, label: &str, contents: &[u8]) -> wgpu::Buffer {
         self.device
@@ -308,11 +329,26 @@ impl GpuContext {
         read: &wgpu::Buffer,
         read_len: u64,
     ) -> Result<Vec<u8>> {
+        let steps: Vec<_> = steps.iter().map(|&step| (pipeline, step)).collect();
+        self.run_and_read(&steps, read, read_len).await
+    }
+
+    /// Runs dispatches, each of its own pipeline, in order in one
+    /// submission, then copies the first `read_len` bytes of `read` back:
+    /// a chain of different kernels (a network's layers) whose intermediate
+    /// buffers stay on the GPU. Each dispatch sees what the ones before it
+    /// wrote. Validation errors become [`Error::Gpu`].
+    pub async fn run_and_read(
+        &self,
+        steps: &[(&wgpu::ComputePipeline, Dispatch<'_>)],
+        read: &wgpu::Buffer,
+        read_len: u64,
+    ) -> Result<Vec<u8>> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let layout = pipeline.get_bind_group_layout(0);
         let bind_groups: Vec<wgpu::BindGroup> = steps
             .iter()
-            .map(|step| {
+            .map(|(pipeline, step)| {
+                let layout = pipeline.get_bind_group_layout(0);
                 let entries: Vec<wgpu::BindGroupEntry> = step
                     .buffers
                     .iter()
@@ -339,9 +375,9 @@ impl GpuContext {
         let mut encoder = self.device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(pipeline);
-            for (bind_group, step) in bind_groups.iter().zip(steps) {
+            for (bind_group, (pipeline, step)) in bind_groups.iter().zip(steps) {
                 let (x, y, z) = step.workgroups;
+                pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, bind_group, &[]);
                 pass.dispatch_workgroups(x, y, z);
             }

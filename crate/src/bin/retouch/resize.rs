@@ -28,7 +28,7 @@ pub struct Args {
     region: Option<String>,
     /// nearest, bilinear, bicubic, mitchell, lanczos3, edge (Lanczos3 plus
     /// back-projection and sharpening; enlarges only) or esrgan (the AI
-    /// upscaler, offline, on the CPU: --scale 2, 3 or 4).
+    /// upscaler, offline, on the chosen backend: --scale 2, 3 or 4).
     #[arg(long, default_value = "lanczos3")]
     filter: String,
     /// esrgan only: the network, slim (faster) or medium (sharper).
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// `--filter esrgan`: a whole-number scale the networks exist for, then the
-/// network on the CPU (colour) and the edge upscaler (alpha).
+/// network on the `--backend`'s engine (colour) and the edge upscaler (alpha).
 fn run_esrgan(args: Args) -> Result<()> {
     let scale = match args.scale {
         Some(s) if [2.0, 3.0, 4.0].contains(&s) => s as u32,
@@ -141,12 +141,13 @@ fn run_esrgan(args: Args) -> Result<()> {
         ));
     }
     let region = args.region.as_deref().map(parse_region).transpose()?;
+    let engine = crate::engine(&args.backend)?;
     let upscaler = crate::model::load_upscaler(&args.model, scale, args.models.as_deref())?;
     let (src, _) = open_image(&args.input, args.allow_partial)?;
     let src = match region {
         Some([x, y, w, h]) => image_io::region(&src, "image", (x, y, w, h))?,
         None => src,
     };
-    let out = esrgan::upscale(&upscaler, &src)?;
+    let out = pollster::block_on(esrgan::upscale_on(&engine, &upscaler, &src))?;
     write_atomic(&args.output, &encode_for(&args.output, &out)?)
 }

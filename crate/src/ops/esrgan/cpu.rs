@@ -103,7 +103,7 @@ pub(super) fn prepare(network: &Network) -> Vec<Option<PreparedConv>> {
 }
 
 /// The layers a layer reads.
-fn inputs_of(op: &Op) -> Vec<usize> {
+pub(super) fn inputs_of(op: &Op) -> Vec<usize> {
     match op {
         Op::Input { .. } => Vec::new(),
         Op::Conv { input, .. } | Op::Activation { input, .. } | Op::Upsample { input, .. } => {
@@ -418,7 +418,7 @@ pub(super) fn tile_bytes(network: &Network, side: usize) -> u64 {
     peak
 }
 
-fn channel_count(network: &Network, layer: usize) -> usize {
+pub(super) fn channel_count(network: &Network, layer: usize) -> usize {
     match &network.layers[layer].op {
         Op::Input { channels } => *channels,
         Op::Conv { out_channels, .. } => *out_channels,

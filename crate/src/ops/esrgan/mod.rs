@@ -24,6 +24,7 @@
 
 mod convert;
 mod cpu;
+mod gpu;
 mod model;
 #[cfg(test)]
 mod tests;
@@ -31,6 +32,7 @@ mod tests;
 pub use convert::from_tfjs;
 pub use model::{f16_to_f32, f32_to_f16, Activation, ConvWeights, Layer, Network, Op, Precision};
 
+use crate::engine::{Engine, GpuContext};
 use crate::ops::resample::{self, Filter, ResizeOptions};
 use crate::{image_io, memory, Result};
 use image::RgbaImage;
@@ -122,6 +124,60 @@ fn upscale_with_halo(
     job.finish()
 }
 
+/// A network's weights uploaded to a GPU, and the tile side its feature
+/// maps fit the device's buffers at ([`TILE`], halved until they fit).
+pub struct GpuUpscaler {
+    network: gpu::GpuNetwork,
+    tile: usize,
+}
+
+impl GpuUpscaler {
+    pub fn new(gpu: &GpuContext, upscaler: &Upscaler) -> GpuUpscaler {
+        let network = &upscaler.network;
+        let mut tile = TILE;
+        while tile > 1
+            && gpu::largest_map_bytes(network, tile + 2 * network.halo()) > gpu.max_binding_bytes()
+        {
+            tile /= 2;
+        }
+        GpuUpscaler {
+            network: gpu::GpuNetwork::new(gpu, network),
+            tile,
+        }
+    }
+}
+
+/// Upscales `src` on the engine's backend: on the GPU tile by tile (each
+/// tile's layers in one submission, see `gpu.rs`), else [`upscale`].
+pub async fn upscale_on(
+    engine: &Engine,
+    upscaler: &Upscaler,
+    src: &RgbaImage,
+) -> Result<RgbaImage> {
+    match engine.gpu() {
+        Some(gpu) => {
+            let weights = GpuUpscaler::new(gpu, upscaler);
+            let tile = weights.tile;
+            upscale_on_gpu(gpu, &weights, upscaler, src, tile).await
+        }
+        None => upscale(upscaler, src),
+    }
+}
+
+/// The GPU run with tiles of `tile` source pixels.
+async fn upscale_on_gpu(
+    gpu: &GpuContext,
+    weights: &GpuUpscaler,
+    upscaler: &Upscaler,
+    src: &RgbaImage,
+    tile: usize,
+) -> Result<RgbaImage> {
+    let halo = upscaler.network.halo();
+    let mut job = UpscaleJob::with_tiles(upscaler, src.clone(), tile, halo)?;
+    while job.step_on_gpu(gpu, weights).await? {}
+    job.finish()
+}
+
 /// The names the shipped networks go by: `slim` (fast) and `medium` (quality).
 pub const MODELS: [&str; 2] = ["slim", "medium"];
 
@@ -162,6 +218,18 @@ pub struct UpscaleJob<U: Borrow<Upscaler>> {
     columns: usize,
     total: usize,
     done: usize,
+}
+
+/// Where a tile lies, in source pixels: its core `tx..x1 × ty..y1` and
+/// the corner of its window (the core with the halo, inside the image).
+#[derive(Clone, Copy)]
+struct TileWindow {
+    tx: usize,
+    ty: usize,
+    x1: usize,
+    y1: usize,
+    wx0: usize,
+    wy0: usize,
 }
 
 impl<U: Borrow<Upscaler>> UpscaleJob<U> {
@@ -223,42 +291,84 @@ impl<U: Borrow<Upscaler>> UpscaleJob<U> {
         (self.src.width() * s, self.src.height() * s)
     }
 
-    /// Runs the next tile; returns whether tiles are left (false, doing
-    /// nothing, once every tile has run).
+    /// Runs the next tile on the CPU; returns whether tiles are left
+    /// (false, doing nothing, once every tile has run).
     pub fn step(&mut self) -> bool {
-        let Some(out) = self.out.as_mut() else {
+        let Some((window, input)) = self.next_tile() else {
             return false;
         };
-        if self.done == self.total {
-            return false;
+        let upscaler = self.upscaler.borrow();
+        let result = cpu::run(&upscaler.network, &upscaler.convs, input);
+        self.put_tile(&window, &result);
+        self.done < self.total
+    }
+
+    /// [`step`](UpscaleJob::step) on the GPU `weights` were uploaded to
+    /// (with [`GpuUpscaler::new`] from this job's network).
+    pub async fn step_on_gpu(&mut self, gpu: &GpuContext, weights: &GpuUpscaler) -> Result<bool> {
+        let Some((window, input)) = self.next_tile() else {
+            return Ok(false);
+        };
+        let network = &self.upscaler.borrow().network;
+        let result = weights.network.run(gpu, network, &input).await?;
+        self.put_tile(&window, &result);
+        Ok(self.done < self.total)
+    }
+
+    /// The next tile's window and its pixels as the network's input, or
+    /// None when every tile has run (or the image was handed over).
+    fn next_tile(&self) -> Option<(TileWindow, cpu::Map)> {
+        if self.out.is_none() || self.done == self.total {
+            return None;
         }
         let net = &self.upscaler.borrow().network;
-        let convs = &self.upscaler.borrow().convs;
-        let (s, tile, halo) = (net.scale, self.tile, self.halo);
+        let (tile, halo) = (self.tile, self.halo);
         let (w, h) = (self.src.width() as usize, self.src.height() as usize);
         let to_input = net.input_range / 255.0;
-        let to_byte = 255.0 / net.output_range;
         let (tx, ty) = (
             (self.done % self.columns) * tile,
             (self.done / self.columns) * tile,
         );
-        let (x1, y1) = ((tx + tile).min(w), (ty + tile).min(h));
-        let (wx0, wy0) = (tx.saturating_sub(halo), ty.saturating_sub(halo));
-        let (wx1, wy1) = ((x1 + halo).min(w), (y1 + halo).min(h));
-        let mut data = Vec::with_capacity((wx1 - wx0) * (wy1 - wy0) * 3);
-        for y in wy0..wy1 {
-            for x in wx0..wx1 {
+        let window = TileWindow {
+            tx,
+            ty,
+            x1: (tx + tile).min(w),
+            y1: (ty + tile).min(h),
+            wx0: tx.saturating_sub(halo),
+            wy0: ty.saturating_sub(halo),
+        };
+        let (wx1, wy1) = ((window.x1 + halo).min(w), (window.y1 + halo).min(h));
+        let mut data = Vec::with_capacity((wx1 - window.wx0) * (wy1 - window.wy0) * 3);
+        for y in window.wy0..wy1 {
+            for x in window.wx0..wx1 {
                 let p = self.src.get_pixel(x as u32, y as u32);
                 data.extend([p[0], p[1], p[2]].map(|v| f32::from(v) * to_input));
             }
         }
         let input = cpu::Map {
-            width: wx1 - wx0,
-            height: wy1 - wy0,
+            width: wx1 - window.wx0,
+            height: wy1 - window.wy0,
             channels: 3,
             data,
         };
-        let result = cpu::run(net, convs, input);
+        Some((window, input))
+    }
+
+    /// Writes the core of a tile's network output (`result`, the window
+    /// enlarged) into the image as 8-bit RGB, and counts the tile done.
+    fn put_tile(&mut self, window: &TileWindow, result: &cpu::Map) {
+        let net = &self.upscaler.borrow().network;
+        let s = net.scale;
+        let to_byte = 255.0 / net.output_range;
+        let out = self.out.as_mut().expect("next_tile checked");
+        let TileWindow {
+            tx,
+            ty,
+            x1,
+            y1,
+            wx0,
+            wy0,
+        } = *window;
         for oy in (ty - wy0) * s..(y1 - wy0) * s {
             for ox in (tx - wx0) * s..(x1 - wx0) * s {
                 let at = (oy * result.width + ox) * 3;
@@ -269,7 +379,6 @@ impl<U: Borrow<Upscaler>> UpscaleJob<U> {
             }
         }
         self.done += 1;
-        self.done < self.total
     }
 
     /// Hands the upscaled image over; an error naming how many tiles are

@@ -518,3 +518,93 @@ fn model_file_names_the_shipped_networks_and_refuses_others() {
         "{err}"
     );
 }
+
+/// A shipped network from `web/pkg/models` (`./build.sh build` converts them).
+fn shipped(model: &str, scale: u32) -> Upscaler {
+    let name = model_file(model, f64::from(scale)).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../web/pkg/models")
+        .join(&name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: run ./build.sh build (it converts the networks)",
+            path.display()
+        )
+    });
+    Upscaler::from_bytes(&bytes, &name).unwrap()
+}
+
+/// The GPU's result with tiles of `tile` source pixels.
+fn on_gpu(upscaler: &Upscaler, src: &RgbaImage, tile: usize) -> RgbaImage {
+    let gpu = crate::engine::test_gpu_engine()
+        .gpu()
+        .expect("a GPU engine");
+    let weights = GpuUpscaler::new(gpu, upscaler);
+    pollster::block_on(upscale_on_gpu(gpu, &weights, upscaler, src, tile)).unwrap()
+}
+
+/// The largest and the mean per-channel difference of the colour.
+fn colour_difference(a: &RgbaImage, b: &RgbaImage) -> (u8, f64) {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let diffs: Vec<u8> = a
+        .pixels()
+        .zip(b.pixels())
+        .flat_map(|(p, q)| (0..3).map(move |c| p[c].abs_diff(q[c])))
+        .collect();
+    let max = diffs.iter().copied().max().unwrap_or(0);
+    let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+    (max, mean)
+}
+
+/// Every kind of layer on the GPU: within one level of the CPU (the GPU may
+/// fuse a multiply and an add where the CPU rounds twice), and the GPU's
+/// own tiling exact, as on the CPU, with a translucent image's alpha from
+/// the edge upscaler on both.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn gpu_runs_every_layer_kind_like_the_cpu() {
+    let upscaler = Upscaler::new(small_network(6));
+    let mut src = image::imageops::crop_imm(&photo("rocket"), 60, 30, 41, 29).to_image();
+    let alpha = random_rgba(&mut Rng(11), 41, 29, Draw::EdgeBiased);
+    for (p, a) in src.pixels_mut().zip(alpha.pixels()) {
+        p[3] = a[3];
+    }
+    let cpu = upscale(&upscaler, &src).unwrap();
+    let whole = on_gpu(&upscaler, &src, 1000);
+    let (max, mean) = colour_difference(&cpu, &whole);
+    assert!(max <= 1 && mean <= 0.05, "max {max}, mean {mean:.4}");
+    assert!(cpu.pixels().zip(whole.pixels()).all(|(a, b)| a[3] == b[3]));
+    for tile in [7, 16] {
+        assert!(
+            on_gpu(&upscaler, &src, tile) == whole,
+            "GPU tiles of {tile} differ from the whole image"
+        );
+    }
+}
+
+/// The shipped networks on a photograph: the GPU within one level of the
+/// CPU, mean difference at most 0.05 level, whole and in tiles of 16.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn gpu_matches_cpu_on_the_shipped_networks() {
+    let src = image::imageops::crop_imm(&photo("chelsea"), 80, 40, 36, 28).to_image();
+    for (model, scale) in [("slim", 2), ("slim", 4), ("medium", 2)] {
+        let upscaler = shipped(model, scale);
+        let cpu = upscale(&upscaler, &src).unwrap();
+        for tile in [TILE, 16] {
+            let gpu = on_gpu(&upscaler, &src, tile);
+            let (max, mean) = colour_difference(&cpu, &gpu);
+            eprintln!("{model} ×{scale}, tiles of {tile}: max {max}, mean {mean:.5}");
+            assert!(
+                max <= 1 && mean <= 0.05,
+                "{model} ×{scale}, tiles of {tile}: max {max}, mean {mean:.4}"
+            );
+        }
+    }
+}
