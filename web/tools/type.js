@@ -163,9 +163,10 @@ export const type = {
     }
     const source = optionValues();
     if (pendingStyle) {
-      // The style sets the font, size and colour; the text and box come from the options.
+      // The style sets the font, size, colour and alignment; the text and box come from the options.
       delete source.size;
       delete source.color;
+      delete source.align;
       source.brandStyle = pendingStyle;
       pendingStyle = null;
     } else {
@@ -177,6 +178,7 @@ export const type = {
     }
     ctx.recordGesture({ tool: 'type', points: [point.x, point.y], params: source });
     await ctx.run('type.add', { x: point.x, y: point.y, ...source });
+    showSource(await ctx.run('type.source'));
     refreshStyles(ctx);
   },
 };

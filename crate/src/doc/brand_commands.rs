@@ -146,12 +146,14 @@ impl Document {
         match styles.iter_mut().find(|s| s.name == style.name) {
             Some(old) if *old == style => return Ok(()),
             Some(old) => *old = style,
-            None if full => return Err(Error::param(
-                "style",
-                format!(
+            None if full => {
+                return Err(Error::param(
+                    "style",
+                    format!(
                     "the brand kit holds at most {MAX_TEXT_STYLES} text styles; remove one first"
                 ),
-            )),
+                ))
+            }
             None => styles.push(style),
         }
         let fonts = kit.fonts.clone();
