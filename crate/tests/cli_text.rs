@@ -197,3 +197,69 @@ fn bad_text_input_fails_cleanly_and_leaves_the_project_as_it_was() {
         assert_clean_failure(&retouch(&args), message, &out);
     }
 }
+
+/// A project whose brand kit has Noto Sans Arabic and a "headline" style
+/// in its palette's blue, made through the library (the page's way).
+fn brand_project(path: &str) -> String {
+    let fonts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fonts/shipped");
+    let bytes = std::fs::read(fonts.join("NotoSansArabic-Regular.ttf")).unwrap();
+    let mut doc = Document::new(400, 200).unwrap();
+    doc.set_brand_palette(&["#1060c0"]).unwrap();
+    let key = doc
+        .add_brand_font("NotoSansArabic-Regular.ttf", bytes, None)
+        .unwrap();
+    doc.set_brand_text_style(retouch::doc::NamedTextStyle {
+        name: "headline".into(),
+        font: key.clone(),
+        size: 40.0,
+        color: "#1060c0".into(),
+        line_height: None,
+        tracking: Some(50.0),
+        align: None,
+    })
+    .unwrap();
+    std::fs::write(path, doc.to_ora().unwrap()).unwrap();
+    key
+}
+
+#[test]
+fn add_text_sets_the_text_in_a_brand_kit_style() {
+    let dir = Scratch::new("text-style");
+    let (p, out) = (dir.arg("p.ora"), dir.arg("styled.ora"));
+    let key = brand_project(&p);
+    run_ok(&[
+        "project",
+        "add-text",
+        &p,
+        "--text",
+        "مرحبا Sale",
+        "--style",
+        "headline",
+        "--at",
+        "10,20",
+        "-o",
+        &out,
+    ]);
+    let doc = project(&out);
+    let source = &doc.layers()[0].text.as_ref().expect("a text layer").source;
+    assert_eq!(source.fonts[0].key(), key, "the kit font leads");
+    assert_eq!(source.fonts[1].name(), "NotoSans-Regular.ttf");
+    assert_eq!(source.style.size, 40.0);
+    assert_eq!(source.style.color, [0x10, 0x60, 0xc0, 255]);
+    assert_eq!(source.style.tracking, 50.0);
+    // The kit came through with its style and licence.
+    assert_eq!(doc.brand_kit().text_styles[0].name, "headline");
+    assert!(doc.brand_kit().fonts[0]
+        .licence
+        .contains("Open Font License"));
+
+    let bad = dir.arg("bad.ora");
+    let failed = retouch(&[
+        "project", "add-text", &p, "--text", "x", "--style", "Headline", "-o", &bad,
+    ]);
+    assert_clean_failure(
+        &failed,
+        "'Headline' is not a style of the brand kit (it has headline)",
+        &bad,
+    );
+}

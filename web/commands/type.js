@@ -5,27 +5,57 @@
 // shadow, scale, rotation), rendered again, one history step each;
 // `type.source` reads it; `type.rasterize` turns it into ordinary pixels.
 // The shipped fonts (pkg/fonts: Noto Sans, then its Arabic and Devanagari
-// fallbacks) are fetched once, so text works offline.
+// fallbacks) are fetched once, so text works offline. `type.openFont` makes
+// a TTF/OTF file the user opened the primary font (the shipped ones stay its
+// fallbacks) for the next text and the active text layer: the core stores it
+// with the document, so a reopened project keeps the text editable; WOFF and
+// WOFF2 are refused by the core with what to do instead. `brandStyle` in
+// `type.add` / `type.edit` sets the text in a brand kit text style
+// (`type.styles` lists them); `type.letteringColor` is the colour of the
+// lettering under the selection, worked out by the core.
 
 const SHIPPED_FONTS = ['NotoSans-Regular.ttf', 'NotoSansArabic-Regular.ttf', 'NotoSansDevanagari-Regular.ttf'];
 
+let shippedBytes = null;
 let shipped = null;
 
-/** The shipped fonts as the core's FontSet, loaded on first use (a failed load is tried again next time). */
-function shippedFonts(wasm) {
-  shipped ??= (async () => {
-    const fonts = new wasm.FontSet();
-    for (const name of SHIPPED_FONTS) {
+/** The shipped font files' bytes, fetched on first use (a failed fetch is tried again next time). */
+function shippedFiles() {
+  shippedBytes ??= Promise.all(
+    SHIPPED_FONTS.map(async (name) => {
       const response = await fetch(new URL(`../pkg/fonts/${name}`, import.meta.url));
       if (!response.ok) throw new Error(`cannot load the font ${name} (${response.status})`);
-      fonts.add(name, new Uint8Array(await response.arrayBuffer()));
-    }
-    return fonts;
-  })().catch((error) => {
+      return [name, new Uint8Array(await response.arrayBuffer())];
+    }),
+  ).catch((error) => {
+    shippedBytes = null;
+    throw error;
+  });
+  return shippedBytes;
+}
+
+/** A FontSet of `first` (`[name, bytes]` or none) then the shipped fonts. */
+async function fontSet(wasm, first) {
+  const fonts = new wasm.FontSet();
+  for (const [name, bytes] of [...(first ? [first] : []), ...(await shippedFiles())]) fonts.add(name, bytes);
+  return fonts;
+}
+
+/** The shipped fonts as the core's FontSet, built once. */
+function shippedFonts(wasm) {
+  shipped ??= fontSet(wasm).catch((error) => {
     shipped = null;
     throw error;
   });
   return shipped;
+}
+
+/** The font file the user opened, `[name, bytes]`, or null: the shipped fonts. */
+let openedFile = null;
+
+/** The fonts new texts are set in: the user's font first (with the shipped ones as fallbacks). */
+function fontsInUse(wasm) {
+  return openedFile ? fontSet(wasm, openedFile) : shippedFonts(wasm);
 }
 
 const hasDocument = (ctx) => Boolean(ctx.session.state.project);
@@ -38,7 +68,7 @@ export const TYPE_COMMANDS = [
     enabled: hasDocument,
     /** `{ x, y, text, ...style }`: the text box's top-left on the canvas and the source. */
     async run(ctx, { x = 0, y = 0, ...source }) {
-      const fonts = await shippedFonts(ctx.wasm);
+      const fonts = await fontsInUse(ctx.wasm);
       const id = await ctx.session.edit((project) => project.addTextLayer(source, fonts, Math.round(x), Math.round(y)));
       ctx.setActiveLayer(id);
       return id;
@@ -62,6 +92,44 @@ export const TYPE_COMMANDS = [
     run(ctx) {
       const id = ctx.session.state.activeId;
       return ctx.session.read((project) => project.textSource(id));
+    },
+  },
+  {
+    id: 'type.openFont',
+    label: 'Open font…',
+    enabled: () => true,
+    /**
+     * `{ name, bytes }`: a TTF/OTF file, checked by the core (a malformed file or a WOFF2 is
+     * refused with a message and nothing changes); it sets the next texts and the active
+     * text layer, if any (one step). Returns the font's name.
+     */
+    async run(ctx, { name, bytes }) {
+      const file = [name, new Uint8Array(bytes)];
+      const fonts = await fontSet(ctx.wasm, file); // checked here: a bad file changes nothing
+      openedFile = file;
+      if (onTextLayer(ctx)) {
+        const id = ctx.session.state.activeId;
+        await ctx.session.edit((project) => project.editTextLayer(id, {}, fonts));
+      }
+      return name;
+    },
+  },
+  {
+    id: 'type.styles',
+    label: 'Brand text styles',
+    enabled: hasDocument,
+    /** The brand kit's text styles: `[{ name, font, size, color, … }]`. */
+    run(ctx) {
+      return ctx.session.read((project) => project.brandTextStyles());
+    },
+  },
+  {
+    id: 'type.letteringColor',
+    label: 'Lettering colour',
+    enabled: hasDocument,
+    /** The colour of the lettering under the selection as `#rrggbb`, or undefined (no selection, a flat area). */
+    run(ctx) {
+      return ctx.session.read((project) => project.letteringColor());
     },
   },
   {

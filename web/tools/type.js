@@ -4,6 +4,13 @@
 // While a text layer is active, changing an option sets it again (rendered by
 // the core, one history step per change; the text field's change lands when
 // it loses focus).
+// Above the options: "Font…" opens a TTF/OTF of the user's (`type.openFont`),
+// and the brand kit's text styles, one click away: a click applies the style
+// to the active text layer, or, with none active, to the next text placed
+// (pressed until then). Text placed while a selection exists starts in the
+// colour of the lettering under it (the core's `type.letteringColor`), unless
+// a brand style is pending (its palette colour wins); on a flat area the
+// colour field's value stays.
 
 /** The options' fields, as `type.add` / `type.edit` take them. */
 const FIELDS = [
@@ -15,6 +22,10 @@ const FIELDS = [
 ];
 
 let form = null;
+/** The styles row, the pending style's name (applied to the next text placed) and the font note. */
+let stylesRow = null;
+let pendingStyle = null;
+let fontNote = null;
 
 /** The options as a text source. */
 function optionValues() {
@@ -36,6 +47,36 @@ function showSource(source) {
   form.elements.width.value = String(source.width ?? 0);
 }
 
+/** Shows the brand kit's text styles as buttons (none: a hint where to define them). */
+async function refreshStyles(ctx) {
+  if (!stylesRow) return;
+  const styles = (await ctx.run('type.styles').catch(() => [])) ?? [];
+  if (!styles.some((s) => s.name === pendingStyle)) pendingStyle = null;
+  stylesRow.replaceChildren(
+    ...styles.map((style) => {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'small type-style', textContent: style.name });
+      button.dataset.style = style.name;
+      button.title = `${style.size} px, ${style.color}`;
+      button.style.borderColor = style.color;
+      button.setAttribute('aria-pressed', String(style.name === pendingStyle));
+      button.addEventListener('click', () => applyStyle(ctx, style.name));
+      return button;
+    }),
+  );
+  if (!styles.length) stylesRow.textContent = 'Brand kit text styles show here.';
+}
+
+/** Applies a style to the active text layer, or keeps it for the next text placed (a second click lets go). */
+async function applyStyle(ctx, name) {
+  if (activeText(ctx)) {
+    await ctx.run('type.edit', { brandStyle: name });
+    showSource(await ctx.run('type.source'));
+    return;
+  }
+  pendingStyle = pendingStyle === name ? null : name;
+  for (const button of stylesRow.querySelectorAll('button')) button.setAttribute('aria-pressed', String(button.dataset.style === pendingStyle));
+}
+
 const activeText = (ctx) => (ctx.activeLayer()?.isText ? ctx.activeLayer() : null);
 
 /** The topmost text layer whose pixels' box holds `point`. */
@@ -52,6 +93,34 @@ function textLayerAt(ctx, { x, y }) {
  * @param {{ run: (id: string, args?: object) => Promise<unknown> }} ctx
  */
 export function mountTypeOptions(host, ctx) {
+  const fontRow = document.createElement('div');
+  fontRow.className = 'type-font';
+  const fontButton = Object.assign(document.createElement('button'), { type: 'button', className: 'small', textContent: 'Font…' });
+  fontButton.title = 'Set text in a TTF or OTF font of your own (it is saved with the document)';
+  const fontFile = Object.assign(document.createElement('input'), { type: 'file', accept: '.ttf,.otf,.woff2,.woff,font/ttf,font/otf', hidden: true });
+  fontNote = Object.assign(document.createElement('span'), { className: 'hint', textContent: 'Noto Sans' });
+  fontNote.setAttribute('aria-live', 'polite');
+  fontButton.addEventListener('click', () => fontFile.click());
+  fontFile.addEventListener('change', async () => {
+    const file = fontFile.files?.[0];
+    fontFile.value = '';
+    if (!file) return;
+    try {
+      const name = await ctx.run('type.openFont', { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
+      fontNote.textContent = name;
+      delete fontNote.dataset.kind;
+    } catch (error) {
+      fontNote.textContent = error instanceof Error ? error.message : String(error);
+      fontNote.dataset.kind = 'error';
+    }
+  });
+  fontRow.append(fontButton, fontFile, fontNote);
+  stylesRow = document.createElement('div');
+  stylesRow.className = 'type-styles';
+  stylesRow.setAttribute('aria-label', 'Brand text styles');
+  host.append(fontRow, stylesRow);
+  refreshStyles(ctx);
+
   form = document.createElement('form');
   form.className = 'type-options';
   form.addEventListener('submit', (event) => event.preventDefault());
@@ -82,6 +151,7 @@ export const type = {
   shortcut: 'T',
   hint: 'Click to set text there (from the options); click a text layer to pick it, then change the options to restyle it.',
   enter(ctx) {
+    refreshStyles(ctx);
     if (activeText(ctx)) ctx.run('type.source').then(showSource, () => {});
   },
   async click(ctx, point) {
@@ -92,7 +162,23 @@ export const type = {
       return;
     }
     const source = optionValues();
+    if (pendingStyle) {
+      // The style sets the font, size, colour and alignment; the text and box come from the options.
+      delete source.size;
+      delete source.color;
+      delete source.align;
+      source.brandStyle = pendingStyle;
+      pendingStyle = null;
+    } else {
+      const lettering = await ctx.run('type.letteringColor').catch(() => undefined);
+      if (lettering) {
+        source.color = lettering;
+        form.elements.color.value = lettering;
+      }
+    }
     ctx.recordGesture({ tool: 'type', points: [point.x, point.y], params: source });
     await ctx.run('type.add', { x: point.x, y: point.y, ...source });
+    showSource(await ctx.run('type.source'));
+    refreshStyles(ctx);
   },
 };

@@ -2,6 +2,9 @@
 // core stores, normalises and saves them; every change is an undoable step) and, while
 // "attach" is on, handed to each Generate fill job. This module only moves values and bytes
 // between the form and the project; thumbnails are the core's PNGs shown as they are.
+// Fonts (a TTF/OTF, its licence from the font's name table or a licence file added first) and
+// named text styles (a kit font, a size and a palette colour, optionally line height,
+// tracking and alignment) are checked and stored by the core too; the Type tool shows them.
 
 import { hasFiles, readChecked } from './files.js';
 
@@ -24,7 +27,16 @@ export function createBrandKitPanel(root, host) {
     addReference: q('#brand-reference-add'),
     file: q('#brand-reference-file'),
     info: q('#brand-info'),
+    fonts: q('#brand-fonts'),
+    addFont: q('#brand-font-add'),
+    fontFile: q('#brand-font-file'),
+    addLicence: q('#brand-licence-add'),
+    licenceFile: q('#brand-licence-file'),
+    textStyles: q('#brand-text-styles'),
+    styleForm: q('#brand-text-style'),
   };
+  /** The licence text chosen for the next font added, or null (the font's own). */
+  let licence = null;
   /** What the panel shows: the project it was read from and its palette and references. */
   let shown = { project: null, palette: [], references: [] };
   /** Object URLs of the thumbnails shown, revoked when replaced. */
@@ -85,6 +97,43 @@ export function createBrandKitPanel(root, host) {
     );
   }
 
+  function showTypography(project) {
+    const fonts = project ? project.brandFonts() : [];
+    const styles = project ? project.brandTextStyles() : [];
+    const palette = project ? project.brandPalette() : [];
+    ui.fonts.replaceChildren(
+      ...fonts.map((font) => {
+        const item = el('li', { textContent: font.name, title: font.licence });
+        item.dataset.key = font.key;
+        const remove = el('button', { type: 'button', className: 'small ghost', textContent: '×', title: 'Remove this font' });
+        remove.addEventListener('click', () => change('Cannot remove the font', (p) => p.removeBrandFont(font.key)));
+        item.append(' ', remove);
+        return item;
+      }),
+    );
+    ui.textStyles.replaceChildren(
+      ...styles.map((style) => {
+        const font = fonts.find((f) => f.key === style.font)?.name ?? '?';
+        const item = el('li', { textContent: `${style.name}: ${font}, ${style.size} px, ${style.color}` });
+        item.dataset.style = style.name;
+        const remove = el('button', { type: 'button', className: 'small ghost', textContent: '×', title: 'Remove this style' });
+        remove.addEventListener('click', () => change('Cannot remove the style', (p) => p.removeBrandTextStyle(style.name)));
+        item.append(' ', remove);
+        return item;
+      }),
+    );
+    const form = ui.styleForm.elements;
+    const keep = (select, options) => {
+      const value = select.value;
+      select.replaceChildren(...options.map(([v, label]) => new Option(label, v)));
+      if (options.some(([v]) => v === value)) select.value = value;
+    };
+    keep(form.font, fonts.map((f) => [f.key, f.name]));
+    keep(form.color, palette.map((c) => [c, c]));
+    for (const field of ui.styleForm.elements) field.disabled = !project;
+    ui.addFont.disabled = ui.addLicence.disabled = !project;
+  }
+
   /**
    * Shows the open project's kit. The reference bytes are read again only when `references`
    * is true, the project changed or their count did (undo and redo pass true).
@@ -97,6 +146,7 @@ export function createBrandKitPanel(root, host) {
     const project = host.project();
     const has = Boolean(project);
     for (const field of [ui.attach, ui.style, ui.colour, ui.addColour, ui.addReference]) field.disabled = !has;
+    showTypography(project);
     if (!has) {
       shown = { project: null, palette: [], references: [] };
       ui.style.value = '';
@@ -163,6 +213,35 @@ export function createBrandKitPanel(root, host) {
     addReferences(Array.from(event.dataTransfer.files));
   });
 
+  ui.addLicence.addEventListener('click', () => ui.licenceFile.click());
+  ui.licenceFile.addEventListener('change', async () => {
+    const file = ui.licenceFile.files?.[0];
+    ui.licenceFile.value = '';
+    if (!file) return;
+    licence = await file.text();
+    ui.info.textContent = `The next font added is kept with the licence “${file.name}”.`;
+  });
+  ui.addFont.addEventListener('click', () => ui.fontFile.click());
+  ui.fontFile.addEventListener('change', async () => {
+    const file = ui.fontFile.files?.[0];
+    ui.fontFile.value = '';
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const given = licence;
+    licence = null;
+    await change(`Cannot add the font “${file.name}”`, (p) => p.addBrandFont(file.name, bytes, given ?? undefined));
+  });
+  ui.styleForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const f = ui.styleForm.elements;
+    const optional = (input) => (input.value === '' ? undefined : Number(input.value));
+    const style = { name: f.name.value, font: f.font.value, size: Number(f.size.value), color: f.color.value };
+    if (optional(f.lineHeight) !== undefined) style.lineHeight = optional(f.lineHeight);
+    if (optional(f.tracking) !== undefined) style.tracking = optional(f.tracking);
+    if (f.align.value) style.align = f.align.value;
+    change('Cannot save the text style', (p) => p.setBrandTextStyle(style));
+  });
+
   refresh();
 
   return {
@@ -184,6 +263,8 @@ export function createBrandKitPanel(root, host) {
       style: ui.style.value,
       palette: [...shown.palette],
       references: shown.references.length,
+      fonts: [...ui.fonts.children].map((li) => li.dataset.key),
+      textStyles: [...ui.textStyles.children].map((li) => li.dataset.style),
     }),
   };
 }

@@ -23,6 +23,7 @@
 //! stored keys and the next save after a recovery is small too.
 
 use super::brand::{self, BrandKit, MAX_REFERENCES};
+use super::brand_type::StoredBrandType;
 use super::change::Change;
 use super::history::StoredEntry;
 use super::layer::{Layer, LayerId, LayerProperties};
@@ -156,6 +157,10 @@ struct StoredState {
     /// (pieces `font/<key>`); absent in saves from before text layers.
     #[serde(default)]
     fonts: Vec<String>,
+    /// The brand kit's fonts and text styles (JSON, fonts by key, each also in `fonts`);
+    /// absent in saves from before them.
+    #[serde(default)]
+    brand_type: Option<String>,
 }
 
 /// The saved history steps (their changes are pieces `history/<stamp>`).
@@ -327,9 +332,10 @@ fn font_key(key: &str) -> String {
 }
 
 impl Document {
-    /// The fonts of the text layers and of the history steps, by key.
+    /// The fonts of the text layers, the brand kit and the history steps, by key.
     fn fonts_in_use(&self) -> FontTable {
         let mut fonts = fonts_of(self.layers());
+        fonts.extend(self.brand_kit().font_table());
         for index in 0..self.history.len() {
             self.history.saved_entry(index).2.collect_fonts(&mut fonts);
         }
@@ -489,6 +495,9 @@ impl Document {
             brand_references: kit.references.len(),
             history: Some(history),
             fonts: self.fonts_in_use().into_keys().collect(),
+            brand_type: Some(StoredBrandType::new(&kit.fonts, &kit.text_styles))
+                .filter(|t| !t.is_empty())
+                .map(|t| t.to_json()),
         };
         serde_json::to_string(&state)
             .map_err(|e| Error::Encode(format!("cannot write the autosave state: {e}")))
@@ -790,10 +799,17 @@ impl AutosaveRestore {
         doc.next_id = state.next_id;
         doc.stack.selection = self.selection;
         brand::check_style(&state.brand_style)?;
+        let (fonts, text_styles) = match &state.brand_type {
+            Some(json) => StoredBrandType::from_json(json, "in the autosave")?
+                .resolve(&self.fonts, "in the autosave")?,
+            None => Default::default(),
+        };
         doc.stack.brand = BrandKit {
             style: state.brand_style,
             palette: brand::parse_palette(&state.brand_palette)?,
             references: self.references.into_iter().flatten().collect(),
+            fonts,
+            text_styles,
         };
         doc.source = SourceMetadata {
             icc_profile: self.icc,

@@ -6,9 +6,12 @@
 //! commands are in `brand_commands`, which builds on this module, not the other way round).
 //! Reference images are normalised here once, when added: decoded with the image limits,
 //! scaled down to [`MAX_REFERENCE_SIDE`] on the long side and re-encoded as PNG, so what
-//! the page shows, sends and saves is the same small PNG.
+//! the page shows, sends and saves is the same small PNG. Fonts and named text styles are
+//! in `brand_type`.
 
+use super::brand_type::{BrandFont, NamedTextStyle};
 use super::export::SizePreset;
+use super::text::FontTable;
 use crate::image_io;
 use crate::ops::resample::{self, ResizeOptions};
 use crate::provider;
@@ -27,17 +30,32 @@ pub const MAX_PALETTE: usize = 16;
 /// Longest style text, in characters: it goes into every prompt.
 pub const MAX_STYLE_CHARS: usize = 2000;
 
-/// See the module docs. Colours are sRGB; references are normalised PNG bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// See the module docs. Colours are sRGB; references are normalised PNG bytes; the fonts
+/// and named text styles are [`super::brand_type`]'s.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BrandKit {
     pub style: String,
     pub palette: Vec<[u8; 3]>,
     pub references: Vec<Vec<u8>>,
+    pub fonts: Vec<BrandFont>,
+    pub text_styles: Vec<NamedTextStyle>,
 }
 
 impl BrandKit {
     pub fn is_empty(&self) -> bool {
-        self.style.trim().is_empty() && self.palette.is_empty() && self.references.is_empty()
+        self.style.trim().is_empty()
+            && self.palette.is_empty()
+            && self.references.is_empty()
+            && self.fonts.is_empty()
+            && self.text_styles.is_empty()
+    }
+
+    /// The kit's fonts by key, to store them beside what names them.
+    pub(crate) fn font_table(&self) -> FontTable {
+        self.fonts
+            .iter()
+            .map(|f| (f.font.key().to_owned(), f.font.clone()))
+            .collect()
     }
 
     /// The palette as `#rrggbb` strings.

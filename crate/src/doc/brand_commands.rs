@@ -1,8 +1,13 @@
-//! The brand kit's undoable commands: style, palette, reference images. Each is one
-//! history step; a bad value is refused before anything changes.
+//! The brand kit's undoable commands: style, palette, reference images, fonts and named
+//! text styles. Each is one history step; a bad value is refused before anything changes.
 
 use super::brand::{check_style, normalise_reference, parse_palette, BrandKit, MAX_REFERENCES};
+use super::brand_type::{
+    brand_font, check_style_in_kit, find_style, styled_source, NamedTextStyle, MAX_BRAND_FONTS,
+    MAX_TEXT_STYLES,
+};
 use super::change::Change;
+use super::text::TextSource;
 use super::Document;
 use crate::{Error, Result};
 
@@ -70,5 +75,114 @@ impl Document {
         }
         self.commit("Remove brand reference", Change::RemoveReference { index });
         Ok(())
+    }
+}
+
+impl Document {
+    /// Adds a font file to the kit (checked as any font; see [`brand_font`] for its licence),
+    /// recorded as "Add brand font"; returns its key. A file the kit holds already changes
+    /// nothing (fonts are stored once, by SHA-256).
+    pub fn add_brand_font(
+        &mut self,
+        name: &str,
+        bytes: Vec<u8>,
+        licence: Option<&str>,
+    ) -> Result<String> {
+        let font = brand_font(name, bytes, licence)?;
+        let key = font.font.key().to_owned();
+        let kit = &self.stack.brand;
+        if kit.fonts.iter().any(|f| f.font.key() == key) {
+            return Ok(key);
+        }
+        if kit.fonts.len() >= MAX_BRAND_FONTS {
+            return Err(Error::param(
+                "font",
+                format!("the brand kit holds at most {MAX_BRAND_FONTS} fonts; remove one first"),
+            ));
+        }
+        let mut fonts = kit.fonts.clone();
+        fonts.push(font);
+        let styles = kit.text_styles.clone();
+        self.commit("Add brand font", Change::BrandType { fonts, styles });
+        Ok(key)
+    }
+
+    /// Removes the kit font `key`, recorded as "Remove brand font"; refused while a style
+    /// uses it.
+    pub fn remove_brand_font(&mut self, key: &str) -> Result<()> {
+        let kit = &self.stack.brand;
+        let Some(index) = kit.fonts.iter().position(|f| f.font.key() == key) else {
+            return Err(Error::param(
+                "font",
+                format!("'{key}' is not a font of the brand kit"),
+            ));
+        };
+        if let Some(style) = kit.text_styles.iter().find(|s| s.font == key) {
+            return Err(Error::param(
+                "font",
+                format!(
+                    "'{}' is used by the style '{}': change or remove the style first",
+                    kit.fonts[index].font.name(),
+                    style.name
+                ),
+            ));
+        }
+        let mut fonts = kit.fonts.clone();
+        fonts.remove(index);
+        let styles = kit.text_styles.clone();
+        self.commit("Remove brand font", Change::BrandType { fonts, styles });
+        Ok(())
+    }
+
+    /// Defines a named text style (font from the kit, colour from its palette), replacing
+    /// one of the same name; recorded as "Brand text style". The same style again records
+    /// nothing; a bad value changes nothing.
+    pub fn set_brand_text_style(&mut self, style: NamedTextStyle) -> Result<()> {
+        let style = style.normalised()?;
+        let kit = &self.stack.brand;
+        check_style_in_kit(&style, &kit.fonts, &kit.palette)?;
+        let mut styles = kit.text_styles.clone();
+        let full = styles.len() >= MAX_TEXT_STYLES;
+        match styles.iter_mut().find(|s| s.name == style.name) {
+            Some(old) if *old == style => return Ok(()),
+            Some(old) => *old = style,
+            None if full => {
+                return Err(Error::param(
+                    "style",
+                    format!(
+                    "the brand kit holds at most {MAX_TEXT_STYLES} text styles; remove one first"
+                ),
+                ))
+            }
+            None => styles.push(style),
+        }
+        let fonts = kit.fonts.clone();
+        self.commit("Brand text style", Change::BrandType { fonts, styles });
+        Ok(())
+    }
+
+    /// Removes the named text style, recorded as "Remove brand text style".
+    pub fn remove_brand_text_style(&mut self, name: &str) -> Result<()> {
+        let kit = &self.stack.brand;
+        find_style(&kit.text_styles, name)?;
+        let styles = kit
+            .text_styles
+            .iter()
+            .filter(|s| s.name != name)
+            .cloned()
+            .collect();
+        let fonts = kit.fonts.clone();
+        self.commit(
+            "Remove brand text style",
+            Change::BrandType { fonts, styles },
+        );
+        Ok(())
+    }
+
+    /// `source` set in the kit's style `name` (see [`styled_source`]); an unknown name is
+    /// refused, naming the styles there are.
+    pub fn brand_styled_source(&self, source: TextSource, name: &str) -> Result<TextSource> {
+        let kit = &self.stack.brand;
+        styled_source(source, find_style(&kit.text_styles, name)?, &kit.fonts)
     }
 }

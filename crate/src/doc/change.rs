@@ -7,6 +7,7 @@
 //! call. Commands check every precondition before building a change, so
 //! applying one cannot fail.
 
+use super::brand_type::{BrandFont, NamedTextStyle};
 use super::geometry::DirtyRegion;
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::stack::LayerStack;
@@ -60,6 +61,12 @@ pub(crate) enum Change {
     },
     RemoveReference {
         index: usize,
+    },
+    /// Sets the brand kit's fonts and named text styles (the font files are
+    /// shared, so this costs a few bytes each).
+    BrandType {
+        fonts: Vec<BrandFont>,
+        styles: Vec<NamedTextStyle>,
     },
     /// Several changes applied in order (undone in reverse).
     Batch(Vec<Change>),
@@ -175,6 +182,14 @@ impl Change {
                 index,
                 png: stack.brand.references.remove(index),
             },
+            Change::BrandType {
+                mut fonts,
+                mut styles,
+            } => {
+                std::mem::swap(&mut stack.brand.fonts, &mut fonts);
+                std::mem::swap(&mut stack.brand.text_styles, &mut styles);
+                Change::BrandType { fonts, styles }
+            }
             Change::Batch(changes) => {
                 let mut inverses: Vec<Change> =
                     changes.into_iter().map(|c| c.apply(stack, dirty)).collect();
@@ -197,6 +212,10 @@ impl Change {
                 Change::Batch(changes) => changes.iter().map(Change::bytes).sum(),
                 Change::BrandText { style, palette } => style.len() + palette.len() * 3,
                 Change::InsertReference { png, .. } => png.len(),
+                Change::BrandType { fonts, styles } => {
+                    (fonts.len() + styles.len()) * CHANGE_OVERHEAD
+                        + fonts.iter().map(|f| f.licence.len()).sum::<usize>()
+                }
                 Change::Remove { .. }
                 | Change::Move { .. }
                 | Change::Canvas { .. }

@@ -20,7 +20,8 @@
 //! - `adjust`: adjustments (levels, curves, blur, …) of a layer inside the
 //!   selection, and their live preview (async: they run on the engine).
 //! - [`brand`]: the brand kit (style, palette, reference images);
-//!   `brand_commands`: its undoable edits.
+//!   `brand_commands`: its undoable edits; [`brand_type`]: its fonts and
+//!   named text styles.
 //! - [`autosave`]: incremental autosave (changed tiles since the last save)
 //!   and recovery from what was stored.
 //! - `fill`: Content-Aware Fill of the selection into a new layer.
@@ -33,6 +34,7 @@ mod adjust;
 pub mod autosave;
 pub mod brand;
 mod brand_commands;
+pub mod brand_type;
 mod change;
 pub mod commands;
 pub mod export;
@@ -42,6 +44,7 @@ pub mod geometry;
 mod heal;
 pub mod history;
 pub mod layer;
+mod lettering;
 pub mod ora;
 mod paint;
 #[cfg(not(target_arch = "wasm32"))]
@@ -58,6 +61,7 @@ mod transform;
 
 pub use autosave::{AutosaveBaseline, AutosaveChanges, AutosaveRestore, RestoredHistory};
 pub use brand::BrandKit;
+pub use brand_type::{BrandFont, NamedTextStyle};
 pub use fill::FILL_LAYER_NAME;
 pub use geometry::{Anchor, Rect};
 pub use heal::{HealOptions, HealTool};

@@ -20,7 +20,9 @@
 //! own in `retouch/brand/`). A text layer's source is JSON
 //! (`retouch/text-NNNN.json`, named by `retouch:text` on its `<layer>`; its
 //! pixels are the layer PNG as usual, so other editors show the text), and
-//! each font the text layers use is stored once as `retouch/fonts/<SHA-256>`.
+//! each font the text layers use is stored once as `retouch/fonts/<SHA-256>`,
+//! as are the brand kit's fonts (its `kit.json` lists them with their
+//! licences, and its named text styles).
 //! Layer locks use the standard `edit-locked` attribute.
 //!
 //! Loading treats the file as hostile: every zip entry's declared size is
@@ -30,6 +32,7 @@
 //! total layer pixels against a cap, before any pixel buffer is allocated.
 
 use super::brand::{self, BrandKit, MAX_REFERENCES};
+use super::brand_type::StoredBrandType;
 use super::export::thumbnail;
 use super::layer::LayerProperties;
 use super::text::{fonts_of, stored_font, FontTable, TextLayer};
@@ -195,8 +198,10 @@ impl Document {
             xml.push_str("/>\n");
         }
         xml.push_str("</stack>\n</image>\n");
-        // Each font the text layers use, once, named by its SHA-256.
-        for (key, font) in fonts_of(self.layers()) {
+        // Each font the text layers and the brand kit use, once, named by its SHA-256.
+        let mut fonts = fonts_of(self.layers());
+        fonts.extend(self.brand_kit().font_table());
+        for (key, font) in fonts {
             entries.push((font_src(&key), Entry::Bytes(font.bytes().to_vec())));
         }
         let thumb = thumbnail(merged, THUMBNAIL_MAX_SIDE)?;
@@ -322,7 +327,7 @@ impl Document {
         };
         document.set_source_metadata(source)?;
         if let Some(src) = image.attribute((NAMESPACE, "brand-kit")) {
-            document.stack.brand = read_brand_kit(&mut reader, src)?;
+            document.stack.brand = read_brand_kit(&mut reader, src, &mut fonts)?;
         }
         document.forget_history();
         Ok(document)
@@ -517,6 +522,9 @@ struct StoredBrandKit {
     /// Zip entries of the reference PNGs, in order.
     #[serde(default)]
     references: Vec<String>,
+    /// The fonts (stored as `retouch/fonts/<SHA-256>`) and named text styles.
+    #[serde(default)]
+    typography: Option<StoredBrandType>,
 }
 
 /// `kit.json` and one PNG entry per reference image.
@@ -526,6 +534,8 @@ fn brand_kit_entries(kit: &BrandKit) -> Result<Vec<(String, Vec<u8>)>> {
         style: kit.style.clone(),
         palette: kit.palette_hex(),
         references: Vec::new(),
+        typography: Some(StoredBrandType::new(&kit.fonts, &kit.text_styles))
+            .filter(|t| !t.is_empty()),
     };
     for (index, png) in kit.references.iter().enumerate() {
         let src = format!("retouch/brand/reference-{index:02}.png");
@@ -538,8 +548,13 @@ fn brand_kit_entries(kit: &BrandKit) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(entries)
 }
 
-/// Reads the brand kit and its reference images, checked as when set.
-fn read_brand_kit(reader: &mut ProjectReader<impl Read + Seek>, src: &str) -> Result<BrandKit> {
+/// Reads the brand kit, its reference images and fonts (each read once per project, into
+/// `fonts`), checked as when set.
+fn read_brand_kit(
+    reader: &mut ProjectReader<impl Read + Seek>,
+    src: &str,
+    fonts: &mut FontTable,
+) -> Result<BrandKit> {
     let json = read_json(reader, src)?;
     let stored: StoredBrandKit = serde_json::from_str(&json)
         .map_err(|e| not_ora(&format!("the brand kit '{src}' is not valid: {e}")))?;
@@ -556,10 +571,22 @@ fn read_brand_kit(reader: &mut ProjectReader<impl Read + Seek>, src: &str) -> Re
         brand::check_stored_reference(&png)?;
         references.push(png);
     }
+    let (kit_fonts, text_styles) = match stored.typography {
+        Some(typography) => {
+            let keys: Vec<String> = typography.font_keys().map(str::to_owned).collect();
+            for key in keys {
+                read_font(reader, key, fonts)?;
+            }
+            typography.resolve(fonts, &format!("'{src}'"))?
+        }
+        None => Default::default(),
+    };
     Ok(BrandKit {
         palette: brand::parse_palette(&stored.palette)?,
         style: stored.style,
         references,
+        fonts: kit_fonts,
+        text_styles,
     })
 }
 
@@ -578,19 +605,30 @@ fn read_text(
     let json = read_json(reader, src)?;
     let what = format!("'{src}'");
     for key in TextLayer::font_keys(&json, &what)? {
-        if let std::collections::btree_map::Entry::Vacant(slot) = fonts.entry(key) {
-            let key = slot.key().clone();
-            if !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::Decode(format!(
-                    "the text layer source {what} is not valid: '{key}' is not a SHA-256"
-                )));
-            }
-            let font_src = font_src(&key);
-            let bytes = reader.read(&font_src, MAX_FONT_BYTES as u64)?;
-            slot.insert(stored_font(&key, bytes, &format!("'{font_src}'"))?);
-        }
+        read_font(reader, key, fonts)?;
     }
     TextLayer::from_json(&json, fonts, &what)
+}
+
+/// Reads the font file `key` names into `fonts` unless it is there already, checked to be
+/// the file its SHA-256 names.
+fn read_font(
+    reader: &mut ProjectReader<impl Read + Seek>,
+    key: String,
+    fonts: &mut FontTable,
+) -> Result<()> {
+    if let std::collections::btree_map::Entry::Vacant(slot) = fonts.entry(key) {
+        let key = slot.key().clone();
+        if !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::Decode(format!(
+                "the project names the font '{key}', which is not a SHA-256"
+            )));
+        }
+        let font_src = font_src(&key);
+        let bytes = reader.read(&font_src, MAX_FONT_BYTES as u64)?;
+        slot.insert(stored_font(&key, bytes, &format!("'{font_src}'"))?);
+    }
+    Ok(())
 }
 
 /// Reads a provenance or brand-kit JSON file (checked by the caller).

@@ -10,6 +10,7 @@
 //! [`Change::apply`] would panic.
 
 use super::brand::{self, MAX_PALETTE, MAX_REFERENCES};
+use super::brand_type::StoredBrandType;
 use super::change::Change;
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId, LayerProperties};
@@ -38,6 +39,8 @@ const REMOVE_REFERENCE: u8 = 10;
 const BATCH: u8 = 11;
 /// An insert of a text layer: [`INSERT`]'s fields, then its source's JSON.
 const INSERT_TEXT: u8 = 12;
+/// The brand kit's fonts and text styles: their JSON (fonts by key).
+const BRAND_TYPE: u8 = 13;
 
 impl Change {
     /// The change as bytes (see the module docs).
@@ -68,6 +71,14 @@ impl Change {
                             .entry(font.key().to_owned())
                             .or_insert_with(|| font.clone());
                     }
+                }
+            }
+            Change::BrandType { fonts: kit, .. } => {
+                for brand_font in kit {
+                    let font = &brand_font.font;
+                    fonts
+                        .entry(font.key().to_owned())
+                        .or_insert_with(|| font.clone());
                 }
             }
             Change::Batch(changes) => changes.iter().for_each(|c| c.collect_fonts(fonts)),
@@ -186,7 +197,9 @@ impl Change {
             Change::RemoveReference { index } if *index >= stack.brand.references.len() => {
                 misfit(format!("removes reference {index}, which is not there"))
             }
-            Change::Remove { .. }
+            // Checked when decoded (StoredBrandType::resolve).
+            Change::BrandType { .. }
+            | Change::Remove { .. }
             | Change::Move { .. }
             | Change::RemoveReference { .. }
             | Change::Batch(_) => Ok(()),
@@ -279,6 +292,13 @@ fn write_change(out: &mut Vec<u8>, change: &Change) {
         Change::RemoveReference { index } => {
             out.push(REMOVE_REFERENCE);
             put_u32(out, *index as u32);
+        }
+        Change::BrandType { fonts, styles } => {
+            out.push(BRAND_TYPE);
+            put_bytes(
+                out,
+                StoredBrandType::new(fonts, styles).to_json().as_bytes(),
+            );
         }
         Change::Batch(changes) => {
             out.push(BATCH);
@@ -495,6 +515,13 @@ impl<'a> Reader<'a> {
             REMOVE_REFERENCE => Change::RemoveReference {
                 index: self.index()?,
             },
+            BRAND_TYPE => {
+                let json = self.text()?;
+                let what = format!("in the history step '{}'", self.what);
+                let (fonts, styles) =
+                    StoredBrandType::from_json(&json, &what)?.resolve(self.fonts, &what)?;
+                Change::BrandType { fonts, styles }
+            }
             BATCH if depth < MAX_BATCH_DEPTH => {
                 let count = self.index()?;
                 let mut changes = Vec::new();

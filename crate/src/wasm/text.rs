@@ -5,7 +5,7 @@
 
 use super::doc::Project;
 use super::js_error;
-use crate::doc::TextSource;
+use crate::doc::{Document, TextSource};
 use crate::text::{self, Align, Font, Shadow, Stroke, TextStyle};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -42,8 +42,11 @@ impl FontSet {
 /// A text's source as JS passes it: `{ text, size, lineHeight, tracking,
 /// color: '#rrggbb[aa]', align: 'left'|'center'|'right', width (0 or null:
 /// no box), stroke: { width, color } | null, shadow: { dx, dy, blur, color }
-/// | null, scale, rotation }`. Absent fields keep their value (a new text
-/// starts black, 48 px, left-aligned, line height 1.2, upright, scale 1).
+/// | null, scale, rotation, brandStyle }`. Absent fields keep their value (a
+/// new text starts black, 48 px, left-aligned, line height 1.2, upright,
+/// scale 1). `brandStyle` names a text style of the brand kit, applied first
+/// (its font leads, its size, colour and optional values), so the other
+/// fields given override it.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TextPatch {
@@ -61,6 +64,7 @@ struct TextPatch {
     shadow: Option<Option<ShadowSpec>>,
     scale: Option<f32>,
     rotation: Option<f32>,
+    brand_style: Option<String>,
 }
 
 /// Tells a field given as `null` (`Some(None)`: remove it) from one left out (`None`).
@@ -122,8 +126,13 @@ impl TextPatch {
         serde_json::from_value(json).map_err(|e| invalid(&e))
     }
 
-    /// `source` with the patch applied (checked when it is rendered).
-    fn apply(self, mut source: TextSource) -> Result<TextSource> {
+    /// `source` with the patch applied (checked when it is rendered), its
+    /// brand style found in `doc`'s kit.
+    fn apply(self, source: TextSource, doc: &Document) -> Result<TextSource> {
+        let mut source = match &self.brand_style {
+            Some(name) => doc.brand_styled_source(source, name)?,
+            None => source,
+        };
         let style = &mut source.style;
         if let Some(text) = self.text {
             source.text = text;
@@ -184,8 +193,9 @@ impl Project {
             return Err(js_error(Error::param("text", "is missing")));
         }
         let blank = TextSource::new("", fonts.fonts.clone(), TextStyle::new(48.0));
-        let source = patch.apply(blank).map_err(js_error)?;
-        self.doc()?.add_text_layer(source, (x, y)).map_err(js_error)
+        let mut doc = self.doc()?;
+        let source = patch.apply(blank, &doc).map_err(js_error)?;
+        doc.add_text_layer(source, (x, y)).map_err(js_error)
     }
 
     /// Changes a text layer's source (a `TextPatch`: only the fields given)
@@ -214,7 +224,7 @@ impl Project {
         if let Some(fonts) = fonts {
             source.fonts = fonts.fonts;
         }
-        let source = patch.apply(source).map_err(js_error)?;
+        let source = patch.apply(source, &doc).map_err(js_error)?;
         doc.edit_text_layer(id, source).map_err(js_error)
     }
 
@@ -253,6 +263,15 @@ impl Project {
             y,
         };
         serde_wasm_bindgen::to_value(&info).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The colour of the lettering under the selection as `#rrggbb` (see
+    /// [`Document::lettering_colour`]), `undefined` without a selection or
+    /// when it holds no lettering (a flat area).
+    #[wasm_bindgen(js_name = letteringColor)]
+    pub fn lettering_color(&self) -> std::result::Result<Option<String>, JsError> {
+        let colour = self.doc()?.lettering_colour().map_err(js_error)?;
+        Ok(colour.map(crate::doc::brand::format_colour))
     }
 
     /// Turns a text layer into an ordinary one (one step "Rasterize Type").

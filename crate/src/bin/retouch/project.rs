@@ -91,6 +91,12 @@ enum ProjectCommand {
         /// Degrees clockwise about the text box's top-left.
         #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
         rotation: f32,
+        /// A text style of the project's brand kit (e.g. headline): its font
+        /// leads (the --font ones follow as fallbacks) and its size, colour
+        /// and any line height, tracking and alignment it sets replace the
+        /// options'.
+        #[arg(long)]
+        style: Option<String>,
         /// Write the result here instead of updating the project in place.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -302,8 +308,16 @@ pub fn run(args: Args) -> Result<()> {
             at,
             scale,
             rotation,
+            style,
             output,
-        } => add_text(&project, &text, &at, (scale, rotation), output),
+        } => add_text(
+            &project,
+            &text,
+            &at,
+            (scale, rotation),
+            style.as_deref(),
+            output,
+        ),
         ProjectCommand::EditText {
             project,
             layer,
@@ -342,6 +356,7 @@ fn add_text(
     text: &TextArgs,
     at: &str,
     (scale, rotation): (f32, f32),
+    brand_style: Option<&str>,
     output: Option<PathBuf>,
 ) -> Result<()> {
     // Parameters and fonts first: a bad one must not wait for a lock.
@@ -353,6 +368,10 @@ fn add_text(
     };
     source.validate()?;
     update(project, output, |doc| {
+        let source = match brand_style {
+            Some(name) => doc.brand_styled_source(source, name)?,
+            None => source,
+        };
         doc.add_text_layer(source, at).map(drop)
     })
 }
