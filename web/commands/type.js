@@ -50,12 +50,13 @@ function shippedFonts(wasm) {
   return shipped;
 }
 
-/** The font file the user opened, `[name, bytes]`, or null: the shipped fonts. */
-let openedFile = null;
+/** The FontSet of the font file the user opened (then the shipped fonts), or null. Built once
+ * per file opened and freed when another is opened: layers keep their own copies of the fonts. */
+let openedFonts = null;
 
 /** The fonts new texts are set in: the user's font first (with the shipped ones as fallbacks). */
 function fontsInUse(wasm) {
-  return openedFile ? fontSet(wasm, openedFile) : shippedFonts(wasm);
+  return openedFonts ?? shippedFonts(wasm);
 }
 
 const hasDocument = (ctx) => Boolean(ctx.session.state.project);
@@ -106,7 +107,8 @@ export const TYPE_COMMANDS = [
     async run(ctx, { name, bytes }) {
       const file = [name, new Uint8Array(bytes)];
       const fonts = await fontSet(ctx.wasm, file); // checked here: a bad file changes nothing
-      openedFile = file;
+      openedFonts?.free();
+      openedFonts = fonts;
       if (onTextLayer(ctx)) {
         const id = ctx.session.state.activeId;
         await ctx.session.edit((project) => project.editTextLayer(id, {}, fonts));
