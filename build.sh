@@ -183,6 +183,8 @@ run_tests() {
   cargo clippy --workspace --all-targets -- -D warnings
   cargo clippy -p retouch --lib --target wasm32-unknown-unknown -- -D warnings
   (cd plugins && cargo fmt --all -- --check && CARGO_TARGET_DIR="$(target_dir)" cargo clippy --release -- -D warnings)
+  # The GPU/CPU parity tests of the AI upscaler run the shipped networks.
+  esrgan_models
   log "native tests (GPU tests required: software Vulkan adapter)"
   RETOUCH_REQUIRE_GPU=1 cargo test --workspace
   # The host tests load the packaged bundles (dist/): package builds the wasm first.
