@@ -444,7 +444,9 @@ pub fn export(args: ExportArgs) -> Result<()> {
         let file_len = std::fs::metadata(input)
             .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?
             .len();
-        check_export_memory(input, canvas, format, size, file_len + layers)?;
+        // Its largest entry at a time (at most the file), the layers, the composite.
+        let held = file_len + layers + memory::rgba8(canvas.0, canvas.1);
+        check_export_memory(input, canvas, format, size, held)?;
         let doc = Document::read_ora(open_project_file(input)?, &LoadLimits::default())
             .map_err(|e| in_file(input, e))?;
         let source = doc.source_metadata().clone();
