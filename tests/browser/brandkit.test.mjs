@@ -88,7 +88,7 @@ describe('brand kit panel', () => {
     await page.setInputFiles('#brand-reference-file', { name: 'reference.png', mimeType: 'image/png', buffer: Buffer.from(picture(1600, 400)) });
     await page.waitForFunction(() => document.querySelectorAll('#brand-references img').length === 1);
     await page.evaluate(() => window.retouchApp.settled());
-    assert.deepEqual(await kit(page), { attach: true, style: STYLE, palette: [COLOUR], references: 1 });
+    assert.deepEqual(await kit(page), { attach: true, style: STYLE, palette: [COLOUR], references: 1, fonts: [], textStyles: [] });
     assert.equal(await page.locator(`#brand-palette [data-colour="${COLOUR}"]`).count(), 1);
     assert.deepEqual((await historyNames(page)).slice(-3), ['Brand style', 'Brand palette', 'Add brand reference']);
     // The core scaled the reference to 1024 px on the long side.
@@ -124,7 +124,7 @@ describe('brand kit panel', () => {
     await installTestKit(page);
     await page.waitForFunction(() => window.retouchApp.recovered() !== null);
     await page.evaluate(() => window.retouchApp.run('generate.set-options', { mockLatencyMs: 10 }));
-    assert.deepEqual(await kit(page), { attach: true, style: STYLE, palette: [COLOUR], references: 1 });
+    assert.deepEqual(await kit(page), { attach: true, style: STYLE, palette: [COLOUR], references: 1, fonts: [], textStyles: [] });
     assert.equal(await page.inputValue('#brand-style'), STYLE);
     assert.equal(await page.locator('#brand-references img').count(), 1);
     assert.deepEqual(await storedReferences(page), before, 'the same reference bytes');
