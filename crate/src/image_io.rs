@@ -529,15 +529,58 @@ pub fn encode_png(image: &RgbaImage) -> Result<Vec<u8>> {
 /// Encodes RGBA8 as PNG into `out` as it goes (the encoded file is never
 /// held whole).
 pub fn write_png(image: &RgbaImage, out: impl std::io::Write) -> Result<()> {
-    use image::ImageEncoder;
-    image::codecs::png::PngEncoder::new(out)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgba8,
-        )
-        .map_err(|e| Error::Encode(e.to_string()))
+    write_png_in_bands(
+        image.dimensions(),
+        &SourceMetadata::default(),
+        out,
+        |band| band(image.as_raw()),
+    )
+}
+
+/// Encodes a `width`×`height` RGBA8 PNG into `out` from pixels handed over
+/// a band of whole rows at a time: `bands` calls its argument with each
+/// band, top to bottom. Neither the pixels nor the file are held whole. The
+/// settings are those of image's `PngEncoder` (balanced compression,
+/// adaptive filters); the ICC profile and EXIF go into their chunks.
+pub fn write_png_in_bands<W: std::io::Write>(
+    (width, height): (u32, u32),
+    metadata: &SourceMetadata,
+    out: W,
+    bands: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    use std::borrow::Cow;
+    use std::io::Write;
+    let encode = |e: png::EncodingError| Error::Encode(format!("cannot encode the PNG: {e}"));
+    let mut info = png::Info::with_size(width, height);
+    info.icc_profile = metadata.icc_profile.as_deref().map(Cow::Borrowed);
+    info.exif_metadata = metadata.exif.as_deref().map(Cow::Borrowed);
+    let mut encoder = png::Encoder::with_info(out, info).map_err(encode)?;
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Balanced);
+    encoder.set_filter(png::Filter::Adaptive);
+    let mut writer = encoder.write_header().map_err(encode)?;
+    let mut stream = writer.stream_writer().map_err(encode)?;
+    let expected = u64::from(width) * u64::from(height) * 4;
+    let mut written = 0u64;
+    bands(&mut |rows: &[u8]| {
+        written += rows.len() as u64;
+        if written > expected {
+            return Err(Error::Encode(format!(
+                "more pixels than a {width}×{height} PNG holds"
+            )));
+        }
+        stream
+            .write_all(rows)
+            .map_err(|e| Error::Encode(format!("cannot encode the PNG: {e}")))
+    })?;
+    if written != expected {
+        return Err(Error::Encode(format!(
+            "{written} bytes of pixels for a {width}×{height} PNG, which needs {expected}"
+        )));
+    }
+    stream.finish().map_err(encode)?;
+    writer.finish().map_err(encode)
 }
 
 /// Encodes a mask as 8-bit greyscale PNG.
