@@ -172,33 +172,104 @@ pub(super) fn convolve(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
 const STRIP_ROWS: u32 = 64;
 
 /// [`convolve16`] of `src`'s premultiplied 16-bit values without holding
-/// them all (twice the image's bytes): fast_image_resize filters 16-bit
-/// images horizontally, then vertically, so each strip of source rows is
-/// converted and filtered horizontally on its own, then the narrowed rows
-/// vertically at once — the same passes on the same values, so the same
-/// result. When the width does not change there is no horizontal pass and
-/// the whole image is converted.
+/// them all (twice the image's bytes): see [`StripResize`].
 fn convolve16_in_strips(src: &RgbaImage, options: &ResizeOptions) -> Vec<u16> {
     let (src_w, src_h) = src.dimensions();
-    let linear = options.linear_light;
     if options.width == src_w {
-        return convolve16(&to_premultiplied16(src, linear), src_w, src_h, options);
+        return convolve16(
+            &to_premultiplied16(src, options.linear_light),
+            src_w,
+            src_h,
+            options,
+        );
     }
-    let row_bytes = src_w as usize * 4;
-    let mut narrowed: Vec<u16> = Vec::with_capacity(options.width as usize * src_h as usize * 4);
-    for rows in src.as_raw().chunks(row_bytes * STRIP_ROWS as usize) {
+    let mut resize = StripResize::new(src_w, src_h, options);
+    for rows in src
+        .as_raw()
+        .chunks(src_w as usize * 4 * STRIP_ROWS as usize)
+    {
+        resize.push(rows);
+    }
+    resize.finish16()
+}
+
+/// A 16-bit convolution resize ([`convolve16`]) fed its source a strip of
+/// whole rows at a time, top to bottom, so the source need never be held
+/// whole (a document's composite is made band by band for saving and
+/// exporting). fast_image_resize filters 16-bit images horizontally, then
+/// vertically, and each row's horizontal pass depends on that row alone:
+/// each strip is converted and filtered horizontally on its own, and only
+/// the narrowed rows are kept for the vertical pass — the same passes on the
+/// same values as one call, so the same result. When the width does not
+/// change there is no horizontal pass: the converted rows are kept as they
+/// are.
+pub(crate) struct StripResize {
+    src_width: u32,
+    src_height: u32,
+    rows_seen: u32,
+    options: ResizeOptions,
+    narrowed: Vec<u16>,
+}
+
+impl StripResize {
+    /// A resize of a `src_width`×`src_height` source with `options` (a
+    /// convolution filter, validated by the caller).
+    pub(crate) fn new(src_width: u32, src_height: u32, options: &ResizeOptions) -> StripResize {
+        StripResize {
+            src_width,
+            src_height,
+            rows_seen: 0,
+            options: *options,
+            narrowed: Vec::with_capacity(options.width as usize * src_height as usize * 4),
+        }
+    }
+
+    /// The next whole rows of RGBA8 source pixels.
+    pub(crate) fn push(&mut self, rows: &[u8]) {
+        let row_bytes = self.src_width as usize * 4;
+        assert_eq!(rows.len() % row_bytes, 0, "whole rows");
         let strip_h = (rows.len() / row_bytes) as u32;
-        let values = rows_to_premultiplied16(rows, linear);
+        assert!(
+            self.rows_seen + strip_h <= self.src_height,
+            "rows past the source"
+        );
+        self.rows_seen += strip_h;
+        let values = rows_to_premultiplied16(rows, self.options.linear_light);
+        if self.options.width == self.src_width {
+            self.narrowed.extend(values);
+            return;
+        }
         let across = ResizeOptions {
             height: strip_h,
-            ..*options
+            ..self.options
         };
-        narrowed.extend(convolve16(&values, src_w, strip_h, &across));
+        self.narrowed
+            .extend(convolve16(&values, self.src_width, strip_h, &across));
     }
-    if options.height == src_h {
-        return narrowed;
+
+    /// The resized premultiplied 16-bit values, once every row was pushed.
+    fn finish16(self) -> Vec<u16> {
+        assert_eq!(self.rows_seen, self.src_height, "every source row pushed");
+        if self.options.height == self.src_height {
+            return self.narrowed;
+        }
+        convolve16(
+            &self.narrowed,
+            self.options.width,
+            self.src_height,
+            &self.options,
+        )
     }
-    convolve16(&narrowed, options.width, src_h, options)
+
+    /// The resized image, once every row was pushed.
+    pub(crate) fn finish(self) -> RgbaImage {
+        let (w, h, linear) = (
+            self.options.width,
+            self.options.height,
+            self.options.linear_light,
+        );
+        from_premultiplied16(&self.finish16(), w, h, linear)
+    }
 }
 
 /// Resizes `width`×`height` premultiplied 16-bit values with a convolution

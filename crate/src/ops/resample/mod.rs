@@ -270,6 +270,45 @@ pub fn resize_cpu(src: &RgbaImage, options: &ResizeOptions) -> Result<RgbaImage>
     })
 }
 
+/// A convolution resize of a source handed over a band of whole rows at a
+/// time, top to bottom, so the source is never held whole: how saving and
+/// exporting resize a document's composite, which they make band by band.
+/// Always on 16-bit premultiplied values (see `cpu::StripResize`), so an
+/// opaque source, which [`resize_cpu`] takes through its 8-bit path, may
+/// differ from that by one level. Its peak besides the bands is
+/// [`peak_memory`], which the caller checks with what it holds.
+pub struct BandedResize(cpu::StripResize);
+
+impl BandedResize {
+    /// Refuses bad sizes and the filters that do not convolve (nearest,
+    /// edge) before allocating anything.
+    pub fn new(source: (u32, u32), options: &ResizeOptions) -> Result<BandedResize> {
+        validate(source.0, source.1, options)?;
+        if matches!(options.filter, Filter::Nearest | Filter::Edge) {
+            return Err(Error::param(
+                "filter",
+                format!(
+                    "{} cannot resize band by band; use a convolution filter such as lanczos3",
+                    options.filter.name()
+                ),
+            ));
+        }
+        Ok(BandedResize(cpu::StripResize::new(
+            source.0, source.1, options,
+        )))
+    }
+
+    /// The next whole rows of straight-alpha RGBA8 source pixels.
+    pub fn push_rows(&mut self, rows: &[u8]) {
+        self.0.push(rows);
+    }
+
+    /// The resized image, once every source row was pushed.
+    pub fn finish(self) -> RgbaImage {
+        self.0.finish()
+    }
+}
+
 /// Resizes `src` on the engine's backend; `src` is not modified.
 pub async fn resize(
     engine: &Engine,

@@ -750,6 +750,44 @@ fn the_strip_by_strip_16_bit_path_equals_the_whole_image_passes() {
         let expected = cpu::from_premultiplied16(&whole, w, h, linear_light);
         let got = resize_cpu(&src, &options).unwrap();
         assert_eq!(got, expected, "{w}×{h} {filter:?} linear {linear_light}");
+        // Bands of any height, as a document's composite is handed over.
+        let mut banded = BandedResize::new(src.dimensions(), &options).unwrap();
+        let row = src.width() as usize * 4;
+        let mut rest = src.as_raw().as_slice();
+        for rows in [1, 7, 64, 13].into_iter().cycle() {
+            let take = (rows * row).min(rest.len());
+            banded.push_rows(&rest[..take]);
+            rest = &rest[take..];
+            if rest.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(banded.finish(), expected, "banded {w}×{h} {filter:?}");
+    }
+}
+
+/// An opaque photograph resized band by band (always 16-bit) agrees with
+/// the whole-image resize (its 8-bit path) within one level.
+#[test]
+fn banded_resize_of_an_opaque_photo_matches_the_eight_bit_path() {
+    let src = crate::test_kit::photo("chelsea");
+    let options = ResizeOptions::new(97, 64);
+    let mut banded = BandedResize::new(src.dimensions(), &options).unwrap();
+    for rows in src.as_raw().chunks(src.width() as usize * 4 * 50) {
+        banded.push_rows(rows);
+    }
+    let whole = resize_cpu(&src, &options).unwrap();
+    assert!(max_diff(&banded.finish(), &whole) <= 1);
+    for filter in [Filter::Nearest, Filter::Edge] {
+        let options = ResizeOptions {
+            filter,
+            ..ResizeOptions::new(600, 400)
+        };
+        let error = BandedResize::new(src.dimensions(), &options)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("band by band"), "{error}");
     }
 }
 
