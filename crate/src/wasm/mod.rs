@@ -207,6 +207,7 @@ impl CompositeParams {
             offset: (self.offset_x, self.offset_y),
             linear_light: self.linear_light,
             dissolve_seed: self.seed,
+            backdrop_origin: (0, 0),
         })
     }
 }

@@ -54,6 +54,7 @@ pub fn run(args: Args) -> Result<()> {
         offset: parse_offset(&args.offset)?,
         linear_light: args.linear_light,
         dissolve_seed: args.seed,
+        backdrop_origin: (0, 0),
     };
     // "FILE: what is wrong", one line.
     let label = |path: &PathBuf, e: Error| Error::Io(format!("{}: {e}", path.display()));

@@ -21,6 +21,8 @@ pub(crate) struct PixelParams {
     pub opacity_255: u32,
     pub linear_light: bool,
     pub seed: u32,
+    /// The backdrop's top-left pixel in the document, for dissolve's pattern.
+    pub origin: (u32, u32),
 }
 
 impl PixelParams {
@@ -31,6 +33,10 @@ impl PixelParams {
             opacity_255: (options.opacity * 255.0 + 0.5) as u32,
             linear_light: options.linear_light,
             seed: options.dissolve_seed,
+            origin: (
+                options.backdrop_origin.0 as u32,
+                options.backdrop_origin.1 as u32,
+            ),
         }
     }
 }
@@ -380,7 +386,7 @@ pub(crate) fn dissolve_hash(x: u32, y: u32, seed: u32) -> u32 {
 }
 
 /// The reference pixel function: backdrop `b`, layer pixel `l`, mask `m`, at
-/// document coordinates (`x`, `y`). Zero coverage returns `b` unchanged.
+/// backdrop coordinates (`x`, `y`). Zero coverage returns `b` unchanged.
 pub(crate) fn blend_pixel(
     b: [u8; 4],
     l: [u8; 4],
@@ -396,6 +402,7 @@ pub(crate) fn blend_pixel(
         // A pixel is either fully the layer's or untouched, with probability
         // equal to its coverage; exact integers keep CPU and GPU identical.
         let coverage = u32::from(l[3]) * u32::from(m) * p.opacity_255;
+        let (x, y) = (x.wrapping_add(p.origin.0), y.wrapping_add(p.origin.1));
         if dissolve_hash(x, y, p.seed) % (255 * 255 * 255) >= coverage {
             return b;
         }

@@ -76,8 +76,8 @@ pub(super) async fn composite_gpu_banded(
             opacity: p.opacity,
             opacity_255: p.opacity_255,
             seed: p.seed,
-            origin_x: ov.base_x,
-            origin_y: ov.base_y + band.start,
+            origin_x: ov.base_x.wrapping_add(options.backdrop_origin.0 as u32),
+            origin_y: (ov.base_y + band.start).wrapping_add(options.backdrop_origin.1 as u32),
             pad: [0; 3],
         };
         let buffers = [

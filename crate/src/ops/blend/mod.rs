@@ -181,6 +181,11 @@ pub struct CompositeOptions {
     pub linear_light: bool,
     /// Seed of dissolve's per-pixel pattern: the same seed gives the same result.
     pub dissolve_seed: u32,
+    /// Where the backdrop's top-left pixel lies in the document. Dissolve's
+    /// pattern is keyed to document positions, so a backdrop that is only
+    /// part of the canvas (a band, a region) gets the pattern the whole
+    /// canvas shows there.
+    pub backdrop_origin: (i32, i32),
 }
 
 impl Default for CompositeOptions {
@@ -191,6 +196,7 @@ impl Default for CompositeOptions {
             offset: (0, 0),
             linear_light: false,
             dissolve_seed: 0,
+            backdrop_origin: (0, 0),
         }
     }
 }

@@ -63,6 +63,7 @@ fn options_for(mode: BlendMode, rng: &mut Rng, linear: bool) -> CompositeOptions
         offset: (0, 0),
         linear_light: linear,
         dissolve_seed: rng.next(),
+        backdrop_origin: (0, 0),
     }
 }
 
@@ -504,6 +505,54 @@ fn dissolve_is_deterministic_and_follows_coverage() {
     );
 }
 
+/// A backdrop that is one part of the canvas (a band being saved, a merged
+/// region) gets the dissolve pattern the whole canvas shows there.
+fn check_dissolve_on_part_of_the_canvas(
+    run: impl Fn(&RgbaImage, &RgbaImage, Option<&GrayImage>, &CompositeOptions) -> RgbaImage,
+) {
+    let mut rng = Rng(9);
+    let base = random_channels(&mut rng, 120, 90, Draw::EdgeBiased);
+    let layer = random_channels(&mut rng, 70, 60, Draw::EdgeBiased);
+    let whole = CompositeOptions {
+        mode: BlendMode::Dissolve,
+        opacity: 0.5,
+        offset: (30, 20),
+        dissolve_seed: 7,
+        ..Default::default()
+    };
+    let canvas = run(&base, &layer, None, &whole);
+    let (x0, y0, w, h) = (25, 35, 80, 30);
+    let part = image::imageops::crop_imm(&base, x0, y0, w, h).to_image();
+    let in_part = CompositeOptions {
+        offset: (30 - x0 as i32, 20 - y0 as i32),
+        backdrop_origin: (x0 as i32, y0 as i32),
+        ..whole
+    };
+    let got = run(&part, &layer, None, &in_part);
+    let want = image::imageops::crop_imm(&canvas, x0, y0, w, h).to_image();
+    assert!(
+        got == want,
+        "the part's dissolve pattern differs from the canvas's"
+    );
+}
+
+#[test]
+fn dissolve_on_part_of_the_canvas_matches_the_whole_canvas() {
+    check_dissolve_on_part_of_the_canvas(cpu);
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn dissolve_on_part_of_the_canvas_matches_the_whole_canvas_on_the_gpu() {
+    let engine = test_gpu_engine();
+    check_dissolve_on_part_of_the_canvas(|b, l, m, o| {
+        pollster::block_on(composite(engine, b, l, m, o)).unwrap()
+    });
+}
+
 #[test]
 fn mode_names_round_trip_and_unknown_names_list_the_valid_ones() {
     for (i, mode) in BlendMode::ALL.into_iter().enumerate() {
@@ -576,6 +625,7 @@ fn threads_give_bit_identical_results() {
                 offset: (5, -3),
                 linear_light: linear,
                 dissolve_seed: 11,
+                backdrop_origin: (0, 0),
             };
             let run = |threads| {
                 crate::parallel::with_threads(threads, || cpu(&base, &layer, Some(&mask), &o))
