@@ -249,7 +249,7 @@ fn openraster_keeps_the_kit_fonts_once_with_their_licences_and_styles() {
 
 #[test]
 fn a_project_naming_a_kit_font_it_lacks_is_refused() {
-    let (mut doc, key) = kit_document();
+    let (doc, key) = kit_document();
     let bytes = doc.to_ora().unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

@@ -341,7 +341,7 @@ fn with_entry(bytes: &[u8], name: &str, content: Option<&[u8]>) -> Vec<u8> {
 
 #[test]
 fn a_malformed_stored_source_is_refused_naming_it() {
-    let (mut doc, _) = canvas_with_text(headline("Stored"), (0, 0));
+    let (doc, _) = canvas_with_text(headline("Stored"), (0, 0));
     let bytes = doc.to_ora().unwrap();
     let src = "retouch/text-0001.json";
     let key = shipped_fonts()[0].key().to_owned();
