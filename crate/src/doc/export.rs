@@ -5,11 +5,12 @@
 //! WebP encoder. JPEG has no alpha, so transparent pixels are composited over
 //! white first, as image editors do on export.
 
-use crate::image_io::{check_dimensions, SourceMetadata};
+use super::{render, Document};
+use crate::image_io::{self, check_dimensions, SourceMetadata};
 use crate::memory;
 use crate::ops::resample::{self, ResizeOptions};
 use crate::{Error, Result};
-use image::{ImageEncoder, RgbImage, RgbaImage};
+use image::{ImageEncoder, RgbaImage};
 
 /// The output file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,33 @@ impl SizePreset {
     }
 }
 
+/// What an export encodes: an image held whole, or a document's composite,
+/// made band by band as it is encoded ([`Document::composite_bands`]), so
+/// exporting a document never holds a second canvas-sized image (except
+/// for a full-size WebP: its encoder takes the image whole).
+#[derive(Clone, Copy)]
+pub enum ExportSource<'a> {
+    Image(&'a RgbaImage),
+    Document(&'a Document),
+}
+
+impl ExportSource<'_> {
+    fn dimensions(self) -> (u32, u32) {
+        match self {
+            ExportSource::Image(image) => image.dimensions(),
+            ExportSource::Document(doc) => (doc.width(), doc.height()),
+        }
+    }
+
+    /// Hands the pixels to `f` a band of whole rows at a time, top to bottom.
+    fn bands(self, f: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        match self {
+            ExportSource::Image(image) => f(image.as_raw()),
+            ExportSource::Document(doc) => doc.composite_bands(f),
+        }
+    }
+}
+
 /// Encodes `image` in `format` at `size`.
 pub fn export_image(image: &RgbaImage, format: ExportFormat, size: SizePreset) -> Result<Vec<u8>> {
     export_image_with_metadata(image, format, size, &SourceMetadata::default())
@@ -125,13 +153,13 @@ pub fn export_image_with_metadata(
     metadata: &SourceMetadata,
 ) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    write_export(image, format, size, metadata, &mut out)?;
+    write_export(ExportSource::Image(image), format, size, metadata, &mut out)?;
     Ok(out)
 }
 
-/// The peak memory of [`write_export`] besides `image`: the resized copy
-/// and its resampling (see [`resize_memory`]), and for JPEG the copy over
-/// white. The encoded file goes to the writer as it is made.
+/// The peak memory of [`write_export`] of an image besides the image: the
+/// resized copy and its resampling (see [`resize_memory`]), and for JPEG
+/// the copy over white. The encoded file goes to the writer as it is made.
 pub fn export_memory(from: (u32, u32), format: ExportFormat, size: SizePreset) -> Result<u64> {
     let to = size.output_size(from.0, from.1)?;
     let resized = if to == from {
@@ -146,43 +174,71 @@ pub fn export_memory(from: (u32, u32), format: ExportFormat, size: SizePreset) -
     Ok(resized + over_white)
 }
 
-/// Like [`export_image_with_metadata`], writing the encoded file to `out`
-/// as it is made (not held whole in memory).
+/// The peak memory of [`write_export`] of a `canvas`-sized document's
+/// composite besides the document's pixels: [`export_memory`], the bands the
+/// composite is made in, and for a full-size WebP the composite itself.
+pub fn document_export_memory(
+    canvas: (u32, u32),
+    format: ExportFormat,
+    size: SizePreset,
+) -> Result<u64> {
+    let whole = if format == ExportFormat::WebP && size.output_size(canvas.0, canvas.1)? == canvas {
+        memory::rgba8(canvas.0, canvas.1)
+    } else {
+        0
+    };
+    Ok(export_memory(canvas, format, size)? + render::composite_band_memory(canvas.0) + whole)
+}
+
+/// Encodes `source` in `format` at `size`, writing the encoded file to
+/// `out` as it is made (not held whole in memory). Refuses first when the
+/// peak would pass the memory budget.
 pub fn write_export(
-    image: &RgbaImage,
+    source: ExportSource<'_>,
     format: ExportFormat,
     size: SizePreset,
     metadata: &SourceMetadata,
     mut out: impl std::io::Write,
 ) -> Result<()> {
     metadata.check()?;
-    let (w, h) = size.output_size(image.width(), image.height())?;
-    memory::check(
-        &format!("exporting a {w}×{h} image"),
-        memory::rgba8(image.width(), image.height())
-            + export_memory(image.dimensions(), format, size)?,
-    )?;
-    let resized;
-    let image = if (w, h) == image.dimensions() {
-        image
+    let from = source.dimensions();
+    let (w, h) = size.output_size(from.0, from.1)?;
+    let peak = match source {
+        ExportSource::Image(_) => {
+            memory::rgba8(from.0, from.1) + export_memory(from, format, size)?
+        }
+        ExportSource::Document(doc) => {
+            doc.memory_held() + document_export_memory(from, format, size)?
+        }
+    };
+    memory::check(&format!("exporting a {w}×{h} image"), peak)?;
+    let resized = if (w, h) == from {
+        None
+    } else if let ExportSource::Image(image) = source {
+        Some(resize(image, w, h)?)
     } else {
-        resized = resize(image, w, h)?;
-        &resized
+        let mut resize = resample::BandedResize::new(from, &ResizeOptions::new(w, h))?;
+        source.bands(&mut |rows| {
+            resize.push_rows(rows);
+            Ok(())
+        })?;
+        Some(resize.finish())
+    };
+    // What is encoded: the resized image, or the source at its own size.
+    let source = match &resized {
+        Some(image) => ExportSource::Image(image),
+        None => source,
     };
     let encoded = match format {
         ExportFormat::Png => {
-            let encoder = image::codecs::png::PngEncoder::new(&mut out);
-            write_with_metadata(
-                encoder,
-                image,
-                w,
-                h,
-                image::ExtendedColorType::Rgba8,
-                metadata,
-            )
+            return image_io::write_png_in_bands((w, h), metadata, out, |band| source.bands(band))
         }
         ExportFormat::Jpeg { quality } => {
-            let rgb = over_white(image);
+            let mut rgb = Vec::with_capacity(memory::rgba8(w, h) as usize / 4 * 3);
+            source.bands(&mut |rows| {
+                over_white(rows, &mut rgb);
+                Ok(())
+            })?;
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
             write_with_metadata(
                 encoder,
@@ -194,6 +250,19 @@ pub fn write_export(
             )
         }
         ExportFormat::WebP => {
+            let composed;
+            let image = match source {
+                ExportSource::Image(image) => image,
+                ExportSource::Document(_) => {
+                    let mut rows = Vec::with_capacity(memory::rgba8(w, h) as usize);
+                    source.bands(&mut |band| {
+                        rows.extend_from_slice(band);
+                        Ok(())
+                    })?;
+                    composed = RgbaImage::from_raw(w, h, rows).expect("every row composed");
+                    &composed
+                }
+            };
             let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
             write_with_metadata(
                 encoder,
@@ -246,22 +315,62 @@ pub fn resize_memory(from: (u32, u32), to: (u32, u32)) -> u64 {
     resample::peak_memory(from, to, resample::Filter::Lanczos3)
 }
 
-/// A thumbnail no longer than `max_side` on either side (never enlarged).
-/// Fails only when resampling would pass the memory budget.
-pub fn thumbnail(image: &RgbaImage, max_side: u32) -> Result<RgbaImage> {
-    let (w, h) = image.dimensions();
-    if w.max(h) <= max_side {
-        return Ok(image.clone());
-    }
-    let (tw, th) = SizePreset::LongEdge(max_side).output_size(w, h)?;
-    resize(image, tw, th)
+/// A thumbnail no longer than `max_side` on either side (never enlarged),
+/// made from an image handed over a band of rows at a time (see
+/// [`resample::BandedResize`]).
+pub enum Thumbnail {
+    /// The image is small enough already: its rows are kept as they are.
+    Copy {
+        size: (u32, u32),
+        rows: Vec<u8>,
+    },
+    Resize(resample::BandedResize),
 }
 
-/// Straight-alpha RGBA composited over opaque white.
-fn over_white(image: &RgbaImage) -> RgbImage {
-    RgbImage::from_fn(image.width(), image.height(), |x, y| {
-        let [r, g, b, a] = image.get_pixel(x, y).0.map(u32::from);
-        let mix = |c: u32| ((c * a + 255 * (255 - a) + 127) / 255) as u8;
-        image::Rgb([mix(r), mix(g), mix(b)])
-    })
+impl Thumbnail {
+    pub fn new(size: (u32, u32), max_side: u32) -> Result<Thumbnail> {
+        let (w, h) = size;
+        if w.max(h) <= max_side {
+            let rows = Vec::with_capacity(memory::rgba8(w, h) as usize);
+            return Ok(Thumbnail::Copy { size, rows });
+        }
+        let (tw, th) = SizePreset::LongEdge(max_side).output_size(w, h)?;
+        resample::BandedResize::new(size, &ResizeOptions::new(tw, th)).map(Thumbnail::Resize)
+    }
+
+    /// The bytes a thumbnail of a `size` image allocates.
+    pub fn memory(size: (u32, u32), max_side: u32) -> u64 {
+        let (w, h) = size;
+        match SizePreset::LongEdge(max_side).output_size(w, h) {
+            Ok(to) if w.max(h) > max_side => resize_memory(size, to),
+            _ => memory::rgba8(w, h),
+        }
+    }
+
+    /// The image's next whole rows.
+    pub fn push_rows(&mut self, band: &[u8]) {
+        match self {
+            Thumbnail::Copy { rows, .. } => rows.extend_from_slice(band),
+            Thumbnail::Resize(resize) => resize.push_rows(band),
+        }
+    }
+
+    /// The thumbnail, once every row was pushed.
+    pub fn finish(self) -> RgbaImage {
+        match self {
+            Thumbnail::Copy { size, rows } => {
+                RgbaImage::from_raw(size.0, size.1, rows).expect("every row pushed")
+            }
+            Thumbnail::Resize(resize) => resize.finish(),
+        }
+    }
+}
+
+/// Straight-alpha RGBA rows composited over opaque white, appended to `rgb`.
+fn over_white(rows: &[u8], rgb: &mut Vec<u8>) {
+    for p in rows.chunks_exact(4) {
+        let a = u32::from(p[3]);
+        let mix = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+        rgb.extend_from_slice(&[mix(p[0]), mix(p[1]), mix(p[2])]);
+    }
 }

@@ -350,6 +350,24 @@ impl Document {
         Ok(self.rendered().expect("rendered above"))
     }
 
+    /// Hands the composite of the visible layers to `f` a band of whole
+    /// rows at a time, top to bottom: the cached composite where it is up to
+    /// date, else each band composed on its own, so saving and exporting
+    /// never make a second canvas-sized image. Tool previews are left out.
+    pub fn composite_bands(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let current = self.cache.current(&self.stack);
+        render::for_each_composite_band(&self.stack, current, &mut f)
+    }
+
+    /// The bytes [`Document::composite_bands`] allocates: none when the
+    /// cached composite is current, else a few bands' worth.
+    pub fn composite_bands_memory(&self) -> u64 {
+        match self.cache.current(&self.stack) {
+            Some(_) => 0,
+            None => render::composite_band_memory(self.width()),
+        }
+    }
+
     /// A layer's pixels as history knows them: without a stroke in progress
     /// (see [`Document::begin_stroke`]).
     pub(crate) fn committed_pixels<'a>(&'a self, layer: &'a Layer) -> &'a RgbaImage {

@@ -33,7 +33,7 @@
 
 use super::brand::{self, BrandKit, MAX_REFERENCES};
 use super::brand_type::StoredBrandType;
-use super::export::thumbnail;
+use super::export::Thumbnail;
 use super::layer::LayerProperties;
 use super::text::{fonts_of, stored_font, FontTable, TextLayer};
 use super::{Document, MAX_JSON_BYTES};
@@ -107,24 +107,25 @@ const MAX_STACK_XML_BYTES: u64 = 4 << 20;
 
 impl Document {
     /// The project as .ora bytes (see [`Document::write_ora`]).
-    pub fn to_ora(&mut self) -> Result<Vec<u8>> {
+    pub fn to_ora(&self) -> Result<Vec<u8>> {
         let mut out = Cursor::new(Vec::new());
         self.write_ora(&mut out)?;
         Ok(out.into_inner())
     }
 
     /// Writes the project as .ora to `out`, each entry encoded straight into
-    /// the zip (no entry is held whole besides the pixels themselves). Brings
-    /// the composite up to date (on the CPU) for `mergedimage.png` and the
-    /// thumbnail; refuses first if that would pass the memory budget
-    /// ([`Document::save_memory`]).
-    pub fn write_ora<W: Write + std::io::Seek>(&mut self, out: W) -> Result<()> {
+    /// the zip (no entry is held whole besides the pixels themselves). The
+    /// composite for `mergedimage.png` and the thumbnail is made band by band
+    /// as it is encoded (the cached one is used where it is up to date), so
+    /// saving never holds a second canvas. Refuses first if saving would pass
+    /// the memory budget ([`Document::save_memory`]).
+    pub fn write_ora<W: Write + std::io::Seek>(&self, out: W) -> Result<()> {
         crate::memory::check(
             &format!("saving a {}×{} project", self.width(), self.height()),
             self.save_memory(),
         )?;
-        self.render_cpu()?;
-        let merged = self.rendered().expect("rendered above");
+        let canvas = (self.width(), self.height());
+        let mut thumbnail = Thumbnail::new(canvas, THUMBNAIL_MAX_SIDE)?;
         let mut xml = String::new();
         let _ = write!(
             xml,
@@ -204,9 +205,6 @@ impl Document {
         for (key, font) in fonts {
             entries.push((font_src(&key), Entry::Bytes(font.bytes().to_vec())));
         }
-        let thumb = thumbnail(merged, THUMBNAIL_MAX_SIDE)?;
-        entries.push(("Thumbnails/thumbnail.png".into(), Entry::Image(&thumb)));
-        entries.push(("mergedimage.png".into(), Entry::Image(merged)));
 
         let zip_error =
             |e: zip::result::ZipError| Error::Encode(format!("cannot write the project: {e}"));
@@ -227,24 +225,30 @@ impl Document {
                 Entry::Bytes(bytes) => zip.write_all(&bytes).map_err(io_error)?,
             }
         }
+        // One pass over the composite makes both the merged image and the thumbnail.
+        zip.start_file("mergedimage.png", stored)
+            .map_err(zip_error)?;
+        image_io::write_png_in_bands(canvas, &SourceMetadata::default(), &mut zip, |band| {
+            self.composite_bands(|rows| {
+                thumbnail.push_rows(rows);
+                band(rows)
+            })
+        })?;
+        zip.start_file("Thumbnails/thumbnail.png", stored)
+            .map_err(zip_error)?;
+        image_io::write_png(&thumbnail.finish(), &mut zip)?;
         zip.finish().map_err(zip_error)?;
         Ok(())
     }
 
-    /// The peak memory of saving, beyond the pixels the document holds
-    /// already: the composite (unless it is cached) and the thumbnail's
-    /// resampling of it (see [`super::export::resize_memory`]).
+    /// The peak memory of saving: the pixels the document holds, the bands
+    /// the composite is made in (none when the cached one is current) and
+    /// the thumbnail's resampling ([`Thumbnail::memory`]).
     pub fn save_memory(&self) -> u64 {
-        let (w, h) = (self.width(), self.height());
-        let composite = if self.rendered().is_some() {
-            0
-        } else {
-            crate::memory::rgba8(w, h)
-        };
-        let (tw, th) = super::export::SizePreset::LongEdge(THUMBNAIL_MAX_SIDE)
-            .output_size(w, h)
-            .unwrap_or((w, h));
-        self.memory_held() + composite + super::export::resize_memory((w, h), (tw, th))
+        let canvas = (self.width(), self.height());
+        self.memory_held()
+            + self.composite_bands_memory()
+            + Thumbnail::memory(canvas, THUMBNAIL_MAX_SIDE)
     }
 
     /// Loads a project held in memory with the default [`LoadLimits`].

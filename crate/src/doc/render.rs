@@ -150,6 +150,15 @@ impl CompositeCache {
         Ok((Some(band), more))
     }
 
+    /// The cached composite when it is up to date and shows the document as
+    /// it is (no tool preview): what saving and exporting can use as it lies.
+    pub fn current(&self, stack: &LayerStack) -> Option<&RgbaImage> {
+        match (self.work(stack), &self.preview) {
+            (Work::Nothing, None) => self.image.as_ref(),
+            _ => None,
+        }
+    }
+
     /// Brings the composite up to date, on the engine's backend for a full
     /// recomposition (see the module docs).
     pub async fn render(&mut self, engine: &Engine, stack: &LayerStack) -> Result<Option<Rect>> {
@@ -184,6 +193,53 @@ async fn compose_with_engine(
         out = blend::composite(engine, &out, &layer.pixels, layer.mask.as_ref(), &options).await?;
     }
     Ok(out)
+}
+
+/// Pixels in one band of [`for_each_composite_band`]: 4 MiB of RGBA8.
+const BAND_PIXELS: u64 = 1 << 20;
+
+/// The bytes [`for_each_composite_band`] allocates when it composes: the
+/// band, and one layer's part of it at a time.
+pub(crate) fn composite_band_memory(width: u32) -> u64 {
+    let rows = band_rows(width);
+    crate::memory::rgba8(width, rows) * 2
+}
+
+fn band_rows(width: u32) -> u32 {
+    (BAND_PIXELS / u64::from(width.max(1))).max(1) as u32
+}
+
+/// Hands the composite of the stack's visible layers (no tool preview) to
+/// `f` a band of whole rows at a time, top to bottom: slices of `current`
+/// (the cached composite, when it is up to date), else each band composed
+/// on its own into one reused buffer — the same pixels, since each canvas
+/// pixel is blended from the layers' pixels there alone (see the tests).
+pub(crate) fn for_each_composite_band(
+    stack: &LayerStack,
+    current: Option<&RgbaImage>,
+    f: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let (width, height) = (stack.width, stack.height);
+    let rows = band_rows(width).min(height);
+    if let Some(image) = current {
+        for band in image.as_raw().chunks(width as usize * 4 * rows as usize) {
+            f(band)?;
+        }
+        return Ok(());
+    }
+    let mut band = RgbaImage::new(width, rows);
+    for y in (0..height).step_by(rows as usize) {
+        let band_height = rows.min(height - y);
+        if band_height != band.height() {
+            band = RgbaImage::new(width, band_height);
+        } else {
+            band.fill(0);
+        }
+        let region = Rect::new(0, y as i32, width, band_height);
+        compose_layers_cpu(shown(stack, None), &mut band, (0, y as i32), region)?;
+        f(band.as_raw())?;
+    }
+    Ok(())
 }
 
 /// Recomposes `region` (inside the canvas) of `target`, a canvas-sized image:
@@ -226,6 +282,7 @@ pub(crate) fn compose_layers_cpu<'a>(
         };
         let mut options = layer.props.composite_options();
         options.offset = (part.x - origin.0, part.y - origin.1);
+        options.backdrop_origin = origin;
         composite_cpu_in_place(target, &pixels, mask.as_deref(), &options)?;
     }
     Ok(())

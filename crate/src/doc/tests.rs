@@ -1253,7 +1253,7 @@ fn opening_an_image_file_keeps_its_metadata() {
         &metadata,
     )
     .unwrap();
-    let mut doc = Document::from_image_file(&png).unwrap();
+    let doc = Document::from_image_file(&png).unwrap();
     assert_eq!((doc.width(), doc.height()), (5, 3));
     assert_eq!(doc.layers()[0].pixels, image);
     assert_eq!(doc.layers()[0].props.name, "Background");
@@ -1552,7 +1552,7 @@ fn brand_kit_round_trips_through_ora_as_separate_entries() {
     assert_eq!(loaded.brand_kit(), doc.brand_kit());
     assert!(loaded.history().is_empty());
     // A document without a kit writes none.
-    let (mut plain, _) = sample();
+    let (plain, _) = sample();
     let plain_ora = plain.to_ora().unwrap();
     let archive = zip::ZipArchive::new(std::io::Cursor::new(&plain_ora[..])).unwrap();
     assert!(!archive.file_names().any(|n| n.starts_with("retouch/brand")));
@@ -1720,5 +1720,114 @@ fn operations_past_the_memory_budget_are_refused_and_change_nothing() {
         // Within the usual budget the same operation runs.
         run(&mut doc, ids).unwrap_or_else(|e| panic!("{operation}: {e}"));
         assert_eq!(doc.history().len(), entries + 1, "{operation}");
+    }
+}
+
+/// A 1500×1400 document (three composite bands) of a photograph under a
+/// masked dissolve layer (its pattern depends on the canvas position) and a
+/// multiply layer hanging off the bottom-right corner.
+fn banded_document() -> Document {
+    let mut rng = XorShift(11);
+    let photo = crate::test_kit::photo("chelsea");
+    // Slightly translucent, so a resize of the composite image takes the
+    // 16-bit path that band-by-band resizing always takes.
+    let background = RgbaImage::from_fn(1500, 1400, |x, y| {
+        let [r, g, b, _] = photo.get_pixel(x % photo.width(), y % photo.height()).0;
+        Rgba([r, g, b, 250])
+    });
+    let mut doc = Document::new(1500, 1400).unwrap();
+    doc.add_layer(LayerProperties::named("Photo"), background, None, None)
+        .unwrap();
+    let dissolve = LayerProperties {
+        mode: BlendMode::Dissolve,
+        opacity: 0.6,
+        offset: (-37, 650),
+        ..LayerProperties::named("Grain")
+    };
+    let mask = rng.mask(900, 300);
+    doc.add_layer(dissolve, rng.image(900, 300), Some(mask), None)
+        .unwrap();
+    let shade = LayerProperties {
+        mode: BlendMode::Multiply,
+        offset: (1200, 1300),
+        ..LayerProperties::named("Shade")
+    };
+    doc.add_layer(shade, rng.image(400, 200), None, None)
+        .unwrap();
+    doc
+}
+
+/// Saving and exporting make the composite band by band when none is
+/// cached: the same pixels as the whole composite, across band edges.
+#[test]
+fn composite_bands_equal_the_whole_composite() {
+    let fresh = banded_document();
+    assert!(fresh.rendered().is_none());
+    let mut bands = 0;
+    let mut rows = Vec::new();
+    fresh
+        .composite_bands(|band| {
+            bands += 1;
+            rows.extend_from_slice(band);
+            Ok(())
+        })
+        .unwrap();
+    assert!(bands >= 3, "{bands} bands");
+    let mut cached = banded_document();
+    let whole = cached.composite_cpu().unwrap().clone();
+    assert!(rows == *whole.as_raw(), "band-by-band composite differs");
+    // A cached, current composite is handed over as it is.
+    assert_eq!(cached.composite_bands_memory(), 0);
+    assert!(fresh.composite_bands_memory() > 0);
+    let mut from_cache = Vec::new();
+    cached
+        .composite_bands(|band| {
+            from_cache.extend_from_slice(band);
+            Ok(())
+        })
+        .unwrap();
+    assert!(from_cache == *whole.as_raw());
+
+    // The merged image saved from the uncached document is the composite.
+    let ora = fresh.to_ora().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&ora[..])).unwrap();
+    let mut png = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("mergedimage.png").unwrap(), &mut png).unwrap();
+    assert!(crate::image_io::decode_rgba(&png).unwrap() == whole);
+}
+
+/// Every export of a document (its composite made band by band) gives what
+/// exporting the composite image gives: the same pixels, resized or not.
+#[test]
+fn document_exports_equal_exports_of_its_composite() {
+    use super::export::{export_image, write_export, ExportFormat, ExportSource, SizePreset};
+    let fresh = banded_document();
+    let whole = banded_document().composite_cpu().unwrap().clone();
+    let decode = |bytes: &[u8]| crate::image_io::decode_rgba(bytes).unwrap();
+    for (format, size) in [
+        (ExportFormat::Png, SizePreset::Original),
+        (ExportFormat::Jpeg { quality: 85 }, SizePreset::Original),
+        (ExportFormat::WebP, SizePreset::Original),
+        (ExportFormat::Png, SizePreset::LongEdge(500)),
+        (
+            ExportFormat::Jpeg { quality: 85 },
+            SizePreset::Exact(700, 300),
+        ),
+    ] {
+        let mut from_document = Vec::new();
+        let metadata = crate::image_io::SourceMetadata::default();
+        write_export(
+            ExportSource::Document(&fresh),
+            format,
+            size,
+            &metadata,
+            &mut from_document,
+        )
+        .unwrap();
+        let from_image = export_image(&whole, format, size).unwrap();
+        assert!(
+            decode(&from_document) == decode(&from_image),
+            "{format:?} {size:?}"
+        );
     }
 }

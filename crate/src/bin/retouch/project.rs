@@ -5,7 +5,9 @@ use crate::output::{
     decode_image, in_file, open_image, open_mask, open_project_file, read, write_atomic_with,
 };
 use crate::text::TextArgs;
-use retouch::doc::export::{export_memory, write_export, ExportFormat, SizePreset};
+use retouch::doc::export::{
+    document_export_memory, export_memory, write_export, ExportFormat, ExportSource, SizePreset,
+};
 use retouch::doc::ora::{summarize_ora, LoadLimits, ProjectSummary};
 use retouch::doc::project_file::{ProjectFile, DEFAULT_LOCK_WAIT};
 use retouch::doc::{Document, LayerProperties, TextSource};
@@ -431,9 +433,10 @@ pub fn export(args: ExportArgs) -> Result<()> {
     size.validate()?;
     let input = &args.input;
     // The whole peak is checked before anything is decoded: the layers (or
-    // the image), the composite and the export's own work, plus what is
-    // read: an image file whole, a project's largest entry at a time.
-    let (mut doc, image, source) = if is_project(input) {
+    // the image) and the export's own work (a project's composite is made
+    // band by band as it is encoded), plus what is read: an image file
+    // whole, a project's largest entry at a time.
+    let (doc, image, source) = if is_project(input) {
         let summary = summarize_ora(open_project_file(input)?).map_err(|e| in_file(input, e))?;
         let layers: u64 = summary
             .layers
@@ -444,9 +447,9 @@ pub fn export(args: ExportArgs) -> Result<()> {
         let file_len = std::fs::metadata(input)
             .map_err(|e| Error::Io(format!("cannot read {}: {e}", input.display())))?
             .len();
-        // Its largest entry at a time (at most the file), the layers, the composite.
-        let held = file_len + layers + memory::rgba8(canvas.0, canvas.1);
-        check_export_memory(input, canvas, format, size, held)?;
+        // Its largest entry at a time (at most the file) and the layers.
+        let work = document_export_memory(canvas, format, size).map_err(|e| in_file(input, e))?;
+        check_export_memory(input, canvas, file_len + layers + work)?;
         let doc = Document::read_ora(open_project_file(input)?, &LoadLimits::default())
             .map_err(|e| in_file(input, e))?;
         let source = doc.source_metadata().clone();
@@ -455,7 +458,8 @@ pub fn export(args: ExportArgs) -> Result<()> {
         let bytes = read(input)?;
         let (w, h) = image_io::image_dimensions(&bytes).map_err(|e| in_file(input, e))?;
         let held = bytes.len() as u64 + memory::rgba8(w, h);
-        check_export_memory(input, (w, h), format, size, held)?;
+        let work = export_memory((w, h), format, size).map_err(|e| in_file(input, e))?;
+        check_export_memory(input, (w, h), held + work)?;
         let (image, source) = decode_image(input, &bytes, args.allow_partial)?;
         (None, Some(image), source)
     };
@@ -464,30 +468,22 @@ pub fn export(args: ExportArgs) -> Result<()> {
     } else {
         SourceMetadata::default()
     };
-    // The project's composite is exported where it lies, not copied.
-    let image = match (&mut doc, &image) {
-        (Some(doc), _) => doc.composite_cpu()?,
-        (None, Some(image)) => image,
+    let source = match (&doc, &image) {
+        (Some(doc), _) => ExportSource::Document(doc),
+        (None, Some(image)) => ExportSource::Image(image),
         (None, None) => unreachable!("a project or an image was opened"),
     };
     write_atomic_with(&args.output, |file| {
-        write_export(image, format, size, &metadata, file)
+        write_export(source, format, size, &metadata, file)
     })
 }
 
-/// Refuses an export whose peak (what reading `input` holds, `held`, plus
-/// the composite's resampling and encoding) would pass the memory budget.
-fn check_export_memory(
-    input: &Path,
-    canvas: (u32, u32),
-    format: ExportFormat,
-    size: SizePreset,
-    held: u64,
-) -> Result<()> {
-    let work = export_memory(canvas, format, size).map_err(|e| in_file(input, e))?;
+/// Refuses an export whose `peak` (what reading `input` holds plus the
+/// export's resampling and encoding) would pass the memory budget.
+fn check_export_memory(input: &Path, canvas: (u32, u32), peak: u64) -> Result<()> {
     memory::check(
         &format!("exporting {} ({}×{})", input.display(), canvas.0, canvas.1),
-        held + work,
+        peak,
     )
 }
 
