@@ -151,7 +151,8 @@ export function createPanels(ctx, $) {
       before: compositeCrop(project, source),
     }));
     if (aiCancelled) throw new Cancelled();
-    const out = await esrgan.run({ model: params.model, scale: params.scale, width: box.width, height: box.height, rgba, onProgress });
+    const backend = session.state.engine?.backend ?? 'cpu';
+    const out = await esrgan.run({ model: params.model, scale: params.scale, width: box.width, height: box.height, rgba, backend, onProgress });
     return { source, before, out };
   }
 
@@ -173,7 +174,8 @@ export function createPanels(ctx, $) {
       const r = scaledRect(local, box, out);
       return { width: r.width, height: r.height, data: project.layerRegion(id, r.x, r.y, r.width, r.height) };
     });
-    return { before, after, layerId: id, label: `${what} ${box.width}×${box.height} → new layer ${out.width}×${out.height} (AI, ${params.model})` };
+    const where = out.device === 'gpu' ? 'WebGPU' : 'CPU';
+    return { before, after, layerId: id, device: out.device, label: `${what} ${box.width}×${box.height} → new layer ${out.width}×${out.height} (AI, ${params.model}, ${where})` };
   }
 
   /** Image Size by the panel's parameters; returns the before/after crops for the view. */
@@ -243,9 +245,11 @@ export function createPanels(ctx, $) {
     const source = compareWindow(box, params.scale);
     let out;
     let before;
+    let device = null;
     if (params.filter === 'esrgan') {
       const ai = await aiUpscale(box, params, onProgress);
       before = ai.before;
+      device = ai.out.device;
       out = Image.fromRgba(ai.out.width, ai.out.height, ai.out.pixels);
     } else {
       let crop;
@@ -268,7 +272,7 @@ export function createPanels(ctx, $) {
       const name = `${stem(session.state.name)}-selection-${out.width}x${out.height}.png`;
       download(out.encodePng(), name, 'image/png');
       status.set(`Saved the selection upscaled to ${out.width}×${out.height} as ${name}`, 'ok');
-      return { before, after, label: `Selection ${box.width}×${box.height} → new file ${out.width}×${out.height}`, file: name };
+      return { before, after, label: `Selection ${box.width}×${box.height} → new file ${out.width}×${out.height}`, file: name, device };
     } finally {
       draft.free();
       out.free();

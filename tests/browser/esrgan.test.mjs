@@ -1,11 +1,12 @@
 // The Upscale panel's AI upscaler (ESRGAN) in headless Chromium, with WebGPU
-// (SwiftShader; the page must run on the GPU engine) and without (CPU
-// fallback). The network runs in a worker on the core's CPU interpreter in
-// both, so both are held to the native CLI: a 48×48 crop of a photograph
-// upscaled ×2 by the "fast" network into a new layer equals
-// `retouch resize --filter esrgan` bit for bit (the interpreter multiplies
-// then adds, never fused, in the same order on every target, so wasm and
-// native agree exactly), the tiles are reported, Cancel leaves the
+// (SwiftShader; the page must run on the GPU engine, and the network runs on
+// the worker's WebGPU device) and without (CPU fallback: the core's CPU
+// interpreter in the worker). Both are held to the native CLI's CPU run: a
+// 48×48 crop of a photograph upscaled ×2 by the "fast" network into a new
+// layer equals `retouch resize --filter esrgan` bit for bit on the CPU (the
+// interpreter multiplies then adds, never fused, in the same order on every
+// target, so wasm and native agree exactly) and within one level (mean ≤ 0.05,
+// the GPU may fuse a multiply-add) on WebGPU; the tiles are reported, Cancel leaves the
 // document bit-exact with no history step, one undo removes the layer, and
 // a scale the networks do not have is refused with a message. With the
 // service worker on, the network is fetched from the page's own origin only,
@@ -105,6 +106,7 @@ for (const config of CONFIGS) {
       const { result, error, seen } = await runRecording(page, 'upscale.selection', { filter: 'esrgan', scale: 2, model: 'slim' });
       assert.equal(error, undefined, JSON.stringify(error));
       assert.deepEqual(result.after, { width: 96, height: 96 });
+      assert.equal(result.device, config.expect, 'the network ran where the page\'s engine runs');
       assert.ok(seen.some((p) => p.total === 1), `the tiles were reported: ${JSON.stringify(seen)}`);
       assert.equal(await page.evaluate(() => window.retouchApp.upscale.state().progress), null, 'the progress bar is gone');
       await page.evaluate(() => window.retouchApp.run('upscale.close-compare'));
@@ -118,7 +120,12 @@ for (const config of CONFIGS) {
       const got = await page.evaluate(async (id) => Array.from((await window.retouchApp.layerPixels(id)).data), layer.id);
       assert.deepEqual([reference.width, reference.height], [96, 96]);
       const stats = await page.evaluate(([a, b]) => window.testKit.compare(a, b), [got, reference.rgba]);
-      assert.equal(stats.max, 0, `the layer differs from the CLI's upscale: ${JSON.stringify(stats)}`);
+      if (config.expect === 'gpu') {
+        // Within one level, so the mean difference is the share of values that differ.
+        assert.ok(stats.max <= 1 && stats.differing / got.length <= 0.05, `WebGPU is within one level of the CLI's CPU upscale: ${JSON.stringify(stats)}`);
+      } else {
+        assert.equal(stats.max, 0, `the layer differs from the CLI's upscale: ${JSON.stringify(stats)}`);
+      }
 
       await page.evaluate(() => window.retouchApp.run('edit.undo'));
       await page.evaluate(() => window.retouchApp.settled());
@@ -132,7 +139,8 @@ for (const config of CONFIGS) {
       const original = await composite(page);
       const position = await historyPosition(page);
       const layers = await page.evaluate(() => window.retouchApp.layers().length);
-      // The whole 192×144 image ×4 is 2 × 2 tiles: Cancel as soon as the job reports them.
+      // The whole 192×144 image ×4 is 2 × 2 tiles of 128 px (more where a GPU's binding
+      // limit halves them): Cancel as soon as the job reports them.
       const outcome = page.evaluate(async () => {
         const app = window.retouchApp;
         const running = app.run('upscale.image', { filter: 'esrgan', scale: 4, model: 'slim' }).then(
@@ -145,8 +153,8 @@ for (const config of CONFIGS) {
         return { progress, ended: await running };
       });
       const { progress, ended } = await outcome;
-      assert.equal(progress.total, 4);
-      assert.ok(progress.done < 4, `cancelled before the last tile: ${JSON.stringify(progress)}`);
+      assert.ok(progress.total >= 4, JSON.stringify(progress));
+      assert.ok(progress.done < progress.total, `cancelled before the last tile: ${JSON.stringify(progress)}`);
       assert.equal(ended.name, 'Cancelled');
       await page.evaluate(() => window.retouchApp.settled());
       assert.equal(await historyPosition(page), position, 'no history step');

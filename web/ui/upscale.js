@@ -14,7 +14,7 @@ import { buildParamControls } from './params.js';
  * upscaleSelectionToFile(params, onProgress), cancel(), undo(), saveLayer(id),
  * canUpscaleSelection(), hasDocument(), setStatus(text, kind) }`; the upscale actions
  * resolve to `{ before: {width, height, data}, after: {width, height, data}, label,
- * layerId? }`, and an AI one reports its tiles through `onProgress({ done, total })`
+ * layerId?, device? }`, and an AI one reports its tiles through `onProgress({ done, total })`
  * and rejects with `Cancelled` when cancelled.
  */
 export function createUpscalePanel(root, manifestParams, actions) {
@@ -100,6 +100,8 @@ export function createUpscalePanel(root, manifestParams, actions) {
         after: { width: result.after.width, height: result.after.height },
         layerId: result.layerId ?? null,
         file: result.file ?? null,
+        // Where an AI upscale ran ("gpu": the worker's WebGPU device, "cpu"); null otherwise.
+        device: result.device ?? null,
         label: result.label,
       };
       showCompare(result);

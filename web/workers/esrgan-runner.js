@@ -33,15 +33,17 @@ export function createEsrganRunner() {
   return {
     /**
      * Upscales `rgba` (`width`×`height`) by the network `model` ("slim" or "medium") at
-     * `scale` (2, 3 or 4); `onProgress({ done, total })` hears of each tile. Resolves to
-     * `{ width, height, pixels }`; rejects with `Cancelled` after `cancel()`.
+     * `scale` (2, 3 or 4); `onProgress({ done, total })` hears of each tile. `backend` is the
+     * page engine's: on "gpu" the network runs on the worker's WebGPU device, else on the
+     * CPU. Resolves to `{ width, height, pixels, device }` (device: where it ran, "gpu" or
+     * "cpu"); rejects with `Cancelled` after `cancel()`.
      */
-    run({ model, scale, width, height, rgba, onProgress }) {
+    run({ model, scale, width, height, rgba, backend = 'cpu', onProgress }) {
       if (current) return Promise.reject(new Error('an AI upscale is already running'));
       if (!worker) start();
       return new Promise((resolve, reject) => {
         current = { resolve, reject, onProgress };
-        worker.postMessage({ model, scale, width, height, rgba }, [rgba.buffer]);
+        worker.postMessage({ model, scale, width, height, rgba, backend }, [rgba.buffer]);
       });
     },
 

@@ -1,9 +1,12 @@
 //! The AI upscaler for JavaScript: a network read from its `.rtnet` bytes
 //! and an upscale run one tile per call, so the page can show progress and
-//! stop between tiles. Thin marshalling over `crate::ops::esrgan`.
+//! stop between tiles, on the CPU (`EsrganJob`) or on the engine's WebGPU
+//! device (`EsrganGpu`). Thin marshalling over `crate::ops::esrgan`.
 
-use super::{js_error, Image};
-use crate::ops::esrgan::{self, UpscaleJob, Upscaler};
+use super::{js_error, Image, RetouchEngine};
+use crate::engine::Engine;
+use crate::ops::esrgan::{self, GpuUpscaler, UpscaleJob, Upscaler};
+use crate::Error;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -28,6 +31,61 @@ impl EsrganModel {
     #[wasm_bindgen(getter)]
     pub fn scale(&self) -> u32 {
         self.inner.scale()
+    }
+}
+
+/// A network's weights uploaded to an engine's WebGPU device, kept for the
+/// next run (`EsrganGpu.upload(engine, model)`).
+#[wasm_bindgen]
+pub struct EsrganGpu {
+    engine: Rc<Engine>,
+    upscaler: Rc<Upscaler>,
+    weights: Rc<GpuUpscaler>,
+}
+
+#[wasm_bindgen]
+impl EsrganGpu {
+    /// Uploads `model`'s weights to `engine`'s GPU; throws on a CPU engine.
+    pub fn upload(engine: &RetouchEngine, model: &EsrganModel) -> Result<EsrganGpu, JsError> {
+        let gpu = engine.inner.gpu().ok_or_else(|| {
+            js_error(Error::Gpu(
+                "the AI upscaler's GPU path needs a WebGPU engine".into(),
+            ))
+        })?;
+        Ok(EsrganGpu {
+            engine: Rc::clone(&engine.inner),
+            upscaler: Rc::clone(&model.inner),
+            weights: Rc::new(GpuUpscaler::new(gpu, &model.inner)),
+        })
+    }
+
+    /// Upscales `image` on the GPU, tile by tile (the tiles and halo of the
+    /// native GPU path, `upscale_on`), calling `onTile(done, total)` after
+    /// each; resolves to the upscaled [`Image`].
+    pub fn upscale(&self, image: &Image, on_tile: js_sys::Function) -> js_sys::Promise {
+        let (engine, upscaler, weights) = (
+            Rc::clone(&self.engine),
+            Rc::clone(&self.upscaler),
+            Rc::clone(&self.weights),
+        );
+        let src = image.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let gpu = engine.gpu().expect("upload checked the GPU");
+            let mut job = UpscaleJob::for_gpu(upscaler, src, &weights).map_err(js_error)?;
+            let report = |job: &UpscaleJob<Rc<Upscaler>>| {
+                let (done, total) = (job.done() as u32, job.total() as u32);
+                let _ = on_tile.call2(&JsValue::NULL, &done.into(), &total.into());
+            };
+            report(&job);
+            while job.step_on_gpu(gpu, &weights).await.map_err(js_error)? {
+                report(&job);
+            }
+            report(&job);
+            Ok(Image {
+                inner: job.finish().map_err(js_error)?,
+            }
+            .into())
+        })
     }
 }
 

@@ -240,6 +240,14 @@ impl<U: Borrow<Upscaler>> UpscaleJob<U> {
         UpscaleJob::with_tiles(upscaler, src, TILE, halo)
     }
 
+    /// [`new`](UpscaleJob::new) with the tiles `weights` fit the GPU at, for
+    /// [`step_on_gpu`](UpscaleJob::step_on_gpu) (the same halo, so the same
+    /// result as [`upscale_on`]).
+    pub fn for_gpu(upscaler: U, src: RgbaImage, weights: &GpuUpscaler) -> Result<UpscaleJob<U>> {
+        let halo = upscaler.borrow().network.halo();
+        UpscaleJob::with_tiles(upscaler, src, weights.tile, halo)
+    }
+
     fn with_tiles(upscaler: U, src: RgbaImage, tile: usize, halo: usize) -> Result<UpscaleJob<U>> {
         let net = upscaler.borrow();
         let (out_w, out_h) = output_size(net, src.width(), src.height())?;
