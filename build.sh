@@ -114,7 +114,7 @@ target_dir() {
 example_plugins() {
   # The example filter plugins: WebAssembly modules built in their own small workspace
   # (plugins/, release, a few seconds), each packed with its manifest (and shader) by
-  # `retouch plugin pack` into web/pkg/plugins/NAME.retouchplugin, listed in index.json for
+  # `retouch plugin pack` into web/pkg/plugins/NAME.retouchplugin (with its icon and README), listed in index.json for
   # the page's "Install example plugins". The template (plugins/template) is built, not shipped.
   log "building the example plugins"
   local target; target=$(target_dir)
@@ -128,7 +128,7 @@ example_plugins() {
     mkdir -p "$stage/$name"
     cp "$dir/manifest.json" "$stage/$name/"
     cp "$target/wasm32-unknown-unknown/release/${name//-/_}.wasm" "$stage/$name/$name.wasm"
-    find "$dir" -maxdepth 1 -name '*.wgsl' -exec cp {} "$stage/$name/" \;
+    find "$dir" -maxdepth 1 \( -name '*.wgsl' -o -name 'icon.svg' -o -name 'icon.png' -o -name 'README.md' \) -exec cp {} "$stage/$name/" \;
     "$target/debug/retouch" plugin pack "$stage/$name" -o "$out/$name.retouchplugin"
     names+=("\"$name.retouchplugin\"")
   done

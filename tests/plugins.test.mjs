@@ -80,6 +80,7 @@ function levelsVariant(name, change, shader) {
   change(manifest);
   writeFileSync(`${dir}manifest.json`, JSON.stringify(manifest));
   writeFileSync(`${dir}levels.wgsl`, shader);
+  for (const extra of ['icon.svg', 'README.md']) writeFileSync(`${dir}${extra}`, readFileSync(`${root}plugins/levels/${extra}`));
   const target = process.env.CARGO_TARGET_DIR ?? `${root}target`;
   if (manifest.entry.type === 'wasm') {
     writeFileSync(`${dir}levels.wasm`, readFileSync(`${target}/wasm32-unknown-unknown/release/levels.wasm`));

@@ -36,12 +36,22 @@ async function transact(mode, fn) {
   }
 }
 
-/** What the manager shows of a checked bundle before and after install. */
+/**
+ * What the manager shows of a checked bundle before and after install: its manifest, limits,
+ * icon (`{ bytes, type }` or null; the core checked it is a PNG or an SVG document) and README
+ * text (or null).
+ */
 function describe(wasm, bytes) {
   const bundle = wasm.PluginBundle.fromBytes(bytes);
   try {
     const manifest = bundle.manifest();
-    return { manifest, limits: bundle.limits() };
+    const icon = bundle.icon();
+    return {
+      manifest,
+      limits: bundle.limits(),
+      icon: icon ? { bytes: icon, type: bundle.iconType } : null,
+      readme: bundle.readme() ?? null,
+    };
   } finally {
     bundle.free();
   }
@@ -51,13 +61,13 @@ function describe(wasm, bytes) {
  * @param {{ wasm: object, onChange?: () => void }} options
  */
 export function createPluginLibrary({ wasm, onChange }) {
-  /** Installed plugins by id: { id, bytes: Uint8Array, enabled, installedAt, manifest, limits, key }. */
+  /** Installed plugins by id: { id, bytes: Uint8Array, enabled, installedAt, manifest, limits, icon, readme, key }. */
   const installed = new Map();
   let generation = 0;
 
   function remember(record) {
-    const { manifest, limits } = describe(wasm, record.bytes);
-    installed.set(record.id, { ...record, manifest, limits, key: `${record.id}@${manifest.version}#${++generation}` });
+    const described = describe(wasm, record.bytes);
+    installed.set(record.id, { ...record, ...described, key: `${record.id}@${described.manifest.version}#${++generation}` });
   }
 
   async function readAll() {
@@ -85,7 +95,7 @@ export function createPluginLibrary({ wasm, onChange }) {
     /** Resolves when `load()` finished (to its list of problems). */
     loaded: null,
 
-    /** Checks a bundle's bytes; resolves to { manifest, limits, replaces } to show before install. Throws naming what is wrong. */
+    /** Checks a bundle's bytes; resolves to { manifest, limits, icon, readme, replaces } to show before install. Throws naming what is wrong. */
     inspect(bytes, fileName = 'the bundle') {
       let described;
       try {

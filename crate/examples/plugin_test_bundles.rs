@@ -7,6 +7,8 @@
 //! - `greedy.retouchplugin`: grows its memory until refused, then traps (4 MiB limit);
 //! - `fetch.retouchplugin` and `wasi.retouchplugin`: import `env.fetch` / WASI's `fd_write`;
 //! - `tampered.retouchplugin`: the invert bundle with its module changed after hashing;
+//! - `wgsl-invert.retouchplugin`: the invert filter as a WGSL shader only (halo rule: `shift`
+//!   pixels), so on WebGPU it gives `test-invert`'s bytes and without it "needs WebGPU";
 //! - `identity.retouchplugin`: with shift 0, copies each input tile to its output in one
 //!   `memory.copy`, so a run's time is the host's (tests/bench/plugin-browser-bench.mjs).
 //!
@@ -116,13 +118,44 @@ fn manifest(id: &str, name: &str, time_limit_ms: u32) -> serde_json::Value {
     })
 }
 
+/// [`INVERT_SHIFTED`] as a WGSL shader (docs/plugin-abi.md, "WGSL shaders"): the input pixel
+/// `halo` columns to the left, red, green and blue inverted.
+const INVERT_SHIFTED_WGSL: &str = r#"
+struct Tile {
+  origin: vec2<u32>,
+  size: vec2<u32>,
+  image: vec2<u32>,
+  halo: u32,
+  param_count: u32,
+  params: array<vec4<f32>, 16>,
+}
+@group(0) @binding(0) var<storage, read> input: array<u32>;
+@group(0) @binding(1) var<storage, read_write> output: array<u32>;
+@group(0) @binding(2) var<uniform> tile: Tile;
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= tile.size.x || id.y >= tile.size.y) { return; }
+  let stride = tile.size.x + 2u * tile.halo;
+  let source = input[(id.y + tile.halo) * stride + id.x];
+  output[id.y * tile.size.x + id.x] = (~source & 0x00ffffffu) | (source & 0xff000000u);
+}
+"#;
+
 /// A bundle of `manifest` holding `wasm` as `filter.wasm`, listed with the SHA-256 of
 /// `hashed` (the module itself, unless the test wants a mismatch).
-fn bundle(mut manifest: serde_json::Value, wasm: &[u8], hashed: &[u8]) -> Vec<u8> {
-    manifest["files"] = serde_json::json!({ "filter.wasm": sha256_hex(hashed) });
+fn bundle(manifest: serde_json::Value, wasm: &[u8], hashed: &[u8]) -> Vec<u8> {
+    bundle_of(manifest, "filter.wasm", wasm, hashed)
+}
+
+/// A bundle of `manifest` holding `data` as `file`, listed with the SHA-256 of `hashed`.
+fn bundle_of(mut manifest: serde_json::Value, file: &str, data: &[u8], hashed: &[u8]) -> Vec<u8> {
+    let mut files = serde_json::Map::new();
+    files.insert(file.to_string(), sha256_hex(hashed).into());
+    manifest["files"] = files.into();
     let json = manifest.to_string();
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in [("manifest.json", json.as_bytes()), ("filter.wasm", wasm)] {
+    for (name, data) in [("manifest.json", json.as_bytes()), (file, data)] {
         zip.start_file(name, zip::write::SimpleFileOptions::default())
             .expect("a zip entry");
         zip.write_all(data).expect("zip data");
@@ -183,6 +216,15 @@ fn main() {
                 &invert,
             ),
         ),
+        ("wgsl-invert", {
+            let mut manifest = manifest("wgsl-invert", "Test Invert (WGSL)", 10_000);
+            manifest["entry"] = serde_json::json!({
+                "type": "wgsl", "shader": "filter.wgsl", "time_limit_ms": 10_000
+            });
+            manifest["halo"] = serde_json::json!({ "param": "shift", "per_unit": 1 });
+            let shader = INVERT_SHIFTED_WGSL.as_bytes();
+            bundle_of(manifest, "filter.wgsl", shader, shader)
+        }),
         (
             "identity",
             bundle(

@@ -4,7 +4,9 @@
 // WebAssembly; inside a soft selection the result equals the CLI's bytes (`retouch plugin
 // run`, wasmtime) and pixels outside are bit-exact; one undo restores the layer. An endless loop
 // is stopped at its time limit and a memory hog at its limit, with clear messages and the
-// document unchanged; Cancel stops a run; bad bundles (hash mismatch, `env.fetch` or WASI
+// document unchanged; Cancel stops a run; a plugin's WGSL shader runs on the WebGPU page (the
+// levels example, a shader-only test plugin) and a shader-only one is refused without WebGPU;
+// bad bundles (hash mismatch, `env.fetch` or WASI
 // imports) are refused naming the problem. The bundles are built from WAT by
 // `cargo run --example plugin_test_bundles` (crate/examples/plugin_test_bundles.rs).
 import { describe, test, before, after } from 'node:test';
@@ -119,7 +121,7 @@ for (const config of CONFIGS) {
       const { pending } = await offer(page, bundle('test-invert'), 'test-invert.retouchplugin');
       assert.deepEqual(pending, { id: 'test.invert', name: 'Test Invert' });
       const shown = await page.evaluate(() => document.querySelector('.plugins-confirm').innerText);
-      for (const fact of ['Test Invert', 'v1.2.0', 'by Retouch tests', '10000 ms per run, 4 MiB of memory', 'no network']) {
+      for (const fact of ['Test Invert', 'v1.2.0', 'by Retouch tests', '10000 ms per run, memory 4 MiB', 'CPU (WebAssembly)', 'no network']) {
         assert.ok(shown.includes(fact), `the confirmation shows “${fact}”:\n${shown}`);
       }
       assert.deepEqual(await page.evaluate(() => window.retouchApp.plugins.installed()), [], 'nothing is installed before the confirm');
@@ -159,7 +161,7 @@ for (const config of CONFIGS) {
         await window.retouchApp.settled();
         return result;
       });
-      assert.deepEqual(outcome, { state: 'applied', message: '' });
+      assert.deepEqual(outcome, { state: 'applied', message: '', implementation: 'wasm' });
       assert.equal(await historyLength(page), steps + 1, 'one history step');
       assert.equal(await page.evaluate(() => window.retouchApp.plugins.filter().open), false);
       const filtered = await layerBytes(page);
@@ -292,12 +294,24 @@ for (const config of CONFIGS) {
         'org.retouch.examples.unsharp-mask',
         'org.retouch.examples.vignette',
       ]);
+      // The manager shows each example's icon (an SVG from its bundle) and README.
+      await page.evaluate(() => window.retouchApp.run('plugins.manage'));
+      const levelsRow = await page.evaluate(async () => {
+        const row = document.querySelector('.plugins-installed [data-plugin="org.retouch.examples.levels"]');
+        const img = row.querySelector('img.plugin-icon');
+        await img.decode();
+        return { scheme: new URL(img.src).protocol, width: img.naturalWidth, readme: row.querySelector('.plugin-readme pre').textContent };
+      });
+      assert.equal(levelsRow.scheme, 'blob:');
+      assert.ok(levelsRow.width > 0, 'the icon was drawn');
+      assert.match(levelsRow.readme, /^# Levels \(plugin\)/);
+      await page.evaluate(() => window.retouchApp.run('plugins.close'));
       // The editor's sample photograph, as the page ships it.
       const photo = readFileSync(path.join(WEB_ROOT, 'samples', 'base.png'));
       await openPicture(page, Array.from(photo));
       const original = await layerBytes(page);
       const params = { amount: 150, radius: 2, threshold: 0 };
-      assert.deepEqual(await applyFilter(page, 'org.retouch.examples.unsharp-mask', params), { state: 'applied', message: '' });
+      assert.deepEqual(await applyFilter(page, 'org.retouch.examples.unsharp-mask', params), { state: 'applied', message: '', implementation: 'wasm' });
       const sharpened = await layerBytes(page);
       assert.ok(compare(sharpened, original).max > 0, 'the photograph changed');
 
@@ -307,6 +321,56 @@ for (const config of CONFIGS) {
         ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--backend', 'cpu']);
       const expected = await decodePng(page, readFileSync(files.output));
       assert.equal(compare(sharpened, expected).max, 0, 'the page and the CLI give the same bytes');
+
+      // Levels carries a WGSL shader and a module: the WebGPU page runs the shader, the CPU
+      // page the module; both agree with the CLI's module (wasmtime) within a level.
+      // The CLI's sharpened photograph (the page's bytes, as checked above) is the input.
+      writeFileSync(files.input, readFileSync(files.output));
+      const levels = { input_black: 12, input_white: 240, gamma: 1.4, output_black: 5, output_white: 250 };
+      const outcome = await applyFilter(page, 'org.retouch.examples.levels', levels);
+      assert.deepEqual(outcome, { state: 'applied', message: '', implementation: config.expect === 'gpu' ? 'wgsl' : 'wasm' });
+      run(cli, ['plugin', 'run', path.join(WEB_ROOT, 'pkg', 'plugins', 'levels.retouchplugin'), files.input, '-o', files.output,
+        ...Object.entries(levels).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--backend', 'cpu']);
+      const leveled = await layerBytes(page);
+      assert.ok(compare(leveled, sharpened).max > 10, 'levels changed the photograph');
+      assert.ok(compare(leveled, await decodePng(page, readFileSync(files.output))).max <= 1, 'the page\'s levels agree with the CLI\'s');
+    });
+
+    // A shader-only plugin: on WebGPU it runs (its bytes are the module's, `test-invert`, run
+    // by the CLI in wasmtime); without WebGPU it is refused saying it needs WebGPU.
+    test('a WGSL-only plugin runs on WebGPU and is refused without it; nothing changes on refusal', async () => {
+      const { page } = app;
+      const { pending } = await offer(page, bundle('wgsl-invert'), 'wgsl-invert.retouchplugin');
+      assert.deepEqual(pending, { id: 'test.wgsl-invert', name: 'Test Invert (WGSL)' });
+      const shown = await page.evaluate(() => document.querySelector('.plugins-confirm').innerText);
+      assert.ok(shown.includes('WebGPU only (WGSL)'), shown);
+      await page.evaluate(() => window.retouchApp.run('plugins.confirm-install'));
+      await page.evaluate(() => window.retouchApp.run('plugins.close'));
+      await openPicture(page, picture);
+      const original = await layerBytes(page);
+      const steps = await historyLength(page);
+
+      const outcome = await applyFilter(page, 'test.wgsl-invert', { shift: SHIFT });
+      if (config.expect !== 'gpu') {
+        assert.equal(outcome.state, 'failed');
+        assert.match(outcome.message, /test\.wgsl-invert.*needs WebGPU/);
+        assert.equal(compare(await layerBytes(page), original).max, 0, 'the layer is unchanged');
+        assert.equal(await historyLength(page), steps, 'no history step');
+        return;
+      }
+      assert.deepEqual(outcome, { state: 'applied', message: '', implementation: 'wgsl' });
+      assert.equal(await historyLength(page), steps + 1, 'one history step');
+      const files = { input: path.join(scratch, 'wgsl-in.png'), output: path.join(scratch, 'wgsl-out.png') };
+      writeFileSync(files.input, Buffer.from(picture));
+      run(cli, ['plugin', 'run', path.join(scratch, 'test-invert.retouchplugin'), files.input, '-o', files.output,
+        '--param', `shift=${SHIFT}`, '--backend', 'cpu']);
+      const expected = await decodePng(page, readFileSync(files.output));
+      assert.equal(compare(await layerBytes(page), expected).max, 0, 'the shader gives the module\'s bytes');
+      await page.evaluate(async () => {
+        await window.retouchApp.run('edit.undo');
+        await window.retouchApp.settled();
+      });
+      assert.equal(compare(await layerBytes(page), original).max, 0, 'one undo restores the layer');
     });
   });
 }

@@ -26,7 +26,10 @@ export function createFilterDialog({ ctx, library, dialog, createRunner }) {
   let timer = null;
   let previewing = Promise.resolve();
   let previewGeneration = 0;
-  /** The last apply's outcome, for tests and the host: { state: 'applied' | 'failed' | 'cancelled', message }. */
+  /**
+   * The last apply's outcome, for tests and the host: { state: 'applied' | 'failed' | 'cancelled',
+   * message }, and when applied the implementation that ran ("wgsl" on WebGPU, else "wasm").
+   */
   let last = null;
 
   function showError(error) {
@@ -46,11 +49,15 @@ export function createFilterDialog({ ctx, library, dialog, createRunner }) {
     return open.controls.values();
   }
 
+  /** The page engine's backend: on "gpu" a plugin's WGSL shader runs on WebGPU. */
+  const backend = () => session.state.engine?.backend ?? 'cpu';
+
   function describe(plugin) {
     const { manifest, limits } = plugin;
     $('.filter-title').textContent = manifest.name;
+    const memory = limits.memoryMiB === null ? 'WebGPU only' : `${limits.memoryMiB} MiB`;
     $('.filter-about').textContent = [manifest.author && `by ${manifest.author}`, `v${manifest.version}`,
-      `${limits.timeoutMs / 1000} s, ${limits.memoryMiB} MiB`].filter(Boolean).join(' · ');
+      `${limits.timeoutMs / 1000} s, ${memory}`].filter(Boolean).join(' · ');
   }
 
   /** Runs the plugin on the proxy and draws it; resolves when shown, superseded or failed (shown). */
@@ -70,6 +77,7 @@ export function createFilterDialog({ ctx, library, dialog, createRunner }) {
           bundle: plugin.bytes,
           key: plugin.key,
           values: wanted,
+          backend: backend(),
           timeoutMs: plugin.limits.timeoutMs,
           readSource: async () => ({
             crop: { pixels: proxy.pixels(), x: 0, y: 0, width, height, layerWidth: width, layerHeight: height },
@@ -163,6 +171,7 @@ export function createFilterDialog({ ctx, library, dialog, createRunner }) {
           bundle: plugin.bytes,
           key: plugin.key,
           values: wanted,
+          backend: backend(),
           timeoutMs: plugin.limits.timeoutMs,
           readSource: (halo) =>
             session.read((project) => {
@@ -174,12 +183,12 @@ export function createFilterDialog({ ctx, library, dialog, createRunner }) {
         });
         // Apply is disabled and Cancel stops the run while it is in flight.
         ctx.commandsChanged();
-        const { pixels, area } = await running;
+        const { pixels, area, implementation } = await running;
         // The core checks that the area is still the selection's on this layer.
         await session.edit((project) =>
           project.applyFilteredArea(layerId, canvasArea.x, canvasArea.y, area.width, area.height, pixels, plugin.manifest.name),
         );
-        last = { state: 'applied', message: '' };
+        last = { state: 'applied', message: '', implementation };
         close();
       } catch (error) {
         setProgress(null);

@@ -15,15 +15,53 @@ function el(tag, className, text) {
   return node;
 }
 
+/** Where a filter runs, by its manifest's entry: its WGSL shader on WebGPU, its module on the CPU. */
+function runsOn(manifest) {
+  const { type, shader } = manifest.entry;
+  if (type === 'wgsl') return 'WebGPU only (WGSL)';
+  if (type === 'wasm') return shader ? 'WebGPU (WGSL) or CPU (WebAssembly)' : 'CPU (WebAssembly)';
+  return null;
+}
+
+/** The memory limit as shown: a shader-only plugin has no module memory. */
+const memoryText = (limits) => (limits.memoryMiB === null ? 'no module memory (WebGPU only)' : `${limits.memoryMiB} MiB`);
+
 /** "Filter · 10 s · 4 MiB · no network" for a manifest and its host limits. */
 function facts(manifest, limits) {
   const network = manifest.permissions?.network ?? [];
   return [
     manifest.kind[0].toUpperCase() + manifest.kind.slice(1),
     limits && `time limit ${limits.timeoutMs >= 1000 ? `${limits.timeoutMs / 1000} s` : `${limits.timeoutMs} ms`}`,
-    limits && `memory ${limits.memoryMiB} MiB`,
+    limits && `memory ${memoryText(limits)}`,
+    limits && runsOn(manifest),
     network.length ? `network: ${network.join(', ')}` : 'no network',
   ].filter(Boolean);
+}
+
+/**
+ * An <img> of a plugin's icon (a blank square when it has none). The bytes go through a blob:
+ * URL into an <img>, where an SVG is a picture only: no script runs and nothing is fetched.
+ * `urls` collects the URLs so the next render can revoke them.
+ */
+function iconImage(icon, urls) {
+  const img = el('img', 'plugin-icon');
+  img.alt = '';
+  img.width = img.height = 32;
+  if (icon) {
+    const url = URL.createObjectURL(new Blob([icon.bytes], { type: icon.type }));
+    urls.push(url);
+    img.src = url;
+  } else {
+    img.classList.add('none');
+  }
+  return img;
+}
+
+/** A closed "README" disclosure with the README as plain text (never as HTML). */
+function readmeBlock(readme) {
+  const details = el('details', 'plugin-readme');
+  details.append(el('summary', '', 'README'), el('pre', '', readme));
+  return details;
 }
 
 /** Reads a dropped or picked bundle, refusing one above the size cap before reading it. */
@@ -41,8 +79,11 @@ export function createPluginManager({ library, dialog, invoke }) {
   const $ = (selector) => dialog.querySelector(selector);
   /** Runs a row's command; a failure is shown in the dialog. */
   const act = (id, args) => invoke(id, args).catch((error) => showError(error));
-  /** The bundle waiting for the user's confirmation: { bytes, fileName, manifest, limits, replaces }. */
+  /** The bundle waiting for the user's confirmation: { bytes, fileName, manifest, limits, icon, readme, replaces }. */
   let pending = null;
+  /** The icons' blob: URLs shown now, by where: revoked when that part is drawn again. */
+  const iconUrls = { pending: [], list: [] };
+  const revoke = (where) => iconUrls[where].splice(0).forEach((url) => URL.revokeObjectURL(url));
 
   function showError(error) {
     $('.plugins-error').textContent = error ? error.message ?? String(error) : '';
@@ -51,8 +92,13 @@ export function createPluginManager({ library, dialog, invoke }) {
   function renderPending() {
     const card = $('.plugins-confirm');
     card.hidden = !pending;
+    revoke('pending');
     if (!pending) return;
-    const { manifest, limits, replaces, fileName } = pending;
+    const { manifest, limits, replaces, fileName, icon, readme } = pending;
+    const image = iconImage(icon, iconUrls.pending);
+    image.classList.add('plugins-confirm-icon');
+    $('.plugins-confirm-icon').replaceWith(image);
+    $('.plugins-confirm-readme').replaceChildren(...(readme ? [readmeBlock(readme)] : []));
     $('.plugins-confirm-name').textContent = manifest.name;
     $('.plugins-confirm-version').textContent = `v${manifest.version}`;
     $('.plugins-confirm-author').textContent = manifest.author ? `by ${manifest.author}` : 'author not given';
@@ -63,17 +109,19 @@ export function createPluginManager({ library, dialog, invoke }) {
         ['Id', manifest.id],
         ['File', fileName],
         ['Permissions', (manifest.permissions?.network ?? []).length ? `network: ${manifest.permissions.network.join(', ')}` : 'none: no network, storage or page access'],
-        ['Limits', `${limits.timeoutMs} ms per run, ${limits.memoryMiB} MiB of memory`],
+        ['Runs on', runsOn(manifest) ?? 'built in'],
+        ['Limits', `${limits.timeoutMs} ms per run, memory ${memoryText(limits)}`],
         ['Parameters', manifest.params.length ? manifest.params.map((p) => p.label).join(', ') : 'none'],
         ...(replaces ? [['Replaces', `the installed v${replaces}`]] : []),
       ].flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)]),
     );
   }
 
-  function row(manifest, { limits, installed, enabled }) {
+  function row(manifest, { limits, installed, enabled, icon, readme }) {
     const item = el('li', 'plugin-row');
     item.dataset.plugin = manifest.id;
     item.dataset.enabled = String(enabled);
+    if (installed) item.append(iconImage(icon, iconUrls.list));
     const text = el('div', 'plugin-text');
     const title = el('div', 'plugin-title');
     title.append(el('span', 'plugin-name', manifest.name), el('span', 'plugin-version', `v${manifest.version}`));
@@ -83,6 +131,7 @@ export function createPluginManager({ library, dialog, invoke }) {
     if (manifest.author) text.append(el('div', 'plugin-author', `by ${manifest.author}`));
     text.append(el('div', 'plugin-description', manifest.description));
     text.append(el('div', 'plugin-facts', facts(manifest, limits).join(' · ')));
+    if (readme) text.append(readmeBlock(readme));
     item.append(text);
     if (installed) {
       const actions = el('div', 'plugin-actions');
@@ -105,9 +154,10 @@ export function createPluginManager({ library, dialog, invoke }) {
 
   function render() {
     const installed = library.installed();
+    revoke('list');
     $('.plugins-installed').replaceChildren(
       ...(installed.length
-        ? installed.map((p) => row(p.manifest, { limits: p.limits, installed: true, enabled: p.enabled }))
+        ? installed.map((p) => row(p.manifest, { limits: p.limits, installed: true, enabled: p.enabled, icon: p.icon, readme: p.readme }))
         : [el('li', 'plugins-empty', 'No plugins installed yet. Install a .retouchplugin file to add filters to the Filter menu.')]),
     );
     $('.plugins-builtin').replaceChildren(...library.builtIn().map((m) => row(m, { installed: false, enabled: true })));

@@ -34,7 +34,7 @@ export function createPluginRunner() {
     fail(error);
   }
 
-  function start() {
+  function start(backend) {
     if (started) return started;
     worker = new Worker(new URL('./plugin-worker.js', import.meta.url), { type: 'module' });
     worker.onmessage = ({ data }) => {
@@ -48,7 +48,8 @@ export function createPluginRunner() {
     };
     worker.onerror = (event) => stop(new Error(`the plugin worker failed: ${event.message ?? 'could not start'}`));
     const mine = worker;
-    started = send({ type: 'ready' }, { budget: null }).catch((error) => {
+    // Untimed: the worker loads the core and, for the WebGPU page, opens its own device.
+    started = send({ type: 'ready', backend }, { budget: null }).catch((error) => {
       if (worker === mine) stop(error);
       throw error;
     });
@@ -68,15 +69,17 @@ export function createPluginRunner() {
     /**
      * Runs a plugin: `bundle` (its bytes; `key` names them for the worker's cache) with
      * `values`; `readSource(halo)` resolves to `{ crop, area }` (what `Project.filterCrop`
-     * gives, or a preview proxy); resolves to the area's RGBA bytes. `timeoutMs` covers the
-     * plugin's own work; past it the worker is terminated and the promise rejects with a
-     * message naming the plugin and the limit.
+     * gives, or a preview proxy); resolves to `{ pixels, area, implementation }`: the area's
+     * RGBA bytes and "wgsl" or "wasm". `backend` is the page engine's: on "gpu" a plugin's
+     * WGSL shader runs on WebGPU, else its module on the CPU. `timeoutMs` covers the plugin's
+     * own work; past it the worker is terminated and the promise rejects with a message
+     * naming the plugin and the limit.
      */
-    async run({ name, bundle, key, values, timeoutMs, readSource, onProgress }) {
+    async run({ name, bundle, key, values, backend = 'cpu', timeoutMs, readSource, onProgress }) {
       if (busy) throw new Error('a plugin is already running');
       busy = true;
       try {
-        return await runSteps({ name, bundle, key, values, timeoutMs, readSource, onProgress });
+        return await runSteps({ name, bundle, key, values, backend, timeoutMs, readSource, onProgress });
       } finally {
         busy = false;
       }
@@ -93,8 +96,8 @@ export function createPluginRunner() {
     },
   };
 
-  async function runSteps({ name, bundle, key, values, timeoutMs, readSource, onProgress }) {
-    await start();
+  async function runSteps({ name, bundle, key, values, backend, timeoutMs, readSource, onProgress }) {
+    await start(backend);
     const mine = worker;
     let left = timeoutMs;
     const onTimeout = () =>
@@ -107,11 +110,11 @@ export function createPluginRunner() {
         left -= performance.now() - from;
       }
     };
-    const { halo } = await timed({ type: 'prepare', bundle, key, values });
+    const { halo } = await timed({ type: 'prepare', bundle, key, values, backend });
     const { crop, area } = await readSource(halo);
     // Cancelled while the page read the document: the worker is gone.
     if (worker !== mine) throw new Cancelled();
-    const { pixels } = await timed({ type: 'run', crop, area }, { onProgress, transfer: [crop.pixels.buffer] });
-    return { pixels, area };
+    const { pixels, implementation } = await timed({ type: 'run', crop, area }, { onProgress, transfer: [crop.pixels.buffer] });
+    return { pixels, area, implementation };
   }
 }

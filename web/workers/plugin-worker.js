@@ -1,30 +1,34 @@
-// Runs one third-party filter plugin off the page's thread, in the browser's own
-// WebAssembly engine. The core (../pkg/retouch.js) checks the bundle, drives the
-// plugin ABI and does the tiling, halo and checks (`PluginRun`); this file only
-// instantiates the module with the three `retouch` imports and passes messages.
-// The page terminates this worker at the plugin's time limit or on Cancel, so an
-// endless loop here never blocks the editor. Messages:
-//   { type: 'prepare', bundle: Uint8Array, values } → { halo }
-//   { type: 'run', crop, area } → { progress } … then { pixels: Uint8Array }
-import init, { PluginBundle, PluginRun } from '../pkg/retouch.js';
+// Runs one third-party filter plugin off the page's thread: its WebAssembly module in
+// the browser's own engine, or, when the page runs on WebGPU and the plugin has a WGSL
+// shader, the shader on this worker's own WebGPU device. The core (../pkg/retouch.js)
+// checks the bundle, chooses the implementation, drives the plugin ABI and does the
+// tiling, halo and checks (`PluginRun`, `PluginBundle.runShader`); this file only
+// instantiates the module with the three `retouch` imports and passes messages. The
+// page terminates this worker at the plugin's time limit or on Cancel, so an endless
+// loop (or a runaway shader) never blocks the editor. Messages:
+//   { type: 'prepare', bundle: Uint8Array, key, values, backend } → { halo, implementation }
+//   { type: 'run', crop, area } → { progress } … then { pixels: Uint8Array, implementation }
+import init, { PluginBundle, PluginRun, createEngine } from '../pkg/retouch.js';
 
 const ready = init();
-/** The last bundle's checked form and compiled module, by its bytes' identity. */
+/** The last bundle's checked form and compiled module (made on first use), by its bytes' identity. */
 let cached = null;
-/** The prepared run: a fresh instance per run, so no state leaks between runs. */
+/** The prepared run: a fresh module instance per run, so no state leaks between runs. */
 let run = null;
+/** This worker's engines by backend ("gpu" | "cpu"), made on first use. */
+const engines = new Map();
 
-async function prepare({ bundle: bytes, key, values }) {
-  if (cached?.key !== key) {
-    cached?.bundle.free();
-    const bundle = PluginBundle.fromBytes(bytes);
-    const code = bundle.module();
-    if (!code) {
-      bundle.free();
-      throw new Error('this plugin has only a WGSL shader: the page runs WebAssembly plugins only');
-    }
-    cached = { key, bundle, module: await WebAssembly.compile(code) };
+function engine(backend) {
+  if (!engines.has(backend)) {
+    // No WebGPU in this worker: the CPU engine, so the core asks for the module (or says a
+    // shader-only plugin needs WebGPU).
+    engines.set(backend, createEngine(backend).catch(() => createEngine('cpu')));
   }
+  return engines.get(backend);
+}
+
+async function prepareModule(values) {
+  cached.module ??= await WebAssembly.compile(cached.bundle.module());
   const log = [];
   let memory = null;
   const imports = {
@@ -37,23 +41,48 @@ async function prepare({ bundle: bytes, key, values }) {
   };
   const instance = await WebAssembly.instantiate(cached.module, imports);
   memory = instance.exports.memory;
-  run?.free();
-  run = new PluginRun(cached.bundle, values, instance.exports, log);
-  return { halo: run.halo };
+  return { implementation: 'wasm', module: new PluginRun(cached.bundle, values, instance.exports, log) };
 }
 
-function filter({ crop, area }) {
-  const pixels = run.run(crop, area, (done, total) => self.postMessage({ progress: done / total }));
-  run.free();
+async function prepare({ bundle: bytes, key, values, backend = 'cpu' }) {
+  if (cached?.key !== key) {
+    cached?.bundle.free();
+    cached = { key, bundle: PluginBundle.fromBytes(bytes), module: null };
+  }
+  run?.module?.free();
   run = null;
-  return { pixels };
+  const chosen = await engine(backend === 'gpu' && cached.bundle.hasShader ? 'gpu' : 'cpu');
+  if (cached.bundle.implementationFor(chosen) === 'wgsl') {
+    run = { implementation: 'wgsl', engine: chosen, values, halo: cached.bundle.shaderHalo(values) };
+  } else {
+    run = await prepareModule(values);
+    run.halo = run.module.halo;
+  }
+  return { halo: run.halo, implementation: run.implementation };
+}
+
+async function filter({ crop, area }) {
+  const onTile = (done, total) => self.postMessage({ progress: done / total });
+  const current = run;
+  run = null;
+  try {
+    const pixels = current.implementation === 'wgsl'
+      ? await cached.bundle.runShader(current.engine, current.values, crop, area, onTile)
+      : current.module.run(crop, area, onTile);
+    return { pixels, implementation: current.implementation };
+  } finally {
+    current.module?.free();
+  }
 }
 
 self.onmessage = async ({ data }) => {
   try {
     await ready;
-    if (data.type === 'ready') return self.postMessage({ ready: true });
-    const answer = data.type === 'prepare' ? await prepare(data) : filter(data);
+    if (data.type === 'ready') {
+      if (data.backend === 'gpu') await engine('gpu');
+      return self.postMessage({ ready: true });
+    }
+    const answer = data.type === 'prepare' ? await prepare(data) : await filter(data);
     self.postMessage(answer, answer.pixels ? [answer.pixels.buffer] : []);
   } catch (error) {
     self.postMessage({ error: error instanceof Error ? error.message : String(error) });

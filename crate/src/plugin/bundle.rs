@@ -14,6 +14,8 @@ use std::path::Path;
 pub const MAX_BUNDLE_BYTES: u64 = 16 << 20;
 /// The manifest's name inside a bundle.
 pub const MANIFEST: &str = "manifest.json";
+/// The largest icon or README: both are shown in the plugin manager, not run.
+pub const MAX_EXTRA_BYTES: usize = 256 << 10;
 
 /// A bundle that passed every check: its manifest and its files by path.
 #[derive(Debug, Clone)]
@@ -172,6 +174,7 @@ impl Bundle {
                 return Err(refused("its shader is not UTF-8 text"));
             }
         }
+        self.check_icon_and_readme()?;
         if let (
             Some(wasm),
             Entry::Wasm {
@@ -185,6 +188,70 @@ impl Bundle {
             })?;
         }
         Ok(())
+    }
+
+    /// The icon and README the manifest names: present, small, and what their names say (a
+    /// PNG whose header reads, an SVG document, UTF-8 text).
+    fn check_icon_and_readme(&self) -> Result<()> {
+        let m = &self.manifest;
+        let named = [("icon", &m.icon), ("README", &m.readme)];
+        for (what, name) in named {
+            let Some(name) = name else { continue };
+            let data = self
+                .files
+                .get(name)
+                .ok_or_else(|| refused(format!("its {what} '{name}' is missing")))?;
+            if data.len() > MAX_EXTRA_BYTES {
+                return Err(refused(format!(
+                    "its {what} '{name}' is {} bytes, above the {} KiB limit",
+                    data.len(),
+                    MAX_EXTRA_BYTES >> 10
+                )));
+            }
+        }
+        if let Some((data, kind)) = self.icon() {
+            let readable = match kind {
+                "image/png" => {
+                    data.starts_with(b"\x89PNG\r\n\x1a\n")
+                        && crate::image_io::image_dimensions(data).is_ok()
+                }
+                _ => std::str::from_utf8(data).is_ok_and(|text| text.contains("<svg")),
+            };
+            if !readable {
+                return Err(refused(format!(
+                    "its icon '{}' is not a readable {}",
+                    m.icon.as_deref().unwrap_or_default(),
+                    if kind == "image/png" {
+                        "PNG"
+                    } else {
+                        "SVG document"
+                    }
+                )));
+            }
+        }
+        if let Some(name) = &m.readme {
+            if std::str::from_utf8(&self.files[name]).is_err() {
+                return Err(refused(format!("its README '{name}' is not UTF-8 text")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The icon's bytes and media type, when the manifest names one.
+    pub fn icon(&self) -> Option<(&[u8], &'static str)> {
+        let name = self.manifest.icon.as_ref()?;
+        let kind = if name.ends_with(".png") {
+            "image/png"
+        } else {
+            "image/svg+xml"
+        };
+        Some((self.files.get(name)?.as_slice(), kind))
+    }
+
+    /// The README's text, when the manifest names one.
+    pub fn readme(&self) -> Option<&str> {
+        let name = self.manifest.readme.as_ref()?;
+        std::str::from_utf8(self.files.get(name)?).ok()
     }
 
     /// The wasm module, when the bundle has one.

@@ -75,7 +75,10 @@ impl<'a> FilterRun<'a> {
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn run(&self, engine: &Engine, image: &RgbaImage, area: Rect) -> Result<RgbaImage> {
         match (self.implementation_for(engine)?, engine.gpu()) {
-            (Implementation::Wgsl, Some(gpu)) => self.run_wgsl(gpu, image, area).await,
+            (Implementation::Wgsl, Some(gpu)) => {
+                self.run_wgsl(gpu, &FilterSource::whole(image), area, |_, _| {})
+                    .await
+            }
             _ => self.run_wasm(image, area),
         }
     }
@@ -113,6 +116,17 @@ impl<'a> FilterRun<'a> {
             )),
             _ => Err(plugin_error(self.id(), "it has no WebAssembly module")),
         }
+    }
+
+    /// How long a run may take, by the manifest (the host caps it): the module's or the
+    /// shader's limit (in the browser the Worker running either is ended past it).
+    pub fn time_limit_ms(&self) -> u32 {
+        let limit = match &self.bundle.manifest.entry {
+            crate::plugin::Entry::Wasm { time_limit_ms, .. }
+            | crate::plugin::Entry::Wgsl { time_limit_ms, .. } => *time_limit_ms,
+            _ => abi::HOST_TIME_CAP_MS,
+        };
+        limit.min(abi::HOST_TIME_CAP_MS)
     }
 
     /// The halo the module asks for with these parameters (asked with a small scratch buffer,
@@ -159,16 +173,24 @@ impl<'a> FilterRun<'a> {
         Ok(out)
     }
 
-    /// Filters `area` of `image` with the WGSL shader on `gpu`.
+    /// The halo the shader reads with these parameters (the manifest's halo rule).
+    pub fn shader_halo(&self) -> u32 {
+        let m = &self.bundle.manifest;
+        abi::rule_halo(m.halo.as_ref(), &m.params, &self.values)
+    }
+
+    /// Filters `area` (layer coordinates) of `source` with the WGSL shader on `gpu`, calling
+    /// `on_tile(done, total)` after each tile.
     pub async fn run_wgsl(
         &self,
         gpu: &GpuContext,
-        image: &RgbaImage,
+        source: &FilterSource<'_>,
         area: Rect,
+        mut on_tile: impl FnMut(usize, usize),
     ) -> Result<RgbaImage> {
-        let whole = FilterSource::whole(image);
-        whole.check(area, 0)?;
-        let source = self
+        let halo = self.shader_halo();
+        source.check(area, halo)?;
+        let shader = self
             .bundle
             .shader()
             .and_then(|s| std::str::from_utf8(s).ok())
@@ -179,13 +201,11 @@ impl<'a> FilterRun<'a> {
                 "a WGSL filter takes at most 64 parameter values",
             ));
         }
-        let m = &self.bundle.manifest;
-        let halo = abi::rule_halo(m.halo.as_ref(), &m.params, &self.values);
         let device = gpu.device();
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(self.id()),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
+            source: wgpu::ShaderSource::Wgsl(shader.into()),
         });
         let layout = abi_pipeline_layout(device);
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -207,18 +227,19 @@ impl<'a> FilterRun<'a> {
         }
         let mut out = RgbaImage::new(area.width, area.height);
         let mut input = Vec::new();
-        for tile in tiles(area) {
+        let total = tiles(area).count();
+        for (done, tile) in tiles(area).enumerate() {
             input.resize(
                 ((tile.width + 2 * halo) * (tile.height + 2 * halo) * 4) as usize,
                 0,
             );
-            whole.gather(tile, halo, &mut input);
+            source.gather(tile, halo, &mut input);
             let len = (tile.width * tile.height * 4) as usize;
             let input_buffer = gpu.storage_buffer("plugin input", &input);
             let output_buffer = gpu.storage_buffer("plugin output", canary(len));
             let uniform = gpu.uniform_buffer(
                 "plugin tile",
-                &tile_uniform(tile, image.dimensions(), halo, &self.values),
+                &tile_uniform(tile, source.layer_size, halo, &self.values),
             );
             let bytes = gpu
                 .dispatch_and_read(
@@ -240,6 +261,7 @@ impl<'a> FilterRun<'a> {
                 ));
             }
             place(&mut out, area, tile, &bytes);
+            on_tile(done + 1, total);
         }
         Ok(out)
     }
@@ -368,7 +390,8 @@ impl<'a> FilterSource<'a> {
             return Err(Error::param(
                 "source",
                 format!(
-                    "the pixels handed over ({}×{} at {},{}) do not hold the {}×{} at {},{}                      that filtering the area with a halo of {halo} reads",
+                    "the pixels handed over ({}×{} at {},{}) do not hold the {}×{} at {},{} \
+                     that filtering the area with a halo of {halo} reads",
                     held.width,
                     held.height,
                     held.x,

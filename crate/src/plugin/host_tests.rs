@@ -596,6 +596,104 @@ fn malformed_bundles_are_refused_naming_the_problem() {
 }
 
 #[test]
+fn an_icon_and_a_readme_travel_in_the_bundle_and_are_checked() {
+    let wasm = module("", MEMORY, "i32.const 0", &copy_rows(0));
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16"/></svg>"#;
+    let readme = "# Probe\n\nCopies rows.\n".as_bytes();
+    let mut with = manifest("probe", "[]");
+    with["icon"] = "icon.svg".into();
+    with["readme"] = "README.md".into();
+    let files: [(&str, &[u8]); 3] = [
+        ("filter.wasm", &wasm),
+        ("icon.svg", svg),
+        ("README.md", readme),
+    ];
+    let good = Bundle::from_bytes(&bundle_bytes(with.clone(), &files)).unwrap();
+    assert_eq!(good.icon(), Some((&svg[..], "image/svg+xml")));
+    assert_eq!(good.readme(), Some("# Probe\n\nCopies rows.\n"));
+    // A PNG icon is read by its header.
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(photo(32, 32))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let mut with_png = with.clone();
+    with_png["icon"] = "icon.png".into();
+    let bundle = Bundle::from_bytes(&bundle_bytes(
+        with_png.clone(),
+        &[
+            ("filter.wasm", &wasm),
+            ("icon.png", &png),
+            ("README.md", readme),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(bundle.icon().map(|(_, kind)| kind), Some("image/png"));
+
+    type Files<'a> = Vec<(&'a str, &'a [u8])>;
+    let refusals: [(serde_json::Value, Files, &str); 5] = [
+        (
+            with.clone(),
+            vec![("filter.wasm", &wasm), ("README.md", readme)],
+            "its icon 'icon.svg' is missing",
+        ),
+        (
+            with_png,
+            vec![
+                ("filter.wasm", &wasm),
+                ("icon.png", svg),
+                ("README.md", readme),
+            ],
+            "its icon 'icon.png' is not a readable PNG",
+        ),
+        (
+            with.clone(),
+            vec![
+                ("filter.wasm", &wasm),
+                ("icon.svg", b"<html></html>"),
+                ("README.md", readme),
+            ],
+            "not a readable SVG document",
+        ),
+        (
+            with.clone(),
+            vec![
+                ("filter.wasm", &wasm),
+                ("icon.svg", svg),
+                ("README.md", &[0xff, 0xfe, 0]),
+            ],
+            "its README 'README.md' is not UTF-8 text",
+        ),
+        (
+            {
+                let mut m = with.clone();
+                m["icon"] = "icon.gif".into();
+                m
+            },
+            vec![
+                ("filter.wasm", &wasm),
+                ("icon.gif", svg),
+                ("README.md", readme),
+            ],
+            "'icon.gif' must end with .png or .svg",
+        ),
+    ];
+    for (manifest, files, expected) in refusals {
+        let message = bundle_refusal(&bundle_bytes(manifest, &files));
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+    let big = vec![b'a'; (256 << 10) + 1];
+    let message = bundle_refusal(&bundle_bytes(
+        with,
+        &[
+            ("filter.wasm", &wasm),
+            ("icon.svg", svg),
+            ("README.md", &big),
+        ],
+    ));
+    assert!(message.contains("above the 256 KiB limit"), "{message}");
+}
+
+#[test]
 fn parameters_are_checked_and_passed_in_manifest_order() {
     let params = r##"[
       { "id": "amount", "label": "Amount", "type": "number", "min": 0, "max": 10, "step": 0.5, "default": 2 },
@@ -710,6 +808,53 @@ fn a_wgsl_plugin_runs_on_the_gpu_with_the_documented_tiles_halo_and_uniforms() {
             assert_eq!(pixel.0, expected, "reach {reach} at {x},{y}");
         }
     }
+}
+
+/// The browser's Worker holds only the crop a filter reads (`Project.filterCrop`): the shader
+/// run over it gives the whole layer's bytes, and a crop one pixel short is refused.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_wgsl_plugin_over_a_crop_equals_it_over_the_whole_layer() {
+    let engine = crate::engine::test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    let plugin = wgsl_bundle(NEIGHBOUR_SHADER);
+    let image = photo(TILE + 200, 300);
+    let area = Rect::new(100, 40, TILE, 200);
+    let params = BTreeMap::from([("reach".to_string(), ParamValue::Number(3.0))]);
+    let filter = FilterRun::new(&plugin, &params).unwrap();
+    let halo = filter.shader_halo();
+    assert_eq!(halo, 3);
+    let whole = pollster::block_on(filter.run(engine, &image, area)).unwrap();
+    let reach = FilterSource::reach(area, halo, image.dimensions());
+    let crop = |r: Rect| {
+        image::imageops::crop_imm(&image, r.x as u32, r.y as u32, r.width, r.height).to_image()
+    };
+    let pixels = crop(reach);
+    let source = FilterSource {
+        pixels: &pixels,
+        origin: (reach.x as u32, reach.y as u32),
+        layer_size: image.dimensions(),
+    };
+    let mut tiles_done = Vec::new();
+    let out = pollster::block_on(filter.run_wgsl(gpu, &source, area, |done, total| {
+        tiles_done.push((done, total))
+    }))
+    .unwrap();
+    assert_eq!(out, whole);
+    assert_eq!(tiles_done, vec![(1, 1)]);
+
+    let short = Rect::new(reach.x + 1, reach.y, reach.width - 1, reach.height);
+    let pixels = crop(short);
+    let source = FilterSource {
+        pixels: &pixels,
+        origin: (short.x as u32, short.y as u32),
+        layer_size: image.dimensions(),
+    };
+    let err = pollster::block_on(filter.run_wgsl(gpu, &source, area, |_, _| {})).unwrap_err();
+    assert!(err.to_string().contains("do not hold"), "{err}");
 }
 
 #[test]

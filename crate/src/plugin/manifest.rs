@@ -30,6 +30,12 @@ pub struct Manifest {
     /// Who made the plugin, shown before it is installed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// The plugin's icon in its bundle (a PNG or SVG file), shown in the plugin manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// A README in its bundle (Markdown or plain text), shown as text in the plugin manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readme: Option<String>,
     /// What runs the operation.
     pub entry: Entry,
     /// Parameters, in the order the UI shows their controls.
@@ -259,6 +265,16 @@ impl Manifest {
         if self.name.is_empty() {
             return Err(problem("name", "must not be empty"));
         }
+        let named_with =
+            |field: &'static str, path: &Option<String>, extensions: &[&str]| match path {
+                Some(path) if !extensions.iter().any(|e| path.ends_with(e)) => Err(problem(
+                    field,
+                    format!("'{path}' must end with {}", extensions.join(" or ")),
+                )),
+                _ => Ok(()),
+            };
+        named_with("icon", &self.icon, &[".png", ".svg"])?;
+        named_with("readme", &self.readme, &[".md", ".txt"])?;
         if !is_semver(&self.version) {
             return Err(problem(
                 "version",

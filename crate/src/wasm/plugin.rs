@@ -1,22 +1,24 @@
 //! Third-party filter plugins in the browser: bundles checked by the core (`PluginBundle`), the
 //! crop and preview proxy a filter reads from the document, and `PluginRun`, which the plugin
 //! Worker (`web/workers/plugin-worker.js`) uses to run the core's filter host over a module
-//! the browser's own WebAssembly engine instantiated. The Worker is terminated at the time
+//! the browser's own WebAssembly engine instantiated, or the WGSL shader on the Worker's own
+//! WebGPU engine (`PluginBundle.runShader`) when the page runs on WebGPU. The Worker is terminated at the time
 //! limit or on Cancel; the module's memory maximum (checked at validation) is enforced by the
 //! browser. No image logic here: tiling, halo, checks and blending are the core's.
 
 use super::doc::Project;
-use super::{js_error, rect_to_js};
+use super::{js_error, rect_to_js, RetouchEngine};
 use crate::doc::filter::FilterProxy;
 use crate::doc::Rect;
 use crate::plugin::abi::{self, ParamValue};
 use crate::plugin::bundle::Bundle;
-use crate::plugin::filter_host::{FilterRun, FilterSource};
+use crate::plugin::filter_host::{FilterRun, FilterSource, Implementation};
 use crate::plugin::instance::{plugin_error, ModuleRuntime, PluginInstance};
 use crate::{Error, Result};
 use image::RgbaImage;
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -49,15 +51,99 @@ impl PluginBundle {
         self.inner.module().map(<[u8]>::to_vec)
     }
 
-    /// `{ memoryMiB, timeoutMs }`: the module's limits as the host enforces them (the
-    /// manifest's, capped by the host). Throws for a plugin without a module.
+    /// The icon's bytes, or `undefined` when the manifest names none.
+    pub fn icon(&self) -> Option<Vec<u8>> {
+        self.inner.icon().map(|(bytes, _)| bytes.to_vec())
+    }
+
+    /// The icon's media type ("image/png" or "image/svg+xml"), or `undefined`.
+    #[wasm_bindgen(getter, js_name = iconType)]
+    pub fn icon_type(&self) -> Option<String> {
+        self.inner.icon().map(|(_, kind)| kind.to_string())
+    }
+
+    /// The README's text, or `undefined` when the manifest names none.
+    pub fn readme(&self) -> Option<String> {
+        self.inner.readme().map(str::to_string)
+    }
+
+    /// Whether it carries a WGSL shader (run on WebGPU when the page is on it).
+    #[wasm_bindgen(getter, js_name = hasShader)]
+    pub fn has_shader(&self) -> bool {
+        self.inner.shader().is_some()
+    }
+
+    /// `{ memoryMiB, timeoutMs }`: the limits as the host enforces them (the manifest's,
+    /// capped by the host); `memoryMiB` is null for a shader-only plugin (no module memory).
     pub fn limits(&self) -> Result<JsValue, JsError> {
         let run = FilterRun::new(&self.inner, &BTreeMap::new()).map_err(js_error)?;
-        let (memory, time) = run.module_limits().map_err(js_error)?;
+        let memory = match self.inner.module() {
+            Some(_) => JsValue::from(run.module_limits().map_err(js_error)?.0),
+            None => JsValue::NULL,
+        };
         let out = Object::new();
-        set(&out, "memoryMiB", &memory.into())?;
-        set(&out, "timeoutMs", &time.into())?;
+        set(&out, "memoryMiB", &memory)?;
+        set(&out, "timeoutMs", &run.time_limit_ms().into())?;
         Ok(out.into())
+    }
+
+    /// Which implementation `engine` runs: "wgsl" on a WebGPU engine when there is a shader,
+    /// else "wasm"; throws "needs WebGPU" for a shader-only plugin on the CPU.
+    #[wasm_bindgen(js_name = implementationFor)]
+    pub fn implementation_for(&self, engine: &RetouchEngine) -> Result<String, JsError> {
+        let run = FilterRun::new(&self.inner, &BTreeMap::new()).map_err(js_error)?;
+        Ok(
+            match run.implementation_for(&engine.inner).map_err(js_error)? {
+                Implementation::Wgsl => "wgsl",
+                Implementation::Wasm => "wasm",
+            }
+            .to_string(),
+        )
+    }
+
+    /// The halo the shader reads with `values` (the crop must hold the area grown by it).
+    #[wasm_bindgen(js_name = shaderHalo)]
+    pub fn shader_halo(&self, values: JsValue) -> Result<u32, JsError> {
+        let run = FilterRun::new(&self.inner, &param_values(values)?).map_err(js_error)?;
+        Ok(run.shader_halo())
+    }
+
+    /// Filters `area` of `crop` (the shapes `PluginRun.run` takes) with the WGSL shader on
+    /// `engine`'s GPU, calling `onTile(done, total)` after each tile; resolves to the area's
+    /// RGBA bytes. Nothing is shared with the document: the crop is the Worker's copy.
+    #[wasm_bindgen(js_name = runShader)]
+    pub fn run_shader(
+        &self,
+        engine: &RetouchEngine,
+        values: JsValue,
+        crop: JsValue,
+        area: JsValue,
+        on_tile: Function,
+    ) -> js_sys::Promise {
+        let prepared = param_values(values)
+            .and_then(|values| Ok((values, crop_from_js(&crop)?, area_from_js(&area)?)));
+        let (values, crop, area) = match prepared {
+            Ok(prepared) => prepared,
+            Err(e) => return js_sys::Promise::reject(&e.into()),
+        };
+        let bundle = self.inner.clone();
+        let engine = Rc::clone(&engine.inner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let run = FilterRun::new(&bundle, &values).map_err(js_error)?;
+            let gpu = engine.gpu().ok_or_else(|| {
+                js_error(plugin_error(
+                    run_id(&bundle),
+                    "needs WebGPU: the engine is on the CPU",
+                ))
+            })?;
+            let out = run
+                .run_wgsl(gpu, &crop.source(), area, |done, total| {
+                    let _ = on_tile.call2(&JsValue::NULL, &done.into(), &total.into());
+                })
+                .await
+                .map_err(js_error)?;
+            Ok(Uint8Array::from(out.as_raw().as_slice()).into())
+        })
     }
 
     /// Checks parameter values (`{ id: value }`; unknown ids, wrong types and values out of
@@ -257,39 +343,9 @@ impl PluginRun {
         area: JsValue,
         on_tile: &Function,
     ) -> Result<Vec<u8>, JsError> {
-        let number = |of: &JsValue, key: &str| -> Result<f64, JsError> {
-            Reflect::get(of, &key.into())
-                .ok()
-                .and_then(|v| v.as_f64())
-                .ok_or_else(|| JsError::new(&format!("{key} must be a number")))
-        };
-        let pixels: Uint8Array = Reflect::get(&crop, &"pixels".into())
-            .ok()
-            .and_then(|p| p.dyn_into().ok())
-            .ok_or_else(|| JsError::new("crop.pixels must be a Uint8Array"))?;
-        let (width, height) = (
-            number(&crop, "width")? as u32,
-            number(&crop, "height")? as u32,
-        );
-        let pixels = RgbaImage::from_raw(width, height, pixels.to_vec()).ok_or_else(|| {
-            js_error(Error::SizeMismatch(format!(
-                "the crop's pixels do not hold {width}×{height} RGBA"
-            )))
-        })?;
-        let source = FilterSource {
-            pixels: &pixels,
-            origin: (number(&crop, "x")? as u32, number(&crop, "y")? as u32),
-            layer_size: (
-                number(&crop, "layerWidth")? as u32,
-                number(&crop, "layerHeight")? as u32,
-            ),
-        };
-        let area = Rect::new(
-            number(&area, "x")? as i32,
-            number(&area, "y")? as i32,
-            number(&area, "width")? as u32,
-            number(&area, "height")? as u32,
-        );
+        let crop = crop_from_js(&crop)?;
+        let source = crop.source();
+        let area = area_from_js(&area)?;
         let run = FilterRun {
             bundle: &self.bundle,
             values: self.values.clone(),
@@ -307,6 +363,67 @@ impl PluginRun {
             .map_err(js_error)?;
         Ok(out.into_raw())
     }
+}
+
+fn number(of: &JsValue, key: &str) -> Result<f64, JsError> {
+    Reflect::get(of, &key.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| JsError::new(&format!("{key} must be a number")))
+}
+
+/// A crop of a layer handed over from JavaScript, owned (a [`FilterSource`] borrows it).
+struct Crop {
+    pixels: RgbaImage,
+    origin: (u32, u32),
+    layer_size: (u32, u32),
+}
+
+impl Crop {
+    fn source(&self) -> FilterSource<'_> {
+        FilterSource {
+            pixels: &self.pixels,
+            origin: self.origin,
+            layer_size: self.layer_size,
+        }
+    }
+}
+
+/// A crop `{ pixels, x, y, width, height, layerWidth, layerHeight }`.
+fn crop_from_js(crop: &JsValue) -> Result<Crop, JsError> {
+    let pixels: Uint8Array = Reflect::get(crop, &"pixels".into())
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or_else(|| JsError::new("crop.pixels must be a Uint8Array"))?;
+    let (width, height) = (
+        number(crop, "width")? as u32,
+        number(crop, "height")? as u32,
+    );
+    let pixels = RgbaImage::from_raw(width, height, pixels.to_vec()).ok_or_else(|| {
+        js_error(Error::SizeMismatch(format!(
+            "the crop's pixels do not hold {width}×{height} RGBA"
+        )))
+    })?;
+    let origin = (number(crop, "x")? as u32, number(crop, "y")? as u32);
+    let layer_size = (
+        number(crop, "layerWidth")? as u32,
+        number(crop, "layerHeight")? as u32,
+    );
+    Ok(Crop {
+        pixels,
+        origin,
+        layer_size,
+    })
+}
+
+/// `{ x, y, width, height }` as a rectangle.
+fn area_from_js(area: &JsValue) -> Result<Rect, JsError> {
+    Ok(Rect::new(
+        number(area, "x")? as i32,
+        number(area, "y")? as i32,
+        number(area, "width")? as u32,
+        number(area, "height")? as u32,
+    ))
 }
 
 fn run_id(bundle: &Bundle) -> &str {

@@ -8,7 +8,7 @@ use retouch::doc::{Document, LayerProperties, Rect};
 use retouch::engine::{BackendPreference, Engine};
 use retouch::plugin::abi::ParamValue;
 use retouch::plugin::bundle::Bundle;
-use retouch::plugin::filter_host::{apply_to_layer, FilterRun};
+use retouch::plugin::filter_host::{apply_to_layer, FilterRun, FilterSource};
 use retouch::plugin::Registry;
 use retouch::{image_io, Error, Result};
 use std::collections::BTreeMap;
@@ -225,7 +225,16 @@ fn test(
         let shader = gpu
             .as_ref()
             .and_then(Engine::gpu)
-            .map(|context| timed(|| pollster::block_on(filter.run_wgsl(context, image, area))))
+            .map(|context| {
+                timed(|| {
+                    pollster::block_on(filter.run_wgsl(
+                        context,
+                        &FilterSource::whole(image),
+                        area,
+                        |_, _| {},
+                    ))
+                })
+            })
             .transpose()?;
         let difference = match (&cpu, &shader) {
             (Some((a, _)), Some((b, _))) => Some(max_difference(a, b)),
