@@ -50,13 +50,16 @@ impl Filter for UnsharpMask {
         let (stride, rows) = (tile.input_width() as usize, height + 2 * reach);
         let taps = &self.weights[..2 * reach + 1];
         let (input, output) = tile.buffers();
-        // Horizontal pass over every input row, for the output's columns, then vertical.
-        with_scratch(rows * width * 3, |across| {
+        // Horizontal pass over every input row, for the output's columns, then vertical. Both
+        // passes run tap by tap over whole rows (contiguous, no per-pixel slicing); each sum
+        // still adds its taps in order, so the result is the pixel-by-pixel formula's.
+        with_scratch((rows + 1) * width * 3, |scratch| {
+            let (across, blur) = scratch.split_at_mut(rows * width * 3);
             for (y, row) in across.chunks_exact_mut(width * 3).enumerate() {
                 let line = &input[y * stride * 4..(y + 1) * stride * 4];
-                for (x, sums) in row.chunks_exact_mut(3).enumerate() {
-                    for (k, w) in taps.iter().enumerate() {
-                        let p = &line[(x + k) * 4..];
+                for (k, w) in taps.iter().enumerate() {
+                    let pixels = line[k * 4..].chunks_exact(4);
+                    for (sums, p) in row.chunks_exact_mut(3).zip(pixels) {
                         sums[0] += w * p[0] as f32;
                         sums[1] += w * p[1] as f32;
                         sums[2] += w * p[2] as f32;
@@ -64,16 +67,17 @@ impl Filter for UnsharpMask {
                 }
             }
             for y in 0..height {
-                for x in 0..width {
-                    let mut blur = [0.0f32; 3];
-                    for (k, w) in taps.iter().enumerate() {
-                        let s = &across[((y + k) * width + x) * 3..];
-                        blur[0] += w * s[0];
-                        blur[1] += w * s[1];
-                        blur[2] += w * s[2];
+                blur.fill(0.0);
+                for (k, w) in taps.iter().enumerate() {
+                    let source = &across[(y + k) * width * 3..(y + k + 1) * width * 3];
+                    for (b, s) in blur.iter_mut().zip(source) {
+                        *b += w * s;
                     }
-                    let at = ((y + reach) * stride + x + reach) * 4;
-                    let (source, out) = (&input[at..at + 4], &mut output[(y * width + x) * 4..]);
+                }
+                let at = ((y + reach) * stride + reach) * 4;
+                let sources = input[at..at + width * 4].chunks_exact(4);
+                let outs = output[y * width * 4..(y + 1) * width * 4].chunks_exact_mut(4);
+                for ((out, source), blur) in outs.zip(sources).zip(blur.chunks_exact(3)) {
                     for c in 0..3 {
                         let v = source[c] as f32;
                         let d = v - (blur[c] + 0.5) as u8 as f32;
