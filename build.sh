@@ -206,6 +206,7 @@ bench() {
   build
   (cd tests && node bench/wasm-bench.mjs)
   (cd tests && node bench/plugin-browser-bench.mjs)
+  (cd tests && node bench/esrgan-page-bench.mjs)
 }
 
 case "${1:-}" in
