@@ -83,7 +83,11 @@ impl<'a> FilterRun<'a> {
         }
     }
 
-    /// Filters `area` of `image` with the wasm module, compiled by wasmtime.
+    /// Filters `area` of `image` with the wasm module, compiled by wasmtime: the area's rows
+    /// of tiles are split into bands, one per thread (`crate::parallel`), each filtered by an
+    /// instance of its own with the module's limits. The tiles are those of a single run, and
+    /// a tile depends only on its input (docs/plugin-abi.md), so the bytes do not depend on
+    /// the number of threads; the first band's error (in band order) is the one reported.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn run_wasm(&self, image: &RgbaImage, area: Rect) -> Result<RgbaImage> {
         let (memory_limit_mb, time_limit_ms) = self.module_limits()?;
@@ -91,16 +95,44 @@ impl<'a> FilterRun<'a> {
             .bundle
             .module()
             .expect("a checked bundle has its module");
-        let mut instance =
-            super::sandbox::Sandbox::instantiate(self.id(), wasm, memory_limit_mb, time_limit_ms)?;
-        let halo = self.module_halo(&mut instance)?;
-        self.run_module(
-            &mut instance,
-            halo,
-            &FilterSource::whole(image),
-            area,
-            |_, _| {},
-        )
+        let source = FilterSource::whole(image);
+        source.check(area, 0)?;
+        let tile_rows = area.height.div_ceil(TILE) as usize;
+        let pixels = area.width as usize * area.height as usize;
+        let bands = crate::parallel::parts_for(pixels).min(tile_rows).max(1);
+        let band_rows = tile_rows.div_ceil(bands) * TILE as usize;
+        let row_bytes = area.width as usize * 4;
+        let mut out = RgbaImage::new(area.width, area.height);
+        let mut outcomes: Vec<Result<()>> = Vec::new();
+        outcomes.resize_with(bands, || Ok(()));
+        let parts: Vec<_> = out
+            .chunks_mut(band_rows * row_bytes)
+            .zip(outcomes.iter_mut())
+            .enumerate()
+            .map(|(i, (pixels, outcome))| {
+                let band = Rect::new(
+                    area.x,
+                    area.y + (i * band_rows) as i32,
+                    area.width,
+                    (pixels.len() / row_bytes) as u32,
+                );
+                (band, pixels, outcome)
+            })
+            .collect();
+        crate::parallel::for_each_part(parts, |(band, pixels, outcome)| {
+            *outcome = super::sandbox::Sandbox::instantiate(
+                self.id(),
+                wasm,
+                memory_limit_mb,
+                time_limit_ms,
+            )
+            .and_then(|mut instance| {
+                let halo = self.module_halo(&mut instance)?;
+                self.run_module_into(&mut instance, halo, &source, band, pixels, |_, _| {})
+            });
+        });
+        outcomes.into_iter().collect::<Result<()>>()?;
+        Ok(out)
     }
 
     /// The module's memory and time limits from the manifest (the host caps both).
@@ -145,14 +177,28 @@ impl<'a> FilterRun<'a> {
         halo: u32,
         source: &FilterSource<'_>,
         area: Rect,
-        mut on_tile: impl FnMut(usize, usize),
+        on_tile: impl FnMut(usize, usize),
     ) -> Result<RgbaImage> {
+        let mut out = RgbaImage::new(area.width, area.height);
+        self.run_module_into(instance, halo, source, area, &mut out, on_tile)?;
+        Ok(out)
+    }
+
+    /// [`run_module`](Self::run_module) into `out`, the area's RGBA rows.
+    fn run_module_into<R: ModuleRuntime>(
+        &self,
+        instance: &mut PluginInstance<R>,
+        halo: u32,
+        source: &FilterSource<'_>,
+        area: Rect,
+        out: &mut [u8],
+        mut on_tile: impl FnMut(usize, usize),
+    ) -> Result<()> {
         source.check(area, halo)?;
         let params = abi::params_bytes(&self.values);
         let tile_in = (TILE + 2 * halo) as usize;
         let buffers =
             instance.buffers(tile_in * tile_in * 4, (TILE * TILE * 4) as usize, &params)?;
-        let mut out = RgbaImage::new(area.width, area.height);
         let total = tiles(area).count();
         for (done, tile) in tiles(area).enumerate() {
             let call = TileCall {
@@ -166,11 +212,11 @@ impl<'a> FilterRun<'a> {
                 &buffers,
                 &call,
                 |input| source.gather(tile, halo, input),
-                |pixels| place(&mut out, area, tile, pixels),
+                |pixels| place(out, area, tile, pixels),
             )?;
             on_tile(done + 1, total);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The halo the shader reads with these parameters (the manifest's halo rule).
@@ -437,15 +483,14 @@ impl<'a> FilterSource<'a> {
     }
 }
 
-/// Copies a tile's output into the area's image.
-fn place(out: &mut RgbaImage, area: Rect, tile: Rect, pixels: &[u8]) {
-    let stride = out.width() as usize * 4;
+/// Copies a tile's output into the area's RGBA rows.
+fn place(out: &mut [u8], area: Rect, tile: Rect, pixels: &[u8]) {
+    let stride = area.width as usize * 4;
     let (dx, dy) = ((tile.x - area.x) as usize, (tile.y - area.y) as usize);
     let row_len = tile.width as usize * 4;
-    let raw: &mut [u8] = out;
     for (row, source) in pixels.chunks_exact(row_len).enumerate() {
         let at = (dy + row) * stride + dx * 4;
-        raw[at..at + row_len].copy_from_slice(source);
+        out[at..at + row_len].copy_from_slice(source);
     }
 }
 

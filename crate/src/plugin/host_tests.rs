@@ -194,6 +194,29 @@ fn the_halo_repeats_edge_pixels_and_tiles_see_their_neighbours() {
 }
 
 #[test]
+fn bands_filtered_on_several_threads_give_one_threads_bytes() {
+    // Three rows of tiles (the last partial), an area off the corner, a halo across the bands'
+    // seams: two and three threads (one instance each) equal one.
+    let image = photo(TILE + 100, 2 * TILE + 200);
+    let plugin = bundle(&module("", MEMORY, "i32.const 2", &copy_rows(2)));
+    let area = Rect::new(1, 3, image.width() - 1, image.height() - 3);
+    let one = crate::parallel::with_threads(1, || run(&plugin, &image, area)).unwrap();
+    for threads in [2, 3] {
+        let several = crate::parallel::with_threads(threads, || run(&plugin, &image, area));
+        assert_eq!(several.unwrap(), one, "{threads} threads");
+    }
+    // A plugin that fails fails the same way on several threads.
+    let endless = bundle(&module(
+        "",
+        MEMORY,
+        "i32.const 0",
+        "(loop $forever br $forever) i32.const 0",
+    ));
+    let err = crate::parallel::with_threads(2, || run(&endless, &image, area)).unwrap_err();
+    assert!(err.to_string().contains("time limit"), "{err}");
+}
+
+#[test]
 fn a_crop_holding_the_area_and_its_halo_gives_the_whole_layers_result() {
     // What the browser hands its Worker: only the area grown by the halo, cut from the layer
     // (clamped at the layer's border), yet the same bytes as filtering the whole layer.
