@@ -139,12 +139,10 @@ impl<'a> FilterRun<'a> {
     pub fn module_limits(&self) -> Result<(u32, u32)> {
         match &self.bundle.manifest.entry {
             crate::plugin::Entry::Wasm {
-                memory_limit_mb,
-                time_limit_ms,
-                ..
+                memory_limit_mb, ..
             } if self.bundle.module().is_some() => Ok((
                 (*memory_limit_mb).min(abi::HOST_MEMORY_CAP_MIB),
-                (*time_limit_ms).min(abi::HOST_TIME_CAP_MS),
+                self.time_limit_ms(),
             )),
             _ => Err(plugin_error(self.id(), "it has no WebAssembly module")),
         }

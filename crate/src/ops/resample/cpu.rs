@@ -175,14 +175,6 @@ const STRIP_ROWS: u32 = 64;
 /// them all (twice the image's bytes): see [`StripResize`].
 fn convolve16_in_strips(src: &RgbaImage, options: &ResizeOptions) -> Vec<u16> {
     let (src_w, src_h) = src.dimensions();
-    if options.width == src_w {
-        return convolve16(
-            &to_premultiplied16(src, options.linear_light),
-            src_w,
-            src_h,
-            options,
-        );
-    }
     let mut resize = StripResize::new(src_w, src_h, options);
     for rows in src
         .as_raw()
