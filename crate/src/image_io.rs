@@ -7,6 +7,9 @@ use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageDecoder, ImageFormat, Pixel, RgbaImage};
 use std::io::Cursor;
 
+mod webp_lossless;
+pub use webp_lossless::write_webp_in_bands;
+
 /// Longest side accepted, in pixels.
 pub const MAX_SIDE: u32 = 16384;
 /// Largest pixel count accepted (268 MP).

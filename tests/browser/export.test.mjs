@@ -12,6 +12,9 @@
 //     tolerance is loose: a mean within a few levels; a blank file is ~100 off);
 //   - the core's own CPU Lanczos3 of the same composite (what export must
 //     write: lossless formats equal it within rounding, JPEG within its codec).
+// Lossless downloads (PNG, and WebP from our own banded encoder) are also
+// decoded by Chromium's decoders (libpng, libwebp), which must give the same
+// bytes as the core's.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -111,13 +114,27 @@ async function installExportCheck(page) {
       return { mean: +(sum / (3 * n)).toFixed(3), max, meanColour: +meanColour.toFixed(3) };
     }
 
-    window.exportCheck = async (base64, width, height) => {
+    /** The file decoded by Chromium itself (libpng, libwebp): pixels as stored. */
+    async function browserDecode(bytes, type) {
+      const bitmap = await createImageBitmap(new Blob([bytes], { type }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      canvas.getContext('2d').drawImage(bitmap, 0, 0);
+      return new Uint8Array(canvas.getContext('2d').getImageData(0, 0, bitmap.width, bitmap.height).data.buffer);
+    }
+
+    window.exportCheck = async (base64, width, height, losslessType) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
       const image = wasm.Image.decode(bytes);
       const got = { width: image.width, height: image.height, rgba: image.rgba() };
       image.free();
       const result = { width: got.width, height: got.height };
       if (got.width !== width || got.height !== height) return result;
+      if (losslessType) {
+        // A lossless file (the WebP from our own encoder above all) must
+        // decode to the same bytes in the browser's decoder as in the core's.
+        const theirs = await browserDecode(bytes, losslessType);
+        result.browserDecodeDiffers = theirs.length === got.rgba.length ? theirs.filter((v, i) => v !== got.rgba[i]).length : -1;
+      }
       let opaque = 0;
       let sum = 0;
       for (let i = 0; i < got.rgba.length; i += 4) {
@@ -187,10 +204,12 @@ for (const config of CONFIGS) {
           names.push({ name, format, longEdge: Number(size.value) || 0 });
           const bytes = await readFile(await download.path());
           const [width, height] = sizeFor(Number(size.value));
-          const r = await page.evaluate(([b64, w, h]) => window.exportCheck(b64, w, h), [bytes.toString('base64'), width, height]);
+          const lossless = { png: 'image/png', webp: 'image/webp' }[format];
+          const r = await page.evaluate(([b64, w, h, t]) => window.exportCheck(b64, w, h, t), [bytes.toString('base64'), width, height, lossless]);
           const what = `${format} at “${size.label}” (${name}, ${bytes.length} bytes): ${JSON.stringify(r)}`;
           console.log(`# ${config.expect}: ${what}`);
           if (r.width !== width || r.height !== height) failures.push(`${what}: not ${width}×${height}`);
+          else if (lossless && r.browserDecodeDiffers !== 0) failures.push(`${what}: Chromium decodes other bytes than the core`);
           else if (!r.allOpaque) failures.push(`${what}: alpha not all 255 (blank or transparent export)`);
           else if (r.canvas.meanColour > MEAN_COLOUR) failures.push(`${what}: mean colour off the canvas reference by > ${MEAN_COLOUR}`);
           else if (r.canvas.mean > CANVAS_MEAN) failures.push(`${what}: mean difference from the canvas reference > ${CANVAS_MEAN}`);

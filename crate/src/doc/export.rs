@@ -1,8 +1,9 @@
 //! Exporting a flattened image: PNG, JPEG (with a quality) or WebP, at the
 //! original size or a size preset.
 //!
-//! WebP is written lossless: the `image` crate (0.25) only has a lossless
-//! WebP encoder. JPEG has no alpha, so transparent pixels are composited over
+//! WebP is written lossless, by our banded encoder
+//! ([`image_io::write_webp_in_bands`]): the `image` crate's (the only other
+//! one) takes the image whole. JPEG has no alpha, so transparent pixels are composited over
 //! white first, as image editors do on export.
 
 use super::{render, Document};
@@ -20,7 +21,7 @@ pub enum ExportFormat {
     Jpeg {
         quality: u8,
     },
-    /// Lossless (the only WebP encoder available).
+    /// Lossless.
     WebP,
 }
 
@@ -112,8 +113,7 @@ impl SizePreset {
 
 /// What an export encodes: an image held whole, or a document's composite,
 /// made band by band as it is encoded ([`Document::composite_bands`]), so
-/// exporting a document never holds a second canvas-sized image (except
-/// for a full-size WebP: its encoder takes the image whole).
+/// exporting a document never holds a second canvas-sized image.
 #[derive(Clone, Copy)]
 pub enum ExportSource<'a> {
     Image(&'a RgbaImage),
@@ -175,19 +175,14 @@ pub fn export_memory(from: (u32, u32), format: ExportFormat, size: SizePreset) -
 }
 
 /// The peak memory of [`write_export`] of a `canvas`-sized document's
-/// composite besides the document's pixels: [`export_memory`], the bands the
-/// composite is made in, and for a full-size WebP the composite itself.
+/// composite besides the document's pixels: [`export_memory`] and the bands
+/// the composite is made in.
 pub fn document_export_memory(
     canvas: (u32, u32),
     format: ExportFormat,
     size: SizePreset,
 ) -> Result<u64> {
-    let whole = if format == ExportFormat::WebP && size.output_size(canvas.0, canvas.1)? == canvas {
-        memory::rgba8(canvas.0, canvas.1)
-    } else {
-        0
-    };
-    Ok(export_memory(canvas, format, size)? + render::composite_band_memory(canvas.0) + whole)
+    Ok(export_memory(canvas, format, size)? + render::composite_band_memory(canvas.0))
 }
 
 /// Encodes `source` in `format` at `size`, writing the encoded file to
@@ -250,28 +245,7 @@ pub fn write_export(
             )
         }
         ExportFormat::WebP => {
-            let composed;
-            let image = match source {
-                ExportSource::Image(image) => image,
-                ExportSource::Document(_) => {
-                    let mut rows = Vec::with_capacity(memory::rgba8(w, h) as usize);
-                    source.bands(&mut |band| {
-                        rows.extend_from_slice(band);
-                        Ok(())
-                    })?;
-                    composed = RgbaImage::from_raw(w, h, rows).expect("every row composed");
-                    &composed
-                }
-            };
-            let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
-            write_with_metadata(
-                encoder,
-                image,
-                w,
-                h,
-                image::ExtendedColorType::Rgba8,
-                metadata,
-            )
+            return image_io::write_webp_in_bands((w, h), metadata, out, |band| source.bands(band))
         }
     };
     encoded.map_err(|e| Error::Encode(e.to_string()))
