@@ -442,6 +442,37 @@ fn an_endless_loop_is_stopped_at_the_time_limit() {
 }
 
 #[test]
+fn a_module_is_compiled_once_and_each_run_keeps_its_own_limits() {
+    // An endless loop with a custom section naming this test: bytes no other test compiles.
+    let mut wasm = module(
+        "",
+        MEMORY,
+        "i32.const 0",
+        "(loop $forever br $forever) i32.const 0",
+    );
+    let name = b"test.compiled-once";
+    wasm.extend([0, name.len() as u8 + 1, name.len() as u8]);
+    wasm.extend(name);
+    assert!(!super::sandbox::is_compiled(&wasm));
+    let plugin = bundle(&wasm);
+    let image = photo(TILE + 10, 40);
+    let whole = Rect::new(0, 0, image.width(), image.height());
+    for attempt in 0..2 {
+        let started = std::time::Instant::now();
+        let err = run(&plugin, &image, whole).unwrap_err().to_string();
+        assert!(err.contains("time limit of 200 ms"), "{err}");
+        assert!(
+            super::sandbox::is_compiled(&wasm),
+            "kept after run {attempt}"
+        );
+        // The shared clock's deadline counts from each call: a later run of the kept module
+        // still gets its whole 200 ms (200 ticks of at least 1 ms), not what an earlier left.
+        let ran = started.elapsed();
+        assert!(ran >= std::time::Duration::from_millis(200), "{ran:?}");
+    }
+}
+
+#[test]
 fn growing_memory_past_the_limit_fails_cleanly() {
     // Grows one page at a time until memory.grow fails, then traps as a Rust plugin's
     // allocator would.

@@ -1,12 +1,15 @@
 //! A plugin module compiled by wasmtime (Cranelift), natively, with the ABI's limits: a clock
 //! for time (epoch interruption, counting only the time the plugin runs), a resource limiter for
 //! memory, and only the `retouch` host functions to call. [`super::instance`] drives it.
+//!
+//! Every sandbox runs in one engine with one clock, and a module is compiled once per process
+//! (the last [`MODULES_KEPT`] kept): a run's bands and the runs after it (a preview, then the
+//! apply) instantiate the compiled module instead of compiling it again.
 
 use super::abi::{self, HOST_MEMORY_CAP_MIB, HOST_TIME_CAP_MS};
 use super::instance::{plugin_error, ModuleRuntime, PluginInstance};
 use crate::{Error, Result};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use wasmtime::{
     Caller, Config, Engine, Func, Instance, Linker, Memory, Module, Store, StoreLimits, Trap, Val,
@@ -17,6 +20,9 @@ const TICK: Duration = Duration::from_millis(1);
 
 /// The most log text kept from one run.
 const LOG_CAP: usize = 4096;
+
+/// How many compiled modules are kept for later runs.
+const MODULES_KEPT: usize = 8;
 
 /// What the host functions see.
 struct HostState {
@@ -35,9 +41,8 @@ pub struct Sandbox {
     time_left: Duration,
     /// The memory's declared maximum, in 64 KiB pages.
     max_memory_pages: u64,
-    /// Advances the engine's epoch while the sandbox lives (declared last: dropped after the
-    /// store, it stops its thread).
-    _clock: Clock,
+    /// Keeps the shared clock ticking while the sandbox lives.
+    _clock: ClockUser,
 }
 
 impl Sandbox {
@@ -53,11 +58,10 @@ impl Sandbox {
         let info = abi::inspect_module(wasm, memory_limit_mib)
             .map_err(|e| plugin_error(plugin, e.to_string()))?;
         let failed = |what: &str, e: wasmtime::Error| plugin_error(plugin, format!("{what}: {e}"));
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config).map_err(|e| failed("cannot start wasmtime", e))?;
-        let module =
-            Module::new(&engine, wasm).map_err(|e| failed("cannot compile the module", e))?;
+        let runtime = Runtime::get().map_err(|e| plugin_error(plugin, e.clone()))?;
+        let module = runtime
+            .module(wasm)
+            .map_err(|e| failed("cannot compile the module", e))?;
         let memory_bytes = (memory_limit_mib.min(HOST_MEMORY_CAP_MIB) as usize) << 20;
         let limits = wasmtime::StoreLimitsBuilder::new()
             .memory_size(memory_bytes)
@@ -65,14 +69,14 @@ impl Sandbox {
             .memories(1)
             .build();
         let mut store = Store::new(
-            &engine,
+            &runtime.engine,
             HostState {
                 limits,
                 log: String::new(),
             },
         );
         store.limiter(|state| &mut state.limits);
-        let mut linker = Linker::<HostState>::new(&engine);
+        let mut linker = Linker::<HostState>::new(&runtime.engine);
         linker
             .func_wrap(
                 abi::HOST_NAMESPACE,
@@ -88,7 +92,7 @@ impl Sandbox {
             .expect("the host functions are defined once");
         let time_limit_ms = time_limit_ms.min(HOST_TIME_CAP_MS);
         let mut time_left = Duration::from_millis(time_limit_ms.into());
-        let clock = Clock::start(engine);
+        let clock = ClockUser::new(runtime);
         let instance = metered(&mut store, &mut time_left, |store| {
             linker.instantiate(store, &module)
         })
@@ -197,38 +201,108 @@ fn metered<T>(
     result
 }
 
-/// A thread that advances an engine's epoch every [`TICK`] until it is dropped, so a plugin
-/// stuck in a loop reaches its deadline and is stopped there (wasmtime checks the epoch at
-/// every function entry and loop back-edge).
-struct Clock {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+/// The engine all sandboxes share, its compiled modules and its clock: a thread that advances
+/// the epoch every [`TICK`] while any sandbox lives, so a plugin stuck in a loop reaches its
+/// deadline and is stopped there (wasmtime checks the epoch at every function entry and loop
+/// back-edge). Deadlines are set relative to the epoch at each call, so one clock serves all.
+struct Runtime {
+    engine: Engine,
+    /// Compiled modules with their bytes, the most recently used last.
+    modules: Mutex<Vec<(Vec<u8>, Module)>>,
+    /// How many sandboxes are alive; the clock sleeps while none is.
+    users: Mutex<usize>,
+    wake: Condvar,
 }
 
-impl Clock {
-    fn start(engine: Engine) -> Self {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("plugin clock".into())
-            .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
-                    engine.increment_epoch();
-                }
+impl Runtime {
+    /// The process's runtime, started on first use (or why it could not be).
+    fn get() -> std::result::Result<&'static Runtime, &'static String> {
+        static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+        let runtime = RUNTIME.get_or_init(|| {
+            let mut config = Config::new();
+            config.epoch_interruption(true);
+            let engine = Engine::new(&config).map_err(|e| format!("cannot start wasmtime: {e}"))?;
+            Ok(Runtime {
+                engine,
+                modules: Mutex::new(Vec::new()),
+                users: Mutex::new(0),
+                wake: Condvar::new(),
             })
-            .expect("a thread for the plugin's clock");
-        Clock {
-            stop: Some(stop),
-            thread: Some(thread),
+        });
+        let runtime = runtime.as_ref()?;
+        static CLOCK: OnceLock<()> = OnceLock::new();
+        CLOCK.get_or_init(|| {
+            std::thread::Builder::new()
+                .name("plugin clock".into())
+                .spawn(move || runtime.tick())
+                .expect("a thread for the plugins' clock");
+        });
+        Ok(runtime)
+    }
+
+    fn tick(&self) {
+        loop {
+            drop(
+                self.wake
+                    .wait_while(lock(&self.users), |users| *users == 0)
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+            std::thread::sleep(TICK);
+            self.engine.increment_epoch();
         }
+    }
+
+    /// `wasm` compiled, from the modules kept or now (then kept). Compiling holds the lock, so
+    /// bands starting together compile a module once.
+    fn module(&self, wasm: &[u8]) -> wasmtime::Result<Module> {
+        let mut modules = lock(&self.modules);
+        if let Some(at) = modules
+            .iter()
+            .position(|(bytes, _)| bytes.as_slice() == wasm)
+        {
+            let kept = modules.remove(at);
+            let module = kept.1.clone();
+            modules.push(kept);
+            return Ok(module);
+        }
+        let module = Module::new(&self.engine, wasm)?;
+        if modules.len() == MODULES_KEPT {
+            modules.remove(0);
+        }
+        modules.push((wasm.to_vec(), module.clone()));
+        Ok(module)
     }
 }
 
-impl Drop for Clock {
+/// Whether `wasm` is among the modules kept compiled.
+#[cfg(test)]
+pub(super) fn is_compiled(wasm: &[u8]) -> bool {
+    Runtime::get().is_ok_and(|runtime| {
+        lock(&runtime.modules)
+            .iter()
+            .any(|(bytes, _)| bytes.as_slice() == wasm)
+    })
+}
+
+/// A lock that survives a panic elsewhere (what it guards stays consistent: a list and a count).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keeps the runtime's clock ticking while it lives.
+struct ClockUser(&'static Runtime);
+
+impl ClockUser {
+    fn new(runtime: &'static Runtime) -> Self {
+        *lock(&runtime.users) += 1;
+        runtime.wake.notify_all();
+        ClockUser(runtime)
+    }
+}
+
+impl Drop for ClockUser {
     fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        *lock(&self.0.users) -= 1;
     }
 }
 
