@@ -100,7 +100,7 @@ test('render-text refuses bad requests with the reason and writes nothing', () =
     [['--text', 'x'.repeat(100_000)], 'at most 20000'],
     [['--text', 'Big', '--size', '2000'], 'size: 2000 is outside'],
     [['--text', 'Hi', '--font', notAFont], 'not-a-font.ttf.*not a readable'],
-    [['--text', 'Hi', '--font', woff2], 'WOFF'],
+    [['--text', 'Hi', '--font', woff2], 'web.woff2.*damaged WOFF2'],
     [['--text', 'Hi', '--color', 'red'], 'color'],
     [['--text', 'Hi', '--align', 'justify'], 'left, center or right'],
     [['--text', 'Hi', '--shadow', '1,2'], 'DX,DY,BLUR'],

@@ -263,3 +263,27 @@ fn add_text_sets_the_text_in_a_brand_kit_style() {
         &bad,
     );
 }
+
+#[test]
+fn a_woff2_web_font_sets_the_text_its_truetype_file_does_and_is_saved_as_it() {
+    // The same Noto Sans cut as TTF and WOFF2 (crate/src/text/fixtures, made by fontTools).
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/src/text/fixtures");
+    let ttf = format!("{fixtures}/NotoSans-Latin.ttf");
+    let woff2 = format!("{fixtures}/NotoSans-Latin.woff2");
+    let dir = Scratch::new("text-woff2");
+    let (from_ttf, from_woff2) = (dir.arg("ttf.png"), dir.arg("woff2.png"));
+    let render = |font: &str, out: &str| {
+        let head = ["render-text", "--text", TEXT, "--font", font, "-o", out];
+        run_ok(&with(&head, &STYLE));
+    };
+    render(&ttf, &from_ttf);
+    render(&woff2, &from_woff2);
+    assert_eq!(decode(&from_woff2), decode(&from_ttf));
+    // A project keeps the unpacked font, so it reopens without a WOFF2 decoder.
+    let p = dir.arg("p.ora");
+    run_ok(&["project", "new", &p, "--size", "500x200"]);
+    run_ok(&["project", "add-text", &p, "--text", TEXT, "--font", &woff2]);
+    let doc = project(&p);
+    let text = doc.layers()[0].text.as_ref().expect("a text layer");
+    assert!(text.source.fonts[0].bytes().starts_with(&[0, 1, 0, 0]));
+}

@@ -5,7 +5,8 @@
 // step), moved, the move undone, the page reloaded from the autosave (still
 // a text layer with the same source and pixels), and the export equals what
 // the CLI exports for the same project (bit for bit on the CPU page, within
-// ±1 on the GPU page, whose composite is blended on the GPU).
+// ±1 on the GPU page, whose composite is blended on the GPU). A WOFF2 font
+// the user opens sets the same pixels as its TrueType file in the CLI.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -134,6 +135,21 @@ for (const config of CONFIGS) {
         return { largest, count };
       }, { exported, reference: references.exported });
       assert.ok(largest <= config.tolerance, `the export is the CLI's export of the same project (${count} values differ, by up to ${largest})`);
+    });
+
+    test('a WOFF2 font the user opens sets the text its TrueType file sets in the CLI', async () => {
+      const { page } = app;
+      // The same Noto Sans cut as TTF and WOFF2, both written by fontTools.
+      const fixtures = fileURLToPath(new URL('../../crate/src/text/fixtures/', import.meta.url));
+      const [text, size, color] = ['Web fonts: AV Wa fi', 40, '#202020'];
+      const reference = `${out}woff2-as-ttf.png`;
+      run(cli, ['render-text', '--text', text, '--size', `${size}`, '--color', color, '--font', `${fixtures}NotoSans-Latin.ttf`, '-o', reference]);
+      const woff2 = [...readFileSync(`${fixtures}NotoSans-Latin.woff2`)];
+      const name = await page.evaluate((bytes) => window.retouchApp.run('type.openFont', { name: 'NotoSans-Latin.woff2', bytes: new Uint8Array(bytes) }), woff2);
+      assert.match(name, /Noto|woff2/i);
+      await page.evaluate((t) => window.retouchApp.run('type.add', { x: 5, y: 5, ...t }), { text, size, color });
+      assert.equal(await lastStep(page), 'Add Text');
+      assert.equal(await layerDiffers(page, [...readFileSync(reference)]), 0, 'the page sets what render-text sets with the TTF');
     });
 
     test('the Type tool: click to set the text from its options, change an option to restyle it', async () => {

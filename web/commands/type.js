@@ -6,7 +6,7 @@
 // `type.source` reads it; `type.rasterize` turns it into ordinary pixels.
 // The shipped fonts (pkg/fonts: Noto Sans, then its Arabic and Devanagari
 // fallbacks) are fetched once, so text works offline. `type.openFont` makes
-// a TTF/OTF file the user opened the primary font (the shipped ones stay its
+// a TTF/OTF/WOFF/WOFF2 file the user opened the primary font (the shipped ones stay its
 // fallbacks) for the next text and the active text layer: the core stores it
 // with the document, so a reopened project keeps the text editable; WOFF and
 // WOFF2 are refused by the core with what to do instead. `brandStyle` in
@@ -100,8 +100,9 @@ export const TYPE_COMMANDS = [
     label: 'Open font…',
     enabled: () => true,
     /**
-     * `{ name, bytes }`: a TTF/OTF file, checked by the core (a malformed file or a WOFF2 is
-     * refused with a message and nothing changes); it sets the next texts and the active
+     * `{ name, bytes }`: a TTF/OTF file or a WOFF/WOFF2 web font (unpacked by the core to the
+     * font it carries), checked by the core (a malformed file is refused with a message and
+     * nothing changes); it sets the next texts and the active
      * text layer, if any (one step). Returns the font's name.
      */
     async run(ctx, { name, bytes }) {
@@ -111,7 +112,7 @@ export const TYPE_COMMANDS = [
       openedFonts = fonts;
       if (onTextLayer(ctx)) {
         const id = ctx.session.state.activeId;
-        await ctx.session.edit((project) => project.editTextLayer(id, {}, fonts));
+        await ctx.session.edit((project) => project.editTextLayerFonts(id, {}, fonts));
       }
       return name;
     },

@@ -4,7 +4,7 @@
 // While a text layer is active, changing an option sets it again (rendered by
 // the core, one history step per change; the text field's change lands when
 // it loses focus).
-// Above the options: "Font…" opens a TTF/OTF of the user's (`type.openFont`),
+// Above the options: "Font…" opens a TTF/OTF/WOFF/WOFF2 of the user's (`type.openFont`),
 // and the brand kit's text styles, one click away: a click applies the style
 // to the active text layer, or, with none active, to the next text placed
 // (pressed until then). Text placed while a selection exists starts in the
@@ -96,7 +96,7 @@ export function mountTypeOptions(host, ctx) {
   const fontRow = document.createElement('div');
   fontRow.className = 'type-font';
   const fontButton = Object.assign(document.createElement('button'), { type: 'button', className: 'small', textContent: 'Font…' });
-  fontButton.title = 'Set text in a TTF or OTF font of your own (it is saved with the document)';
+  fontButton.title = 'Set text in a font of your own: TTF, OTF, WOFF or WOFF2 (it is saved with the document)';
   const fontFile = Object.assign(document.createElement('input'), { type: 'file', accept: '.ttf,.otf,.woff2,.woff,font/ttf,font/otf', hidden: true });
   fontNote = Object.assign(document.createElement('span'), { className: 'hint', textContent: 'Noto Sans' });
   fontNote.setAttribute('aria-live', 'polite');

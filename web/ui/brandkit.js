@@ -2,7 +2,7 @@
 // core stores, normalises and saves them; every change is an undoable step) and, while
 // "attach" is on, handed to each Generate fill job. This module only moves values and bytes
 // between the form and the project; thumbnails are the core's PNGs shown as they are.
-// Fonts (a TTF/OTF, its licence from the font's name table or a licence file added first) and
+// Fonts (a TTF/OTF/WOFF/WOFF2, its licence from the font's name table or a licence file added first) and
 // named text styles (a kit font, a size and a palette colour, optionally line height,
 // tracking and alignment) are checked and stored by the core too; the Type tool shows them.
 

@@ -37,7 +37,8 @@ impl PartialEq for Font {
 impl Font {
     /// Checks `bytes` as a font file named `name` (what messages call it):
     /// it must parse, map Unicode characters to glyphs and carry outlines.
-    /// WOFF/WOFF2 and font collections are refused with what to do instead.
+    /// WOFF and WOFF2 web fonts are unpacked to the font they carry; font
+    /// collections are refused with what to do instead.
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font> {
         let refuse = |why: &str| Error::param("font", format!("'{name}' {why}"));
         if bytes.len() > MAX_FONT_BYTES {
@@ -46,18 +47,17 @@ impl Font {
                 bytes.len()
             )));
         }
-        match bytes.get(..4) {
-            Some(b"wOFF") | Some(b"wOF2") => {
-                return Err(refuse(
-                    "is a WOFF/WOFF2 web font, which is not read yet: use its TTF or OTF file",
-                ))
-            }
-            Some(b"ttcf") => {
-                return Err(refuse(
-                    "is a font collection (TTC): use one of its fonts as a TTF or OTF file",
-                ))
-            }
-            _ => {}
+        // A web font is the TrueType/OpenType file it carries: that is what is kept, drawn,
+        // and saved into projects (so a reader never needs a WOFF decoder).
+        let bytes = match bytes.get(..4) {
+            Some(b"wOF2") => unwrap_web_font(name, "WOFF2", wuff::decompress_woff2(&bytes))?,
+            Some(b"wOFF") => unwrap_web_font(name, "WOFF", wuff::decompress_woff1(&bytes))?,
+            _ => bytes,
+        };
+        if bytes.starts_with(b"ttcf") {
+            return Err(refuse(
+                "is a font collection (TTC): use one of its fonts as a TTF or OTF file",
+            ));
         }
         let face = ttf_parser::Face::parse(&bytes, 0)
             .map_err(|e| refuse(&format!("is not a readable TrueType/OpenType font ({e})")))?;
@@ -146,4 +146,26 @@ impl Font {
     pub(crate) fn descender(&self) -> f32 {
         self.descender
     }
+}
+
+/// The TrueType/OpenType file inside a WOFF or WOFF2 web font (`kind`), decoded, or why not.
+fn unwrap_web_font(
+    name: &str,
+    kind: &str,
+    decoded: std::result::Result<Vec<u8>, wuff::WuffErr>,
+) -> Result<Vec<u8>> {
+    let refuse = |why: String| Error::param("font", format!("'{name}' {why}"));
+    let font = decoded.map_err(|_| {
+        refuse(format!(
+            "is a damaged {kind} web font (its tables do not decompress): use another copy, or \
+             its TTF or OTF file"
+        ))
+    })?;
+    if font.len() > MAX_FONT_BYTES {
+        return Err(refuse(format!(
+            "unpacks to {} bytes; fonts are limited to {MAX_FONT_BYTES}",
+            font.len()
+        )));
+    }
+    Ok(font)
 }

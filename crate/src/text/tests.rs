@@ -370,3 +370,42 @@ fn the_glyph_cache_stays_within_its_bound() {
         );
     }
 }
+
+#[test]
+fn web_fonts_render_exactly_as_their_truetype_file() {
+    // The same Noto Sans cut written as TTF, WOFF and WOFF2 by fontTools (fixtures/README.md).
+    const TTF: &[u8] = include_bytes!("fixtures/NotoSans-Latin.ttf");
+    const WOFF: &[u8] = include_bytes!("fixtures/NotoSans-Latin.woff");
+    const WOFF2: &[u8] = include_bytes!("fixtures/NotoSans-Latin.woff2");
+    let text = "Sphinx of black quartz, judge my vow! AV fi 0123456789";
+    let style = TextStyle::new(48.0);
+    let ttf = Font::from_bytes("NotoSans-Latin.ttf", TTF.to_vec()).unwrap();
+    let laid = layout(text, std::slice::from_ref(&ttf), &style).unwrap();
+    let want = render(&laid, &[ttf], &style).unwrap();
+    for (name, bytes) in [
+        ("NotoSans-Latin.woff", WOFF),
+        ("NotoSans-Latin.woff2", WOFF2),
+    ] {
+        let font = Font::from_bytes(name, bytes.to_vec()).unwrap();
+        assert!(
+            font.bytes().starts_with(&[0, 1, 0, 0]),
+            "{name}: a TrueType file is kept"
+        );
+        let set = layout(text, std::slice::from_ref(&font), &style).unwrap();
+        assert_eq!(set.width, laid.width, "{name}");
+        assert_eq!(render(&set, &[font], &style).unwrap(), want, "{name}");
+    }
+    // Damaged web fonts are refused by name, saying what they are.
+    for (name, bytes) in [
+        ("cut.woff2", &WOFF2[..WOFF2.len() / 2]),
+        ("cut.woff", &WOFF[..WOFF.len() / 2]),
+    ] {
+        let message = Font::from_bytes(name, bytes.to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains(name) && message.contains("damaged WOFF"),
+            "{message}"
+        );
+    }
+}

@@ -198,34 +198,26 @@ impl Project {
         doc.add_text_layer(source, (x, y)).map_err(js_error)
     }
 
-    /// Changes a text layer's source (a `TextPatch`: only the fields given)
-    /// and, with `fonts`, its fonts; it is rendered again where its text box
-    /// lies, one step ("Edit Text", or "Transform Text" for scale and
-    /// rotation alone). The same source again records nothing.
+    /// Changes a text layer's source (a `TextPatch`: only the fields given);
+    /// it is rendered again where its text box lies, one step ("Edit Text",
+    /// or "Transform Text" for scale and rotation alone). The same source
+    /// again records nothing.
     #[wasm_bindgen(js_name = editTextLayer)]
-    pub fn edit_text_layer(
+    pub fn edit_text_layer(&self, id: u32, patch: JsValue) -> std::result::Result<(), JsError> {
+        self.edit_text(id, patch, None)
+    }
+
+    /// [`edit_text_layer`](Self::edit_text_layer) that also sets the layer's
+    /// fonts to `fonts` (borrowed: the page keeps the set for the texts it
+    /// sets next), in the same step.
+    #[wasm_bindgen(js_name = editTextLayerFonts)]
+    pub fn edit_text_layer_fonts(
         &self,
         id: u32,
         patch: JsValue,
-        fonts: Option<FontSet>,
+        fonts: &FontSet,
     ) -> std::result::Result<(), JsError> {
-        let patch = TextPatch::from_js(patch)?;
-        let mut doc = self.doc()?;
-        let layer = doc.layer(id).map_err(js_error)?;
-        let mut source = match &layer.text {
-            Some(text) => text.source.clone(),
-            None => {
-                return Err(js_error(Error::param(
-                    "layer",
-                    format!("'{}' is not a text layer", layer.props.name),
-                )))
-            }
-        };
-        if let Some(fonts) = fonts {
-            source.fonts = fonts.fonts;
-        }
-        let source = patch.apply(source, &doc).map_err(js_error)?;
-        doc.edit_text_layer(id, source).map_err(js_error)
+        self.edit_text(id, patch, Some(fonts))
     }
 
     /// A text layer's source (see `TextInfo`), `null` for other layers.
@@ -278,5 +270,32 @@ impl Project {
     #[wasm_bindgen(js_name = rasterizeTextLayer)]
     pub fn rasterize_text_layer(&self, id: u32) -> std::result::Result<(), JsError> {
         self.doc()?.rasterize_text_layer(id).map_err(js_error)
+    }
+}
+
+impl Project {
+    fn edit_text(
+        &self,
+        id: u32,
+        patch: JsValue,
+        fonts: Option<&FontSet>,
+    ) -> std::result::Result<(), JsError> {
+        let patch = TextPatch::from_js(patch)?;
+        let mut doc = self.doc()?;
+        let layer = doc.layer(id).map_err(js_error)?;
+        let mut source = match &layer.text {
+            Some(text) => text.source.clone(),
+            None => {
+                return Err(js_error(Error::param(
+                    "layer",
+                    format!("'{}' is not a text layer", layer.props.name),
+                )))
+            }
+        };
+        if let Some(fonts) = fonts {
+            source.fonts = fonts.fonts.clone();
+        }
+        let source = patch.apply(source, &doc).map_err(js_error)?;
+        doc.edit_text_layer(id, source).map_err(js_error)
     }
 }

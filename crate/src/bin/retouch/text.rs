@@ -13,7 +13,7 @@ pub struct TextArgs {
     /// The text; "\n" starts a new paragraph.
     #[arg(long)]
     pub text: String,
-    /// The font file (TTF/OTF); may be given again for fallback fonts, tried
+    /// The font file (TTF/OTF, or a WOFF/WOFF2 web font); may be given again for fallback fonts, tried
     /// in order for characters the first lacks. Default: the shipped Noto Sans.
     /// The shipped fonts are always the last fallbacks.
     #[arg(long)]
