@@ -28,29 +28,37 @@ L1_FT, CENTROID_FT, INK_FT = 0.04, 0.1, 0.02
 L1_PIL, CENTROID_PIL, INK_PIL = 0.5, 1.5, 0.08
 
 
-def shape(font_path, size, text):
+def harfbuzz_glyphs(font_path, size, text):
+    """HarfBuzz's shaping of `text`: (glyph id, cluster, x, y) per glyph, the
+    pen plus the glyph's offset in px on one baseline, y down."""
     face = hb.Face(hb.Blob.from_file_path(font_path))
-    font = hb.Font(face)
     buf = hb.Buffer()
     buf.add_str(text)
     buf.guess_segment_properties()
-    hb.shape(font, buf, {})
+    hb.shape(hb.Font(face), buf, {})
     scale = size / face.upem
     pen, out = 0.0, []
     for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
-        out.append((info.codepoint, info.cluster, pen + pos.x_offset * scale))
+        out.append((info.codepoint, info.cluster, pen + pos.x_offset * scale, -pos.y_offset * scale))
         pen += pos.x_advance * scale
     return out
 
 
-def freetype_coverage(font_path, size, glyphs, shape_):
+def freetype_glyphs(font_path, size, glyphs, shape_, matrix=(1.0, 0.0, 0.0, 1.0)):
+    """FreeType's coverage (unhinted) of our glyphs, each drawn by id at our
+    sub-pixel pen and transformed by `matrix` (FT_Matrix xx, xy, yx, yy, in
+    FreeType's y-up space) about it; and the pixel box each glyph covers."""
     face = freetype.Face(font_path)
     face.set_char_size(int(round(size * 64)))
-    canvas = np.zeros(shape_)
+    fixed = [int(round(v * 0x10000)) for v in matrix]
+    # Drawn with a margin, in case FreeType's bitmap reaches past our image.
+    margin = 8
+    canvas = np.zeros((shape_[0] + 2 * margin, shape_[1] + 2 * margin))
+    boxes = []
     for g in glyphs:
         ix, iy = int(np.floor(g["x"])), int(np.floor(g["y"]))
         delta = freetype.FT_Vector(int(round((g["x"] - ix) * 64)), int(round(-(g["y"] - iy) * 64)))
-        face.set_transform(freetype.FT_Matrix(0x10000, 0, 0, 0x10000), delta)
+        face.set_transform(freetype.FT_Matrix(*fixed), delta)
         face.load_glyph(g["id"], freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP)
         face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
         bm = face.glyph.bitmap
@@ -58,9 +66,12 @@ def freetype_coverage(font_path, size, glyphs, shape_):
             continue
         cov = np.array(bm.buffer, float).reshape(bm.rows, bm.pitch)[:, : bm.width] / 255
         left, top = ix + face.glyph.bitmap_left, iy - face.glyph.bitmap_top
-        region = canvas[top : top + bm.rows, left : left + bm.width]
+        region = canvas[margin + top : margin + top + bm.rows, margin + left : margin + left + bm.width]
         region[:] = region + cov - region * cov
-    return canvas
+        boxes.append((max(top, 0), max(left, 0), top + bm.rows, left + bm.width))
+    if canvas[:margin].any() or canvas[-margin:].any() or canvas[:, :margin].any() or canvas[:, -margin:].any():
+        raise SystemExit("FreeType's glyphs reach past our image: it is cut too tight")
+    return canvas[margin:-margin, margin:-margin], boxes
 
 
 def centroid(m):
@@ -85,22 +96,22 @@ def compare(ours, theirs, bounds, label, problems):
 def check(case):
     problems = []
     ours = json.load(open(case["glyphs"]))["glyphs"]
-    theirs = shape(case["font"], case["size"], case["text"])
+    theirs = harfbuzz_glyphs(case["font"], case["size"], case["text"])
     # Our clusters are UTF-8 byte offsets, uharfbuzz's (a str buffer) code point indices.
     char_at = {len(case["text"][:i].encode()): i for i in range(len(case["text"]) + 1)}
     ours_ids = [(g["id"], char_at[g["cluster"]]) for g in ours]
-    theirs_ids = [(gid, cluster) for gid, cluster, _ in theirs]
+    theirs_ids = [(gid, cluster) for gid, cluster, _, _ in theirs]
     if ours_ids != theirs_ids:
         problems.append(f"glyphs/clusters differ: ours {ours_ids} HarfBuzz {theirs_ids}")
     origin = ours[0]["x"] - theirs[0][2]
-    worst = max(abs(g["x"] - origin - x) for g, (_, _, x) in zip(ours, theirs))
+    worst = max(abs(g["x"] - origin - x) for g, (_, _, x, _) in zip(ours, theirs))
     if worst > POSITION_PX:
         problems.append(f"a glyph is {worst:.3f} px from HarfBuzz's position")
     parts = [f"{len(ours)} glyphs, ids and clusters {'equal' if ours_ids == theirs_ids else 'DIFFERENT'} to HarfBuzz's, positions within {worst:.4f} px"]
 
     image = Image.open(case["png"])
     a = np.asarray(image)[:, :, 3].astype(float) / 255
-    ft = freetype_coverage(case["font"], case["size"], ours, a.shape)
+    ft, _ = freetype_glyphs(case["font"], case["size"], ours, a.shape)
     parts.append(compare(a, ft, (L1_FT, CENTROID_FT, INK_FT), "FreeType", problems))
 
     pil = Image.new("L", image.size, 0)
@@ -115,11 +126,12 @@ def check(case):
     return not problems
 
 
-def main():
+def run(check):
+    """Checks every case of the JSON file named on the command line; exits 1 when any fails."""
     cases = json.load(open(sys.argv[1]))
     ok = [check(c) for c in cases]
     sys.exit(0 if all(ok) else 1)
 
 
 if __name__ == "__main__":
-    main()
+    run(check)

@@ -20,80 +20,25 @@ Prints one line per case; exits 1 when any case fails.
 """
 import json
 import math
-import sys
 
-import freetype
 import numpy as np
-import uharfbuzz as hb
 from PIL import Image
 
-from reference import centroid, compare
+from reference import centroid, compare, freetype_glyphs, harfbuzz_glyphs, run
 
 POSITION_PX = 1 / 64
 GLYPH_PX = 0.1
 L1_ROT, CENTROID_ROT, INK_ROT = 0.04, 0.35, 0.02
 
 
-def shape(font_path, size, text):
-    """HarfBuzz's glyph positions (pen + offset), upright, y down, in px."""
-    face = hb.Face(hb.Blob.from_file_path(font_path))
-    buf = hb.Buffer()
-    buf.add_str(text)
-    buf.guess_segment_properties()
-    hb.shape(hb.Font(face), buf, {})
-    scale = size / face.upem
-    pen, out = 0.0, []
-    for pos in buf.glyph_positions:
-        out.append((pen + pos.x_offset * scale, -pos.y_offset * scale))
-        pen += pos.x_advance * scale
-    return out
-
-
-def fixed(v):
-    """16.16 fixed point, as FT_Matrix holds it."""
-    return int(round(v * 0x10000))
-
-
-def freetype_rotated(font_path, size, degrees, glyphs, shape_):
-    """FreeType's coverage of the glyphs, each turned `degrees` clockwise on
-    screen about its pen, and the pixel box each glyph's bitmap covers."""
-    face = freetype.Face(font_path)
-    face.set_char_size(int(round(size * 64)))
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    # Clockwise on a y-down screen is counter-clockwise in FreeType's y-up
-    # space turned the other way: x' = c·x + s·y, y' = −s·x + c·y.
-    matrix = freetype.FT_Matrix(fixed(c), fixed(s), fixed(-s), fixed(c))
-    # Drawn with a margin, in case FreeType's bitmap reaches past our image.
-    margin = 8
-    canvas = np.zeros((shape_[0] + 2 * margin, shape_[1] + 2 * margin))
-    boxes = []
-    for g in glyphs:
-        ix, iy = int(np.floor(g["x"])), int(np.floor(g["y"]))
-        delta = freetype.FT_Vector(int(round((g["x"] - ix) * 64)), int(round(-(g["y"] - iy) * 64)))
-        face.set_transform(matrix, delta)
-        face.load_glyph(g["id"], freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP)
-        face.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
-        bm = face.glyph.bitmap
-        if bm.width == 0 or bm.rows == 0:
-            continue
-        cov = np.array(bm.buffer, float).reshape(bm.rows, bm.pitch)[:, : bm.width] / 255
-        left, top = ix + face.glyph.bitmap_left, iy - face.glyph.bitmap_top
-        region = canvas[margin + top : margin + top + bm.rows, margin + left : margin + left + bm.width]
-        region[:] = region + cov - region * cov
-        boxes.append((max(top, 0), max(left, 0), top + bm.rows, left + bm.width))
-    if canvas[:margin].any() or canvas[-margin:].any() or canvas[:, :margin].any() or canvas[:, -margin:].any():
-        raise SystemExit("FreeType's glyphs reach past our image: it is cut too tight")
-    return canvas[margin:-margin, margin:-margin], boxes
-
-
 def check(case):
     problems = []
     degrees = case["rotation"]
     ours = json.load(open(case["glyphs"]))["glyphs"]
-    theirs = shape(case["font"], case["size"], case["text"])
+    theirs = harfbuzz_glyphs(case["font"], case["size"], case["text"])
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     # HarfBuzz's pens (on one baseline), turned clockwise on screen.
-    turned = [(c * x - s * y, s * x + c * y) for x, y in theirs]
+    turned = [(c * x - s * y, s * x + c * y) for _, _, x, y in theirs]
     x0, y0 = ours[0]["x"] - turned[0][0], ours[0]["y"] - turned[0][1]
     worst = max(math.hypot(g["x"] - x0 - x, g["y"] - y0 - y) for g, (x, y) in zip(ours, turned))
     if len(ours) != len(theirs) or worst > POSITION_PX:
@@ -101,7 +46,9 @@ def check(case):
     parts = [f"{len(ours)} glyphs, pens within {worst:.4f} px of HarfBuzz's turned"]
 
     a = np.asarray(Image.open(case["png"]))[:, :, 3].astype(float) / 255
-    ft, boxes = freetype_rotated(case["font"], case["size"], degrees, ours, a.shape)
+    # Clockwise on a y-down screen is counter-clockwise in FreeType's y-up
+    # space turned the other way: x' = c·x + s·y, y' = −s·x + c·y.
+    ft, boxes = freetype_glyphs(case["font"], case["size"], ours, a.shape, (c, s, -s, c))
     if ft.shape != a.shape or ft.sum() == 0:
         problems.append("FreeType drew nothing inside our image")
     shifts = []
@@ -121,11 +68,5 @@ def check(case):
     return not problems
 
 
-def main():
-    cases = json.load(open(sys.argv[1]))
-    ok = [check(c) for c in cases]
-    sys.exit(0 if all(ok) else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run(check)
