@@ -1,7 +1,8 @@
 //! Native benchmark of the filter plugin host (`plugin::filter_host`, wasmtime sandbox): an
 //! identity plugin through the whole host path (tiling, halo gathering, copies in and out of the
 //! sandbox, canary checks) on a 4096×4096 image; the unsharp-mask example plugin
-//! (`plugins/unsharp-mask`, built by `./build.sh plugins`) against the core's own unsharp mask on
+//! (`plugins/unsharp-mask`, built by `./build.sh plugins`) against the same filter compiled for
+//! the host (its source included below) and against the core's own unsharp mask on
 //! a 1024×1024 image; and the sandbox's start-up cost (a run on a 1×1 image: module
 //! compilation, instantiation, buffers, one tile).
 //! `cargo run -p retouch --release --example bench_plugins`. Images are the test photos tiled
@@ -9,11 +10,18 @@
 
 mod bench_kit;
 
+/// The unsharp-mask example plugin's source, compiled for the host (its crate is a cdylib for
+/// WebAssembly only: an rlib beside it would cost the module its link-time optimisation).
+#[allow(unused_attributes)] // its `#![no_std]` is for the module
+#[path = "../../plugins/unsharp-mask/src/lib.rs"]
+mod unsharp_plugin;
+
 use retouch::doc::Rect;
 use retouch::ops::adjust::{adjust_cpu, Adjustment, UnsharpMask};
 use retouch::plugin::abi::ParamValue;
 use retouch::plugin::bundle::Bundle;
-use retouch::plugin::filter_host::FilterRun;
+use retouch::plugin::filter_host::{tiles, FilterRun, FilterSource, TILE};
+use retouch_plugin_sdk::{Filter, Params, Tile};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -69,6 +77,52 @@ fn whole(image: &image::RgbaImage) -> Rect {
     Rect::new(0, 0, image.width(), image.height())
 }
 
+/// The unsharp-mask plugin's own filter compiled for the host, run as the host runs its
+/// module: the same 512² tiles and halo (gathered by the host's code), the rows of tiles in one
+/// band per thread, every output tile placed into the result. What is left between this and
+/// the module's run is the sandbox: WebAssembly code, copies in and out, the canary.
+fn unsharp_native(image: &image::RgbaImage, params: &[u8]) -> image::RgbaImage {
+    let filter = unsharp_plugin::UnsharpMask::from_params(&mut Params::new(params)).expect("params");
+    let halo = filter.halo();
+    let source = FilterSource::whole(image);
+    let (width, height) = image.dimensions();
+    let row_bytes = width as usize * 4;
+    let tile_rows = height.div_ceil(TILE) as usize;
+    let bands = retouch::parallel::parts_for((width * height) as usize)
+        .min(tile_rows)
+        .max(1);
+    let band_rows = tile_rows.div_ceil(bands) * TILE as usize;
+    let mut out = image::RgbaImage::new(width, height);
+    let parts: Vec<_> = out
+        .chunks_mut(band_rows * row_bytes)
+        .enumerate()
+        .map(|(i, pixels)| {
+            let rows = (pixels.len() / row_bytes) as u32;
+            (Rect::new(0, (i * band_rows) as i32, width, rows), pixels)
+        })
+        .collect();
+    retouch::parallel::for_each_part(parts, |(band, pixels)| {
+        let mut input = Vec::new();
+        let mut output = Vec::new();
+        for tile in tiles(band) {
+            let (w, h) = (tile.width as usize, tile.height as usize);
+            input.resize((w + 2 * halo as usize) * (h + 2 * halo as usize) * 4, 0);
+            output.resize(w * h * 4, 0);
+            source.gather(tile, halo, &mut input);
+            let origin = (tile.x as u32, tile.y as u32);
+            let size = (tile.width, tile.height);
+            let mut call = Tile::new(&input, &mut output, size, halo, origin, (width, height));
+            filter.filter(&mut call).expect("filters");
+            let top = (tile.y - band.y) as usize;
+            for (r, row) in output.chunks_exact(w * 4).enumerate() {
+                let at = (top + r) * row_bytes + tile.x as usize * 4;
+                pixels[at..at + w * 4].copy_from_slice(row);
+            }
+        }
+    });
+    out
+}
+
 fn main() {
     let identity = identity_bundle();
     let run = FilterRun::new(&identity, &BTreeMap::new()).expect("no parameters");
@@ -106,18 +160,29 @@ fn main() {
 
     let image = bench_kit::photo_mosaic(1024, 1024);
     let plugin_time = bench_kit::median(|| plugin.run_wasm(&image, whole(&image)).expect("runs"));
+    let params_bytes = retouch::plugin::abi::params_bytes(&[amount as f32, radius as f32, 0.0]);
+    assert_eq!(
+        unsharp_native(&image, &params_bytes),
+        plugin.run_wasm(&image, whole(&image)).expect("runs"),
+        "the filter compiled for the host gives the module's bytes"
+    );
+    let native_time = bench_kit::median(|| unsharp_native(&image, &params_bytes));
     let core = Adjustment::UnsharpMask(UnsharpMask {
         amount: amount as f32,
         radius: radius as f32,
         threshold: 0.0,
     });
     let core_time = bench_kit::median(|| adjust_cpu(&image, &core).expect("valid"));
+    let ms = |t: std::time::Duration| t.as_secs_f64() * 1e3;
     println!(
         "unsharp mask 1024×1024 (amount {amount}, radius {radius}): plugin {:.1} ms ({:.2} MP/s), \
-         core {:.1} ms ({:.1} MP/s): plugin/core {:.1}×",
-        plugin_time.as_secs_f64() * 1e3,
+         the same filter compiled natively {:.1} ms: plugin/native {:.2}×; \
+         core (Deriche blur) {:.1} ms ({:.1} MP/s): plugin/core {:.1}×",
+        ms(plugin_time),
         bench_kit::mp_per_s(1 << 20, plugin_time),
-        core_time.as_secs_f64() * 1e3,
+        ms(native_time),
+        plugin_time.as_secs_f64() / native_time.as_secs_f64(),
+        ms(core_time),
         bench_kit::mp_per_s(1 << 20, core_time),
         plugin_time.as_secs_f64() / core_time.as_secs_f64()
     );

@@ -1,6 +1,8 @@
 //! What the module gets from its host (`retouch.log`, `retouch.progress`,
 //! `retouch.cancelled`) and from its own memory (growing it for buffers and scratch space).
-//! Off WebAssembly (an SDK unit test) the host calls do nothing and memory never grows.
+//! Off WebAssembly (an SDK unit test, or a plugin's filter compiled for the host to be measured
+//! against its module) the host calls do nothing, buffers never grow, and the scratch space is
+//! a vector per thread.
 
 #[cfg(target_arch = "wasm32")]
 mod imports {
@@ -61,12 +63,14 @@ pub(crate) fn grow(len: usize) -> Option<usize> {
 }
 
 /// The scratch space: one region, grown when a call needs more and reused by later calls.
+#[cfg(target_arch = "wasm32")]
 struct Scratch {
     ptr: usize,
     len: usize,
     in_use: bool,
 }
 
+#[cfg(target_arch = "wasm32")]
 static mut SCRATCH: Scratch = Scratch {
     ptr: 0,
     len: 0,
@@ -77,6 +81,7 @@ static mut SCRATCH: Scratch = Scratch {
 /// blur, say). The space is reused from tile to tile, so memory stays at the largest tile's
 /// need. Fails with [`Error::OutOfMemory`](crate::Error::OutOfMemory) when the memory cannot
 /// grow, or when called again inside `work`.
+#[cfg(target_arch = "wasm32")]
 pub fn with_scratch<R>(len: usize, work: impl FnOnce(&mut [f32]) -> R) -> Result<R, crate::Error> {
     // SAFETY: a plugin module runs one call at a time (WebAssembly has no threads here), and
     // `in_use` refuses a nested call, so the region is borrowed once.
@@ -96,6 +101,24 @@ pub fn with_scratch<R>(len: usize, work: impl FnOnce(&mut [f32]) -> R) -> Result
         scratch.in_use = false;
         Ok(result)
     }
+}
+
+/// [`with_scratch`] off WebAssembly: a vector per thread, reused from call to call.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn with_scratch<R>(len: usize, work: impl FnOnce(&mut [f32]) -> R) -> Result<R, crate::Error> {
+    extern crate std;
+    std::thread_local! {
+        static SCRATCH: core::cell::RefCell<std::vec::Vec<f32>> =
+            const { core::cell::RefCell::new(std::vec::Vec::new()) };
+    }
+    SCRATCH.with(|scratch| {
+        let mut space = scratch
+            .try_borrow_mut()
+            .map_err(|_| crate::Error::OutOfMemory)?;
+        space.clear();
+        space.resize(len, 0.0);
+        Ok(work(&mut space))
+    })
 }
 
 #[cfg(all(feature = "panic-handler", target_arch = "wasm32", not(test)))]

@@ -5,7 +5,8 @@
 //! fills one output tile from one input tile in [`Filter::filter`]. [`export_filter!`] turns it
 //! into a WebAssembly module implementing the plugin ABI (`docs/plugin-abi.md`, version 1): the
 //! four exports, a buffer allocator, and the host's log, progress and cancel imports. The crate is
-//! `no_std` and allocates nothing on its own, so a plugin is a few kilobytes.
+//! `no_std` and allocates nothing on its own in a module, so a plugin is a few kilobytes (built
+//! for the host, e.g. to time a filter natively, its scratch space is a `std` vector).
 //!
 //! ```ignore
 //! #![no_std]

@@ -452,7 +452,7 @@ impl<'a> FilterSource<'a> {
 
     /// Writes `tile` (layer coordinates) grown by `halo` on each side into `input` (exactly
     /// that many pixels), repeating the layer's edge pixels past its border.
-    fn gather(&self, tile: Rect, halo: u32, input: &mut [u8]) {
+    pub fn gather(&self, tile: Rect, halo: u32, input: &mut [u8]) {
         let (width, height) = (i64::from(self.layer_size.0), i64::from(self.layer_size.1));
         let (ox, oy) = (i64::from(self.origin.0), i64::from(self.origin.1));
         let stride = self.pixels.width() as usize * 4;

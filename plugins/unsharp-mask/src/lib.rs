@@ -10,7 +10,8 @@ use retouch_plugin_sdk::{export_filter, libm, with_scratch, Error, Filter, Param
 /// The largest blur radius the manifest allows (σ, px); the kernel holds `2·round(3σ) + 1` taps.
 const MAX_TAPS: usize = 2 * 150 + 1;
 
-struct UnsharpMask {
+/// The filter (public: the core's plugin benchmark compiles this source for the host).
+pub struct UnsharpMask {
     gain: f32,
     threshold: f32,
     /// Kernel half-width: SciPy's `int(3σ + 0.5)`.
