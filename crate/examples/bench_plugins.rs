@@ -82,7 +82,8 @@ fn whole(image: &image::RgbaImage) -> Rect {
 /// band per thread, every output tile placed into the result. What is left between this and
 /// the module's run is the sandbox: WebAssembly code, copies in and out, the canary.
 fn unsharp_native(image: &image::RgbaImage, params: &[u8]) -> image::RgbaImage {
-    let filter = unsharp_plugin::UnsharpMask::from_params(&mut Params::new(params)).expect("params");
+    let filter =
+        unsharp_plugin::UnsharpMask::from_params(&mut Params::new(params)).expect("params");
     let halo = filter.halo();
     let source = FilterSource::whole(image);
     let (width, height) = image.dimensions();
