@@ -20,7 +20,7 @@ use retouch::doc::Rect;
 use retouch::ops::adjust::{adjust_cpu, Adjustment, UnsharpMask};
 use retouch::plugin::abi::ParamValue;
 use retouch::plugin::bundle::Bundle;
-use retouch::plugin::filter_host::{tiles, FilterRun, FilterSource, TILE};
+use retouch::plugin::filter_host::{bands, place, tiles, FilterRun, FilterSource};
 use retouch_plugin_sdk::{Filter, Params, Tile};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -87,22 +87,8 @@ fn unsharp_native(image: &image::RgbaImage, params: &[u8]) -> image::RgbaImage {
     let halo = filter.halo();
     let source = FilterSource::whole(image);
     let (width, height) = image.dimensions();
-    let row_bytes = width as usize * 4;
-    let tile_rows = height.div_ceil(TILE) as usize;
-    let bands = retouch::parallel::parts_for((width * height) as usize)
-        .min(tile_rows)
-        .max(1);
-    let band_rows = tile_rows.div_ceil(bands) * TILE as usize;
     let mut out = image::RgbaImage::new(width, height);
-    let parts: Vec<_> = out
-        .chunks_mut(band_rows * row_bytes)
-        .enumerate()
-        .map(|(i, pixels)| {
-            let rows = (pixels.len() / row_bytes) as u32;
-            (Rect::new(0, (i * band_rows) as i32, width, rows), pixels)
-        })
-        .collect();
-    retouch::parallel::for_each_part(parts, |(band, pixels)| {
+    retouch::parallel::for_each_part(bands(whole(image), &mut out), |(band, pixels)| {
         let mut input = Vec::new();
         let mut output = Vec::new();
         for tile in tiles(band) {
@@ -114,11 +100,7 @@ fn unsharp_native(image: &image::RgbaImage, params: &[u8]) -> image::RgbaImage {
             let size = (tile.width, tile.height);
             let mut call = Tile::new(&input, &mut output, size, halo, origin, (width, height));
             filter.filter(&mut call).expect("filters");
-            let top = (tile.y - band.y) as usize;
-            for (r, row) in output.chunks_exact(w * 4).enumerate() {
-                let at = (top + r) * row_bytes + tile.x as usize * 4;
-                pixels[at..at + w * 4].copy_from_slice(row);
-            }
+            place(pixels, band, tile, &output);
         }
     });
     out

@@ -97,29 +97,12 @@ impl<'a> FilterRun<'a> {
             .expect("a checked bundle has its module");
         let source = FilterSource::whole(image);
         source.check(area, 0)?;
-        let tile_rows = area.height.div_ceil(TILE) as usize;
-        let pixels = area.width as usize * area.height as usize;
-        let bands = crate::parallel::parts_for(pixels).min(tile_rows).max(1);
-        let band_rows = tile_rows.div_ceil(bands) * TILE as usize;
-        let row_bytes = area.width as usize * 4;
         let mut out = RgbaImage::new(area.width, area.height);
+        let bands = bands(area, &mut out);
         let mut outcomes: Vec<Result<()>> = Vec::new();
-        outcomes.resize_with(bands, || Ok(()));
-        let parts: Vec<_> = out
-            .chunks_mut(band_rows * row_bytes)
-            .zip(outcomes.iter_mut())
-            .enumerate()
-            .map(|(i, (pixels, outcome))| {
-                let band = Rect::new(
-                    area.x,
-                    area.y + (i * band_rows) as i32,
-                    area.width,
-                    (pixels.len() / row_bytes) as u32,
-                );
-                (band, pixels, outcome)
-            })
-            .collect();
-        crate::parallel::for_each_part(parts, |(band, pixels, outcome)| {
+        outcomes.resize_with(bands.len(), || Ok(()));
+        let parts: Vec<_> = bands.into_iter().zip(outcomes.iter_mut()).collect();
+        crate::parallel::for_each_part(parts, |((band, pixels), outcome)| {
             *outcome = super::sandbox::Sandbox::instantiate(
                 self.id(),
                 wasm,
@@ -482,7 +465,27 @@ impl<'a> FilterSource<'a> {
 }
 
 /// Copies a tile's output into the area's RGBA rows.
-fn place(out: &mut [u8], area: Rect, tile: Rect, pixels: &[u8]) {
+/// `area`'s rows of tiles split into bands, one per thread (`crate::parallel`), each with its
+/// rows of `out` (the area's RGBA rows): what a native run filters on each thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn bands(area: Rect, out: &mut [u8]) -> Vec<(Rect, &mut [u8])> {
+    let tile_rows = area.height.div_ceil(TILE) as usize;
+    let pixels = area.width as usize * area.height as usize;
+    let bands = crate::parallel::parts_for(pixels).min(tile_rows).max(1);
+    let band_rows = tile_rows.div_ceil(bands) * TILE as usize;
+    let row_bytes = area.width as usize * 4;
+    out.chunks_mut(band_rows * row_bytes)
+        .enumerate()
+        .map(|(i, pixels)| {
+            let rows = (pixels.len() / row_bytes) as u32;
+            let top = area.y + (i * band_rows) as i32;
+            (Rect::new(area.x, top, area.width, rows), pixels)
+        })
+        .collect()
+}
+
+/// Copies a tile's output `pixels` into `out`, the RGBA rows of `area`.
+pub fn place(out: &mut [u8], area: Rect, tile: Rect, pixels: &[u8]) {
     let stride = area.width as usize * 4;
     let (dx, dy) = ((tile.x - area.x) as usize, (tile.y - area.y) as usize);
     let row_len = tile.width as usize * 4;
