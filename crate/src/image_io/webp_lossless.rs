@@ -56,7 +56,7 @@ pub fn write_webp_in_bands<W: Write>(
     // Pass 1: predictors and symbol counts.
     let mut counted = Blocks::new(size, Predictors::Choose(Vec::new()), Counts::default());
     bands(&mut |rows| counted.push_rows(rows))?;
-    let (predictors, counts) = counted.finish()?;
+    let (predictors, counts, alpha_used) = counted.finish()?;
     let codes = counts.codes();
 
     // Everything before the pixels, in memory: header, transforms, codes.
@@ -64,7 +64,7 @@ pub fn write_webp_in_bands<W: Write>(
     bits.write(0x2f, 8);
     bits.write(width as u64 - 1, 14);
     bits.write(height as u64 - 1, 14);
-    bits.write(u64::from(counts.alpha_used), 1);
+    bits.write(u64::from(alpha_used), 1);
     bits.write(0, 3);
     // Subtract green (transform 2), then the predictor (transform 0).
     bits.write(1, 1);
@@ -90,7 +90,7 @@ pub fn write_webp_in_bands<W: Write>(
         &mut out,
         (width, height),
         metadata,
-        counts.alpha_used,
+        alpha_used,
         stream_bytes,
     )
     .map_err(io)?;
@@ -105,7 +105,7 @@ pub fn write_webp_in_bands<W: Write>(
     };
     let mut written = Blocks::new(size, Predictors::Given(predictors), emit);
     bands(&mut |rows| written.push_rows(rows))?;
-    let (_, mut emit) = written.finish()?;
+    let (_, mut emit, _) = written.finish()?;
     if let Some(e) = emit.error.take() {
         return Err(io(e));
     }
@@ -270,7 +270,6 @@ impl Runs {
 struct Counts {
     symbols: [Vec<u64>; 5],
     extra_bits: u64,
-    alpha_used: bool,
 }
 
 impl Default for Counts {
@@ -278,7 +277,6 @@ impl Default for Counts {
         Counts {
             symbols: ALPHABETS.map(|n| vec![0; n]),
             extra_bits: 0,
-            alpha_used: false,
         }
     }
 }
@@ -390,9 +388,11 @@ struct Blocks<S> {
     y0: usize,
     runs: Runs,
     sink: S,
+    /// Whether any pixel seen is translucent (the header's hint).
+    alpha_used: bool,
 }
 
-impl<S: SymbolSink + AlphaSeen> Blocks<S> {
+impl<S: SymbolSink> Blocks<S> {
     fn new((width, height): (usize, usize), predictors: Predictors, sink: S) -> Self {
         Blocks {
             width,
@@ -402,6 +402,7 @@ impl<S: SymbolSink + AlphaSeen> Blocks<S> {
             y0: 0,
             runs: Runs::default(),
             sink,
+            alpha_used: false,
         }
     }
 
@@ -424,7 +425,7 @@ impl<S: SymbolSink + AlphaSeen> Blocks<S> {
                 )));
             }
             for p in row.chunks_exact(4) {
-                self.sink.see_alpha(p[3]);
+                self.alpha_used |= p[3] != 255;
                 self.rows.extend_from_slice(&[
                     p[0].wrapping_sub(p[1]),
                     p[1],
@@ -439,7 +440,8 @@ impl<S: SymbolSink + AlphaSeen> Blocks<S> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(Vec<u8>, S)> {
+    /// The predictors, the sink, and whether any pixel was translucent.
+    fn finish(mut self) -> Result<(Vec<u8>, S, bool)> {
         let row_bytes = self.width * 4;
         if self.rows.len() / row_bytes > self.above() {
             self.code_block_row();
@@ -452,7 +454,7 @@ impl<S: SymbolSink + AlphaSeen> Blocks<S> {
         }
         self.runs.flush(&mut self.sink);
         let (Predictors::Choose(modes) | Predictors::Given(modes)) = self.predictors;
-        Ok((modes, self.sink))
+        Ok((modes, self.sink, self.alpha_used))
     }
 
     /// Codes the rows held (a block row, or the image's last rows), then
@@ -497,21 +499,6 @@ impl<S: SymbolSink + AlphaSeen> Blocks<S> {
         self.rows.copy_within(keep.., 0);
         self.rows.truncate(row_bytes);
     }
-}
-
-/// Pass 1 notes whether any pixel is translucent (the header's hint).
-trait AlphaSeen {
-    fn see_alpha(&mut self, alpha: u8);
-}
-
-impl AlphaSeen for Counts {
-    fn see_alpha(&mut self, alpha: u8) {
-        self.alpha_used |= alpha != 255;
-    }
-}
-
-impl<W: Write> AlphaSeen for Emitter<'_, W> {
-    fn see_alpha(&mut self, _: u8) {}
 }
 
 /// The mode of [`MODES`] whose residuals over block `bx` of the block row
