@@ -10,14 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
+import { option } from './options.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const SIZE = Number(option('--size', 512));
-const SCALE = Number(option('--scale', 4));
+const SIZE = option('--size', 512);
+const SCALE = option('--scale', 4);
 const MODELS = option('--models', 'slim').split(',');
 
 const pkg = new URL('../../web/pkg/', import.meta.url);

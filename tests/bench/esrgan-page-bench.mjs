@@ -9,12 +9,8 @@
 //   ./build.sh build && (cd tests && node bench/esrgan-page-bench.mjs [--size 128] [--scale 2] [--runs 3])
 import { readFileSync } from 'node:fs';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage } from '../browser/harness.mjs';
+import { option } from './options.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const SIZE = option('--size', 128);
 const SCALE = option('--scale', 2);
 const RUNS = option('--runs', 3);

@@ -13,12 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, launchBrowser, requireBuiltPackage } from '../browser/harness.mjs';
 import { run } from '../cli.mjs';
+import { option } from './options.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const SIZE = option('--size', 4096);
 const RUNS = option('--runs', 5);
 
