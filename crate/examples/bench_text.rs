@@ -2,12 +2,15 @@
 //! headline at 96 px in the shipped Noto Sans (with its Arabic and Devanagari
 //! fallbacks loaded, as the page has them), wrapped to 1600 px, laid out and
 //! rendered from its source each time; with and without stroke and shadow,
-//! and with the last character changed each time (as while typing).
+//! and with the last character changed each time (as while typing); then
+//! typed into a text layer as the page's on-canvas editing does
+//! (`Document::type_text`: the changed glyphs redrawn, one history step).
 //! `cargo run -p retouch --release --example bench_text` (after
 //! fonts/install.sh). Timed as `bench_kit` says.
 
 mod bench_kit;
 
+use retouch::doc::{Document, TextSource};
 use retouch::text::{layout, render, Font, Shadow, Stroke, TextStyle};
 
 const HEADLINE: &str = "Real type, set again: the brand's headline in its own font, kerned, \
@@ -44,7 +47,7 @@ fn main() {
         });
         println!(
             "{label}: {} lines, {}×{} px; layout {:.2} ms, layout + render {:.2} ms (medians of {})",
-            laid.lines,
+            laid.lines.len(),
             size.0,
             size.1,
             layout_only.as_secs_f64() * 1e3,
@@ -69,6 +72,25 @@ fn main() {
     println!(
         "fill only, typing (the last character changed each run): layout + render {:.2} ms (median of {})",
         typing.as_secs_f64() * 1e3,
+        bench_kit::RUNS
+    );
+    let mut doc = Document::new(1920, 1080).expect("a canvas");
+    let id = doc
+        .add_text_layer(TextSource::new(HEADLINE, fonts.clone(), style), (100, 100))
+        .expect("a text layer");
+    let mut last = 0u8;
+    let typed_into_layer = bench_kit::median(|| {
+        last = last.wrapping_add(1);
+        let text = format!(
+            "{}{}",
+            &HEADLINE[..HEADLINE.len() - 1],
+            char::from(b'a' + last % 26)
+        );
+        doc.type_text(id, text, true).expect("types")
+    });
+    println!(
+        "fill only, typed into a text layer (Document::type_text, last character changed): {:.2} ms (median of {})",
+        typed_into_layer.as_secs_f64() * 1e3,
         bench_kit::RUNS
     );
     style.stroke = Some(Stroke {

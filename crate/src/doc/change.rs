@@ -11,6 +11,7 @@ use super::brand_type::{BrandFont, NamedTextStyle};
 use super::geometry::DirtyRegion;
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::stack::LayerStack;
+use super::text::TextLayer;
 use super::tiles::{Plane, TilePatch};
 use image::GrayImage;
 
@@ -37,6 +38,12 @@ pub(crate) enum Change {
         mask: Option<GrayImage>,
     },
     Tiles(TilePatch),
+    /// Sets a text layer's source and anchor (its pixels change by a
+    /// [`Change::Tiles`] beside it: typing re-renders only changed glyphs).
+    Text {
+        id: LayerId,
+        text: Box<TextLayer>,
+    },
     /// Replaces the whole selection: used when one appears or disappears
     /// (select after none, deselect) and when the canvas size changes;
     /// changes of an existing selection are [`Change::Tiles`] patches.
@@ -111,6 +118,16 @@ impl Change {
                 std::mem::swap(&mut layer.mask, &mut mask);
                 dirty.add(layer.bounds());
                 Change::Mask { id, mask }
+            }
+            Change::Text { id, mut text } => {
+                // Not drawn by itself: the pixels' patch marks what changed.
+                let layer = stack.recorded_layer(id);
+                let kept = layer
+                    .text
+                    .as_mut()
+                    .expect("text changes target text layers");
+                std::mem::swap(kept, &mut text);
+                Change::Text { id, text }
             }
             Change::Selection { mut mask } => {
                 // The selection is not drawn into the composite: nothing dirty.
@@ -199,6 +216,43 @@ impl Change {
         }
     }
 
+    /// One change doing what `self` then `older` do (undoing a typed edit,
+    /// then the typing before it), as one flat batch. Once the batch starts
+    /// by putting a layer back whole, a newer change to that layer alone
+    /// adds nothing (the layer is replaced afterwards anyway) and is left
+    /// out, so typing that re-renders a whole layer keeps one copy of it.
+    pub fn followed_by_older(self, older: Change) -> Change {
+        let parts = |change: Change| match change {
+            Change::Batch(parts) => parts,
+            single => vec![single],
+        };
+        let older = parts(older);
+        if let [Change::Remove { index }, Change::Insert { index: at, layer }, ..] =
+            older.as_slice()
+        {
+            if index == at && self.only_changes_layer(*index, layer.id) {
+                return Change::Batch(older);
+            }
+        }
+        let mut merged = parts(self);
+        merged.extend(older);
+        Change::Batch(merged)
+    }
+
+    /// Whether the change alters layer `id` (at `index`) and nothing else.
+    fn only_changes_layer(&self, index: usize, id: LayerId) -> bool {
+        match self {
+            Change::Tiles(patch) => patch.plane != Plane::Selection && patch.layer == id,
+            Change::Text { id: changed, .. } | Change::Properties { id: changed, .. } => {
+                *changed == id
+            }
+            Change::Remove { index: removed } => *removed == index,
+            Change::Insert { index: at, layer } => *at == index && layer.id == id,
+            Change::Batch(parts) => parts.iter().all(|p| p.only_changes_layer(index, id)),
+            _ => false,
+        }
+    }
+
     /// Bytes this change keeps alive, for the history budget.
     pub fn bytes(&self) -> usize {
         CHANGE_OVERHEAD
@@ -209,6 +263,7 @@ impl Change {
                     mask.as_ref().map_or(0, |m| m.as_raw().len())
                 }
                 Change::Tiles(patch) => patch.bytes(),
+                Change::Text { text, .. } => text.source.text.len(),
                 Change::Batch(changes) => changes.iter().map(Change::bytes).sum(),
                 Change::BrandText { style, palette } => style.len() + palette.len() * 3,
                 Change::InsertReference { png, .. } => png.len(),

@@ -45,6 +45,9 @@ struct Entry {
     /// Names this entry's current contents (a new one each time it is
     /// crossed), so the autosave stores an entry again only when it changed.
     stamp: u64,
+    /// The text layer this entry's typing went into, while more typed
+    /// edits may join it ([`History::push_typing`]); cleared once crossed.
+    typing: Option<LayerId>,
 }
 
 /// One entry as the autosave stores it (see [`super::autosave`]).
@@ -111,8 +114,43 @@ impl History {
             change: undo,
             bytes,
             stamp,
+            typing: None,
         });
         self.position = self.entries.len();
+        self.trim()
+    }
+
+    /// Records a typed edit of text layer `layer`. With `continues`, when
+    /// the newest entry is applied and holds typing into the same layer,
+    /// the edit joins it (its undo runs first, then the entry's; see
+    /// [`Change::followed_by_older`]); otherwise it starts a new entry that
+    /// later typing may join.
+    pub(crate) fn push_typing(
+        &mut self,
+        name: String,
+        undo: Change,
+        layer: LayerId,
+        continues: bool,
+    ) -> Trimmed {
+        let joins = continues
+            && self.position == self.entries.len()
+            && self.entries.back().is_some_and(|e| e.typing == Some(layer));
+        if !joins {
+            let trimmed = self.push(name, undo);
+            if let Some(entry) = self.entries.back_mut() {
+                entry.typing = Some(layer);
+            }
+            return trimmed;
+        }
+        let stamp = self.new_stamp();
+        let entry = self.entries.back_mut().expect("checked above");
+        let older = std::mem::replace(&mut entry.change, Change::Batch(Vec::new()));
+        entry.change = undo.followed_by_older(older);
+        entry.stamp = stamp;
+        entry.name = name;
+        let bytes = entry.change.bytes();
+        self.bytes = self.bytes - entry.bytes + bytes;
+        entry.bytes = bytes;
         self.trim()
     }
 
@@ -170,6 +208,7 @@ impl History {
         let stamp = self.new_stamp();
         let entry = &mut self.entries[index];
         entry.stamp = stamp;
+        entry.typing = None;
         let change = std::mem::replace(&mut entry.change, Change::Batch(Vec::new()));
         entry.change = change.apply(stack, dirty);
         // Undoing an addition moves the added layer into history: account for it.
@@ -345,6 +384,7 @@ impl History {
                 change,
                 bytes,
                 stamp,
+                typing: None,
             });
         }
         self.position = position - first;

@@ -68,7 +68,7 @@ pub use heal::{HealOptions, HealTool};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
 pub use paint::StrokeTool;
-pub use text::{TextLayer, TextSource};
+pub use text::{TextCarets, TextLayer, TextSource};
 pub use tiles::Plane;
 
 use crate::engine::Engine;
@@ -391,6 +391,18 @@ impl Document {
         self.drop_stand_in();
         let undo = change.apply(&mut self.stack, &mut self.cache.dirty);
         self.last_trim = self.history.push(name.into(), undo);
+    }
+
+    /// [`Document::commit`] for a typed edit of text layer `layer`: with
+    /// `continues`, joined to the step of the layer's previous typed edit
+    /// when that is still the newest step.
+    fn commit_typing(&mut self, name: &str, change: Change, layer: LayerId, continues: bool) {
+        self.settle_stroke();
+        self.drop_stand_in();
+        let undo = change.apply(&mut self.stack, &mut self.cache.dirty);
+        self.last_trim = self
+            .history
+            .push_typing(name.into(), undo, layer, continues);
     }
 
     /// Starts history afresh (after loading a project), keeping the budget.

@@ -41,6 +41,8 @@ const BATCH: u8 = 11;
 const INSERT_TEXT: u8 = 12;
 /// The brand kit's fonts and text styles: their JSON (fonts by key).
 const BRAND_TYPE: u8 = 13;
+/// A text layer's source and anchor: the layer id, then their JSON.
+const TEXT: u8 = 14;
 
 impl Change {
     /// The change as bytes (see the module docs).
@@ -71,6 +73,13 @@ impl Change {
                             .entry(font.key().to_owned())
                             .or_insert_with(|| font.clone());
                     }
+                }
+            }
+            Change::Text { text, .. } => {
+                for font in &text.source.fonts {
+                    fonts
+                        .entry(font.key().to_owned())
+                        .or_insert_with(|| font.clone());
                 }
             }
             Change::BrandType { fonts: kit, .. } => {
@@ -155,6 +164,12 @@ impl Change {
                     misfit(format!("sets a mask of another size on layer {id}"))
                 }
                 Some(_) => Ok(()),
+            },
+            Change::Text { id, .. } => match layer(*id) {
+                Some(l) if l.text.is_some() => Ok(()),
+                _ => misfit(format!(
+                    "sets the text of layer {id}, which is not a text layer"
+                )),
             },
             Change::Selection { mask } => match mask {
                 Some(m) if m.dimensions() != (stack.width, stack.height) => {
@@ -299,6 +314,11 @@ fn write_change(out: &mut Vec<u8>, change: &Change) {
                 out,
                 StoredBrandType::new(fonts, styles).to_json().as_bytes(),
             );
+        }
+        Change::Text { id, text } => {
+            out.push(TEXT);
+            put_u32(out, *id);
+            put_bytes(out, text.to_json().as_bytes());
         }
         Change::Batch(changes) => {
             out.push(BATCH);
@@ -521,6 +541,15 @@ impl<'a> Reader<'a> {
                 let (fonts, styles) =
                     StoredBrandType::from_json(&json, &what)?.resolve(self.fonts, &what)?;
                 Change::BrandType { fonts, styles }
+            }
+            TEXT => {
+                let id = self.u32()?;
+                let json = self.text()?;
+                let what = format!("in the history step '{}'", self.what);
+                Change::Text {
+                    id,
+                    text: Box::new(TextLayer::from_json(&json, self.fonts, &what)?),
+                }
             }
             BATCH if depth < MAX_BATCH_DEPTH => {
                 let count = self.index()?;

@@ -14,10 +14,12 @@
 //! are stored once each beside it. Reading it back checks it like any file.
 
 use super::change::Change;
+use super::geometry::Rect;
 use super::layer::{Layer, LayerId, LayerProperties};
+use super::tiles::{Plane, RasterRef, TilePatch};
 use super::Document;
 use crate::ops::transform::Affine;
-use crate::text::{self, Font, RenderedText, TextStyle};
+use crate::text::{self, Font, Placement, RenderedText, TextStyle};
 use crate::{Error, Result};
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
@@ -50,6 +52,21 @@ pub struct TextSource {
 pub struct TextLayer {
     pub source: TextSource,
     pub anchor: (i32, i32),
+}
+
+/// See [`Document::text_carets`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextCarets {
+    /// The text box's top-left on the canvas.
+    pub position: (i32, i32),
+    /// Degrees clockwise about that point.
+    pub rotation: f32,
+    /// The text box's width and height (before the turn).
+    pub size: (f32, f32),
+    /// A caret's reach above and below the baseline.
+    pub ascent: f32,
+    pub descent: f32,
+    pub lines: Vec<text::LineCarets>,
 }
 
 /// Fonts by [`Font::key`], for reading stored sources.
@@ -373,9 +390,49 @@ impl Document {
         })
     }
 
+    /// Where the cursor can stand in text layer `id`, for editing it on
+    /// the canvas: the layout's lines and caret stops (rendered pixels,
+    /// from the text box's top-left before the turn), the text box's canvas
+    /// position and the rotation to turn them by.
+    pub fn text_carets(&self, id: LayerId) -> Result<TextCarets> {
+        let text = text_of(self.layer(id)?)?;
+        let source = &text.source;
+        let laid = text::layout(&source.text, &source.fonts, &source.scaled_style())?;
+        Ok(TextCarets {
+            position: self.text_position(id)?,
+            rotation: source.rotation,
+            size: (laid.width, laid.height),
+            ascent: laid.ascent,
+            descent: laid.descent,
+            lines: laid.lines,
+        })
+    }
+
+    /// Typing on the canvas: sets a text layer's string and renders it
+    /// again, one step "Edit Text". With `continues`, an edit that follows
+    /// the layer's previous typed edit (nothing else done since) joins its
+    /// step, so one Undo takes back everything typed in one go.
+    pub fn type_text(&mut self, id: LayerId, text: String, continues: bool) -> Result<()> {
+        let old = text_of(self.layer(id)?)?;
+        if old.source.text == text {
+            return Ok(());
+        }
+        let source = TextSource {
+            text,
+            ..old.source.clone()
+        };
+        // A layer still named after its text keeps following it, as in
+        // Photoshop; one the user renamed keeps its name.
+        let name = &self.layer(id)?.props.name;
+        let rename = (*name == old.source.layer_name()).then(|| source.layer_name());
+        let at = self.text_position(id)?;
+        let change = self.text_change(id, source, at, rename)?;
+        self.commit_typing("Edit Text", change, id, continues);
+        Ok(())
+    }
+
     /// Renders `source` as layer `id`'s pixels with the text box's top-left
-    /// at canvas `at`, as one step `name`. A mask is kept where it lies on
-    /// the canvas (new area shows).
+    /// at canvas `at`, as one step `name`.
     fn render_text_layer(
         &mut self,
         id: LayerId,
@@ -383,9 +440,47 @@ impl Document {
         at: (i32, i32),
         name: &str,
     ) -> Result<()> {
+        let change = self.text_change(id, source, at, None)?;
+        self.commit(name, change);
+        Ok(())
+    }
+
+    /// The change that renders `source` as layer `id`'s pixels with the
+    /// text box's top-left at canvas `at`: the changed glyphs' tiles when
+    /// only the string changed (see [`retyped`]), else the layer replaced.
+    /// A mask is kept where it lies on the canvas (new area shows). With
+    /// `rename`, the layer takes that name too.
+    fn text_change(
+        &self,
+        id: LayerId,
+        source: TextSource,
+        at: (i32, i32),
+        rename: Option<String>,
+    ) -> Result<Change> {
         let index = self.index_of(id)?;
         let layer = &self.stack.layers[index];
         layer.check_unlocked("edit its text")?;
+        let props = LayerProperties {
+            name: rename.unwrap_or_else(|| layer.props.name.clone()),
+            ..layer.props.clone()
+        };
+        if let Some(patch) = retyped(layer, &source)? {
+            let anchor = text_of(layer)?.anchor;
+            let mut parts = vec![
+                Change::Tiles(patch),
+                Change::Text {
+                    id,
+                    text: Box::new(TextLayer { source, anchor }),
+                },
+            ];
+            if props != layer.props {
+                parts.push(Change::Properties {
+                    id,
+                    props: Box::new(props),
+                });
+            }
+            return Ok(Change::Batch(parts));
+        }
         let rendered = source.render()?;
         let (ox, oy) = rendered.origin;
         let offset = (at.0 + ox, at.1 + oy);
@@ -399,10 +494,7 @@ impl Document {
         });
         let edited = Layer {
             id,
-            props: LayerProperties {
-                offset,
-                ..layer.props.clone()
-            },
+            props: LayerProperties { offset, ..props },
             pixels: rendered.image,
             mask,
             text: Some(Box::new(TextLayer {
@@ -410,17 +502,13 @@ impl Document {
                 anchor: (-ox, -oy),
             })),
         };
-        self.commit(
-            name,
-            Change::Batch(vec![
-                Change::Remove { index },
-                Change::Insert {
-                    index,
-                    layer: Box::new(edited),
-                },
-            ]),
-        );
-        Ok(())
+        Ok(Change::Batch(vec![
+            Change::Remove { index },
+            Change::Insert {
+                index,
+                layer: Box::new(edited),
+            },
+        ]))
     }
 
     /// Turns a text layer into an ordinary one (its pixels as they are, the
@@ -445,6 +533,60 @@ impl Document {
         );
         Ok(())
     }
+}
+
+/// Typing's fast path: when `source` differs from `layer`'s only in its
+/// string, the text keeps its place and image size (a wrapped paragraph
+/// whose line count holds), and it has no stroke or shadow, the new
+/// pixels are the old ones with the changed glyphs' boxes drawn again —
+/// bit for bit a whole render (the same glyphs in the same order give the
+/// same coverage). Returns that patch, or `None` where a whole render is
+/// needed.
+fn retyped(layer: &Layer, source: &TextSource) -> Result<Option<TilePatch>> {
+    let old = text_of(layer)?;
+    let same_setting = TextSource {
+        text: source.text.clone(),
+        ..old.source.clone()
+    } == *source;
+    let style = source.scaled_style();
+    if !same_setting || style.stroke.is_some() || style.shadow.is_some() {
+        return Ok(None);
+    }
+    source.validate()?;
+    let fonts = &source.fonts;
+    let (now, then) = (
+        text::layout(&source.text, fonts, &style)?,
+        text::layout(&old.source.text, fonts, &style)?,
+    );
+    let now = Placement::new(&now, fonts, &style, source.rotation)?;
+    let then = Placement::new(&then, fonts, &style, source.rotation)?;
+    let (ax, ay) = old.anchor;
+    if (now.origin(), now.size()) != (then.origin(), then.size())
+        || now.origin() != (-ax, -ay)
+        || now.size() != layer.pixels.dimensions()
+    {
+        return Ok(None);
+    }
+    let Some(part) = now.changed_part(&then) else {
+        return Ok(Some(TilePatch::from_tiles(
+            layer.id,
+            Plane::Pixels,
+            Vec::new(),
+        )));
+    };
+    let pixels = now.render_part(part).expect("a text without effects");
+    let region = Rect::new(part.x0, part.y0, part.width(), part.height());
+    Ok(Some(TilePatch::from_region(
+        layer.id,
+        Plane::Pixels,
+        RasterRef {
+            bytes: layer.pixels.as_raw(),
+            width: layer.pixels.width(),
+            bytes_per_pixel: 4,
+        },
+        region,
+        pixels.as_raw(),
+    )))
 }
 
 fn text_of(layer: &Layer) -> Result<&TextLayer> {

@@ -35,9 +35,26 @@ pub struct TextLayout {
     pub width: f32,
     /// First line's ascent + the line gaps + last line's descent.
     pub height: f32,
-    pub lines: usize,
+    pub lines: Vec<LineCarets>,
+    /// The primary font's ascent and descent in pixels (a caret's reach
+    /// above and below the baseline).
+    pub ascent: f32,
+    pub descent: f32,
     /// Pixels per em, as set.
     pub size: f32,
+}
+
+/// Where a text cursor stands on one line, for editing on the canvas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineCarets {
+    /// From the text box's top.
+    pub baseline: f32,
+    /// Every character boundary the line holds, in logical order: the byte
+    /// offset in the text and the caret's x from the text box's left.
+    /// Inside a cluster (a ligature, a conjunct) the boundaries share its
+    /// width evenly, as browsers place them; right-to-left runs run
+    /// leftwards; the last stop is the line's end (before its line break).
+    pub stops: Vec<(usize, f32)>,
 }
 
 /// A run of characters with one bidi level set in one font.
@@ -48,10 +65,11 @@ struct Item {
     font: usize,
 }
 
-/// One shaped line before alignment: glyph x relative to the line start.
+/// One shaped line before alignment: glyph and caret x relative to the line start.
 struct Line {
     glyphs: Vec<PlacedGlyph>,
     width: f32,
+    stops: Vec<(usize, f32)>,
 }
 
 /// Sets `text` in `fonts` (the first is the primary; the others are used,
@@ -73,20 +91,14 @@ pub fn layout(text: &str, fonts: &[Font], style: &TextStyle) -> Result<TextLayou
     let bidi = BidiInfo::new(text, None);
     let mut lines = Vec::new();
     for paragraph in &bidi.paragraphs {
-        let range = trim_end(text, paragraph.range.clone(), |c| {
-            matches!(c, '\n' | '\r' | '\u{85}' | '\u{2029}')
-        });
+        let range = trim_end(text, paragraph.range.clone(), is_line_break);
         if range.is_empty() {
-            lines.push(Line {
-                glyphs: Vec::new(),
-                width: 0.0,
-            });
+            lines.push(setter.shape_line(&bidi, paragraph, range, &[]));
             continue;
         }
         let items = setter.itemize(range.clone(), &bidi.levels);
         for line in setter.break_lines(&range, &items, style.width) {
-            let line = trim_end(text, line, char::is_whitespace);
-            lines.push(setter.shape_line(&bidi, paragraph, &line, &items));
+            lines.push(setter.shape_line(&bidi, paragraph, line, &items));
         }
     }
     let primary = &fonts[0];
@@ -98,6 +110,7 @@ pub fn layout(text: &str, fonts: &[Font], style: &TextStyle) -> Result<TextLayou
         .width
         .unwrap_or_else(|| lines.iter().map(|l| l.width).fold(0.0, f32::max));
     let mut glyphs = Vec::new();
+    let mut carets = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         let baseline = ascent + i as f32 * pitch;
         let start = match style.align {
@@ -110,14 +123,24 @@ pub fn layout(text: &str, fonts: &[Font], style: &TextStyle) -> Result<TextLayou
             y: g.y + baseline,
             ..*g
         }));
+        carets.push(LineCarets {
+            baseline,
+            stops: line.stops.iter().map(|&(at, x)| (at, x + start)).collect(),
+        });
     }
     Ok(TextLayout {
         glyphs,
         width,
         height: ascent + descent + (lines.len() - 1) as f32 * pitch,
-        lines: lines.len(),
+        lines: carets,
+        ascent,
+        descent,
         size: style.size,
     })
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2029}')
 }
 
 /// `range` without the characters at its end that `drop` matches.
@@ -292,60 +315,110 @@ impl Setter<'_> {
             .collect()
     }
 
-    /// Shapes one line in visual order; x from the line's start, y from its baseline.
+    /// Shapes one line (`line`: its characters, trailing spaces included)
+    /// in visual order; x from the line's start, y from its baseline. The
+    /// trailing spaces are not drawn or measured (alignment ignores them)
+    /// but get caret stops after the ink.
     fn shape_line(
         &self,
         bidi: &BidiInfo,
         paragraph: &unicode_bidi::ParagraphInfo,
-        line: &Range<usize>,
+        line: Range<usize>,
         items: &[Item],
     ) -> Line {
         let mut glyphs = Vec::new();
         let mut pen = 0.0;
-        if line.is_empty() {
-            return Line { glyphs, width: 0.0 };
-        }
-        let para_range = trim_end(self.text, paragraph.range.clone(), |c| {
-            matches!(c, '\n' | '\r' | '\u{85}' | '\u{2029}')
-        });
-        let (_, runs) = bidi.visual_runs(paragraph, line.clone());
-        for run in runs {
-            let rtl = bidi.levels[run.start].is_rtl();
-            let mut pieces: Vec<(usize, Range<usize>)> = items
-                .iter()
-                .filter(|item| item.range.start < run.end && item.range.end > run.start)
-                .map(|item| {
-                    (
-                        item.font,
-                        item.range.start.max(run.start)..item.range.end.min(run.end),
-                    )
-                })
-                .collect();
-            if rtl {
-                pieces.reverse();
-            }
-            for (font, range) in pieces {
-                let shaped = self.shape(font, rtl, range, &para_range);
-                let scale = self.scales[font];
-                let infos = shaped.glyph_infos();
-                for (i, (info, pos)) in infos.iter().zip(shaped.glyph_positions()).enumerate() {
-                    glyphs.push(PlacedGlyph {
-                        font,
-                        id: info.glyph_id as u16,
-                        x: pen + pos.x_offset as f32 * scale,
-                        y: -(pos.y_offset as f32) * scale,
-                        cluster: info.cluster as usize,
-                    });
-                    pen += pos.x_advance as f32 * scale;
-                    let cluster_ends = infos
-                        .get(i + 1)
-                        .is_none_or(|next| next.cluster != info.cluster);
-                    if cluster_ends {
+        // (first byte, end byte, left x, right x, right to left) per cluster.
+        let mut clusters: Vec<(usize, usize, f32, f32, bool)> = Vec::new();
+        let full = line.start..trim_end(self.text, line.clone(), is_line_break).end;
+        let ink = trim_end(self.text, full.clone(), char::is_whitespace);
+        if !ink.is_empty() {
+            let para_range = trim_end(self.text, paragraph.range.clone(), is_line_break);
+            let (_, runs) = bidi.visual_runs(paragraph, ink.clone());
+            for run in runs {
+                let rtl = bidi.levels[run.start].is_rtl();
+                let mut pieces: Vec<(usize, Range<usize>)> = items
+                    .iter()
+                    .filter(|item| item.range.start < run.end && item.range.end > run.start)
+                    .map(|item| {
+                        (
+                            item.font,
+                            item.range.start.max(run.start)..item.range.end.min(run.end),
+                        )
+                    })
+                    .collect();
+                if rtl {
+                    pieces.reverse();
+                }
+                for (font, range) in pieces {
+                    let shaped = self.shape(font, rtl, range.clone(), &para_range);
+                    let scale = self.scales[font];
+                    let infos = shaped.glyph_infos();
+                    let mut starts: Vec<usize> = infos.iter().map(|g| g.cluster as usize).collect();
+                    starts.sort_unstable();
+                    starts.dedup();
+                    let mut i = 0;
+                    while i < infos.len() {
+                        let cluster = infos[i].cluster as usize;
+                        let left = pen;
+                        while i < infos.len() && infos[i].cluster as usize == cluster {
+                            let pos = shaped.glyph_positions()[i];
+                            glyphs.push(PlacedGlyph {
+                                font,
+                                id: infos[i].glyph_id as u16,
+                                x: pen + pos.x_offset as f32 * scale,
+                                y: -(pos.y_offset as f32) * scale,
+                                cluster,
+                            });
+                            pen += pos.x_advance as f32 * scale;
+                            i += 1;
+                        }
                         pen += self.tracking;
+                        let next = starts.partition_point(|&s| s <= cluster);
+                        let end = starts.get(next).copied().unwrap_or(range.end);
+                        clusters.push((cluster, end, left, pen, rtl));
                     }
                 }
             }
         }
-        Line { glyphs, width: pen }
+        let width = pen;
+        // Caret stops in logical order: each cluster's characters, then the
+        // trailing spaces and the line's end, after the ink in the
+        // paragraph's direction.
+        clusters.sort_unstable_by_key(|c| c.0);
+        let mut stops = Vec::new();
+        for (first, end, left, right, rtl) in clusters {
+            let count = self.text[first..end].chars().count().max(1) as f32;
+            for (k, (offset, _)) in self.text[first..end].char_indices().enumerate() {
+                let share = (right - left) * k as f32 / count;
+                stops.push((
+                    first + offset,
+                    if rtl { right - share } else { left + share },
+                ));
+            }
+        }
+        let rtl_paragraph = paragraph.level.is_rtl();
+        let mut after = if rtl_paragraph { 0.0 } else { pen };
+        let space = self.space_advance();
+        for (offset, _) in self.text[ink.end..full.end].char_indices() {
+            stops.push((ink.end + offset, after));
+            after += if rtl_paragraph { -space } else { space };
+        }
+        stops.push((full.end, after));
+        Line {
+            glyphs,
+            width,
+            stops,
+        }
+    }
+
+    /// The primary font's space, tracking included (where a trailing space puts the caret).
+    fn space_advance(&self) -> f32 {
+        let face = &self.faces[0];
+        let advance = face
+            .glyph_index(' ')
+            .and_then(|g| face.glyph_hor_advance(g))
+            .unwrap_or(0);
+        f32::from(advance) * self.scales[0] + self.tracking
     }
 }

@@ -23,8 +23,8 @@ pub mod render;
 mod tests;
 
 pub use font::Font;
-pub use layout::{layout, PlacedGlyph, TextLayout};
-pub use render::{render, render_rotated, turn_point, RenderedText};
+pub use layout::{layout, LineCarets, PlacedGlyph, TextLayout};
+pub use render::{render, render_rotated, turn_point, Bounds, Placement, RenderedText};
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};

@@ -114,7 +114,7 @@ fn lines_break_to_the_box_and_align_in_it() {
     let mut style = TextStyle::new(40.0);
     style.width = Some(300.0);
     let left = set(text, &style);
-    assert!(left.lines >= 4, "{} lines", left.lines);
+    assert!(left.lines.len() >= 4, "{} lines", left.lines.len());
     assert_eq!(left.width, 300.0);
     let right_edges = |l: &TextLayout| {
         let fonts = fonts();
@@ -151,7 +151,7 @@ fn lines_break_to_the_box_and_align_in_it() {
     style.align = Align::Left;
     style.width = Some(100.0);
     let long = set("Supercalifragilistic", &style);
-    assert!(long.lines >= 3);
+    assert!(long.lines.len() >= 3);
     for edge in right_edges(&long) {
         assert!(edge <= 100.01, "{edge}");
     }
@@ -161,7 +161,7 @@ fn lines_break_to_the_box_and_align_in_it() {
 fn line_height_and_tracking_space_the_text() {
     let mut style = TextStyle::new(50.0);
     let two = set("A\nB", &style);
-    assert_eq!(two.lines, 2);
+    assert_eq!(two.lines.len(), 2);
     assert!((two.glyphs[1].y - two.glyphs[0].y - 60.0).abs() < 1e-3);
     style.line_height = 2.0;
     let spaced = set("A\nB", &style);
@@ -408,4 +408,71 @@ fn web_fonts_render_exactly_as_their_truetype_file() {
             "{message}"
         );
     }
+}
+
+/// Every stop's byte offset, line by line.
+fn stop_offsets(laid: &TextLayout) -> Vec<Vec<usize>> {
+    laid.lines
+        .iter()
+        .map(|l| l.stops.iter().map(|s| s.0).collect())
+        .collect()
+}
+
+#[test]
+fn carets_stand_at_every_character_boundary_where_the_glyphs_start() {
+    let style = TextStyle::new(40.0);
+    let laid = set("Wavy AVATAR", &style);
+    let line = &laid.lines[0];
+    assert_eq!(stop_offsets(&laid), vec![(0..=11).collect::<Vec<_>>()]);
+    assert_eq!(line.stops[0].1, 0.0);
+    // Each character's caret is where its glyph's pen stands (kerning included).
+    for glyph in &laid.glyphs {
+        let stop = line.stops.iter().find(|s| s.0 == glyph.cluster).unwrap();
+        assert_eq!(stop.1, glyph.x, "cluster {}", glyph.cluster);
+    }
+    assert_eq!(line.stops[11].1, laid.width, "the end of the line");
+    assert!(line.stops.windows(2).all(|w| w[0].1 < w[1].1));
+    assert!(
+        laid.ascent > 30.0 && laid.descent > 5.0,
+        "{} {}",
+        laid.ascent,
+        laid.descent
+    );
+    // A ligature's characters share its width; a trailing space moves the caret on.
+    let ligature = set("office ", &style);
+    let stops = &ligature.lines[0].stops;
+    assert_eq!(stops.len(), 8);
+    assert!(stops.windows(2).all(|w| w[0].1 < w[1].1), "{stops:?}");
+    assert!(stops[7].1 > ligature.width, "after the space: {stops:?}");
+}
+
+#[test]
+fn carets_follow_wrapped_lines_line_breaks_and_right_to_left_text() {
+    let mut style = TextStyle::new(40.0);
+    style.width = Some(200.0);
+    let text = "one two three four\nfive";
+    let laid = set(text, &style);
+    let offsets = stop_offsets(&laid);
+    assert_eq!(offsets.len(), laid.lines.len());
+    assert!(laid.lines.len() >= 3);
+    // Every boundary has a stop; a soft break's offset ends one line and starts the next.
+    let all: std::collections::BTreeSet<usize> = offsets.iter().flatten().copied().collect();
+    assert_eq!(all, (0..=text.len()).collect());
+    for pair in offsets.windows(2) {
+        assert!(pair[0].last() <= pair[1].first());
+    }
+    assert_eq!(offsets.last().unwrap(), &(19..=23).collect::<Vec<_>>());
+    assert!(laid.lines.windows(2).all(|w| w[0].baseline < w[1].baseline));
+    // An empty paragraph has one stop.
+    let blank = set("a\n\nb", &TextStyle::new(40.0));
+    assert_eq!(stop_offsets(&blank), vec![vec![0, 1], vec![2], vec![3, 4]]);
+    // Arabic runs leftwards: logical order, falling x, the end at the left.
+    let arabic = set("مرحبا بالعالم", &TextStyle::new(40.0));
+    let stops = &arabic.lines[0].stops;
+    assert!(stops.windows(2).all(|w| w[0].1 >= w[1].1), "{stops:?}");
+    assert!(stops[0].1 > stops.last().unwrap().1);
+    assert!(
+        (stops[0].1 - arabic.width).abs() < 0.01,
+        "starts at the right edge"
+    );
 }

@@ -111,6 +111,30 @@ struct TextInfo {
     y: i32,
 }
 
+/// What `textCarets` answers: the text box's canvas position `x`, `y`,
+/// `width`, `height` and `rotation` (degrees clockwise about its top-left), the caret's reach above and
+/// below a baseline, and per line its baseline (from the box's top) and its
+/// stops `[index, x]`: every character boundary as a UTF-16 index into the
+/// text (a JS string index) and the caret's x from the box's left, in
+/// logical order, the line's end last.
+#[derive(Serialize)]
+struct CaretInfo {
+    x: i32,
+    y: i32,
+    rotation: f32,
+    width: f32,
+    height: f32,
+    ascent: f32,
+    descent: f32,
+    lines: Vec<CaretLine>,
+}
+
+#[derive(Serialize)]
+struct CaretLine {
+    baseline: f32,
+    stops: Vec<(usize, f32)>,
+}
+
 fn hex(c: [u8; 4]) -> String {
     format!("#{:02x}{:02x}{:02x}{:02x}", c[0], c[1], c[2], c[3])
 }
@@ -253,6 +277,64 @@ impl Project {
             rotation: source.rotation,
             x,
             y,
+        };
+        serde_wasm_bindgen::to_value(&info).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Typing on the canvas: sets text layer `id`'s string (one step "Edit
+    /// Text"); with `continues`, an edit right after the layer's previous
+    /// typed one joins its step (see [`Document::type_text`]).
+    #[wasm_bindgen(js_name = typeText)]
+    pub fn type_text(
+        &self,
+        id: u32,
+        text: String,
+        continues: bool,
+    ) -> std::result::Result<(), JsError> {
+        self.doc()?.type_text(id, text, continues).map_err(js_error)
+    }
+
+    /// Where the cursor can stand in text layer `id` (see `CaretInfo`).
+    #[wasm_bindgen(js_name = textCarets)]
+    pub fn text_carets(&self, id: u32) -> std::result::Result<JsValue, JsError> {
+        let doc = self.doc()?;
+        let carets = doc.text_carets(id).map_err(js_error)?;
+        let text = &doc
+            .layer(id)
+            .map_err(js_error)?
+            .text
+            .as_ref()
+            .expect("text_carets checked it is a text layer")
+            .source
+            .text;
+        // UTF-16 index at each character boundary's byte offset.
+        let mut utf16_at = vec![0; text.len() + 1];
+        let mut units = 0;
+        for (at, c) in text.char_indices() {
+            utf16_at[at] = units;
+            units += c.len_utf16();
+        }
+        utf16_at[text.len()] = units;
+        let info = CaretInfo {
+            x: carets.position.0,
+            y: carets.position.1,
+            rotation: carets.rotation,
+            width: carets.size.0,
+            height: carets.size.1,
+            ascent: carets.ascent,
+            descent: carets.descent,
+            lines: carets
+                .lines
+                .iter()
+                .map(|line| CaretLine {
+                    baseline: line.baseline,
+                    stops: line
+                        .stops
+                        .iter()
+                        .map(|&(at, x)| (utf16_at[at], x))
+                        .collect(),
+                })
+                .collect(),
         };
         serde_wasm_bindgen::to_value(&info).map_err(|e| JsError::new(&e.to_string()))
     }

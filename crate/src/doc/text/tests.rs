@@ -479,3 +479,216 @@ fn image_size_renders_an_evenly_scaled_text_again_and_rasterizes_a_stretched_one
         "stretched type is pixels"
     );
 }
+
+/// A wrapped paragraph typed into one edit at a time, as the page's
+/// on-canvas editing does: the steps the edits make.
+fn typed(doc: &mut Document, id: LayerId, mut source: TextSource, texts: &[&str]) {
+    for text in texts {
+        let before = doc.layer(id).unwrap().clone();
+        source.text = (*text).to_owned();
+        doc.edit_text_layer(id, source.clone()).unwrap();
+        let layer = doc.layer(id).unwrap().clone();
+        let (image, origin) = rendered(&source);
+        assert_eq!(
+            layer.pixels, image,
+            "typing '{text}' gives a whole render's pixels"
+        );
+        let at = doc.text_position(id).unwrap();
+        assert_eq!(layer.props.offset, (at.0 + origin.0, at.1 + origin.1));
+        assert_eq!(layer.text.as_ref().unwrap().source, source);
+        let step = doc.history().items().last().unwrap().bytes;
+        assert!(
+            step < layer.pixel_bytes() / 2,
+            "typing '{text}' keeps tiles, not the layer ({step} bytes)"
+        );
+        doc.undo();
+        assert_eq!(doc.layer(id).unwrap(), &before, "undo of '{text}'");
+        doc.redo();
+        assert_eq!(doc.layer(id).unwrap(), &layer, "redo of '{text}'");
+    }
+}
+
+#[test]
+fn typing_in_a_wrapped_box_redraws_only_the_changed_glyphs_bit_for_bit() {
+    let mut source = headline("The quick brown fox jumps over the lazy dog");
+    source.style.width = Some(400.0);
+    source.style.size = 40.0;
+    let (mut doc, id) = canvas_with_text(source.clone(), (20, 30));
+    let layer_bytes = doc.layer(id).unwrap().pixel_bytes();
+    typed(
+        &mut doc,
+        id,
+        source.clone(),
+        &[
+            "The quick brown fox jumps over the lazy dogs",
+            "The quick brown fox jumps over the lazy dogs.",
+            "The quick red fox jumps over the lazy dogs.",
+            "The quick red fox jumps over the lazy dogs",
+            "The quick red fox jumps over the lazy dogs ",
+            "Thé quick red fox jumps over the lazy dogs ",
+        ],
+    );
+    // The steps hold the changed glyphs' tiles and the source, not the layer.
+    let items = doc.history().items();
+    let typing = &items[items.len() - 6..];
+    assert!(typing.iter().all(|i| i.name == "Edit Text"));
+    assert!(
+        typing.iter().all(|i| i.bytes < layer_bytes / 4),
+        "{:?} against a {layer_bytes}-byte layer",
+        typing.iter().map(|i| i.bytes).collect::<Vec<_>>()
+    );
+    // A trailing space draws nothing: its step has no pixels at all.
+    assert!(typing[4].bytes < 1024, "{}", typing[4].bytes);
+}
+
+#[test]
+fn typing_gives_a_whole_renders_pixels_in_every_script_turned_and_masked() {
+    let mut latin = headline("office fjord AVATAR Wavy");
+    latin.style.width = Some(360.0);
+    latin.style.align = Align::Center;
+    latin.rotation = 15.0;
+    let (mut doc, id) = canvas_with_text(latin.clone(), (60, 80));
+    let (w, h) = doc.layer(id).unwrap().pixels.dimensions();
+    let mask = GrayImage::from_fn(w, h, |x, _| image::Luma([if x < w / 2 { 255 } else { 60 }]));
+    doc.add_layer_mask(id, Some(mask)).unwrap();
+    typed(
+        &mut doc,
+        id,
+        latin,
+        &["office fjord AVATAR Wavy!", "office fjords AVATAR Wavy!"],
+    );
+    let mut arabic = headline("مرحبا بالعالم الجميل");
+    arabic.style.width = Some(420.0);
+    arabic.style.align = Align::Right;
+    let (mut doc, id) = canvas_with_text(arabic.clone(), (40, 40));
+    typed(
+        &mut doc,
+        id,
+        arabic,
+        &["مرحبا بالعالم الجميلة", "مرحبا يا عالم الجميلة"],
+    );
+    let mut devanagari = headline("नमस्ते दुनिया");
+    devanagari.style.width = Some(420.0);
+    let (mut doc, id) = canvas_with_text(devanagari.clone(), (40, 40));
+    typed(&mut doc, id, devanagari, &["नमस्ते दुनियाँ", "नमस्कार दुनियाँ"]);
+}
+
+#[test]
+fn a_typed_steps_source_and_tiles_survive_the_autosave() {
+    let mut source = headline("Autosaved paragraph");
+    source.style.width = Some(500.0);
+    let (mut doc, id) = canvas_with_text(source.clone(), (15, 25));
+    source.text = "Autosaved paragraphs".into();
+    doc.edit_text_layer(id, source).unwrap();
+    let mut baseline = AutosaveBaseline::default();
+    let changes = doc.autosave_changes(&mut baseline).unwrap();
+    let piece = |key: &str| {
+        let p = changes.pieces.iter().find(|p| p.key == key).unwrap();
+        &changes.bytes[p.offset..p.offset + p.length]
+    };
+    let mut restore = AutosaveRestore::new(&changes.state).unwrap();
+    for key in &changes.keys {
+        restore.add_piece(key, piece(key)).unwrap();
+    }
+    let (mut back, _) = restore.finish().unwrap();
+    assert_eq!(back.layer(id).unwrap(), doc.layer(id).unwrap());
+    assert_eq!(back.undo().as_deref(), Some("Edit Text"));
+    doc.undo();
+    assert_eq!(back.layer(id).unwrap(), doc.layer(id).unwrap());
+    assert_eq!(
+        back.layer(id).unwrap().text.as_ref().unwrap().source.text,
+        "Autosaved paragraph"
+    );
+}
+
+#[test]
+fn typing_in_one_go_is_one_step_and_keeps_one_copy_of_a_growing_layer() {
+    // No box: every character widens the text, so each edit replaces the layer.
+    let (mut doc, id) = canvas_with_text(headline("H"), (20, 40));
+    let before = doc.layer(id).unwrap().clone();
+    let steps = doc.history().len();
+    let mut typed = String::from("H");
+    for (i, c) in "eadline set on the canvas".chars().enumerate() {
+        typed.push(c);
+        doc.type_text(id, typed.clone(), i > 0).unwrap();
+    }
+    assert_eq!(doc.history().len(), steps + 1, "one step for the typing");
+    let entry = doc.history().items().last().unwrap().clone();
+    assert_eq!(entry.name, "Edit Text");
+    assert!(
+        entry.bytes < before.pixel_bytes() + 4096,
+        "one copy of the first layer: {} bytes against {}",
+        entry.bytes,
+        before.pixel_bytes()
+    );
+    let after = doc.layer(id).unwrap().clone();
+    assert_eq!(after.pixels, rendered(&headline(&typed)).0);
+    doc.undo();
+    assert_eq!(doc.layer(id).unwrap(), &before);
+    doc.redo();
+    assert_eq!(doc.layer(id).unwrap(), &after);
+    // A new session (continues: false) is a step of its own, and so is
+    // typing after something else happened, even when it says it continues.
+    doc.type_text(id, format!("{typed}!"), false).unwrap();
+    assert_eq!(doc.history().len(), steps + 2);
+    let mut props = doc.layer(id).unwrap().props.clone();
+    props.offset.0 += 1;
+    doc.set_layer_properties(id, props).unwrap();
+    doc.type_text(id, format!("{typed}!?"), true).unwrap();
+    assert_eq!(doc.history().len(), steps + 4);
+}
+
+#[test]
+fn typing_into_a_wrapped_box_in_one_go_keeps_tiles_and_undoes_in_one_step() {
+    let mut source = headline("Typed");
+    source.style.width = Some(900.0);
+    let (mut doc, id) = canvas_with_text(source.clone(), (20, 40));
+    let before = doc.layer(id).unwrap().clone();
+    let mut typed = String::from("Typed");
+    for (i, c) in " into a box, then fixed".chars().enumerate() {
+        typed.push(c);
+        doc.type_text(id, typed.clone(), i > 0).unwrap();
+    }
+    typed.replace_range(0..5, "Set");
+    doc.type_text(id, typed.clone(), true).unwrap();
+    let entry = doc.history().items().last().unwrap().clone();
+    // The typed glyphs' tiles: less than one copy of the layer for 24 edits.
+    assert!(entry.bytes < before.pixel_bytes(), "{} bytes", entry.bytes);
+    source.text = typed;
+    assert_eq!(doc.layer(id).unwrap().pixels, rendered(&source).0);
+    assert_eq!(doc.undo().as_deref(), Some("Edit Text"));
+    assert_eq!(doc.layer(id).unwrap(), &before);
+}
+
+#[test]
+fn carets_of_a_text_layer_sit_on_the_canvas_where_its_text_box_is() {
+    let mut source = headline("Two\nlines");
+    source.rotation = 30.0;
+    let (doc, id) = canvas_with_text(source.clone(), (50, 70));
+    let carets = doc.text_carets(id).unwrap();
+    assert_eq!(carets.position, (50, 70));
+    assert_eq!(carets.rotation, 30.0);
+    assert_eq!(carets.lines.len(), 2);
+    assert_eq!(carets.lines[1].stops.first().unwrap().0, 4);
+    assert_eq!(carets.lines[1].stops.last().unwrap().0, 9);
+    let laid = text::layout(&source.text, &source.fonts, &source.scaled_style()).unwrap();
+    assert_eq!(carets.lines, laid.lines);
+}
+
+#[test]
+fn a_layer_named_after_its_text_follows_the_typing_and_a_renamed_one_does_not() {
+    let mut source = headline("Draft");
+    source.style.width = Some(600.0);
+    let (mut doc, id) = canvas_with_text(source, (20, 40));
+    doc.type_text(id, "Draft two".into(), false).unwrap();
+    assert_eq!(doc.layer(id).unwrap().props.name, "Draft two");
+    doc.undo();
+    assert_eq!(doc.layer(id).unwrap().props.name, "Draft");
+    // Without a box the text grows: the layer is rendered whole, and renamed too.
+    let (mut doc, id) = canvas_with_text(headline("Grow"), (20, 40));
+    doc.type_text(id, "Growing".into(), false).unwrap();
+    assert_eq!(doc.layer(id).unwrap().props.name, "Growing");
+    doc.rename_layer(id, "Logo line").unwrap();
+    doc.type_text(id, "Growing on".into(), false).unwrap();
+    assert_eq!(doc.layer(id).unwrap().props.name, "Logo line");
+}
