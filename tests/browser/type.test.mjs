@@ -22,6 +22,8 @@ const CONFIGS = [
 const PHOTO_PATH = fileURLToPath(new URL('../../crate/tests/photos/chelsea.png', import.meta.url));
 const out = fileURLToPath(new URL('../out/type/', import.meta.url));
 const HEADLINE = 'Summer Sale — AV fi';
+/** What the on-canvas test ends up with after its typing, moves, selection and replacement. */
+const TYPED = 'Fresh new Xy, fjord office';
 
 requireBuiltPackage();
 
@@ -35,7 +37,9 @@ function cliReferences() {
   run(cli, ['project', 'new', `${out}p.ora`, '--from', PHOTO_PATH]);
   run(cli, ['project', 'add-text', `${out}p.ora`, ...style, '--at', '10,20']);
   run(cli, ['export', `${out}p.ora`, '-o', `${out}export.png`]);
+  run(cli, ['render-text', '--text', TYPED, '--size', '40', '--color', '#000000', '--width', '520', '-o', `${out}typed.png`]);
   return {
+    typed: [...readFileSync(`${out}typed.png`)],
     first: [...readFileSync(`${out}first.png`)],
     edited: [...readFileSync(`${out}text.png`)],
     exported: [...readFileSync(`${out}export.png`)],
@@ -150,6 +154,82 @@ for (const config of CONFIGS) {
       await page.evaluate((t) => window.retouchApp.run('type.add', { x: 5, y: 5, ...t }), { text, size, color });
       assert.equal(await lastStep(page), 'Add Text');
       assert.equal(await layerDiffers(page, [...readFileSync(reference)]), 0, 'the page sets what render-text sets with the TTF');
+    });
+
+    test('typing on the canvas: caret, selection, click to place, one undo step, the CLI\'s pixels', async () => {
+      const { page } = app;
+      const bytes = [...readFileSync(PHOTO_PATH)];
+      await page.evaluate(async (bytes) => {
+        await window.retouchApp.run('file.start-fresh');
+        await window.retouchApp.run('file.open', { bytes: new Uint8Array(bytes), name: 'chelsea.png' });
+      }, bytes);
+      await page.keyboard.press('t');
+      const options = page.locator('#tool-params [data-tool="type"]');
+      await options.locator('textarea[name="text"]').fill('Placeholder');
+      await options.locator('input[name="size"]').fill('40');
+      await options.locator('input[name="color"]').fill('#000000');
+      await options.locator('input[name="width"]').fill('520');
+      const at = await clientPoint(page, 30, 40);
+      await page.mouse.click(at.x, at.y);
+      await page.waitForFunction(() => window.retouchApp.history()?.entries.at(-1)?.name === 'Add Text');
+      await page.waitForSelector('svg.shapes g.typing .type-selection');
+      const steps = (await page.evaluate(() => window.retouchApp.history())).entries.length;
+      const field = page.locator('textarea.type-input');
+      assert.ok(await field.evaluate((el) => el === document.activeElement), 'the keys go to the text');
+      assert.deepEqual(await field.evaluate((el) => [el.selectionStart, el.selectionEnd]), [0, 'Placeholder'.length], 'the placeholder is selected');
+
+      // Typing replaces the selected placeholder; the caret follows the text's end.
+      await page.keyboard.type('Fresh copy, fjord office');
+      await page.evaluate(() => window.retouchApp.settled());
+      await page.waitForFunction(() => document.querySelector('textarea.type-input') && !document.querySelector('.type-selection'));
+      assert.equal((await source(page)).text, 'Fresh copy, fjord office');
+      const caretX = () => page.evaluate(() => Number(document.querySelector('svg.shapes .type-caret')?.getAttribute('x1')));
+      const carets = () => page.evaluate(async () => (await window.retouchApp.settled(), window.retouchApp.run('type.carets')));
+      let map = await carets();
+      assert.ok(Math.abs((await caretX()) - (map.x + map.lines.at(-1).stops.at(-1)[1])) < 0.01, 'the caret stands after the last character');
+
+      // Arrows move the caret, typing inserts there; Shift+arrows select, typing replaces the selection.
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 'Fresh '.length; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.type('new ');
+      await page.keyboard.down('Shift');
+      for (let i = 0; i < 'copy'.length; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.up('Shift');
+      await page.waitForSelector('svg.shapes .type-selection');
+      assert.equal(await page.locator('svg.shapes .type-selection').count(), 4, 'one quad per selected character');
+      await page.keyboard.type('Xy');
+      await page.evaluate(() => window.retouchApp.settled());
+      assert.equal((await source(page)).text, TYPED);
+
+      // A click in the text puts the caret at the nearest character boundary.
+      map = await carets();
+      const [index, x] = map.lines[0].stops[3];
+      const inText = await clientPoint(page, map.x + x + 1, map.y + map.lines[0].baseline - map.ascent / 2);
+      await page.mouse.click(inText.x, inText.y);
+      await page.waitForFunction((i) => document.querySelector('textarea.type-input')?.selectionStart === i, index);
+      assert.ok(Math.abs((await caretX()) - (map.x + x)) < 0.01);
+      await page.screenshot({ path: `${out}typing-${config.expect}.png` });
+
+      // Escape ends editing; everything typed is one step and gives the CLI's pixels.
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.querySelector('textarea.type-input') && !document.querySelector('svg.shapes g.typing'));
+      const history = await page.evaluate(async () => (await window.retouchApp.settled(), window.retouchApp.history()));
+      assert.equal(history.entries.length, steps + 1, 'the typing is one history step');
+      assert.equal(history.entries.at(-1).name, 'Edit Text');
+      assert.equal(await layerDiffers(page, references.typed), 0, 'the page sets what render-text sets');
+      await page.keyboard.press('Control+z');
+      await page.evaluate(() => window.retouchApp.settled());
+      assert.equal((await source(page)).text, 'Placeholder', 'one undo takes the typing back');
+
+      // Text deleted down to nothing takes its layer with it when editing ends.
+      const layers = (await page.evaluate(() => window.retouchApp.layers())).length;
+      const again = await clientPoint(page, 4, 130);
+      await page.mouse.click(again.x, again.y);
+      await page.waitForSelector('textarea.type-input');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.press('Escape');
+      await page.evaluate(() => window.retouchApp.settled());
+      await page.waitForFunction((n) => window.retouchApp.layers().length === n, layers);
     });
 
     test('the Type tool: click to set the text from its options, change an option to restyle it', async () => {

@@ -4,6 +4,8 @@
 // given: text, size, color, align, width, lineHeight, tracking, stroke,
 // shadow, scale, rotation), rendered again, one history step each;
 // `type.source` reads it; `type.rasterize` turns it into ordinary pixels.
+// `type.typeText` is typing on the canvas (the string only, a typing session
+// one history step) and `type.carets` where its cursor can stand.
 // The shipped fonts (pkg/fonts: Noto Sans, then its Arabic and Devanagari
 // fallbacks) are fetched once, so text works offline. `type.openFont` makes
 // a TTF/OTF/WOFF/WOFF2 file the user opened the primary font (the shipped ones stay its
@@ -83,6 +85,28 @@ export const TYPE_COMMANDS = [
     run(ctx, patch) {
       const id = ctx.session.state.activeId;
       return ctx.session.edit((project) => project.editTextLayer(id, patch));
+    },
+  },
+  {
+    id: 'type.typeText',
+    label: 'Type text',
+    enabled: onTextLayer,
+    /**
+     * `{ id?, text, continues }`: typing on the canvas sets the text layer's
+     * string (the active layer's unless `id` is given); with `continues`, an
+     * edit right after the layer's previous typed one joins its history step.
+     */
+    run(ctx, { id = ctx.session.state.activeId, text, continues = false }) {
+      return ctx.session.edit((project) => project.typeText(id, text, continues));
+    },
+  },
+  {
+    id: 'type.carets',
+    label: 'Text cursor positions',
+    enabled: onTextLayer,
+    /** `{ id? }`: where the cursor can stand in the text layer (the core's `textCarets`). */
+    run(ctx, { id = ctx.session.state.activeId } = {}) {
+      return ctx.session.read((project) => project.textCarets(id));
     },
   },
   {

@@ -57,7 +57,7 @@ export function createGesture({ ctx, viewer, tool, values, onError }) {
           return;
         }
         if (current.click) {
-          settle(current.label, current.click(ctx, point, { values: toolValues, mode }));
+          settle(current.label, current.click(ctx, point, { values: toolValues, mode, event }));
           return;
         }
         drag = { tool: current, start: point, last: point, points: [point.x, point.y], mode, values: toolValues };

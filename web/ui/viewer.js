@@ -343,6 +343,32 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     shapes.append(box);
   }
 
+  /** Text being edited on the canvas: { box, selection, caret } in image coordinates, or null. */
+  let textMarks = null;
+
+  /** Draws the text editing marks over whatever shape is shown: the text box, the selected
+   * characters' quads and the blinking caret (each a list of points, already turned). */
+  function drawTyping() {
+    shapes.querySelector('g.typing')?.remove();
+    if (!textMarks) return;
+    const group = svg('g', {});
+    group.classList.add('typing');
+    const polygon = (points, kind) => {
+      const el = svg('polygon', { points: points.map((p) => p.join(',')).join(' ') });
+      el.classList.add(kind);
+      group.append(el);
+    };
+    if (textMarks.box) polygon(textMarks.box, 'type-box');
+    for (const quad of textMarks.selection ?? []) polygon(quad, 'type-selection');
+    if (textMarks.caret) {
+      const [[x1, y1], [x2, y2]] = textMarks.caret;
+      const line = svg('line', { x1, y1, x2, y2 });
+      line.classList.add('type-caret');
+      group.append(line);
+    }
+    shapes.append(group);
+  }
+
   /** The free-transform preview: the layer's pixels under the matrix, the box, the handles. */
   function showTransform({ matrix, width, height, image, handles }) {
     const transform = `matrix(${matrix.join(' ')})`;
@@ -461,6 +487,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
      */
     showShape(shape) {
       shapes.replaceChildren();
+      drawTyping();
       if (!shape) return;
       const ants = (el) => {
         el.classList.add('ants');
@@ -501,8 +528,15 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
         }
       }
     },
+    /** Shows the marks of text being edited on the canvas ({ box, selection, caret }, image
+     * coordinates), or hides them (null); kept while other shapes come and go. */
+    showTyping(marks) {
+      textMarks = marks;
+      drawTyping();
+    },
     clear() {
       size = null;
+      textMarks = null;
       detailRect = null;
       detail.hidden = true;
       detailGeneration++;
