@@ -207,6 +207,7 @@ bench() {
   (cd tests && node bench/wasm-bench.mjs)
   (cd tests && node bench/plugin-browser-bench.mjs)
   (cd tests && node bench/esrgan-page-bench.mjs)
+  (cd tests && RUNS=101 node bench/text-layer-bench.mjs)
 }
 
 case "${1:-}" in
