@@ -1,8 +1,13 @@
 //! CPU reference of the compositor: plain f32 per pixel, mirrored line for
-//! line by `blend.wgsl`. Two faster row loops: Normal mode in 14-bit fixed
-//! point (within one level of the reference), and every other mode except
-//! Dissolve, on gamma-encoded values, as the reference's own f32 arithmetic
-//! over blocks of pixels the compiler vectorises (bit-identical to it).
+//! line by `blend.wgsl`. Faster row loops: Normal mode in 14-bit fixed
+//! point (within one level of the reference); the separable modes whose
+//! formula is exact on the 8-bit grid (multiply, screen, overlay, darken,
+//! lighten, difference, exclusion, add, subtract, linear burn, hard light,
+//! pin light, hard mix) over an opaque backdrop the same way — B(Cb, Cs)
+//! on bytes, then Normal's lerp by the coverage (within one level); every
+//! other case except Dissolve, on gamma-encoded values, as the reference's
+//! own f32 arithmetic over blocks of pixels the compiler vectorises
+//! (bit-identical to it).
 
 use super::{validate, BlendMode, CompositeOptions, Overlap};
 use crate::Result;
@@ -130,8 +135,7 @@ fn normal_row_masked<'m>(
     opacity: f32,
 ) {
     let opacity_scaled = opacity * INV_255 * INV_255;
-    // Opacity scaled so that (α·m·opacity_q) >> 16 is the coverage in 1/16384.
-    let opacity_q = (f64::from(opacity) * f64::from(1u32 << 14) * 65536.0 / 65025.0).round() as u32;
+    let opacity_q = opacity_q14(opacity);
     let mut base_blocks = base.chunks_exact_mut(BLOCK * 4);
     let mut layer_blocks = layer.chunks_exact(BLOCK * 4);
     for (b, l) in (&mut base_blocks).zip(&mut layer_blocks) {
@@ -188,7 +192,12 @@ fn normal_block_opaque(
     }
 }
 
-/// Coverage α·m·opacity in 1/16384 (see `opacity_q` in [`normal_row_portable`]).
+/// Opacity scaled so that (α·m·opacity_q) >> 16 is the coverage in 1/16384.
+fn opacity_q14(opacity: f32) -> u32 {
+    (f64::from(opacity) * f64::from(1u32 << 14) * 65536.0 / 65025.0).round() as u32
+}
+
+/// Coverage α·m·opacity in 1/16384 (see [`opacity_q14`]).
 #[inline(always)]
 fn coverage_q14(alpha: u8, mask: u8, opacity_q: u32) -> i32 {
     let coverage = u32::from(alpha) * u32::from(mask);
@@ -236,15 +245,20 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
         return;
     }
     let mode = params.mode;
+    /// No byte path: the f32 formula everywhere.
+    const F32_ONLY: Option<fn(u8, u8) -> u8> = None;
     macro_rules! per_mode {
-        (separable: $($sep:ident),*; whole: $($whole:ident),*) => {
+        (bytes: $($byte:ident),*; separable: $($sep:ident),*; whole: $($whole:ident),*) => {
             match mode {
+                $(BlendMode::$byte => blocked_row_for(params, base, layer, mask, |cb, cs| {
+                    std::array::from_fn(|i| blend_channel(BlendMode::$byte, cb[i], cs[i]))
+                }, Some(|cb, cs| blend_byte(BlendMode::$byte, cb, cs))),)*
                 $(BlendMode::$sep => blocked_row_for(params, base, layer, mask, |cb, cs| {
                     std::array::from_fn(|i| blend_channel(BlendMode::$sep, cb[i], cs[i]))
-                }),)*
+                }, F32_ONLY),)*
                 $(BlendMode::$whole => blocked_row_for(params, base, layer, mask, |cb, cs| {
                     per_pixel_colour(BlendMode::$whole, cb, cs)
-                }),)*
+                }, F32_ONLY),)*
                 BlendMode::Normal | BlendMode::Dissolve => {
                     unreachable!("normal and dissolve have their own row loops")
                 }
@@ -252,11 +266,132 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
         };
     }
     per_mode!(
-        separable: Darken, Multiply, ColorBurn, LinearBurn, Lighten, Screen, ColorDodge,
-            LinearDodge, Overlay, SoftLight, HardLight, VividLight, LinearLight, PinLight,
-            HardMix, Difference, Exclusion, Subtract, Divide;
+        bytes: Darken, Multiply, LinearBurn, Lighten, Screen, LinearDodge, Overlay, HardLight,
+            PinLight, HardMix, Difference, Exclusion, Subtract;
+        separable: ColorBurn, ColorDodge, SoftLight, VividLight, LinearLight, Divide;
         whole: DarkerColor, LighterColor, Hue, Saturation, Color, Luminosity
     );
+}
+
+/// Whether `mode` takes [`blend_byte`] over an opaque backdrop (the list
+/// `blocked_row` gives it under `bytes`).
+#[cfg(test)]
+pub(crate) fn has_byte_path(mode: BlendMode) -> bool {
+    use BlendMode::*;
+    matches!(
+        mode,
+        Darken
+            | Multiply
+            | LinearBurn
+            | Lighten
+            | Screen
+            | LinearDodge
+            | Overlay
+            | HardLight
+            | PinLight
+            | HardMix
+            | Difference
+            | Exclusion
+            | Subtract
+    )
+}
+
+/// B(Cb, Cs) of a separable mode whose formula is exact on the 8-bit grid
+/// up to one rounding: the value the f32 formula gives, rounded to the
+/// nearest level (`div255` rounds a multiple of 1/255² exactly).
+#[inline(always)]
+fn blend_byte(mode: BlendMode, cb: u8, cs: u8) -> u8 {
+    use BlendMode::*;
+    let (b, s) = (u32::from(cb), u32::from(cs));
+    let div255 = |x: u32| {
+        let t = x + 128;
+        ((t + (t >> 8)) >> 8) as u8
+    };
+    // Hard light with the roles as given: multiply by 2·Cs, or screen with 2·Cs − 1.
+    let hard_light = |b: u32, s: u32| {
+        if s <= 127 {
+            div255(2 * b * s)
+        } else {
+            let s = 2 * s - 255;
+            div255(255 * (b + s) - b * s)
+        }
+    };
+    match mode {
+        Darken => cb.min(cs),
+        Multiply => div255(b * s),
+        LinearBurn => (b + s).saturating_sub(255) as u8,
+        Lighten => cb.max(cs),
+        Screen => div255(255 * (b + s) - b * s),
+        LinearDodge => (b + s).min(255) as u8,
+        Overlay => hard_light(s, b),
+        HardLight => hard_light(b, s),
+        PinLight => {
+            if s <= 127 {
+                b.min(2 * s) as u8
+            } else {
+                b.max(2 * s - 255) as u8
+            }
+        }
+        HardMix => {
+            if b + s >= 255 {
+                255
+            } else {
+                0
+            }
+        }
+        Difference => cb.abs_diff(cs),
+        Exclusion => div255(255 * (b + s) - 2 * b * s),
+        Subtract => cb.saturating_sub(cs),
+        _ => unreachable!("{mode:?} has no byte path"),
+    }
+}
+
+/// A block of a byte-path mode over an opaque backdrop: αo = 1, so the
+/// result is a lerp from Cb to B(Cb, Cs) by the coverage, in Normal's
+/// fixed point (within one level of the f32 formula: B is rounded once).
+#[inline(always)]
+fn byte_block_opaque(
+    b: &mut [u8; LANES],
+    l: &[u8; LANES],
+    m: &[u8; BLOCK],
+    opacity_q: u32,
+    byte: impl Fn(u8, u8) -> u8,
+) {
+    let per_pixel: [i32; BLOCK] =
+        std::array::from_fn(|p| coverage_q14(l[p * 4 + 3], m[p], opacity_q));
+    let weight: [i32; LANES] =
+        std::array::from_fn(|i| if i % 4 == 3 { 0 } else { per_pixel[i / 4] });
+    let target: [u8; LANES] = std::array::from_fn(|i| byte(b[i], l[i]));
+    for i in 0..LANES {
+        b[i] = lerp_q14(b[i], target[i], weight[i]);
+    }
+}
+
+/// One pixel of a mode with a byte path: over an opaque backdrop exactly
+/// what [`byte_block_opaque`] computes (a pixel's result never depends on
+/// which block it falls in), else the f32 formula.
+#[inline(always)]
+fn byte_or_general_pixel(
+    b: &mut [u8],
+    l: &[u8],
+    m: u8,
+    params: &PixelParams,
+    opacity_q: u32,
+    byte: impl Fn(u8, u8) -> u8,
+) {
+    if b[3] == 255 {
+        let weight = coverage_q14(l[3], m, opacity_q);
+        for c in 0..3 {
+            b[c] = lerp_q14(b[c], byte(b[c], l[c]), weight);
+        }
+        return;
+    }
+    let (b4, l4) = (
+        (&*b).try_into().expect("4 bytes"),
+        l.try_into().expect("4 bytes"),
+    );
+    // Coordinates only matter to dissolve, which has its own loop.
+    b.copy_from_slice(&blend_pixel(b4, l4, m, params, 0, 0));
 }
 
 /// B(Cb, Cs) of a non-separable mode for each pixel of a block (lanes in
@@ -281,13 +416,14 @@ fn blocked_row_for(
     layer: &[u8],
     mask: Option<&[u8]>,
     mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
+    byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 support was just detected.
-        return unsafe { blocked_row_avx2(params, base, layer, mask, mix) };
+        return unsafe { blocked_row_avx2(params, base, layer, mask, mix, byte) };
     }
-    blocked_row_portable(params, base, layer, mask, mix);
+    blocked_row_portable(params, base, layer, mask, mix, byte);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -298,12 +434,15 @@ unsafe fn blocked_row_avx2(
     layer: &[u8],
     mask: Option<&[u8]>,
     mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
+    byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
 ) {
-    blocked_row_portable(params, base, layer, mask, mix);
+    blocked_row_portable(params, base, layer, mask, mix, byte);
 }
 
 /// The row loop: whole blocks through [`composite_block`], the tail through
-/// [`blend_pixel`] (the same arithmetic, so the split is invisible).
+/// [`blend_pixel`] (the same arithmetic, so the split is invisible). A mode
+/// with a `byte` path takes it for pixels over an opaque backdrop, a block
+/// at a time where the whole block is.
 #[inline(always)]
 fn blocked_row_portable(
     params: &PixelParams,
@@ -311,7 +450,9 @@ fn blocked_row_portable(
     layer: &[u8],
     mask: Option<&[u8]>,
     mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
+    byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
 ) {
+    let opacity_q = opacity_q14(params.opacity);
     let mut base_blocks = base.chunks_exact_mut(LANES);
     let mut layer_blocks = layer.chunks_exact(LANES);
     let mut mask_blocks = mask.map(|m| m.chunks_exact(BLOCK));
@@ -327,6 +468,20 @@ fn blocked_row_portable(
         ) else {
             unreachable!("chunks_exact yields whole blocks");
         };
+        if let Some(byte) = byte {
+            let opaque = (0..BLOCK).filter(|&p| b[p * 4 + 3] == 255).count();
+            if opaque == BLOCK {
+                byte_block_opaque(b, l, m, opacity_q, byte);
+                continue;
+            }
+            if opaque > 0 {
+                let pixels = b.chunks_exact_mut(4).zip(l.chunks_exact(4)).zip(m);
+                for ((b, l), &m) in pixels {
+                    byte_or_general_pixel(b, l, m, params, opacity_q, byte);
+                }
+                continue;
+            }
+        }
         composite_block(b, l, m, params.opacity, mix);
     }
     let tail_mask = mask_blocks.map_or(&[][..], |m| m.remainder());
@@ -336,8 +491,12 @@ fn blocked_row_portable(
         .zip(layer_blocks.remainder().chunks_exact(4));
     for (i, (b, l)) in tail.enumerate() {
         let m = tail_mask.get(i).copied().unwrap_or(255);
+        if let Some(byte) = byte {
+            byte_or_general_pixel(b, l, m, params, opacity_q, byte);
+            continue;
+        }
         let (b4, l4) = (
-            b.try_into().expect("4 bytes"),
+            (&*b).try_into().expect("4 bytes"),
             l.try_into().expect("4 bytes"),
         );
         // Coordinates only matter to dissolve, which has its own loop.

@@ -205,8 +205,9 @@ fn fast_row_loops_equal_the_reference_on_photographs() {
                     .zip(want.pixels())
                     .filter(|(a, b)| a != b)
                     .count();
-                if mode == BlendMode::Normal {
-                    assert!(d <= 1, "normal: {d} levels from the reference");
+                if mode == BlendMode::Normal || super::cpu::has_byte_path(mode) {
+                    // Fixed point over the opaque backdrop: within one level.
+                    assert!(d <= 1, "{mode:?}: {d} levels from the reference");
                 } else {
                     assert!(
                         differing == 0,
@@ -634,6 +635,41 @@ fn threads_give_bit_identical_results() {
                 run(1) == run(3),
                 "{mode:?} linear={linear}: 3 threads differ from 1"
             );
+        }
+    }
+}
+
+#[test]
+fn byte_path_modes_are_within_one_level_of_the_reference_at_every_byte_pair() {
+    // Every backdrop × source value, opaque backdrop, at full and at partial
+    // coverage (alpha 255 / 77, opacity 1 / 0.6): the fixed-point path
+    // against the f32 reference pixel by pixel.
+    let base = RgbaImage::from_fn(256, 256, |x, _| {
+        Rgba([x as u8, 255 - x as u8, (x * 7) as u8, 255])
+    });
+    for alpha in [255u8, 77] {
+        let layer = RgbaImage::from_fn(256, 256, |_, y| {
+            Rgba([y as u8, (y * 3) as u8, 255 - y as u8, alpha])
+        });
+        for mode in BlendMode::ALL
+            .into_iter()
+            .filter(|&m| super::cpu::has_byte_path(m))
+        {
+            for opacity in [1.0, 0.6] {
+                let o = CompositeOptions {
+                    mode,
+                    opacity,
+                    ..Default::default()
+                };
+                let d = max_diff(
+                    &cpu(&base, &layer, None, &o),
+                    &reference(&base, &layer, None, &o),
+                );
+                assert!(
+                    d <= 1,
+                    "{mode:?}, alpha {alpha}, opacity {opacity}: {d} levels"
+                );
+            }
         }
     }
 }
