@@ -17,6 +17,15 @@ const HEADLINE: &str = "Real type, set again: the brand's headline in its own fo
 with ligatures like office and fjord, wrapped to the box and rendered by the core so that the \
 page, the CLI and panels agree: yes!!!";
 
+/// The headline with its last character the `n`th letter (mod 26), as while typing.
+fn retyped(n: u8) -> String {
+    format!(
+        "{}{}",
+        &HEADLINE[..HEADLINE.len() - 1],
+        char::from(b'a' + n % 26)
+    )
+}
+
 fn main() {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fonts/shipped");
     let fonts: Vec<Font> = [
@@ -61,11 +70,7 @@ fn main() {
     let mut typed = 0u8;
     let typing = bench_kit::median(|| {
         typed = typed.wrapping_add(1);
-        let text = format!(
-            "{}{}",
-            &HEADLINE[..HEADLINE.len() - 1],
-            char::from(b'a' + typed % 26)
-        );
+        let text = retyped(typed);
         let laid = layout(&text, &fonts, &style).expect("sets");
         render(&laid, &fonts, &style).expect("renders")
     });
@@ -78,15 +83,9 @@ fn main() {
     let id = doc
         .add_text_layer(TextSource::new(HEADLINE, fonts.clone(), style), (100, 100))
         .expect("a text layer");
-    let mut last = 0u8;
     let typed_into_layer = bench_kit::median(|| {
-        last = last.wrapping_add(1);
-        let text = format!(
-            "{}{}",
-            &HEADLINE[..HEADLINE.len() - 1],
-            char::from(b'a' + last % 26)
-        );
-        doc.type_text(id, text, true).expect("types")
+        typed = typed.wrapping_add(1);
+        doc.type_text(id, retyped(typed), true).expect("types")
     });
     println!(
         "fill only, typed into a text layer (Document::type_text, last character changed): {:.2} ms (median of {})",

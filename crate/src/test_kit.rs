@@ -113,3 +113,18 @@ pub(crate) fn photo_mask(width: u32, height: u32) -> GrayImage {
         image::Luma([tile.get_pixel(x % tw, y % th).0[1]])
     })
 }
+
+/// The document an autosave of `changes` (written from scratch) brings back, as a reload does,
+/// with the baseline the next autosave starts from.
+pub(crate) fn restore_autosave(
+    changes: &crate::doc::AutosaveChanges,
+) -> (crate::doc::Document, crate::doc::AutosaveBaseline) {
+    let mut restore = crate::doc::AutosaveRestore::new(&changes.state).unwrap();
+    for key in &changes.keys {
+        let p = changes.pieces.iter().find(|p| &p.key == key).unwrap();
+        restore
+            .add_piece(key, &changes.bytes[p.offset..p.offset + p.length])
+            .unwrap();
+    }
+    restore.finish().unwrap()
+}

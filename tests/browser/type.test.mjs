@@ -58,6 +58,17 @@ const layerDiffers = (page, png) =>
     return want.reduce((n, v, i) => n + (v !== layer.data[i]), 0);
   }, png);
 
+/** The photograph opened afresh with the Type tool chosen (T); returns the tool's options. */
+async function freshPhotoWithTypeTool(page) {
+  const bytes = [...readFileSync(PHOTO_PATH)];
+  await page.evaluate(async (bytes) => {
+    await window.retouchApp.run('file.start-fresh');
+    await window.retouchApp.run('file.open', { bytes: new Uint8Array(bytes), name: 'chelsea.png' });
+  }, bytes);
+  await page.keyboard.press('t');
+  return page.locator('#tool-params [data-tool="type"]');
+}
+
 const source = (page) => page.evaluate(async () => (await window.retouchApp.settled(), window.retouchApp.run('type.source')));
 const lastStep = (page) => page.evaluate(async () => (await window.retouchApp.settled(), window.retouchApp.history().entries.at(-1).name));
 
@@ -158,13 +169,7 @@ for (const config of CONFIGS) {
 
     test('typing on the canvas: caret, selection, click to place, one undo step, the CLI\'s pixels', async () => {
       const { page } = app;
-      const bytes = [...readFileSync(PHOTO_PATH)];
-      await page.evaluate(async (bytes) => {
-        await window.retouchApp.run('file.start-fresh');
-        await window.retouchApp.run('file.open', { bytes: new Uint8Array(bytes), name: 'chelsea.png' });
-      }, bytes);
-      await page.keyboard.press('t');
-      const options = page.locator('#tool-params [data-tool="type"]');
+      const options = await freshPhotoWithTypeTool(page);
       await options.locator('textarea[name="text"]').fill('Placeholder');
       await options.locator('input[name="size"]').fill('40');
       await options.locator('input[name="color"]').fill('#000000');
@@ -234,13 +239,7 @@ for (const config of CONFIGS) {
 
     test('the Type tool: click to set the text from its options, change an option to restyle it', async () => {
       const { page } = app;
-      const bytes = [...readFileSync(PHOTO_PATH)];
-      await page.evaluate(async (bytes) => {
-        await window.retouchApp.run('file.start-fresh');
-        await window.retouchApp.run('file.open', { bytes: new Uint8Array(bytes), name: 'chelsea.png' });
-      }, bytes);
-      await page.keyboard.press('t');
-      const options = page.locator('#tool-params [data-tool="type"]');
+      const options = await freshPhotoWithTypeTool(page);
       await options.locator('textarea[name="text"]').fill('Brand headline');
       await options.locator('input[name="size"]').fill('30');
       const at = await clientPoint(page, 40, 50);

@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::doc::layer::LayerProperties;
-use crate::doc::{AutosaveBaseline, AutosaveRestore, Document};
-use crate::test_kit::{shipped_font, shipped_fonts};
+use crate::doc::{AutosaveBaseline, Document};
+use crate::test_kit::{restore_autosave, shipped_font, shipped_fonts};
 use image::RgbaImage;
 use std::io::Read;
 
@@ -270,15 +270,7 @@ fn the_autosave_keeps_the_kit_fonts_styles_and_their_history() {
     let mut baseline = AutosaveBaseline::default();
     let changes = doc.autosave_changes(&mut baseline).unwrap();
     assert!(changes.keys.contains(&format!("font/{key}")));
-    let piece = |key: &str| {
-        let p = changes.pieces.iter().find(|p| p.key == key).unwrap();
-        &changes.bytes[p.offset..p.offset + p.length]
-    };
-    let mut restore = AutosaveRestore::new(&changes.state).unwrap();
-    for key in &changes.keys {
-        restore.add_piece(key, piece(key)).unwrap();
-    }
-    let (mut back, _) = restore.finish().unwrap();
+    let (mut back, _) = restore_autosave(&changes);
     assert_eq!(back.brand_kit(), doc.brand_kit());
     // The steps came back: undo takes the style, then the font away.
     assert_eq!(back.undo().as_deref(), Some("Brand text style"));

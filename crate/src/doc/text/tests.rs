@@ -3,10 +3,10 @@
 //! OpenRaster and the autosave, refused by pixel tools.
 
 use super::*;
-use crate::doc::{AutosaveBaseline, AutosaveRestore};
+use crate::doc::AutosaveBaseline;
 use crate::engine::Engine;
 use crate::ops::transform::Resampler;
-use crate::test_kit::shipped_fonts;
+use crate::test_kit::{restore_autosave, shipped_fonts};
 use crate::text::{Align, Shadow, Stroke};
 use image::RgbaImage;
 use std::io::{Read, Write};
@@ -427,15 +427,7 @@ fn the_autosave_keeps_text_layers_and_their_history() {
         .filter(|k| k.starts_with("font/"))
         .count();
     assert_eq!(font_pieces, 3);
-    let piece = |key: &str| {
-        let p = changes.pieces.iter().find(|p| p.key == key).unwrap();
-        &changes.bytes[p.offset..p.offset + p.length]
-    };
-    let mut restore = AutosaveRestore::new(&changes.state).unwrap();
-    for key in &changes.keys {
-        restore.add_piece(key, piece(key)).unwrap();
-    }
-    let (mut back, mut restored_baseline) = restore.finish().unwrap();
+    let (mut back, mut restored_baseline) = restore_autosave(&changes);
     assert_eq!(back.layer(id).unwrap(), doc.layer(id).unwrap());
     // The edit's step came back with the old source in it.
     assert_eq!(back.undo().as_deref(), Some("Edit Text"));
@@ -557,20 +549,21 @@ fn typing_gives_a_whole_renders_pixels_in_every_script_turned_and_masked() {
         latin,
         &["office fjord AVATAR Wavy!", "office fjords AVATAR Wavy!"],
     );
-    let mut arabic = headline("مرحبا بالعالم الجميل");
-    arabic.style.width = Some(420.0);
-    arabic.style.align = Align::Right;
-    let (mut doc, id) = canvas_with_text(arabic.clone(), (40, 40));
-    typed(
-        &mut doc,
-        id,
-        arabic,
+    typed_in_a_box(
+        "مرحبا بالعالم الجميل",
+        Align::Right,
         &["مرحبا بالعالم الجميلة", "مرحبا يا عالم الجميلة"],
     );
-    let mut devanagari = headline("नमस्ते दुनिया");
-    devanagari.style.width = Some(420.0);
-    let (mut doc, id) = canvas_with_text(devanagari.clone(), (40, 40));
-    typed(&mut doc, id, devanagari, &["नमस्ते दुनियाँ", "नमस्कार दुनियाँ"]);
+    typed_in_a_box("नमस्ते दुनिया", Align::Left, &["नमस्ते दुनियाँ", "नमस्कार दुनियाँ"]);
+}
+
+/// [`typed`] into a new text layer of `first` wrapped to a 420 px box.
+fn typed_in_a_box(first: &str, align: Align, texts: &[&str]) {
+    let mut source = headline(first);
+    source.style.width = Some(420.0);
+    source.style.align = align;
+    let (mut doc, id) = canvas_with_text(source.clone(), (40, 40));
+    typed(&mut doc, id, source, texts);
 }
 
 #[test]
@@ -582,15 +575,7 @@ fn a_typed_steps_source_and_tiles_survive_the_autosave() {
     doc.edit_text_layer(id, source).unwrap();
     let mut baseline = AutosaveBaseline::default();
     let changes = doc.autosave_changes(&mut baseline).unwrap();
-    let piece = |key: &str| {
-        let p = changes.pieces.iter().find(|p| p.key == key).unwrap();
-        &changes.bytes[p.offset..p.offset + p.length]
-    };
-    let mut restore = AutosaveRestore::new(&changes.state).unwrap();
-    for key in &changes.keys {
-        restore.add_piece(key, piece(key)).unwrap();
-    }
-    let (mut back, _) = restore.finish().unwrap();
+    let (mut back, _) = restore_autosave(&changes);
     assert_eq!(back.layer(id).unwrap(), doc.layer(id).unwrap());
     assert_eq!(back.undo().as_deref(), Some("Edit Text"));
     doc.undo();
