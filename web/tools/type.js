@@ -356,8 +356,6 @@ export const type = {
   leave(ctx) {
     stopEditing(ctx);
   },
-  /** The text being edited on the canvas: `{ id, selectionStart, selectionEnd }`, or null (for tests and hosts). */
-  editing: () => (editing ? { id: editing.id, selectionStart: editing.input.selectionStart, selectionEnd: editing.input.selectionEnd } : null),
   async click(ctx, point, { event } = {}) {
     const hit = textLayerAt(ctx, point);
     if (editing && hit?.id === editing.id && editing.map) {
