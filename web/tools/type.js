@@ -278,14 +278,15 @@ async function sendText(ctx) {
 }
 
 /**
- * Starts editing text layer `id` on the canvas: the caret at string index
- * `caret` (or the whole text selected with `selectAll`). Typing replaces the
+ * Starts editing text layer `id` on the canvas: the caret at the character
+ * boundary nearest canvas `point` (or the whole text selected with `selectAll`). Typing replaces the
  * selection; Escape or Ctrl+Enter (⌘+Enter), a click outside the text, or
  * another tool ends it. What is typed in one go is one history step.
  */
-async function startEditing(ctx, id, { caret = null, selectAll = false } = {}) {
+async function startEditing(ctx, id, { selectAll = false, point = null } = {}) {
   await stopEditing(ctx);
   const source = await ctx.run('type.source');
+  showSource(source);
   const input = document.createElement('textarea');
   input.className = 'type-input';
   input.setAttribute('aria-label', 'Text of the layer being edited');
@@ -319,12 +320,14 @@ async function startEditing(ctx, id, { caret = null, selectAll = false } = {}) {
     setTimeout(() => editing === session && document.activeElement !== input && stopEditing(ctx), 0);
   });
   input.focus();
+  session.map = await ctx.run('type.carets', { id });
+  if (editing !== session) return;
   if (selectAll) input.select();
   else {
-    const at = caret ?? input.value.length;
+    const at = point ? indexAt(session.map, point) : input.value.length;
     input.setSelectionRange(at, at);
   }
-  await refreshMarks(ctx);
+  drawMarks(ctx);
 }
 
 /** Ends editing: the typed text stays (it is in the document already); a text typed
@@ -371,9 +374,7 @@ export const type = {
     await stopEditing(ctx);
     if (hit) {
       await ctx.run('layer.select', { id: hit.id });
-      showSource(await ctx.run('type.source'));
-      const map = await ctx.run('type.carets');
-      await startEditing(ctx, hit.id, { caret: indexAt(map, point) });
+      await startEditing(ctx, hit.id, { point });
       return;
     }
     const source = optionValues();
@@ -393,7 +394,6 @@ export const type = {
     }
     ctx.recordGesture({ tool: 'type', points: [point.x, point.y], params: source });
     const id = await ctx.run('type.add', { x: point.x, y: point.y, ...source });
-    showSource(await ctx.run('type.source'));
     refreshStyles(ctx);
     // The placeholder from the options is selected: typing replaces it.
     await startEditing(ctx, id, { selectAll: true });
