@@ -16,6 +16,7 @@ pub mod ops;
 pub mod parallel;
 pub mod plugin;
 pub mod provider;
+mod simd;
 #[cfg(test)]
 mod test_kit;
 #[cfg(test)]

@@ -266,7 +266,7 @@ fn blur(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
     let group_width = strips.div_ceil(parts) * STRIP;
     let groups = crate::parallel::column_groups(&mut vertical, width, group_width);
     crate::parallel::for_each_part(groups, |(x_start, mut segments)| {
-        with_simd(|| vertical_pass(input, &mut segments, x_start, width, &v))
+        vertical_pass_widest(input, &mut segments, x_start, width, &v)
     });
 
     let bands = height.div_ceil(BAND);
@@ -277,27 +277,30 @@ fn blur(input: &[u8], out: &mut [u8], width: usize, c: &Coefficients) {
         .map(|(i, rows)| (i * part_rows, rows))
         .collect();
     crate::parallel::for_each_part(row_groups, |(y_start, rows)| {
-        with_simd(|| horizontal_pass(&vertical, rows, y_start, width, &v))
+        horizontal_pass_widest(&vertical, rows, y_start, width, &v)
     });
 }
 
-/// Runs `work` with AVX2 where the CPU has it (every vector operation is one
-/// instruction instead of two); wasm gets SIMD128 at compile time. The
-/// operations, and so the result, are the same either way.
-#[inline(always)]
-fn with_simd(work: impl FnOnce()) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected.
-        return unsafe { with_avx2(work) };
-    }
-    work();
+crate::simd::widest_vectors! {
+    /// [`vertical_pass`] on the widest vectors.
+    fn vertical_pass_widest(
+        input: &[u8],
+        out: &mut [&mut [u16]],
+        x_start: usize,
+        width: usize,
+        v: &Vectors,
+    ) = vertical_pass;
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn with_avx2(work: impl FnOnce()) {
-    work();
+crate::simd::widest_vectors! {
+    /// [`horizontal_pass`] on the widest vectors.
+    fn horizontal_pass_widest(
+        input: &[u16],
+        out: &mut [u8],
+        y_start: usize,
+        width: usize,
+        v: &Vectors,
+    ) = horizontal_pass;
 }
 
 /// The eight values at `x` of each of eight lines `rows`.

@@ -1,0 +1,30 @@
+//! Running a kernel's plain-Rust lane loops on the widest vectors the CPU has.
+
+/// Defines `fn $name(args)` that calls the `#[inline(always)]` kernel
+/// `$kernel(args)` compiled with AVX2 where the CPU has it (its vector
+/// loops then use 32-byte registers instead of 16-byte SSE2 ones), and as
+/// is elsewhere; wasm gets SIMD128 at compile time. The operations, and so
+/// the result, are the same either way.
+///
+/// A macro rather than a function taking a closure: LLVM does not inline a
+/// large closure into a `#[target_feature]` wrapper, so the closure would
+/// run without AVX2; a named kernel marked `#[inline(always)]` is inlined.
+macro_rules! widest_vectors {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) = $kernel:path;) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $kernel($($arg),*)
+                }
+                // SAFETY: AVX2 support was just detected.
+                return unsafe { avx2($($arg),*) };
+            }
+            $kernel($($arg),*)
+        }
+    };
+}
+
+pub(crate) use widest_vectors;
