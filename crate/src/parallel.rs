@@ -86,6 +86,28 @@ pub fn for_each_part<T: Send>(parts: Vec<T>, work: impl Fn(T) + Send + Sync) {
     parts.into_iter().for_each(work);
 }
 
+/// Calls `band(first_row, rows)` on [`parts_for`] bands of whole
+/// `row_len`-item rows of `rows`, one band per thread: for kernels that keep
+/// state from row to row within a band (scratch rows, a sliding window),
+/// which [`for_each_row`]'s row-at-a-time calls cannot.
+pub fn for_each_band<T: Send>(
+    rows: &mut [T],
+    row_len: usize,
+    band: impl Fn(usize, &mut [T]) + Send + Sync,
+) {
+    if row_len == 0 || rows.is_empty() {
+        return;
+    }
+    let height = rows.len() / row_len;
+    let band_rows = height.div_ceil(parts_for(rows.len()));
+    let bands: Vec<(usize, &mut [T])> = rows
+        .chunks_mut(band_rows * row_len)
+        .enumerate()
+        .map(|(i, rows)| (i * band_rows, rows))
+        .collect();
+    for_each_part(bands, |(first_row, rows)| band(first_row, rows));
+}
+
 /// Cuts a `width`-wide row-major buffer into groups of `group_width`
 /// columns (the last may be narrower), each as its first column and its
 /// segment of every row: disjoint parts for [`for_each_part`] when a kernel

@@ -57,6 +57,27 @@ fn grow_and_shrink_equal_brute_force_distance_exactly() {
 }
 
 #[test]
+fn the_direct_method_gives_the_distance_transforms_bits() {
+    let mut rng = Rng(0x0d1e_c7ed);
+    let mut masks = vec![crate::test_kit::photo_mask(301, 203)];
+    masks.extend((0..6).map(|_| {
+        let (w, h) = (1 + rng.next() % 70, 1 + rng.next() % 70);
+        random_density_mask(&mut rng, w, h)
+    }));
+    for (i, mask) in masks.iter().enumerate() {
+        for n in (0..=20).chain([33, 40, 41]) {
+            for direction in [Direction::Grow, Direction::Shrink] {
+                assert!(
+                    cpu::within_distance_direct(mask, n, direction)
+                        == cpu::within_distance_transform(mask, n, direction),
+                    "mask {i}, {direction:?} {n}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_single_pixel_grows_into_a_disc() {
     let mut mask = GrayImage::new(41, 41);
     mask.put_pixel(20, 20, image::Luma([255]));
@@ -154,8 +175,9 @@ fn several_threads_give_the_single_threaded_result() {
     let mask = crate::test_kit::photo_mask(761, 437);
     type Op<'a> = &'a (dyn Fn(&GrayImage) -> Result<GrayImage> + Sync);
     let run = |threads, op: Op| crate::parallel::with_threads(threads, || op(&mask)).unwrap();
-    let ops: [(&str, Op); 3] = [
+    let ops: [(&str, Op); 4] = [
         ("grow 7", &|m| grow_cpu(m, 7)),
+        ("shrink 3", &|m| shrink_cpu(m, 3)),
         ("shrink 30", &|m| shrink_cpu(m, 30)),
         ("smooth 4", &|m| smooth(m, 4)),
     ];
