@@ -74,6 +74,35 @@ fn agrees_with_direct_gaussian_convolution_within_one() {
 }
 
 #[test]
+fn the_direct_kernel_and_the_recursion_agree_within_one_across_their_range() {
+    // Both against the f64 convolution, and each other, on a photograph's
+    // mask and hard blocks, at σ from the direct kernel's least to its most.
+    let mut rng = Rng(0xd1ec_7000);
+    let masks = [
+        crate::test_kit::photo_mask(97, 61),
+        random_block_mask(&mut rng, 83, 45),
+    ];
+    for mask in &masks {
+        for sigma in [
+            super::direct::MIN_SIGMA,
+            0.5,
+            1.0,
+            1.7,
+            3.0,
+            super::direct::MAX_SIGMA,
+        ] {
+            let direct = super::direct::gaussian(mask, sigma);
+            let recursive = gaussian(mask, sigma);
+            let exact = reference(mask, f64::from(sigma));
+            assert!(max_diff(&direct, &exact) <= 1, "direct, σ {sigma}");
+            assert!(max_diff(&recursive, &exact) <= 1, "recursive, σ {sigma}");
+            assert!(max_diff(&direct, &recursive) <= 1, "σ {sigma}");
+            assert!(sigma < 0.5 || direct != *mask, "σ {sigma} blurred");
+        }
+    }
+}
+
+#[test]
 fn a_step_edge_matches_the_gaussian_integral() {
     // Left half selected: the profile across the edge is the Gaussian's CDF.
     let mask = GrayImage::from_fn(400, 3, |x, _| image::Luma([if x < 200 { 255 } else { 0 }]));
