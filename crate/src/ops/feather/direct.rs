@@ -17,11 +17,14 @@
 
 use image::GrayImage;
 
-/// The largest σ this method is used for. On a 4096² mask, one thread, its
-/// cost grows from ~9 ms at σ = 0.5 to ~80 ms at σ = 8, where it meets the
-/// recursion's flat ~90 ms (BENCHMARKS.md); the margin allows for wasm's
-/// narrower vectors.
+/// The largest σ this method is used for: its cost grows with σ, the
+/// recursion's does not. On a 4096² mask, one thread, they meet near σ = 8
+/// natively (~80 ms against ~90) and near σ = 4.5 in wasm (~135 ms), where
+/// the vectors are half as wide (BENCHMARKS.md).
+#[cfg(not(target_arch = "wasm32"))]
 pub(super) const MAX_SIGMA: f32 = 6.0;
+#[cfg(target_arch = "wasm32")]
+pub(super) const MAX_SIGMA: f32 = 3.5;
 
 /// Below this σ the centre weight would be the whole 65536 (the tails round
 /// to nothing), which 16 bits cannot hold.

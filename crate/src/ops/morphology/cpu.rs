@@ -31,9 +31,13 @@ pub(super) fn reach_table(distance: u32) -> Vec<i32> {
 
 /// Up to this distance [`within_distance_direct`] is the faster method: on a
 /// 4096² mask, one thread, it takes about 1.6 ms per pixel of distance
-/// against the transform's flat ~90 ms, so they cross near 56 (BENCHMARKS.md);
-/// the margin allows for wasm's narrower vectors.
+/// against the transform's flat ~90 ms natively, so they cross near 56; in
+/// wasm (half-width vectors, ~1.8 ms per pixel against ~61 ms) near 34
+/// (BENCHMARKS.md).
+#[cfg(not(target_arch = "wasm32"))]
 const DIRECT_MAX_DISTANCE: u32 = 40;
+#[cfg(target_arch = "wasm32")]
+const DIRECT_MAX_DISTANCE: u32 = 28;
 
 /// Pixels within `distance` of a feature (selected pixels when growing,
 /// unselected ones when shrinking); the result selects them when growing and
