@@ -83,6 +83,28 @@ fn contiguous_fill_equals_breadth_first_reference() {
 }
 
 #[test]
+fn contiguous_fill_on_a_photograph_equals_breadth_first_reference() {
+    // Sky, fur and grass: long runs, ragged edges and speckle, from seeds
+    // across the frame at a retoucher's tolerances.
+    for name in ["chelsea", "grass", "rocket"] {
+        let image = crate::test_kit::photo(name);
+        let (w, h) = image.dimensions();
+        let seeds = [(0, 0), (w / 2, h / 3), (w - 1, h - 1), (w / 5, h - 9)];
+        let mut largest = 0;
+        for (i, seed) in seeds.into_iter().enumerate() {
+            for tolerance in [6, 20, 48] {
+                let got = magic_wand(&image, &hard(seed, tolerance, true)).unwrap();
+                let want = bfs_reference(&image, seed, tolerance);
+                assert_eq!(got, want, "{name}, seed {i}, tolerance {tolerance}");
+                largest = largest.max(want.iter().filter(|&&v| v == 255).count());
+            }
+        }
+        let pixels = (w * h) as usize;
+        assert!(largest > pixels / 20, "{name}: a fill covers a region");
+    }
+}
+
+#[test]
 fn global_mode_selects_every_matching_pixel() {
     let mut rng = Rng(0x3a9d_0002);
     let image = random_blobs(&mut rng, 31, 17);
