@@ -4,12 +4,18 @@
 //!    against the 64 MiB a full snapshot per stroke would cost.
 //! 2. Recomposition after a small edit on a 10-layer 4K document (dirty
 //!    rectangle only) against a full recomposition of the stack.
+//! 3. Full recompositions of that document on the GPU (any adapter, software
+//!    ones included): layer by layer, each blend uploading its backdrop and
+//!    layer and reading the backdrop back, against the layers held on the
+//!    GPU, uploading only the rows an edit changed and reading back once.
 
 mod bench_kit;
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
+use retouch::doc::layer::LayerId;
 use retouch::doc::{Document, LayerProperties};
-use retouch::ops::blend::BlendMode;
+use retouch::engine::{BackendPreference, Engine};
+use retouch::ops::blend::{self, BlendMode, CompositeOptions};
 use std::time::Instant;
 
 const SIDE: u32 = 4096;
@@ -116,7 +122,7 @@ fn history_after_strokes() {
     );
 }
 
-fn recompose_after_small_edit() {
+fn recompose_after_small_edit() -> (Document, LayerId) {
     let mut doc = Document::new(SIDE, SIDE).expect("4K is within limits");
     let modes = [
         BlendMode::Normal,
@@ -164,8 +170,8 @@ fn recompose_after_small_edit() {
         assert_eq!(rect.map(|r| (r.width, r.height)), Some((64, 64)));
     }
     let edit = edit / f64::from(rounds);
-    println!("recomposition of a 10-layer {SIDE}x{SIDE} document (CPU, 1 thread):");
-    println!("  full (first render): {:.0} ms", full * 1e3);
+    println!("recomposition of a 10-layer {SIDE}x{SIDE} document (CPU):");
+    println!("  full (first render, every core): {:.0} ms", full * 1e3);
     println!(
         "  after a 64x64 dab (dirty rect only): {:.3} ms ({:.0}x faster)",
         edit * 1e3,
@@ -173,31 +179,113 @@ fn recompose_after_small_edit() {
     );
     // Full recompositions by thread count: a canvas-sized translucent paint on
     // the top layer makes everything dirty (untimed), then the render is
-    // timed; median of bench_kit's runs after one warm-up.
-    let cover = RgbaImage::from_pixel(SIDE, SIDE, Rgba([10, 200, 10, 40]));
+    // timed; median of bench_kit's runs after one warm-up. Each paint has a
+    // colour of its own: painting the same pixels again changes nothing.
     for threads in [1, 2] {
-        let mut times: Vec<f64> = (0..=bench_kit::RUNS)
-            .map(|_| {
-                doc.paint_pixels(top, (0, 0), &cover, "Brush")
-                    .expect("lands");
-                retouch::parallel::with_threads(threads, || {
-                    let start = Instant::now();
-                    doc.render_cpu().expect("renders");
-                    start.elapsed().as_secs_f64()
-                })
-            })
-            .collect();
-        times.remove(0);
-        times.sort_by(f64::total_cmp);
+        let median = median_full_render(&mut doc, top, SIDE, |doc| {
+            retouch::parallel::with_threads(threads, || doc.render_cpu().expect("renders"))
+        });
         println!(
             "  full, {threads} thread(s): {:.0} ms (median of {})",
-            times[times.len() / 2] * 1e3,
+            median * 1e3,
             bench_kit::RUNS
+        );
+    }
+    (doc, top)
+}
+
+fn recompose_on_the_gpu(mut doc: Document, top: LayerId) {
+    let engine = match pollster::block_on(Engine::new(BackendPreference::Gpu)) {
+        Ok(engine) => engine,
+        Err(e) => {
+            println!("recomposition on the GPU: skipped, no adapter ({e})");
+            return;
+        }
+    };
+    println!(
+        "recomposition of the same document on the GPU ({}), median of {}:",
+        engine.adapter_description(),
+        bench_kit::RUNS
+    );
+    let layer_by_layer = bench_kit::median(|| {
+        let mut out = RgbaImage::new(SIDE, SIDE);
+        for layer in doc.layers() {
+            let options = CompositeOptions {
+                mode: layer.props.mode,
+                opacity: layer.props.opacity,
+                ..CompositeOptions::default()
+            };
+            let blended =
+                blend::composite(&engine, &out, &layer.pixels, layer.mask.as_ref(), &options);
+            out = pollster::block_on(blended).expect("blends");
+        }
+        out
+    });
+    println!(
+        "  layer by layer (upload backdrop + layer, read back, per layer): {:.0} ms",
+        layer_by_layer.as_secs_f64() * 1e3
+    );
+    // Holds every layer: the first full recomposition on this engine.
+    doc.paint_pixels(top, (0, 0), &cover(SIDE, 255), "Brush")
+        .expect("lands");
+    let start = Instant::now();
+    pollster::block_on(doc.render(&engine)).expect("renders");
+    println!(
+        "  held layers, first render (every layer uploaded): {:.0} ms",
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    // Edits big enough for a full recomposition (over a quarter of the
+    // canvas), made untimed; the render after each is timed.
+    let cases = [
+        ("the top layer repainted whole", SIDE),
+        ("a third of the top layer's rows", SIDE / 3 + 64),
+    ];
+    for (what, rows) in cases {
+        let held = median_full_render(&mut doc, top, rows, |doc| {
+            pollster::block_on(doc.render(&engine)).expect("renders")
+        });
+        println!(
+            "  held layers after {what}: {:.0} ms ({:.1}x faster than layer by layer)",
+            held * 1e3,
+            layer_by_layer.as_secs_f64() / held
         );
     }
 }
 
+/// A translucent cover of the top `rows` rows, in a shade of its own (the
+/// same pixels painted again would change nothing).
+fn cover(rows: u32, shade: u8) -> RgbaImage {
+    RgbaImage::from_pixel(SIDE, rows, Rgba([10, 200, shade, 40]))
+}
+
+/// The median seconds of `render` after `rows` of the top layer are painted
+/// over (untimed), over bench_kit's runs after one warm-up; each render must
+/// recompose the whole canvas.
+fn median_full_render(
+    doc: &mut Document,
+    top: LayerId,
+    rows: u32,
+    mut render: impl FnMut(&mut Document) -> Option<retouch::doc::geometry::Rect>,
+) -> f64 {
+    let mut times: Vec<f64> = (0..=bench_kit::RUNS as u8)
+        .map(|run| {
+            doc.paint_pixels(top, (0, 0), &cover(rows, run), "Brush")
+                .expect("lands");
+            let start = Instant::now();
+            let rect = render(doc);
+            let time = start.elapsed().as_secs_f64();
+            let whole = u64::from(SIDE) * u64::from(SIDE);
+            assert_eq!(rect.map(|r| r.area()), Some(whole), "a full recomposition");
+            time
+        })
+        .collect();
+    times.remove(0);
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 fn main() {
     history_after_strokes();
-    recompose_after_small_edit();
+    let (doc, top) = recompose_after_small_edit();
+    recompose_on_the_gpu(doc, top);
 }

@@ -51,6 +51,7 @@ mod paint;
 pub mod project_file;
 pub mod render;
 mod resample;
+mod resident;
 mod stack;
 mod stored_change;
 #[cfg(test)]

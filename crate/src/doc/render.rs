@@ -9,13 +9,16 @@
 //! (dissolve's pattern) give exactly what a full recomposition gives.
 //!
 //! Small dirty rectangles are recomposed on the CPU: for a brush dab, a GPU
-//! upload and read-back per layer costs more than the blending. A full
-//! recomposition (first render, canvas change, or a dirty area above a quarter
-//! of the canvas) runs on the engine, so on the GPU when there is one; GPU and
-//! CPU results agree within the compositor's ±1 parity contract.
+//! upload and read-back costs more than the blending. A full recomposition
+//! (first render, canvas change, or a dirty area above a quarter of the
+//! canvas) runs on the engine, so on the GPU when there is one — from the
+//! layers held there between renders ([`super::resident`]), brought up to
+//! date by the rows edits changed, in one submission and one read-back; GPU
+//! and CPU results agree within the compositor's ±1 parity contract.
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
+use super::resident::ResidentLayers;
 use super::stack::LayerStack;
 use crate::engine::Engine;
 use crate::ops::blend::{self, composite_cpu_in_place};
@@ -33,6 +36,8 @@ pub(crate) struct CompositeCache {
     pub dirty: DirtyRegion,
     /// How a tool's preview shows one layer meanwhile (display only).
     pub preview: Option<Preview>,
+    /// The layers held on the GPU, once a full recomposition ran there.
+    resident: Option<ResidentLayers>,
 }
 
 /// How the composite shows one layer while a tool previews a change to it.
@@ -55,7 +60,7 @@ impl Preview {
 }
 
 /// The stack's layers, bottom first, as `preview` shows them.
-fn shown<'a>(
+pub(super) fn shown<'a>(
     stack: &'a LayerStack,
     preview: Option<&'a Preview>,
 ) -> impl Iterator<Item = &'a Layer> {
@@ -107,7 +112,7 @@ impl CompositeCache {
             let image = self.image.as_mut().expect("allocated above or earlier");
             compose_region_cpu(stack, self.preview.as_ref(), image, rect)?;
         }
-        self.dirty = DirtyRegion::default();
+        self.settle_dirty();
         Ok(rect)
     }
 
@@ -123,7 +128,7 @@ impl CompositeCache {
         let canvas = Rect::new(0, 0, stack.width, stack.height);
         let rect = match self.work(stack) {
             Work::Nothing => {
-                self.dirty = DirtyRegion::default();
+                self.settle_dirty();
                 return Ok((None, false));
             }
             Work::Region(rect) => rect,
@@ -137,7 +142,7 @@ impl CompositeCache {
         let band = Rect::new(rect.x, rect.y, rect.width, rows);
         let image = self.image.as_mut().expect("allocated above or earlier");
         compose_region_cpu(stack, self.preview.as_ref(), image, band)?;
-        self.dirty = DirtyRegion::default();
+        self.settle_dirty();
         let more = rows < rect.height;
         if more {
             self.dirty.add(Rect::new(
@@ -168,21 +173,52 @@ impl CompositeCache {
             Work::Region(r) => r.area() * FULL_RECOMPOSE_DIVISOR > canvas.area(),
             Work::Nothing => false,
         };
-        if !full || engine.gpu().is_none() {
-            if full {
-                self.dirty.add_everything();
+        let gpu = match engine.gpu() {
+            Some(gpu) if full => gpu,
+            _ => {
+                if full {
+                    self.dirty.add_everything();
+                }
+                return self.render_cpu(stack);
             }
-            return self.render_cpu(stack);
+        };
+        if !self.resident.as_ref().is_some_and(|r| r.is_on(gpu)) {
+            self.resident = Some(ResidentLayers::new(gpu));
         }
-        self.image = Some(compose_with_engine(engine, stack, self.preview.as_ref()).await?);
-        self.dirty = DirtyRegion::default();
+        self.settle_dirty();
+        let resident = self.resident.as_mut().expect("made above");
+        let composed = match resident.compose(gpu, stack, self.preview.as_ref()).await {
+            Ok(Some(image)) => image,
+            // Too large to hold: the banded path, layer by layer.
+            Ok(None) => {
+                self.resident = None;
+                compose_with_engine(engine, stack, self.preview.as_ref()).await?
+            }
+            Err(error) => {
+                // What the copies hold is unknown now: start afresh next time.
+                self.resident = None;
+                self.dirty.add_everything();
+                return Err(error);
+            }
+        };
+        self.image = Some(composed);
         Ok(Some(canvas))
+    }
+
+    /// Marks the composite up to date, passing what was stale on to the
+    /// layers held on the GPU (their copies are brought up to date when a
+    /// full recomposition next runs there).
+    fn settle_dirty(&mut self) {
+        if let Some(resident) = &mut self.resident {
+            resident.note(&self.dirty);
+        }
+        self.dirty = DirtyRegion::default();
     }
 }
 
 /// The whole stack as `preview` shows it, composited over transparency on
 /// the engine's backend.
-async fn compose_with_engine(
+pub(super) async fn compose_with_engine(
     engine: &Engine,
     stack: &LayerStack,
     preview: Option<&Preview>,

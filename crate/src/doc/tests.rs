@@ -1831,3 +1831,184 @@ fn document_exports_equal_exports_of_its_composite() {
         );
     }
 }
+
+/// The layers held on the GPU, brought up to date by what each edit marked
+/// dirty, composite to exactly what uploading every layer afresh gives —
+/// and they really are held: an edit kept from them shows as stale pixels.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
+    use super::render::{compose_with_engine, Preview};
+    use super::resident::ResidentLayers;
+    let engine = crate::engine::test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    let mut rng = XorShift(23);
+    let (mut doc, [background, patch, shade]) = sample();
+    let mut props = doc.layer(shade).unwrap().props.clone();
+    props.mode = BlendMode::Dissolve;
+    props.opacity = 0.6;
+    doc.set_layer_properties(shade, props).unwrap();
+    let mut resident = ResidentLayers::new(gpu);
+    type Edit = Box<dyn Fn(&mut Document, &mut XorShift)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        ("nothing", Box::new(|_, _| {})),
+        (
+            "paint a patch",
+            Box::new(move |doc, rng| {
+                doc.paint_pixels(patch, (37, 61), &rng.image(23, 17), "Brush")
+                    .unwrap()
+            }),
+        ),
+        (
+            "paint the background's last rows",
+            Box::new(move |doc, rng| {
+                doc.paint_pixels(background, (120, 190), &rng.image(90, 10), "Brush")
+                    .unwrap()
+            }),
+        ),
+        (
+            "paint the patch's mask",
+            Box::new(move |doc, rng| {
+                doc.paint_mask(patch, (5, 41), &rng.mask(31, 9), "Mask")
+                    .unwrap()
+            }),
+        ),
+        (
+            "move the shade",
+            Box::new(move |doc, _| {
+                let mut props = doc.layer(shade).unwrap().props.clone();
+                props.offset = (-30, 120);
+                doc.set_layer_properties(shade, props).unwrap();
+            }),
+        ),
+        (
+            "hide the patch",
+            Box::new(move |doc, _| {
+                let mut props = doc.layer(patch).unwrap().props.clone();
+                props.visible = false;
+                doc.set_layer_properties(patch, props).unwrap();
+            }),
+        ),
+        (
+            "paint the hidden patch",
+            Box::new(move |doc, rng| {
+                doc.paint_pixels(patch, (0, 30), &rng.image(60, 60), "Brush")
+                    .unwrap()
+            }),
+        ),
+        (
+            "show the patch",
+            Box::new(move |doc, _| {
+                let mut props = doc.layer(patch).unwrap().props.clone();
+                props.visible = true;
+                doc.set_layer_properties(patch, props).unwrap();
+            }),
+        ),
+        ("undo", Box::new(|doc, _| assert!(doc.undo().is_some()))),
+        (
+            "move the shade to the bottom",
+            Box::new(move |doc, _| doc.move_layer(shade, 0).unwrap()),
+        ),
+        (
+            "delete the background",
+            Box::new(move |doc, _| doc.delete_layer(background).unwrap()),
+        ),
+        (
+            "undo the delete",
+            Box::new(|doc, _| assert!(doc.undo().is_some())),
+        ),
+        (
+            "drop the patch's mask",
+            Box::new(move |doc, _| doc.delete_layer_mask(patch).unwrap()),
+        ),
+        (
+            "grow the canvas",
+            Box::new(|doc, _| doc.resize_canvas(340, 230, Anchor::Center).unwrap()),
+        ),
+    ];
+    for (edit, run) in &edits {
+        run(&mut doc, &mut rng);
+        resident.note(&doc.cache.dirty);
+        doc.cache.dirty = Default::default();
+        let held = pollster::block_on(resident.compose(gpu, &doc.stack, None))
+            .unwrap()
+            .expect("a small document is held");
+        let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, None)).unwrap();
+        assert!(
+            held == fresh,
+            "after \"{edit}\": held layers composite differently"
+        );
+    }
+    // A layer hidden for a preview is left out, as the CPU leaves it out.
+    let hidden = Preview::Hidden(shade);
+    let held = pollster::block_on(resident.compose(gpu, &doc.stack, Some(&hidden)))
+        .unwrap()
+        .unwrap();
+    let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, Some(&hidden))).unwrap();
+    assert!(held == fresh, "with a hidden layer");
+    // A stand-in is shown in its layer's place (uploaded, not held).
+    let mut stand_in = doc.layer(background).unwrap().clone();
+    stand_in.pixels = rng.image(stand_in.pixels.width(), stand_in.pixels.height());
+    let preview = Preview::StandIn(Box::new(stand_in));
+    let held = pollster::block_on(resident.compose(gpu, &doc.stack, Some(&preview)))
+        .unwrap()
+        .unwrap();
+    let fresh =
+        pollster::block_on(compose_with_engine(engine, &doc.stack, Some(&preview))).unwrap();
+    assert!(held == fresh, "with a stand-in");
+    // An edit the held copies are not told about is not seen: they are held.
+    // (The patch is hidden again: the undo above took back "show the patch".)
+    doc.paint_pixels(
+        background,
+        (50, 80),
+        &RgbaImage::from_pixel(40, 30, Rgba([255, 0, 0, 255])),
+        "Red",
+    )
+    .unwrap();
+    doc.cache.dirty = Default::default();
+    let held = pollster::block_on(resident.compose(gpu, &doc.stack, None))
+        .unwrap()
+        .unwrap();
+    let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, None)).unwrap();
+    assert!(
+        max_diff(&held, &fresh) > 100,
+        "the untold edit shows: the copies were reused"
+    );
+}
+
+/// Full recompositions through `render` take the held path and keep agreeing
+/// with the CPU while small edits go through the CPU's region path between them.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn renders_on_the_gpu_follow_small_edits_made_on_the_cpu() {
+    let engine = crate::engine::test_gpu_engine();
+    let mut rng = XorShift(5);
+    let (mut doc, [background, patch, _]) = sample();
+    pollster::block_on(doc.render(engine)).unwrap();
+    for round in 0..4 {
+        // Small: recomposed on the CPU, noted for the held copies.
+        doc.paint_pixels(patch, (10 + round * 30, 50), &rng.image(12, 12), "Dab")
+            .unwrap();
+        let small = pollster::block_on(doc.render(engine)).unwrap().unwrap();
+        assert!(small.area() < 200, "round {round}: {small:?}");
+        // Large: a full recomposition on the GPU from the held copies.
+        doc.paint_pixels(background, (0, 0), &rng.image(300, 120), "Fill")
+            .unwrap();
+        assert_eq!(
+            pollster::block_on(doc.render(engine)).unwrap(),
+            Some(Rect::new(0, 0, 300, 200))
+        );
+        let gpu = doc.rendered().unwrap().clone();
+        doc.cache = Default::default();
+        let cpu = doc.composite_cpu().unwrap();
+        let worst = max_diff(cpu, &gpu);
+        assert!(worst <= 3, "round {round}: GPU composite is off by {worst}");
+        pollster::block_on(doc.render(engine)).unwrap();
+    }
+}

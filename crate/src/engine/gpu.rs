@@ -281,7 +281,13 @@ impl GpuContext {
     /// Writes `bytes` (a multiple of 4 long) at the start of a
     /// [`scratch_buffer`](GpuContext::scratch_buffer); the next submission sees them.
     pub fn write_buffer(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
-        self.queue.write_buffer(buffer, 0, bytes);
+        self.write_buffer_at(buffer, 0, bytes);
+    }
+
+    /// Writes `bytes` at byte `offset` of a buffer the GPU keeps (both
+    /// multiples of 4); the next submission sees them.
+    pub fn write_buffer_at(&self, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
+        self.queue.write_buffer(buffer, offset, bytes);
     }
 
     /// A uniform buffer holding `contents`.

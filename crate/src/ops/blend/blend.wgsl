@@ -1,6 +1,8 @@
 // Layer compositing with the 27 Photoshop blend modes. Mirrors cpu.rs line for
 // line; see mod.rs for the formulas. One invocation per pixel of the overlap
-// rectangle; pixels are packed RGBA8 (R in the low byte), straight alpha.
+// rectangle; pixels are packed RGBA8 (R in the low byte), straight alpha. The
+// rectangle lies at an offset and row stride in each buffer: a band packed for
+// one composite, or within a canvas and a layer held on the GPU between renders.
 
 struct Params {
     width: u32,
@@ -12,6 +14,10 @@ struct Params {
     seed: u32,
     origin_x: u32,       // document position of the rectangle, for dissolve
     origin_y: u32,
+    base_offset: u32,    // index of the rectangle's top-left pixel in `base`
+    base_stride: u32,    // pixels per row of `base`
+    layer_offset: u32,   // index of the rectangle's top-left pixel in `layer` (and `mask`)
+    layer_stride: u32,   // pixels per row of `layer` (and `mask`)
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
@@ -251,12 +257,13 @@ fn composite(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x >= params.width || id.y >= params.height {
         return;
     }
-    let i = id.y * params.width + id.x;
+    let i = params.base_offset + id.y * params.base_stride + id.x;
+    let j = params.layer_offset + id.y * params.layer_stride + id.x;
     let b = base[i];
-    let l = layer[i];
+    let l = layer[j];
     var m = 255u;
     if (params.flags & 1u) != 0u {
-        m = (mask[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu;
+        m = (mask[j >> 2u] >> ((j & 3u) * 8u)) & 0xffu;
     }
     let la = channel(l, 3u);
     if la == 0u || m == 0u || params.opacity == 0.0 {

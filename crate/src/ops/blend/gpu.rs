@@ -1,12 +1,15 @@
 //! GPU driver of the compositor: uploads the overlap rectangle in row bands
-//! that fit the device's buffer limits, runs `blend.wgsl`, writes rows back.
+//! that fit the device's buffer limits, runs `blend.wgsl`, writes rows back;
+//! or, for a document whose layers are held on the GPU ([`GpuLayer`]),
+//! composites the whole stack in one submission and reads the canvas back once.
 
 use super::cpu::PixelParams;
 use super::{CompositeOptions, Overlap};
-use crate::engine::{tiling, GpuContext};
+use crate::engine::{tiling, Dispatch, GpuContext};
 use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::{GrayImage, RgbaImage};
+use std::ops::Range;
 
 const SHADER: &str = include_str!("blend.wgsl");
 const WORKGROUP: u32 = 16;
@@ -24,7 +27,39 @@ struct GpuParams {
     seed: u32,
     origin_x: u32,
     origin_y: u32,
+    base_offset: u32,
+    base_stride: u32,
+    layer_offset: u32,
+    layer_stride: u32,
     pad: [u32; 3],
+}
+
+impl GpuParams {
+    /// The parameters of one composite of a `width`×`height` rectangle whose
+    /// top-left pixel lies at `origin` in the document.
+    fn new(options: &CompositeOptions, masked: bool, size: (u32, u32), origin: (u32, u32)) -> Self {
+        let p = PixelParams::new(options);
+        GpuParams {
+            width: size.0,
+            height: size.1,
+            mode: p.mode as u32,
+            flags: u32::from(masked) | (u32::from(p.linear_light) << 1),
+            opacity: p.opacity,
+            opacity_255: p.opacity_255,
+            seed: p.seed,
+            origin_x: origin.0,
+            origin_y: origin.1,
+            base_offset: 0,
+            base_stride: size.0,
+            layer_offset: 0,
+            layer_stride: size.0,
+            pad: [0; 3],
+        }
+    }
+}
+
+fn groups(width: u32, height: u32) -> (u32, u32, u32) {
+    (width.div_ceil(WORKGROUP), height.div_ceil(WORKGROUP), 1)
 }
 
 /// Composites in place on the GPU; the caller has validated the inputs.
@@ -50,7 +85,6 @@ pub(super) async fn composite_gpu_banded(
     let Some(ov) = Overlap::new(base.dimensions(), layer.dimensions(), options.offset) else {
         return Ok(());
     };
-    let p = PixelParams::new(options);
     let pipeline = gpu.pipeline("blend.composite", SHADER, "composite");
     let width = ov.width as usize;
     let (base_w, layer_w) = (base.width() as usize, layer.width() as usize);
@@ -68,34 +102,26 @@ pub(super) async fn composite_gpu_banded(
                 mask_band.extend_from_slice(&m.as_raw()[l0..l0 + width]);
             }
         }
-        let params = GpuParams {
-            width: ov.width,
-            height: rows as u32,
-            mode: p.mode as u32,
-            flags: u32::from(mask.is_some()) | (u32::from(p.linear_light) << 1),
-            opacity: p.opacity,
-            opacity_255: p.opacity_255,
-            seed: p.seed,
-            origin_x: ov.base_x.wrapping_add(options.backdrop_origin.0 as u32),
-            origin_y: (ov.base_y + band.start).wrapping_add(options.backdrop_origin.1 as u32),
-            pad: [0; 3],
-        };
+        let params = GpuParams::new(
+            options,
+            mask.is_some(),
+            (ov.width, rows as u32),
+            (
+                ov.base_x.wrapping_add(options.backdrop_origin.0 as u32),
+                (ov.base_y + band.start).wrapping_add(options.backdrop_origin.1 as u32),
+            ),
+        );
         let buffers = [
             gpu.uniform_buffer("blend params", bytemuck::bytes_of(&params)),
             gpu.storage_buffer("backdrop", &base_band),
             gpu.storage_buffer("layer", &layer_band),
             gpu.storage_buffer("mask", &mask_band),
         ];
-        let groups = (
-            ov.width.div_ceil(WORKGROUP),
-            (rows as u32).div_ceil(WORKGROUP),
-            1,
-        );
         let result = gpu
             .dispatch_and_read(
                 &pipeline,
                 &buffers.each_ref(),
-                groups,
+                groups(ov.width, rows as u32),
                 1,
                 base_band.len() as u64,
             )
@@ -108,4 +134,157 @@ pub(super) async fn composite_gpu_banded(
         }
     }
     Ok(())
+}
+
+/// A layer's pixels (RGBA8, packed) and mask (bytes, packed) held in GPU
+/// buffers between renders, so recomposing uploads only what changed.
+#[derive(Debug)]
+pub struct GpuLayer {
+    pixels: wgpu::Buffer,
+    mask: Option<wgpu::Buffer>,
+    width: u32,
+    height: u32,
+}
+
+impl GpuLayer {
+    /// Whether a `width`×`height` layer and a canvas of that size can each be
+    /// bound whole on this device (else the banded path serves them).
+    pub fn fits(gpu: &GpuContext, width: u32, height: u32) -> bool {
+        u64::from(width) * u64::from(height) * 4 <= gpu.max_binding_bytes()
+    }
+
+    /// Copies `pixels` and `mask` (the same size) to the GPU, into buffers
+    /// later edits can be written to.
+    pub fn upload(gpu: &GpuContext, pixels: &RgbaImage, mask: Option<&GrayImage>) -> GpuLayer {
+        let (width, height) = pixels.dimensions();
+        let held = |label, bytes: &[u8]| {
+            let buffer = gpu.scratch_buffer(label, bytes.len() as u64);
+            write_padded(gpu, &buffer, 0, bytes);
+            buffer
+        };
+        GpuLayer {
+            pixels: held("held layer", pixels.as_raw()),
+            mask: mask.map(|m| held("held mask", m.as_raw())),
+            width,
+            height,
+        }
+    }
+
+    /// Whether this copy has the shape of `pixels` and `mask`, so that
+    /// [`GpuLayer::update_rows`] can bring it up to date.
+    pub fn matches(&self, pixels: &RgbaImage, mask: Option<&GrayImage>) -> bool {
+        (self.width, self.height) == pixels.dimensions() && self.mask.is_some() == mask.is_some()
+    }
+
+    /// Rewrites `rows` of the held copy from `pixels` and `mask`, which
+    /// [`GpuLayer::matches`]; the next submission sees them.
+    pub fn update_rows(
+        &self,
+        gpu: &GpuContext,
+        pixels: &RgbaImage,
+        mask: Option<&GrayImage>,
+        rows: Range<u32>,
+    ) {
+        let width = self.width as usize;
+        let (start, end) = (rows.start as usize * width, rows.end as usize * width);
+        // RGBA8 rows are whole 4-byte words.
+        gpu.write_buffer_at(
+            &self.pixels,
+            start as u64 * 4,
+            &pixels.as_raw()[start * 4..end * 4],
+        );
+        if let (Some(buffer), Some(mask)) = (&self.mask, mask) {
+            // Mask rows are bytes: start at the word holding the first one.
+            let word_start = start / 4 * 4;
+            write_padded(
+                gpu,
+                buffer,
+                word_start as u64,
+                &mask.as_raw()[word_start..end],
+            );
+        }
+    }
+}
+
+/// Writes `bytes` at `offset` (a multiple of 4) of `buffer`, the last word
+/// padded with zeros (buffers are whole words; the padding is never read).
+fn write_padded(gpu: &GpuContext, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
+    let whole = bytes.len() / 4 * 4;
+    if whole > 0 {
+        gpu.write_buffer_at(buffer, offset, &bytes[..whole]);
+    }
+    if whole < bytes.len() {
+        let mut word = [0; 4];
+        word[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
+        gpu.write_buffer_at(buffer, offset + whole as u64, &word);
+    }
+}
+
+/// Composites `layers` (held copies with their options, bottom first) over
+/// transparency into a `width`×`height` canvas in one submission, and reads
+/// the canvas back once. The canvas must [fit](GpuLayer::fits). Each layer's
+/// blend is the banded path's, so the result is the same bit for bit.
+pub async fn composite_stack_gpu(
+    gpu: &GpuContext,
+    (width, height): (u32, u32),
+    layers: &[(&GpuLayer, CompositeOptions)],
+) -> Result<RgbaImage> {
+    let pipeline = gpu.pipeline("blend.composite", SHADER, "composite");
+    let canvas_bytes = u64::from(width) * u64::from(height) * 4;
+    // New buffers start zeroed: transparent black.
+    let canvas = gpu.scratch_buffer("canvas", canvas_bytes);
+    let no_mask = gpu.storage_buffer("no mask", &[]);
+    let mut steps = Vec::with_capacity(layers.len());
+    for (layer, options) in layers {
+        super::validate_options(options)?;
+        let Some(ov) = Overlap::new((width, height), (layer.width, layer.height), options.offset)
+        else {
+            continue;
+        };
+        let mut params = GpuParams::new(
+            options,
+            layer.mask.is_some(),
+            (ov.width, ov.height),
+            (
+                ov.base_x.wrapping_add(options.backdrop_origin.0 as u32),
+                ov.base_y.wrapping_add(options.backdrop_origin.1 as u32),
+            ),
+        );
+        params.base_offset = ov.base_y * width + ov.base_x;
+        params.base_stride = width;
+        params.layer_offset = ov.layer_y * layer.width + ov.layer_x;
+        params.layer_stride = layer.width;
+        let uniform = gpu.uniform_buffer("blend params", bytemuck::bytes_of(&params));
+        steps.push((uniform, *layer, groups(ov.width, ov.height)));
+    }
+    let bound: Vec<[&wgpu::Buffer; 4]> = steps
+        .iter()
+        .map(|(uniform, layer, _)| {
+            [
+                uniform,
+                &canvas,
+                &layer.pixels,
+                layer.mask.as_ref().unwrap_or(&no_mask),
+            ]
+        })
+        .collect();
+    let dispatches: Vec<_> = steps
+        .iter()
+        .zip(&bound)
+        .map(|((_, _, workgroups), buffers)| {
+            (
+                &pipeline,
+                Dispatch {
+                    buffers,
+                    workgroups: *workgroups,
+                },
+            )
+        })
+        .collect();
+    let bytes = if dispatches.is_empty() {
+        vec![0; canvas_bytes as usize]
+    } else {
+        gpu.run_and_read(&dispatches, &canvas, canvas_bytes).await?
+    };
+    Ok(RgbaImage::from_raw(width, height, bytes).expect("the canvas read back whole"))
 }

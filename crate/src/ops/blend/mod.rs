@@ -24,6 +24,7 @@ mod reference;
 mod tests;
 
 pub use cpu::composite_cpu_in_place;
+pub use gpu::{composite_stack_gpu, GpuLayer};
 
 use crate::engine::Engine;
 use crate::{Error, Result};
@@ -240,12 +241,7 @@ pub fn validate(
     mask: Option<&GrayImage>,
     options: &CompositeOptions,
 ) -> Result<()> {
-    if !options.opacity.is_finite() || !(0.0..=1.0).contains(&options.opacity) {
-        return Err(Error::param(
-            "opacity",
-            format!("{} is outside 0 to 1", options.opacity),
-        ));
-    }
+    validate_options(options)?;
     if let Some(mask) = mask {
         if mask.dimensions() != layer.dimensions() {
             return Err(Error::SizeMismatch(format!(
@@ -256,6 +252,17 @@ pub fn validate(
                 layer.height()
             )));
         }
+    }
+    Ok(())
+}
+
+/// Checks the options that do not depend on the images.
+pub(crate) fn validate_options(options: &CompositeOptions) -> Result<()> {
+    if !options.opacity.is_finite() || !(0.0..=1.0).contains(&options.opacity) {
+        return Err(Error::param(
+            "opacity",
+            format!("{} is outside 0 to 1", options.opacity),
+        ));
     }
     Ok(())
 }
