@@ -101,24 +101,39 @@ pub(crate) fn from_premultiplied16(
     height: u32,
     linear_light: bool,
 ) -> RgbaImage {
-    let mut out = Vec::with_capacity(values.len());
-    for p in values.chunks_exact(4) {
-        let a16 = u32::from(p[3]);
-        if a16 == 0 {
-            out.extend_from_slice(&[0; 4]);
-            continue;
-        }
-        for &c in &p[..3] {
-            let c16 = ((u32::from(c) * 65535 + a16 / 2) / a16).min(65535);
-            out.push(if linear_light {
-                to_srgb8(c16 as u16)
-            } else {
-                ((c16 + 128) / 257) as u8
-            });
-        }
-        out.push(((a16 + 128) / 257) as u8);
-    }
+    let out = values
+        .chunks_exact(4)
+        .flat_map(|p| premultiplied16_to_rgba8([p[0], p[1], p[2], p[3]], linear_light))
+        .collect();
     RgbaImage::from_raw(width, height, out).expect("four values per pixel")
+}
+
+/// One pixel of [`from_premultiplied16`].
+#[inline(always)]
+pub(crate) fn premultiplied16_to_rgba8(p: [u16; 4], linear_light: bool) -> [u8; 4] {
+    let a16 = u32::from(p[3]);
+    if a16 == 0 {
+        return [0; 4];
+    }
+    let straight = |c: u16| {
+        // Opaque: dividing by 65535 gives the value back (saves the division).
+        let c16 = if a16 == 65535 {
+            u32::from(c)
+        } else {
+            ((u32::from(c) * 65535 + a16 / 2) / a16).min(65535)
+        };
+        if linear_light {
+            to_srgb8(c16 as u16)
+        } else {
+            ((c16 + 128) / 257) as u8
+        }
+    };
+    [
+        straight(p[0]),
+        straight(p[1]),
+        straight(p[2]),
+        ((a16 + 128) / 257) as u8,
+    ]
 }
 
 fn algorithm(filter: Filter) -> ResizeAlg {

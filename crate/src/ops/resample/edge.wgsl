@@ -1,5 +1,5 @@
 // The edge upscaler's back-projection and sharpening; mirrors edge.rs
-// (`back_project`, `sharpen_at`, `to_u16`) operation for operation in f32,
+// (`back_project`, `sharpen`, `to_u16`) operation for operation in f32,
 // from the same tables, so both backends round alike. One tile at a time:
 // `estimate` holds the Lanczos3 start over the tile's window (the tile plus
 // the halo its result depends on), `errors` the source pixels whose
