@@ -1843,7 +1843,11 @@ fn document_exports_equal_exports_of_its_composite() {
 fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
     use super::render::{compose_with_engine, Preview};
     use super::resident::ResidentLayers;
-    let engine = crate::engine::test_gpu_engine();
+    use crate::engine::{BackendPreference, Engine};
+    // An engine of its own: other tests' read-backs on the shared one would
+    // be counted with this test's.
+    let engine = &pollster::block_on(Engine::new(BackendPreference::Gpu))
+        .unwrap_or_else(|e| panic!("a GPU test ran but no GPU adapter could be opened: {e}"));
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = XorShift(23);
     let (mut doc, [background, patch, shade]) = sample();
@@ -1933,10 +1937,23 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
         run(&mut doc, &mut rng);
         resident.note(&doc.cache.dirty);
         doc.cache.dirty = Default::default();
+        let read_backs = gpu.read_backs();
         let held = pollster::block_on(resident.compose(gpu, &doc.stack, None))
             .unwrap()
             .expect("a small document is held");
+        assert_eq!(
+            gpu.read_backs() - read_backs,
+            1,
+            "after \"{edit}\": one read-back"
+        );
+        let read_backs = gpu.read_backs();
         let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, None)).unwrap();
+        let shown = doc.layers().iter().filter(|l| !l.is_invisible()).count() as u64;
+        assert_eq!(
+            gpu.read_backs() - read_backs,
+            shown,
+            "layer by layer: one per layer"
+        );
         assert!(
             held == fresh,
             "after \"{edit}\": held layers composite differently"

@@ -4,6 +4,7 @@
 
 use crate::{Error, Result};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use wgpu::util::DeviceExt;
 
@@ -164,6 +165,8 @@ pub struct GpuContext {
     /// [`FoundAdapter::description`] of the adapter the device is on.
     description: String,
     pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
+    /// Copies read back to the CPU so far (see [`GpuContext::read_backs`]).
+    read_backs: AtomicU64,
 }
 
 impl GpuContext {
@@ -200,6 +203,7 @@ impl GpuContext {
             queue,
             description,
             pipelines: Mutex::new(HashMap::new()),
+            read_backs: AtomicU64::new(0),
         })
     }
 
@@ -398,8 +402,15 @@ impl GpuContext {
         Ok(bytes)
     }
 
+    /// How many results this device has read back to the CPU: the transfers
+    /// a GPU-resident document avoids, counted so tests can assert them.
+    pub fn read_backs(&self) -> u64 {
+        self.read_backs.load(Ordering::Relaxed)
+    }
+
     /// Maps `buffer` for reading and returns its contents.
     async fn read_mapped(&self, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
+        self.read_backs.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = futures_channel::oneshot::channel();
         buffer.map_async(wgpu::MapMode::Read, .., move |result| {
             let _ = sender.send(result);
