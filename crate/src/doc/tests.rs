@@ -1929,6 +1929,29 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
             Box::new(move |doc, _| doc.delete_layer_mask(patch).unwrap()),
         ),
         (
+            "mask the shade (90 px wide: mask rows end mid-word)",
+            Box::new(move |doc, _| {
+                let opaque = GrayImage::from_pixel(90, 90, Luma([255]));
+                doc.add_layer_mask(shade, Some(opaque)).unwrap()
+            }),
+        ),
+        (
+            "move the shade onto the canvas, on top, as a normal layer",
+            Box::new(move |doc, _| {
+                let mut props = doc.layer(shade).unwrap().props.clone();
+                (props.offset, props.mode, props.opacity) = ((10, 100), BlendMode::Normal, 1.0);
+                doc.set_layer_properties(shade, props).unwrap();
+                doc.move_layer(shade, 2).unwrap();
+            }),
+        ),
+        (
+            "paint the shade's mask",
+            Box::new(move |doc, rng| {
+                doc.paint_mask(shade, (20, 110), &rng.mask(31, 9), "Mask")
+                    .unwrap()
+            }),
+        ),
+        (
             "grow the canvas",
             Box::new(|doc, _| doc.resize_canvas(340, 230, Anchor::Center).unwrap()),
         ),

@@ -282,16 +282,27 @@ impl GpuContext {
         })
     }
 
-    /// Writes `bytes` (a multiple of 4 long) at the start of a
-    /// [`scratch_buffer`](GpuContext::scratch_buffer); the next submission sees them.
+    /// Writes `bytes` at the start of a [`scratch_buffer`](GpuContext::scratch_buffer)
+    /// (see [`GpuContext::write_buffer_at`]); the next submission sees them.
     pub fn write_buffer(&self, buffer: &wgpu::Buffer, bytes: &[u8]) {
         self.write_buffer_at(buffer, 0, bytes);
     }
 
-    /// Writes `bytes` at byte `offset` of a buffer the GPU keeps (both
-    /// multiples of 4); the next submission sees them.
+    /// Writes `bytes` at byte `offset` (a multiple of 4) of a buffer the GPU
+    /// keeps; the next submission sees them. Writes are whole 4-byte words,
+    /// so a last partial word is padded with zeros: callers end a write
+    /// mid-word only at the end of their data, as [`storage_buffer`](GpuContext::storage_buffer) pads.
     pub fn write_buffer_at(&self, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
-        self.queue.write_buffer(buffer, offset, bytes);
+        let whole = bytes.len() / 4 * 4;
+        if whole > 0 {
+            self.queue.write_buffer(buffer, offset, &bytes[..whole]);
+        }
+        if whole < bytes.len() {
+            let mut word = [0; 4];
+            word[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
+            self.queue
+                .write_buffer(buffer, offset + whole as u64, &word);
+        }
     }
 
     /// A uniform buffer holding `contents`.

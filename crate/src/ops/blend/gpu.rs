@@ -159,7 +159,7 @@ impl GpuLayer {
         let (width, height) = pixels.dimensions();
         let held = |label, bytes: &[u8]| {
             let buffer = gpu.scratch_buffer(label, bytes.len() as u64);
-            write_padded(gpu, &buffer, 0, bytes);
+            gpu.write_buffer_at(&buffer, 0, bytes);
             buffer
         };
         GpuLayer {
@@ -194,29 +194,13 @@ impl GpuLayer {
             &pixels.as_raw()[start * 4..end * 4],
         );
         if let (Some(buffer), Some(mask)) = (&self.mask, mask) {
-            // Mask rows are bytes: start at the word holding the first one.
-            let word_start = start / 4 * 4;
-            write_padded(
-                gpu,
-                buffer,
-                word_start as u64,
-                &mask.as_raw()[word_start..end],
-            );
+            // Mask rows are bytes: the whole words holding them (the bytes
+            // of the rows beside them are current too), padded only past
+            // the end of the mask.
+            let raw = mask.as_raw();
+            let (word_start, word_end) = (start / 4 * 4, end.next_multiple_of(4).min(raw.len()));
+            gpu.write_buffer_at(buffer, word_start as u64, &raw[word_start..word_end]);
         }
-    }
-}
-
-/// Writes `bytes` at `offset` (a multiple of 4) of `buffer`, the last word
-/// padded with zeros (buffers are whole words; the padding is never read).
-fn write_padded(gpu: &GpuContext, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
-    let whole = bytes.len() / 4 * 4;
-    if whole > 0 {
-        gpu.write_buffer_at(buffer, offset, &bytes[..whole]);
-    }
-    if whole < bytes.len() {
-        let mut word = [0; 4];
-        word[..bytes.len() - whole].copy_from_slice(&bytes[whole..]);
-        gpu.write_buffer_at(buffer, offset + whole as u64, &word);
     }
 }
 
