@@ -188,21 +188,29 @@ impl CompositeCache {
         self.settle_dirty();
         let resident = self.resident.as_mut().expect("made above");
         let composed = match resident.compose(gpu, stack, self.preview.as_ref()).await {
-            Ok(Some(image)) => image,
+            Ok(Some(image)) => Ok(image),
             // Too large to hold: the banded path, layer by layer.
             Ok(None) => {
                 self.resident = None;
-                compose_with_engine(engine, stack, self.preview.as_ref()).await?
+                compose_with_engine(engine, stack, self.preview.as_ref()).await
             }
             Err(error) => {
                 // What the copies hold is unknown now: start afresh next time.
                 self.resident = None;
-                self.dirty.add_everything();
-                return Err(error);
+                Err(error)
             }
         };
-        self.image = Some(composed);
-        Ok(Some(canvas))
+        match composed {
+            Ok(image) => {
+                self.image = Some(image);
+                Ok(Some(canvas))
+            }
+            Err(error) => {
+                // Nothing was recomposed: all of it is still to do.
+                self.dirty.add_everything();
+                Err(error)
+            }
+        }
     }
 
     /// Marks the composite up to date, passing what was stale on to the
