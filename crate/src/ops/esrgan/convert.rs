@@ -3,10 +3,11 @@
 //! topology, layer by layer, so any network built from the supported layers
 //! loads: `InputLayer`, `Conv2D` (stride 1, no dilation, "same" padding, or
 //! "valid" for 1×1), `Activation` (linear, relu), `Concatenate` on the
-//! channel axis, `Add` and `UpSampling2D` (nearest). Anything else is
-//! refused by name.
+//! channel axis, `Add`, `UpSampling2D` (nearest), and UpscalerJS' own
+//! `MultiplyBeta` and `PixelShuffle<N>x` (the RRDN networks of
+//! esrgan-thick). Anything else is refused by name.
 
-use super::model::{Activation, ConvWeights, Layer, Network, Op};
+use super::model::{shuffled_channels, Activation, ConvWeights, Layer, Network, Op};
 use crate::{Error, Result};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -21,7 +22,8 @@ fn bad(file: &str, message: impl std::fmt::Display) -> Error {
 /// Converts a TF.js layers model. `model_json` is the text of `model.json`
 /// (named `file` in errors); `read_shard` returns the bytes of a weight
 /// shard by the path the manifest gives. `input_range` is the pixel scale
-/// the network was trained on (255 for UpscalerJS' ESRGAN slim and medium).
+/// the network was trained on (255 for UpscalerJS' ESRGAN slim and medium,
+/// 1 for thick: its package declares `inputRange: [0, 1]`).
 pub fn from_tfjs(
     model_json: &str,
     file: &str,
@@ -119,6 +121,33 @@ pub fn from_tfjs(
                     channels[input],
                 )
             }
+            // UpscalerJS' custom layers of the RRDN networks (esrgan-thick):
+            // residual scaling by `beta` and `depthToSpace` by `scale`.
+            "MultiplyBeta" => {
+                let input = one(&inputs)?;
+                let factor = cfg["beta"]
+                    .as_f64()
+                    .ok_or_else(|| bad(file, format!("layer '{name}' has no beta")))?;
+                (
+                    Op::Scale {
+                        input,
+                        factor: factor as f32,
+                    },
+                    channels[input],
+                )
+            }
+            class if pixel_shuffle_block(class).is_some() => {
+                let input = one(&inputs)?;
+                let block = pixel_shuffle_block(class).unwrap_or(0);
+                if cfg["scale"].as_u64() != Some(block as u64) {
+                    return Err(bad(
+                        file,
+                        format!("layer '{name}': a {class} whose scale is not {block}"),
+                    ));
+                }
+                let c = shuffled_channels(&name, channels[input], block, file)?;
+                (Op::DepthToSpace { input, block }, c)
+            }
             other => {
                 return Err(bad(
                     file,
@@ -139,6 +168,16 @@ pub fn from_tfjs(
         .ok_or_else(|| bad(file, format!("unknown output layer '{output_name}'")))?;
     Network::new(source, input_range, input_range, layers, output, weights)
         .map_err(|e| bad(file, e))
+}
+
+/// The block of a `PixelShuffle<N>x` layer (UpscalerJS names the class by
+/// its factor): `N`.
+fn pixel_shuffle_block(class: &str) -> Option<usize> {
+    class
+        .strip_prefix("PixelShuffle")?
+        .strip_suffix('x')?
+        .parse()
+        .ok()
 }
 
 /// The indices of a layer's inputs (Keras' `inbound_nodes`).

@@ -106,9 +106,11 @@ pub(super) fn prepare(network: &Network) -> Vec<Option<PreparedConv>> {
 pub(super) fn inputs_of(op: &Op) -> Vec<usize> {
     match op {
         Op::Input { .. } => Vec::new(),
-        Op::Conv { input, .. } | Op::Activation { input, .. } | Op::Upsample { input, .. } => {
-            vec![*input]
-        }
+        Op::Conv { input, .. }
+        | Op::Activation { input, .. }
+        | Op::Upsample { input, .. }
+        | Op::Scale { input, .. }
+        | Op::DepthToSpace { input, .. } => vec![*input],
         Op::Concat { inputs } | Op::Add { inputs } => inputs.clone(),
     }
 }
@@ -172,6 +174,15 @@ pub(super) fn run(network: &Network, convs: &[Option<PreparedConv>], input: Map)
                     factor: s.factor * factor,
                 })
                 .collect(),
+            Op::Scale { input: j, factor } => {
+                let mut map = owned(&mut values, &uses, *j);
+                map.data.iter_mut().for_each(|v| *v *= factor);
+                whole(map)
+            }
+            Op::DepthToSpace { input: j, block } => whole(depth_to_space(
+                &materialize(values[*j].as_ref().expect("inputs run first")),
+                *block,
+            )),
         };
         for j in inputs_of(&layer.op) {
             uses[j] -= 1;
@@ -215,6 +226,26 @@ fn materialize(value: &[Segment]) -> Map {
                 let at = ((y / s.factor) * s.map.width + x / s.factor) * c;
                 data.extend_from_slice(&s.map.data[at..at + c]);
             }
+        }
+    }
+    Map {
+        width,
+        height,
+        channels,
+        data,
+    }
+}
+
+/// TensorFlow's `depthToSpace` (NHWC): input channel `(i · block + j) · c + k`
+/// of a pixel goes to row `i`, column `j` of its `block × block` square.
+fn depth_to_space(input: &Map, block: usize) -> Map {
+    let channels = input.channels / (block * block);
+    let (width, height) = (input.width * block, input.height * block);
+    let mut data = Vec::with_capacity(width * height * channels);
+    for y in 0..height {
+        for x in 0..input.width {
+            let at = (y / block * input.width + x) * input.channels + y % block * block * channels;
+            data.extend_from_slice(&input.data[at..at + block * channels]);
         }
     }
     Map {
@@ -394,7 +425,12 @@ pub(super) fn tile_bytes(network: &Network, side: usize) -> u64 {
                 ..
             } => (factor[*input], *out_channels),
             Op::Upsample { input, factor: u } => (factor[*input] * u, 0),
-            Op::Activation { input, .. } => (factor[*input], channel_count(network, *input)),
+            Op::DepthToSpace { input, block } => {
+                (factor[*input] * block, channel_count(network, i))
+            }
+            Op::Activation { input, .. } | Op::Scale { input, .. } => {
+                (factor[*input], channel_count(network, *input))
+            }
             Op::Add { inputs } => (factor[inputs[0]], channel_count(network, inputs[0])),
             Op::Concat { inputs } => (factor[inputs[0]], 0),
         };
@@ -422,7 +458,10 @@ pub(super) fn channel_count(network: &Network, layer: usize) -> usize {
     match &network.layers[layer].op {
         Op::Input { channels } => *channels,
         Op::Conv { out_channels, .. } => *out_channels,
-        Op::Activation { input, .. } | Op::Upsample { input, .. } => channel_count(network, *input),
+        Op::Activation { input, .. } | Op::Upsample { input, .. } | Op::Scale { input, .. } => {
+            channel_count(network, *input)
+        }
+        Op::DepthToSpace { input, block } => channel_count(network, *input) / (block * block),
         Op::Add { inputs } => channel_count(network, inputs[0]),
         Op::Concat { inputs } => inputs.iter().map(|&j| channel_count(network, j)).sum(),
     }

@@ -74,8 +74,8 @@ fn conv(@builtin(global_invocation_id) id: vec3<u32>) {
 struct ElementParams {
     count: u32,
     per_row: u32,
-    pad0: u32,
-    pad1: u32,
+    factor: f32,    // `scale`'s constant
+    pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> element_params: ElementParams;
@@ -103,6 +103,53 @@ fn relu(@builtin(global_invocation_id) id: vec3<u32>) {
     if i < relu_params.count {
         relu_output[i] = max(relu_input[i], 0.0);
     }
+}
+
+@group(0) @binding(0) var<uniform> scale_params: ElementParams;
+@group(0) @binding(1) var<storage, read> scale_input: array<f32>;
+@group(0) @binding(2) var<storage, read_write> scale_output: array<f32>;
+
+// Residual scaling: out = in × factor.
+@compute @workgroup_size(64)
+fn scale(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.y * scale_params.per_row + id.x;
+    if i < scale_params.count {
+        scale_output[i] = scale_input[i] * scale_params.factor;
+    }
+}
+
+struct ShuffleParams {
+    width: u32,         // the output's size
+    height: u32,
+    channels: u32,      // the output's channels
+    block: u32,
+    per_row: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> shuffle_params: ShuffleParams;
+@group(0) @binding(1) var<storage, read> shuffle_input: array<f32>;
+@group(0) @binding(2) var<storage, read_write> shuffle_output: array<f32>;
+
+// Depth to space (TensorFlow's depthToSpace, NHWC): output value
+// (x, y, c) is input pixel (x / block, y / block)'s channel
+// ((y % block) × block + x % block) × channels + c.
+@compute @workgroup_size(64)
+fn depth_to_space(@builtin(global_invocation_id) id: vec3<u32>) {
+    let p = shuffle_params;
+    let i = id.y * p.per_row + id.x;
+    if i >= p.width * p.height * p.channels {
+        return;
+    }
+    let c = i % p.channels;
+    let pixel = i / p.channels;
+    let x = pixel % p.width;
+    let y = pixel / p.width;
+    let source = (y / p.block) * (p.width / p.block) + x / p.block;
+    let channel = ((y % p.block) * p.block + x % p.block) * p.channels + c;
+    shuffle_output[i] = shuffle_input[source * p.channels * p.block * p.block + channel];
 }
 
 struct PlaceParams {

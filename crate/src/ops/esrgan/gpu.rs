@@ -1,7 +1,7 @@
 //! GPU driver of the network: one tile's whole graph as one submission of
 //! `esrgan.wgsl`'s kernels (convolution with bias and activation, ReLU,
-//! addition, and `place` for concatenations and upsampled values that are
-//! needed whole), the feature maps staying on the GPU from the input to the
+//! addition, scaling, depth to space, and `place` for concatenations and
+//! upsampled values that are needed whole), the feature maps staying on the GPU from the input to the
 //! read-back of the tile's RGB.
 //!
 //! As on the CPU, a value is a list of segments (a map read at a
@@ -52,7 +52,20 @@ struct ConvParams {
 struct ElementParams {
     count: u32,
     per_row: u32,
-    pad: [u32; 2],
+    factor: f32,
+    pad: u32,
+}
+
+/// Mirrors `ShuffleParams` in esrgan.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct ShuffleParams {
+    width: u32,
+    height: u32,
+    channels: u32,
+    block: u32,
+    per_row: u32,
+    pad: [u32; 3],
 }
 
 /// Mirrors `PlaceParams` in esrgan.wgsl.
@@ -231,7 +244,7 @@ impl GpuNetwork {
                     let read = run.materialize(source);
                     let count = read.width * read.height * read.channels;
                     let out = run.alloc(count as u64 * 4);
-                    run.element(Kernel::Relu, count, vec![read.buffer, out]);
+                    run.element(Kernel::Relu, count, 1.0, vec![read.buffer, out]);
                     run.release_if_unheld(read.buffer);
                     vec![Segment {
                         buffer: out,
@@ -249,7 +262,7 @@ impl GpuNetwork {
                         let other = run.materialize(values[j].as_ref().expect("inputs run first"));
                         let count = sum.width * sum.height * sum.channels;
                         let out = run.alloc(count as u64 * 4);
-                        run.element(Kernel::Add, count, vec![sum.buffer, other.buffer, out]);
+                        run.element(Kernel::Add, count, 1.0, vec![sum.buffer, other.buffer, out]);
                         run.release_if_unheld(sum.buffer);
                         run.release_if_unheld(other.buffer);
                         sum = Segment { buffer: out, ..sum };
@@ -265,6 +278,30 @@ impl GpuNetwork {
                         ..*s
                     })
                     .collect(),
+                Op::Scale { input: j, factor } => {
+                    let read = run.materialize(values[*j].as_ref().expect("inputs run first"));
+                    let count = read.width * read.height * read.channels;
+                    let out = run.alloc(count as u64 * 4);
+                    run.element(Kernel::Scale, count, *factor, vec![read.buffer, out]);
+                    run.release_if_unheld(read.buffer);
+                    vec![Segment {
+                        buffer: out,
+                        ..read
+                    }]
+                }
+                Op::DepthToSpace { input: j, block } => {
+                    let read = run.materialize(values[*j].as_ref().expect("inputs run first"));
+                    let shuffled = Segment {
+                        buffer: run.alloc((read.width * read.height * read.channels * 4) as u64),
+                        width: read.width * block,
+                        height: read.height * block,
+                        channels: read.channels / (block * block),
+                        factor: 1,
+                    };
+                    run.depth_to_space(read, shuffled, *block);
+                    run.release_if_unheld(read.buffer);
+                    vec![shuffled]
+                }
             };
             for segment in &value {
                 run.holders[segment.buffer] += 1;
@@ -301,7 +338,9 @@ pub(super) fn largest_map_bytes(network: &Network, side: usize) -> u64 {
     for (i, layer) in network.layers.iter().enumerate() {
         factor[i] = match &layer.op {
             Op::Input { .. } => 1,
-            Op::Upsample { input, factor: f } => factor[*input] * f,
+            Op::Upsample { input, factor: f } | Op::DepthToSpace { input, block: f } => {
+                factor[*input] * f
+            }
             op => factor[inputs_of(op)[0]],
         };
         let edge = (side * factor[i]) as u64;
@@ -334,6 +373,8 @@ enum Kernel {
     Conv(usize),
     Relu,
     Add,
+    Scale,
+    DepthToSpace,
     Place,
 }
 
@@ -430,13 +471,34 @@ impl TileRun<'_> {
         }
     }
 
-    /// Records an element-wise kernel over `count` values.
-    fn element(&mut self, kernel: Kernel, count: usize, buffers: Vec<usize>) {
+    /// Records `read` shuffled into `out` (`block` times its size).
+    fn depth_to_space(&mut self, read: Segment, out: Segment, block: usize) {
+        let ((x, y), per_row) = grid(out.width * out.height * out.channels);
+        let params = ShuffleParams {
+            width: out.width as u32,
+            height: out.height as u32,
+            channels: out.channels as u32,
+            block: block as u32,
+            per_row,
+            pad: [0; 3],
+        };
+        self.steps.push(Step {
+            kernel: Kernel::DepthToSpace,
+            params: bytemuck::bytes_of(&params).to_vec(),
+            buffers: vec![read.buffer, out.buffer],
+            workgroups: (x, y, 1),
+        });
+    }
+
+    /// Records an element-wise kernel over `count` values (`factor` is
+    /// `scale`'s constant, unused by the others).
+    fn element(&mut self, kernel: Kernel, count: usize, factor: f32, buffers: Vec<usize>) {
         let ((x, y), per_row) = grid(count);
         let params = ElementParams {
             count: count as u32,
             per_row,
-            pad: [0; 2],
+            factor,
+            pad: 0,
         };
         self.steps.push(Step {
             kernel,
@@ -456,6 +518,10 @@ impl TileRun<'_> {
                 Kernel::Conv(_) => gpu.pipeline("esrgan.conv", SHADER, "conv"),
                 Kernel::Relu => gpu.pipeline("esrgan.relu", SHADER, "relu"),
                 Kernel::Add => gpu.pipeline("esrgan.add", SHADER, "add"),
+                Kernel::Scale => gpu.pipeline("esrgan.scale", SHADER, "scale"),
+                Kernel::DepthToSpace => {
+                    gpu.pipeline("esrgan.depth_to_space", SHADER, "depth_to_space")
+                }
                 Kernel::Place => gpu.pipeline("esrgan.place", SHADER, "place"),
             })
             .collect();

@@ -71,6 +71,14 @@ pub enum Op {
     Add { inputs: Vec<usize> },
     /// Nearest-neighbour enlargement by a whole factor.
     Upsample { input: usize, factor: usize },
+    /// Every value times a constant (ESRGAN's residual scaling, Keras'
+    /// `MultiplyBeta` in the RRDN networks).
+    Scale { input: usize, factor: f32 },
+    /// Depth to space, the "pixel shuffle" (TensorFlow's `depthToSpace`,
+    /// NHWC): each pixel's `block² · c` channels become a `block × block`
+    /// square of `c`-channel pixels, channel `(i · block + j) · c + k` going
+    /// to row `i`, column `j`, channel `k`.
+    DepthToSpace { input: usize, block: usize },
 }
 
 /// A named layer.
@@ -290,12 +298,16 @@ impl Network {
                     let radius = (kernel[0].max(kernel[1]) - 1) / 2;
                     (factor[*input], reach[*input] + radius * s / factor[*input])
                 }
-                Op::Activation { input, .. } => (factor[*input], reach[*input]),
+                Op::Activation { input, .. } | Op::Scale { input, .. } => {
+                    (factor[*input], reach[*input])
+                }
                 Op::Concat { inputs } | Op::Add { inputs } => (
                     factor[inputs[0]],
                     inputs.iter().map(|&j| reach[j]).max().unwrap_or(0),
                 ),
-                Op::Upsample { input, factor: u } => {
+                // A shuffled pixel, like an upsampled one, comes from one
+                // parent pixel it may sit anywhere in.
+                Op::Upsample { input, factor: u } | Op::DepthToSpace { input, block: u } => {
                     let f = factor[*input];
                     (f * u, reach[*input] + s / f - s / (f * u))
                 }
@@ -305,6 +317,24 @@ impl Network {
         }
         reach[self.output].div_ceil(s)
     }
+}
+
+/// The channels a depth to space by `block` leaves of `channels`, or an
+/// error naming layer `name` when they do not split into `block²` pixels.
+pub(super) fn shuffled_channels(
+    name: &str,
+    channels: usize,
+    block: usize,
+    file: &str,
+) -> Result<usize> {
+    let square = block * block;
+    if square == 0 || !channels.is_multiple_of(square) {
+        return Err(bad(
+            file,
+            format!("layer '{name}': {channels} channels do not split into {block}×{block} pixels"),
+        ));
+    }
+    Ok(channels / square)
 }
 
 /// Kernel and bias lengths of a convolution.
@@ -374,6 +404,29 @@ fn check_graph(header: &Header, file: &str) -> Result<usize> {
             Op::Activation { input: j, .. } => {
                 let j = input(*j)?;
                 (channels[j], factor[j])
+            }
+            Op::Scale {
+                input: j,
+                factor: k,
+            } => {
+                let j = input(*j)?;
+                if !k.is_finite() {
+                    return Err(bad(file, format!("layer '{name}' scales by {k}")));
+                }
+                (channels[j], factor[j])
+            }
+            Op::DepthToSpace { input: j, block } => {
+                let j = input(*j)?;
+                if !(2..=16).contains(block) || factor[j] * block > 16 {
+                    return Err(bad(
+                        file,
+                        format!("layer '{name}': depth to space past 16×"),
+                    ));
+                }
+                (
+                    shuffled_channels(name, channels[j], *block, file)?,
+                    factor[j] * block,
+                )
             }
             Op::Concat { inputs } | Op::Add { inputs } => {
                 if inputs.is_empty() {
