@@ -88,18 +88,22 @@ esrgan_models() {
   # setup installs (tests/package.json) by the CLI's converter: no network at
   # run time. The CLI also finds them here (see crate/src/bin/retouch/model.rs).
   local packages=tests/node_modules/@upscalerjs
-  if [ ! -d "$packages/esrgan-medium" ]; then
+  if [ ! -d "$packages/esrgan-thick" ]; then
     echo "missing $packages/esrgan-*: run ./build.sh setup first" >&2
     return 1
   fi
   log "converting the ESRGAN networks into web/pkg/models"
   cargo build --quiet -p retouch --bin retouch
-  local cli="${CARGO_TARGET_DIR:-target}/debug/retouch" size scale version
+  local cli="${CARGO_TARGET_DIR:-target}/debug/retouch" size scale version range
   mkdir -p web/pkg/models
-  for size in slim medium; do
+  for size in slim medium thick; do
     version=$(node -p "require('./$packages/esrgan-$size/package.json').version")
+    # The pixel range each was trained on, as its package's model definition
+    # declares it (inputRange): 0..255 for slim and medium, 0..1 for thick.
+    range=255
+    [ "$size" = thick ] && range=1
     for scale in 2 3 4; do
-      "$cli" model convert "$packages/esrgan-$size/models/x$scale/model.json" \
+      "$cli" model convert "$packages/esrgan-$size/models/x$scale/model.json" --range "$range" \
         -o "web/pkg/models/esrgan-$size-x$scale.rtnet" --source "@upscalerjs/esrgan-$size $version x$scale (MIT)"
     done
   done

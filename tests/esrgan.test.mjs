@@ -20,16 +20,43 @@ const models = `${out}models/`;
 const packages = fileURLToPath(new URL('node_modules/@upscalerjs/', import.meta.url));
 const photo = `${root}crate/tests/photos/chelsea.png`;
 const CROP = { x: 70, y: 30, width: 40, height: 32 };
-// [network, scale]
-const CASES = [['slim', 4], ['medium', 4], ['medium', 2]];
+// Thick does ten times medium's work per pixel: a smaller crop of the same place.
+const THICK_CROP = { x: 70, y: 30, width: 24, height: 20 };
+// [network, scale, crop]
+const CASES = [['slim', 4, CROP], ['medium', 4, CROP], ['medium', 2, CROP], ['thick', 4, THICK_CROP]];
+// The pixel range each network was trained on, as its package's model definition declares it
+// (`inputRange`): slim and medium take 0..255, thick 0..1.
+const RANGE = { slim: 255, medium: 255, thick: 1 };
 
 function convert(size, scale) {
   const target = `${models}esrgan-${size}-x${scale}.rtnet`;
-  run(cli, ['model', 'convert', `${packages}esrgan-${size}/models/x${scale}/model.json`, '-o', target]);
+  run(cli, ['model', 'convert', `${packages}esrgan-${size}/models/x${scale}/model.json`, '-o', target,
+    '--range', String(RANGE[size])]);
   return target;
 }
 
-async function reference(size, scale, pixels) {
+// Thick's custom layers, registered as its package registers them (a scale by its fixed beta of
+// 0.2, TensorFlow's depthToSpace): the reference runs them through TensorFlow.js itself.
+class MultiplyBeta extends tf.layers.Layer {
+  static className = 'MultiplyBeta';
+  call(inputs) {
+    return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 0.2);
+  }
+}
+for (const block of [2, 3, 4]) {
+  tf.serialization.registerClass(class extends tf.layers.Layer {
+    static className = `PixelShuffle${block}x`;
+    computeOutputShape(shape) {
+      return [shape[0], shape[1] && shape[1] * block, shape[2] && shape[2] * block, shape[3] / (block * block)];
+    }
+    call(inputs) {
+      return tf.depthToSpace(Array.isArray(inputs) ? inputs[0] : inputs, block, 'NHWC');
+    }
+  });
+}
+tf.serialization.registerClass(MultiplyBeta);
+
+async function reference(size, scale, crop, pixels) {
   const folder = `${packages}esrgan-${size}/models/x${scale}/`;
   const json = JSON.parse(readFileSync(`${folder}model.json`, 'utf8'));
   const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(folder + p)));
@@ -41,12 +68,13 @@ async function reference(size, scale, pixels) {
       weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
     }),
   });
-  const input = tf.tensor4d(pixels, [1, CROP.height, CROP.width, 3], 'float32');
+  const range = RANGE[size];
+  const input = tf.tensor4d(pixels.map((v) => (v * range) / 255), [1, crop.height, crop.width, 3], 'float32');
   const output = model.predict(input);
   const values = await output.data();
   tf.dispose([input, output]);
   model.dispose();
-  return Uint8Array.from(values, (v) => Math.min(255, Math.max(0, Math.round(v))));
+  return Uint8Array.from(values, (v) => Math.min(255, Math.max(0, Math.round((v * 255) / range))));
 }
 
 test('retouch resize --filter esrgan agrees with TensorFlow.js running the original model.json', async (t) => {
@@ -55,19 +83,19 @@ test('retouch resize --filter esrgan agrees with TensorFlow.js running the origi
   rmSync(out, { recursive: true, force: true });
   mkdirSync(models, { recursive: true });
   const source = decodePng(readFileSync(photo));
-  const pixels = [];
-  for (let y = CROP.y; y < CROP.y + CROP.height; y += 1) {
-    for (let x = CROP.x; x < CROP.x + CROP.width; x += 1) pixels.push(...source.at(x, y).slice(0, 3));
-  }
-  for (const [size, scale] of CASES) {
+  for (const [size, scale, crop] of CASES) {
+    const pixels = [];
+    for (let y = crop.y; y < crop.y + crop.height; y += 1) {
+      for (let x = crop.x; x < crop.x + crop.width; x += 1) pixels.push(...source.at(x, y).slice(0, 3));
+    }
     convert(size, scale);
-    const theirs = await reference(size, scale, pixels);
+    const theirs = await reference(size, scale, crop, pixels);
     for (const backend of backends(t)) {
       const output = `${out}${size}-x${scale}-${backend}.png`;
-      run(cli, ['resize', photo, '-o', output, '--region', `${CROP.x},${CROP.y},${CROP.width},${CROP.height}`,
+      run(cli, ['resize', photo, '-o', output, '--region', `${crop.x},${crop.y},${crop.width},${crop.height}`,
         '--filter', 'esrgan', '--scale', String(scale), '--model', size, '--models', models, '--backend', backend]);
       const ours = decodePng(readFileSync(output));
-      assert.deepEqual([ours.width, ours.height], [CROP.width * scale, CROP.height * scale]);
+      assert.deepEqual([ours.width, ours.height], [crop.width * scale, crop.height * scale]);
       let max = 0;
       let sum = 0;
       for (let i = 0, j = 0; i < theirs.length; i += 3, j += ours.channels) {

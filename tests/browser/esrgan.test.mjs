@@ -33,13 +33,16 @@ const out = fileURLToPath(new URL('../out/esrgan-page/', import.meta.url));
 
 requireBuiltPackage();
 
-/** The CLI's upscale of the box, RGBA. */
-function cliReference() {
+// Thick (the RRDN network, ten times medium's work per pixel) on a smaller box.
+const THICK_BOX = { x: 120, y: 60, width: 20, height: 16 };
+
+/** The CLI's upscale of `box` by `model` ×`scale`, RGBA. */
+function cliReference(model = 'slim', scale = 2, box = BOX) {
   buildCli();
   mkdirSync(out, { recursive: true });
-  const file = `${out}slim-x2.png`;
-  run(cli, ['resize', PHOTO_PATH, '-o', file, '--region', `${BOX.x},${BOX.y},${BOX.width},${BOX.height}`,
-    '--filter', 'esrgan', '--scale', '2', '--model', 'slim', '--models', `${WEB_ROOT}pkg/models`]);
+  const file = `${out}${model}-x${scale}.png`;
+  run(cli, ['resize', PHOTO_PATH, '-o', file, '--region', `${box.x},${box.y},${box.width},${box.height}`,
+    '--filter', 'esrgan', '--scale', String(scale), '--model', model, '--models', `${WEB_ROOT}pkg/models`]);
   const png = decodePng(readFileSync(file));
   const rgba = [];
   for (let y = 0; y < png.height; y++) for (let x = 0; x < png.width; x++) rgba.push(...png.at(x, y).slice(0, 3), 255);
@@ -132,6 +135,23 @@ for (const config of CONFIGS) {
       assert.equal(await page.evaluate(() => window.retouchApp.layers().length), layers);
       assert.equal(await historyPosition(page), position);
       assert.deepEqual(await composite(page), original, 'undo restores the composite bit-exactly');
+    });
+
+    test('the thick network runs in the page like the CLI', { skip: config.webgpu && 'thick on SwiftShader (a CPU-emulated adapter) takes minutes; the WGSL kernels of its layers are checked natively against the CPU' }, async () => {
+      const { page } = app;
+      const thick = cliReference('thick', 2, THICK_BOX);
+      await page.evaluate((box) => window.retouchApp.run('select.rectangle', box), THICK_BOX);
+      const { result, error } = await runRecording(page, 'upscale.selection', { filter: 'esrgan', scale: 2, model: 'thick' });
+      assert.equal(error, undefined, JSON.stringify(error));
+      assert.deepEqual(result.after, { width: 40, height: 32 });
+      await page.evaluate(() => window.retouchApp.run('upscale.close-compare'));
+      const layer = (await page.evaluate(() => window.retouchApp.layers())).at(-1);
+      assert.match(layer.name, /^AI upscaled \(thick\) 20×16 → 40×32$/);
+      const got = await page.evaluate(async (id) => Array.from((await window.retouchApp.layerPixels(id)).data), layer.id);
+      const stats = await page.evaluate(([a, b]) => window.testKit.compare(a, b), [got, thick.rgba]);
+      assert.equal(stats.max, 0, `the layer differs from the CLI's upscale: ${JSON.stringify(stats)}`);
+      await page.evaluate(() => window.retouchApp.run('edit.undo'));
+      await page.evaluate(() => window.retouchApp.settled());
     });
 
     test('Cancel stops the AI upscale between tiles and leaves the document bit-exact', async () => {

@@ -32,7 +32,7 @@ export function createEsrganRunner() {
 
   return {
     /**
-     * Upscales `rgba` (`width`×`height`) by the network `model` ("slim" or "medium") at
+     * Upscales `rgba` (`width`×`height`) by the network `model` ("slim", "medium" or "thick") at
      * `scale` (2, 3 or 4); `onProgress({ done, total })` hears of each tile. `backend` is the
      * page engine's: on "gpu" the network runs on the worker's WebGPU device, else on the
      * CPU. Resolves to `{ width, height, pixels, device }` (device: where it ran, "gpu" or

@@ -89,7 +89,7 @@ impl EsrganGpu {
     }
 }
 
-/// The file name of a shipped network (`"slim"` or `"medium"`, scale 2, 3 or
+/// The file name of a shipped network (`"slim"`, `"medium"` or `"thick"`, scale 2, 3 or
 /// 4), e.g. `esrgan-slim-x2.rtnet`; an error names a model or scale that
 /// does not exist.
 #[wasm_bindgen(js_name = esrganModelFile)]

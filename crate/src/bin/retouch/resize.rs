@@ -1,6 +1,6 @@
 //! `retouch resize IN -o OUT (--scale F | --size WxH) [--region X,Y,W,H]
 //! [--filter] [--sharpness] [--linear-light] [--backend]`, and the AI
-//! upscaler: `--filter esrgan --scale 2|3|4 [--model slim|medium] [--models DIR]`.
+//! upscaler: `--filter esrgan --scale 2|3|4 [--model slim|medium|thick] [--models DIR]`.
 
 use crate::output::{encode_for, open_image, write_atomic};
 use retouch::ops::esrgan;
@@ -31,7 +31,7 @@ pub struct Args {
     /// upscaler, offline, on the chosen backend: --scale 2, 3 or 4).
     #[arg(long, default_value = "lanczos3")]
     filter: String,
-    /// esrgan only: the network, slim (faster) or medium (sharper).
+    /// esrgan only: the network, slim (fastest), medium or thick (largest, slowest).
     #[arg(long, default_value = DEFAULT_MODEL)]
     model: String,
     /// esrgan only: the folder of converted networks (see `retouch model`).

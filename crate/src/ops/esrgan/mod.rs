@@ -1,17 +1,18 @@
 //! AI upscaling offline: ESRGAN-family super-resolution networks (the
 //! residual dense networks UpscalerJS ships as `@upscalerjs/esrgan-slim`
-//! and `-medium`, MIT) run from converted weights, no network at run time.
+//! and `-medium`, and the residual-in-residual dense network of
+//! `-thick`, MIT) run from converted weights, no network at run time.
 //!
 //! **Weights.** `convert.rs` reads a TensorFlow.js layers model (topology +
 //! shards) into a [`Network`]; `model.rs` stores it as a `.rtnet` file (f16
 //! by default) and reads it back, checking it. The graph is data: layers,
 //! their inputs, kernel sizes and channel counts, so another scale or size
-//! of network loads the same way. `./build.sh build` converts the slim and
-//! medium networks for ×2, ×3 and ×4 into `web/pkg/models/`.
+//! of network loads the same way. `./build.sh build` converts the slim,
+//! medium and thick networks for ×2, ×3 and ×4 into `web/pkg/models/`.
 //!
 //! **Running.** `cpu.rs` interprets the graph (3×3, 5×5 and 1×1
-//! convolutions with bias, ReLU, concatenation, addition, nearest
-//! upsampling), multi-threaded by row bands natively. Images are cut into
+//! convolutions with bias, ReLU, concatenation, addition, scaling, nearest
+//! upsampling, depth to space), multi-threaded by row bands natively. Images are cut into
 //! tiles of [`TILE`] source pixels, each run with a halo of the network's
 //! receptive field ([`Network::halo`]) so a tile's core is exactly what the
 //! whole image would give: memory stays bounded (a tile's feature maps, see
@@ -38,9 +39,9 @@ use crate::{image_io, memory, Result};
 use image::RgbaImage;
 use std::borrow::Borrow;
 
-/// Tile side in source pixels. With the medium network's halo of 18 px a
-/// 128 px tile computes 1.64× its pixels and holds about 230 MB of
-/// feature maps (the CPU memory estimate names the exact figure).
+/// The smallest tile side in source pixels. With the medium network's halo
+/// of 18 px a 128 px tile computes 1.64× its pixels and holds about 80 MB
+/// of feature maps (the CPU memory estimate names the exact figure).
 pub const TILE: usize = 128;
 
 /// A network ready to run.
@@ -48,12 +49,28 @@ pub const TILE: usize = 128;
 pub struct Upscaler {
     network: Network,
     convs: Vec<Option<cpu::PreparedConv>>,
+    tile: usize,
 }
 
 impl Upscaler {
     pub fn new(network: Network) -> Upscaler {
         let convs = cpu::prepare(&network);
-        Upscaler { network, convs }
+        // Every tile recomputes its halo on each side, so a network whose
+        // receptive field is wide (thick's 154 px against slim's 10) gets
+        // tiles of at least twice it: about four times a tile's pixels
+        // computed instead of twelve at 128 px.
+        let tile = TILE.max((2 * network.halo()).next_multiple_of(16));
+        Upscaler {
+            network,
+            convs,
+            tile,
+        }
+    }
+
+    /// The tile side, in source pixels, the network runs at on the CPU
+    /// (and at most on the GPU): [`TILE`], or twice the halo if larger.
+    pub fn tile(&self) -> usize {
+        self.tile
     }
 
     /// Reads a `.rtnet` file's bytes (`file` names it in errors).
@@ -101,9 +118,10 @@ fn is_opaque(src: &RgbaImage) -> bool {
     src.pixels().all(|p| p[3] == 255)
 }
 
-/// Upscales `src` by the network's factor on the CPU, in tiles of [`TILE`].
+/// Upscales `src` by the network's factor on the CPU, in tiles of
+/// [`Upscaler::tile`].
 pub fn upscale(upscaler: &Upscaler, src: &RgbaImage) -> Result<RgbaImage> {
-    upscale_tiled(upscaler, src, TILE)
+    upscale_tiled(upscaler, src, upscaler.tile)
 }
 
 /// [`upscale`] with tiles of `tile` source pixels (the result is the same
@@ -125,7 +143,8 @@ fn upscale_with_halo(
 }
 
 /// A network's weights uploaded to a GPU, and the tile side its feature
-/// maps fit the device's buffers at ([`TILE`], halved until they fit).
+/// maps fit the device's buffers at ([`Upscaler::tile`], halved until they
+/// fit).
 pub struct GpuUpscaler {
     network: gpu::GpuNetwork,
     tile: usize,
@@ -134,7 +153,7 @@ pub struct GpuUpscaler {
 impl GpuUpscaler {
     pub fn new(gpu: &GpuContext, upscaler: &Upscaler) -> GpuUpscaler {
         let network = &upscaler.network;
-        let mut tile = TILE;
+        let mut tile = upscaler.tile;
         while tile > 1
             && gpu::largest_map_bytes(network, tile + 2 * network.halo()) > gpu.max_binding_bytes()
         {
@@ -178,8 +197,9 @@ async fn upscale_on_gpu(
     job.finish()
 }
 
-/// The names the shipped networks go by: `slim` (fast) and `medium` (quality).
-pub const MODELS: [&str; 2] = ["slim", "medium"];
+/// The names the shipped networks go by: `slim` (fast), `medium` and
+/// `thick` (the largest, an RRDN: ten times medium's work per pixel).
+pub const MODELS: [&str; 3] = ["slim", "medium", "thick"];
 
 /// The file name of a shipped network, `esrgan-<model>-x<scale>.rtnet`
 /// (`./build.sh build` writes them), after checking that the network exists:
@@ -236,8 +256,8 @@ impl<U: Borrow<Upscaler>> UpscaleJob<U> {
     /// Checks the sizes and the memory, and upscales alpha (a translucent
     /// image's, through the edge upscaler) before the first tile.
     pub fn new(upscaler: U, src: RgbaImage) -> Result<UpscaleJob<U>> {
-        let halo = upscaler.borrow().network.halo();
-        UpscaleJob::with_tiles(upscaler, src, TILE, halo)
+        let (tile, halo) = (upscaler.borrow().tile, upscaler.borrow().network.halo());
+        UpscaleJob::with_tiles(upscaler, src, tile, halo)
     }
 
     /// [`new`](UpscaleJob::new) with the tiles `weights` fit the GPU at, for

@@ -4,19 +4,21 @@ use crate::test_kit::{photo, random_rgba, Draw};
 use crate::test_rng::Rng;
 use serde_json::json;
 
-/// A small network with every kind of layer the ESRGAN graphs use, in the
-/// same shape (feature extraction, a dense block with a concatenation and a
-/// residual addition, a 5×5 convolution, ×2 upsampling, a convolution at
-/// the output resolution), with random weights.
-fn small_network(seed: u64) -> Network {
-    let mut rng = Rng(seed);
-    let conv = |input, k, cin, cout, activation| Op::Conv {
+fn conv(input: usize, k: usize, cin: usize, cout: usize, activation: Activation) -> Op {
+    Op::Conv {
         input,
         kernel: [k, k],
         in_channels: cin,
         out_channels: cout,
         activation,
-    };
+    }
+}
+
+/// A small network with every kind of layer the slim and medium graphs use,
+/// in the same shape (feature extraction, a dense block with a
+/// concatenation and a residual addition, a 5×5 convolution, ×2
+/// upsampling, a convolution at the output resolution), with random weights.
+fn small_network(seed: u64) -> Network {
     let ops = vec![
         Op::Input { channels: 3 },
         conv(0, 3, 3, 8, Activation::Linear),
@@ -36,6 +38,53 @@ fn small_network(seed: u64) -> Network {
         },
         conv(9, 3, 12, 3, Activation::Linear),
     ];
+    with_random_weights(seed, ops)
+}
+
+/// A small network in the shape of the thick (RRDN) graphs: a dense block
+/// whose output is scaled before each residual addition (twice, as a
+/// residual-in-residual block does), then a depth-to-space ×2 of 12
+/// channels into 3 and a convolution at the output resolution.
+fn small_rrdn_network(seed: u64) -> Network {
+    let ops = vec![
+        Op::Input { channels: 3 },
+        conv(0, 3, 3, 8, Activation::Linear),
+        conv(1, 3, 8, 6, Activation::Linear),
+        Op::Activation {
+            input: 2,
+            activation: Activation::Relu,
+        },
+        Op::Concat { inputs: vec![1, 3] },
+        conv(4, 3, 14, 8, Activation::Linear),
+        Op::Scale {
+            input: 5,
+            factor: 0.2,
+        },
+        Op::Add { inputs: vec![1, 6] },
+        Op::Scale {
+            input: 7,
+            factor: 0.2,
+        },
+        Op::Add { inputs: vec![1, 8] },
+        conv(9, 3, 8, 12, Activation::Linear),
+        Op::DepthToSpace {
+            input: 10,
+            block: 2,
+        },
+        conv(11, 3, 3, 3, Activation::Linear),
+    ];
+    with_random_weights(seed, ops)
+}
+
+/// Both small networks.
+fn small_networks(seed: u64) -> [Network; 2] {
+    [small_network(seed), small_rrdn_network(seed)]
+}
+
+/// A network of `ops` (the last one the output) with random weights.
+fn with_random_weights(seed: u64, ops: Vec<Op>) -> Network {
+    let mut rng = Rng(seed);
+    let output = ops.len() - 1;
     let mut weights = Vec::new();
     let mut layers = Vec::new();
     for (i, op) in ops.into_iter().enumerate() {
@@ -64,7 +113,7 @@ fn small_network(seed: u64) -> Network {
             op,
         });
     }
-    Network::new("test".into(), 255.0, 255.0, layers, 10, weights).unwrap()
+    Network::new("test".into(), 255.0, 255.0, layers, output, weights).unwrap()
 }
 
 /// The graph run the plain way, in f64: every value a whole map,
@@ -178,6 +227,33 @@ fn reference(network: &Network, input: &Map) -> Map {
                     data,
                 }
             }
+            Op::Scale { input, factor } => {
+                let mut m = values[*input].clone();
+                m.data
+                    .iter_mut()
+                    .for_each(|v| *v = (f64::from(*v) * f64::from(*factor)) as f32);
+                m
+            }
+            Op::DepthToSpace { input, block } => {
+                let src = &values[*input];
+                let channels = src.channels / (block * block);
+                let (w, h) = (src.width * block, src.height * block);
+                let mut data = Vec::new();
+                for y in 0..h {
+                    for x in 0..w {
+                        let depth = (y % block) * block + x % block;
+                        for c in 0..channels {
+                            data.push(at(src, x / block, y / block, depth * channels + c));
+                        }
+                    }
+                }
+                Map {
+                    width: w,
+                    height: h,
+                    channels,
+                    data,
+                }
+            }
         };
         values.push(value);
     }
@@ -198,7 +274,12 @@ fn random_map(seed: u64, width: usize, height: usize) -> Map {
 
 #[test]
 fn interpreter_matches_a_direct_reference() {
-    let network = small_network(1);
+    for network in small_networks(1) {
+        interpreter_matches_the_reference_on(network);
+    }
+}
+
+fn interpreter_matches_the_reference_on(network: Network) {
     let upscaler = Upscaler::new(network.clone());
     for (w, h) in [(13, 11), (1, 1), (2, 9), (17, 3)] {
         let input = random_map(w as u64 * 31 + h as u64, w, h);
@@ -225,11 +306,20 @@ fn halo_is_the_receptive_field() {
     // half a source pixel for where a nearest-upsampled child sits, and the
     // last 3×3 at ×2 (half a source pixel): 6 px.
     assert_eq!(small_network(1).halo(), 6);
+    // Four 3×3 at the source resolution (4 px), half a source pixel for
+    // where a shuffled child sits in its parent, the last 3×3 at ×2: 5 px.
+    assert_eq!(small_rrdn_network(1).halo(), 5);
 }
 
 #[test]
 fn tiled_equals_untiled_bit_for_bit() {
-    let upscaler = Upscaler::new(small_network(2));
+    for network in small_networks(2) {
+        tiled_equals_untiled_on(network);
+    }
+}
+
+fn tiled_equals_untiled_on(network: Network) {
+    let upscaler = Upscaler::new(network);
     let src = image::imageops::crop_imm(&photo("chelsea"), 50, 40, 41, 29).to_image();
     let whole = upscale_tiled(&upscaler, &src, 1000).unwrap();
     assert_eq!(whole.dimensions(), (82, 58));
@@ -422,6 +512,20 @@ fn as_tfjs(network: &Network) -> (String, Vec<u8>) {
                 json!({"name": n, "size": [factor, factor], "interpolation": "nearest"}),
                 vec![*input],
             ),
+            // UpscalerJS' custom layers, as esrgan-thick's model.json has them.
+            Op::Scale { input, factor } => (
+                "MultiplyBeta",
+                json!({"name": n, "trainable": true, "dtype": "float32", "beta": factor}),
+                vec![*input],
+            ),
+            Op::DepthToSpace { input, block } => (
+                match block {
+                    2 => "PixelShuffle2x",
+                    _ => unimplemented!("the small networks shuffle by 2"),
+                },
+                json!({"name": n, "trainable": true, "dtype": "float32", "scale": block}),
+                vec![*input],
+            ),
         };
         let inbound_nodes = if inputs.is_empty() {
             json!([])
@@ -448,9 +552,10 @@ fn convert(json: &str, shard: &[u8]) -> Result<Network> {
 
 #[test]
 fn converter_reads_the_tfjs_topology_and_weights() {
-    let network = small_network(7);
-    let (json, shard) = as_tfjs(&network);
-    assert_eq!(convert(&json, &shard).unwrap(), network);
+    for network in small_networks(7) {
+        let (json, shard) = as_tfjs(&network);
+        assert_eq!(convert(&json, &shard).unwrap(), network);
+    }
 }
 
 #[test]
@@ -471,6 +576,21 @@ fn converter_refuses_malformed_models() {
         &shard,
     );
     assert!(e.contains("stride"), "{e}");
+
+    let (json, shard) = as_tfjs(&small_rrdn_network(8));
+    assert!(convert(&json, &shard).is_ok());
+    let e = err(&json.replace("\"scale\":2", "\"scale\":3"), &shard);
+    assert!(e.contains("PixelShuffle2x") && e.contains("not 2"), "{e}");
+    // 12 channels do not split into 3×3 squares.
+    let e = err(
+        &json
+            .replace("PixelShuffle2x", "PixelShuffle3x")
+            .replace("\"scale\":2", "\"scale\":3"),
+        &shard,
+    );
+    assert!(e.contains("12 channels") && e.contains("3×3"), "{e}");
+    let e = err(&json.replace("\"beta\":0.2", "\"gamma\":0.2"), &shard);
+    assert!(e.contains("no beta"), "{e}");
 }
 
 #[test]
@@ -507,9 +627,10 @@ fn a_job_step_by_step_equals_the_whole_upscale() {
 fn model_file_names_the_shipped_networks_and_refuses_others() {
     assert_eq!(model_file("slim", 2.0).unwrap(), "esrgan-slim-x2.rtnet");
     assert_eq!(model_file("medium", 4.0).unwrap(), "esrgan-medium-x4.rtnet");
-    let err = model_file("thick", 2.0).unwrap_err().to_string();
+    assert_eq!(model_file("thick", 3.0).unwrap(), "esrgan-thick-x3.rtnet");
+    let err = model_file("huge", 2.0).unwrap_err().to_string();
     assert!(
-        err.contains("model") && err.contains("slim, medium"),
+        err.contains("model") && err.contains("slim, medium, thick"),
         "{err}"
     );
     let err = model_file("slim", 2.5).unwrap_err().to_string();
@@ -566,7 +687,13 @@ fn colour_difference(a: &RgbaImage, b: &RgbaImage) -> (u8, f64) {
     ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
 )]
 fn gpu_runs_every_layer_kind_like_the_cpu() {
-    let upscaler = Upscaler::new(small_network(6));
+    for network in small_networks(6) {
+        gpu_runs_like_the_cpu_on(network);
+    }
+}
+
+fn gpu_runs_like_the_cpu_on(network: Network) {
+    let upscaler = Upscaler::new(network);
     let mut src = image::imageops::crop_imm(&photo("rocket"), 60, 30, 41, 29).to_image();
     let alpha = random_rgba(&mut Rng(11), 41, 29, Draw::EdgeBiased);
     for (p, a) in src.pixels_mut().zip(alpha.pixels()) {
@@ -585,8 +712,9 @@ fn gpu_runs_every_layer_kind_like_the_cpu() {
     }
 }
 
-/// The shipped networks on a photograph: the GPU within one level of the
-/// CPU, mean difference at most 0.05 level, whole and in tiles of 16.
+/// The shipped networks on a photograph (thick's RRDN shape too): the GPU
+/// within one level of the CPU, mean difference at most 0.05 level, whole
+/// and in tiles of 16.
 #[test]
 #[cfg_attr(
     not(gpu_tests),
@@ -594,10 +722,10 @@ fn gpu_runs_every_layer_kind_like_the_cpu() {
 )]
 fn gpu_matches_cpu_on_the_shipped_networks() {
     let src = image::imageops::crop_imm(&photo("chelsea"), 80, 40, 36, 28).to_image();
-    for (model, scale) in [("slim", 2), ("slim", 4), ("medium", 2)] {
+    for (model, scale) in [("slim", 2), ("slim", 4), ("medium", 2), ("thick", 4)] {
         let upscaler = shipped(model, scale);
         let cpu = upscale(&upscaler, &src).unwrap();
-        for tile in [TILE, 16] {
+        for tile in [upscaler.tile(), 16] {
             let gpu = on_gpu(&upscaler, &src, tile);
             let (max, mean) = colour_difference(&cpu, &gpu);
             eprintln!("{model} ×{scale}, tiles of {tile}: max {max}, mean {mean:.5}");
