@@ -10,10 +10,15 @@ the set. scikit-image is needed only here; install it into a throwaway venv:
     cargo build --release --bin retouch
     /tmp/venv/bin/python tests/quality/upscale_quality.py [--retouch PATH]
         [--sharpness 0.1,0.25,0.5] [--crops DIR]   (default: 0.1, the core's)
-        [--filters lanczos3,edge] [--esrgan slim,medium [--models DIR]]
+        [--filters lanczos3,edge] [--esrgan slim,medium,thick [--models DIR]]
+        [--downscale area|bicubic]
 
 --esrgan adds the AI upscaler with those networks (`--filter esrgan --model M`);
 the total wall time of each variant over the set is printed as well.
+
+--downscale bicubic makes the inputs the way DIV2K's were (antialiased
+bicubic), the degradation the networks were trained on; the default is area
+averaging.
 
 --crops writes a side-by-side crop (original, lanczos3, edge) per factor.
 """
@@ -57,6 +62,20 @@ def area_downscale(img, factor):
     return np.clip(np.round(blocks.mean(axis=(1, 3))), 0, 255).astype(np.uint8)
 
 
+def bicubic_downscale(img, factor):
+    """Antialiased bicubic (Keys, a = −0.5: MATLAB's `imresize`, through
+    Pillow), the degradation DIV2K's low-resolution images, which the ESRGAN
+    networks were trained on, were made with."""
+    from PIL import Image  # installed with scikit-image (through imageio)
+
+    h, w, _ = img.shape
+    small = Image.fromarray(img).resize((w // factor, h // factor), Image.Resampling.BICUBIC)
+    return np.asarray(small)
+
+
+DOWNSCALE = {"area": area_downscale, "bicubic": bicubic_downscale}
+
+
 def upscale(retouch, small_path, out_path, size, filt, param, factor, models):
     args = [retouch, "resize", str(small_path), "-o", str(out_path), "--filter", filt]
     if filt == "esrgan":
@@ -80,10 +99,12 @@ def main():
     parser.add_argument("--crops", help="folder for side-by-side crops")
     parser.add_argument("--filters", default=",".join(FILTERS),
                         help="comma-separated classical filters to measure")
-    parser.add_argument("--esrgan", default="", help="comma-separated ESRGAN networks (slim, medium)")
+    parser.add_argument("--esrgan", default="", help="comma-separated ESRGAN networks (slim, medium, thick)")
     parser.add_argument("--factors", default=",".join(map(str, FACTORS)),
                         help="comma-separated factors (2, 4)")
     parser.add_argument("--models", help="folder of converted networks (default: the CLI's search)")
+    parser.add_argument("--downscale", choices=sorted(DOWNSCALE), default="area",
+                        help="how the low-resolution inputs are made (default: area averaging)")
     args = parser.parse_args()
     sharpness = [float(s) for s in args.sharpness.split(",")]
     filters = args.filters.split(",")
@@ -99,7 +120,7 @@ def main():
         for name, img in images():
             for factor in factors:
                 small = tmp / f"{name}-{factor}.png"
-                io.imsave(small, area_downscale(img, factor), check_contrast=False)
+                io.imsave(small, DOWNSCALE[args.downscale](img, factor), check_contrast=False)
                 for filt, sharp in variants:
                     out = tmp / f"{name}-{factor}-{filt}.png"
                     start = time.perf_counter()
