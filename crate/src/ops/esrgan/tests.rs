@@ -624,6 +624,21 @@ fn a_job_step_by_step_equals_the_whole_upscale() {
 }
 
 #[test]
+fn an_image_that_fits_a_tiles_window_is_one_tile() {
+    // Tiles of 128 px with a halo of 6 on each side run in windows of 140.
+    let upscaler = Upscaler::new(small_network(9));
+    assert_eq!((upscaler.tile(), upscaler.network.halo()), (128, 6));
+    let tiles = |w, h| {
+        let src = RgbaImage::from_pixel(w, h, image::Rgba([90, 120, 200, 255]));
+        UpscaleJob::new(&upscaler, src).unwrap().total()
+    };
+    assert_eq!(tiles(140, 100), 1);
+    assert_eq!(tiles(100, 140), 1);
+    assert_eq!(tiles(141, 100), 2);
+    assert_eq!(tiles(300, 141), 6);
+}
+
+#[test]
 fn model_file_names_the_shipped_networks_and_refuses_others() {
     assert_eq!(model_file("slim", 2.0).unwrap(), "esrgan-slim-x2.rtnet");
     assert_eq!(model_file("medium", 4.0).unwrap(), "esrgan-medium-x4.rtnet");
