@@ -1,8 +1,8 @@
 //! GPU driver of the network: one tile's whole graph as one submission of
 //! `esrgan.wgsl`'s kernels (convolution with bias and activation, ReLU,
 //! addition, scaling, depth to space, and `place` for concatenations and
-//! upsampled values that are needed whole), the feature maps staying on the GPU from the input to the
-//! read-back of the tile's RGB.
+//! upsampled values that are needed whole), the feature maps staying on the
+//! GPU from the input to the read-back of the tile's RGB.
 //!
 //! As on the CPU, a value is a list of segments (a map read at a
 //! whole-number enlargement): a convolution reads a single upsampled map

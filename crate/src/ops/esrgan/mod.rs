@@ -12,8 +12,10 @@
 //!
 //! **Running.** `cpu.rs` interprets the graph (3×3, 5×5 and 1×1
 //! convolutions with bias, ReLU, concatenation, addition, scaling, nearest
-//! upsampling, depth to space), multi-threaded by row bands natively. Images are cut into
-//! tiles of [`TILE`] source pixels, each run with a halo of the network's
+//! upsampling, depth to space), multi-threaded by row bands natively.
+//! Images are cut into tiles of at least [`TILE`] source pixels (twice the
+//! halo where that is larger; one tile where the image fits a tile's
+//! window), each run with a halo of the network's
 //! receptive field ([`Network::halo`]) so a tile's core is exactly what the
 //! whole image would give: memory stays bounded (a tile's feature maps, see
 //! [`peak_memory`]) for any output up to the 16384 px limit, and tiled =
