@@ -270,8 +270,8 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
     }
     per_mode!(
         bytes: Darken, Multiply, LinearBurn, Lighten, Screen, LinearDodge, Overlay, HardLight,
-            PinLight, HardMix, Difference, Exclusion, Subtract;
-        tabled: ColorBurn, ColorDodge, SoftLight, VividLight, LinearLight, Divide;
+            LinearLight, PinLight, HardMix, Difference, Exclusion, Subtract;
+        tabled: ColorBurn, ColorDodge, SoftLight, VividLight, Divide;
         whole: DarkerColor, LighterColor, Hue, Saturation, Color, Luminosity
     );
 }
@@ -279,21 +279,20 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
 /// B(Cb, Cs) of a separable mode at every byte pair (index `Cb·256 + Cs`):
 /// the f32 formula evaluated once per pair and rounded to the nearest
 /// level, for the modes whose formula divides or takes a square root (colour
-/// burn and dodge, vivid light, soft light, divide) or would need its own
-/// clamps on bytes (linear light). A lookup per channel does not vectorise,
-/// but it is several times cheaper than those formulas in f32, and the
-/// result is within one level of them (tested at every pair).
+/// burn and dodge, vivid light, soft light, divide). A lookup per channel
+/// does not vectorise, but it is cheaper than those formulas in f32 even
+/// vectorised (about 245 against 125–165 MP/s, measured side by side), and
+/// the result is within one level of them (tested at every pair).
 fn byte_table(mode: BlendMode) -> &'static [u8; 65536] {
     use std::sync::OnceLock;
-    const TABLED: [BlendMode; 6] = [
+    const TABLED: [BlendMode; 5] = [
         BlendMode::ColorBurn,
         BlendMode::ColorDodge,
         BlendMode::SoftLight,
         BlendMode::VividLight,
-        BlendMode::LinearLight,
         BlendMode::Divide,
     ];
-    static TABLES: [OnceLock<Box<[u8; 65536]>>; 6] = [const { OnceLock::new() }; 6];
+    static TABLES: [OnceLock<Box<[u8; 65536]>>; 5] = [const { OnceLock::new() }; 5];
     let index = TABLED
         .iter()
         .position(|&m| m == mode)
@@ -340,21 +339,27 @@ pub(crate) fn has_byte_path(mode: BlendMode) -> bool {
 /// B(Cb, Cs) of a separable mode whose formula is exact on the 8-bit grid
 /// up to one rounding: the value the f32 formula gives, rounded to the
 /// nearest level (`div255` rounds a multiple of 1/255² exactly).
+///
+/// The arithmetic runs in u16 lanes, twice as many to a vector as u32
+/// (20–27 % faster for the modes that multiply): every numerator here is at
+/// most 255² and `div255`'s sums stay below 2¹⁶, so the wrapping arithmetic
+/// (only intermediate sums wrap) gives exact values.
 #[inline(always)]
 fn blend_byte(mode: BlendMode, cb: u8, cs: u8) -> u8 {
     use BlendMode::*;
-    let (b, s) = (u32::from(cb), u32::from(cs));
-    let div255 = |x: u32| {
+    let (b, s) = (u16::from(cb), u16::from(cs));
+    let div255 = |x: u16| {
         let t = x + 128;
         ((t + (t >> 8)) >> 8) as u8
     };
+    // 255·(b + s) − b·s, at most 255².
+    let screen = |b: u16, s: u16| 255u16.wrapping_mul(b + s).wrapping_sub(b * s);
     // Hard light with the roles as given: multiply by 2·Cs, or screen with 2·Cs − 1.
-    let hard_light = |b: u32, s: u32| {
+    let hard_light = |b: u16, s: u16| {
         if s <= 127 {
             div255(2 * b * s)
         } else {
-            let s = 2 * s - 255;
-            div255(255 * (b + s) - b * s)
+            div255(screen(b, 2 * s - 255))
         }
     };
     match mode {
@@ -362,10 +367,12 @@ fn blend_byte(mode: BlendMode, cb: u8, cs: u8) -> u8 {
         Multiply => div255(b * s),
         LinearBurn => (b + s).saturating_sub(255) as u8,
         Lighten => cb.max(cs),
-        Screen => div255(255 * (b + s) - b * s),
+        Screen => div255(screen(b, s)),
         LinearDodge => (b + s).min(255) as u8,
         Overlay => hard_light(s, b),
         HardLight => hard_light(b, s),
+        // Cb + 2·Cs − 1, clamped: a whole number of levels.
+        LinearLight => (b + 2 * s).saturating_sub(255).min(255) as u8,
         PinLight => {
             if s <= 127 {
                 b.min(2 * s) as u8
@@ -381,7 +388,8 @@ fn blend_byte(mode: BlendMode, cb: u8, cs: u8) -> u8 {
             }
         }
         Difference => cb.abs_diff(cs),
-        Exclusion => div255(255 * (b + s) - 2 * b * s),
+        // 255·(b + s) − 2·b·s, at most 255².
+        Exclusion => div255(screen(b, s).wrapping_sub(b * s)),
         Subtract => cb.saturating_sub(cs),
         _ => unreachable!("{mode:?} has no byte path"),
     }
