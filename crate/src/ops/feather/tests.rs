@@ -149,6 +149,20 @@ fn several_threads_give_the_single_threaded_result() {
 }
 
 #[test]
+fn the_recursion_never_sinks_into_subnormal_numbers_over_long_empty_runs() {
+    // An edge, then 4000 empty pixels: without the floor on the inputs the
+    // state decays through the subnormal range (slow on Intel) down to 0.
+    let column: Vec<u8> = [255u8; 100].into_iter().chain([0; 4000]).collect();
+    for sigma in [2.0, 10.0, 40.0] {
+        let smallest = super::cpu::smallest_causal_state(&column, sigma);
+        assert!(
+            smallest >= f32::MIN_POSITIVE,
+            "σ = {sigma}: the state reached {smallest:e}, below the normal range"
+        );
+    }
+}
+
+#[test]
 fn radius_out_of_range_is_a_parameter_error() {
     let mask = GrayImage::new(4, 4);
     for radius in [-0.5, 250.5, f32::NAN, f32::INFINITY] {
