@@ -40,9 +40,10 @@ crate::simd::widest_vectors! {
     fn mark_widest(seed: [u8; 4], tolerance: u8, pixels: &[u8], out: &mut [u8]) = mark;
 }
 
-/// [`Matcher::mark`], sixteen pixels at a time: each channel byte compared
-/// with the seed's byte at the same place in a repeated pattern, then the
-/// four flags of a pixel read as one word (zero: every channel within).
+/// [`Matcher::mark`], sixteen pixels at a time: each channel byte's
+/// distance from the seed's byte at the same place in a repeated pattern,
+/// less the tolerance, then a pixel's four bytes read as one word (zero:
+/// every channel within).
 #[inline(always)]
 fn mark(seed: [u8; 4], tolerance: u8, pixels: &[u8], out: &mut [u8]) {
     const PIXELS: usize = 16;
@@ -51,9 +52,13 @@ fn mark(seed: [u8; 4], tolerance: u8, pixels: &[u8], out: &mut [u8]) {
     let mut outs = out.chunks_exact_mut(PIXELS);
     for (block, out) in (&mut blocks).zip(&mut outs) {
         let block: &[u8; 4 * PIXELS] = block.try_into().expect("a block");
+        // Nonzero where a channel is beyond the tolerance, in saturating
+        // byte arithmetic only: `abs_diff` and a comparison made the
+        // compiler widen every byte to 32 bits.
         let mut far = [0u8; 4 * PIXELS];
         for ((f, &v), &s) in far.iter_mut().zip(block).zip(&pattern) {
-            *f = u8::from(v.abs_diff(s) > tolerance);
+            let distance = v.saturating_sub(s) | s.saturating_sub(v);
+            *f = distance.saturating_sub(tolerance);
         }
         for (o, flags) in out.iter_mut().zip(far.chunks_exact(4)) {
             let flags = u32::from_ne_bytes(flags.try_into().expect("four flags"));
