@@ -466,6 +466,8 @@ fn as_tfjs(network: &Network) -> (String, Vec<u8>) {
     let mut shard = Vec::new();
     for (i, layer) in network.layers.iter().enumerate() {
         let n = name(i);
+        // UpscalerJS names the layer after its block size.
+        let shuffle_class: String;
         let (class, config, inputs) = match &layer.op {
             Op::Input { .. } => (
                 "InputLayer",
@@ -518,14 +520,14 @@ fn as_tfjs(network: &Network) -> (String, Vec<u8>) {
                 json!({"name": n, "trainable": true, "dtype": "float32", "beta": factor}),
                 vec![*input],
             ),
-            Op::DepthToSpace { input, block } => (
-                match block {
-                    2 => "PixelShuffle2x",
-                    _ => unimplemented!("the small networks shuffle by 2"),
-                },
-                json!({"name": n, "trainable": true, "dtype": "float32", "scale": block}),
-                vec![*input],
-            ),
+            Op::DepthToSpace { input, block } => {
+                shuffle_class = format!("PixelShuffle{block}x");
+                (
+                    shuffle_class.as_str(),
+                    json!({"name": n, "trainable": true, "dtype": "float32", "scale": block}),
+                    vec![*input],
+                )
+            }
         };
         let inbound_nodes = if inputs.is_empty() {
             json!([])
