@@ -19,6 +19,8 @@ pub struct Dispatch<'a> {
 /// An adapter that was found but not opened yet: enough to decide whether
 /// it is worth using before paying for a device.
 pub struct FoundAdapter {
+    /// Kept for surfaces: a canvas the page presents on.
+    instance: wgpu::Instance,
     adapter: wgpu::Adapter,
     info: wgpu::AdapterInfo,
     /// What the browser says about its adapter beyond what wgpu passes on
@@ -57,6 +59,7 @@ impl FoundAdapter {
         #[cfg(not(target_arch = "wasm32"))]
         let browser = BrowserAdapterInfo::default();
         Ok(FoundAdapter {
+            instance,
             adapter,
             info,
             browser,
@@ -160,6 +163,8 @@ async fn browser_adapter_info() -> BrowserAdapterInfo {
 
 /// A wgpu device with its queue and a cache of compiled compute pipelines.
 pub struct GpuContext {
+    instance: wgpu::Instance,
+    adapter: wgpu::Adapter,
     device: wgpu::Device,
     queue: wgpu::Queue,
     /// [`FoundAdapter::description`] of the adapter the device is on.
@@ -179,7 +184,7 @@ impl GpuContext {
     /// native runs obey the same limits as browsers do.
     pub async fn open(found: FoundAdapter) -> Result<GpuContext> {
         let description = found.description();
-        let adapter = found.adapter;
+        let (instance, adapter) = (found.instance, found.adapter);
         // WebGPU's default limits everywhere, so native runs obey the same
         // limits as browsers; an adapter below them gets what it has.
         let adapter_limits = adapter.limits();
@@ -199,6 +204,8 @@ impl GpuContext {
             .await
             .map_err(|e| Error::Gpu(format!("cannot open the GPU device: {e}")))?;
         Ok(GpuContext {
+            instance,
+            adapter: adapter.clone(),
             device,
             queue,
             description,
@@ -210,6 +217,38 @@ impl GpuContext {
     /// Adapter name, backend API and driver, for reports.
     pub fn description(&self) -> String {
         self.description.clone()
+    }
+
+    /// The instance the device came from, for surfaces (a canvas to present on).
+    pub fn instance(&self) -> &wgpu::Instance {
+        &self.instance
+    }
+
+    /// The adapter the device is on, for a surface's capabilities.
+    pub fn adapter(&self) -> &wgpu::Adapter {
+        &self.adapter
+    }
+
+    /// Natively, waits for the submitted work so its callbacks run (they
+    /// run inside `poll`); in the browser the promises resolve them.
+    fn wait_natively(&self) -> Result<()> {
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        Ok(())
+    }
+
+    /// Resolves when everything submitted so far has finished on the GPU.
+    pub async fn work_done(&self) -> Result<()> {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        self.queue.on_submitted_work_done(move || {
+            let _ = sender.send(());
+        });
+        self.wait_natively()?;
+        receiver
+            .await
+            .map_err(|_| Error::Gpu("the GPU stopped before finishing its work".into()))
     }
 
     /// The device, for kernels that build their own bind groups.
@@ -365,6 +404,15 @@ impl GpuContext {
         read: &wgpu::Buffer,
         read_len: u64,
     ) -> Result<Vec<u8>> {
+        self.run(steps).await?;
+        self.read_buffer(read, 0, read_len).await
+    }
+
+    /// Runs dispatches, each of its own pipeline, in order in one
+    /// submission, and reads nothing back: the results stay on the GPU
+    /// (a composite held there to be presented). Validation errors become
+    /// [`Error::Gpu`].
+    pub async fn run(&self, steps: &[(&wgpu::ComputePipeline, Dispatch<'_>)]) -> Result<()> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let bind_groups: Vec<wgpu::BindGroup> = steps
             .iter()
@@ -386,13 +434,6 @@ impl GpuContext {
                 })
             })
             .collect();
-        let copy_len = read_len.next_multiple_of(4);
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("read-back"),
-            size: copy_len,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
         let mut encoder = self.device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
@@ -403,14 +444,39 @@ impl GpuContext {
                 pass.dispatch_workgroups(x, y, z);
             }
         }
-        encoder.copy_buffer_to_buffer(read, 0, &staging, 0, copy_len);
         self.queue.submit([encoder.finish()]);
-        if let Some(e) = scope.pop().await {
-            return Err(Error::Gpu(e.to_string()));
+        match scope.pop().await {
+            Some(e) => Err(Error::Gpu(e.to_string())),
+            None => Ok(()),
         }
+    }
+
+    /// Copies `len` bytes of `buffer` from byte `offset` (both multiples of
+    /// 4) back to the CPU, after everything submitted before.
+    pub async fn read_buffer(
+        &self,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        len: u64,
+    ) -> Result<Vec<u8>> {
+        let copy_len = len.next_multiple_of(4);
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read-back"),
+            size: copy_len,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(buffer, offset, &staging, 0, copy_len);
+        self.queue.submit([encoder.finish()]);
         let mut bytes = self.read_mapped(&staging).await?;
-        bytes.truncate(read_len as usize);
+        bytes.truncate(len as usize);
         Ok(bytes)
+    }
+
+    /// The queue, for work that is not a compute dispatch (presenting).
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
     }
 
     /// How many results this device has read back to the CPU: the transfers
@@ -426,11 +492,7 @@ impl GpuContext {
         buffer.map_async(wgpu::MapMode::Read, .., move |result| {
             let _ = sender.send(result);
         });
-        // Natively the callback runs inside poll; in the browser the promise resolves it.
-        #[cfg(not(target_arch = "wasm32"))]
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        self.wait_natively()?;
         receiver
             .await
             .map_err(|_| Error::Gpu("the GPU read-back was cancelled".into()))?

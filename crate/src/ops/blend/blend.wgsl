@@ -252,6 +252,16 @@ fn decode(v: u32, linear: bool) -> f32 {
     return c;
 }
 
+// Clears the rectangle of `base` to transparent black: the start of an
+// area's recomposition in a canvas held on the GPU.
+@compute @workgroup_size(16, 16)
+fn clear(@builtin(global_invocation_id) id: vec3<u32>) {
+    if id.x >= params.width || id.y >= params.height {
+        return;
+    }
+    base[params.base_offset + id.y * params.base_stride + id.x] = 0u;
+}
+
 @compute @workgroup_size(16, 16)
 fn composite(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x >= params.width || id.y >= params.height {

@@ -1,7 +1,8 @@
 //! GPU driver of the compositor: uploads the overlap rectangle in row bands
 //! that fit the device's buffer limits, runs `blend.wgsl`, writes rows back;
 //! or, for a document whose layers are held on the GPU ([`GpuLayer`]),
-//! composites the whole stack in one submission and reads the canvas back once.
+//! recomposes an area of a canvas held there ([`GpuCanvas`]) in one
+//! submission, reading nothing back unless asked.
 
 use super::cpu::PixelParams;
 use super::{CompositeOptions, Overlap};
@@ -204,37 +205,127 @@ impl GpuLayer {
     }
 }
 
-/// Composites `layers` (held copies with their options, bottom first) over
-/// transparency into a `width`×`height` canvas in one submission, and reads
-/// the canvas back once. The canvas must [fit](GpuLayer::fits). Each layer's
-/// blend is the banded path's, so the result is the same bit for bit.
-pub async fn composite_stack_gpu(
+/// A canvas-sized composite held in a GPU buffer (packed RGBA8, straight
+/// alpha, rows without padding): recomposed in place where edits changed
+/// it, presented from there, read back only when the CPU needs it.
+#[derive(Debug)]
+pub struct GpuCanvas {
+    buffer: wgpu::Buffer,
+    width: u32,
+    height: u32,
+}
+
+impl GpuCanvas {
+    /// A transparent `width`×`height` canvas, which must [fit](GpuLayer::fits).
+    pub fn new(gpu: &GpuContext, (width, height): (u32, u32)) -> GpuCanvas {
+        // New buffers start zeroed: transparent black.
+        let buffer = gpu.scratch_buffer("canvas", u64::from(width) * u64::from(height) * 4);
+        GpuCanvas {
+            buffer,
+            width,
+            height,
+        }
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The buffer, for a pass that draws it.
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        &self.buffer
+    }
+
+    /// Reads rows `rows` back to the CPU (one read-back): an image
+    /// `width` wide and `rows.len()` high.
+    pub async fn read_rows(&self, gpu: &GpuContext, rows: Range<u32>) -> Result<RgbaImage> {
+        let row_bytes = u64::from(self.width) * 4;
+        let height = rows.end.min(self.height).saturating_sub(rows.start);
+        let bytes = if height == 0 || self.width == 0 {
+            Vec::new()
+        } else {
+            gpu.read_buffer(
+                &self.buffer,
+                u64::from(rows.start) * row_bytes,
+                u64::from(height) * row_bytes,
+            )
+            .await?
+        };
+        Ok(RgbaImage::from_raw(self.width, height, bytes).expect("the rows read back whole"))
+    }
+}
+
+/// A rectangle of a canvas: top-left corner and size, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanvasArea {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Recomposes `area` of `canvas` from `layers` (held copies with their
+/// options, bottom first) over transparency, in one submission; nothing
+/// is read back. Each layer's blend is the banded path's, restricted to
+/// the area, so the pixels are the same bit for bit as a whole recomposition's.
+pub async fn composite_stack_into(
     gpu: &GpuContext,
-    (width, height): (u32, u32),
+    canvas: &GpuCanvas,
+    area: CanvasArea,
     layers: &[(&GpuLayer, CompositeOptions)],
-) -> Result<RgbaImage> {
+) -> Result<()> {
+    let (width, height) = canvas.size();
+    let right = area.x.saturating_add(area.width).min(width);
+    let bottom = area.y.saturating_add(area.height).min(height);
+    if right <= area.x || bottom <= area.y {
+        return Ok(());
+    }
+    let area = CanvasArea {
+        width: right - area.x,
+        height: bottom - area.y,
+        ..area
+    };
+    let clear = gpu.pipeline("blend.clear", SHADER, "clear");
     let pipeline = gpu.pipeline("blend.composite", SHADER, "composite");
-    let canvas_bytes = u64::from(width) * u64::from(height) * 4;
-    // New buffers start zeroed: transparent black.
-    let canvas = gpu.scratch_buffer("canvas", canvas_bytes);
     let no_mask = gpu.storage_buffer("no mask", &[]);
+    let mut clear_params = GpuParams::new(
+        &CompositeOptions::default(),
+        false,
+        (area.width, area.height),
+        (0, 0),
+    );
+    clear_params.base_offset = area.y * width + area.x;
+    clear_params.base_stride = width;
+    let clear_uniform = gpu.uniform_buffer("clear params", bytemuck::bytes_of(&clear_params));
     let mut steps = Vec::with_capacity(layers.len());
     for (layer, options) in layers {
         super::validate_options(options)?;
-        let Some(ov) = Overlap::new((width, height), (layer.width, layer.height), options.offset)
-        else {
+        // The layer's overlap with the area, in area coordinates.
+        let offset = (
+            i64::from(options.offset.0) - i64::from(area.x),
+            i64::from(options.offset.1) - i64::from(area.y),
+        );
+        let (Ok(ox), Ok(oy)) = (i32::try_from(offset.0), i32::try_from(offset.1)) else {
             continue;
         };
+        let Some(ov) = Overlap::new(
+            (area.width, area.height),
+            (layer.width, layer.height),
+            (ox, oy),
+        ) else {
+            continue;
+        };
+        let (base_x, base_y) = (ov.base_x + area.x, ov.base_y + area.y);
         let mut params = GpuParams::new(
             options,
             layer.mask.is_some(),
             (ov.width, ov.height),
             (
-                ov.base_x.wrapping_add(options.backdrop_origin.0 as u32),
-                ov.base_y.wrapping_add(options.backdrop_origin.1 as u32),
+                base_x.wrapping_add(options.backdrop_origin.0 as u32),
+                base_y.wrapping_add(options.backdrop_origin.1 as u32),
             ),
         );
-        params.base_offset = ov.base_y * width + ov.base_x;
+        params.base_offset = base_y * width + base_x;
         params.base_stride = width;
         params.layer_offset = ov.layer_y * layer.width + ov.layer_x;
         params.layer_stride = layer.width;
@@ -246,29 +337,52 @@ pub async fn composite_stack_gpu(
         .map(|(uniform, layer, _)| {
             [
                 uniform,
-                &canvas,
+                &canvas.buffer,
                 &layer.pixels,
                 layer.mask.as_ref().unwrap_or(&no_mask),
             ]
         })
         .collect();
-    let dispatches: Vec<_> = steps
-        .iter()
-        .zip(&bound)
-        .map(|((_, _, workgroups), buffers)| {
-            (
-                &pipeline,
-                Dispatch {
-                    buffers,
-                    workgroups: *workgroups,
-                },
-            )
-        })
-        .collect();
-    let bytes = if dispatches.is_empty() {
-        vec![0; canvas_bytes as usize]
-    } else {
-        gpu.run_and_read(&dispatches, &canvas, canvas_bytes).await?
+    let clear_buffers = [&clear_uniform, &canvas.buffer];
+    let mut dispatches = vec![(
+        &clear,
+        Dispatch {
+            buffers: &clear_buffers,
+            workgroups: groups(area.width, area.height),
+        },
+    )];
+    dispatches.extend(
+        steps
+            .iter()
+            .zip(&bound)
+            .map(|((_, _, workgroups), buffers)| {
+                (
+                    &pipeline,
+                    Dispatch {
+                        buffers,
+                        workgroups: *workgroups,
+                    },
+                )
+            }),
+    );
+    gpu.run(&dispatches).await
+}
+
+/// Composites `layers` (held copies with their options, bottom first) over
+/// transparency into a new `width`×`height` canvas in one submission, and
+/// reads the canvas back once. The canvas must [fit](GpuLayer::fits).
+pub async fn composite_stack_gpu(
+    gpu: &GpuContext,
+    size: (u32, u32),
+    layers: &[(&GpuLayer, CompositeOptions)],
+) -> Result<RgbaImage> {
+    let canvas = GpuCanvas::new(gpu, size);
+    let whole = CanvasArea {
+        x: 0,
+        y: 0,
+        width: size.0,
+        height: size.1,
     };
-    Ok(RgbaImage::from_raw(width, height, bytes).expect("the canvas read back whole"))
+    composite_stack_into(gpu, &canvas, whole, layers).await?;
+    canvas.read_rows(gpu, 0..size.1).await
 }
