@@ -7,13 +7,16 @@
 //! 3. Full recompositions of that document on the GPU (any adapter, software
 //!    ones included): layer by layer, each blend uploading its backdrop and
 //!    layer and reading the backdrop back, against the layers held on the
-//!    GPU, uploading only the rows an edit changed and reading back once.
+//!    GPU, uploading only the rows an edit changed and reading back once;
+//!    and the canvas held there too (what the page presents), recomposed
+//!    where an edit changed it with nothing read back: after a whole layer
+//!    changed, and per 64×64 dab.
 
 mod bench_kit;
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use retouch::doc::layer::LayerId;
-use retouch::doc::{Document, LayerProperties};
+use retouch::doc::{Document, Held, LayerProperties};
 use retouch::engine::{BackendPreference, Engine};
 use retouch::ops::blend::{self, BlendMode, CompositeOptions};
 use std::time::Instant;
@@ -250,6 +253,47 @@ fn recompose_on_the_gpu(mut doc: Document, top: LayerId) {
             layer_by_layer.as_secs_f64() / held
         );
     }
+    present_from_the_gpu(&mut doc, top, &engine, layer_by_layer.as_secs_f64());
+}
+
+/// What the page's WebGPU view pays: the canvas held on the GPU recomposed
+/// where an edit changed it and nothing read back, timed until the GPU has
+/// finished; a hundred 64×64 dabs, counting read-backs.
+fn present_from_the_gpu(doc: &mut Document, top: LayerId, engine: &Engine, layer_by_layer: f64) {
+    let gpu = engine.gpu().expect("a GPU engine");
+    let held_render = |doc: &mut Document| {
+        let held = pollster::block_on(doc.render_held(gpu)).expect("renders");
+        pollster::block_on(gpu.work_done()).expect("finishes");
+        match held {
+            Held::Recomposed(rect) => rect,
+            Held::TooLarge => panic!("a 4096² document is held whole"),
+        }
+    };
+    let full = median_full_render(doc, top, SIDE, held_render);
+    println!(
+        "  held canvas, no read-back, after the top layer was repainted whole: {:.0} ms ({:.1}x faster than layer by layer)",
+        full * 1e3,
+        layer_by_layer / full
+    );
+    let read_backs = gpu.read_backs();
+    let mut dabs: Vec<f64> = (0..100u32)
+        .map(|i| {
+            let dab = RgbaImage::from_pixel(64, 64, Rgba([200, 30, i as u8, 160]));
+            let at = ((i * 397) % (SIDE - 64), (i * 211) % (SIDE - 64));
+            doc.paint_pixels(top, (at.0 as i32, at.1 as i32), &dab, "Dab")
+                .expect("lands");
+            let start = Instant::now();
+            let rect = held_render(doc);
+            assert_eq!(rect.map(|r| r.area()), Some(64 * 64), "the dab alone");
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    dabs.sort_by(f64::total_cmp);
+    println!(
+        "  held canvas, a 64×64 dab: median {:.2} ms over 100 dabs, {} read-backs",
+        dabs[50] * 1e3,
+        gpu.read_backs() - read_backs
+    );
 }
 
 /// A translucent cover of the top `rows` rows, in a shade of its own (the

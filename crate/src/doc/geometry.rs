@@ -217,6 +217,19 @@ impl DirtyRegion {
     pub fn add_everything(&mut self) {
         self.everything = true;
     }
+
+    /// Adds what `other` holds.
+    pub fn merge(&mut self, other: &DirtyRegion) {
+        self.everything |= other.everything;
+        if let Some(rect) = other.rect {
+            self.add(rect);
+        }
+    }
+
+    /// Whether nothing is out of date.
+    pub fn is_clean(&self) -> bool {
+        !self.everything && self.rect.is_none()
+    }
 }
 
 #[cfg(test)]

@@ -69,12 +69,14 @@ pub use heal::{HealOptions, HealTool};
 pub use history::{History, HistoryItem, Trimmed};
 pub use layer::{Layer, LayerId, LayerProperties};
 pub use paint::StrokeTool;
+pub use render::Held;
 pub use text::{TextCarets, TextLayer, TextSource};
 pub use tiles::Plane;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, GpuContext};
 use crate::image_io::{check_dimensions, SourceMetadata};
 use crate::memory;
+use crate::ops::blend::GpuCanvas;
 use crate::{Error, Result};
 use change::Change;
 use image::{GrayImage, RgbaImage};
@@ -312,6 +314,18 @@ impl Document {
         self.cache.render(engine, &self.stack).await
     }
 
+    /// Recomposes what changed on `gpu`, in a canvas held there for a view
+    /// that presents it ([`Document::held_canvas`]); nothing is read back.
+    /// See [`render::CompositeCache::render_held`].
+    pub async fn render_held(&mut self, gpu: &GpuContext) -> Result<Held> {
+        self.cache.render_held(gpu, &self.stack).await
+    }
+
+    /// The composite [`Document::render_held`] keeps on the GPU.
+    pub fn held_canvas(&self) -> Option<&GpuCanvas> {
+        self.cache.held_canvas()
+    }
+
     /// The bytes of pixels the document holds: layers, masks, the
     /// selection, the cached composite and history's stored tiles. What an
     /// operation adds to this is its own estimate (see [`crate::memory`]).
@@ -379,9 +393,17 @@ impl Document {
     }
 
     /// The composite as of the last render (stale after an edit until the
-    /// next render), `None` before the first.
+    /// next render), `None` before the first. After renders held on the GPU
+    /// only, see [`Document::rendered_on_cpu`].
     pub fn rendered(&self) -> Option<&RgbaImage> {
         self.cache.image.as_ref()
+    }
+
+    /// [`Document::rendered`], first brought level on the CPU with what was
+    /// rendered on the GPU only ([`Document::render_held`]).
+    pub fn rendered_on_cpu(&mut self) -> Result<Option<&RgbaImage>> {
+        self.cache.catch_up_cpu(&self.stack)?;
+        Ok(self.cache.image.as_ref())
     }
 
     /// Applies `change` and records its inverse in history under `name`.

@@ -15,13 +15,21 @@
 //! layers held there between renders ([`super::resident`]), brought up to
 //! date by the rows edits changed, in one submission and one read-back; GPU
 //! and CPU results agree within the compositor's ±1 parity contract.
+//!
+//! A view that presents straight from the GPU (the page's WebGPU canvas)
+//! renders with [`CompositeCache::render_held`] instead: every change, a
+//! dab's as well as a full one, is recomposed in the canvas held on the GPU
+//! and nothing comes back. The CPU composite then lags where the GPU
+//! recomposed (`behind`); whatever reads it on the CPU first recomposes that
+//! area there ([`CompositeCache::catch_up_cpu`]), so saving, exporting and
+//! the CPU-only tools always see the current document.
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
-use super::resident::ResidentLayers;
+use super::resident::{Recomposed, ResidentLayers};
 use super::stack::LayerStack;
-use crate::engine::Engine;
-use crate::ops::blend::{self, composite_cpu_in_place};
+use crate::engine::{Engine, GpuContext};
+use crate::ops::blend::{self, composite_cpu_in_place, GpuCanvas};
 use crate::Result;
 use image::{GrayImage, RgbaImage};
 use std::borrow::Cow;
@@ -34,6 +42,9 @@ const FULL_RECOMPOSE_DIVISOR: u64 = 4;
 pub(crate) struct CompositeCache {
     pub image: Option<RgbaImage>,
     pub dirty: DirtyRegion,
+    /// Where `image` lags the composite held on the GPU: areas recomposed
+    /// there for a view that presents from it, not brought to the CPU.
+    behind: DirtyRegion,
     /// How a tool's preview shows one layer meanwhile (display only).
     pub preview: Option<Preview>,
     /// The layers held on the GPU, once a full recomposition ran there.
@@ -71,6 +82,17 @@ pub(super) fn shown<'a>(
     })
 }
 
+/// What [`CompositeCache::render_held`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The held canvas is current; the area recomposed (none when nothing
+    /// had changed).
+    Recomposed(Option<Rect>),
+    /// The document is too large to hold whole on this device: nothing was
+    /// done, render it through [`CompositeCache::render`].
+    TooLarge,
+}
+
 /// What a render has to do.
 enum Work {
     Nothing,
@@ -85,10 +107,12 @@ impl CompositeCache {
             .image
             .as_ref()
             .is_some_and(|i| i.dimensions() == (stack.width, stack.height));
-        if !size_matches || self.dirty.everything {
+        let mut stale = self.dirty.clone();
+        stale.merge(&self.behind);
+        if !size_matches || stale.everything {
             return Work::Everything;
         }
-        match self.dirty.rect.and_then(|r| r.intersect(&canvas)) {
+        match stale.rect.and_then(|r| r.intersect(&canvas)) {
             None => Work::Nothing,
             Some(r) => Work::Region(r),
         }
@@ -217,10 +241,91 @@ impl CompositeCache {
     /// layers held on the GPU (their copies are brought up to date when a
     /// full recomposition next runs there).
     fn settle_dirty(&mut self) {
+        self.pass_dirty_on();
+        self.behind = DirtyRegion::default();
+    }
+
+    /// Passes what edits made stale on to the layers held on the GPU.
+    fn pass_dirty_on(&mut self) {
         if let Some(resident) = &mut self.resident {
             resident.note(&self.dirty);
         }
         self.dirty = DirtyRegion::default();
+    }
+
+    /// Recomposes on the GPU, in the canvas held there, what edits changed
+    /// since the last render there, reading nothing back: for a view that
+    /// presents that canvas ([`CompositeCache::held_canvas`]). The CPU
+    /// composite is left behind in that area. Returns what was recomposed,
+    /// or `Held::TooLarge` (nothing done) when the document cannot be held
+    /// whole on this device.
+    pub async fn render_held(&mut self, gpu: &GpuContext, stack: &LayerStack) -> Result<Held> {
+        if !self.resident.as_ref().is_some_and(|r| r.is_on(gpu)) {
+            self.resident = Some(ResidentLayers::new(gpu));
+        }
+        self.pass_dirty_on();
+        let resident = self.resident.as_mut().expect("made above");
+        let recomposed = resident.recompose(gpu, stack, self.preview.as_ref()).await;
+        let canvas = Rect::new(0, 0, stack.width, stack.height);
+        match recomposed {
+            Ok(Recomposed::Area(area)) => {
+                if self.image.as_ref().map(|i| i.dimensions()) != Some((stack.width, stack.height))
+                {
+                    // A composite of another size is of no use: dropped now.
+                    self.image = None;
+                    self.behind.add_everything();
+                } else if area == canvas {
+                    self.behind.add_everything();
+                } else {
+                    self.behind.add(area);
+                }
+                Ok(Held::Recomposed(Some(area)))
+            }
+            Ok(Recomposed::Unchanged) => Ok(Held::Recomposed(None)),
+            Ok(Recomposed::TooLarge) => {
+                self.resident = None;
+                self.dirty.add_everything();
+                Ok(Held::TooLarge)
+            }
+            Err(error) => {
+                self.dirty.add_everything();
+                Err(error)
+            }
+        }
+    }
+
+    /// The composite [`CompositeCache::render_held`] keeps on the GPU.
+    pub fn held_canvas(&self) -> Option<&GpuCanvas> {
+        self.resident.as_ref().and_then(|r| r.canvas())
+    }
+
+    /// Brings the CPU composite level with what was rendered on the GPU
+    /// only, recomposing that area on the CPU (edits since the last render
+    /// stay to be rendered).
+    pub fn catch_up_cpu(&mut self, stack: &LayerStack) -> Result<()> {
+        if self.behind.is_clean() {
+            return Ok(());
+        }
+        let canvas = Rect::new(0, 0, stack.width, stack.height);
+        let size_matches = self
+            .image
+            .as_ref()
+            .is_some_and(|i| i.dimensions() == (stack.width, stack.height));
+        let rect = if !size_matches || self.behind.everything {
+            if !size_matches {
+                self.image = None;
+                self.image = Some(RgbaImage::new(stack.width, stack.height));
+            }
+            Some(canvas)
+        } else {
+            self.behind.rect.and_then(|r| r.intersect(&canvas))
+        };
+        if let Some(rect) = rect {
+            let image = self.image.as_mut().expect("allocated above or earlier");
+            compose_region_cpu(stack, self.preview.as_ref(), image, rect)?;
+        }
+        self.behind = DirtyRegion::default();
+        Ok(())
     }
 }
 

@@ -5,15 +5,16 @@
 //! pixels and mask stay in GPU buffers while the document lives on that
 //! device: a render re-uploads only the rows edits changed since the last one
 //! (every edit marks the canvas area it changed — the record the CPU's region
-//! path relies on too), composites the whole stack in one submission, and
-//! reads the canvas back once.
+//! path relies on too) and recomposes that area of a canvas also held there,
+//! in one submission. The page presents that canvas straight from the GPU;
+//! other callers read it back once.
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
 use super::render::{shown, Preview};
 use super::stack::LayerStack;
 use crate::engine::GpuContext;
-use crate::ops::blend::{composite_stack_gpu, GpuLayer};
+use crate::ops::blend::{composite_stack_into, CanvasArea, GpuCanvas, GpuLayer};
 use crate::Result;
 use image::RgbaImage;
 use std::collections::HashMap;
@@ -24,7 +25,10 @@ pub(crate) struct ResidentLayers {
     /// The device the copies live on: another engine's device starts afresh.
     device: wgpu::Device,
     held: HashMap<LayerId, Held>,
-    /// The canvas area edits changed since the copies were last brought up to date.
+    /// The composite of the held copies, once one was made.
+    canvas: Option<GpuCanvas>,
+    /// The canvas area edits changed since the copies (and the canvas)
+    /// were last brought up to date.
     stale: DirtyRegion,
 }
 
@@ -34,11 +38,24 @@ struct Held {
     copy: GpuLayer,
 }
 
+/// What [`ResidentLayers::recompose`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recomposed {
+    /// The canvas or a layer is too large to bind whole: nothing was done,
+    /// the caller takes the banded path.
+    TooLarge,
+    /// The held canvas was current already.
+    Unchanged,
+    /// This area of the held canvas was recomposed.
+    Area(Rect),
+}
+
 impl ResidentLayers {
     pub fn new(gpu: &GpuContext) -> ResidentLayers {
         ResidentLayers {
             device: gpu.device().clone(),
             held: HashMap::new(),
+            canvas: None,
             stale: DirtyRegion::default(),
         }
     }
@@ -48,25 +65,27 @@ impl ResidentLayers {
         self.device == *gpu.device()
     }
 
-    /// Records what an edit changed, for the next [`ResidentLayers::compose`].
+    /// Records what an edit changed, for the next [`ResidentLayers::recompose`].
     pub fn note(&mut self, dirty: &DirtyRegion) {
-        if dirty.everything {
-            self.stale.add_everything();
-        }
-        if let Some(rect) = dirty.rect {
-            self.stale.add(rect);
-        }
+        self.stale.merge(dirty);
     }
 
-    /// Brings the held copies up to date with `stack` and composites it as
-    /// `preview` shows it. `None` (and nothing changed) when the canvas or a
-    /// layer is too large to bind whole: the caller takes the banded path.
-    pub async fn compose(
+    /// The composite held on the GPU, when [`ResidentLayers::recompose`]
+    /// made one (current as of its last call).
+    pub fn canvas(&self) -> Option<&GpuCanvas> {
+        self.canvas.as_ref()
+    }
+
+    /// Brings the held copies up to date with `stack` and recomposes, on
+    /// the GPU and in one submission, the area of the held canvas that
+    /// edits changed since the last call (all of it the first time, or when
+    /// the canvas changed size). Nothing is read back.
+    pub async fn recompose(
         &mut self,
         gpu: &GpuContext,
         stack: &LayerStack,
         preview: Option<&Preview>,
-    ) -> Result<Option<RgbaImage>> {
+    ) -> Result<Recomposed> {
         let visible = || stack.layers.iter().filter(|l| !l.is_invisible());
         let stand_in = match preview {
             Some(Preview::StandIn(layer)) => Some(&**layer),
@@ -74,9 +93,25 @@ impl ResidentLayers {
         };
         let fits = |l: &Layer| GpuLayer::fits(gpu, l.pixels.width(), l.pixels.height());
         if !GpuLayer::fits(gpu, stack.width, stack.height) || !visible().chain(stand_in).all(fits) {
-            return Ok(None);
+            return Ok(Recomposed::TooLarge);
         }
+        let canvas_rect = Rect::new(0, 0, stack.width, stack.height);
+        let size = (stack.width, stack.height);
+        if self.canvas.as_ref().is_none_or(|c| c.size() != size) {
+            // The old canvas goes first, so two are never held.
+            self.canvas = None;
+            self.canvas = Some(GpuCanvas::new(gpu, size));
+            self.stale.add_everything();
+        }
+        let area = if self.stale.everything {
+            Some(canvas_rect)
+        } else {
+            self.stale.rect.and_then(|r| r.intersect(&canvas_rect))
+        };
         self.bring_up_to_date(gpu, visible());
+        let Some(area) = area else {
+            return Ok(Recomposed::Unchanged);
+        };
         // The stand-in is shown for a moment only: uploaded, never held.
         let stand_in_copy = stand_in.map(|l| GpuLayer::upload(gpu, &l.pixels, l.mask.as_ref()));
         let layers: Vec<_> = shown(stack, preview)
@@ -89,9 +124,35 @@ impl ResidentLayers {
                 (copy, layer.props.composite_options())
             })
             .collect();
-        composite_stack_gpu(gpu, (stack.width, stack.height), &layers)
-            .await
-            .map(Some)
+        let canvas = self.canvas.as_ref().expect("made above");
+        let within = CanvasArea {
+            x: area.x as u32,
+            y: area.y as u32,
+            width: area.width,
+            height: area.height,
+        };
+        if let Err(error) = composite_stack_into(gpu, canvas, within, &layers).await {
+            // What the canvas holds there is unknown now: all of it is stale.
+            self.stale.add_everything();
+            return Err(error);
+        }
+        Ok(Recomposed::Area(area))
+    }
+
+    /// Brings the held canvas up to date (see [`ResidentLayers::recompose`])
+    /// and reads it back whole, once. `None` (and nothing changed) when the
+    /// canvas or a layer is too large to bind whole.
+    pub async fn compose(
+        &mut self,
+        gpu: &GpuContext,
+        stack: &LayerStack,
+        preview: Option<&Preview>,
+    ) -> Result<Option<RgbaImage>> {
+        if self.recompose(gpu, stack, preview).await? == Recomposed::TooLarge {
+            return Ok(None);
+        }
+        let canvas = self.canvas.as_ref().expect("recomposed above");
+        canvas.read_rows(gpu, 0..stack.height).await.map(Some)
     }
 
     /// Holds a copy of each of `layers` (and no other): the stale rows of

@@ -2,6 +2,7 @@
 //! recomposition against full recomposition, a random-sequence property
 //! test, OpenRaster round trips and hostile files.
 
+use super::geometry::DirtyRegion;
 use super::ora::LoadLimits;
 use super::stack::LayerStack;
 use super::*;
@@ -1982,8 +1983,14 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
             "after \"{edit}\": held layers composite differently"
         );
     }
-    // A layer hidden for a preview is left out, as the CPU leaves it out.
+    // A layer hidden for a preview is left out, as the CPU leaves it out
+    // (the document marks its area dirty, as here).
     let hidden = Preview::Hidden(shade);
+    let area = |doc: &Document, id| DirtyRegion {
+        rect: Some(doc.layer(id).unwrap().bounds()),
+        everything: false,
+    };
+    resident.note(&area(&doc, shade));
     let held = pollster::block_on(resident.compose(gpu, &doc.stack, Some(&hidden)))
         .unwrap()
         .unwrap();
@@ -1993,12 +2000,18 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
     let mut stand_in = doc.layer(background).unwrap().clone();
     stand_in.pixels = rng.image(stand_in.pixels.width(), stand_in.pixels.height());
     let preview = Preview::StandIn(Box::new(stand_in));
+    resident.note(&area(&doc, shade));
+    resident.note(&area(&doc, background));
     let held = pollster::block_on(resident.compose(gpu, &doc.stack, Some(&preview)))
         .unwrap()
         .unwrap();
     let fresh =
         pollster::block_on(compose_with_engine(engine, &doc.stack, Some(&preview))).unwrap();
     assert!(held == fresh, "with a stand-in");
+    resident.note(&area(&doc, background));
+    let shown = pollster::block_on(resident.compose(gpu, &doc.stack, None))
+        .unwrap()
+        .unwrap();
     // An edit the held copies are not told about is not seen: they are held.
     // (The patch is hidden again: the undo above took back "show the patch".)
     doc.paint_pixels(
@@ -2013,9 +2026,115 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
         .unwrap()
         .unwrap();
     let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, None)).unwrap();
+    assert!(held == shown, "nothing told, nothing recomposed");
     assert!(
         max_diff(&held, &fresh) > 100,
-        "the untold edit shows: the copies were reused"
+        "the untold edit does not show: the copies were reused"
+    );
+}
+
+/// A document presented from the GPU paints a hundred dabs — on the photo,
+/// on a translucent layer, on its mask, an undo among them — each
+/// recomposed there alone, without one read-back; what the GPU then holds is
+/// the document (within the compositor's parity), and what reads the
+/// composite on the CPU afterwards (the view's reads, saving, exporting)
+/// gets the current document exactly.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_held_document_paints_a_hundred_dabs_without_reading_back() {
+    use super::render::compose_with_engine;
+    use crate::engine::{BackendPreference, Engine};
+    // An engine of its own, so only this test's read-backs are counted.
+    let engine = &pollster::block_on(Engine::new(BackendPreference::Gpu))
+        .unwrap_or_else(|e| panic!("a GPU test ran but no GPU adapter could be opened: {e}"));
+    let gpu = engine.gpu().expect("a GPU engine");
+    let cpu = &pollster::block_on(Engine::new(BackendPreference::Cpu)).unwrap();
+    let mut rng = XorShift(41);
+    let mut doc = sample_photo();
+    let (width, height) = (doc.width(), doc.height());
+    let shade = doc
+        .add_layer(
+            LayerProperties {
+                mode: BlendMode::Multiply,
+                offset: (500, 300),
+                ..LayerProperties::named("Shade")
+            },
+            rng.image(300, 200),
+            None,
+            None,
+        )
+        .unwrap();
+    let [sunset, bokeh] = [0, 1].map(|i| doc.layers()[i].id);
+    let canvas = Rect::new(0, 0, width, height);
+    assert_eq!(
+        pollster::block_on(doc.render_held(gpu)).unwrap(),
+        Held::Recomposed(Some(canvas))
+    );
+    let read_backs = gpu.read_backs();
+    for dab in 0..100 {
+        let (x, y) = (rng.below(900) as i32, rng.below(600) as i32);
+        match dab % 4 {
+            0 => doc.paint_pixels(sunset, (x, y), &rng.image(15, 15), "Dab"),
+            1 => doc.paint_pixels(bokeh, (x, y), &rng.image(15, 15), "Dab"),
+            2 => doc.paint_mask(bokeh, (x, y), &rng.mask(15, 15), "Mask dab"),
+            _ => doc.paint_pixels(
+                shade,
+                (500 + x % 285, 300 + y % 185),
+                &rng.image(15, 15),
+                "Dab",
+            ),
+        }
+        .unwrap();
+        if dab == 50 {
+            assert!(doc.undo().is_some());
+        }
+        match pollster::block_on(doc.render_held(gpu)).unwrap() {
+            Held::Recomposed(Some(area)) => {
+                assert!(area.area() <= 15 * 15, "dab {dab}: recomposed {area:?}")
+            }
+            other => panic!("dab {dab}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        gpu.read_backs() - read_backs,
+        0,
+        "painting read nothing back"
+    );
+    // Nothing changed since: nothing to do.
+    assert_eq!(
+        pollster::block_on(doc.render_held(gpu)).unwrap(),
+        Held::Recomposed(None)
+    );
+    let fresh = pollster::block_on(compose_with_engine(cpu, &doc.stack, None)).unwrap();
+    let held = pollster::block_on(doc.held_canvas().unwrap().read_rows(gpu, 0..height)).unwrap();
+    let worst = max_diff(&held, &fresh);
+    assert!(worst <= 3, "the held canvas is off by {worst}");
+    // The CPU composite caught up, exactly: the view's reads, then saving.
+    assert!(doc.rendered_on_cpu().unwrap().unwrap() == &fresh);
+    doc.paint_pixels(bokeh, (100, 100), &rng.image(40, 40), "Dab")
+        .unwrap();
+    pollster::block_on(doc.render_held(gpu)).unwrap();
+    let fresh = pollster::block_on(compose_with_engine(cpu, &doc.stack, None)).unwrap();
+    let mut banded = Vec::new();
+    doc.composite_bands(|band| {
+        banded.extend_from_slice(band);
+        Ok(())
+    })
+    .unwrap();
+    assert!(banded == *fresh.as_raw(), "exporting sees the last dab");
+    assert!(doc.composite_cpu().unwrap() == &fresh);
+    // A render through the engine afterwards (a view that reads back) agrees.
+    doc.paint_pixels(sunset, (0, 0), &rng.image(width, height), "Fill")
+        .unwrap();
+    pollster::block_on(doc.render(engine)).unwrap();
+    let fresh = pollster::block_on(compose_with_engine(cpu, &doc.stack, None)).unwrap();
+    let worst = max_diff(doc.rendered().unwrap(), &fresh);
+    assert!(
+        worst <= 3,
+        "a read-back render after held ones is off by {worst}"
     );
 }
 
