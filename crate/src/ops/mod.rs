@@ -5,6 +5,7 @@
 //! backend; selection shapes (`select`), the magic wand (`wand`) and
 //! Content-Aware Fill (`fill`) are CPU only. Gradient-domain blending
 //! (`poisson`) relaxes on the GPU and builds its pyramid on the CPU.
+//! `present` draws a composite held on the GPU onto a canvas's texture.
 
 pub mod adjust;
 pub mod blend;
@@ -17,6 +18,7 @@ pub mod fill;
 pub mod morphology;
 pub mod paint;
 pub mod poisson;
+pub mod present;
 pub mod resample;
 pub mod select;
 pub mod transform;

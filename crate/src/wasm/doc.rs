@@ -7,9 +7,10 @@
 //! gets a "busy" error instead of a panic.
 
 use super::resample::ResizeParams;
+use super::view::CanvasView;
 use super::{js_error, rect_to_js, Image, Mask, RetouchEngine};
 use crate::doc::export::{export_image_with_metadata, ExportFormat, SizePreset};
-use crate::doc::{Anchor, AutosaveBaseline, Document, LayerProperties, Rect, Trimmed};
+use crate::doc::{Anchor, AutosaveBaseline, Document, Held, LayerProperties, Rect, Trimmed};
 use crate::image_io::SourceMetadata;
 use crate::ops::adjust::Adjustment;
 use crate::ops::blend::BlendMode;
@@ -514,6 +515,42 @@ impl Project {
         })
     }
 
+    /// Like `render`, for a view that presents from the GPU: what changed
+    /// is recomposed in the composite held on `view`'s GPU and drawn on its
+    /// canvas; nothing is read back. Resolves, once the GPU has finished
+    /// the frame, to `{ rect, presented }`: the recomposed rectangle (or
+    /// `null`), and whether the canvas shows it — `false` when the document
+    /// is too large to hold on this GPU and was rendered for
+    /// `compositeRegion` instead.
+    #[allow(clippy::await_holding_refcell_ref)] // see `render`
+    #[wasm_bindgen(js_name = renderTo)]
+    pub fn render_to(&self, view: &CanvasView) -> js_sys::Promise {
+        let doc = Rc::clone(&self.doc);
+        let engine = Rc::clone(&view.engine);
+        let view = Rc::clone(&view.inner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut view = view.try_borrow_mut().map_err(|_| busy())?;
+            let gpu = engine
+                .gpu()
+                .ok_or_else(|| JsError::new("the view's engine has no GPU"))?;
+            let (rect, presented) = match doc.render_held(gpu).await.map_err(js_error)? {
+                Held::Recomposed(rect) => {
+                    let canvas = doc.held_canvas().expect("rendered on the GPU above");
+                    view.show(gpu, canvas).await.map_err(js_error)?;
+                    (rect, true)
+                }
+                Held::TooLarge => (doc.render(&engine).await.map_err(js_error)?, false),
+            };
+            let out = js_sys::Object::new();
+            let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&out, &key.into(), value);
+            set("rect", &rect_to_js(rect)?)
+                .and_then(|_| set("presented", &presented.into()))
+                .map_err(|_| JsError::new("cannot build the render result"))?;
+            Ok(out.into())
+        })
+    }
+
     /// RGBA bytes of a rectangle of the last rendered composite (to
     /// `putImageData` after a render).
     #[wasm_bindgen(js_name = compositeRegion)]
@@ -524,9 +561,10 @@ impl Project {
         width: u32,
         height: u32,
     ) -> Result<Vec<u8>, JsError> {
-        let doc = self.doc()?;
+        let mut doc = self.doc()?;
         let image = doc
-            .rendered()
+            .rendered_on_cpu()
+            .map_err(js_error)?
             .ok_or_else(|| JsError::new("render the project before reading its composite"))?;
         region_bytes(image, "canvas", (x, y, width, height))
     }

@@ -16,6 +16,7 @@ mod plugin;
 mod provider;
 mod resample;
 mod text;
+mod view;
 
 use crate::engine::{BackendPreference, Engine};
 use crate::ops::blend::{self, BlendMode, CompositeOptions};
