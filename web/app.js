@@ -59,16 +59,58 @@ const viewer = createViewer({
   onPointer: (phase, point, event) => gesture?.handle(phase, point, event),
 });
 
+/**
+ * `?present=2d` draws the view through the 2D canvas even on WebGPU (read back
+ * from the GPU): for a browser whose WebGPU cannot present, and for tests that
+ * read the 2D canvas's pixels.
+ */
+const DRAW_IN_2D = new URLSearchParams(location.search).get('present') === '2d';
+
+/** The WebGPU canvas view of the current engine, made on first use. */
+let canvasView = { engine: null, view: null };
+
+/**
+ * The view the core presents the composite on from the GPU, or null where the
+ * 2D canvas shows it (the CPU engine, a document shown at a reduced level, a
+ * canvas WebGPU cannot draw on). Leaving the GPU view redraws the 2D canvas
+ * whole. Called in the session's queue, before a render.
+ */
+function presentingView(project) {
+  const engine = state.engine;
+  if (canvasView.engine !== engine) {
+    canvasView.view?.free();
+    canvasView = { engine, view: null };
+    if (engine?.backend === 'gpu') {
+      try {
+        canvasView.view = engine.canvasView(viewer.presentCanvas);
+      } catch (error) {
+        console.warn('Presenting from the GPU is unavailable; drawing through the 2D canvas.', error);
+      }
+    }
+  }
+  const view = engine?.backend === 'gpu' && viewer.level === 0 && !DRAW_IN_2D ? canvasView.view : null;
+  if (!view && viewer.presenting) {
+    viewer.stopPresenting();
+    viewer.drawComposite({ x: 0, y: 0, width: project.width, height: project.height }, (x, y, width, height) => project.compositeRegion(x, y, width, height));
+  }
+  return view;
+}
+
 const session = createSession({
-  onRender(project, rect, ms) {
-    // A band of a render in progress is drawn as it comes; the summary after the last only reports the time.
-    if (ms === null || state.engine?.backend !== 'cpu') {
+  onRender(project, rect, ms, presented) {
+    // Presented: the GPU canvas shows it already. A band of a render in progress
+    // is drawn as it comes; the summary after the last only reports the time.
+    if (presented) viewer.presented();
+    else if (ms === null || state.engine?.backend !== 'cpu') {
       viewer.drawComposite(rect, (x, y, width, height) => project.compositeRegion(x, y, width, height));
     }
     if (ms === null) return;
     const area = rect.width === project.width && rect.height === project.height ? 'full' : `${rect.width}×${rect.height}`;
-    $('#timing').textContent = `${area} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms on ${session.state.engine.backend.toUpperCase()}`;
+    // Presented: the time runs until the GPU finished the frame (its work to show it), with no read-back.
+    const where = presented ? 'GPU, presented' : session.state.engine.backend.toUpperCase();
+    $('#timing').textContent = `${area} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms on ${where}`;
   },
+  presentingView,
   onRenderError: (error) => status.error('Cannot render', error),
   onChange: ({ kind }) => documentChanged(kind),
 });
@@ -616,6 +658,10 @@ const ready = start().catch((error) => {
 // Tests and embedding hosts act through the same commands as the page
 // (`run(id, args)`); the rest only reads what the page shows.
 window.retouchApp = {
+  /** What the screen shows of the document (straight-alpha RGBA bytes), whichever canvas shows it. */
+  shownRgba: (x, y, width, height) => Array.from(viewer.shownRgba(x, y, width, height)),
+  /** Results the engine read back from the GPU so far (0 on the CPU). */
+  readBacks: () => state.engine?.readBacks() ?? 0,
   /** Resolves once the engine and the controls are up (rejects if start-up failed). */
   ready,
   /** Runs a command by id (see `commands()`); resolves to its result. */

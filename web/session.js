@@ -21,7 +21,7 @@ function unionOf(a, b) {
  *   render in progress; then the whole area once more with the time taken); `onChange` runs inside the
  *   queue after every edit, so it may read the project.
  */
-export function createSession({ onRender, onRenderError, onChange }) {
+export function createSession({ onRender, onRenderError, onChange, presentingView = () => null }) {
   let tail = Promise.resolve();
   let pending = 0;
   let idleWaiters = [];
@@ -135,9 +135,15 @@ export function createSession({ onRender, onRenderError, onChange }) {
     if (!engine || !project) return;
     const started = performance.now();
     try {
-      const rect = engine.backend === 'cpu' ? await renderInBands(project) : await holding(() => project.render(engine));
+      // On the GPU the composite is presented from there when the view can (no read-back).
+      const view = engine.backend === 'cpu' ? null : presentingView(project);
+      let rect;
+      let presented = false;
+      if (engine.backend === 'cpu') rect = await renderInBands(project);
+      else if (view) ({ rect, presented } = await holding(() => project.renderTo(view)));
+      else rect = await holding(() => project.render(engine));
       state.error = null;
-      if (rect && rect.width > 0 && rect.height > 0) onRender(project, rect, performance.now() - started);
+      if (rect && rect.width > 0 && rect.height > 0) onRender(project, rect, performance.now() - started, presented);
     } catch (error) {
       state.error = error instanceof Error ? error : new Error(String(error));
       onRenderError(state.error);

@@ -92,12 +92,27 @@ const BASE_ARGS = [
   '--disable-sync',
 ];
 
-/** Launches headless Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader adapter). */
+/**
+ * WebGPU through SwiftShader, with the GPU process on SwiftShader's Vulkan and
+ * ANGLE: --enable-unsafe-webgpu alone gives a compute-capable adapter, but
+ * presenting a WebGPU canvas then destroys the device in headless Chromium.
+ */
+const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+];
+
+/** Launches headless Chromium; `webgpu` adds WEBGPU_ARGS (SwiftShader adapter). */
 export async function launchBrowser({ webgpu = false } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+    args: webgpu ? [...BASE_ARGS, ...WEBGPU_ARGS] : BASE_ARGS,
   });
 }
 

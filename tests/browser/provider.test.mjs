@@ -15,7 +15,8 @@ import { startOpenAI, startGemini, startStability } from '../providers/mock-serv
 import { openTexturedPicture, fillRequest, generate } from './generate-panel.mjs';
 
 const CONFIGS = [
-  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu', expect: 'gpu' },
+  // The 2D canvas draws the view (read back from the GPU), so its pixels can be read; present.test.mjs checks the WebGPU canvas.
+  { name: 'WebGPU (SwiftShader)', webgpu: true, query: '?backend=gpu&present=2d', expect: 'gpu' },
   { name: 'no WebGPU (CPU fallback)', webgpu: false, query: '', expect: 'cpu' },
 ];
 const W = 240;

@@ -6,6 +6,13 @@
 // the current tool. No pixel is computed here: the overlay only turns the
 // core's coverage bytes into display colours.
 //
+// On the WebGPU engine the composite is presented straight from the GPU on
+// a canvas of its own under the 2D one (the core draws it; nothing is read
+// back to show it): the 2D canvas stays clear then, and holds only what a
+// tool previews, with a hole cut in the GPU canvas there (CSS clip-path) so
+// a preview's transparent pixels show the checkerboard, not the document.
+// Documents shown at a reduced level use the 2D canvases alone.
+//
 // Level of detail: a document bigger than VIEW_PIXEL_LIMIT (a 16384² one) is
 // held on canvases of half, a quarter… its size, as Photoshop's cache levels
 // do: the browser scales each band the core hands over (display only, like
@@ -39,6 +46,7 @@ export function viewLevel(width, height) {
 export function createViewer({ stage, zoomLabel, onPointer }) {
   const frame = stage.querySelector('.canvas-frame');
   const canvas = frame.querySelector('canvas.composite');
+  const presentCanvas = frame.querySelector('canvas.presented');
   const overlay = frame.querySelector('canvas.overlay');
   const ants = frame.querySelector('canvas.ants');
   const detail = frame.querySelector('canvas.detail');
@@ -59,6 +67,22 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   let detailTimer = 0;
   let detailGeneration = 0;
   let scratch = null; // an OffscreenCanvas for bands drawn at a reduced level
+  let presenting = false; // whether the GPU canvas shows the composite
+  let holes = []; // document rectangles where a preview on the 2D canvas covers the GPU canvas
+
+  /** Cuts the preview holes out of the GPU canvas (even-odd: each rectangle is a hole). */
+  function clipHoles() {
+    if (holes.length === 0 || !size) {
+      presentCanvas.style.clipPath = '';
+      return;
+    }
+    const px = (x, y) => `${(x / size.width) * 100}% ${(y / size.height) * 100}%`;
+    const points = ['0% 0%', '100% 0%', '100% 100%', '0% 100%', '0% 0%'];
+    for (const h of holes) {
+      points.push(px(h.x, h.y), px(h.x + h.width, h.y), px(h.x + h.width, h.y + h.height), px(h.x, h.y + h.height), px(h.x, h.y), '0% 0%');
+    }
+    presentCanvas.style.clipPath = `polygon(evenodd, ${points.join(', ')})`;
+  }
 
   function layout() {
     if (!size) {
@@ -308,6 +332,8 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     detailRect = null;
     detail.hidden = true;
     detailGeneration++;
+    holes = [];
+    clipHoles();
     shapes.setAttribute('viewBox', `0 0 ${width} ${height}`);
     size = { width, height };
     stage.classList.add('has-image');
@@ -401,6 +427,45 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     get level() {
       return level;
     },
+    /** The canvas the core presents the composite on from the GPU (its WebGPU context). */
+    get presentCanvas() {
+      return presentCanvas;
+    },
+    /** Whether the GPU canvas shows the composite. */
+    get presenting() {
+      return presenting;
+    },
+    /** The core presented the composite on the GPU canvas: show it, with the 2D canvas clear over it. */
+    presented() {
+      if (presenting) return;
+      presenting = true;
+      holes = [];
+      clipHoles();
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      presentCanvas.hidden = false;
+    },
+    /** Back to the 2D canvas (the caller draws the whole composite on it next). */
+    stopPresenting() {
+      presenting = false;
+      holes = [];
+      clipHoles();
+      presentCanvas.hidden = true;
+    },
+    /**
+     * What the screen shows of document rectangle (x, y, width, height) as
+     * straight-alpha RGBA: the GPU canvas where it shows, the 2D canvas over it
+     * (tests compare it with the composite).
+     */
+    shownRgba(x = 0, y = 0, width = canvas.width, height = canvas.height) {
+      const out = new OffscreenCanvas(width, height);
+      const g = out.getContext('2d');
+      if (presenting) {
+        g.drawImage(presentCanvas, -x, -y);
+        for (const h of holes) g.clearRect(h.x - x, h.y - y, h.width, h.height);
+      }
+      g.drawImage(canvas, -x, -y);
+      return g.getImageData(0, 0, width, height).data;
+    },
     /** Sets how the detail canvas reads composite bytes: `(x, y, width, height) => Promise<Uint8Array>`. */
     setCompositeReader(read) {
       readComposite = read;
@@ -414,6 +479,10 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       if (!size) return;
       const image = imageOf(rgba, width, height);
       show(ctx, x, y, image);
+      if (presenting) {
+        holes.push({ x, y, width, height });
+        clipHoles();
+      }
       if (detailRect && intersects(detailRect, { x, y, width, height })) detailCtx.putImageData(image, x - detailRect.x, y - detailRect.y);
     },
     /**
@@ -423,6 +492,17 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
      */
     drawComposite(rect, read) {
       if (!size) return;
+      if (presenting) {
+        // The GPU canvas shows the composite: uncover it where previews covered it.
+        const kept = [];
+        for (const h of holes) {
+          if (intersects(h, rect)) ctx.clearRect(h.x, h.y, h.width, h.height);
+          else kept.push(h);
+        }
+        holes = kept;
+        clipHoles();
+        return;
+      }
       forStrips(rect, (x, y, width, height) => show(ctx, x, y, imageOf(read(x, y, width, height), width, height)));
       const part = detailRect && intersection(detailRect, rect);
       if (part) detailCtx.putImageData(imageOf(read(part.x, part.y, part.width, part.height), part.width, part.height), part.x - detailRect.x, part.y - detailRect.y);
@@ -544,6 +624,10 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
         c.width = 0;
         c.height = 0;
       }
+      holes = [];
+      clipHoles();
+      presenting = false;
+      presentCanvas.hidden = true;
       shapes.replaceChildren();
       stage.classList.remove('has-image');
       layout();

@@ -1,0 +1,120 @@
+// The WebGPU canvas: on the WebGPU engine (SwiftShader) the page recomposes
+// a multi-layer photograph on the GPU and presents it from there. Painting
+// four brush strokes — 120 pointer moves, each rendered and presented, hundreds of dabs —
+// reads nothing back from the GPU (the engine counts its read-backs), and
+// what the screen then shows (a screenshot of the canvas at 100 %, decoded by
+// Chromium) is the document's composite as the CPU computes it. A dialog's
+// preview is drawn over the GPU canvas and goes away whole on Cancel.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse } from './harness.mjs';
+
+requireBuiltPackage();
+
+/** What the screen shows over the document at 100 %: a screenshot of the canvas, decoded in the page. */
+async function screenPixels(page) {
+  await page.mouse.move(0, 0); // no brush outline over the canvas
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const box = await page.locator('canvas.composite').boundingBox();
+  const png = await page.screenshot({ clip: box });
+  return page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    return { width: bitmap.width, height: bitmap.height, data: Array.from(g.getImageData(0, 0, bitmap.width, bitmap.height).data) };
+  }, png.toString('base64'));
+}
+
+/** The largest channel difference between the screen and an opaque composite, and how many pixels differ. */
+function mismatch(screen, composite) {
+  let max = 0;
+  let differ = 0;
+  for (let i = 0; i < composite.length; i += 4) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(screen[i + c] - composite[i + c]));
+    max = Math.max(max, d);
+    differ += d > 0;
+  }
+  return { max, differ };
+}
+
+describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
+  let server;
+  let browser;
+  let app;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser({ webgpu: true });
+    app = await openApp(browser, server.url, { query: '?backend=gpu', viewport: { width: 1800, height: 1200 } });
+    await installTestKit(app.page);
+    await app.page.evaluate(async () => {
+      await window.retouchApp.run('file.samples');
+      await window.retouchApp.run('view.actual-size');
+      await window.retouchApp.settled();
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('painting reads nothing back, and the screen shows the composite', async () => {
+    const { page } = app;
+    assert.equal(await page.evaluate(() => window.retouchApp.backend()), 'gpu');
+    assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').hidden), false, 'the WebGPU canvas shows the document');
+    assert.equal((await page.evaluate(() => window.retouchApp.layers())).length, 2, 'the sample is a photo and a light layer through a mask');
+    await page.locator('#stage').focus().catch(() => {});
+    await page.keyboard.press('b');
+    await page.evaluate(() => window.retouchApp.run('tool.set-params', { tool: 'paint', params: { diameter: 24, hardness: 50, opacity: 90, flow: 60, color: '#2080ff' } }));
+    const readBacks = await page.evaluate(() => window.retouchApp.readBacks());
+    const position = (await page.evaluate(() => window.retouchApp.history())).position;
+    for (let i = 0; i < 4; i++) {
+      const y = 120 + i * 110;
+      await dragMouse(page, [[60, y], [300, y + 40], [560, y - 30], [880, y + 20]], { steps: 10 });
+    }
+    const history = await page.evaluate(() => window.retouchApp.history());
+    assert.equal(history.position, position + 4, 'four strokes, four history steps');
+    assert.equal(await page.evaluate(() => window.retouchApp.readBacks()) - readBacks, 0, 'painting read nothing back from the GPU');
+    assert.match(await page.evaluate(() => document.querySelector('#timing').textContent), /on GPU, presented/);
+
+    const screen = await screenPixels(page);
+    const composite = await page.evaluate(async () => {
+      const { width, height, data } = await window.retouchApp.resultRgba();
+      return { width, height, data: Array.from(data) };
+    });
+    assert.deepEqual([screen.width, screen.height], [composite.width, composite.height], 'the canvas is shown at 100 %');
+    const { max, differ } = mismatch(screen.data, composite.data);
+    // Within the compositor's ±1 GPU/CPU parity; most pixels exact (not shifted, not scaled).
+    assert.ok(max <= 1 && differ < composite.data.length / 4 / 10, `the screen shows the composite (off by up to ${max} in ${differ} pixels)`);
+    assert.deepEqual(app.errors, []);
+  });
+
+  test('a preview is drawn over the GPU canvas and Cancel uncovers it whole', async () => {
+    const { page } = app;
+    await page.evaluate(() => window.retouchApp.run('select.all'));
+    await page.evaluate(() => window.retouchApp.settled());
+    // The marching ants run along the border: compare inside it.
+    const interior = (image) => {
+      const out = [];
+      for (let y = 3; y < image.height - 3; y++) out.push(...image.data.slice((y * image.width + 3) * 4, (y * image.width + image.width - 3) * 4));
+      return out;
+    };
+    const before = interior(await screenPixels(page));
+    await page.evaluate(() => window.retouchApp.run('adjust.gaussian_blur', { sigma: 4 }));
+    await page.evaluate(() => window.retouchApp.settled());
+    await page.waitForFunction(() => document.querySelector('#adjust-dialog').open);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const previewed = interior(await screenPixels(page));
+    assert.ok(mismatch(previewed, before).max > 5, 'the blur is previewed on screen');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('#adjust-dialog').open);
+    await page.evaluate(() => window.retouchApp.settled());
+    assert.equal(mismatch(interior(await screenPixels(page)), before).max, 0, 'the document shows again');
+    await page.evaluate(() => window.retouchApp.run('select.none'));
+    assert.deepEqual(app.errors, []);
+  });
+});
