@@ -260,6 +260,10 @@ impl CompositeCache {
     /// or `Held::TooLarge` (nothing done) when the document cannot be held
     /// whole on this device.
     pub async fn render_held(&mut self, gpu: &GpuContext, stack: &LayerStack) -> Result<Held> {
+        if !ResidentLayers::can_hold(gpu, stack, self.preview.as_ref()) {
+            // What is dirty stays dirty, for the render the caller makes instead.
+            return Ok(Held::TooLarge);
+        }
         if !self.resident.as_ref().is_some_and(|r| r.is_on(gpu)) {
             self.resident = Some(ResidentLayers::new(gpu));
         }
@@ -282,8 +286,8 @@ impl CompositeCache {
                 Ok(Held::Recomposed(Some(area)))
             }
             Ok(Recomposed::Unchanged) => Ok(Held::Recomposed(None)),
+            // Checked above; should it happen, the caller's render redoes it all.
             Ok(Recomposed::TooLarge) => {
-                self.resident = None;
                 self.dirty.add_everything();
                 Ok(Held::TooLarge)
             }

@@ -70,6 +70,19 @@ impl ResidentLayers {
         self.stale.merge(dirty);
     }
 
+    /// Whether the canvas and every layer `preview` shows can each be bound
+    /// whole on `gpu` (else the banded path serves them).
+    pub fn can_hold(gpu: &GpuContext, stack: &LayerStack, preview: Option<&Preview>) -> bool {
+        let fits = |l: &Layer| GpuLayer::fits(gpu, l.pixels.width(), l.pixels.height());
+        GpuLayer::fits(gpu, stack.width, stack.height)
+            && stack
+                .layers
+                .iter()
+                .filter(|l| !l.is_invisible())
+                .chain(stand_in_of(preview))
+                .all(fits)
+    }
+
     /// The composite held on the GPU, when [`ResidentLayers::recompose`]
     /// made one (current as of its last call).
     pub fn canvas(&self) -> Option<&GpuCanvas> {
@@ -87,12 +100,8 @@ impl ResidentLayers {
         preview: Option<&Preview>,
     ) -> Result<Recomposed> {
         let visible = || stack.layers.iter().filter(|l| !l.is_invisible());
-        let stand_in = match preview {
-            Some(Preview::StandIn(layer)) => Some(&**layer),
-            _ => None,
-        };
-        let fits = |l: &Layer| GpuLayer::fits(gpu, l.pixels.width(), l.pixels.height());
-        if !GpuLayer::fits(gpu, stack.width, stack.height) || !visible().chain(stand_in).all(fits) {
+        let stand_in = stand_in_of(preview);
+        if !ResidentLayers::can_hold(gpu, stack, preview) {
             return Ok(Recomposed::TooLarge);
         }
         let canvas_rect = Rect::new(0, 0, stack.width, stack.height);
@@ -183,6 +192,14 @@ impl ResidentLayers {
             held.insert(layer.id, Held { offset, copy });
         }
         self.held = held;
+    }
+}
+
+/// The layer a preview shows in another's place, if any.
+fn stand_in_of(preview: Option<&Preview>) -> Option<&Layer> {
+    match preview {
+        Some(Preview::StandIn(layer)) => Some(layer),
+        _ => None,
     }
 }
 

@@ -2138,6 +2138,58 @@ fn a_held_document_paints_a_hundred_dabs_without_reading_back() {
     );
 }
 
+/// A document with a layer too large to bind whole is not held: nothing is
+/// done and nothing is lost, so the render the caller makes instead (the
+/// banded path) still recomposes what the edit changed.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_layer_too_large_to_bind_leaves_the_render_to_the_banded_path() {
+    let engine = crate::engine::test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    let mut rng = XorShift(3);
+    let mut doc = Document::new(64, 48).unwrap();
+    let background = doc
+        .add_layer(
+            LayerProperties::named("Background"),
+            rng.image(64, 48),
+            None,
+            None,
+        )
+        .unwrap();
+    // One byte past the largest binding: a wide strip, mostly off the canvas.
+    let rows = (gpu.max_binding_bytes() / (16384 * 4) + 1) as u32;
+    let wide = RgbaImage::from_pixel(16384, rows, Rgba([200, 40, 10, 120]));
+    let props = LayerProperties {
+        offset: (-8000, -(rows as i32) + 20),
+        ..LayerProperties::named("Strip")
+    };
+    doc.add_layer(props, wide, None, None).unwrap();
+    assert_eq!(
+        pollster::block_on(doc.render_held(gpu)).unwrap(),
+        Held::TooLarge
+    );
+    pollster::block_on(doc.render(engine)).unwrap();
+    let cpu = crate::engine::Engine::cpu();
+    let fresh = pollster::block_on(render::compose_with_engine(&cpu, &doc.stack, None)).unwrap();
+    assert!(max_diff(doc.rendered().unwrap(), &fresh) <= 1);
+    // A dab afterwards: still not held, and the dab is not lost.
+    doc.paint_pixels(background, (30, 30), &rng.image(8, 8), "Dab")
+        .unwrap();
+    assert_eq!(
+        pollster::block_on(doc.render_held(gpu)).unwrap(),
+        Held::TooLarge
+    );
+    assert_eq!(
+        pollster::block_on(doc.render(engine)).unwrap(),
+        Some(Rect::new(30, 30, 8, 8))
+    );
+    let fresh = pollster::block_on(render::compose_with_engine(&cpu, &doc.stack, None)).unwrap();
+    assert!(max_diff(doc.rendered().unwrap(), &fresh) <= 1);
+}
+
 /// Full recompositions through `render` take the held path and keep agreeing
 /// with the CPU while small edits go through the CPU's region path between them.
 #[test]
