@@ -135,8 +135,9 @@ export function createSession({ onRender, onRenderError, onChange, presentingVie
     if (!engine || !project) return;
     const started = performance.now();
     try {
-      // On the GPU the composite is presented from there when the view can (no read-back).
-      const view = engine.backend === 'cpu' ? null : presentingView(project);
+      // On the GPU the composite is presented from there when the view can (no
+      // read-back); asked on every render, so the page can leave that view too.
+      const view = presentingView(project);
       let rect;
       let presented = false;
       if (engine.backend === 'cpu') rect = await renderInBands(project);

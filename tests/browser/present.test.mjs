@@ -4,7 +4,8 @@
 // reads nothing back from the GPU (the engine counts its read-backs), and
 // what the screen then shows (a screenshot of the canvas at 100 %, decoded by
 // Chromium) is the document's composite as the CPU computes it. A dialog's
-// preview is drawn over the GPU canvas and goes away whole on Cancel.
+// preview is drawn over the GPU canvas and goes away whole on Cancel;
+// switching to the CPU engine and back moves the view between the canvases.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse } from './harness.mjs';
@@ -90,6 +91,27 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
     const { max, differ } = mismatch(screen.data, composite.data);
     // Within the compositor's ±1 GPU/CPU parity; most pixels exact (not shifted, not scaled).
     assert.ok(max <= 1 && differ < composite.data.length / 4 / 10, `the screen shows the composite (off by up to ${max} in ${differ} pixels)`);
+    assert.deepEqual(app.errors, []);
+  });
+
+  test('switching to the CPU engine draws the document on the 2D canvas, and back', async () => {
+    const { page } = app;
+    const composite = await page.evaluate(async () => Array.from((await window.retouchApp.resultRgba()).data));
+    await page.evaluate(() => window.retouchApp.run('engine.use', { choice: 'cpu' }));
+    await page.evaluate(() => window.retouchApp.settled());
+    assert.equal(await page.evaluate(() => window.retouchApp.backend()), 'cpu');
+    assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').hidden), true, 'the WebGPU canvas is put away');
+    const drawn = await page.evaluate(() => {
+      const c = document.querySelector('canvas.composite');
+      return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+    });
+    assert.equal(mismatch(drawn, composite).max, 0, 'the 2D canvas shows the whole document (opaque: exact)');
+    await page.evaluate(() => window.retouchApp.run('engine.use', { choice: 'gpu' }));
+    await page.evaluate(() => window.retouchApp.settled());
+    assert.equal(await page.evaluate(() => window.retouchApp.backend()), 'gpu');
+    assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').hidden), false, 'presented again');
+    const screen = await screenPixels(page);
+    assert.ok(mismatch(screen.data, composite).max <= 1, 'the screen shows the document');
     assert.deepEqual(app.errors, []);
   });
 
