@@ -101,7 +101,11 @@ const session = createSession({
     // Presented: the GPU canvas shows it already. A band of a render in progress
     // is drawn as it comes; the summary after the last only reports the time.
     if (presented) viewer.presented();
-    else if (ms === null || state.engine?.backend !== 'cpu') {
+    else if (viewer.presenting) {
+      // The core could not present this document (too large to hold or show on the GPU): back to the 2D canvas, whole.
+      viewer.stopPresenting();
+      viewer.drawComposite({ x: 0, y: 0, width: project.width, height: project.height }, (x, y, width, height) => project.compositeRegion(x, y, width, height));
+    } else if (ms === null || state.engine?.backend !== 'cpu') {
       viewer.drawComposite(rect, (x, y, width, height) => project.compositeRegion(x, y, width, height));
     }
     if (ms === null) return;

@@ -5,7 +5,8 @@
 // what the screen then shows (a screenshot of the canvas at 100 %, decoded by
 // Chromium) is the document's composite as the CPU computes it. A dialog's
 // preview is drawn over the GPU canvas and goes away whole on Cancel;
-// switching to the CPU engine and back moves the view between the canvases.
+// switching to the CPU engine and back, or opening a document wider than a
+// WebGPU canvas can be, moves the view between the canvases.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse } from './harness.mjs';
@@ -112,6 +113,32 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
     assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').hidden), false, 'presented again');
     const screen = await screenPixels(page);
     assert.ok(mismatch(screen.data, composite).max <= 1, 'the screen shows the document');
+    assert.deepEqual(app.errors, []);
+  });
+
+  test('a document wider than the largest canvas texture is drawn on the 2D canvas', async () => {
+    const { page } = app;
+    const wide = await page.evaluate(async () => {
+      const { pngOf, randomRgba } = window.testKit;
+      const [width, height] = [9000, 40]; // over WebGPU's 8192-texel texture side
+      await window.retouchApp.run('file.open', { bytes: pngOf(width, height, randomRgba(width, height, 11, 'opaque')), name: 'wide.png' });
+      await window.retouchApp.settled();
+      const c = document.querySelector('canvas.composite');
+      const { data } = await window.retouchApp.resultRgba();
+      return {
+        presented: !document.querySelector('canvas.presented').hidden,
+        drawn: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
+        composite: Array.from(data),
+      };
+    });
+    assert.equal(wide.presented, false, 'the WebGPU canvas is put away');
+    assert.equal(mismatch(wide.drawn, wide.composite).max, 0, 'the 2D canvas shows the document');
+    await page.evaluate(async () => {
+      await window.retouchApp.run('file.samples');
+      await window.retouchApp.run('view.actual-size');
+      await window.retouchApp.settled();
+    });
+    assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').hidden), false, 'a document that fits is presented again');
     assert.deepEqual(app.errors, []);
   });
 

@@ -14,6 +14,7 @@ use crate::doc::{Anchor, AutosaveBaseline, Document, Held, LayerProperties, Rect
 use crate::image_io::SourceMetadata;
 use crate::ops::adjust::Adjustment;
 use crate::ops::blend::BlendMode;
+use crate::ops::present;
 use crate::ops::transform::{Affine, Resampler};
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -520,8 +521,8 @@ impl Project {
     /// canvas; nothing is read back. Resolves, once the GPU has finished
     /// the frame, to `{ rect, presented }`: the recomposed rectangle (or
     /// `null`), and whether the canvas shows it — `false` when the document
-    /// is too large to hold on this GPU and was rendered for
-    /// `compositeRegion` instead.
+    /// is too large to hold on this GPU or to present (a side over its
+    /// largest texture) and was rendered for `compositeRegion` instead.
     #[allow(clippy::await_holding_refcell_ref)] // see `render`
     #[wasm_bindgen(js_name = renderTo)]
     pub fn render_to(&self, view: &CanvasView) -> js_sys::Promise {
@@ -534,7 +535,13 @@ impl Project {
             let gpu = engine
                 .gpu()
                 .ok_or_else(|| JsError::new("the view's engine has no GPU"))?;
-            let (rect, presented) = match doc.render_held(gpu).await.map_err(js_error)? {
+            let size = (doc.width(), doc.height());
+            let held = if present::CanvasView::fits(gpu, size) {
+                doc.render_held(gpu).await.map_err(js_error)?
+            } else {
+                Held::TooLarge
+            };
+            let (rect, presented) = match held {
                 Held::Recomposed(rect) => {
                     let canvas = doc.held_canvas().expect("rendered on the GPU above");
                     view.show(gpu, canvas).await.map_err(js_error)?;

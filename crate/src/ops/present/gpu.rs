@@ -145,9 +145,32 @@ impl CanvasView {
         })
     }
 
-    /// Draws `canvas` and resolves when the GPU has finished the frame, so
-    /// a timing around it measures the GPU's work, not a read-back.
+    /// Whether a canvas of `size` can be presented: each side within the
+    /// device's largest texture (WebGPU's default: 8192).
+    pub fn fits(gpu: &GpuContext, (width, height): (u32, u32)) -> bool {
+        let most = gpu.device().limits().max_texture_dimension_2d;
+        width > 0 && height > 0 && width <= most && height <= most
+    }
+
+    /// Draws `canvas`, which must [fit](CanvasView::fits), and resolves when
+    /// the GPU has finished the frame, so a timing around it measures the
+    /// GPU's work, not a read-back. A validation error is returned, not
+    /// raised.
     pub async fn show(&mut self, gpu: &GpuContext, canvas: &GpuCanvas) -> crate::Result<()> {
+        use crate::Error;
+        let scope = gpu.device().push_error_scope(wgpu::ErrorFilter::Validation);
+        let drawn = self.draw(gpu, canvas);
+        if let Some(error) = scope.pop().await {
+            self.size = None;
+            return Err(Error::Gpu(format!("cannot present the canvas: {error}")));
+        }
+        drawn?;
+        gpu.work_done().await
+    }
+
+    /// Configures the surface for `canvas`'s size if it changed, then draws
+    /// and presents it.
+    fn draw(&mut self, gpu: &GpuContext, canvas: &GpuCanvas) -> crate::Result<()> {
         use crate::Error;
         let (width, height) = canvas.size();
         if self.size != Some((width, height)) {
@@ -180,6 +203,6 @@ impl CanvasView {
         let commands = self.presenter.draw(gpu, canvas, &target);
         gpu.queue().submit([commands]);
         gpu.queue().present(frame);
-        gpu.work_done().await
+        Ok(())
     }
 }
