@@ -662,8 +662,6 @@ const ready = start().catch((error) => {
 // Tests and embedding hosts act through the same commands as the page
 // (`run(id, args)`); the rest only reads what the page shows.
 window.retouchApp = {
-  /** What the screen shows of the document (straight-alpha RGBA bytes), whichever canvas shows it. */
-  shownRgba: (x, y, width, height) => Array.from(viewer.shownRgba(x, y, width, height)),
   /** Results the engine read back from the GPU so far (0 on the CPU). */
   readBacks: () => state.engine?.readBacks() ?? 0,
   /** Resolves once the engine and the controls are up (rejects if start-up failed). */

@@ -451,21 +451,6 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       clipHoles();
       presentCanvas.hidden = true;
     },
-    /**
-     * What the screen shows of document rectangle (x, y, width, height) as
-     * straight-alpha RGBA: the GPU canvas where it shows, the 2D canvas over it
-     * (tests compare it with the composite).
-     */
-    shownRgba(x = 0, y = 0, width = canvas.width, height = canvas.height) {
-      const out = new OffscreenCanvas(width, height);
-      const g = out.getContext('2d');
-      if (presenting) {
-        g.drawImage(presentCanvas, -x, -y);
-        for (const h of holes) g.clearRect(h.x - x, h.y - y, h.width, h.height);
-      }
-      g.drawImage(canvas, -x, -y);
-      return g.getImageData(0, 0, width, height).data;
-    },
     /** Sets how the detail canvas reads composite bytes: `(x, y, width, height) => Promise<Uint8Array>`. */
     setCompositeReader(read) {
       readComposite = read;
