@@ -14,7 +14,8 @@ use super::layer::{Layer, LayerId};
 use super::render::{shown, Preview};
 use super::stack::LayerStack;
 use crate::engine::GpuContext;
-use crate::ops::blend::{composite_stack_into, CanvasArea, GpuCanvas, GpuLayer};
+use crate::ops::blend::{composite_stack_into, GpuCanvas, GpuLayer};
+use crate::ops::dab::DirtyRect;
 use crate::Result;
 use image::RgbaImage;
 use std::collections::HashMap;
@@ -134,7 +135,7 @@ impl ResidentLayers {
             })
             .collect();
         let canvas = self.canvas.as_ref().expect("made above");
-        let within = CanvasArea {
+        let within = DirtyRect {
             x: area.x as u32,
             y: area.y as u32,
             width: area.width,

@@ -36,7 +36,7 @@ const MAX_GPU_DAB_TESTS: u64 = 1 << 31;
 /// Sub-pixel steps per pixel of dab and pixel centres.
 const SUBPIXEL: f32 = 16.0;
 
-/// The part of an image a stroke changed, in pixels.
+/// The part of an image a stroke (or any edit) changed, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirtyRect {
     pub x: u32,

@@ -7,6 +7,7 @@
 use super::cpu::PixelParams;
 use super::{CompositeOptions, Overlap};
 use crate::engine::{tiling, Dispatch, GpuContext};
+use crate::ops::dab::DirtyRect;
 use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::{GrayImage, RgbaImage};
@@ -255,15 +256,6 @@ impl GpuCanvas {
     }
 }
 
-/// A rectangle of a canvas: top-left corner and size, in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CanvasArea {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
 /// Recomposes `area` of `canvas` from `layers` (held copies with their
 /// options, bottom first) over transparency, in one submission; nothing
 /// is read back. Each layer's blend is the banded path's, restricted to
@@ -271,7 +263,7 @@ pub struct CanvasArea {
 pub async fn composite_stack_into(
     gpu: &GpuContext,
     canvas: &GpuCanvas,
-    area: CanvasArea,
+    area: DirtyRect,
     layers: &[(&GpuLayer, CompositeOptions)],
 ) -> Result<()> {
     let (width, height) = canvas.size();
@@ -280,7 +272,7 @@ pub async fn composite_stack_into(
     if right <= area.x || bottom <= area.y {
         return Ok(());
     }
-    let area = CanvasArea {
+    let area = DirtyRect {
         width: right - area.x,
         height: bottom - area.y,
         ..area
@@ -366,23 +358,4 @@ pub async fn composite_stack_into(
             }),
     );
     gpu.run(&dispatches).await
-}
-
-/// Composites `layers` (held copies with their options, bottom first) over
-/// transparency into a new `width`×`height` canvas in one submission, and
-/// reads the canvas back once. The canvas must [fit](GpuLayer::fits).
-pub async fn composite_stack_gpu(
-    gpu: &GpuContext,
-    size: (u32, u32),
-    layers: &[(&GpuLayer, CompositeOptions)],
-) -> Result<RgbaImage> {
-    let canvas = GpuCanvas::new(gpu, size);
-    let whole = CanvasArea {
-        x: 0,
-        y: 0,
-        width: size.0,
-        height: size.1,
-    };
-    composite_stack_into(gpu, &canvas, whole, layers).await?;
-    canvas.read_rows(gpu, 0..size.1).await
 }

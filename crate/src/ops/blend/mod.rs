@@ -24,7 +24,7 @@ mod reference;
 mod tests;
 
 pub use cpu::composite_cpu_in_place;
-pub use gpu::{composite_stack_gpu, composite_stack_into, CanvasArea, GpuCanvas, GpuLayer};
+pub use gpu::{composite_stack_into, GpuCanvas, GpuLayer};
 
 use crate::engine::Engine;
 use crate::{Error, Result};
