@@ -26,7 +26,7 @@
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
-use super::resident::{Recomposed, ResidentLayers};
+use super::resident::ResidentLayers;
 use super::stack::LayerStack;
 use crate::engine::{Engine, GpuContext};
 use crate::ops::blend::{self, composite_cpu_in_place, GpuCanvas};
@@ -101,14 +101,21 @@ enum Work {
 }
 
 impl CompositeCache {
+    /// What bringing the CPU composite up to date takes: what edits made
+    /// dirty and what was rendered on the GPU only.
     fn work(&self, stack: &LayerStack) -> Work {
+        let mut stale = self.dirty.clone();
+        stale.merge(&self.behind);
+        self.work_for(stack, &stale)
+    }
+
+    /// What recomposing `stale` on the CPU takes.
+    fn work_for(&self, stack: &LayerStack, stale: &DirtyRegion) -> Work {
         let canvas = Rect::new(0, 0, stack.width, stack.height);
         let size_matches = self
             .image
             .as_ref()
             .is_some_and(|i| i.dimensions() == (stack.width, stack.height));
-        let mut stale = self.dirty.clone();
-        stale.merge(&self.behind);
         if !size_matches || stale.everything {
             return Work::Everything;
         }
@@ -121,8 +128,16 @@ impl CompositeCache {
     /// Brings the composite up to date on the CPU; returns the canvas
     /// rectangle that was recomposed.
     pub fn render_cpu(&mut self, stack: &LayerStack) -> Result<Option<Rect>> {
+        let rect = self.compose_cpu(stack, self.work(stack))?;
+        self.settle_dirty();
+        Ok(rect)
+    }
+
+    /// Does `work` on the CPU (a fresh composite for everything); returns
+    /// the canvas rectangle recomposed.
+    fn compose_cpu(&mut self, stack: &LayerStack, work: Work) -> Result<Option<Rect>> {
         let canvas = Rect::new(0, 0, stack.width, stack.height);
-        let rect = match self.work(stack) {
+        let rect = match work {
             Work::Nothing => None,
             Work::Region(rect) => Some(rect),
             Work::Everything => {
@@ -136,7 +151,6 @@ impl CompositeCache {
             let image = self.image.as_mut().expect("allocated above or earlier");
             compose_region_cpu(stack, self.preview.as_ref(), image, rect)?;
         }
-        self.settle_dirty();
         Ok(rect)
     }
 
@@ -269,33 +283,22 @@ impl CompositeCache {
         }
         self.pass_dirty_on();
         let resident = self.resident.as_mut().expect("made above");
-        let recomposed = resident.recompose(gpu, stack, self.preview.as_ref()).await;
-        let canvas = Rect::new(0, 0, stack.width, stack.height);
-        match recomposed {
-            Ok(Recomposed::Area(area)) => {
-                if self.image.as_ref().map(|i| i.dimensions()) != Some((stack.width, stack.height))
-                {
-                    // A composite of another size is of no use: dropped now.
-                    self.image = None;
-                    self.behind.add_everything();
-                } else if area == canvas {
-                    self.behind.add_everything();
-                } else {
-                    self.behind.add(area);
-                }
-                Ok(Held::Recomposed(Some(area)))
-            }
-            Ok(Recomposed::Unchanged) => Ok(Held::Recomposed(None)),
-            // Checked above; should it happen, the caller's render redoes it all.
-            Ok(Recomposed::TooLarge) => {
-                self.dirty.add_everything();
-                Ok(Held::TooLarge)
-            }
+        let area = match resident.recompose(gpu, stack, self.preview.as_ref()).await {
+            Ok(area) => area,
             Err(error) => {
                 self.dirty.add_everything();
-                Err(error)
+                return Err(error);
             }
+        };
+        if let Some(area) = area {
+            let size = (stack.width, stack.height);
+            if self.image.as_ref().is_some_and(|i| i.dimensions() != size) {
+                // A CPU composite of another size is of no use: dropped now.
+                self.image = None;
+            }
+            self.behind.add(area);
         }
+        Ok(Held::Recomposed(area))
     }
 
     /// The composite [`CompositeCache::render_held`] keeps on the GPU.
@@ -310,24 +313,7 @@ impl CompositeCache {
         if self.behind.is_clean() {
             return Ok(());
         }
-        let canvas = Rect::new(0, 0, stack.width, stack.height);
-        let size_matches = self
-            .image
-            .as_ref()
-            .is_some_and(|i| i.dimensions() == (stack.width, stack.height));
-        let rect = if !size_matches || self.behind.everything {
-            if !size_matches {
-                self.image = None;
-                self.image = Some(RgbaImage::new(stack.width, stack.height));
-            }
-            Some(canvas)
-        } else {
-            self.behind.rect.and_then(|r| r.intersect(&canvas))
-        };
-        if let Some(rect) = rect {
-            let image = self.image.as_mut().expect("allocated above or earlier");
-            compose_region_cpu(stack, self.preview.as_ref(), image, rect)?;
-        }
+        self.compose_cpu(stack, self.work_for(stack, &self.behind))?;
         self.behind = DirtyRegion::default();
         Ok(())
     }

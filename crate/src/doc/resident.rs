@@ -39,18 +39,6 @@ struct Held {
     copy: GpuLayer,
 }
 
-/// What [`ResidentLayers::recompose`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Recomposed {
-    /// The canvas or a layer is too large to bind whole: nothing was done,
-    /// the caller takes the banded path.
-    TooLarge,
-    /// The held canvas was current already.
-    Unchanged,
-    /// This area of the held canvas was recomposed.
-    Area(Rect),
-}
-
 impl ResidentLayers {
     pub fn new(gpu: &GpuContext) -> ResidentLayers {
         ResidentLayers {
@@ -93,18 +81,18 @@ impl ResidentLayers {
     /// Brings the held copies up to date with `stack` and recomposes, on
     /// the GPU and in one submission, the area of the held canvas that
     /// edits changed since the last call (all of it the first time, or when
-    /// the canvas changed size). Nothing is read back.
+    /// the canvas changed size): that area, or `None` when the canvas was
+    /// current. Nothing is read back. The caller has checked
+    /// [`ResidentLayers::can_hold`].
     pub async fn recompose(
         &mut self,
         gpu: &GpuContext,
         stack: &LayerStack,
         preview: Option<&Preview>,
-    ) -> Result<Recomposed> {
+    ) -> Result<Option<Rect>> {
+        debug_assert!(ResidentLayers::can_hold(gpu, stack, preview));
         let visible = || stack.layers.iter().filter(|l| !l.is_invisible());
         let stand_in = stand_in_of(preview);
-        if !ResidentLayers::can_hold(gpu, stack, preview) {
-            return Ok(Recomposed::TooLarge);
-        }
         let canvas_rect = Rect::new(0, 0, stack.width, stack.height);
         let size = (stack.width, stack.height);
         if self.canvas.as_ref().is_none_or(|c| c.size() != size) {
@@ -120,7 +108,7 @@ impl ResidentLayers {
         };
         self.bring_up_to_date(gpu, visible());
         let Some(area) = area else {
-            return Ok(Recomposed::Unchanged);
+            return Ok(None);
         };
         // The stand-in is shown for a moment only: uploaded, never held.
         let stand_in_copy = stand_in.map(|l| GpuLayer::upload(gpu, &l.pixels, l.mask.as_ref()));
@@ -146,7 +134,7 @@ impl ResidentLayers {
             self.stale.add_everything();
             return Err(error);
         }
-        Ok(Recomposed::Area(area))
+        Ok(Some(area))
     }
 
     /// Brings the held canvas up to date (see [`ResidentLayers::recompose`])
@@ -158,9 +146,10 @@ impl ResidentLayers {
         stack: &LayerStack,
         preview: Option<&Preview>,
     ) -> Result<Option<RgbaImage>> {
-        if self.recompose(gpu, stack, preview).await? == Recomposed::TooLarge {
+        if !ResidentLayers::can_hold(gpu, stack, preview) {
             return Ok(None);
         }
+        self.recompose(gpu, stack, preview).await?;
         let canvas = self.canvas.as_ref().expect("recomposed above");
         canvas.read_rows(gpu, 0..stack.height).await.map(Some)
     }
