@@ -1844,11 +1844,7 @@ fn document_exports_equal_exports_of_its_composite() {
 fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
     use super::render::{compose_with_engine, Preview};
     use super::resident::ResidentLayers;
-    use crate::engine::{BackendPreference, Engine};
-    // An engine of its own: other tests' read-backs on the shared one would
-    // be counted with this test's.
-    let engine = &pollster::block_on(Engine::new(BackendPreference::Gpu))
-        .unwrap_or_else(|e| panic!("a GPU test ran but no GPU adapter could be opened: {e}"));
+    let engine = &crate::engine::own_test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = XorShift(23);
     let (mut doc, [background, patch, shade]) = sample();
@@ -2046,12 +2042,9 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
 )]
 fn a_held_document_paints_a_hundred_dabs_without_reading_back() {
     use super::render::compose_with_engine;
-    use crate::engine::{BackendPreference, Engine};
-    // An engine of its own, so only this test's read-backs are counted.
-    let engine = &pollster::block_on(Engine::new(BackendPreference::Gpu))
-        .unwrap_or_else(|e| panic!("a GPU test ran but no GPU adapter could be opened: {e}"));
+    let engine = &crate::engine::own_test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
-    let cpu = &pollster::block_on(Engine::new(BackendPreference::Cpu)).unwrap();
+    let cpu = &crate::engine::Engine::cpu();
     let mut rng = XorShift(41);
     let mut doc = sample_photo();
     let (width, height) = (doc.width(), doc.height());

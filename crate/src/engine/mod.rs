@@ -167,6 +167,14 @@ pub(crate) fn test_gpu_engine() -> &'static Engine {
     }
 }
 
+/// A GPU engine of the test's own, for a test that counts read-backs: on
+/// the shared one other tests' would be counted too.
+#[cfg(test)]
+pub(crate) fn own_test_gpu_engine() -> Engine {
+    pollster::block_on(Engine::new(BackendPreference::Gpu))
+        .unwrap_or_else(|e| panic!("a GPU test ran but no GPU adapter could be opened: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
