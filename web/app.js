@@ -89,10 +89,7 @@ function presentingView(project) {
     }
   }
   const view = engine?.backend === 'gpu' && viewer.level === 0 && !DRAW_IN_2D ? canvasView.view : null;
-  if (!view && viewer.presenting) {
-    viewer.stopPresenting();
-    viewer.drawComposite({ x: 0, y: 0, width: project.width, height: project.height }, (x, y, width, height) => project.compositeRegion(x, y, width, height));
-  }
+  if (!view && viewer.presenting) viewer.stopPresenting((x, y, width, height) => project.compositeRegion(x, y, width, height));
   return view;
 }
 
@@ -101,11 +98,10 @@ const session = createSession({
     // Presented: the GPU canvas shows it already. A band of a render in progress
     // is drawn as it comes; the summary after the last only reports the time.
     if (presented) viewer.presented();
-    else if (viewer.presenting) {
-      // The core could not present this document (too large to hold or show on the GPU): back to the 2D canvas, whole.
-      viewer.stopPresenting();
-      viewer.drawComposite({ x: 0, y: 0, width: project.width, height: project.height }, (x, y, width, height) => project.compositeRegion(x, y, width, height));
-    } else if (ms === null || state.engine?.backend !== 'cpu') {
+    // Not presented although the GPU canvas was showing: the core could not present this document (too large
+    // to hold or show on the GPU), so back to the 2D canvas, whole.
+    else if (viewer.presenting) viewer.stopPresenting((x, y, width, height) => project.compositeRegion(x, y, width, height));
+    else if (ms === null || state.engine?.backend !== 'cpu') {
       viewer.drawComposite(rect, (x, y, width, height) => project.compositeRegion(x, y, width, height));
     }
     if (ms === null) return;

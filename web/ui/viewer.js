@@ -70,6 +70,13 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
   let presenting = false; // whether the GPU canvas shows the composite
   let holes = []; // document rectangles where a preview on the 2D canvas covers the GPU canvas
 
+  /** Draws the composite in document rectangle `rect` on the 2D canvases, read through `read` (see `drawComposite`). */
+  function drawOn2d(rect, read) {
+    forStrips(rect, (x, y, width, height) => show(ctx, x, y, imageOf(read(x, y, width, height), width, height)));
+    const part = detailRect && intersection(detailRect, rect);
+    if (part) detailCtx.putImageData(imageOf(read(part.x, part.y, part.width, part.height), part.width, part.height), part.x - detailRect.x, part.y - detailRect.y);
+  }
+
   /** Cuts the preview holes out of the GPU canvas (even-odd: each rectangle is a hole). */
   function clipHoles() {
     if (holes.length === 0 || !size) {
@@ -444,12 +451,13 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       presentCanvas.hidden = false;
     },
-    /** Back to the 2D canvas (the caller draws the whole composite on it next). */
-    stopPresenting() {
+    /** Back to the 2D canvas, drawing the whole composite on it through `read` (as for `drawComposite`). */
+    stopPresenting(read) {
       presenting = false;
       holes = [];
       clipHoles();
       presentCanvas.hidden = true;
+      if (size) drawOn2d({ x: 0, y: 0, width: size.width, height: size.height }, read);
     },
     /** Sets how the detail canvas reads composite bytes: `(x, y, width, height) => Promise<Uint8Array>`. */
     setCompositeReader(read) {
@@ -488,9 +496,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
         clipHoles();
         return;
       }
-      forStrips(rect, (x, y, width, height) => show(ctx, x, y, imageOf(read(x, y, width, height), width, height)));
-      const part = detailRect && intersection(detailRect, rect);
-      if (part) detailCtx.putImageData(imageOf(read(part.x, part.y, part.width, part.height), part.width, part.height), part.x - detailRect.x, part.y - detailRect.y);
+      drawOn2d(rect, read);
     },
     /**
      * Draws the selection overlay in document rectangle `rect` from coverage
