@@ -92,8 +92,8 @@ export function createPanels(ctx, $) {
   });
 
   /** Content-Aware Fill of the selection by the core: a new layer in one history step. */
-  async function contentAwareFill({ patch, seed }) {
-    const id = await session.edit((p) => p.contentAwareFill(undefined, patch, seed));
+  async function contentAwareFill({ patch, seed, colorAdaptation }) {
+    const id = await session.edit((p, engine) => p.contentAwareFill(engine, undefined, patch, seed, colorAdaptation));
     ctx.setActiveLayer(id);
     ctx.setOverlay(false);
     viewer.showAnts(false);

@@ -104,9 +104,10 @@ fn run(operation: &str, doc: &mut Document, [bottom, top]: [LayerId; 2]) -> reto
             &rotate,
             Resampler::Bicubic,
         )),
-        "content-aware fill" => doc
-            .content_aware_fill(None, &FillOptions::default())
-            .map(drop),
+        "content-aware fill" => {
+            pollster::block_on(doc.content_aware_fill(&engine, None, &FillOptions::default()))
+                .map(drop)
+        }
         other => panic!("unknown operation {other}"),
     }
 }

@@ -3,12 +3,16 @@
 //! `cargo run -p retouch --release --example bench_fill`. The photograph is
 //! the six test photos of `crate/tests/photos` tiled with mirroring (real
 //! texture everywhere; the fill only reads a window around the hole). Each
-//! run uses another seed; timed as `bench_kit` says.
+//! run uses another seed; timed as `bench_kit` says. The CPU is timed with
+//! colour adaptation off (the default) and high. The same fill is also
+//! timed on the GPU backend when an adapter exists (on a software adapter
+//! such as llvmpipe that figure is reported, not judged).
 
 mod bench_kit;
 
 use image::{GrayImage, Luma};
-use retouch::ops::fill::{fill_cpu, FillOptions};
+use retouch::engine::{BackendPreference, Engine};
+use retouch::ops::fill::{fill, fill_cpu, ColorAdaptation, FillOptions};
 
 const WIDTH: u32 = 4000;
 const HEIGHT: u32 = 3000;
@@ -36,7 +40,39 @@ fn main() {
         fill_cpu(&image, &hole, None, &options).expect("a valid fill")
     });
     println!(
-        "{:.3} s (median of {})",
+        "CPU: {:.3} s (median of {})",
+        time.as_secs_f64(),
+        bench_kit::RUNS
+    );
+    let time = bench_kit::median(|| {
+        seed += 1;
+        let options = FillOptions {
+            seed,
+            color_adaptation: ColorAdaptation::High,
+            ..FillOptions::default()
+        };
+        fill_cpu(&image, &hole, None, &options).expect("a valid fill")
+    });
+    println!(
+        "CPU, colour adaptation high: {:.3} s (median of {})",
+        time.as_secs_f64(),
+        bench_kit::RUNS
+    );
+    let engine = match pollster::block_on(Engine::new(BackendPreference::Gpu)) {
+        Ok(engine) => engine,
+        Err(e) => return println!("GPU: skipped ({e})"),
+    };
+    let time = bench_kit::median(|| {
+        seed += 1;
+        let options = FillOptions {
+            seed,
+            ..FillOptions::default()
+        };
+        pollster::block_on(fill(&engine, &image, &hole, None, &options)).expect("a valid fill")
+    });
+    println!(
+        "GPU ({}): {:.3} s (median of {})",
+        engine.adapter_description(),
         time.as_secs_f64(),
         bench_kit::RUNS
     );

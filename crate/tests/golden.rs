@@ -23,7 +23,8 @@ struct Case {
     setup: &'static [&'static [&'static str]],
     args: &'static [&'static str],
     /// The GPU backend's bound against the reference, from the kernel's
-    /// documented parity; `None` when the command has no GPU kernel.
+    /// documented parity; `None` when the GPU is held to the same quality
+    /// rather than to the same pixels (the fill's randomised search).
     gpu: Option<u8>,
 }
 

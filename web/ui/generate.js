@@ -186,6 +186,8 @@ export function createGeneratePanel(root, host) {
     baseUrl: q('#gen-base-url'),
     variants: q('#gen-variants'),
     feather: q('#gen-feather'),
+    adaptation: q('#gen-adaptation'),
+    patch: q('#gen-patch'),
     harmonise: q('#gen-harmonise'),
     run: q('#gen-run'),
     cancel: q('#gen-cancel'),
@@ -254,6 +256,12 @@ export function createGeneratePanel(root, host) {
     ui.baseUrl.placeholder = bridge.defaultBaseUrl ?? '';
     ui.baseUrl.disabled = !bridge.defaultBaseUrl;
     ui.description.textContent = manifest.description ?? '';
+    root.dataset.local = String(Boolean(bridge.local));
+    const adaptation = param(manifest, 'color_adaptation');
+    ui.adaptation.replaceChildren(...(adaptation?.values ?? []).map((v) => el('option', { value: v.value, textContent: v.label })));
+    if (adaptation) ui.adaptation.value = adaptation.default;
+    const patch = param(manifest, 'patch');
+    if (patch) Object.assign(ui.patch, { min: String(patch.min), max: String(patch.max), step: String(patch.step), value: String(patch.default) });
     refresh();
   }
 
@@ -554,7 +562,9 @@ export function createGeneratePanel(root, host) {
     const req = request();
     if (extendMode.active()) throw new Error('Content-Aware Fill fills a selection; choose a provider to extend the canvas');
     progress('Filling the selection from the rest of the image…');
-    const id = await host.contentAwareFill({ patch: req.params.patch, seed: req.params.seed });
+    // The core checks the patch size (odd, 3–21) and refuses, changing nothing, with its reason.
+    const patch = ui.patch.value === '' ? req.params.patch : Number(ui.patch.value);
+    const id = await host.contentAwareFill({ patch, seed: req.params.seed, colorAdaptation: ui.adaptation.value || req.params.color_adaptation });
     lastAccepted = { id, json: host.provenance(id), name: 'Content-Aware Fill' };
     ui.progressText.textContent = '';
     host.setStatus('Added “Content-Aware Fill” as a new layer', 'ok');
@@ -664,6 +674,7 @@ export function createGeneratePanel(root, host) {
     },
     /** Resolves when the running generation (there is at most one) has ended. */
     settled: () => current?.promise ?? Promise.resolve(),
-    provenanceJson: (id) => provenance.get(id) ?? null,
+    /** A generated layer's provenance: a provider result's as accepted, else the document's (the offline fill's). */
+    provenanceJson: (id) => provenance.get(id) ?? host.provenance(id),
   };
 }

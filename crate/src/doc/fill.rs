@@ -4,8 +4,9 @@
 
 use super::change::Change;
 use super::{Document, Layer, LayerId, LayerProperties};
+use crate::engine::Engine;
 use crate::memory;
-use crate::ops::fill::{fill_cpu, FillOptions};
+use crate::ops::fill::{fill, FillOptions};
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 
@@ -18,10 +19,11 @@ impl Document {
     /// selection's coverage so a feathered edge blends and every unselected
     /// pixel of the composite stays bit-exact. `sample_area` (canvas-sized;
     /// coverage above 0 may be sampled) limits where texture comes from.
-    /// Returns the layer's id; without a selection, or on bad options,
-    /// nothing changes.
-    pub fn content_aware_fill(
+    /// The fill runs on `engine`'s backend. Returns the layer's id; without
+    /// a selection, or on bad options, nothing changes.
+    pub async fn content_aware_fill(
         &mut self,
+        engine: &Engine,
         sample_area: Option<&GrayImage>,
         options: &FillOptions,
     ) -> Result<LayerId> {
@@ -37,7 +39,7 @@ impl Document {
         let (w, h) = (self.width(), self.height());
         self.check_memory("content-aware fill", memory::rgba8(w, h) * 4)?;
         let image = self.composite_cpu()?.clone();
-        let filled = fill_cpu(&image, &hole, sample_area, options)?;
+        let filled = fill(engine, &image, &hole, sample_area, options).await?;
         let (x0, y0) = (bounds.x as u32, bounds.y as u32);
         let pixels = RgbaImage::from_fn(bounds.width, bounds.height, |x, y| {
             let mut p = *filled.image.get_pixel(x0 + x, y0 + y);
@@ -65,8 +67,10 @@ impl Document {
             },
         );
         let provenance = format!(
-            r#"{{"operation":"content-aware-fill","patch":{},"seed":{}}}"#,
-            options.patch, options.seed
+            r#"{{"operation":"content-aware-fill","patch":{},"seed":{},"colorAdaptation":"{}"}}"#,
+            options.patch,
+            options.seed,
+            options.color_adaptation.name()
         );
         self.set_provenance(id, Some(provenance))?;
         Ok(id)
@@ -99,8 +103,13 @@ mod tests {
             .set_selection(Some(selection.clone()), "Select")
             .unwrap();
         let steps = document.history().len();
-        let options = FillOptions { patch: 7, seed: 9 };
-        let id = document.content_aware_fill(None, &options).unwrap();
+        let options = FillOptions {
+            patch: 7,
+            seed: 9,
+            ..FillOptions::default()
+        };
+        let id = pollster::block_on(document.content_aware_fill(&Engine::cpu(), None, &options))
+            .unwrap();
 
         let layer = document.layer(id).unwrap().clone();
         assert_eq!(layer.props.name, FILL_LAYER_NAME);
@@ -122,7 +131,9 @@ mod tests {
         assert!(changed > 500, "{changed} fully selected pixels changed");
         // The layer holds exactly the kernel's fill under the coverage.
         let image = document.layer(1).unwrap().pixels.clone();
-        let want = fill_cpu(&image, &selection, None, &options).unwrap().image;
+        let want = crate::ops::fill::fill_cpu(&image, &selection, None, &options)
+            .unwrap()
+            .image;
         let (ox, oy) = layer.props.offset;
         assert_eq!(
             layer.pixels.get_pixel(80 - ox as u32, 60 - oy as u32),
@@ -137,17 +148,22 @@ mod tests {
     #[test]
     fn fill_without_a_selection_changes_nothing() {
         let (mut document, _) = photo_document();
-        let err = document
-            .content_aware_fill(None, &FillOptions::default())
-            .unwrap_err();
+        let cpu = Engine::cpu();
+        let err =
+            pollster::block_on(document.content_aware_fill(&cpu, None, &FillOptions::default()))
+                .unwrap_err();
         assert!(matches!(err, Error::InvalidParameter { ref name, .. } if name == "selection"));
         let (w, h) = (document.width(), document.height());
         let mut selection = GrayImage::new(w, h);
         selection.put_pixel(10, 10, Luma([255]));
         document.set_selection(Some(selection), "Select").unwrap();
         let steps = document.history().len();
-        let bad = FillOptions { patch: 4, seed: 0 };
-        let err = document.content_aware_fill(None, &bad).unwrap_err();
+        let bad = FillOptions {
+            patch: 4,
+            seed: 0,
+            ..FillOptions::default()
+        };
+        let err = pollster::block_on(document.content_aware_fill(&cpu, None, &bad)).unwrap_err();
         assert!(matches!(err, Error::InvalidParameter { ref name, .. } if name == "patch"));
         assert_eq!(document.history().len(), steps);
         assert_eq!(document.layers().len(), 1);

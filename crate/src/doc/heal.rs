@@ -269,6 +269,7 @@ async fn spot(
     let fill = FillOptions {
         patch,
         seed: options.seed,
+        ..FillOptions::default()
     };
     let healed = poisson::spot_heal(engine, &image, &mask, &fill).await?;
     Ok(((wx + healed.x, wy + healed.y), healed.pixels))

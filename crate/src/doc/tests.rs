@@ -1690,7 +1690,8 @@ fn operations_past_the_memory_budget_are_refused_and_change_nothing() {
             ))
         }),
         ("content-aware fill", |doc, _| {
-            doc.content_aware_fill(None, &FillOptions::default())
+            let engine = crate::engine::Engine::cpu();
+            pollster::block_on(doc.content_aware_fill(&engine, None, &FillOptions::default()))
                 .map(drop)
         }),
     ];

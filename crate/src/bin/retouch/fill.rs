@@ -1,9 +1,10 @@
 //! `retouch fill IMAGE --mask M -o OUT [--sample-area S] [--patch N] [--seed N]
-//! [--backend]`: content-aware fill of the mask's pixels (> 0) from the rest.
+//! [--color-adaptation off|low|high] [--backend]`: content-aware fill of the
+//! mask's pixels (> 0) from the rest.
 
 use crate::output::{encode_for, read, write_atomic};
-use retouch::engine::BackendPreference;
-use retouch::ops::fill::{fill_cpu, FillOptions, DEFAULT_PATCH};
+use retouch::engine::{BackendPreference, Engine};
+use retouch::ops::fill::{check, fill, ColorAdaptation, FillOptions, DEFAULT_PATCH};
 use retouch::{image_io, Error, Result};
 use std::path::PathBuf;
 
@@ -26,22 +27,22 @@ pub struct Args {
     /// Seed of the random search: the same seed gives the same fill.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// auto or cpu (the fill has no GPU kernel yet, so gpu is refused).
+    /// How far source patches may be brightened, darkened or have their
+    /// contrast changed to match the hole: off, low or high.
+    #[arg(long, default_value = "off")]
+    color_adaptation: String,
+    /// auto, cpu or gpu: where PatchMatch and the votes run.
     #[arg(long, default_value = "auto")]
     backend: String,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if BackendPreference::parse(&args.backend)? == BackendPreference::Gpu {
-        return Err(Error::param(
-            "backend",
-            "content-aware fill runs on the CPU only (no GPU kernel yet); use cpu or auto",
-        ));
-    }
     let options = FillOptions {
         patch: args.patch,
         seed: args.seed,
+        color_adaptation: ColorAdaptation::parse(&args.color_adaptation)?,
     };
+    let preference = BackendPreference::parse(&args.backend)?;
     let label = |path: &PathBuf, e: Error| Error::Io(format!("{}: {e}", path.display()));
     let image = image_io::decode_rgba(&read(&args.input)?).map_err(|e| label(&args.input, e))?;
     let hole = image_io::decode_mask(&read(&args.mask)?).map_err(|e| label(&args.mask, e))?;
@@ -49,6 +50,9 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => Some(image_io::decode_mask(&read(path)?).map_err(|e| label(path, e))?),
         None => None,
     };
-    let filled = fill_cpu(&image, &hole, sample_area.as_ref(), &options)?;
+    // Bad input is refused before a GPU is opened (and its driver speaks).
+    check(&image, &hole, sample_area.as_ref(), &options)?;
+    let engine = pollster::block_on(Engine::new(preference))?;
+    let filled = pollster::block_on(fill(&engine, &image, &hole, sample_area.as_ref(), &options))?;
     write_atomic(&args.output, &encode_for(&args.output, &filled.image)?)
 }

@@ -4,19 +4,19 @@
 //! EM-style voting (Wexler et al. 2007) sets each hole pixel to the
 //! similarity-weighted mean of what those patches put there.
 
-use super::{FillOptions, Filled, PatchSource, Window};
+use super::{AdaptationLimits, FillOptions, Filled, PatchSource, Window};
 use image::{GrayImage, RgbaImage};
 
 /// "No source yet" in a nearest-neighbour field.
 const NONE: u32 = u32::MAX;
 
 /// One pyramid level of the working window.
-struct Level {
-    width: usize,
-    height: usize,
+pub(super) struct Level {
+    pub width: usize,
+    pub height: usize,
     /// The image, with the hole holding the current estimate.
-    pixels: Vec<[u8; 4]>,
-    hole: Vec<bool>,
+    pub pixels: Vec<[u8; 4]>,
+    pub hole: Vec<bool>,
     /// Pixels a source patch may cover: in the sampling area, outside the hole.
     sample: Vec<bool>,
 }
@@ -141,25 +141,119 @@ fn distance(level: &Level, r: usize, t: usize, s: usize, limit: u32) -> u32 {
     total
 }
 
+/// [`distance`] with the source patch's colours carried by `transfer`
+/// (gain, bias per colour channel; see [`super::ColorAdaptation`]), in f32.
+fn adapted_distance(
+    level: &Level,
+    r: usize,
+    t: usize,
+    s: usize,
+    transfer: &[(f32, f32); 3],
+    limit: u32,
+) -> u32 {
+    let w = level.width;
+    let side = 2 * r + 1;
+    let limit = limit as f32;
+    let mut total = 0f32;
+    for dy in 0..side {
+        let ta = t + dy * w - r * w - r;
+        let sa = s + dy * w - r * w - r;
+        let trow = &level.pixels[ta..ta + side];
+        let srow = &level.pixels[sa..sa + side];
+        let mut row = 0f32;
+        for (a, b) in trow.iter().zip(srow) {
+            for (c, &(gain, bias)) in transfer.iter().enumerate() {
+                let d = gain * f32::from(b[c]) + bias - f32::from(a[c]);
+                row += d * d;
+            }
+            let d = f32::from(a[3]) - f32::from(b[3]);
+            row += d * d;
+        }
+        total += row;
+        if total >= limit {
+            break;
+        }
+    }
+    total as u32
+}
+
+/// Each patch centre's mean and standard deviation per colour channel
+/// (`[mean r, g, b, std r, g, b]`; zeros where no patch fits), from
+/// summed-area tables of the values and their squares.
+fn patch_stats(level: &Level, r: usize) -> Vec<[f32; 6]> {
+    let (w, h) = (level.width, level.height);
+    let w1 = w + 1;
+    let mut sums = vec![[0u64; 6]; w1 * (h + 1)];
+    for y in 0..h {
+        let mut row = [0u64; 6];
+        for x in 0..w {
+            let p = level.pixels[y * w + x];
+            for c in 0..3 {
+                let v = u64::from(p[c]);
+                row[c] += v;
+                row[3 + c] += v * v;
+            }
+            let above = sums[y * w1 + x + 1];
+            sums[(y + 1) * w1 + x + 1] = std::array::from_fn(|k| above[k] + row[k]);
+        }
+    }
+    let n = ((2 * r + 1) * (2 * r + 1)) as f32;
+    let mut stats = vec![[0f32; 6]; w * h];
+    for y in r..h.saturating_sub(r) {
+        for x in r..w.saturating_sub(r) {
+            let (x0, y0, x1, y1) = (x - r, y - r, x + r + 1, y + r + 1);
+            let total: [u64; 6] = std::array::from_fn(|k| {
+                sums[y1 * w1 + x1][k] + sums[y0 * w1 + x0][k]
+                    - sums[y0 * w1 + x1][k]
+                    - sums[y1 * w1 + x0][k]
+            });
+            let out = &mut stats[y * w + x];
+            for c in 0..3 {
+                let mean = total[c] as f32 / n;
+                out[c] = mean;
+                out[3 + c] = (total[3 + c] as f32 / n - mean * mean).max(0.0).sqrt();
+            }
+        }
+    }
+    stats
+}
+
+/// Colour adaptation's state on a level: its limits and the patches'
+/// statistics against the current estimate.
+pub(super) struct Adaptation {
+    pub limits: AdaptationLimits,
+    pub stats: Vec<[f32; 6]>,
+}
+
+impl Adaptation {
+    /// Gain and bias per colour channel carrying source `s` to target `t`.
+    fn transfer(&self, t: usize, s: usize) -> [(f32, f32); 3] {
+        let (ts, ss) = (&self.stats[t], &self.stats[s]);
+        std::array::from_fn(|c| self.limits.transfer(ss[c], ss[3 + c], ts[c], ts[3 + c]))
+    }
+}
+
 /// The nearest-neighbour field of one level: for every patch overlapping
 /// the hole, the best-known sampleable patch and its distance.
-struct Field {
+pub(super) struct Field {
     width: usize,
     height: usize,
-    r: usize,
+    pub r: usize,
     /// Centres whose patch overlaps the hole, in scan order.
-    targets: Vec<usize>,
+    pub targets: Vec<usize>,
     /// Centres whose whole patch is sampleable, in scan order.
     sources: Vec<usize>,
     /// Whether a centre is a valid source.
-    source_ok: Vec<bool>,
+    pub source_ok: Vec<bool>,
     /// Per pixel: the source centre of the patch centred there (`NONE` off targets).
-    nnf: Vec<u32>,
-    dist: Vec<u32>,
+    pub nnf: Vec<u32>,
+    pub dist: Vec<u32>,
+    /// Colour adaptation, when on.
+    pub adaptation: Option<Adaptation>,
 }
 
 impl Field {
-    fn new(level: &Level, r: usize) -> Field {
+    fn new(level: &Level, r: usize, limits: Option<AdaptationLimits>) -> Field {
         let (w, h) = (level.width, level.height);
         let holes = Counts::new(w, h, |i| level.hole[i]);
         let unsampleable = Counts::new(w, h, |i| !level.sample[i]);
@@ -187,6 +281,10 @@ impl Field {
             source_ok,
             nnf: vec![NONE; w * h],
             dist: vec![u32::MAX; w * h],
+            adaptation: limits.map(|limits| Adaptation {
+                limits,
+                stats: Vec::new(),
+            }),
         }
     }
 
@@ -226,16 +324,30 @@ impl Field {
         }
     }
 
-    /// Recomputes every target's distance against the current estimate.
+    /// The distance between the patches centred at `t` and `s` (the
+    /// source adapted when colour adaptation is on), abandoned at `limit`.
+    fn patch_distance(&self, level: &Level, t: usize, s: usize, limit: u32) -> u32 {
+        match &self.adaptation {
+            None => distance(level, self.r, t, s, limit),
+            Some(a) => adapted_distance(level, self.r, t, s, &a.transfer(t, s), limit),
+        }
+    }
+
+    /// Recomputes every target's distance against the current estimate
+    /// (and, with colour adaptation, every patch's statistics).
     fn measure(&mut self, level: &Level) {
-        for &t in &self.targets {
-            self.dist[t] = distance(level, self.r, t, self.nnf[t] as usize, u32::MAX);
+        if let Some(a) = &mut self.adaptation {
+            a.stats = patch_stats(level, self.r);
+        }
+        for k in 0..self.targets.len() {
+            let t = self.targets[k];
+            self.dist[t] = self.patch_distance(level, t, self.nnf[t] as usize, u32::MAX);
         }
     }
 
     fn try_source(&mut self, level: &Level, t: usize, s: usize) {
         if self.source_ok[s] && s as u32 != self.nnf[t] {
-            let d = distance(level, self.r, t, s, self.dist[t]);
+            let d = self.patch_distance(level, t, s, self.dist[t]);
             if d < self.dist[t] {
                 self.dist[t] = d;
                 self.nnf[t] = s as u32;
@@ -296,30 +408,48 @@ impl Field {
         }
     }
 
-    /// Sets every hole pixel of `level` to the weighted mean of the colours
-    /// the patches covering it vote for; a patch's weight falls with its
-    /// distance, `exp(-d / 2σ²)`, σ² being the 75th percentile of the
-    /// per-pixel distances (Wexler et al.'s robust weighting).
-    fn vote(&self, level: &mut Level) {
-        let (w, r) = (self.width, self.r);
-        let side = 2 * r + 1;
-        let area = (side * side) as f32;
+    /// The scale of the vote's weights: σ², the 75th percentile of the
+    /// targets' per-pixel distances (Wexler et al.'s robust weighting), at
+    /// least 1.
+    pub(super) fn sigma2(&self) -> f32 {
+        let area = self.area();
         let mut per_pixel: Vec<f32> = self
             .targets
             .iter()
             .map(|&t| self.dist[t] as f32 / area)
             .collect();
-        let sigma2 = if per_pixel.is_empty() {
-            1.0
-        } else {
-            let q = per_pixel.len() * 3 / 4;
-            *per_pixel.select_nth_unstable_by(q, f32::total_cmp).1
+        if per_pixel.is_empty() {
+            return 1.0;
         }
-        .max(1.0);
+        let q = per_pixel.len() * 3 / 4;
+        per_pixel
+            .select_nth_unstable_by(q, f32::total_cmp)
+            .1
+            .max(1.0)
+    }
+
+    /// Pixels in a patch.
+    pub(super) fn area(&self) -> f32 {
+        let side = 2 * self.r + 1;
+        (side * side) as f32
+    }
+
+    /// Sets every hole pixel of `level` to the weighted mean of the colours
+    /// the patches covering it vote for; a patch's weight falls with its
+    /// distance, `exp(-d / 2σ²)` (see [`Field::sigma2`]).
+    fn vote(&self, level: &mut Level) {
+        let (w, r) = (self.width, self.r);
+        let side = 2 * r + 1;
+        let area = self.area();
+        let sigma2 = self.sigma2();
         let mut sums = vec![[0f32; 5]; level.pixels.len()];
         for &t in &self.targets {
             let s = self.nnf[t] as usize;
             let weight = (-(self.dist[t] as f32 / area) / (2.0 * sigma2)).exp() + 1e-6;
+            let transfer = match &self.adaptation {
+                Some(a) => a.transfer(t, s),
+                None => [(1.0, 0.0); 3],
+            };
             for dy in 0..side {
                 let ta = t + dy * w - r * w - r;
                 let sa = s + dy * w - r * w - r;
@@ -327,9 +457,10 @@ impl Field {
                     if level.hole[ta + dx] {
                         let src = level.pixels[sa + dx];
                         let acc = &mut sums[ta + dx];
-                        for c in 0..4 {
-                            acc[c] += weight * f32::from(src[c]);
+                        for (c, &(gain, bias)) in transfer.iter().enumerate() {
+                            acc[c] += weight * (gain * f32::from(src[c]) + bias);
                         }
+                        acc[3] += weight * f32::from(src[3]);
                         acc[4] += weight;
                     }
                 }
@@ -422,7 +553,7 @@ fn pyramid(base: Level, patch: usize) -> Vec<Level> {
         }
         let next = top.halved();
         let r = patch / 2;
-        let field = Field::new(&next, r);
+        let field = Field::new(&next, r, None);
         if field.sources.len() < 16 || field.targets.is_empty() {
             break;
         }
@@ -450,8 +581,160 @@ fn hole_extent(level: &Level) -> (usize, usize) {
     }
 }
 
-/// Runs the fill inside `window` (validated by the caller: it holds the
-/// hole and at least one sampleable patch).
+/// A fill under way: the pyramid, worked coarsest level first, and the
+/// field of the level finished last. The per-level work (PatchMatch and
+/// voting, [`Stage`]) runs on the CPU here or on the GPU (`gpu.rs`); the
+/// rest is this cheap bookkeeping, shared by both.
+pub(super) struct Pyramid {
+    levels: Vec<Level>,
+    window: Window,
+    r: usize,
+    seed: u64,
+    adaptation: Option<AdaptationLimits>,
+    /// Levels not started yet: the next is `levels[remaining - 1]`.
+    remaining: usize,
+    coarser: Option<Field>,
+}
+
+/// One level's work: its started field and how long to iterate.
+pub(super) struct Stage {
+    pub field: Field,
+    pub em_rounds: u32,
+    pub passes: u32,
+    pub seed: u64,
+}
+
+impl Pyramid {
+    /// Builds the pyramid of `window` (validated by the caller: it holds the
+    /// hole and at least one sampleable patch) and the coarsest first guess.
+    pub(super) fn new(
+        image: &RgbaImage,
+        hole: &GrayImage,
+        sample_area: Option<&GrayImage>,
+        window: Window,
+        options: &FillOptions,
+    ) -> Pyramid {
+        let patch = options.patch as usize;
+        let (ww, wh) = (window.width as usize, window.height as usize);
+        let mut base = Level {
+            width: ww,
+            height: wh,
+            pixels: Vec::with_capacity(ww * wh),
+            hole: Vec::with_capacity(ww * wh),
+            sample: Vec::with_capacity(ww * wh),
+        };
+        for y in 0..window.height {
+            for x in 0..window.width {
+                let (cx, cy) = (window.x + x, window.y + y);
+                let in_hole = hole.get_pixel(cx, cy).0[0] > 0;
+                base.pixels.push(image.get_pixel(cx, cy).0);
+                base.hole.push(in_hole);
+                base.sample
+                    .push(!in_hole && sample_area.is_none_or(|s| s.get_pixel(cx, cy).0[0] > 0));
+            }
+        }
+        let mut levels = pyramid(base, patch);
+        peel(levels.last_mut().expect("at least the base level"));
+        Pyramid {
+            remaining: levels.len(),
+            levels,
+            window,
+            r: patch / 2,
+            seed: options.seed,
+            adaptation: options.color_adaptation.limits(),
+            coarser: None,
+        }
+    }
+
+    /// Starts the next finer level: its hole takes the coarser estimate and
+    /// its field the coarser field (or random sources at the coarsest).
+    /// `None` once every level is done.
+    pub(super) fn next_stage(&mut self) -> Option<Stage> {
+        let index = self.remaining.checked_sub(1)?;
+        self.remaining = index;
+        let count = self.levels.len();
+        if index + 1 < count {
+            let (fine, coarse) = self.levels.split_at_mut(index + 1);
+            upsample_estimate(&mut fine[index], &coarse[0]);
+        }
+        let level = &self.levels[index];
+        let seed = self.seed ^ ((index as u64 + 1) << 56);
+        let mut field = Field::new(level, self.r, self.adaptation);
+        match &self.coarser {
+            Some(parent) => field.upsample(parent, seed),
+            None => field.randomise(seed),
+        }
+        let (em_rounds, passes) = schedule(count - 1 - index, count);
+        Some(Stage {
+            field,
+            em_rounds,
+            passes,
+            seed,
+        })
+    }
+
+    /// The level the last [`Pyramid::next_stage`] started.
+    pub(super) fn level_mut(&mut self) -> &mut Level {
+        &mut self.levels[self.remaining]
+    }
+
+    /// Records a level's final field: the next level starts from it.
+    pub(super) fn finish_stage(&mut self, stage: Stage) {
+        self.coarser = Some(stage.field);
+    }
+
+    /// The filled image: `image` with the finest estimate in its hole.
+    pub(super) fn finish(self, image: &RgbaImage, patch: u32) -> Filled {
+        let window = self.window;
+        let ww = window.width as usize;
+        let field = self.coarser.expect("every level was run");
+        let sources = field
+            .targets
+            .iter()
+            .map(|&t| {
+                let s = field.nnf[t] as usize;
+                PatchSource {
+                    target: (window.x + (t % ww) as u32, window.y + (t / ww) as u32),
+                    source: (window.x + (s % ww) as u32, window.y + (s / ww) as u32),
+                }
+            })
+            .collect();
+        let mut out = image.clone();
+        let base = &self.levels[0];
+        for (i, (&in_hole, pixel)) in base.hole.iter().zip(&base.pixels).enumerate() {
+            if in_hole {
+                let (x, y) = ((i % ww) as u32, (i / ww) as u32);
+                out.put_pixel(window.x + x, window.y + y, image::Rgba(*pixel));
+            }
+        }
+        Filled {
+            image: out,
+            sources,
+            patch,
+        }
+    }
+}
+
+impl Stage {
+    /// The level's EM rounds on the CPU: measure, PatchMatch passes, vote.
+    pub(super) fn run_cpu(&mut self, level: &mut Level) {
+        for round in 0..self.em_rounds {
+            self.field.measure(level);
+            for pass in 0..self.passes {
+                self.field
+                    .improve(level, round_seed(self.seed, round), pass);
+            }
+            self.field.vote(level);
+        }
+    }
+}
+
+/// The seed of one EM round's draws.
+pub(super) fn round_seed(level_seed: u64, round: u32) -> u64 {
+    level_seed ^ (u64::from(round) << 40)
+}
+
+/// Runs the fill inside `window` on the CPU.
 pub(super) fn fill(
     image: &RgbaImage,
     hole: &GrayImage,
@@ -459,84 +742,10 @@ pub(super) fn fill(
     window: Window,
     options: &FillOptions,
 ) -> Filled {
-    let patch = options.patch as usize;
-    let r = patch / 2;
-    let (ww, wh) = (window.width as usize, window.height as usize);
-    let mut base = Level {
-        width: ww,
-        height: wh,
-        pixels: Vec::with_capacity(ww * wh),
-        hole: Vec::with_capacity(ww * wh),
-        sample: Vec::with_capacity(ww * wh),
-    };
-    for y in 0..window.height {
-        for x in 0..window.width {
-            let (cx, cy) = (window.x + x, window.y + y);
-            let in_hole = hole.get_pixel(cx, cy).0[0] > 0;
-            base.pixels.push(image.get_pixel(cx, cy).0);
-            base.hole.push(in_hole);
-            base.sample
-                .push(!in_hole && sample_area.is_none_or(|s| s.get_pixel(cx, cy).0[0] > 0));
-        }
+    let mut pyramid = Pyramid::new(image, hole, sample_area, window, options);
+    while let Some(mut stage) = pyramid.next_stage() {
+        stage.run_cpu(pyramid.level_mut());
+        pyramid.finish_stage(stage);
     }
-    let mut levels = pyramid(base, patch);
-    let count = levels.len();
-    peel(levels.last_mut().expect("at least the base level"));
-
-    let mut coarser: Option<Field> = None;
-    for index in (0..count).rev() {
-        let depth = count - 1 - index;
-        if index + 1 < count {
-            let (fine, coarse) = levels.split_at_mut(index + 1);
-            upsample_estimate(&mut fine[index], &coarse[0]);
-        }
-        let level = &mut levels[index];
-        let level_seed = options.seed ^ ((index as u64 + 1) << 56);
-        let mut field = Field::new(level, r);
-        match &coarser {
-            Some(parent) => field.upsample(parent, level_seed),
-            None => field.randomise(level_seed),
-        }
-        let (em_rounds, passes) = schedule(depth, count);
-        for round in 0..em_rounds {
-            field.measure(level);
-            for pass in 0..passes {
-                field.improve(level, level_seed ^ (u64::from(round) << 40), pass);
-            }
-            field.vote(level);
-        }
-        coarser = Some(field);
-    }
-
-    let field = coarser.expect("at least the base level");
-    let sources = field
-        .targets
-        .iter()
-        .map(|&t| {
-            let s = field.nnf[t] as usize;
-            PatchSource {
-                target: (window.x + (t % ww) as u32, window.y + (t / ww) as u32),
-                source: (window.x + (s % ww) as u32, window.y + (s / ww) as u32),
-            }
-        })
-        .collect();
-    let mut out = image.clone();
-    let base = &levels[0];
-    for y in 0..wh {
-        for x in 0..ww {
-            let i = y * ww + x;
-            if base.hole[i] {
-                out.put_pixel(
-                    window.x + x as u32,
-                    window.y + y as u32,
-                    image::Rgba(base.pixels[i]),
-                );
-            }
-        }
-    }
-    Filled {
-        image: out,
-        sources,
-        patch: options.patch,
-    }
+    pyramid.finish(image, options.patch)
 }

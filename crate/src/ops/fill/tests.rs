@@ -1,9 +1,11 @@
 //! Content-aware fill on real photographs: it restores texture where a
 //! smooth (membrane) fill and a mean-colour fill cannot, leaves every pixel
 //! outside the hole alone, repeats itself for a seed, takes nothing from
-//! outside the sampling area, and refuses bad input.
+//! outside the sampling area, and refuses bad input — each on both
+//! backends, the GPU's texture within a margin of the CPU's.
 
 use super::*;
+use crate::engine::test_gpu_engine;
 use crate::test_kit::{photo, PHOTOS};
 use image::{GrayImage, Luma, RgbaImage};
 
@@ -156,32 +158,48 @@ fn membrane_fill(image: &RgbaImage, hole: &GrayImage) -> RgbaImage {
     })
 }
 
-fn fill(image: &RgbaImage, hole: &GrayImage, seed: u64) -> Filled {
-    fill_cpu(
-        image,
-        hole,
-        None,
-        &FillOptions {
-            seed,
-            ..FillOptions::default()
-        },
-    )
-    .unwrap()
+/// A fill with the given options: on the CPU or on the test GPU.
+type Run = fn(&RgbaImage, &GrayImage, Option<&GrayImage>, &FillOptions) -> Filled;
+
+fn on_cpu(
+    image: &RgbaImage,
+    hole: &GrayImage,
+    area: Option<&GrayImage>,
+    options: &FillOptions,
+) -> Filled {
+    fill_cpu(image, hole, area, options).unwrap()
 }
 
-#[test]
-fn fill_restores_texture_that_smooth_fills_lose_on_photographs() {
+fn on_gpu(
+    image: &RgbaImage,
+    hole: &GrayImage,
+    area: Option<&GrayImage>,
+    options: &FillOptions,
+) -> Filled {
+    pollster::block_on(super::fill(test_gpu_engine(), image, hole, area, options)).unwrap()
+}
+
+fn seeded(seed: u64) -> FillOptions {
+    FillOptions {
+        seed,
+        ..FillOptions::default()
+    }
+}
+
+/// Fills a blemish, an object and a large region in every photograph and
+/// checks the fill's texture against the smooth fills'; returns the total
+/// texture distance.
+fn restores_texture(run: Run) -> f32 {
     let mut cases = 0;
     let (mut beat_membrane, mut beat_mean) = (0, 0);
     let (mut ours_total, mut membrane_total, mut mean_total) = (0.0, 0.0, 0.0);
     for name in PHOTOS {
         let image = photo(name);
         let (w, h) = image.dimensions();
-        // A blemish, an object and a large region.
         for radius in [6.0, 16.0, 30.0] {
             let hole = disc(w, h, w as f32 * 0.55, h as f32 * 0.45, radius);
             let ring = ring_around(&hole, radius as u32);
-            let ours = texture_distance(&fill(&image, &hole, 1).image, &hole, &ring);
+            let ours = texture_distance(&run(&image, &hole, None, &seeded(1)).image, &hole, &ring);
             let membrane = texture_distance(&membrane_fill(&image, &hole), &hole, &ring);
             let mean = texture_distance(&mean_fill(&image, &hole), &hole, &ring);
             eprintln!("{name} r={radius}: fill {ours:.3}, membrane {membrane:.3}, mean {mean:.3}");
@@ -209,10 +227,29 @@ fn fill_restores_texture_that_smooth_fills_lose_on_photographs() {
         ours_total < 0.6 * membrane_total && ours_total < 0.5 * mean_total,
         "total texture distance: fill {ours_total}, membrane {membrane_total}, mean {mean_total}"
     );
+    ours_total
 }
 
 #[test]
-fn pixels_outside_the_hole_are_bit_exact() {
+fn fill_restores_texture_that_smooth_fills_lose_on_photographs() {
+    restores_texture(on_cpu);
+}
+
+/// The GPU's jump-flood field is drawn differently from the CPU's scan
+/// order, so its fill differs; its texture must be as good (within 15 %).
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn the_gpu_fill_restores_texture_as_well_as_the_cpu_fill() {
+    let gpu = restores_texture(on_gpu);
+    let cpu = restores_texture(on_cpu);
+    eprintln!("total texture distance: GPU {gpu:.3}, CPU {cpu:.3}");
+    assert!(gpu <= 1.15 * cpu, "GPU {gpu} against CPU {cpu}");
+}
+
+fn leaves_the_outside_alone(run: Run) {
     let image = photo("chelsea");
     let (w, h) = image.dimensions();
     // A soft-edged disc plus a sliver along the border.
@@ -220,7 +257,7 @@ fn pixels_outside_the_hole_are_bit_exact() {
     for y in 0..h {
         hole.put_pixel(w - 1, y, Luma([1]));
     }
-    let filled = fill(&image, &hole, 7);
+    let filled = run(&image, &hole, None, &seeded(7));
     let mut changed = 0;
     for (x, y, p) in filled.image.enumerate_pixels() {
         if hole[(x, y)][0] == 0 {
@@ -233,28 +270,62 @@ fn pixels_outside_the_hole_are_bit_exact() {
 }
 
 #[test]
-fn a_seed_always_gives_the_same_fill() {
-    let image = photo("grass");
-    let (w, h) = image.dimensions();
-    let hole = disc(w, h, 96.0, 72.0, 18.0);
-    let first = fill(&image, &hole, 42);
-    let again = fill(&image, &hole, 42);
-    assert_eq!(first.image, again.image);
-    assert_eq!(first.sources, again.sources);
-    let other = fill(&image, &hole, 43);
-    assert_ne!(first.image, other.image, "the seed changes the draws");
+fn pixels_outside_the_hole_are_bit_exact() {
+    leaves_the_outside_alone(on_cpu);
 }
 
 #[test]
-fn no_source_patch_leaves_the_sampling_area() {
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn the_gpu_fill_leaves_pixels_outside_the_hole_bit_exact() {
+    leaves_the_outside_alone(on_gpu);
+}
+
+fn repeats_for_a_seed(run: Run) -> Filled {
+    let image = photo("grass");
+    let (w, h) = image.dimensions();
+    let hole = disc(w, h, 96.0, 72.0, 18.0);
+    let first = run(&image, &hole, None, &seeded(42));
+    let again = run(&image, &hole, None, &seeded(42));
+    assert_eq!(first.image, again.image);
+    assert_eq!(first.sources, again.sources);
+    let other = run(&image, &hole, None, &seeded(43));
+    assert_ne!(first.image, other.image, "the seed changes the draws");
+    first
+}
+
+#[test]
+fn a_seed_always_gives_the_same_fill() {
+    repeats_for_a_seed(on_cpu);
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_seed_always_gives_the_same_gpu_fill_and_it_is_the_gpus_own() {
+    let gpu = repeats_for_a_seed(on_gpu);
+    let cpu = repeats_for_a_seed(on_cpu);
+    // The same seed on the CPU draws another field: the GPU really ran.
+    assert_ne!(gpu.sources, cpu.sources);
+}
+
+fn keeps_to_the_sampling_area(run: Run) {
     let image = photo("brick");
     let (w, h) = image.dimensions();
     let hole = disc(w, h, 120.0, 70.0, 15.0);
     // Sample only from a band on the left, away from the hole.
     let area = GrayImage::from_fn(w, h, |x, _| Luma([if x < 60 { 255 } else { 0 }]));
     for patch in [3, 7, 11] {
-        let options = FillOptions { patch, seed: 3 };
-        let filled = fill_cpu(&image, &hole, Some(&area), &options).unwrap();
+        let options = FillOptions {
+            patch,
+            seed: 3,
+            ..FillOptions::default()
+        };
+        let filled = run(&image, &hole, Some(&area), &options);
         assert_eq!(filled.patch, patch);
         assert!(!filled.sources.is_empty());
         let r = patch as i64 / 2;
@@ -292,11 +363,128 @@ fn no_source_patch_leaves_the_sampling_area() {
 }
 
 #[test]
+fn no_source_patch_leaves_the_sampling_area() {
+    keeps_to_the_sampling_area(on_cpu);
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn no_gpu_source_patch_leaves_the_sampling_area() {
+    keeps_to_the_sampling_area(on_gpu);
+}
+
+/// `image` with its right half in shadow (colours × 0.55).
+fn half_shaded(image: &RgbaImage) -> RgbaImage {
+    let half = image.width() / 2;
+    let mut out = image.clone();
+    for (x, _, p) in out.enumerate_pixels_mut() {
+        if x >= half {
+            for v in &mut p.0[..3] {
+                *v = (f32::from(*v) * 0.55).round() as u8;
+            }
+        }
+    }
+    out
+}
+
+/// The mean absolute RGB difference inside `hole`.
+fn error_inside(a: &RgbaImage, b: &RgbaImage, hole: &GrayImage) -> f64 {
+    let (mut sum, mut n) = (0u64, 0u64);
+    for ((p, q), m) in a.pixels().zip(b.pixels()).zip(hole.pixels()) {
+        if m[0] > 0 {
+            sum += (0..3).map(|c| u64::from(p[c].abs_diff(q[c]))).sum::<u64>();
+            n += 3;
+        }
+    }
+    sum as f64 / n as f64
+}
+
+/// A hole in the shaded half of a photograph, texture sampled only from the
+/// lit half: copied as it is the fill is far too bright; adapted it takes
+/// the shade's tone, so it lands far closer to what the hole hid.
+fn adapts_texture_across_a_shadow(run: Run) {
+    let (mut off_total, mut high_total, mut low_total) = (0.0, 0.0, 0.0);
+    for name in ["grass", "brick", "chelsea", "coffee"] {
+        let image = half_shaded(&photo(name));
+        let (w, h) = image.dimensions();
+        let hole = disc(w, h, w as f32 * 0.75, h as f32 * 0.5, 14.0);
+        let lit = GrayImage::from_fn(w, h, |x, _| Luma([if x + 2 < w / 2 { 255 } else { 0 }]));
+        let error = |color_adaptation| {
+            let options = FillOptions {
+                seed: 2,
+                color_adaptation,
+                ..FillOptions::default()
+            };
+            let filled = run(&image, &hole, Some(&lit), &options).image;
+            for (x, y, p) in filled.enumerate_pixels() {
+                if hole[(x, y)][0] == 0 {
+                    assert_eq!(p, image.get_pixel(x, y), "{name}: ({x}, {y}) is outside");
+                }
+            }
+            error_inside(&filled, &image, &hole)
+        };
+        let (off, low, high) = (
+            error(ColorAdaptation::Off),
+            error(ColorAdaptation::Low),
+            error(ColorAdaptation::High),
+        );
+        eprintln!("{name}: error inside off {off:.1}, low {low:.1}, high {high:.1}");
+        assert!(high < 0.7 * off, "{name}: high {high} against off {off}");
+        off_total += off;
+        low_total += low;
+        high_total += high;
+    }
+    assert!(
+        low_total < off_total,
+        "low {low_total} against off {off_total}"
+    );
+    assert!(
+        high_total < low_total,
+        "high {high_total} against low {low_total}"
+    );
+}
+
+#[test]
+fn colour_adaptation_carries_texture_across_a_shadow() {
+    adapts_texture_across_a_shadow(on_cpu);
+}
+
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn colour_adaptation_carries_texture_across_a_shadow_on_the_gpu() {
+    adapts_texture_across_a_shadow(on_gpu);
+}
+
+#[test]
+fn colour_adaptation_names_parse_and_bad_ones_are_refused() {
+    for adaptation in [
+        ColorAdaptation::Off,
+        ColorAdaptation::Low,
+        ColorAdaptation::High,
+    ] {
+        assert_eq!(
+            ColorAdaptation::parse(adaptation.name()).unwrap(),
+            adaptation
+        );
+    }
+    assert!(matches!(
+        ColorAdaptation::parse("max"),
+        Err(Error::InvalidParameter { ref name, .. }) if name == "color-adaptation"
+    ));
+}
+
+#[test]
 fn a_hole_at_the_canvas_edge_is_filled() {
     let image = photo("coffee");
     let (w, h) = image.dimensions();
     let hole = GrayImage::from_fn(w, h, |x, y| Luma([if x < 12 && y < 20 { 255 } else { 0 }]));
-    let filled = fill(&image, &hole, 5);
+    let filled = on_cpu(&image, &hole, None, &seeded(5));
     assert_ne!(filled.image.get_pixel(0, 0), image.get_pixel(0, 0));
     assert!(filled
         .sources
@@ -318,7 +506,11 @@ fn bad_input_names_the_parameter_and_fills_nothing() {
     let empty = GrayImage::new(w, h);
     assert_eq!(name(fill_cpu(&image, &empty, None, &options)), "mask");
     for patch in [0, 1, 2, 8, 23] {
-        let options = FillOptions { patch, seed: 0 };
+        let options = FillOptions {
+            patch,
+            seed: 0,
+            ..FillOptions::default()
+        };
         assert_eq!(name(fill_cpu(&image, &hole, None, &options)), "patch");
     }
     assert_eq!(

@@ -50,7 +50,7 @@ mod gpu;
 mod tests;
 
 use crate::engine::Engine;
-use crate::ops::fill::{fill_cpu, FillOptions};
+use crate::ops::fill::{fill, fill_cpu, FillOptions};
 use crate::ops::morphology;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
@@ -548,14 +548,9 @@ pub async fn heal(
     })
 }
 
-/// What a spot heal blends: the stroke grown by [`SPOT_BLEND_GROW`] and the
-/// image content-aware filled over the stroke grown by [`SPOT_FILL_GROW`],
-/// cropped to the solve's window.
-fn spot_inputs(
-    image: &RgbaImage,
-    stroke: &GrayImage,
-    fill: &FillOptions,
-) -> Result<(Window, RgbaImage, RgbaImage, GrayImage)> {
+/// What a spot heal blends over and what it fills: the stroke grown by
+/// [`SPOT_BLEND_GROW`] and by [`SPOT_FILL_GROW`].
+fn spot_masks(image: &RgbaImage, stroke: &GrayImage) -> Result<(GrayImage, GrayImage)> {
     if stroke.dimensions() != image.dimensions() {
         return Err(Error::SizeMismatch(format!(
             "the stroke is {}×{} but the image is {}×{}",
@@ -570,14 +565,23 @@ fn spot_inputs(
     }
     let region = morphology::grow_cpu(stroke, SPOT_BLEND_GROW)?;
     let hole = morphology::grow_cpu(stroke, SPOT_FILL_GROW)?;
-    let filled = fill_cpu(image, &hole, None, fill)?.image;
-    let window = check(image, &filled, &region, &PoissonOptions::default())?;
+    Ok((region, hole))
+}
+
+/// What a spot heal blends: the image and its content-aware `filled` copy
+/// under the blend `region`, cropped to the solve's window.
+fn spot_inputs(
+    image: &RgbaImage,
+    filled: &RgbaImage,
+    region: &GrayImage,
+) -> Result<(Window, RgbaImage, RgbaImage, GrayImage)> {
+    let window = check(image, filled, region, &PoissonOptions::default())?;
     let crop = |image: &RgbaImage| {
         image::imageops::crop_imm(image, window.x, window.y, window.width, window.height).to_image()
     };
-    let mask = image::imageops::crop_imm(&region, window.x, window.y, window.width, window.height)
+    let mask = image::imageops::crop_imm(region, window.x, window.y, window.width, window.height)
         .to_image();
-    Ok((window, crop(image), crop(&filled), mask))
+    Ok((window, crop(image), crop(filled), mask))
 }
 
 /// The spot-healing and remove brush: the stroke (> 0) grown a little is
@@ -588,7 +592,9 @@ fn spot_inputs(
 /// `image`'s, bit-exact. Fails, changing nothing, on a size mismatch, an
 /// empty stroke or a fill that has no room to sample from.
 pub fn spot_heal_cpu(image: &RgbaImage, stroke: &GrayImage, fill: &FillOptions) -> Result<Healed> {
-    let (window, destination, source, mask) = spot_inputs(image, stroke, fill)?;
+    let (region, hole) = spot_masks(image, stroke)?;
+    let filled = fill_cpu(image, &hole, None, fill)?.image;
+    let (window, destination, source, mask) = spot_inputs(image, &filled, &region)?;
     Ok(Healed {
         x: window.x,
         y: window.y,
@@ -596,15 +602,16 @@ pub fn spot_heal_cpu(image: &RgbaImage, stroke: &GrayImage, fill: &FillOptions) 
     })
 }
 
-/// [`spot_heal_cpu`] with the blend on the engine's backend (the fill runs
-/// on the CPU).
+/// [`spot_heal_cpu`] with the fill and the blend on the engine's backend.
 pub async fn spot_heal(
     engine: &Engine,
     image: &RgbaImage,
     stroke: &GrayImage,
-    fill: &FillOptions,
+    options: &FillOptions,
 ) -> Result<Healed> {
-    let (window, destination, source, mask) = spot_inputs(image, stroke, fill)?;
+    let (region, hole) = spot_masks(image, stroke)?;
+    let filled = fill(engine, image, &hole, None, options).await?.image;
+    let (window, destination, source, mask) = spot_inputs(image, &filled, &region)?;
     Ok(Healed {
         x: window.x,
         y: window.y,

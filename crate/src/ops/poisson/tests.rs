@@ -369,14 +369,15 @@ fn blemished(image: &RgbaImage, cx: f32, cy: f32, r: f32) -> (RgbaImage, GrayIma
     (out, stroke)
 }
 
-#[test]
-fn spot_heal_removes_a_blemish_without_a_seam_and_leaves_the_rest_bit_exact() {
+/// Heals a blemish in every photograph with `heal` and checks the seam,
+/// the inside against the clean photograph, and the untouched rest.
+fn removes_blemishes(heal: impl Fn(&RgbaImage, &GrayImage) -> Healed) {
     use crate::provider::seam_metrics;
     let mut results = Vec::new();
     for name in PHOTOS {
         let clean = photo(name);
         let (image, stroke) = blemished(&clean, 120.0, 60.0, 7.0);
-        let healed = spot_heal_cpu(&image, &stroke, &FillOptions::default()).unwrap();
+        let healed = heal(&image, &stroke);
         let mut result = image.clone();
         image::imageops::replace(
             &mut result,
@@ -407,22 +408,33 @@ fn spot_heal_removes_a_blemish_without_a_seam_and_leaves_the_rest_bit_exact() {
             "{name}: {m:?} vs {before:?}"
         );
     }
+}
+
+#[test]
+fn spot_heal_removes_a_blemish_without_a_seam_and_leaves_the_rest_bit_exact() {
+    removes_blemishes(|image, stroke| {
+        spot_heal_cpu(image, stroke, &FillOptions::default()).unwrap()
+    });
     let clean = photo("coffee");
     assert!(spot_heal_cpu(&clean, &GrayImage::new(192, 144), &FillOptions::default()).is_err());
     assert!(spot_heal_cpu(&clean, &GrayImage::new(10, 10), &FillOptions::default()).is_err());
 }
 
+/// On the GPU the fill draws its own field (see `ops::fill`), so the
+/// result is held to the same quality, not to the CPU's pixels.
 #[test]
 #[cfg_attr(
     not(gpu_tests),
     ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
 )]
-fn spot_heal_gpu_matches_cpu_within_one() {
+fn spot_heal_on_the_gpu_removes_a_blemish_as_well() {
     let engine = test_gpu_engine();
+    removes_blemishes(|image, stroke| {
+        pollster::block_on(spot_heal(engine, image, stroke, &FillOptions::default())).unwrap()
+    });
     let (image, stroke) = blemished(&photo("brick"), 90.0, 70.0, 8.0);
     let cpu = spot_heal_cpu(&image, &stroke, &FillOptions::default()).unwrap();
     let gpu =
         pollster::block_on(spot_heal(engine, &image, &stroke, &FillOptions::default())).unwrap();
-    assert_eq!((cpu.x, cpu.y), (gpu.x, gpu.y));
-    assert!(max_diff(&cpu.pixels, &gpu.pixels) <= 1);
+    assert_eq!((cpu.x, cpu.y), (gpu.x, gpu.y), "the same window");
 }
