@@ -3,7 +3,6 @@
 //! mask's pixels (> 0) from the rest.
 
 use crate::output::{encode_for, read, write_atomic};
-use retouch::engine::{BackendPreference, Engine};
 use retouch::ops::fill::{check, fill, ColorAdaptation, FillOptions, DEFAULT_PATCH};
 use retouch::{image_io, Error, Result};
 use std::path::PathBuf;
@@ -42,7 +41,6 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
         color_adaptation: ColorAdaptation::parse(&args.color_adaptation)?,
     };
-    let preference = BackendPreference::parse(&args.backend)?;
     let label = |path: &PathBuf, e: Error| Error::Io(format!("{}: {e}", path.display()));
     let image = image_io::decode_rgba(&read(&args.input)?).map_err(|e| label(&args.input, e))?;
     let hole = image_io::decode_mask(&read(&args.mask)?).map_err(|e| label(&args.mask, e))?;
@@ -52,7 +50,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     // Bad input is refused before a GPU is opened (and its driver speaks).
     check(&image, &hole, sample_area.as_ref(), &options)?;
-    let engine = pollster::block_on(Engine::new(preference))?;
+    let engine = crate::engine(&args.backend)?;
     let filled = pollster::block_on(fill(&engine, &image, &hole, sample_area.as_ref(), &options))?;
     write_atomic(&args.output, &encode_for(&args.output, &filled.image)?)
 }

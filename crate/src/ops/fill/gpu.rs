@@ -95,12 +95,15 @@ impl LevelBuffers {
     }
 }
 
-/// Bytes per pixel of the largest buffer: the patch statistics.
+/// Bytes per pixel of the patch statistics.
 const STATS_BYTES: u64 = 32;
 
-/// Whether a level of `pixels` pixels fits the device's storage bindings.
-pub(super) fn fits(gpu: &GpuContext, pixels: usize) -> bool {
-    pixels as u64 * STATS_BYTES <= gpu.max_binding_bytes()
+/// Whether a level of `pixels` pixels fits the device's storage bindings:
+/// its largest buffer is the cells (flags and targets, at most 8 bytes a
+/// pixel), or with colour adaptation the patch statistics.
+pub(super) fn fits(gpu: &GpuContext, pixels: usize, adapting: bool) -> bool {
+    let per_pixel = if adapting { STATS_BYTES } else { 8 };
+    pixels as u64 * per_pixel <= gpu.max_binding_bytes()
 }
 
 /// Runs `stage`'s EM rounds over `level` on the GPU; afterwards `level`

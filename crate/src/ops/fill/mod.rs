@@ -333,7 +333,7 @@ pub async fn fill(
     let mut pyramid = cpu::Pyramid::new(image, hole, sample_area, window, options);
     while let Some(mut stage) = pyramid.next_stage() {
         let level = pyramid.level_mut();
-        if gpu::fits(gpu, level.pixels.len()) {
+        if gpu::fits(gpu, level.pixels.len(), stage.field.adaptation.is_some()) {
             gpu::run(gpu, &mut stage, level).await?;
         } else {
             stage.run_cpu(level);
