@@ -225,11 +225,12 @@ export async function mouseTo(page, x, y, options) {
   await page.mouse.move(p.x, p.y, options);
 }
 
-/** Drags the real mouse through image points `points` ([[x, y], …]) and waits for the session. */
-export async function dragMouse(page, points, { steps = 6 } = {}) {
+/** Drags the real mouse through image points `points` ([[x, y], …]), awaits `beforeRelease()` if given, releases and waits for the session. */
+export async function dragMouse(page, points, { steps = 6, beforeRelease } = {}) {
   await mouseTo(page, points[0][0], points[0][1]);
   await page.mouse.down();
   for (const [x, y] of points.slice(1)) await mouseTo(page, x, y, { steps });
+  if (beforeRelease) await beforeRelease();
   await page.mouse.up();
   await page.evaluate(() => window.retouchApp.settled());
 }

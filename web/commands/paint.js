@@ -3,21 +3,10 @@
 // either at once or live (begin, points as the pointer moves, end: the core
 // repaints only the new dabs' rectangle), and the clone stamp's source.
 
-import { hasLayer, sourceCommand, sourceParams, strokeCommand } from './stroke.js';
+import { hasLayer, onStroke, sourceCommand, sourceParams, strokeCommand } from './stroke.js';
 
 const stroke = strokeCommand('paintStroke');
 const cloneSource = sourceParams((ctx) => ctx.cloneSource(), 'clone');
-
-/** Runs `fn(project)` on the open stroke in the session's queue and shows the rectangle it repainted. */
-function onStroke(ctx, fn) {
-  const { session } = ctx;
-  return session.run(() => {
-    const rect = fn(session.requireProject());
-    // Asked from inside the job, so the session is not idle until the render is done.
-    if (rect) session.requestRender();
-    return rect;
-  });
-}
 
 export const PAINT_COMMANDS = [
   stroke('paint.brush', 'Brush', 'brush'),
@@ -37,13 +26,13 @@ export const PAINT_COMMANDS = [
   {
     id: 'paint.stroke-points',
     label: 'Continue the live stroke',
-    /** `{ points: [x0, y0, …] }`: resolves to the rectangle painted, or null. */
+    /** `{ points: [x0, y0, …] }` (paint or Healing brush): resolves to the rectangle painted, or null. */
     run: (ctx, { points }) => onStroke(ctx, (p) => p.addStrokePoints(new Float32Array(points))),
   },
   {
     id: 'paint.stroke-end',
     label: 'End the live stroke',
-    /** Records the stroke as one history step. */
+    /** Records the stroke (paint or Healing brush) as one history step. */
     run: (ctx) => ctx.session.edit((p) => p.endStroke()),
   },
   sourceCommand('paint.clone-source', 'clone', (ctx, point) => ctx.setCloneSource(point)),

@@ -21,6 +21,17 @@ export const strokeCommand = (method) => (id, label, tool, extra = () => ({})) =
   },
 });
 
+/** Runs `fn(project)` on the open stroke in the session's queue and shows the rectangle it repainted. */
+export function onStroke(ctx, fn) {
+  const { session } = ctx;
+  return session.run(() => {
+    const rect = fn(session.requireProject());
+    // Asked from inside the job, so the session is not idle until the render is done.
+    if (rect) session.requestRender();
+    return rect;
+  });
+}
+
 /** A tool's Alt-click source as stroke parameters, from `get(ctx)`; `name` as the user knows it. */
 export const sourceParams = (get, name) => (ctx) => {
   const source = get(ctx);

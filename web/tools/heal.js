@@ -1,15 +1,19 @@
 // The healing tools on the active layer: the Spot Healing brush (J), the
 // Remove tool and the Healing brush (Alt+click sets its source); Shift+J
-// cycles through them. The drag paints a translucent stroke on the overlay;
-// on release the core heals the whole stroke at once (content-aware fill or
-// the source's texture, blended in the gradient domain) as one history step.
-// [ and ] change the size.
+// cycles through them. Spot Healing and Remove paint a translucent stroke
+// on the overlay and on release the core heals the whole stroke at once
+// (content-aware fill, blended in the gradient domain). The Healing brush
+// heals while the pointer moves: each dab takes the source's texture and is
+// blended in with the tone around it, and release records the stroke. Each
+// stroke is one history step. [ and ] change the size.
+
+import { liveStrokeTool } from './paint.js';
 
 /** The order Shift+J cycles in. */
 export const HEAL_TOOL_IDS = ['spot_heal', 'remove', 'healing'];
 
-/** A healing tool: the drag's points and the tool's manifest values go to the `heal.<tool>` command. */
-function healTool({ id, manifest, label, shortcut, hint, tool, preview = () => ({}) }) {
+/** A healing tool that heals on release: the drag's points and the tool's manifest values go to the `heal.<tool>` command. */
+function healTool({ id, manifest, label, shortcut, hint, tool }) {
   return {
     id,
     manifest,
@@ -18,7 +22,7 @@ function healTool({ id, manifest, label, shortcut, hint, tool, preview = () => (
     hint,
     collectsPoints: true,
     sized: true,
-    shape: (ctx, drag) => ({ kind: 'path', points: drag.points, width: drag.values.diameter, color: 'rgba(40, 40, 40, 0.45)', ...preview(ctx, drag) }),
+    shape: (ctx, drag) => ({ kind: 'path', points: drag.points, width: drag.values.diameter, color: 'rgba(40, 40, 40, 0.45)' }),
     finish(ctx, drag) {
       ctx.recordGesture({ tool: id, points: drag.points, params: { ...drag.values, points: drag.points } });
       return ctx.run(`heal.${tool}`, { ...drag.values, points: drag.points });
@@ -44,12 +48,14 @@ export const remove = healTool({
 });
 
 export const healing = {
-  ...healTool({
+  ...liveStrokeTool({
     id: 'healing',
     manifest: 'retouch.heal.healing',
     label: 'Healing brush',
     hint: 'Alt+click to set the source, then paint: its texture is blended in with the tone around the stroke. Shift+J cycles the healing tools. [ and ] change the size.',
     tool: 'healing',
+    begin: 'heal.stroke-begin',
+    command: 'heal.healing',
     // The source moves with the pointer, at the stroke's fixed offset.
     preview(ctx, drag) {
       const source = ctx.healSource();

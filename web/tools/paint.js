@@ -8,10 +8,13 @@
 // painted at once on release, as one step all the same. [ and ] change the size.
 
 /**
- * A painting tool: the drag's points and the tool's manifest values go to
- * the `paint.stroke-*` commands as `tool` strokes.
+ * A tool that strokes live: the drag's first points and the tool's manifest
+ * values go to the `begin` command (by default `paint.stroke-begin`, as a
+ * `tool` stroke), the rest to the `paint.stroke-*` commands; without a live
+ * stroke the whole drag goes to `command` (by default `paint.<tool>`) on
+ * release. The Healing brush strokes this way too.
  */
-function paintTool({ id, manifest, label, shortcut, hint, tool, preview }) {
+export function liveStrokeTool({ id, manifest, label, shortcut, hint, tool, preview, begin = 'paint.stroke-begin', command = `paint.${tool}` }) {
   return {
     id,
     manifest,
@@ -23,8 +26,8 @@ function paintTool({ id, manifest, label, shortcut, hint, tool, preview }) {
     begin(ctx, drag) {
       drag.sent = drag.points.length;
       drag.inFlight = 0;
-      drag.command = `paint.${tool}`;
-      drag.begun = ctx.run('paint.stroke-begin', { ...drag.values, tool, points: drag.points }).then(
+      drag.command = command;
+      drag.begun = ctx.run(begin, { ...drag.values, tool, points: drag.points }).then(
         () => (drag.live = true),
         () => (drag.live = false),
       );
@@ -82,7 +85,7 @@ async function endStroke(ctx, drag) {
   return ctx.run(drag.command, { ...drag.values, points: drag.points });
 }
 
-export const paintBrush = paintTool({
+export const paintBrush = liveStrokeTool({
   id: 'paint',
   manifest: 'retouch.paint.brush',
   label: 'Brush',
@@ -92,7 +95,7 @@ export const paintBrush = paintTool({
   preview: () => ({}),
 });
 
-export const eraser = paintTool({
+export const eraser = liveStrokeTool({
   id: 'eraser',
   manifest: 'retouch.paint.eraser',
   label: 'Eraser',
@@ -103,7 +106,7 @@ export const eraser = paintTool({
 });
 
 export const cloneStamp = {
-  ...paintTool({
+  ...liveStrokeTool({
     id: 'clone',
     manifest: 'retouch.paint.clone',
     label: 'Clone stamp',

@@ -23,10 +23,12 @@
 
 use super::geometry::Rect;
 use super::layer::LayerId;
+use super::paint::OpenStroke;
 use super::Document;
 use crate::engine::Engine;
+use crate::memory;
 use crate::ops::brush::{paint_stroke_cpu, BrushOptions};
-use crate::ops::dab::{check_range, DabShape, Dabs, MAX_DIAMETER};
+use crate::ops::dab::{check_range, DabShape, Dabs, DirtyRect, MAX_DIAMETER};
 use crate::ops::fill::{FillOptions, DEFAULT_PATCH};
 use crate::ops::morphology;
 use crate::ops::poisson::{self, PoissonOptions, SPOT_FILL_GROW};
@@ -38,6 +40,9 @@ use image::{GrayImage, RgbaImage};
 pub const REMOVE_GROW: u32 = 4;
 /// The Remove tool's fill patch side, in pixels.
 pub const REMOVE_PATCH: u32 = 9;
+
+/// The Healing brush's name, and its history steps'.
+pub(super) const HEALING_BRUSH: &str = "Healing Brush";
 
 /// Which healing tool a stroke uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,7 +64,7 @@ impl HealTool {
         match self {
             HealTool::SpotHealing => "Spot Healing Brush",
             HealTool::Remove => "Remove Tool",
-            HealTool::Healing { .. } => "Healing Brush",
+            HealTool::Healing { .. } => HEALING_BRUSH,
         }
     }
 }
@@ -109,24 +114,8 @@ impl Document {
         options: &HealOptions,
         tool: HealTool,
     ) -> Result<Rect> {
+        let (bounds, on_canvas) = self.heal_target(id)?;
         let layer = self.layer(id)?;
-        layer.check_pixels_editable("heal it")?;
-        if !layer.props.visible {
-            return Err(Error::param(
-                "layer",
-                format!("'{}' is hidden: show it to heal it", layer.props.name),
-            ));
-        }
-        let bounds = layer.bounds();
-        let on_canvas = Rect::new(0, 0, self.width(), self.height())
-            .intersect(&bounds)
-            .map(|r| r.translated(-bounds.x, -bounds.y))
-            .ok_or_else(|| {
-                Error::param(
-                    "layer",
-                    format!("'{}' lies off the canvas", layer.props.name),
-                )
-            })?;
         let local: Vec<(f32, f32)> = points
             .iter()
             .map(|&(x, y)| (x - bounds.x as f32, y - bounds.y as f32))
@@ -158,6 +147,128 @@ impl Document {
         self.paint_pixels(id, (area.x, area.y), &pixels, tool.name())?;
         Ok(area)
     }
+
+    /// Starts a Healing brush stroke on layer `id` that heals while the
+    /// pointer moves: each dab, as it is placed, takes the texture at the
+    /// stroke's offset to `source` (from the layer as it was before the
+    /// stroke) and is blended in the gradient domain with the layer as it
+    /// is, earlier dabs included — so the result depends only on the
+    /// points, not on how they were batched. `points` (canvas; one at
+    /// least) heal now, [`Document::add_stroke_points`] continues,
+    /// [`Document::end_stroke`] records the stroke as one history step
+    /// ("Healing Brush") and [`Document::cancel_stroke`] drops it, as for a
+    /// live paint stroke. Dabs run on the CPU (a 40 px dab takes about a
+    /// millisecond). Returns the canvas rectangle healed (`None` when the
+    /// points miss the layer). Refused, changing nothing, as
+    /// [`Document::heal_stroke`] refuses.
+    pub fn begin_heal_stroke(
+        &mut self,
+        id: LayerId,
+        points: &[(f32, f32)],
+        options: &HealOptions,
+        source: (f32, f32),
+    ) -> Result<Option<Rect>> {
+        // One stroke at a time: one left open is recorded first.
+        self.end_stroke()?;
+        let (bounds, on_canvas) = self.heal_target(id)?;
+        let &(x, y) = points
+            .first()
+            .ok_or_else(|| Error::param("points", "a stroke needs at least one point"))?;
+        let first = (x - bounds.x as f32, y - bounds.y as f32);
+        let offset = source_offset(bounds, on_canvas, source, first)?;
+        let layer = self.layer(id)?;
+        let (w, h) = layer.pixels.dimensions();
+        memory::check(
+            "the stroke's copy of the layer",
+            self.memory_held() + memory::rgba8(w, h),
+        )?;
+        let live = LiveHeal::begin(layer.pixels.clone(), on_canvas, options, offset)?;
+        self.stroke = Some(OpenStroke::healing(id, (bounds.x, bounds.y), live));
+        let healed = self.add_stroke_points(points);
+        if healed.is_err() {
+            self.cancel_stroke();
+        }
+        healed
+    }
+
+    /// Heals the dabs that layer `points` add to the open Healing brush
+    /// stroke; returns the layer rectangle they changed.
+    pub(super) fn add_heal_points(&mut self, points: &[(f32, f32)]) -> Result<Option<DirtyRect>> {
+        let open = self.stroke.as_mut().expect("the caller found a stroke");
+        let (layer, origin) = (open.layer(), open.origin());
+        let dabs = open
+            .healing_mut()
+            .expect("a healing stroke")
+            .place(points)?;
+        let index = self
+            .stack
+            .index_of(layer)
+            .expect("an open stroke's layer exists");
+        let mut changed: Option<DirtyRect> = None;
+        for dab in &dabs {
+            let window = Rect::new(
+                origin.0 + dab.window.x,
+                origin.1 + dab.window.y,
+                dab.window.width,
+                dab.window.height,
+            );
+            let selection = self.selection_over(window);
+            let open = self.stroke.as_mut().expect("still open");
+            let heal = open.healing_mut().expect("a healing stroke");
+            let pixels = &mut self.stack.layers[index].pixels;
+            if let Some(rect) = heal.heal(pixels, dab, selection.as_ref())? {
+                changed = Some(changed.map_or(rect, |c| c.union(&rect)));
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Checks that layer `id` can be healed; returns its bounds and its part
+    /// on the canvas (in layer pixels).
+    fn heal_target(&self, id: LayerId) -> Result<(Rect, Rect)> {
+        let layer = self.layer(id)?;
+        layer.check_pixels_editable("heal it")?;
+        if !layer.props.visible {
+            return Err(Error::param(
+                "layer",
+                format!("'{}' is hidden: show it to heal it", layer.props.name),
+            ));
+        }
+        let bounds = layer.bounds();
+        let on_canvas = Rect::new(0, 0, self.width(), self.height())
+            .intersect(&bounds)
+            .map(|r| r.translated(-bounds.x, -bounds.y))
+            .ok_or_else(|| {
+                Error::param(
+                    "layer",
+                    format!("'{}' lies off the canvas", layer.props.name),
+                )
+            })?;
+        Ok((bounds, on_canvas))
+    }
+}
+
+/// The brush `options` describe, checked by name.
+fn brush_of(options: &HealOptions) -> Result<BrushOptions> {
+    check_range("diameter", options.diameter, 1.0, MAX_DIAMETER)?;
+    check_range("hardness", options.hardness, 0.0, 100.0)?;
+    check_range("spacing", options.spacing, 1.0, 1000.0)?;
+    Ok(BrushOptions {
+        diameter: options.diameter,
+        hardness: options.hardness / 100.0,
+        spacing: options.spacing / 100.0,
+        flow: 1.0,
+        erase: false,
+    })
+}
+
+/// The dab shape of `brush`.
+fn shape_of(brush: &BrushOptions) -> DabShape {
+    DabShape {
+        diameter: brush.diameter,
+        hardness: brush.hardness,
+        spacing: brush.spacing,
+    }
 }
 
 /// The coverage of a stroke through layer `points`, limited to the layer's
@@ -168,23 +279,9 @@ fn coverage(
     points: &[(f32, f32)],
     options: &HealOptions,
 ) -> Result<Coverage> {
-    check_range("diameter", options.diameter, 1.0, MAX_DIAMETER)?;
-    check_range("hardness", options.hardness, 0.0, 100.0)?;
-    check_range("spacing", options.spacing, 1.0, 1000.0)?;
-    let brush = BrushOptions {
-        diameter: options.diameter,
-        hardness: options.hardness / 100.0,
-        spacing: options.spacing / 100.0,
-        flow: 1.0,
-        erase: false,
-    };
-    let shape = DabShape {
-        diameter: brush.diameter,
-        hardness: brush.hardness,
-        spacing: brush.spacing,
-    };
+    let brush = brush_of(options)?;
     let off_canvas = || Error::param("points", "the stroke misses the canvas");
-    let dirty = Dabs::place(size, points, &shape)?
+    let dirty = Dabs::place(size, points, &shape_of(&brush))?
         .dirty
         .ok_or_else(off_canvas)?;
     let dirty = Rect::new(dirty.x as i32, dirty.y as i32, dirty.width, dirty.height);
@@ -319,15 +416,41 @@ async fn healing(
     stroke: Coverage,
     offset: (i32, i32),
 ) -> Result<((u32, u32), RgbaImage)> {
-    // At least the solve's own margin (see `ops::poisson`), so it sees the
-    // same window it would on the whole layer.
-    let margin = stroke.rect.width.max(stroke.rect.height) / 4 + 4;
-    let window = grown(stroke.rect, margin, on_canvas);
+    let window = healing_window(stroke.rect, on_canvas);
     let (wx, wy) = (window.x as u32, window.y as u32);
     let destination = crop(layer, (wx, wy), (window.width, window.height));
     refuse_transparent(&destination)?;
+    let source = offset_source(layer, window, offset, on_canvas);
+    let mask = placed(&stroke, window);
+    let pixels = poisson::blend(
+        engine,
+        &destination,
+        &source,
+        &mask,
+        &PoissonOptions::default(),
+    )
+    .await?;
+    Ok(((wx, wy), pixels))
+}
+
+/// The window a healing blend over `rect` works in: at least the solve's
+/// own margin (see `ops::poisson`), so it sees the same window it would on
+/// the whole layer.
+fn healing_window(rect: Rect, on_canvas: Rect) -> Rect {
+    grown(rect, rect.width.max(rect.height) / 4 + 4, on_canvas)
+}
+
+/// The healing source over `window`: the layer at each pixel plus `offset`,
+/// clamped to the layer's part on the canvas.
+fn offset_source(
+    layer: &RgbaImage,
+    window: Rect,
+    offset: (i32, i32),
+    on_canvas: Rect,
+) -> RgbaImage {
     let clamp = |v: i64, low: i32, high: i64| v.clamp(i64::from(low), high - 1) as u32;
-    let source = RgbaImage::from_fn(window.width, window.height, |x, y| {
+    let (wx, wy) = (window.x as u32, window.y as u32);
+    RgbaImage::from_fn(window.width, window.height, |x, y| {
         let sx = clamp(
             i64::from(wx + x) + i64::from(offset.0),
             on_canvas.x,
@@ -339,17 +462,7 @@ async fn healing(
             on_canvas.bottom(),
         );
         *layer.get_pixel(sx, sy)
-    });
-    let mask = placed(&stroke, window);
-    let pixels = poisson::blend(
-        engine,
-        &destination,
-        &source,
-        &mask,
-        &PoissonOptions::default(),
-    )
-    .await?;
-    Ok(((wx, wy), pixels))
+    })
 }
 
 /// `after` where `selection` is 255, `before` where it is 0, mixed between.
@@ -363,6 +476,9 @@ fn within_selection(before: &RgbaImage, after: &RgbaImage, selection: &GrayImage
         )
     })
 }
+
+mod live;
+pub(super) use live::LiveHeal;
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@
 //! changes.
 
 use super::geometry::Rect;
+use super::heal::{LiveHeal, HEALING_BRUSH};
 use super::layer::LayerId;
 use super::Document;
 use crate::engine::Engine;
@@ -30,28 +31,87 @@ pub enum StrokeTool {
 }
 
 /// A stroke being painted point by point on a layer (see
-/// [`Document::begin_stroke`]).
+/// [`Document::begin_stroke`] and [`Document::begin_heal_stroke`]).
 pub(crate) struct OpenStroke {
     layer: LayerId,
     /// The layer's canvas offset when the stroke began.
     origin: (i32, i32),
-    live: LiveStroke,
+    live: Live,
+}
+
+/// What an open stroke does with its dabs.
+enum Live {
+    /// Brush, eraser, clone stamp: the dabs build up one coverage.
+    Paint(LiveStroke),
+    /// Healing brush: each dab is healed in turn.
+    Heal(LiveHeal),
 }
 
 impl std::fmt::Debug for OpenStroke {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenStroke")
             .field("layer", &self.layer)
-            .field("dirty", &self.live.dirty())
+            .field("dirty", &self.dirty())
             .finish_non_exhaustive()
     }
 }
 
 impl OpenStroke {
+    /// A Healing brush stroke on layer `layer` at canvas offset `origin`.
+    pub(super) fn healing(layer: LayerId, origin: (i32, i32), live: LiveHeal) -> OpenStroke {
+        OpenStroke {
+            layer,
+            origin,
+            live: Live::Heal(live),
+        }
+    }
+
+    pub(super) fn layer(&self) -> LayerId {
+        self.layer
+    }
+
+    pub(super) fn origin(&self) -> (i32, i32) {
+        self.origin
+    }
+
+    /// The Healing brush stroke, `None` for a paint stroke.
+    pub(super) fn healing_mut(&mut self) -> Option<&mut LiveHeal> {
+        match &mut self.live {
+            Live::Heal(heal) => Some(heal),
+            Live::Paint(_) => None,
+        }
+    }
+
+    /// The layer pixels the stroke so far may have changed.
+    fn dirty(&self) -> Option<DirtyRect> {
+        match &self.live {
+            Live::Paint(paint) => paint.dirty(),
+            Live::Heal(heal) => heal.dirty(),
+        }
+    }
+
+    /// The history step's name.
+    fn name(&self) -> &'static str {
+        match &self.live {
+            Live::Paint(paint) => paint.tool().name(),
+            Live::Heal(_) => HEALING_BRUSH,
+        }
+    }
+
     /// The layer's pixels as they were before the stroke, for what must not
     /// see a stroke in progress (the autosave).
     pub(crate) fn before(&self, layer: LayerId) -> Option<&image::RgbaImage> {
-        (self.layer == layer).then(|| self.live.before())
+        (self.layer == layer).then(|| match &self.live {
+            Live::Paint(paint) => paint.before(),
+            Live::Heal(heal) => heal.before(),
+        })
+    }
+
+    fn into_before(self) -> image::RgbaImage {
+        match self.live {
+            Live::Paint(paint) => paint.into_before(),
+            Live::Heal(heal) => heal.into_before(),
+        }
     }
 }
 
@@ -114,7 +174,7 @@ impl Document {
         self.stroke = Some(OpenStroke {
             layer: id,
             origin: (bounds.x, bounds.y),
-            live,
+            live: Live::Paint(live),
         });
         let painted = self.add_stroke_points(points);
         if painted.is_err() {
@@ -127,24 +187,49 @@ impl Document {
     /// rectangle repainted (`None` when they miss the layer). With no stroke
     /// open, or bad points, it is an error that changes nothing.
     pub fn add_stroke_points(&mut self, points: &[(f32, f32)]) -> Result<Option<Rect>> {
-        let Some(open) = self.stroke.as_mut() else {
+        let Some(open) = self.stroke.as_ref() else {
             return Err(no_stroke());
         };
         let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
-        let Some(rect) = open.live.add(&to_layer(origin, points))? else {
+        let local = to_layer(origin, points);
+        let changed = match open.live {
+            Live::Paint(_) => self.add_paint_points(origin, &local)?,
+            Live::Heal(_) => self.add_heal_points(&local)?,
+        };
+        let Some(rect) = changed else {
             return Ok(None);
         };
         let area = to_canvas(origin, rect);
-        let selection = self.selection_over(area);
+        self.cache.dirty.add(area);
+        Ok(Some(area))
+    }
+
+    /// Paints the dabs that layer `points` add to the open paint stroke;
+    /// returns the layer rectangle repainted.
+    fn add_paint_points(
+        &mut self,
+        origin: Rect,
+        points: &[(f32, f32)],
+    ) -> Result<Option<DirtyRect>> {
+        let open = self.stroke.as_mut().expect("the caller found a stroke");
+        let Live::Paint(live) = &mut open.live else {
+            unreachable!("the caller found a paint stroke");
+        };
+        let Some(rect) = live.add(points)? else {
+            return Ok(None);
+        };
+        let selection = self.selection_over(to_canvas(origin, rect));
         let open = self.stroke.as_ref().expect("checked above");
+        let Live::Paint(live) = &open.live else {
+            unreachable!("the caller found a paint stroke");
+        };
         let index = self
             .stack
             .index_of(open.layer)
             .expect("an open stroke's layer exists");
         let pixels = &mut self.stack.layers[index].pixels;
-        open.live.repaint(pixels, rect, selection.as_ref())?;
-        self.cache.dirty.add(area);
-        Ok(Some(area))
+        live.repaint(pixels, rect, selection.as_ref())?;
+        Ok(Some(rect))
     }
 
     /// Records the open stroke as one history step named after its tool;
@@ -155,8 +240,8 @@ impl Document {
             return Ok(None);
         };
         let index = self.index_of(open.layer)?;
-        let name = open.live.tool().name();
-        let Some(rect) = open.live.dirty() else {
+        let name = open.name();
+        let Some(rect) = open.dirty() else {
             return Ok(None);
         };
         let area = to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect);
@@ -165,8 +250,9 @@ impl Document {
             image::imageops::crop_imm(&layer.pixels, rect.x, rect.y, rect.width, rect.height)
                 .to_image();
         // History records the change from the pixels before the stroke.
-        layer.pixels = open.live.into_before();
-        self.paint_pixels(open.layer, (area.x, area.y), &painted, name)?;
+        let id = open.layer;
+        layer.pixels = open.into_before();
+        self.paint_pixels(id, (area.x, area.y), &painted, name)?;
         Ok(Some(area))
     }
 
@@ -188,11 +274,11 @@ impl Document {
         let Some(index) = self.stack.index_of(open.layer) else {
             return;
         };
-        let area = match open.live.dirty() {
+        let area = match open.dirty() {
             Some(rect) => to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect),
             None => return,
         };
-        self.stack.layers[index].pixels = open.live.into_before();
+        self.stack.layers[index].pixels = open.into_before();
         self.cache.dirty.add(area);
     }
 

@@ -1,5 +1,6 @@
 //! Spot Healing, Remove and Healing brush strokes for the page's tools:
-//! marshalling only, see [`crate::doc::Document::heal_stroke`].
+//! marshalling only, see [`crate::doc::Document::heal_stroke`] and
+//! [`crate::doc::Document::begin_heal_stroke`].
 
 use super::doc::{busy, Project};
 use super::mask::points as points_of;
@@ -76,5 +77,33 @@ impl Project {
                 .map_err(js_error)?;
             Ok(rect_to_js(Some(rect))?)
         })
+    }
+
+    /// Starts a Healing brush stroke on layer `id` that heals dab by dab
+    /// while the pointer moves (see `Document::begin_heal_stroke`): the
+    /// first flat canvas points heal now, `addStrokePoints` continues,
+    /// `endStroke` records it as one history step, `cancelStroke` drops it.
+    /// `params` as for `healStroke`, with `tool: "healing"` (Spot Healing
+    /// and Remove heal the whole stroke on release). Returns the canvas
+    /// rectangle healed, or null.
+    #[wasm_bindgen(js_name = beginHealStroke)]
+    pub fn begin_heal_stroke(
+        &self,
+        id: u32,
+        points: Vec<f32>,
+        params: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let (options, tool) = heal_from_js(params)?;
+        let HealTool::Healing { source } = tool else {
+            return Err(JsError::new(
+                "tool: only the Healing brush heals while painting; Spot Healing and Remove heal the stroke on release",
+            ));
+        };
+        let points = points_of(&points)?;
+        let rect = self
+            .doc()?
+            .begin_heal_stroke(id, &points, &options, source)
+            .map_err(js_error)?;
+        rect_to_js(rect)
     }
 }

@@ -223,16 +223,9 @@ fn healing_copies_the_source_texture_with_the_destinations_tone() {
     // The right half is the left half 40 levels brighter: healing a blemish
     // on the right from the left must give back the right half's own
     // pixels, not the darker source's.
-    let base = photo("brick");
-    let (w, h) = base.dimensions();
+    let (clean, image) = two_tone_brick();
+    let (w, h) = image.dimensions();
     let half = w / 2;
-    let level = |v: u8, lift: u32| (20 + u32::from(v) * 175 / 255 + lift) as u8;
-    let clean = RgbaImage::from_fn(w, h, |x, y| {
-        let (sx, lift) = if x < half { (x, 0) } else { (x - half, 40) };
-        let p = base.get_pixel(sx, y).0;
-        Rgba([level(p[0], lift), level(p[1], lift), level(p[2], lift), 255])
-    });
-    let image = blemished(&clean, 140.0, 70.0, 7.0);
     let (mut doc, id) = document_of(&image);
     let options = HealOptions {
         diameter: 20.0,
@@ -263,6 +256,24 @@ fn healing_copies_the_source_texture_with_the_destinations_tone() {
     assert!(mean_error(&image, &clean, &stroke) > 20.0);
 }
 
+/// Checks a heal selected left of column `edge`: nothing changed from
+/// `image` right of it, more than 50 pixels left of it.
+fn assert_healed_left_of(after: &RgbaImage, image: &RgbaImage, edge: u32) {
+    let mut changed_left = 0;
+    for (x, y, p) in after.enumerate_pixels() {
+        if x >= edge {
+            assert_eq!(
+                p,
+                image.get_pixel(x, y),
+                "({x}, {y}) is outside the selection"
+            );
+        } else {
+            changed_left += usize::from(p != image.get_pixel(x, y));
+        }
+    }
+    assert!(changed_left > 50, "{changed_left} selected pixels changed");
+}
+
 #[test]
 fn the_selection_limits_a_heal() {
     let clean = photo("chelsea");
@@ -285,19 +296,7 @@ fn the_selection_limits_a_heal() {
     )
     .unwrap();
     let after = &doc.layer(id).unwrap().pixels;
-    let mut changed_left = 0;
-    for (x, y, p) in after.enumerate_pixels() {
-        if x >= 120 {
-            assert_eq!(
-                p,
-                image.get_pixel(x, y),
-                "({x}, {y}) is outside the selection"
-            );
-        } else {
-            changed_left += usize::from(p != image.get_pixel(x, y));
-        }
-    }
-    assert!(changed_left > 50, "{changed_left} selected pixels changed");
+    assert_healed_left_of(after, &image, 120);
 }
 
 #[test]
@@ -422,5 +421,257 @@ fn the_manifests_give_the_options_defaults_and_ranges() {
             names.push(name.clone());
         }
         assert_eq!(names, ["diameter", "hardness", "spacing"], "{id}");
+    }
+}
+
+/// The two-tone brick of the healing test (the right half the left 40
+/// levels brighter), with a blemish at (140, 70) on the right.
+fn two_tone_brick() -> (RgbaImage, RgbaImage) {
+    let base = photo("brick");
+    let (w, h) = base.dimensions();
+    let half = w / 2;
+    let level = |v: u8, lift: u32| (20 + u32::from(v) * 175 / 255 + lift) as u8;
+    let clean = RgbaImage::from_fn(w, h, |x, y| {
+        let (sx, lift) = if x < half { (x, 0) } else { (x - half, 40) };
+        let p = base.get_pixel(sx, y).0;
+        Rgba([level(p[0], lift), level(p[1], lift), level(p[2], lift), 255])
+    });
+    let image = blemished(&clean, 140.0, 70.0, 7.0);
+    (clean, image)
+}
+
+/// Heals `points` live on a fresh document of `image`, sending them in
+/// `batches` (point counts, the first one at least 1); returns the layer
+/// after every batch and the document after the stroke's end.
+fn heal_live(
+    image: &RgbaImage,
+    points: &[(f32, f32)],
+    batches: &[usize],
+    options: &HealOptions,
+    source: (f32, f32),
+) -> (Vec<RgbaImage>, Document, LayerId) {
+    let (mut doc, id) = document_of(image);
+    let mut shown = Vec::new();
+    let mut sent = 0;
+    for (i, &n) in batches.iter().enumerate() {
+        let batch = &points[sent..sent + n];
+        if i == 0 {
+            doc.begin_heal_stroke(id, batch, options, source).unwrap();
+        } else {
+            doc.add_stroke_points(batch).unwrap();
+        }
+        sent += n;
+        shown.push(doc.layer(id).unwrap().pixels.clone());
+    }
+    assert_eq!(sent, points.len());
+    doc.end_stroke().unwrap();
+    (shown, doc, id)
+}
+
+/// The layer after the Healing brush heals `points` of a fresh document of
+/// `image` on release (the whole stroke at once).
+fn healed_at_once(
+    image: &RgbaImage,
+    points: &[(f32, f32)],
+    options: &HealOptions,
+    source: (f32, f32),
+) -> RgbaImage {
+    let (mut doc, id) = document_of(image);
+    heal(&mut doc, id, points, options, HealTool::Healing { source }).unwrap();
+    doc.layer(id).unwrap().pixels.clone()
+}
+
+#[test]
+fn the_live_healing_brush_heals_while_painting_whatever_the_batches() {
+    let (clean, image) = two_tone_brick();
+    let (w, h) = image.dimensions();
+    let options = HealOptions {
+        diameter: 20.0,
+        ..HealOptions::default()
+    };
+    // From the blemish's centre (the first dab covers it all) to the right.
+    let points: Vec<(f32, f32)> = (0..=8).map(|i| (140.0 + 3.0 * i as f32, 70.0)).collect();
+    let source = (140.0 - (w / 2) as f32, 70.0);
+    let steps = document_of(&image).0.history().len();
+
+    let (shown, doc, id) = heal_live(&image, &points, &[1; 9], &options, source);
+    let after = doc.layer(id).unwrap().pixels.clone();
+    // Healed while painting: the first dab alone already changed the layer
+    // under it, towards the clean photo, before the pointer moved on.
+    let first = region((w, h), &points[..1], &options, 0);
+    let (healed, blemish) = (
+        mean_error(&shown[0], &clean, &first),
+        mean_error(&image, &clean, &first),
+    );
+    assert!(
+        healed < blemish / 4.0,
+        "the first dab: {healed:.2} off the clean photo, {blemish:.2} before"
+    );
+    assert_eq!(
+        shown.last().unwrap(),
+        &after,
+        "the end records what was shown"
+    );
+    // However the points were batched, the same dabs heal alike.
+    for batches in [&[9][..], &[1, 3, 5], &[4, 1, 1, 3]] {
+        let (_, other, other_id) = heal_live(&image, &points, batches, &options, source);
+        assert_eq!(other.layer(other_id).unwrap().pixels, after, "{batches:?}");
+    }
+    // One step, outside the stroke nothing, inside the clean photo's tone
+    // (the source is 40 levels darker), as the whole-stroke heal gives it.
+    assert_eq!(doc.history().len(), steps + 1);
+    assert_eq!(doc.history().items().last().unwrap().name, "Healing Brush");
+    let stroke = region((w, h), &points, &options, 0);
+    assert_outside_exact("live healing", &after, &image, &stroke);
+    let whole = healed_at_once(&image, &points, &options, source);
+    let (live_error, whole_error) = (
+        mean_error(&after, &clean, &stroke),
+        mean_error(&whole, &clean, &stroke),
+    );
+    assert!(
+        live_error < 2.0 && live_error < whole_error + 1.0,
+        "live {live_error:.2}, whole stroke {whole_error:.2}"
+    );
+    assert!(mean_error(&image, &clean, &stroke) > 10.0);
+    // Undo gives back the layer from before the stroke, bit for bit.
+    let mut doc = doc;
+    doc.undo().unwrap();
+    assert_eq!(doc.layer(id).unwrap().pixels, image);
+}
+
+#[test]
+fn a_live_heal_keeps_to_the_selection_hides_from_the_autosave_and_cancels() {
+    let (_, image) = two_tone_brick();
+    let (mut doc, id) = document_of(&image);
+    let left = GrayImage::from_fn(image.width(), image.height(), |x, _| {
+        Luma([if x < 140 { 255 } else { 0 }])
+    });
+    doc.set_selection(Some(left), "Select").unwrap();
+    let steps = doc.history().len();
+    let options = HealOptions {
+        diameter: 20.0,
+        ..HealOptions::default()
+    };
+    let source = (60.0, 70.0);
+    doc.begin_heal_stroke(id, &[(134.0, 70.0)], &options, source)
+        .unwrap()
+        .expect("the dab is on the canvas");
+    doc.add_stroke_points(&[(140.0, 70.0), (146.0, 70.0)])
+        .unwrap();
+    let layer = doc.layer(id).unwrap();
+    assert_eq!(
+        doc.committed_pixels(layer),
+        &image,
+        "the autosave sees the layer from before"
+    );
+    assert_healed_left_of(&layer.pixels, &image, 140);
+    doc.cancel_stroke();
+    assert_eq!(doc.layer(id).unwrap().pixels, image);
+    assert_eq!(doc.history().len(), steps);
+    assert!(
+        doc.end_stroke().unwrap().is_none(),
+        "no stroke is left open"
+    );
+}
+
+#[test]
+fn bad_live_heals_are_refused_by_name_and_change_nothing() {
+    let image = photo("coffee");
+    let (mut doc, id) = document_of(&image);
+    let empty = doc.new_layer("Empty").unwrap();
+    let steps = doc.history().len();
+    let o = HealOptions::default();
+    type Case<'a> = (LayerId, &'a [(f32, f32)], HealOptions, (f32, f32), &'a str);
+    let cases: [Case; 6] = [
+        (id, &[], o, (20.0, 20.0), "points"),
+        (empty, &[(60.0, 60.0)], o, (20.0, 20.0), "layer"),
+        (id, &[(60.0, 60.0)], o, (-5.0, 10.0), "source"),
+        (id, &[(60.0, 60.0)], o, (60.2, 59.8), "source"),
+        (id, &[(60.0, f32::NAN)], o, (20.0, 20.0), "points"),
+        (
+            id,
+            &[(60.0, 60.0)],
+            HealOptions { spacing: 0.0, ..o },
+            (20.0, 20.0),
+            "spacing",
+        ),
+    ];
+    for (layer, points, options, source, want) in cases {
+        let err = doc
+            .begin_heal_stroke(layer, points, &options, source)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidParameter { ref name, .. } if name == want),
+            "{points:?} from {source:?}: {err}"
+        );
+        assert!(doc.end_stroke().unwrap().is_none(), "nothing is left open");
+        assert_eq!(doc.history().len(), steps);
+    }
+    // A bad point mid-stroke is refused and the stroke so far stands.
+    doc.begin_heal_stroke(id, &[(60.0, 60.0)], &o, (20.0, 20.0))
+        .unwrap();
+    let so_far = doc.layer(id).unwrap().pixels.clone();
+    assert_ne!(so_far, image);
+    let err = doc.add_stroke_points(&[(f32::INFINITY, 1.0)]).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidParameter { ref name, .. } if name == "points"),
+        "{err}"
+    );
+    assert_eq!(doc.layer(id).unwrap().pixels, so_far);
+    doc.cancel_stroke();
+    assert_eq!(doc.layer(id).unwrap().pixels, image);
+    assert_eq!(doc.history().len(), steps);
+}
+
+/// How far the mean colour over the pixels `inside` covers is from `clean`'s
+/// (the mean over RGB of each channel's absolute difference): texture from
+/// elsewhere differs pixel by pixel, but its tone should not.
+fn tone_error(image: &RgbaImage, clean: &RgbaImage, inside: &GrayImage) -> f64 {
+    let mean = |image: &RgbaImage, c: usize| {
+        let (mut sum, mut n) = (0u64, 0u64);
+        for (p, m) in image.pixels().zip(inside.pixels()) {
+            if m.0[0] > 0 {
+                sum += u64::from(p.0[c]);
+                n += 1;
+            }
+        }
+        sum as f64 / n as f64
+    };
+    (0..3)
+        .map(|c| (mean(image, c) - mean(clean, c)).abs())
+        .sum::<f64>()
+        / 3.0
+}
+
+#[test]
+fn the_live_healing_brush_heals_as_well_as_the_whole_stroke_at_once() {
+    // Texture from elsewhere in the photo (not a copy of what was there):
+    // the live stroke, dab by dab, comes out close to the whole stroke
+    // healed at once (which replaces the pixels, blemish and all), and its
+    // mean colour is as near the clean photo's.
+    let options = HealOptions {
+        diameter: 22.0,
+        ..HealOptions::default()
+    };
+    let points: Vec<(f32, f32)> = (0..=6).map(|i| (112.0 + 3.0 * i as f32, 60.0)).collect();
+    let source = (112.0 - 30.0, 60.0);
+    for name in ["chelsea", "grass", "astronaut", "coffee", "brick", "rocket"] {
+        let clean = photo(name);
+        let image = blemished(&clean, 120.0, 60.0, 7.0);
+        let stroke = region(image.dimensions(), &points, &options, 0);
+        let (_, live, id) = heal_live(&image, &points, &[2, 2, 3], &options, source);
+        let live = live.layer(id).unwrap().pixels.clone();
+        let whole = healed_at_once(&image, &points, &options, source);
+        let apart = mean_error(&live, &whole, &stroke);
+        let moved = mean_error(&whole, &image, &stroke);
+        let (live_tone, whole_tone) = (
+            tone_error(&live, &clean, &stroke),
+            tone_error(&whole, &clean, &stroke),
+        );
+        assert!(
+            apart < moved / 8.0 && live_tone < whole_tone + 3.0,
+            "{name}: the live stroke is {apart:.2} levels from the whole stroke's heal, which moved \
+             the pixels {moved:.2}; tone {live_tone:.2} vs {whole_tone:.2} off the clean photo"
+        );
     }
 }
