@@ -154,22 +154,24 @@ fn adapted_distance(
     let w = level.width;
     let side = 2 * r + 1;
     let limit = limit as f32;
+    // Alpha as a fourth channel carried unchanged, so every pixel is the
+    // same four-lane operation (which vectorises).
+    let gain = [transfer[0].0, transfer[1].0, transfer[2].0, 1.0];
+    let bias = [transfer[0].1, transfer[1].1, transfer[2].1, 0.0];
     let mut total = 0f32;
     for dy in 0..side {
         let ta = t + dy * w - r * w - r;
         let sa = s + dy * w - r * w - r;
         let trow = &level.pixels[ta..ta + side];
         let srow = &level.pixels[sa..sa + side];
-        let mut row = 0f32;
+        let mut row = [0f32; 4];
         for (a, b) in trow.iter().zip(srow) {
-            for (c, &(gain, bias)) in transfer.iter().enumerate() {
-                let d = gain * f32::from(b[c]) + bias - f32::from(a[c]);
-                row += d * d;
+            for c in 0..4 {
+                let d = gain[c] * f32::from(b[c]) + bias[c] - f32::from(a[c]);
+                row[c] += d * d;
             }
-            let d = f32::from(a[3]) - f32::from(b[3]);
-            row += d * d;
         }
-        total += row;
+        total += row.iter().sum::<f32>();
         if total >= limit {
             break;
         }
@@ -178,44 +180,65 @@ fn adapted_distance(
 }
 
 /// Each patch centre's mean and standard deviation per colour channel
-/// (`[mean r, g, b, std r, g, b]`; zeros where no patch fits), from
-/// summed-area tables of the values and their squares.
-fn patch_stats(level: &Level, r: usize) -> Vec<[f32; 6]> {
+/// (`[mean r, g, b, std r, g, b]`; zeros where no patch fits) into `stats`,
+/// from box sums of the values and their squares kept as running sums: a
+/// column total per column over the patch's rows, slid down a row at a
+/// time, and a running total of those across each row. (Integers
+/// throughout, so the same sums as any other order; a patch's sum of
+/// squares, at most 255² per value, fits 32 bits for any patch side.)
+fn patch_stats(level: &Level, r: usize, stats: &mut Vec<[f32; 6]>) {
     let (w, h) = (level.width, level.height);
-    let w1 = w + 1;
-    let mut sums = vec![[0u64; 6]; w1 * (h + 1)];
-    for y in 0..h {
-        let mut row = [0u64; 6];
-        for x in 0..w {
-            let p = level.pixels[y * w + x];
-            for c in 0..3 {
-                let v = u64::from(p[c]);
-                row[c] += v;
-                row[3 + c] += v * v;
+    let side = 2 * r + 1;
+    stats.clear();
+    stats.resize(w * h, [0.0; 6]);
+    if w < side || h < side {
+        return;
+    }
+    // A pixel's values and squares per colour channel.
+    let moments = |p: [u8; 4]| -> [u32; 6] {
+        let v = [0, 1, 2].map(|c| u32::from(p[c]));
+        [v[0], v[1], v[2], v[0] * v[0], v[1] * v[1], v[2] * v[2]]
+    };
+    let mut columns = vec![[0u32; 6]; w];
+    for y in 0..side {
+        for (x, column) in columns.iter_mut().enumerate() {
+            let m = moments(level.pixels[y * w + x]);
+            for k in 0..6 {
+                column[k] += m[k];
             }
-            let above = sums[y * w1 + x + 1];
-            sums[(y + 1) * w1 + x + 1] = std::array::from_fn(|k| above[k] + row[k]);
         }
     }
-    let n = ((2 * r + 1) * (2 * r + 1)) as f32;
-    let mut stats = vec![[0f32; 6]; w * h];
-    for y in r..h.saturating_sub(r) {
-        for x in r..w.saturating_sub(r) {
-            let (x0, y0, x1, y1) = (x - r, y - r, x + r + 1, y + r + 1);
-            let total: [u64; 6] = std::array::from_fn(|k| {
-                sums[y1 * w1 + x1][k] + sums[y0 * w1 + x0][k]
-                    - sums[y0 * w1 + x1][k]
-                    - sums[y1 * w1 + x0][k]
-            });
+    let n = (side * side) as f32;
+    for y in r..h - r {
+        let mut total = [0u32; 6];
+        for column in &columns[..side] {
+            for k in 0..6 {
+                total[k] += column[k];
+            }
+        }
+        for x in r..w - r {
             let out = &mut stats[y * w + x];
             for c in 0..3 {
                 let mean = total[c] as f32 / n;
                 out[c] = mean;
                 out[3 + c] = (total[3 + c] as f32 / n - mean * mean).max(0.0).sqrt();
             }
+            if x + r + 1 < w {
+                for k in 0..6 {
+                    total[k] = total[k] + columns[x + r + 1][k] - columns[x - r][k];
+                }
+            }
+        }
+        if y + r + 1 < h {
+            for (x, column) in columns.iter_mut().enumerate() {
+                let incoming = moments(level.pixels[(y + r + 1) * w + x]);
+                let outgoing = moments(level.pixels[(y - r) * w + x]);
+                for k in 0..6 {
+                    column[k] = column[k] + incoming[k] - outgoing[k];
+                }
+            }
         }
     }
-    stats
 }
 
 /// Colour adaptation's state on a level: its limits and the patches'
@@ -337,7 +360,7 @@ impl Field {
     /// (and, with colour adaptation, every patch's statistics).
     fn measure(&mut self, level: &Level) {
         if let Some(a) = &mut self.adaptation {
-            a.stats = patch_stats(level, self.r);
+            patch_stats(level, self.r, &mut a.stats);
         }
         for k in 0..self.targets.len() {
             let t = self.targets[k];
