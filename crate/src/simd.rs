@@ -1,10 +1,11 @@
 //! Running a kernel's plain-Rust lane loops on the widest vectors the CPU has.
 
 /// Defines `fn $name(args)` that calls the `#[inline(always)]` kernel
-/// `$kernel(args)` compiled with AVX2 where the CPU has it (its vector
-/// loops then use 32-byte registers instead of 16-byte SSE2 ones), and as
-/// is elsewhere; wasm gets SIMD128 at compile time. The operations, and so
-/// the result, are the same either way.
+/// `$kernel(args)` compiled with AVX-512 (F, BW) where the CPU has it, else
+/// with AVX2 where it has that (its vector loops then use 64- or 32-byte
+/// registers instead of 16-byte SSE2 ones), and as is elsewhere; wasm gets
+/// SIMD128 at compile time. The operations, and so the result, are the same
+/// either way.
 ///
 /// A macro rather than a function taking a closure: LLVM does not inline a
 /// large closure into a `#[target_feature]` wrapper, so the closure would
@@ -13,6 +14,15 @@ macro_rules! widest_vectors {
     ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) = $kernel:path;) => {
         $(#[$doc])*
         fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if $crate::simd::has_avx512() {
+                #[target_feature(enable = "avx2,avx512f,avx512bw")]
+                unsafe fn avx512($($arg: $ty),*) {
+                    $kernel($($arg),*)
+                }
+                // SAFETY: AVX-512 F and BW support was just detected.
+                return unsafe { avx512($($arg),*) };
+            }
             #[cfg(target_arch = "x86_64")]
             if std::is_x86_feature_detected!("avx2") {
                 #[target_feature(enable = "avx2")]
@@ -28,3 +38,16 @@ macro_rules! widest_vectors {
 }
 
 pub(crate) use widest_vectors;
+
+/// Whether the CPU has AVX-512 with byte and word lanes (F and BW), which
+/// doubles the lanes of the u16 kernels over AVX2. `RETOUCH_NO_AVX512` set
+/// (any value) says no, so a benchmark can compare the two on one machine.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx512() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::env::var_os("RETOUCH_NO_AVX512").is_none()
+    })
+}
