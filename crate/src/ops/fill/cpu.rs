@@ -250,6 +250,7 @@ pub(super) struct Adaptation {
 
 impl Adaptation {
     /// Gain and bias per colour channel carrying source `s` to target `t`.
+    #[inline(always)]
     fn transfer(&self, t: usize, s: usize) -> [(f32, f32); 3] {
         let (ts, ss) = (&self.stats[t], &self.stats[s]);
         std::array::from_fn(|c| self.limits.transfer(ss[c], ss[3 + c], ts[c], ts[3 + c]))

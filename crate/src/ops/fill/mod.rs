@@ -140,6 +140,7 @@ impl AdaptationLimits {
     /// The gain and bias that carry a source patch of colour `mean_s` and
     /// spread `std_s` to a target of `mean_t`, `std_t` (one channel), each
     /// clamped; `fill.wgsl`'s `transfer` mirrors it.
+    #[inline(always)]
     pub(crate) fn transfer(&self, mean_s: f32, std_s: f32, mean_t: f32, std_t: f32) -> (f32, f32) {
         let gain = (std_t / std_s.max(1.0)).clamp(self.gain.0, self.gain.1);
         let bias = (mean_t - gain * mean_s).clamp(-self.bias, self.bias);
