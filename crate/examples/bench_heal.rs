@@ -4,7 +4,8 @@
 //! the left), and a Spot Healing and a Remove stroke 40 px wide and 40 px
 //! long; and the live Healing brush (`Document::begin_heal_stroke`, as the
 //! page strokes it): its start (the layer's copy and the first dab) and
-//! each pointer move 10 px on (one dab healed).
+//! each pointer move 10 px on (one dab healed), and its end (the whole
+//! stroke healed at once and recorded).
 //! `cargo run -p retouch --release --example bench_heal`. The
 //! photograph is the six test photos of `crate/tests/photos` tiled with
 //! mirroring. Wall time, median of `bench_kit::RUNS` after a warm-up; each
@@ -57,7 +58,7 @@ fn measure_live(
         diameter: 40.0,
         ..HealOptions::default()
     };
-    let (mut begins, mut steps) = (Vec::new(), Vec::new());
+    let (mut begins, mut steps, mut ends) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..=bench_kit::RUNS {
         let clock = Instant::now();
         doc.begin_heal_stroke(layer, &[start], &options, source)
@@ -71,10 +72,13 @@ fn measure_live(
                 steps.push(clock.elapsed());
             }
         }
+        let clock = Instant::now();
         doc.end_stroke().expect("the stroke's step");
+        let ended = clock.elapsed();
         doc.undo().expect("the stroke's step");
         if run > 0 {
             begins.push(begun);
+            ends.push(ended);
         }
     }
     let median = |times: &mut Vec<Duration>| {
@@ -83,11 +87,13 @@ fn measure_live(
     };
     println!(
         "live healing brush: start (layer copy + first dab) {:.1} ms (median of {}), \
-         a 10 px move (one dab) {:.1} ms (median of {})",
+         a 10 px move (one dab) {:.1} ms (median of {}), \
+         the end (the whole stroke healed and recorded) {:.1} ms",
         median(&mut begins),
         begins.len(),
         median(&mut steps),
-        steps.len()
+        steps.len(),
+        median(&mut ends)
     );
 }
 

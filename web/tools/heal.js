@@ -4,8 +4,9 @@
 // on the overlay and on release the core heals the whole stroke at once
 // (content-aware fill, blended in the gradient domain). The Healing brush
 // heals while the pointer moves: each dab takes the source's texture and is
-// blended in with the tone around it, and release records the stroke. Each
-// stroke is one history step. [ and ] change the size.
+// blended in with the tone around it; release heals the whole stroke at
+// once and records it. Each stroke is one history step. [ and ] change the
+// size.
 
 import { liveStrokeTool } from './paint.js';
 

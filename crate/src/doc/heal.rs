@@ -131,6 +131,20 @@ impl Document {
                 healing(engine, &layer.pixels, on_canvas, stroke, offset).await?
             }
         };
+        self.record_heal(id, bounds, at, pixels, tool.name())
+    }
+
+    /// Records healed `pixels` at layer position `at` of layer `id` (at
+    /// `bounds`) as one history step `name`, mixed by the selection when
+    /// there is one; returns the canvas rectangle.
+    fn record_heal(
+        &mut self,
+        id: LayerId,
+        bounds: Rect,
+        at: (u32, u32),
+        pixels: RgbaImage,
+        name: &str,
+    ) -> Result<Rect> {
         let area = Rect::new(
             bounds.x + at.0 as i32,
             bounds.y + at.1 as i32,
@@ -144,20 +158,50 @@ impl Document {
             }
             None => pixels,
         };
-        self.paint_pixels(id, (area.x, area.y), &pixels, tool.name())?;
+        self.paint_pixels(id, (area.x, area.y), &pixels, name)?;
         Ok(area)
+    }
+
+    /// Ends the open Healing brush stroke `open`: the layer gets back its
+    /// pixels from before the stroke, and the whole stroke healed at once
+    /// from them (on the CPU, exactly what [`Document::heal_stroke`] gives
+    /// a CPU engine) is recorded as one step — so the dab-by-dab preview's
+    /// seams, where an early dab's edge ran over what a later dab healed,
+    /// do not stay. Returns the canvas rectangle recorded.
+    pub(super) fn end_heal_stroke(&mut self, open: OpenStroke) -> Result<Option<Rect>> {
+        let (id, origin) = (open.layer(), open.origin());
+        let heal = open.into_healing().expect("a healing stroke");
+        let whole = heal.whole_stroke();
+        let index = self.index_of(id)?;
+        if let Some(rect) = heal.dirty() {
+            self.cache.dirty.add(Rect::new(
+                origin.0 + rect.x as i32,
+                origin.1 + rect.y as i32,
+                rect.width,
+                rect.height,
+            ));
+        }
+        self.stack.layers[index].pixels = heal.into_before();
+        let Some((at, pixels)) = whole? else {
+            return Ok(None);
+        };
+        let bounds = self.layer(id)?.bounds();
+        self.record_heal(id, bounds, at, pixels, HEALING_BRUSH)
+            .map(Some)
     }
 
     /// Starts a Healing brush stroke on layer `id` that heals while the
     /// pointer moves: each dab, as it is placed, takes the texture at the
     /// stroke's offset to `source` (from the layer as it was before the
     /// stroke) and is blended in the gradient domain with the layer as it
-    /// is, earlier dabs included — so the result depends only on the
+    /// is, earlier dabs included — so what shows depends only on the
     /// points, not on how they were batched. `points` (canvas; one at
     /// least) heal now, [`Document::add_stroke_points`] continues,
-    /// [`Document::end_stroke`] records the stroke as one history step
-    /// ("Healing Brush") and [`Document::cancel_stroke`] drops it, as for a
-    /// live paint stroke. Dabs run on the CPU (a 40 px dab takes about a
+    /// [`Document::end_stroke`] heals the whole stroke at once from the
+    /// layer as it was before (bit for bit what [`Document::heal_stroke`]
+    /// gives a CPU engine) and records it as one history step ("Healing
+    /// Brush"), and [`Document::cancel_stroke`] drops it, as for a live
+    /// paint stroke. Dabs run on the CPU (a 40 px dab takes about a
     /// millisecond). Returns the canvas rectangle healed (`None` when the
     /// points miss the layer). Refused, changing nothing, as
     /// [`Document::heal_stroke`] refuses.
@@ -416,12 +460,7 @@ async fn healing(
     stroke: Coverage,
     offset: (i32, i32),
 ) -> Result<((u32, u32), RgbaImage)> {
-    let window = healing_window(stroke.rect, on_canvas);
-    let (wx, wy) = (window.x as u32, window.y as u32);
-    let destination = crop(layer, (wx, wy), (window.width, window.height));
-    refuse_transparent(&destination)?;
-    let source = offset_source(layer, window, offset, on_canvas);
-    let mask = placed(&stroke, window);
+    let (window, destination, source, mask) = healing_inputs(layer, on_canvas, &stroke, offset)?;
     let pixels = poisson::blend(
         engine,
         &destination,
@@ -430,7 +469,35 @@ async fn healing(
         &PoissonOptions::default(),
     )
     .await?;
-    Ok(((wx, wy), pixels))
+    Ok(((window.x as u32, window.y as u32), pixels))
+}
+
+/// [`healing`] on the CPU.
+fn healing_cpu(
+    layer: &RgbaImage,
+    on_canvas: Rect,
+    stroke: Coverage,
+    offset: (i32, i32),
+) -> Result<((u32, u32), RgbaImage)> {
+    let (window, destination, source, mask) = healing_inputs(layer, on_canvas, &stroke, offset)?;
+    let pixels = poisson::blend_cpu(&destination, &source, &mask, &PoissonOptions::default())?;
+    Ok(((window.x as u32, window.y as u32), pixels))
+}
+
+/// What the Healing brush blends: the window around the stroke, the layer
+/// there, the texture at `offset` and the stroke's coverage.
+fn healing_inputs(
+    layer: &RgbaImage,
+    on_canvas: Rect,
+    stroke: &Coverage,
+    offset: (i32, i32),
+) -> Result<(Rect, RgbaImage, RgbaImage, GrayImage)> {
+    let window = healing_window(stroke.rect, on_canvas);
+    let (wx, wy) = (window.x as u32, window.y as u32);
+    let destination = crop(layer, (wx, wy), (window.width, window.height));
+    refuse_transparent(&destination)?;
+    let source = offset_source(layer, window, offset, on_canvas);
+    Ok((window, destination, source, placed(stroke, window)))
 }
 
 /// The window a healing blend over `rect` works in: at least the solve's

@@ -75,6 +75,14 @@ impl OpenStroke {
     }
 
     /// The Healing brush stroke, `None` for a paint stroke.
+    pub(super) fn into_healing(self) -> Option<LiveHeal> {
+        match self.live {
+            Live::Heal(heal) => Some(heal),
+            Live::Paint(_) => None,
+        }
+    }
+
+    /// The Healing brush stroke, `None` for a paint stroke.
     pub(super) fn healing_mut(&mut self) -> Option<&mut LiveHeal> {
         match &mut self.live {
             Live::Heal(heal) => Some(heal),
@@ -239,6 +247,9 @@ impl Document {
         let Some(open) = self.stroke.take() else {
             return Ok(None);
         };
+        if matches!(open.live, Live::Heal(_)) {
+            return self.end_heal_stroke(open);
+        }
         let index = self.index_of(open.layer)?;
         let name = open.name();
         let Some(rect) = open.dirty() else {

@@ -82,7 +82,9 @@ impl Project {
     /// Starts a Healing brush stroke on layer `id` that heals dab by dab
     /// while the pointer moves (see `Document::begin_heal_stroke`): the
     /// first flat canvas points heal now, `addStrokePoints` continues,
-    /// `endStroke` records it as one history step, `cancelStroke` drops it.
+    /// `endStroke` heals the whole stroke at once and records it as one
+    /// history step (what `healStroke` gives a CPU engine), `cancelStroke`
+    /// drops it.
     /// `params` as for `healStroke`, with `tool: "healing"` (Spot Healing
     /// and Remove heal the whole stroke on release). Returns the canvas
     /// rectangle healed, or null.

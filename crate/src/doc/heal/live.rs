@@ -1,10 +1,10 @@
 //! The Healing brush while the pointer moves (see
 //! [`Document::begin_heal_stroke`](super::Document::begin_heal_stroke)):
 //! dab by dab, each blended in the gradient domain over its own window, on
-//! the CPU.
+//! the CPU; at the end, the whole stroke at once.
 
-use super::{brush_of, crop, healing_window, offset_source, refuse_transparent, shape_of};
-use super::{within_selection, HealOptions};
+use super::{brush_of, coverage, crop, healing_cpu, healing_window, offset_source};
+use super::{refuse_transparent, shape_of, within_selection, HealOptions};
 use crate::doc::geometry::Rect;
 use crate::ops::dab::{fixed_centres, DabPlacer, Dabs, DirtyRect};
 use crate::ops::poisson::{self, PoissonOptions};
@@ -24,8 +24,12 @@ pub(crate) struct HealDab {
 /// A Healing brush stroke healed dab by dab as its points arrive. Every dab
 /// reads its texture from the layer as it was before the stroke and its
 /// tone from the layer as the earlier dabs left it, so the pixels after the
-/// last dab depend on the points alone, however they were batched.
+/// last dab depend on the points alone, however they were batched. What is
+/// recorded at the end is [`LiveHeal::whole_stroke`].
 pub(crate) struct LiveHeal {
+    options: HealOptions,
+    /// The stroke's points so far, in layer pixels.
+    points: Vec<(f32, f32)>,
     placer: DabPlacer,
     /// The dab shape's coverage model (no centres).
     model: Dabs,
@@ -49,6 +53,8 @@ impl LiveHeal {
     ) -> Result<LiveHeal> {
         let placer = DabPlacer::new(before.dimensions(), &shape_of(&brush_of(options)?));
         Ok(LiveHeal {
+            options: *options,
+            points: Vec::new(),
             model: placer.shape_only(),
             placer,
             offset,
@@ -63,6 +69,7 @@ impl LiveHeal {
     /// dabs) changes nothing.
     pub fn place(&mut self, points: &[(f32, f32)]) -> Result<Vec<HealDab>> {
         let centres = self.placer.extend(points)?;
+        self.points.extend_from_slice(points);
         let dabs = centres
             .iter()
             .zip(fixed_centres(&centres))
@@ -120,6 +127,24 @@ impl LiveHeal {
         };
         self.dirty = Some(self.dirty.map_or(rect, |d| d.union(&rect)));
         Ok(Some(rect))
+    }
+
+    /// The whole stroke healed at once from the layer as it was before it
+    /// (the layer position and pixels of the rectangle that can change), as
+    /// the one-shot Healing brush heals it on the CPU: texture from the
+    /// offset, tone from around the whole stroke, so no dab's edge runs
+    /// over pixels a later dab healed. `None` while no dab has healed.
+    pub fn whole_stroke(&self) -> Result<Option<((u32, u32), RgbaImage)>> {
+        if self.dirty.is_none() {
+            return Ok(None);
+        }
+        let stroke = coverage(
+            self.before.dimensions(),
+            self.on_canvas,
+            &self.points,
+            &self.options,
+        )?;
+        healing_cpu(&self.before, self.on_canvas, stroke, self.offset).map(Some)
     }
 
     /// What the stroke so far may have changed, `None` before its first dab.
