@@ -42,7 +42,7 @@ pub const REMOVE_GROW: u32 = 4;
 pub const REMOVE_PATCH: u32 = 9;
 
 /// The Healing brush's name, and its history steps'.
-pub(super) const HEALING_BRUSH: &str = "Healing Brush";
+const HEALING_BRUSH: &str = "Healing Brush";
 
 /// Which healing tool a stroke uses.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,7 +7,7 @@
 //! changes.
 
 use super::geometry::Rect;
-use super::heal::{LiveHeal, HEALING_BRUSH};
+use super::heal::LiveHeal;
 use super::layer::LayerId;
 use super::Document;
 use crate::engine::Engine;
@@ -95,14 +95,6 @@ impl OpenStroke {
         match &self.live {
             Live::Paint(paint) => paint.dirty(),
             Live::Heal(heal) => heal.dirty(),
-        }
-    }
-
-    /// The history step's name.
-    fn name(&self) -> &'static str {
-        match &self.live {
-            Live::Paint(paint) => paint.tool().name(),
-            Live::Heal(_) => HEALING_BRUSH,
         }
     }
 
@@ -247,11 +239,11 @@ impl Document {
         let Some(open) = self.stroke.take() else {
             return Ok(None);
         };
-        if matches!(open.live, Live::Heal(_)) {
-            return self.end_heal_stroke(open);
-        }
+        let name = match &open.live {
+            Live::Paint(paint) => paint.tool().name(),
+            Live::Heal(_) => return self.end_heal_stroke(open),
+        };
         let index = self.index_of(open.layer)?;
-        let name = open.name();
         let Some(rect) = open.dirty() else {
             return Ok(None);
         };
