@@ -94,32 +94,15 @@ pub fn composite_cpu_in_place(
 /// Pixels per block of the normal-mode fast path.
 const BLOCK: usize = 8;
 
-/// Normal mode without linear light, with AVX-512 or AVX2 where the CPU has
-/// it (the block loop vectorises wider); wasm gets SIMD128 at compile time.
-fn normal_row(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx512() {
-        // SAFETY: AVX-512 F and BW support was just detected.
-        return unsafe { normal_row_avx512(base, layer, mask, opacity) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected.
-        return unsafe { normal_row_avx2(base, layer, mask, opacity) };
-    }
-    normal_row_portable(base, layer, mask, opacity);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512bw")]
-unsafe fn normal_row_avx512(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
-    normal_row_portable(base, layer, mask, opacity);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn normal_row_avx2(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
-    normal_row_portable(base, layer, mask, opacity);
+crate::simd::widest_vectors! {
+    /// Normal mode without linear light on the widest vectors the CPU has
+    /// (the block loop vectorises wider); wasm gets SIMD128 at compile time.
+    fn normal_row(
+        base: &mut [u8],
+        layer: &[u8],
+        mask: Option<&[u8]>,
+        opacity: f32,
+    ) = normal_row_portable;
 }
 
 /// The same arithmetic as [`blend_pixel`], specialised. Blocks of pixels over
@@ -469,52 +452,16 @@ fn per_pixel_colour(mode: BlendMode, cb: [f32; LANES], cs: [f32; LANES]) -> [f32
 /// Byte lanes of a block: `BLOCK` RGBA pixels.
 const LANES: usize = BLOCK * 4;
 
-#[inline(always)]
-fn blocked_row_for(
-    params: &PixelParams,
-    base: &mut [u8],
-    layer: &[u8],
-    mask: Option<&[u8]>,
-    mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
-    byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx512() {
-        // SAFETY: AVX-512 F and BW support was just detected.
-        return unsafe { blocked_row_avx512(params, base, layer, mask, mix, byte) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 support was just detected.
-        return unsafe { blocked_row_avx2(params, base, layer, mask, mix, byte) };
-    }
-    blocked_row_portable(params, base, layer, mask, mix, byte);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512bw")]
-unsafe fn blocked_row_avx512(
-    params: &PixelParams,
-    base: &mut [u8],
-    layer: &[u8],
-    mask: Option<&[u8]>,
-    mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
-    byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
-) {
-    blocked_row_portable(params, base, layer, mask, mix, byte);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn blocked_row_avx2(
-    params: &PixelParams,
-    base: &mut [u8],
-    layer: &[u8],
-    mask: Option<&[u8]>,
-    mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
-    byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
-) {
-    blocked_row_portable(params, base, layer, mask, mix, byte);
+crate::simd::widest_vectors! {
+    /// [`blocked_row_portable`] on the widest vectors the CPU has.
+    fn blocked_row_for(
+        params: &PixelParams,
+        base: &mut [u8],
+        layer: &[u8],
+        mask: Option<&[u8]>,
+        mix: impl Fn([f32; LANES], [f32; LANES]) -> [f32; LANES] + Copy,
+        byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
+    ) = blocked_row_portable;
 }
 
 /// The row loop: whole blocks through [`composite_block`], the tail through
