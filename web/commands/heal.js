@@ -19,7 +19,7 @@ export const HEAL_COMMANDS = [
     label: 'Begin a live Healing brush stroke',
     enabled: hasLayer,
     /** `{ points: [x0, y0, …], ...the Healing brush's manifest parameters }`: resolves to the rectangle healed, or null. */
-    run(ctx, { points, tool: _tool, ...params }) {
+    run(ctx, { points, ...params }) {
       const layerId = ctx.session.state.activeId;
       const args = { ...params, ...healSource(ctx), tool: 'healing' };
       return onStroke(ctx, (p) => p.beginHealStroke(layerId, new Float32Array(points), args));
