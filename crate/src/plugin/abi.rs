@@ -39,11 +39,16 @@ pub fn inspect_module(wasm: &[u8], memory_limit_mib: u32) -> Result<ModuleInfo> 
         | wasmparser::WasmFeatures::SIGN_EXTENSION
         | wasmparser::WasmFeatures::MUTABLE_GLOBAL
         | wasmparser::WasmFeatures::SATURATING_FLOAT_TO_INT
-        | wasmparser::WasmFeatures::MULTI_VALUE;
+        | wasmparser::WasmFeatures::MULTI_VALUE
+        | wasmparser::WasmFeatures::SIMD;
     let mut validator = wasmparser::Validator::new_with_features(features);
-    validator
-        .validate_all(wasm)
-        .map_err(|e| invalid(format!("not a valid WebAssembly module: {e}")))?;
+    validator.validate_all(wasm).map_err(|e| {
+        invalid(format!(
+            "not a valid WebAssembly module for plugin ABI {ABI_VERSION}: {e} (the ABI \
+                 allows the MVP plus bulk memory, sign extension, mutable globals, non-trapping \
+                 float-to-int, multi-value and fixed-width SIMD)"
+        ))
+    })?;
     let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
     let mut functions: Vec<u32> = Vec::new();
     let mut exports: BTreeMap<String, (ExternalKind, u32)> = BTreeMap::new();

@@ -578,6 +578,118 @@ fn modules_with_foreign_imports_are_refused_naming_them() {
     bundle(&allowed);
 }
 
+/// Inverts red, green and blue (halo 0) sixteen bytes at a time with fixed-width SIMD, the last
+/// pixels of a row one at a time; `xor` is the instruction doing it (`v128.xor`, or a relaxed
+/// SIMD instruction to prove those are refused).
+fn simd_invert(xor: &str) -> String {
+    format!(
+        r#"(block $done
+      (loop $rows
+        local.get $y
+        local.get $oh
+        i32.ge_u
+        br_if $done
+        ;; $x: the row's offset in bytes (input and output rows match: halo 0)
+        local.get $y
+        local.get $ow
+        i32.mul
+        i32.const 4
+        i32.mul
+        local.set $x
+        i32.const 0
+        local.set $i
+        (block $vectors_done
+          (loop $vectors
+            local.get $i
+            i32.const 16
+            i32.add
+            local.get $ow
+            i32.const 4
+            i32.mul
+            i32.gt_u
+            br_if $vectors_done
+            local.get $out
+            local.get $x
+            i32.add
+            local.get $i
+            i32.add
+            local.get $in
+            local.get $x
+            i32.add
+            local.get $i
+            i32.add
+            v128.load
+            v128.const i32x4 0x00ffffff 0x00ffffff 0x00ffffff 0x00ffffff
+            {xor}
+            v128.store
+            local.get $i
+            i32.const 16
+            i32.add
+            local.set $i
+            br $vectors))
+        (block $pixels_done
+          (loop $pixels
+            local.get $i
+            local.get $ow
+            i32.const 4
+            i32.mul
+            i32.ge_u
+            br_if $pixels_done
+            local.get $out
+            local.get $x
+            i32.add
+            local.get $i
+            i32.add
+            local.get $in
+            local.get $x
+            i32.add
+            local.get $i
+            i32.add
+            i32.load
+            i32.const 0x00ffffff
+            i32.xor
+            i32.store
+            local.get $i
+            i32.const 4
+            i32.add
+            local.set $i
+            br $pixels))
+        local.get $y
+        i32.const 1
+        i32.add
+        local.set $y
+        br $rows))
+    i32.const 0"#
+    )
+}
+
+#[test]
+fn fixed_width_simd_runs_and_relaxed_simd_is_refused() {
+    // A width that is not a multiple of four pixels leaves a scalar tail in every row.
+    let image = photo(TILE + 7, 61);
+    let plugin = bundle(&module("", MEMORY, "i32.const 0", &simd_invert("v128.xor")));
+    let whole = Rect::new(0, 0, image.width(), image.height());
+    let mut inverted = image.clone();
+    for pixel in inverted.pixels_mut() {
+        for c in 0..3 {
+            pixel[c] = 255 - pixel[c];
+        }
+    }
+    assert_eq!(run(&plugin, &image, whole).unwrap(), inverted);
+    // Relaxed SIMD may give different results on different machines, so the ABI refuses it.
+    let relaxed = module(
+        "",
+        MEMORY,
+        "i32.const 0",
+        &simd_invert("i8x16.relaxed_swizzle"),
+    );
+    let message = bundle_refusal(&bundle_bytes(
+        manifest("probe", "[]"),
+        &[("filter.wasm", &relaxed)],
+    ));
+    assert!(message.contains("relaxed SIMD"), "{message}");
+}
+
 #[test]
 fn modules_without_a_memory_cap_within_the_limit_are_refused() {
     let unbounded = module("", "1", "i32.const 0", &copy_rows(0));
