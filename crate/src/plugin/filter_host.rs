@@ -173,6 +173,22 @@ impl<'a> FilterRun<'a> {
         source: &FilterSource<'_>,
         area: Rect,
         out: &mut [u8],
+        on_tile: impl FnMut(usize, usize),
+    ) -> Result<()> {
+        let put = |at: usize, row: &[u8]| out[at..at + row.len()].copy_from_slice(row);
+        self.run_module_rows(instance, halo, source, area, put, on_tile)
+    }
+
+    /// [`run_module`](Self::run_module) handing each filtered row to `put(at, bytes)`, `at`
+    /// being its byte offset in the area's RGBA rows: the page writes them straight into the
+    /// array it returns to JavaScript, with no image of the area in between.
+    pub fn run_module_rows<R: ModuleRuntime>(
+        &self,
+        instance: &mut PluginInstance<R>,
+        halo: u32,
+        source: &FilterSource<'_>,
+        area: Rect,
+        mut put: impl FnMut(usize, &[u8]),
         mut on_tile: impl FnMut(usize, usize),
     ) -> Result<()> {
         source.check(area, halo)?;
@@ -193,7 +209,7 @@ impl<'a> FilterRun<'a> {
                 &buffers,
                 &call,
                 |input| source.gather(tile, halo, input),
-                |pixels| place(out, area, tile, pixels),
+                |pixels| place_rows(area, tile, pixels, &mut put),
             )?;
             on_tile(done + 1, total);
         }
@@ -486,12 +502,19 @@ pub fn bands(area: Rect, out: &mut [u8]) -> Vec<(Rect, &mut [u8])> {
 
 /// Copies a tile's output `pixels` into `out`, the RGBA rows of `area`.
 pub fn place(out: &mut [u8], area: Rect, tile: Rect, pixels: &[u8]) {
+    place_rows(area, tile, pixels, |at, row| {
+        out[at..at + row.len()].copy_from_slice(row)
+    });
+}
+
+/// Hands each row of a tile's output `pixels` to `put` with its byte offset in the RGBA rows
+/// of `area`.
+fn place_rows(area: Rect, tile: Rect, pixels: &[u8], mut put: impl FnMut(usize, &[u8])) {
     let stride = area.width as usize * 4;
     let (dx, dy) = ((tile.x - area.x) as usize, (tile.y - area.y) as usize);
     let row_len = tile.width as usize * 4;
     for (row, source) in pixels.chunks_exact(row_len).enumerate() {
-        let at = (dy + row) * stride + dx * 4;
-        out[at..at + row_len].copy_from_slice(source);
+        put((dy + row) * stride + dx * 4, source);
     }
 }
 

@@ -342,7 +342,7 @@ impl PluginRun {
         crop: JsValue,
         area: JsValue,
         on_tile: &Function,
-    ) -> Result<Vec<u8>, JsError> {
+    ) -> Result<Uint8Array, JsError> {
         let crop = crop_from_js(&crop)?;
         let source = crop.source();
         let area = area_from_js(&area)?;
@@ -350,18 +350,25 @@ impl PluginRun {
             bundle: &self.bundle,
             values: self.values.clone(),
         };
-        let out = run
-            .run_module(
-                &mut self.instance,
-                self.halo,
-                &source,
-                area,
-                |done, total| {
-                    let _ = on_tile.call2(&JsValue::NULL, &done.into(), &total.into());
-                },
-            )
-            .map_err(js_error)?;
-        Ok(out.into_raw())
+        // Each filtered row goes straight into the array handed back: no image of the area in
+        // this module's memory, and no copy of one into JavaScript at the end.
+        let out = Uint8Array::new_with_length(area.width * area.height * 4);
+        let put = |at: usize, row: &[u8]| {
+            let at = at as u32;
+            out.subarray(at, at + row.len() as u32).copy_from(row);
+        };
+        run.run_module_rows(
+            &mut self.instance,
+            self.halo,
+            &source,
+            area,
+            put,
+            |done, total| {
+                let _ = on_tile.call2(&JsValue::NULL, &done.into(), &total.into());
+            },
+        )
+        .map_err(js_error)?;
+        Ok(out)
     }
 }
 
