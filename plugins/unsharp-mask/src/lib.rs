@@ -131,7 +131,16 @@ fn convolve(sums: &mut [f32], values: &[f32], taps: &[f32], step: usize, start: 
     const LANES: usize = 32;
     let whole = sums.len() / LANES * LANES;
     let (blocks, rest) = sums.split_at_mut(whole);
-    let at = |i: usize, k: usize| (start + i + k * step) % values.len();
+    // `start + i + k·step` stays below twice the length (`start` and `k·step` each lie within
+    // the ring), so the wrap is one subtraction, not a division per tap.
+    let at = |i: usize, k: usize| {
+        let at = start + i + k * step;
+        if at >= values.len() {
+            at - values.len()
+        } else {
+            at
+        }
+    };
     for (b, block) in blocks.chunks_exact_mut(LANES).enumerate() {
         let mut acc = [0.0f32; LANES];
         for (k, w) in taps.iter().enumerate() {
