@@ -17,7 +17,7 @@
 
 use super::cpu::{convolve16, premultiplied16_to_rgba8, to_premultiplied16};
 use super::ResizeOptions;
-use crate::parallel::{for_each_part, for_each_row, parts_for};
+use crate::parallel::{for_each_part, for_each_row};
 use image::RgbaImage;
 use std::ops::Range;
 
@@ -39,22 +39,13 @@ impl Plane {
         let row_values = width as usize * 4;
         for_each_row(&mut pixels, width as usize, 1, |y, row| {
             let values = &values[y * row_values..(y + 1) * row_values];
-            for (p, v) in row.iter_mut().zip(values.chunks_exact(4)) {
-                *p = std::array::from_fn(|i| f32::from(v[i]) / 65535.0);
-            }
+            unit_values(values, row.as_flattened_mut());
         });
         Plane {
             width,
             height,
             pixels,
         }
-    }
-
-    /// The pixel at (x, y), coordinates clamped to the image.
-    fn at(&self, x: i64, y: i64) -> [f32; 4] {
-        let x = x.clamp(0, i64::from(self.width) - 1) as usize;
-        let y = y.clamp(0, i64::from(self.height) - 1) as usize;
-        self.pixels[y * self.width as usize + x]
     }
 }
 
@@ -114,11 +105,16 @@ pub(crate) fn source_position(o: u32, scale: f32) -> f32 {
     (o as f32 + 0.5) * scale - 0.5
 }
 
-/// Quantises a premultiplied value to 16 bits. (Through i32: the same
-/// truncation for these values, a NaN gives 0 either way, and it
-/// vectorises where a saturating cast to u16 does not.)
+/// Quantises a premultiplied value to 16 bits, rounded; NaN gives 0.
+/// Clamped by compare-and-select (which sends NaN to 0 too), the product
+/// is a finite value in 0.5..=65535.5, so the conversion needs none of a
+/// saturating cast's checks, which kept the quantising loops scalar.
 pub(crate) fn to_u16(v: f32) -> u16 {
-    (v.clamp(0.0, 1.0) * 65535.0 + 0.5) as i32 as u16
+    let v = if v > 0.0 { v } else { 0.0 };
+    let v = if v < 1.0 { v } else { 1.0 };
+    // SAFETY: `v` is within 0..=1 (not NaN), so the rounded product is
+    // finite and within i32's range.
+    unsafe { (v * 65535.0 + 0.5).to_int_unchecked::<i32>() as u16 }
 }
 
 /// Back-projection rounds: each one moves the estimate by the upsampled
@@ -209,96 +205,293 @@ impl Axis {
     }
 }
 
-/// Iterative back-projection (Irani and Peleg): the benchmark's, and most
-/// drafts', degradation is an area-average shrink, so an enlargement `x` is
-/// only consistent with its source `y` if shrinking it gives `y` back. Each
-/// round computes the error `y − D(x)` on the source grid (D: area average)
-/// and adds it back upsampled bilinearly (a smooth U, so the correction
-/// cannot add jaggies). The result is clamped per channel to the range of
-/// the 3×3 source pixels around each output pixel: back-projection may
-/// legitimately push a peak past its 2×2 neighbours (a shrunk peak is lower
-/// than the true one), but never beyond the neighbourhood, which rules out
-/// ringing halos.
-pub(crate) fn back_project(up: &mut Plane, src: &Plane, rounds: usize) {
-    let (w, h) = (up.width as usize, up.height as usize);
-    let (sw, sh) = (src.width as usize, src.height as usize);
-    let (axis_x, axis_y) = (
-        Axis::new(src.width, up.width),
-        Axis::new(src.height, up.height),
-    );
-    // The clamp range: min and max of the 3×3 source pixels around the one
-    // that contains each output pixel's centre, precomputed per source pixel.
-    let mut range = vec![([f32::INFINITY; 4], [f32::NEG_INFINITY; 4]); sw * sh];
-    for_each_row(&mut range, sw, 1, |y, row| {
-        for (x, r) in row.iter_mut().enumerate() {
-            for dy in -1..=1 {
-                for dx in -1..=1 {
-                    let p = src.at(x as i64 + dx, y as i64 + dy);
-                    r.0 = std::array::from_fn(|c| r.0[c].min(p[c]));
-                    r.1 = std::array::from_fn(|c| r.1[c].max(p[c]));
+/// Output tiles are this many pixels a side: each runs every round over
+/// its window (the tile and the halo its result depends on, see
+/// [`Axis::window`]), so a tile's working set stays in the core's cache and
+/// no plane of the whole output is ever made (touching fresh memory costs
+/// a page fault per 4 KiB). At ×2 the halo adds about a fifth to the work.
+const TILE: usize = 128;
+
+/// Upscales `src` to the options' size (validated: not smaller on either
+/// axis): Lanczos3, [`BACK_PROJECTIONS`] rounds of back-projection (see
+/// [`back_project`]), then sharpening, tile by tile (see [`TILE`]), bands
+/// of tiles on every core. A tile's pixels equal the whole image's, as on
+/// the GPU, which tiles the same way.
+///
+/// Why Lanczos3 as the start: back-projection only fixes what the shrink
+/// can see, and keeps the start's detail beyond it.
+pub(super) fn upscale(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
+    let (w, h) = (options.width as usize, options.height as usize);
+    let values = to_premultiplied16(src, options.linear_light);
+    let start = convolve16(&values, src.width(), src.height(), &start_options(options));
+    let image = Image {
+        start: &start,
+        width: w,
+        height: h,
+        source: &Plane::from_premultiplied16(&values, src.width(), src.height()),
+        axes: [
+            Axis::new(src.width(), options.width),
+            Axis::new(src.height(), options.height),
+        ],
+        options,
+    };
+    let mut out = vec![0u8; w * h * 4];
+    let bands: Vec<_> = out.chunks_mut(TILE * w * 4).enumerate().collect();
+    for_each_part(bands, |(band, rows)| {
+        let mut tile = TileBuffers::default();
+        let ys = band * TILE..(band * TILE + TILE).min(h);
+        for x in (0..w).step_by(TILE) {
+            image.upscale_tile(x..(x + TILE).min(w), ys.clone(), &mut tile, rows);
+        }
+    });
+    RgbaImage::from_raw(options.width, options.height, out).expect("four bytes per pixel")
+}
+
+/// What every tile of one upscale reads.
+struct Image<'a> {
+    /// The Lanczos3 start, 16-bit premultiplied RGBA.
+    start: &'a [u16],
+    width: usize,
+    height: usize,
+    source: &'a Plane,
+    axes: [Axis; 2],
+    options: &'a ResizeOptions,
+}
+
+/// A tile's working buffers, reused from tile to tile.
+#[derive(Default)]
+struct TileBuffers {
+    /// The estimate over the window, row-major.
+    estimate: Vec<[f32; 4]>,
+    /// Per window row, its area-average shrink at the error columns.
+    narrowed: Vec<[f32; 4]>,
+    /// The error at the tile's error pixels.
+    error: Vec<[f32; 4]>,
+    /// The clamp range (lower, upper) of each source cell the window's
+    /// pixels lie in, flat, row-major.
+    range_lo: Vec<f32>,
+    range_hi: Vec<f32>,
+    /// One row of cells' min and max down three source rows.
+    column_lo: Vec<f32>,
+    column_hi: Vec<f32>,
+    /// One output row's sharpened 16-bit values.
+    quantised: Vec<u16>,
+}
+
+impl Image<'_> {
+    /// Upscales the output pixels `xs` × `ys` into `rows` (the band of
+    /// whole output rows from `ys.start`).
+    fn upscale_tile(
+        &self,
+        xs: Range<usize>,
+        ys: Range<usize>,
+        tile: &mut TileBuffers,
+        rows: &mut [u8],
+    ) {
+        let span_x = Span::new(&self.axes[0], xs.clone());
+        let span_y = Span::new(&self.axes[1], ys.clone());
+        let ww = span_x.window.len();
+        tile.estimate.resize(ww * span_y.window.len(), [0.0; 4]);
+        let window_rows = tile.estimate.chunks_exact_mut(ww);
+        for (row, y) in window_rows.zip(span_y.window.clone()) {
+            let values = &self.start[(y * self.width + span_x.window.start) * 4..][..ww * 4];
+            unit_values(values, row.as_flattened_mut());
+        }
+        self.clamp_ranges(&span_x, &span_y, tile);
+        back_project(
+            &mut tile.estimate,
+            self.source,
+            (&span_x, &span_y),
+            (&tile.range_lo, &tile.range_hi),
+            (&mut tile.narrowed, &mut tile.error),
+        );
+        // Sharpen, quantise and store the tile's rows, from the window's.
+        let (w, h, o) = (self.width, self.height, self.options);
+        let window_row = |y: usize| &tile.estimate[(y - span_y.window.start) * ww..][..ww];
+        let columns = xs.start - span_x.window.start..xs.end - span_x.window.start;
+        for y in ys.clone() {
+            let neighbours = [
+                window_row(y.saturating_sub(1)),
+                window_row(y),
+                window_row((y + 1).min(h - 1)),
+            ];
+            tile.quantised.resize(columns.len() * 4, 0);
+            sharpen_row(
+                neighbours,
+                columns.clone(),
+                o.sharpness,
+                &mut tile.quantised,
+            );
+            let row = &mut rows[((y - ys.start) * w + xs.start) * 4..][..xs.len() * 4];
+            to_rgba8_row(&tile.quantised, o.linear_light, row);
+        }
+    }
+
+    /// The min and max of the 3×3 source pixels around each of the tile's
+    /// cells (edges clamped to the image), as flat rows over the cells:
+    /// down each column of three rows, then across three columns.
+    fn clamp_ranges(&self, span_x: &Span, span_y: &Span, tile: &mut TileBuffers) {
+        let (sw, sh) = (self.source.width as usize, self.source.height as usize);
+        let cells = span_x.cells.clone();
+        let columns = cells.start.saturating_sub(1)..(cells.end + 1).min(sw);
+        let row =
+            |y: usize| self.source.pixels[y * sw + columns.start..][..columns.len()].as_flattened();
+        let (lo, hi) = (&mut tile.range_lo, &mut tile.range_hi);
+        let (column_lo, column_hi) = (&mut tile.column_lo, &mut tile.column_hi);
+        lo.clear();
+        hi.clear();
+        for cy in span_y.cells.clone() {
+            column_lo.clear();
+            column_lo.extend_from_slice(row(cy.saturating_sub(1)));
+            column_hi.clear();
+            column_hi.extend_from_slice(column_lo);
+            for y in [cy, (cy + 1).min(sh - 1)] {
+                let values = row(y);
+                for ((lo, hi), &v) in column_lo.iter_mut().zip(column_hi.iter_mut()).zip(values) {
+                    *lo = lesser(*lo, v);
+                    *hi = greater(*hi, v);
+                }
+            }
+            for cx in cells.clone() {
+                let at = |x: usize| (x - columns.start) * 4;
+                let three = [at(cx.saturating_sub(1)), at(cx), at((cx + 1).min(sw - 1))];
+                for k in 0..4 {
+                    let [l, c, r] = three.map(|i| i + k);
+                    lo.push(lesser(lesser(column_lo[l], column_lo[c]), column_lo[r]));
+                    hi.push(greater(greater(column_hi[l], column_hi[c]), column_hi[r]));
                 }
             }
         }
-    });
-    // D(x) horizontally, per row of the estimate: the first round's from
-    // the start, each later one's as the previous round updates the row
-    // (while it is in cache).
-    let mut narrowed = vec![[0.0f32; 4]; sw * h];
-    let upsampled = &up.pixels;
-    for_each_row(&mut narrowed, sw, 1, |y, row| {
-        shrink_row(&upsampled[y * w..(y + 1) * w], &axis_x, row)
-    });
-    let mut error = vec![[0.0f32; 4]; sw * sh];
-    for round in 0..rounds {
-        // D(x) vertically and the error y − D(x), row by row on every core
-        // (the same sums in the same order).
-        let narrowed_rows = &narrowed;
-        for_each_row(&mut error, sw, 1, |j, row| {
-            let (first, weights) = &axis_y.down[j];
-            for (i, out) in row.iter_mut().enumerate() {
-                let mut acc = [0.0f32; 4];
-                for (k, wgt) in weights.iter().enumerate() {
-                    let p = narrowed_rows[(first + k) * sw + i];
-                    for c in 0..4 {
-                        acc[c] += wgt * p[c];
-                    }
-                }
-                let s = src.pixels[j * sw + i];
-                *out = std::array::from_fn(|c| s[c] - acc[c]);
-            }
-        });
-        // x += U(error), clamped to the source neighbourhood; then the
-        // next round's horizontal D(x) of the updated row.
-        let shrink_next = round + 1 < rounds;
-        let band_rows = h.div_ceil(parts_for(w * h));
-        let bands: Vec<_> = up
-            .pixels
-            .chunks_mut(band_rows * w)
-            .zip(narrowed.chunks_mut(band_rows * sw))
-            .enumerate()
-            .collect();
-        let (error, range, axis_x, axis_y) = (&error, &range, &axis_x, &axis_y);
-        for_each_part(bands, |(band, (rows, narrowed_rows))| {
-            let rows = rows
-                .chunks_exact_mut(w)
-                .zip(narrowed_rows.chunks_exact_mut(sw));
-            for (k, (row, narrowed_row)) in rows.enumerate() {
-                let y = band * band_rows + k;
-                let (top, bottom, fy) = axis_y.taps[y];
-                let error_rows = (&error[top * sw..][..sw], &error[bottom * sw..][..sw]);
-                let range_row = &range[axis_y.cells[y] * sw..][..sw];
-                correct_row(row, error_rows, fy, range_row, axis_x);
-                if shrink_next {
-                    shrink_row(row, axis_x, narrowed_row);
-                }
-            }
-        });
     }
 }
 
-/// One row of the estimate's area-average shrink along x.
-fn shrink_row(row: &[[f32; 4]], axis_x: &Axis, out: &mut [[f32; 4]]) {
-    for (out, (first, weights)) in out.iter_mut().zip(&axis_x.down) {
+/// One axis of a tile: its window of the estimate, the error pixels whose
+/// footprint lies in it ([`Axis::sources_within`]), the source cells its
+/// pixels lie in, and the axis tables relative to those.
+struct Span<'a> {
+    window: Range<usize>,
+    errors: Range<usize>,
+    cells: Range<usize>,
+    /// Per error pixel: its footprint's first pixel (in the window) and the
+    /// area-average weights.
+    down: Vec<(usize, &'a [f32])>,
+    /// Per window pixel: its bilinear taps (error indices, clamped to the
+    /// tile's errors: the pixels the tile keeps never need the others) and
+    /// the right tap's weight.
+    taps: Vec<(usize, usize, f32)>,
+    /// Per window pixel: its cell, from the first of `cells`.
+    cell_of: Vec<usize>,
+}
+
+impl<'a> Span<'a> {
+    fn new(axis: &'a Axis, outputs: Range<usize>) -> Span<'a> {
+        let window = axis.window(outputs.start as u32..outputs.end as u32);
+        let errors = axis.sources_within(&window);
+        let (window, errors) = (
+            window.start as usize..window.end as usize,
+            errors.start as usize..errors.end as usize,
+        );
+        let cells = axis.cells[window.start]..axis.cells[window.end - 1] + 1;
+        let down = axis.down[errors.clone()]
+            .iter()
+            .map(|(first, weights)| (first - window.start, weights.as_slice()))
+            .collect();
+        let tap = |i: usize| i.clamp(errors.start, errors.end - 1) - errors.start;
+        let taps = axis.taps[window.clone()]
+            .iter()
+            .map(|&(left, right, weight)| (tap(left), tap(right), weight))
+            .collect();
+        let cell_of = axis.cells[window.clone()]
+            .iter()
+            .map(|c| c - cells.start)
+            .collect();
+        Span {
+            window,
+            errors,
+            cells,
+            down,
+            taps,
+            cell_of,
+        }
+    }
+}
+
+/// Iterative back-projection (Irani and Peleg) over one tile's window
+/// (`estimate`, row-major): the benchmark's, and most drafts', degradation
+/// is an area-average shrink, so an enlargement `x` is only consistent with
+/// its source `y` if shrinking it gives `y` back. Each round computes the
+/// error `y − D(x)` on the source grid (D: area average) and adds it back
+/// upsampled bilinearly (a smooth U, so the correction cannot add
+/// jaggies). The result is clamped per channel to the range of the 3×3
+/// source pixels around each output pixel (`range`, per cell):
+/// back-projection may legitimately push a peak past its 2×2 neighbours (a
+/// shrunk peak is lower than the true one), but never beyond the
+/// neighbourhood, which rules out ringing halos.
+fn back_project(
+    estimate: &mut [[f32; 4]],
+    source: &Plane,
+    (span_x, span_y): (&Span, &Span),
+    range: (&[f32], &[f32]),
+    (narrowed, error): (&mut Vec<[f32; 4]>, &mut Vec<[f32; 4]>),
+) {
+    let (ww, ew, eh) = (
+        span_x.window.len(),
+        span_x.errors.len(),
+        span_y.errors.len(),
+    );
+    let sw = source.width as usize;
+    narrowed.resize(span_y.window.len() * ew, [0.0; 4]);
+    error.resize(ew * eh, [0.0; 4]);
+    for row in 0..span_y.window.len() {
+        shrink_row(
+            &estimate[row * ww..][..ww],
+            &span_x.down,
+            &mut narrowed[row * ew..][..ew],
+        );
+    }
+    for round in 0..BACK_PROJECTIONS {
+        // D(x) vertically and the error y − D(x).
+        for (j, (first, weights)) in span_y.down.iter().enumerate() {
+            let out = error[j * ew..][..ew].as_flattened_mut();
+            out.fill(0.0);
+            for (k, &weight) in weights.iter().enumerate() {
+                let row = narrowed[(first + k) * ew..][..ew].as_flattened();
+                for (acc, &p) in out.iter_mut().zip(row) {
+                    *acc += weight * p;
+                }
+            }
+            let y = span_y.errors.start + j;
+            let src = source.pixels[y * sw + span_x.errors.start..][..ew].as_flattened();
+            for (e, &s) in out.iter_mut().zip(src) {
+                *e = s - *e;
+            }
+        }
+        // x += U(error), clamped to the source neighbourhood; then the
+        // next round's horizontal D(x) of the updated row.
+        let mut upsampled = UpsampledErrors::new(error, ew, &span_x.taps);
+        let mut limits = RowLimits::new(range, span_x.cells.len(), &span_x.cell_of);
+        for (row, (&(top, bottom, fy), &cell)) in
+            span_y.taps.iter().zip(&span_y.cell_of).enumerate()
+        {
+            let estimate_row = &mut estimate[row * ww..][..ww];
+            let (upper, lower) = upsampled.rows(top, bottom);
+            let (lo, hi) = limits.row(cell);
+            correct_values(
+                estimate_row.as_flattened_mut(),
+                (upper, lower),
+                fy,
+                (lo, hi),
+            );
+            if round + 1 < BACK_PROJECTIONS {
+                shrink_row(estimate_row, &span_x.down, &mut narrowed[row * ew..][..ew]);
+            }
+        }
+    }
+}
+
+/// One row's area-average shrink along x, at the error columns.
+fn shrink_row(row: &[[f32; 4]], down: &[(usize, &[f32])], out: &mut [[f32; 4]]) {
+    for (out, &(first, weights)) in out.iter_mut().zip(down) {
         let mut acc = [0.0f32; 4];
         for (k, wgt) in weights.iter().enumerate() {
             let p = row[first + k];
@@ -310,42 +503,141 @@ fn shrink_row(row: &[[f32; 4]], axis_x: &Axis, out: &mut [[f32; 4]]) {
     }
 }
 
-/// Adds the bilinearly upsampled error (`top` and `bottom` source rows
-/// of it, `fy` between them) to one row of the estimate, clamped to each
-/// pixel's source neighbourhood (`range_row`, per source column).
-fn correct_row(
-    row: &mut [[f32; 4]],
-    (top, bottom): (&[[f32; 4]], &[[f32; 4]]),
-    fy: f32,
-    range_row: &[([f32; 4], [f32; 4])],
-    axis_x: &Axis,
-) {
-    let taps = axis_x.taps.iter().zip(&axis_x.cells);
-    for (p, (&(left, right, fx), &cell)) in row.iter_mut().zip(taps) {
-        let (a, b, c, d) = (top[left], top[right], bottom[left], bottom[right]);
-        let (lo, hi) = range_row[cell];
-        for k in 0..4 {
-            let upper = a[k] + fx * (b[k] - a[k]);
-            let lower = c[k] + fx * (d[k] - c[k]);
-            p[k] = limit(p[k] + upper + fy * (lower - upper), lo[k], hi[k]);
+/// A round's error rows upsampled along x (bilinearly, at a span's taps),
+/// for the window's rows top to bottom: output rows share error rows (two
+/// to each at ×2), so each is upsampled once rather than for every output
+/// row that reads it.
+struct UpsampledErrors<'a> {
+    error: &'a [[f32; 4]],
+    width: usize,
+    taps: &'a [(usize, usize, f32)],
+    /// The two most recent rows: error row (`usize::MAX` for none yet) and
+    /// its flat upsampled values.
+    rows: [(usize, Vec<f32>); 2],
+}
+
+impl<'a> UpsampledErrors<'a> {
+    fn new(error: &'a [[f32; 4]], width: usize, taps: &'a [(usize, usize, f32)]) -> Self {
+        let empty = || (usize::MAX, vec![0.0; taps.len() * 4]);
+        UpsampledErrors {
+            error,
+            width,
+            taps,
+            rows: [empty(), empty()],
+        }
+    }
+
+    /// Error rows `top` and `bottom` (`top` ≤ `bottom`, as output rows go
+    /// down), upsampled.
+    fn rows(&mut self, top: usize, bottom: usize) -> (&[f32], &[f32]) {
+        if self.rows[1].0 == top {
+            self.rows.swap(0, 1);
+        }
+        if self.rows[0].0 != top {
+            self.fill(0, top);
+        }
+        if bottom == top {
+            return (&self.rows[0].1, &self.rows[0].1);
+        }
+        if self.rows[1].0 != bottom {
+            self.fill(1, bottom);
+        }
+        (&self.rows[0].1, &self.rows[1].1)
+    }
+
+    fn fill(&mut self, slot: usize, error_row: usize) {
+        let error = &self.error[error_row * self.width..][..self.width];
+        let (index, values) = &mut self.rows[slot];
+        *index = error_row;
+        for (out, &(left, right, fx)) in values.chunks_exact_mut(4).zip(self.taps) {
+            let (a, b) = (error[left], error[right]);
+            for k in 0..4 {
+                out[k] = a[k] + fx * (b[k] - a[k]);
+            }
         }
     }
 }
 
-/// Upscales `src` to the options' size (validated: not smaller on either
-/// axis): Lanczos3, [`BACK_PROJECTIONS`] rounds of back-projection, then
-/// sharpening.
-///
-/// Why Lanczos3 as the start: back-projection only fixes what the shrink
-/// can see, and keeps the start's detail beyond it.
-pub(super) fn upscale(src: &RgbaImage, options: &ResizeOptions) -> RgbaImage {
-    let (w, h) = (options.width, options.height);
-    let values = to_premultiplied16(src, options.linear_light);
-    let start = convolve16(&values, src.width(), src.height(), &start_options(options));
-    let mut up = Plane::from_premultiplied16(&start, w, h);
-    let source = Plane::from_premultiplied16(&values, src.width(), src.height());
-    back_project(&mut up, &source, BACK_PROJECTIONS);
-    finish(&up, options)
+/// The clamp range of every pixel of a window row, flat, from the ranges
+/// of the cells (source pixels) its pixels lie in; kept while consecutive
+/// rows lie in the same row of cells.
+struct RowLimits<'a> {
+    /// Lower and upper limits per cell, flat, row-major.
+    range: (&'a [f32], &'a [f32]),
+    width: usize,
+    cell_of: &'a [usize],
+    cell_row: usize,
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+}
+
+impl<'a> RowLimits<'a> {
+    fn new(range: (&'a [f32], &'a [f32]), width: usize, cell_of: &'a [usize]) -> Self {
+        let n = cell_of.len() * 4;
+        RowLimits {
+            range,
+            width,
+            cell_of,
+            cell_row: usize::MAX,
+            lo: vec![0.0; n],
+            hi: vec![0.0; n],
+        }
+    }
+
+    /// The lower and upper limits of a row whose pixels lie in row
+    /// `cell_row` of the cells.
+    fn row(&mut self, cell_row: usize) -> (&[f32], &[f32]) {
+        if self.cell_row != cell_row {
+            self.cell_row = cell_row;
+            let n = self.width * 4;
+            let lo_row = &self.range.0[cell_row * n..][..n];
+            let hi_row = &self.range.1[cell_row * n..][..n];
+            let pixels = self.lo.chunks_exact_mut(4).zip(self.hi.chunks_exact_mut(4));
+            for ((lo, hi), &x) in pixels.zip(self.cell_of) {
+                lo.copy_from_slice(&lo_row[x * 4..][..4]);
+                hi.copy_from_slice(&hi_row[x * 4..][..4]);
+            }
+        }
+        (&self.lo, &self.hi)
+    }
+}
+
+crate::simd::widest_vectors! {
+    /// 16-bit values as f32 from 0 to 1 (how both backends' planes are
+    /// made).
+    fn unit_values(values: &[u16], out: &mut [f32]) = unit_lanes;
+}
+
+#[inline(always)]
+fn unit_lanes(values: &[u16], out: &mut [f32]) {
+    for (out, &v) in out.iter_mut().zip(values) {
+        *out = f32::from(v) / 65535.0;
+    }
+}
+
+crate::simd::widest_vectors! {
+    /// Adds the upsampled error to one flat row of the estimate: between
+    /// its `upper` and `lower` error rows by `fy`, clamped to `lo..=hi`.
+    fn correct_values(
+        row: &mut [f32],
+        rows: (&[f32], &[f32]),
+        fy: f32,
+        limits: (&[f32], &[f32]),
+    ) = correct_lanes;
+}
+
+#[inline(always)]
+fn correct_lanes(
+    row: &mut [f32],
+    (upper, lower): (&[f32], &[f32]),
+    fy: f32,
+    (lo, hi): (&[f32], &[f32]),
+) {
+    let n = row.len();
+    let (upper, lower, lo, hi) = (&upper[..n], &lower[..n], &lo[..n], &hi[..n]);
+    for (i, p) in row.iter_mut().enumerate() {
+        *p = limit(*p + upper[i] + fy * (lower[i] - upper[i]), lo[i], hi[i]);
+    }
 }
 
 /// The Lanczos3 start's options. It is always 16-bit premultiplied, even
@@ -362,47 +654,120 @@ pub(super) fn start_options(options: &ResizeOptions) -> ResizeOptions {
     }
 }
 
-/// Sharpens (if asked) and quantises an upsampled plane, row by row on
-/// every core: each pixel is sharpened ([`sharpen`]'s arithmetic, from
-/// the row above, its own and the one below), quantised to 16 bits and
-/// unpremultiplied to 8 ([`premultiplied16_to_rgba8`]) without the 16-bit
-/// plane in between.
-fn finish(up: &Plane, options: &ResizeOptions) -> RgbaImage {
-    let (w, h) = (up.width as usize, up.height as usize);
-    let mut out = vec![0u8; w * h * 4];
-    let row_of = |y: usize| &up.pixels[y * w..(y + 1) * w];
-    for_each_row(&mut out, w * 4, 4, |y, row| {
-        let rows = [
-            row_of(y.saturating_sub(1)),
-            row_of(y),
-            row_of((y + 1).min(h - 1)),
-        ];
-        finish_row(rows, options.sharpness, options.linear_light, row);
-    });
-    RgbaImage::from_raw(up.width, up.height, out).expect("four bytes per pixel")
-}
-
-/// One row of [`finish`] from the rows above, at and below it.
-fn finish_row(
+/// [`sharpen`] (if `sharpness` > 0) and [`to_u16`] of pixels `columns`
+/// of a window row, from the rows above, at and below it: a pixel at the
+/// row's ends (whose left or right neighbour is clamped to itself) alone,
+/// the rest as flat lanes where a pixel's neighbours are four values away.
+fn sharpen_row(
     [above, middle, below]: [&[[f32; 4]]; 3],
+    columns: Range<usize>,
     sharpness: f32,
-    linear_light: bool,
-    out: &mut [u8],
+    out: &mut [u16],
 ) {
+    let first = columns.start;
+    if sharpness <= 0.0 {
+        for (q, &v) in out.iter_mut().zip(middle[columns].as_flattened()) {
+            *q = to_u16(v);
+        }
+        return;
+    }
     let w = middle.len();
-    for (x, out) in out.chunks_exact_mut(4).enumerate() {
-        let c = middle[x];
-        let p = if sharpness > 0.0 {
+    for x in [0, w - 1] {
+        if columns.contains(&x) {
             let around = [
                 above[x],
                 middle[x.saturating_sub(1)],
                 middle[(x + 1).min(w - 1)],
                 below[x],
             ];
-            sharpen(c, &around, sharpness)
+            let p = sharpen(middle[x], &around, sharpness);
+            out[(x - first) * 4..][..4].copy_from_slice(&p.map(to_u16));
+        }
+    }
+    let inner = columns.start.max(1)..columns.end.min(w - 1);
+    if inner.start >= inner.end {
+        return;
+    }
+    let (start, end) = (inner.start * 4, inner.end * 4);
+    let (above, middle, below) = (
+        above.as_flattened(),
+        middle.as_flattened(),
+        below.as_flattened(),
+    );
+    sharpen_values(
+        Neighbourhood {
+            centre: &middle[start..end],
+            above: &above[start..end],
+            left: &middle[start - 4..end - 4],
+            right: &middle[start + 4..end + 4],
+            below: &below[start..end],
+        },
+        GAIN * sharpness,
+        &mut out[start - first * 4..end - first * 4],
+    );
+}
+
+/// Equal-length lanes: each value and the same channel of the pixels
+/// above, left, right and below it.
+struct Neighbourhood<'a> {
+    centre: &'a [f32],
+    above: &'a [f32],
+    left: &'a [f32],
+    right: &'a [f32],
+    below: &'a [f32],
+}
+
+crate::simd::widest_vectors! {
+    /// [`sharpen`]'s arithmetic, in its order, then [`to_u16`], lane by lane.
+    fn sharpen_values(around: Neighbourhood, gain: f32, out: &mut [u16]) = sharpen_lanes;
+}
+
+#[inline(always)]
+fn sharpen_lanes(around: Neighbourhood, gain: f32, out: &mut [u16]) {
+    let n = around.centre.len();
+    let (above, left, right, below) = (
+        &around.above[..n],
+        &around.left[..n],
+        &around.right[..n],
+        &around.below[..n],
+    );
+    for (i, (out, &c)) in out[..n].iter_mut().zip(around.centre).enumerate() {
+        let (mut lo, mut hi, mut mean) = (c, c, 0.0);
+        for p in [above[i], left[i], right[i], below[i]] {
+            lo = lesser(lo, p);
+            hi = greater(hi, p);
+            mean += 0.25 * p;
+        }
+        *out = to_u16(limit(c + gain * (c - mean), lo, hi));
+    }
+}
+
+/// [`premultiplied16_to_rgba8`] over a row of quantised values, with runs
+/// of opaque pixels (the common case) as flat lanes: for those every
+/// channel, alpha included, is the same rounding from 16 bits to 8.
+fn to_rgba8_row(values: &[u16], linear_light: bool, out: &mut [u8]) {
+    const RUN: usize = 64;
+    for (values, out) in values.chunks(RUN).zip(out.chunks_mut(RUN)) {
+        if !linear_light && values.chunks_exact(4).all(|p| p[3] == u16::MAX) {
+            opaque_to_bytes(values, out);
         } else {
-            c
-        };
-        out.copy_from_slice(&premultiplied16_to_rgba8(p.map(to_u16), linear_light));
+            for (out, p) in out.chunks_exact_mut(4).zip(values.chunks_exact(4)) {
+                let p = [p[0], p[1], p[2], p[3]];
+                out.copy_from_slice(&premultiplied16_to_rgba8(p, linear_light));
+            }
+        }
+    }
+}
+
+crate::simd::widest_vectors! {
+    /// Opaque premultiplied 16-bit values (equal to their straight ones)
+    /// to 8 bits, rounded.
+    fn opaque_to_bytes(values: &[u16], out: &mut [u8]) = opaque_to_bytes_lanes;
+}
+
+#[inline(always)]
+fn opaque_to_bytes_lanes(values: &[u16], out: &mut [u8]) {
+    for (out, &v) in out.iter_mut().zip(values) {
+        *out = ((u32::from(v) + 128) / 257) as u8;
     }
 }

@@ -211,8 +211,9 @@ pub fn validate(src_width: u32, src_height: u32, options: &ResizeOptions) -> Res
 /// The peak memory of a convolution resize from `from` to `to` besides the
 /// source: the 16-bit rows narrowed to the new width, the 16-bit result and
 /// the 8-bit result (see `cpu::convolve16_in_strips`; the 8-bit path of
-/// opaque images needs less). The edge upscaler also holds its 16-bit
-/// source and two more 16-bit planes of the result while it refines.
+/// opaque images needs less). The edge upscaler also holds its source in
+/// 16 bits and as f32 while it refines tile by tile (a tile's buffers are
+/// a few MiB per core).
 pub fn peak_memory(from: (u32, u32), to: (u32, u32), filter: Filter) -> u64 {
     if from == to {
         return 0;
@@ -225,7 +226,7 @@ pub fn peak_memory(from: (u32, u32), to: (u32, u32), filter: Filter) -> u64 {
     let result16 = memory::rgba8(to.0, to.1) * 2;
     let convolution = result16 + narrowed.max(memory::rgba8(to.0, to.1));
     match filter {
-        Filter::Edge => convolution + memory::rgba8(from.0, from.1) * 2 + result16 * 2,
+        Filter::Edge => convolution + memory::rgba8(from.0, from.1) * 6,
         _ => convolution,
     }
 }
