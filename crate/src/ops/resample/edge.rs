@@ -271,9 +271,11 @@ struct TileBuffers {
     /// pixels lie in, flat, row-major.
     range_lo: Vec<f32>,
     range_hi: Vec<f32>,
-    /// One row of cells' min and max down three source rows.
+    /// One row of cells' min and max down three source rows, and one of
+    /// those source rows, each padded by a pixel on either side.
     column_lo: Vec<f32>,
     column_hi: Vec<f32>,
+    padded: Vec<f32>,
     /// One output row's sharpened 16-bit values.
     quantised: Vec<u16>,
 }
@@ -329,39 +331,76 @@ impl Image<'_> {
 
     /// The min and max of the 3×3 source pixels around each of the tile's
     /// cells (edges clamped to the image), as flat rows over the cells:
-    /// down each column of three rows, then across three columns.
+    /// down each column of three rows, then across three columns, as flat
+    /// lanes (each row padded by its edge pixel where the image ends, so
+    /// every cell has a column on either side).
     fn clamp_ranges(&self, span_x: &Span, span_y: &Span, tile: &mut TileBuffers) {
         let (sw, sh) = (self.source.width as usize, self.source.height as usize);
         let cells = span_x.cells.clone();
-        let columns = cells.start.saturating_sub(1)..(cells.end + 1).min(sw);
-        let row =
-            |y: usize| self.source.pixels[y * sw + columns.start..][..columns.len()].as_flattened();
-        let (lo, hi) = (&mut tile.range_lo, &mut tile.range_hi);
-        let (column_lo, column_hi) = (&mut tile.column_lo, &mut tile.column_hi);
-        lo.clear();
-        hi.clear();
-        for cy in span_y.cells.clone() {
-            column_lo.clear();
-            column_lo.extend_from_slice(row(cy.saturating_sub(1)));
-            column_hi.clear();
-            column_hi.extend_from_slice(column_lo);
+        let n = cells.len() * 4;
+        let padded_row = |y: usize, out: &mut Vec<f32>| {
+            let row = self.source.pixels[y * sw..][..sw].as_flattened();
+            out.clear();
+            if cells.start == 0 {
+                out.extend_from_slice(&row[..4]);
+            }
+            out.extend_from_slice(
+                &row[cells.start.saturating_sub(1) * 4..(cells.end + 1).min(sw) * 4],
+            );
+            if cells.end == sw {
+                out.extend_from_slice(&row[(sw - 1) * 4..]);
+            }
+        };
+        let TileBuffers {
+            range_lo: lo,
+            range_hi: hi,
+            column_lo,
+            column_hi,
+            padded,
+            ..
+        } = tile;
+        lo.resize(span_y.cells.len() * n, 0.0);
+        hi.resize(span_y.cells.len() * n, 0.0);
+        let rows = lo.chunks_exact_mut(n).zip(hi.chunks_exact_mut(n));
+        for ((lo, hi), cy) in rows.zip(span_y.cells.clone()) {
+            padded_row(cy.saturating_sub(1), column_lo);
+            column_hi.clone_from(column_lo);
             for y in [cy, (cy + 1).min(sh - 1)] {
-                let values = row(y);
-                for ((lo, hi), &v) in column_lo.iter_mut().zip(column_hi.iter_mut()).zip(values) {
-                    *lo = lesser(*lo, v);
-                    *hi = greater(*hi, v);
-                }
+                padded_row(y, padded);
+                extremes(column_lo, column_hi, padded);
             }
-            for cx in cells.clone() {
-                let at = |x: usize| (x - columns.start) * 4;
-                let three = [at(cx.saturating_sub(1)), at(cx), at((cx + 1).min(sw - 1))];
-                for k in 0..4 {
-                    let [l, c, r] = three.map(|i| i + k);
-                    lo.push(lesser(lesser(column_lo[l], column_lo[c]), column_lo[r]));
-                    hi.push(greater(greater(column_hi[l], column_hi[c]), column_hi[r]));
-                }
-            }
+            extremes_across(column_lo, column_hi, (lo, hi));
         }
+    }
+}
+
+crate::simd::widest_vectors! {
+    /// Lowers `lo` and raises `hi` to `values` where those pass them.
+    fn extremes(lo: &mut [f32], hi: &mut [f32], values: &[f32]) = extremes_lanes;
+}
+
+#[inline(always)]
+fn extremes_lanes(lo: &mut [f32], hi: &mut [f32], values: &[f32]) {
+    let n = values.len();
+    for ((lo, hi), &v) in lo[..n].iter_mut().zip(&mut hi[..n]).zip(values) {
+        *lo = lesser(*lo, v);
+        *hi = greater(*hi, v);
+    }
+}
+
+crate::simd::widest_vectors! {
+    /// Per pixel of `out`, the min of `lo` and the max of `hi` over that
+    /// pixel and the next two (flat RGBA: four values apart).
+    fn extremes_across(lo: &[f32], hi: &[f32], out: (&mut [f32], &mut [f32])) = across_lanes;
+}
+
+#[inline(always)]
+fn across_lanes(lo: &[f32], hi: &[f32], (out_lo, out_hi): (&mut [f32], &mut [f32])) {
+    let n = out_lo.len();
+    let (lo, hi, out_hi) = (&lo[..n + 8], &hi[..n + 8], &mut out_hi[..n]);
+    for i in 0..n {
+        out_lo[i] = lesser(lesser(lo[i], lo[i + 4]), lo[i + 8]);
+        out_hi[i] = greater(greater(hi[i], hi[i + 4]), hi[i + 8]);
     }
 }
 
@@ -492,6 +531,12 @@ fn back_project(
 /// One row's area-average shrink along x, at the error columns.
 fn shrink_row(row: &[[f32; 4]], down: &[(usize, &[f32])], out: &mut [[f32; 4]]) {
     for (out, &(first, weights)) in out.iter_mut().zip(down) {
+        // Two pixels to a footprint (every one at ×2): the same sum, unrolled.
+        if let [a, b] = *weights {
+            let (p, q) = (row[first], row[first + 1]);
+            *out = std::array::from_fn(|c| 0.0 + a * p[c] + b * q[c]);
+            continue;
+        }
         let mut acc = [0.0f32; 4];
         for (k, wgt) in weights.iter().enumerate() {
             let p = row[first + k];
