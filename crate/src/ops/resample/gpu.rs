@@ -543,8 +543,8 @@ impl EdgeTile {
 }
 
 /// Premultiplied 16-bit values as the f32 the CPU computes with
-/// ([`edge::Plane`]), converted here so that both backends start from the
-/// same bits.
+/// (`f32::from(v) / 65535.0`, as edge.rs converts them), converted here so
+/// that both backends start from the same bits.
 fn plane_bytes(values: &[u16]) -> Vec<u8> {
     values
         .iter()
