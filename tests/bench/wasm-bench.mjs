@@ -2,7 +2,8 @@
 // Loads web/pkg (wasm-bindgen --target web) with initSync, creates a CPU
 // engine (Node has no WebGPU) and composites a 4096×4096 layer over a
 // 4096×4096 backdrop with a full-size mask, then the selection kernels of
-// crate/examples/bench_masks.rs on the same inputs. Prints medians of 5 runs.
+// crate/examples/bench_masks.rs on the same inputs, then the edge upscaler.
+// Prints medians of 5 runs.
 //
 //   ./build.sh build && (cd tests && node bench/wasm-bench.mjs [--size N] [--runs N])
 import { readFileSync } from 'node:fs';
@@ -130,4 +131,19 @@ for (const diameter of [50, 300]) {
 }
 wandImage.free();
 selection.free();
+
+// The edge upscaler ×2 to SIZE² of the photo-like pattern of
+// crate/examples/bench_resample.rs (its ×2 of 2048² at the default size).
+const half = SIZE / 2;
+const photoRgba = new Uint8Array(half * half * 4);
+for (let y = 0; y < half; y++) {
+  for (let x = 0; x < half; x++) {
+    const t = (x * 7 + y * 13) % 17;
+    photoRgba.set([((x >> 3) & 255) ^ t, (y >> 3) & 255, (((x + y) >> 4) & 255) ^ t, 255], (y * half + x) * 4);
+  }
+}
+const photo = wasm.Image.fromRgba(half, half, photoRgba);
+const enlarge = { width: SIZE, height: SIZE, filter: 'edge' };
+report(`edge ×2 of ${half}x${half}`, mp, await medianMs(async () => (await engine.resize(photo, enlarge)).free()));
+photo.free();
 engine.free();
