@@ -33,17 +33,20 @@ pub(crate) const GAIN: f32 = 2.0;
 #[inline(always)]
 fn sharpen(c: [f32; 4], around: &[[f32; 4]; 4], sharpness: f32) -> [f32; 4] {
     let gain = GAIN * sharpness;
-    std::array::from_fn(|k| {
-        let mut lo = c[k];
-        let mut hi = c[k];
-        let mut mean = 0.0;
-        for p in around {
-            lo = lesser(lo, p[k]);
-            hi = greater(hi, p[k]);
-            mean += 0.25 * p[k];
-        }
-        limit(c[k] + gain * (c[k] - mean), lo, hi)
-    })
+    std::array::from_fn(|k| sharpened(c[k], around.map(|p| p[k]), gain))
+}
+
+/// One channel of [`sharpen`]: value `c` and the same channel of the
+/// pixels above, left, right and below it.
+#[inline(always)]
+fn sharpened(c: f32, around: [f32; 4], gain: f32) -> f32 {
+    let (mut lo, mut hi, mut mean) = (c, c, 0.0);
+    for p in around {
+        lo = lesser(lo, p);
+        hi = greater(hi, p);
+        mean += 0.25 * p;
+    }
+    limit(c + gain * (c - mean), lo, hi)
 }
 
 // Plain compare-and-select forms of min, max and clamp for values that are
@@ -523,6 +526,8 @@ fn back_project(
             &mut narrowed[row * ew..][..ew],
         );
     }
+    // The clamp limits do not change from round to round.
+    let mut limits = RowLimits::new(range, span_x.cells.len(), &span_x.cell_of);
     for round in 0..BACK_PROJECTIONS {
         // D(x) vertically and the error y − D(x).
         for (j, (first, weights)) in span_y.down.iter().enumerate() {
@@ -543,7 +548,6 @@ fn back_project(
         // x += U(error), clamped to the source neighbourhood; then the
         // next round's horizontal D(x) of the updated row.
         let mut upsampled = UpsampledErrors::new(error, ew, &span_x.taps);
-        let mut limits = RowLimits::new(range, span_x.cells.len(), &span_x.cell_of);
         for (row, (&(top, bottom, fy), &cell)) in
             span_y.taps.iter().zip(&span_y.cell_of).enumerate()
         {
@@ -798,7 +802,7 @@ struct Neighbourhood<'a> {
 }
 
 crate::simd::widest_vectors! {
-    /// [`sharpen`]'s arithmetic, in its order, then [`to_u16`], lane by lane.
+    /// [`sharpened`] then [`to_u16`], lane by lane.
     fn sharpen_values(around: Neighbourhood, gain: f32, out: &mut [u16]) = sharpen_lanes;
 }
 
@@ -812,13 +816,7 @@ fn sharpen_lanes(around: Neighbourhood, gain: f32, out: &mut [u16]) {
         &around.below[..n],
     );
     for (i, (out, &c)) in out[..n].iter_mut().zip(around.centre).enumerate() {
-        let (mut lo, mut hi, mut mean) = (c, c, 0.0);
-        for p in [above[i], left[i], right[i], below[i]] {
-            lo = lesser(lo, p);
-            hi = greater(hi, p);
-            mean += 0.25 * p;
-        }
-        *out = to_u16(limit(c + gain * (c - mean), lo, hi));
+        *out = to_u16(sharpened(c, [above[i], left[i], right[i], below[i]], gain));
     }
 }
 
