@@ -5,8 +5,7 @@
 //! tails beyond 3σ hold 0.27 % of the Gaussian's mass, at most a third of a
 //! level across a hard edge once the kernel is renormalised, so the result
 //! stays within ±1 of the exact convolution; OpenCV's 8-bit kernels stop
-//! there too.) Everything is u16 lanes, 16
-//! to an AVX2 register: a pixel pair `p` at distance `k` (summed, so each
+//! there too.) Everything is u16 lanes: a pixel pair `p` at distance `k` (summed, so each
 //! weight multiplies once) is weighed by `mulhi(p, w_k) = p·w_k >> 16` with
 //! weights in 1/65536 summing to exactly 65536, and values are carried in
 //! 1/128 of a level, which keeps a pair's sum within 16 bits. Each product is
@@ -16,16 +15,20 @@
 //!
 //! Each output row is its vertical pass (rows above and below clamped to the
 //! canvas) into a padded row buffer, then its horizontal pass, so every row
-//! is computed from the input alone and bands of rows go to the cores.
+//! is computed from the input alone and bands of rows go to the cores. On
+//! x86 with AVX2 the rows are computed by `direct_x86.rs` (the same sums in
+//! registers, bit for bit); the plain lane loops here serve wasm (SIMD128)
+//! and every other CPU.
 
 use image::GrayImage;
 
 /// The largest σ this method is used for: its cost grows with σ, the
-/// recursion's does not. On a 4096² mask, one thread, they meet near σ = 8
-/// natively (~80 ms against ~90) and near σ = 4.5 in wasm (~135 ms), where
-/// the vectors are half as wide (BENCHMARKS.md).
+/// recursion's does not. On a 4096² mask, one thread, the x86 rows at σ = 10
+/// take ~61 ms on AVX-512 and ~92 on AVX2 against the recursion's ~85–120;
+/// in wasm the two meet near σ = 4.5 (~135 ms), where the vectors are a
+/// quarter as wide (BENCHMARKS.md).
 #[cfg(not(target_arch = "wasm32"))]
-pub(super) const MAX_SIGMA: f32 = 6.0;
+pub(super) const MAX_SIGMA: f32 = 10.0;
 #[cfg(target_arch = "wasm32")]
 pub(super) const MAX_SIGMA: f32 = 3.5;
 
@@ -35,11 +38,11 @@ pub(super) const MIN_SIGMA: f32 = 0.25;
 
 /// Levels are carried in 1/128 steps: a pair sums to at most 2·255·128,
 /// which fits 16 bits.
-const SHIFT: u32 = 7;
+pub(super) const SHIFT: u32 = 7;
 
 /// The kernel's half-width and its weights `w[0..=reach]` in 1/65536
 /// (`w[0] + 2·Σ w[k] = 65536`).
-fn weights(sigma: f32) -> Vec<u16> {
+pub(super) fn weights(sigma: f32) -> Vec<u16> {
     let sigma = f64::from(sigma);
     let reach = (3.0 * sigma).ceil() as usize;
     let g: Vec<f64> = (0..=reach)
@@ -57,7 +60,7 @@ fn weights(sigma: f32) -> Vec<u16> {
 
 /// `p·w / 65536`, truncated: one vector instruction (`pmulhuw`).
 #[inline(always)]
-fn mulhi(p: u16, w: u16) -> u16 {
+pub(super) fn mulhi(p: u16, w: u16) -> u16 {
     ((u32::from(p) * u32::from(w)) >> 16) as u16
 }
 
@@ -68,23 +71,21 @@ pub(super) fn gaussian(mask: &GrayImage, sigma: f32) -> GrayImage {
     let width = mask.width() as usize;
     let mut out = GrayImage::new(mask.width(), mask.height());
     crate::parallel::for_each_band(out.as_mut(), width, |y_start, rows| {
-        blur_rows_widest(mask, &w, y_start, rows)
+        #[cfg(target_arch = "x86_64")]
+        if super::direct_x86::blur_rows(mask, &w, y_start, rows) {
+            return;
+        }
+        blur_rows(mask, &w, y_start, rows)
     });
     out
 }
 
-crate::simd::widest_vectors! {
-    /// [`blur_rows`] on the widest vectors.
-    fn blur_rows_widest(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut [u8]) = blur_rows;
-}
-
 /// The output rows `out` from `y_start` on, each one pass over the row per
-/// weight and direction. (Keeping a block's sum in a register over all the
-/// weights, taking two weights a pass, widening each input row once, or
-/// strips of 1024 columns to stay in the first-level cache all measured no
-/// faster.)
-#[inline(always)]
-fn blur_rows(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut [u8]) {
+/// weight and direction. (In plain Rust, keeping a block's sum in a
+/// register over all the weights, taking two weights a pass, widening each
+/// input row once, or strips of 1024 columns to stay in the first-level
+/// cache all measured no faster.)
+pub(super) fn blur_rows(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut [u8]) {
     let (width, height) = (mask.width() as usize, mask.height() as usize);
     let reach = w.len() - 1;
     let row = |y: usize| &mask.as_raw()[y * width..][..width];
@@ -126,7 +127,11 @@ fn blur_rows(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut [u8]) {
 /// A sum in 1/128 steps to the nearest level, after adding back the
 /// truncations' expected loss: half a step per weight and pass.
 #[inline(always)]
-fn round(sum: u16, reach: usize) -> u8 {
-    let bias = (reach + 1) as u16;
-    ((sum + bias + (1 << (SHIFT - 1))) >> SHIFT) as u8
+pub(super) fn round(sum: u16, reach: usize) -> u8 {
+    ((sum + rounding_bias(reach)) >> SHIFT) as u8
+}
+
+/// What [`round`] adds to a sum before dropping its 1/128 steps.
+pub(super) fn rounding_bias(reach: usize) -> u16 {
+    (reach as u16 + 1) + (1 << (SHIFT - 1))
 }

@@ -27,6 +27,8 @@
 
 mod cpu;
 mod direct;
+#[cfg(target_arch = "x86_64")]
+mod direct_x86;
 mod gpu;
 #[cfg(test)]
 mod tests;

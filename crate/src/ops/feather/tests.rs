@@ -102,6 +102,56 @@ fn the_direct_kernel_and_the_recursion_agree_within_one_across_their_range() {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_x86_vector_rows_equal_the_plain_lane_loops_bit_for_bit() {
+    // Widths at and around a block (32 px for AVX2, 64 for AVX-512), odd
+    // and even, a band that starts below the top, σ across the range.
+    let mut rng = Rng(0x0dd_e7e2);
+    let masks = [
+        crate::test_kit::photo_mask(97, 61),
+        crate::test_kit::photo_mask(64, 9),
+        random_block_mask(&mut rng, 65, 23),
+        random_block_mask(&mut rng, 33, 40),
+        random_block_mask(&mut rng, 200, 31),
+    ];
+    let mut compared = 0;
+    for mask in &masks {
+        let width = mask.width() as usize;
+        for sigma in [
+            super::direct::MIN_SIGMA,
+            0.6,
+            1.0,
+            2.3,
+            4.0,
+            super::direct::MAX_SIGMA,
+        ] {
+            let w = super::direct::weights(sigma);
+            for y_start in [0, 5] {
+                let len = (mask.height() as usize - y_start) * width;
+                let mut plain = vec![0; len];
+                super::direct::blur_rows(mask, &w, y_start, &mut plain);
+                for (tier, vector) in super::direct_x86::blur_rows_each_tier(mask, &w, y_start, len)
+                {
+                    assert!(
+                        vector == plain,
+                        "{tier}, {width} px wide, σ {sigma}, from row {y_start}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    if std::is_x86_feature_detected!("avx2") {
+        assert!(
+            compared >= 5 * 6 * 2,
+            "every mask compared on AVX2 at least"
+        );
+    } else {
+        eprintln!("skipped: this CPU has no AVX2, so the vector rows never run");
+    }
+}
+
 #[test]
 fn a_step_edge_matches_the_gaussian_integral() {
     // Left half selected: the profile across the edge is the Gaussian's CDF.
