@@ -75,7 +75,7 @@ pub fn composite_cpu_in_place(
             &m.as_raw()[m0..m0 + width]
         });
         if params.mode == BlendMode::Normal && !params.linear_light {
-            normal_row(base_row, layer_row, mask_row, params.opacity);
+            normal_row_fastest(base_row, layer_row, mask_row, params.opacity);
         } else if params.mode != BlendMode::Dissolve && !params.linear_light {
             blocked_row(&params, base_row, layer_row, mask_row);
         } else {
@@ -91,8 +91,69 @@ pub fn composite_cpu_in_place(
     Ok(())
 }
 
+/// `mode` (Normal, Multiply or a tabled mode) on one row through the plain
+/// row loop and through each x86 vector version this CPU has: for the test
+/// that holds them bit for bit equal.
+#[cfg(all(test, target_arch = "x86_64"))]
+pub(super) fn plain_and_x86_rows(
+    mode: BlendMode,
+    base: &[u8],
+    layer: &[u8],
+    mask: Option<&[u8]>,
+    opacity: f32,
+) -> (Vec<u8>, Vec<(&'static str, Vec<u8>)>) {
+    use super::cpu_x86::{lerp_row_each_tier, LerpTarget};
+    let params = PixelParams::new(&CompositeOptions {
+        mode,
+        opacity,
+        ..Default::default()
+    });
+    let mix = |cb: [f32; LANES], cs: [f32; LANES]| {
+        std::array::from_fn(|i| blend_channel(mode, cb[i], cs[i]))
+    };
+    let target = match mode {
+        BlendMode::Normal => LerpTarget::Layer,
+        BlendMode::Multiply => LerpTarget::Multiply,
+        _ => LerpTarget::Table(byte_table(mode)),
+    };
+    let byte = |cb: u8, cs: u8| match target {
+        LerpTarget::Table(table) => table[usize::from(cb) << 8 | usize::from(cs)],
+        _ => blend_byte(mode, cb, cs),
+    };
+    let plain_row = |b: &mut [u8], l: &[u8], m: Option<&[u8]>| match mode {
+        BlendMode::Normal => normal_row_portable(b, l, m, opacity),
+        _ => blocked_row_portable(&params, b, l, m, mix, Some(byte)),
+    };
+    let mut plain = base.to_vec();
+    plain_row(&mut plain, layer, mask);
+    let opacity_q = opacity_q14(opacity);
+    let tiers = lerp_row_each_tier(target, base, layer, mask, opacity_q, plain_row);
+    (plain, tiers)
+}
+
 /// Pixels per block of the normal-mode fast path.
 const BLOCK: usize = 8;
+
+/// Normal mode without linear light: on x86 with AVX2 the hand-written
+/// rows of `cpu_x86.rs` for opaque backdrops, the plain row loop for the
+/// rest and elsewhere.
+fn normal_row_fastest(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
+    if opacity == 0.0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if super::cpu_x86::lerp_row(
+        super::cpu_x86::LerpTarget::Layer,
+        base,
+        layer,
+        mask,
+        opacity_q14(opacity),
+        |b, l, m| normal_row(b, l, m, opacity),
+    ) {
+        return;
+    }
+    normal_row(base, layer, mask, opacity)
+}
 
 crate::simd::widest_vectors! {
     /// Normal mode without linear light on the widest vectors the CPU has
@@ -239,6 +300,23 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
         return;
     }
     let mode = params.mode;
+    #[cfg(target_arch = "x86_64")]
+    if mode == BlendMode::Multiply {
+        let mix = |cb: [f32; LANES], cs: [f32; LANES]| {
+            std::array::from_fn(|i| blend_channel(BlendMode::Multiply, cb[i], cs[i]))
+        };
+        let byte = |cb, cs| blend_byte(BlendMode::Multiply, cb, cs);
+        if super::cpu_x86::lerp_row(
+            super::cpu_x86::LerpTarget::Multiply,
+            base,
+            layer,
+            mask,
+            opacity_q14(params.opacity),
+            |b, l, m| blocked_row_for(params, b, l, m, mix, Some(byte)),
+        ) {
+            return;
+        }
+    }
     /// No byte path: the f32 formula everywhere.
     const F32_ONLY: Option<fn(u8, u8) -> u8> = None;
     macro_rules! per_mode {
@@ -249,6 +327,19 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
                 }, Some(|cb, cs| blend_byte(BlendMode::$byte, cb, cs))),)*
                 $(BlendMode::$table => {
                     let table = byte_table(BlendMode::$table);
+                    #[cfg(target_arch = "x86_64")]
+                    if super::cpu_x86::lerp_row(
+                        super::cpu_x86::LerpTarget::Table(table),
+                        base,
+                        layer,
+                        mask,
+                        opacity_q14(params.opacity),
+                        |b, l, m| blocked_row_for(params, b, l, m, |cb, cs| {
+                            std::array::from_fn(|i| blend_channel(BlendMode::$table, cb[i], cs[i]))
+                        }, Some(|cb: u8, cs: u8| table[usize::from(cb) << 8 | usize::from(cs)])),
+                    ) {
+                        return;
+                    }
                     blocked_row_for(params, base, layer, mask, |cb, cs| {
                         std::array::from_fn(|i| blend_channel(BlendMode::$table, cb[i], cs[i]))
                     }, Some(|cb: u8, cs: u8| table[usize::from(cb) << 8 | usize::from(cs)]))

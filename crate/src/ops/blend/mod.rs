@@ -17,6 +17,8 @@
 //! gamma-encoded values unless `linear_light` is set.
 
 mod cpu;
+#[cfg(target_arch = "x86_64")]
+mod cpu_x86;
 mod gpu;
 #[cfg(test)]
 mod reference;

@@ -220,6 +220,72 @@ fn fast_row_loops_equal_the_reference_on_photographs() {
     }
 }
 
+/// The x86 rows (Normal, Multiply and the tabled modes over opaque
+/// backdrops, AVX2 and AVX-512) against the plain row loops, bit for bit: photographs, a layer
+/// with varied alpha, backdrops opaque, translucent and mixed within a
+/// block, soft masks and none, opacities from none to full, row lengths
+/// that leave tails.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_x86_rows_equal_the_plain_row_loops_bit_for_bit() {
+    let (backdrop, layer_photo) = (photo("chelsea"), photo("coffee"));
+    let (mask_photo, alpha_photo) = (photo("astronaut"), photo("brick"));
+    let mut compared = 0;
+    for y in [0, 40, 97] {
+        let row = |image: &RgbaImage| {
+            image.as_raw()[(y * image.width() * 4) as usize..][..(image.width() * 4) as usize]
+                .to_vec()
+        };
+        let mut layer = row(&layer_photo);
+        let alpha = row(&alpha_photo);
+        for (l, a) in layer.chunks_exact_mut(4).zip(alpha.chunks_exact(4)) {
+            l[3] = a[0];
+        }
+        let mask: Vec<u8> = row(&mask_photo).chunks_exact(4).map(|p| p[1]).collect();
+        let mut base = row(&backdrop);
+        // Translucent runs: a whole block, and single pixels inside blocks.
+        for (x, pixel) in base.chunks_exact_mut(4).enumerate() {
+            if (40..60).contains(&x) || x % 23 == 5 {
+                pixel[3] = alpha[x * 4 + 2];
+            }
+        }
+        for width in [1, 7, 8, 16, 37, 100, 189] {
+            let (b, l, m) = (&base[..width * 4], &layer[..width * 4], &mask[..width]);
+            for mode in [
+                BlendMode::Normal,
+                BlendMode::Multiply,
+                BlendMode::ColorBurn,
+                BlendMode::ColorDodge,
+                BlendMode::SoftLight,
+                BlendMode::VividLight,
+                BlendMode::Divide,
+            ] {
+                for opacity in [0.0, 0.3, 0.8, 1.0] {
+                    for m in [None, Some(m)] {
+                        let (plain, tiers) = super::cpu::plain_and_x86_rows(mode, b, l, m, opacity);
+                        for (tier, row) in tiers {
+                            assert!(
+                                row == plain,
+                                "{tier}, {mode:?}, row {y}, {width} px, opacity {opacity}, mask {}",
+                                m.is_some()
+                            );
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if std::is_x86_feature_detected!("avx2") {
+        assert!(
+            compared >= 3 * 7 * 2 * 4 * 2,
+            "every case compared on AVX2 at least"
+        );
+    } else {
+        eprintln!("skipped: this CPU has no AVX2, so the vector rows never run");
+    }
+}
+
 /// Composites one layer pixel over one backdrop pixel with full coverage.
 fn one(mode: BlendMode, b: [u8; 4], l: [u8; 4]) -> [u8; 4] {
     let base = RgbaImage::from_pixel(1, 1, Rgba(b));
