@@ -13,7 +13,7 @@
 //! `2(t − b)` by `w` (exactly the rounding of `lerp_q14`); the alpha lane
 //! gets weight 0 and keeps the backdrop's 255.
 
-use std::arch::x86_64::*;
+use crate::simd::x86::{Avx2, Avx512, Lanes};
 
 /// What the backdrop is lerped towards.
 #[derive(Clone, Copy)]
@@ -108,193 +108,6 @@ unsafe fn lerp_row_avx2(
     unsafe { lerp_row_with::<Avx2>(target, base, layer, mask, opacity_q, rest) }
 }
 
-/// A register and the operations the lerp needs, on u32 lanes (pixels) or
-/// u16 lanes (channel pairs). The methods are unsafe: the CPU must have the
-/// register's instructions.
-trait Lanes: Copy {
-    /// Pixels in a register.
-    const PIXELS: usize;
-    unsafe fn load(from: *const u8) -> Self;
-    unsafe fn store(self, to: *mut u8);
-    /// `PIXELS` mask bytes, each widened to a u32 lane.
-    unsafe fn load_mask(from: *const u8) -> Self;
-    unsafe fn splat32(value: u32) -> Self;
-    unsafe fn and(self, other: Self) -> Self;
-    unsafe fn or(self, other: Self) -> Self;
-    /// Whether every u32 lane equals `other`'s.
-    unsafe fn all_equal32(self, other: Self) -> bool;
-    unsafe fn mullo32(self, other: Self) -> Self;
-    unsafe fn add32(self, other: Self) -> Self;
-    unsafe fn min32(self, other: Self) -> Self;
-    unsafe fn shr32<const N: u32>(self) -> Self;
-    unsafe fn shl32<const N: u32>(self) -> Self;
-    unsafe fn add16(self, other: Self) -> Self;
-    unsafe fn sub16(self, other: Self) -> Self;
-    unsafe fn mullo16(self, other: Self) -> Self;
-    unsafe fn shr16<const N: u32>(self) -> Self;
-    unsafe fn shl16<const N: u32>(self) -> Self;
-    /// `(self·other + 2¹⁴) >> 15` on signed 16-bit lanes.
-    unsafe fn mulhrs16(self, other: Self) -> Self;
-}
-
-#[derive(Clone, Copy)]
-struct Avx2(__m256i);
-
-impl Lanes for Avx2 {
-    const PIXELS: usize = 8;
-    #[inline(always)]
-    unsafe fn load(from: *const u8) -> Self {
-        Avx2(unsafe { _mm256_loadu_si256(from.cast()) })
-    }
-    #[inline(always)]
-    unsafe fn store(self, to: *mut u8) {
-        unsafe { _mm256_storeu_si256(to.cast(), self.0) }
-    }
-    #[inline(always)]
-    unsafe fn load_mask(from: *const u8) -> Self {
-        Avx2(unsafe { _mm256_cvtepu8_epi32(_mm_loadl_epi64(from.cast())) })
-    }
-    #[inline(always)]
-    unsafe fn splat32(value: u32) -> Self {
-        Avx2(unsafe { _mm256_set1_epi32(value as i32) })
-    }
-    #[inline(always)]
-    unsafe fn and(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_and_si256(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn or(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_or_si256(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn all_equal32(self, other: Self) -> bool {
-        unsafe { _mm256_movemask_epi8(_mm256_cmpeq_epi32(self.0, other.0)) == -1 }
-    }
-    #[inline(always)]
-    unsafe fn mullo32(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_mullo_epi32(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn add32(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_add_epi32(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn min32(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_min_epu32(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn shr32<const N: u32>(self) -> Self {
-        Avx2(unsafe { _mm256_srl_epi32(self.0, _mm_cvtsi32_si128(N as i32)) })
-    }
-    #[inline(always)]
-    unsafe fn shl32<const N: u32>(self) -> Self {
-        Avx2(unsafe { _mm256_sll_epi32(self.0, _mm_cvtsi32_si128(N as i32)) })
-    }
-    #[inline(always)]
-    unsafe fn add16(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_add_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn sub16(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_sub_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn mullo16(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_mullo_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn shr16<const N: u32>(self) -> Self {
-        Avx2(unsafe { _mm256_srl_epi16(self.0, _mm_cvtsi32_si128(N as i32)) })
-    }
-    #[inline(always)]
-    unsafe fn shl16<const N: u32>(self) -> Self {
-        Avx2(unsafe { _mm256_sll_epi16(self.0, _mm_cvtsi32_si128(N as i32)) })
-    }
-    #[inline(always)]
-    unsafe fn mulhrs16(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_mulhrs_epi16(self.0, other.0) })
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Avx512(__m512i);
-
-impl Lanes for Avx512 {
-    const PIXELS: usize = 16;
-    #[inline(always)]
-    unsafe fn load(from: *const u8) -> Self {
-        Avx512(unsafe { _mm512_loadu_si512(from.cast()) })
-    }
-    #[inline(always)]
-    unsafe fn store(self, to: *mut u8) {
-        unsafe { _mm512_storeu_si512(to.cast(), self.0) }
-    }
-    #[inline(always)]
-    unsafe fn load_mask(from: *const u8) -> Self {
-        Avx512(unsafe { _mm512_cvtepu8_epi32(_mm_loadu_si128(from.cast())) })
-    }
-    #[inline(always)]
-    unsafe fn splat32(value: u32) -> Self {
-        Avx512(unsafe { _mm512_set1_epi32(value as i32) })
-    }
-    #[inline(always)]
-    unsafe fn and(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_and_si512(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn or(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_or_si512(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn all_equal32(self, other: Self) -> bool {
-        unsafe { _mm512_cmpeq_epi32_mask(self.0, other.0) == 0xFFFF }
-    }
-    #[inline(always)]
-    unsafe fn mullo32(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_mullo_epi32(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn add32(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_add_epi32(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn min32(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_min_epu32(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn shr32<const N: u32>(self) -> Self {
-        Avx512(unsafe { _mm512_srli_epi32::<N>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn shl32<const N: u32>(self) -> Self {
-        Avx512(unsafe { _mm512_slli_epi32::<N>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn add16(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_add_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn sub16(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_sub_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn mullo16(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_mullo_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn shr16<const N: u32>(self) -> Self {
-        Avx512(unsafe { _mm512_srli_epi16::<N>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn shl16<const N: u32>(self) -> Self {
-        Avx512(unsafe { _mm512_slli_epi16::<N>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn mulhrs16(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_mulhrs_epi16(self.0, other.0) })
-    }
-}
-
 /// [`lerp_row`] on `V`.
 ///
 /// SAFETY: the CPU has `V`'s instructions.
@@ -307,11 +120,13 @@ unsafe fn lerp_row_with<V: Lanes>(
     opacity_q: u32,
     rest: &RestOfRow,
 ) {
-    let bytes = V::PIXELS * 4;
+    // Each u32 lane a pixel.
+    let pixels = V::BYTES / 4;
+    let bytes = V::BYTES;
     let blocks = base.len() / bytes;
     // SAFETY (every `unsafe` below): the CPU has `V`'s instructions, and
     // each load and store stays inside a block `i` of `bytes` bytes
-    // (`V::PIXELS` for the mask), `i < blocks`.
+    // (`pixels` for the mask), `i < blocks`.
     let (opaque, low_bytes) = unsafe { (V::splat32(0xFF00_0000), V::splat32(0x00FF_00FF)) };
     let (opacity, half, full) = unsafe {
         (
@@ -326,7 +141,7 @@ unsafe fn lerp_row_with<V: Lanes>(
             &mut base[i * bytes..][..bytes],
             &layer[i * bytes..][..bytes],
         );
-        let m_bytes = mask.map(|m| &m[i * V::PIXELS..][..V::PIXELS]);
+        let m_bytes = mask.map(|m| &m[i * pixels..][..pixels]);
         let b = unsafe { V::load(b_bytes.as_ptr()) };
         if !unsafe { b.and(opaque).all_equal32(opaque) } {
             rest(b_bytes, l_bytes, m_bytes);
@@ -334,7 +149,7 @@ unsafe fn lerp_row_with<V: Lanes>(
         }
         unsafe {
             let l = V::load(l_bytes.as_ptr());
-            let m = m_bytes.map_or(unmasked, |m| V::load_mask(m.as_ptr()));
+            let m = m_bytes.map_or(unmasked, |m| V::load_bytes_as_u32(m.as_ptr()));
             // coverage_q14: ((α·m)·opacity_q + 2¹⁵) >> 16, at most 2¹⁴.
             let weight = l
                 .shr32::<24>()
@@ -374,7 +189,7 @@ unsafe fn lerp_row_with<V: Lanes>(
             out.store(b_bytes.as_mut_ptr());
         }
     }
-    let done = blocks * V::PIXELS;
+    let done = blocks * pixels;
     rest(
         &mut base[done * 4..],
         &layer[done * 4..],

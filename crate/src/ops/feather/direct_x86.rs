@@ -17,19 +17,19 @@
 //! are plain offsets ([`tap_starts`]).
 
 use super::direct::{mulhi, round, rounding_bias, SHIFT};
+use crate::simd::x86::{Avx2, Avx512, Lanes};
 use image::GrayImage;
-use std::arch::x86_64::*;
 
 /// Runs [`blur_rows_with`] on AVX-512 or AVX2 and returns true, or returns
 /// false (nothing written) when the CPU has neither or the rows are narrower
 /// than a block.
 pub(super) fn blur_rows(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut [u8]) -> bool {
     let pairs = mask.width() as usize / 2;
-    if crate::simd::has_avx512() && pairs >= Avx512::LANES {
+    if crate::simd::has_avx512() && pairs >= Avx512::BYTES / 2 {
         // SAFETY: AVX-512 F and BW support was just detected.
         unsafe { blur_rows_avx512(mask, w, y_start, out) };
         true
-    } else if std::is_x86_feature_detected!("avx2") && pairs >= Avx2::LANES {
+    } else if std::is_x86_feature_detected!("avx2") && pairs >= Avx2::BYTES / 2 {
         // SAFETY: AVX2 support was just detected.
         unsafe { blur_rows_avx2(mask, w, y_start, out) };
         true
@@ -52,14 +52,14 @@ pub(super) fn blur_rows_each_tier(
     let mut results = Vec::new();
     if std::is_x86_feature_detected!("avx512f")
         && std::is_x86_feature_detected!("avx512bw")
-        && pairs >= Avx512::LANES
+        && pairs >= Avx512::BYTES / 2
     {
         let mut out = vec![0; len];
         // SAFETY: AVX-512 F and BW support was just detected.
         unsafe { blur_rows_avx512(mask, w, y_start, &mut out) };
         results.push(("AVX-512", out));
     }
-    if std::is_x86_feature_detected!("avx2") && pairs >= Avx2::LANES {
+    if std::is_x86_feature_detected!("avx2") && pairs >= Avx2::BYTES / 2 {
         let mut out = vec![0; len];
         // SAFETY: AVX2 support was just detected.
         unsafe { blur_rows_avx2(mask, w, y_start, &mut out) };
@@ -80,148 +80,31 @@ unsafe fn blur_rows_avx2(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut 
     unsafe { blur_rows_with::<Avx2>(mask, w, y_start, out) }
 }
 
-/// A register of u16 lanes and the few operations the kernel needs. The
-/// methods are unsafe: the CPU must have the register's instructions.
-trait Lanes: Copy {
-    /// Lanes, each a pixel pair.
-    const LANES: usize;
-    /// `LANES` pixel pairs from `from` (unaligned).
-    unsafe fn load(from: *const u8) -> Self;
-    unsafe fn store(self, to: *mut u8);
-    unsafe fn splat(value: u16) -> Self;
-    unsafe fn add(self, other: Self) -> Self;
-    /// `self·other >> 16` per lane.
-    unsafe fn mulhi(self, other: Self) -> Self;
-    /// Each lane's low byte (the even pixel).
-    unsafe fn even(self) -> Self;
-    /// Each lane's high byte (the odd pixel).
-    unsafe fn odd(self) -> Self;
-    /// Each lane shifted up to 1/128 steps.
-    unsafe fn steps(self) -> Self;
-    /// Each lane from 1/128 steps to levels (truncated).
-    unsafe fn levels(self) -> Self;
-    /// Pairs again: `even | odd << 8`.
-    unsafe fn join(even: Self, odd: Self) -> Self;
-}
-
-#[derive(Clone, Copy)]
-struct Avx2(__m256i);
-
-impl Lanes for Avx2 {
-    const LANES: usize = 16;
-    #[inline(always)]
-    unsafe fn load(from: *const u8) -> Self {
-        Avx2(unsafe { _mm256_loadu_si256(from.cast()) })
-    }
-    #[inline(always)]
-    unsafe fn store(self, to: *mut u8) {
-        unsafe { _mm256_storeu_si256(to.cast(), self.0) }
-    }
-    #[inline(always)]
-    unsafe fn splat(value: u16) -> Self {
-        Avx2(unsafe { _mm256_set1_epi16(value as i16) })
-    }
-    #[inline(always)]
-    unsafe fn add(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_add_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn mulhi(self, other: Self) -> Self {
-        Avx2(unsafe { _mm256_mulhi_epu16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn even(self) -> Self {
-        Avx2(unsafe { _mm256_and_si256(self.0, _mm256_set1_epi16(0xFF)) })
-    }
-    #[inline(always)]
-    unsafe fn odd(self) -> Self {
-        Avx2(unsafe { _mm256_srli_epi16::<8>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn steps(self) -> Self {
-        Avx2(unsafe { _mm256_slli_epi16::<SHIFT_I32>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn levels(self) -> Self {
-        Avx2(unsafe { _mm256_srli_epi16::<SHIFT_I32>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn join(even: Self, odd: Self) -> Self {
-        Avx2(unsafe { _mm256_or_si256(even.0, _mm256_slli_epi16::<8>(odd.0)) })
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Avx512(__m512i);
-
-impl Lanes for Avx512 {
-    const LANES: usize = 32;
-    #[inline(always)]
-    unsafe fn load(from: *const u8) -> Self {
-        Avx512(unsafe { _mm512_loadu_si512(from.cast()) })
-    }
-    #[inline(always)]
-    unsafe fn store(self, to: *mut u8) {
-        unsafe { _mm512_storeu_si512(to.cast(), self.0) }
-    }
-    #[inline(always)]
-    unsafe fn splat(value: u16) -> Self {
-        Avx512(unsafe { _mm512_set1_epi16(value as i16) })
-    }
-    #[inline(always)]
-    unsafe fn add(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_add_epi16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn mulhi(self, other: Self) -> Self {
-        Avx512(unsafe { _mm512_mulhi_epu16(self.0, other.0) })
-    }
-    #[inline(always)]
-    unsafe fn even(self) -> Self {
-        Avx512(unsafe { _mm512_and_si512(self.0, _mm512_set1_epi16(0xFF)) })
-    }
-    #[inline(always)]
-    unsafe fn odd(self) -> Self {
-        Avx512(unsafe { _mm512_srli_epi16::<8>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn steps(self) -> Self {
-        Avx512(unsafe { _mm512_slli_epi16::<SHIFT_U32>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn levels(self) -> Self {
-        Avx512(unsafe { _mm512_srli_epi16::<SHIFT_U32>(self.0) })
-    }
-    #[inline(always)]
-    unsafe fn join(even: Self, odd: Self) -> Self {
-        Avx512(unsafe { _mm512_or_si512(even.0, _mm512_slli_epi16::<8>(odd.0)) })
-    }
-}
-
-/// [`SHIFT`] as the AVX2 shifts' immediate.
-const SHIFT_I32: i32 = SHIFT as i32;
-/// [`SHIFT`] as the AVX-512 shifts' immediate.
-const SHIFT_U32: u32 = SHIFT;
+/// [`SHIFT`], 1/128 steps, as a shift count.
+const STEPS: i32 = SHIFT as i32;
 
 /// The output rows `out` from `y_start` on (the portable `blur_rows`'s
-/// contract), a block of `V::LANES` pairs at a time.
+/// contract), a block of `lanes` pairs at a time.
 ///
 /// SAFETY: the CPU has `V`'s instructions, and rows hold at least
-/// `V::LANES` pairs.
+/// `lanes` pairs.
 #[inline(always)]
 unsafe fn blur_rows_with<V: Lanes>(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut [u8]) {
     let (width, height) = (mask.width() as usize, mask.height() as usize);
     let reach = w.len() - 1;
     let pairs = width / 2;
-    assert!(pairs >= V::LANES, "rows of at least a block");
+    // Each u16 lane a pixel pair.
+    let lanes = V::BYTES / 2;
+    assert!(pairs >= lanes, "rows of at least a block");
     // Columns of each parity with `pad` edge values on each side, enough
     // for the farthest tap (`reach.div_ceil(2)` pairs away).
     let pad = reach / 2 + 1;
     let mut even = vec![0u16; pad + pairs + 1 + pad];
     let mut odd = vec![0u16; pad + pairs + 1 + pad];
     // SAFETY (here and below): the CPU has `V`'s instructions.
-    let weights: Vec<V> = w.iter().map(|&w| unsafe { V::splat(w) }).collect();
-    let bias = unsafe { V::splat(rounding_bias(reach)) };
+    let weights: Vec<V> = w.iter().map(|&w| unsafe { V::splat16(w) }).collect();
+    let bias = unsafe { V::splat16(rounding_bias(reach)) };
+    let low_byte = unsafe { V::splat16(0xFF) };
     let mut rows: Vec<&[u8]> = Vec::with_capacity(2 * reach + 1);
     for (i, out_row) in out.chunks_exact_mut(width).enumerate() {
         let y = y_start + i;
@@ -232,24 +115,30 @@ unsafe fn blur_rows_with<V: Lanes>(mask: &GrayImage, w: &[u16], y_start: usize, 
         }));
         // Vertical: `at + LANES <= pairs` keeps every load and store in
         // its row.
-        for at in block_starts(pairs, V::LANES) {
+        for at in block_starts(pairs, lanes) {
             let (even_sum, odd_sum) = unsafe {
                 let centre = V::load(rows[reach][2 * at..].as_ptr());
-                let mut even_sum = centre.even().steps().mulhi(weights[0]);
-                let mut odd_sum = centre.odd().steps().mulhi(weights[0]);
+                let mut even_sum = centre.and(low_byte).shl16::<STEPS>().mulhi16(weights[0]);
+                let mut odd_sum = centre.shr16::<8>().shl16::<STEPS>().mulhi16(weights[0]);
                 for (k, &weight) in weights.iter().enumerate().skip(1) {
                     let above = V::load(rows[reach - k][2 * at..].as_ptr());
                     let below = V::load(rows[reach + k][2 * at..].as_ptr());
-                    let even_pair = above.even().add(below.even()).steps();
-                    let odd_pair = above.odd().add(below.odd()).steps();
-                    even_sum = even_sum.add(even_pair.mulhi(weight));
-                    odd_sum = odd_sum.add(odd_pair.mulhi(weight));
+                    let even_pair = above
+                        .and(low_byte)
+                        .add16(below.and(low_byte))
+                        .shl16::<STEPS>();
+                    let odd_pair = above
+                        .shr16::<8>()
+                        .add16(below.shr16::<8>())
+                        .shl16::<STEPS>();
+                    even_sum = even_sum.add16(even_pair.mulhi16(weight));
+                    odd_sum = odd_sum.add16(odd_pair.mulhi16(weight));
                 }
                 (even_sum, odd_sum)
             };
             let (e, o) = (
-                &mut even[pad + at..][..V::LANES],
-                &mut odd[pad + at..][..V::LANES],
+                &mut even[pad + at..][..lanes],
+                &mut odd[pad + at..][..lanes],
             );
             unsafe {
                 even_sum.store(e.as_mut_ptr().cast());
@@ -271,24 +160,25 @@ unsafe fn blur_rows_with<V: Lanes>(mask: &GrayImage, w: &[u16], y_start: usize, 
         even[pad + pairs + width % 2..].fill(last);
         odd[pad + pairs..].fill(last);
         // Horizontal.
-        for at in block_starts(pairs, V::LANES) {
+        for at in block_starts(pairs, lanes) {
             let base = pad + at;
             let block = |buffer: &[u16], start: usize| -> V {
-                let lanes = &buffer[start..][..V::LANES];
+                let lanes = &buffer[start..][..lanes];
                 unsafe { V::load(lanes.as_ptr().cast()) }
             };
             let pixels = unsafe {
-                let mut even_sum = block(&even, base).mulhi(weights[0]);
-                let mut odd_sum = block(&odd, base).mulhi(weights[0]);
+                let mut even_sum = block(&even, base).mulhi16(weights[0]);
+                let mut odd_sum = block(&odd, base).mulhi16(weights[0]);
                 for (k, &weight) in weights.iter().enumerate().skip(1) {
                     let [even_left, even_right, odd_left, odd_right] = tap_starts(k, base)
                         .map(|(is_even, start)| block(if is_even { &even } else { &odd }, start));
-                    even_sum = even_sum.add(even_left.add(even_right).mulhi(weight));
-                    odd_sum = odd_sum.add(odd_left.add(odd_right).mulhi(weight));
+                    even_sum = even_sum.add16(even_left.add16(even_right).mulhi16(weight));
+                    odd_sum = odd_sum.add16(odd_left.add16(odd_right).mulhi16(weight));
                 }
-                V::join(even_sum.add(bias).levels(), odd_sum.add(bias).levels())
+                let levels = |sum: V| sum.add16(bias).shr16::<STEPS>();
+                levels(even_sum).or(levels(odd_sum).shl16::<8>())
             };
-            let target = &mut out_row[2 * at..][..2 * V::LANES];
+            let target = &mut out_row[2 * at..][..2 * lanes];
             unsafe { pixels.store(target.as_mut_ptr()) };
         }
         if width % 2 == 1 {

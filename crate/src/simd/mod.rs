@@ -51,3 +51,6 @@ pub(crate) fn has_avx512() -> bool {
             && std::env::var_os("RETOUCH_NO_AVX512").is_none()
     })
 }
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86;

@@ -1,0 +1,224 @@
+//! x86 vector registers behind one trait, so that a hand-written kernel is
+//! written once for AVX2 and for AVX-512 BW (`ops/feather/direct_x86.rs`,
+//! `ops/blend/cpu_x86.rs`). The methods are unsafe: the CPU must have the
+//! register's instructions, which a kernel checks once before entering a
+//! `#[target_feature]` function that runs it on one of the types.
+
+use std::arch::x86_64::*;
+
+/// A register of u16 or u32 lanes and the operations the kernels need.
+pub(crate) trait Lanes: Copy {
+    /// Bytes in a register.
+    const BYTES: usize;
+    /// `BYTES` bytes from `from` (unaligned).
+    unsafe fn load(from: *const u8) -> Self;
+    /// `BYTES` bytes to `to` (unaligned).
+    unsafe fn store(self, to: *mut u8);
+    /// `BYTES / 4` bytes from `from`, each widened to a u32 lane.
+    unsafe fn load_bytes_as_u32(from: *const u8) -> Self;
+    unsafe fn splat16(value: u16) -> Self;
+    unsafe fn splat32(value: u32) -> Self;
+    unsafe fn and(self, other: Self) -> Self;
+    unsafe fn or(self, other: Self) -> Self;
+    unsafe fn add16(self, other: Self) -> Self;
+    unsafe fn sub16(self, other: Self) -> Self;
+    unsafe fn mullo16(self, other: Self) -> Self;
+    /// `self·other >> 16` on unsigned 16-bit lanes.
+    unsafe fn mulhi16(self, other: Self) -> Self;
+    /// `(self·other + 2¹⁴) >> 15` on signed 16-bit lanes.
+    unsafe fn mulhrs16(self, other: Self) -> Self;
+    unsafe fn shr16<const N: i32>(self) -> Self;
+    unsafe fn shl16<const N: i32>(self) -> Self;
+    unsafe fn add32(self, other: Self) -> Self;
+    unsafe fn mullo32(self, other: Self) -> Self;
+    /// Unsigned.
+    unsafe fn min32(self, other: Self) -> Self;
+    unsafe fn shr32<const N: i32>(self) -> Self;
+    unsafe fn shl32<const N: i32>(self) -> Self;
+    /// Whether every u32 lane equals `other`'s.
+    unsafe fn all_equal32(self, other: Self) -> bool;
+}
+
+/// 32-byte AVX2 registers.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2(__m256i);
+
+impl Lanes for Avx2 {
+    const BYTES: usize = 32;
+    #[inline(always)]
+    unsafe fn load(from: *const u8) -> Self {
+        Avx2(unsafe { _mm256_loadu_si256(from.cast()) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, to: *mut u8) {
+        unsafe { _mm256_storeu_si256(to.cast(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn load_bytes_as_u32(from: *const u8) -> Self {
+        Avx2(unsafe { _mm256_cvtepu8_epi32(_mm_loadl_epi64(from.cast())) })
+    }
+    #[inline(always)]
+    unsafe fn splat16(value: u16) -> Self {
+        Avx2(unsafe { _mm256_set1_epi16(value as i16) })
+    }
+    #[inline(always)]
+    unsafe fn splat32(value: u32) -> Self {
+        Avx2(unsafe { _mm256_set1_epi32(value as i32) })
+    }
+    #[inline(always)]
+    unsafe fn and(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_and_si256(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn or(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_or_si256(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn add16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_add_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn sub16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_sub_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mullo16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_mullo_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mulhi16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_mulhi_epu16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mulhrs16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_mulhrs_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn shr16<const N: i32>(self) -> Self {
+        Avx2(unsafe { _mm256_srli_epi16::<N>(self.0) })
+    }
+    #[inline(always)]
+    unsafe fn shl16<const N: i32>(self) -> Self {
+        Avx2(unsafe { _mm256_slli_epi16::<N>(self.0) })
+    }
+    #[inline(always)]
+    unsafe fn add32(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_add_epi32(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mullo32(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_mullo_epi32(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn min32(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_min_epu32(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn shr32<const N: i32>(self) -> Self {
+        Avx2(unsafe { _mm256_srli_epi32::<N>(self.0) })
+    }
+    #[inline(always)]
+    unsafe fn shl32<const N: i32>(self) -> Self {
+        Avx2(unsafe { _mm256_slli_epi32::<N>(self.0) })
+    }
+    #[inline(always)]
+    unsafe fn all_equal32(self, other: Self) -> bool {
+        unsafe { _mm256_movemask_epi8(_mm256_cmpeq_epi32(self.0, other.0)) == -1 }
+    }
+}
+
+/// 64-byte AVX-512 registers (F and BW).
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512(__m512i);
+
+/// A shift count for the AVX-512 shifts by a register, which the compiler
+/// turns into the immediate forms (whose count is typed u32 there, i32 in
+/// AVX2).
+#[inline(always)]
+unsafe fn count(bits: i32) -> __m128i {
+    unsafe { _mm_cvtsi32_si128(bits) }
+}
+
+impl Lanes for Avx512 {
+    const BYTES: usize = 64;
+    #[inline(always)]
+    unsafe fn load(from: *const u8) -> Self {
+        Avx512(unsafe { _mm512_loadu_si512(from.cast()) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, to: *mut u8) {
+        unsafe { _mm512_storeu_si512(to.cast(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn load_bytes_as_u32(from: *const u8) -> Self {
+        Avx512(unsafe { _mm512_cvtepu8_epi32(_mm_loadu_si128(from.cast())) })
+    }
+    #[inline(always)]
+    unsafe fn splat16(value: u16) -> Self {
+        Avx512(unsafe { _mm512_set1_epi16(value as i16) })
+    }
+    #[inline(always)]
+    unsafe fn splat32(value: u32) -> Self {
+        Avx512(unsafe { _mm512_set1_epi32(value as i32) })
+    }
+    #[inline(always)]
+    unsafe fn and(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_and_si512(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn or(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_or_si512(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn add16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_add_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn sub16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_sub_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mullo16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_mullo_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mulhi16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_mulhi_epu16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mulhrs16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_mulhrs_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn shr16<const N: i32>(self) -> Self {
+        Avx512(unsafe { _mm512_srl_epi16(self.0, count(N)) })
+    }
+    #[inline(always)]
+    unsafe fn shl16<const N: i32>(self) -> Self {
+        Avx512(unsafe { _mm512_sll_epi16(self.0, count(N)) })
+    }
+    #[inline(always)]
+    unsafe fn add32(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_add_epi32(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn mullo32(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_mullo_epi32(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn min32(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_min_epu32(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn shr32<const N: i32>(self) -> Self {
+        Avx512(unsafe { _mm512_srl_epi32(self.0, count(N)) })
+    }
+    #[inline(always)]
+    unsafe fn shl32<const N: i32>(self) -> Self {
+        Avx512(unsafe { _mm512_sll_epi32(self.0, count(N)) })
+    }
+    #[inline(always)]
+    unsafe fn all_equal32(self, other: Self) -> bool {
+        unsafe { _mm512_cmpeq_epi32_mask(self.0, other.0) == 0xFFFF }
+    }
+}
