@@ -7,7 +7,9 @@
 //! on bytes, then Normal's lerp by the coverage (within one level); every
 //! other case except Dissolve, on gamma-encoded values, as the reference's
 //! own f32 arithmetic over blocks of pixels the compiler vectorises
-//! (bit-identical to it).
+//! (bit-identical to it). On x86 with AVX2, Normal, multiply and the tabled
+//! modes over an opaque backdrop run `cpu_x86.rs`'s hand-written rows
+//! instead, bit for bit these loops.
 
 use super::{validate, BlendMode, CompositeOptions, Overlap};
 use crate::Result;

@@ -84,7 +84,7 @@ unsafe fn blur_rows_avx2(mask: &GrayImage, w: &[u16], y_start: usize, out: &mut 
 const STEPS: i32 = SHIFT as i32;
 
 /// The output rows `out` from `y_start` on (the portable `blur_rows`'s
-/// contract), a block of `lanes` pairs at a time.
+/// contract), a block of `lanes` pairs (one register) at a time.
 ///
 /// SAFETY: the CPU has `V`'s instructions, and rows hold at least
 /// `lanes` pairs.
@@ -113,7 +113,7 @@ unsafe fn blur_rows_with<V: Lanes>(mask: &GrayImage, w: &[u16], y_start: usize, 
             let source = (y + j).saturating_sub(reach).min(height - 1);
             &mask.as_raw()[source * width..][..width]
         }));
-        // Vertical: `at + LANES <= pairs` keeps every load and store in
+        // Vertical: `at + lanes <= pairs` keeps every load and store in
         // its row.
         for at in block_starts(pairs, lanes) {
             let (even_sum, odd_sum) = unsafe {
