@@ -7,6 +7,9 @@
 /// SIMD128 at compile time. The operations, and so the result, are the same
 /// either way.
 ///
+/// `AVX2 at most:` before the `fn` leaves AVX-512 out, for a kernel that
+/// measured slower with it.
+///
 /// A macro rather than a function taking a closure: LLVM does not inline a
 /// large closure into a `#[target_feature]` wrapper, so the closure would
 /// run without AVX2; a named kernel marked `#[inline(always)]` is inlined.
@@ -23,18 +26,27 @@ macro_rules! widest_vectors {
                 // SAFETY: AVX-512 F and BW support was just detected.
                 return unsafe { avx512($($arg),*) };
             }
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
-                #[target_feature(enable = "avx2")]
-                unsafe fn avx2($($arg: $ty),*) {
-                    $kernel($($arg),*)
-                }
-                // SAFETY: AVX2 support was just detected.
-                return unsafe { avx2($($arg),*) };
-            }
-            $kernel($($arg),*)
+            $crate::simd::widest_vectors!(@avx2_or_as_is $kernel; $($arg: $ty),*)
         }
     };
+    (AVX2 at most: $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) = $kernel:path;) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) {
+            $crate::simd::widest_vectors!(@avx2_or_as_is $kernel; $($arg: $ty),*)
+        }
+    };
+    (@avx2_or_as_is $kernel:path; $($arg:ident: $ty:ty),*) => {{
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            #[target_feature(enable = "avx2")]
+            unsafe fn avx2($($arg: $ty),*) {
+                $kernel($($arg),*)
+            }
+            // SAFETY: AVX2 support was just detected.
+            return unsafe { avx2($($arg),*) };
+        }
+        $kernel($($arg),*)
+    }};
 }
 
 pub(crate) use widest_vectors;

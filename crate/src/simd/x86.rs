@@ -29,6 +29,14 @@ pub(crate) trait Lanes: Copy {
     unsafe fn mulhrs16(self, other: Self) -> Self;
     unsafe fn shr16<const N: i32>(self) -> Self;
     unsafe fn shl16<const N: i32>(self) -> Self;
+    /// Signed.
+    unsafe fn min16(self, other: Self) -> Self;
+    /// Signed.
+    unsafe fn max16(self, other: Self) -> Self;
+    /// `self − other` on unsigned 16-bit lanes, 0 where it would go below.
+    unsafe fn sub_or_zero16(self, other: Self) -> Self;
+    /// `then`'s lanes where `self > than` (signed), `otherwise`'s elsewhere.
+    unsafe fn where_greater16(self, than: Self, then: Self, otherwise: Self) -> Self;
     unsafe fn add32(self, other: Self) -> Self;
     unsafe fn mullo32(self, other: Self) -> Self;
     /// Unsigned.
@@ -100,6 +108,22 @@ impl Lanes for Avx2 {
     #[inline(always)]
     unsafe fn shl16<const N: i32>(self) -> Self {
         Avx2(unsafe { _mm256_slli_epi16::<N>(self.0) })
+    }
+    #[inline(always)]
+    unsafe fn min16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_min_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn max16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_max_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn sub_or_zero16(self, other: Self) -> Self {
+        Avx2(unsafe { _mm256_subs_epu16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn where_greater16(self, than: Self, then: Self, otherwise: Self) -> Self {
+        Avx2(unsafe { _mm256_blendv_epi8(otherwise.0, then.0, _mm256_cmpgt_epi16(self.0, than.0)) })
     }
     #[inline(always)]
     unsafe fn add32(self, other: Self) -> Self {
@@ -196,6 +220,24 @@ impl Lanes for Avx512 {
     #[inline(always)]
     unsafe fn shl16<const N: i32>(self) -> Self {
         Avx512(unsafe { _mm512_sll_epi16(self.0, count(N)) })
+    }
+    #[inline(always)]
+    unsafe fn min16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_min_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn max16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_max_epi16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn sub_or_zero16(self, other: Self) -> Self {
+        Avx512(unsafe { _mm512_subs_epu16(self.0, other.0) })
+    }
+    #[inline(always)]
+    unsafe fn where_greater16(self, than: Self, then: Self, otherwise: Self) -> Self {
+        Avx512(unsafe {
+            _mm512_mask_blend_epi16(_mm512_cmpgt_epi16_mask(self.0, than.0), otherwise.0, then.0)
+        })
     }
     #[inline(always)]
     unsafe fn add32(self, other: Self) -> Self {

@@ -7,9 +7,10 @@
 //! on bytes, then Normal's lerp by the coverage (within one level); every
 //! other case except Dissolve, on gamma-encoded values, as the reference's
 //! own f32 arithmetic over blocks of pixels the compiler vectorises
-//! (bit-identical to it). On x86 with AVX2, Normal, multiply and the tabled
-//! modes over an opaque backdrop run `cpu_x86.rs`'s hand-written rows
-//! instead, bit for bit these loops.
+//! (bit-identical to it). On x86 with AVX2, Normal and every mode with a
+//! byte path over an opaque backdrop run `cpu_x86.rs`'s hand-written rows
+//! instead, bit for bit these loops; the f32 blocks stop at AVX2, which
+//! ran them faster than AVX-512.
 
 use super::{validate, BlendMode, CompositeOptions, Overlap};
 use crate::Result;
@@ -93,7 +94,7 @@ pub fn composite_cpu_in_place(
     Ok(())
 }
 
-/// `mode` (Normal, Multiply or a tabled mode) on one row through the plain
+/// `mode` (Normal or a mode with a byte path) on one row through the plain
 /// row loop and through each x86 vector version this CPU has: for the test
 /// that holds them bit for bit equal.
 #[cfg(all(test, target_arch = "x86_64"))]
@@ -115,8 +116,8 @@ pub(super) fn plain_and_x86_rows(
     };
     let target = match mode {
         BlendMode::Normal => LerpTarget::Layer,
-        BlendMode::Multiply => LerpTarget::Multiply,
-        _ => LerpTarget::Table(byte_table(mode)),
+        _ if TABLED.contains(&mode) => LerpTarget::Table(byte_table(mode)),
+        _ => LerpTarget::Byte(mode),
     };
     let byte = |cb: u8, cs: u8| match target {
         LerpTarget::Table(table) => table[usize::from(cb) << 8 | usize::from(cs)],
@@ -302,49 +303,19 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
         return;
     }
     let mode = params.mode;
-    #[cfg(target_arch = "x86_64")]
-    if mode == BlendMode::Multiply {
-        let mix = |cb: [f32; LANES], cs: [f32; LANES]| {
-            std::array::from_fn(|i| blend_channel(BlendMode::Multiply, cb[i], cs[i]))
-        };
-        let byte = |cb, cs| blend_byte(BlendMode::Multiply, cb, cs);
-        if super::cpu_x86::lerp_row(
-            super::cpu_x86::LerpTarget::Multiply,
-            base,
-            layer,
-            mask,
-            opacity_q14(params.opacity),
-            |b, l, m| blocked_row_for(params, b, l, m, mix, Some(byte)),
-        ) {
-            return;
-        }
-    }
     /// No byte path: the f32 formula everywhere.
     const F32_ONLY: Option<fn(u8, u8) -> u8> = None;
     macro_rules! per_mode {
         (bytes: $($byte:ident),*; tabled: $($table:ident),*; whole: $($whole:ident),*) => {
             match mode {
-                $(BlendMode::$byte => blocked_row_for(params, base, layer, mask, |cb, cs| {
-                    std::array::from_fn(|i| blend_channel(BlendMode::$byte, cb[i], cs[i]))
-                }, Some(|cb, cs| blend_byte(BlendMode::$byte, cb, cs))),)*
+                $(BlendMode::$byte => byte_mode_row(params, BlendMode::$byte, base, layer, mask, None, |cb, cs| {
+                    blend_byte(BlendMode::$byte, cb, cs)
+                }),)*
                 $(BlendMode::$table => {
                     let table = byte_table(BlendMode::$table);
-                    #[cfg(target_arch = "x86_64")]
-                    if super::cpu_x86::lerp_row(
-                        super::cpu_x86::LerpTarget::Table(table),
-                        base,
-                        layer,
-                        mask,
-                        opacity_q14(params.opacity),
-                        |b, l, m| blocked_row_for(params, b, l, m, |cb, cs| {
-                            std::array::from_fn(|i| blend_channel(BlendMode::$table, cb[i], cs[i]))
-                        }, Some(|cb: u8, cs: u8| table[usize::from(cb) << 8 | usize::from(cs)])),
-                    ) {
-                        return;
-                    }
-                    blocked_row_for(params, base, layer, mask, |cb, cs| {
-                        std::array::from_fn(|i| blend_channel(BlendMode::$table, cb[i], cs[i]))
-                    }, Some(|cb: u8, cs: u8| table[usize::from(cb) << 8 | usize::from(cs)]))
+                    byte_mode_row(params, BlendMode::$table, base, layer, mask, Some(table), |cb, cs| {
+                        table[usize::from(cb) << 8 | usize::from(cs)]
+                    })
                 })*
                 $(BlendMode::$whole => blocked_row_for(params, base, layer, mask, |cb, cs| {
                     per_pixel_colour(BlendMode::$whole, cb, cs)
@@ -363,6 +334,48 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
     );
 }
 
+/// A mode with a byte path (`byte`, from `table` where it has one): on x86
+/// the vector rows of `cpu_x86.rs` for blocks over an opaque backdrop, the
+/// plain row loop for the rest and elsewhere. `mode` is `params.mode` as a
+/// constant, so each mode's loop is compiled for it.
+#[inline(always)]
+fn byte_mode_row(
+    params: &PixelParams,
+    mode: BlendMode,
+    base: &mut [u8],
+    layer: &[u8],
+    mask: Option<&[u8]>,
+    table: Option<&'static [u8; 65536]>,
+    byte: impl Fn(u8, u8) -> u8 + Copy,
+) {
+    let mix = |cb: [f32; LANES], cs: [f32; LANES]| {
+        std::array::from_fn(|i| blend_channel(mode, cb[i], cs[i]))
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::cpu_x86::{lerp_row, LerpTarget};
+        let target = table.map_or(LerpTarget::Byte(mode), LerpTarget::Table);
+        let rest = |b: &mut [u8], l: &[u8], m: Option<&[u8]>| {
+            blocked_row_for(params, b, l, m, mix, Some(byte))
+        };
+        if lerp_row(target, base, layer, mask, opacity_q14(params.opacity), rest) {
+            return;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = table;
+    blocked_row_for(params, base, layer, mask, mix, Some(byte))
+}
+
+/// The modes whose byte path is a table ([`byte_table`]).
+const TABLED: [BlendMode; 5] = [
+    BlendMode::ColorBurn,
+    BlendMode::ColorDodge,
+    BlendMode::SoftLight,
+    BlendMode::VividLight,
+    BlendMode::Divide,
+];
+
 /// B(Cb, Cs) of a separable mode at every byte pair (index `Cb·256 + Cs`):
 /// the f32 formula evaluated once per pair and rounded to the nearest
 /// level, for the modes whose formula divides or takes a square root (colour
@@ -372,13 +385,6 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
 /// the result is within one level of them (tested at every pair).
 fn byte_table(mode: BlendMode) -> &'static [u8; 65536] {
     use std::sync::OnceLock;
-    const TABLED: [BlendMode; 5] = [
-        BlendMode::ColorBurn,
-        BlendMode::ColorDodge,
-        BlendMode::SoftLight,
-        BlendMode::VividLight,
-        BlendMode::Divide,
-    ];
     static TABLES: [OnceLock<Box<[u8; 65536]>>; 5] = [const { OnceLock::new() }; 5];
     let index = TABLED
         .iter()
@@ -546,7 +552,12 @@ fn per_pixel_colour(mode: BlendMode, cb: [f32; LANES], cs: [f32; LANES]) -> [f32
 const LANES: usize = BLOCK * 4;
 
 crate::simd::widest_vectors! {
-    /// [`blocked_row_portable`] on the widest vectors the CPU has.
+    AVX2 at most:
+    /// [`blocked_row_portable`] on AVX2 where the CPU has it, not AVX-512:
+    /// compiled for AVX-512 its f32 blocks (the non-separable modes, and
+    /// every mode over a translucent backdrop) measured 1.3–1.5× slower
+    /// (BENCHMARKS.md); the opaque-backdrop blocks, where AVX-512 pays,
+    /// take `cpu_x86.rs`'s rows.
     fn blocked_row_for(
         params: &PixelParams,
         base: &mut [u8],

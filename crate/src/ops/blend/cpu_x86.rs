@@ -1,5 +1,6 @@
-//! Normal, Multiply and the tabled modes (colour burn and dodge, soft and
-//! vivid light, divide) over an opaque backdrop written with x86 vector
+//! The separable modes with a byte path (Normal, multiply, screen, overlay,
+//! darken, …, and the tabled ones: colour burn and dodge, soft and vivid
+//! light, divide) over an opaque backdrop, written with x86 vector
 //! instructions (AVX2, or AVX-512 BW where the CPU has it): the same
 //! fixed-point lerp as `cpu.rs`'s blocks, bit for bit (tested), 16 pixels
 //! to a register instead of the compiler's mix of byte, 16- and 32-bit
@@ -13,6 +14,7 @@
 //! `2(t − b)` by `w` (exactly the rounding of `lerp_q14`); the alpha lane
 //! gets weight 0 and keeps the backdrop's 255.
 
+use super::BlendMode;
 use crate::simd::x86::{Avx2, Avx512, Lanes};
 
 /// What the backdrop is lerped towards.
@@ -20,8 +22,9 @@ use crate::simd::x86::{Avx2, Avx512, Lanes};
 pub(super) enum LerpTarget {
     /// The layer's colour (Normal).
     Layer,
-    /// `div255(Cb·Cs)` (Multiply).
-    Multiply,
+    /// B(Cb, Cs) of a mode with a formula on bytes (those of `cpu.rs`'s
+    /// `blend_byte`), computed in u16 lanes.
+    Byte(BlendMode),
     /// A separable mode's B(Cb, Cs) from its table (index `Cb·256 + Cs`).
     Table(&'static [u8; 65536]),
 }
@@ -108,7 +111,8 @@ unsafe fn lerp_row_avx2(
     unsafe { lerp_row_with::<Avx2>(target, base, layer, mask, opacity_q, rest) }
 }
 
-/// [`lerp_row`] on `V`.
+/// [`lerp_row`] on `V`: the block loop instantiated for the target's
+/// formula, so none of them branches on the mode inside the loop.
 ///
 /// SAFETY: the CPU has `V`'s instructions.
 #[inline(always)]
@@ -119,6 +123,121 @@ unsafe fn lerp_row_with<V: Lanes>(
     mask: Option<&[u8]>,
     opacity_q: u32,
     rest: &RestOfRow,
+) {
+    use BlendMode::*;
+    // SAFETY (every `unsafe` below): the CPU has `V`'s instructions.
+    macro_rules! blocks {
+        ($formula:expr) => {
+            unsafe { lerp_blocks::<V>(base, layer, mask, opacity_q, rest, $formula) }
+        };
+    }
+    // A lane-wise formula written out for the even and for the odd bytes
+    // (not a closure called twice: one the compiler leaves out of line runs
+    // without the caller's vector instructions, each intrinsic a call).
+    macro_rules! per_lane {
+        (|$b:ident, $s:ident| $formula:expr) => {
+            blocks!(|_: &[u8], _: &[u8], b: [V; 2], s: [V; 2]| {
+                let even = {
+                    let ($b, $s) = (b[0], s[0]);
+                    $formula
+                };
+                let ($b, $s) = (b[1], s[1]);
+                [even, $formula]
+            })
+        };
+    }
+    let (c127, c254, c255) = unsafe { (V::splat16(127), V::splat16(254), V::splat16(255)) };
+    let zero = unsafe { V::splat16(0) };
+    match target {
+        LerpTarget::Layer => blocks!(|_: &[u8], _: &[u8], _: [V; 2], s: [V; 2]| s),
+        LerpTarget::Table(table) => blocks!(|b: &[u8], s: &[u8], _: [V; 2], _: [V; 2]| {
+            let mut looked_up = [0u8; 64];
+            look_up(table, b, s, &mut looked_up);
+            let t = V::load(looked_up.as_ptr());
+            [t.and(V::splat32(0x00FF_00FF)), t.shr16::<8>()]
+        }),
+        LerpTarget::Byte(mode) => match mode {
+            Multiply => per_lane!(|b, s| div255(b.mullo16(s))),
+            Screen => per_lane!(|b, s| div255(screen(b, s))),
+            Overlay => per_lane!(|b, s| hard_light(s, b)),
+            HardLight => per_lane!(|b, s| hard_light(b, s)),
+            Darken => per_lane!(|b, s| b.min16(s)),
+            Lighten => per_lane!(|b, s| b.max16(s)),
+            Difference => per_lane!(|b, s| b.max16(s).sub16(b.min16(s))),
+            Exclusion => per_lane!(|b, s| div255(screen(b, s).sub16(b.mullo16(s)))),
+            LinearDodge => per_lane!(|b, s| b.add16(s).min16(c255)),
+            LinearBurn => per_lane!(|b, s| b.add16(s).sub_or_zero16(c255)),
+            Subtract => per_lane!(|b, s| b.sub_or_zero16(s)),
+            // b + 2·s − 255, clamped to a byte.
+            LinearLight => per_lane!(|b, s| b.add16(s.add16(s)).sub_or_zero16(c255).min16(c255)),
+            PinLight => per_lane!(|b, s| {
+                let twice = s.add16(s);
+                s.where_greater16(c127, b.max16(twice.sub16(c255)), b.min16(twice))
+            }),
+            HardMix => per_lane!(|b, s| b.add16(s).where_greater16(c254, c255, zero)),
+            _ => unreachable!("{mode:?} has no byte formula"),
+        },
+    }
+}
+
+/// `x / 255` rounded, exact for `x ≤ 255²`: `(t + (t >> 8)) >> 8` with
+/// `t = x + 128`, as `cpu.rs`'s `blend_byte`.
+///
+/// SAFETY: the CPU has `V`'s instructions.
+#[inline(always)]
+unsafe fn div255<V: Lanes>(x: V) -> V {
+    unsafe {
+        let t = x.add16(V::splat16(128));
+        t.add16(t.shr16::<8>()).shr16::<8>()
+    }
+}
+
+/// `255·(b + s) − b·s`, at most 255² (wrapping on the way, exact at the end).
+///
+/// SAFETY: the CPU has `V`'s instructions.
+#[inline(always)]
+unsafe fn screen<V: Lanes>(b: V, s: V) -> V {
+    unsafe { V::splat16(255).mullo16(b.add16(s)).sub16(b.mullo16(s)) }
+}
+
+/// Hard light with the roles as given: multiply by `2·s` where `s ≤ 127`,
+/// else screen with `2·s − 255`.
+///
+/// SAFETY: the CPU has `V`'s instructions.
+#[inline(always)]
+unsafe fn hard_light<V: Lanes>(b: V, s: V) -> V {
+    unsafe {
+        let twice = s.add16(s);
+        let screened = screen(b, twice.sub16(V::splat16(255)));
+        div255(s.where_greater16(V::splat16(127), screened, b.mullo16(twice)))
+    }
+}
+
+/// `b + round((t − b)·w / 2¹⁴)`: one `pmulhrsw` of `2(t − b)` by `w`, the
+/// rounding of `lerp_q14`.
+///
+/// SAFETY: the CPU has `V`'s instructions.
+#[inline(always)]
+unsafe fn lerp<V: Lanes>(b: V, t: V, w: V) -> V {
+    unsafe {
+        let delta = t.sub16(b);
+        b.add16(delta.add16(delta).mulhrs16(w))
+    }
+}
+
+/// The block loop: blocks with an all-opaque backdrop lerp towards
+/// `target(base bytes, layer bytes, [base even, odd], [layer even, odd])`,
+/// the others and the row's tail go to `rest`.
+///
+/// SAFETY: the CPU has `V`'s instructions.
+#[inline(always)]
+unsafe fn lerp_blocks<V: Lanes>(
+    base: &mut [u8],
+    layer: &[u8],
+    mask: Option<&[u8]>,
+    opacity_q: u32,
+    rest: &RestOfRow,
+    target: impl Fn(&[u8], &[u8], [V; 2], [V; 2]) -> [V; 2],
 ) {
     // Each u32 lane a pixel.
     let pixels = V::BYTES / 4;
@@ -135,7 +254,7 @@ unsafe fn lerp_row_with<V: Lanes>(
             V::splat32(1 << 14),
         )
     };
-    let (unmasked, rounding) = unsafe { (V::splat32(255), V::splat32(128 | 128 << 16)) };
+    let unmasked = unsafe { V::splat32(255) };
     for i in 0..blocks {
         let (b_bytes, l_bytes) = (
             &mut base[i * bytes..][..bytes],
@@ -161,31 +280,11 @@ unsafe fn lerp_row_with<V: Lanes>(
             // R and B take the weight in both u16 halves, G in the low one,
             // alpha none.
             let (even_weight, odd_weight) = (weight.or(weight.shl32::<16>()), weight);
-            let (b_even, b_odd) = (b.and(low_bytes), b.shr16::<8>());
-            let (l_even, l_odd) = (l.and(low_bytes), l.shr16::<8>());
-            let (t_even, t_odd) = match target {
-                LerpTarget::Layer => (l_even, l_odd),
-                LerpTarget::Multiply => {
-                    // div255(x) = (t + (t >> 8)) >> 8 with t = x + 128.
-                    let div255 = |x: V| {
-                        let t = x.add16(rounding);
-                        t.add16(t.shr16::<8>()).shr16::<8>()
-                    };
-                    (div255(b_even.mullo16(l_even)), div255(b_odd.mullo16(l_odd)))
-                }
-                LerpTarget::Table(table) => {
-                    let mut looked_up = [0u8; 64];
-                    look_up(table, b_bytes, l_bytes, &mut looked_up);
-                    let t = V::load(looked_up.as_ptr());
-                    (t.and(low_bytes), t.shr16::<8>())
-                }
-            };
-            let lerp = |b: V, t: V, w: V| {
-                let delta = t.sub16(b);
-                b.add16(delta.add16(delta).mulhrs16(w))
-            };
-            let out =
-                lerp(b_even, t_even, even_weight).or(lerp(b_odd, t_odd, odd_weight).shl16::<8>());
+            let b_lanes = [b.and(low_bytes), b.shr16::<8>()];
+            let l_lanes = [l.and(low_bytes), l.shr16::<8>()];
+            let [t_even, t_odd] = target(b_bytes, l_bytes, b_lanes, l_lanes);
+            let out = lerp(b_lanes[0], t_even, even_weight)
+                .or(lerp(b_lanes[1], t_odd, odd_weight).shl16::<8>());
             out.store(b_bytes.as_mut_ptr());
         }
     }

@@ -220,16 +220,21 @@ fn fast_row_loops_equal_the_reference_on_photographs() {
     }
 }
 
-/// The x86 rows (Normal, Multiply and the tabled modes over opaque
-/// backdrops, AVX2 and AVX-512) against the plain row loops, bit for bit: photographs, a layer
-/// with varied alpha, backdrops opaque, translucent and mixed within a
-/// block, soft masks and none, opacities from none to full, row lengths
-/// that leave tails.
+/// The x86 rows (Normal and every mode with a byte path over opaque
+/// backdrops, AVX2 and AVX-512) against the plain row loops, bit for bit:
+/// photographs, a layer with varied alpha, backdrops opaque, translucent
+/// and mixed within a block, soft masks and none, opacities from none to
+/// full, row lengths that leave tails; and a row holding every byte pair
+/// (Cb, Cs) in each channel, which takes every branch of every formula.
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn the_x86_rows_equal_the_plain_row_loops_bit_for_bit() {
     let (backdrop, layer_photo) = (photo("chelsea"), photo("coffee"));
     let (mask_photo, alpha_photo) = (photo("astronaut"), photo("brick"));
+    let vector_modes = BlendMode::ALL
+        .into_iter()
+        .filter(|&mode| mode == BlendMode::Normal || super::cpu::has_byte_path(mode));
+    assert_eq!(vector_modes.clone().count(), 20);
     let mut compared = 0;
     for y in [0, 40, 97] {
         let row = |image: &RgbaImage| {
@@ -251,15 +256,7 @@ fn the_x86_rows_equal_the_plain_row_loops_bit_for_bit() {
         }
         for width in [1, 7, 8, 16, 37, 100, 189] {
             let (b, l, m) = (&base[..width * 4], &layer[..width * 4], &mask[..width]);
-            for mode in [
-                BlendMode::Normal,
-                BlendMode::Multiply,
-                BlendMode::ColorBurn,
-                BlendMode::ColorDodge,
-                BlendMode::SoftLight,
-                BlendMode::VividLight,
-                BlendMode::Divide,
-            ] {
+            for mode in vector_modes.clone() {
                 for opacity in [0.0, 0.3, 0.8, 1.0] {
                     for m in [None, Some(m)] {
                         let (plain, tiers) = super::cpu::plain_and_x86_rows(mode, b, l, m, opacity);
@@ -276,9 +273,32 @@ fn the_x86_rows_equal_the_plain_row_loops_bit_for_bit() {
             }
         }
     }
+    // Every (Cb, Cs) pair in red, the pair swapped in green, a scramble of
+    // both in blue; opaque backdrop and layer.
+    let (mut every_base, mut every_layer) = (Vec::new(), Vec::new());
+    for i in 0..=u16::MAX {
+        let [hi, lo] = i.to_be_bytes();
+        let mixed = i.wrapping_mul(40503).to_be_bytes();
+        every_base.extend([hi, lo, mixed[0], 255]);
+        every_layer.extend([lo, hi, mixed[1], 255]);
+    }
+    for mode in vector_modes {
+        for opacity in [1.0, 0.6] {
+            let (plain, tiers) =
+                super::cpu::plain_and_x86_rows(mode, &every_base, &every_layer, None, opacity);
+            for (tier, row) in tiers {
+                let first = row.iter().zip(&plain).position(|(a, b)| a != b);
+                assert!(
+                    first.is_none(),
+                    "{tier}, {mode:?}, every byte pair, opacity {opacity}: byte {first:?} differs"
+                );
+                compared += 1;
+            }
+        }
+    }
     if std::is_x86_feature_detected!("avx2") {
         assert!(
-            compared >= 3 * 7 * 2 * 4 * 2,
+            compared >= (3 * 7 * 2 * 4 + 2) * 20,
             "every case compared on AVX2 at least"
         );
     } else {
