@@ -10,6 +10,7 @@ pub mod doc;
 pub mod engine;
 pub mod error;
 pub mod host_pixels;
+mod huge_pages;
 pub mod image_io;
 pub mod memory;
 pub mod ops;

@@ -296,7 +296,9 @@ pub fn composite_cpu(
     options: &CompositeOptions,
 ) -> Result<RgbaImage> {
     validate(layer, mask, options)?;
-    let mut out = base.clone();
+    let (width, height) = base.dimensions();
+    let copy = crate::huge_pages::copy_of(base.as_raw());
+    let mut out = RgbaImage::from_raw(width, height, copy).expect("a copy is the same size");
     composite_cpu_in_place(&mut out, layer, mask, options)?;
     Ok(out)
 }
