@@ -725,6 +725,41 @@ fn threads_give_bit_identical_results() {
     }
 }
 
+/// The API's new image (a copy on huge pages, then blended) holds exactly
+/// what blending a copy in place gives: rows above, below and beside the
+/// layer untouched, on one thread and several, the layer overlapping
+/// wholly, partly, or not at all.
+#[test]
+fn a_new_image_equals_blending_a_copy_in_place() {
+    let (base, layer_photo) = (photo("chelsea"), photo("coffee"));
+    let (w, h) = base.dimensions();
+    let layer = RgbaImage::from_fn(w / 2, h / 2, |x, y| {
+        let mut px = *layer_photo.get_pixel(x, y);
+        px.0[3] = px.0[3].min((x ^ y) as u8);
+        px
+    });
+    let mask = GrayImage::from_fn(w / 2, h / 2, |x, y| Luma([(x + 2 * y) as u8]));
+    let offsets = [(0, 0), (40, 70), (-30, h as i32 - 20), (w as i32, 0)];
+    for mode in [BlendMode::Normal, BlendMode::Multiply, BlendMode::Hue] {
+        for offset in offsets {
+            let o = CompositeOptions {
+                mode,
+                opacity: 0.8,
+                offset,
+                ..Default::default()
+            };
+            let mut in_place = base.clone();
+            composite_cpu_in_place(&mut in_place, &layer, Some(&mask), &o).unwrap();
+            for threads in [1, 3] {
+                let new = crate::parallel::with_threads(threads, || {
+                    composite_cpu(&base, &layer, Some(&mask), &o).unwrap()
+                });
+                assert!(new == in_place, "{mode:?} at {offset:?}, {threads} threads");
+            }
+        }
+    }
+}
+
 #[test]
 fn byte_path_modes_are_within_one_level_of_the_reference_at_every_byte_pair() {
     // Every backdrop × source value, opaque backdrop, at full and at partial
