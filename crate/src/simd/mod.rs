@@ -64,5 +64,11 @@ pub(crate) fn has_avx512() -> bool {
     })
 }
 
+#[cfg(vector_rows)]
+mod lanes;
+#[cfg(vector_rows)]
+pub(crate) use lanes::Lanes;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod wasm;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86;

@@ -7,10 +7,10 @@
 //! on bytes, then Normal's lerp by the coverage (within one level); every
 //! other case except Dissolve, on gamma-encoded values, as the reference's
 //! own f32 arithmetic over blocks of pixels the compiler vectorises
-//! (bit-identical to it). On x86 with AVX2, Normal and every mode with a
-//! byte path over an opaque backdrop run `cpu_x86.rs`'s hand-written rows
-//! instead, bit for bit these loops; the f32 blocks stop at AVX2, which
-//! ran them faster than AVX-512.
+//! (bit-identical to it). On x86 with AVX2 and in wasm (SIMD128), Normal
+//! and every mode with a byte path over an opaque backdrop run
+//! `cpu_vector.rs`'s hand-written rows instead, bit for bit these loops;
+//! the f32 blocks stop at AVX2, which ran them faster than AVX-512.
 
 use super::{validate, BlendMode, CompositeOptions, Overlap};
 use crate::Result;
@@ -105,7 +105,7 @@ pub(super) fn plain_and_x86_rows(
     mask: Option<&[u8]>,
     opacity: f32,
 ) -> (Vec<u8>, Vec<(&'static str, Vec<u8>)>) {
-    use super::cpu_x86::{lerp_row_each_tier, LerpTarget};
+    use super::cpu_vector::{lerp_row_each_tier, LerpTarget};
     let params = PixelParams::new(&CompositeOptions {
         mode,
         opacity,
@@ -137,16 +137,16 @@ pub(super) fn plain_and_x86_rows(
 /// Pixels per block of the normal-mode fast path.
 const BLOCK: usize = 8;
 
-/// Normal mode without linear light: on x86 with AVX2 the hand-written
-/// rows of `cpu_x86.rs` for opaque backdrops, the plain row loop for the
-/// rest and elsewhere.
+/// Normal mode without linear light: on x86 with AVX2 and in wasm the
+/// hand-written rows of `cpu_vector.rs` for opaque backdrops, the plain
+/// row loop for the rest and elsewhere.
 fn normal_row_fastest(base: &mut [u8], layer: &[u8], mask: Option<&[u8]>, opacity: f32) {
     if opacity == 0.0 {
         return;
     }
-    #[cfg(target_arch = "x86_64")]
-    if super::cpu_x86::lerp_row(
-        super::cpu_x86::LerpTarget::Layer,
+    #[cfg(vector_rows)]
+    if super::cpu_vector::lerp_row(
+        super::cpu_vector::LerpTarget::Layer,
         base,
         layer,
         mask,
@@ -335,9 +335,9 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
 }
 
 /// A mode with a byte path (`byte`, from `table` where it has one): on x86
-/// the vector rows of `cpu_x86.rs` for blocks over an opaque backdrop, the
-/// plain row loop for the rest and elsewhere. `mode` is `params.mode` as a
-/// constant, so each mode's loop is compiled for it.
+/// and in wasm the vector rows of `cpu_vector.rs` for blocks over an opaque
+/// backdrop, the plain row loop for the rest and elsewhere. `mode` is
+/// `params.mode` as a constant, so each mode's loop is compiled for it.
 #[inline(always)]
 fn byte_mode_row(
     params: &PixelParams,
@@ -351,9 +351,9 @@ fn byte_mode_row(
     let mix = |cb: [f32; LANES], cs: [f32; LANES]| {
         std::array::from_fn(|i| blend_channel(mode, cb[i], cs[i]))
     };
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(vector_rows)]
     {
-        use super::cpu_x86::{lerp_row, LerpTarget};
+        use super::cpu_vector::{lerp_row, LerpTarget};
         let target = table.map_or(LerpTarget::Byte(mode), LerpTarget::Table);
         let rest = |b: &mut [u8], l: &[u8], m: Option<&[u8]>| {
             blocked_row_for(params, b, l, m, mix, Some(byte))
@@ -362,7 +362,7 @@ fn byte_mode_row(
             return;
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(vector_rows))]
     let _ = table;
     blocked_row_for(params, base, layer, mask, mix, Some(byte))
 }
@@ -557,7 +557,7 @@ crate::simd::widest_vectors! {
     /// compiled for AVX-512 its f32 blocks (the non-separable modes, and
     /// every mode over a translucent backdrop) measured 1.3–1.5× slower
     /// (BENCHMARKS.md); the opaque-backdrop blocks, where AVX-512 pays,
-    /// take `cpu_x86.rs`'s rows.
+    /// take `cpu_vector.rs`'s rows.
     fn blocked_row_for(
         params: &PixelParams,
         base: &mut [u8],

@@ -17,8 +17,8 @@
 //! gamma-encoded values unless `linear_light` is set.
 
 mod cpu;
-#[cfg(target_arch = "x86_64")]
-mod cpu_x86;
+#[cfg(vector_rows)]
+mod cpu_vector;
 mod gpu;
 #[cfg(test)]
 mod reference;

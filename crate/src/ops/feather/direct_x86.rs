@@ -17,7 +17,8 @@
 //! are plain offsets ([`tap_starts`]).
 
 use super::direct::{mulhi, round, rounding_bias, SHIFT};
-use crate::simd::x86::{Avx2, Avx512, Lanes};
+use crate::simd::x86::{Avx2, Avx512};
+use crate::simd::Lanes;
 use image::GrayImage;
 
 /// Runs [`blur_rows_with`] on AVX-512 or AVX2 and returns true, or returns

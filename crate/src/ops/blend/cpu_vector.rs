@@ -1,21 +1,25 @@
 //! The separable modes with a byte path (Normal, multiply, screen, overlay,
 //! darken, …, and the tabled ones: colour burn and dodge, soft and vivid
-//! light, divide) over an opaque backdrop, written with x86 vector
-//! instructions (AVX2, or AVX-512 BW where the CPU has it): the same
-//! fixed-point lerp as `cpu.rs`'s blocks, bit for bit (tested), 16 pixels
-//! to a register instead of the compiler's mix of byte, 16- and 32-bit
-//! lanes. A tabled mode's lookups stay scalar ([`look_up`]); the rest of
-//! its block is vector work.
+//! light, divide) over an opaque backdrop, written with vector
+//! instructions through [`Lanes`] (x86: AVX2, or AVX-512 BW where the CPU
+//! has it; wasm: SIMD128): the same fixed-point lerp as `cpu.rs`'s blocks,
+//! bit for bit (tested), a pixel to a 32-bit lane instead of the
+//! compiler's mix of byte, 16- and 32-bit lanes. A tabled mode's lookups
+//! stay scalar ([`look_up`]); the rest of its block is vector work.
 //!
 //! A pixel is a 32-bit lane, so its coverage `α·m·opacity` is computed
 //! where it lies; read as two u16 lanes, a pixel's bytes split into the
 //! even ones (R, B: `& 0xFF`) and the odd ones (G, A: `>> 8`) without a
-//! shuffle. The lerp `b + round((t − b)·w / 2¹⁴)` is one `pmulhrsw` of
-//! `2(t − b)` by `w` (exactly the rounding of `lerp_q14`); the alpha lane
-//! gets weight 0 and keeps the backdrop's 255.
+//! shuffle. The lerp `b + round((t − b)·w / 2¹⁴)` is one `pmulhrsw`
+//! (`q15mulr` in wasm) of `2(t − b)` by `w` (exactly the rounding of
+//! `lerp_q14`); the alpha lane gets weight 0 and keeps the backdrop's 255.
 
 use super::BlendMode;
-use crate::simd::x86::{Avx2, Avx512, Lanes};
+#[cfg(target_arch = "wasm32")]
+use crate::simd::wasm::Simd128;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::x86::{Avx2, Avx512};
+use crate::simd::Lanes;
 
 /// What the backdrop is lerped towards.
 #[derive(Clone, Copy)]
@@ -33,10 +37,11 @@ pub(super) enum LerpTarget {
 type RestOfRow<'a> = dyn Fn(&mut [u8], &[u8], Option<&[u8]>) + 'a;
 
 /// Blends a row of RGBA8 pixels on AVX-512 or AVX2 and returns true, or
-/// returns false (nothing written) when the CPU has neither. Blocks whose
-/// backdrop is all opaque take the vector lerp; every other block, and the
-/// row's tail, goes to `rest(base, layer, mask)` (the plain row loop on
-/// those pixels, which computes the same for an opaque backdrop).
+/// returns false (nothing written) when the CPU has neither; in wasm on
+/// SIMD128, always. Blocks whose backdrop is all opaque take the vector
+/// lerp; every other block, and the row's tail, goes to `rest(base, layer,
+/// mask)` (the plain row loop on those pixels, which computes the same for
+/// an opaque backdrop).
 pub(super) fn lerp_row(
     target: LerpTarget,
     base: &mut [u8],
@@ -45,6 +50,7 @@ pub(super) fn lerp_row(
     opacity_q: u32,
     rest: impl Fn(&mut [u8], &[u8], Option<&[u8]>),
 ) -> bool {
+    #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx512() {
         // SAFETY: AVX-512 F and BW support was just detected.
         unsafe { lerp_row_avx512(target, base, layer, mask, opacity_q, &rest) };
@@ -56,11 +62,17 @@ pub(super) fn lerp_row(
     } else {
         false
     }
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: this build has SIMD128 (`vector_rows`).
+        unsafe { lerp_row_with::<Simd128>(target, base, layer, mask, opacity_q, &rest) };
+        true
+    }
 }
 
 /// Each vector version this CPU has, by name, run on a copy of `base`: for
 /// the tests that hold them to the plain blocks.
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 pub(super) fn lerp_row_each_tier(
     target: LerpTarget,
     base: &[u8],
@@ -85,6 +97,7 @@ pub(super) fn lerp_row_each_tier(
     results
 }
 
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512bw")]
 unsafe fn lerp_row_avx512(
     target: LerpTarget,
@@ -98,6 +111,7 @@ unsafe fn lerp_row_avx512(
     unsafe { lerp_row_with::<Avx512>(target, base, layer, mask, opacity_q, rest) }
 }
 
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn lerp_row_avx2(
     target: LerpTarget,
@@ -213,8 +227,8 @@ unsafe fn hard_light<V: Lanes>(b: V, s: V) -> V {
     }
 }
 
-/// `b + round((t − b)·w / 2¹⁴)`: one `pmulhrsw` of `2(t − b)` by `w`, the
-/// rounding of `lerp_q14`.
+/// `b + round((t − b)·w / 2¹⁴)`: one `pmulhrsw` of `2(t − b)` (at most
+/// ±510) by `w` (at most 2¹⁴), the rounding of `lerp_q14`.
 ///
 /// SAFETY: the CPU has `V`'s instructions.
 #[inline(always)]
