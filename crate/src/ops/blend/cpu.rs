@@ -12,7 +12,7 @@
 //! `cpu_vector.rs`'s hand-written rows instead, bit for bit these loops;
 //! the f32 blocks stop at AVX2, which ran them faster than AVX-512.
 
-use super::{validate, BlendMode, CompositeOptions, Overlap};
+use super::{nonseparable, validate, BlendMode, CompositeOptions, Overlap};
 use crate::Result;
 use image::{GrayImage, RgbaImage};
 
@@ -135,7 +135,7 @@ pub(super) fn plain_and_x86_rows(
 }
 
 /// Pixels per block of the normal-mode fast path.
-const BLOCK: usize = 8;
+pub(super) const BLOCK: usize = 8;
 
 /// Normal mode without linear light: on x86 with AVX2 and in wasm the
 /// hand-written rows of `cpu_vector.rs` for opaque backdrops, the plain
@@ -318,7 +318,7 @@ fn blocked_row(params: &PixelParams, base: &mut [u8], layer: &[u8], mask: Option
                     })
                 })*
                 $(BlendMode::$whole => blocked_row_for(params, base, layer, mask, |cb, cs| {
-                    per_pixel_colour(BlendMode::$whole, cb, cs)
+                    nonseparable::blend_colour_block(BlendMode::$whole, cb, cs)
                 }, F32_ONLY),)*
                 BlendMode::Normal | BlendMode::Dissolve => {
                     unreachable!("normal and dissolve have their own row loops")
@@ -536,20 +536,8 @@ fn byte_or_general_pixel(
     b.copy_from_slice(&blend_pixel(b4, l4, m, params, 0, 0));
 }
 
-/// B(Cb, Cs) of a non-separable mode for each pixel of a block (lanes in
-/// RGBA order; the alpha lanes are left at 0 and never used).
-#[inline(always)]
-fn per_pixel_colour(mode: BlendMode, cb: [f32; LANES], cs: [f32; LANES]) -> [f32; LANES] {
-    let mut out = [0.0; LANES];
-    for p in 0..BLOCK {
-        let rgb = |c: &[f32; LANES]| [c[p * 4], c[p * 4 + 1], c[p * 4 + 2]];
-        out[p * 4..p * 4 + 3].copy_from_slice(&blend_color(mode, rgb(&cb), rgb(&cs)));
-    }
-    out
-}
-
 /// Byte lanes of a block: `BLOCK` RGBA pixels.
-const LANES: usize = BLOCK * 4;
+pub(super) const LANES: usize = BLOCK * 4;
 
 crate::simd::widest_vectors! {
     AVX2 at most:
@@ -755,24 +743,8 @@ pub(crate) fn linear_to_srgb(c: f32) -> f32 {
 fn blend_color(mode: BlendMode, cb: [f32; 3], cs: [f32; 3]) -> [f32; 3] {
     use BlendMode::*;
     match mode {
-        Hue => set_lum(set_sat(cs, sat(cb)), lum(cb)),
-        Saturation => set_lum(set_sat(cb, sat(cs)), lum(cb)),
-        Color => set_lum(cs, lum(cb)),
-        Luminosity => set_lum(cb, lum(cs)),
-        // Whole-colour choice by luma; integer weights keep ties exact.
-        DarkerColor => {
-            if luma_key(cs) < luma_key(cb) {
-                cs
-            } else {
-                cb
-            }
-        }
-        LighterColor => {
-            if luma_key(cs) > luma_key(cb) {
-                cs
-            } else {
-                cb
-            }
+        Hue | Saturation | Color | Luminosity | DarkerColor | LighterColor => {
+            nonseparable::blend_colour(mode, cb, cs)
         }
         _ => [0, 1, 2].map(|c| blend_channel(mode, cb[c], cs[c])),
     }
@@ -889,54 +861,5 @@ fn soft_light(cb: f32, cs: f32) -> f32 {
             cb.sqrt()
         };
         cb + (2.0 * cs - 1.0) * (d - cb)
-    }
-}
-
-/// Luma on the 8-bit grid with integer weights (30, 59, 11): exact in f32.
-#[inline(always)]
-fn luma_key(c: [f32; 3]) -> f32 {
-    30.0 * (c[0] * 255.0).round() + 59.0 * (c[1] * 255.0).round() + 11.0 * (c[2] * 255.0).round()
-}
-
-#[inline(always)]
-fn lum(c: [f32; 3]) -> f32 {
-    0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2]
-}
-
-#[inline(always)]
-fn clip_color(c: [f32; 3]) -> [f32; 3] {
-    let l = lum(c);
-    let n = c[0].min(c[1]).min(c[2]);
-    let x = c[0].max(c[1]).max(c[2]);
-    let mut out = c;
-    if n < 0.0 && l > n {
-        out = out.map(|v| l + (v - l) * l / (l - n));
-    }
-    if x > 1.0 && x > l {
-        out = out.map(|v| l + (v - l) * (1.0 - l) / (x - l));
-    }
-    out
-}
-
-#[inline(always)]
-fn set_lum(c: [f32; 3], l: f32) -> [f32; 3] {
-    let d = l - lum(c);
-    clip_color(c.map(|v| v + d))
-}
-
-#[inline(always)]
-fn sat(c: [f32; 3]) -> f32 {
-    c[0].max(c[1]).max(c[2]) - c[0].min(c[1]).min(c[2])
-}
-
-/// W3C SetSat: stretch so max − min = s, keeping the channels' order.
-#[inline(always)]
-fn set_sat(c: [f32; 3], s: f32) -> [f32; 3] {
-    let n = c[0].min(c[1]).min(c[2]);
-    let x = c[0].max(c[1]).max(c[2]);
-    if x > n {
-        c.map(|v| (v - n) * s / (x - n))
-    } else {
-        [0.0; 3]
     }
 }

@@ -20,6 +20,7 @@ mod cpu;
 #[cfg(vector_rows)]
 mod cpu_vector;
 mod gpu;
+mod nonseparable;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]

@@ -794,3 +794,53 @@ fn byte_path_modes_are_within_one_level_of_the_reference_at_every_byte_pair() {
         }
     }
 }
+
+/// The colour modes on a block's lanes (the page's form) against the same
+/// formulas a pixel at a time (the reference's form), bit for bit:
+/// photograph pixels, greys (no saturation), the corners of the cube and
+/// values just inside them (the clipping branches).
+#[test]
+fn the_colour_modes_on_lanes_equal_them_pixel_by_pixel() {
+    use super::nonseparable::{blend_colour, PixelLanes};
+    let (first, second) = (photo("rocket"), photo("grass"));
+    let mut colours: Vec<[f32; 3]> = first
+        .pixels()
+        .chain(second.pixels())
+        .step_by(7)
+        .map(|p| [0, 1, 2].map(|c| f32::from(p[c]) / 255.0))
+        .collect();
+    for v in [0.0, 1.0 / 255.0, 0.5, 254.0 / 255.0, 1.0] {
+        colours.push([v; 3]);
+        colours.push([v, 1.0 - v, 0.0]);
+        colours.push([1.0, v, 1.0]);
+    }
+    let modes = [
+        BlendMode::Hue,
+        BlendMode::Saturation,
+        BlendMode::Color,
+        BlendMode::Luminosity,
+        BlendMode::DarkerColor,
+        BlendMode::LighterColor,
+    ];
+    for mode in modes {
+        for (i, block) in colours.chunks_exact(8).enumerate() {
+            let sources: Vec<[f32; 3]> = (0..8)
+                .map(|p| colours[(i * 5 + p * 3) % colours.len()])
+                .collect();
+            let lanes =
+                |c: &[[f32; 3]]| [0, 1, 2].map(|ch| PixelLanes(std::array::from_fn(|p| c[p][ch])));
+            let mixed = blend_colour(mode, lanes(block), lanes(&sources));
+            for p in 0..8 {
+                let alone = blend_colour(mode, block[p], sources[p]);
+                let on_lanes = [0, 1, 2].map(|ch| mixed[ch].0[p]);
+                assert_eq!(
+                    alone.map(f32::to_bits),
+                    on_lanes.map(f32::to_bits),
+                    "{mode:?}: backdrop {:?}, source {:?}",
+                    block[p],
+                    sources[p]
+                );
+            }
+        }
+    }
+}
