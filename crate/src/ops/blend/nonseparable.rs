@@ -26,26 +26,27 @@ pub(super) trait Channel:
     fn splat(value: f32) -> Self;
     fn less(self, than: Self) -> Self::Mask;
     fn both(a: Self::Mask, b: Self::Mask) -> Self::Mask;
-    /// `then()` where `mask` holds, `otherwise` elsewhere.
-    fn pick(mask: Self::Mask, then: impl Fn() -> Self, otherwise: Self) -> Self;
-    /// [`Channel::pick`] for a colour (a pixel branches once for all three).
+    /// `then` where `mask` holds, `otherwise` elsewhere.
+    fn pick(mask: Self::Mask, then: Self, otherwise: Self) -> Self;
+    /// [`Channel::pick`] for a colour computed only where it is picked (a
+    /// pixel branches once for all three; lanes compute it and select).
     fn pick_colour(
         mask: Self::Mask,
         then: impl Fn() -> [Self; 3],
         otherwise: [Self; 3],
     ) -> [Self; 3] {
         let then = then();
-        [0, 1, 2].map(|c| Self::pick(mask, || then[c], otherwise[c]))
+        [0, 1, 2].map(|c| Self::pick(mask, then[c], otherwise[c]))
     }
     /// Rounded to the nearest whole number, ties to even: WGSL's `round`,
     /// one instruction in wasm (`f32::round`, ties away from zero, is a
     /// call there).
     fn round(self) -> Self;
     fn min(self, other: Self) -> Self {
-        Self::pick(other.less(self), || other, self)
+        Self::pick(other.less(self), other, self)
     }
     fn max(self, other: Self) -> Self {
-        Self::pick(self.less(other), || other, self)
+        Self::pick(self.less(other), other, self)
     }
 }
 
@@ -64,9 +65,9 @@ impl Channel for f32 {
         a && b
     }
     #[inline(always)]
-    fn pick(mask: bool, then: impl Fn() -> f32, otherwise: f32) -> f32 {
+    fn pick(mask: bool, then: f32, otherwise: f32) -> f32 {
         if mask {
-            then()
+            then
         } else {
             otherwise
         }
@@ -121,12 +122,7 @@ impl Channel for PixelLanes {
         std::array::from_fn(|i| a[i] & b[i])
     }
     #[inline(always)]
-    fn pick(
-        mask: [bool; BLOCK],
-        then: impl Fn() -> PixelLanes,
-        otherwise: PixelLanes,
-    ) -> PixelLanes {
-        let then = then();
+    fn pick(mask: [bool; BLOCK], then: PixelLanes, otherwise: PixelLanes) -> PixelLanes {
         PixelLanes(std::array::from_fn(|i| {
             if mask[i] {
                 then.0[i]

@@ -801,6 +801,7 @@ fn byte_path_modes_are_within_one_level_of_the_reference_at_every_byte_pair() {
 /// values just inside them (the clipping branches).
 #[test]
 fn the_colour_modes_on_lanes_equal_them_pixel_by_pixel() {
+    use super::cpu::BLOCK;
     use super::nonseparable::{blend_colour, PixelLanes};
     let (first, second) = (photo("rocket"), photo("grass"));
     let mut colours: Vec<[f32; 3]> = first
@@ -823,14 +824,14 @@ fn the_colour_modes_on_lanes_equal_them_pixel_by_pixel() {
         BlendMode::LighterColor,
     ];
     for mode in modes {
-        for (i, block) in colours.chunks_exact(8).enumerate() {
-            let sources: Vec<[f32; 3]> = (0..8)
+        for (i, block) in colours.chunks_exact(BLOCK).enumerate() {
+            let sources: Vec<[f32; 3]> = (0..BLOCK)
                 .map(|p| colours[(i * 5 + p * 3) % colours.len()])
                 .collect();
             let lanes =
                 |c: &[[f32; 3]]| [0, 1, 2].map(|ch| PixelLanes(std::array::from_fn(|p| c[p][ch])));
             let mixed = blend_colour(mode, lanes(block), lanes(&sources));
-            for p in 0..8 {
+            for p in 0..BLOCK {
                 let alone = blend_colour(mode, block[p], sources[p]);
                 let on_lanes = [0, 1, 2].map(|ch| mixed[ch].0[p]);
                 assert_eq!(
