@@ -73,7 +73,7 @@ pub use render::Held;
 pub use text::{TextCarets, TextLayer, TextSource};
 pub use tiles::Plane;
 
-use crate::engine::{Engine, GpuContext};
+use crate::engine::Engine;
 use crate::image_io::{check_dimensions, SourceMetadata};
 use crate::memory;
 use crate::ops::blend::GpuCanvas;
@@ -191,12 +191,16 @@ impl Document {
         self.stack.height
     }
 
-    /// The layers, bottom first.
+    /// The layers, bottom first. A stroke painted on the GPU must have been
+    /// caught up first ([`Document::catch_up_stroke`]).
     pub fn layers(&self) -> &[Layer] {
+        debug_assert!(!self.stroke_waits_for_cpu(), "catch the stroke up first");
         &self.stack.layers
     }
 
+    /// Layer `id` (see [`Document::layers`]).
     pub fn layer(&self, id: LayerId) -> Result<&Layer> {
+        debug_assert!(!self.stroke_waits_for_cpu(), "catch the stroke up first");
         self.stack
             .layers
             .iter()
@@ -298,6 +302,7 @@ impl Document {
     /// Brings the cached composite up to date on the CPU, recomposing only
     /// what changed; returns the canvas rectangle that was recomposed.
     pub fn render_cpu(&mut self) -> Result<Option<Rect>> {
+        self.catch_up_stroke()?;
         self.cache.render_cpu(&self.stack)
     }
 
@@ -305,20 +310,15 @@ impl Document {
     /// CPU (the top rows of what is dirty) and leaves the rest for the next
     /// call: the recomposed band and whether more is left.
     pub fn render_cpu_band(&mut self, max_pixels: u64) -> Result<(Option<Rect>, bool)> {
+        self.catch_up_stroke()?;
         self.cache.render_cpu_band(&self.stack, max_pixels)
     }
 
     /// Like [`Document::render_cpu`], but a full recomposition runs on the
     /// engine (the GPU when it has one); see [`render`].
     pub async fn render(&mut self, engine: &Engine) -> Result<Option<Rect>> {
+        self.catch_up_stroke()?;
         self.cache.render(engine, &self.stack).await
-    }
-
-    /// Recomposes what changed on `gpu`, in a canvas held there for a view
-    /// that presents it ([`Document::held_canvas`]); nothing is read back.
-    /// See [`render::CompositeCache::render_held`].
-    pub async fn render_held(&mut self, gpu: &GpuContext) -> Result<Held> {
-        self.cache.render_held(gpu, &self.stack).await
     }
 
     /// The composite [`Document::render_held`] keeps on the GPU.
@@ -402,6 +402,7 @@ impl Document {
     /// [`Document::rendered`], first brought level on the CPU with what was
     /// rendered on the GPU only ([`Document::render_held`]).
     pub fn rendered_on_cpu(&mut self) -> Result<Option<&RgbaImage>> {
+        self.catch_up_stroke()?;
         self.cache.catch_up_cpu(&self.stack)?;
         Ok(self.cache.image.as_ref())
     }

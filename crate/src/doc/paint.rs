@@ -5,14 +5,26 @@
 //! are committed as one history step named after the tool ("Brush",
 //! "Eraser", "Clone Stamp"). Any bad parameter is refused before anything
 //! changes.
+//!
+//! A stroke painted live on a document a view presents from the GPU
+//! ([`Document::render_held`]) is painted there: each render paints the
+//! dabs placed since in the held copy of the layer, and the layer on the
+//! CPU waits for them (nothing is read back) until something reads it —
+//! the stroke's end, a render on the CPU, an export — which first paints
+//! them on the CPU ([`Document::catch_up_stroke`]), to the same bytes.
 
 use super::geometry::Rect;
 use super::heal::LiveHeal;
 use super::layer::LayerId;
+use super::render::Held;
+use super::resident::StrokeDabs;
 use super::Document;
 use crate::engine::Engine;
+use crate::engine::GpuContext;
 use crate::memory;
-use crate::ops::paint::{self, DirtyRect, LiveStroke, PaintOptions, PaintStroke, PaintTool};
+use crate::ops::paint::{
+    self, DirtyRect, LiveStroke, PaintOptions, PaintStroke, PaintTool, PlacedDabs,
+};
 use crate::{Error, Result};
 use image::{GrayImage, Luma};
 
@@ -37,6 +49,21 @@ pub(crate) struct OpenStroke {
     /// The layer's canvas offset when the stroke began.
     origin: (i32, i32),
     live: Live,
+    on_gpu: OnGpu,
+    /// The dabs placed since the last render held on the GPU, call by call.
+    for_gpu: Vec<PlacedDabs>,
+}
+
+/// Whether a paint stroke is painted on the GPU (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnGpu {
+    /// Not yet: the next render held on the GPU starts, if the layer is
+    /// held there and no dab is painted anywhere yet.
+    NotYet,
+    /// In the held copy of the layer, as renders held on the GPU come.
+    Painting,
+    /// On the CPU only, as the points come.
+    Off,
 }
 
 /// What an open stroke does with its dabs.
@@ -63,6 +90,8 @@ impl OpenStroke {
             layer,
             origin,
             live: Live::Heal(live),
+            on_gpu: OnGpu::Off,
+            for_gpu: Vec::new(),
         }
     }
 
@@ -171,10 +200,17 @@ impl Document {
             self.memory_held() + memory::rgba8(w, h) + u64::from(w) * u64::from(h),
         )?;
         let live = LiveStroke::begin(layer.pixels.clone(), options, tool)?;
+        let on_gpu = if self.cache.presents_held() {
+            OnGpu::NotYet
+        } else {
+            OnGpu::Off
+        };
         self.stroke = Some(OpenStroke {
             layer: id,
             origin: (bounds.x, bounds.y),
             live: Live::Paint(live),
+            on_gpu,
+            for_gpu: Vec::new(),
         });
         let painted = self.add_stroke_points(points);
         if painted.is_err() {
@@ -193,52 +229,152 @@ impl Document {
         let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
         let local = to_layer(origin, points);
         let changed = match open.live {
-            Live::Paint(_) => self.add_paint_points(origin, &local)?,
-            Live::Heal(_) => self.add_heal_points(&local)?,
+            Live::Paint(_) => self.add_paint_points(&local)?,
+            Live::Heal(_) => {
+                let healed = self.add_heal_points(&local)?;
+                if let Some(rect) = healed {
+                    self.cache.dirty.add(to_canvas(origin, rect));
+                }
+                healed
+            }
         };
-        let Some(rect) = changed else {
-            return Ok(None);
-        };
-        let area = to_canvas(origin, rect);
-        self.cache.dirty.add(area);
-        Ok(Some(area))
+        Ok(changed.map(|rect| to_canvas(origin, rect)))
     }
 
-    /// Paints the dabs that layer `points` add to the open paint stroke;
-    /// returns the layer rectangle repainted.
-    fn add_paint_points(
-        &mut self,
-        origin: Rect,
-        points: &[(f32, f32)],
-    ) -> Result<Option<DirtyRect>> {
+    /// Places the dabs that layer `points` add to the open paint stroke and
+    /// paints them on the CPU now, or leaves them to the next render held
+    /// on the GPU; returns the layer rectangle they change.
+    fn add_paint_points(&mut self, points: &[(f32, f32)]) -> Result<Option<DirtyRect>> {
         let open = self.stroke.as_mut().expect("the caller found a stroke");
         let Live::Paint(live) = &mut open.live else {
             unreachable!("the caller found a paint stroke");
         };
-        let Some(rect) = live.add(points)? else {
+        let Some(placed) = live.add(points)? else {
             return Ok(None);
         };
-        let selection = self.selection_over(to_canvas(origin, rect));
-        let open = self.stroke.as_ref().expect("checked above");
-        let Live::Paint(live) = &open.live else {
-            unreachable!("the caller found a paint stroke");
-        };
-        let index = self
-            .stack
-            .index_of(open.layer)
-            .expect("an open stroke's layer exists");
-        let pixels = &mut self.stack.layers[index].pixels;
-        live.repaint(pixels, rect, selection.as_ref())?;
+        let rect = placed.rect;
+        if open.on_gpu == OnGpu::Off {
+            self.catch_up_stroke()?;
+        } else {
+            open.for_gpu.push(placed);
+        }
         Ok(Some(rect))
+    }
+
+    /// Paints on the CPU the open stroke's dabs that wait for it (painted
+    /// only on the GPU so far, or not yet anywhere), so that what reads the
+    /// layer sees the stroke so far; marks what they changed for the next
+    /// render. Nothing happens when none wait.
+    pub fn catch_up_stroke(&mut self) -> Result<()> {
+        let Some(open) = self.stroke.as_mut() else {
+            return Ok(());
+        };
+        let Live::Paint(live) = &mut open.live else {
+            return Ok(());
+        };
+        if !live.has_unpainted() {
+            return Ok(());
+        }
+        let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+        let stack = &mut self.stack;
+        let index = stack
+            .layers
+            .iter()
+            .position(|l| l.id == open.layer)
+            .expect("an open stroke's layer exists");
+        let selection = stack.selection.as_ref();
+        let pixels = &mut stack.layers[index].pixels;
+        let painted = live.catch_up(pixels, |rect| {
+            selection_over(selection, to_canvas(origin, rect))
+        })?;
+        if let Some(rect) = painted {
+            self.cache.dirty.add(to_canvas(origin, rect));
+        }
+        Ok(())
+    }
+
+    /// Whether the open stroke is painted on the GPU, in the copy of its
+    /// layer held there for a view (see the module docs).
+    pub fn stroke_on_gpu(&self) -> bool {
+        self.stroke
+            .as_ref()
+            .is_some_and(|open| open.on_gpu == OnGpu::Painting)
+    }
+
+    /// Whether dabs of the open stroke wait to be painted on the CPU.
+    pub(super) fn stroke_waits_for_cpu(&self) -> bool {
+        self.stroke.as_ref().is_some_and(|open| match &open.live {
+            Live::Paint(live) => live.has_unpainted(),
+            Live::Heal(_) => false,
+        })
+    }
+
+    /// Recomposes on `gpu` what changed, as [`Document::render`] does but in
+    /// a canvas held there for a view that presents it
+    /// ([`Document::held_canvas`]), reading nothing back; the dabs of a
+    /// stroke in progress are painted there too (see the module docs).
+    /// See [`render::CompositeCache::render_held`](super::render::CompositeCache::render_held).
+    pub async fn render_held(&mut self, gpu: &GpuContext) -> Result<Held> {
+        if !self.cache.dirty.is_clean() {
+            // Rows go up from the CPU's layers only when those hold every
+            // dab: a copy painted further on the GPU is never set back.
+            self.catch_up_stroke()?;
+        }
+        let dabs = stroke_dabs_for_gpu(&mut self.stroke, self.stack.selection.as_ref());
+        let gave_dabs = dabs.is_some();
+        let rendered = self.cache.render_held(gpu, &self.stack, dabs).await;
+        let (held, painted) = match rendered {
+            Ok(done) => done,
+            Err(error) => {
+                self.paint_stroke_on_cpu_only()?;
+                return Err(error);
+            }
+        };
+        if let Some(open) = self.stroke.as_mut().filter(|_| gave_dabs) {
+            open.on_gpu = if painted { OnGpu::Painting } else { OnGpu::Off };
+        }
+        if !gave_dabs || painted {
+            return Ok(held);
+        }
+        // The layer's copy could not take them: the CPU paints the stroke
+        // from now on, and what it painted is recomposed too.
+        self.paint_stroke_on_cpu_only()?;
+        match held {
+            Held::Recomposed(area) => {
+                let (again, _) = self.cache.render_held(gpu, &self.stack, None).await?;
+                let Held::Recomposed(more) = again else {
+                    return Ok(again);
+                };
+                Ok(Held::Recomposed(match (area, more) {
+                    (Some(a), Some(b)) => Some(a.union(&b)),
+                    (a, b) => a.or(b),
+                }))
+            }
+            Held::TooLarge => Ok(held),
+        }
+    }
+
+    /// Stops painting the open stroke on the GPU: the CPU paints what waits
+    /// and, from now on, the points as they come.
+    fn paint_stroke_on_cpu_only(&mut self) -> Result<()> {
+        if let Some(open) = self.stroke.as_mut() {
+            if let Live::Paint(_) = open.live {
+                open.on_gpu = OnGpu::Off;
+                open.for_gpu.clear();
+            }
+        }
+        self.catch_up_stroke()
     }
 
     /// Records the open stroke as one history step named after its tool;
     /// returns the canvas rectangle it changed (`None` when it missed the
     /// layer, which records nothing, or when no stroke is open).
     pub fn end_stroke(&mut self) -> Result<Option<Rect>> {
+        self.catch_up_stroke()?;
         let Some(open) = self.stroke.take() else {
             return Ok(None);
         };
+        self.cache.forget_stroke();
         let name = match &open.live {
             Live::Paint(paint) => paint.tool().name(),
             Live::Heal(_) => return self.end_heal_stroke(open),
@@ -274,6 +410,7 @@ impl Document {
         let Some(open) = self.stroke.take() else {
             return;
         };
+        self.cache.forget_stroke();
         let Some(index) = self.stack.index_of(open.layer) else {
             return;
         };
@@ -313,20 +450,7 @@ impl Document {
     /// The selection over the canvas rectangle `area` (0 off the canvas),
     /// `None` when nothing is selected.
     pub(super) fn selection_over(&self, area: Rect) -> Option<GrayImage> {
-        self.selection().map(|selection| {
-            GrayImage::from_fn(area.width, area.height, |x, y| {
-                let (cx, cy) = (area.x + x as i32, area.y + y as i32);
-                let on_canvas = cx >= 0
-                    && cy >= 0
-                    && (cx as u32) < selection.width()
-                    && (cy as u32) < selection.height();
-                if on_canvas {
-                    *selection.get_pixel(cx as u32, cy as u32)
-                } else {
-                    Luma([0])
-                }
-            })
-        })
+        selection_over(self.selection(), area)
     }
 
     /// The clone stamp for a layer at `bounds`: the whole-pixel offset from
@@ -378,6 +502,59 @@ impl Document {
             source_area,
         })
     }
+}
+
+/// The open paint stroke's dabs placed since the last render held on the
+/// GPU, when it paints there (or may start to): taken from the stroke.
+/// `selection` is the document's.
+fn stroke_dabs_for_gpu<'a>(
+    stroke: &'a mut Option<OpenStroke>,
+    selection: Option<&GrayImage>,
+) -> Option<StrokeDabs<'a>> {
+    let open = stroke.as_mut()?;
+    let Live::Paint(live) = &open.live else {
+        return None;
+    };
+    let first = match open.on_gpu {
+        OnGpu::Off => return None,
+        OnGpu::NotYet => !live.painted_on_cpu(),
+        OnGpu::Painting => false,
+    };
+    if open.for_gpu.is_empty() {
+        return None;
+    }
+    let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+    let placed = std::mem::take(&mut open.for_gpu)
+        .into_iter()
+        .map(|placed| {
+            let under = selection_over(selection, to_canvas(origin, placed.rect));
+            (placed, under)
+        })
+        .collect();
+    Some(StrokeDabs {
+        layer: open.layer,
+        stroke: live,
+        first,
+        placed,
+    })
+}
+
+/// `selection` (canvas-sized) over the canvas rectangle `area`, 0 off the canvas.
+fn selection_over(selection: Option<&GrayImage>, area: Rect) -> Option<GrayImage> {
+    selection.map(|selection| {
+        GrayImage::from_fn(area.width, area.height, |x, y| {
+            let (cx, cy) = (area.x + x as i32, area.y + y as i32);
+            let on_canvas = cx >= 0
+                && cy >= 0
+                && (cx as u32) < selection.width()
+                && (cy as u32) < selection.height();
+            if on_canvas {
+                *selection.get_pixel(cx as u32, cy as u32)
+            } else {
+                Luma([0])
+            }
+        })
+    })
 }
 
 /// Canvas points in the pixel coordinates of a layer at `bounds`.

@@ -19,14 +19,15 @@
 //! A view that presents straight from the GPU (the page's WebGPU canvas)
 //! renders with [`CompositeCache::render_held`] instead: every change, a
 //! dab's as well as a full one, is recomposed in the canvas held on the GPU
-//! and nothing comes back. The CPU composite then lags where the GPU
-//! recomposed (`behind`); whatever reads it on the CPU first recomposes that
-//! area there ([`CompositeCache::catch_up_cpu`]), so saving, exporting and
-//! the CPU-only tools always see the current document.
+//! and nothing comes back; a live stroke's dabs are painted there too, in
+//! the held copy of the layer (see [`super::paint`]). The CPU composite then
+//! lags where the GPU recomposed (`behind`); whatever reads it on the CPU
+//! first recomposes that area there ([`CompositeCache::catch_up_cpu`]), so
+//! saving, exporting and the CPU-only tools always see the current document.
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
-use super::resident::ResidentLayers;
+use super::resident::{Recomposed, ResidentLayers, StrokeDabs};
 use super::stack::LayerStack;
 use crate::engine::{Engine, GpuContext};
 use crate::ops::blend::{self, composite_cpu_in_place, GpuCanvas};
@@ -49,6 +50,9 @@ pub(crate) struct CompositeCache {
     pub preview: Option<Preview>,
     /// The layers held on the GPU, once a full recomposition ran there.
     resident: Option<ResidentLayers>,
+    /// Whether the last render was held on the GPU for a view presenting
+    /// it: a stroke begun now is painted there too.
+    held_view: bool,
 }
 
 /// How the composite shows one layer while a tool previews a change to it.
@@ -128,6 +132,7 @@ impl CompositeCache {
     /// Brings the composite up to date on the CPU; returns the canvas
     /// rectangle that was recomposed.
     pub fn render_cpu(&mut self, stack: &LayerStack) -> Result<Option<Rect>> {
+        self.held_view = false;
         let rect = self.compose_cpu(stack, self.work(stack))?;
         self.settle_dirty();
         Ok(rect)
@@ -163,6 +168,7 @@ impl CompositeCache {
         stack: &LayerStack,
         max_pixels: u64,
     ) -> Result<(Option<Rect>, bool)> {
+        self.held_view = false;
         let canvas = Rect::new(0, 0, stack.width, stack.height);
         let rect = match self.work(stack) {
             Work::Nothing => {
@@ -205,6 +211,7 @@ impl CompositeCache {
     /// Brings the composite up to date, on the engine's backend for a full
     /// recomposition (see the module docs).
     pub async fn render(&mut self, engine: &Engine, stack: &LayerStack) -> Result<Option<Rect>> {
+        self.held_view = false;
         let canvas = Rect::new(0, 0, stack.width, stack.height);
         let full = match self.work(stack) {
             Work::Everything => true,
@@ -269,22 +276,33 @@ impl CompositeCache {
 
     /// Recomposes on the GPU, in the canvas held there, what edits changed
     /// since the last render there, reading nothing back: for a view that
-    /// presents that canvas ([`CompositeCache::held_canvas`]). The CPU
-    /// composite is left behind in that area. Returns what was recomposed,
-    /// or `Held::TooLarge` (nothing done) when the document cannot be held
-    /// whole on this device.
-    pub async fn render_held(&mut self, gpu: &GpuContext, stack: &LayerStack) -> Result<Held> {
+    /// presents that canvas ([`CompositeCache::held_canvas`]). `dabs`, the
+    /// open stroke's new dabs, are painted in the held copy of their layer
+    /// when it can take them, and recomposed. The CPU composite is left
+    /// behind in that area. Returns what was recomposed, or
+    /// `Held::TooLarge` (nothing done) when the document cannot be held
+    /// whole on this device; and whether the dabs were painted.
+    pub async fn render_held(
+        &mut self,
+        gpu: &GpuContext,
+        stack: &LayerStack,
+        dabs: Option<StrokeDabs<'_>>,
+    ) -> Result<(Held, bool)> {
         if !ResidentLayers::can_hold(gpu, stack, self.preview.as_ref()) {
             // What is dirty stays dirty, for the render the caller makes instead.
-            return Ok(Held::TooLarge);
+            self.held_view = false;
+            return Ok((Held::TooLarge, false));
         }
         if !self.resident.as_ref().is_some_and(|r| r.is_on(gpu)) {
             self.resident = Some(ResidentLayers::new(gpu));
         }
         self.pass_dirty_on();
         let resident = self.resident.as_mut().expect("made above");
-        let area = match resident.recompose(gpu, stack, self.preview.as_ref()).await {
-            Ok(area) => area,
+        let recomposed = resident
+            .recompose(gpu, stack, self.preview.as_ref(), dabs)
+            .await;
+        let Recomposed { area, painted } = match recomposed {
+            Ok(recomposed) => recomposed,
             Err(error) => {
                 self.dirty.add_everything();
                 return Err(error);
@@ -298,7 +316,20 @@ impl CompositeCache {
             }
             self.behind.add(area);
         }
-        Ok(Held::Recomposed(area))
+        self.held_view = true;
+        Ok((Held::Recomposed(area), painted))
+    }
+
+    /// Whether the last render was held on the GPU for a view presenting it.
+    pub fn presents_held(&self) -> bool {
+        self.held_view
+    }
+
+    /// Drops what an ended stroke kept on the GPU.
+    pub fn forget_stroke(&mut self) {
+        if let Some(resident) = &mut self.resident {
+            resident.forget_stroke();
+        }
     }
 
     /// The composite [`CompositeCache::render_held`] keeps on the GPU.

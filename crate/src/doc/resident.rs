@@ -8,6 +8,11 @@
 //! path relies on too) and recomposes that area of a canvas also held there,
 //! in one submission. The page presents that canvas straight from the GPU;
 //! other callers read it back once.
+//!
+//! A stroke painted live is painted here too: the held copy of its layer
+//! gets each render's new dabs on the GPU ([`GpuLiveStroke`], kept beside
+//! the copy for the stroke's life), while the layer on the CPU waits for
+//! them until something reads it (see [`super::Document::render_held`]).
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
@@ -16,8 +21,9 @@ use super::stack::LayerStack;
 use crate::engine::GpuContext;
 use crate::ops::blend::{composite_stack_into, GpuCanvas, GpuLayer};
 use crate::ops::dab::DirtyRect;
+use crate::ops::paint::{GpuLiveStroke, LiveStroke, PlacedDabs};
 use crate::Result;
-use image::RgbaImage;
+use image::{GrayImage, RgbaImage};
 use std::collections::HashMap;
 
 /// The held copies, and what of them edits have made stale.
@@ -37,6 +43,32 @@ pub(crate) struct ResidentLayers {
 struct Held {
     offset: (i32, i32),
     copy: GpuLayer,
+    /// The stroke being painted into `copy`, from its first dab painted
+    /// there: a new copy (a whole upload) starts without one.
+    stroke: Option<GpuLiveStroke>,
+}
+
+/// The open stroke's dabs placed since the last render, to paint in the
+/// held copy of its layer.
+pub(crate) struct StrokeDabs<'a> {
+    pub layer: LayerId,
+    pub stroke: &'a LiveStroke,
+    /// Whether none of the stroke's dabs is painted anywhere yet, so the
+    /// held copy, once current, is the layer as it was before the stroke.
+    pub first: bool,
+    /// The dabs each call placed, with the selection over their rectangle
+    /// when there is one.
+    pub placed: Vec<(PlacedDabs, Option<GrayImage>)>,
+}
+
+/// What [`ResidentLayers::recompose`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Recomposed {
+    /// The canvas area recomposed, `None` when the canvas was current.
+    pub area: Option<Rect>,
+    /// Whether the stroke's dabs were painted in the held copy (else they
+    /// are the CPU's to paint).
+    pub painted: bool,
 }
 
 impl ResidentLayers {
@@ -78,18 +110,19 @@ impl ResidentLayers {
         self.canvas.as_ref()
     }
 
-    /// Brings the held copies up to date with `stack` and recomposes, on
-    /// the GPU and in one submission, the area of the held canvas that
-    /// edits changed since the last call (all of it the first time, or when
-    /// the canvas changed size): that area, or `None` when the canvas was
-    /// current. Nothing is read back. The caller has checked
+    /// Brings the held copies up to date with `stack`, paints `dabs` (when
+    /// given) in the held copy of their layer when it can, and recomposes,
+    /// on the GPU and in one submission, the area of the held canvas that
+    /// changed since the last call (all of it the first time, or when the
+    /// canvas changed size). Nothing is read back. The caller has checked
     /// [`ResidentLayers::can_hold`].
     pub async fn recompose(
         &mut self,
         gpu: &GpuContext,
         stack: &LayerStack,
         preview: Option<&Preview>,
-    ) -> Result<Option<Rect>> {
+        dabs: Option<StrokeDabs<'_>>,
+    ) -> Result<Recomposed> {
         debug_assert!(ResidentLayers::can_hold(gpu, stack, preview));
         let visible = || stack.layers.iter().filter(|l| !l.is_invisible());
         let stand_in = stand_in_of(preview);
@@ -101,14 +134,33 @@ impl ResidentLayers {
             self.canvas = Some(GpuCanvas::new(gpu, size));
             self.stale.add_everything();
         }
-        let area = if self.stale.everything {
+        let mut area = if self.stale.everything {
             Some(canvas_rect)
         } else {
             self.stale.rect.and_then(|r| r.intersect(&canvas_rect))
         };
         self.bring_up_to_date(gpu, visible());
+        let painted = match dabs {
+            Some(dabs) => self.paint(gpu, dabs).await,
+            None => Ok(None),
+        };
+        let painted = match painted {
+            Ok(painted) => painted,
+            Err(error) => {
+                // What the copy holds is unknown now: all of it is stale.
+                self.stale.add_everything();
+                return Err(error);
+            }
+        };
+        if let Some(dabs_area) = painted.and_then(|a| a.intersect(&canvas_rect)) {
+            area = Some(area.map_or(dabs_area, |a| a.union(&dabs_area)));
+        }
+        let painted = painted.is_some();
         let Some(area) = area else {
-            return Ok(None);
+            return Ok(Recomposed {
+                area: None,
+                painted,
+            });
         };
         // The stand-in is shown for a moment only: uploaded, never held.
         let stand_in_copy = stand_in.map(|l| GpuLayer::upload(gpu, &l.pixels, l.mask.as_ref()));
@@ -134,7 +186,48 @@ impl ResidentLayers {
             self.stale.add_everything();
             return Err(error);
         }
-        Ok(Some(area))
+        Ok(Recomposed {
+            area: Some(area),
+            painted,
+        })
+    }
+
+    /// Paints `dabs` in the held copy of their layer: returns the canvas
+    /// area they changed, or `None` (nothing done) when that copy is not
+    /// held, or was made afresh since the stroke's earlier dabs were painted
+    /// in it.
+    async fn paint(&mut self, gpu: &GpuContext, dabs: StrokeDabs<'_>) -> Result<Option<Rect>> {
+        let Some(held) = self.held.get_mut(&dabs.layer) else {
+            return Ok(None);
+        };
+        if dabs.first {
+            held.stroke = Some(GpuLiveStroke::begin(gpu, dabs.stroke, held.copy.pixels()));
+        }
+        let Some(live) = &held.stroke else {
+            return Ok(None);
+        };
+        let pixels = held.copy.pixels();
+        let mut changed: Option<Rect> = None;
+        for (placed, selection) in &dabs.placed {
+            live.paint(gpu, dabs.stroke, pixels, placed, selection.as_ref())
+                .await?;
+            let rect = placed.rect;
+            let area = Rect::new(
+                held.offset.0 + rect.x as i32,
+                held.offset.1 + rect.y as i32,
+                rect.width,
+                rect.height,
+            );
+            changed = Some(changed.map_or(area, |c| c.union(&area)));
+        }
+        Ok(changed)
+    }
+
+    /// Drops what a stroke kept on the GPU, once it has ended.
+    pub fn forget_stroke(&mut self) {
+        for held in self.held.values_mut() {
+            held.stroke = None;
+        }
     }
 
     /// Brings the held canvas up to date (see [`ResidentLayers::recompose`])
@@ -149,7 +242,7 @@ impl ResidentLayers {
         if !ResidentLayers::can_hold(gpu, stack, preview) {
             return Ok(None);
         }
-        self.recompose(gpu, stack, preview).await?;
+        self.recompose(gpu, stack, preview, None).await?;
         let canvas = self.canvas.as_ref().expect("recomposed above");
         canvas.read_rows(gpu, 0..stack.height).await.map(Some)
     }
@@ -165,7 +258,7 @@ impl ResidentLayers {
         let mut held = HashMap::with_capacity(self.held.len());
         for layer in layers {
             let mask = layer.mask.as_ref();
-            let copy = match self.held.remove(&layer.id) {
+            let kept = match self.held.remove(&layer.id) {
                 Some(h)
                     if h.offset == layer.props.offset && h.copy.matches(&layer.pixels, mask) =>
                 {
@@ -174,12 +267,15 @@ impl ResidentLayers {
                         h.copy
                             .update_rows(gpu, &layer.pixels, mask, layer_rows(rows, bounds));
                     }
-                    h.copy
+                    h
                 }
-                _ => GpuLayer::upload(gpu, &layer.pixels, mask),
+                _ => Held {
+                    offset: layer.props.offset,
+                    copy: GpuLayer::upload(gpu, &layer.pixels, mask),
+                    stroke: None,
+                },
             };
-            let offset = layer.props.offset;
-            held.insert(layer.id, Held { offset, copy });
+            held.insert(layer.id, kept);
         }
         self.held = held;
     }

@@ -2217,3 +2217,145 @@ fn renders_on_the_gpu_follow_small_edits_made_on_the_cpu() {
         pollster::block_on(doc.render(engine)).unwrap();
     }
 }
+
+/// A stroke painted live on a document presented from the GPU is painted
+/// there: the dabs go into the held copy of the layer, the layer on the CPU
+/// waits, nothing is read back; the view shows the stroke (within the
+/// compositor's parity), and what reads the layer — the stroke's end, the
+/// view's reads — gets exactly the pixels the CPU gives for the whole
+/// stroke at once. A held copy made afresh mid-stroke hands the stroke to
+/// the CPU, losing nothing.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_live_stroke_on_a_held_document_is_painted_on_the_gpu() {
+    use super::render::compose_with_engine;
+    use crate::ops::paint::PaintOptions;
+    let engine = &crate::engine::own_test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    let cpu = &crate::engine::Engine::cpu();
+    let document = || {
+        let mut rng = XorShift(43);
+        let mut doc = sample_photo();
+        let props = LayerProperties {
+            mode: BlendMode::Multiply,
+            offset: (300, 150),
+            ..LayerProperties::named("Shade")
+        };
+        doc.add_layer(props, rng.image(400, 300), None, None)
+            .unwrap();
+        let (w, h) = (doc.width(), doc.height());
+        let selection = crate::test_kit::photo_mask(w, h);
+        doc.set_selection(Some(selection), "Select").unwrap();
+        doc
+    };
+    let (mut doc, mut want) = (document(), document());
+    let [sunset, _, shade] = [0, 1, 2].map(|i| doc.layers()[i].id);
+    let options = PaintOptions {
+        diameter: 35.0,
+        hardness: 50.0,
+        opacity: 90.0,
+        flow: 60.0,
+        ..PaintOptions::default()
+    };
+    let strokes = [
+        (
+            shade,
+            StrokeTool::Brush {
+                color: [30, 160, 220],
+            },
+        ),
+        (
+            sunset,
+            StrokeTool::CloneStamp {
+                source: (600.0, 90.0),
+            },
+        ),
+        (sunset, StrokeTool::Eraser),
+    ];
+    pollster::block_on(doc.render_held(gpu)).unwrap();
+    let read_backs = gpu.read_backs();
+    for (n, (layer, tool)) in strokes.into_iter().enumerate() {
+        let points: Vec<(f32, f32)> = (0..60)
+            .map(|i| {
+                let t = i as f32 / 60.0;
+                (
+                    250.0 + t * 500.0,
+                    250.0 + (t * 7.0 + n as f32).sin() * 150.0,
+                )
+            })
+            .collect();
+        let index = doc.stack.index_of(layer).unwrap();
+        let before = doc.stack.layers[index].pixels.clone();
+        for (i, chunk) in points.chunks(4).enumerate() {
+            if i == 0 {
+                doc.begin_stroke(layer, chunk, &options, tool).unwrap();
+            } else {
+                doc.add_stroke_points(chunk).unwrap();
+            }
+            if n == 1 && i == 7 {
+                // Everything stale: the copies are made afresh from the CPU.
+                doc.cache.dirty.add_everything();
+            }
+            if n == 2 && i % 2 == 1 {
+                // Two moves before a frame: both go at the next render.
+                continue;
+            }
+            match pollster::block_on(doc.render_held(gpu)).unwrap() {
+                // Nothing when the points so far miss the layer.
+                Held::Recomposed(_) => {}
+                Held::TooLarge => panic!("stroke {n}, points {i}: not held"),
+            }
+        }
+        if n != 1 {
+            assert!(
+                doc.stack.layers[index].pixels == before,
+                "stroke {n}: the layer on the CPU waits (painted on the GPU only)"
+            );
+            assert!(doc.stroke_waits_for_cpu());
+        } else {
+            assert!(!doc.stroke_waits_for_cpu(), "stroke 1 went on on the CPU");
+        }
+        pollster::block_on(want.paint_stroke(cpu, layer, &points, &options, tool)).unwrap();
+        let reference = pollster::block_on(compose_with_engine(cpu, &want.stack, None)).unwrap();
+        let shown =
+            pollster::block_on(doc.held_canvas().unwrap().read_rows(gpu, 0..doc.height())).unwrap();
+        let worst = max_diff(&shown, &reference);
+        assert!(worst <= 3, "stroke {n}: the view is off by {worst}");
+        assert!(
+            want.stack.layers[index].pixels != before,
+            "stroke {n} paints"
+        );
+        if n == 0 {
+            // A reader mid-stroke sees the stroke so far, exactly.
+            assert!(doc.rendered_on_cpu().unwrap().unwrap() == &reference);
+            assert!(!doc.stroke_waits_for_cpu());
+        }
+        assert!(doc.end_stroke().unwrap().is_some());
+        assert!(
+            doc.stack.layers[index].pixels == want.stack.layers[index].pixels,
+            "stroke {n}: the recorded layer differs from the stroke painted at once"
+        );
+        assert_eq!(doc.history().items().last().unwrap().name, tool_name(tool));
+        assert!(doc.undo().is_some());
+        assert!(doc.stack.layers[index].pixels == before);
+        assert!(doc.redo().is_some());
+        pollster::block_on(doc.render_held(gpu)).unwrap();
+    }
+    // One read-back per stroke, the test's own look at the view.
+    assert_eq!(gpu.read_backs() - read_backs, strokes.len() as u64);
+    let shown =
+        pollster::block_on(doc.held_canvas().unwrap().read_rows(gpu, 0..doc.height())).unwrap();
+    let reference = pollster::block_on(compose_with_engine(cpu, &want.stack, None)).unwrap();
+    assert!(max_diff(&shown, &reference) <= 3);
+}
+
+fn tool_name(tool: StrokeTool) -> &'static str {
+    match tool {
+        StrokeTool::Brush { .. } => "Brush",
+        StrokeTool::Eraser => "Eraser",
+        StrokeTool::CloneStamp { .. } => "Clone Stamp",
+    }
+}

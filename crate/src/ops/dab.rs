@@ -32,7 +32,7 @@ pub const MAX_DAB_PIXELS: u64 = 1 << 33;
 /// every dab at every pixel of the rectangle; past it (a long thin stroke
 /// across a big image) the CPU, which visits each dab's box only, is faster.
 /// Both give the same result.
-const MAX_GPU_DAB_TESTS: u64 = 1 << 31;
+pub(crate) const MAX_GPU_DAB_TESTS: u64 = 1 << 31;
 /// Sub-pixel steps per pixel of dab and pixel centres.
 const SUBPIXEL: f32 = 16.0;
 

@@ -22,6 +22,14 @@ use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+/// The document borrowed for a call, a stroke painted on the GPU caught up
+/// on the CPU first, so that what the call reads holds the stroke so far.
+pub(super) fn settled(doc: &RefCell<Document>) -> Result<RefMut<'_, Document>, JsError> {
+    let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+    doc.catch_up_stroke().map_err(js_error)?;
+    Ok(doc)
+}
+
 /// A layered document with undo history (`new Project(width, height)`).
 #[wasm_bindgen]
 pub struct Project {
@@ -510,7 +518,7 @@ impl Project {
         let doc = Rc::clone(&self.doc);
         let engine = Rc::clone(&engine.inner);
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let rect = doc.render(&engine).await.map_err(js_error)?;
             Ok(rect_to_js(rect)?)
         })
@@ -530,6 +538,7 @@ impl Project {
         let engine = Rc::clone(&view.engine);
         let view = Rc::clone(&view.inner);
         wasm_bindgen_futures::future_to_promise(async move {
+            // Not caught up: a stroke's new dabs are painted on the GPU here.
             let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
             let mut view = view.try_borrow_mut().map_err(|_| busy())?;
             let gpu = engine
@@ -610,7 +619,7 @@ impl Project {
         let engine = Rc::clone(&engine.inner);
         let params = ResizeParams::from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let options = params?
                 .options(doc.width(), doc.height())
                 .map_err(js_error)?;
@@ -640,7 +649,7 @@ impl Project {
         let engine = Rc::clone(&engine.inner);
         let params = ResizeParams::from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let region = doc
                 .canvas_part(Rect::new(x, y, width, height))
                 .map_err(js_error)?;
@@ -673,7 +682,7 @@ impl Project {
         let adjustment = adjustment_from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
             let adjustment = adjustment?;
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             doc.adjust_layer(&engine, id, &adjustment)
                 .await
                 .map_err(js_error)?;
@@ -749,7 +758,7 @@ impl Project {
         let adjustment = adjustment_from_js(params);
         wasm_bindgen_futures::future_to_promise(async move {
             let adjustment = adjustment?;
-            let doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let doc = settled(&doc)?;
             let (rect, pixels) = doc
                 .preview_adjustment(&engine, id, &adjustment)
                 .await
@@ -838,7 +847,14 @@ impl Project {
         }
     }
 
+    /// The document for a call (see [`settled`]).
     pub(super) fn doc(&self) -> Result<RefMut<'_, Document>, JsError> {
+        settled(&self.doc)
+    }
+
+    /// The document for a call that continues the open stroke: its dabs
+    /// may wait for a render held on the GPU.
+    pub(super) fn doc_mid_stroke(&self) -> Result<RefMut<'_, Document>, JsError> {
         self.doc.try_borrow_mut().map_err(|_| busy())
     }
 
@@ -860,7 +876,7 @@ impl Project {
         });
         wasm_bindgen_futures::future_to_promise(async move {
             let (map, resampler) = request?;
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let done = if selection_only {
                 doc.transform_selection(&engine, id, &map, resampler).await
             } else {

@@ -1,7 +1,7 @@
 //! Content-Aware Fill for the page's Generate panel: marshalling only, see
 //! [`crate::doc::Document::content_aware_fill`].
 
-use super::doc::{busy, Project};
+use super::doc::{settled, Project};
 use super::{js_error, Mask, RetouchEngine};
 use crate::ops::fill::{ColorAdaptation, FillOptions, DEFAULT_PATCH};
 use std::rc::Rc;
@@ -37,7 +37,7 @@ impl Project {
                 seed: seed.map_or(0, u64::from),
                 color_adaptation: adaptation.map_err(js_error)?,
             };
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let id = doc
                 .content_aware_fill(&engine, sample_area.as_ref().map(|m| &m.inner), &options)
                 .await

@@ -2,7 +2,7 @@
 //! marshalling only, see [`crate::doc::Document::heal_stroke`] and
 //! [`crate::doc::Document::begin_heal_stroke`].
 
-use super::doc::{busy, Project};
+use super::doc::{settled, Project};
 use super::mask::points as points_of;
 use super::paint::{alt_click_source, stroke_params, unknown_tool};
 use super::rect_to_js;
@@ -70,7 +70,7 @@ impl Project {
         wasm_bindgen_futures::future_to_promise(async move {
             let (options, tool) = stroke?;
             let points = points_of(&points)?;
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let rect = doc
                 .heal_stroke(&engine, id, &points, &options, tool)
                 .await

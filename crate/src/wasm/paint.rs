@@ -1,7 +1,7 @@
 //! Paint brush, eraser and clone stamp strokes for the page's tools:
 //! marshalling only, see [`crate::doc::Document::paint_stroke`].
 
-use super::doc::{busy, Project};
+use super::doc::{settled, Project};
 use super::mask::points as points_of;
 use super::rect_to_js;
 use super::{js_error, RetouchEngine};
@@ -102,7 +102,7 @@ impl Project {
         wasm_bindgen_futures::future_to_promise(async move {
             let (options, tool) = stroke?;
             let points = points_of(&points)?;
-            let mut doc = doc.try_borrow_mut().map_err(|_| busy())?;
+            let mut doc = settled(&doc)?;
             let rect = doc
                 .paint_stroke(&engine, id, &points, &options, tool)
                 .await
@@ -138,8 +138,18 @@ impl Project {
     #[wasm_bindgen(js_name = addStrokePoints)]
     pub fn add_stroke_points(&self, points: Vec<f32>) -> Result<JsValue, JsError> {
         let points = points_of(&points)?;
-        let rect = self.doc()?.add_stroke_points(&points).map_err(js_error)?;
+        let rect = self
+            .doc_mid_stroke()?
+            .add_stroke_points(&points)
+            .map_err(js_error)?;
         rect_to_js(rect)
+    }
+
+    /// Whether the open stroke is painted on the GPU (in the layer held
+    /// there for a `CanvasView`), its dabs sent with each `renderTo`.
+    #[wasm_bindgen(js_name = strokeOnGpu)]
+    pub fn stroke_on_gpu(&self) -> Result<bool, JsError> {
+        Ok(self.doc_mid_stroke()?.stroke_on_gpu())
     }
 
     /// Records the open stroke as one history step; returns the canvas

@@ -172,6 +172,12 @@ impl GpuLayer {
         }
     }
 
+    /// The held pixels (packed RGBA8, rows without padding), for a kernel
+    /// that paints in them.
+    pub fn pixels(&self) -> &wgpu::Buffer {
+        &self.pixels
+    }
+
     /// Whether this copy has the shape of `pixels` and `mask`, so that
     /// [`GpuLayer::update_rows`] can bring it up to date.
     pub fn matches(&self, pixels: &RgbaImage, mask: Option<&GrayImage>) -> bool {

@@ -31,6 +31,7 @@ use crate::engine::Engine;
 use crate::ops::dab::{check_range, DabPlacer, DabShape, Dabs};
 pub use crate::ops::dab::{DirtyRect, MAX_DABS, MAX_DIAMETER};
 use crate::{Error, Result};
+pub use gpu::GpuLiveStroke;
 use image::{GrayImage, RgbaImage};
 
 /// The most points one stroke may have.
@@ -170,14 +171,16 @@ fn check_point_count(adding: usize, had: usize) -> Result<()> {
     Ok(())
 }
 
-/// A stroke painted while its points arrive (a drag in progress), on the
-/// CPU: each [`LiveStroke::add`] places only the new dabs, builds them up
-/// into the stroke coverage `S` (kept for the whole image) and
-/// [`LiveStroke::repaint`] recomputes only their rectangle from the pixels
-/// as they were before the stroke. Since every pixel is a function of the
-/// pixels before, `S` and the selection, and `S` gets the same dabs in the
-/// same order, the result after the last point is bit for bit what
-/// [`paint`] gives for the whole stroke at once.
+/// A stroke painted while its points arrive (a drag in progress): each
+/// [`LiveStroke::add`] places only the new dabs; [`LiveStroke::catch_up`]
+/// paints the dabs placed since on the CPU — builds them up into the stroke
+/// coverage `S` (kept for the whole image) and recomputes only their
+/// rectangles from the pixels as they were before the stroke — and
+/// [`GpuLiveStroke`] does the same into a layer held on the GPU. Since every
+/// pixel is a function of the pixels before, `S` and the selection, and `S`
+/// gets the same dabs in the same order, the result after the last point is
+/// bit for bit what [`paint`] gives for the whole stroke at once, however
+/// the dabs were split between calls and backends.
 pub struct LiveStroke {
     placer: DabPlacer,
     /// The dab shape's coverage model (no centres).
@@ -188,9 +191,23 @@ pub struct LiveStroke {
     points: usize,
     /// The image as it was before the stroke.
     before: RgbaImage,
-    /// `S` over the whole image.
+    /// `S` over the whole image, as of the dabs painted on the CPU.
     coverage: Vec<u8>,
     dirty: Option<DirtyRect>,
+    /// Dabs placed but not painted on the CPU yet (1/16 px, in stroke
+    /// order), and the rectangles they repaint.
+    unpainted: Vec<[i32; 2]>,
+    unpainted_rects: Vec<DirtyRect>,
+    /// Whether [`LiveStroke::catch_up`] has painted anything.
+    painted_on_cpu: bool,
+}
+
+/// The dabs one [`LiveStroke::add`] placed.
+pub struct PlacedDabs {
+    /// What they can change.
+    pub rect: DirtyRect,
+    /// Their centres in 1/16 px, in stroke order.
+    pub centres: Vec<[i32; 2]>,
 }
 
 impl LiveStroke {
@@ -209,46 +226,44 @@ impl LiveStroke {
             coverage: vec![0; before.width() as usize * before.height() as usize],
             before,
             dirty: None,
+            unpainted: Vec::new(),
+            unpainted_rects: Vec::new(),
+            painted_on_cpu: false,
         })
     }
 
     /// Continues the stroke through `points` (image coordinates; the first
-    /// call needs one at least): builds the new dabs into `S` and returns
-    /// the rectangle to repaint, `None` when they miss the image. A refused
-    /// call (bad point, too many points or dabs) changes nothing.
-    pub fn add(&mut self, points: &[(f32, f32)]) -> Result<Option<DirtyRect>> {
+    /// call needs one at least): places the new dabs, to be painted by
+    /// [`LiveStroke::catch_up`] (and, where the image is held on the GPU,
+    /// by [`GpuLiveStroke::paint`]). `None` when they miss the image. A
+    /// refused call (bad point, too many points or dabs) changes nothing.
+    pub fn add(&mut self, points: &[(f32, f32)]) -> Result<Option<PlacedDabs>> {
         check_point_count(points.len(), self.points)?;
         let centres = self.placer.extend(points)?;
         self.points += points.len();
         let Some(rect) = self.placer.dirty_of(&centres) else {
             return Ok(None);
         };
-        let (width, height) = self.before.dimensions();
-        let whole = DirtyRect {
-            x: 0,
-            y: 0,
-            width,
-            height,
-        };
-        let fixed = crate::ops::dab::fixed_centres(&centres);
-        cpu::build_coverage(&self.model, &fixed, self.flow, &mut self.coverage, whole);
+        let centres = crate::ops::dab::fixed_centres(&centres);
+        self.unpainted.extend_from_slice(&centres);
+        self.unpainted_rects.push(rect);
         self.dirty = Some(match self.dirty {
             Some(dirty) => dirty.union(&rect),
             None => rect,
         });
-        Ok(Some(rect))
+        Ok(Some(PlacedDabs { rect, centres }))
     }
 
-    /// Writes the stroke's pixels over `rect` (from [`LiveStroke::add`])
-    /// into `target`, an image the size of the one the stroke began on;
-    /// `selection` (the rectangle's size, when there is one) scales the
-    /// effect as in [`paint`].
-    pub fn repaint(
-        &self,
+    /// Paints the dabs placed since the last call into `target`, an image
+    /// the size of the one the stroke began on, on the CPU: builds them into
+    /// `S` and rewrites their rectangles, each scaled by `selection(rect)`
+    /// (the rectangle's size, `None` without a selection). Returns what it
+    /// rewrote, `None` when nothing was waiting.
+    pub fn catch_up(
+        &mut self,
         target: &mut RgbaImage,
-        rect: DirtyRect,
-        selection: Option<&GrayImage>,
-    ) -> Result<()> {
+        selection: impl Fn(DirtyRect) -> Option<GrayImage>,
+    ) -> Result<Option<DirtyRect>> {
         if target.dimensions() != self.before.dimensions() {
             return Err(Error::SizeMismatch(format!(
                 "the stroke began on a {}×{} image, not {}×{}",
@@ -258,6 +273,44 @@ impl LiveStroke {
                 target.height()
             )));
         }
+        let Some(first) = self.unpainted_rects.first().copied() else {
+            return Ok(None);
+        };
+        let (width, height) = self.before.dimensions();
+        let whole = DirtyRect {
+            x: 0,
+            y: 0,
+            width,
+            height,
+        };
+        let centres = std::mem::take(&mut self.unpainted);
+        cpu::build_coverage(&self.model, &centres, self.flow, &mut self.coverage, whole);
+        let rects = std::mem::take(&mut self.unpainted_rects);
+        for &rect in &rects {
+            self.repaint(target, rect, selection(rect).as_ref())?;
+        }
+        self.painted_on_cpu = true;
+        Ok(Some(rects.iter().fold(first, |all, r| all.union(r))))
+    }
+
+    /// Whether dabs wait for [`LiveStroke::catch_up`].
+    pub fn has_unpainted(&self) -> bool {
+        !self.unpainted_rects.is_empty()
+    }
+
+    /// Whether [`LiveStroke::catch_up`] has painted anything: the image it
+    /// painted is no longer the image before the stroke.
+    pub fn painted_on_cpu(&self) -> bool {
+        self.painted_on_cpu
+    }
+
+    /// Writes the stroke's pixels over `rect` into `target`, from `S`.
+    fn repaint(
+        &self,
+        target: &mut RgbaImage,
+        rect: DirtyRect,
+        selection: Option<&GrayImage>,
+    ) -> Result<()> {
         check_inputs(&self.before, rect, selection)?;
         let width = self.before.width();
         for py in 0..rect.height {
@@ -274,7 +327,7 @@ impl LiveStroke {
     }
 
     /// What the whole stroke so far can change (the union of the rectangles
-    /// [`LiveStroke::add`] returned), `None` while it missed the image.
+    /// [`LiveStroke::add`] placed dabs in), `None` while it missed the image.
     pub fn dirty(&self) -> Option<DirtyRect> {
         self.dirty
     }

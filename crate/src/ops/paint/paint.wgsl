@@ -1,8 +1,8 @@
 // Paint brush, eraser and clone stamp over one row band of the dirty
 // rectangle; mirrors cpu.rs line for line (integers only, so the results are
-// equal bit for bit). Follows dab.wgsl in the same module. One invocation per
-// pixel: build the stroke coverage from every dab in order, then apply the
-// stroke once. Pixels are packed RGBA8 (r in the low byte).
+// equal bit for bit). Follows dab.wgsl and paint_pixel.wgsl in the same
+// module. One invocation per pixel: build the stroke coverage from every dab
+// in order, then apply the stroke once.
 
 struct Params {
     rect_x: u32,
@@ -32,28 +32,6 @@ fn dab_reach() -> u32 {
     return params.reach;
 }
 
-fn unpack(p: u32) -> vec4<u32> {
-    return vec4<u32>(p & 255u, (p >> 8u) & 255u, (p >> 16u) & 255u, p >> 24u);
-}
-
-fn pack(c: vec4<u32>) -> u32 {
-    return c.x | (c.y << 8u) | (c.z << 16u) | (c.w << 24u);
-}
-
-fn apply(dest: vec4<u32>, source: vec4<u32>, alpha: u32) -> vec4<u32> {
-    if (params.erase == 1u) {
-        let kept = (dest.w * (255u - alpha) + 127u) / 255u;
-        return vec4<u32>(dest.xyz, kept);
-    }
-    let a = (alpha * source.w + 127u) / 255u;
-    if (a == 0u) {
-        return dest;
-    }
-    let total = a * 255u + dest.w * (255u - a);
-    let rgb = (source.xyz * a * 255u + dest.xyz * dest.w * (255u - a) + total / 2u) / total;
-    return vec4<u32>(rgb, (total + 127u) / 255u);
-}
-
 @compute @workgroup_size(16, 16)
 fn paint(@builtin(global_invocation_id) id: vec3<u32>) {
     if (id.x >= params.width || id.y >= params.height) {
@@ -73,9 +51,9 @@ fn paint(@builtin(global_invocation_id) id: vec3<u32>) {
     if (params.has_selection == 1u) {
         selected = selection[i];
     }
-    let alpha = (s * params.opacity * selected + 32512u) / 65025u;
+    let alpha = stroke_alpha(s, params.opacity, selected);
     if (alpha == 0u) {
         return;
     }
-    pixels[i] = pack(apply(unpack(pixels[i]), unpack(sources[i]), alpha));
+    pixels[i] = pack(apply(unpack(pixels[i]), unpack(sources[i]), alpha, params.erase == 1u));
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::engine::test_gpu_engine;
+use crate::ops::dab::MAX_GPU_DAB_TESTS;
 use crate::test_rng::Rng;
 use image::{Luma, Rgba};
 
@@ -646,4 +647,155 @@ fn a_stroke_costing_more_than_the_cap_is_refused_before_any_work() {
         ..PaintOptions::default()
     };
     assert!(PaintStroke::plan((16384, 16384), &zigzag, &small, RED).is_ok());
+}
+
+/// A photograph with translucent patches, so the eraser and the brush's
+/// alpha arithmetic meet every kind of backdrop.
+fn translucent_photo(name: &str) -> RgbaImage {
+    let mut image = crate::test_kit::photo(name);
+    for (x, y, p) in image.enumerate_pixels_mut() {
+        if (x / 24 + y / 24) % 3 == 0 {
+            p.0[3] = ((x * 5 + y * 3) % 256) as u8;
+        }
+    }
+    image
+}
+
+/// Live strokes: a brush inside a soft selection, an eraser, a clone stamp
+/// reaching off its source area, each as the pointer sends its points.
+fn live_strokes(size: (u32, u32)) -> Vec<(Points, PaintOptions, PaintTool)> {
+    let (w, h) = (size.0 as f32, size.1 as f32);
+    let path =
+        |n: usize, f: &dyn Fn(f32) -> Point| (0..n).map(|i| f(i as f32 / n as f32)).collect();
+    vec![
+        (
+            path(40, &|t| {
+                (10.0 + t * (w - 20.0), h * 0.5 + (t * 9.0).sin() * h * 0.3)
+            }),
+            options(23.0, 40.0, 80.0, 35.0),
+            PaintTool::Brush {
+                color: [220, 30, 90],
+            },
+        ),
+        (
+            path(25, &|t| (w * t, h * (1.0 - t))),
+            options(31.5, 90.0, 100.0, 60.0),
+            PaintTool::Eraser,
+        ),
+        (
+            path(30, &|t| (w * 0.3 + t * w * 0.6, 15.0 + t * 20.0)),
+            options(17.0, 0.0, 65.0, 100.0),
+            PaintTool::CloneStamp {
+                offset: (-40, 35),
+                source_area: DirtyRect {
+                    x: 8,
+                    y: 0,
+                    width: size.0 - 30,
+                    height: size.1,
+                },
+            },
+        ),
+    ]
+}
+
+/// The selection over `rect` of a photo-textured mask the image's size.
+fn selection_in(mask: &GrayImage, rect: DirtyRect) -> GrayImage {
+    image::imageops::crop_imm(mask, rect.x, rect.y, rect.width, rect.height).to_image()
+}
+
+#[test]
+fn a_live_stroke_caught_up_now_and_then_equals_the_whole_stroke() {
+    let base = translucent_photo("coffee");
+    let mask = crate::test_kit::photo_mask(base.width(), base.height());
+    for (points, o, tool) in live_strokes(base.dimensions()) {
+        let whole = painted(&base, &points, &o, tool, None);
+        // Caught up after every point, after every fifth, and once at the end.
+        for cadence in [1, 5, points.len()] {
+            let mut live = LiveStroke::begin(base.clone(), &o, tool).unwrap();
+            let mut out = base.clone();
+            for (i, chunk) in points.chunks(2).enumerate() {
+                live.add(chunk).unwrap();
+                if (i + 1) % cadence == 0 {
+                    live.catch_up(&mut out, |_| None).unwrap();
+                    assert!(!live.has_unpainted());
+                }
+            }
+            live.catch_up(&mut out, |_| None).unwrap();
+            assert!(out == whole, "{tool:?} caught up every {cadence} differs");
+        }
+        // With a selection: each rectangle gets the selection under it.
+        let stroke = PaintStroke::plan(base.dimensions(), &points, &o, tool).unwrap();
+        let rect = stroke.dirty().unwrap();
+        let (_, expected) = paint_cpu(&base, &stroke, Some(&selection_in(&mask, rect)))
+            .unwrap()
+            .unwrap();
+        let mut live = LiveStroke::begin(base.clone(), &o, tool).unwrap();
+        let mut out = base.clone();
+        live.add(&points[..7]).unwrap();
+        live.catch_up(&mut out, |r| Some(selection_in(&mask, r)))
+            .unwrap();
+        live.add(&points[7..]).unwrap();
+        live.catch_up(&mut out, |r| Some(selection_in(&mask, r)))
+            .unwrap();
+        let got = image::imageops::crop_imm(&out, rect.x, rect.y, rect.width, rect.height);
+        assert!(
+            got.to_image() == expected,
+            "{tool:?} in a selection differs"
+        );
+    }
+}
+
+/// The GPU's live stroke (the layer and `S` held there, the new dabs sent
+/// each time) gives the CPU's bytes, whatever the dispatch bounds.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_live_stroke_on_the_gpu_equals_the_cpu_bit_for_bit() {
+    let engine = test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    // An odd width: S's last word of each row is partly past the layer.
+    let base =
+        image::imageops::crop_imm(&translucent_photo("astronaut"), 0, 0, 187, 141).to_image();
+    let mask = crate::test_kit::photo_mask(base.width(), base.height());
+    let read = |buffer: &wgpu::Buffer| {
+        let bytes =
+            pollster::block_on(gpu.read_buffer(buffer, 0, base.as_raw().len() as u64)).unwrap();
+        RgbaImage::from_raw(base.width(), base.height(), bytes).unwrap()
+    };
+    for (s, (points, o, tool)) in live_strokes(base.dimensions()).into_iter().enumerate() {
+        for (max_tests, selected) in [(MAX_GPU_DAB_TESTS, s != 1), (3000, s == 1)] {
+            let selection = |r: DirtyRect| selected.then(|| selection_in(&mask, r));
+            let mut cpu_live = LiveStroke::begin(base.clone(), &o, tool).unwrap();
+            let mut cpu = base.clone();
+            let mut gpu_live = LiveStroke::begin(base.clone(), &o, tool).unwrap();
+            let layer = gpu.storage_buffer("layer", base.as_raw());
+            let on_gpu = GpuLiveStroke::begin(gpu, &gpu_live, &layer);
+            for chunk in points.chunks(3) {
+                cpu_live.add(chunk).unwrap();
+                cpu_live.catch_up(&mut cpu, selection).unwrap();
+                let Some(placed) = gpu_live.add(chunk).unwrap() else {
+                    continue;
+                };
+                let under = selection(placed.rect);
+                let painted = on_gpu.paint_bounded(
+                    gpu,
+                    &gpu_live,
+                    &layer,
+                    &placed,
+                    under.as_ref(),
+                    max_tests,
+                );
+                pollster::block_on(painted).unwrap();
+            }
+            let held = read(&layer);
+            assert!(
+                held == cpu,
+                "{tool:?} (selection {selected}, dispatches of {max_tests}) differs on the GPU by {}",
+                crate::test_kit::max_diff(&held, &cpu)
+            );
+            assert!(held != base, "{tool:?} painted nothing");
+        }
+    }
 }
