@@ -660,6 +660,8 @@ const ready = start().catch((error) => {
 window.retouchApp = {
   /** Results the engine read back from the GPU so far (0 on the CPU). */
   readBacks: () => state.engine?.readBacks() ?? 0,
+  /** Whether the stroke being painted is painted on the GPU (false with none open). */
+  strokeOnGpu: () => session.read((p) => p.strokeOnGpu()),
   /** Resolves once the engine and the controls are up (rejects if start-up failed). */
   ready,
   /** Runs a command by id (see `commands()`); resolves to its result. */

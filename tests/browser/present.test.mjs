@@ -1,7 +1,7 @@
 // The WebGPU canvas: on the WebGPU engine (SwiftShader) the page recomposes
 // a multi-layer photograph on the GPU and presents it from there. Painting
-// four brush strokes — 120 pointer moves, each rendered and presented, hundreds of dabs —
-// reads nothing back from the GPU (the engine counts its read-backs), and
+// four brush strokes — 120 pointer moves, each rendered and presented, hundreds of dabs, painted
+// on the GPU — reads nothing back from the GPU (the engine counts its read-backs), and
 // what the screen then shows (a screenshot of the canvas at 100 %, decoded by
 // Chromium) is the document's composite as the CPU computes it. A dialog's
 // preview is drawn over the GPU canvas and goes away whole on Cancel;
@@ -14,8 +14,8 @@ import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackag
 requireBuiltPackage();
 
 /** What the screen shows over the document at 100 %: a screenshot of the canvas, decoded in the page. */
-async function screenPixels(page) {
-  await page.mouse.move(0, 0); // no brush outline over the canvas
+async function screenPixels(page, { keepPointer = false } = {}) {
+  if (!keepPointer) await page.mouse.move(0, 0); // no brush outline over the canvas
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const box = await page.locator('canvas.composite').boundingBox();
   const png = await page.screenshot({ clip: box });
@@ -29,11 +29,16 @@ async function screenPixels(page) {
   }, png.toString('base64'));
 }
 
-/** The largest channel difference between the screen and an opaque composite, and how many pixels differ. */
-function mismatch(screen, composite) {
+/**
+ * The largest channel difference between the screen and an opaque composite `width` wide, and how
+ * many pixels differ; pixels within `radius` of `skip` (the brush outline's place) are left out.
+ */
+function mismatch(screen, composite, { width = 1, skip = null, radius = 0 } = {}) {
   let max = 0;
   let differ = 0;
   for (let i = 0; i < composite.length; i += 4) {
+    const [x, y] = [(i / 4) % width, Math.floor(i / 4 / width)];
+    if (skip && Math.abs(x - skip[0]) <= radius && Math.abs(y - skip[1]) <= radius) continue;
     let d = 0;
     for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(screen[i + c] - composite[i + c]));
     max = Math.max(max, d);
@@ -74,9 +79,23 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
     await page.evaluate(() => window.retouchApp.run('tool.set-params', { tool: 'paint', params: { diameter: 24, hardness: 50, opacity: 90, flow: 60, color: '#2080ff' } }));
     const readBacks = await page.evaluate(() => window.retouchApp.readBacks());
     const position = (await page.evaluate(() => window.retouchApp.history())).position;
+    // Before the first stroke is released: its dabs are painted on the GPU, and the screen shows
+    // what the CPU, reading the document then, computes for the stroke so far.
+    const midStroke = async () => {
+      await page.evaluate(() => window.retouchApp.settled());
+      assert.equal(await page.evaluate(() => window.retouchApp.strokeOnGpu()), true, 'the stroke is painted on the GPU');
+      const screen = await screenPixels(page, { keepPointer: true });
+      const composite = await page.evaluate(async () => {
+        const { width, height, data } = await window.retouchApp.resultRgba();
+        return { width, height, data: Array.from(data) };
+      });
+      // The brush outline is drawn around the pointer, still down at the stroke's last point.
+      const { max, differ } = mismatch(screen.data, composite.data, { width: composite.width, skip: [880, 140], radius: 20 });
+      assert.ok(max <= 1 && differ < composite.data.length / 4 / 10, `mid-stroke, the screen shows the stroke so far (off by up to ${max} in ${differ} pixels)`);
+    };
     for (let i = 0; i < 4; i++) {
       const y = 120 + i * 110;
-      await dragMouse(page, [[60, y], [300, y + 40], [560, y - 30], [880, y + 20]], { steps: 10 });
+      await dragMouse(page, [[60, y], [300, y + 40], [560, y - 30], [880, y + 20]], { steps: 10, beforeRelease: i === 0 ? midStroke : undefined });
     }
     const history = await page.evaluate(() => window.retouchApp.history());
     assert.equal(history.position, position + 4, 'four strokes, four history steps');
