@@ -302,7 +302,8 @@ impl Document {
     /// Brings the cached composite up to date on the CPU, recomposing only
     /// what changed; returns the canvas rectangle that was recomposed.
     pub fn render_cpu(&mut self) -> Result<Option<Rect>> {
-        self.catch_up_stroke()?;
+        // A view that renders here no longer presents from the GPU.
+        self.paint_stroke_on_cpu_only()?;
         self.cache.render_cpu(&self.stack)
     }
 
@@ -310,14 +311,16 @@ impl Document {
     /// CPU (the top rows of what is dirty) and leaves the rest for the next
     /// call: the recomposed band and whether more is left.
     pub fn render_cpu_band(&mut self, max_pixels: u64) -> Result<(Option<Rect>, bool)> {
-        self.catch_up_stroke()?;
+        // A view that renders here no longer presents from the GPU.
+        self.paint_stroke_on_cpu_only()?;
         self.cache.render_cpu_band(&self.stack, max_pixels)
     }
 
     /// Like [`Document::render_cpu`], but a full recomposition runs on the
     /// engine (the GPU when it has one); see [`render`].
     pub async fn render(&mut self, engine: &Engine) -> Result<Option<Rect>> {
-        self.catch_up_stroke()?;
+        // A view that renders here no longer presents from the GPU.
+        self.paint_stroke_on_cpu_only()?;
         self.cache.render(engine, &self.stack).await
     }
 

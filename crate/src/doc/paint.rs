@@ -13,7 +13,7 @@
 //! the stroke's end, a render on the CPU, an export — which first paints
 //! them on the CPU ([`Document::catch_up_stroke`]), to the same bytes.
 
-use super::geometry::Rect;
+use super::geometry::{DirtyRegion, Rect};
 use super::heal::LiveHeal;
 use super::layer::LayerId;
 use super::render::Held;
@@ -263,8 +263,8 @@ impl Document {
 
     /// Paints on the CPU the open stroke's dabs that wait for it (painted
     /// only on the GPU so far, or not yet anywhere), so that what reads the
-    /// layer sees the stroke so far; marks what they changed for the next
-    /// render. Nothing happens when none wait.
+    /// layer sees the stroke so far; marks for the next render what views
+    /// have not shown yet. Nothing happens when none wait.
     pub fn catch_up_stroke(&mut self) -> Result<()> {
         let Some(open) = self.stroke.as_mut() else {
             return Ok(());
@@ -276,6 +276,14 @@ impl Document {
             return Ok(());
         }
         let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+        // Views that render on the GPU show the dabs it painted already:
+        // only those still waiting for it are new to them.
+        let waiting_for_gpu = open
+            .for_gpu
+            .iter()
+            .map(|placed| placed.rect)
+            .reduce(|a, b| a.union(&b));
+        let on_gpu = open.on_gpu;
         let stack = &mut self.stack;
         let index = stack
             .layers
@@ -287,7 +295,11 @@ impl Document {
         let painted = live.catch_up(pixels, |rect| {
             selection_over(selection, to_canvas(origin, rect))
         })?;
-        if let Some(rect) = painted {
+        let new_to_views = match on_gpu {
+            OnGpu::Painting => waiting_for_gpu,
+            OnGpu::NotYet | OnGpu::Off => painted,
+        };
+        if let Some(rect) = new_to_views {
             self.cache.dirty.add(to_canvas(origin, rect));
         }
         Ok(())
@@ -356,7 +368,7 @@ impl Document {
 
     /// Stops painting the open stroke on the GPU: the CPU paints what waits
     /// and, from now on, the points as they come.
-    fn paint_stroke_on_cpu_only(&mut self) -> Result<()> {
+    pub(super) fn paint_stroke_on_cpu_only(&mut self) -> Result<()> {
         if let Some(open) = self.stroke.as_mut() {
             if let Live::Paint(_) = open.live {
                 open.on_gpu = OnGpu::Off;
@@ -370,6 +382,12 @@ impl Document {
     /// returns the canvas rectangle it changed (`None` when it missed the
     /// layer, which records nothing, or when no stroke is open).
     pub fn end_stroke(&mut self) -> Result<Option<Rect>> {
+        if self.stroke.is_none() {
+            return Ok(None);
+        }
+        // What recording would drop anyway, before noting what views lack.
+        self.drop_stand_in();
+        let unrendered = self.unrendered_with_stroke();
         self.catch_up_stroke()?;
         let Some(open) = self.stroke.take() else {
             return Ok(None);
@@ -391,8 +409,29 @@ impl Document {
         // History records the change from the pixels before the stroke.
         let id = open.layer;
         layer.pixels = open.into_before();
-        self.paint_pixels(id, (area.x, area.y), &painted, name)?;
+        if let Err(error) = self.paint_pixels(id, (area.x, area.y), &painted, name) {
+            // The layer is as it was before the stroke: views must show it.
+            self.cache.dirty.add(area);
+            return Err(error);
+        }
+        // Recording changed no pixel: views have to render only what they
+        // had not rendered of the stroke (on the GPU, its held copy of the
+        // layer holds the same bytes).
+        self.cache.dirty = unrendered;
         Ok(Some(area))
+    }
+
+    /// What views have not rendered yet: what edits made dirty, and the
+    /// open paint stroke's dabs still waiting for a render held on the GPU.
+    fn unrendered_with_stroke(&self) -> DirtyRegion {
+        let mut unrendered = self.cache.dirty.clone();
+        if let Some(open) = &self.stroke {
+            let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+            for placed in &open.for_gpu {
+                unrendered.add(to_canvas(origin, placed.rect));
+            }
+        }
+        unrendered
     }
 
     /// Records a stroke left open before another change or a move in

@@ -2334,6 +2334,12 @@ fn a_live_stroke_on_a_held_document_is_painted_on_the_gpu() {
             assert!(!doc.stroke_waits_for_cpu());
         }
         assert!(doc.end_stroke().unwrap().is_some());
+        // The view showed the whole stroke already: recording it needs no render.
+        assert_eq!(
+            pollster::block_on(doc.render_held(gpu)).unwrap(),
+            Held::Recomposed(None),
+            "stroke {n}"
+        );
         assert!(
             doc.stack.layers[index].pixels == want.stack.layers[index].pixels,
             "stroke {n}: the recorded layer differs from the stroke painted at once"
