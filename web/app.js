@@ -461,6 +461,7 @@ async function useBackend(choice) {
     return;
   }
   await session.run(() => session.replaceEngine(engine));
+  restartOnLoss(engine);
   backendSelect.value = choice;
   backendSelect.disabled = false;
   showBackend(engine, badge);
@@ -476,6 +477,19 @@ async function useBackend(choice) {
   if (fallbackError) status.error('WebGPU is unavailable, running on the CPU', fallbackError);
   else status.set(`Engine ready: ${engine.backend === 'gpu' ? 'WebGPU' : 'CPU (WebAssembly)'}`, 'info');
   await session.idle();
+}
+
+/**
+ * When `engine`'s GPU device is lost (a driver reset, the browser's GPU process restarting) while the page
+ * uses it, starts another engine with the same choice. Nothing is lost: the document lives on the CPU side,
+ * a stroke in progress included (its dabs painted on the GPU are painted again on the CPU).
+ */
+function restartOnLoss(engine) {
+  engine.lost().then((why) => {
+    if (!why || engine !== state.engine) return;
+    status.error('The GPU stopped; restarting the engine (the document is safe)', new Error(why));
+    useBackend(backendSelect.value).catch((error) => status.error('The engine could not be restarted', error));
+  });
 }
 
 backendSelect.addEventListener('change', () => commands.invoke('engine.use', { choice: backendSelect.value }));
@@ -660,6 +674,8 @@ const ready = start().catch((error) => {
 window.retouchApp = {
   /** Results the engine read back from the GPU so far (0 on the CPU). */
   readBacks: () => state.engine?.readBacks() ?? 0,
+  /** Loses the engine's GPU device as a driver reset would (tests): the page must carry on. */
+  simulateGpuLoss: () => state.engine?.releaseGpu(),
   /** Whether the stroke being painted is painted on the GPU (false with none open). */
   strokeOnGpu: () => session.read((p) => p.strokeOnGpu()),
   /** Resolves once the engine and the controls are up (rejects if start-up failed). */

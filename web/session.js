@@ -217,7 +217,11 @@ export function createSession({ onRender, onRenderError, onChange, presentingVie
     replaceEngine(engine) {
       const old = state.engine;
       state.engine = engine;
-      if (old && old !== engine) old.free();
+      if (old && old !== engine) {
+        // Its GPU memory goes now, not when the collector gets to it.
+        old.releaseGpu();
+        old.free();
+      }
       requestRender();
     },
   };

@@ -9,7 +9,7 @@
 // WebGPU canvas can be, moves the view between the canvases.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, mouseTo } from './harness.mjs';
 
 requireBuiltPackage();
 
@@ -111,6 +111,42 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
     const { max, differ } = mismatch(screen.data, composite.data);
     // Within the compositor's ±1 GPU/CPU parity; most pixels exact (not shifted, not scaled).
     assert.ok(max <= 1 && differ < composite.data.length / 4 / 10, `the screen shows the composite (off by up to ${max} in ${differ} pixels)`);
+    assert.deepEqual(app.errors, []);
+  });
+
+  test('the GPU lost in the middle of a stroke: the page starts another engine and loses nothing', async () => {
+    const { page } = app;
+    await page.keyboard.press('b');
+    const position = (await page.evaluate(() => window.retouchApp.history())).position;
+    await dragMouse(page, [[100, 560], [400, 600], [650, 540]], {
+      steps: 8,
+      beforeRelease: async () => {
+        await page.evaluate(() => window.retouchApp.settled());
+        assert.equal(await page.evaluate(() => window.retouchApp.strokeOnGpu()), true, 'the stroke is painted on the GPU');
+        await page.evaluate(() => window.retouchApp.simulateGpuLoss());
+        await page.waitForFunction(() => [...document.querySelectorAll('.toast')].some((t) => t.textContent.includes('The GPU stopped')));
+        await page.waitForFunction(() => document.querySelector('#backend').textContent !== 'starting…');
+        await page.evaluate(() => window.retouchApp.settled());
+        // The stroke goes on, on the new engine.
+        await mouseTo(page, 900, 580, { steps: 8 });
+      },
+    });
+    assert.equal(await page.evaluate(() => window.retouchApp.backend()), 'gpu', 'a new WebGPU engine took over');
+    assert.equal((await page.evaluate(() => window.retouchApp.history())).position, position + 1, 'the stroke is one history step');
+    const live = await page.evaluate(async () => Array.from((await window.retouchApp.resultRgba()).data));
+    // The same points painted at once: the live stroke lost no dab on the lost GPU.
+    await page.evaluate(async () => {
+      const g = window.retouchApp.lastGesture();
+      await window.retouchApp.run('edit.undo');
+      await window.retouchApp.run('paint.brush', g.params);
+      await window.retouchApp.settled();
+    });
+    const whole = await page.evaluate(async () => Array.from((await window.retouchApp.resultRgba()).data));
+    assert.equal(live.length, whole.length);
+    assert.ok(live.every((v, i) => v === whole[i]), 'the stroke equals the whole stroke painted at once');
+    const screen = await screenPixels(page);
+    const { max } = mismatch(screen.data, whole);
+    assert.ok(max <= 1, `the screen shows the document again (off by up to ${max})`);
     assert.deepEqual(app.errors, []);
   });
 

@@ -5,7 +5,7 @@
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
 /// One compute dispatch: its buffers, bound in order at group 0, and its
@@ -172,6 +172,21 @@ pub struct GpuContext {
     pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
     /// Copies read back to the CPU so far (see [`GpuContext::read_backs`]).
     read_backs: AtomicU64,
+    /// Whether the device was lost, shared with wgpu's callback.
+    loss: Arc<Mutex<Loss>>,
+}
+
+/// A device's loss: why, once it happened, and who waits to hear of it.
+#[derive(Default)]
+struct Loss {
+    reason: Option<String>,
+    waiting: Vec<futures_channel::oneshot::Sender<String>>,
+}
+
+impl Loss {
+    fn lock(loss: &Mutex<Loss>) -> std::sync::MutexGuard<'_, Loss> {
+        loss.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl GpuContext {
@@ -203,6 +218,20 @@ impl GpuContext {
             })
             .await
             .map_err(|e| Error::Gpu(format!("cannot open the GPU device: {e}")))?;
+        let loss = Arc::new(Mutex::new(Loss::default()));
+        let heard = Arc::clone(&loss);
+        device.set_device_lost_callback(move |reason, message| {
+            let why = match reason {
+                wgpu::DeviceLostReason::Destroyed => "the GPU device was released".to_string(),
+                _ if message.is_empty() => "the GPU device was lost".to_string(),
+                _ => format!("the GPU device was lost: {message}"),
+            };
+            let mut loss = Loss::lock(&heard);
+            for waiting in loss.waiting.drain(..) {
+                let _ = waiting.send(why.clone());
+            }
+            loss.reason = Some(why);
+        });
         Ok(GpuContext {
             instance,
             adapter: adapter.clone(),
@@ -211,7 +240,42 @@ impl GpuContext {
             description,
             pipelines: Mutex::new(HashMap::new()),
             read_backs: AtomicU64::new(0),
+            loss,
         })
+    }
+
+    /// Why the device was lost (a driver reset, the browser's GPU process
+    /// restarting, [`GpuContext::release`]), `None` while it works. A lost
+    /// device runs nothing more: what was on it is gone, and an engine on a
+    /// new one must take over.
+    pub fn lost(&self) -> Option<String> {
+        Loss::lock(&self.loss).reason.clone()
+    }
+
+    /// Resolves with why the device was lost, once it is; `None` when this
+    /// context went away first. Holds nothing of the context, so waiting
+    /// keeps no device alive.
+    pub fn when_lost(&self) -> impl std::future::Future<Output = Option<String>> + 'static {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        {
+            let mut loss = Loss::lock(&self.loss);
+            match &loss.reason {
+                Some(why) => {
+                    let _ = sender.send(why.clone());
+                }
+                None => loss.waiting.push(sender),
+            }
+        }
+        async move { receiver.await.ok() }
+    }
+
+    /// Gives the device back now, freeing its memory at once (an engine
+    /// being replaced), which counts as its loss: nothing runs on it after.
+    pub fn release(&self) {
+        self.device.destroy();
+        // Natively the loss is reported as the device is next polled.
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.device.poll(wgpu::PollType::Poll);
     }
 
     /// Adapter name, backend API and driver, for reports.

@@ -145,9 +145,11 @@ impl Engine {
         self.reason.code()
     }
 
-    /// The GPU context, when the engine runs on the GPU.
+    /// The GPU context, when the engine runs on the GPU: `None` on the CPU
+    /// engine, and once the device was lost ([`GpuContext::lost`]), so that
+    /// what comes after runs on the CPU instead of failing.
     pub fn gpu(&self) -> Option<&GpuContext> {
-        self.gpu.as_ref()
+        self.gpu.as_ref().filter(|gpu| gpu.lost().is_none())
     }
 }
 
@@ -178,6 +180,31 @@ pub(crate) fn own_test_gpu_engine() -> Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A released device reports its loss, to those who asked before and
+    /// after, and runs nothing more: its engine's work goes to the CPU.
+    #[test]
+    #[cfg_attr(
+        not(gpu_tests),
+        ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+    )]
+    fn a_lost_device_is_reported_and_runs_nothing_more() {
+        let engine = own_test_gpu_engine();
+        let gpu = engine.gpu().expect("a GPU engine");
+        assert_eq!(gpu.lost(), None);
+        let early = gpu.when_lost();
+        gpu.release();
+        let why = pollster::block_on(early);
+        assert_eq!(why.as_deref(), Some("the GPU device was released"));
+        assert_eq!(gpu.lost(), why);
+        assert_eq!(pollster::block_on(gpu.when_lost()), why);
+        let image = image::RgbaImage::from_pixel(8, 8, image::Rgba([9, 8, 7, 255]));
+        let options = crate::ops::blend::CompositeOptions::default();
+        assert!(engine.gpu().is_none(), "no GPU to run on");
+        let blended = crate::ops::blend::composite(&engine, &image, &image, None, &options);
+        let on_cpu = crate::ops::blend::composite_cpu(&image, &image, None, &options);
+        assert!(pollster::block_on(blended).unwrap() == on_cpu.unwrap());
+    }
 
     /// On this machine's best adapter, `auto` and `gpu` follow the rule:
     /// with only a software adapter (llvmpipe/lavapipe on CI) `auto` runs on

@@ -235,6 +235,31 @@ pub async fn create_engine(backend: Option<String>) -> Result<RetouchEngine, JsE
 
 #[wasm_bindgen]
 impl RetouchEngine {
+    /// Resolves when this engine's GPU device is lost — a driver reset, the
+    /// browser's GPU process restarting, `releaseGpu` — with why; with null
+    /// on the CPU engine, or once the engine is gone. The page then starts
+    /// another engine: the document lives on the CPU and loses nothing.
+    pub fn lost(&self) -> js_sys::Promise {
+        let lost = self.inner.gpu().map(|gpu| gpu.when_lost());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let why = match lost {
+                Some(lost) => lost.await,
+                None => None,
+            };
+            Ok(why.map_or(JsValue::NULL, JsValue::from))
+        })
+    }
+
+    /// Gives the GPU device back now, freeing its memory at once (the page
+    /// calls it on an engine it replaces); `lost` then resolves. Nothing
+    /// runs on that GPU afterwards. Does nothing on the CPU engine.
+    #[wasm_bindgen(js_name = releaseGpu)]
+    pub fn release_gpu(&self) {
+        if let Some(gpu) = self.inner.gpu() {
+            gpu.release();
+        }
+    }
+
     /// "gpu" or "cpu".
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
