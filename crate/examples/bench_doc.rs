@@ -11,14 +11,19 @@
 //!    and the canvas held there too (what the page presents), recomposed
 //!    where an edit changed it with nothing read back: after a whole layer
 //!    changed, and per 64×64 dab.
+//! 4. A live brush stroke on that held document, as the page paints one (a
+//!    hundred pointer moves, each rendered): its dabs painted on the GPU
+//!    against the same stroke painted on the CPU with its rows uploaded.
 
 mod bench_kit;
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use retouch::doc::layer::LayerId;
+use retouch::doc::StrokeTool;
 use retouch::doc::{Document, Held, LayerProperties};
 use retouch::engine::{BackendPreference, Engine};
 use retouch::ops::blend::{self, BlendMode, CompositeOptions};
+use retouch::ops::paint::PaintOptions;
 use std::time::Instant;
 
 const SIDE: u32 = 4096;
@@ -310,6 +315,77 @@ fn present_from_the_gpu(doc: &mut Document, top: LayerId, engine: &Engine, layer
         dabs[50] * 1e3,
         gpu.read_backs() - read_backs
     );
+    live_stroke(doc, top, held_render);
+}
+
+/// A brush stroke painted live on the held document, a hundred pointer
+/// moves of three points each (60 px brush, about 8 dabs a move), each move
+/// rendered: painted on the GPU (the stroke begun after a held render, as
+/// in the page), then the same stroke painted on the CPU with its rows
+/// uploaded (begun after a render on the CPU). Prints the medians of the
+/// CPU's time placing or painting a move's dabs and of the whole frame
+/// (that and the held render, until the GPU finished), the stroke's end
+/// (recording it in history, and on the GPU path painting it on the CPU)
+/// and the render after it (the stroke's area uploaded and recomposed).
+fn live_stroke(
+    doc: &mut Document,
+    top: LayerId,
+    mut held_render: impl FnMut(&mut Document) -> Option<retouch::doc::geometry::Rect>,
+) {
+    let options = PaintOptions {
+        diameter: 60.0,
+        hardness: 70.0,
+        spacing: 25.0,
+        opacity: 90.0,
+        flow: 50.0,
+    };
+    let moves: Vec<Vec<(f32, f32)>> = (0..100)
+        .map(|i| {
+            let x = 300.0 + i as f32 * 33.0;
+            let y = 2000.0 + (i as f32 / 9.0).sin() * 900.0;
+            vec![(x, y), (x + 11.0, y + 4.0), (x + 22.0, y + 8.0)]
+        })
+        .collect();
+    let tool = StrokeTool::Brush {
+        color: [240, 120, 20],
+    };
+    let median = |mut times: Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2] * 1e3
+    };
+    for on_gpu in [true, false] {
+        if on_gpu {
+            held_render(doc);
+        } else {
+            doc.render_cpu().expect("renders");
+        }
+        doc.begin_stroke(top, &moves[0], &options, tool)
+            .expect("begins");
+        held_render(doc);
+        let (mut placing, mut frames) = (Vec::new(), Vec::new());
+        for points in &moves[1..] {
+            let start = Instant::now();
+            doc.add_stroke_points(points).expect("paints");
+            placing.push(start.elapsed().as_secs_f64());
+            held_render(doc);
+            frames.push(start.elapsed().as_secs_f64());
+        }
+        assert_eq!(doc.stroke_on_gpu(), on_gpu, "where the stroke was painted");
+        let start = Instant::now();
+        doc.end_stroke().expect("ends");
+        let end = start.elapsed().as_secs_f64();
+        held_render(doc);
+        let after = start.elapsed().as_secs_f64() - end;
+        println!(
+            "  live stroke on the held canvas, {}: per move {:.2} ms on the CPU, {:.2} ms a frame (medians of 99); the end {:.1} ms, its render {:.0} ms",
+            if on_gpu { "dabs painted on the GPU" } else { "dabs painted on the CPU, rows uploaded" },
+            median(placing),
+            median(frames),
+            end * 1e3,
+            after * 1e3
+        );
+        doc.undo().expect("the stroke");
+    }
 }
 
 /// A translucent cover of the top `rows` rows, in a shade of its own (the
