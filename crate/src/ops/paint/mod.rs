@@ -283,11 +283,20 @@ impl LiveStroke {
             width,
             height,
         };
+        // Every rectangle's selection is checked before anything changes.
+        let selections = self
+            .unpainted_rects
+            .iter()
+            .map(|&rect| {
+                let under = selection(rect);
+                check_inputs(&self.before, rect, under.as_ref()).map(|()| under)
+            })
+            .collect::<Result<Vec<_>>>()?;
         let centres = std::mem::take(&mut self.unpainted);
         cpu::build_coverage(&self.model, &centres, self.flow, &mut self.coverage, whole);
         let rects = std::mem::take(&mut self.unpainted_rects);
-        for &rect in &rects {
-            self.repaint(target, rect, selection(rect).as_ref())?;
+        for (&rect, under) in rects.iter().zip(&selections) {
+            self.repaint(target, rect, under.as_ref());
         }
         self.painted_on_cpu = true;
         Ok(Some(rects.iter().fold(first, |all, r| all.union(r))))
@@ -304,14 +313,9 @@ impl LiveStroke {
         self.painted_on_cpu
     }
 
-    /// Writes the stroke's pixels over `rect` into `target`, from `S`.
-    fn repaint(
-        &self,
-        target: &mut RgbaImage,
-        rect: DirtyRect,
-        selection: Option<&GrayImage>,
-    ) -> Result<()> {
-        check_inputs(&self.before, rect, selection)?;
+    /// Writes the stroke's pixels over `rect` into `target`, from `S`; the
+    /// caller has checked `rect` and `selection` ([`check_inputs`]).
+    fn repaint(&self, target: &mut RgbaImage, rect: DirtyRect, selection: Option<&GrayImage>) {
         let width = self.before.width();
         for py in 0..rect.height {
             for px in 0..rect.width {
@@ -323,7 +327,6 @@ impl LiveStroke {
                 target.put_pixel(x, y, pixel);
             }
         }
-        Ok(())
     }
 
     /// What the whole stroke so far can change (the union of the rectangles

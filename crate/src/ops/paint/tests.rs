@@ -732,6 +732,10 @@ fn a_live_stroke_caught_up_now_and_then_equals_the_whole_stroke() {
         let mut live = LiveStroke::begin(base.clone(), &o, tool).unwrap();
         let mut out = base.clone();
         live.add(&points[..7]).unwrap();
+        // A selection of the wrong size is refused, changing nothing.
+        let refused = live.catch_up(&mut out, |_| Some(GrayImage::new(3, 3)));
+        assert!(matches!(refused, Err(Error::SizeMismatch(_))));
+        assert!(live.has_unpainted() && out == base);
         live.catch_up(&mut out, |r| Some(selection_in(&mask, r)))
             .unwrap();
         live.add(&points[7..]).unwrap();
