@@ -676,7 +676,7 @@ window.retouchApp = {
   readBacks: () => state.engine?.readBacks() ?? 0,
   /** Loses the engine's GPU device as a driver reset would (tests): the page must carry on. */
   simulateGpuLoss: () => state.engine?.releaseGpu(),
-  /** Whether the stroke being painted is painted on the GPU (false with none open). */
+  /** Whether the stroke being painted is painted on the GPU alone so far, none of it on the CPU (false with none open). */
   strokeOnGpu: () => session.read((p) => p.strokeOnGpu()),
   /** Resolves once the engine and the controls are up (rejects if start-up failed). */
   ready,

@@ -191,16 +191,14 @@ impl Document {
         self.stack.height
     }
 
-    /// The layers, bottom first. A stroke painted on the GPU must have been
-    /// caught up first ([`Document::catch_up_stroke`]).
+    /// The layers, bottom first. Their pixels lack the dabs of a stroke
+    /// painted on the GPU until [`Document::catch_up_stroke`].
     pub fn layers(&self) -> &[Layer] {
-        debug_assert!(!self.stroke_waits_for_cpu(), "catch the stroke up first");
         &self.stack.layers
     }
 
     /// Layer `id` (see [`Document::layers`]).
     pub fn layer(&self, id: LayerId) -> Result<&Layer> {
-        debug_assert!(!self.stroke_waits_for_cpu(), "catch the stroke up first");
         self.stack
             .layers
             .iter()

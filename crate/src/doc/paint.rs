@@ -305,15 +305,18 @@ impl Document {
         Ok(())
     }
 
-    /// Whether the open stroke is painted on the GPU, in the copy of its
-    /// layer held there for a view (see the module docs).
+    /// Whether the open stroke is painted on the GPU alone so far: its dabs
+    /// in the copy of its layer held there for a view, none yet on the CPU
+    /// (nothing read the layer meanwhile; see the module docs).
     pub fn stroke_on_gpu(&self) -> bool {
-        self.stroke
-            .as_ref()
-            .is_some_and(|open| open.on_gpu == OnGpu::Painting)
+        self.stroke.as_ref().is_some_and(|open| match &open.live {
+            Live::Paint(live) => open.on_gpu == OnGpu::Painting && !live.painted_on_cpu(),
+            Live::Heal(_) => false,
+        })
     }
 
     /// Whether dabs of the open stroke wait to be painted on the CPU.
+    #[cfg(test)]
     pub(super) fn stroke_waits_for_cpu(&self) -> bool {
         self.stroke.as_ref().is_some_and(|open| match &open.live {
             Live::Paint(live) => live.has_unpainted(),

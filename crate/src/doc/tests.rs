@@ -2315,6 +2315,14 @@ fn a_live_stroke_on_a_held_document_is_painted_on_the_gpu() {
                 "stroke {n}: the layer on the CPU waits (painted on the GPU only)"
             );
             assert!(doc.stroke_waits_for_cpu());
+            assert!(doc.stroke_on_gpu());
+            // The autosave stores what history knows, leaving the stroke waiting.
+            doc.autosave_changes(&mut AutosaveBaseline::default())
+                .unwrap();
+            assert!(
+                doc.stroke_on_gpu(),
+                "stroke {n}: the autosave painted it on the CPU"
+            );
         } else {
             assert!(!doc.stroke_waits_for_cpu(), "stroke 1 went on on the CPU");
         }
@@ -2332,6 +2340,7 @@ fn a_live_stroke_on_a_held_document_is_painted_on_the_gpu() {
             // A reader mid-stroke sees the stroke so far, exactly.
             assert!(doc.rendered_on_cpu().unwrap().unwrap() == &reference);
             assert!(!doc.stroke_waits_for_cpu());
+            assert!(!doc.stroke_on_gpu(), "painted on the CPU too now");
         }
         assert!(doc.end_stroke().unwrap().is_some());
         // The view showed the whole stroke already: recording it needs no render.

@@ -65,7 +65,8 @@ impl Project {
     /// confirmed (all of them the first time), with the state and live keys.
     #[wasm_bindgen(js_name = autosaveChanges)]
     pub fn autosave_changes(&self) -> Result<AutosaveDelta, JsError> {
-        let doc = self.doc()?;
+        // What history knows: a stroke in progress is left out anyway.
+        let doc = self.doc_mid_stroke()?;
         let inner = doc
             .autosave_changes(&mut self.autosaved.borrow_mut())
             .map_err(js_error)?;

@@ -175,14 +175,17 @@ impl Project {
         self.doc()?.to_ora().map_err(js_error)
     }
 
+    /// The canvas width (read after every render: it leaves a stroke
+    /// painted on the GPU waiting).
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> Result<u32, JsError> {
-        Ok(self.doc()?.width())
+        Ok(self.doc_mid_stroke()?.width())
     }
 
+    /// The canvas height (see `width`).
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> Result<u32, JsError> {
-        Ok(self.doc()?.height())
+        Ok(self.doc_mid_stroke()?.height())
     }
 
     /// The layers panel: `[{ id, name, visible, opacity, mode, locked, x, y,
@@ -852,8 +855,8 @@ impl Project {
         settled(&self.doc)
     }
 
-    /// The document for a call that continues the open stroke: its dabs
-    /// may wait for a render held on the GPU.
+    /// The document for a call that reads no layer's pixels or continues
+    /// the open stroke: its dabs may wait for a render held on the GPU.
     pub(super) fn doc_mid_stroke(&self) -> Result<RefMut<'_, Document>, JsError> {
         self.doc.try_borrow_mut().map_err(|_| busy())
     }

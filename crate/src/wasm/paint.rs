@@ -145,8 +145,9 @@ impl Project {
         rect_to_js(rect)
     }
 
-    /// Whether the open stroke is painted on the GPU (in the layer held
-    /// there for a `CanvasView`), its dabs sent with each `renderTo`.
+    /// Whether the open stroke is painted on the GPU alone so far (in the
+    /// layer held there for a `CanvasView`, its dabs sent with each
+    /// `renderTo`, none painted on the CPU yet).
     #[wasm_bindgen(js_name = strokeOnGpu)]
     pub fn stroke_on_gpu(&self) -> Result<bool, JsError> {
         Ok(self.doc_mid_stroke()?.stroke_on_gpu())
