@@ -286,9 +286,7 @@ impl Document {
         let on_gpu = open.on_gpu;
         let stack = &mut self.stack;
         let index = stack
-            .layers
-            .iter()
-            .position(|l| l.id == open.layer)
+            .index_of(open.layer)
             .expect("an open stroke's layer exists");
         let selection = stack.selection.as_ref();
         let pixels = &mut stack.layers[index].pixels;
@@ -606,7 +604,7 @@ fn to_layer(bounds: Rect, points: &[(f32, f32)]) -> Vec<(f32, f32)> {
 }
 
 /// A rectangle of a layer at `bounds` on the canvas.
-fn to_canvas(bounds: Rect, rect: DirtyRect) -> Rect {
+pub(super) fn to_canvas(bounds: Rect, rect: DirtyRect) -> Rect {
     Rect::new(
         bounds.x + rect.x as i32,
         bounds.y + rect.y as i32,

@@ -16,6 +16,7 @@
 
 use super::geometry::{DirtyRegion, Rect};
 use super::layer::{Layer, LayerId};
+use super::paint::to_canvas;
 use super::render::{shown, Preview};
 use super::stack::LayerStack;
 use crate::engine::GpuContext;
@@ -211,13 +212,8 @@ impl ResidentLayers {
         for (placed, selection) in &dabs.placed {
             live.paint(gpu, dabs.stroke, pixels, placed, selection.as_ref())
                 .await?;
-            let rect = placed.rect;
-            let area = Rect::new(
-                held.offset.0 + rect.x as i32,
-                held.offset.1 + rect.y as i32,
-                rect.width,
-                rect.height,
-            );
+            let origin = Rect::new(held.offset.0, held.offset.1, 0, 0);
+            let area = to_canvas(origin, placed.rect);
             changed = Some(changed.map_or(area, |c| c.union(&area)));
         }
         Ok(changed)

@@ -4,7 +4,7 @@
 
 use crate::{Error, Result};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
@@ -174,6 +174,9 @@ pub struct GpuContext {
     read_backs: AtomicU64,
     /// Whether the device was lost, shared with wgpu's callback.
     loss: Arc<Mutex<Loss>>,
+    /// The same, lock-free, for [`GpuContext::is_lost`] (asked by every
+    /// operation through `Engine::gpu`).
+    lost_flag: Arc<AtomicBool>,
 }
 
 /// A device's loss: why, once it happened, and who waits to hear of it.
@@ -220,7 +223,10 @@ impl GpuContext {
             .map_err(|e| Error::Gpu(format!("cannot open the GPU device: {e}")))?;
         let loss = Arc::new(Mutex::new(Loss::default()));
         let heard = Arc::clone(&loss);
+        let lost_flag = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&lost_flag);
         device.set_device_lost_callback(move |reason, message| {
+            flag.store(true, Ordering::Release);
             let why = match reason {
                 wgpu::DeviceLostReason::Destroyed => "the GPU device was released".to_string(),
                 _ if message.is_empty() => "the GPU device was lost".to_string(),
@@ -241,6 +247,7 @@ impl GpuContext {
             pipelines: Mutex::new(HashMap::new()),
             read_backs: AtomicU64::new(0),
             loss,
+            lost_flag,
         })
     }
 
@@ -250,6 +257,11 @@ impl GpuContext {
     /// new one must take over.
     pub fn lost(&self) -> Option<String> {
         Loss::lock(&self.loss).reason.clone()
+    }
+
+    /// Whether the device was lost (see [`GpuContext::lost`]), without a lock.
+    pub fn is_lost(&self) -> bool {
+        self.lost_flag.load(Ordering::Acquire)
     }
 
     /// Resolves with why the device was lost, once it is; `None` when this

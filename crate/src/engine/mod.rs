@@ -149,7 +149,7 @@ impl Engine {
     /// engine, and once the device was lost ([`GpuContext::lost`]), so that
     /// what comes after runs on the CPU instead of failing.
     pub fn gpu(&self) -> Option<&GpuContext> {
-        self.gpu.as_ref().filter(|gpu| gpu.lost().is_none())
+        self.gpu.as_ref().filter(|gpu| !gpu.is_lost())
     }
 }
 
