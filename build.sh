@@ -211,6 +211,7 @@ bench() {
   (cd tests && node bench/wasm-bench.mjs)
   (cd tests && node bench/plugin-browser-bench.mjs)
   (cd tests && node bench/esrgan-page-bench.mjs)
+  (cd tests && node bench/present-page-bench.mjs --rounds 1)
   (cd tests && RUNS=101 node bench/text-layer-bench.mjs)
 }
 

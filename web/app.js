@@ -71,9 +71,11 @@ let canvasView = { engine: null, view: null };
 
 /**
  * The view the core presents the composite on from the GPU, or null where the
- * 2D canvas shows it (the CPU engine, a document shown at a reduced level, a
- * canvas WebGPU cannot draw on). Leaving the GPU view redraws the 2D canvas
- * whole. Called in the session's queue, before a render.
+ * 2D canvas shows it (the CPU engine, a canvas WebGPU cannot draw on). A
+ * document the 2D canvases hold at a reduced level is presented at full
+ * resolution: the GPU holds it whole already, so zooming in needs no detail
+ * read from the core. Leaving the GPU view redraws the 2D canvas whole.
+ * Called in the session's queue, before a render.
  */
 function presentingView(project) {
   const engine = state.engine;
@@ -88,7 +90,7 @@ function presentingView(project) {
       }
     }
   }
-  const view = engine?.backend === 'gpu' && viewer.level === 0 && !DRAW_IN_2D ? canvasView.view : null;
+  const view = engine?.backend === 'gpu' && !DRAW_IN_2D ? canvasView.view : null;
   if (!view && viewer.presenting) viewer.stopPresenting((x, y, width, height) => project.compositeRegion(x, y, width, height));
   return view;
 }

@@ -214,6 +214,26 @@ export async function installTestKit(page) {
   });
 }
 
+/** Opens the sample photograph drawn at `width`×`height` by the browser's canvas (test input only; needs `installTestKit`). */
+export async function openPhoto(page, width, height) {
+  await page.evaluate(
+    async ({ width, height }) => {
+      const bitmap = await createImageBitmap(await (await fetch('samples/base.png')).blob());
+      const canvas = new OffscreenCanvas(width, height);
+      const context = canvas.getContext('2d');
+      context.imageSmoothingQuality = 'high';
+      // A square picture takes the middle of the sample (no stretching).
+      const side = Math.min(bitmap.width, bitmap.height);
+      const crop = width === height ? [(bitmap.width - side) / 2, 0, side, side] : [0, 0, bitmap.width, bitmap.height];
+      context.drawImage(bitmap, ...crop, 0, 0, width, height);
+      const rgba = new Uint8Array(context.getImageData(0, 0, width, height).data.buffer);
+      await window.retouchApp.run('file.open', { bytes: window.testKit.pngOf(width, height, rgba), name: 'photo.png' });
+      await window.retouchApp.settled();
+    },
+    { width, height },
+  );
+}
+
 /** The page (client) coordinates of image point (x, y) of the open document. */
 export function clientPoint(page, x, y) {
   return page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);

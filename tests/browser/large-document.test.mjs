@@ -9,17 +9,21 @@
 // a quarter… its size per side (display only), and zoomed in past that level
 // a detail canvas shows the visible part at full resolution.
 //
-// 1. A 6000×4000 photograph (level 1): the reduced canvas agrees with a 2×2
-//    box average of the core's composite (the browser's scaling is not ours:
-//    the bound is loose), the detail canvas equals the composite exactly, a
-//    brush stroke at 100 % shows at once on both, and the quick mask shows.
+// 1. A 6000×4000 photograph (level 1). Without WebGPU: the reduced canvas
+//    agrees with a 2×2 box average of the core's composite (the browser's
+//    scaling is not ours: the bound is loose), the detail canvas equals the
+//    composite exactly, a brush stroke at 100 % shows at once on both. On
+//    WebGPU the composite is presented from the GPU at full resolution
+//    instead: no detail canvas, the screen at 100 % shows the composite, and
+//    a stroke shows at once with nothing read back. The quick mask shows on
+//    both.
 // 2. A 16384² document made by Image Size ×16 from a square crop of the
 //    sample photograph, on the CPU engine: painted, saved as .ora, reopened,
 //    exported as PNG, with the WebAssembly memory within the core's budget.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, openPhoto } from './harness.mjs';
 
 requireBuiltPackage();
 
@@ -34,26 +38,6 @@ const CONFIGS = [
  * Measured: 3149 MiB after Image Size ×16 and its first render.
  */
 const WASM_LIMIT = 3.25 * 2 ** 30;
-
-/** Opens the sample photograph drawn at `width`×`height` by the browser's canvas (test input only). */
-async function openPhoto(page, width, height) {
-  await page.evaluate(
-    async ({ width, height }) => {
-      const bitmap = await createImageBitmap(await (await fetch('samples/base.png')).blob());
-      const canvas = new OffscreenCanvas(width, height);
-      const context = canvas.getContext('2d');
-      context.imageSmoothingQuality = 'high';
-      // A square picture takes the middle of the sample (no stretching).
-      const side = Math.min(bitmap.width, bitmap.height);
-      const crop = width === height ? [(bitmap.width - side) / 2, 0, side, side] : [0, 0, bitmap.width, bitmap.height];
-      context.drawImage(bitmap, ...crop, 0, 0, width, height);
-      const rgba = new Uint8Array(context.getImageData(0, 0, width, height).data.buffer);
-      await window.retouchApp.run('file.open', { bytes: window.testKit.pngOf(width, height, rgba), name: 'photo.png' });
-      await window.retouchApp.settled();
-    },
-    { width, height },
-  );
-}
 
 /** RGBA bytes of a canvas rectangle. */
 const canvasRegion = (page, selector, x, y, width, height) =>
@@ -84,6 +68,41 @@ function againstBoxAverage(reduced, full, width) {
   }
   return { mean: sum / n, max };
 }
+
+/**
+ * What the screen shows of document rectangle (x, y, width, height) at 100 % zoom (a screenshot,
+ * decoded by Chromium), as RGBA bytes; the rectangle must be in view.
+ */
+async function screenRegion(page, x, y, width, height) {
+  await page.mouse.move(0, 0); // no brush outline over the canvas
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const box = await page.locator('canvas.composite').boundingBox();
+  const png = await page.screenshot({ clip: { x: box.x + x, y: box.y + y, width, height } });
+  return page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    return Array.from(g.getImageData(0, 0, bitmap.width, bitmap.height).data);
+  }, png.toString('base64'));
+}
+
+/** The largest colour difference between two opaque RGBA byte arrays, and how many pixels differ. */
+function mismatch(a, b) {
+  let max = 0;
+  let differ = 0;
+  for (let i = 0; i < b.length; i += 4) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(a[i + c] - b[i + c]));
+    max = Math.max(max, d);
+    differ += d > 0;
+  }
+  return { max, differ };
+}
+
+/** Whether the WebGPU canvas shows the document. */
+const presented = (page) => page.evaluate(() => !document.querySelector('canvas.presented').hidden);
 
 /** Waits until the detail canvas shows, and returns its document rectangle. */
 async function detailRect(page) {
@@ -120,11 +139,13 @@ for (const config of CONFIGS) {
       await server?.close();
     });
 
-    test('is shown at half size, close to a box average of the composite', { timeout: 300_000 }, async () => {
+    // On WebGPU the next test holds the view instead: presented from the GPU at full resolution.
+    if (!config.webgpu) test('is shown at half size, close to a box average of the composite', { timeout: 300_000 }, async () => {
       const { page } = app;
       assert.deepEqual(await page.evaluate(() => window.retouchApp.view().level), 1);
       const canvas = await page.evaluate(() => [document.querySelector('#result').width, document.querySelector('#result').height]);
       assert.deepEqual(canvas, [W / 2, H / 2], 'the composite canvas holds half the size per side');
+      assert.equal(await presented(page), false);
       // A band across the horizon (the sun, the hills, the water): 600×200 document pixels.
       const full = await compositeRegion(page, 2400, 1800, 600, 200);
       const reduced = await canvasRegion(page, '#result', 1200, 900, 300, 100);
@@ -134,7 +155,45 @@ for (const config of CONFIGS) {
       assert.ok(max <= 48, `the reduced view differs by ${max} somewhere`);
     });
 
-    test('zoomed to 100 %, the detail canvas equals the composite, and a brush stroke shows at once', { timeout: 300_000 }, async () => {
+    if (config.webgpu) test('is presented from the GPU at full resolution: the screen at 100 % shows the composite, and a stroke reads nothing back', { timeout: 300_000 }, async () => {
+      const { page } = app;
+      assert.deepEqual(await page.evaluate(() => window.retouchApp.view().level), 1, 'the 2D canvases (selection, previews) hold half the size per side');
+      assert.equal(await presented(page), true, 'the WebGPU canvas shows the document');
+      const sizes = await page.evaluate(() => ['canvas.presented', '#result'].map((s) => [document.querySelector(s).width, document.querySelector(s).height]));
+      assert.deepEqual(sizes, [[W, H], [W / 2, H / 2]], 'the WebGPU canvas holds the document at full size');
+      await page.evaluate(() => window.retouchApp.run('view.actual-size'));
+      await page.evaluate(() => {
+        const stage = document.querySelector('#stage');
+        stage.scrollLeft = 2500;
+        stage.scrollTop = 1700;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300)); // past the detail canvas's delay
+      assert.equal(await page.evaluate(() => document.querySelector('canvas.detail').hidden), true, 'no detail canvas over the full-resolution view');
+      // The horizon, where the sun meets the hills: 300×200 document pixels, in view.
+      const region = [2550, 1800, 300, 200];
+      const shown = mismatch(await screenRegion(page, ...region), await compositeRegion(page, ...region));
+      assert.ok(shown.max <= 1 && shown.differ < 300 * 200 / 10, `the screen shows the composite pixel for pixel (off by up to ${shown.max} in ${shown.differ} pixels)`);
+
+      await page.keyboard.press('b');
+      await page.evaluate(() => window.retouchApp.run('tool.set-params', { tool: 'paint', params: { diameter: 40 } }));
+      const readBacks = await page.evaluate(() => window.retouchApp.readBacks());
+      const before = await compositeRegion(page, ...region);
+      await dragMouse(page, [[2600, 1900], [2800, 1900]], {
+        beforeRelease: async () => {
+          await page.evaluate(() => window.retouchApp.settled());
+          assert.equal(await page.evaluate(() => window.retouchApp.strokeOnGpu()), true, 'the stroke is painted on the GPU');
+        },
+      });
+      assert.equal(await page.evaluate(() => window.retouchApp.readBacks()) - readBacks, 0, 'painting read nothing back from the GPU');
+      assert.match(await page.evaluate(() => document.querySelector('#timing').textContent), /on GPU, presented/);
+      const after = await compositeRegion(page, ...region);
+      assert.ok(mismatch(after, before).differ > 1000, 'the stroke painted');
+      const stroke = mismatch(await screenRegion(page, ...region), after);
+      assert.ok(stroke.max <= 1 && stroke.differ < 300 * 200 / 10, `the screen shows the stroke (off by up to ${stroke.max} in ${stroke.differ} pixels)`);
+      assert.deepEqual(app.errors, []);
+    });
+
+    if (!config.webgpu) test('zoomed to 100 %, the detail canvas equals the composite, and a brush stroke shows at once', { timeout: 300_000 }, async () => {
       const { page } = app;
       await page.evaluate(() => window.retouchApp.run('view.actual-size'));
       await page.evaluate(() => {

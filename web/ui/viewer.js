@@ -11,7 +11,9 @@
 // back to show it): the 2D canvas stays clear then, and holds only what a
 // tool previews, with a hole cut in the GPU canvas there (CSS clip-path) so
 // a preview's transparent pixels show the checkerboard, not the document.
-// Documents shown at a reduced level use the 2D canvases alone.
+// The GPU canvas always holds the document at full resolution, also when the
+// 2D canvases hold it at a reduced level (below): zoomed in, it needs no
+// detail canvas.
 //
 // Level of detail: a document bigger than VIEW_PIXEL_LIMIT (a 16384² one) is
 // held on canvases of half, a quarter… its size, as Photoshop's cache levels
@@ -181,7 +183,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
 
   /** The part of the document on screen, or null when the whole view is at full resolution. */
   function visibleRect() {
-    if (!size || level === 0 || scale * 2 ** level <= 1) return null;
+    if (!size || level === 0 || presenting || scale * 2 ** level <= 1) return null;
     const box = canvas.getBoundingClientRect();
     const view = stage.getBoundingClientRect();
     const left = Math.max(box.left, view.left);
@@ -213,7 +215,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
     if (!rect || !readComposite) return;
     const generation = ++detailGeneration;
     const rgba = await readComposite(rect.x, rect.y, rect.width, rect.height).catch(() => null);
-    if (!rgba || generation !== detailGeneration || !size) return;
+    if (!rgba || generation !== detailGeneration || !size || presenting) return;
     detail.width = rect.width;
     detail.height = rect.height;
     detailCtx.putImageData(imageOf(rgba, rect.width, rect.height), 0, 0);
@@ -450,6 +452,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       clipHoles();
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       presentCanvas.hidden = false;
+      scheduleDetail(); // the GPU canvas is at full resolution: no detail over it
     },
     /** Back to the 2D canvas, drawing the whole composite on it through `read` (as for `drawComposite`). */
     stopPresenting(read) {
@@ -458,6 +461,7 @@ export function createViewer({ stage, zoomLabel, onPointer }) {
       clipHoles();
       presentCanvas.hidden = true;
       if (size) drawOn2d({ x: 0, y: 0, width: size.width, height: size.height }, read);
+      scheduleDetail();
     },
     /** Sets how the detail canvas reads composite bytes: `(x, y, width, height) => Promise<Uint8Array>`. */
     setCompositeReader(read) {
