@@ -48,14 +48,15 @@ fn main() {
         ..Default::default()
     };
     // The in-place kernel, with the reset of the target between runs (subtracted below).
-    let kernel = |mode| {
+    let kernel_over = |backdrop: &RgbaImage, mode| {
         let options = options_for(mode);
-        let mut target = base.clone();
+        let mut target = backdrop.clone();
         bench_kit::median(|| {
-            target.copy_from_slice(&base);
+            target.copy_from_slice(backdrop);
             composite_cpu_in_place(&mut target, &layer, Some(&mask), &options).unwrap();
         })
     };
+    let kernel = |mode| kernel_over(&base, mode);
     let copy = {
         let mut target = base.clone();
         // Kept observable: unread, the copy was optimised away (0 ms subtracted).
@@ -89,6 +90,30 @@ fn main() {
                 t,
             );
         }
+    }
+    // Over a translucent backdrop (a layer on a transparent or soft-edged
+    // one): every alpha level, so the opaque blocks' byte paths never apply.
+    let translucent = RgbaImage::from_fn(SIDE, SIDE, |x, y| {
+        let [r, g, b, _] = base.get_pixel(x, y).0;
+        Rgba([r, g, b, ((x * 5 + y * 11) % 255) as u8])
+    });
+    for mode in [
+        BlendMode::Normal,
+        BlendMode::Multiply,
+        BlendMode::Screen,
+        BlendMode::Overlay,
+        BlendMode::Darken,
+        BlendMode::ColorBurn,
+        BlendMode::SoftLight,
+        BlendMode::Hue,
+    ] {
+        report(
+            &format!(
+                "native cpu {}+mask {SIDE}x{SIDE} over a translucent backdrop (kernel)",
+                mode.name()
+            ),
+            kernel_over(&translucent, mode).saturating_sub(copy),
+        );
     }
     // Row bands on 2 threads (the reset copy stays on one).
     for mode in [BlendMode::Normal, BlendMode::Multiply] {

@@ -6,7 +6,7 @@ use super::cpu::{blend_pixel, PixelParams};
 use super::gpu::composite_gpu_banded;
 use super::*;
 use crate::engine::test_gpu_engine;
-use crate::test_kit::{max_diff, photo, random_channels, random_gray, Draw};
+use crate::test_kit::{max_diff, photo, random_channels, random_gray, random_rgba, Draw};
 use crate::test_rng::Rng;
 use image::{Luma, Rgba};
 
@@ -208,6 +208,18 @@ fn fast_row_loops_equal_the_reference_on_photographs() {
                 if mode == BlendMode::Normal || super::cpu::has_byte_path(mode) {
                     // Fixed point over the opaque backdrop: within one level.
                     assert!(d <= 1, "{mode:?}: {d} levels from the reference");
+                    // Over translucent pixels the byte-path modes take the f32
+                    // blocks: the reference's bits.
+                    let translucent_differing = fast
+                        .pixels()
+                        .zip(want.pixels())
+                        .zip(base.pixels())
+                        .filter(|((a, b), under)| under[3] < 255 && a != b)
+                        .count();
+                    assert!(
+                        mode == BlendMode::Normal || translucent_differing == 0,
+                        "{mode:?}: {translucent_differing} pixels over translucent ones differ"
+                    );
                 } else {
                     assert!(
                         differing == 0,
@@ -216,6 +228,45 @@ fn fast_row_loops_equal_the_reference_on_photographs() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A layer at a vanishing opacity over a transparent backdrop: the
+/// coverage underflows to zero, so the W3C formula divides 0 by 0 where
+/// the layer is; the blocks must write the reference's bytes there (NaN
+/// quantised to 0) as everywhere else.
+#[test]
+fn blocks_over_a_transparent_backdrop_at_a_vanishing_opacity_equal_the_reference() {
+    let mut rng = Rng(0x61_0ba5_e5ee_d061);
+    let mut base = random_rgba(&mut rng, 37, 11, Draw::Uniform);
+    for (i, px) in base.pixels_mut().enumerate() {
+        // Transparent, with runs of barely visible pixels between.
+        px.0[3] = if i % 7 < 5 { 0 } else { (i % 3) as u8 };
+    }
+    let layer = random_rgba(&mut rng, 37, 11, Draw::Uniform);
+    for mode in [
+        BlendMode::Multiply,
+        BlendMode::Overlay,
+        BlendMode::SoftLight,
+        BlendMode::Hue,
+    ] {
+        // 1e-44 × a low alpha rounds to zero; 1e-38 stays a subnormal.
+        for opacity in [1e-44, 1e-38, 0.5] {
+            let o = CompositeOptions {
+                mode,
+                opacity,
+                ..Default::default()
+            };
+            let (fast, want) = (
+                cpu(&base, &layer, None, &o),
+                reference(&base, &layer, None, &o),
+            );
+            assert!(
+                fast == want,
+                "{mode:?} at opacity {opacity}: {} levels from the reference",
+                max_diff(&fast, &want)
+            );
         }
     }
 }
