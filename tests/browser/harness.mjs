@@ -234,6 +234,22 @@ export async function openPhoto(page, width, height) {
   );
 }
 
+/**
+ * What the screen shows in page rectangle `clip` (a screenshot, decoded by Chromium, colours as
+ * stored): `{ width, height, data }` with `data` the RGBA bytes.
+ */
+export async function screenshotPixels(page, clip) {
+  const png = await page.screenshot({ clip });
+  return page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    return { width: bitmap.width, height: bitmap.height, data: Array.from(g.getImageData(0, 0, bitmap.width, bitmap.height).data) };
+  }, png.toString('base64'));
+}
+
 /** The page (client) coordinates of image point (x, y) of the open document. */
 export function clientPoint(page, x, y) {
   return page.evaluate(([x, y]) => window.retouchApp.clientPoint(x, y), [x, y]);

@@ -23,7 +23,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, openPhoto } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, openPhoto, screenshotPixels } from './harness.mjs';
 
 requireBuiltPackage();
 
@@ -77,15 +77,7 @@ async function screenRegion(page, x, y, width, height) {
   await page.mouse.move(0, 0); // no brush outline over the canvas
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const box = await page.locator('canvas.composite').boundingBox();
-  const png = await page.screenshot({ clip: { x: box.x + x, y: box.y + y, width, height } });
-  return page.evaluate(async (base64) => {
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const g = canvas.getContext('2d');
-    g.drawImage(bitmap, 0, 0);
-    return Array.from(g.getImageData(0, 0, bitmap.width, bitmap.height).data);
-  }, png.toString('base64'));
+  return (await screenshotPixels(page, { x: box.x + x, y: box.y + y, width, height })).data;
 }
 
 /** The largest colour difference between two opaque RGBA byte arrays, and how many pixels differ. */

@@ -9,7 +9,7 @@
 // WebGPU canvas can be, moves the view between the canvases.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, mouseTo } from './harness.mjs';
+import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, mouseTo, screenshotPixels } from './harness.mjs';
 
 requireBuiltPackage();
 
@@ -17,16 +17,7 @@ requireBuiltPackage();
 async function screenPixels(page, { keepPointer = false } = {}) {
   if (!keepPointer) await page.mouse.move(0, 0); // no brush outline over the canvas
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  const box = await page.locator('canvas.composite').boundingBox();
-  const png = await page.screenshot({ clip: box });
-  return page.evaluate(async (base64) => {
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const g = canvas.getContext('2d');
-    g.drawImage(bitmap, 0, 0);
-    return { width: bitmap.width, height: bitmap.height, data: Array.from(g.getImageData(0, 0, bitmap.width, bitmap.height).data) };
-  }, png.toString('base64'));
+  return screenshotPixels(page, await page.locator('canvas.composite').boundingBox());
 }
 
 /**
