@@ -93,16 +93,23 @@ impl ResidentLayers {
     }
 
     /// Whether the canvas and every layer `preview` shows can each be bound
-    /// whole on `gpu` (else the banded path serves them).
+    /// whole on `gpu`, and all of them held within [`HELD_BUDGET_BYTES`]
+    /// (else the banded path serves them).
     pub fn can_hold(gpu: &GpuContext, stack: &LayerStack, preview: Option<&Preview>) -> bool {
+        ResidentLayers::can_hold_within(gpu, stack, preview, HELD_BUDGET_BYTES)
+    }
+
+    /// [`ResidentLayers::can_hold`] within a budget of `budget` bytes.
+    pub(super) fn can_hold_within(
+        gpu: &GpuContext,
+        stack: &LayerStack,
+        preview: Option<&Preview>,
+        budget: u64,
+    ) -> bool {
         let fits = |l: &Layer| GpuLayer::fits(gpu, l.pixels.width(), l.pixels.height());
         GpuLayer::fits(gpu, stack.width, stack.height)
-            && stack
-                .layers
-                .iter()
-                .filter(|l| !l.is_invisible())
-                .chain(stand_in_of(preview))
-                .all(fits)
+            && held_layers(stack, preview).all(fits)
+            && held_bytes(stack, preview) <= budget
     }
 
     /// The composite held on the GPU, when [`ResidentLayers::recompose`]
@@ -275,6 +282,38 @@ impl ResidentLayers {
         }
         self.held = held;
     }
+}
+
+/// The most the held layers, their masks and the canvas may take on the
+/// GPU together. WebGPU tells nothing of a device's memory; 2 GiB holds a
+/// 48 MP photo with eight layers, or a 24 MP one with twenty, on any GPU
+/// with memory to spare for the page's other work. A larger document is
+/// served by the banded path, which holds one band at a time.
+const HELD_BUDGET_BYTES: u64 = 2 << 30;
+
+/// The layers held while `preview` shows: the visible ones, and the stand-in.
+fn held_layers<'a>(
+    stack: &'a LayerStack,
+    preview: Option<&'a Preview>,
+) -> impl Iterator<Item = &'a Layer> {
+    stack
+        .layers
+        .iter()
+        .filter(|l| !l.is_invisible())
+        .chain(stand_in_of(preview))
+}
+
+/// What holding `stack` as `preview` shows it takes on the GPU, in bytes.
+pub(super) fn held_bytes(stack: &LayerStack, preview: Option<&Preview>) -> u64 {
+    let canvas = u64::from(stack.width) * u64::from(stack.height) * 4;
+    canvas
+        + held_layers(stack, preview)
+            .map(|l| {
+                let (width, height) = l.pixels.dimensions();
+                let mask = l.mask.as_ref().map_or(0, |_| 1);
+                u64::from(width) * u64::from(height) * (4 + mask)
+            })
+            .sum::<u64>()
 }
 
 /// The layer a preview shows in another's place, if any.

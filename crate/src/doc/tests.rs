@@ -2154,7 +2154,7 @@ fn a_layer_too_large_to_bind_leaves_the_render_to_the_banded_path() {
         )
         .unwrap();
     // One byte past the largest binding: a wide strip, mostly off the canvas.
-    let rows = (gpu.max_binding_bytes() / (16384 * 4) + 1) as u32;
+    let rows = (gpu.max_held_bytes() / (16384 * 4) + 1) as u32;
     let wide = RgbaImage::from_pixel(16384, rows, Rgba([200, 40, 10, 120]));
     let props = LayerProperties {
         offset: (-8000, -(rows as i32) + 20),
@@ -2182,6 +2182,67 @@ fn a_layer_too_large_to_bind_leaves_the_render_to_the_banded_path() {
     );
     let fresh = pollster::block_on(render::compose_with_engine(&cpu, &doc.stack, None)).unwrap();
     assert!(max_diff(doc.rendered().unwrap(), &fresh) <= 1);
+}
+
+/// A held document takes its canvas, each visible layer and each mask on
+/// the GPU; hidden layers take nothing.
+#[test]
+fn a_held_document_counts_the_canvas_and_each_visible_layer_and_mask() {
+    let mut rng = XorShift(5);
+    let mut doc = Document::new(64, 48).unwrap();
+    doc.add_layer(
+        LayerProperties::named("Background"),
+        rng.image(64, 48),
+        None,
+        None,
+    )
+    .unwrap();
+    let masked = LayerProperties {
+        offset: (-10, 40),
+        ..LayerProperties::named("Masked")
+    };
+    doc.add_layer(masked, rng.image(32, 16), Some(rng.mask(32, 16)), None)
+        .unwrap();
+    let hidden = LayerProperties {
+        visible: false,
+        ..LayerProperties::named("Hidden")
+    };
+    doc.add_layer(hidden, rng.image(100, 100), None, None)
+        .unwrap();
+    let want = 64 * 48 * 4 + 64 * 48 * 4 + 32 * 16 * 5;
+    assert_eq!(resident::held_bytes(&doc.stack, None), want);
+}
+
+/// A document over the budget held documents keep to on the GPU is left to
+/// the banded path, however well each layer fits a binding.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_document_over_the_held_budget_is_not_held() {
+    use resident::ResidentLayers;
+    let gpu = crate::engine::test_gpu_engine()
+        .gpu()
+        .expect("a GPU engine");
+    let mut rng = XorShift(6);
+    let mut doc = Document::new(64, 48).unwrap();
+    for name in ["Background", "Lights"] {
+        doc.add_layer(LayerProperties::named(name), rng.image(64, 48), None, None)
+            .unwrap();
+    }
+    let bytes = resident::held_bytes(&doc.stack, None);
+    assert_eq!(bytes, 3 * 64 * 48 * 4);
+    assert!(ResidentLayers::can_hold_within(
+        gpu, &doc.stack, None, bytes
+    ));
+    assert!(!ResidentLayers::can_hold_within(
+        gpu,
+        &doc.stack,
+        None,
+        bytes - 1
+    ));
+    assert!(ResidentLayers::can_hold(gpu, &doc.stack, None));
 }
 
 /// Full recompositions through `render` take the held path and keep agreeing

@@ -161,6 +161,45 @@ async fn browser_adapter_info() -> BrowserAdapterInfo {
     read().await.unwrap_or_default()
 }
 
+/// The largest buffer a held layer or canvas may take: 134 MP (a 100 MP
+/// camera's frame, an 11585² document), so a 48 MP photo stays on the GPU
+/// where WebGPU's default binding (128 MiB, 32 MP) would send it to the
+/// banded path; 16384² is served by that path.
+const MAX_HELD_BUFFER_BYTES: u64 = 512 << 20;
+
+/// The limits to request of an adapter offering `adapter`: WebGPU's
+/// defaults (an adapter below them gets what it has), so native runs obey
+/// the limits every browser grants, but with the largest buffer, binding
+/// and texture side raised to what the adapter offers, up to
+/// [`MAX_HELD_BUFFER_BYTES`] and (texture side, WebGPU's default 8192) the
+/// largest document's side, [`crate::image_io::MAX_SIDE`].
+fn held_limits(adapter: &wgpu::Limits) -> wgpu::Limits {
+    let defaults = wgpu::Limits::default();
+    let mut limits = if defaults.check_limits(adapter) {
+        defaults
+    } else {
+        adapter.clone()
+    };
+    // Each stays within the adapter's: `limits` is within it already.
+    let raise = |requested: u64, offered: u64, most: u64| requested.max(offered.min(most));
+    limits.max_buffer_size = raise(
+        limits.max_buffer_size,
+        adapter.max_buffer_size,
+        MAX_HELD_BUFFER_BYTES,
+    );
+    limits.max_storage_buffer_binding_size = raise(
+        limits.max_storage_buffer_binding_size,
+        adapter.max_storage_buffer_binding_size,
+        MAX_HELD_BUFFER_BYTES,
+    );
+    limits.max_texture_dimension_2d = raise(
+        limits.max_texture_dimension_2d.into(),
+        adapter.max_texture_dimension_2d.into(),
+        crate::image_io::MAX_SIDE.into(),
+    ) as u32;
+    limits
+}
+
 /// A wgpu device with its queue and a cache of compiled compute pipelines.
 pub struct GpuContext {
     instance: wgpu::Instance,
@@ -199,19 +238,12 @@ impl GpuContext {
     }
 
     /// Opens a device on `found` with WebGPU's default limits, so that
-    /// native runs obey the same limits as browsers do.
+    /// native runs obey the same limits as browsers do, except the three a
+    /// document held whole on the GPU needs (see [`held_limits`]).
     pub async fn open(found: FoundAdapter) -> Result<GpuContext> {
         let description = found.description();
         let (instance, adapter) = (found.instance, found.adapter);
-        // WebGPU's default limits everywhere, so native runs obey the same
-        // limits as browsers; an adapter below them gets what it has.
-        let adapter_limits = adapter.limits();
-        let defaults = wgpu::Limits::default();
-        let limits = if defaults.check_limits(&adapter_limits) {
-            defaults
-        } else {
-            adapter_limits
-        };
+        let limits = held_limits(&adapter.limits());
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("retouch"),
@@ -332,8 +364,17 @@ impl GpuContext {
         &self.device
     }
 
-    /// The largest storage buffer a kernel may bind, in bytes.
+    /// The largest storage buffer a kernel working in bands may bind, in
+    /// bytes: WebGPU's default binding (128 MiB) at most, so a band's
+    /// buffers and read-back stay that small on every device.
     pub fn max_binding_bytes(&self) -> u64 {
+        let default = wgpu::Limits::default().max_storage_buffer_binding_size;
+        self.max_held_bytes().min(default)
+    }
+
+    /// The largest buffer a kernel may bind whole, in bytes: what a layer
+    /// or a canvas held on the GPU for a document's life may take.
+    pub fn max_held_bytes(&self) -> u64 {
         let l = self.device.limits();
         l.max_storage_buffer_binding_size.min(l.max_buffer_size)
     }
@@ -590,4 +631,91 @@ pub fn read_as<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
     let len = values.len() * std::mem::size_of::<T>();
     bytemuck::cast_slice_mut::<T, u8>(&mut values).copy_from_slice(&bytes[..len]);
     values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offering(binding: u64, buffer: u64, side: u32) -> wgpu::Limits {
+        wgpu::Limits {
+            max_storage_buffer_binding_size: binding,
+            max_buffer_size: buffer,
+            max_texture_dimension_2d: side,
+            ..wgpu::Limits::default()
+        }
+    }
+
+    /// The three limits a held document needs are raised as far as the
+    /// adapter goes (capped), the rest stay WebGPU's defaults, and nothing
+    /// asked for exceeds what the adapter offers.
+    #[test]
+    fn a_held_document_gets_what_the_adapter_offers_up_to_the_caps() {
+        const MIB: u64 = 1 << 20;
+        let defaults = wgpu::Limits::default();
+        // (offered binding, buffer, side) → (binding, buffer, side) asked for:
+        // SwiftShader in Chromium, llvmpipe, a large discrete GPU, one below
+        // WebGPU's defaults.
+        let cases = [
+            ((1024 * MIB, 1024 * MIB, 8192), (512 * MIB, 512 * MIB, 8192)),
+            (
+                (128 * MIB, 2048 * MIB - 1, 16384),
+                (128 * MIB, 512 * MIB, 16384),
+            ),
+            (
+                (4096 * MIB, 4096 * MIB, 32768),
+                (512 * MIB, 512 * MIB, 16384),
+            ),
+            ((64 * MIB, 128 * MIB, 4096), (64 * MIB, 128 * MIB, 4096)),
+        ];
+        for ((binding, buffer, side), want) in cases {
+            let adapter = wgpu::Limits {
+                max_compute_workgroup_storage_size: defaults.max_compute_workgroup_storage_size * 2,
+                ..offering(binding, buffer, side)
+            };
+            let asked = held_limits(&adapter);
+            let got = (
+                asked.max_storage_buffer_binding_size,
+                asked.max_buffer_size,
+                asked.max_texture_dimension_2d,
+            );
+            assert_eq!(got, want, "offered {binding} / {buffer} / {side}");
+            assert!(asked.check_limits(&adapter), "within the adapter's");
+            // Other limits: the defaults, or all the adapter's where it
+            // falls short of them.
+            let other = if defaults.check_limits(&adapter) {
+                defaults.max_compute_workgroup_storage_size
+            } else {
+                adapter.max_compute_workgroup_storage_size
+            };
+            assert_eq!(asked.max_compute_workgroup_storage_size, other);
+        }
+    }
+
+    /// The device opened has those limits, and kernels working in bands
+    /// still bind at most WebGPU's default.
+    #[test]
+    #[cfg_attr(
+        not(gpu_tests),
+        ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+    )]
+    fn the_device_is_opened_with_the_held_limits() {
+        let gpu = crate::engine::test_gpu_engine()
+            .gpu()
+            .expect("a GPU engine");
+        let want = held_limits(&gpu.adapter.limits());
+        let limits = gpu.device().limits();
+        assert_eq!(
+            limits.max_storage_buffer_binding_size,
+            want.max_storage_buffer_binding_size
+        );
+        assert_eq!(limits.max_buffer_size, want.max_buffer_size);
+        assert_eq!(
+            limits.max_texture_dimension_2d,
+            want.max_texture_dimension_2d
+        );
+        let default = wgpu::Limits::default().max_storage_buffer_binding_size;
+        assert_eq!(gpu.max_binding_bytes(), gpu.max_held_bytes().min(default));
+        assert!(gpu.max_held_bytes() <= MAX_HELD_BUFFER_BYTES);
+    }
 }

@@ -548,7 +548,7 @@ impl Project {
                 .gpu()
                 .ok_or_else(|| JsError::new("the view's engine has no GPU"))?;
             let size = (doc.width(), doc.height());
-            let held = if present::CanvasView::fits(gpu, size) {
+            let held = if present::Presenter::fits(gpu, size) {
                 doc.render_held(gpu).await.map_err(js_error)?
             } else {
                 Held::TooLarge

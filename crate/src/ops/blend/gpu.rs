@@ -152,7 +152,7 @@ impl GpuLayer {
     /// Whether a `width`×`height` layer and a canvas of that size can each be
     /// bound whole on this device (else the banded path serves them).
     pub fn fits(gpu: &GpuContext, width: u32, height: u32) -> bool {
-        u64::from(width) * u64::from(height) * 4 <= gpu.max_binding_bytes()
+        u64::from(width) * u64::from(height) * 4 <= gpu.max_held_bytes()
     }
 
     /// Copies `pixels` and `mask` (the same size) to the GPU, into buffers

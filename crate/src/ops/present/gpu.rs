@@ -21,6 +21,14 @@ pub struct Presenter {
 }
 
 impl Presenter {
+    /// Whether a canvas of `size` can be presented: each side within the
+    /// device's largest texture (WebGPU's default is 8192; the device asks
+    /// for up to 16384 where the adapter offers it).
+    pub fn fits(gpu: &GpuContext, (width, height): (u32, u32)) -> bool {
+        let most = gpu.device().limits().max_texture_dimension_2d;
+        width > 0 && height > 0 && width <= most && height <= most
+    }
+
     /// A pipeline drawing onto textures of `format` (a canvas's:
     /// `rgba8unorm` or `bgra8unorm`).
     pub fn new(gpu: &GpuContext, format: wgpu::TextureFormat) -> Presenter {
@@ -145,14 +153,7 @@ impl CanvasView {
         })
     }
 
-    /// Whether a canvas of `size` can be presented: each side within the
-    /// device's largest texture (WebGPU's default: 8192).
-    pub fn fits(gpu: &GpuContext, (width, height): (u32, u32)) -> bool {
-        let most = gpu.device().limits().max_texture_dimension_2d;
-        width > 0 && height > 0 && width <= most && height <= most
-    }
-
-    /// Draws `canvas`, which must [fit](CanvasView::fits), and resolves when
+    /// Draws `canvas`, which must [fit](Presenter::fits), and resolves when
     /// the GPU has finished the frame, so a timing around it measures the
     /// GPU's work, not a read-back. A validation error is returned, not
     /// raised.

@@ -117,3 +117,45 @@ fn the_pass_draws_the_premultiplied_composite_pixel_for_pixel() {
         );
     }
 }
+
+/// A document wider than WebGPU's default texture side (8192) is presented
+/// where the adapter offers a wider texture (llvmpipe and desktop GPUs:
+/// 16384): the device asks for it.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn a_canvas_wider_than_webgpus_default_texture_side_is_presented() {
+    let gpu = crate::engine::test_gpu_engine()
+        .gpu()
+        .expect("a GPU engine");
+    let offered = gpu.adapter().limits().max_texture_dimension_2d;
+    let (width, height) = (9000, 24);
+    assert_eq!(Presenter::fits(gpu, (width, height)), offered >= width);
+    assert!(!Presenter::fits(gpu, (16385, 1)), "no side over 16384");
+    if offered < width {
+        eprintln!("not drawn: this adapter's textures are at most {offered} wide");
+        return;
+    }
+    // The photograph repeated along the strip, each copy shifted a row.
+    let photo = translucent_photo();
+    let strip = RgbaImage::from_fn(width, height, |x, y| {
+        let copy = x / photo.width();
+        *photo.get_pixel(x % photo.width(), (y + copy) % photo.height())
+    });
+    let shown = presented(gpu, &strip, wgpu::TextureFormat::Rgba8Unorm);
+    let expected = premultiplied(&strip);
+    let off = shown
+        .pixels()
+        .zip(expected.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(p, q)| p.abs_diff(q) > 1))
+        .count();
+    assert_eq!(off, 0, "pixels off by more than a level");
+    let exact = shown
+        .pixels()
+        .zip(expected.pixels())
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(exact * 100 >= strip.pixels().len() * 99, "{exact} exact");
+}
