@@ -2,6 +2,7 @@
 //! compute pipelines, buffer upload, and an awaitable read-back that works
 //! both natively (blocking poll) and in the browser (promise-driven).
 
+use crate::image_io::MAX_SIDE;
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -172,8 +173,15 @@ const MAX_HELD_BUFFER_BYTES: u64 = 512 << 20;
 /// the limits every browser grants, but with the largest buffer, binding
 /// and texture side raised to what the adapter offers, up to
 /// [`MAX_HELD_BUFFER_BYTES`] and (texture side, WebGPU's default 8192) the
-/// largest document's side, [`crate::image_io::MAX_SIDE`].
+/// largest document's side, [`MAX_SIDE`].
 fn held_limits(adapter: &wgpu::Limits) -> wgpu::Limits {
+    /// `requested` raised to `offered`, `most` at most; never lowered.
+    fn raise<T: Ord>(requested: &mut T, offered: T, most: T) {
+        let raised = offered.min(most);
+        if raised > *requested {
+            *requested = raised;
+        }
+    }
     let defaults = wgpu::Limits::default();
     let mut limits = if defaults.check_limits(adapter) {
         defaults
@@ -181,22 +189,12 @@ fn held_limits(adapter: &wgpu::Limits) -> wgpu::Limits {
         adapter.clone()
     };
     // Each stays within the adapter's: `limits` is within it already.
-    let raise = |requested: u64, offered: u64, most: u64| requested.max(offered.min(most));
-    limits.max_buffer_size = raise(
-        limits.max_buffer_size,
-        adapter.max_buffer_size,
-        MAX_HELD_BUFFER_BYTES,
-    );
-    limits.max_storage_buffer_binding_size = raise(
-        limits.max_storage_buffer_binding_size,
-        adapter.max_storage_buffer_binding_size,
-        MAX_HELD_BUFFER_BYTES,
-    );
-    limits.max_texture_dimension_2d = raise(
-        limits.max_texture_dimension_2d.into(),
-        adapter.max_texture_dimension_2d.into(),
-        crate::image_io::MAX_SIDE.into(),
-    ) as u32;
+    let held = MAX_HELD_BUFFER_BYTES;
+    raise(&mut limits.max_buffer_size, adapter.max_buffer_size, held);
+    let binding = adapter.max_storage_buffer_binding_size;
+    raise(&mut limits.max_storage_buffer_binding_size, binding, held);
+    let side = adapter.max_texture_dimension_2d;
+    raise(&mut limits.max_texture_dimension_2d, side, MAX_SIDE);
     limits
 }
 

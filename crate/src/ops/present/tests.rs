@@ -4,6 +4,7 @@
 use super::*;
 use crate::engine::GpuContext;
 use crate::ops::blend::GpuCanvas;
+use crate::test_kit::max_diff;
 use image::RgbaImage;
 
 /// The sample photograph's lights layer: a real image with every alpha level.
@@ -97,25 +98,24 @@ fn the_pass_draws_the_premultiplied_composite_pixel_for_pixel() {
         wgpu::TextureFormat::Bgra8Unorm,
     ] {
         let shown = presented(gpu, &photo, format);
-        let worst = shown
-            .as_raw()
-            .iter()
-            .zip(expected.as_raw())
-            .map(|(a, b)| a.abs_diff(*b))
-            .max()
-            .unwrap();
-        assert!(worst <= 1, "{format:?}: off by {worst} levels");
-        // Not shifted or flipped: the exact matches are the rule.
-        let exact = shown
-            .pixels()
-            .zip(expected.pixels())
-            .filter(|(a, b)| a == b)
-            .count();
-        assert!(
-            exact * 100 >= photo.pixels().len() * 99,
-            "{format:?}: {exact} exact pixels"
-        );
+        assert_shows(&shown, &expected, &format!("{format:?}"));
     }
+}
+
+/// `shown` is `expected` within one level, and exactly at 99 % of its
+/// pixels at least (not shifted or flipped: the exact matches are the rule).
+fn assert_shows(shown: &RgbaImage, expected: &RgbaImage, what: &str) {
+    let worst = max_diff(shown, expected);
+    assert!(worst <= 1, "{what}: off by {worst} levels");
+    let exact = shown
+        .pixels()
+        .zip(expected.pixels())
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(
+        exact * 100 >= expected.pixels().len() * 99,
+        "{what}: {exact} exact pixels"
+    );
 }
 
 /// A document wider than WebGPU's default texture side (8192) is presented
@@ -145,17 +145,5 @@ fn a_canvas_wider_than_webgpus_default_texture_side_is_presented() {
         *photo.get_pixel(x % photo.width(), (y + copy) % photo.height())
     });
     let shown = presented(gpu, &strip, wgpu::TextureFormat::Rgba8Unorm);
-    let expected = premultiplied(&strip);
-    let off = shown
-        .pixels()
-        .zip(expected.pixels())
-        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(p, q)| p.abs_diff(q) > 1))
-        .count();
-    assert_eq!(off, 0, "pixels off by more than a level");
-    let exact = shown
-        .pixels()
-        .zip(expected.pixels())
-        .filter(|(a, b)| a == b)
-        .count();
-    assert!(exact * 100 >= strip.pixels().len() * 99, "{exact} exact");
+    assert_shows(&shown, &premultiplied(&strip), "a 9000-wide strip");
 }
