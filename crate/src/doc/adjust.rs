@@ -18,7 +18,7 @@ use crate::engine::Engine;
 use crate::memory;
 use crate::ops::adjust::{self, Adjustment};
 use crate::{Error, Result};
-use image::RgbaImage;
+use image::{GrayImage, Luma, RgbaImage};
 
 impl Document {
     /// The canvas rectangle an adjustment of layer `id` may change: the
@@ -134,8 +134,78 @@ impl Document {
             &format!("{} of {}×{}", adjustment.name(), area.width, area.height),
             memory::rgba8(area.width, area.height) * 4,
         )?;
+        if let Some((area, pixels)) = self.adjust_held_copy(engine, id, adjustment).await? {
+            let painted = self.paint_pixels(id, (area.x, area.y), &pixels, adjustment.name());
+            match painted {
+                Ok(()) => {
+                    self.cache.held_copy_changed_too(id, area);
+                }
+                Err(_) => self.cache.held_copy_differs(id, area),
+            }
+            return painted;
+        }
         let (area, pixels) = self.adjusted_area(engine, id, adjustment).await?;
         self.paint_pixels(id, (area.x, area.y), &pixels, adjustment.name())
+    }
+
+    /// Makes a per-pixel adjustment of layer `id` in the copy of it held
+    /// on the GPU for rendering, when that copy is current, and returns the
+    /// pixels over [`Document::adjustment_area`] as they then are there (one
+    /// read-back; only the selection's coverage goes up), for the caller to
+    /// record. `None`, having done nothing, when there is no such copy (no
+    /// GPU render held one, a stroke is open, the layer changed since) or
+    /// the adjustment reads neighbours (the blurs).
+    async fn adjust_held_copy(
+        &mut self,
+        engine: &Engine,
+        id: LayerId,
+        adjustment: &Adjustment,
+    ) -> Result<Option<(Rect, RgbaImage)>> {
+        adjustment.validate()?;
+        let Some(gpu) = engine.gpu() else {
+            return Ok(None);
+        };
+        if self.stroke.is_some() || !adjust::applies_in_place(adjustment) {
+            return Ok(None);
+        }
+        let area = self.adjustment_area(id)?;
+        let layer = self.layer(id)?;
+        let Some(copy) = self.cache.current_held_copy(gpu, layer) else {
+            return Ok(None);
+        };
+        let bounds = layer.bounds();
+        let local = area.translated(-bounds.x, -bounds.y);
+        let rows = local.y as u32..local.bottom() as u32;
+        let columns = local.x as u32..local.right() as u32;
+        let selection = self.selection();
+        // The whole rows go through the kernel; only the area's pixels change.
+        let coverage = GrayImage::from_fn(layer.pixels.width(), rows.len() as u32, |x, y| {
+            let inside = columns.contains(&x);
+            let canvas = || {
+                let y = rows.start + y;
+                ((bounds.x + x as i32) as u32, (bounds.y + y as i32) as u32)
+            };
+            let covered = match selection {
+                _ if !inside => 0,
+                None => 255,
+                Some(s) => s.get_pixel(canvas().0, canvas().1)[0],
+            };
+            Luma([covered])
+        });
+        let width = layer.pixels.width();
+        let adjusted =
+            adjust::adjust_held_rows(gpu, copy.pixels(), width, rows, &coverage, adjustment).await;
+        match adjusted {
+            Ok(rows) => Ok(Some((
+                area,
+                crop(&rows, Rect::new(local.x, 0, local.width, local.height)),
+            ))),
+            Err(error) => {
+                // What the copy holds there is unknown now.
+                self.cache.held_copy_differs(id, area);
+                Err(error)
+            }
+        }
     }
 
     /// What [`Document::adjust_layer`] would show, without changing the
@@ -273,6 +343,128 @@ mod tests {
         assert!(doc.history().items().last().unwrap().bytes <= 2 * 256 * 256 * 4);
         assert_eq!(doc.undo().as_deref(), Some("Levels"));
         assert_eq!(doc.layer(id).unwrap().pixels, before);
+    }
+
+    /// An adjustment of a layer held on the GPU is made in the held copy:
+    /// one read-back of its rows and nothing uploaded but the selection's
+    /// coverage (and the adjustment's tables), nothing uploaded again by
+    /// the next render — and the layer is what the same adjustment gives
+    /// on the GPU without a held copy (exactly) and on the CPU (±1), the
+    /// held composite what a fresh upload of the layers gives, and undo
+    /// brings the photograph back.
+    #[test]
+    #[cfg_attr(
+        not(gpu_tests),
+        ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+    )]
+    fn an_adjustment_of_a_held_layer_is_made_in_its_copy() {
+        use crate::doc::render::compose_with_engine;
+        use crate::ops::adjust::{ColorBalance, HueSaturation};
+        use crate::test_kit::{max_diff, photo, photo_mask};
+        let gpu_engine = crate::engine::own_test_gpu_engine();
+        let gpu = gpu_engine.gpu().expect("a GPU engine");
+        let photograph = photo("coffee");
+        let (width, height) = photograph.dimensions();
+        // A soft, textured selection inside a box of the canvas.
+        let selected = photo_mask(width, height);
+        let selection = GrayImage::from_fn(width, height, |x, y| {
+            let inside = (30..150).contains(&x) && (20..110).contains(&y);
+            Luma([if inside {
+                selected.get_pixel(x, y)[0]
+            } else {
+                0
+            }])
+        });
+        let document = || {
+            let mut doc = Document::new(width, height).unwrap();
+            let background = doc
+                .add_layer(
+                    LayerProperties::named("Photo"),
+                    photograph.clone(),
+                    None,
+                    None,
+                )
+                .unwrap();
+            let props = LayerProperties {
+                opacity: 0.5,
+                offset: (40, 30),
+                ..LayerProperties::named("Cat")
+            };
+            doc.add_layer(props, photo("chelsea"), None, None).unwrap();
+            doc.set_selection(Some(selection.clone()), "").unwrap();
+            (doc, background)
+        };
+        let adjustments = [
+            levels(),
+            Adjustment::HueSaturation(HueSaturation {
+                hue: 40.0,
+                saturation: -30.0,
+                lightness: 10.0,
+            }),
+            Adjustment::ColorBalance(ColorBalance {
+                shadows_cyan_red: 30.0,
+                midtones_yellow_blue: -45.0,
+                highlights_magenta_green: 20.0,
+                preserve_luminosity: true,
+                ..ColorBalance::default()
+            }),
+        ];
+        let (mut held, id) = document();
+        pollster::block_on(held.render_held(gpu)).unwrap();
+        let (mut plain, _) = document();
+        let (mut cpu, _) = document();
+        let area = held.adjustment_area(id).unwrap();
+        assert_eq!(area, Rect::new(30, 20, 120, 90));
+        for adjustment in &adjustments {
+            let name = adjustment.name();
+            let (read_backs, uploaded) = (gpu.read_backs(), gpu.uploaded_bytes());
+            pollster::block_on(held.adjust_layer(&gpu_engine, id, adjustment)).unwrap();
+            assert_eq!(gpu.read_backs() - read_backs, 1, "{name}: one read-back");
+            let coverage = u64::from(width * area.height);
+            let uploaded = gpu.uploaded_bytes() - uploaded;
+            assert!(
+                (coverage..=coverage + 3 * 256 * 4).contains(&uploaded),
+                "{name}: {uploaded} bytes uploaded, the coverage is {coverage}"
+            );
+            pollster::block_on(plain.adjust_layer(&gpu_engine, id, adjustment)).unwrap();
+            pollster::block_on(cpu.adjust_layer(&Engine::cpu(), id, adjustment)).unwrap();
+            let layer = |doc: &Document| doc.layer(id).unwrap().pixels.clone();
+            assert!(
+                layer(&held) == layer(&plain),
+                "{name}: as without a held copy"
+            );
+            assert!(
+                max_diff(&layer(&held), &layer(&cpu)) <= 1,
+                "{name}: as the CPU's"
+            );
+            assert!(
+                max_diff(&layer(&held), &photograph) > 10,
+                "{name}: it changed"
+            );
+
+            let uploaded = gpu.uploaded_bytes();
+            pollster::block_on(held.render_held(gpu)).unwrap();
+            // A row of the layer is 768 bytes; the compositor's options a few.
+            let again = gpu.uploaded_bytes() - uploaded;
+            assert!(again < 64, "{name}: {again} bytes uploaded again");
+            let shown = pollster::block_on(held.held_canvas().unwrap().read_rows(gpu, 0..height));
+            let fresh = pollster::block_on(compose_with_engine(&gpu_engine, &held.stack, None));
+            assert!(
+                shown.unwrap() == fresh.unwrap(),
+                "{name}: the held copy is the layer"
+            );
+        }
+        for _ in &adjustments {
+            held.undo().unwrap();
+        }
+        assert!(held.layer(id).unwrap().pixels == photograph);
+        pollster::block_on(held.render_held(gpu)).unwrap();
+        let shown = pollster::block_on(held.held_canvas().unwrap().read_rows(gpu, 0..height));
+        let fresh = pollster::block_on(compose_with_engine(&gpu_engine, &held.stack, None));
+        assert!(
+            shown.unwrap() == fresh.unwrap(),
+            "undone: the held copy is the layer"
+        );
     }
 
     #[test]

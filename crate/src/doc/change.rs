@@ -88,13 +88,15 @@ impl Change {
     pub fn apply(self, stack: &mut LayerStack, dirty: &mut DirtyRegion) -> Change {
         match self {
             Change::Insert { index, layer } => {
-                dirty.add(layer.bounds());
+                // A layer of the same id may have been here before: its
+                // pixels are new wherever it lies.
+                dirty.add_layer(layer.id, layer.bounds());
                 stack.layers.insert(index, *layer);
                 Change::Remove { index }
             }
             Change::Remove { index } => {
                 let layer = stack.layers.remove(index);
-                dirty.add(layer.bounds());
+                dirty.add_layer(layer.id, layer.bounds());
                 Change::Insert {
                     index,
                     layer: Box::new(layer),
@@ -102,7 +104,7 @@ impl Change {
             }
             Change::Move { from, to } => {
                 let layer = stack.layers.remove(from);
-                dirty.add(layer.bounds());
+                dirty.add_arrangement(layer.bounds());
                 stack.layers.insert(to, layer);
                 Change::Move { from: to, to: from }
             }
@@ -110,13 +112,13 @@ impl Change {
                 let layer = stack.recorded_layer(id);
                 let before = layer.bounds();
                 std::mem::swap(&mut layer.props, &mut props);
-                dirty.add(before.union(&layer.bounds()));
+                dirty.add_arrangement(before.union(&layer.bounds()));
                 Change::Properties { id, props }
             }
             Change::Mask { id, mut mask } => {
                 let layer = stack.recorded_layer(id);
                 std::mem::swap(&mut layer.mask, &mut mask);
-                dirty.add(layer.bounds());
+                dirty.add_layer(id, layer.bounds());
                 Change::Mask { id, mask }
             }
             Change::Text { id, mut text } => {
@@ -159,7 +161,7 @@ impl Change {
                 }
                 if let Some(changed) = patch.bounds() {
                     let (x, y) = layer.props.offset;
-                    dirty.add(changed.translated(x, y));
+                    dirty.add_layer(patch.layer, changed.translated(x, y));
                 }
                 Change::Tiles(patch)
             }

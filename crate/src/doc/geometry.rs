@@ -1,6 +1,8 @@
 //! Rectangles on the canvas, the region an edit left dirty, and the anchors of a canvas resize.
 
+use super::layer::LayerId;
 use crate::{Error, Result};
+use std::collections::HashMap;
 
 /// An axis-aligned rectangle in pixels. Layers may lie partly off the canvas,
 /// so the origin may be negative.
@@ -196,22 +198,46 @@ impl Anchor {
 }
 
 /// The part of the canvas whose composite is out of date: one bounding
-/// rectangle (edits between two renders are usually close together).
+/// rectangle (edits between two renders are usually close together), and
+/// where the pixels of which layers changed, so that copies of the layers
+/// held elsewhere (on the GPU) refresh only what changed in them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct DirtyRegion {
     pub(super) rect: Option<Rect>,
     pub(super) everything: bool,
+    /// Canvas area where any layer's pixels or mask may have changed.
+    any_layer: Option<Rect>,
+    /// Canvas areas where one layer's pixels or mask changed.
+    layers: HashMap<LayerId, Rect>,
 }
 
 impl DirtyRegion {
+    /// Marks `rect` out of date, where any layer's pixels may have changed.
     pub fn add(&mut self, rect: Rect) {
         if rect.is_empty() {
             return;
         }
-        self.rect = Some(match self.rect {
-            Some(old) => old.union(&rect),
-            None => rect,
-        });
+        self.add_arrangement(rect);
+        self.any_layer = Some(union(self.any_layer, rect));
+    }
+
+    /// Marks `rect` out of date, where only layer `id`'s pixels or mask changed.
+    pub fn add_layer(&mut self, id: LayerId, rect: Rect) {
+        if rect.is_empty() {
+            return;
+        }
+        self.add_arrangement(rect);
+        let old = self.layers.get(&id).copied();
+        self.layers.insert(id, union(old, rect));
+    }
+
+    /// Marks `rect` out of date where no layer's pixels changed: how they
+    /// are composited did (order, opacity, blend mode, visibility, place).
+    pub fn add_arrangement(&mut self, rect: Rect) {
+        if rect.is_empty() {
+            return;
+        }
+        self.rect = Some(union(self.rect, rect));
     }
 
     pub fn add_everything(&mut self) {
@@ -222,7 +248,13 @@ impl DirtyRegion {
     pub fn merge(&mut self, other: &DirtyRegion) {
         self.everything |= other.everything;
         if let Some(rect) = other.rect {
-            self.add(rect);
+            self.add_arrangement(rect);
+        }
+        if let Some(rect) = other.any_layer {
+            self.any_layer = Some(union(self.any_layer, rect));
+        }
+        for (&id, &rect) in &other.layers {
+            self.add_layer(id, rect);
         }
     }
 
@@ -230,6 +262,44 @@ impl DirtyRegion {
     pub fn is_clean(&self) -> bool {
         !self.everything && self.rect.is_none()
     }
+
+    /// Where layer `id`'s pixels or mask may have changed.
+    pub fn layer_changed(&self, id: LayerId) -> LayerChanged {
+        if self.everything {
+            return LayerChanged::Everywhere;
+        }
+        match (self.any_layer, self.layers.get(&id).copied()) {
+            (None, None) => LayerChanged::Nowhere,
+            (a, Some(b)) => LayerChanged::Within(union(a, b)),
+            (Some(a), None) => LayerChanged::Within(a),
+        }
+    }
+
+    /// Forgets that layer `id`'s pixels changed within `rect`, because the
+    /// copy this region is kept for was changed there the same way already.
+    /// Only a record of that layer alone, lying within `rect`, is forgotten:
+    /// returns whether it was.
+    pub fn forget_layer_change(&mut self, id: LayerId, rect: Rect) -> bool {
+        let within = |r: &Rect| r.intersect(&rect) == Some(*r);
+        let alone = !self.everything && self.any_layer.is_none();
+        if alone && self.layers.get(&id).is_some_and(within) {
+            self.layers.remove(&id);
+            return true;
+        }
+        false
+    }
+}
+
+/// Where [`DirtyRegion::layer_changed`] says a layer's pixels changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LayerChanged {
+    Nowhere,
+    Within(Rect),
+    Everywhere,
+}
+
+fn union(old: Option<Rect>, rect: Rect) -> Rect {
+    old.map_or(rect, |old| old.union(&rect))
 }
 
 #[cfg(test)]

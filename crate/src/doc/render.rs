@@ -30,7 +30,7 @@ use super::layer::{Layer, LayerId};
 use super::resident::{Recomposed, ResidentLayers, StrokeDabs};
 use super::stack::LayerStack;
 use crate::engine::{Engine, GpuContext};
-use crate::ops::blend::{self, composite_cpu_in_place, GpuCanvas};
+use crate::ops::blend::{self, composite_cpu_in_place, GpuCanvas, GpuLayer};
 use crate::Result;
 use image::{GrayImage, RgbaImage};
 use std::borrow::Cow;
@@ -330,6 +330,29 @@ impl CompositeCache {
         if let Some(resident) = &mut self.resident {
             resident.forget_stroke();
         }
+    }
+
+    /// The copy of `layer` held on `gpu`, when it is current (see
+    /// [`ResidentLayers::current_copy`]): an edit of the layer may be made
+    /// in it too, then [`CompositeCache::held_copy_changed_too`] told.
+    pub fn current_held_copy(&self, gpu: &GpuContext, layer: &Layer) -> Option<&GpuLayer> {
+        let resident = self.resident.as_ref()?;
+        resident.current_copy(gpu, layer, &self.dirty)
+    }
+
+    /// Takes note that the edit just made to layer `id` within canvas
+    /// `area` was made in its held copy too, so that copy is not uploaded
+    /// again (the composite there is still recomposed). Returns whether the
+    /// note was taken: not when other changes to the layer are pending.
+    pub fn held_copy_changed_too(&mut self, id: LayerId, area: Rect) -> bool {
+        self.dirty.forget_layer_change(id, area)
+    }
+
+    /// Takes note that the held copy of layer `id` may differ from the
+    /// layer within canvas `area` (a kernel in it failed, or the edit it
+    /// was part of was refused): it is uploaded there again.
+    pub fn held_copy_differs(&mut self, id: LayerId, area: Rect) {
+        self.dirty.add_layer(id, area);
     }
 
     /// The composite [`CompositeCache::render_held`] keeps on the GPU.

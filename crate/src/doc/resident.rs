@@ -5,8 +5,10 @@
 //! pixels and mask stay in GPU buffers while the document lives on that
 //! device: a render re-uploads only the rows edits changed since the last one
 //! (every edit marks the canvas area it changed — the record the CPU's region
-//! path relies on too) and recomposes that area of a canvas also held there,
-//! in one submission. The page presents that canvas straight from the GPU;
+//! path relies on too — and, where it knows, whose pixels: an edit of one
+//! layer re-uploads that layer's rows alone, a change of opacity or order
+//! none) and recomposes that area of a canvas also held there, in one
+//! submission. The page presents that canvas straight from the GPU;
 //! other callers read it back once.
 //!
 //! A stroke painted live is painted here too: the held copy of its layer
@@ -14,7 +16,7 @@
 //! the copy for the stroke's life), while the layer on the CPU waits for
 //! them until something reads it (see [`super::Document::render_held`]).
 
-use super::geometry::{DirtyRegion, Rect};
+use super::geometry::{DirtyRegion, LayerChanged, Rect};
 use super::layer::{Layer, LayerId};
 use super::paint::to_canvas;
 use super::render::{shown, Preview};
@@ -226,6 +228,30 @@ impl ResidentLayers {
         Ok(changed)
     }
 
+    /// The held copy of `layer` when it is current: held on `gpu` in the
+    /// layer's shape and place, with no edit of the layer since it was
+    /// brought up to date (neither in the record kept here nor in
+    /// `pending`, the edits not passed on yet) and no stroke painted in it.
+    /// A kernel may then change the copy as the edit it is part of changes
+    /// the layer, and the record of that edit be forgotten (see
+    /// [`DirtyRegion::forget_layer_change`]): the copy is not uploaded again.
+    pub fn current_copy(
+        &self,
+        gpu: &GpuContext,
+        layer: &Layer,
+        pending: &DirtyRegion,
+    ) -> Option<&GpuLayer> {
+        let held = self.held.get(&layer.id).filter(|_| self.is_on(gpu))?;
+        let unchanged = [&self.stale, pending]
+            .iter()
+            .all(|record| record.layer_changed(layer.id) == LayerChanged::Nowhere);
+        let current = unchanged
+            && held.stroke.is_none()
+            && held.offset == layer.props.offset
+            && held.copy.matches(&layer.pixels, layer.mask.as_ref());
+        current.then_some(&held.copy)
+    }
+
     /// Drops what a stroke kept on the GPU, once it has ended.
     pub fn forget_stroke(&mut self) {
         for held in self.held.values_mut() {
@@ -266,7 +292,12 @@ impl ResidentLayers {
                     if h.offset == layer.props.offset && h.copy.matches(&layer.pixels, mask) =>
                 {
                     let bounds = layer.bounds();
-                    if let Some(rows) = stale.rect.and_then(|r| r.intersect(&bounds)) {
+                    // (Everything stale cleared every copy above.)
+                    let changed = match stale.layer_changed(layer.id) {
+                        LayerChanged::Within(rect) => rect.intersect(&bounds),
+                        LayerChanged::Nowhere | LayerChanged::Everywhere => None,
+                    };
+                    if let Some(rows) = changed {
                         h.copy
                             .update_rows(gpu, &layer.pixels, mask, layer_rows(rows, bounds));
                     }

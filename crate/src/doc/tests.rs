@@ -1983,9 +1983,10 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
     // A layer hidden for a preview is left out, as the CPU leaves it out
     // (the document marks its area dirty, as here).
     let hidden = Preview::Hidden(shade);
-    let area = |doc: &Document, id| DirtyRegion {
-        rect: Some(doc.layer(id).unwrap().bounds()),
-        everything: false,
+    let area = |doc: &Document, id| {
+        let mut dirty = DirtyRegion::default();
+        dirty.add(doc.layer(id).unwrap().bounds());
+        dirty
     };
     resident.note(&area(&doc, shade));
     let held = pollster::block_on(resident.compose(gpu, &doc.stack, Some(&hidden)))
@@ -2028,6 +2029,98 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
         max_diff(&held, &fresh) > 100,
         "the untold edit does not show: the copies were reused"
     );
+}
+
+/// What a recomposition uploads besides layers' rows: the compositor's
+/// options, a few bytes (a row of the narrowest layer tested takes 360).
+const OPTIONS_BYTES: u64 = 64;
+
+/// An edit re-uploads to the GPU only the rows of the layer whose pixels it
+/// changed; a change of opacity or of the layers' order re-uploads none —
+/// and the held composite still equals a fresh upload's after each.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn an_edit_re_uploads_only_the_rows_of_the_layer_it_changed() {
+    use super::render::compose_with_engine;
+    use super::resident::ResidentLayers;
+    let engine = &crate::engine::own_test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    let mut rng = XorShift(29);
+    // The background (300 wide) and the masked patch (280 wide, rows 30–150)
+    // overlap in the rows edited below; the shade lies below them.
+    let (mut doc, [background, patch, shade]) = sample();
+    let mut resident = ResidentLayers::new(gpu);
+    type Edit = Box<dyn Fn(&mut Document, &mut XorShift)>;
+    let edits: Vec<(&str, Edit, u64)> = vec![
+        (
+            "paint 20 rows of the background",
+            Box::new(move |doc, rng| {
+                doc.paint_pixels(background, (10, 40), &rng.image(50, 20), "Brush")
+                    .unwrap()
+            }),
+            20 * 300 * 4,
+        ),
+        (
+            "paint 10 rows of the patch's mask (its pixels' rows go too)",
+            Box::new(move |doc, rng| {
+                doc.paint_mask(patch, (0, 50), &rng.mask(40, 10), "Mask")
+                    .unwrap()
+            }),
+            10 * 280 * 4 + 10 * 280,
+        ),
+        (
+            "change the patch's opacity",
+            Box::new(move |doc, _| {
+                let mut props = doc.layer(patch).unwrap().props.clone();
+                props.opacity = 0.4;
+                doc.set_layer_properties(patch, props).unwrap();
+            }),
+            0,
+        ),
+        (
+            "move the shade to the bottom",
+            Box::new(move |doc, _| doc.move_layer(shade, 0).unwrap()),
+            0,
+        ),
+        (
+            "undo the opacity and the move",
+            Box::new(|doc, _| {
+                assert!(doc.undo().is_some());
+                assert!(doc.undo().is_some());
+            }),
+            0,
+        ),
+        (
+            "undo the mask's paint",
+            Box::new(|doc, _| assert!(doc.undo().is_some())),
+            10 * 280 * 4 + 10 * 280,
+        ),
+    ];
+    pollster::block_on(resident.compose(gpu, &doc.stack, None)).unwrap();
+    doc.cache.dirty = Default::default();
+    for (edit, run, expected) in &edits {
+        run(&mut doc, &mut rng);
+        resident.note(&doc.cache.dirty);
+        doc.cache.dirty = Default::default();
+        let uploaded = gpu.uploaded_bytes();
+        let held = pollster::block_on(resident.compose(gpu, &doc.stack, None))
+            .unwrap()
+            .expect("a small document is held");
+        // Besides the rows, a few bytes of the compositor's options.
+        let uploaded = gpu.uploaded_bytes() - uploaded;
+        assert!(
+            (*expected..expected + OPTIONS_BYTES).contains(&uploaded),
+            "after \"{edit}\": {uploaded} bytes uploaded, {expected} of rows"
+        );
+        let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, None)).unwrap();
+        assert!(
+            held == fresh,
+            "after \"{edit}\": held layers composite differently"
+        );
+    }
 }
 
 /// A document presented from the GPU paints a hundred dabs — on the photo,

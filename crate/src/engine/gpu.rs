@@ -209,6 +209,9 @@ pub struct GpuContext {
     pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
     /// Copies read back to the CPU so far (see [`GpuContext::read_backs`]).
     read_backs: AtomicU64,
+    /// Bytes uploaded into storage buffers so far (see
+    /// [`GpuContext::uploaded_bytes`]).
+    uploaded_bytes: AtomicU64,
     /// Whether the device was lost, shared with wgpu's callback.
     loss: Arc<Mutex<Loss>>,
     /// The same, lock-free, for [`GpuContext::is_lost`] (asked by every
@@ -276,6 +279,7 @@ impl GpuContext {
             description,
             pipelines: Mutex::new(HashMap::new()),
             read_backs: AtomicU64::new(0),
+            uploaded_bytes: AtomicU64::new(0),
             loss,
             lost_flag,
         })
@@ -413,6 +417,8 @@ impl GpuContext {
             padded = [contents, &vec![0; padded_len - contents.len()]].concat();
             &padded
         };
+        self.uploaded_bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         self.device
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
@@ -447,6 +453,8 @@ impl GpuContext {
     /// so a last partial word is padded with zeros: callers end a write
     /// mid-word only at the end of their data, as [`storage_buffer`](GpuContext::storage_buffer) pads.
     pub fn write_buffer_at(&self, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
+        let words = bytes.len().next_multiple_of(4) as u64;
+        self.uploaded_bytes.fetch_add(words, Ordering::Relaxed);
         let whole = bytes.len() / 4 * 4;
         if whole > 0 {
             self.queue.write_buffer(buffer, offset, &bytes[..whole]);
@@ -598,6 +606,14 @@ impl GpuContext {
     /// a GPU-resident document avoids, counted so tests can assert them.
     pub fn read_backs(&self) -> u64 {
         self.read_backs.load(Ordering::Relaxed)
+    }
+
+    /// How many bytes were uploaded into storage buffers, new
+    /// ([`GpuContext::storage_buffer`]) or kept ([`GpuContext::write_buffer_at`]:
+    /// held layers' rows): the uploads a GPU-resident document keeps to what
+    /// changed, counted so tests can assert them. (Uniforms are not counted.)
+    pub fn uploaded_bytes(&self) -> u64 {
+        self.uploaded_bytes.load(Ordering::Relaxed)
     }
 
     /// Maps `buffer` for reading and returns its contents.

@@ -1,11 +1,13 @@
 // Adjustments, per pixel; mirrors cpu.rs. One invocation per RGBA8 pixel.
 // Every entry point binds the same four buffers, so one driver runs them all.
+// The adjustments read `image` from pixel `first` on (a held layer's rows)
+// and write `out` from 0; `blend_by_coverage` then writes them back there.
 
 struct Params {
     pixels: u32,
     words_per_row: u32,  // invocations per row of the 2-D dispatch
     flag: u32,           // colour balance: preserve luminosity
-    _pad: u32,
+    first: u32,          // the pixel of `image` the adjustments start from
     values: array<vec4<f32>, 3>,
 }
 
@@ -104,7 +106,7 @@ fn tables(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= params.pixels) {
         return;
     }
-    let p = image[i];
+    let p = image[params.first + i];
     out[i] = aux[channel(p, 0u)]
         | (aux[256u + channel(p, 1u)] << 8u)
         | (aux[512u + channel(p, 2u)] << 16u)
@@ -119,7 +121,7 @@ fn hue_saturation(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= params.pixels) {
         return;
     }
-    let p = image[i];
+    let p = image[params.first + i];
     let hsl = rgb_to_hsl(unpack(p));
     let lightness = params.values[0].z;
     var l = hsl.z;
@@ -140,7 +142,7 @@ fn color_balance(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= params.pixels) {
         return;
     }
-    let p = image[i];
+    let p = image[params.first + i];
     let rgb = unpack(p);
     let l = rgb_to_hsl(rgb).z;
     let a = 0.25;
@@ -169,7 +171,7 @@ fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= params.pixels) {
         return;
     }
-    let p = image[i];
+    let p = image[params.first + i];
     let soft = aux[i];
     var result = p & 0xff000000u;
     for (var c = 0u; c < 3u; c++) {
@@ -182,4 +184,26 @@ fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
         result |= o << (8u * c);
     }
     out[i] = result;
+}
+
+// A selection's result, written back into the held layer: `image` holds the
+// adjusted pixels, `aux` the selection's coverage (a byte per pixel, 0 keeps
+// the original, 255 takes the adjusted), `out` the layer, from pixel `first`.
+// Each channel is (before·(255 − k) + after·k + 127) / 255, as a selection
+// blends an adjustment on the CPU (doc/adjust.rs).
+@compute @workgroup_size(64)
+fn blend_by_coverage(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    let k = (aux[i / 4u] >> (8u * (i % 4u))) & 0xffu;
+    let before = out[params.first + i];
+    let after = image[i];
+    var blended = 0u;
+    for (var c = 0u; c < 4u; c++) {
+        let mixed = (channel(before, c) * (255u - k) + channel(after, c) * k + 127u) / 255u;
+        blended |= mixed << (8u * c);
+    }
+    out[params.first + i] = blended;
 }

@@ -4,11 +4,12 @@
 
 use super::cpu::{self, ChannelTables};
 use super::{Adjustment, UnsharpMask};
-use crate::engine::{tiling, Engine, GpuContext};
+use crate::engine::{tiling, Dispatch, Engine, GpuContext};
 use crate::ops::feather;
 use crate::Result;
 use bytemuck::{Pod, Zeroable};
 use image::{GrayImage, RgbaImage};
+use std::ops::Range;
 
 const SHADER: &str = include_str!("adjust.wgsl");
 const WORKGROUP: u32 = 64;
@@ -22,7 +23,7 @@ struct GpuParams {
     pixels: u32,
     words_per_row: u32,
     flag: u32,
-    pad: u32,
+    first: u32,
     values: [[f32; 4]; 3],
 }
 
@@ -41,60 +42,92 @@ pub(super) enum Kernel<'a> {
     },
 }
 
+/// What running a kernel of adjust.wgsl takes besides the pixels.
+struct Setup {
+    pipeline: wgpu::ComputePipeline,
+    values: [[f32; 4]; 3],
+    flag: u32,
+    /// The `aux` buffer, when it is the same for every band (not the
+    /// unsharp mask's blurred image).
+    fixed_aux: Option<wgpu::Buffer>,
+}
+
+impl Setup {
+    fn new(gpu: &GpuContext, kernel: &Kernel<'_>) -> Setup {
+        let (key, entry) = match kernel {
+            Kernel::Tables(_) => ("adjust.tables", "tables"),
+            Kernel::HueSaturation(_) => ("adjust.hue_saturation", "hue_saturation"),
+            Kernel::ColorBalance { .. } => ("adjust.color_balance", "color_balance"),
+            Kernel::Unsharp { .. } => ("adjust.unsharp", "unsharp"),
+        };
+        let mut values = [[0.0; 4]; 3];
+        let mut flag = 0;
+        match kernel {
+            Kernel::Tables(_) => {}
+            Kernel::HueSaturation(v) => values[0] = *v,
+            Kernel::ColorBalance { shifts, preserve } => {
+                for (slot, shift) in values.iter_mut().zip(shifts) {
+                    *slot = [shift[0], shift[1], shift[2], 0.0];
+                }
+                flag = u32::from(*preserve);
+            }
+            Kernel::Unsharp {
+                gain, threshold, ..
+            } => values[0] = [*gain, *threshold, 0.0, 0.0],
+        }
+        let fixed_aux = match kernel {
+            Kernel::Tables(tables) => {
+                let bytes: Vec<u8> = tables
+                    .iter()
+                    .flatten()
+                    .flat_map(|&v| u32::from(v).to_le_bytes())
+                    .collect();
+                Some(gpu.storage_buffer("adjust tables", &bytes))
+            }
+            Kernel::Unsharp { .. } => None,
+            _ => Some(gpu.storage_buffer("adjust unused", &[0; 4])),
+        };
+        Setup {
+            pipeline: gpu.pipeline(key, SHADER, entry),
+            values,
+            flag,
+            fixed_aux,
+        }
+    }
+
+    /// The uniforms for `pixels` pixels from pixel `first`, and the
+    /// dispatch that covers them.
+    fn params(&self, first: u32, pixels: u32) -> (GpuParams, (u32, u32, u32)) {
+        let groups = pixels.div_ceil(WORKGROUP);
+        let params = GpuParams {
+            pixels,
+            words_per_row: GROUPS_PER_ROW.min(groups) * WORKGROUP,
+            flag: self.flag,
+            first,
+            values: self.values,
+        };
+        let dispatch = (
+            GROUPS_PER_ROW.min(groups),
+            groups.div_ceil(GROUPS_PER_ROW),
+            1,
+        );
+        (params, dispatch)
+    }
+}
+
 pub(super) async fn per_pixel(
     gpu: &GpuContext,
     image: &RgbaImage,
     kernel: Kernel<'_>,
     max_band_bytes: u64,
 ) -> Result<RgbaImage> {
-    let (key, entry) = match kernel {
-        Kernel::Tables(_) => ("adjust.tables", "tables"),
-        Kernel::HueSaturation(_) => ("adjust.hue_saturation", "hue_saturation"),
-        Kernel::ColorBalance { .. } => ("adjust.color_balance", "color_balance"),
-        Kernel::Unsharp { .. } => ("adjust.unsharp", "unsharp"),
-    };
-    let pipeline = gpu.pipeline(key, SHADER, entry);
-    let mut values = [[0.0; 4]; 3];
-    let mut flag = 0;
-    let mut table_bytes = Vec::new();
-    match &kernel {
-        Kernel::Tables(tables) => {
-            table_bytes = tables
-                .iter()
-                .flatten()
-                .flat_map(|&v| u32::from(v).to_le_bytes())
-                .collect();
-        }
-        Kernel::HueSaturation(v) => values[0] = *v,
-        Kernel::ColorBalance { shifts, preserve } => {
-            for (slot, shift) in values.iter_mut().zip(shifts) {
-                *slot = [shift[0], shift[1], shift[2], 0.0];
-            }
-            flag = u32::from(*preserve);
-        }
-        Kernel::Unsharp {
-            gain, threshold, ..
-        } => values[0] = [*gain, *threshold, 0.0, 0.0],
-    }
-    let fixed_aux = match &kernel {
-        Kernel::Tables(_) => Some(gpu.storage_buffer("adjust tables", &table_bytes)),
-        Kernel::Unsharp { .. } => None,
-        _ => Some(gpu.storage_buffer("adjust unused", &[0; 4])),
-    };
+    let setup = Setup::new(gpu, &kernel);
     let width = image.width() as usize;
     let mut out = RgbaImage::new(image.width(), image.height());
     for rows in tiling::row_bands(image.height(), width as u64 * 4, max_band_bytes) {
         let band = rows.start as usize * width * 4..rows.end as usize * width * 4;
-        let pixels = (band.len() / 4) as u32;
-        let groups = pixels.div_ceil(WORKGROUP);
-        let params = GpuParams {
-            pixels,
-            words_per_row: GROUPS_PER_ROW.min(groups) * WORKGROUP,
-            flag,
-            pad: 0,
-            values,
-        };
-        let aux = match (&kernel, &fixed_aux) {
+        let (params, dispatch) = setup.params(0, (band.len() / 4) as u32);
+        let aux = match (&kernel, &setup.fixed_aux) {
             (Kernel::Unsharp { blurred, .. }, _) => {
                 gpu.storage_buffer("blurred", &blurred.as_raw()[band.clone()])
             }
@@ -107,14 +140,9 @@ pub(super) async fn per_pixel(
             aux,
             gpu.storage_buffer("adjusted", &vec![0; band.len()]),
         ];
-        let dispatch = (
-            GROUPS_PER_ROW.min(groups),
-            groups.div_ceil(GROUPS_PER_ROW),
-            1,
-        );
         let adjusted = gpu
             .dispatch_and_read(
-                &pipeline,
+                &setup.pipeline,
                 &buffers.each_ref(),
                 dispatch,
                 3,
@@ -124,6 +152,64 @@ pub(super) async fn per_pixel(
         out.as_mut()[band].copy_from_slice(&adjusted);
     }
     Ok(out)
+}
+
+/// Runs `kernel` (one with a fixed `aux`: not the unsharp mask) in place on
+/// `rows` of the `width`-wide image held in `held`, blending each pixel
+/// with its original by `coverage` (see [`super::adjust_held_rows`]), in
+/// bands of at most `max_band_bytes`; then reads those rows back, once.
+pub(super) async fn per_pixel_held(
+    gpu: &GpuContext,
+    held: &wgpu::Buffer,
+    width: u32,
+    rows: Range<u32>,
+    coverage: &GrayImage,
+    kernel: Kernel<'_>,
+    max_band_bytes: u64,
+) -> Result<RgbaImage> {
+    let setup = Setup::new(gpu, &kernel);
+    let aux = setup
+        .fixed_aux
+        .as_ref()
+        .expect("kernels run in place read a fixed buffer");
+    let blend = gpu.pipeline("adjust.blend_by_coverage", SHADER, "blend_by_coverage");
+    let row_pixels = width as usize;
+    for band in tiling::row_bands(rows.len() as u32, row_pixels as u64 * 4, max_band_bytes) {
+        let first = (rows.start + band.start) * width;
+        let pixels = (band.end - band.start) * width;
+        let (params, dispatch) = setup.params(first, pixels);
+        let params = gpu.uniform_buffer("adjust params", bytemuck::bytes_of(&params));
+        let local = band.start as usize * row_pixels..band.end as usize * row_pixels;
+        let coverage = gpu.storage_buffer("coverage", &coverage.as_raw()[local]);
+        let adjusted = gpu.scratch_buffer("adjusted", u64::from(pixels) * 4);
+        gpu.run(&[
+            (
+                &setup.pipeline,
+                Dispatch {
+                    buffers: &[&params, held, aux, &adjusted],
+                    workgroups: dispatch,
+                },
+            ),
+            (
+                &blend,
+                Dispatch {
+                    buffers: &[&params, &adjusted, &coverage, held],
+                    workgroups: dispatch,
+                },
+            ),
+        ])
+        .await?;
+    }
+    let row_bytes = u64::from(width) * 4;
+    let height = rows.len() as u32;
+    let bytes = gpu
+        .read_buffer(
+            held,
+            u64::from(rows.start) * row_bytes,
+            u64::from(height) * row_bytes,
+        )
+        .await?;
+    Ok(RgbaImage::from_raw(width, height, bytes).expect("the rows read back whole"))
 }
 
 async fn blur(engine: &Engine, image: &RgbaImage, sigma: f32) -> Result<RgbaImage> {
@@ -163,30 +249,60 @@ pub(super) async fn adjust(
     if image.width() == 0 || image.height() == 0 {
         return Ok(image.clone());
     }
-    if let Some(tables) = cpu::channel_tables(adjustment) {
-        return per_pixel(gpu, image, Kernel::Tables(&tables), max_band_bytes).await;
+    let tables = cpu::channel_tables(adjustment);
+    if let Some(kernel) = per_pixel_kernel(adjustment, tables.as_ref()) {
+        return per_pixel(gpu, image, kernel, max_band_bytes).await;
     }
     match adjustment {
-        Adjustment::HueSaturation(h) => {
-            let values = [
-                h.hue / 360.0,
-                h.saturation / 100.0,
-                h.lightness / 100.0,
-                0.0,
-            ];
-            per_pixel(gpu, image, Kernel::HueSaturation(values), max_band_bytes).await
-        }
-        Adjustment::ColorBalance(c) => {
-            let kernel = Kernel::ColorBalance {
-                shifts: cpu::balance_shifts(c),
-                preserve: c.preserve_luminosity,
-            };
-            per_pixel(gpu, image, kernel, max_band_bytes).await
-        }
         Adjustment::GaussianBlur(g) => blur(engine, image, g.sigma).await,
         Adjustment::UnsharpMask(u) => unsharp(engine, gpu, image, u, max_band_bytes).await,
-        Adjustment::Levels(_) | Adjustment::Curves(_) | Adjustment::BrightnessContrast(_) => {
-            unreachable!("tonal adjustments are tables")
-        }
+        _ => unreachable!("the other adjustments are per pixel"),
     }
+}
+
+/// The kernel that makes `adjustment` pixel by pixel (`tables`: its
+/// channel tables, when it is tonal); `None` for the blurs, which read
+/// neighbours.
+fn per_pixel_kernel<'a>(
+    adjustment: &Adjustment,
+    tables: Option<&'a ChannelTables>,
+) -> Option<Kernel<'a>> {
+    if let Some(tables) = tables {
+        return Some(Kernel::Tables(tables));
+    }
+    match adjustment {
+        Adjustment::HueSaturation(h) => Some(Kernel::HueSaturation([
+            h.hue / 360.0,
+            h.saturation / 100.0,
+            h.lightness / 100.0,
+            0.0,
+        ])),
+        Adjustment::ColorBalance(c) => Some(Kernel::ColorBalance {
+            shifts: cpu::balance_shifts(c),
+            preserve: c.preserve_luminosity,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether `adjustment` is made pixel by pixel, so it can run in place.
+pub(super) fn is_per_pixel(adjustment: &Adjustment) -> bool {
+    let tables = cpu::channel_tables(adjustment);
+    per_pixel_kernel(adjustment, tables.as_ref()).is_some()
+}
+
+/// A per-pixel `adjustment` in place on held rows (see
+/// [`super::adjust_held_rows`]); the caller checked [`is_per_pixel`].
+pub(super) async fn adjust_held(
+    gpu: &GpuContext,
+    held: &wgpu::Buffer,
+    width: u32,
+    rows: Range<u32>,
+    coverage: &GrayImage,
+    adjustment: &Adjustment,
+    max_band_bytes: u64,
+) -> Result<RgbaImage> {
+    let tables = cpu::channel_tables(adjustment);
+    let kernel = per_pixel_kernel(adjustment, tables.as_ref()).expect("checked per pixel");
+    per_pixel_held(gpu, held, width, rows, coverage, kernel, max_band_bytes).await
 }

@@ -57,10 +57,11 @@ mod gpu;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, GpuContext};
 use crate::{Error, Result};
-use image::RgbaImage;
+use image::{GrayImage, RgbaImage};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// One adjustment and its parameters, as the manifests name them: `kind` is
 /// the manifest's kernel without `adjust.` (`adjust.hue_saturation` →
@@ -346,4 +347,60 @@ pub async fn adjust(
         Some(gpu) => gpu::adjust(engine, gpu, image, adjustment, gpu.max_binding_bytes()).await,
         None => Ok(cpu::adjust(image, adjustment)),
     }
+}
+
+/// Whether `adjustment` can be applied by [`adjust_held_rows`]: it is made
+/// pixel by pixel (every one but the blurs, which read neighbours).
+pub fn applies_in_place(adjustment: &Adjustment) -> bool {
+    gpu::is_per_pixel(adjustment)
+}
+
+/// Applies `adjustment` in place to `rows` of a `width`-wide image held on
+/// `gpu` in `pixels` (packed RGBA8 rows, as a layer held there), each pixel
+/// blended with its original by `coverage` (a byte per pixel of those rows:
+/// 0 keeps it, 255 takes the adjusted one, as a selection applies an
+/// adjustment); returns those rows as they then are, read back once.
+/// Nothing else is uploaded but the coverage. A bad parameter, or an
+/// adjustment that does not [apply in place](applies_in_place), is an error
+/// that changes nothing.
+pub async fn adjust_held_rows(
+    gpu: &GpuContext,
+    pixels: &wgpu::Buffer,
+    width: u32,
+    rows: Range<u32>,
+    coverage: &GrayImage,
+    adjustment: &Adjustment,
+) -> Result<RgbaImage> {
+    adjustment.validate()?;
+    if !applies_in_place(adjustment) {
+        return Err(Error::param(
+            "kind",
+            format!(
+                "{} reads neighbouring pixels: it cannot run in place",
+                adjustment.name()
+            ),
+        ));
+    }
+    let height = rows.end.saturating_sub(rows.start);
+    if coverage.dimensions() != (width, height) {
+        return Err(Error::SizeMismatch(format!(
+            "the coverage ({}×{}) does not cover the rows adjusted ({width}×{height})",
+            coverage.width(),
+            coverage.height()
+        )));
+    }
+    if width == 0 || height == 0 {
+        return Ok(RgbaImage::new(width, height));
+    }
+    let max_band_bytes = gpu.max_binding_bytes();
+    gpu::adjust_held(
+        gpu,
+        pixels,
+        width,
+        rows,
+        coverage,
+        adjustment,
+        max_band_bytes,
+    )
+    .await
 }
