@@ -676,6 +676,8 @@ const ready = start().catch((error) => {
 window.retouchApp = {
   /** Results the engine read back from the GPU so far (0 on the CPU). */
   readBacks: () => state.engine?.readBacks() ?? 0,
+  /** Bytes the engine uploaded to the GPU so far (0 on the CPU). */
+  uploadedBytes: () => state.engine?.uploadedBytes() ?? 0,
   /** Loses the engine's GPU device as a driver reset would (tests): the page must carry on. */
   simulateGpuLoss: () => state.engine?.releaseGpu(),
   /** Whether the stroke being painted is painted on the GPU alone so far, none of it on the CPU (false with none open). */

@@ -12,8 +12,9 @@
 // `paint.stroke-points` and waits until the page has rendered and drawn it
 // (`retouchApp.settled`), timed in the page; the first moves are not timed.
 // Then a copy of the photograph goes over it in multiply and its opacity is
-// changed five times (the whole canvas recomposed each time). Prints the
-// medians and the read-backs the engine counted.
+// changed five times (the whole canvas recomposed each time), and Levels is
+// applied to the photograph three times (timed from OK). Prints the medians,
+// the read-backs the engine counted and the bytes it uploaded for Levels.
 // Needs `./build.sh build`. Options: --moves N (default 60), --rounds N (2),
 // --width, --height (6000×4000).
 import { startServer, launchBrowser, openApp, installTestKit, openPhoto, requireBuiltPackage } from '../browser/harness.mjs';
@@ -64,13 +65,44 @@ async function strokeTimes(browser, url, query) {
           await app.settled();
           whole.push(performance.now() - started);
         }
+        const wholeRead = app.readBacks() - wholeReadBacks;
+        // Levels on the whole photograph (the duplicate hidden), timed from
+        // OK (the dialog's preview is not) until the page has rendered it.
+        await app.run('layer.set-properties', { visible: false });
+        await app.run('layer.select', { id: app.layers()[0].id });
+        await app.settled();
+        const levels = [];
+        const uploads = [];
+        const reads = [];
+        // (A build from before the count has no `uploadedBytes`.)
+        const uploadedBytes = () => {
+          try {
+            return app.uploadedBytes();
+          } catch {
+            return NaN;
+          }
+        };
+        for (let i = 0; i < 3; i++) {
+          await app.run('adjust.levels', { input_black: 20 + i * 5, gamma: 1.3 });
+          await app.settled();
+          const [uploaded, read] = [uploadedBytes(), app.readBacks()];
+          const started = performance.now();
+          await app.run('adjust.ok');
+          await app.settled();
+          levels.push(performance.now() - started);
+          uploads.push(uploadedBytes() - uploaded);
+          reads.push(app.readBacks() - read);
+        }
         const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
         return {
+          levels: median(levels),
+          levelsUploadMiB: median(uploads) / 2 ** 20,
+          levelsReadBacks: median(reads),
           median: median(times),
           min: Math.min(...times),
           readBacks: read,
           whole: median(whole),
-          wholeReadBacks: app.readBacks() - wholeReadBacks,
+          wholeReadBacks: wholeRead,
           timing: document.querySelector('#timing').textContent,
           presented: !document.querySelector('canvas.presented').hidden,
           level: app.view().level,
@@ -96,6 +128,7 @@ try {
         `round ${round}, ${W}×${H} (view level ${r.level}), ${label}: per move median ${r.median.toFixed(1)} ms, `
           + `min ${r.min.toFixed(1)} ms over ${MOVES} moves, read-backs ${r.readBacks}; `
           + `the top layer's opacity changed (whole canvas) median ${r.whole.toFixed(0)} ms of 5, read-backs ${r.wholeReadBacks}; `
+          + `Levels on the photograph median ${r.levels.toFixed(0)} ms of 3, ${r.levelsUploadMiB.toFixed(1)} MiB uploaded, read-backs ${r.levelsReadBacks}; `
           + `presented ${r.presented}; status bar "${r.timing}"`,
       );
     }

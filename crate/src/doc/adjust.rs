@@ -18,7 +18,7 @@ use crate::engine::Engine;
 use crate::memory;
 use crate::ops::adjust::{self, Adjustment};
 use crate::{Error, Result};
-use image::{GrayImage, Luma, RgbaImage};
+use image::{GrayImage, RgbaImage};
 
 impl Document {
     /// The canvas rectangle an adjustment of layer `id` may change: the
@@ -176,23 +176,21 @@ impl Document {
         let bounds = layer.bounds();
         let local = area.translated(-bounds.x, -bounds.y);
         let rows = local.y as u32..local.bottom() as u32;
-        let columns = local.x as u32..local.right() as u32;
-        let selection = self.selection();
         // The whole rows go through the kernel; only the area's pixels change.
-        let coverage = GrayImage::from_fn(layer.pixels.width(), rows.len() as u32, |x, y| {
-            let inside = columns.contains(&x);
-            let canvas = || {
-                let y = rows.start + y;
-                ((bounds.x + x as i32) as u32, (bounds.y + y as i32) as u32)
-            };
-            let covered = match selection {
-                _ if !inside => 0,
-                None => 255,
-                Some(s) => s.get_pixel(canvas().0, canvas().1)[0],
-            };
-            Luma([covered])
-        });
         let width = layer.pixels.width();
+        let mut coverage = GrayImage::new(width, rows.len() as u32);
+        let (left, run) = (local.x as usize, local.width as usize);
+        for (y, row) in coverage.chunks_exact_mut(width as usize).enumerate() {
+            let covered = &mut row[left..left + run];
+            match self.selection() {
+                None => covered.fill(255),
+                Some(s) => {
+                    // The area lies on the canvas when there is a selection.
+                    let start = (area.y as usize + y) * s.width() as usize + area.x as usize;
+                    covered.copy_from_slice(&s.as_raw()[start..start + run]);
+                }
+            }
+        }
         let adjusted =
             adjust::adjust_held_rows(gpu, copy.pixels(), width, rows, &coverage, adjustment).await;
         match adjusted {

@@ -38,4 +38,11 @@ impl RetouchEngine {
     pub fn read_backs(&self) -> f64 {
         self.inner.gpu().map_or(0, |gpu| gpu.read_backs()) as f64
     }
+
+    /// How many bytes this engine has uploaded to the GPU (0 on the CPU):
+    /// what holding the document there keeps to what changed; tests count it.
+    #[wasm_bindgen(js_name = uploadedBytes)]
+    pub fn uploaded_bytes(&self) -> f64 {
+        self.inner.gpu().map_or(0, |gpu| gpu.uploaded_bytes()) as f64
+    }
 }

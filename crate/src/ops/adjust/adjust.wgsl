@@ -1,13 +1,12 @@
 // Adjustments, per pixel; mirrors cpu.rs. One invocation per RGBA8 pixel.
 // Every entry point binds the same four buffers, so one driver runs them all.
-// The adjustments read `image` from pixel `first` on (a held layer's rows)
-// and write `out` from 0; `blend_by_coverage` then writes them back there.
+// The `_in_place` ones adjust `out` itself, a held layer, from pixel `first`.
 
 struct Params {
     pixels: u32,
     words_per_row: u32,  // invocations per row of the 2-D dispatch
     flag: u32,           // colour balance: preserve luminosity
-    first: u32,          // the pixel of `image` the adjustments start from
+    first: u32,          // in place: the pixel of `out` to start from
     values: array<vec4<f32>, 3>,
 }
 
@@ -100,28 +99,15 @@ fn hsl_to_rgb(hsl: vec3<f32>) -> vec3<f32> {
 }
 
 // Levels, curves, brightness/contrast: aux holds one 256-entry table per channel.
-@compute @workgroup_size(64)
-fn tables(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = pixel_index(id);
-    if (i >= params.pixels) {
-        return;
-    }
-    let p = image[params.first + i];
-    out[i] = aux[channel(p, 0u)]
+fn tables_pixel(p: u32) -> u32 {
+    return aux[channel(p, 0u)]
         | (aux[256u + channel(p, 1u)] << 8u)
         | (aux[512u + channel(p, 2u)] << 16u)
         | (p & 0xff000000u);
 }
 
 // values[0] = (hue in turns, saturation / 100, lightness / 100, unused).
-@compute @workgroup_size(64)
-fn hue_saturation(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = pixel_index(id);
-    _ = aux[0];
-    if (i >= params.pixels) {
-        return;
-    }
-    let p = image[params.first + i];
+fn hue_saturation_pixel(p: u32) -> u32 {
     let hsl = rgb_to_hsl(unpack(p));
     let lightness = params.values[0].z;
     var l = hsl.z;
@@ -131,18 +117,11 @@ fn hue_saturation(@builtin(global_invocation_id) id: vec3<u32>) {
         l = l + (1.0 - l) * lightness;
     }
     let s = clamp(hsl.y * (1.0 + params.values[0].y), 0.0, 1.0);
-    out[i] = pack(hsl_to_rgb(vec3<f32>(hsl.x + params.values[0].x, s, l)), p);
+    return pack(hsl_to_rgb(vec3<f32>(hsl.x + params.values[0].x, s, l)), p);
 }
 
 // values[range] = the shifts of shadows, midtones, highlights (R, G, B).
-@compute @workgroup_size(64)
-fn color_balance(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = pixel_index(id);
-    _ = aux[0];
-    if (i >= params.pixels) {
-        return;
-    }
-    let p = image[params.first + i];
+fn color_balance_pixel(p: u32) -> u32 {
     let rgb = unpack(p);
     let l = rgb_to_hsl(rgb).z;
     let a = 0.25;
@@ -160,7 +139,83 @@ fn color_balance(@builtin(global_invocation_id) id: vec3<u32>) {
         let hsl = rgb_to_hsl(balanced);
         balanced = hsl_to_rgb(vec3<f32>(hsl.x, hsl.y, l));
     }
-    out[i] = pack(balanced, p);
+    return pack(balanced, p);
+}
+
+@compute @workgroup_size(64)
+fn tables(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    out[i] = tables_pixel(image[i]);
+}
+
+@compute @workgroup_size(64)
+fn hue_saturation(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    _ = aux[0];
+    if (i >= params.pixels) {
+        return;
+    }
+    out[i] = hue_saturation_pixel(image[i]);
+}
+
+@compute @workgroup_size(64)
+fn color_balance(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    _ = aux[0];
+    if (i >= params.pixels) {
+        return;
+    }
+    out[i] = color_balance_pixel(image[i]);
+}
+
+// In place in a held layer: `out` is the layer, adjusted from pixel `first`
+// on, and `image` the selection's coverage of those pixels (a byte each: 0
+// keeps the pixel, 255 takes the adjusted one). Each channel becomes
+// (before·(255 − k) + after·k + 127) / 255, as a selection blends an
+// adjustment on the CPU (doc/adjust.rs).
+fn by_coverage(i: u32, before: u32, after: u32) -> u32 {
+    let k = (image[i / 4u] >> (8u * (i % 4u))) & 0xffu;
+    var blended = 0u;
+    for (var c = 0u; c < 4u; c++) {
+        let mixed = (channel(before, c) * (255u - k) + channel(after, c) * k + 127u) / 255u;
+        blended |= mixed << (8u * c);
+    }
+    return blended;
+}
+
+@compute @workgroup_size(64)
+fn tables_in_place(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = out[params.first + i];
+    out[params.first + i] = by_coverage(i, p, tables_pixel(p));
+}
+
+@compute @workgroup_size(64)
+fn hue_saturation_in_place(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    _ = aux[0];
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = out[params.first + i];
+    out[params.first + i] = by_coverage(i, p, hue_saturation_pixel(p));
+}
+
+@compute @workgroup_size(64)
+fn color_balance_in_place(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    _ = aux[0];
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = out[params.first + i];
+    out[params.first + i] = by_coverage(i, p, color_balance_pixel(p));
 }
 
 // Unsharp mask's last step: aux is the blurred image;
@@ -171,7 +226,7 @@ fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= params.pixels) {
         return;
     }
-    let p = image[params.first + i];
+    let p = image[i];
     let soft = aux[i];
     var result = p & 0xff000000u;
     for (var c = 0u; c < 3u; c++) {
@@ -184,26 +239,4 @@ fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
         result |= o << (8u * c);
     }
     out[i] = result;
-}
-
-// A selection's result, written back into the held layer: `image` holds the
-// adjusted pixels, `aux` the selection's coverage (a byte per pixel, 0 keeps
-// the original, 255 takes the adjusted), `out` the layer, from pixel `first`.
-// Each channel is (before·(255 − k) + after·k + 127) / 255, as a selection
-// blends an adjustment on the CPU (doc/adjust.rs).
-@compute @workgroup_size(64)
-fn blend_by_coverage(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = pixel_index(id);
-    if (i >= params.pixels) {
-        return;
-    }
-    let k = (aux[i / 4u] >> (8u * (i % 4u))) & 0xffu;
-    let before = out[params.first + i];
-    let after = image[i];
-    var blended = 0u;
-    for (var c = 0u; c < 4u; c++) {
-        let mixed = (channel(before, c) * (255u - k) + channel(after, c) * k + 127u) / 255u;
-        blended |= mixed << (8u * c);
-    }
-    out[params.first + i] = blended;
 }

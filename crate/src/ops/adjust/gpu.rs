@@ -53,12 +53,22 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(gpu: &GpuContext, kernel: &Kernel<'_>) -> Setup {
-        let (key, entry) = match kernel {
-            Kernel::Tables(_) => ("adjust.tables", "tables"),
-            Kernel::HueSaturation(_) => ("adjust.hue_saturation", "hue_saturation"),
-            Kernel::ColorBalance { .. } => ("adjust.color_balance", "color_balance"),
-            Kernel::Unsharp { .. } => ("adjust.unsharp", "unsharp"),
+    /// The kernel's entry point, its `_in_place` one when `in_place`
+    /// (there is none for the unsharp mask).
+    fn new(gpu: &GpuContext, kernel: &Kernel<'_>, in_place: bool) -> Setup {
+        let (key, entry) = match (kernel, in_place) {
+            (Kernel::Tables(_), false) => ("adjust.tables", "tables"),
+            (Kernel::Tables(_), true) => ("adjust.tables_in_place", "tables_in_place"),
+            (Kernel::HueSaturation(_), false) => ("adjust.hue_saturation", "hue_saturation"),
+            (Kernel::HueSaturation(_), true) => {
+                ("adjust.hue_saturation_in_place", "hue_saturation_in_place")
+            }
+            (Kernel::ColorBalance { .. }, false) => ("adjust.color_balance", "color_balance"),
+            (Kernel::ColorBalance { .. }, true) => {
+                ("adjust.color_balance_in_place", "color_balance_in_place")
+            }
+            (Kernel::Unsharp { .. }, false) => ("adjust.unsharp", "unsharp"),
+            (Kernel::Unsharp { .. }, true) => unreachable!("the unsharp mask reads a blur"),
         };
         let mut values = [[0.0; 4]; 3];
         let mut flag = 0;
@@ -121,7 +131,7 @@ pub(super) async fn per_pixel(
     kernel: Kernel<'_>,
     max_band_bytes: u64,
 ) -> Result<RgbaImage> {
-    let setup = Setup::new(gpu, &kernel);
+    let setup = Setup::new(gpu, &kernel, false);
     let width = image.width() as usize;
     let mut out = RgbaImage::new(image.width(), image.height());
     for rows in tiling::row_bands(image.height(), width as u64 * 4, max_band_bytes) {
@@ -154,10 +164,10 @@ pub(super) async fn per_pixel(
     Ok(out)
 }
 
-/// Runs `kernel` (one with a fixed `aux`: not the unsharp mask) in place on
-/// `rows` of the `width`-wide image held in `held`, blending each pixel
-/// with its original by `coverage` (see [`super::adjust_held_rows`]), in
-/// bands of at most `max_band_bytes`; then reads those rows back, once.
+/// Runs `kernel` (not the unsharp mask) in place on `rows` of the
+/// `width`-wide image held in `held`, blending each pixel with its original
+/// by `coverage` (see [`super::adjust_held_rows`]), one dispatch per band of
+/// at most `max_band_bytes`; then reads those rows back, once.
 pub(super) async fn per_pixel_held(
     gpu: &GpuContext,
     held: &wgpu::Buffer,
@@ -167,37 +177,25 @@ pub(super) async fn per_pixel_held(
     kernel: Kernel<'_>,
     max_band_bytes: u64,
 ) -> Result<RgbaImage> {
-    let setup = Setup::new(gpu, &kernel);
+    let setup = Setup::new(gpu, &kernel, true);
     let aux = setup
         .fixed_aux
         .as_ref()
         .expect("kernels run in place read a fixed buffer");
-    let blend = gpu.pipeline("adjust.blend_by_coverage", SHADER, "blend_by_coverage");
     let row_pixels = width as usize;
     for band in tiling::row_bands(rows.len() as u32, row_pixels as u64 * 4, max_band_bytes) {
         let first = (rows.start + band.start) * width;
-        let pixels = (band.end - band.start) * width;
-        let (params, dispatch) = setup.params(first, pixels);
+        let (params, dispatch) = setup.params(first, (band.end - band.start) * width);
         let params = gpu.uniform_buffer("adjust params", bytemuck::bytes_of(&params));
         let local = band.start as usize * row_pixels..band.end as usize * row_pixels;
         let coverage = gpu.storage_buffer("coverage", &coverage.as_raw()[local]);
-        let adjusted = gpu.scratch_buffer("adjusted", u64::from(pixels) * 4);
-        gpu.run(&[
-            (
-                &setup.pipeline,
-                Dispatch {
-                    buffers: &[&params, held, aux, &adjusted],
-                    workgroups: dispatch,
-                },
-            ),
-            (
-                &blend,
-                Dispatch {
-                    buffers: &[&params, &adjusted, &coverage, held],
-                    workgroups: dispatch,
-                },
-            ),
-        ])
+        gpu.run(&[(
+            &setup.pipeline,
+            Dispatch {
+                buffers: &[&params, &coverage, aux, held],
+                workgroups: dispatch,
+            },
+        )])
         .await?;
     }
     let row_bytes = u64::from(width) * 4;
