@@ -205,6 +205,7 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
     await page.evaluate(() => window.retouchApp.run('adjust.ok'));
     await page.evaluate(() => window.retouchApp.settled());
     const sent = (await page.evaluate(() => window.retouchApp.uploadedBytes())) - uploaded;
+    assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').style.clipPath), '', 'after OK the preview no longer covers the GPU canvas');
     // The selection's coverage (a byte a pixel over the layer's rows) and the
     // levels' tables go up; the layer (4 bytes a pixel) neither before nor after.
     const coverage = layer.width * layer.height;

@@ -118,7 +118,11 @@ export function createAdjustDialog({ ctx, manifests, dialog }) {
         showError(error);
         throw error;
       }
+      // The document shows the result now: the preview drawn over it goes
+      // (over the GPU canvas it would cover later changes there).
+      restore(null);
       close();
+      await session.idle();
     },
 
     /** Closes the dialog and shows the document as it is. */
