@@ -283,14 +283,8 @@ fn per_pixel_kernel<'a>(
     }
 }
 
-/// Whether `adjustment` is made pixel by pixel, so it can run in place.
-pub(super) fn is_per_pixel(adjustment: &Adjustment) -> bool {
-    let tables = cpu::channel_tables(adjustment);
-    per_pixel_kernel(adjustment, tables.as_ref()).is_some()
-}
-
 /// A per-pixel `adjustment` in place on held rows (see
-/// [`super::adjust_held_rows`]); the caller checked [`is_per_pixel`].
+/// [`super::adjust_held_rows`]); the caller checked [`super::applies_in_place`].
 pub(super) async fn adjust_held(
     gpu: &GpuContext,
     held: &wgpu::Buffer,

@@ -352,7 +352,10 @@ pub async fn adjust(
 /// Whether `adjustment` can be applied by [`adjust_held_rows`]: it is made
 /// pixel by pixel (every one but the blurs, which read neighbours).
 pub fn applies_in_place(adjustment: &Adjustment) -> bool {
-    gpu::is_per_pixel(adjustment)
+    !matches!(
+        adjustment,
+        Adjustment::GaussianBlur(_) | Adjustment::UnsharpMask(_)
+    )
 }
 
 /// Applies `adjustment` in place to `rows` of a `width`-wide image held on
