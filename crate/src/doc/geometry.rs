@@ -205,22 +205,11 @@ impl Anchor {
 pub(crate) struct DirtyRegion {
     pub(super) rect: Option<Rect>,
     pub(super) everything: bool,
-    /// Canvas area where any layer's pixels or mask may have changed.
-    any_layer: Option<Rect>,
-    /// Canvas areas where one layer's pixels or mask changed.
+    /// Canvas areas where each layer's pixels or mask changed.
     layers: HashMap<LayerId, Rect>,
 }
 
 impl DirtyRegion {
-    /// Marks `rect` out of date, where any layer's pixels may have changed.
-    pub fn add(&mut self, rect: Rect) {
-        if rect.is_empty() {
-            return;
-        }
-        self.add_arrangement(rect);
-        self.any_layer = Some(union(self.any_layer, rect));
-    }
-
     /// Marks `rect` out of date, where only layer `id`'s pixels or mask changed.
     pub fn add_layer(&mut self, id: LayerId, rect: Rect) {
         if rect.is_empty() {
@@ -250,9 +239,6 @@ impl DirtyRegion {
         if let Some(rect) = other.rect {
             self.add_arrangement(rect);
         }
-        if let Some(rect) = other.any_layer {
-            self.any_layer = Some(union(self.any_layer, rect));
-        }
         for (&id, &rect) in &other.layers {
             self.add_layer(id, rect);
         }
@@ -268,21 +254,18 @@ impl DirtyRegion {
         if self.everything {
             return LayerChanged::Everywhere;
         }
-        match (self.any_layer, self.layers.get(&id).copied()) {
-            (None, None) => LayerChanged::Nowhere,
-            (a, Some(b)) => LayerChanged::Within(union(a, b)),
-            (Some(a), None) => LayerChanged::Within(a),
+        match self.layers.get(&id) {
+            None => LayerChanged::Nowhere,
+            Some(&rect) => LayerChanged::Within(rect),
         }
     }
 
     /// Forgets that layer `id`'s pixels changed within `rect`, because the
     /// copy this region is kept for was changed there the same way already.
-    /// Only a record of that layer alone, lying within `rect`, is forgotten:
-    /// returns whether it was.
+    /// Only a record lying within `rect` is forgotten: returns whether it was.
     pub fn forget_layer_change(&mut self, id: LayerId, rect: Rect) -> bool {
         let within = |r: &Rect| r.intersect(&rect) == Some(*r);
-        let alone = !self.everything && self.any_layer.is_none();
-        if alone && self.layers.get(&id).is_some_and(within) {
+        if !self.everything && self.layers.get(&id).is_some_and(within) {
             self.layers.remove(&id);
             return true;
         }

@@ -174,12 +174,15 @@ impl Document {
         let whole = heal.whole_stroke();
         let index = self.index_of(id)?;
         if let Some(rect) = heal.dirty() {
-            self.cache.dirty.add(Rect::new(
-                origin.0 + rect.x as i32,
-                origin.1 + rect.y as i32,
-                rect.width,
-                rect.height,
-            ));
+            self.cache.dirty.add_layer(
+                id,
+                Rect::new(
+                    origin.0 + rect.x as i32,
+                    origin.1 + rect.y as i32,
+                    rect.width,
+                    rect.height,
+                ),
+            );
         }
         self.stack.layers[index].pixels = heal.into_before();
         let Some((at, pixels)) = whole? else {

@@ -271,7 +271,8 @@ impl Document {
     }
 
     /// Shows the composite with `preview` (display only), marking the
-    /// layers it changes dirty.
+    /// layers it changes dirty — as an arrangement: no layer's pixels
+    /// change (a stand-in is shown in its layer's place, never held).
     fn set_preview(&mut self, preview: Option<render::Preview>) {
         if self.cache.preview == preview {
             return;
@@ -279,7 +280,9 @@ impl Document {
         let ids = [&self.cache.preview, &preview].map(|p| p.as_ref().map(render::Preview::layer));
         for id in ids.into_iter().flatten() {
             if let Some(index) = self.stack.index_of(id) {
-                self.cache.dirty.add(self.stack.layers[index].bounds());
+                self.cache
+                    .dirty
+                    .add_arrangement(self.stack.layers[index].bounds());
             }
         }
         self.cache.preview = preview;

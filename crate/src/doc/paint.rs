@@ -226,14 +226,14 @@ impl Document {
         let Some(open) = self.stroke.as_ref() else {
             return Err(no_stroke());
         };
-        let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+        let (layer, origin) = (open.layer, Rect::new(open.origin.0, open.origin.1, 0, 0));
         let local = to_layer(origin, points);
         let changed = match open.live {
             Live::Paint(_) => self.add_paint_points(&local)?,
             Live::Heal(_) => {
                 let healed = self.add_heal_points(&local)?;
                 if let Some(rect) = healed {
-                    self.cache.dirty.add(to_canvas(origin, rect));
+                    self.cache.dirty.add_layer(layer, to_canvas(origin, rect));
                 }
                 healed
             }
@@ -283,7 +283,7 @@ impl Document {
             .iter()
             .map(|placed| placed.rect)
             .reduce(|a, b| a.union(&b));
-        let on_gpu = open.on_gpu;
+        let (on_gpu, layer) = (open.on_gpu, open.layer);
         let stack = &mut self.stack;
         let index = stack
             .index_of(open.layer)
@@ -298,7 +298,7 @@ impl Document {
             OnGpu::NotYet | OnGpu::Off => painted,
         };
         if let Some(rect) = new_to_views {
-            self.cache.dirty.add(to_canvas(origin, rect));
+            self.cache.dirty.add_layer(layer, to_canvas(origin, rect));
         }
         Ok(())
     }
@@ -412,7 +412,7 @@ impl Document {
         layer.pixels = open.into_before();
         if let Err(error) = self.paint_pixels(id, (area.x, area.y), &painted, name) {
             // The layer is as it was before the stroke: views must show it.
-            self.cache.dirty.add(area);
+            self.cache.dirty.add_layer(id, area);
             return Err(error);
         }
         // Recording changed no pixel: views have to render only what they
@@ -429,7 +429,7 @@ impl Document {
         if let Some(open) = &self.stroke {
             let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
             for placed in &open.for_gpu {
-                unrendered.add(to_canvas(origin, placed.rect));
+                unrendered.add_layer(open.layer, to_canvas(origin, placed.rect));
             }
         }
         unrendered
@@ -458,8 +458,9 @@ impl Document {
             Some(rect) => to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect),
             None => return,
         };
+        let id = open.layer;
         self.stack.layers[index].pixels = open.into_before();
-        self.cache.dirty.add(area);
+        self.cache.dirty.add_layer(id, area);
     }
 
     /// Checks that layer `id` can take a stroke and resolves the tool on it:

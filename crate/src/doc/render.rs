@@ -189,7 +189,9 @@ impl CompositeCache {
         self.settle_dirty();
         let more = rows < rect.height;
         if more {
-            self.dirty.add(Rect::new(
+            // The held layers were told of every change above: only the
+            // CPU composite is left to do below the band.
+            self.dirty.add_arrangement(Rect::new(
                 rect.x,
                 rect.y + rows as i32,
                 rect.width,
@@ -314,7 +316,7 @@ impl CompositeCache {
                 // A CPU composite of another size is of no use: dropped now.
                 self.image = None;
             }
-            self.behind.add(area);
+            self.behind.add_arrangement(area);
         }
         self.held_view = true;
         Ok((Held::Recomposed(area), painted))

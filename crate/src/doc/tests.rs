@@ -2,7 +2,7 @@
 //! recomposition against full recomposition, a random-sequence property
 //! test, OpenRaster round trips and hostile files.
 
-use super::geometry::DirtyRegion;
+use super::geometry::{DirtyRegion, LayerChanged};
 use super::ora::LoadLimits;
 use super::stack::LayerStack;
 use super::*;
@@ -1985,7 +1985,7 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
     let hidden = Preview::Hidden(shade);
     let area = |doc: &Document, id| {
         let mut dirty = DirtyRegion::default();
-        dirty.add(doc.layer(id).unwrap().bounds());
+        dirty.add_arrangement(doc.layer(id).unwrap().bounds());
         dirty
     };
     resident.note(&area(&doc, shade));
@@ -2036,8 +2036,9 @@ fn held_layers_composite_as_a_fresh_upload_does_after_every_edit() {
 const OPTIONS_BYTES: u64 = 64;
 
 /// An edit re-uploads to the GPU only the rows of the layer whose pixels it
-/// changed; a change of opacity or of the layers' order re-uploads none —
-/// and the held composite still equals a fresh upload's after each.
+/// changed — a brush or healing stroke too, while it is painted and once it
+/// is recorded; a change of opacity or of the layers' order re-uploads none
+/// — and the held composite still equals a fresh upload's after each.
 #[test]
 #[cfg_attr(
     not(gpu_tests),
@@ -2046,6 +2047,7 @@ const OPTIONS_BYTES: u64 = 64;
 fn an_edit_re_uploads_only_the_rows_of_the_layer_it_changed() {
     use super::render::compose_with_engine;
     use super::resident::ResidentLayers;
+    use crate::ops::paint::PaintOptions;
     let engine = &crate::engine::own_test_gpu_engine();
     let gpu = engine.gpu().expect("a GPU engine");
     let mut rng = XorShift(29);
@@ -2053,23 +2055,48 @@ fn an_edit_re_uploads_only_the_rows_of_the_layer_it_changed() {
     // overlap in the rows edited below; the shade lies below them.
     let (mut doc, [background, patch, shade]) = sample();
     let mut resident = ResidentLayers::new(gpu);
-    type Edit = Box<dyn Fn(&mut Document, &mut XorShift)>;
-    let edits: Vec<(&str, Edit, u64)> = vec![
+    // A stroke on layer `id` marks its rows alone: at least those whose
+    // pixels changed from `before`, at most those of the canvas rectangles
+    // the stroke's calls returned; the bytes of those rows.
+    let stroke_rows = move |doc: &Document, id, before: &RgbaImage, rects: &[Option<Rect>]| {
+        for other in [background, patch, shade].into_iter().filter(|&o| o != id) {
+            let changed = doc.cache.dirty.layer_changed(other);
+            assert_eq!(
+                changed,
+                LayerChanged::Nowhere,
+                "the stroke marks no other layer"
+            );
+        }
+        let layer = doc.layer(id).unwrap();
+        let (width, top) = (layer.pixels.width(), layer.props.offset.1);
+        let row_bytes = u64::from(width) * if layer.mask.is_some() { 5 } else { 4 };
+        let rows = layer.pixels.rows().zip(before.rows());
+        let changed = rows.filter(|(a, b)| !a.clone().eq(b.clone())).count() as u64;
+        let rect = rects.iter().flatten().copied().reduce(|a, b| a.union(&b));
+        let on_layer = Rect::new(0, top, 1, layer.pixels.height());
+        let marked = rect.and_then(|r| Rect::new(0, r.y, 1, r.height).intersect(&on_layer));
+        changed * row_bytes..u64::from(marked.map_or(0, |r| r.height)) * row_bytes + 1
+    };
+    // Each edit returns the bytes of rows it may upload again.
+    type Edit = Box<dyn Fn(&mut Document, &mut XorShift) -> std::ops::Range<u64>>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "paint 20 rows of the background",
             Box::new(move |doc, rng| {
                 doc.paint_pixels(background, (10, 40), &rng.image(50, 20), "Brush")
-                    .unwrap()
+                    .unwrap();
+                let rows = 20 * 300 * 4;
+                rows..rows + 1
             }),
-            20 * 300 * 4,
         ),
         (
             "paint 10 rows of the patch's mask (its pixels' rows go too)",
             Box::new(move |doc, rng| {
                 doc.paint_mask(patch, (0, 50), &rng.mask(40, 10), "Mask")
-                    .unwrap()
+                    .unwrap();
+                let rows = 10 * 280 * 4 + 10 * 280;
+                rows..rows + 1
             }),
-            10 * 280 * 4 + 10 * 280,
         ),
         (
             "change the patch's opacity",
@@ -2077,32 +2104,70 @@ fn an_edit_re_uploads_only_the_rows_of_the_layer_it_changed() {
                 let mut props = doc.layer(patch).unwrap().props.clone();
                 props.opacity = 0.4;
                 doc.set_layer_properties(patch, props).unwrap();
+                0..1
             }),
-            0,
         ),
         (
             "move the shade to the bottom",
-            Box::new(move |doc, _| doc.move_layer(shade, 0).unwrap()),
-            0,
+            Box::new(move |doc, _| {
+                doc.move_layer(shade, 0).unwrap();
+                0..1
+            }),
         ),
         (
             "undo the opacity and the move",
             Box::new(|doc, _| {
                 assert!(doc.undo().is_some());
                 assert!(doc.undo().is_some());
+                0..1
             }),
-            0,
         ),
         (
             "undo the mask's paint",
-            Box::new(|doc, _| assert!(doc.undo().is_some())),
-            10 * 280 * 4 + 10 * 280,
+            Box::new(|doc, _| {
+                assert!(doc.undo().is_some());
+                let rows = 10 * 280 * 4 + 10 * 280;
+                rows..rows + 1
+            }),
+        ),
+        (
+            "brush a stroke on the patch, painted on the CPU",
+            Box::new(move |doc, _| {
+                let options = PaintOptions {
+                    diameter: 12.0,
+                    ..PaintOptions::default()
+                };
+                let tool = StrokeTool::Brush {
+                    color: [200, 40, 90],
+                };
+                let before = doc.layer(patch).unwrap().pixels.clone();
+                let begun = doc.begin_stroke(patch, &[(40.0, 60.0)], &options, tool);
+                let points = [(90.0, 64.0), (150.0, 70.0)];
+                let added = doc.add_stroke_points(&points).unwrap();
+                let ended = doc.end_stroke().unwrap();
+                stroke_rows(doc, patch, &before, &[begun.unwrap(), added, ended])
+            }),
+        ),
+        (
+            "heal a stroke on the background",
+            Box::new(move |doc, _| {
+                let options = HealOptions {
+                    diameter: 16.0,
+                    ..HealOptions::default()
+                };
+                let before = doc.layer(background).unwrap().pixels.clone();
+                let source = (120.0, 20.0);
+                let begun = doc.begin_heal_stroke(background, &[(100.0, 160.0)], &options, source);
+                let added = doc.add_stroke_points(&[(160.0, 170.0)]).unwrap();
+                let ended = doc.end_stroke().unwrap();
+                stroke_rows(doc, background, &before, &[begun.unwrap(), added, ended])
+            }),
         ),
     ];
     pollster::block_on(resident.compose(gpu, &doc.stack, None)).unwrap();
     doc.cache.dirty = Default::default();
-    for (edit, run, expected) in &edits {
-        run(&mut doc, &mut rng);
+    for (edit, run) in &edits {
+        let expected = run(&mut doc, &mut rng);
         resident.note(&doc.cache.dirty);
         doc.cache.dirty = Default::default();
         let uploaded = gpu.uploaded_bytes();
@@ -2111,9 +2176,10 @@ fn an_edit_re_uploads_only_the_rows_of_the_layer_it_changed() {
             .expect("a small document is held");
         // Besides the rows, a few bytes of the compositor's options.
         let uploaded = gpu.uploaded_bytes() - uploaded;
+        let rows = expected.start..expected.end + OPTIONS_BYTES;
         assert!(
-            (*expected..expected + OPTIONS_BYTES).contains(&uploaded),
-            "after \"{edit}\": {uploaded} bytes uploaded, {expected} of rows"
+            rows.contains(&uploaded),
+            "after \"{edit}\": {uploaded} bytes uploaded, {expected:?} of rows"
         );
         let fresh = pollster::block_on(compose_with_engine(engine, &doc.stack, None)).unwrap();
         assert!(
