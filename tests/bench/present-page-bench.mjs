@@ -12,9 +12,10 @@
 // `paint.stroke-points` and waits until the page has rendered and drawn it
 // (`retouchApp.settled`), timed in the page; the first moves are not timed.
 // Then a copy of the photograph goes over it in multiply and its opacity is
-// changed five times (the whole canvas recomposed each time), and Levels is
-// applied to the photograph three times (timed from OK). Prints the medians,
-// the read-backs the engine counted and the bytes it uploaded for Levels.
+// changed five times (the whole canvas recomposed each time), and Levels,
+// then a Gaussian blur, is applied to the photograph three times (timed from
+// OK). Prints the medians, the read-backs the engine counted and the bytes
+// it uploaded for each adjustment.
 // Needs `./build.sh build`. Options: --moves N (default 60), --rounds N (2),
 // --width, --height (6000×4000).
 import { startServer, launchBrowser, openApp, installTestKit, openPhoto, requireBuiltPackage } from '../browser/harness.mjs';
@@ -66,14 +67,11 @@ async function strokeTimes(browser, url, query) {
           whole.push(performance.now() - started);
         }
         const wholeRead = app.readBacks() - wholeReadBacks;
-        // Levels on the whole photograph (the duplicate hidden), timed from
-        // OK (the dialog's preview is not) until the page has rendered it.
+        // Adjustments of the whole photograph (the duplicate hidden), timed
+        // from OK (the dialog's preview is not) until the page has rendered it.
         await app.run('layer.set-properties', { visible: false });
         await app.run('layer.select', { id: app.layers()[0].id });
         await app.settled();
-        const levels = [];
-        const uploads = [];
-        const reads = [];
         // (A build from before the count has no `uploadedBytes`.)
         const uploadedBytes = () => {
           try {
@@ -82,18 +80,25 @@ async function strokeTimes(browser, url, query) {
             return NaN;
           }
         };
-        for (let i = 0; i < 3; i++) {
-          await app.run('adjust.levels', { input_black: 20 + i * 5, gamma: 1.3 });
-          await app.settled();
-          const [uploaded, read] = [uploadedBytes(), app.readBacks()];
-          const started = performance.now();
-          await app.run('adjust.ok');
-          await app.settled();
-          levels.push(performance.now() - started);
-          uploads.push(uploadedBytes() - uploaded);
-          reads.push(app.readBacks() - read);
-        }
         const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
+        // An adjustment `rounds` times: the median time, MiB uploaded and read-backs.
+        const adjust = async (command, paramsOf, rounds) => {
+          const [times, uploads, reads] = [[], [], []];
+          for (let i = 0; i < rounds; i++) {
+            await app.run(command, paramsOf(i));
+            await app.settled();
+            const [uploaded, read] = [uploadedBytes(), app.readBacks()];
+            const started = performance.now();
+            await app.run('adjust.ok');
+            await app.settled();
+            times.push(performance.now() - started);
+            uploads.push(uploadedBytes() - uploaded);
+            reads.push(app.readBacks() - read);
+          }
+          return { time: median(times), uploadMiB: median(uploads) / 2 ** 20, readBacks: median(reads) };
+        };
+        const levels = await adjust('adjust.levels', (i) => ({ input_black: 20 + i * 5, gamma: 1.3 }), 3);
+        const blur = await adjust('adjust.gaussian_blur', (i) => ({ sigma: 3 + i }), 3);
         return {
           levels: median(levels),
           levelsUploadMiB: median(uploads) / 2 ** 20,
@@ -128,7 +133,8 @@ try {
         `round ${round}, ${W}×${H} (view level ${r.level}), ${label}: per move median ${r.median.toFixed(1)} ms, `
           + `min ${r.min.toFixed(1)} ms over ${MOVES} moves, read-backs ${r.readBacks}; `
           + `the top layer's opacity changed (whole canvas) median ${r.whole.toFixed(0)} ms of 5, read-backs ${r.wholeReadBacks}; `
-          + `Levels on the photograph median ${r.levels.toFixed(0)} ms of 3, ${r.levelsUploadMiB.toFixed(1)} MiB uploaded, read-backs ${r.levelsReadBacks}; `
+          + `Levels on the photograph median ${r.levels.time.toFixed(0)} ms of 3, ${r.levels.uploadMiB.toFixed(1)} MiB uploaded, read-backs ${r.levels.readBacks}; `
+          + `Gaussian blur σ 3–5 median ${r.blur.time.toFixed(0)} ms of 3, ${r.blur.uploadMiB.toFixed(1)} MiB uploaded, read-backs ${r.blur.readBacks}; `
           + `presented ${r.presented}; status bar "${r.timing}"`,
       );
     }

@@ -189,41 +189,49 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
     assert.deepEqual(app.errors, []);
   });
 
-  test('Levels is made in the layer held on the GPU: only the selection goes up, and the screen shows it', async () => {
+  test('Levels and a Gaussian blur are made in the layer held on the GPU: only the selection goes up, and the screen shows it', async () => {
     const { page } = app;
-    await page.evaluate(() => window.retouchApp.run('select.all'));
-    await page.evaluate(() => window.retouchApp.settled());
-    const { width, height } = await page.evaluate(() => window.retouchApp.size());
-    const layer = await page.evaluate(() => window.retouchApp.layers().find((l) => l.id === window.retouchApp.activeLayerId()));
-    assert.ok(layer.width * layer.height >= width * height / 2, `the active layer covers the canvas (${layer.width}×${layer.height})`);
-    const before = await screenPixels(page);
-    await page.evaluate(() => window.retouchApp.run('adjust.levels', { input_black: 40, gamma: 1.6, output_white: 230 }));
-    await page.evaluate(() => window.retouchApp.settled());
-    await page.waitForFunction(() => document.querySelector('#adjust-dialog').open);
-    // The dialog's preview computes its own copy; counted from OK on.
-    const [uploaded, readBacks] = await page.evaluate(() => [window.retouchApp.uploadedBytes(), window.retouchApp.readBacks()]);
-    await page.evaluate(() => window.retouchApp.run('adjust.ok'));
-    await page.evaluate(() => window.retouchApp.settled());
-    const sent = (await page.evaluate(() => window.retouchApp.uploadedBytes())) - uploaded;
-    assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').style.clipPath), '', 'after OK the preview no longer covers the GPU canvas');
-    // The selection's coverage (a byte a pixel over the layer's rows) and the
-    // levels' tables go up; the layer (4 bytes a pixel) neither before nor after.
-    const coverage = layer.width * layer.height;
-    assert.ok(sent >= coverage && sent < coverage + 8192, `uploaded ${sent} bytes for a ${layer.width}×${layer.height} layer`);
-    assert.equal(await page.evaluate(() => window.retouchApp.readBacks()) - readBacks, 1, 'the adjusted rows come back once, for the layer and history');
-    const composite = await page.evaluate(async () => {
-      const { width, height, data } = await window.retouchApp.resultRgba();
-      return { width, height, data: Array.from(data) };
-    });
-    const after = await screenPixels(page);
-    assert.ok(mismatch(after.data, before.data, { width }).differ > width * height / 4, 'Levels shows on screen');
-    // The marching ants run along the border: the selection is dropped first.
-    await page.evaluate(() => window.retouchApp.run('select.none'));
-    await page.evaluate(() => window.retouchApp.settled());
-    const shown = mismatch((await screenPixels(page)).data, composite.data, { width });
-    assert.ok(shown.max <= 1 && shown.differ < width * height / 10, `the screen shows the composite (off by up to ${shown.max} in ${shown.differ} pixels)`);
-    await page.evaluate(() => window.retouchApp.run('edit.undo'));
-    await page.evaluate(() => window.retouchApp.settled());
+    const adjustments = [
+      ['adjust.levels', { input_black: 40, gamma: 1.6, output_white: 230 }],
+      // A blur reads its planes from the held layer too, split and blurred there.
+      ['adjust.gaussian_blur', { sigma: 3 }],
+    ];
+    for (const [command, params] of adjustments) {
+      await page.evaluate(() => window.retouchApp.run('select.all'));
+      await page.evaluate(() => window.retouchApp.settled());
+      const { width, height } = await page.evaluate(() => window.retouchApp.size());
+      const layer = await page.evaluate(() => window.retouchApp.layers().find((l) => l.id === window.retouchApp.activeLayerId()));
+      assert.ok(layer.width * layer.height >= width * height / 2, `the active layer covers the canvas (${layer.width}×${layer.height})`);
+      const before = await screenPixels(page);
+      await page.evaluate(([command, params]) => window.retouchApp.run(command, params), [command, params]);
+      await page.evaluate(() => window.retouchApp.settled());
+      await page.waitForFunction(() => document.querySelector('#adjust-dialog').open);
+      // The dialog's preview computes its own copy; counted from OK on.
+      const [uploaded, readBacks] = await page.evaluate(() => [window.retouchApp.uploadedBytes(), window.retouchApp.readBacks()]);
+      await page.evaluate(() => window.retouchApp.run('adjust.ok'));
+      await page.evaluate(() => window.retouchApp.settled());
+      const sent = (await page.evaluate(() => window.retouchApp.uploadedBytes())) - uploaded;
+      assert.equal(await page.evaluate(() => document.querySelector('canvas.presented').style.clipPath), '', `${command}: after OK the preview no longer covers the GPU canvas`);
+      // The selection's coverage (a byte a pixel over the layer's rows) and the
+      // levels' tables or the blur's uniforms go up; the layer (4 bytes a pixel)
+      // neither before nor after.
+      const coverage = layer.width * layer.height;
+      assert.ok(sent >= coverage && sent < coverage + 8192, `${command}: uploaded ${sent} bytes for a ${layer.width}×${layer.height} layer`);
+      assert.equal(await page.evaluate(() => window.retouchApp.readBacks()) - readBacks, 1, `${command}: the adjusted rows come back once, for the layer and history`);
+      const composite = await page.evaluate(async () => {
+        const { width, height, data } = await window.retouchApp.resultRgba();
+        return { width, height, data: Array.from(data) };
+      });
+      const after = await screenPixels(page);
+      assert.ok(mismatch(after.data, before.data, { width }).differ > width * height / 4, `${command} shows on screen`);
+      // The marching ants run along the border: the selection is dropped first.
+      await page.evaluate(() => window.retouchApp.run('select.none'));
+      await page.evaluate(() => window.retouchApp.settled());
+      const shown = mismatch((await screenPixels(page)).data, composite.data, { width });
+      assert.ok(shown.max <= 1 && shown.differ < width * height / 10, `${command}: the screen shows the composite (off by up to ${shown.max} in ${shown.differ} pixels)`);
+      await page.evaluate(() => window.retouchApp.run('edit.undo'));
+      await page.evaluate(() => window.retouchApp.settled());
+    }
     assert.deepEqual(app.errors, []);
   });
 

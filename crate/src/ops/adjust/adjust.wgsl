@@ -7,6 +7,10 @@ struct Params {
     words_per_row: u32,  // invocations per row of the 2-D dispatch
     flag: u32,           // colour balance: preserve luminosity
     first: u32,          // in place: the pixel of `out` to start from
+    aux_first: u32,      // in place, the blurs: the pixel of `aux` that goes with `first`
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
     values: array<vec4<f32>, 3>,
 }
 
@@ -218,16 +222,9 @@ fn color_balance_in_place(@builtin(global_invocation_id) id: vec3<u32>) {
     out[params.first + i] = by_coverage(i, p, color_balance_pixel(p));
 }
 
-// Unsharp mask's last step: aux is the blurred image;
-// values[0] = (amount / 100, threshold, unused, unused).
-@compute @workgroup_size(64)
-fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = pixel_index(id);
-    if (i >= params.pixels) {
-        return;
-    }
-    let p = image[i];
-    let soft = aux[i];
+// Unsharp mask's last step: each colour channel of `p` pushed away from
+// `soft`, its blur; values[0] = (amount / 100, threshold, unused, unused).
+fn sharpen(p: u32, soft: u32) -> u32 {
     var result = p & 0xff000000u;
     for (var c = 0u; c < 3u; c++) {
         let v = f32(channel(p, c));
@@ -238,5 +235,53 @@ fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
         }
         result |= o << (8u * c);
     }
-    out[i] = result;
+    return result;
+}
+
+// aux is the blurred image.
+@compute @workgroup_size(64)
+fn unsharp(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    out[i] = sharpen(image[i], aux[i]);
+}
+
+// A blurred pixel, premultiplied by alpha as the held blur makes it
+// (planes.wgsl), divided back as cpu.rs `merge_blurred` does.
+fn unpremultiplied(p: u32) -> u32 {
+    let a = p >> 24u;
+    if (a == 0u) {
+        return 0u;
+    }
+    var result = p & 0xff000000u;
+    for (var c = 0u; c < 3u; c++) {
+        result |= min((channel(p, c) * 255u + a / 2u) / a, 255u) << (8u * c);
+    }
+    return result;
+}
+
+// Gaussian blur in place: aux holds the blur of the held rows, premultiplied.
+@compute @workgroup_size(64)
+fn blurred_in_place(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = out[params.first + i];
+    let blurred = unpremultiplied(aux[params.aux_first + i]);
+    out[params.first + i] = by_coverage(i, p, blurred);
+}
+
+// Unsharp mask in place: aux holds the blur of the held rows, premultiplied.
+@compute @workgroup_size(64)
+fn unsharp_in_place(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = pixel_index(id);
+    if (i >= params.pixels) {
+        return;
+    }
+    let p = out[params.first + i];
+    let soft = unpremultiplied(aux[params.aux_first + i]);
+    out[params.first + i] = by_coverage(i, p, sharpen(p, soft));
 }

@@ -349,57 +349,78 @@ pub async fn adjust(
     }
 }
 
-/// Whether `adjustment` can be applied by [`adjust_held_rows`]: it is made
-/// pixel by pixel (every one but the blurs, which read neighbours).
-pub fn applies_in_place(adjustment: &Adjustment) -> bool {
-    !matches!(
-        adjustment,
-        Adjustment::GaussianBlur(_) | Adjustment::UnsharpMask(_)
-    )
+/// The rows a blur of `rows` of an image `height` tall reads: those and
+/// the blur's reach around them, within the image.
+fn held_blur_rows(adjustment: &Adjustment, height: u32, rows: &Range<u32>) -> Range<u32> {
+    let reach = adjustment.reach();
+    rows.start.saturating_sub(reach)..rows.end.saturating_add(reach).min(height)
 }
 
-/// Applies `adjustment` in place to `rows` of a `width`-wide image held on
-/// `gpu` in `pixels` (packed RGBA8 rows, as a layer held there), each pixel
-/// blended with its original by `coverage` (a byte per pixel of those rows:
-/// 0 keeps it, 255 takes the adjusted one, as a selection applies an
+/// Whether [`adjust_held_rows`] can make `adjustment` on `rows` of a
+/// `width`×`height` image held on `gpu`: a per-pixel one always; a blur
+/// when the three buffers it adds there (two f32 planes of the rows it
+/// reads, the blurred rows) each fit in a band (128 MiB: a 33 MP layer,
+/// whole) — a larger one takes the path that crops and uploads the area.
+pub fn can_adjust_held(
+    gpu: &GpuContext,
+    adjustment: &Adjustment,
+    (width, height): (u32, u32),
+    rows: &Range<u32>,
+) -> bool {
+    match adjustment {
+        Adjustment::GaussianBlur(_) | Adjustment::UnsharpMask(_) => {
+            let read = held_blur_rows(adjustment, height, rows);
+            u64::from(read.len() as u32) * u64::from(width) * 4 <= gpu.max_binding_bytes()
+        }
+        _ => true,
+    }
+}
+
+/// Applies `adjustment` in place to `rows` of a `width`×`height` image held
+/// on `gpu` in `pixels` (packed RGBA8 rows, as a layer held there), each
+/// pixel blended with its original by `coverage` (a byte per pixel of those
+/// rows: 0 keeps it, 255 takes the adjusted one, as a selection applies an
 /// adjustment); returns those rows as they then are, read back once.
-/// Nothing else is uploaded but the coverage. A bad parameter, or an
-/// adjustment that does not [apply in place](applies_in_place), is an error
-/// that changes nothing.
+/// Nothing else is uploaded but the coverage: a blur reads its reach of
+/// rows around them there too. A bad parameter, or an adjustment that
+/// [cannot be made there](can_adjust_held), is an error that changes
+/// nothing.
 pub async fn adjust_held_rows(
     gpu: &GpuContext,
     pixels: &wgpu::Buffer,
-    width: u32,
+    (width, height): (u32, u32),
     rows: Range<u32>,
     coverage: &GrayImage,
     adjustment: &Adjustment,
 ) -> Result<RgbaImage> {
     adjustment.validate()?;
-    if !applies_in_place(adjustment) {
+    let rows_height = rows.end.saturating_sub(rows.start);
+    if rows.end > height || coverage.dimensions() != (width, rows_height) {
+        return Err(Error::SizeMismatch(format!(
+            "the coverage ({}×{}) does not cover rows {}–{} of the {width}×{height} image",
+            coverage.width(),
+            coverage.height(),
+            rows.start,
+            rows.end
+        )));
+    }
+    if !can_adjust_held(gpu, adjustment, (width, height), &rows) {
         return Err(Error::param(
             "kind",
             format!(
-                "{} reads neighbouring pixels: it cannot run in place",
+                "{} of {width}×{rows_height} pixels is too large to make in place",
                 adjustment.name()
             ),
         ));
     }
-    let height = rows.end.saturating_sub(rows.start);
-    if coverage.dimensions() != (width, height) {
-        return Err(Error::SizeMismatch(format!(
-            "the coverage ({}×{}) does not cover the rows adjusted ({width}×{height})",
-            coverage.width(),
-            coverage.height()
-        )));
-    }
-    if width == 0 || height == 0 {
-        return Ok(RgbaImage::new(width, height));
+    if width == 0 || rows_height == 0 {
+        return Ok(RgbaImage::new(width, rows_height));
     }
     let max_band_bytes = gpu.max_binding_bytes();
     gpu::adjust_held(
         gpu,
         pixels,
-        width,
+        (width, height),
         rows,
         coverage,
         adjustment,

@@ -317,6 +317,138 @@ fn gpu_matches_cpu() {
     }
 }
 
+/// Every adjustment made in an image held on the GPU — the blurs from
+/// planes split and blurred there — is what the path that uploads the image
+/// gives: exactly, for the whole image and for a band of its rows (the
+/// uploading path given the rows the blur reads), in one dispatch or in
+/// several; and within one level (the unsharp mask's gain more) of the
+/// CPU's adjustment of those rows, blended by the same soft coverage
+/// (translucent, premultiplied by alpha) — and, opaque, of the whole
+/// image's.
+/// Nothing goes up but the coverage and uniforms, and the rows come back
+/// once. The portrait is tried opaque, then translucent on its right.
+#[test]
+#[cfg_attr(
+    not(gpu_tests),
+    ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+)]
+fn adjustments_made_in_a_held_image_match_the_uploading_path() {
+    use image::{GrayImage, Luma};
+    // Its own device: the counts are not shared with tests running beside it.
+    let engine = &crate::engine::own_test_gpu_engine();
+    let gpu = engine.gpu().expect("a GPU engine");
+    let opaque = portrait();
+    let mut translucent = opaque.clone();
+    for (x, y, p) in translucent.enumerate_pixels_mut() {
+        if x > 120 {
+            p[3] = ((x * 7 + y * 3) % 256) as u8;
+        }
+    }
+    let (w, h) = opaque.dimensions();
+    let rows = 40..110;
+    let coverage = GrayImage::from_fn(w, rows.len() as u32, |x, y| {
+        Luma([((x * 5 + y * 11) % 300).min(255) as u8])
+    });
+    let blend = |before: &RgbaImage, after: &RgbaImage| {
+        RgbaImage::from_fn(w, rows.len() as u32, |x, y| {
+            let (b, a) = (before.get_pixel(x, rows.start + y), after.get_pixel(x, y));
+            let k = u32::from(coverage.get_pixel(x, y)[0]);
+            image::Rgba(std::array::from_fn(|c| {
+                ((u32::from(b[c]) * (255 - k) + u32::from(a[c]) * k + 127) / 255) as u8
+            }))
+        })
+    };
+    let rows_of = |image: &RgbaImage, rows: &Range<u32>| {
+        image::imageops::crop_imm(image, 0, rows.start, w, rows.len() as u32).to_image()
+    };
+    for (look, image) in [("opaque", &opaque), ("translucent", &translucent)] {
+        for adjustment in every_kind() {
+            let name = format!("{look} {}", adjustment.name());
+            let held = gpu.storage_buffer("held", image.as_raw());
+            let full = GrayImage::from_pixel(w, h, Luma([255]));
+            let whole = adjust_held_rows(gpu, &held, (w, h), 0..h, &full, &adjustment);
+            let uploading = pollster::block_on(adjust(engine, image, &adjustment)).unwrap();
+            assert!(
+                pollster::block_on(whole).unwrap() == uploading,
+                "{name}: the whole image"
+            );
+
+            let held = gpu.storage_buffer("held", image.as_raw());
+            let (read_backs, uploaded) = (gpu.read_backs(), gpu.uploaded_bytes());
+            let band = u64::from(w) * 4 * 25;
+            let made = gpu::adjust_held(
+                gpu,
+                &held,
+                (w, h),
+                rows.clone(),
+                &coverage,
+                &adjustment,
+                band,
+            );
+            let made = pollster::block_on(made).unwrap();
+            assert_eq!(gpu.read_backs() - read_backs, 1, "{name}: one read-back");
+            let uploaded = gpu.uploaded_bytes() - uploaded;
+            let limit = coverage.len() as u64 + 4096;
+            assert!(uploaded <= limit, "{name}: {uploaded} bytes uploaded");
+            let around = held_blur_rows(&adjustment, h, &rows);
+            let input = rows_of(image, &around);
+            let adjusted = pollster::block_on(adjust(engine, &input, &adjustment)).unwrap();
+            let skip = rows.start - around.start..rows.end - around.start;
+            let want = blend(image, &rows_of(&adjusted, &skip));
+            assert!(made == want, "{name}: a band of rows");
+            let tolerance = match &adjustment {
+                Adjustment::UnsharpMask(u) => 1 + (u.amount / 100.0).ceil() as u8,
+                _ => 1,
+            };
+            let cpu = blend(
+                image,
+                &rows_of(&adjust_cpu(&input, &adjustment).unwrap(), &skip),
+            );
+            // Dividing by a low alpha magnifies the blur's ±1 between the
+            // backends: translucent results compare premultiplied.
+            let diff = match look {
+                "opaque" => max_diff(&made, &cpu),
+                _ => max_diff(&premultiplied(&made), &premultiplied(&cpu)),
+            };
+            assert!(diff <= tolerance, "{name}: {diff} from the CPU's");
+            if look == "opaque" {
+                // The rows read hold the blur's reach: as the whole image's.
+                let whole = adjust_cpu(image, &adjustment).unwrap();
+                let diff = max_diff(&made, &blend(image, &rows_of(&whole, &rows)));
+                assert!(diff <= tolerance, "{name}: {diff} from the whole image's");
+            }
+            assert!(
+                max_diff(&made, &rows_of(image, &rows)) > 5,
+                "{name}: changed"
+            );
+            // The rows outside are as they were.
+            let after = gpu.read_buffer(&held, 0, u64::from(w * h) * 4);
+            let after = RgbaImage::from_raw(w, h, pollster::block_on(after).unwrap()).unwrap();
+            let outside = |image: &RgbaImage| {
+                let mut image = image.clone();
+                for y in rows.clone() {
+                    for x in 0..w {
+                        image.put_pixel(x, y, image::Rgba([0; 4]));
+                    }
+                }
+                image
+            };
+            assert!(outside(&after) == outside(image), "{name}: other rows");
+        }
+    }
+}
+
+/// `image` with each colour channel multiplied by alpha (rounded).
+fn premultiplied(image: &RgbaImage) -> RgbaImage {
+    let mut out = image.clone();
+    for p in out.pixels_mut() {
+        for c in 0..3 {
+            p[c] = ((u32::from(p[c]) * u32::from(p[3]) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
 /// Each adjustment's manifest offers exactly its parameters: the defaults
 /// are the core's, every min and max is accepted, one step beyond is not.
 #[test]
@@ -413,11 +545,17 @@ fn gpu_sharpening_step_matches_cpu() {
     .unwrap();
     let want = cpu::sharpen(&image, &blurred, &u);
     let kernel = gpu::Kernel::Unsharp {
-        blurred: &blurred,
         gain: u.amount / 100.0,
         threshold: u.threshold,
     };
-    let got = pollster::block_on(gpu::per_pixel(gpu, &image, kernel, u64::MAX)).unwrap();
+    let got = pollster::block_on(gpu::per_pixel(
+        gpu,
+        &image,
+        kernel,
+        Some(&blurred),
+        u64::MAX,
+    ))
+    .unwrap();
     assert!(max_diff(&want, &got) <= 1, "{}", max_diff(&want, &got));
     assert_ne!(want, image, "the step sharpens");
 }

@@ -39,35 +39,45 @@ struct Lines {
     step: u32,
 }
 
+impl GpuParams {
+    fn new(c: &Coefficients, lines: &Lines) -> GpuParams {
+        GpuParams {
+            lines: lines.count,
+            length: lines.length,
+            line_stride: lines.line_stride,
+            step: lines.step,
+            n0: c.n0,
+            n1: c.n1,
+            m1: c.m1,
+            m2: c.m2,
+            d1: c.d1,
+            d2: c.d2,
+            causal_gain: c.causal_gain,
+            anticausal_gain: c.anticausal_gain,
+            scale: c.scale,
+            pad: [0.0; 3],
+        }
+    }
+}
+
+fn pipeline(gpu: &GpuContext) -> wgpu::ComputePipeline {
+    gpu.pipeline("feather.blur_lines", SHADER, "blur_lines")
+}
+
 async fn blur_lines(
     gpu: &GpuContext,
     c: &Coefficients,
     data: &[f32],
     lines: Lines,
 ) -> Result<Vec<f32>> {
-    let params = GpuParams {
-        lines: lines.count,
-        length: lines.length,
-        line_stride: lines.line_stride,
-        step: lines.step,
-        n0: c.n0,
-        n1: c.n1,
-        m1: c.m1,
-        m2: c.m2,
-        d1: c.d1,
-        d2: c.d2,
-        causal_gain: c.causal_gain,
-        anticausal_gain: c.anticausal_gain,
-        scale: c.scale,
-        pad: [0.0; 3],
-    };
+    let params = GpuParams::new(c, &lines);
     let bytes: &[u8] = bytemuck::cast_slice(data);
     let buffers = [
         gpu.uniform_buffer("feather params", bytemuck::bytes_of(&params)),
         gpu.storage_buffer("feather input", bytes),
         gpu.storage_buffer("feather output", &vec![0; bytes.len()]),
     ];
-    let pipeline = gpu.pipeline("feather.blur_lines", SHADER, "blur_lines");
+    let pipeline = pipeline(gpu);
     let groups = (lines.count.div_ceil(WORKGROUP), 1, 1);
     let out = gpu
         .dispatch_and_read(
@@ -121,4 +131,68 @@ pub(super) async fn gaussian(
         }
     }
     Ok(out)
+}
+
+/// One pass of a [`HeldPlaneBlur`]: the buffers it binds (uniforms,
+/// source, destination) and its workgroups.
+pub(crate) type HeldPass<'a> = ([&'a wgpu::Buffer; 3], (u32, u32, u32));
+
+/// The Gaussian of a plane that stays on the GPU, as [`gaussian`] blurs one
+/// that goes up and comes back: its two passes, for the caller to run in one
+/// submission with its own steps (the blur of a layer held there reads
+/// nothing back). The plane holds `width`×`height` f32 samples row by row,
+/// bound whole (the caller checked the binding limit), and gets the result;
+/// the scratch buffer, as large, the vertical pass's.
+pub(crate) struct HeldPlaneBlur {
+    pipeline: wgpu::ComputePipeline,
+    /// Uniforms of the vertical and the horizontal pass.
+    params: [wgpu::Buffer; 2],
+    /// Workgroups of each pass: one invocation per column, then per row.
+    groups: [u32; 2],
+}
+
+impl HeldPlaneBlur {
+    /// The passes of a Gaussian of standard deviation `sigma` (> 0).
+    pub fn new(gpu: &GpuContext, width: u32, height: u32, sigma: f32) -> HeldPlaneBlur {
+        let c = Coefficients::new(sigma);
+        let columns = Lines {
+            count: width,
+            length: height,
+            line_stride: 1,
+            step: width,
+        };
+        let rows = Lines {
+            count: height,
+            length: width,
+            line_stride: width,
+            step: 1,
+        };
+        let uniform = |lines: &Lines| {
+            let params = GpuParams::new(&c, lines);
+            gpu.uniform_buffer("feather params", bytemuck::bytes_of(&params))
+        };
+        HeldPlaneBlur {
+            pipeline: pipeline(gpu),
+            params: [uniform(&columns), uniform(&rows)],
+            groups: [width, height].map(|lines| lines.div_ceil(WORKGROUP)),
+        }
+    }
+
+    pub fn pipeline(&self) -> &wgpu::ComputePipeline {
+        &self.pipeline
+    }
+
+    /// Each pass's buffers and workgroups: the vertical one from `plane`
+    /// into `scratch`, the horizontal one back.
+    pub fn passes<'a>(
+        &'a self,
+        plane: &'a wgpu::Buffer,
+        scratch: &'a wgpu::Buffer,
+    ) -> [HeldPass<'a>; 2] {
+        let [vertical, horizontal] = &self.params;
+        [
+            ([vertical, plane, scratch], (self.groups[0], 1, 1)),
+            ([horizontal, scratch, plane], (self.groups[1], 1, 1)),
+        ]
+    }
 }

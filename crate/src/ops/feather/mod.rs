@@ -33,6 +33,8 @@ mod gpu;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use gpu::HeldPlaneBlur;
+
 use crate::engine::Engine;
 use crate::{Error, Result};
 use image::GrayImage;
