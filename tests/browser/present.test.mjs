@@ -203,6 +203,8 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
       const layer = await page.evaluate(() => window.retouchApp.layers().find((l) => l.id === window.retouchApp.activeLayerId()));
       assert.ok(layer.width * layer.height >= width * height / 2, `the active layer covers the canvas (${layer.width}×${layer.height})`);
       const before = await screenPixels(page);
+      const rgba = () => page.evaluate(async () => Array.from((await window.retouchApp.resultRgba()).data));
+      const compositeBefore = await rgba();
       await page.evaluate(([command, params]) => window.retouchApp.run(command, params), [command, params]);
       await page.evaluate(() => window.retouchApp.settled());
       await page.waitForFunction(() => document.querySelector('#adjust-dialog').open);
@@ -218,12 +220,12 @@ describe('presenting from the GPU, WebGPU (SwiftShader)', () => {
       const coverage = layer.width * layer.height;
       assert.ok(sent >= coverage && sent < coverage + 8192, `${command}: uploaded ${sent} bytes for a ${layer.width}×${layer.height} layer`);
       assert.equal(await page.evaluate(() => window.retouchApp.readBacks()) - readBacks, 1, `${command}: the adjusted rows come back once, for the layer and history`);
-      const composite = await page.evaluate(async () => {
-        const { width, height, data } = await window.retouchApp.resultRgba();
-        return { width, height, data: Array.from(data) };
-      });
+      const composite = { data: await rgba() };
       const after = await screenPixels(page);
-      assert.ok(mismatch(after.data, before.data, { width }).differ > width * height / 4, `${command} shows on screen`);
+      // The pixels the adjustment changed change on screen (but some by one level only in one of the two).
+      const changed = mismatch(composite.data, compositeBefore, { width }).differ;
+      const onScreen = mismatch(after.data, before.data, { width }).differ;
+      assert.ok(changed > width * height / 20 && onScreen > changed / 2, `${command} shows on screen: ${onScreen} pixels of ${changed} changed`);
       // The marching ants run along the border: the selection is dropped first.
       await page.evaluate(() => window.retouchApp.run('select.none'));
       await page.evaluate(() => window.retouchApp.settled());
