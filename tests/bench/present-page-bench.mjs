@@ -100,9 +100,8 @@ async function strokeTimes(browser, url, query) {
         const levels = await adjust('adjust.levels', (i) => ({ input_black: 20 + i * 5, gamma: 1.3 }), 3);
         const blur = await adjust('adjust.gaussian_blur', (i) => ({ sigma: 3 + i }), 3);
         return {
-          levels: median(levels),
-          levelsUploadMiB: median(uploads) / 2 ** 20,
-          levelsReadBacks: median(reads),
+          levels,
+          blur,
           median: median(times),
           min: Math.min(...times),
           readBacks: read,
