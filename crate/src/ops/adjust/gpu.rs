@@ -322,33 +322,26 @@ pub(super) async fn adjust_held(
     max_band_bytes: u64,
 ) -> Result<RgbaImage> {
     let tables = cpu::channel_tables(adjustment);
-    if let Some(kernel) = per_pixel_kernel(adjustment, tables.as_ref()) {
-        return per_pixel_held(
-            gpu,
-            held,
-            width,
-            rows,
-            coverage,
-            kernel,
-            None,
-            max_band_bytes,
-        )
-        .await;
-    }
-    let (sigma, kernel) = match adjustment {
-        Adjustment::GaussianBlur(g) => (g.sigma, Kernel::Blurred),
-        Adjustment::UnsharpMask(u) => (
-            u.radius,
-            Kernel::Unsharp {
-                gain: u.amount / 100.0,
-                threshold: u.threshold,
-            },
-        ),
-        _ => unreachable!("the other adjustments are per pixel"),
+    let (kernel, blurred) = match per_pixel_kernel(adjustment, tables.as_ref()) {
+        Some(kernel) => (kernel, None),
+        None => {
+            let (sigma, kernel) = match adjustment {
+                Adjustment::GaussianBlur(g) => (g.sigma, Kernel::Blurred),
+                Adjustment::UnsharpMask(u) => (
+                    u.radius,
+                    Kernel::Unsharp {
+                        gain: u.amount / 100.0,
+                        threshold: u.threshold,
+                    },
+                ),
+                _ => unreachable!("the other adjustments are per pixel"),
+            };
+            let around = super::held_blur_rows(adjustment, height, &rows);
+            let blurred = blur_held_rows(gpu, held, width, around, rows.clone(), sigma).await?;
+            (kernel, Some(blurred))
+        }
     };
-    let around = super::held_blur_rows(adjustment, height, &rows);
-    let blurred = blur_held_rows(gpu, held, width, around, rows.clone(), sigma).await?;
-    let blurred = Some(&blurred);
+    let blurred = blurred.as_ref();
     per_pixel_held(
         gpu,
         held,
