@@ -23,7 +23,7 @@
 
 use super::geometry::Rect;
 use super::layer::LayerId;
-use super::paint::OpenStroke;
+use super::paint::{to_canvas, OpenStroke};
 use super::Document;
 use crate::engine::Engine;
 use crate::memory;
@@ -174,15 +174,8 @@ impl Document {
         let whole = heal.whole_stroke();
         let index = self.index_of(id)?;
         if let Some(rect) = heal.dirty() {
-            self.cache.dirty.add_layer(
-                id,
-                Rect::new(
-                    origin.0 + rect.x as i32,
-                    origin.1 + rect.y as i32,
-                    rect.width,
-                    rect.height,
-                ),
-            );
+            let bounds = Rect::new(origin.0, origin.1, 0, 0);
+            self.cache.dirty.add_layer(id, to_canvas(bounds, rect));
         }
         self.stack.layers[index].pixels = heal.into_before();
         let Some((at, pixels)) = whole? else {

@@ -286,7 +286,7 @@ impl Document {
         let (on_gpu, layer) = (open.on_gpu, open.layer);
         let stack = &mut self.stack;
         let index = stack
-            .index_of(open.layer)
+            .index_of(layer)
             .expect("an open stroke's layer exists");
         let selection = stack.selection.as_ref();
         let pixels = &mut stack.layers[index].pixels;

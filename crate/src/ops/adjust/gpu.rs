@@ -58,6 +58,16 @@ pub(super) enum Kernel<'a> {
     },
 }
 
+impl Kernel<'_> {
+    /// The unsharp mask's last step for `u`.
+    fn unsharp(u: &UnsharpMask) -> Kernel<'static> {
+        Kernel::Unsharp {
+            gain: u.amount / 100.0,
+            threshold: u.threshold,
+        }
+    }
+}
+
 /// What running a kernel of adjust.wgsl takes besides the pixels.
 struct Setup {
     pipeline: wgpu::ComputePipeline,
@@ -253,11 +263,14 @@ async fn unsharp(
     max_band_bytes: u64,
 ) -> Result<RgbaImage> {
     let blurred = blur(engine, image, u.radius).await?;
-    let kernel = Kernel::Unsharp {
-        gain: u.amount / 100.0,
-        threshold: u.threshold,
-    };
-    per_pixel(gpu, image, kernel, Some(&blurred), max_band_bytes).await
+    per_pixel(
+        gpu,
+        image,
+        Kernel::unsharp(u),
+        Some(&blurred),
+        max_band_bytes,
+    )
+    .await
 }
 
 /// The adjustment on `gpu` (the engine's), per-pixel kernels in bands of at
@@ -327,13 +340,7 @@ pub(super) async fn adjust_held(
         None => {
             let (sigma, kernel) = match adjustment {
                 Adjustment::GaussianBlur(g) => (g.sigma, Kernel::Blurred),
-                Adjustment::UnsharpMask(u) => (
-                    u.radius,
-                    Kernel::Unsharp {
-                        gain: u.amount / 100.0,
-                        threshold: u.threshold,
-                    },
-                ),
+                Adjustment::UnsharpMask(u) => (u.radius, Kernel::unsharp(u)),
                 _ => unreachable!("the other adjustments are per pixel"),
             };
             let around = super::held_blur_rows(adjustment, height, &rows);

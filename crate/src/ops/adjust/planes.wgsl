@@ -1,4 +1,4 @@
-// The blurs of a layer held on the GPU (gpu.rs `blur_held`): each channel of
+// The blurs of a layer held on the GPU (gpu.rs `blur_held_rows`): each channel of
 // the held rows goes into an f32 plane for the feather's Gaussian,
 // premultiplied by alpha as cpu.rs `planes_to_blur` makes a translucent
 // image's (for an opaque one that changes nothing), and comes back rounded
