@@ -19,11 +19,13 @@
 //    mask shows on both.
 // 2. A 16384² document made by Image Size ×16 from a square crop of the
 //    sample photograph, on the CPU engine: painted, saved as .ora, reopened,
-//    exported as PNG, with the WebAssembly memory within the core's budget.
+//    a blemish filled offline (Content-Aware Fill), exported as PNG, with the
+//    WebAssembly memory within the core's budget.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { startServer, launchBrowser, openApp, installTestKit, requireBuiltPackage, dragMouse, openPhoto, screenshotPixels } from './harness.mjs';
+import { generate } from './generate-panel.mjs';
 
 requireBuiltPackage();
 
@@ -285,6 +287,18 @@ describe('a 16384×16384 document — CPU engine', () => {
     );
     assert.deepEqual(await page.evaluate(() => window.retouchApp.size()), { width: 16384, height: 16384 });
     assert.deepEqual(await compositeRegion(page, 9000, 9000, 1, 1), painted, 'the stroke came back with the project');
+
+    // A blemish filled offline: the fill composes and reads its window alone. It used to copy the
+    // whole 1 GiB composite and claim four canvases, past the 3 GiB budget: refused at this size.
+    const blemish = { x: 12000, y: 1500, width: 48, height: 40 };
+    await page.evaluate((rect) => window.retouchApp.run('select.rectangle', { ...rect, mode: 'replace' }), blemish);
+    await page.fill('#gen-prompt', '');
+    const filled = await timed('Content-Aware Fill of a 48×40 selection', () => generate(page));
+    assert.equal(filled.error, null, JSON.stringify(filled.error));
+    const top = await page.evaluate(() => window.retouchApp.layers().at(-1));
+    assert.equal(top.name, 'Content-Aware Fill');
+    assert.deepEqual([top.x, top.y, top.width, top.height], [blemish.x, blemish.y, blemish.width, blemish.height]);
+    assert.equal(await page.evaluate(() => window.retouchApp.history().entries.at(-1).name), 'Content-Aware Fill');
 
     const png = await timed('export PNG at the original size', async () => {
       const [download] = await Promise.all([page.waitForEvent('download', { timeout: 900_000 }), page.click('#export')]);

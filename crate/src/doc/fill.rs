@@ -3,10 +3,12 @@
 //! layer, the way provider fills do, in one history step.
 
 use super::change::Change;
-use super::{Document, Layer, LayerId, LayerProperties};
+use super::render::crop;
+use super::{Document, Layer, LayerId, LayerProperties, Rect};
 use crate::engine::Engine;
 use crate::memory;
-use crate::ops::fill::{fill, FillOptions};
+use crate::ops::fill::{fill, working_window, FillOptions};
+use crate::ops::select::covered_box;
 use crate::{Error, Result};
 use image::{GrayImage, RgbaImage};
 
@@ -19,36 +21,54 @@ impl Document {
     /// selection's coverage so a feathered edge blends and every unselected
     /// pixel of the composite stays bit-exact. `sample_area` (canvas-sized;
     /// coverage above 0 may be sampled) limits where texture comes from.
-    /// The fill runs on `engine`'s backend. Returns the layer's id; without
-    /// a selection, or on bad options, nothing changes.
+    /// The fill runs on `engine`'s backend, reading only its window of the
+    /// composite. Returns the layer's id; without a selection, or on bad
+    /// options, nothing changes.
     pub async fn content_aware_fill(
         &mut self,
         engine: &Engine,
         sample_area: Option<&GrayImage>,
         options: &FillOptions,
     ) -> Result<LayerId> {
-        let hole = self
+        let selection = self
             .selection()
-            .cloned()
             .ok_or_else(|| Error::param("selection", "select the region to fill first"))?;
-        let bounds = self
-            .selection_bounds()
-            .ok_or_else(|| Error::param("selection", "the selection is empty"))?;
-        // The composite's copy, the filled image, and the fill's working
-        // planes (measured: about twice the image at 4096²).
-        let (w, h) = (self.width(), self.height());
-        self.check_memory("content-aware fill", memory::rgba8(w, h) * 4)?;
-        let image = self.composite_cpu()?.clone();
-        let filled = fill(engine, &image, &hole, sample_area, options).await?;
-        let (x0, y0) = (bounds.x as u32, bounds.y as u32);
-        let pixels = RgbaImage::from_fn(bounds.width, bounds.height, |x, y| {
+        // Only the fill's window of the composite and the masks is read, so
+        // nothing canvas-sized is composed or copied.
+        let window = working_window(
+            (self.width(), self.height()),
+            selection,
+            sample_area,
+            options,
+        )?;
+        let area = Rect::new(
+            window.x as i32,
+            window.y as i32,
+            window.width,
+            window.height,
+        );
+        // The window's composite, the filled window, the fill's working
+        // planes (measured: about twice the image at 4096²) and the masks.
+        let (w, h) = (window.width, window.height);
+        self.check_memory(
+            "content-aware fill",
+            memory::rgba8(w, h) * 4 + memory::gray8(w, h) * 2,
+        )?;
+        let hole = crop(selection, area);
+        let sample_area = sample_area.map(|a| crop(a, area));
+        // The selection's box within the window (the window checked it is not empty).
+        let (x0, y0, width, height) = covered_box(&hole).expect("the window holds the selection");
+        self.set_preview_hidden(None)?;
+        let image = self.composite_area(area)?;
+        let filled = fill(engine, &image, &hole, sample_area.as_ref(), options).await?;
+        let pixels = RgbaImage::from_fn(width, height, |x, y| {
             let mut p = *filled.image.get_pixel(x0 + x, y0 + y);
             let coverage = u32::from(hole.get_pixel(x0 + x, y0 + y).0[0]);
             p.0[3] = ((u32::from(p.0[3]) * coverage + 127) / 255) as u8;
             p
         });
         let props = LayerProperties {
-            offset: (bounds.x, bounds.y),
+            offset: (area.x + x0 as i32, area.y + y0 as i32),
             ..LayerProperties::named(FILL_LAYER_NAME)
         };
         let id = self.take_id();
@@ -129,20 +149,135 @@ mod tests {
             }
         }
         assert!(changed > 500, "{changed} fully selected pixels changed");
-        // The layer holds exactly the kernel's fill under the coverage.
+        // The layer holds exactly the kernel's fill of the whole image (the
+        // document hands it the fill's window only) under the coverage.
         let image = document.layer(1).unwrap().pixels.clone();
-        let want = crate::ops::fill::fill_cpu(&image, &selection, None, &options)
-            .unwrap()
-            .image;
-        let (ox, oy) = layer.props.offset;
-        assert_eq!(
-            layer.pixels.get_pixel(80 - ox as u32, 60 - oy as u32),
-            want.get_pixel(80, 60)
-        );
+        let want = crate::ops::fill::fill_cpu(&image, &selection, None, &options).unwrap();
+        assert_layer_is_the_fill(&layer, &want.image, &selection);
 
         assert_eq!(document.undo().as_deref(), Some(FILL_LAYER_NAME));
         assert_eq!(document.layers().len(), 1);
         assert_eq!(document.composite_cpu().unwrap(), &original);
+    }
+
+    /// Asserts that `layer` holds `filled` (canvas-sized) under the
+    /// coverage of `selection`, pixel for pixel over the layer.
+    fn assert_layer_is_the_fill(layer: &Layer, filled: &RgbaImage, selection: &GrayImage) {
+        let (ox, oy) = (layer.props.offset.0 as u32, layer.props.offset.1 as u32);
+        for (x, y, got) in layer.pixels.enumerate_pixels() {
+            let (cx, cy) = (ox + x, oy + y);
+            let mut want = *filled.get_pixel(cx, cy);
+            let coverage = u32::from(selection.get_pixel(cx, cy).0[0]);
+            want.0[3] = ((u32::from(want.0[3]) * coverage + 127) / 255) as u8;
+            assert_eq!(*got, want, "({cx}, {cy})");
+        }
+    }
+
+    /// A soft disc of radius `r` at (`cx`, `cy`) on a `w`×`h` canvas.
+    fn soft_disc((w, h): (u32, u32), (cx, cy): (f32, f32), r: f32) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
+            Luma([((r - d) / 4.0 * 255.0).clamp(0.0, 255.0) as u8])
+        })
+    }
+
+    /// The fill reads its window of the layers as they are now (a stroke
+    /// just painted beside the hole, the cached composite stale), with and
+    /// without a sampling area, and fits a budget the whole canvas's copies
+    /// would pass: the fill of a blemish in a large document is not refused
+    /// for the document's size.
+    #[test]
+    fn a_fill_reads_its_window_of_the_current_layers_within_a_small_budget() {
+        let cpu = Engine::cpu();
+        let (w, h) = (960, 640);
+        let selection = soft_disc((w, h), (610.0, 300.0), 24.0);
+        let sample_area = GrayImage::from_fn(w, h, |x, y| {
+            Luma([if (480..560).contains(&x) && (200..420).contains(&y) {
+                255
+            } else {
+                0
+            }])
+        });
+        for area in [None, Some(&sample_area)] {
+            let mut document = crate::doc::tests::sample_photo();
+            let bokeh = document.layers()[1].id;
+            pollster::block_on(document.render(&cpu)).unwrap();
+            let dab = RgbaImage::from_fn(40, 40, |x, y| {
+                image::Rgba([250, (x * 6) as u8, (y * 6) as u8, 255])
+            });
+            document
+                .paint_pixels(bokeh, (540, 280), &dab, "Dab")
+                .unwrap();
+            document
+                .set_selection(Some(selection.clone()), "Select")
+                .unwrap();
+            let before =
+                crate::doc::render::compose_area(&document.stack, Rect::new(0, 0, w, h)).unwrap();
+            let options = FillOptions {
+                seed: 5,
+                ..FillOptions::default()
+            };
+            // Less than the canvas-sized composite, its filled copy and the
+            // working planes (four canvases) the fill used to claim.
+            let budget = document.memory_held() + memory::BASE_BYTES + memory::rgba8(w, h) * 2;
+            let id = memory::with_budget(budget, || {
+                pollster::block_on(document.content_aware_fill(&cpu, area, &options))
+            })
+            .unwrap();
+            let want = crate::ops::fill::fill_cpu(&before, &selection, area, &options).unwrap();
+            let layer = document.layer(id).unwrap().clone();
+            assert_layer_is_the_fill(&layer, &want.image, &selection);
+            let after = document.composite_cpu().unwrap();
+            for (x, y, p) in after.enumerate_pixels() {
+                if selection[(x, y)][0] == 0 {
+                    assert_eq!(p, before.get_pixel(x, y), "({x}, {y}) is unselected");
+                }
+            }
+        }
+    }
+
+    /// On a document held on the GPU, a stroke painted there and rendered
+    /// (the CPU composite left behind), the fill on the GPU engine equals the
+    /// GPU fill of the whole current composite, and the render after it
+    /// recomposes the new layer's area alone.
+    #[test]
+    #[cfg_attr(
+        not(gpu_tests),
+        ignore = "GPU test: runs with RETOUCH_REQUIRE_GPU=1 (./build.sh test) or --include-ignored"
+    )]
+    fn a_fill_on_a_held_document_reads_the_layers_as_painted() {
+        use crate::doc::Held;
+        let engine = crate::engine::own_test_gpu_engine();
+        let gpu = engine.gpu().expect("a GPU engine");
+        let mut document = crate::doc::tests::sample_photo();
+        let (w, h) = (document.width(), document.height());
+        let sunset = document.layers()[0].id;
+        pollster::block_on(document.render_held(gpu)).unwrap();
+        let dab = RgbaImage::from_fn(30, 50, |x, y| {
+            image::Rgba([(x * 8) as u8, 40, (y * 5) as u8, 255])
+        });
+        document
+            .paint_pixels(sunset, (300, 420), &dab, "Dab")
+            .unwrap();
+        pollster::block_on(document.render_held(gpu)).unwrap();
+        let selection = soft_disc((w, h), (350.0, 440.0), 30.0);
+        document
+            .set_selection(Some(selection.clone()), "Select")
+            .unwrap();
+        let current =
+            crate::doc::render::compose_area(&document.stack, Rect::new(0, 0, w, h)).unwrap();
+        let options = FillOptions {
+            seed: 3,
+            ..FillOptions::default()
+        };
+        let id = pollster::block_on(document.content_aware_fill(&engine, None, &options)).unwrap();
+        let want = pollster::block_on(fill(&engine, &current, &selection, None, &options)).unwrap();
+        let layer = document.layer(id).unwrap().clone();
+        assert_layer_is_the_fill(&layer, &want.image, &selection);
+        assert_eq!(
+            pollster::block_on(document.render_held(gpu)).unwrap(),
+            Held::Recomposed(Some(layer.bounds()))
+        );
     }
 
     #[test]

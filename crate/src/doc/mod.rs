@@ -378,6 +378,18 @@ impl Document {
         render::for_each_composite_band(&self.stack, current, &mut f)
     }
 
+    /// The composite of the visible layers within `area` (inside the
+    /// canvas; tool previews left out): a crop of the cached composite where
+    /// it is up to date, else that area composed on its own — the same
+    /// pixels, for an operation that reads a part of the image and need not
+    /// bring the whole composite up to date for it.
+    pub(crate) fn composite_area(&self, area: Rect) -> Result<RgbaImage> {
+        match self.cache.current(&self.stack) {
+            Some(image) => Ok(render::crop(image, area)),
+            None => render::compose_area(&self.stack, area),
+        }
+    }
+
     /// The bytes [`Document::composite_bands`] allocates: none when the
     /// cached composite is current, else a few bands' worth.
     pub fn composite_bands_memory(&self) -> u64 {

@@ -437,6 +437,14 @@ pub(crate) fn for_each_composite_band(
     Ok(())
 }
 
+/// The composite of the stack's visible layers (no tool preview) within
+/// `area`, inside the canvas, as an image of the area's size.
+pub(crate) fn compose_area(stack: &LayerStack, area: Rect) -> Result<RgbaImage> {
+    let mut image = RgbaImage::new(area.width, area.height);
+    compose_layers_cpu(shown(stack, None), &mut image, (area.x, area.y), area)?;
+    Ok(image)
+}
+
 /// Recomposes `region` (inside the canvas) of `target`, a canvas-sized image:
 /// clears it, then blends each visible layer's part of it (as `preview`
 /// shows them), bottom first.

@@ -1009,7 +1009,7 @@ fn export_formats_and_sizes() {
 /// 960×640 sunset with a bokeh-light layer in Screen mode at 85 % through a
 /// feathered mask. A realistic picture — smooth sky, hard highlight edges —
 /// and opaque.
-fn sample_photo() -> Document {
+pub(super) fn sample_photo() -> Document {
     let decode = crate::image_io::decode_rgba;
     let base = decode(include_bytes!("../../../web/samples/base.png")).unwrap();
     let lights = decode(include_bytes!("../../../web/samples/layer.png")).unwrap();

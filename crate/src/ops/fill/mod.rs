@@ -195,16 +195,14 @@ fn check_patch(patch: u32) -> Result<()> {
     }
 }
 
-fn check_size(name: &str, mask: &GrayImage, image: &RgbaImage) -> Result<()> {
-    if mask.dimensions() == image.dimensions() {
+fn check_size(name: &str, mask: &GrayImage, (width, height): (u32, u32)) -> Result<()> {
+    if mask.dimensions() == (width, height) {
         Ok(())
     } else {
         Err(Error::SizeMismatch(format!(
-            "the {name} is {}×{} but the image is {}×{}",
+            "the {name} is {}×{} but the image is {width}×{height}",
             mask.width(),
             mask.height(),
-            image.width(),
-            image.height()
         )))
     }
 }
@@ -216,11 +214,27 @@ fn plan(
     sample_area: Option<&GrayImage>,
     options: &FillOptions,
 ) -> Result<Window> {
+    working_window(image.dimensions(), hole, sample_area, options)
+}
+
+/// The rectangle of a `size` image that a fill of `hole` reads and writes,
+/// its inputs checked as [`fill`] checks them. Filling that crop alone (the
+/// image, the hole and the sampling area cropped alike) gives the same
+/// pixels there, since a crop to its window is its own window and every
+/// random draw is keyed by a position within the window: a caller holding
+/// a large image composes and hands over the window only.
+pub(crate) fn working_window(
+    size: (u32, u32),
+    hole: &GrayImage,
+    sample_area: Option<&GrayImage>,
+    options: &FillOptions,
+) -> Result<Window> {
     check_patch(options.patch)?;
-    check_size("mask", hole, image)?;
+    check_size("mask", hole, size)?;
     if let Some(area) = sample_area {
-        check_size("sample area", area, image)?;
+        check_size("sample area", area, size)?;
     }
+    let (width, height) = size;
     let (hx0, hy0, hx1, hy1) =
         covered(hole).ok_or_else(|| Error::param("mask", "the selection to fill is empty"))?;
     let (x0, y0, x1, y1) = match sample_area {
@@ -231,8 +245,8 @@ fn plan(
             (
                 hx0.min(sx0).saturating_sub(grow),
                 hy0.min(sy0).saturating_sub(grow),
-                hx1.max(sx1).saturating_add(grow).min(image.width()),
-                hy1.max(sy1).saturating_add(grow).min(image.height()),
+                hx1.max(sx1).saturating_add(grow).min(width),
+                hy1.max(sy1).saturating_add(grow).min(height),
             )
         }
         None => {
@@ -240,8 +254,8 @@ fn plan(
             (
                 hx0.saturating_sub(margin),
                 hy0.saturating_sub(margin),
-                hx1.saturating_add(margin).min(image.width()),
-                hy1.saturating_add(margin).min(image.height()),
+                hx1.saturating_add(margin).min(width),
+                hy1.saturating_add(margin).min(height),
             )
         }
     };
