@@ -9,6 +9,7 @@ use super::change::Change;
 use super::layer::{Layer, LayerId, LayerProperties};
 use super::{Document, Rect};
 use crate::engine::Engine;
+use crate::memory;
 use crate::ops::resample::{self, ResizeOptions};
 use crate::{Error, Result};
 
@@ -143,14 +144,15 @@ impl Document {
     ) -> Result<LayerId> {
         let region = self.canvas_part(rect)?;
         resample::validate(region.width, region.height, options)?;
-        let source = image::imageops::crop_imm(
-            self.composite_cpu()?,
-            region.x as u32,
-            region.y as u32,
-            region.width,
-            region.height,
-        )
-        .to_image();
+        // The region's composite and the layer made from it; only the
+        // region is composed, so nothing canvas-sized is made or copied.
+        self.check_memory(
+            "Upscale Region",
+            memory::rgba8(region.width, region.height)
+                + memory::rgba8(options.width, options.height),
+        )?;
+        self.set_preview_hidden(None)?;
+        let source = self.composite_area(region)?;
         let pixels = resample::resize(engine, &source, options).await?;
         let props = LayerProperties {
             offset: (region.x, region.y),

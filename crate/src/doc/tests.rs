@@ -1345,6 +1345,18 @@ fn upscale_region_adds_the_upscaled_composite_as_a_layer() {
     assert_eq!(doc.layers().last().unwrap().id, id, "added on top");
     assert_eq!(doc.undo().as_deref(), Some("Upscale Region"));
     assert_same(&snapshot(&doc), &before, "undo of Upscale Region");
+    // Painted since the composite was made: the region is read as it is now.
+    let background = doc.layers()[0].id;
+    doc.paint_pixels(background, (240, 160), &XorShift(3).image(30, 30), "Dab")
+        .unwrap();
+    let id =
+        pollster::block_on(doc.upscale_region(&engine, Rect::new(235, 155, 100, 100), &options))
+            .unwrap();
+    let upscaled = doc.layer(id).unwrap().pixels.clone();
+    assert_eq!(doc.undo().as_deref(), Some("Upscale Region"));
+    let composite = doc.composite_cpu().unwrap();
+    let source = image::imageops::crop_imm(composite, 235, 155, 65, 45).to_image();
+    assert_eq!(upscaled, resize_cpu(&source, &options).unwrap());
 }
 
 #[test]
@@ -1658,7 +1670,7 @@ fn operations_past_the_memory_budget_are_refused_and_change_nothing() {
     use crate::ops::transform::{Affine, Resampler};
     type Operation = fn(&mut Document, [LayerId; 3]) -> Result<()>;
     let engine = crate::engine::Engine::cpu();
-    let cases: [(&str, Operation); 8] = [
+    let cases: [(&str, Operation); 9] = [
         ("a new layer", |doc, _| doc.new_layer("New").map(drop)),
         ("duplicating", |doc, [_, patch, _]| {
             doc.duplicate_layer(patch).map(drop)
@@ -1692,6 +1704,12 @@ fn operations_past_the_memory_budget_are_refused_and_change_nothing() {
         ("content-aware fill", |doc, _| {
             let engine = crate::engine::Engine::cpu();
             pollster::block_on(doc.content_aware_fill(&engine, None, &FillOptions::default()))
+                .map(drop)
+        }),
+        ("Upscale Region", |doc, _| {
+            let engine = crate::engine::Engine::cpu();
+            let options = crate::ops::resample::ResizeOptions::new(400, 400);
+            pollster::block_on(doc.upscale_region(&engine, Rect::new(0, 0, 100, 100), &options))
                 .map(drop)
         }),
     ];
