@@ -236,7 +236,7 @@ mod tests {
         }
     }
 
-    /// On a document held on the GPU, a stroke painted there and rendered
+    /// On a document held on the GPU, a dab painted and rendered there alone
     /// (the CPU composite left behind), the fill on the GPU engine equals the
     /// GPU fill of the whole current composite, and the render after it
     /// recomposes the new layer's area alone.

@@ -207,22 +207,12 @@ fn check_size(name: &str, mask: &GrayImage, (width, height): (u32, u32)) -> Resu
     }
 }
 
-/// Checks the inputs and chooses the working window (see the module docs).
-fn plan(
-    image: &RgbaImage,
-    hole: &GrayImage,
-    sample_area: Option<&GrayImage>,
-    options: &FillOptions,
-) -> Result<Window> {
-    working_window(image.dimensions(), hole, sample_area, options)
-}
-
-/// The rectangle of a `size` image that a fill of `hole` reads and writes,
-/// its inputs checked as [`fill`] checks them. Filling that crop alone (the
-/// image, the hole and the sampling area cropped alike) gives the same
-/// pixels there, since a crop to its window is its own window and every
-/// random draw is keyed by a position within the window: a caller holding
-/// a large image composes and hands over the window only.
+/// Checks the inputs and chooses the working window (see the module docs):
+/// the rectangle of a `size` image that a fill of `hole` reads and writes.
+/// Filling that crop alone (the image, the hole and the sampling area
+/// cropped alike) gives the same pixels there, since a crop to its window
+/// is its own window and every random draw is keyed by a position within
+/// the window: a caller holding a large image composes the window only.
 pub(crate) fn working_window(
     size: (u32, u32),
     hole: &GrayImage,
@@ -316,7 +306,7 @@ pub fn fill_cpu(
     sample_area: Option<&GrayImage>,
     options: &FillOptions,
 ) -> Result<Filled> {
-    let window = plan(image, hole, sample_area, options)?;
+    let window = working_window(image.dimensions(), hole, sample_area, options)?;
     Ok(cpu::fill(image, hole, sample_area, window, options))
 }
 
@@ -328,7 +318,7 @@ pub fn check(
     sample_area: Option<&GrayImage>,
     options: &FillOptions,
 ) -> Result<()> {
-    plan(image, hole, sample_area, options).map(drop)
+    working_window(image.dimensions(), hole, sample_area, options).map(drop)
 }
 
 /// [`fill_cpu`] on the engine's backend: each level's PatchMatch and votes
@@ -341,7 +331,7 @@ pub async fn fill(
     sample_area: Option<&GrayImage>,
     options: &FillOptions,
 ) -> Result<Filled> {
-    let window = plan(image, hole, sample_area, options)?;
+    let window = working_window(image.dimensions(), hole, sample_area, options)?;
     let Some(gpu) = engine.gpu() else {
         return Ok(cpu::fill(image, hole, sample_area, window, options));
     };
