@@ -174,8 +174,7 @@ impl Document {
         let whole = heal.whole_stroke();
         let index = self.index_of(id)?;
         if let Some(rect) = heal.dirty() {
-            let bounds = Rect::new(origin.0, origin.1, 0, 0);
-            self.cache.dirty.add_layer(id, to_canvas(bounds, rect));
+            self.cache.dirty.add_layer(id, to_canvas(origin, rect));
         }
         self.stack.layers[index].pixels = heal.into_before();
         let Some((at, pixels)) = whole? else {

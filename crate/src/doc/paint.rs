@@ -158,13 +158,13 @@ impl Document {
         tool: StrokeTool,
     ) -> Result<Option<Rect>> {
         let (bounds, tool) = self.stroke_target(id, points, tool)?;
-        let local = to_layer(bounds, points);
+        let local = to_layer((bounds.x, bounds.y), points);
         let layer = self.layer(id)?;
         let stroke = PaintStroke::plan(layer.pixels.dimensions(), &local, options, tool)?;
         let Some(rect) = stroke.dirty() else {
             return Ok(None);
         };
-        let area = to_canvas(bounds, rect);
+        let area = to_canvas((bounds.x, bounds.y), rect);
         let selection = self.selection_over(area);
         let layer = self.layer(id)?;
         let painted = paint::paint(engine, &layer.pixels, &stroke, selection.as_ref()).await?;
@@ -226,7 +226,7 @@ impl Document {
         let Some(open) = self.stroke.as_ref() else {
             return Err(no_stroke());
         };
-        let (layer, origin) = (open.layer, Rect::new(open.origin.0, open.origin.1, 0, 0));
+        let (layer, origin) = (open.layer, open.origin);
         let local = to_layer(origin, points);
         let changed = match open.live {
             Live::Paint(_) => self.add_paint_points(&local)?,
@@ -275,7 +275,7 @@ impl Document {
         if !live.has_unpainted() {
             return Ok(());
         }
-        let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+        let origin = open.origin;
         // Views that render on the GPU show the dabs it painted already:
         // only those still waiting for it are new to them.
         let waiting_for_gpu = open
@@ -402,7 +402,7 @@ impl Document {
         let Some(rect) = open.dirty() else {
             return Ok(None);
         };
-        let area = to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect);
+        let area = to_canvas(open.origin, rect);
         let layer = &mut self.stack.layers[index];
         let painted =
             image::imageops::crop_imm(&layer.pixels, rect.x, rect.y, rect.width, rect.height)
@@ -427,9 +427,8 @@ impl Document {
     fn unrendered_with_stroke(&self) -> DirtyRegion {
         let mut unrendered = self.cache.dirty.clone();
         if let Some(open) = &self.stroke {
-            let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
             for placed in &open.for_gpu {
-                unrendered.add_layer(open.layer, to_canvas(origin, placed.rect));
+                unrendered.add_layer(open.layer, to_canvas(open.origin, placed.rect));
             }
         }
         unrendered
@@ -455,7 +454,7 @@ impl Document {
             return;
         };
         let area = match open.dirty() {
-            Some(rect) => to_canvas(Rect::new(open.origin.0, open.origin.1, 0, 0), rect),
+            Some(rect) => to_canvas(open.origin, rect),
             None => return,
         };
         let id = open.layer;
@@ -564,7 +563,7 @@ fn stroke_dabs_for_gpu<'a>(
     if open.for_gpu.is_empty() {
         return None;
     }
-    let origin = Rect::new(open.origin.0, open.origin.1, 0, 0);
+    let origin = open.origin;
     let placed = std::mem::take(&mut open.for_gpu)
         .into_iter()
         .map(|placed| {
@@ -598,17 +597,18 @@ fn selection_over(selection: Option<&GrayImage>, area: Rect) -> Option<GrayImage
     })
 }
 
-/// Canvas points in the pixel coordinates of a layer at `bounds`.
-fn to_layer(bounds: Rect, points: &[(f32, f32)]) -> Vec<(f32, f32)> {
-    let (ox, oy) = (bounds.x as f32, bounds.y as f32);
+/// Canvas points in the pixel coordinates of a layer whose top-left corner
+/// is at canvas `origin`.
+fn to_layer(origin: (i32, i32), points: &[(f32, f32)]) -> Vec<(f32, f32)> {
+    let (ox, oy) = (origin.0 as f32, origin.1 as f32);
     points.iter().map(|&(x, y)| (x - ox, y - oy)).collect()
 }
 
-/// A rectangle of a layer at `bounds` on the canvas.
-pub(super) fn to_canvas(bounds: Rect, rect: DirtyRect) -> Rect {
+/// A rectangle of a layer whose top-left corner is at canvas `origin`.
+pub(super) fn to_canvas(origin: (i32, i32), rect: DirtyRect) -> Rect {
     Rect::new(
-        bounds.x + rect.x as i32,
-        bounds.y + rect.y as i32,
+        origin.0 + rect.x as i32,
+        origin.1 + rect.y as i32,
         rect.width,
         rect.height,
     )

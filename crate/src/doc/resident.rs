@@ -221,8 +221,7 @@ impl ResidentLayers {
         for (placed, selection) in &dabs.placed {
             live.paint(gpu, dabs.stroke, pixels, placed, selection.as_ref())
                 .await?;
-            let origin = Rect::new(held.offset.0, held.offset.1, 0, 0);
-            let area = to_canvas(origin, placed.rect);
+            let area = to_canvas(held.offset, placed.rect);
             changed = Some(changed.map_or(area, |c| c.union(&area)));
         }
         Ok(changed)
