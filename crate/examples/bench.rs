@@ -115,6 +115,22 @@ fn main() {
             kernel_over(&translucent, mode).saturating_sub(copy),
         );
     }
+    // Over a cleared backdrop (the first layer of every recomposition).
+    let cleared = RgbaImage::new(SIDE, SIDE);
+    for mode in [
+        BlendMode::Normal,
+        BlendMode::Multiply,
+        BlendMode::Screen,
+        BlendMode::Hue,
+    ] {
+        report(
+            &format!(
+                "native cpu {}+mask {SIDE}x{SIDE} over a cleared backdrop (kernel)",
+                mode.name()
+            ),
+            kernel_over(&cleared, mode).saturating_sub(copy),
+        );
+    }
     // Row bands on 2 threads (the reset copy stays on one).
     for mode in [BlendMode::Normal, BlendMode::Multiply] {
         let t = retouch::parallel::with_threads(2, || kernel(mode));

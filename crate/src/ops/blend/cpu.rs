@@ -20,6 +20,13 @@ use image::{GrayImage, RgbaImage};
 /// every backend, so CPU and GPU start from bit-identical inputs.
 const INV_255: f32 = 1.0 / 255.0;
 
+/// The lowest opacity at which a block over a fully transparent backdrop
+/// takes [`over_clear_block`]: from there up the coverage `α·m·opacity`
+/// stays a normal number however small `α·m`, and so does `αs·Cs`, so the
+/// formula's `αs·Cs / αs` lands within 10⁻⁴ of a level of `Cs` and rounds
+/// back to the layer's byte. Below it the formula's underflows decide.
+const MIN_OPACITY_OVER_CLEAR: f32 = 1e-20;
+
 /// Per-call constants of the pixel function.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PixelParams {
@@ -194,6 +201,7 @@ fn normal_row_masked<'m>(
 ) {
     let opacity_scaled = opacity * INV_255 * INV_255;
     let opacity_q = opacity_q14(opacity);
+    let over_clear = opacity >= MIN_OPACITY_OVER_CLEAR;
     let mut base_blocks = base.chunks_exact_mut(BLOCK * 4);
     let mut layer_blocks = layer.chunks_exact(BLOCK * 4);
     for (b, l) in (&mut base_blocks).zip(&mut layer_blocks) {
@@ -207,6 +215,9 @@ fn normal_row_masked<'m>(
         let opaque = (0..BLOCK).fold(255u8, |acc, i| acc & b[i * 4 + 3]) == 255;
         if opaque {
             normal_block_opaque(b, l, m, opacity_q);
+        } else if over_clear && is_clear(b) {
+            // `normal_pixel`'s αs.
+            over_clear_block(b, l, m, |a, m| a * m * opacity_scaled);
         } else {
             for i in 0..BLOCK {
                 normal_pixel(
@@ -581,6 +592,7 @@ fn blocked_row_portable(
     byte: Option<impl Fn(u8, u8) -> u8 + Copy>,
 ) {
     let opacity_q = opacity_q14(params.opacity);
+    let over_clear = params.opacity >= MIN_OPACITY_OVER_CLEAR;
     let mut base_blocks = base.chunks_exact_mut(LANES);
     let mut layer_blocks = layer.chunks_exact(LANES);
     let mut mask_blocks = mask.map(|m| m.chunks_exact(BLOCK));
@@ -610,6 +622,11 @@ fn blocked_row_portable(
                 continue;
             }
         }
+        if over_clear && is_clear(b) {
+            // `blend_pixel`'s αs.
+            over_clear_block(b, l, m, |a, m| a * INV_255 * (m * INV_255) * params.opacity);
+            continue;
+        }
         composite_block(b, l, m, params.opacity, mix);
     }
     let tail_mask = mask_blocks.map_or(&[][..], |m| m.remainder());
@@ -630,6 +647,48 @@ fn blocked_row_portable(
         // Coordinates only matter to dissolve, which has its own loop.
         b.copy_from_slice(&blend_pixel(b4, l4, m, params, 0, 0));
     }
+}
+
+/// Whether every pixel of the block is fully transparent.
+#[inline(always)]
+fn is_clear(b: &[u8; LANES]) -> bool {
+    (0..BLOCK).fold(0u8, |acc, p| acc | b[p * 4 + 3]) == 0
+}
+
+/// A block over a fully transparent backdrop (the first layer of every
+/// recomposition lands on a cleared canvas): with αb = 0 the formula of
+/// every mode and of Normal leaves the layer's colour (`Cs′ = Cs`, `Co =
+/// αs·Cs / αs`, which rounds back to the byte; see
+/// [`MIN_OPACITY_OVER_CLEAR`]) and `αo = αs`, which `coverage(α, m)`
+/// computes as the caller's formula does, quantised here as both
+/// formulas quantise it. Uncovered pixels keep the backdrop's bytes. Bit
+/// for bit the per-pixel formulas (tested), with no division and no blend
+/// formula, in passes over the block's lanes the compiler vectorises.
+#[inline(always)]
+fn over_clear_block(
+    b: &mut [u8; LANES],
+    l: &[u8; LANES],
+    m: &[u8; BLOCK],
+    coverage: impl Fn(f32, f32) -> f32,
+) {
+    use std::array::from_fn;
+    let l_alpha: [u8; LANES] = from_fn(|i| l[i | 3]);
+    let mask: [u8; LANES] = from_fn(|i| m[i / 4]);
+    let alpha: [u8; LANES] = from_fn(|i| {
+        let a_s = coverage(f32::from(l_alpha[i]), f32::from(mask[i]));
+        #[allow(clippy::manual_clamp)] // as `composite_block`'s quantisation
+        let scaled = a_s.max(0.0).min(1.0) * 255.0 + 0.5;
+        // SAFETY: `scaled` is finite and within 0.5..=255.5.
+        unsafe { scaled.to_int_unchecked::<i32>() as u8 }
+    });
+    // Picks as byte masks, not branches: a branch per lane runs scalar.
+    let is_alpha: [u8; LANES] = from_fn(|i| if i % 4 == 3 { 0xFF } else { 0 });
+    let covered: [u8; LANES] =
+        from_fn(|i| 0u8.wrapping_sub(u8::from(l_alpha[i] != 0) & u8::from(mask[i] != 0)));
+    *b = from_fn(|i| {
+        let value = (alpha[i] & is_alpha[i]) | (l[i] & !is_alpha[i]);
+        (value & covered[i]) | (b[i] & !covered[i])
+    });
 }
 
 /// [`blend_pixel`]'s arithmetic for `BLOCK` pixels at once, in the same

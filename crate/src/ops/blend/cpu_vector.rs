@@ -269,17 +269,31 @@ unsafe fn lerp_blocks<V: Lanes>(
         )
     };
     let unmasked = unsafe { V::splat32(255) };
+    // Blocks `from..to` to the plain loop in one call (a run of translucent
+    // blocks, such as a layer over a cleared canvas, costs one call).
+    let rest_of = |base: &mut [u8], from: usize, to: usize| {
+        let pixels = from * pixels..to * pixels;
+        rest(
+            &mut base[pixels.start * 4..pixels.end * 4],
+            &layer[pixels.start * 4..pixels.end * 4],
+            mask.map(|m| &m[pixels]),
+        );
+    };
+    let mut run_start: Option<usize> = None;
     for i in 0..blocks {
+        let b = unsafe { V::load(base[i * bytes..][..bytes].as_ptr()) };
+        if !unsafe { b.and(opaque).all_equal32(opaque) } {
+            run_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(from) = run_start.take() {
+            rest_of(base, from, i);
+        }
         let (b_bytes, l_bytes) = (
             &mut base[i * bytes..][..bytes],
             &layer[i * bytes..][..bytes],
         );
         let m_bytes = mask.map(|m| &m[i * pixels..][..pixels]);
-        let b = unsafe { V::load(b_bytes.as_ptr()) };
-        if !unsafe { b.and(opaque).all_equal32(opaque) } {
-            rest(b_bytes, l_bytes, m_bytes);
-            continue;
-        }
         unsafe {
             let l = V::load(l_bytes.as_ptr());
             let m = m_bytes.map_or(unmasked, |m| V::load_bytes_as_u32(m.as_ptr()));
@@ -302,11 +316,12 @@ unsafe fn lerp_blocks<V: Lanes>(
             out.store(b_bytes.as_mut_ptr());
         }
     }
-    let done = blocks * pixels;
+    // The last run and the row's tail.
+    let from = run_start.unwrap_or(blocks) * pixels;
     rest(
-        &mut base[done * 4..],
-        &layer[done * 4..],
-        mask.map(|m| &m[done..]),
+        &mut base[from * 4..],
+        &layer[from * 4..],
+        mask.map(|m| &m[from..]),
     );
 }
 
