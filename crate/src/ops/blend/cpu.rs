@@ -608,6 +608,11 @@ fn blocked_row_portable(
         ) else {
             unreachable!("chunks_exact yields whole blocks");
         };
+        if over_clear && is_clear(b) {
+            // `blend_pixel`'s αs.
+            over_clear_block(b, l, m, |a, m| a * INV_255 * (m * INV_255) * params.opacity);
+            continue;
+        }
         if let Some(byte) = byte {
             let opaque = (0..BLOCK).filter(|&p| b[p * 4 + 3] == 255).count();
             if opaque == BLOCK {
@@ -621,11 +626,6 @@ fn blocked_row_portable(
                 }
                 continue;
             }
-        }
-        if over_clear && is_clear(b) {
-            // `blend_pixel`'s αs.
-            over_clear_block(b, l, m, |a, m| a * INV_255 * (m * INV_255) * params.opacity);
-            continue;
         }
         composite_block(b, l, m, params.opacity, mix);
     }
@@ -671,24 +671,34 @@ fn over_clear_block(
     m: &[u8; BLOCK],
     coverage: impl Fn(f32, f32) -> f32,
 ) {
-    use std::array::from_fn;
-    let l_alpha: [u8; LANES] = from_fn(|i| l[i | 3]);
-    let mask: [u8; LANES] = from_fn(|i| m[i / 4]);
-    let alpha: [u8; LANES] = from_fn(|i| {
-        let a_s = coverage(f32::from(l_alpha[i]), f32::from(mask[i]));
+    // A pixel to a u32 lane (little-endian: alpha in the top byte), so each
+    // step is one vector operation and no byte is gathered. Plain loops:
+    // `array::from_fn` was left out of line, without the caller's AVX2.
+    let mut out = [0u32; BLOCK];
+    for (p, out) in out.iter_mut().enumerate() {
+        let pixel = |bytes: &[u8; LANES]| {
+            u32::from_le_bytes([
+                bytes[p * 4],
+                bytes[p * 4 + 1],
+                bytes[p * 4 + 2],
+                bytes[p * 4 + 3],
+            ])
+        };
+        let (under, over) = (pixel(b), pixel(l));
+        let (alpha, mask) = (over >> 24, u32::from(m[p]));
+        let a_s = coverage(alpha as f32, mask as f32);
         #[allow(clippy::manual_clamp)] // as `composite_block`'s quantisation
         let scaled = a_s.max(0.0).min(1.0) * 255.0 + 0.5;
         // SAFETY: `scaled` is finite and within 0.5..=255.5.
-        unsafe { scaled.to_int_unchecked::<i32>() as u8 }
-    });
-    // Picks as byte masks, not branches: a branch per lane runs scalar.
-    let is_alpha: [u8; LANES] = from_fn(|i| if i % 4 == 3 { 0xFF } else { 0 });
-    let covered: [u8; LANES] =
-        from_fn(|i| 0u8.wrapping_sub(u8::from(l_alpha[i] != 0) & u8::from(mask[i] != 0)));
-    *b = from_fn(|i| {
-        let value = (alpha[i] & is_alpha[i]) | (l[i] & !is_alpha[i]);
-        (value & covered[i]) | (b[i] & !covered[i])
-    });
+        let quantised = unsafe { scaled.to_int_unchecked::<i32>() } as u32;
+        // Picks as masks, not branches: a branch per lane runs scalar.
+        let covered = 0u32.wrapping_sub(u32::from((alpha != 0) & (mask != 0)));
+        let value = (over & 0x00FF_FFFF) | quantised << 24;
+        *out = (value & covered) | (under & !covered);
+    }
+    for (bytes, value) in b.chunks_exact_mut(4).zip(out) {
+        bytes.copy_from_slice(&value.to_le_bytes());
+    }
 }
 
 /// [`blend_pixel`]'s arithmetic for `BLOCK` pixels at once, in the same
