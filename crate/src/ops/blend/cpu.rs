@@ -663,7 +663,7 @@ fn is_clear(b: &[u8; LANES]) -> bool {
 /// computes as the caller's formula does, quantised here as both
 /// formulas quantise it. Uncovered pixels keep the backdrop's bytes. Bit
 /// for bit the per-pixel formulas (tested), with no division and no blend
-/// formula, in passes over the block's lanes the compiler vectorises.
+/// formula.
 #[inline(always)]
 fn over_clear_block(
     b: &mut [u8; LANES],

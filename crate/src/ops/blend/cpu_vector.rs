@@ -269,8 +269,8 @@ unsafe fn lerp_blocks<V: Lanes>(
         )
     };
     let unmasked = unsafe { V::splat32(255) };
-    // Blocks `from..to` to the plain loop in one call (a run of translucent
-    // blocks, such as a layer over a cleared canvas, costs one call).
+    // Blocks `from..to` to the plain loop in one call: a run of blocks not
+    // all opaque (a layer over a cleared canvas: the whole row) costs one.
     let rest_of = |base: &mut [u8], from: usize, to: usize| {
         let pixels = from * pixels..to * pixels;
         rest(
