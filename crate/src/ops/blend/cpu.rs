@@ -686,11 +686,7 @@ fn over_clear_block(
         };
         let (under, over) = (pixel(b), pixel(l));
         let (alpha, mask) = (over >> 24, u32::from(m[p]));
-        let a_s = coverage(alpha as f32, mask as f32);
-        #[allow(clippy::manual_clamp)] // as `composite_block`'s quantisation
-        let scaled = a_s.max(0.0).min(1.0) * 255.0 + 0.5;
-        // SAFETY: `scaled` is finite and within 0.5..=255.5.
-        let quantised = unsafe { scaled.to_int_unchecked::<i32>() } as u32;
+        let quantised = to_byte_lane(coverage(alpha as f32, mask as f32)) as u32;
         // Picks as masks, not branches: a branch per lane runs scalar.
         let covered = 0u32.wrapping_sub(u32::from((alpha != 0) & (mask != 0)));
         let value = (over & 0x00FF_FFFF) | quantised << 24;
@@ -734,16 +730,7 @@ fn composite_block(
         let cs_prime = (1.0 - a_b[i]) * cs[i] + a_b[i] * mixed[i];
         (a_s[i] * cs_prime + a_b[i] * cb[i] * (1.0 - a_s[i])) / a_o[i]
     });
-    // `to_u8`'s bytes in a form the vectoriser takes: `max` turns NaN (an
-    // uncovered pixel over a transparent one) into 0 as `to_u8` does, so
-    // the product is finite and within 0.5..=255.5.
-    let value: [i32; LANES] = from_fn(|i| {
-        let v = if i % 4 == 3 { a_o[i] } else { co[i] };
-        #[allow(clippy::manual_clamp)] // `clamp` keeps NaN
-        let scaled = v.max(0.0).min(1.0) * 255.0 + 0.5;
-        // SAFETY: `scaled` is finite and within 0.5..=255.5 (above).
-        unsafe { scaled.to_int_unchecked::<i32>() }
-    });
+    let value: [i32; LANES] = from_fn(|i| to_byte_lane(if i % 4 == 3 { a_o[i] } else { co[i] }));
     *b = from_fn(|i| {
         let covered = (l_alpha[i] != 0) & (mask[i] != 0);
         if covered {
@@ -816,6 +803,18 @@ pub(crate) fn blend_pixel(
     }
     out[3] = to_u8(a_o);
     out
+}
+
+/// [`to_u8`]'s byte in a form the vectoriser takes: `max` turns NaN (an
+/// uncovered pixel over a transparent one) into 0 as `to_u8` does, so the
+/// product is finite and within 0.5..=255.5, and the conversion needs no
+/// saturation.
+#[inline(always)]
+fn to_byte_lane(v: f32) -> i32 {
+    #[allow(clippy::manual_clamp)] // `clamp` keeps NaN
+    let scaled = v.max(0.0).min(1.0) * 255.0 + 0.5;
+    // SAFETY: `scaled` is finite and within 0.5..=255.5 (above).
+    unsafe { scaled.to_int_unchecked::<i32>() }
 }
 
 /// Quantises like WGSL's `pack4x8unorm`: clamp, scale, round half up.

@@ -269,14 +269,13 @@ unsafe fn lerp_blocks<V: Lanes>(
         )
     };
     let unmasked = unsafe { V::splat32(255) };
-    // Blocks `from..to` to the plain loop in one call: a run of blocks not
+    // Pixels `from..to` to the plain loop in one call: a run of blocks not
     // all opaque (a layer over a cleared canvas: the whole row) costs one.
     let rest_of = |base: &mut [u8], from: usize, to: usize| {
-        let pixels = from * pixels..to * pixels;
         rest(
-            &mut base[pixels.start * 4..pixels.end * 4],
-            &layer[pixels.start * 4..pixels.end * 4],
-            mask.map(|m| &m[pixels]),
+            &mut base[from * 4..to * 4],
+            &layer[from * 4..to * 4],
+            mask.map(|m| &m[from..to]),
         );
     };
     let mut run_start: Option<usize> = None;
@@ -287,7 +286,7 @@ unsafe fn lerp_blocks<V: Lanes>(
             continue;
         }
         if let Some(from) = run_start.take() {
-            rest_of(base, from, i);
+            rest_of(base, from * pixels, i * pixels);
         }
         let (b_bytes, l_bytes) = (
             &mut base[i * bytes..][..bytes],
@@ -317,12 +316,8 @@ unsafe fn lerp_blocks<V: Lanes>(
         }
     }
     // The last run and the row's tail.
-    let from = run_start.unwrap_or(blocks) * pixels;
-    rest(
-        &mut base[from * 4..],
-        &layer[from * 4..],
-        mask.map(|m| &m[from..]),
-    );
+    let end = base.len() / 4;
+    rest_of(base, run_start.unwrap_or(blocks) * pixels, end);
 }
 
 /// B(Cb, Cs) of each colour byte of `base` and `layer` from `table`, into
